@@ -1,0 +1,45 @@
+/* tg-store-private.h — what the core's own files need of the store
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <sqlite3.h>
+
+#include "tg-blob-store.h"
+#include "tg-custody-log.h"
+#include "tg-store.h"
+
+G_BEGIN_DECLS
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (sqlite3_stmt, sqlite3_finalize)
+
+/* The connection is shared by threads: hold the lock for every use. The
+ * lock is recursive, so a function holding it may call another that
+ * takes it. */
+sqlite3  *tg_store_get_db      (TgStore *self);
+void      tg_store_lock        (TgStore *self);
+void      tg_store_unlock      (TgStore *self);
+/* Sets @error from the connection's last error. */
+gboolean  tg_store_set_error   (TgStore *self,
+                                GError **error,
+                                const char *what);
+/* Queues "report-changed" for the owning main context. */
+void      tg_store_emit_changed(TgStore *self,
+                                const char *report_id);
+
+/* Migrations to an exact version, for tests of upgrades. */
+TgStore  *tg_store_open_at_version (const char *directory,
+                                    int         version,
+                                    GError    **error);
+
+/* Custody log on the store's connection; the caller holds the lock and
+ * may be inside a transaction. */
+TgCustodyLog *tg_custody_log_new          (TgStore         *store);
+gboolean      tg_custody_log_append_locked(TgCustodyLog    *self,
+                                           TgCustodyAction  action,
+                                           const char      *subject,
+                                           const char      *detail,
+                                           GError         **error);
+
+G_END_DECLS
