@@ -33,9 +33,15 @@ TgStore  *tg_store_open_at_version (const char *directory,
                                     int         version,
                                     GError    **error);
 
-/* Custody log on the store's connection; the caller holds the lock and
- * may be inside a transaction. */
-TgCustodyLog *tg_custody_log_new          (TgStore         *store);
+/* Custody log on a connection shared with the store. The log takes @lock
+ * (recursive) around each use, so the store may call append_locked while it
+ * holds the lock inside its own transaction. */
+gboolean      tg_custody_log_create_table (sqlite3         *db,
+                                           GError         **error);
+TgCustodyLog *tg_custody_log_new_for_db   (sqlite3         *db,
+                                           GRecMutex       *lock,
+                                           const char      *device_id);
+/* Appends inside the caller's transaction (the caller holds @lock). */
 gboolean      tg_custody_log_append_locked(TgCustodyLog    *self,
                                            TgCustodyAction  action,
                                            const char      *subject,
