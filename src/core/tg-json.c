@@ -1,0 +1,227 @@
+/* tg-json.c
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#define G_LOG_DOMAIN "tg-json"
+
+#include "config.h"
+
+#include <math.h>
+
+#include "tg-json-private.h"
+#include "tg-types.h"
+
+void
+tg_json_add_string (JsonBuilder *builder,
+                    const char  *name,
+                    const char  *value)
+{
+  json_builder_set_member_name (builder, name);
+  if (value != NULL)
+    json_builder_add_string_value (builder, value);
+  else
+    json_builder_add_null_value (builder);
+}
+
+void
+tg_json_add_int (JsonBuilder *builder,
+                 const char  *name,
+                 gint64       value)
+{
+  json_builder_set_member_name (builder, name);
+  json_builder_add_int_value (builder, value);
+}
+
+void
+tg_json_add_double (JsonBuilder *builder,
+                    const char  *name,
+                    double       value)
+{
+  json_builder_set_member_name (builder, name);
+  if (isnan (value))
+    json_builder_add_null_value (builder);
+  else
+    json_builder_add_double_value (builder, value);
+}
+
+void
+tg_json_add_bool (JsonBuilder *builder,
+                  const char  *name,
+                  gboolean     value)
+{
+  json_builder_set_member_name (builder, name);
+  json_builder_add_boolean_value (builder, value);
+}
+
+void
+tg_json_add_strv (JsonBuilder        *builder,
+                  const char         *name,
+                  const char * const *values)
+{
+  json_builder_set_member_name (builder, name);
+  json_builder_begin_array (builder);
+  for (guint i = 0; values != NULL && values[i] != NULL; i++)
+    json_builder_add_string_value (builder, values[i]);
+  json_builder_end_array (builder);
+}
+
+static gboolean
+wrong_type (const char  *what,
+            const char  *name,
+            const char  *expected,
+            GError     **error)
+{
+  g_set_error (error, TG_ERROR, TG_ERROR_INVALID,
+               "%s: \"%s\" must be %s", what, name, expected);
+  return FALSE;
+}
+
+gboolean
+tg_json_get_string (JsonObject  *object,
+                    const char  *what,
+                    const char  *name,
+                    const char **value,
+                    GError     **error)
+{
+  JsonNode *node = json_object_get_member (object, name);
+
+  *value = NULL;
+  if (node == NULL || JSON_NODE_HOLDS_NULL (node))
+    return TRUE;
+  if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
+    return wrong_type (what, name, "a string", error);
+  *value = json_node_get_string (node);
+  if (!g_utf8_validate (*value, -1, NULL))
+    return wrong_type (what, name, "valid UTF-8", error);
+  return TRUE;
+}
+
+gboolean
+tg_json_get_int (JsonObject  *object,
+                 const char  *what,
+                 const char  *name,
+                 gint64       default_value,
+                 gint64      *value,
+                 GError     **error)
+{
+  JsonNode *node = json_object_get_member (object, name);
+
+  *value = default_value;
+  if (node == NULL || JSON_NODE_HOLDS_NULL (node))
+    return TRUE;
+  if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_INT64)
+    return wrong_type (what, name, "a whole number", error);
+  *value = json_node_get_int (node);
+  return TRUE;
+}
+
+gboolean
+tg_json_get_double (JsonObject  *object,
+                    const char  *what,
+                    const char  *name,
+                    double      *value,
+                    GError     **error)
+{
+  JsonNode *node = json_object_get_member (object, name);
+
+  *value = NAN;
+  if (node == NULL || JSON_NODE_HOLDS_NULL (node))
+    return TRUE;
+  if (!JSON_NODE_HOLDS_VALUE (node))
+    return wrong_type (what, name, "a number", error);
+  switch (json_node_get_value_type (node))
+    {
+    case G_TYPE_DOUBLE:
+      *value = json_node_get_double (node);
+      break;
+    case G_TYPE_INT64:
+      *value = (double) json_node_get_int (node);
+      break;
+    default:
+      return wrong_type (what, name, "a number", error);
+    }
+  if (!isfinite (*value))
+    return wrong_type (what, name, "a finite number", error);
+  return TRUE;
+}
+
+gboolean
+tg_json_get_bool (JsonObject  *object,
+                  const char  *what,
+                  const char  *name,
+                  gboolean    *value,
+                  GError     **error)
+{
+  JsonNode *node = json_object_get_member (object, name);
+
+  *value = FALSE;
+  if (node == NULL || JSON_NODE_HOLDS_NULL (node))
+    return TRUE;
+  if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_BOOLEAN)
+    return wrong_type (what, name, "true or false", error);
+  *value = json_node_get_boolean (node);
+  return TRUE;
+}
+
+gboolean
+tg_json_get_strv (JsonObject   *object,
+                  const char   *what,
+                  const char   *name,
+                  char       ***value,
+                  GError      **error)
+{
+  JsonNode *node = json_object_get_member (object, name);
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+  JsonArray *array;
+
+  *value = NULL;
+  if (node == NULL || JSON_NODE_HOLDS_NULL (node))
+    return TRUE;
+  if (!JSON_NODE_HOLDS_ARRAY (node))
+    return wrong_type (what, name, "a list of strings", error);
+  array = json_node_get_array (node);
+  for (guint i = 0; i < json_array_get_length (array); i++)
+    {
+      JsonNode *element = json_array_get_element (array, i);
+      const char *str;
+
+      if (!JSON_NODE_HOLDS_VALUE (element) ||
+          json_node_get_value_type (element) != G_TYPE_STRING)
+        return wrong_type (what, name, "a list of strings", error);
+      str = json_node_get_string (element);
+      if (!g_utf8_validate (str, -1, NULL))
+        return wrong_type (what, name, "valid UTF-8", error);
+      g_strv_builder_add (builder, str);
+    }
+  *value = g_strv_builder_end (builder);
+  return TRUE;
+}
+
+gboolean
+tg_set_string (char       **field,
+               const char  *value)
+{
+  if (value != NULL && *value == '\0')
+    value = NULL;
+  if (g_strcmp0 (*field, value) == 0)
+    return FALSE;
+  g_free (*field);
+  *field = g_strdup (value);
+  return TRUE;
+}
+
+gboolean
+tg_set_strv (char               ***field,
+             const char * const   *value)
+{
+  if (value != NULL && value[0] == NULL)
+    value = NULL;
+  if (*field == NULL && value == NULL)
+    return FALSE;
+  if (*field != NULL && value != NULL &&
+      g_strv_equal ((const char * const *) *field, value))
+    return FALSE;
+  g_strfreev (*field);
+  *field = g_strdupv ((char **) value);
+  return TRUE;
+}

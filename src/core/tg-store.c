@@ -1,0 +1,1907 @@
+/* tg-store.c — the local SQLite store
+ *
+ * One connection, opened in WAL mode with synchronous=FULL, shared by the
+ * main thread (short, indexed reads) and worker threads (saves, imports)
+ * under a recursive lock. Every write is a transaction that records an
+ * immutable revision, updates the heads of the record's revision tree,
+ * re-materialises the record's current state (the `reports` row, its
+ * categories and its full-text entry) and appends to the custody log: a
+ * kill at any moment leaves either all of it or none of it.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#define G_LOG_DOMAIN "tg-store"
+
+#include "config.h"
+
+#include <errno.h>
+#include <glib/gi18n-lib.h>
+#include <glib/gstdio.h>
+#include <math.h>
+#include <string.h>
+
+#include "tg-store-private.h"
+
+struct _TgStore
+{
+  GObject        parent_instance;
+
+  char          *directory;
+  char          *db_path;
+  sqlite3       *db;
+  GRecMutex      lock;
+  GMainContext  *context;
+  char          *device_id;
+  int            schema_version;
+  TgBlobStore   *blob_store;
+  TgCustodyLog  *custody_log;
+};
+
+G_DEFINE_FINAL_TYPE (TgStore, tg_store, G_TYPE_OBJECT)
+
+enum {
+  REPORT_CHANGED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
+/* Helpers --------------------------------------------------------------- */
+
+gboolean
+tg_store_set_error (TgStore     *self,
+                    GError     **error,
+                    const char  *what)
+{
+  int code = sqlite3_extended_errcode (self->db) & 0xff;
+  int tg_code = TG_ERROR_FAILED;
+
+  if (code == SQLITE_CORRUPT)
+    tg_code = TG_ERROR_CORRUPT;
+  else if (code == SQLITE_NOTADB)
+    tg_code = TG_ERROR_NOT_A_DATABASE;
+
+  if (tg_code == TG_ERROR_CORRUPT || tg_code == TG_ERROR_NOT_A_DATABASE)
+    g_set_error (error, TG_ERROR, tg_code,
+                 _("The database %s is damaged and cannot be used (%s). "
+                   "Nothing was changed; restore it from a backup."),
+                 self->db_path, sqlite3_errmsg (self->db));
+  else
+    g_set_error (error, TG_ERROR, tg_code, "%s: %s", what, sqlite3_errmsg (self->db));
+  return FALSE;
+}
+
+sqlite3 *
+tg_store_get_db (TgStore *self)
+{
+  return self->db;
+}
+
+void
+tg_store_lock (TgStore *self)
+{
+  g_rec_mutex_lock (&self->lock);
+}
+
+void
+tg_store_unlock (TgStore *self)
+{
+  g_rec_mutex_unlock (&self->lock);
+}
+
+static sqlite3_stmt *
+prepare (TgStore     *self,
+         const char  *sql,
+         GError     **error)
+{
+  sqlite3_stmt *stmt = NULL;
+
+  if (sqlite3_prepare_v2 (self->db, sql, -1, &stmt, NULL) != SQLITE_OK)
+    {
+      tg_store_set_error (self, error, "prepare");
+      return NULL;
+    }
+  return stmt;
+}
+
+static gboolean
+exec (TgStore     *self,
+      const char  *sql,
+      GError     **error)
+{
+  if (sqlite3_exec (self->db, sql, NULL, NULL, NULL) != SQLITE_OK)
+    return tg_store_set_error (self, error, sql);
+  return TRUE;
+}
+
+static void
+bind_text (sqlite3_stmt *stmt,
+           int           column,
+           const char   *text)
+{
+  if (text != NULL)
+    sqlite3_bind_text (stmt, column, text, -1, SQLITE_TRANSIENT);
+  else
+    sqlite3_bind_null (stmt, column);
+}
+
+static void
+bind_double (sqlite3_stmt *stmt,
+             int           column,
+             double        value)
+{
+  if (isnan (value))
+    sqlite3_bind_null (stmt, column);
+  else
+    sqlite3_bind_double (stmt, column, value);
+}
+
+static gboolean
+step_done (TgStore       *self,
+           sqlite3_stmt  *stmt,
+           GError       **error)
+{
+  if (sqlite3_step (stmt) != SQLITE_DONE)
+    return tg_store_set_error (self, error, "write");
+  return TRUE;
+}
+
+typedef struct
+{
+  GWeakRef  store;
+  char     *report_id;
+} ChangedData;
+
+static gboolean
+emit_changed_cb (gpointer user_data)
+{
+  ChangedData *data = user_data;
+  g_autoptr(TgStore) self = g_weak_ref_get (&data->store);
+
+  if (self != NULL)
+    g_signal_emit (self, signals[REPORT_CHANGED], 0, data->report_id);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+changed_data_free (gpointer user_data)
+{
+  ChangedData *data = user_data;
+
+  g_weak_ref_clear (&data->store);
+  g_free (data->report_id);
+  g_free (data);
+}
+
+void
+tg_store_emit_changed (TgStore    *self,
+                       const char *report_id)
+{
+  ChangedData *data = g_new0 (ChangedData, 1);
+
+  g_weak_ref_init (&data->store, self);
+  data->report_id = g_strdup (report_id);
+  g_main_context_invoke_full (self->context, G_PRIORITY_DEFAULT,
+                              emit_changed_cb, data, changed_data_free);
+}
+
+/* Opening and migrations ------------------------------------------------ */
+
+/* Checks the file before SQLite touches it: a file that is not an SQLite
+ * database, or that is shorter than its own header says, is refused. */
+static gboolean
+check_database_file (const char  *path,
+                     GError     **error)
+{
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  g_autoptr(GFileInputStream) stream = NULL;
+  g_autoptr(GFileInfo) info = NULL;
+  g_autoptr(GError) local_error = NULL;
+  guint8 header[100];
+  gsize n_read = 0;
+  guint32 page_size, n_pages, change_counter, valid_for;
+  goffset size;
+
+  stream = g_file_read (file, NULL, &local_error);
+  if (stream == NULL)
+    {
+      if (g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND))
+        return TRUE;
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
+  info = g_file_input_stream_query_info (stream, G_FILE_ATTRIBUTE_STANDARD_SIZE, NULL, error);
+  if (info == NULL)
+    return FALSE;
+  size = g_file_info_get_size (info);
+  if (size == 0)
+    return TRUE;
+
+  if (!g_input_stream_read_all (G_INPUT_STREAM (stream), header, sizeof header,
+                                &n_read, NULL, error))
+    return FALSE;
+
+  if (n_read < sizeof header || memcmp (header, "SQLite format 3", 16) != 0)
+    {
+      g_set_error (error, TG_ERROR, TG_ERROR_NOT_A_DATABASE,
+                   _("%s is not a Testigo database. Nothing was changed."), path);
+      return FALSE;
+    }
+
+  page_size = (header[16] << 8) | header[17];
+  if (page_size == 1)
+    page_size = 65536;
+  change_counter = GUINT32_FROM_BE (*(guint32 *) (header + 24));
+  n_pages = GUINT32_FROM_BE (*(guint32 *) (header + 28));
+  valid_for = GUINT32_FROM_BE (*(guint32 *) (header + 92));
+
+  if (page_size < 512 || (page_size & (page_size - 1)) != 0 ||
+      (n_pages > 0 && change_counter == valid_for &&
+       (goffset) n_pages * page_size > size) ||
+      size % page_size != 0)
+    {
+      g_set_error (error, TG_ERROR, TG_ERROR_CORRUPT,
+                   _("The database %s is damaged (it is shorter than it should be). "
+                     "Nothing was changed; restore it from a backup."), path);
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
+static const char *schema_v1 =
+  "CREATE TABLE meta ("
+  "  key TEXT PRIMARY KEY,"
+  "  value TEXT NOT NULL"
+  ");"
+  "CREATE TABLE revisions ("
+  "  local_seq INTEGER PRIMARY KEY AUTOINCREMENT,"
+  "  rev_id TEXT NOT NULL UNIQUE,"
+  "  record_id TEXT NOT NULL,"
+  "  kind TEXT NOT NULL,"
+  "  device_id TEXT NOT NULL,"
+  "  device_seq INTEGER NOT NULL,"
+  "  created_at INTEGER NOT NULL,"
+  "  deleted INTEGER NOT NULL DEFAULT 0,"
+  "  content TEXT NOT NULL,"
+  "  server_seq INTEGER NOT NULL DEFAULT 0"
+  ");"
+  "CREATE INDEX revisions_record ON revisions (record_id);"
+  "CREATE INDEX revisions_unsynced ON revisions (device_id, server_seq);"
+  "CREATE TABLE revision_parents ("
+  "  rev_id TEXT NOT NULL REFERENCES revisions (rev_id),"
+  "  parent_id TEXT NOT NULL,"
+  "  PRIMARY KEY (rev_id, parent_id)"
+  ") WITHOUT ROWID;"
+  "CREATE INDEX revision_parents_parent ON revision_parents (parent_id);"
+  "CREATE TABLE heads ("
+  "  record_id TEXT NOT NULL,"
+  "  rev_id TEXT NOT NULL REFERENCES revisions (rev_id),"
+  "  PRIMARY KEY (record_id, rev_id)"
+  ") WITHOUT ROWID;"
+  "CREATE TABLE reports ("
+  "  rowid INTEGER PRIMARY KEY,"
+  "  id TEXT NOT NULL UNIQUE,"
+  "  rev_id TEXT NOT NULL REFERENCES revisions (rev_id),"
+  "  n_heads INTEGER NOT NULL DEFAULT 1,"
+  "  deleted INTEGER NOT NULL DEFAULT 0,"
+  "  title TEXT,"
+  "  place_name TEXT,"
+  "  region_code TEXT,"
+  "  province_code TEXT,"
+  "  start_time INTEGER,"
+  "  end_time INTEGER,"
+  "  latitude REAL,"
+  "  longitude REAL,"
+  "  status TEXT NOT NULL,"
+  "  killed INTEGER NOT NULL DEFAULT -1,"
+  "  injured INTEGER NOT NULL DEFAULT -1,"
+  "  detained INTEGER NOT NULL DEFAULT -1,"
+  "  disappeared INTEGER NOT NULL DEFAULT -1,"
+  "  updated_at INTEGER NOT NULL"
+  ");"
+  "CREATE INDEX reports_updated ON reports (deleted, updated_at);"
+  "CREATE INDEX reports_start ON reports (deleted, start_time);"
+  "CREATE INDEX reports_title ON reports (deleted, title COLLATE NOCASE);"
+  "CREATE INDEX reports_region ON reports (deleted, region_code);"
+  "CREATE TABLE report_categories ("
+  "  category TEXT NOT NULL,"
+  "  report_rowid INTEGER NOT NULL REFERENCES reports (rowid) ON DELETE CASCADE,"
+  "  PRIMARY KEY (category, report_rowid)"
+  ") WITHOUT ROWID;"
+  "CREATE INDEX report_categories_report ON report_categories (report_rowid);"
+  "CREATE TABLE blobs ("
+  "  sha256 TEXT PRIMARY KEY,"
+  "  size INTEGER NOT NULL,"
+  "  mime_type TEXT,"
+  "  file_name TEXT,"
+  "  captured_at TEXT,"
+  "  latitude REAL,"
+  "  longitude REAL,"
+  "  camera TEXT,"
+  "  thumbnail_sha256 TEXT,"
+  "  imported_at INTEGER NOT NULL"
+  ");";
+
+static const char *schema_v2 =
+  "CREATE VIRTUAL TABLE reports_fts USING fts5 ("
+  "  title, narrative, place, persons, tags,"
+  "  tokenize = 'unicode61 remove_diacritics 2'"
+  ");";
+
+static gboolean materialize_locked (TgStore     *self,
+                                    const char  *record_id,
+                                    GError     **error);
+
+static gboolean
+migrate_to_v1 (TgStore  *self,
+               GError  **error)
+{
+  return exec (self, schema_v1, error);
+}
+
+/* v2 adds full-text search and fills it from every report's current
+ * revision. */
+static gboolean
+migrate_to_v2 (TgStore  *self,
+               GError  **error)
+{
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+  g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func (g_free);
+  int rc;
+
+  if (!exec (self, schema_v2, error))
+    return FALSE;
+
+  if (!(stmt = prepare (self, "SELECT id FROM reports", error)))
+    return FALSE;
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    g_ptr_array_add (ids, g_strdup ((const char *) sqlite3_column_text (stmt, 0)));
+  if (rc != SQLITE_DONE)
+    return tg_store_set_error (self, error, "migrate");
+
+  self->schema_version = 2;
+  for (guint i = 0; i < ids->len; i++)
+    if (!materialize_locked (self, ids->pdata[i], error))
+      return FALSE;
+  return TRUE;
+}
+
+/* v3 adds the custody log. */
+static gboolean
+migrate_to_v3 (TgStore  *self,
+               GError  **error)
+{
+  return tg_custody_log_create_table (self->db, error);
+}
+
+static gboolean (* const migrations[]) (TgStore *, GError **) = {
+  NULL,
+  migrate_to_v1,
+  migrate_to_v2,
+  migrate_to_v3,
+};
+
+G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == TG_STORE_SCHEMA_VERSION + 1);
+
+static gboolean
+migrate (TgStore  *self,
+         int       target,
+         GError  **error)
+{
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+  int version;
+
+  if (!(stmt = prepare (self, "PRAGMA user_version", error)))
+    return FALSE;
+  if (sqlite3_step (stmt) != SQLITE_ROW)
+    return tg_store_set_error (self, error, "read schema version");
+  version = sqlite3_column_int (stmt, 0);
+  g_clear_pointer (&stmt, sqlite3_finalize);
+
+  if (version > TG_STORE_SCHEMA_VERSION)
+    {
+      g_set_error (error, TG_ERROR, TG_ERROR_TOO_NEW,
+                   _("The database %s was written by a newer version of Testigo "
+                     "(schema %d; this version knows up to %d). Update Testigo to open it."),
+                   self->db_path, version, TG_STORE_SCHEMA_VERSION);
+      return FALSE;
+    }
+
+  while (version < target)
+    {
+      g_autofree char *set_version = NULL;
+
+      if (!exec (self, "BEGIN IMMEDIATE", error))
+        return FALSE;
+      self->schema_version = version;
+      set_version = g_strdup_printf ("PRAGMA user_version = %d", version + 1);
+      if (!migrations[version + 1] (self, error) || !exec (self, set_version, error) ||
+          !exec (self, "COMMIT", error))
+        {
+          sqlite3_exec (self->db, "ROLLBACK", NULL, NULL, NULL);
+          g_prefix_error (error, "migration to schema %d: ", version + 1);
+          return FALSE;
+        }
+      version++;
+      g_debug ("migrated %s to schema %d", self->db_path, version);
+    }
+  self->schema_version = version;
+  return TRUE;
+}
+
+static gboolean
+load_device_id (TgStore  *self,
+                GError  **error)
+{
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+  g_autofree char *device_id = NULL;
+
+  if (!(stmt = prepare (self, "SELECT value FROM meta WHERE key = 'device_id'", error)))
+    return FALSE;
+  if (sqlite3_step (stmt) == SQLITE_ROW)
+    {
+      self->device_id = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
+      return TRUE;
+    }
+  g_clear_pointer (&stmt, sqlite3_finalize);
+
+  device_id = g_uuid_string_random ();
+  if (!(stmt = prepare (self, "INSERT INTO meta (key, value) VALUES ('device_id', ?)", error)))
+    return FALSE;
+  bind_text (stmt, 1, device_id);
+  if (!step_done (self, stmt, error))
+    return FALSE;
+  self->device_id = g_steal_pointer (&device_id);
+  return TRUE;
+}
+
+static TgStore *
+open_store (const char  *directory,
+            int          version,
+            GError     **error)
+{
+  g_autoptr(TgStore) self = NULL;
+  g_autofree char *blob_dir = NULL;
+  int rc;
+
+  g_return_val_if_fail (directory != NULL, NULL);
+
+  if (g_mkdir_with_parents (directory, 0700) != 0)
+    {
+      int saved_errno = errno;
+
+      g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved_errno),
+                   _("Could not create the folder %s: %s"), directory, g_strerror (saved_errno));
+      return NULL;
+    }
+
+  self = g_object_new (TG_TYPE_STORE, NULL);
+  self->directory = g_strdup (directory);
+  self->db_path = g_build_filename (directory, "testigo.db", NULL);
+
+  if (!check_database_file (self->db_path, error))
+    return NULL;
+
+  rc = sqlite3_open_v2 (self->db_path, &self->db,
+                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
+                        NULL);
+  if (rc != SQLITE_OK)
+    {
+      g_set_error (error, TG_ERROR, TG_ERROR_FAILED, _("Could not open %s: %s"),
+                   self->db_path, self->db ? sqlite3_errmsg (self->db) : sqlite3_errstr (rc));
+      return NULL;
+    }
+  sqlite3_extended_result_codes (self->db, 1);
+  sqlite3_busy_timeout (self->db, 5000);
+
+  /* Reading the schema first: a damaged database fails here, before any
+   * pragma writes to it. */
+  if (!exec (self, "SELECT count(*) FROM sqlite_schema", error) ||
+      !exec (self, "PRAGMA journal_mode = WAL", error) ||
+      !exec (self, "PRAGMA synchronous = FULL", error) ||
+      !exec (self, "PRAGMA foreign_keys = ON", error) ||
+      !migrate (self, version, error))
+    return NULL;
+
+  if (version >= 1 && !load_device_id (self, error))
+    return NULL;
+  else if (version < 1)
+    self->device_id = g_strdup ("");
+
+  blob_dir = g_build_filename (directory, "blobs", NULL);
+  self->blob_store = tg_blob_store_new (blob_dir);
+  if (version >= 3)
+    self->custody_log = tg_custody_log_new_for_db (self->db, &self->lock, self->device_id);
+
+  return g_steal_pointer (&self);
+}
+
+/* GObject --------------------------------------------------------------- */
+
+static void
+tg_store_finalize (GObject *object)
+{
+  TgStore *self = (TgStore *) object;
+
+  tg_store_close (self);
+  g_clear_object (&self->blob_store);
+  g_free (self->directory);
+  g_free (self->db_path);
+  g_free (self->device_id);
+  g_clear_pointer (&self->context, g_main_context_unref);
+  g_rec_mutex_clear (&self->lock);
+
+  G_OBJECT_CLASS (tg_store_parent_class)->finalize (object);
+}
+
+static void
+tg_store_class_init (TgStoreClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = tg_store_finalize;
+
+  /**
+   * TgStore::report-changed:
+   * @report_id: the report's id
+   *
+   * A report got a new revision (an edit, an import, a deletion).
+   */
+  signals[REPORT_CHANGED] =
+    g_signal_new ("report-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
+}
+
+static void
+tg_store_init (TgStore *self)
+{
+  g_rec_mutex_init (&self->lock);
+  self->context = g_main_context_ref_thread_default ();
+}
+
+/* Public API: opening --------------------------------------------------- */
+
+TgStore *
+tg_store_open (const char  *directory,
+               GError     **error)
+{
+  return open_store (directory, TG_STORE_SCHEMA_VERSION, error);
+}
+
+TgStore *
+tg_store_open_at_version (const char  *directory,
+                          int          version,
+                          GError     **error)
+{
+  return open_store (directory, version, error);
+}
+
+static void
+open_thread (GTask        *task,
+             gpointer      source_object,
+             gpointer      task_data,
+             GCancellable *cancellable)
+{
+  GError *error = NULL;
+  TgStore *store = tg_store_open (task_data, &error);
+
+  if (store == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, store, g_object_unref);
+}
+
+void
+tg_store_open_async (const char          *directory,
+                     GCancellable        *cancellable,
+                     GAsyncReadyCallback  callback,
+                     gpointer             user_data)
+{
+  g_autoptr(GTask) task = g_task_new (NULL, cancellable, callback, user_data);
+
+  g_task_set_source_tag (task, tg_store_open_async);
+  g_task_set_task_data (task, g_strdup (directory), g_free);
+  g_task_run_in_thread (task, open_thread);
+}
+
+TgStore *
+tg_store_open_finish (GAsyncResult  *result,
+                      GError       **error)
+{
+  TgStore *store;
+
+  g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
+
+  store = g_task_propagate_pointer (G_TASK (result), error);
+  if (store != NULL)
+    {
+      /* Signals go to the context of the thread that asked. */
+      g_clear_pointer (&store->context, g_main_context_unref);
+      store->context = g_main_context_ref_thread_default ();
+    }
+  return store;
+}
+
+void
+tg_store_close (TgStore *self)
+{
+  g_return_if_fail (TG_IS_STORE (self));
+
+  g_rec_mutex_lock (&self->lock);
+  g_clear_object (&self->custody_log);
+  if (self->db != NULL)
+    {
+      sqlite3_close_v2 (self->db);
+      self->db = NULL;
+    }
+  g_rec_mutex_unlock (&self->lock);
+}
+
+const char *
+tg_store_get_directory (TgStore *self)
+{
+  g_return_val_if_fail (TG_IS_STORE (self), NULL);
+  return self->directory;
+}
+
+const char *
+tg_store_get_device_id (TgStore *self)
+{
+  g_return_val_if_fail (TG_IS_STORE (self), NULL);
+  return self->device_id;
+}
+
+int
+tg_store_get_schema_version (TgStore *self)
+{
+  g_return_val_if_fail (TG_IS_STORE (self), 0);
+  return self->schema_version;
+}
+
+TgBlobStore *
+tg_store_get_blob_store (TgStore *self)
+{
+  g_return_val_if_fail (TG_IS_STORE (self), NULL);
+  return self->blob_store;
+}
+
+TgCustodyLog *
+tg_store_get_custody_log (TgStore *self)
+{
+  g_return_val_if_fail (TG_IS_STORE (self), NULL);
+  return self->custody_log;
+}
+
+/* Revisions ------------------------------------------------------------- */
+
+static gboolean
+check_open (TgStore  *self,
+            GError  **error)
+{
+  if (self->db == NULL)
+    {
+      g_set_error_literal (error, TG_ERROR, TG_ERROR_FAILED, "the store is closed");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static TgRevision *
+revision_from_row (sqlite3_stmt *stmt,
+                   GPtrArray    *parents)
+{
+  /* columns: rev_id, record_id, kind, device_id, device_seq, created_at,
+   * deleted, content, server_seq */
+  TgRevision *rev;
+
+  g_ptr_array_add (parents, NULL);
+  rev = tg_revision_new ((const char *) sqlite3_column_text (stmt, 1),
+                         (const char *) sqlite3_column_text (stmt, 2),
+                         (const char * const *) parents->pdata,
+                         (const char *) sqlite3_column_text (stmt, 3),
+                         sqlite3_column_int64 (stmt, 4),
+                         sqlite3_column_int64 (stmt, 5),
+                         sqlite3_column_int (stmt, 6),
+                         (const char *) sqlite3_column_text (stmt, 7));
+  tg_revision_set_server_seq (rev, sqlite3_column_int64 (stmt, 8));
+  return rev;
+}
+
+#define REVISION_COLUMNS \
+  "rev_id, record_id, kind, device_id, device_seq, created_at, deleted, content, server_seq"
+
+static TgRevision *
+get_revision_locked (TgStore     *self,
+                     const char  *rev_id,
+                     GError     **error)
+{
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+  g_autoptr(sqlite3_stmt) parents_stmt = NULL;
+  g_autoptr(GPtrArray) parents = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(TgRevision) rev = NULL;
+  int rc;
+
+  if (!(parents_stmt = prepare (self, "SELECT parent_id FROM revision_parents WHERE rev_id = ?", error)))
+    return NULL;
+  bind_text (parents_stmt, 1, rev_id);
+  while ((rc = sqlite3_step (parents_stmt)) == SQLITE_ROW)
+    g_ptr_array_add (parents, g_strdup ((const char *) sqlite3_column_text (parents_stmt, 0)));
+  if (rc != SQLITE_DONE)
+    {
+      tg_store_set_error (self, error, "read revision");
+      return NULL;
+    }
+
+  if (!(stmt = prepare (self, "SELECT " REVISION_COLUMNS " FROM revisions WHERE rev_id = ?", error)))
+    return NULL;
+  bind_text (stmt, 1, rev_id);
+  rc = sqlite3_step (stmt);
+  if (rc == SQLITE_DONE)
+    {
+      g_set_error (error, TG_ERROR, TG_ERROR_NOT_FOUND, "no revision %s", rev_id);
+      return NULL;
+    }
+  if (rc != SQLITE_ROW)
+    {
+      tg_store_set_error (self, error, "read revision");
+      return NULL;
+    }
+
+  rev = revision_from_row (stmt, parents);
+  if (g_strcmp0 (tg_revision_get_id (rev), rev_id) != 0)
+    {
+      g_set_error (error, TG_ERROR, TG_ERROR_HASH_MISMATCH,
+                   _("Revision %s was altered in the database: its content no longer matches its id."),
+                   rev_id);
+      return NULL;
+    }
+  return g_steal_pointer (&rev);
+}
+
+static GPtrArray *
+list_head_ids_locked (TgStore     *self,
+                      const char  *record_id,
+                      GError     **error)
+{
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+  g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func (g_free);
+  int rc;
+
+  /* Newest arrival first: never ordered by device clocks. */
+  if (!(stmt = prepare (self,
+                        "SELECT h.rev_id FROM heads h JOIN revisions r ON r.rev_id = h.rev_id "
+                        "WHERE h.record_id = ? ORDER BY r.deleted ASC, r.local_seq DESC",
+                        error)))
+    return NULL;
+  bind_text (stmt, 1, record_id);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    g_ptr_array_add (ids, g_strdup ((const char *) sqlite3_column_text (stmt, 0)));
+  if (rc != SQLITE_DONE)
+    {
+      tg_store_set_error (self, error, "read heads");
+      return NULL;
+    }
+  return g_steal_pointer (&ids);
+}
+
+/* Inserts a revision unless present and moves the heads: its parents stop
+ * being heads; it becomes one unless a child of it arrived first. */
+static gboolean
+insert_revision_locked (TgStore     *self,
+                        TgRevision  *rev,
+                        gboolean    *inserted,
+                        GError     **error)
+{
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+  const char * const *parents = tg_revision_get_parents (rev);
+  const char *record_id = tg_revision_get_record_id (rev);
+  const char *rev_id = tg_revision_get_id (rev);
+  gboolean has_child;
+
+  if (!(stmt = prepare (self,
+                        "INSERT OR IGNORE INTO revisions (rev_id, record_id, kind, device_id, "
+                        "device_seq, created_at, deleted, content, server_seq) "
+                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", error)))
+    return FALSE;
+  bind_text (stmt, 1, rev_id);
+  bind_text (stmt, 2, record_id);
+  bind_text (stmt, 3, tg_revision_get_kind (rev));
+  bind_text (stmt, 4, tg_revision_get_device_id (rev));
+  sqlite3_bind_int64 (stmt, 5, tg_revision_get_device_seq (rev));
+  sqlite3_bind_int64 (stmt, 6, tg_revision_get_created_at (rev));
+  sqlite3_bind_int (stmt, 7, tg_revision_get_deleted (rev));
+  bind_text (stmt, 8, tg_revision_get_content (rev));
+  sqlite3_bind_int64 (stmt, 9, tg_revision_get_server_seq (rev));
+  if (!step_done (self, stmt, error))
+    return FALSE;
+
+  *inserted = sqlite3_changes (self->db) > 0;
+  if (!*inserted)
+    {
+      /* Known already: only learn its server sequence. */
+      if (tg_revision_get_server_seq (rev) > 0)
+        {
+          g_clear_pointer (&stmt, sqlite3_finalize);
+          if (!(stmt = prepare (self, "UPDATE revisions SET server_seq = ? "
+                                "WHERE rev_id = ? AND server_seq = 0", error)))
+            return FALSE;
+          sqlite3_bind_int64 (stmt, 1, tg_revision_get_server_seq (rev));
+          bind_text (stmt, 2, rev_id);
+          return step_done (self, stmt, error);
+        }
+      return TRUE;
+    }
+
+  for (guint i = 0; parents[i] != NULL; i++)
+    {
+      g_clear_pointer (&stmt, sqlite3_finalize);
+      if (!(stmt = prepare (self, "INSERT INTO revision_parents (rev_id, parent_id) VALUES (?, ?)", error)))
+        return FALSE;
+      bind_text (stmt, 1, rev_id);
+      bind_text (stmt, 2, parents[i]);
+      if (!step_done (self, stmt, error))
+        return FALSE;
+
+      g_clear_pointer (&stmt, sqlite3_finalize);
+      if (!(stmt = prepare (self, "DELETE FROM heads WHERE record_id = ? AND rev_id = ?", error)))
+        return FALSE;
+      bind_text (stmt, 1, record_id);
+      bind_text (stmt, 2, parents[i]);
+      if (!step_done (self, stmt, error))
+        return FALSE;
+    }
+
+  g_clear_pointer (&stmt, sqlite3_finalize);
+  if (!(stmt = prepare (self, "SELECT 1 FROM revision_parents WHERE parent_id = ? AND rev_id != ? LIMIT 1",
+                        error)))
+    return FALSE;
+  bind_text (stmt, 1, rev_id);
+  bind_text (stmt, 2, rev_id);
+  has_child = sqlite3_step (stmt) == SQLITE_ROW;
+
+  if (!has_child)
+    {
+      g_clear_pointer (&stmt, sqlite3_finalize);
+      if (!(stmt = prepare (self, "INSERT OR IGNORE INTO heads (record_id, rev_id) VALUES (?, ?)", error)))
+        return FALSE;
+      bind_text (stmt, 1, record_id);
+      bind_text (stmt, 2, rev_id);
+      if (!step_done (self, stmt, error))
+        return FALSE;
+    }
+
+  return TRUE;
+}
+
+/* Materialisation: the reports row is a cache of the current head. */
+
+static char *
+join_person_text (TgReport *report)
+{
+  GListModel *persons = tg_report_get_persons (report);
+  g_autoptr(GString) text = g_string_new (NULL);
+
+  for (guint i = 0; i < g_list_model_get_n_items (persons); i++)
+    {
+      g_autoptr(TgPerson) person = g_list_model_get_item (persons, i);
+      const char *parts[] = {
+        tg_person_get_name (person),
+        tg_person_get_community (person),
+        tg_person_get_ethnicity (person),
+      };
+
+      for (guint j = 0; j < G_N_ELEMENTS (parts); j++)
+        if (parts[j] != NULL)
+          g_string_append_printf (text, "%s\n", parts[j]);
+    }
+  return g_string_free (g_steal_pointer (&text), FALSE);
+}
+
+static char *
+join_strv (const char * const *a,
+           const char * const *b)
+{
+  g_autoptr(GString) text = g_string_new (NULL);
+
+  for (guint i = 0; a != NULL && a[i] != NULL; i++)
+    g_string_append_printf (text, "%s ", a[i]);
+  for (guint i = 0; b != NULL && b[i] != NULL; i++)
+    g_string_append_printf (text, "%s ", b[i]);
+  return g_string_free (g_steal_pointer (&text), FALSE);
+}
+
+static gint64
+to_unix (GDateTime *time)
+{
+  return time ? g_date_time_to_unix (time) : 0;
+}
+
+static gboolean
+materialize_locked (TgStore     *self,
+                    const char  *record_id,
+                    GError     **error)
+{
+  g_autoptr(GPtrArray) heads = NULL;
+  g_autoptr(TgRevision) current = NULL;
+  g_autoptr(TgReport) report = NULL;
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+  g_autofree char *persons = NULL;
+  g_autofree char *place = NULL;
+  g_autofree char *tags = NULL;
+  const char * const *categories;
+  gint64 rowid;
+
+  if (!(heads = list_head_ids_locked (self, record_id, error)))
+    return FALSE;
+  if (heads->len == 0)
+    return TRUE;
+
+  if (!(current = get_revision_locked (self, heads->pdata[0], error)))
+    return FALSE;
+  if (g_strcmp0 (tg_revision_get_kind (current), TG_REVISION_KIND_REPORT) != 0)
+    return TRUE;
+
+  report = tg_report_new_from_json_string (tg_revision_get_content (current), -1, error);
+  if (report == NULL)
+    {
+      g_prefix_error (error, "revision %s: ", tg_revision_get_id (current));
+      return FALSE;
+    }
+
+  if (!(stmt = prepare (self,
+                        "INSERT INTO reports (id, rev_id, n_heads, deleted, title, place_name, "
+                        "region_code, province_code, start_time, end_time, latitude, longitude, "
+                        "status, killed, injured, detained, disappeared, updated_at) "
+                        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18) "
+                        "ON CONFLICT (id) DO UPDATE SET rev_id = ?2, n_heads = ?3, deleted = ?4, "
+                        "title = ?5, place_name = ?6, region_code = ?7, province_code = ?8, "
+                        "start_time = ?9, end_time = ?10, latitude = ?11, longitude = ?12, "
+                        "status = ?13, killed = ?14, injured = ?15, detained = ?16, "
+                        "disappeared = ?17, updated_at = ?18 "
+                        "RETURNING rowid", error)))
+    return FALSE;
+  bind_text (stmt, 1, record_id);
+  bind_text (stmt, 2, tg_revision_get_id (current));
+  sqlite3_bind_int (stmt, 3, heads->len);
+  sqlite3_bind_int (stmt, 4, tg_revision_get_deleted (current));
+  bind_text (stmt, 5, tg_report_get_title (report));
+  bind_text (stmt, 6, tg_report_get_place_name (report));
+  bind_text (stmt, 7, tg_report_get_region_code (report));
+  bind_text (stmt, 8, tg_report_get_province_code (report));
+  if (tg_report_get_start (report) != NULL)
+    sqlite3_bind_int64 (stmt, 9, to_unix (tg_report_get_start (report)));
+  if (tg_report_get_end (report) != NULL)
+    sqlite3_bind_int64 (stmt, 10, to_unix (tg_report_get_end (report)));
+  bind_double (stmt, 11, tg_report_get_latitude (report));
+  bind_double (stmt, 12, tg_report_get_longitude (report));
+  bind_text (stmt, 13, tg_report_status_to_string (tg_report_get_status (report)));
+  sqlite3_bind_int (stmt, 14, tg_report_get_killed (report));
+  sqlite3_bind_int (stmt, 15, tg_report_get_injured (report));
+  sqlite3_bind_int (stmt, 16, tg_report_get_detained (report));
+  sqlite3_bind_int (stmt, 17, tg_report_get_disappeared (report));
+  sqlite3_bind_int64 (stmt, 18, tg_revision_get_created_at (current));
+  if (sqlite3_step (stmt) != SQLITE_ROW)
+    return tg_store_set_error (self, error, "update report");
+  rowid = sqlite3_column_int64 (stmt, 0);
+  g_clear_pointer (&stmt, sqlite3_finalize);
+
+  if (!(stmt = prepare (self, "DELETE FROM report_categories WHERE report_rowid = ?", error)))
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, rowid);
+  if (!step_done (self, stmt, error))
+    return FALSE;
+
+  categories = tg_report_get_categories (report);
+  for (guint i = 0; categories != NULL && categories[i] != NULL; i++)
+    {
+      g_clear_pointer (&stmt, sqlite3_finalize);
+      if (!(stmt = prepare (self, "INSERT OR IGNORE INTO report_categories (category, report_rowid) "
+                            "VALUES (?, ?)", error)))
+        return FALSE;
+      bind_text (stmt, 1, categories[i]);
+      sqlite3_bind_int64 (stmt, 2, rowid);
+      if (!step_done (self, stmt, error))
+        return FALSE;
+    }
+
+  if (self->schema_version < 2)
+    return TRUE;
+
+  g_clear_pointer (&stmt, sqlite3_finalize);
+  if (!(stmt = prepare (self, "DELETE FROM reports_fts WHERE rowid = ?", error)))
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, rowid);
+  if (!step_done (self, stmt, error))
+    return FALSE;
+
+  if (tg_revision_get_deleted (current))
+    return TRUE;
+
+  persons = join_person_text (report);
+  place = g_strjoin (" ",
+                     tg_report_get_place_name (report) ? tg_report_get_place_name (report) : "",
+                     tg_report_get_region_code (report) ? tg_report_get_region_code (report) : "",
+                     tg_report_get_province_code (report) ? tg_report_get_province_code (report) : "",
+                     NULL);
+  tags = join_strv (tg_report_get_tags (report), categories);
+
+  g_clear_pointer (&stmt, sqlite3_finalize);
+  if (!(stmt = prepare (self, "INSERT INTO reports_fts (rowid, title, narrative, place, persons, tags) "
+                        "VALUES (?, ?, ?, ?, ?, ?)", error)))
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, rowid);
+  bind_text (stmt, 2, tg_report_get_title (report));
+  bind_text (stmt, 3, tg_report_get_narrative (report));
+  bind_text (stmt, 4, place);
+  bind_text (stmt, 5, persons);
+  bind_text (stmt, 6, tags);
+  return step_done (self, stmt, error);
+}
+
+static gint64
+next_device_seq_locked (TgStore  *self,
+                        GError  **error)
+{
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+
+  if (!(stmt = prepare (self,
+                        "INSERT INTO meta (key, value) VALUES ('device_seq', '1') "
+                        "ON CONFLICT (key) DO UPDATE SET value = CAST(value AS INTEGER) + 1 "
+                        "RETURNING CAST(value AS INTEGER)", error)))
+    return 0;
+  if (sqlite3_step (stmt) != SQLITE_ROW)
+    {
+      tg_store_set_error (self, error, "device sequence");
+      return 0;
+    }
+  return sqlite3_column_int64 (stmt, 0);
+}
+
+/* Records a revision made on this device. Called with the lock held and
+ * inside a transaction. */
+static TgRevision *
+record_local_revision_locked (TgStore            *self,
+                              const char         *record_id,
+                              const char * const *parents,
+                              gboolean            deleted,
+                              const char         *content,
+                              TgCustodyAction     action,
+                              GError            **error)
+{
+  g_autoptr(TgRevision) rev = NULL;
+  gboolean inserted;
+  gint64 seq;
+
+  if (!(seq = next_device_seq_locked (self, error)))
+    return NULL;
+
+  rev = tg_revision_new (record_id, TG_REVISION_KIND_REPORT, parents, self->device_id,
+                         seq, g_get_real_time (), deleted, content);
+  if (!insert_revision_locked (self, rev, &inserted, error) ||
+      !materialize_locked (self, record_id, error))
+    return NULL;
+  if (self->custody_log != NULL &&
+      !tg_custody_log_append_locked (self->custody_log, action, record_id,
+                                     tg_revision_get_id (rev), error))
+    return NULL;
+  return g_steal_pointer (&rev);
+}
+
+static gboolean
+begin (TgStore  *self,
+       GError  **error)
+{
+  if (!check_open (self, error))
+    return FALSE;
+  return exec (self, "BEGIN IMMEDIATE", error);
+}
+
+static gboolean
+commit (TgStore  *self,
+        gboolean  ok,
+        GError  **error)
+{
+  if (ok && exec (self, "COMMIT", error))
+    return TRUE;
+  sqlite3_exec (self->db, "ROLLBACK", NULL, NULL, NULL);
+  return FALSE;
+}
+
+typedef struct
+{
+  char  *record_id;
+  char **parents;
+  char  *content;
+} SaveData;
+
+static void
+save_data_free (gpointer data)
+{
+  SaveData *save = data;
+
+  g_free (save->record_id);
+  g_strfreev (save->parents);
+  g_free (save->content);
+  g_free (save);
+}
+
+static SaveData *
+save_data_new (TgReport  *report,
+               GError   **error)
+{
+  SaveData *save;
+
+  if (!tg_report_validate (report, error))
+    return NULL;
+
+  save = g_new0 (SaveData, 1);
+  save->record_id = g_strdup (tg_report_get_id (report));
+  save->parents = g_strdupv ((char **) tg_report_get_base_revisions (report));
+  save->content = tg_report_to_json_string (report);
+  return save;
+}
+
+/* Returns the new revision, or the base revision if nothing changed. */
+static TgRevision *
+save_locked (TgStore   *self,
+             SaveData  *save,
+             GError   **error)
+{
+  g_autoptr(TgRevision) rev = NULL;
+
+  if (save->parents != NULL && g_strv_length (save->parents) == 1)
+    {
+      g_autoptr(TgRevision) base = get_revision_locked (self, save->parents[0], NULL);
+
+      if (base != NULL && !tg_revision_get_deleted (base) &&
+          g_strcmp0 (tg_revision_get_content (base), save->content) == 0)
+        return g_steal_pointer (&base);
+    }
+
+  return record_local_revision_locked (self, save->record_id,
+                                       (const char * const *) save->parents, FALSE,
+                                       save->content,
+                                       save->parents ? TG_CUSTODY_EDITED : TG_CUSTODY_CREATED,
+                                       error);
+}
+
+static guint
+count_heads_locked (TgStore    *self,
+                    const char *record_id)
+{
+  g_autoptr(GPtrArray) heads = list_head_ids_locked (self, record_id, NULL);
+
+  return heads ? heads->len : 1;
+}
+
+static TgRevision *
+save_one (TgStore   *self,
+          SaveData  *save,
+          guint     *n_heads,
+          GError   **error)
+{
+  g_autoptr(TgRevision) rev = NULL;
+
+  tg_store_lock (self);
+  if (begin (self, error))
+    {
+      rev = save_locked (self, save, error);
+      if (rev != NULL)
+        *n_heads = count_heads_locked (self, save->record_id);
+      if (!commit (self, rev != NULL, error))
+        g_clear_object (&rev);
+    }
+  tg_store_unlock (self);
+
+  if (rev != NULL)
+    tg_store_emit_changed (self, save->record_id);
+  return g_steal_pointer (&rev);
+}
+
+static void
+apply_saved (TgReport   *report,
+             TgRevision *rev,
+             guint       n_heads)
+{
+  const char *ids[] = { tg_revision_get_id (rev), NULL };
+
+  tg_report_set_base_revisions (report, ids);
+  tg_report_set_n_heads (report, n_heads);
+  tg_report_set_updated_at (report, tg_revision_get_created_at (rev));
+}
+
+TgRevision *
+tg_store_save_report (TgStore   *self,
+                      TgReport  *report,
+                      GError   **error)
+{
+  SaveData *save;
+  TgRevision *rev;
+  guint n_heads = 1;
+
+  g_return_val_if_fail (TG_IS_STORE (self), NULL);
+  g_return_val_if_fail (TG_IS_REPORT (report), NULL);
+
+  if (!(save = save_data_new (report, error)))
+    return NULL;
+  rev = save_one (self, save, &n_heads, error);
+  save_data_free (save);
+  if (rev != NULL)
+    apply_saved (report, rev, n_heads);
+  return rev;
+}
+
+typedef struct
+{
+  SaveData *save;
+  guint     n_heads;
+} SaveTaskData;
+
+static void
+save_task_data_free (gpointer data)
+{
+  SaveTaskData *task_data = data;
+
+  save_data_free (task_data->save);
+  g_free (task_data);
+}
+
+static void
+save_thread (GTask        *task,
+             gpointer      source_object,
+             gpointer      task_data,
+             GCancellable *cancellable)
+{
+  SaveTaskData *data = task_data;
+  GError *error = NULL;
+  TgRevision *rev;
+
+  rev = save_one (source_object, data->save, &data->n_heads, &error);
+  if (rev == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, rev, g_object_unref);
+}
+
+void
+tg_store_save_report_async (TgStore             *self,
+                            TgReport            *report,
+                            GCancellable        *cancellable,
+                            GAsyncReadyCallback  callback,
+                            gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  GError *error = NULL;
+  SaveTaskData *data;
+  SaveData *save;
+
+  g_return_if_fail (TG_IS_STORE (self));
+  g_return_if_fail (TG_IS_REPORT (report));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, tg_store_save_report_async);
+
+  /* The report is serialised here, on the caller's thread. */
+  if (!(save = save_data_new (report, &error)))
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  data = g_new0 (SaveTaskData, 1);
+  data->save = save;
+  g_task_set_task_data (task, data, save_task_data_free);
+  g_object_set_data_full (G_OBJECT (task), "report", g_object_ref (report), g_object_unref);
+  g_task_run_in_thread (task, save_thread);
+}
+
+TgRevision *
+tg_store_save_report_finish (TgStore       *self,
+                             GAsyncResult  *result,
+                             GError       **error)
+{
+  TgRevision *rev;
+  TgReport *report;
+  SaveTaskData *data;
+
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  rev = g_task_propagate_pointer (G_TASK (result), error);
+  if (rev == NULL)
+    return NULL;
+
+  /* Only the saved state's base moves: edits made since the save started
+   * will be children of this revision. */
+  report = g_object_get_data (G_OBJECT (result), "report");
+  data = g_task_get_task_data (G_TASK (result));
+  apply_saved (report, rev, data->n_heads);
+  return rev;
+}
+
+gboolean
+tg_store_save_reports (TgStore    *self,
+                       GPtrArray  *reports,
+                       GError    **error)
+{
+  g_autoptr(GPtrArray) saves = g_ptr_array_new_with_free_func (save_data_free);
+  g_autoptr(GPtrArray) revs = g_ptr_array_new_with_free_func (g_object_unref);
+  gboolean ok = TRUE;
+
+  g_return_val_if_fail (TG_IS_STORE (self), FALSE);
+
+  for (guint i = 0; i < reports->len; i++)
+    {
+      SaveData *save = save_data_new (reports->pdata[i], error);
+
+      if (save == NULL)
+        {
+          g_prefix_error (error, "report %u: ", i + 1);
+          return FALSE;
+        }
+      g_ptr_array_add (saves, save);
+    }
+
+  tg_store_lock (self);
+  if (!begin (self, error))
+    ok = FALSE;
+  for (guint i = 0; ok && i < saves->len; i++)
+    {
+      TgRevision *rev = save_locked (self, saves->pdata[i], error);
+
+      if (rev == NULL)
+        ok = FALSE;
+      else
+        g_ptr_array_add (revs, rev);
+    }
+  if (ok)
+    ok = commit (self, TRUE, error);
+  else if (self->db != NULL)
+    sqlite3_exec (self->db, "ROLLBACK", NULL, NULL, NULL);
+  tg_store_unlock (self);
+
+  if (!ok)
+    return FALSE;
+
+  for (guint i = 0; i < revs->len; i++)
+    {
+      apply_saved (reports->pdata[i], revs->pdata[i], 1);
+      tg_store_emit_changed (self, tg_report_get_id (reports->pdata[i]));
+    }
+  return TRUE;
+}
+
+static TgRevision *
+change_deleted (TgStore     *self,
+                const char  *report_id,
+                gboolean     deleted,
+                GError     **error)
+{
+  g_autoptr(TgRevision) rev = NULL;
+  gboolean ok = FALSE;
+
+  tg_store_lock (self);
+  if (begin (self, error))
+    {
+      g_autoptr(GPtrArray) heads = list_head_ids_locked (self, report_id, error);
+
+      if (heads != NULL && heads->len == 0)
+        g_set_error (error, TG_ERROR, TG_ERROR_NOT_FOUND, _("There is no report %s."), report_id);
+      else if (heads != NULL)
+        {
+          g_autoptr(TgRevision) current = get_revision_locked (self, heads->pdata[0], error);
+
+          if (current != NULL && tg_revision_get_deleted (current) == deleted)
+            {
+              /* Already in that state. */
+              rev = g_steal_pointer (&current);
+              ok = TRUE;
+            }
+          else if (current != NULL)
+            {
+              const char *parents[] = { tg_revision_get_id (current), NULL };
+
+              rev = record_local_revision_locked (self, report_id, parents, deleted,
+                                                  tg_revision_get_content (current),
+                                                  deleted ? TG_CUSTODY_DELETED : TG_CUSTODY_RESTORED,
+                                                  error);
+              ok = rev != NULL;
+            }
+        }
+      if (!commit (self, ok, error))
+        g_clear_object (&rev);
+    }
+  tg_store_unlock (self);
+
+  if (rev != NULL)
+    tg_store_emit_changed (self, report_id);
+  return g_steal_pointer (&rev);
+}
+
+TgRevision *
+tg_store_delete_report (TgStore     *self,
+                        const char  *report_id,
+                        GError     **error)
+{
+  g_return_val_if_fail (TG_IS_STORE (self), NULL);
+  return change_deleted (self, report_id, TRUE, error);
+}
+
+TgRevision *
+tg_store_restore_report (TgStore     *self,
+                         const char  *report_id,
+                         GError     **error)
+{
+  g_return_val_if_fail (TG_IS_STORE (self), NULL);
+  return change_deleted (self, report_id, FALSE, error);
+}
+
+static TgReport *
+load_report_where (TgStore      *self,
+                   const char   *where,
+                   const char   *id_text,
+                   gint64        rowid,
+                   gboolean      include_deleted,
+                   GError      **error)
+{
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+  g_autofree char *sql = NULL;
+  g_autoptr(TgReport) report = NULL;
+  int rc;
+
+  tg_store_lock (self);
+  if (!check_open (self, error))
+    goto out;
+
+  sql = g_strdup_printf ("SELECT r.rev_id, r.n_heads, r.deleted, r.updated_at, v.content "
+                         "FROM reports r JOIN revisions v ON v.rev_id = r.rev_id WHERE %s",
+                         where);
+  if (!(stmt = prepare (self, sql, error)))
+    goto out;
+  if (id_text != NULL)
+    bind_text (stmt, 1, id_text);
+  else
+    sqlite3_bind_int64 (stmt, 1, rowid);
+
+  rc = sqlite3_step (stmt);
+  if (rc == SQLITE_DONE || (rc == SQLITE_ROW && sqlite3_column_int (stmt, 2) && !include_deleted))
+    {
+      g_set_error (error, TG_ERROR, TG_ERROR_NOT_FOUND, _("There is no report %s."),
+                   id_text ? id_text : "");
+      goto out;
+    }
+  if (rc != SQLITE_ROW)
+    {
+      tg_store_set_error (self, error, "load report");
+      goto out;
+    }
+
+  report = tg_report_new_from_json_string ((const char *) sqlite3_column_text (stmt, 4),
+                                           sqlite3_column_bytes (stmt, 4), error);
+  if (report != NULL)
+    {
+      const char *ids[] = { (const char *) sqlite3_column_text (stmt, 0), NULL };
+
+      tg_report_set_base_revisions (report, ids);
+      tg_report_set_n_heads (report, sqlite3_column_int (stmt, 1));
+      tg_report_set_updated_at (report, sqlite3_column_int64 (stmt, 3));
+    }
+
+out:
+  tg_store_unlock (self);
+  return g_steal_pointer (&report);
+}
+
+TgReport *
+tg_store_load_report (TgStore     *self,
+                      const char  *report_id,
+                      GError     **error)
+{
+  g_return_val_if_fail (TG_IS_STORE (self), NULL);
+  g_return_val_if_fail (report_id != NULL, NULL);
+  return load_report_where (self, "r.id = ?", report_id, 0, FALSE, error);
+}
+
+TgReport *
+tg_store_load_report_by_rowid (TgStore  *self,
+                               gint64    rowid,
+                               GError  **error)
+{
+  g_return_val_if_fail (TG_IS_STORE (self), NULL);
+  return load_report_where (self, "r.rowid = ?", NULL, rowid, TRUE, error);
+}
+
+GPtrArray *
+tg_store_list_heads (TgStore     *self,
+                     const char  *report_id,
+                     GError     **error)
+{
+  g_autoptr(GPtrArray) ids = NULL;
+  g_autoptr(GPtrArray) heads = g_ptr_array_new_with_free_func (g_object_unref);
+  gboolean ok = TRUE;
+
+  g_return_val_if_fail (TG_IS_STORE (self), NULL);
+
+  tg_store_lock (self);
+  if (!check_open (self, error) || !(ids = list_head_ids_locked (self, report_id, error)))
+    ok = FALSE;
+  for (guint i = 0; ok && i < ids->len; i++)
+    {
+      TgRevision *rev = get_revision_locked (self, ids->pdata[i], error);
+
+      if (rev == NULL)
+        ok = FALSE;
+      else
+        g_ptr_array_add (heads, rev);
+    }
+  tg_store_unlock (self);
+
+  return ok ? g_steal_pointer (&heads) : NULL;
+}
+
+TgRevision *
+tg_store_get_revision (TgStore     *self,
+                       const char  *rev_id,
+                       GError     **error)
+{
+  TgRevision *rev = NULL;
+
+  g_return_val_if_fail (TG_IS_STORE (self), NULL);
+
+  tg_store_lock (self);
+  if (check_open (self, error))
+    rev = get_revision_locked (self, rev_id, error);
+  tg_store_unlock (self);
+  return rev;
+}
+
+static GPtrArray *
+list_revisions_where (TgStore     *self,
+                      const char  *sql,
+                      const char  *text,
+                      gint64       number,
+                      GError     **error)
+{
+  g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GPtrArray) revs = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+  gboolean ok = FALSE;
+  int rc;
+
+  tg_store_lock (self);
+  if (!check_open (self, error) || !(stmt = prepare (self, sql, error)))
+    goto out;
+  if (text != NULL)
+    bind_text (stmt, 1, text);
+  sqlite3_bind_int64 (stmt, text ? 2 : 1, number);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    g_ptr_array_add (ids, g_strdup ((const char *) sqlite3_column_text (stmt, 0)));
+  if (rc != SQLITE_DONE)
+    {
+      tg_store_set_error (self, error, "list revisions");
+      goto out;
+    }
+  ok = TRUE;
+  for (guint i = 0; ok && i < ids->len; i++)
+    {
+      TgRevision *rev = get_revision_locked (self, ids->pdata[i], error);
+
+      if (rev == NULL)
+        ok = FALSE;
+      else
+        g_ptr_array_add (revs, rev);
+    }
+out:
+  tg_store_unlock (self);
+  return ok ? g_steal_pointer (&revs) : NULL;
+}
+
+GPtrArray *
+tg_store_list_revisions (TgStore     *self,
+                         const char  *record_id,
+                         GError     **error)
+{
+  g_return_val_if_fail (TG_IS_STORE (self), NULL);
+  return list_revisions_where (self,
+                               "SELECT rev_id FROM revisions WHERE record_id = ? "
+                               "ORDER BY local_seq LIMIT ?",
+                               record_id, G_MAXINT64, error);
+}
+
+GPtrArray *
+tg_store_list_unsynced (TgStore  *self,
+                        guint     limit,
+                        GError  **error)
+{
+  g_return_val_if_fail (TG_IS_STORE (self), NULL);
+  return list_revisions_where (self,
+                               "SELECT rev_id FROM revisions WHERE device_id = ? AND server_seq = 0 "
+                               "ORDER BY local_seq LIMIT ?",
+                               self->device_id, limit ? limit : G_MAXINT64, error);
+}
+
+gboolean
+tg_store_mark_synced (TgStore     *self,
+                      const char  *rev_id,
+                      gint64       server_seq,
+                      GError     **error)
+{
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+  gboolean ok = FALSE;
+
+  g_return_val_if_fail (TG_IS_STORE (self), FALSE);
+
+  tg_store_lock (self);
+  if (check_open (self, error) &&
+      (stmt = prepare (self, "UPDATE revisions SET server_seq = ? WHERE rev_id = ?", error)))
+    {
+      sqlite3_bind_int64 (stmt, 1, server_seq);
+      bind_text (stmt, 2, rev_id);
+      ok = step_done (self, stmt, error);
+    }
+  tg_store_unlock (self);
+  return ok;
+}
+
+gboolean
+tg_store_insert_revisions (TgStore    *self,
+                           GPtrArray  *revisions,
+                           guint      *n_inserted,
+                           GError    **error)
+{
+  g_autoptr(GHashTable) touched = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  gboolean ok;
+  guint count = 0;
+
+  g_return_val_if_fail (TG_IS_STORE (self), FALSE);
+
+  tg_store_lock (self);
+  ok = begin (self, error);
+  for (guint i = 0; ok && i < revisions->len; i++)
+    {
+      TgRevision *rev = revisions->pdata[i];
+      g_autofree char *check = NULL;
+      gboolean inserted = FALSE;
+
+      /* A revision built elsewhere is checked against its id. */
+      check = tg_revision_compute_id (tg_revision_get_record_id (rev), tg_revision_get_kind (rev),
+                                      tg_revision_get_parents (rev), tg_revision_get_device_id (rev),
+                                      tg_revision_get_device_seq (rev),
+                                      tg_revision_get_created_at (rev),
+                                      tg_revision_get_deleted (rev),
+                                      tg_revision_get_content (rev));
+      if (g_strcmp0 (check, tg_revision_get_id (rev)) != 0)
+        {
+          g_set_error (error, TG_ERROR, TG_ERROR_HASH_MISMATCH,
+                       _("Revision %s does not match its content."), tg_revision_get_id (rev));
+          ok = FALSE;
+          break;
+        }
+      if (g_strcmp0 (tg_revision_get_kind (rev), TG_REVISION_KIND_REPORT) == 0)
+        {
+          g_autoptr(TgReport) report =
+            tg_report_new_from_json_string (tg_revision_get_content (rev), -1, error);
+
+          if (report == NULL ||
+              g_strcmp0 (tg_report_get_id (report), tg_revision_get_record_id (rev)) != 0)
+            {
+              if (report != NULL)
+                g_set_error (error, TG_ERROR, TG_ERROR_INVALID,
+                             "revision %s: the report inside belongs to another record",
+                             tg_revision_get_id (rev));
+              g_prefix_error (error, "revision %s: ", tg_revision_get_id (rev));
+              ok = FALSE;
+              break;
+            }
+        }
+
+      if (!insert_revision_locked (self, rev, &inserted, error))
+        ok = FALSE;
+      else if (inserted)
+        {
+          count++;
+          g_hash_table_add (touched, g_strdup (tg_revision_get_record_id (rev)));
+          if (self->custody_log != NULL &&
+              !tg_custody_log_append_locked (self->custody_log, TG_CUSTODY_RECEIVED,
+                                             tg_revision_get_record_id (rev),
+                                             tg_revision_get_id (rev), error))
+            ok = FALSE;
+        }
+    }
+  if (ok)
+    {
+      GHashTableIter iter;
+      gpointer key;
+
+      g_hash_table_iter_init (&iter, touched);
+      while (ok && g_hash_table_iter_next (&iter, &key, NULL))
+        ok = materialize_locked (self, key, error);
+    }
+  ok = commit (self, ok, error);
+  tg_store_unlock (self);
+
+  if (ok)
+    {
+      GHashTableIter iter;
+      gpointer key;
+
+      g_hash_table_iter_init (&iter, touched);
+      while (g_hash_table_iter_next (&iter, &key, NULL))
+        tg_store_emit_changed (self, key);
+    }
+  if (n_inserted != NULL)
+    *n_inserted = ok ? count : 0;
+  return ok;
+}
+
+guint
+tg_store_count_reports (TgStore *self)
+{
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+  guint count = 0;
+
+  g_return_val_if_fail (TG_IS_STORE (self), 0);
+
+  tg_store_lock (self);
+  if (self->db != NULL &&
+      (stmt = prepare (self, "SELECT count(*) FROM reports WHERE deleted = 0", NULL)) &&
+      sqlite3_step (stmt) == SQLITE_ROW)
+    count = sqlite3_column_int (stmt, 0);
+  tg_store_unlock (self);
+  return count;
+}
+
+/* Queries --------------------------------------------------------------- */
+
+G_DEFINE_BOXED_TYPE (TgReportQuery, tg_report_query, tg_report_query_copy, tg_report_query_free)
+
+TgReportQuery *
+tg_report_query_new (void)
+{
+  TgReportQuery *query = g_new0 (TgReportQuery, 1);
+
+  query->status = -1;
+  return query;
+}
+
+TgReportQuery *
+tg_report_query_copy (const TgReportQuery *query)
+{
+  TgReportQuery *copy = g_memdup2 (query, sizeof *query);
+
+  copy->text = g_strdup (query->text);
+  copy->category = g_strdup (query->category);
+  copy->region_code = g_strdup (query->region_code);
+  return copy;
+}
+
+void
+tg_report_query_free (TgReportQuery *query)
+{
+  if (query == NULL)
+    return;
+  g_free (query->text);
+  g_free (query->category);
+  g_free (query->region_code);
+  g_free (query);
+}
+
+/* What a person types becomes a safe FTS5 query: each word quoted, the
+ * last one a prefix, so operators and quotes typed are only text. */
+static char *
+fts_query_from_text (const char *text)
+{
+  g_autoptr(GString) query = g_string_new (NULL);
+  g_auto(GStrv) words = g_strsplit_set (text, " \t\n\r", -1);
+  guint n = 0;
+
+  for (guint i = 0; words[i] != NULL; i++)
+    {
+      if (*words[i] == '\0')
+        continue;
+      if (n++ > 0)
+        g_string_append_c (query, ' ');
+      g_string_append_c (query, '"');
+      for (const char *p = words[i]; *p; p++)
+        {
+          if (*p == '"')
+            g_string_append_c (query, '"');
+          g_string_append_c (query, *p);
+        }
+      g_string_append_c (query, '"');
+      if (words[i + 1] == NULL || (words[i + 1] != NULL && *words[i + 1] == '\0' && words[i + 2] == NULL))
+        g_string_append_c (query, '*');
+    }
+  if (n == 0)
+    return NULL;
+  return g_string_free (g_steal_pointer (&query), FALSE);
+}
+
+GArray *
+tg_store_query_rowids (TgStore              *self,
+                       const TgReportQuery  *query,
+                       GError              **error)
+{
+  g_autoptr(GString) sql = g_string_new ("SELECT r.rowid FROM reports r ");
+  g_autoptr(GArray) rowids = g_array_new (FALSE, FALSE, sizeof (gint64));
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+  g_autofree char *fts = NULL;
+  gboolean ok = FALSE;
+  int column = 1;
+  int rc;
+
+  g_return_val_if_fail (TG_IS_STORE (self), NULL);
+
+  if (query != NULL && query->text != NULL)
+    fts = fts_query_from_text (query->text);
+
+  if (fts != NULL)
+    g_string_append (sql, "JOIN reports_fts f ON f.rowid = r.rowid AND reports_fts MATCH ? ");
+  g_string_append (sql, "WHERE r.deleted = 0 ");
+  if (query != NULL)
+    {
+      if (query->category != NULL)
+        g_string_append (sql, "AND r.rowid IN (SELECT report_rowid FROM report_categories "
+                              "WHERE category = ?) ");
+      if (query->region_code != NULL)
+        g_string_append (sql, "AND r.region_code = ? ");
+      if (query->status >= 0)
+        g_string_append (sql, "AND r.status = ? ");
+      if (query->start_from != 0)
+        g_string_append (sql, "AND r.start_time >= ? ");
+      if (query->start_until != 0)
+        g_string_append (sql, "AND r.start_time < ? ");
+      if (query->only_conflicts)
+        g_string_append (sql, "AND r.n_heads > 1 ");
+    }
+
+  switch (query ? query->sort : TG_REPORT_SORT_UPDATED_DESC)
+    {
+    case TG_REPORT_SORT_START_DESC:
+      g_string_append (sql, "ORDER BY r.start_time DESC, r.rowid DESC");
+      break;
+    case TG_REPORT_SORT_START_ASC:
+      g_string_append (sql, "ORDER BY r.start_time ASC, r.rowid ASC");
+      break;
+    case TG_REPORT_SORT_TITLE:
+      g_string_append (sql, "ORDER BY r.title COLLATE NOCASE, r.rowid");
+      break;
+    case TG_REPORT_SORT_UPDATED_DESC:
+    default:
+      g_string_append (sql, "ORDER BY r.updated_at DESC, r.rowid DESC");
+      break;
+    }
+
+  tg_store_lock (self);
+  if (!check_open (self, error) || !(stmt = prepare (self, sql->str, error)))
+    goto out;
+
+  if (fts != NULL)
+    bind_text (stmt, column++, fts);
+  if (query != NULL)
+    {
+      if (query->category != NULL)
+        bind_text (stmt, column++, query->category);
+      if (query->region_code != NULL)
+        bind_text (stmt, column++, query->region_code);
+      if (query->status >= 0)
+        bind_text (stmt, column++, tg_report_status_to_string (query->status));
+      if (query->start_from != 0)
+        sqlite3_bind_int64 (stmt, column++, query->start_from);
+      if (query->start_until != 0)
+        sqlite3_bind_int64 (stmt, column++, query->start_until);
+    }
+
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      gint64 rowid = sqlite3_column_int64 (stmt, 0);
+      g_array_append_val (rowids, rowid);
+    }
+  if (rc != SQLITE_DONE)
+    {
+      tg_store_set_error (self, error, "query");
+      goto out;
+    }
+  ok = TRUE;
+
+out:
+  tg_store_unlock (self);
+  return ok ? g_steal_pointer (&rowids) : NULL;
+}
