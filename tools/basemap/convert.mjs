@@ -165,10 +165,39 @@ function splitPolygon (poly, x, y, size, cell, m, level) {
     splitPolygon(parts, x + dx, y + dy, h, cell, m, level);
 }
 
+// Rings that cross the antimeridian (Fiji, Chukotka) jump from +180 to
+// -180 in the data. Make them continuous, then keep the part within
+// [-180, 180] of the ring and of its copies shifted by ±360°.
+function unwrapRing (ring) {
+  const out = [];
+  let prev = null;
+  for (const [x0, y] of ring) {
+    let x = x0;
+    if (prev !== null) {
+      while (x - prev > 180) x -= 360;
+      while (x - prev < -180) x += 360;
+    }
+    out.push([x, y]);
+    prev = x;
+  }
+  return out;
+}
+
+function worldCopies (poly) {
+  const unwrapped = poly.map(unwrapRing);
+  const copies = [];
+  for (const shift of [0, -360, 360]) {
+    const parts = unwrapped.map(r => clipRing(r.map(([x, y]) => [x + shift, y]), -180, -90, 180, 90))
+      .filter(r => r.length >= 3);
+    if (parts.length) copies.push(parts);
+  }
+  return copies;
+}
+
 function addLand (level, spec) {
   const { topo, arcs } = loadTopology(`land-${spec.file}.json`);
   for (const g of topo.objects.land.geometries) {
-    for (const poly of polygonsOf(g, arcs)) {
+    for (const poly of polygonsOf(g, arcs).flatMap(worldCopies)) {
       if (!spec.cell) { addShape(LAYER_LAND, level, poly); continue; }
       splitPolygon(poly, -180, -90, 512, spec.cell, spec.margin, level);
     }
@@ -176,9 +205,16 @@ function addLand (level, spec) {
 }
 
 // Splits a polyline into pieces of at most `max` points, each indexed alone.
+// Lines are also cut where they jump across the antimeridian.
 function addLine (layer, level, line, max) {
-  for (let i = 0; i < line.length - 1; i += max - 1)
-    addShape(layer, level, [line.slice(i, i + max)]);
+  let start = 0;
+  for (let j = 1; j <= line.length; j++) {
+    if (j < line.length && Math.abs(line[j][0] - line[j - 1][0]) <= 180) continue;
+    const run = line.slice(start, j);
+    for (let i = 0; i < run.length - 1; i += max - 1)
+      addShape(layer, level, [run.slice(i, i + max)]);
+    start = j;
+  }
 }
 
 function addBordersAndCoasts (level, spec) {

@@ -1,0 +1,17 @@
+/* tg-basemap-private.h — shared by the basemap and the gazetteer
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <sqlite3.h>
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+#define TG_BASEMAP_SCHEMA_VERSION 1
+
+sqlite3 *_tg_basemap_open_db (const char  *path,
+                              GError     **error);
+
+G_END_DECLS
