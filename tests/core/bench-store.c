@@ -1,0 +1,196 @@
+/* bench-store.c — figures for the local store
+ *
+ *   bench-store [N]   (N reports, default 100000)
+ *
+ * Prints: time to insert N reports with 2 persons and 3 sources each;
+ * median and p95 of full-text queries; time to open the store and load
+ * the first 50 rows of the report list; peak resident memory. Targets are
+ * in docs/benchmarks.md.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tg-store.h"
+
+static const char *places[] = { "Juliaca", "Ayacucho", "Huamanga", "Cusco", "Andahuaylas",
+                                "Lima", "Puno", "Ilave", "Chalhuanca", "Abancay" };
+static const char *words[] = { "disparos", "perdigones", "lacrimógena", "detención", "brigada",
+                               "periodista", "bloqueo", "aeropuerto", "universidad", "marcha",
+                               "heridos", "comunidad", "quechua", "aimara", "plaza" };
+
+static TgReport *
+make_report (GRand *rand,
+             guint  i)
+{
+  TgReport *report = tg_report_new ();
+  g_autoptr(GString) narrative = g_string_new (NULL);
+  g_autoptr(GDateTime) start = g_date_time_new_utc (2022, 12, 7, 12, 0, 0);
+  g_autoptr(GDateTime) when = g_date_time_add_hours (start, g_rand_int_range (rand, 0, 24 * 80));
+  g_autofree char *title = NULL;
+  const char *place = places[g_rand_int_range (rand, 0, G_N_ELEMENTS (places))];
+
+  title = g_strdup_printf ("Informe %u en %s", i, place);
+  for (guint w = 0; w < 60; w++)
+    g_string_append_printf (narrative, "%s ", words[g_rand_int_range (rand, 0, G_N_ELEMENTS (words))]);
+
+  tg_report_set_title (report, title);
+  tg_report_set_narrative (report, narrative->str);
+  tg_report_set_start (report, when);
+  tg_report_set_place_name (report, place);
+  tg_report_set_location (report, -15.5 + g_rand_double_range (rand, -3, 3),
+                          -70.1 + g_rand_double_range (rand, -5, 5), TG_LOCATION_METHOD_MAP);
+  tg_report_set_injured (report, g_rand_int_range (rand, 0, 40));
+
+  for (guint p = 0; p < 2; p++)
+    {
+      g_autoptr(TgPerson) person = tg_person_new (p == 0 ? TG_PERSON_ROLE_VICTIM : TG_PERSON_ROLE_WITNESS);
+      g_autofree char *name = g_strdup_printf ("Persona %c-%u", 'A' + p, i);
+
+      tg_person_set_name (person, name);
+      tg_person_set_is_pseudonym (person, TRUE);
+      tg_report_add_person (report, person);
+    }
+
+  {
+    g_autoptr(TgSource) file = tg_source_new (TG_SOURCE_KIND_FILE);
+    g_autoptr(TgSource) link = tg_source_new (TG_SOURCE_KIND_LINK);
+    g_autoptr(TgSource) testimony = tg_source_new (TG_SOURCE_KIND_TESTIMONY);
+    g_autofree char *sha = g_compute_checksum_for_data (G_CHECKSUM_SHA256, (guchar *) &i, sizeof i);
+
+    tg_source_set_sha256 (file, sha);
+    tg_source_set_file_name (file, "foto.jpg");
+    tg_source_set_mime_type (file, "image/jpeg");
+    tg_source_set_size (file, 2400000);
+    tg_source_set_url (link, "https://example.org/noticia");
+    tg_source_set_text (testimony, "Testimonio transcrito de un testigo presencial.");
+    tg_report_add_source (report, file);
+    tg_report_add_source (report, link);
+    tg_report_add_source (report, testimony);
+  }
+  return report;
+}
+
+static long
+peak_rss_kb (void)
+{
+  g_autofree char *status = NULL;
+  const char *line;
+
+  if (!g_file_get_contents ("/proc/self/status", &status, NULL, NULL))
+    return -1;
+  line = strstr (status, "VmHWM:");
+  return line ? strtol (line + 6, NULL, 10) : -1;
+}
+
+static int
+compare_doubles (gconstpointer a,
+                 gconstpointer b)
+{
+  double x = *(const double *) a, y = *(const double *) b;
+  return x < y ? -1 : x > y;
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  guint n = argc > 1 ? (guint) atoi (argv[1]) : 100000;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("testigo-bench-XXXXXX", &error);
+  g_autoptr(GRand) rand = g_rand_new_with_seed (42);
+  g_autoptr(TgStore) store = NULL;
+  gint64 t0, t_insert = 0;
+  const char *queries[] = { "juliaca", "perdigones", "lacrimogena", "quechua aimara",
+                            "periodista", "universidad", "brigada", "aeropuerto marcha",
+                            "persona", "informe 4242", "cusco bloqueo", "heri" };
+  double fts_ms[G_N_ELEMENTS (queries) * 5];
+  guint n_fts = 0;
+  double open_ms;
+
+  store = tg_store_open (dir, &error);
+  g_assert_no_error (error);
+
+  printf ("store: %s\n", dir);
+  for (guint done = 0; done < n;)
+    {
+      g_autoptr(GPtrArray) batch = g_ptr_array_new_with_free_func (g_object_unref);
+      guint size = MIN (1000, n - done);
+      gint64 t;
+
+      for (guint i = 0; i < size; i++)
+        g_ptr_array_add (batch, make_report (rand, done + i));
+      t = g_get_monotonic_time ();
+      if (!tg_store_save_reports (store, batch, &error))
+        g_error ("%s", error->message);
+      t_insert += g_get_monotonic_time () - t;
+      done += size;
+    }
+  printf ("insert %u reports (2 persons, 3 sources each): %.2f s store time (target < 10 s)\n",
+          n, t_insert / 1e6);
+
+  for (guint rep = 0; rep < 5; rep++)
+    for (guint q = 0; q < G_N_ELEMENTS (queries); q++)
+      {
+        g_autoptr(TgReportQuery) query = tg_report_query_new ();
+        g_autoptr(GArray) rows = NULL;
+
+        query->text = g_strdup (queries[q]);
+        t0 = g_get_monotonic_time ();
+        rows = tg_store_query_rowids (store, query, &error);
+        g_assert_no_error (error);
+        /* A person sees the first page: load it too. */
+        for (guint i = 0; i < MIN (rows->len, 50); i++)
+          g_object_unref (tg_store_load_report_by_rowid (store, g_array_index (rows, gint64, i), NULL));
+        fts_ms[n_fts++] = (g_get_monotonic_time () - t0) / 1e3;
+        if (rep == 0)
+          printf ("  fts \"%s\": %u matches\n", queries[q], rows->len);
+      }
+  qsort (fts_ms, n_fts, sizeof (double), compare_doubles);
+  printf ("fts query over %u reports (ids of all matches + first 50 loaded): median %.2f ms, p95 %.2f ms (target median < 5 ms)\n",
+          n, fts_ms[n_fts / 2], fts_ms[(n_fts * 95) / 100]);
+
+  /* Matches only, without loading rows. */
+  n_fts = 0;
+  for (guint rep = 0; rep < 5; rep++)
+    for (guint q = 0; q < G_N_ELEMENTS (queries); q++)
+      {
+        g_autoptr(TgReportQuery) query = tg_report_query_new ();
+        g_autoptr(GArray) rows = NULL;
+
+        query->text = g_strdup (queries[q]);
+        query->sort = TG_REPORT_SORT_START_DESC;
+        t0 = g_get_monotonic_time ();
+        rows = tg_store_query_rowids (store, query, &error);
+        fts_ms[n_fts++] = (g_get_monotonic_time () - t0) / 1e3;
+      }
+  qsort (fts_ms, n_fts, sizeof (double), compare_doubles);
+  printf ("fts query, ids only: median %.2f ms, p95 %.2f ms\n",
+          fts_ms[n_fts / 2], fts_ms[(n_fts * 95) / 100]);
+
+  g_clear_object (&store);
+
+  t0 = g_get_monotonic_time ();
+  store = tg_store_open (dir, &error);
+  g_assert_no_error (error);
+  {
+    g_autoptr(TgReportList) list = tg_report_list_new (store, NULL);
+
+    for (guint i = 0; i < 50; i++)
+      {
+        g_autoptr(TgReport) report = g_list_model_get_item (G_LIST_MODEL (list), i);
+        g_assert_nonnull (tg_report_get_title (report));
+      }
+    open_ms = (g_get_monotonic_time () - t0) / 1e3;
+    printf ("open store + list of %u + first 50 rows: %.1f ms (target < 50 ms)\n",
+            g_list_model_get_n_items (G_LIST_MODEL (list)), open_ms);
+  }
+
+  printf ("peak resident memory: %.1f MB\n", peak_rss_kb () / 1024.0);
+  printf ("(store left at %s; remove it when done)\n", dir);
+  return 0;
+}
