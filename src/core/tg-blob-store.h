@@ -3,6 +3,19 @@
  * A blob is stored once under blobs/ab/cdef… (its SHA-256), written to a
  * temporary file, fsync'ed and renamed, and read-only afterwards.
  *
+ * File names. Two functions, two purposes:
+ * - tg_sanitize_file_name() is strict: a name that is empty, not UTF-8,
+ *   "." or "..", or holds "/", "\", control or bidi-override characters
+ *   is refused with TG_ERROR_UNSAFE_NAME. Use it where a name arrives as
+ *   data (sync, imports) and will be used to write a file.
+ * - Importing never fails because of a name: tg_blob_store_import_file()
+ *   and _import_bytes() keep only the last path component and clean it
+ *   with tg_clean_file_name() — invalid bytes become U+FFFD, control and
+ *   bidi-override characters and separators become "_", the result is NFC,
+ *   at most 255 bytes, and never "", "." or "..". That cleaned name is what
+ *   tg_blob_info_get_file_name() returns. The stored file itself is named
+ *   by its hash only, so no name can ever reach the file system.
+ *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #pragma once
@@ -23,6 +36,16 @@ double      tg_blob_info_get_latitude         (TgBlobInfo *self);  /* NAN if non
 double      tg_blob_info_get_longitude        (TgBlobInfo *self);
 const char *tg_blob_info_get_camera           (TgBlobInfo *self);
 const char *tg_blob_info_get_thumbnail_sha256 (TgBlobInfo *self);  /* NULL if none */
+/* For rebuilding an info from stored columns; latitude/longitude NAN if none. */
+TgBlobInfo *tg_blob_info_new                  (const char *sha256,
+                                               gint64      size,
+                                               const char *mime_type,
+                                               const char *file_name,
+                                               const char *captured_at,
+                                               double      latitude,
+                                               double      longitude,
+                                               const char *camera,
+                                               const char *thumbnail_sha256);
 
 #define TG_TYPE_BLOB_STORE (tg_blob_store_get_type ())
 G_DECLARE_FINAL_TYPE (TgBlobStore, tg_blob_store, TG, BLOB_STORE, GObject)
@@ -42,6 +65,18 @@ TgBlobInfo  *tg_blob_store_import_file    (TgBlobStore           *self,
                                            gpointer               progress_data,
                                            GCancellable          *cancellable,
                                            GError               **error);
+void         tg_blob_store_import_file_async  (TgBlobStore         *self,
+                                               GFile               *file,
+                                               TgProgressFunc       progress,
+                                               gpointer             progress_data,
+                                               GCancellable        *cancellable,
+                                               GAsyncReadyCallback  callback,
+                                               gpointer             user_data);
+TgBlobInfo  *tg_blob_store_import_file_finish (TgBlobStore         *self,
+                                               GAsyncResult        *result,
+                                               GError             **error);
+/* Small in-memory content (a thumbnail, a pasted image); @file_name is
+ * cleaned as above and may be NULL. */
 TgBlobInfo  *tg_blob_store_import_bytes   (TgBlobStore           *self,
                                            GBytes                *bytes,
                                            const char            *file_name,
@@ -60,5 +95,9 @@ gboolean     tg_blob_store_verify         (TgBlobStore           *self,
  * (TG_ERROR_UNSAFE_NAME); returns a safe copy for display and export. */
 char        *tg_sanitize_file_name        (const char            *name,
                                            GError               **error);
+
+/* Never fails: the last component of @name (raw bytes allowed), cleaned
+ * as described at the top of this file; "file" when nothing is left. */
+char        *tg_clean_file_name           (const char            *name);
 
 G_END_DECLS

@@ -37,6 +37,9 @@ const char      *tg_custody_event_get_subject   (TgCustodyEvent *self);  /* reco
 const char      *tg_custody_event_get_detail    (TgCustodyEvent *self);
 const char      *tg_custody_event_get_prev_hash (TgCustodyEvent *self);
 const char      *tg_custody_event_get_hash      (TgCustodyEvent *self);
+/* The action as stored ("imported", …); also for actions this version
+ * does not know, which get_action reports as TG_CUSTODY_EDITED. */
+const char      *tg_custody_event_get_action_string (TgCustodyEvent *self);
 
 #define TG_TYPE_CUSTODY_LOG (tg_custody_log_get_type ())
 G_DECLARE_FINAL_TYPE (TgCustodyLog, tg_custody_log, TG, CUSTODY_LOG, GObject)

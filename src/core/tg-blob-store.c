@@ -1,0 +1,1190 @@
+/* tg-blob-store.c — content-addressed files under the store's directory
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Layout: <directory>/ab/cdef… holds the blob whose SHA-256 (lowercase
+ * hex) is "abcdef…"; <directory>/tmp/ holds files being imported. An
+ * import streams the source through a 64 KiB buffer into a temporary file
+ * while hashing it, fsyncs it, makes it read-only and renames it into
+ * place, then fsyncs the folder. When the blob is there already the
+ * temporary file is dropped: the same content is stored once.
+ *
+ * Metadata is read from the stored copy, never the source, so it always
+ * describes the bytes that were hashed.
+ */
+#define G_LOG_DOMAIN "tg-blob-store"
+
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <gdk-pixbuf/gdk-pixbuf.h>
+#include <gexiv2/gexiv2.h>
+#include <gio/gunixoutputstream.h>
+#include <glib/gi18n-lib.h>
+#include <glib/gstdio.h>
+
+#include "tg-blob-store.h"
+#include "tg-revision.h"
+#include "tg-types.h"
+
+#define BUFFER_SIZE      (64 * 1024)
+#define PROGRESS_STEP    (1024 * 1024)
+#define HEAD_SIZE        4096
+#define THUMBNAIL_SIZE   256
+#define MAX_NAME_BYTES   255
+/* Formats other than JPEG are decoded whole before scaling: beyond this
+ * many pixels a thumbnail would cost too much memory on a small laptop. */
+#define MAX_DECODE_PIXELS (64 * 1000 * 1000)
+#define STALE_TEMP_AGE   (24 * G_TIME_SPAN_HOUR)
+#define FALLBACK_NAME    "file"
+
+/* TgBlobInfo ------------------------------------------------------------ */
+
+struct _TgBlobInfo
+{
+  GObject  parent_instance;
+
+  char    *sha256;
+  gint64   size;
+  char    *mime_type;
+  char    *file_name;
+  char    *captured_at;
+  double   latitude;
+  double   longitude;
+  char    *camera;
+  char    *thumbnail_sha256;
+};
+
+G_DEFINE_FINAL_TYPE (TgBlobInfo, tg_blob_info, G_TYPE_OBJECT)
+
+enum {
+  INFO_PROP_0,
+  INFO_PROP_SHA256,
+  INFO_PROP_SIZE,
+  INFO_PROP_MIME_TYPE,
+  INFO_PROP_FILE_NAME,
+  INFO_PROP_CAPTURED_AT,
+  INFO_PROP_LATITUDE,
+  INFO_PROP_LONGITUDE,
+  INFO_PROP_CAMERA,
+  INFO_PROP_THUMBNAIL_SHA256,
+  INFO_N_PROPS
+};
+
+static GParamSpec *info_properties[INFO_N_PROPS];
+
+static void
+tg_blob_info_finalize (GObject *object)
+{
+  TgBlobInfo *self = (TgBlobInfo *) object;
+
+  g_free (self->sha256);
+  g_free (self->mime_type);
+  g_free (self->file_name);
+  g_free (self->captured_at);
+  g_free (self->camera);
+  g_free (self->thumbnail_sha256);
+
+  G_OBJECT_CLASS (tg_blob_info_parent_class)->finalize (object);
+}
+
+static void
+tg_blob_info_get_property (GObject    *object,
+                           guint       prop_id,
+                           GValue     *value,
+                           GParamSpec *pspec)
+{
+  TgBlobInfo *self = TG_BLOB_INFO (object);
+
+  switch (prop_id)
+    {
+    case INFO_PROP_SHA256:
+      g_value_set_string (value, self->sha256);
+      break;
+    case INFO_PROP_SIZE:
+      g_value_set_int64 (value, self->size);
+      break;
+    case INFO_PROP_MIME_TYPE:
+      g_value_set_string (value, self->mime_type);
+      break;
+    case INFO_PROP_FILE_NAME:
+      g_value_set_string (value, self->file_name);
+      break;
+    case INFO_PROP_CAPTURED_AT:
+      g_value_set_string (value, self->captured_at);
+      break;
+    case INFO_PROP_LATITUDE:
+      g_value_set_double (value, self->latitude);
+      break;
+    case INFO_PROP_LONGITUDE:
+      g_value_set_double (value, self->longitude);
+      break;
+    case INFO_PROP_CAMERA:
+      g_value_set_string (value, self->camera);
+      break;
+    case INFO_PROP_THUMBNAIL_SHA256:
+      g_value_set_string (value, self->thumbnail_sha256);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+tg_blob_info_class_init (TgBlobInfoClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GParamFlags flags = G_PARAM_READABLE | G_PARAM_STATIC_STRINGS;
+
+  object_class->finalize = tg_blob_info_finalize;
+  object_class->get_property = tg_blob_info_get_property;
+
+  info_properties[INFO_PROP_SHA256] =
+    g_param_spec_string ("sha256", NULL, NULL, NULL, flags);
+  info_properties[INFO_PROP_SIZE] =
+    g_param_spec_int64 ("size", NULL, NULL, 0, G_MAXINT64, 0, flags);
+  info_properties[INFO_PROP_MIME_TYPE] =
+    g_param_spec_string ("mime-type", NULL, NULL, NULL, flags);
+  info_properties[INFO_PROP_FILE_NAME] =
+    g_param_spec_string ("file-name", NULL, NULL, NULL, flags);
+  info_properties[INFO_PROP_CAPTURED_AT] =
+    g_param_spec_string ("captured-at", NULL, NULL, NULL, flags);
+  info_properties[INFO_PROP_LATITUDE] =
+    g_param_spec_double ("latitude", NULL, NULL, -G_MAXDOUBLE, G_MAXDOUBLE, 0.0, flags);
+  info_properties[INFO_PROP_LONGITUDE] =
+    g_param_spec_double ("longitude", NULL, NULL, -G_MAXDOUBLE, G_MAXDOUBLE, 0.0, flags);
+  info_properties[INFO_PROP_CAMERA] =
+    g_param_spec_string ("camera", NULL, NULL, NULL, flags);
+  info_properties[INFO_PROP_THUMBNAIL_SHA256] =
+    g_param_spec_string ("thumbnail-sha256", NULL, NULL, NULL, flags);
+
+  g_object_class_install_properties (object_class, INFO_N_PROPS, info_properties);
+}
+
+static void
+tg_blob_info_init (TgBlobInfo *self)
+{
+  self->latitude = NAN;
+  self->longitude = NAN;
+}
+
+/* TgBlobStore ----------------------------------------------------------- */
+
+struct _TgBlobStore
+{
+  GObject  parent_instance;
+
+  char    *directory;
+};
+
+G_DEFINE_FINAL_TYPE (TgBlobStore, tg_blob_store, G_TYPE_OBJECT)
+
+typedef struct
+{
+  char    sha256[65];
+  gint64  size;
+  guint8  head[HEAD_SIZE];
+  gsize   head_len;
+} WriteResult;
+
+/* Helpers ----------------------------------------------------------------- */
+
+static gboolean
+is_bidi_control (gunichar c)
+{
+  return c == 0x061C || c == 0x200E || c == 0x200F ||
+         (c >= 0x202A && c <= 0x202E) || (c >= 0x2066 && c <= 0x2069);
+}
+
+static gboolean
+is_unsafe_char (gunichar c)
+{
+  return g_unichar_iscntrl (c) || is_bidi_control (c);
+}
+
+static char *
+blob_path (TgBlobStore *self,
+           const char  *sha256)
+{
+  char prefix[3] = { sha256[0], sha256[1], 0 };
+
+  return g_build_filename (self->directory, prefix, sha256 + 2, NULL);
+}
+
+static gboolean
+set_errno_error (GError     **error,
+                 int          saved_errno,
+                 const char  *format,
+                 const char  *path)
+{
+  g_autofree char *display = g_filename_display_name (path);
+
+  g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved_errno),
+               format, display, g_strerror (saved_errno));
+  return FALSE;
+}
+
+static gboolean
+fsync_directory (const char  *path,
+                 GError     **error)
+{
+  int fd = open (path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+  if (fd < 0 || (fsync (fd) != 0 && errno != EINVAL))
+    {
+      int saved_errno = errno;
+
+      if (fd >= 0)
+        close (fd);
+      return set_errno_error (error, saved_errno,
+                              _("Could not save the folder %s to disk: %s"), path);
+    }
+  close (fd);
+  return TRUE;
+}
+
+static gboolean
+ensure_directory (const char  *path,
+                  gboolean    *created,
+                  GError     **error)
+{
+  if (created != NULL)
+    *created = FALSE;
+  if (g_file_test (path, G_FILE_TEST_IS_DIR))
+    return TRUE;
+  if (g_mkdir_with_parents (path, 0700) != 0)
+    return set_errno_error (error, errno, _("Could not create the folder %s: %s"), path);
+  if (created != NULL)
+    *created = TRUE;
+  return TRUE;
+}
+
+/* Rewrites an error about reading @file so that it names the file the
+ * person chose, in words. */
+static void
+set_read_error (GFile   *file,
+                GError  *local_error,
+                GError **error)
+{
+  g_autofree char *name = g_file_get_parse_name (file);
+
+  if (g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    g_propagate_error (error, g_error_copy (local_error));
+  else if (g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND))
+    g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
+                 _("The file “%s” no longer exists; it may have been moved, renamed or deleted"),
+                 name);
+  else if (g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED))
+    g_set_error (error, G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED,
+                 _("You are not allowed to read the file “%s”"), name);
+  else
+    g_set_error (error, local_error->domain, local_error->code,
+                 /* Translators: %s are the file and the system's message */
+                 _("Could not read the file “%s”: %s"), name, local_error->message);
+}
+
+static void
+remove_stale_temporaries (TgBlobStore *self)
+{
+  g_autofree char *tmp_dir = g_build_filename (self->directory, "tmp", NULL);
+  g_autoptr(GDir) dir = g_dir_open (tmp_dir, 0, NULL);
+  gint64 now = g_get_real_time ();
+  const char *name;
+
+  if (dir == NULL)
+    return;
+
+  while ((name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *path = NULL;
+      GStatBuf st;
+
+      if (!g_str_has_prefix (name, "import-"))
+        continue;
+      path = g_build_filename (tmp_dir, name, NULL);
+      if (g_stat (path, &st) == 0 &&
+          now - (gint64) st.st_mtime * G_USEC_PER_SEC > STALE_TEMP_AGE)
+        g_unlink (path);
+    }
+}
+
+/* Streams @in into a temporary file while hashing it, then moves it to its
+ * place in the store (or drops it when the blob is there already). On any
+ * failure, including cancellation, the temporary file is removed. */
+static gboolean
+write_stream (TgBlobStore     *self,
+              GInputStream    *in,
+              GFile           *source,
+              goffset          total,
+              TgProgressFunc   progress,
+              gpointer         progress_data,
+              GCancellable    *cancellable,
+              WriteResult     *result,
+              GError         **error)
+{
+  g_autoptr(GChecksum) checksum = g_checksum_new (G_CHECKSUM_SHA256);
+  g_autoptr(GOutputStream) out = NULL;
+  g_autofree char *tmp_dir = g_build_filename (self->directory, "tmp", NULL);
+  g_autofree char *tmp_path = NULL;
+  g_autofree char *final_dir = NULL;
+  g_autofree char *final_path = NULL;
+  g_autofree guint8 *buffer = NULL;
+  char prefix[3];
+  goffset done = 0;
+  goffset reported = 0;
+  gboolean created = FALSE;
+  GStatBuf st;
+  int fd;
+
+  memset (result, 0, sizeof *result);
+
+  if (!ensure_directory (tmp_dir, NULL, error))
+    return FALSE;
+
+  tmp_path = g_build_filename (tmp_dir, "import-XXXXXX", NULL);
+  fd = g_mkstemp_full (tmp_path, O_RDWR | O_CLOEXEC, 0600);
+  if (fd < 0)
+    return set_errno_error (error, errno,
+                            _("Could not create a file in the evidence folder %s: %s"),
+                            tmp_dir);
+  out = g_unix_output_stream_new (fd, TRUE);
+  buffer = g_malloc (BUFFER_SIZE);
+
+  if (progress != NULL)
+    progress (0, MAX (total, 0), progress_data);
+
+  for (;;)
+    {
+      g_autoptr(GError) local_error = NULL;
+      gssize n;
+
+      n = g_input_stream_read (in, buffer, BUFFER_SIZE, cancellable, &local_error);
+      if (n < 0)
+        {
+          if (source != NULL)
+            set_read_error (source, local_error, error);
+          else
+            g_propagate_error (error, g_steal_pointer (&local_error));
+          goto fail;
+        }
+      if (n == 0)
+        break;
+
+      g_checksum_update (checksum, buffer, n);
+      if (result->head_len < HEAD_SIZE)
+        {
+          gsize take = MIN ((gsize) n, HEAD_SIZE - result->head_len);
+
+          memcpy (result->head + result->head_len, buffer, take);
+          result->head_len += take;
+        }
+
+      if (!g_output_stream_write_all (out, buffer, n, NULL, cancellable, &local_error))
+        {
+          if (g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+            g_propagate_error (error, g_steal_pointer (&local_error));
+          else
+            g_set_error (error, local_error->domain, local_error->code,
+                         _("Could not copy the file into the evidence folder: %s"),
+                         local_error->message);
+          goto fail;
+        }
+
+      done += n;
+      if (progress != NULL && done - reported >= PROGRESS_STEP)
+        {
+          progress (done, MAX (total, done), progress_data);
+          reported = done;
+        }
+    }
+
+  if (g_cancellable_set_error_if_cancelled (cancellable, error))
+    goto fail;
+
+  if (fsync (fd) != 0 || fchmod (fd, 0444) != 0)
+    {
+      set_errno_error (error, errno, _("Could not save %s to disk: %s"), tmp_path);
+      goto fail;
+    }
+  if (!g_output_stream_close (out, NULL, error))
+    goto fail;
+
+  g_strlcpy (result->sha256, g_checksum_get_string (checksum), sizeof result->sha256);
+  result->size = done;
+
+  prefix[0] = result->sha256[0];
+  prefix[1] = result->sha256[1];
+  prefix[2] = 0;
+  final_dir = g_build_filename (self->directory, prefix, NULL);
+  final_path = g_build_filename (final_dir, result->sha256 + 2, NULL);
+
+  if (!ensure_directory (final_dir, &created, error))
+    goto fail;
+  if (created && !fsync_directory (self->directory, error))
+    goto fail;
+
+  /* The same content is there already: keep one copy. A copy of another
+   * size can only be a damaged one, and is replaced. */
+  if (g_stat (final_path, &st) == 0 && S_ISREG (st.st_mode) && st.st_size == done)
+    g_unlink (tmp_path);
+  else
+    {
+      if (g_rename (tmp_path, final_path) != 0)
+        {
+          set_errno_error (error, errno, _("Could not store %s: %s"), final_path);
+          goto fail;
+        }
+      if (!fsync_directory (final_dir, error))
+        return FALSE;
+    }
+
+  if (progress != NULL)
+    progress (done, done, progress_data);
+
+  return TRUE;
+
+fail:
+  g_output_stream_close (out, NULL, NULL);
+  g_unlink (tmp_path);
+  return FALSE;
+}
+
+static char *
+exif_string (GExiv2Metadata *meta,
+             const char     *tag)
+{
+  g_autoptr(GError) local_error = NULL;
+  g_autofree char *value = NULL;
+  g_autofree char *valid = NULL;
+  GString *clean;
+
+  if (!gexiv2_metadata_try_has_tag (meta, tag, &local_error))
+    return NULL;
+  value = gexiv2_metadata_try_get_tag_string (meta, tag, &local_error);
+  if (value == NULL)
+    return NULL;
+
+  valid = g_utf8_make_valid (value, -1);
+  clean = g_string_new (NULL);
+  for (const char *p = valid; *p; p = g_utf8_next_char (p))
+    {
+      gunichar c = g_utf8_get_char (p);
+
+      if (!is_unsafe_char (c))
+        g_string_append_unichar (clean, c);
+    }
+  g_strstrip (clean->str);
+  clean->len = strlen (clean->str);
+  if (clean->len == 0)
+    {
+      g_string_free (clean, TRUE);
+      return NULL;
+    }
+  return g_string_free (clean, FALSE);
+}
+
+/* "2023:01:09 15:42:07" (and an optional "-05:00") to ISO 8601. Cameras
+ * without a set clock write zeros: those give NULL. */
+static char *
+exif_date_to_iso8601 (const char *value,
+                      const char *offset)
+{
+  int year, month, day, hour, minute, second;
+  char tail;
+
+  if (value == NULL ||
+      sscanf (value, "%4d:%2d:%2d %2d:%2d:%2d%c",
+              &year, &month, &day, &hour, &minute, &second, &tail) != 6)
+    return NULL;
+  if (year < 1800 || !g_date_valid_dmy (day, month, year) ||
+      hour > 23 || minute > 59 || second > 60 || hour < 0 || minute < 0 || second < 0)
+    return NULL;
+
+  if (offset != NULL &&
+      strlen (offset) == 6 && (offset[0] == '+' || offset[0] == '-') &&
+      g_ascii_isdigit (offset[1]) && g_ascii_isdigit (offset[2]) && offset[3] == ':' &&
+      g_ascii_isdigit (offset[4]) && g_ascii_isdigit (offset[5]))
+    return g_strdup_printf ("%04d-%02d-%02dT%02d:%02d:%02d%s",
+                            year, month, day, hour, minute, second, offset);
+
+  /* EXIF keeps local time without a zone: so does the result. */
+  return g_strdup_printf ("%04d-%02d-%02dT%02d:%02d:%02d",
+                          year, month, day, hour, minute, second);
+}
+
+static void
+read_exif (TgBlobInfo *info,
+           const char *path)
+{
+  static const char * const date_tags[][2] = {
+    { "Exif.Photo.DateTimeOriginal", "Exif.Photo.OffsetTimeOriginal" },
+    { "Exif.Photo.DateTimeDigitized", "Exif.Photo.OffsetTimeDigitized" },
+  };
+  g_autoptr(GExiv2Metadata) meta = gexiv2_metadata_new ();
+  g_autoptr(GError) local_error = NULL;
+  g_autofree char *make = NULL;
+  g_autofree char *model = NULL;
+  double lat = NAN, lon = NAN;
+
+  if (!gexiv2_metadata_open_path (meta, path, &local_error))
+    {
+      g_debug ("No metadata in %s: %s", path, local_error->message);
+      return;
+    }
+
+  for (guint i = 0; i < G_N_ELEMENTS (date_tags) && info->captured_at == NULL; i++)
+    {
+      g_autofree char *value = exif_string (meta, date_tags[i][0]);
+      g_autofree char *offset = exif_string (meta, date_tags[i][1]);
+
+      info->captured_at = exif_date_to_iso8601 (value, offset);
+    }
+
+  {
+    g_autoptr(GError) lat_error = NULL;
+    g_autoptr(GError) lon_error = NULL;
+
+    if (gexiv2_metadata_try_get_gps_latitude (meta, &lat, &lat_error) &&
+        gexiv2_metadata_try_get_gps_longitude (meta, &lon, &lon_error) &&
+        isfinite (lat) && isfinite (lon) &&
+        lat >= -90.0 && lat <= 90.0 && lon >= -180.0 && lon <= 180.0)
+      {
+        info->latitude = lat;
+        info->longitude = lon;
+      }
+  }
+
+  make = exif_string (meta, "Exif.Image.Make");
+  model = exif_string (meta, "Exif.Image.Model");
+  if (make != NULL && model != NULL &&
+      g_ascii_strncasecmp (model, make, strlen (make)) != 0)
+    info->camera = g_strdup_printf ("%s %s", make, model);
+  else if (model != NULL)
+    info->camera = g_steal_pointer (&model);
+  else
+    info->camera = g_steal_pointer (&make);
+}
+
+static gboolean store_bytes (TgBlobStore  *self,
+                             GBytes       *bytes,
+                             WriteResult  *result,
+                             GError      **error);
+
+/* A PNG of at most THUMBNAIL_SIZE pixels a side, turned upright, kept in
+ * the store itself. A damaged image gets none: the file itself is kept. */
+static void
+make_thumbnail (TgBlobStore *self,
+                TgBlobInfo  *info,
+                const char  *path)
+{
+  g_autoptr(GdkPixbuf) pixbuf = NULL;
+  g_autoptr(GdkPixbuf) upright = NULL;
+  g_autoptr(GError) local_error = NULL;
+  g_autoptr(GBytes) bytes = NULL;
+  GdkPixbufFormat *format;
+  WriteResult result;
+  char *buffer = NULL;
+  gsize len = 0;
+  int width = 0, height = 0;
+
+  format = gdk_pixbuf_get_file_info (path, &width, &height);
+  if (format == NULL || width <= 0 || height <= 0)
+    return;
+  if ((gint64) width * height > MAX_DECODE_PIXELS &&
+      g_strcmp0 (gdk_pixbuf_format_get_name (format), "jpeg") != 0)
+    return;
+
+  pixbuf = gdk_pixbuf_new_from_file_at_scale (path,
+                                              MIN (width, THUMBNAIL_SIZE),
+                                              MIN (height, THUMBNAIL_SIZE),
+                                              TRUE, &local_error);
+  if (pixbuf == NULL)
+    {
+      g_debug ("No thumbnail for %s: %s", path, local_error->message);
+      return;
+    }
+  upright = gdk_pixbuf_apply_embedded_orientation (pixbuf);
+  if (upright == NULL)
+    return;
+
+  if (!gdk_pixbuf_save_to_buffer (upright, &buffer, &len, "png", &local_error, NULL))
+    {
+      g_debug ("Could not encode a thumbnail for %s: %s", path, local_error->message);
+      return;
+    }
+  bytes = g_bytes_new_take (buffer, len);
+
+  if (!store_bytes (self, bytes, &result, &local_error))
+    {
+      g_warning ("Could not store the thumbnail of %s: %s", path, local_error->message);
+      return;
+    }
+  info->thumbnail_sha256 = g_strdup (result.sha256);
+}
+
+static TgBlobInfo *
+make_info (TgBlobStore *self,
+           WriteResult *result,
+           const char  *file_name)
+{
+  g_autoptr(TgBlobInfo) info = g_object_new (TG_TYPE_BLOB_INFO, NULL);
+  g_autofree char *content_type = NULL;
+  g_autofree char *path = blob_path (self, result->sha256);
+  char *mime;
+
+  info->sha256 = g_strdup (result->sha256);
+  info->size = result->size;
+  info->file_name = tg_clean_file_name (file_name);
+
+  content_type = g_content_type_guess (info->file_name, result->head, result->head_len, NULL);
+  mime = content_type ? g_content_type_get_mime_type (content_type) : NULL;
+  info->mime_type = mime ? mime : g_strdup ("application/octet-stream");
+
+  if (g_str_has_prefix (info->mime_type, "image/"))
+    {
+      read_exif (info, path);
+      make_thumbnail (self, info, path);
+    }
+
+  return g_steal_pointer (&info);
+}
+
+static gboolean
+store_bytes (TgBlobStore  *self,
+             GBytes       *bytes,
+             WriteResult  *result,
+             GError      **error)
+{
+  g_autoptr(GInputStream) in = g_memory_input_stream_new_from_bytes (bytes);
+
+  return write_stream (self, in, NULL, g_bytes_get_size (bytes),
+                       NULL, NULL, NULL, result, error);
+}
+
+typedef struct
+{
+  GFile          *file;
+  TgProgressFunc  progress;
+  gpointer        progress_data;
+} ImportData;
+
+static void
+import_data_free (ImportData *data)
+{
+  g_clear_object (&data->file);
+  g_free (data);
+}
+
+static void
+import_file_thread (GTask        *task,
+                    gpointer      source_object,
+                    gpointer      task_data,
+                    GCancellable *cancellable)
+{
+  ImportData *data = task_data;
+  GError *error = NULL;
+  TgBlobInfo *info;
+
+  info = tg_blob_store_import_file (source_object, data->file,
+                                    data->progress, data->progress_data,
+                                    cancellable, &error);
+  if (info == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, info, g_object_unref);
+}
+
+/* GObject --------------------------------------------------------------- */
+
+static void
+tg_blob_store_finalize (GObject *object)
+{
+  TgBlobStore *self = (TgBlobStore *) object;
+
+  g_free (self->directory);
+
+  G_OBJECT_CLASS (tg_blob_store_parent_class)->finalize (object);
+}
+
+static void
+tg_blob_store_class_init (TgBlobStoreClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->finalize = tg_blob_store_finalize;
+
+  /* Runs once, before any thread can import. */
+  if (!gexiv2_initialize ())
+    g_warning ("Could not initialise gexiv2: photos will be imported without their metadata");
+  gexiv2_log_set_level (GEXIV2_LOG_LEVEL_ERROR);
+}
+
+static void
+tg_blob_store_init (TgBlobStore *self)
+{
+}
+
+/* Public API: TgBlobInfo ------------------------------------------------- */
+
+TgBlobInfo *
+tg_blob_info_new (const char *sha256,
+                  gint64      size,
+                  const char *mime_type,
+                  const char *file_name,
+                  const char *captured_at,
+                  double      latitude,
+                  double      longitude,
+                  const char *camera,
+                  const char *thumbnail_sha256)
+{
+  TgBlobInfo *self;
+
+  g_return_val_if_fail (sha256 != NULL, NULL);
+
+  self = g_object_new (TG_TYPE_BLOB_INFO, NULL);
+  self->sha256 = g_strdup (sha256);
+  self->size = size;
+  self->mime_type = g_strdup (mime_type);
+  self->file_name = g_strdup (file_name);
+  self->captured_at = g_strdup (captured_at);
+  self->latitude = latitude;
+  self->longitude = longitude;
+  self->camera = g_strdup (camera);
+  self->thumbnail_sha256 = g_strdup (thumbnail_sha256);
+  return self;
+}
+
+const char *
+tg_blob_info_get_sha256 (TgBlobInfo *self)
+{
+  g_return_val_if_fail (TG_IS_BLOB_INFO (self), NULL);
+  return self->sha256;
+}
+
+gint64
+tg_blob_info_get_size (TgBlobInfo *self)
+{
+  g_return_val_if_fail (TG_IS_BLOB_INFO (self), 0);
+  return self->size;
+}
+
+const char *
+tg_blob_info_get_mime_type (TgBlobInfo *self)
+{
+  g_return_val_if_fail (TG_IS_BLOB_INFO (self), NULL);
+  return self->mime_type;
+}
+
+const char *
+tg_blob_info_get_file_name (TgBlobInfo *self)
+{
+  g_return_val_if_fail (TG_IS_BLOB_INFO (self), NULL);
+  return self->file_name;
+}
+
+const char *
+tg_blob_info_get_captured_at (TgBlobInfo *self)
+{
+  g_return_val_if_fail (TG_IS_BLOB_INFO (self), NULL);
+  return self->captured_at;
+}
+
+double
+tg_blob_info_get_latitude (TgBlobInfo *self)
+{
+  g_return_val_if_fail (TG_IS_BLOB_INFO (self), NAN);
+  return self->latitude;
+}
+
+double
+tg_blob_info_get_longitude (TgBlobInfo *self)
+{
+  g_return_val_if_fail (TG_IS_BLOB_INFO (self), NAN);
+  return self->longitude;
+}
+
+const char *
+tg_blob_info_get_camera (TgBlobInfo *self)
+{
+  g_return_val_if_fail (TG_IS_BLOB_INFO (self), NULL);
+  return self->camera;
+}
+
+const char *
+tg_blob_info_get_thumbnail_sha256 (TgBlobInfo *self)
+{
+  g_return_val_if_fail (TG_IS_BLOB_INFO (self), NULL);
+  return self->thumbnail_sha256;
+}
+
+/* Public API: TgBlobStore ------------------------------------------------ */
+
+TgBlobStore *
+tg_blob_store_new (const char *directory)
+{
+  TgBlobStore *self;
+
+  g_return_val_if_fail (directory != NULL, NULL);
+
+  self = g_object_new (TG_TYPE_BLOB_STORE, NULL);
+  self->directory = g_strdup (directory);
+  remove_stale_temporaries (self);
+  return self;
+}
+
+const char *
+tg_blob_store_get_directory (TgBlobStore *self)
+{
+  g_return_val_if_fail (TG_IS_BLOB_STORE (self), NULL);
+  return self->directory;
+}
+
+TgBlobInfo *
+tg_blob_store_import_file (TgBlobStore     *self,
+                           GFile           *file,
+                           TgProgressFunc   progress,
+                           gpointer         progress_data,
+                           GCancellable    *cancellable,
+                           GError         **error)
+{
+  g_autoptr(GFileInfo) file_info = NULL;
+  g_autoptr(GFileInputStream) in = NULL;
+  g_autoptr(GError) local_error = NULL;
+  g_autofree char *basename = NULL;
+  g_autofree char *display_name = NULL;
+  WriteResult result;
+  GFileType type;
+
+  g_return_val_if_fail (TG_IS_BLOB_STORE (self), NULL);
+  g_return_val_if_fail (G_IS_FILE (file), NULL);
+  g_return_val_if_fail (!cancellable || G_IS_CANCELLABLE (cancellable), NULL);
+
+  file_info = g_file_query_info (file,
+                                 G_FILE_ATTRIBUTE_STANDARD_TYPE ","
+                                 G_FILE_ATTRIBUTE_STANDARD_SIZE,
+                                 G_FILE_QUERY_INFO_NONE, cancellable, &local_error);
+  if (file_info == NULL)
+    {
+      set_read_error (file, local_error, error);
+      return NULL;
+    }
+
+  type = g_file_info_get_file_type (file_info);
+  if (type == G_FILE_TYPE_DIRECTORY)
+    {
+      g_autofree char *name = g_file_get_parse_name (file);
+
+      g_set_error (error, TG_ERROR, TG_ERROR_INVALID,
+                   _("“%s” is a folder, not a file"), name);
+      return NULL;
+    }
+  if (type != G_FILE_TYPE_REGULAR)
+    {
+      g_autofree char *name = g_file_get_parse_name (file);
+
+      g_set_error (error, TG_ERROR, TG_ERROR_INVALID,
+                   _("“%s” is not an ordinary file and cannot be kept as evidence"), name);
+      return NULL;
+    }
+
+  in = g_file_read (file, cancellable, &local_error);
+  if (in == NULL)
+    {
+      set_read_error (file, local_error, error);
+      return NULL;
+    }
+
+  if (!write_stream (self, G_INPUT_STREAM (in), file, g_file_info_get_size (file_info),
+                     progress, progress_data, cancellable, &result, error))
+    return NULL;
+
+  /* Raw bytes from the file system, shown with U+FFFD where they are not
+   * valid in the file name encoding. */
+  basename = g_file_get_basename (file);
+  display_name = basename ? g_filename_display_name (basename) : NULL;
+
+  return make_info (self, &result, display_name);
+}
+
+void
+tg_blob_store_import_file_async (TgBlobStore         *self,
+                                 GFile               *file,
+                                 TgProgressFunc       progress,
+                                 gpointer             progress_data,
+                                 GCancellable        *cancellable,
+                                 GAsyncReadyCallback  callback,
+                                 gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  ImportData *data;
+
+  g_return_if_fail (TG_IS_BLOB_STORE (self));
+  g_return_if_fail (G_IS_FILE (file));
+
+  data = g_new0 (ImportData, 1);
+  data->file = g_object_ref (file);
+  data->progress = progress;
+  data->progress_data = progress_data;
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, tg_blob_store_import_file_async);
+  g_task_set_task_data (task, data, (GDestroyNotify) import_data_free);
+  g_task_run_in_thread (task, import_file_thread);
+}
+
+TgBlobInfo *
+tg_blob_store_import_file_finish (TgBlobStore   *self,
+                                  GAsyncResult  *result,
+                                  GError       **error)
+{
+  g_return_val_if_fail (TG_IS_BLOB_STORE (self), NULL);
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+TgBlobInfo *
+tg_blob_store_import_bytes (TgBlobStore  *self,
+                            GBytes       *bytes,
+                            const char   *file_name,
+                            GError      **error)
+{
+  WriteResult result;
+
+  g_return_val_if_fail (TG_IS_BLOB_STORE (self), NULL);
+  g_return_val_if_fail (bytes != NULL, NULL);
+
+  if (!store_bytes (self, bytes, &result, error))
+    return NULL;
+  return make_info (self, &result, file_name);
+}
+
+gboolean
+tg_blob_store_contains (TgBlobStore *self,
+                        const char  *sha256)
+{
+  g_autofree char *path = NULL;
+
+  g_return_val_if_fail (TG_IS_BLOB_STORE (self), FALSE);
+
+  if (!tg_is_sha256_hex (sha256))
+    return FALSE;
+  path = blob_path (self, sha256);
+  return g_file_test (path, G_FILE_TEST_IS_REGULAR);
+}
+
+GFile *
+tg_blob_store_get_file (TgBlobStore *self,
+                        const char  *sha256)
+{
+  g_autofree char *path = NULL;
+
+  g_return_val_if_fail (TG_IS_BLOB_STORE (self), NULL);
+
+  if (!tg_is_sha256_hex (sha256))
+    return NULL;
+  path = blob_path (self, sha256);
+  return g_file_new_for_path (path);
+}
+
+gboolean
+tg_blob_store_verify (TgBlobStore   *self,
+                      const char    *sha256,
+                      GCancellable  *cancellable,
+                      GError       **error)
+{
+  g_autoptr(GChecksum) checksum = g_checksum_new (G_CHECKSUM_SHA256);
+  g_autoptr(GFile) file = NULL;
+  g_autoptr(GFileInputStream) in = NULL;
+  g_autoptr(GError) local_error = NULL;
+  g_autofree guint8 *buffer = NULL;
+
+  g_return_val_if_fail (TG_IS_BLOB_STORE (self), FALSE);
+
+  if (!tg_is_sha256_hex (sha256))
+    {
+      g_set_error (error, TG_ERROR, TG_ERROR_INVALID,
+                   _("“%s” is not a SHA-256 fingerprint"), sha256 ? sha256 : "");
+      return FALSE;
+    }
+
+  file = tg_blob_store_get_file (self, sha256);
+  in = g_file_read (file, cancellable, &local_error);
+  if (in == NULL)
+    {
+      if (g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND))
+        g_set_error (error, TG_ERROR, TG_ERROR_NOT_FOUND,
+                     _("The evidence file %s is missing from the evidence folder"), sha256);
+      else
+        set_read_error (file, local_error, error);
+      return FALSE;
+    }
+
+  buffer = g_malloc (BUFFER_SIZE);
+  for (;;)
+    {
+      gssize n = g_input_stream_read (G_INPUT_STREAM (in), buffer, BUFFER_SIZE,
+                                      cancellable, &local_error);
+      if (n < 0)
+        {
+          set_read_error (file, local_error, error);
+          return FALSE;
+        }
+      if (n == 0)
+        break;
+      g_checksum_update (checksum, buffer, n);
+    }
+
+  if (g_strcmp0 (g_checksum_get_string (checksum), sha256) != 0)
+    {
+      g_set_error (error, TG_ERROR, TG_ERROR_HASH_MISMATCH,
+                   _("The evidence file %s has been altered: its content no longer "
+                     "matches the fingerprint taken when it was imported"), sha256);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* Names ------------------------------------------------------------------ */
+
+/* Valid UTF-8 in NFC with every control or bidi-override character
+ * replaced by "_", and, unless @keep_separators, "/" and "\" too. */
+static char *
+replace_unsafe (const char *name,
+                gboolean    keep_separators)
+{
+  g_autofree char *valid = g_utf8_make_valid (name, -1);
+  g_autofree char *normal = g_utf8_normalize (valid, -1, G_NORMALIZE_NFC);
+  GString *clean = g_string_new (NULL);
+
+  for (const char *p = normal; p != NULL && *p; p = g_utf8_next_char (p))
+    {
+      gunichar c = g_utf8_get_char (p);
+
+      if (is_unsafe_char (c) || (!keep_separators && (c == '/' || c == '\\')))
+        g_string_append_c (clean, '_');
+      else
+        g_string_append_unichar (clean, c);
+    }
+  return g_string_free (clean, FALSE);
+}
+
+/* Cuts @name to MAX_NAME_BYTES on a character boundary, keeping a short
+ * extension. */
+static char *
+truncate_name (const char *name)
+{
+  gsize len = strlen (name);
+  const char *dot = strrchr (name, '.');
+  gsize ext_len = 0;
+  const char *cut;
+
+  if (len <= MAX_NAME_BYTES)
+    return g_strdup (name);
+
+  if (dot != NULL && dot != name && strlen (dot) <= 16)
+    ext_len = strlen (dot);
+  cut = name + MAX_NAME_BYTES - ext_len;
+  while (cut > name && (*cut & 0xc0) == 0x80)
+    cut--;
+
+  {
+    g_autofree char *stem = g_strndup (name, cut - name);
+
+    return g_strconcat (stem, ext_len ? dot : "", NULL);
+  }
+}
+
+char *
+tg_clean_file_name (const char *name)
+{
+  g_autofree char *trimmed = NULL;
+  g_autofree char *clean = NULL;
+  const char *base;
+  gsize len;
+
+  if (name == NULL)
+    return g_strdup (FALLBACK_NAME);
+
+  /* Only the last component, whether "/" or "\" separated it. */
+  trimmed = g_strstrip (g_strdup (name));
+  len = strlen (trimmed);
+  while (len > 0 && (trimmed[len - 1] == '/' || trimmed[len - 1] == '\\'))
+    trimmed[--len] = '\0';
+  base = trimmed;
+  for (const char *p = trimmed; *p; p++)
+    if (*p == '/' || *p == '\\')
+      base = p + 1;
+
+  clean = replace_unsafe (base, FALSE);
+  g_strstrip (clean);
+  if (*clean == '\0' || strcmp (clean, ".") == 0 || strcmp (clean, "..") == 0)
+    return g_strdup (FALLBACK_NAME);
+
+  return truncate_name (clean);
+}
+
+char *
+tg_sanitize_file_name (const char  *name,
+                       GError     **error)
+{
+  g_autofree char *shown = NULL;
+  g_autofree char *normal = NULL;
+
+  if (name == NULL || *name == '\0')
+    {
+      g_set_error (error, TG_ERROR, TG_ERROR_UNSAFE_NAME, _("The file name is empty"));
+      return NULL;
+    }
+
+  shown = replace_unsafe (name, TRUE);
+
+  if (!g_utf8_validate (name, -1, NULL))
+    {
+      g_set_error (error, TG_ERROR, TG_ERROR_UNSAFE_NAME,
+                   _("The file name “%s” is not valid text"), shown);
+      return NULL;
+    }
+  if (strchr (name, '/') != NULL || strchr (name, '\\') != NULL)
+    {
+      g_set_error (error, TG_ERROR, TG_ERROR_UNSAFE_NAME,
+                   _("The file name “%s” contains a folder separator"), shown);
+      return NULL;
+    }
+  if (strcmp (name, ".") == 0 || strcmp (name, "..") == 0)
+    {
+      g_set_error (error, TG_ERROR, TG_ERROR_UNSAFE_NAME,
+                   _("“%s” names a folder, not a file"), name);
+      return NULL;
+    }
+  for (const char *p = name; *p; p = g_utf8_next_char (p))
+    if (is_unsafe_char (g_utf8_get_char (p)))
+      {
+        g_set_error (error, TG_ERROR, TG_ERROR_UNSAFE_NAME,
+                     _("The file name “%s” contains control characters"), shown);
+        return NULL;
+      }
+
+  normal = g_utf8_normalize (name, -1, G_NORMALIZE_NFC);
+  g_strstrip (normal);
+  if (*normal == '\0')
+    {
+      g_set_error (error, TG_ERROR, TG_ERROR_UNSAFE_NAME, _("The file name is empty"));
+      return NULL;
+    }
+  if (strlen (normal) > MAX_NAME_BYTES)
+    {
+      g_autofree char *start = g_utf8_substring (normal, 0, 40);
+
+      g_set_error (error, TG_ERROR, TG_ERROR_UNSAFE_NAME,
+                   _("The file name “%s…” is too long"), start);
+      return NULL;
+    }
+  return g_steal_pointer (&normal);
+}

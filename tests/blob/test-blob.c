@@ -1,0 +1,811 @@
+/* test-blob.c — the content-addressed blob store
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <fcntl.h>
+#include <math.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <gdk-pixbuf/gdk-pixbuf.h>
+#include <gexiv2/gexiv2.h>
+#include <glib/gstdio.h>
+
+#include "tg-blob-store.h"
+#include "tg-revision.h"
+#include "tg-types.h"
+
+typedef struct
+{
+  char        *dir;
+  char        *blob_dir;
+  char        *src_dir;
+  TgBlobStore *store;
+} Fixture;
+
+/* Helpers ----------------------------------------------------------------- */
+
+static void
+remove_tree (const char *path)
+{
+  GDir *dir;
+
+  if (!g_file_test (path, G_FILE_TEST_IS_DIR) || g_file_test (path, G_FILE_TEST_IS_SYMLINK))
+    {
+      g_unlink (path);
+      return;
+    }
+  g_chmod (path, 0700);
+  dir = g_dir_open (path, 0, NULL);
+  if (dir != NULL)
+    {
+      const char *name;
+
+      while ((name = g_dir_read_name (dir)) != NULL)
+        {
+          g_autofree char *child = g_build_filename (path, name, NULL);
+
+          remove_tree (child);
+        }
+      g_dir_close (dir);
+    }
+  g_rmdir (path);
+}
+
+/* Regular files under @path, leaving out tmp/. */
+static guint
+count_blobs (const char *path)
+{
+  GDir *dir = g_dir_open (path, 0, NULL);
+  const char *name;
+  guint count = 0;
+
+  if (dir == NULL)
+    return 0;
+  while ((name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *child = g_build_filename (path, name, NULL);
+
+      if (g_file_test (child, G_FILE_TEST_IS_DIR))
+        {
+          if (strcmp (name, "tmp") != 0)
+            count += count_blobs (child);
+        }
+      else
+        count++;
+    }
+  g_dir_close (dir);
+  return count;
+}
+
+static guint
+count_temporaries (Fixture *fixture)
+{
+  g_autofree char *tmp = g_build_filename (fixture->blob_dir, "tmp", NULL);
+  GDir *dir = g_dir_open (tmp, 0, NULL);
+  guint count = 0;
+
+  if (dir == NULL)
+    return 0;
+  while (g_dir_read_name (dir) != NULL)
+    count++;
+  g_dir_close (dir);
+  return count;
+}
+
+static char *
+write_source (Fixture    *fixture,
+              const char *name,
+              const char *data,
+              gssize      len)
+{
+  g_autoptr(GError) error = NULL;
+  char *path = g_build_filename (fixture->src_dir, name, NULL);
+
+  g_file_set_contents (path, data, len, &error);
+  g_assert_no_error (error);
+  return path;
+}
+
+static char *
+sha256_of (const void *data,
+           gsize       len)
+{
+  return g_compute_checksum_for_data (G_CHECKSUM_SHA256, data, len);
+}
+
+static GdkPixbuf *
+render_image (int width,
+              int height)
+{
+  GdkPixbuf *pixbuf = gdk_pixbuf_new (GDK_COLORSPACE_RGB, FALSE, 8, width, height);
+  int stride = gdk_pixbuf_get_rowstride (pixbuf);
+  guchar *pixels = gdk_pixbuf_get_pixels (pixbuf);
+
+  for (int y = 0; y < height; y++)
+    for (int x = 0; x < width; x++)
+      {
+        guchar *p = pixels + y * stride + x * 3;
+
+        p[0] = x * 255 / width;
+        p[1] = y * 255 / height;
+        p[2] = (x / 40 + y / 40) % 2 ? 200 : 30;
+      }
+  return pixbuf;
+}
+
+/* A 640×480 JPEG as a phone would write it: with capture time, GPS (the
+ * Juliaca square) and camera, and optionally an orientation. */
+static char *
+write_photo (Fixture    *fixture,
+             const char *name,
+             const char *orientation)
+{
+  g_autoptr(GdkPixbuf) pixbuf = render_image (640, 480);
+  g_autoptr(GExiv2Metadata) meta = gexiv2_metadata_new ();
+  g_autoptr(GError) error = NULL;
+  char *path = g_build_filename (fixture->src_dir, name, NULL);
+
+  g_assert_true (gdk_pixbuf_save (pixbuf, path, "jpeg", &error, "quality", "85", NULL));
+  g_assert_no_error (error);
+
+  g_assert_true (gexiv2_metadata_open_path (meta, path, &error));
+  g_assert_no_error (error);
+  g_assert_true (gexiv2_metadata_try_set_tag_string (meta, "Exif.Photo.DateTimeOriginal",
+                                                     "2023:01:09 15:42:07", &error));
+  g_assert_true (gexiv2_metadata_try_set_tag_string (meta, "Exif.Image.Make", "Motorola", &error));
+  g_assert_true (gexiv2_metadata_try_set_tag_string (meta, "Exif.Image.Model", "moto g(8)", &error));
+  g_assert_true (gexiv2_metadata_try_set_gps_info (meta, -70.1333, -15.4997, 3825.0, &error));
+  if (orientation != NULL)
+    g_assert_true (gexiv2_metadata_try_set_tag_string (meta, "Exif.Image.Orientation",
+                                                       orientation, &error));
+  g_assert_no_error (error);
+  g_assert_true (gexiv2_metadata_save_file (meta, path, &error));
+  g_assert_no_error (error);
+
+  return path;
+}
+
+static gint64
+peak_rss_kib (void)
+{
+  g_autofree char *status = NULL;
+  const char *line;
+
+  if (!g_file_get_contents ("/proc/self/status", &status, NULL, NULL))
+    return -1;
+  line = strstr (status, "VmHWM:");
+  if (line == NULL)
+    return -1;
+  return g_ascii_strtoll (line + strlen ("VmHWM:"), NULL, 10);
+}
+
+static void
+fixture_set_up (Fixture       *fixture,
+                gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+
+  fixture->dir = g_dir_make_tmp ("testigo-blob-XXXXXX", &error);
+  g_assert_no_error (error);
+  fixture->blob_dir = g_build_filename (fixture->dir, "blobs", NULL);
+  fixture->src_dir = g_build_filename (fixture->dir, "src", NULL);
+  g_assert_cmpint (g_mkdir (fixture->src_dir, 0700), ==, 0);
+  fixture->store = tg_blob_store_new (fixture->blob_dir);
+  g_assert_cmpstr (tg_blob_store_get_directory (fixture->store), ==, fixture->blob_dir);
+}
+
+static void
+fixture_tear_down (Fixture       *fixture,
+                   gconstpointer  data)
+{
+  g_clear_object (&fixture->store);
+  remove_tree (fixture->dir);
+  g_assert_false (g_file_test (fixture->dir, G_FILE_TEST_EXISTS));
+  g_free (fixture->dir);
+  g_free (fixture->blob_dir);
+  g_free (fixture->src_dir);
+}
+
+/* Tests ------------------------------------------------------------------- */
+
+static void
+test_import_file (Fixture       *fixture,
+                  gconstpointer  data)
+{
+  static const char text[] = "Testimonio: a las 15:40 la policía disparó en la plaza de Juliaca.\n";
+  g_autofree char *path = write_source (fixture, "testimonio.txt", text, -1);
+  g_autofree char *expected = sha256_of (text, strlen (text));
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  g_autoptr(GFile) stored = NULL;
+  g_autoptr(TgBlobInfo) info = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *stored_path = NULL;
+  g_autofree char *wanted_path = NULL;
+  g_autofree char *contents = NULL;
+  char prefix[3];
+  gsize len;
+  GStatBuf st;
+
+  info = tg_blob_store_import_file (fixture->store, file, NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (info);
+
+  g_assert_cmpstr (tg_blob_info_get_sha256 (info), ==, expected);
+  g_assert_cmpint (tg_blob_info_get_size (info), ==, strlen (text));
+  g_assert_cmpstr (tg_blob_info_get_mime_type (info), ==, "text/plain");
+  g_assert_cmpstr (tg_blob_info_get_file_name (info), ==, "testimonio.txt");
+  g_assert_null (tg_blob_info_get_thumbnail_sha256 (info));
+  g_assert_null (tg_blob_info_get_captured_at (info));
+  g_assert_true (isnan (tg_blob_info_get_latitude (info)));
+
+  /* Stored as <dir>/ab/cdef…, with the same bytes, read-only. */
+  prefix[0] = expected[0];
+  prefix[1] = expected[1];
+  prefix[2] = 0;
+  wanted_path = g_build_filename (fixture->blob_dir, prefix, expected + 2, NULL);
+  stored = tg_blob_store_get_file (fixture->store, expected);
+  stored_path = g_file_get_path (stored);
+  g_assert_cmpstr (stored_path, ==, wanted_path);
+  g_assert_true (tg_blob_store_contains (fixture->store, expected));
+
+  g_assert_true (g_file_get_contents (stored_path, &contents, &len, &error));
+  g_assert_cmpmem (contents, len, text, strlen (text));
+  g_assert_cmpint (g_stat (stored_path, &st), ==, 0);
+  g_assert_cmpint (st.st_mode & 0777, ==, 0444);
+
+  g_assert_cmpuint (count_temporaries (fixture), ==, 0);
+  g_assert_cmpuint (count_blobs (fixture->blob_dir), ==, 1);
+
+  /* Not there: bad or unknown hashes. */
+  g_assert_false (tg_blob_store_contains (fixture->store, "not-a-hash"));
+  g_assert_null (tg_blob_store_get_file (fixture->store, "../../etc/passwd"));
+}
+
+static void
+test_import_dedupe (Fixture       *fixture,
+                    gconstpointer  data)
+{
+  static const char text[] = "Mismo contenido, dos nombres.";
+  g_autofree char *path_a = write_source (fixture, "a.txt", text, -1);
+  g_autofree char *path_b = write_source (fixture, "copia de a.txt", text, -1);
+  g_autoptr(GFile) file_a = g_file_new_for_path (path_a);
+  g_autoptr(GFile) file_b = g_file_new_for_path (path_b);
+  g_autoptr(TgBlobInfo) info_a = NULL;
+  g_autoptr(TgBlobInfo) info_b = NULL;
+  g_autoptr(TgBlobInfo) info_c = NULL;
+  g_autoptr(GBytes) bytes = g_bytes_new_static (text, strlen (text));
+  g_autoptr(GError) error = NULL;
+
+  info_a = tg_blob_store_import_file (fixture->store, file_a, NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+  info_b = tg_blob_store_import_file (fixture->store, file_b, NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+  info_c = tg_blob_store_import_bytes (fixture->store, bytes, "pegado.txt", &error);
+  g_assert_no_error (error);
+
+  g_assert_cmpstr (tg_blob_info_get_sha256 (info_a), ==, tg_blob_info_get_sha256 (info_b));
+  g_assert_cmpstr (tg_blob_info_get_sha256 (info_a), ==, tg_blob_info_get_sha256 (info_c));
+  g_assert_cmpstr (tg_blob_info_get_file_name (info_b), ==, "copia de a.txt");
+  g_assert_cmpstr (tg_blob_info_get_file_name (info_c), ==, "pegado.txt");
+  g_assert_cmpuint (count_blobs (fixture->blob_dir), ==, 1);
+  g_assert_cmpuint (count_temporaries (fixture), ==, 0);
+}
+
+static void
+test_verify (Fixture       *fixture,
+             gconstpointer  data)
+{
+  static const char text[] = "Acta de detención, Lima, 28 de enero de 2023.";
+  g_autoptr(GBytes) bytes = g_bytes_new_static (text, strlen (text));
+  g_autoptr(TgBlobInfo) info = NULL;
+  g_autoptr(GFile) stored = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *path = NULL;
+  const char *sha;
+
+  info = tg_blob_store_import_bytes (fixture->store, bytes, "acta.txt", &error);
+  g_assert_no_error (error);
+  sha = tg_blob_info_get_sha256 (info);
+
+  g_assert_true (tg_blob_store_verify (fixture->store, sha, NULL, &error));
+  g_assert_no_error (error);
+
+  /* Someone with access to the disk changes one word. */
+  stored = tg_blob_store_get_file (fixture->store, sha);
+  path = g_file_get_path (stored);
+  g_assert_cmpint (g_chmod (path, 0644), ==, 0);
+  g_file_set_contents (path, "Acta de liberación, Lima, 28 de enero de 2023.", -1, &error);
+  g_assert_no_error (error);
+
+  g_assert_false (tg_blob_store_verify (fixture->store, sha, NULL, &error));
+  g_assert_error (error, TG_ERROR, TG_ERROR_HASH_MISMATCH);
+  g_assert_nonnull (strstr (error->message, sha));
+  g_clear_error (&error);
+
+  /* Gone altogether. */
+  g_assert_cmpint (g_unlink (path), ==, 0);
+  g_assert_false (tg_blob_store_contains (fixture->store, sha));
+  g_assert_false (tg_blob_store_verify (fixture->store, sha, NULL, &error));
+  g_assert_error (error, TG_ERROR, TG_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+
+  g_assert_false (tg_blob_store_verify (fixture->store, "../etc", NULL, &error));
+  g_assert_error (error, TG_ERROR, TG_ERROR_INVALID);
+}
+
+static void
+check_thumbnail (Fixture    *fixture,
+                 TgBlobInfo *info,
+                 int         want_width,
+                 int         want_height)
+{
+  const char *thumb_sha = tg_blob_info_get_thumbnail_sha256 (info);
+  g_autoptr(GFile) thumb_file = NULL;
+  g_autoptr(GdkPixbuf) thumb = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *thumb_path = NULL;
+
+  g_assert_nonnull (thumb_sha);
+  g_assert_cmpstr (thumb_sha, !=, tg_blob_info_get_sha256 (info));
+  g_assert_true (tg_blob_store_contains (fixture->store, thumb_sha));
+  g_assert_true (tg_blob_store_verify (fixture->store, thumb_sha, NULL, &error));
+  g_assert_no_error (error);
+
+  thumb_file = tg_blob_store_get_file (fixture->store, thumb_sha);
+  thumb_path = g_file_get_path (thumb_file);
+  thumb = gdk_pixbuf_new_from_file (thumb_path, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (gdk_pixbuf_format_get_name (gdk_pixbuf_get_file_info (thumb_path, NULL, NULL)),
+                   ==, "png");
+  g_assert_cmpint (gdk_pixbuf_get_width (thumb), <=, 256);
+  g_assert_cmpint (gdk_pixbuf_get_height (thumb), <=, 256);
+  g_assert_cmpint (gdk_pixbuf_get_width (thumb), ==, want_width);
+  g_assert_cmpint (gdk_pixbuf_get_height (thumb), ==, want_height);
+}
+
+static void
+test_import_photo (Fixture       *fixture,
+                   gconstpointer  data)
+{
+  g_autofree char *path = write_photo (fixture, "plaza.jpg", NULL);
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  g_autoptr(TgBlobInfo) info = NULL;
+  g_autoptr(GError) error = NULL;
+
+  info = tg_blob_store_import_file (fixture->store, file, NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+
+  g_assert_cmpstr (tg_blob_info_get_mime_type (info), ==, "image/jpeg");
+  g_assert_cmpstr (tg_blob_info_get_captured_at (info), ==, "2023-01-09T15:42:07");
+  g_assert_cmpfloat_with_epsilon (tg_blob_info_get_latitude (info), -15.4997, 1e-4);
+  g_assert_cmpfloat_with_epsilon (tg_blob_info_get_longitude (info), -70.1333, 1e-4);
+  g_assert_cmpstr (tg_blob_info_get_camera (info), ==, "Motorola moto g(8)");
+  check_thumbnail (fixture, info, 256, 192);
+  /* The photo and its thumbnail. */
+  g_assert_cmpuint (count_blobs (fixture->blob_dir), ==, 2);
+}
+
+/* A phone held upright writes a landscape image and "rotate 90°": the
+ * thumbnail comes out upright. */
+static void
+test_import_photo_rotated (Fixture       *fixture,
+                           gconstpointer  data)
+{
+  g_autofree char *path = write_photo (fixture, "vertical.jpg", "6");
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  g_autoptr(TgBlobInfo) info = NULL;
+  g_autoptr(GError) error = NULL;
+
+  info = tg_blob_store_import_file (fixture->store, file, NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+  check_thumbnail (fixture, info, 192, 256);
+}
+
+static void
+test_import_corrupt_image (Fixture       *fixture,
+                           gconstpointer  data)
+{
+  g_autofree char *photo = write_photo (fixture, "entera.jpg", NULL);
+  g_autofree char *whole = NULL;
+  gsize whole_len;
+  g_autoptr(GError) error = NULL;
+  guint8 junk[8192];
+
+  /* A JPEG header followed by noise. */
+  junk[0] = 0xff; junk[1] = 0xd8; junk[2] = 0xff; junk[3] = 0xe0;
+  for (gsize i = 4; i < sizeof junk; i++)
+    junk[i] = (guint8) (i * 7919 + (i >> 3));
+
+  {
+    g_autofree char *path = write_source (fixture, "dañada.jpg", (char *) junk, sizeof junk);
+    g_autoptr(GFile) file = g_file_new_for_path (path);
+    g_autoptr(TgBlobInfo) info = NULL;
+    g_autofree char *sha = sha256_of (junk, sizeof junk);
+
+    info = tg_blob_store_import_file (fixture->store, file, NULL, NULL, NULL, &error);
+    g_assert_no_error (error);
+    g_assert_cmpstr (tg_blob_info_get_sha256 (info), ==, sha);
+    g_assert_cmpint (tg_blob_info_get_size (info), ==, sizeof junk);
+    g_assert_cmpstr (tg_blob_info_get_mime_type (info), ==, "image/jpeg");
+    g_assert_null (tg_blob_info_get_thumbnail_sha256 (info));
+    g_assert_null (tg_blob_info_get_captured_at (info));
+    g_assert_true (isnan (tg_blob_info_get_latitude (info)));
+    g_assert_true (tg_blob_store_verify (fixture->store, sha, NULL, &error));
+    g_assert_no_error (error);
+  }
+
+  /* A photo cut short in transfer is still kept, byte for byte. */
+  g_assert_true (g_file_get_contents (photo, &whole, &whole_len, &error));
+  {
+    g_autofree char *path = write_source (fixture, "cortada.jpg", whole, whole_len / 3);
+    g_autoptr(GFile) file = g_file_new_for_path (path);
+    g_autoptr(TgBlobInfo) info = NULL;
+    g_autofree char *sha = sha256_of (whole, whole_len / 3);
+
+    info = tg_blob_store_import_file (fixture->store, file, NULL, NULL, NULL, &error);
+    g_assert_no_error (error);
+    g_assert_cmpstr (tg_blob_info_get_sha256 (info), ==, sha);
+    g_assert_cmpint (tg_blob_info_get_size (info), ==, whole_len / 3);
+  }
+  g_assert_cmpuint (count_temporaries (fixture), ==, 0);
+}
+
+static void
+test_import_directory (Fixture       *fixture,
+                       gconstpointer  data)
+{
+  g_autoptr(GFile) file = g_file_new_for_path (fixture->src_dir);
+  g_autoptr(TgBlobInfo) info = NULL;
+  g_autoptr(GError) error = NULL;
+
+  info = tg_blob_store_import_file (fixture->store, file, NULL, NULL, NULL, &error);
+  g_assert_null (info);
+  g_assert_error (error, TG_ERROR, TG_ERROR_INVALID);
+  g_assert_nonnull (strstr (error->message, "is a folder, not a file"));
+  g_assert_nonnull (strstr (error->message, fixture->src_dir));
+  g_assert_cmpuint (count_blobs (fixture->blob_dir), ==, 0);
+}
+
+static void
+test_import_vanished (Fixture       *fixture,
+                      gconstpointer  data)
+{
+  g_autofree char *path = write_source (fixture, "video-juliaca.mp4", "short-lived", -1);
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  g_autoptr(TgBlobInfo) info = NULL;
+  g_autoptr(GError) error = NULL;
+
+  /* Chosen in the file chooser, then the memory card was pulled. */
+  g_assert_cmpint (g_unlink (path), ==, 0);
+
+  info = tg_blob_store_import_file (fixture->store, file, NULL, NULL, NULL, &error);
+  g_assert_null (info);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND);
+  g_assert_nonnull (strstr (error->message, "video-juliaca.mp4"));
+  g_assert_cmpuint (count_temporaries (fixture), ==, 0);
+  g_assert_cmpuint (count_blobs (fixture->blob_dir), ==, 0);
+  g_clear_error (&error);
+
+  /* A file nobody may read (meaningless for root, who reads anything). */
+  if (geteuid () != 0)
+    {
+      g_autofree char *locked = write_source (fixture, "cerrado.txt", "secret", -1);
+      g_autoptr(GFile) locked_file = g_file_new_for_path (locked);
+
+      g_assert_cmpint (g_chmod (locked, 0000), ==, 0);
+      g_assert_null (tg_blob_store_import_file (fixture->store, locked_file,
+                                                NULL, NULL, NULL, &error));
+      g_assert_error (error, G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED);
+      g_assert_nonnull (strstr (error->message, "cerrado.txt"));
+      g_assert_cmpuint (count_temporaries (fixture), ==, 0);
+    }
+}
+
+static void
+test_names (Fixture       *fixture,
+            gconstpointer  data)
+{
+  static const char * const unsafe[] = {
+    "../../etc/passwd",
+    "..",
+    ".",
+    "",
+    "fotos/plaza.jpg",
+    "C:\\fotos\\plaza.jpg",
+    "infor\x01me.txt",
+    "línea\nnueva.txt",
+    "\x1b[31mrojo.txt",
+    "foto\xe2\x80\xaegpj.exe",   /* U+202E makes it read "fotoexe.jpg" */
+    "\xff\xfe.jpg",              /* not UTF-8 */
+  };
+  g_autoptr(GError) error = NULL;
+  g_autofree char *nfd = NULL;
+  char *safe;
+
+  for (guint i = 0; i < G_N_ELEMENTS (unsafe); i++)
+    {
+      g_assert_null (tg_sanitize_file_name (unsafe[i], &error));
+      g_assert_error (error, TG_ERROR, TG_ERROR_UNSAFE_NAME);
+      /* The message is readable text whatever the name held. */
+      g_assert_true (g_utf8_validate (error->message, -1, NULL));
+      for (const char *p = error->message; *p; p++)
+        g_assert_false (g_ascii_iscntrl (*p));
+      g_clear_error (&error);
+    }
+
+  safe = tg_sanitize_file_name ("Foto de Juliaca 2023..final.jpg", &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (safe, ==, "Foto de Juliaca 2023..final.jpg");
+  g_free (safe);
+
+  /* Decomposed accents (as macOS writes them) come back composed. */
+  nfd = g_utf8_normalize ("  víctima.png ", -1, G_NORMALIZE_NFD);
+  safe = tg_sanitize_file_name (nfd, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (safe, ==, "víctima.png");
+  g_free (safe);
+
+  /* Importing keeps only a clean last component. */
+  {
+    static const struct { const char *in, *out; } cases[] = {
+      { "../../etc/passwd", "passwd" },
+      { "C:\\fotos\\plaza.jpg", "plaza.jpg" },
+      { "infor\x01me\n.txt", "infor_me_.txt" },
+      { "foto\xe2\x80\xaegpj.exe", "foto_gpj.exe" },
+      { "..", "file" },
+      { "fotos/", "fotos" },
+      { NULL, "file" },
+    };
+
+    for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+      {
+        g_autofree char *clean = tg_clean_file_name (cases[i].in);
+
+        g_assert_cmpstr (clean, ==, cases[i].out);
+      }
+  }
+}
+
+/* A name that reaches the file system with "../" and control characters
+ * is stored under its hash only, and keeps a clean name. */
+static void
+test_import_unsafe_name (Fixture       *fixture,
+                         gconstpointer  data)
+{
+  g_autoptr(GBytes) bytes = g_bytes_new_static ("x", 1);
+  g_autoptr(TgBlobInfo) info = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *escaped = g_build_filename (fixture->dir, "escaped", NULL);
+
+  info = tg_blob_store_import_bytes (fixture->store, bytes, "../escaped", &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (tg_blob_info_get_file_name (info), ==, "escaped");
+  g_assert_false (g_file_test (escaped, G_FILE_TEST_EXISTS));
+  g_clear_object (&info);
+
+  {
+    g_autofree char *path = write_source (fixture, "acta\x01\x1b[2J.txt", "acta", -1);
+    g_autoptr(GFile) file = g_file_new_for_path (path);
+
+    info = tg_blob_store_import_file (fixture->store, file, NULL, NULL, NULL, &error);
+    g_assert_no_error (error);
+    g_assert_cmpstr (tg_blob_info_get_file_name (info), ==, "acta__[2J.txt");
+  }
+  g_assert_cmpuint (count_blobs (fixture->blob_dir), ==, 2);
+}
+
+static void
+test_import_non_utf8_name (Fixture       *fixture,
+                           gconstpointer  data)
+{
+  g_autofree char *photo = write_photo (fixture, "original.jpg", NULL);
+  g_autofree char *path = g_build_filename (fixture->src_dir, "\xff\xfe.jpg", NULL);
+  g_autofree char *contents = NULL;
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  g_autoptr(TgBlobInfo) info = NULL;
+  g_autoptr(GError) error = NULL;
+  const char *name;
+  gsize len;
+
+  g_assert_true (g_file_get_contents (photo, &contents, &len, &error));
+  g_assert_true (g_file_replace_contents (file, contents, len, NULL, FALSE,
+                                          G_FILE_CREATE_NONE, NULL, NULL, &error));
+  g_assert_no_error (error);
+
+  info = tg_blob_store_import_file (fixture->store, file, NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+  name = tg_blob_info_get_file_name (info);
+  g_assert_true (g_utf8_validate (name, -1, NULL));
+  g_assert_cmpstr (name, ==, "\xef\xbf\xbd\xef\xbf\xbd.jpg");   /* "��.jpg" */
+  g_assert_cmpstr (tg_blob_info_get_mime_type (info), ==, "image/jpeg");
+  g_assert_nonnull (tg_blob_info_get_thumbnail_sha256 (info));
+
+  /* And an error about such a file is readable too. */
+  g_assert_cmpint (g_unlink (path), ==, 0);
+  g_clear_object (&info);
+  info = tg_blob_store_import_file (fixture->store, file, NULL, NULL, NULL, &error);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND);
+  g_assert_true (g_utf8_validate (error->message, -1, NULL));
+}
+
+static char *
+make_sparse_file (Fixture    *fixture,
+                  const char *name,
+                  goffset     size)
+{
+  char *path = g_build_filename (fixture->src_dir, name, NULL);
+  int fd = g_open (path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+
+  g_assert_cmpint (fd, >=, 0);
+  /* A few bytes of content at both ends, holes between. */
+  g_assert_cmpint (write (fd, "RIFF", 4), ==, 4);
+  g_assert_cmpint (ftruncate (fd, size), ==, 0);
+  g_assert_cmpint (pwrite (fd, "END!", 4, size - 4), ==, 4);
+  g_assert_cmpint (close (fd), ==, 0);
+  return path;
+}
+
+typedef struct
+{
+  GCancellable *cancellable;
+  goffset       cancel_at;
+  goffset       last_done;
+  goffset       last_total;
+  guint         calls;
+  gboolean      monotonic;
+} Progress;
+
+static void
+progress_cb (goffset  done,
+             goffset  total,
+             gpointer user_data)
+{
+  Progress *progress = user_data;
+
+  if (done < progress->last_done || done > total)
+    progress->monotonic = FALSE;
+  progress->last_done = done;
+  progress->last_total = total;
+  progress->calls++;
+  if (progress->cancellable != NULL && done >= progress->cancel_at)
+    g_cancellable_cancel (progress->cancellable);
+}
+
+static void
+test_import_cancel (Fixture       *fixture,
+                    gconstpointer  data)
+{
+  g_autofree char *path = make_sparse_file (fixture, "grabación.mp4", 64 * 1024 * 1024);
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr(TgBlobInfo) info = NULL;
+  g_autoptr(GError) error = NULL;
+  Progress progress = { cancellable, 8 * 1024 * 1024, 0, 0, 0, TRUE };
+
+  info = tg_blob_store_import_file (fixture->store, file, progress_cb, &progress,
+                                    cancellable, &error);
+  g_assert_null (info);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_assert_cmpint (progress.last_done, >=, 8 * 1024 * 1024);
+  g_assert_cmpint (progress.last_done, <, 64 * 1024 * 1024);
+  g_assert_cmpuint (count_temporaries (fixture), ==, 0);
+  g_assert_cmpuint (count_blobs (fixture->blob_dir), ==, 0);
+  g_clear_error (&error);
+
+  /* Cancelled before it began. */
+  info = tg_blob_store_import_file (fixture->store, file, NULL, NULL, cancellable, &error);
+  g_assert_null (info);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_assert_cmpuint (count_temporaries (fixture), ==, 0);
+  g_assert_cmpuint (count_blobs (fixture->blob_dir), ==, 0);
+}
+
+static void
+test_import_large (Fixture       *fixture,
+                   gconstpointer  data)
+{
+  const goffset size = 300 * 1024 * 1024;
+  g_autofree char *path = make_sparse_file (fixture, "video-larga.mp4", size);
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  g_autoptr(TgBlobInfo) info = NULL;
+  g_autoptr(TgBlobInfo) warm = NULL;
+  g_autoptr(GBytes) small = g_bytes_new_static ("warm-up", 7);
+  g_autoptr(GChecksum) checksum = g_checksum_new (G_CHECKSUM_SHA256);
+  g_autoptr(GError) error = NULL;
+  g_autofree guint8 *zeros = g_malloc0 (1024 * 1024);
+  Progress progress = { NULL, 0, 0, 0, 0, TRUE };
+  gint64 rss_before, rss_after;
+
+  /* The expected hash, computed here without the store. */
+  g_checksum_update (checksum, (const guchar *) "RIFF", 4);
+  g_checksum_update (checksum, zeros, 1024 * 1024 - 4);
+  for (guint i = 1; i < 299; i++)
+    g_checksum_update (checksum, zeros, 1024 * 1024);
+  g_checksum_update (checksum, zeros, 1024 * 1024 - 4);
+  g_checksum_update (checksum, (const guchar *) "END!", 4);
+  g_clear_pointer (&zeros, g_free);
+
+  warm = tg_blob_store_import_bytes (fixture->store, small, "warm.txt", &error);
+  g_assert_no_error (error);
+
+  rss_before = peak_rss_kib ();
+  info = tg_blob_store_import_file (fixture->store, file, progress_cb, &progress, NULL, &error);
+  rss_after = peak_rss_kib ();
+  g_assert_no_error (error);
+
+  g_assert_cmpstr (tg_blob_info_get_sha256 (info), ==, g_checksum_get_string (checksum));
+  g_assert_cmpint (tg_blob_info_get_size (info), ==, size);
+  g_assert_true (progress.monotonic);
+  g_assert_cmpuint (progress.calls, >=, 250);
+  g_assert_cmpint (progress.last_done, ==, size);
+  g_assert_cmpint (progress.last_total, ==, size);
+  g_assert_cmpuint (count_temporaries (fixture), ==, 0);
+
+  g_test_message ("peak RSS %" G_GINT64_FORMAT " KiB before, %" G_GINT64_FORMAT " KiB after "
+                  "a %" G_GOFFSET_FORMAT " byte import",
+                  rss_before, rss_after, size);
+  if (rss_before > 0)
+    g_assert_cmpint (rss_after - rss_before, <, 32 * 1024);
+}
+
+static void
+import_done_cb (GObject      *object,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  TgBlobInfo **out = user_data;
+  g_autoptr(GError) error = NULL;
+
+  *out = tg_blob_store_import_file_finish (TG_BLOB_STORE (object), result, &error);
+  g_assert_no_error (error);
+}
+
+static void
+test_import_async (Fixture       *fixture,
+                   gconstpointer  data)
+{
+  g_autofree char *path = write_photo (fixture, "async.jpg", NULL);
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  g_autoptr(TgBlobInfo) info = NULL;
+
+  tg_blob_store_import_file_async (fixture->store, file, NULL, NULL, NULL,
+                                   import_done_cb, &info);
+  while (info == NULL)
+    g_main_context_iteration (NULL, TRUE);
+
+  g_assert_cmpstr (tg_blob_info_get_captured_at (info), ==, "2023-01-09T15:42:07");
+  g_assert_true (tg_blob_store_contains (fixture->store, tg_blob_info_get_sha256 (info)));
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+
+#define ADD(path, func) \
+  g_test_add (path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
+
+  ADD ("/blob/import/file", test_import_file);
+  ADD ("/blob/import/dedupe", test_import_dedupe);
+  ADD ("/blob/import/photo", test_import_photo);
+  ADD ("/blob/import/photo-rotated", test_import_photo_rotated);
+  ADD ("/blob/import/corrupt-image", test_import_corrupt_image);
+  ADD ("/blob/import/directory", test_import_directory);
+  ADD ("/blob/import/vanished", test_import_vanished);
+  ADD ("/blob/import/unsafe-name", test_import_unsafe_name);
+  ADD ("/blob/import/non-utf8-name", test_import_non_utf8_name);
+  ADD ("/blob/import/cancel", test_import_cancel);
+  ADD ("/blob/import/large", test_import_large);
+  ADD ("/blob/import/async", test_import_async);
+  ADD ("/blob/verify/altered", test_verify);
+  ADD ("/blob/names/sanitize", test_names);
+
+#undef ADD
+
+  return g_test_run ();
+}
