@@ -190,6 +190,10 @@ struct _TgCustodyLog
   GRecMutex *lock;       /* the store's, or own_lock */
   GRecMutex  own_lock;
   char      *device_id;
+
+  /* Kept prepared for append, the hot path (one per saved revision). */
+  sqlite3_stmt *last_stmt;
+  sqlite3_stmt *insert_stmt;
 };
 
 G_DEFINE_FINAL_TYPE (TgCustodyLog, tg_custody_log, G_TYPE_OBJECT)
@@ -295,6 +299,24 @@ column_dup (sqlite3_stmt *stmt,
   return g_strdup (text ? text : "");
 }
 
+/* A statement kept for the log's life, reset before it is returned. */
+static sqlite3_stmt *
+cached (TgCustodyLog   *self,
+        sqlite3_stmt  **slot,
+        const char     *sql,
+        GError        **error)
+{
+  if (*slot == NULL &&
+      sqlite3_prepare_v3 (self->db, sql, -1, SQLITE_PREPARE_PERSISTENT, slot, NULL) != SQLITE_OK)
+    {
+      set_db_error (self, error);
+      return NULL;
+    }
+  sqlite3_reset (*slot);
+  sqlite3_clear_bindings (*slot);
+  return *slot;
+}
+
 #define EVENT_COLUMNS "seq, time, device_id, action, subject, detail, prev_hash, hash"
 
 static TgCustodyEvent *
@@ -321,6 +343,8 @@ tg_custody_log_finalize (GObject *object)
 {
   TgCustodyLog *self = (TgCustodyLog *) object;
 
+  g_clear_pointer (&self->last_stmt, sqlite3_finalize);
+  g_clear_pointer (&self->insert_stmt, sqlite3_finalize);
   g_free (self->device_id);
   g_rec_mutex_clear (&self->own_lock);
 
@@ -476,8 +500,8 @@ tg_custody_log_append_locked (TgCustodyLog     *self,
                               const char       *detail,
                               GError          **error)
 {
-  g_autoptr(sqlite3_stmt) last = NULL;
-  g_autoptr(sqlite3_stmt) insert = NULL;
+  sqlite3_stmt *last = NULL;
+  sqlite3_stmt *insert = NULL;
   g_autofree char *prev_hash = NULL;
   g_autofree char *hash = NULL;
   const char *action_string;
@@ -499,7 +523,8 @@ tg_custody_log_append_locked (TgCustodyLog     *self,
 
   g_rec_mutex_lock (self->lock);
 
-  if (!(last = prepare (self, "SELECT seq, hash FROM custody ORDER BY seq DESC LIMIT 1", error)))
+  if (!(last = cached (self, &self->last_stmt,
+                       "SELECT seq, hash FROM custody ORDER BY seq DESC LIMIT 1", error)))
     goto fail;
   rc = sqlite3_step (last);
   if (rc == SQLITE_ROW)
@@ -518,9 +543,11 @@ tg_custody_log_append_locked (TgCustodyLog     *self,
   now = g_get_real_time ();
   hash = compute_hash (prev_hash, seq, now, self->device_id, action_string, subject, detail);
 
-  if (!(insert = prepare (self,
-                          "INSERT INTO custody (" EVENT_COLUMNS ")"
-                          " VALUES (?, ?, ?, ?, ?, ?, ?, ?)", error)))
+  sqlite3_reset (last);
+
+  if (!(insert = cached (self, &self->insert_stmt,
+                         "INSERT INTO custody (" EVENT_COLUMNS ")"
+                         " VALUES (?, ?, ?, ?, ?, ?, ?, ?)", error)))
     goto fail;
   sqlite3_bind_int64 (insert, 1, seq);
   sqlite3_bind_int64 (insert, 2, now);
@@ -536,10 +563,19 @@ tg_custody_log_append_locked (TgCustodyLog     *self,
       goto fail;
     }
 
+  sqlite3_reset (insert);
+  sqlite3_clear_bindings (insert);
   g_rec_mutex_unlock (self->lock);
   return TRUE;
 
 fail:
+  if (last != NULL)
+    sqlite3_reset (last);
+  if (insert != NULL)
+    {
+      sqlite3_reset (insert);
+      sqlite3_clear_bindings (insert);
+    }
   g_rec_mutex_unlock (self->lock);
   return FALSE;
 }

@@ -138,11 +138,13 @@ render_image (int width,
 }
 
 /* A 640×480 JPEG as a phone would write it: with capture time, GPS (the
- * Juliaca square) and camera, and optionally an orientation. */
+ * Juliaca square) and camera, and optionally an orientation and a time
+ * zone offset. */
 static char *
-write_photo (Fixture    *fixture,
-             const char *name,
-             const char *orientation)
+write_photo_full (Fixture    *fixture,
+                  const char *name,
+                  const char *orientation,
+                  const char *offset)
 {
   g_autoptr(GdkPixbuf) pixbuf = render_image (640, 480);
   g_autoptr(GExiv2Metadata) meta = gexiv2_metadata_new ();
@@ -162,11 +164,22 @@ write_photo (Fixture    *fixture,
   if (orientation != NULL)
     g_assert_true (gexiv2_metadata_try_set_tag_string (meta, "Exif.Image.Orientation",
                                                        orientation, &error));
+  if (offset != NULL)
+    g_assert_true (gexiv2_metadata_try_set_tag_string (meta, "Exif.Photo.OffsetTimeOriginal",
+                                                       offset, &error));
   g_assert_no_error (error);
   g_assert_true (gexiv2_metadata_save_file (meta, path, &error));
   g_assert_no_error (error);
 
   return path;
+}
+
+static char *
+write_photo (Fixture    *fixture,
+             const char *name,
+             const char *orientation)
+{
+  return write_photo_full (fixture, name, orientation, NULL);
 }
 
 static gint64
@@ -395,7 +408,7 @@ static void
 test_import_photo_rotated (Fixture       *fixture,
                            gconstpointer  data)
 {
-  g_autofree char *path = write_photo (fixture, "vertical.jpg", "6");
+  g_autofree char *path = write_photo_full (fixture, "vertical.jpg", "6", "-05:00");
   g_autoptr(GFile) file = g_file_new_for_path (path);
   g_autoptr(TgBlobInfo) info = NULL;
   g_autoptr(GError) error = NULL;
@@ -403,6 +416,8 @@ test_import_photo_rotated (Fixture       *fixture,
   info = tg_blob_store_import_file (fixture->store, file, NULL, NULL, NULL, &error);
   g_assert_no_error (error);
   check_thumbnail (fixture, info, 192, 256);
+  /* Peru's offset, when the phone wrote it, makes the time exact. */
+  g_assert_cmpstr (tg_blob_info_get_captured_at (info), ==, "2023-01-09T15:42:07-05:00");
 }
 
 static void
