@@ -32,10 +32,24 @@ struct _TgStore
   GRecMutex      lock;
   GMainContext  *context;
   char          *device_id;
+  gint64         device_seq;
   int            schema_version;
   TgBlobStore   *blob_store;
   TgCustodyLog  *custody_log;
+  GHashTable    *statements;  /* SQL → prepared statement, reused */
 };
+
+/* A statement from the cache: reset, not finalised, when done. */
+typedef sqlite3_stmt TgStmt;
+
+static void
+stmt_release (TgStmt *stmt)
+{
+  sqlite3_reset (stmt);
+  sqlite3_clear_bindings (stmt);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (TgStmt, stmt_release)
 
 G_DEFINE_FINAL_TYPE (TgStore, tg_store, G_TYPE_OBJECT)
 
@@ -89,18 +103,24 @@ tg_store_unlock (TgStore *self)
   g_rec_mutex_unlock (&self->lock);
 }
 
-static sqlite3_stmt *
+/* Prepared statements are kept for the life of the connection: a save
+ * runs a dozen of them, and parsing SQL each time would cost more than
+ * running it. Callers hold the lock and release with stmt_release(). */
+static TgStmt *
 prepare (TgStore     *self,
          const char  *sql,
          GError     **error)
 {
-  sqlite3_stmt *stmt = NULL;
+  sqlite3_stmt *stmt = g_hash_table_lookup (self->statements, sql);
 
-  if (sqlite3_prepare_v2 (self->db, sql, -1, &stmt, NULL) != SQLITE_OK)
+  if (stmt != NULL)
+    return stmt;
+  if (sqlite3_prepare_v3 (self->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt, NULL) != SQLITE_OK)
     {
       tg_store_set_error (self, error, "prepare");
       return NULL;
     }
+  g_hash_table_insert (self->statements, g_strdup (sql), stmt);
   return stmt;
 }
 
@@ -235,10 +255,19 @@ check_database_file (const char  *path,
   n_pages = GUINT32_FROM_BE (*(guint32 *) (header + 28));
   valid_for = GUINT32_FROM_BE (*(guint32 *) (header + 92));
 
+  /* With a write-ahead log beside it, the file may be shorter than its
+   * header says (a checkpoint cut short): SQLite recovers from the log. */
+  {
+    g_autofree char *wal_path = g_strconcat (path, "-wal", NULL);
+    GStatBuf wal;
+
+    if (g_stat (wal_path, &wal) == 0 && wal.st_size > 0)
+      n_pages = 0;
+  }
+
   if (page_size < 512 || (page_size & (page_size - 1)) != 0 ||
       (n_pages > 0 && change_counter == valid_for &&
-       (goffset) n_pages * page_size > size) ||
-      size % page_size != 0)
+       (goffset) n_pages * page_size > size))
     {
       g_set_error (error, TG_ERROR, TG_ERROR_CORRUPT,
                    _("The database %s is damaged (it is shorter than it should be). "
@@ -329,8 +358,12 @@ static const char *schema_v2 =
   "  tokenize = 'unicode61 remove_diacritics 2'"
   ");";
 
+static gboolean load_device_seq_locked (TgStore  *self,
+                                        GError  **error);
 static gboolean materialize_locked (TgStore     *self,
                                     const char  *record_id,
+                                    TgRevision  *known_rev,
+                                    TgReport    *known_report,
                                     GError     **error);
 
 static gboolean
@@ -346,7 +379,7 @@ static gboolean
 migrate_to_v2 (TgStore  *self,
                GError  **error)
 {
-  g_autoptr(sqlite3_stmt) stmt = NULL;
+  g_autoptr(TgStmt) stmt = NULL;
   g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func (g_free);
   int rc;
 
@@ -362,7 +395,7 @@ migrate_to_v2 (TgStore  *self,
 
   self->schema_version = 2;
   for (guint i = 0; i < ids->len; i++)
-    if (!materialize_locked (self, ids->pdata[i], error))
+    if (!materialize_locked (self, ids->pdata[i], NULL, NULL, error))
       return FALSE;
   return TRUE;
 }
@@ -389,7 +422,7 @@ migrate (TgStore  *self,
          int       target,
          GError  **error)
 {
-  g_autoptr(sqlite3_stmt) stmt = NULL;
+  g_autoptr(TgStmt) stmt = NULL;
   int version;
 
   if (!(stmt = prepare (self, "PRAGMA user_version", error)))
@@ -397,7 +430,7 @@ migrate (TgStore  *self,
   if (sqlite3_step (stmt) != SQLITE_ROW)
     return tg_store_set_error (self, error, "read schema version");
   version = sqlite3_column_int (stmt, 0);
-  g_clear_pointer (&stmt, sqlite3_finalize);
+  g_clear_pointer (&stmt, stmt_release);
 
   if (version > TG_STORE_SCHEMA_VERSION)
     {
@@ -434,7 +467,7 @@ static gboolean
 load_device_id (TgStore  *self,
                 GError  **error)
 {
-  g_autoptr(sqlite3_stmt) stmt = NULL;
+  g_autoptr(TgStmt) stmt = NULL;
   g_autofree char *device_id = NULL;
 
   if (!(stmt = prepare (self, "SELECT value FROM meta WHERE key = 'device_id'", error)))
@@ -444,7 +477,7 @@ load_device_id (TgStore  *self,
       self->device_id = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
       return TRUE;
     }
-  g_clear_pointer (&stmt, sqlite3_finalize);
+  g_clear_pointer (&stmt, stmt_release);
 
   device_id = g_uuid_string_random ();
   if (!(stmt = prepare (self, "INSERT INTO meta (key, value) VALUES ('device_id', ?)", error)))
@@ -501,10 +534,12 @@ open_store (const char  *directory,
       !exec (self, "PRAGMA journal_mode = WAL", error) ||
       !exec (self, "PRAGMA synchronous = FULL", error) ||
       !exec (self, "PRAGMA foreign_keys = ON", error) ||
+      !exec (self, "PRAGMA cache_size = -32768", error) ||
+      !exec (self, "PRAGMA wal_autocheckpoint = 4000", error) ||
       !migrate (self, version, error))
     return NULL;
 
-  if (version >= 1 && !load_device_id (self, error))
+  if (version >= 1 && (!load_device_id (self, error) || !load_device_seq_locked (self, error)))
     return NULL;
   else if (version < 1)
     self->device_id = g_strdup ("");
@@ -530,6 +565,7 @@ tg_store_finalize (GObject *object)
   g_free (self->db_path);
   g_free (self->device_id);
   g_clear_pointer (&self->context, g_main_context_unref);
+  g_clear_pointer (&self->statements, g_hash_table_unref);
   g_rec_mutex_clear (&self->lock);
 
   G_OBJECT_CLASS (tg_store_parent_class)->finalize (object);
@@ -555,6 +591,8 @@ static void
 tg_store_init (TgStore *self)
 {
   g_rec_mutex_init (&self->lock);
+  self->statements = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                            (GDestroyNotify) sqlite3_finalize);
   self->context = g_main_context_ref_thread_default ();
 }
 
@@ -628,6 +666,7 @@ tg_store_close (TgStore *self)
 
   g_rec_mutex_lock (&self->lock);
   g_clear_object (&self->custody_log);
+  g_hash_table_remove_all (self->statements);
   if (self->db != NULL)
     {
       sqlite3_close_v2 (self->db);
@@ -714,8 +753,8 @@ get_revision_locked (TgStore     *self,
                      const char  *rev_id,
                      GError     **error)
 {
-  g_autoptr(sqlite3_stmt) stmt = NULL;
-  g_autoptr(sqlite3_stmt) parents_stmt = NULL;
+  g_autoptr(TgStmt) stmt = NULL;
+  g_autoptr(TgStmt) parents_stmt = NULL;
   g_autoptr(GPtrArray) parents = g_ptr_array_new_with_free_func (g_free);
   g_autoptr(TgRevision) rev = NULL;
   int rc;
@@ -762,7 +801,7 @@ list_head_ids_locked (TgStore     *self,
                       const char  *record_id,
                       GError     **error)
 {
-  g_autoptr(sqlite3_stmt) stmt = NULL;
+  g_autoptr(TgStmt) stmt = NULL;
   g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func (g_free);
   int rc;
 
@@ -791,7 +830,7 @@ insert_revision_locked (TgStore     *self,
                         gboolean    *inserted,
                         GError     **error)
 {
-  g_autoptr(sqlite3_stmt) stmt = NULL;
+  g_autoptr(TgStmt) stmt = NULL;
   const char * const *parents = tg_revision_get_parents (rev);
   const char *record_id = tg_revision_get_record_id (rev);
   const char *rev_id = tg_revision_get_id (rev);
@@ -820,7 +859,7 @@ insert_revision_locked (TgStore     *self,
       /* Known already: only learn its server sequence. */
       if (tg_revision_get_server_seq (rev) > 0)
         {
-          g_clear_pointer (&stmt, sqlite3_finalize);
+          g_clear_pointer (&stmt, stmt_release);
           if (!(stmt = prepare (self, "UPDATE revisions SET server_seq = ? "
                                 "WHERE rev_id = ? AND server_seq = 0", error)))
             return FALSE;
@@ -833,7 +872,7 @@ insert_revision_locked (TgStore     *self,
 
   for (guint i = 0; parents[i] != NULL; i++)
     {
-      g_clear_pointer (&stmt, sqlite3_finalize);
+      g_clear_pointer (&stmt, stmt_release);
       if (!(stmt = prepare (self, "INSERT INTO revision_parents (rev_id, parent_id) VALUES (?, ?)", error)))
         return FALSE;
       bind_text (stmt, 1, rev_id);
@@ -841,7 +880,7 @@ insert_revision_locked (TgStore     *self,
       if (!step_done (self, stmt, error))
         return FALSE;
 
-      g_clear_pointer (&stmt, sqlite3_finalize);
+      g_clear_pointer (&stmt, stmt_release);
       if (!(stmt = prepare (self, "DELETE FROM heads WHERE record_id = ? AND rev_id = ?", error)))
         return FALSE;
       bind_text (stmt, 1, record_id);
@@ -850,7 +889,7 @@ insert_revision_locked (TgStore     *self,
         return FALSE;
     }
 
-  g_clear_pointer (&stmt, sqlite3_finalize);
+  g_clear_pointer (&stmt, stmt_release);
   if (!(stmt = prepare (self, "SELECT 1 FROM revision_parents WHERE parent_id = ? AND rev_id != ? LIMIT 1",
                         error)))
     return FALSE;
@@ -860,7 +899,7 @@ insert_revision_locked (TgStore     *self,
 
   if (!has_child)
     {
-      g_clear_pointer (&stmt, sqlite3_finalize);
+      g_clear_pointer (&stmt, stmt_release);
       if (!(stmt = prepare (self, "INSERT OR IGNORE INTO heads (record_id, rev_id) VALUES (?, ?)", error)))
         return FALSE;
       bind_text (stmt, 1, record_id);
@@ -915,19 +954,25 @@ to_unix (GDateTime *time)
   return time ? g_date_time_to_unix (time) : 0;
 }
 
+/* @known_rev and @known_report, when given, are a revision just recorded
+ * and the report it holds, so that a save need not parse back what it
+ * has just written. */
 static gboolean
 materialize_locked (TgStore     *self,
                     const char  *record_id,
+                    TgRevision  *known_rev,
+                    TgReport    *known_report,
                     GError     **error)
 {
   g_autoptr(GPtrArray) heads = NULL;
   g_autoptr(TgRevision) current = NULL;
   g_autoptr(TgReport) report = NULL;
-  g_autoptr(sqlite3_stmt) stmt = NULL;
+  g_autoptr(TgStmt) stmt = NULL;
   g_autofree char *persons = NULL;
   g_autofree char *place = NULL;
   g_autofree char *tags = NULL;
   const char * const *categories;
+  gboolean is_new;
   gint64 rowid;
 
   if (!(heads = list_head_ids_locked (self, record_id, error)))
@@ -935,19 +980,36 @@ materialize_locked (TgStore     *self,
   if (heads->len == 0)
     return TRUE;
 
-  if (!(current = get_revision_locked (self, heads->pdata[0], error)))
+  if (known_rev != NULL && g_strcmp0 (tg_revision_get_id (known_rev), heads->pdata[0]) == 0)
+    current = g_object_ref (known_rev);
+  else if (!(current = get_revision_locked (self, heads->pdata[0], error)))
     return FALSE;
   if (g_strcmp0 (tg_revision_get_kind (current), TG_REVISION_KIND_REPORT) != 0)
     return TRUE;
 
-  report = tg_report_new_from_json_string (tg_revision_get_content (current), -1, error);
+  /* A first revision recorded here: no old row, categories or index entry
+   * to clear. */
+  is_new = current == known_rev && heads->len == 1 &&
+           tg_revision_get_parents (known_rev)[0] == NULL;
+
+  if (known_report != NULL && current == known_rev)
+    report = g_object_ref (known_report);
+  else
+    report = tg_report_new_from_json_string (tg_revision_get_content (current), -1, error);
   if (report == NULL)
     {
       g_prefix_error (error, "revision %s: ", tg_revision_get_id (current));
       return FALSE;
     }
 
+  /* A plain INSERT for a new report is much cheaper than an upsert. */
   if (!(stmt = prepare (self,
+                        is_new ?
+                        "INSERT INTO reports (id, rev_id, n_heads, deleted, title, place_name, "
+                        "region_code, province_code, start_time, end_time, latitude, longitude, "
+                        "status, killed, injured, detained, disappeared, updated_at) "
+                        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)"
+                        :
                         "INSERT INTO reports (id, rev_id, n_heads, deleted, title, place_name, "
                         "region_code, province_code, start_time, end_time, latitude, longitude, "
                         "status, killed, injured, detained, disappeared, updated_at) "
@@ -956,8 +1018,7 @@ materialize_locked (TgStore     *self,
                         "title = ?5, place_name = ?6, region_code = ?7, province_code = ?8, "
                         "start_time = ?9, end_time = ?10, latitude = ?11, longitude = ?12, "
                         "status = ?13, killed = ?14, injured = ?15, detained = ?16, "
-                        "disappeared = ?17, updated_at = ?18 "
-                        "RETURNING rowid", error)))
+                        "disappeared = ?17, updated_at = ?18", error)))
     return FALSE;
   bind_text (stmt, 1, record_id);
   bind_text (stmt, 2, tg_revision_get_id (current));
@@ -979,21 +1040,36 @@ materialize_locked (TgStore     *self,
   sqlite3_bind_int (stmt, 16, tg_report_get_detained (report));
   sqlite3_bind_int (stmt, 17, tg_report_get_disappeared (report));
   sqlite3_bind_int64 (stmt, 18, tg_revision_get_created_at (current));
-  if (sqlite3_step (stmt) != SQLITE_ROW)
-    return tg_store_set_error (self, error, "update report");
-  rowid = sqlite3_column_int64 (stmt, 0);
-  g_clear_pointer (&stmt, sqlite3_finalize);
-
-  if (!(stmt = prepare (self, "DELETE FROM report_categories WHERE report_rowid = ?", error)))
-    return FALSE;
-  sqlite3_bind_int64 (stmt, 1, rowid);
   if (!step_done (self, stmt, error))
     return FALSE;
+  g_clear_pointer (&stmt, stmt_release);
+
+  if (is_new)
+    rowid = sqlite3_last_insert_rowid (self->db);
+  else
+    {
+      if (!(stmt = prepare (self, "SELECT rowid FROM reports WHERE id = ?", error)))
+        return FALSE;
+      bind_text (stmt, 1, record_id);
+      if (sqlite3_step (stmt) != SQLITE_ROW)
+        return tg_store_set_error (self, error, "update report");
+      rowid = sqlite3_column_int64 (stmt, 0);
+      g_clear_pointer (&stmt, stmt_release);
+    }
+
+  if (!is_new)
+    {
+      if (!(stmt = prepare (self, "DELETE FROM report_categories WHERE report_rowid = ?", error)))
+        return FALSE;
+      sqlite3_bind_int64 (stmt, 1, rowid);
+      if (!step_done (self, stmt, error))
+        return FALSE;
+    }
 
   categories = tg_report_get_categories (report);
   for (guint i = 0; categories != NULL && categories[i] != NULL; i++)
     {
-      g_clear_pointer (&stmt, sqlite3_finalize);
+      g_clear_pointer (&stmt, stmt_release);
       if (!(stmt = prepare (self, "INSERT OR IGNORE INTO report_categories (category, report_rowid) "
                             "VALUES (?, ?)", error)))
         return FALSE;
@@ -1006,12 +1082,15 @@ materialize_locked (TgStore     *self,
   if (self->schema_version < 2)
     return TRUE;
 
-  g_clear_pointer (&stmt, sqlite3_finalize);
-  if (!(stmt = prepare (self, "DELETE FROM reports_fts WHERE rowid = ?", error)))
-    return FALSE;
-  sqlite3_bind_int64 (stmt, 1, rowid);
-  if (!step_done (self, stmt, error))
-    return FALSE;
+  if (!is_new)
+    {
+      g_clear_pointer (&stmt, stmt_release);
+      if (!(stmt = prepare (self, "DELETE FROM reports_fts WHERE rowid = ?", error)))
+        return FALSE;
+      sqlite3_bind_int64 (stmt, 1, rowid);
+      if (!step_done (self, stmt, error))
+        return FALSE;
+    }
 
   if (tg_revision_get_deleted (current))
     return TRUE;
@@ -1024,7 +1103,7 @@ materialize_locked (TgStore     *self,
                      NULL);
   tags = join_strv (tg_report_get_tags (report), categories);
 
-  g_clear_pointer (&stmt, sqlite3_finalize);
+  g_clear_pointer (&stmt, stmt_release);
   if (!(stmt = prepare (self, "INSERT INTO reports_fts (rowid, title, narrative, place, persons, tags) "
                         "VALUES (?, ?, ?, ?, ?, ?)", error)))
     return FALSE;
@@ -1037,23 +1116,21 @@ materialize_locked (TgStore     *self,
   return step_done (self, stmt, error);
 }
 
-static gint64
-next_device_seq_locked (TgStore  *self,
+/* This device's revision counter lives in memory, loaded from the
+ * revisions themselves; a rolled-back transaction reloads it. */
+static gboolean
+load_device_seq_locked (TgStore  *self,
                         GError  **error)
 {
-  g_autoptr(sqlite3_stmt) stmt = NULL;
+  g_autoptr(TgStmt) stmt = NULL;
 
-  if (!(stmt = prepare (self,
-                        "INSERT INTO meta (key, value) VALUES ('device_seq', '1') "
-                        "ON CONFLICT (key) DO UPDATE SET value = CAST(value AS INTEGER) + 1 "
-                        "RETURNING CAST(value AS INTEGER)", error)))
-    return 0;
+  if (!(stmt = prepare (self, "SELECT max(device_seq) FROM revisions WHERE device_id = ?", error)))
+    return FALSE;
+  bind_text (stmt, 1, self->device_id);
   if (sqlite3_step (stmt) != SQLITE_ROW)
-    {
-      tg_store_set_error (self, error, "device sequence");
-      return 0;
-    }
-  return sqlite3_column_int64 (stmt, 0);
+    return tg_store_set_error (self, error, "device sequence");
+  self->device_seq = sqlite3_column_int64 (stmt, 0);
+  return TRUE;
 }
 
 /* Records a revision made on this device. Called with the lock held and
@@ -1064,6 +1141,7 @@ record_local_revision_locked (TgStore            *self,
                               const char * const *parents,
                               gboolean            deleted,
                               const char         *content,
+                              TgReport           *report,
                               TgCustodyAction     action,
                               GError            **error)
 {
@@ -1071,13 +1149,12 @@ record_local_revision_locked (TgStore            *self,
   gboolean inserted;
   gint64 seq;
 
-  if (!(seq = next_device_seq_locked (self, error)))
-    return NULL;
+  seq = ++self->device_seq;
 
   rev = tg_revision_new (record_id, TG_REVISION_KIND_REPORT, parents, self->device_id,
                          seq, g_get_real_time (), deleted, content);
   if (!insert_revision_locked (self, rev, &inserted, error) ||
-      !materialize_locked (self, record_id, error))
+      !materialize_locked (self, record_id, rev, report, error))
     return NULL;
   if (self->custody_log != NULL &&
       !tg_custody_log_append_locked (self->custody_log, action, record_id,
@@ -1095,6 +1172,13 @@ begin (TgStore  *self,
   return exec (self, "BEGIN IMMEDIATE", error);
 }
 
+static void
+rollback (TgStore *self)
+{
+  sqlite3_exec (self->db, "ROLLBACK", NULL, NULL, NULL);
+  load_device_seq_locked (self, NULL);
+}
+
 static gboolean
 commit (TgStore  *self,
         gboolean  ok,
@@ -1102,15 +1186,16 @@ commit (TgStore  *self,
 {
   if (ok && exec (self, "COMMIT", error))
     return TRUE;
-  sqlite3_exec (self->db, "ROLLBACK", NULL, NULL, NULL);
+  rollback (self);
   return FALSE;
 }
 
 typedef struct
 {
-  char  *record_id;
-  char **parents;
-  char  *content;
+  char     *record_id;
+  char    **parents;
+  char     *content;
+  TgReport *report;  /* only when saving on the report's own thread */
 } SaveData;
 
 static void
@@ -1159,7 +1244,7 @@ save_locked (TgStore   *self,
 
   return record_local_revision_locked (self, save->record_id,
                                        (const char * const *) save->parents, FALSE,
-                                       save->content,
+                                       save->content, save->report,
                                        save->parents ? TG_CUSTODY_EDITED : TG_CUSTODY_CREATED,
                                        error);
 }
@@ -1223,6 +1308,7 @@ tg_store_save_report (TgStore   *self,
 
   if (!(save = save_data_new (report, error)))
     return NULL;
+  save->report = report;
   rev = save_one (self, save, &n_heads, error);
   save_data_free (save);
   if (rev != NULL)
@@ -1336,6 +1422,7 @@ tg_store_save_reports (TgStore    *self,
           g_prefix_error (error, "report %u: ", i + 1);
           return FALSE;
         }
+      save->report = reports->pdata[i];
       g_ptr_array_add (saves, save);
     }
 
@@ -1354,7 +1441,7 @@ tg_store_save_reports (TgStore    *self,
   if (ok)
     ok = commit (self, TRUE, error);
   else if (self->db != NULL)
-    sqlite3_exec (self->db, "ROLLBACK", NULL, NULL, NULL);
+    rollback (self);
   tg_store_unlock (self);
 
   if (!ok)
@@ -1399,7 +1486,7 @@ change_deleted (TgStore     *self,
               const char *parents[] = { tg_revision_get_id (current), NULL };
 
               rev = record_local_revision_locked (self, report_id, parents, deleted,
-                                                  tg_revision_get_content (current),
+                                                  tg_revision_get_content (current), NULL,
                                                   deleted ? TG_CUSTODY_DELETED : TG_CUSTODY_RESTORED,
                                                   error);
               ok = rev != NULL;
@@ -1441,7 +1528,7 @@ load_report_where (TgStore      *self,
                    gboolean      include_deleted,
                    GError      **error)
 {
-  g_autoptr(sqlite3_stmt) stmt = NULL;
+  g_autoptr(TgStmt) stmt = NULL;
   g_autofree char *sql = NULL;
   g_autoptr(TgReport) report = NULL;
   int rc;
@@ -1561,7 +1648,7 @@ list_revisions_where (TgStore     *self,
 {
   g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func (g_free);
   g_autoptr(GPtrArray) revs = g_ptr_array_new_with_free_func (g_object_unref);
-  g_autoptr(sqlite3_stmt) stmt = NULL;
+  g_autoptr(TgStmt) stmt = NULL;
   gboolean ok = FALSE;
   int rc;
 
@@ -1623,7 +1710,7 @@ tg_store_mark_synced (TgStore     *self,
                       gint64       server_seq,
                       GError     **error)
 {
-  g_autoptr(sqlite3_stmt) stmt = NULL;
+  g_autoptr(TgStmt) stmt = NULL;
   gboolean ok = FALSE;
 
   g_return_val_if_fail (TG_IS_STORE (self), FALSE);
@@ -1712,7 +1799,7 @@ tg_store_insert_revisions (TgStore    *self,
 
       g_hash_table_iter_init (&iter, touched);
       while (ok && g_hash_table_iter_next (&iter, &key, NULL))
-        ok = materialize_locked (self, key, error);
+        ok = materialize_locked (self, key, NULL, NULL, error);
     }
   ok = commit (self, ok, error);
   tg_store_unlock (self);
@@ -1734,7 +1821,7 @@ tg_store_insert_revisions (TgStore    *self,
 guint
 tg_store_count_reports (TgStore *self)
 {
-  g_autoptr(sqlite3_stmt) stmt = NULL;
+  g_autoptr(TgStmt) stmt = NULL;
   guint count = 0;
 
   g_return_val_if_fail (TG_IS_STORE (self), 0);
@@ -1821,7 +1908,7 @@ tg_store_query_rowids (TgStore              *self,
 {
   g_autoptr(GString) sql = g_string_new ("SELECT r.rowid FROM reports r ");
   g_autoptr(GArray) rowids = g_array_new (FALSE, FALSE, sizeof (gint64));
-  g_autoptr(sqlite3_stmt) stmt = NULL;
+  g_autoptr(TgStmt) stmt = NULL;
   g_autofree char *fts = NULL;
   gboolean ok = FALSE;
   int column = 1;
@@ -1832,9 +1919,9 @@ tg_store_query_rowids (TgStore              *self,
   if (query != NULL && query->text != NULL)
     fts = fts_query_from_text (query->text);
 
-  if (fts != NULL)
-    g_string_append (sql, "JOIN reports_fts f ON f.rowid = r.rowid AND reports_fts MATCH ? ");
   g_string_append (sql, "WHERE r.deleted = 0 ");
+  if (fts != NULL)
+    g_string_append (sql, "AND r.rowid IN (SELECT rowid FROM reports_fts WHERE reports_fts MATCH ?) ");
   if (query != NULL)
     {
       if (query->category != NULL)

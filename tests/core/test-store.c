@@ -409,6 +409,7 @@ test_filters (Fixture       *fixture,
 
   query->category = g_strdup ("killing");
   rows = tg_store_query_rowids (fixture->store, query, &error);
+  g_assert_no_error (error);
   g_assert_cmpint (rows->len, ==, 5);
   g_clear_pointer (&rows, g_array_unref);
 
