@@ -217,16 +217,17 @@ blob_path (TgBlobStore *self,
   return g_build_filename (self->directory, prefix, sha256 + 2, NULL);
 }
 
+/* Reads errno first: @format is an N_() string, translated here. */
 static gboolean
 set_errno_error (GError     **error,
-                 int          saved_errno,
                  const char  *format,
                  const char  *path)
 {
+  int saved_errno = errno;
   g_autofree char *display = g_filename_display_name (path);
 
   g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved_errno),
-               format, display, g_strerror (saved_errno));
+               _(format), display, g_strerror (saved_errno));
   return FALSE;
 }
 
@@ -242,8 +243,8 @@ fsync_directory (const char  *path,
 
       if (fd >= 0)
         close (fd);
-      return set_errno_error (error, saved_errno,
-                              _("Could not save the folder %s to disk: %s"), path);
+      errno = saved_errno;
+      return set_errno_error (error, N_("Could not save the folder %s to disk: %s"), path);
     }
   close (fd);
   return TRUE;
@@ -259,7 +260,7 @@ ensure_directory (const char  *path,
   if (g_file_test (path, G_FILE_TEST_IS_DIR))
     return TRUE;
   if (g_mkdir_with_parents (path, 0700) != 0)
-    return set_errno_error (error, errno, _("Could not create the folder %s: %s"), path);
+    return set_errno_error (error, N_("Could not create the folder %s: %s"), path);
   if (created != NULL)
     *created = TRUE;
   return TRUE;
@@ -350,8 +351,7 @@ write_stream (TgBlobStore     *self,
   tmp_path = g_build_filename (tmp_dir, "import-XXXXXX", NULL);
   fd = g_mkstemp_full (tmp_path, O_RDWR | O_CLOEXEC, 0600);
   if (fd < 0)
-    return set_errno_error (error, errno,
-                            _("Could not create a file in the evidence folder %s: %s"),
+    return set_errno_error (error, N_("Could not create a file in the evidence folder %s: %s"),
                             tmp_dir);
   out = g_unix_output_stream_new (fd, TRUE);
   buffer = g_malloc (BUFFER_SIZE);
@@ -409,7 +409,7 @@ write_stream (TgBlobStore     *self,
 
   if (fsync (fd) != 0 || fchmod (fd, 0444) != 0)
     {
-      set_errno_error (error, errno, _("Could not save %s to disk: %s"), tmp_path);
+      set_errno_error (error, N_("Could not save %s to disk: %s"), tmp_path);
       goto fail;
     }
   if (!g_output_stream_close (out, NULL, error))
@@ -437,7 +437,7 @@ write_stream (TgBlobStore     *self,
     {
       if (g_rename (tmp_path, final_path) != 0)
         {
-          set_errno_error (error, errno, _("Could not store %s: %s"), final_path);
+          set_errno_error (error, N_("Could not store %s: %s"), final_path);
           goto fail;
         }
       if (!fsync_directory (final_dir, error))
@@ -587,6 +587,7 @@ make_thumbnail (TgBlobStore *self,
   g_autoptr(GdkPixbuf) upright = NULL;
   g_autoptr(GError) local_error = NULL;
   g_autoptr(GBytes) bytes = NULL;
+  g_autofree char *format_name = NULL;
   GdkPixbufFormat *format;
   WriteResult result;
   char *buffer = NULL;
@@ -596,8 +597,12 @@ make_thumbnail (TgBlobStore *self,
   format = gdk_pixbuf_get_file_info (path, &width, &height);
   if (format == NULL || width <= 0 || height <= 0)
     return;
-  if ((gint64) width * height > MAX_DECODE_PIXELS &&
-      g_strcmp0 (gdk_pixbuf_format_get_name (format), "jpeg") != 0)
+  format_name = gdk_pixbuf_format_get_name (format);
+  /* Drawings can reference other files and cost unbounded time to render;
+   * they are kept as files without a preview. */
+  if (g_strcmp0 (format_name, "svg") == 0)
+    return;
+  if ((gint64) width * height > MAX_DECODE_PIXELS && g_strcmp0 (format_name, "jpeg") != 0)
     return;
 
   pixbuf = gdk_pixbuf_new_from_file_at_scale (path,

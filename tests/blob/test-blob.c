@@ -361,6 +361,7 @@ check_thumbnail (Fixture    *fixture,
   g_autoptr(GdkPixbuf) thumb = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *thumb_path = NULL;
+  g_autofree char *format_name = NULL;
 
   g_assert_nonnull (thumb_sha);
   g_assert_cmpstr (thumb_sha, !=, tg_blob_info_get_sha256 (info));
@@ -372,8 +373,8 @@ check_thumbnail (Fixture    *fixture,
   thumb_path = g_file_get_path (thumb_file);
   thumb = gdk_pixbuf_new_from_file (thumb_path, &error);
   g_assert_no_error (error);
-  g_assert_cmpstr (gdk_pixbuf_format_get_name (gdk_pixbuf_get_file_info (thumb_path, NULL, NULL)),
-                   ==, "png");
+  format_name = gdk_pixbuf_format_get_name (gdk_pixbuf_get_file_info (thumb_path, NULL, NULL));
+  g_assert_cmpstr (format_name, ==, "png");
   g_assert_cmpint (gdk_pixbuf_get_width (thumb), <=, 256);
   g_assert_cmpint (gdk_pixbuf_get_height (thumb), <=, 256);
   g_assert_cmpint (gdk_pixbuf_get_width (thumb), ==, want_width);
