@@ -8,6 +8,8 @@
 #include <math.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/time.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <gdk-pixbuf/gdk-pixbuf.h>
@@ -348,6 +350,64 @@ test_verify (Fixture       *fixture,
 
   g_assert_false (tg_blob_store_verify (fixture->store, "../etc", NULL, &error));
   g_assert_error (error, TG_ERROR, TG_ERROR_INVALID);
+}
+
+/* A copy damaged by a crash of another program (cut short) is replaced by
+ * importing the original again. */
+static void
+test_reimport_repairs (Fixture       *fixture,
+                       gconstpointer  data)
+{
+  static const char text[] = "Lista de heridos, Hospital Carlos Monge Medrano, Juliaca.";
+  g_autoptr(GBytes) bytes = g_bytes_new_static (text, strlen (text));
+  g_autoptr(TgBlobInfo) info = NULL;
+  g_autoptr(TgBlobInfo) again = NULL;
+  g_autoptr(GFile) stored = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *path = NULL;
+
+  info = tg_blob_store_import_bytes (fixture->store, bytes, "heridos.txt", &error);
+  g_assert_no_error (error);
+  stored = tg_blob_store_get_file (fixture->store, tg_blob_info_get_sha256 (info));
+  path = g_file_get_path (stored);
+  g_assert_cmpint (g_chmod (path, 0644), ==, 0);
+  g_assert_cmpint (truncate (path, 10), ==, 0);
+  g_assert_false (tg_blob_store_verify (fixture->store, tg_blob_info_get_sha256 (info), NULL, &error));
+  g_assert_error (error, TG_ERROR, TG_ERROR_HASH_MISMATCH);
+  g_clear_error (&error);
+
+  again = tg_blob_store_import_bytes (fixture->store, bytes, "heridos.txt", &error);
+  g_assert_no_error (error);
+  g_assert_true (tg_blob_store_verify (fixture->store, tg_blob_info_get_sha256 (again), NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (count_blobs (fixture->blob_dir), ==, 1);
+}
+
+/* Temporary files left by a crash are cleared when the store is opened
+ * again, a day later; a fresh one (another import under way) is kept. */
+static void
+test_stale_temporaries (Fixture       *fixture,
+                        gconstpointer  data)
+{
+  g_autofree char *tmp = g_build_filename (fixture->blob_dir, "tmp", NULL);
+  g_autofree char *old = g_build_filename (tmp, "import-OLD123", NULL);
+  g_autofree char *fresh = g_build_filename (tmp, "import-NEW123", NULL);
+  g_autoptr(GError) error = NULL;
+  struct timeval times[2] = { { 0, 0 }, { 0, 0 } };
+
+  g_assert_cmpint (g_mkdir_with_parents (tmp, 0700), ==, 0);
+  g_file_set_contents (old, "half a video", -1, &error);
+  g_assert_no_error (error);
+  g_file_set_contents (fresh, "half a photo", -1, &error);
+  g_assert_no_error (error);
+  times[0].tv_sec = times[1].tv_sec = time (NULL) - 2 * 24 * 3600;
+  g_assert_cmpint (utimes (old, times), ==, 0);
+
+  g_clear_object (&fixture->store);
+  fixture->store = tg_blob_store_new (fixture->blob_dir);
+
+  g_assert_false (g_file_test (old, G_FILE_TEST_EXISTS));
+  g_assert_true (g_file_test (fresh, G_FILE_TEST_EXISTS));
 }
 
 static void
@@ -818,6 +878,8 @@ main (int   argc,
   ADD ("/blob/import/cancel", test_import_cancel);
   ADD ("/blob/import/large", test_import_large);
   ADD ("/blob/import/async", test_import_async);
+  ADD ("/blob/import/repairs-damaged-copy", test_reimport_repairs);
+  ADD ("/blob/import/stale-temporaries", test_stale_temporaries);
   ADD ("/blob/verify/altered", test_verify);
   ADD ("/blob/names/sanitize", test_names);
 
