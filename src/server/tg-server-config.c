@@ -1,0 +1,181 @@
+/* tg-server-config.c — testigo-server's settings, from a GKeyFile
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#define G_LOG_DOMAIN "testigo-server"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "tg-server-config.h"
+
+#define GROUP "server"
+
+TgServerConfig *
+tg_server_config_new (void)
+{
+  TgServerConfig *config = g_new0 (TgServerConfig, 1);
+
+  config->listen = g_strdup ("127.0.0.1");
+  config->port = 8443;
+  config->max_body_bytes = 16 * 1024 * 1024;
+  config->max_string_bytes = 1024 * 1024;
+  config->max_batch = 1000;
+  config->max_pull = 1000;
+  config->max_blob_bytes = G_GINT64_CONSTANT (8) * 1024 * 1024 * 1024;
+  config->rate_limit = 50.0;
+  config->rate_burst = 100.0;
+  config->request_timeout = 60;
+  return config;
+}
+
+void
+tg_server_config_free (TgServerConfig *config)
+{
+  if (config == NULL)
+    return;
+  g_free (config->listen);
+  g_free (config->data_dir);
+  g_free (config->tls_certificate);
+  g_free (config->tls_key);
+  g_free (config);
+}
+
+static gboolean
+get_int (GKeyFile    *file,
+         const char  *key,
+         gint64       min,
+         gint64       max,
+         gint64      *value,
+         GError     **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  gint64 v;
+
+  if (!g_key_file_has_key (file, GROUP, key, NULL))
+    return TRUE;
+  v = g_key_file_get_int64 (file, GROUP, key, &local_error);
+  if (local_error != NULL || v < min || v > max)
+    {
+      g_set_error (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
+                   _("[server] %s must be a whole number from %" G_GINT64_FORMAT
+                     " to %" G_GINT64_FORMAT), key, min, max);
+      return FALSE;
+    }
+  *value = v;
+  return TRUE;
+}
+
+static gboolean
+get_double (GKeyFile    *file,
+            const char  *key,
+            double      *value,
+            GError     **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  double v;
+
+  if (!g_key_file_has_key (file, GROUP, key, NULL))
+    return TRUE;
+  v = g_key_file_get_double (file, GROUP, key, &local_error);
+  if (local_error != NULL || !(v > 0.0) || v > 1e6)
+    {
+      g_set_error (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
+                   _("[server] %s must be a positive number"), key);
+      return FALSE;
+    }
+  *value = v;
+  return TRUE;
+}
+
+static void
+get_string (GKeyFile    *file,
+            const char  *key,
+            char       **value)
+{
+  g_autofree char *v = g_key_file_get_string (file, GROUP, key, NULL);
+
+  if (v != NULL && *g_strstrip (v) != '\0')
+    {
+      g_free (*value);
+      *value = g_steal_pointer (&v);
+    }
+}
+
+gboolean
+tg_server_config_load (TgServerConfig  *config,
+                       const char      *path,
+                       GError         **error)
+{
+  g_autoptr(GKeyFile) file = g_key_file_new ();
+  g_auto(GStrv) keys = NULL;
+  static const char *known[] = {
+    "listen", "port", "data-dir", "tls-certificate", "tls-key",
+    "max-body-bytes", "max-string-bytes", "max-batch", "max-pull",
+    "max-blob-bytes", "rate-limit", "rate-burst", "request-timeout", NULL,
+  };
+  gint64 port = config->port, max_batch = config->max_batch, max_pull = config->max_pull;
+  gint64 timeout = config->request_timeout;
+
+  if (!g_key_file_load_from_file (file, path, G_KEY_FILE_NONE, error))
+    return FALSE;
+
+  /* A misspelt option would silently fall back to a default: refuse it. */
+  keys = g_key_file_get_keys (file, GROUP, NULL, NULL);
+  for (guint i = 0; keys && keys[i]; i++)
+    if (!g_strv_contains (known, keys[i]))
+      {
+        g_set_error (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_KEY_NOT_FOUND,
+                     _("%s: unknown option “%s” in [server]"), path, keys[i]);
+        return FALSE;
+      }
+
+  get_string (file, "listen", &config->listen);
+  get_string (file, "data-dir", &config->data_dir);
+  get_string (file, "tls-certificate", &config->tls_certificate);
+  get_string (file, "tls-key", &config->tls_key);
+
+  if (!get_int (file, "port", 0, 65535, &port, error) ||
+      !get_int (file, "max-body-bytes", 1024, G_GINT64_CONSTANT (1) << 32, &config->max_body_bytes, error) ||
+      !get_int (file, "max-string-bytes", 64, G_GINT64_CONSTANT (1) << 30, &config->max_string_bytes, error) ||
+      !get_int (file, "max-batch", 1, 100000, &max_batch, error) ||
+      !get_int (file, "max-pull", 1, 100000, &max_pull, error) ||
+      !get_int (file, "max-blob-bytes", 1, G_GINT64_CONSTANT (1) << 50, &config->max_blob_bytes, error) ||
+      !get_int (file, "request-timeout", 1, 3600, &timeout, error) ||
+      !get_double (file, "rate-limit", &config->rate_limit, error) ||
+      !get_double (file, "rate-burst", &config->rate_burst, error))
+    return FALSE;
+
+  config->port = (guint) port;
+  config->max_batch = (guint) max_batch;
+  config->max_pull = (guint) max_pull;
+  config->request_timeout = (guint) timeout;
+  return TRUE;
+}
+
+void
+tg_server_config_finish (TgServerConfig *config)
+{
+  if (config->data_dir == NULL)
+    {
+      /* systemd's StateDirectory= sets this */
+      const char *state = g_getenv ("STATE_DIRECTORY");
+
+      if (state != NULL && *state != '\0')
+        config->data_dir = g_strdup (state);
+      else
+        config->data_dir = g_build_filename (g_get_user_data_dir (), "testigo-server", NULL);
+    }
+  if (config->tls_certificate == NULL && config->tls_key == NULL)
+    {
+      config->tls_certificate = g_build_filename (config->data_dir, "tls", "server-cert.pem", NULL);
+      config->tls_key = g_build_filename (config->data_dir, "tls", "server-key.pem", NULL);
+    }
+}
+
+char *
+tg_server_config_get_db_path (TgServerConfig *config)
+{
+  return g_build_filename (config->data_dir, "server.db", NULL);
+}

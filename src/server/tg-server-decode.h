@@ -1,0 +1,103 @@
+/* tg-server-decode.h — decoders for everything a client sends the server
+ *
+ * Every byte that arrives from the network goes through one of these
+ * functions before the server acts on it. They are pure (no I/O, no global
+ * state) so the libFuzzer targets in tests/fuzz/ exercise exactly the code
+ * the server runs.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <json-glib/json-glib.h>
+
+G_BEGIN_DECLS
+
+#define TG_SERVER_ERROR (tg_server_error_quark ())
+GQuark tg_server_error_quark (void);
+
+/* Each code maps to one HTTP status (see tg_server_error_to_status). */
+typedef enum
+{
+  TG_SERVER_ERROR_BAD_REQUEST,      /* 400 */
+  TG_SERVER_ERROR_UNAUTHORIZED,     /* 401 */
+  TG_SERVER_ERROR_FORBIDDEN,        /* 403 */
+  TG_SERVER_ERROR_NOT_FOUND,        /* 404 */
+  TG_SERVER_ERROR_CONFLICT,         /* 409 */
+  TG_SERVER_ERROR_TOO_LARGE,        /* 413 */
+  TG_SERVER_ERROR_RANGE,            /* 416 */
+  TG_SERVER_ERROR_UNPROCESSABLE,    /* 422 */
+  TG_SERVER_ERROR_INTERNAL,         /* 500 */
+} TgServerError;
+
+guint       tg_server_error_to_status     (const GError *error);
+
+#define TG_SERVER_MAX_JSON_DEPTH 32
+
+/* Parses a JSON document after checking, before json-glib sees it, that
+ * nesting is at most TG_SERVER_MAX_JSON_DEPTH and that no string is longer
+ * than @max_string bytes. Errors are TG_SERVER_ERROR_BAD_REQUEST with a
+ * message naming the problem. */
+JsonNode   *tg_server_parse_json          (const char  *data,
+                                           gsize        length,
+                                           gsize        max_string,
+                                           GError     **error);
+
+/* POST /api/v1/push: {"revisions": [wire revision, ...]}.
+ * Returns a GPtrArray of TgRevision (ids checked against content). More
+ * than @max_batch revisions is TG_SERVER_ERROR_TOO_LARGE. */
+GPtrArray  *tg_server_decode_push         (const char  *data,
+                                           gsize        length,
+                                           guint        max_batch,
+                                           gsize        max_string,
+                                           GError     **error);
+
+/* GET /api/v1/pull?since=N&limit=M — @query is the raw query string (may be
+ * NULL). since defaults to 0, limit to @max_limit and is clamped to it. */
+gboolean    tg_server_decode_pull_query   (const char  *query,
+                                           guint        max_limit,
+                                           gint64      *since,
+                                           guint       *limit,
+                                           GError     **error);
+
+/* POST /api/v1/enrol: {"code": "...", "device_name": "..."}. The code is
+ * returned normalised (upper case, no spaces or dashes). */
+gboolean    tg_server_decode_enrol        (const char  *data,
+                                           gsize        length,
+                                           char       **code,
+                                           char       **device_name,
+                                           GError     **error);
+
+/* Enrolment codes are typed by people: drop spaces and dashes, upper-case,
+ * and accept only the code alphabet. NULL when not a plausible code. */
+char       *tg_server_normalize_code      (const char  *code);
+
+/* A non-negative decimal byte count or offset, at most 2^53. */
+gboolean    tg_server_decode_offset       (const char  *str,
+                                           gint64      *value,
+                                           GError     **error);
+
+/* A single "bytes=a-b", "bytes=a-" or "bytes=-n" range against a file of
+ * @size bytes; *end is inclusive. TG_SERVER_ERROR_RANGE when it cannot be
+ * satisfied, TG_SERVER_ERROR_BAD_REQUEST when malformed. */
+gboolean    tg_server_decode_range        (const char  *header,
+                                           gint64       size,
+                                           gint64      *start,
+                                           gint64      *end,
+                                           GError     **error);
+
+/* "Bearer <token>" → the token, or NULL. */
+char       *tg_server_decode_bearer       (const char  *header);
+
+/* The SHA-256 digests of the files a revision's content refers to
+ * ("sources": [{"sha256", "thumbnail_sha256"}]), deduplicated; an empty
+ * vector when there are none or the content is not a JSON object. */
+char      **tg_server_content_blobs       (const char  *content,
+                                           gsize        max_string);
+
+/* "90s", "30m", "24h", "7d" → seconds (1 s to 365 d). */
+gboolean    tg_server_decode_duration     (const char  *str,
+                                           gint64      *seconds,
+                                           GError     **error);
+
+G_END_DECLS

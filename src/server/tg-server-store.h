@@ -1,0 +1,130 @@
+/* tg-server-store.h — the server's SQLite database
+ *
+ * Revisions as pushed (byte for byte) with a server sequence, the revision
+ * graph (parents, heads per record), accounts, devices, enrolment codes,
+ * blobs and the audit log. Every value goes through a prepared statement.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <json-glib/json-glib.h>
+
+G_BEGIN_DECLS
+
+#define TG_SERVER_STORE_VERSION 1
+
+typedef enum
+{
+  TG_SERVER_ROLE_MONITOR,
+  TG_SERVER_ROLE_COORDINATOR,
+  TG_SERVER_ROLE_ADMIN,
+} TgServerRole;
+
+const char *tg_server_role_to_string   (TgServerRole  role);
+gboolean    tg_server_role_from_string (const char   *str,
+                                        TgServerRole *role);
+
+/* Who made a request: filled from a bearer token. */
+typedef struct
+{
+  gint64        user_id;
+  char         *device_id;
+  TgServerRole  role;
+} TgServerAuth;
+
+void tg_server_auth_free (TgServerAuth *auth);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (TgServerAuth, tg_server_auth_free)
+
+#define TG_TYPE_SERVER_STORE (tg_server_store_get_type ())
+G_DECLARE_FINAL_TYPE (TgServerStore, tg_server_store, TG, SERVER_STORE, GObject)
+
+TgServerStore *tg_server_store_open              (const char     *path,
+                                                  GError        **error);
+const char    *tg_server_store_get_path          (TgServerStore  *self);
+
+/* accounts and devices */
+gboolean       tg_server_store_add_user          (TgServerStore  *self,
+                                                  const char     *name,
+                                                  TgServerRole    role,
+                                                  GError        **error);
+/* Returns the code to give the person (shown once, stored hashed). */
+char          *tg_server_store_create_enrol_code (TgServerStore  *self,
+                                                  const char     *user_name,
+                                                  gint64          lifetime_s,
+                                                  GError        **error);
+/* @code normalised. Returns the token (shown once, stored hashed). */
+gboolean       tg_server_store_enrol             (TgServerStore  *self,
+                                                  const char     *code,
+                                                  const char     *device_name,
+                                                  char          **device_id,
+                                                  char          **token,
+                                                  GError        **error);
+/* NULL for an unknown or revoked token. */
+TgServerAuth  *tg_server_store_authenticate      (TgServerStore  *self,
+                                                  const char     *token);
+gboolean       tg_server_store_revoke            (TgServerStore  *self,
+                                                  const char     *device_id,
+                                                  GError        **error);
+JsonNode      *tg_server_store_list_devices      (TgServerStore  *self,
+                                                  GError        **error);
+JsonNode      *tg_server_store_stats             (TgServerStore  *self,
+                                                  GError        **error);
+
+/* sync: the replies of POST /push and GET /pull, errors in TG_SERVER_ERROR */
+JsonNode      *tg_server_store_push              (TgServerStore  *self,
+                                                  TgServerAuth   *auth,
+                                                  GPtrArray      *revisions,
+                                                  gsize           max_string,
+                                                  GError        **error);
+JsonNode      *tg_server_store_pull              (TgServerStore  *self,
+                                                  TgServerAuth   *auth,
+                                                  gint64          since,
+                                                  guint           limit,
+                                                  GError        **error);
+gint64         tg_server_store_get_last_seq      (TgServerStore  *self);
+
+/* Calls @func with each record's head revisions (for exports). */
+typedef void (*TgServerHeadFunc) (const char *record_id,
+                                  const char *kind,
+                                  const char *revision_id,
+                                  gint64      seq,
+                                  guint       n_heads,
+                                  const char *content,
+                                  gpointer    user_data);
+gboolean       tg_server_store_foreach_head      (TgServerStore   *self,
+                                                  TgServerHeadFunc func,
+                                                  gpointer         user_data,
+                                                  GError         **error);
+
+/* blobs */
+gboolean       tg_server_store_blob_visible      (TgServerStore  *self,
+                                                  TgServerAuth   *auth,
+                                                  const char     *sha256);
+gboolean       tg_server_store_blob_is_complete  (TgServerStore  *self,
+                                                  const char     *sha256);
+gboolean       tg_server_store_blob_set_complete (TgServerStore  *self,
+                                                  const char     *sha256,
+                                                  gint64          size,
+                                                  GError        **error);
+
+/* audit: @detail holds ids and counts only, never content */
+void           tg_server_store_audit             (TgServerStore  *self,
+                                                  TgServerAuth   *auth,
+                                                  const char     *action,
+                                                  const char     *detail);
+
+/* online backup to a new file; restore from one (checked first) */
+gboolean       tg_server_store_backup            (TgServerStore  *self,
+                                                  const char     *dest,
+                                                  GError        **error);
+gboolean       tg_server_store_restore           (TgServerStore  *self,
+                                                  const char     *source,
+                                                  GError        **error);
+
+/* helpers shared with the server */
+char          *tg_server_sha256_hex              (const char     *data,
+                                                  gsize           length);
+char          *tg_server_random_token            (gsize           n_bytes);
+
+G_END_DECLS

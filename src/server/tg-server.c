@@ -1,0 +1,1130 @@
+/* tg-server.c — the HTTPS API over a SoupServer
+ *
+ * Every request passes an early handler first, run as soon as the headers
+ * are in: it routes, authenticates, applies the rate limit and the size
+ * limits, and for blob uploads opens the partial file so the body streams
+ * to disk chunk by chunk and is never held in memory. The main handler then
+ * runs on the complete request. See docs/sync-protocol.md.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#define G_LOG_DOMAIN "testigo-server"
+
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include <glib/gi18n.h>
+#include <glib/gstdio.h>
+#include <libsoup/soup.h>
+
+#include "tg-revision.h"
+#include "tg-server.h"
+#include "tg-server-decode.h"
+#include "tg-server-tls.h"
+
+typedef enum
+{
+  ROUTE_NONE,
+  ROUTE_INFO,
+  ROUTE_ENROL,
+  ROUTE_PUSH,
+  ROUTE_PULL,
+  ROUTE_BLOB_OFFSET,
+  ROUTE_BLOB_UPLOAD,
+  ROUTE_BLOB_GET,
+} Route;
+
+typedef struct
+{
+  char              *sha256;
+  int                fd;
+  gint64             offset;     /* bytes on disk and in checksum */
+  gint64             total;      /* Upload-Length, 0 while unknown */
+  GChecksum         *checksum;   /* over bytes [0, offset), NULL when to be rebuilt */
+  SoupServerMessage *active;     /* the request writing to it, if any */
+  gboolean           finishing;
+} Upload;
+
+typedef struct
+{
+  TgServer     *server;
+  Route         route;
+  char         *sha256;
+  TgServerAuth *auth;
+  Upload       *upload;
+  char         *upload_error;    /* set by got-chunk, reported by the handler */
+  guint         upload_status;
+} Request;
+
+typedef struct
+{
+  double tokens;
+  gint64 last_us;
+} Bucket;
+
+struct _TgServer
+{
+  GObject          parent_instance;
+
+  TgServerConfig  *config;
+  TgServerStore   *store;
+  GTlsCertificate *certificate;
+  char            *fingerprint;
+  SoupServer      *soup;
+  char            *base_uri;
+  char            *blob_dir;
+  char            *partial_dir;
+  GHashTable      *uploads;      /* sha256 → Upload */
+  GHashTable      *buckets;      /* device id or "ip:…" → Bucket */
+};
+
+G_DEFINE_FINAL_TYPE (TgServer, tg_server, G_TYPE_OBJECT)
+
+/* helpers ---------------------------------------------------------------- */
+
+static void
+upload_free (Upload *upload)
+{
+  if (upload->fd >= 0)
+    close (upload->fd);
+  g_clear_pointer (&upload->checksum, g_checksum_free);
+  g_free (upload->sha256);
+  g_free (upload);
+}
+
+static void
+request_free (Request *req)
+{
+  g_clear_pointer (&req->auth, tg_server_auth_free);
+  g_free (req->sha256);
+  g_free (req->upload_error);
+  g_free (req);
+}
+
+static void
+respond_json (SoupServerMessage *msg,
+              guint              status,
+              JsonNode          *node)
+{
+  gsize length;
+  char *text = json_to_string (node, FALSE);
+
+  length = strlen (text);
+  soup_server_message_set_status (msg, status, NULL);
+  soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_TAKE, text, length);
+}
+
+static void
+respond_error (SoupServerMessage *msg,
+               guint              status,
+               const char        *message)
+{
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autoptr(JsonNode) node = NULL;
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "error");
+  json_builder_add_string_value (builder, message);
+  json_builder_end_object (builder);
+  node = json_builder_get_root (builder);
+  respond_json (msg, status, node);
+}
+
+static void
+respond_gerror (SoupServerMessage *msg,
+                const GError      *error)
+{
+  guint status = tg_server_error_to_status (error);
+
+  if (status >= 500)
+    {
+      g_warning ("internal error: %s", error->message);
+      respond_error (msg, status, "internal server error");
+    }
+  else
+    respond_error (msg, status, error->message);
+}
+
+static void
+respond_offset (SoupServerMessage *msg,
+                guint              status,
+                gint64             offset,
+                gboolean           complete,
+                const char        *error)
+{
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autoptr(JsonNode) node = NULL;
+  char buf[32];
+
+  g_snprintf (buf, sizeof buf, "%" G_GINT64_FORMAT, offset);
+  soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Upload-Offset", buf);
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "offset");
+  json_builder_add_int_value (builder, offset);
+  json_builder_set_member_name (builder, "complete");
+  json_builder_add_boolean_value (builder, complete);
+  if (error != NULL)
+    {
+      json_builder_set_member_name (builder, "error");
+      json_builder_add_string_value (builder, error);
+    }
+  json_builder_end_object (builder);
+  node = json_builder_get_root (builder);
+  respond_json (msg, status, node);
+}
+
+static char *
+blob_path (TgServer   *self,
+           const char *sha256)
+{
+  char prefix[3] = { sha256[0], sha256[1], '\0' };
+
+  return g_build_filename (self->blob_dir, prefix, sha256, NULL);
+}
+
+static char *
+partial_path (TgServer   *self,
+              const char *sha256)
+{
+  return g_build_filename (self->partial_dir, sha256, NULL);
+}
+
+static gboolean
+blob_is_complete (TgServer   *self,
+                  const char *sha256,
+                  gint64     *size)
+{
+  g_autofree char *path = blob_path (self, sha256);
+  struct stat st;
+
+  /* The file is renamed into place only after its hash was verified, so
+   * its presence is the truth; the database catches up if a crash fell
+   * between the rename and the update. */
+  if (g_stat (path, &st) != 0)
+    return FALSE;
+  if (!tg_server_store_blob_is_complete (self->store, sha256))
+    tg_server_store_blob_set_complete (self->store, sha256, st.st_size, NULL);
+  if (size)
+    *size = st.st_size;
+  return TRUE;
+}
+
+static Route
+route_request (const char  *method,
+               const char  *path,
+               char       **sha256,
+               gboolean    *method_ok)
+{
+  *method_ok = TRUE;
+
+  if (strcmp (path, "/api/v1/info") == 0)
+    {
+      *method_ok = strcmp (method, "GET") == 0 || strcmp (method, "HEAD") == 0;
+      return ROUTE_INFO;
+    }
+  if (strcmp (path, "/api/v1/enrol") == 0)
+    {
+      *method_ok = strcmp (method, "POST") == 0;
+      return ROUTE_ENROL;
+    }
+  if (strcmp (path, "/api/v1/push") == 0)
+    {
+      *method_ok = strcmp (method, "POST") == 0;
+      return ROUTE_PUSH;
+    }
+  if (strcmp (path, "/api/v1/pull") == 0)
+    {
+      *method_ok = strcmp (method, "GET") == 0;
+      return ROUTE_PULL;
+    }
+  if (g_str_has_prefix (path, "/api/v1/blobs/"))
+    {
+      const char *rest = path + strlen ("/api/v1/blobs/");
+      g_autofree char *sha = g_strndup (rest, 64);
+
+      if (!tg_is_sha256_hex (sha))
+        return ROUTE_NONE;
+      rest += 64;
+      *sha256 = g_steal_pointer (&sha);
+      if (strcmp (rest, "/upload") == 0)
+        {
+          *method_ok = strcmp (method, "GET") == 0 || strcmp (method, "HEAD") == 0;
+          return ROUTE_BLOB_OFFSET;
+        }
+      if (*rest == '\0')
+        {
+          if (strcmp (method, "PUT") == 0 || strcmp (method, "PATCH") == 0)
+            return ROUTE_BLOB_UPLOAD;
+          *method_ok = strcmp (method, "GET") == 0 || strcmp (method, "HEAD") == 0;
+          return ROUTE_BLOB_GET;
+        }
+      g_clear_pointer (sha256, g_free);
+    }
+  return ROUTE_NONE;
+}
+
+/* Token bucket: TRUE when allowed, else *retry_after in seconds. */
+static gboolean
+rate_allow (TgServer   *self,
+            const char *key,
+            guint      *retry_after)
+{
+  Bucket *bucket = g_hash_table_lookup (self->buckets, key);
+  gint64 now = g_get_monotonic_time ();
+
+  if (bucket == NULL)
+    {
+      bucket = g_new0 (Bucket, 1);
+      bucket->tokens = self->config->rate_burst;
+      bucket->last_us = now;
+      g_hash_table_insert (self->buckets, g_strdup (key), bucket);
+    }
+  bucket->tokens = MIN (self->config->rate_burst,
+                        bucket->tokens + (now - bucket->last_us) / 1e6 * self->config->rate_limit);
+  bucket->last_us = now;
+  if (bucket->tokens >= 1.0)
+    {
+      bucket->tokens -= 1.0;
+      return TRUE;
+    }
+  *retry_after = (guint) MAX (1.0, (1.0 - bucket->tokens) / self->config->rate_limit + 0.999);
+  return FALSE;
+}
+
+/* uploads ---------------------------------------------------------------- */
+
+static Upload *
+get_upload (TgServer    *self,
+            const char  *sha256,
+            GError     **error)
+{
+  Upload *upload = g_hash_table_lookup (self->uploads, sha256);
+  g_autofree char *path = NULL;
+  struct stat st;
+  int fd;
+
+  if (upload != NULL)
+    return upload;
+
+  path = partial_path (self, sha256);
+  fd = g_open (path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0 || fstat (fd, &st) != 0)
+    {
+      g_set_error (error, TG_SERVER_ERROR, TG_SERVER_ERROR_INTERNAL,
+                   "cannot open a partial upload: %s", g_strerror (errno));
+      if (fd >= 0)
+        close (fd);
+      return NULL;
+    }
+
+  upload = g_new0 (Upload, 1);
+  upload->sha256 = g_strdup (sha256);
+  upload->fd = fd;
+  upload->offset = st.st_size;
+  g_hash_table_insert (self->uploads, upload->sha256, upload);
+  return upload;
+}
+
+/* After a restart the checksum of what is already on disk is rebuilt once. */
+static gboolean
+ensure_checksum (Upload  *upload,
+                 GError **error)
+{
+  g_autofree guint8 *buf = NULL;
+  gint64 done = 0;
+
+  if (upload->checksum != NULL)
+    return TRUE;
+
+  upload->checksum = g_checksum_new (G_CHECKSUM_SHA256);
+  buf = g_malloc (1 << 20);
+  while (done < upload->offset)
+    {
+      gssize n = pread (upload->fd, buf, MIN ((gint64) (1 << 20), upload->offset - done), done);
+
+      if (n <= 0)
+        {
+          g_clear_pointer (&upload->checksum, g_checksum_free);
+          g_set_error (error, TG_SERVER_ERROR, TG_SERVER_ERROR_INTERNAL,
+                       "cannot read a partial upload: %s", n < 0 ? g_strerror (errno) : "short file");
+          return FALSE;
+        }
+      g_checksum_update (upload->checksum, buf, n);
+      done += n;
+    }
+  return TRUE;
+}
+
+static void
+discard_upload (TgServer *self,
+                Upload   *upload)
+{
+  g_autofree char *path = partial_path (self, upload->sha256);
+
+  g_unlink (path);
+  g_hash_table_remove (self->uploads, upload->sha256);
+}
+
+static void
+upload_got_chunk_cb (SoupServerMessage *msg,
+                     GBytes            *chunk,
+                     Request           *req)
+{
+  Upload *upload = req->upload;
+  gsize length;
+  const guint8 *data = g_bytes_get_data (chunk, &length);
+  gsize done = 0;
+
+  if (req->upload_error != NULL || upload == NULL || upload->active != msg)
+    return;
+
+  if (upload->offset + (gint64) length > upload->total)
+    {
+      req->upload_error = g_strdup ("the body goes past Upload-Length");
+      req->upload_status = 413;
+      return;
+    }
+
+  while (done < length)
+    {
+      gssize n = write (upload->fd, data + done, length - done);
+
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n <= 0)
+        {
+          g_warning ("writing a partial upload failed: %s", g_strerror (errno));
+          /* back to the last consistent state */
+          if (ftruncate (upload->fd, upload->offset) != 0 ||
+              lseek (upload->fd, upload->offset, SEEK_SET) < 0)
+            g_clear_pointer (&upload->checksum, g_checksum_free);
+          req->upload_error = g_strdup ("the server could not store the upload");
+          req->upload_status = 507;
+          return;
+        }
+      done += n;
+    }
+  g_checksum_update (upload->checksum, data, length);
+  upload->offset += length;
+}
+
+static void
+message_finished_cb (SoupServerMessage *msg,
+                     Request           *req)
+{
+  /* A dropped connection ends here without the handler: what was written
+   * stays, and the next request resumes from it. */
+  if (req->upload != NULL && req->upload->active == msg && !req->upload->finishing)
+    req->upload->active = NULL;
+}
+
+typedef struct
+{
+  char   *final_path;
+  char   *partial;
+  char   *dir;
+  int     fd;
+} FinishData;
+
+static void
+finish_data_free (FinishData *data)
+{
+  if (data->fd >= 0)
+    close (data->fd);
+  g_free (data->final_path);
+  g_free (data->partial);
+  g_free (data->dir);
+  g_free (data);
+}
+
+static void
+finish_upload_thread (GTask        *task,
+                      gpointer      source_object,
+                      gpointer      task_data,
+                      GCancellable *cancellable)
+{
+  FinishData *data = task_data;
+  int dir_fd;
+
+  if (fsync (data->fd) != 0 ||
+      (g_mkdir_with_parents (data->dir, 0700) != 0) ||
+      g_rename (data->partial, data->final_path) != 0)
+    {
+      g_task_return_new_error (task, TG_SERVER_ERROR, TG_SERVER_ERROR_INTERNAL,
+                               "cannot store a blob: %s", g_strerror (errno));
+      return;
+    }
+  dir_fd = open (data->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dir_fd >= 0)
+    {
+      fsync (dir_fd);
+      close (dir_fd);
+    }
+  g_task_return_boolean (task, TRUE);
+}
+
+static void
+finish_upload_cb (GObject      *object,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  TgServer *self = TG_SERVER (object);
+  g_autoptr(SoupServerMessage) msg = user_data;
+  Request *req = g_object_get_data (G_OBJECT (msg), "tg-request");
+  Upload *upload = req->upload;
+  g_autoptr(GError) error = NULL;
+  gint64 total = upload->total;
+
+  upload->finishing = FALSE;
+  upload->active = NULL;
+  if (!g_task_propagate_boolean (G_TASK (result), &error) ||
+      !tg_server_store_blob_set_complete (self->store, upload->sha256, total, &error))
+    {
+      respond_gerror (msg, error);
+    }
+  else
+    {
+      g_autofree char *detail = g_strdup_printf ("blob %s, %" G_GINT64_FORMAT " bytes",
+                                                 upload->sha256, total);
+
+      tg_server_store_audit (self->store, req->auth, "upload", detail);
+      g_debug ("blob %s complete (%" G_GINT64_FORMAT " bytes)", upload->sha256, total);
+      g_hash_table_remove (self->uploads, upload->sha256);
+      req->upload = NULL;
+      respond_offset (msg, 201, total, TRUE, NULL);
+    }
+  soup_server_message_unpause (msg);
+}
+
+static void
+handle_upload (TgServer          *self,
+               SoupServerMessage *msg,
+               Request           *req)
+{
+  Upload *upload = req->upload;
+  g_autofree char *digest = NULL;
+  g_autoptr(GTask) task = NULL;
+  FinishData *data;
+
+  upload->active = NULL;
+
+  if (req->upload_error != NULL)
+    {
+      respond_offset (msg, req->upload_status, upload->offset, FALSE, req->upload_error);
+      return;
+    }
+  if (upload->offset < upload->total)
+    {
+      respond_offset (msg, 200, upload->offset, FALSE, NULL);
+      return;
+    }
+
+  digest = g_strdup (g_checksum_get_string (upload->checksum));
+  if (strcmp (digest, upload->sha256) != 0)
+    {
+      g_autofree char *message =
+        g_strdup_printf ("the uploaded bytes have SHA-256 %s, not %s; the partial upload was discarded",
+                         digest, upload->sha256);
+
+      g_message ("upload of blob %s failed its hash check", upload->sha256);
+      discard_upload (self, upload);
+      req->upload = NULL;
+      respond_offset (msg, 422, 0, FALSE, message);
+      return;
+    }
+
+  /* fsync and rename off the main loop */
+  data = g_new0 (FinishData, 1);
+  data->final_path = blob_path (self, upload->sha256);
+  data->dir = g_path_get_dirname (data->final_path);
+  data->partial = partial_path (self, upload->sha256);
+  data->fd = upload->fd;
+  upload->fd = -1;
+  upload->finishing = TRUE;
+  upload->active = msg;
+
+  soup_server_message_pause (msg);
+  task = g_task_new (self, NULL, finish_upload_cb, g_object_ref (msg));
+  g_task_set_task_data (task, data, (GDestroyNotify) finish_data_free);
+  g_task_run_in_thread (task, finish_upload_thread);
+}
+
+/* Everything about an upload that can be refused before the body is read. */
+static void
+early_upload (TgServer          *self,
+              SoupServerMessage *msg,
+              Request           *req,
+              GHashTable        *query)
+{
+  SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
+  g_autoptr(GError) error = NULL;
+  const char *offset_str, *length_str;
+  gint64 offset, total, size;
+  goffset content_length;
+  Upload *upload;
+
+  if (blob_is_complete (self, req->sha256, &size))
+    {
+      respond_offset (msg, 200, size, TRUE, NULL);
+      return;
+    }
+  if (!tg_server_store_blob_visible (self->store, req->auth, req->sha256))
+    {
+      respond_error (msg, 404, "no revision you can see refers to this blob");
+      return;
+    }
+
+  offset_str = query ? g_hash_table_lookup (query, "offset") : NULL;
+  length_str = soup_message_headers_get_one (headers, "Upload-Length");
+  if (offset_str == NULL)
+    {
+      respond_error (msg, 400, "the \"offset\" query parameter is missing");
+      return;
+    }
+  if (length_str == NULL)
+    {
+      respond_error (msg, 400, "the Upload-Length header (the blob's total size) is missing");
+      return;
+    }
+  if (!tg_server_decode_offset (offset_str, &offset, &error) ||
+      !tg_server_decode_offset (length_str, &total, &error))
+    {
+      respond_gerror (msg, error);
+      return;
+    }
+  if (total > self->config->max_blob_bytes)
+    {
+      g_autofree char *message = g_strdup_printf ("blobs are limited to %" G_GINT64_FORMAT " bytes",
+                                                  self->config->max_blob_bytes);
+      respond_error (msg, 413, message);
+      return;
+    }
+  if (offset > total)
+    {
+      respond_error (msg, 400, "\"offset\" is past Upload-Length");
+      return;
+    }
+  content_length = soup_message_headers_get_encoding (headers) == SOUP_ENCODING_CONTENT_LENGTH
+                   ? soup_message_headers_get_content_length (headers) : -1;
+  if (content_length >= 0 && offset + content_length > total)
+    {
+      respond_error (msg, 413, "the body goes past Upload-Length");
+      return;
+    }
+
+  if (!(upload = get_upload (self, req->sha256, &error)))
+    {
+      respond_gerror (msg, error);
+      return;
+    }
+  if (upload->active != NULL)
+    {
+      respond_offset (msg, 409, upload->offset, FALSE, "another upload of this blob is in progress");
+      return;
+    }
+  if (upload->total != 0 && upload->total != total)
+    {
+      /* a different size for the same hash: start again */
+      if (ftruncate (upload->fd, 0) == 0)
+        {
+          upload->offset = 0;
+          g_clear_pointer (&upload->checksum, g_checksum_free);
+        }
+    }
+  if (offset != upload->offset)
+    {
+      g_autofree char *message = g_strdup_printf ("the upload is at byte %" G_GINT64_FORMAT
+                                                  "; send from there", upload->offset);
+      respond_offset (msg, 409, upload->offset, FALSE, message);
+      return;
+    }
+  if (!ensure_checksum (upload, &error) ||
+      lseek (upload->fd, upload->offset, SEEK_SET) < 0)
+    {
+      if (error == NULL)
+        g_set_error (&error, TG_SERVER_ERROR, TG_SERVER_ERROR_INTERNAL, "seek failed");
+      respond_gerror (msg, error);
+      return;
+    }
+
+  upload->total = total;
+  upload->active = msg;
+  req->upload = upload;
+  soup_message_body_set_accumulate (soup_server_message_get_request_body (msg), FALSE);
+  g_signal_connect (msg, "got-chunk", G_CALLBACK (upload_got_chunk_cb), req);
+}
+
+/* handlers --------------------------------------------------------------- */
+
+static void
+early_handler_cb (SoupServer        *server,
+                  SoupServerMessage *msg,
+                  const char        *path,
+                  GHashTable        *query,
+                  gpointer           user_data)
+{
+  TgServer *self = user_data;
+  SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
+  const char *method = soup_server_message_get_method (msg);
+  g_autofree char *token = NULL;
+  g_autofree char *sha256 = NULL;
+  gboolean method_ok;
+  Request *req;
+  guint retry_after;
+  const char *rate_key;
+  g_autofree char *ip_key = NULL;
+  Route route;
+
+  route = route_request (method, path, &sha256, &method_ok);
+  if (route == ROUTE_NONE)
+    {
+      respond_error (msg, 404, "no such endpoint");
+      return;
+    }
+  if (!method_ok)
+    {
+      respond_error (msg, 405, "method not allowed on this endpoint");
+      return;
+    }
+
+  req = g_new0 (Request, 1);
+  req->server = self;
+  req->route = route;
+  req->sha256 = g_steal_pointer (&sha256);
+  g_object_set_data_full (G_OBJECT (msg), "tg-request", req, (GDestroyNotify) request_free);
+  g_signal_connect (msg, "finished", G_CALLBACK (message_finished_cb), req);
+
+  if (route != ROUTE_INFO && route != ROUTE_ENROL)
+    {
+      token = tg_server_decode_bearer (soup_message_headers_get_one (headers, "Authorization"));
+      req->auth = tg_server_store_authenticate (self->store, token);
+      if (req->auth == NULL)
+        {
+          soup_message_headers_replace (soup_server_message_get_response_headers (msg),
+                                        "WWW-Authenticate", "Bearer realm=\"testigo\"");
+          respond_error (msg, 401, token ? "this device token is unknown or was revoked"
+                                         : "an Authorization: Bearer token is required");
+          return;
+        }
+      rate_key = req->auth->device_id;
+    }
+  else
+    {
+      ip_key = g_strconcat ("ip:", soup_server_message_get_remote_host (msg), NULL);
+      rate_key = ip_key;
+    }
+
+  if (!rate_allow (self, rate_key, &retry_after))
+    {
+      char buf[16];
+
+      g_snprintf (buf, sizeof buf, "%u", retry_after);
+      soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Retry-After", buf);
+      respond_error (msg, 429, "too many requests; retry later");
+      return;
+    }
+
+  if (route == ROUTE_ENROL || route == ROUTE_PUSH)
+    {
+      if (soup_message_headers_get_encoding (headers) != SOUP_ENCODING_CONTENT_LENGTH)
+        {
+          respond_error (msg, 411, "a Content-Length is required");
+          return;
+        }
+      if (soup_message_headers_get_content_length (headers) > self->config->max_body_bytes)
+        {
+          g_autofree char *message = g_strdup_printf ("the body is larger than %" G_GINT64_FORMAT " bytes",
+                                                      self->config->max_body_bytes);
+          respond_error (msg, 413, message);
+          return;
+        }
+    }
+  else if (route == ROUTE_BLOB_UPLOAD)
+    early_upload (self, msg, req, query);
+}
+
+static void
+handle_info (TgServer          *self,
+             SoupServerMessage *msg)
+{
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autoptr(JsonNode) node = NULL;
+  g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
+  g_autofree char *iso = g_date_time_format_iso8601 (now);
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "server");
+  json_builder_add_string_value (builder, "testigo-server");
+  json_builder_set_member_name (builder, "version");
+  json_builder_add_string_value (builder, PACKAGE_VERSION);
+  json_builder_set_member_name (builder, "api");
+  json_builder_add_int_value (builder, 1);
+  json_builder_set_member_name (builder, "time");
+  json_builder_add_string_value (builder, iso);
+  json_builder_set_member_name (builder, "time_us");
+  json_builder_add_int_value (builder, g_date_time_to_unix (now) * G_USEC_PER_SEC +
+                                       g_date_time_get_microsecond (now));
+  json_builder_set_member_name (builder, "fingerprint");
+  if (self->fingerprint)
+    json_builder_add_string_value (builder, self->fingerprint);
+  else
+    json_builder_add_null_value (builder);
+  json_builder_set_member_name (builder, "limits");
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "max_body_bytes");
+  json_builder_add_int_value (builder, self->config->max_body_bytes);
+  json_builder_set_member_name (builder, "max_string_bytes");
+  json_builder_add_int_value (builder, self->config->max_string_bytes);
+  json_builder_set_member_name (builder, "max_batch");
+  json_builder_add_int_value (builder, self->config->max_batch);
+  json_builder_set_member_name (builder, "max_pull");
+  json_builder_add_int_value (builder, self->config->max_pull);
+  json_builder_set_member_name (builder, "max_blob_bytes");
+  json_builder_add_int_value (builder, self->config->max_blob_bytes);
+  json_builder_end_object (builder);
+  json_builder_end_object (builder);
+  node = json_builder_get_root (builder);
+  respond_json (msg, 200, node);
+}
+
+static void
+handle_enrol (TgServer          *self,
+              SoupServerMessage *msg)
+{
+  g_autoptr(GBytes) body = soup_message_body_flatten (soup_server_message_get_request_body (msg));
+  g_autoptr(GError) error = NULL;
+  g_autofree char *code = NULL, *name = NULL, *device_id = NULL, *token = NULL;
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autoptr(JsonNode) node = NULL;
+  gsize length;
+  const char *data = g_bytes_get_data (body, &length);
+
+  if (!tg_server_decode_enrol (data, length, &code, &name, &error) ||
+      !tg_server_store_enrol (self->store, code, name, &device_id, &token, &error))
+    {
+      g_message ("enrolment refused: %s", error->message);
+      respond_gerror (msg, error);
+      return;
+    }
+  g_message ("device %s enrolled", device_id);
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "device_id");
+  json_builder_add_string_value (builder, device_id);
+  json_builder_set_member_name (builder, "token");
+  json_builder_add_string_value (builder, token);
+  json_builder_end_object (builder);
+  node = json_builder_get_root (builder);
+  respond_json (msg, 201, node);
+}
+
+static void
+handle_push (TgServer          *self,
+             SoupServerMessage *msg,
+             Request           *req)
+{
+  g_autoptr(GBytes) body = soup_message_body_flatten (soup_server_message_get_request_body (msg));
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) revisions = NULL;
+  g_autoptr(JsonNode) reply = NULL;
+  gsize length;
+  const char *data = g_bytes_get_data (body, &length);
+
+  revisions = tg_server_decode_push (data, length, self->config->max_batch,
+                                     self->config->max_string_bytes, &error);
+  if (revisions == NULL)
+    {
+      respond_gerror (msg, error);
+      return;
+    }
+  reply = tg_server_store_push (self->store, req->auth, revisions,
+                                self->config->max_string_bytes, &error);
+  if (reply == NULL)
+    {
+      respond_gerror (msg, error);
+      return;
+    }
+  g_debug ("push from device %s: %u revisions", req->auth->device_id, revisions->len);
+  respond_json (msg, 200, reply);
+}
+
+static void
+handle_pull (TgServer          *self,
+             SoupServerMessage *msg,
+             Request           *req)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) reply = NULL;
+  gint64 since;
+  guint limit;
+
+  if (!tg_server_decode_pull_query (g_uri_get_query (soup_server_message_get_uri (msg)),
+                                    self->config->max_pull, &since, &limit, &error) ||
+      !(reply = tg_server_store_pull (self->store, req->auth, since, limit, &error)))
+    {
+      respond_gerror (msg, error);
+      return;
+    }
+  respond_json (msg, 200, reply);
+}
+
+static void
+handle_blob_offset (TgServer          *self,
+                    SoupServerMessage *msg,
+                    Request           *req)
+{
+  Upload *upload;
+  gint64 size;
+
+  if (blob_is_complete (self, req->sha256, &size))
+    {
+      respond_offset (msg, 200, size, TRUE, NULL);
+      return;
+    }
+  if (!tg_server_store_blob_visible (self->store, req->auth, req->sha256))
+    {
+      respond_error (msg, 404, "no revision you can see refers to this blob");
+      return;
+    }
+  upload = g_hash_table_lookup (self->uploads, req->sha256);
+  if (upload != NULL)
+    size = upload->offset;
+  else
+    {
+      g_autofree char *path = partial_path (self, req->sha256);
+      struct stat st;
+
+      size = g_stat (path, &st) == 0 ? st.st_size : 0;
+    }
+  respond_offset (msg, 200, size, FALSE, NULL);
+}
+
+static void
+handle_blob_get (TgServer          *self,
+                 SoupServerMessage *msg,
+                 Request           *req)
+{
+  SoupMessageHeaders *response_headers = soup_server_message_get_response_headers (msg);
+  const char *range = soup_message_headers_get_one (soup_server_message_get_request_headers (msg), "Range");
+  g_autofree char *path = blob_path (self, req->sha256);
+  g_autoptr(GMappedFile) mapped = NULL;
+  g_autoptr(GBytes) bytes = NULL;
+  g_autoptr(GError) error = NULL;
+  gint64 size, start = 0, end;
+  guint status = 200;
+
+  if (!tg_server_store_blob_visible (self->store, req->auth, req->sha256) ||
+      !blob_is_complete (self, req->sha256, &size))
+    {
+      respond_error (msg, 404, "no such blob");
+      return;
+    }
+  end = size - 1;
+
+  if (range != NULL)
+    {
+      char buf[96];
+
+      if (!tg_server_decode_range (range, size, &start, &end, &error))
+        {
+          if (error->code == TG_SERVER_ERROR_RANGE)
+            {
+              g_snprintf (buf, sizeof buf, "bytes */%" G_GINT64_FORMAT, size);
+              soup_message_headers_replace (response_headers, "Content-Range", buf);
+            }
+          respond_gerror (msg, error);
+          return;
+        }
+      status = 206;
+      g_snprintf (buf, sizeof buf, "bytes %" G_GINT64_FORMAT "-%" G_GINT64_FORMAT "/%" G_GINT64_FORMAT,
+                  start, end, size);
+      soup_message_headers_replace (response_headers, "Content-Range", buf);
+    }
+
+  soup_message_headers_replace (response_headers, "Accept-Ranges", "bytes");
+  soup_message_headers_replace (response_headers, "Content-Type", "application/octet-stream");
+  soup_server_message_set_status (msg, status, NULL);
+  if (size == 0)
+    return;
+
+  mapped = g_mapped_file_new (path, FALSE, &error);
+  if (mapped == NULL)
+    {
+      g_warning ("cannot map blob %s: %s", req->sha256, error->message);
+      respond_error (msg, 500, "internal server error");
+      return;
+    }
+  bytes = g_mapped_file_get_bytes (mapped);
+  {
+    g_autoptr(GBytes) slice = g_bytes_new_from_bytes (bytes, start, end - start + 1);
+
+    soup_message_body_append_bytes (soup_server_message_get_response_body (msg), slice);
+  }
+  tg_server_store_audit (self->store, req->auth, "download", req->sha256);
+}
+
+static void
+handler_cb (SoupServer        *server,
+            SoupServerMessage *msg,
+            const char        *path,
+            GHashTable        *query,
+            gpointer           user_data)
+{
+  TgServer *self = user_data;
+  Request *req = g_object_get_data (G_OBJECT (msg), "tg-request");
+
+  if (req == NULL)
+    {
+      respond_error (msg, 500, "internal server error");
+      return;
+    }
+
+  switch (req->route)
+    {
+    case ROUTE_INFO:        handle_info (self, msg); break;
+    case ROUTE_ENROL:       handle_enrol (self, msg); break;
+    case ROUTE_PUSH:        handle_push (self, msg, req); break;
+    case ROUTE_PULL:        handle_pull (self, msg, req); break;
+    case ROUTE_BLOB_OFFSET: handle_blob_offset (self, msg, req); break;
+    case ROUTE_BLOB_UPLOAD: handle_upload (self, msg, req); break;
+    case ROUTE_BLOB_GET:    handle_blob_get (self, msg, req); break;
+    case ROUTE_NONE:
+    default:
+      respond_error (msg, 404, "no such endpoint");
+      break;
+    }
+}
+
+static void
+request_started_cb (SoupServer        *server,
+                    SoupServerMessage *msg,
+                    TgServer          *self)
+{
+  GSocket *socket = soup_server_message_get_socket (msg);
+
+  /* A connection silent for this long is dropped (slow-loris guard). */
+  if (socket != NULL)
+    g_socket_set_timeout (socket, self->config->request_timeout);
+}
+
+/* object ----------------------------------------------------------------- */
+
+static void
+tg_server_finalize (GObject *object)
+{
+  TgServer *self = (TgServer *) object;
+
+  if (self->soup)
+    soup_server_disconnect (self->soup);
+  g_clear_object (&self->soup);
+  g_clear_object (&self->store);
+  g_clear_object (&self->certificate);
+  g_clear_pointer (&self->uploads, g_hash_table_unref);
+  g_clear_pointer (&self->buckets, g_hash_table_unref);
+  g_free (self->fingerprint);
+  g_free (self->base_uri);
+  g_free (self->blob_dir);
+  g_free (self->partial_dir);
+
+  G_OBJECT_CLASS (tg_server_parent_class)->finalize (object);
+}
+
+static void
+tg_server_class_init (TgServerClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = tg_server_finalize;
+}
+
+static void
+tg_server_init (TgServer *self)
+{
+  self->uploads = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify) upload_free);
+  self->buckets = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+}
+
+TgServer *
+tg_server_new (TgServerConfig   *config,
+               TgServerStore    *store,
+               GTlsCertificate  *certificate,
+               GError          **error)
+{
+  g_autoptr(TgServer) self = g_object_new (TG_TYPE_SERVER, NULL);
+
+  self->config = config;
+  self->store = g_object_ref (store);
+  self->blob_dir = g_build_filename (config->data_dir, "blobs", NULL);
+  self->partial_dir = g_build_filename (config->data_dir, "partial", NULL);
+  if (g_mkdir_with_parents (self->blob_dir, 0700) != 0 ||
+      g_mkdir_with_parents (self->partial_dir, 0700) != 0)
+    {
+      g_set_error (error, TG_SERVER_ERROR, TG_SERVER_ERROR_INTERNAL,
+                   _("Cannot create %s: %s"), self->blob_dir, g_strerror (errno));
+      return NULL;
+    }
+
+  self->soup = soup_server_new ("server-header", "testigo-server/" PACKAGE_VERSION " ", NULL);
+  if (certificate != NULL)
+    {
+      self->certificate = g_object_ref (certificate);
+      self->fingerprint = tg_server_tls_fingerprint (certificate);
+      soup_server_set_tls_certificate (self->soup, certificate);
+    }
+
+  soup_server_add_early_handler (self->soup, "/api/v1", early_handler_cb, self, NULL);
+  soup_server_add_handler (self->soup, "/api/v1", handler_cb, self, NULL);
+  g_signal_connect (self->soup, "request-started", G_CALLBACK (request_started_cb), self);
+
+  return g_steal_pointer (&self);
+}
+
+gboolean
+tg_server_start (TgServer  *self,
+                 GError   **error)
+{
+  g_autoptr(GInetAddress) address = g_inet_address_new_from_string (self->config->listen);
+  g_autoptr(GSocketAddress) socket_address = NULL;
+  GSList *uris;
+
+  if (address == NULL)
+    {
+      g_set_error (error, TG_SERVER_ERROR, TG_SERVER_ERROR_BAD_REQUEST,
+                   _("“%s” is not an IP address to listen on"), self->config->listen);
+      return FALSE;
+    }
+  if (self->certificate == NULL &&
+      (!self->config->insecure_http || !g_inet_address_get_is_loopback (address)))
+    {
+      g_set_error_literal (error, TG_SERVER_ERROR, TG_SERVER_ERROR_BAD_REQUEST,
+                           _("Plain HTTP is allowed only with --insecure-dev-http on a loopback address"));
+      return FALSE;
+    }
+
+  socket_address = g_inet_socket_address_new (address, self->config->port);
+  if (!soup_server_listen (self->soup, socket_address,
+                           self->certificate ? SOUP_SERVER_LISTEN_HTTPS : 0, error))
+    return FALSE;
+
+  uris = soup_server_get_uris (self->soup);
+  if (uris != NULL)
+    {
+      GUri *uri = uris->data;
+      gboolean v6 = strchr (self->config->listen, ':') != NULL;
+
+      self->base_uri = g_strdup_printf ("%s://%s%s%s:%d", g_uri_get_scheme (uri),
+                                        v6 ? "[" : "", self->config->listen, v6 ? "]" : "",
+                                        g_uri_get_port (uri));
+    }
+  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
+  return TRUE;
+}
+
+const char *
+tg_server_get_base_uri (TgServer *self)
+{
+  return self->base_uri;
+}
