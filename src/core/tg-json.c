@@ -225,3 +225,163 @@ tg_set_strv (char               ***field,
   *field = g_strdupv ((char **) value);
   return TRUE;
 }
+
+/* Writer ---------------------------------------------------------------- */
+
+static void
+write_escaped (GString    *out,
+               const char *str)
+{
+  g_string_append_c (out, '"');
+  for (const guchar *p = (const guchar *) str; *p; p++)
+    {
+      switch (*p)
+        {
+        case '"':  g_string_append (out, "\\\""); break;
+        case '\\': g_string_append (out, "\\\\"); break;
+        case '\n': g_string_append (out, "\\n"); break;
+        case '\r': g_string_append (out, "\\r"); break;
+        case '\t': g_string_append (out, "\\t"); break;
+        case '\b': g_string_append (out, "\\b"); break;
+        case '\f': g_string_append (out, "\\f"); break;
+        default:
+          if (*p < 0x20)
+            g_string_append_printf (out, "\\u%04x", *p);
+          else
+            g_string_append_c (out, *p);
+        }
+    }
+  g_string_append_c (out, '"');
+}
+
+static void
+write_name (TgJsonWriter *writer,
+            const char   *name)
+{
+  guint64 bit = G_GUINT64_CONSTANT (1) << writer->depth;
+
+  if (writer->depth > 0)
+    {
+      if (writer->first & bit)
+        writer->first &= ~bit;
+      else
+        g_string_append_c (writer->out, ',');
+    }
+  if (name != NULL)
+    {
+      write_escaped (writer->out, name);
+      g_string_append_c (writer->out, ':');
+    }
+}
+
+void
+tg_json_writer_init (TgJsonWriter *writer,
+                     GString      *out)
+{
+  writer->out = out;
+  writer->first = 0;
+  writer->depth = 0;
+}
+
+static void
+begin (TgJsonWriter *writer,
+       const char   *name,
+       char          c)
+{
+  g_assert (writer->depth < 63);
+  write_name (writer, name);
+  g_string_append_c (writer->out, c);
+  writer->depth++;
+  writer->first |= G_GUINT64_CONSTANT (1) << writer->depth;
+}
+
+void
+tg_json_writer_begin_object (TgJsonWriter *writer,
+                             const char   *name)
+{
+  begin (writer, name, '{');
+}
+
+void
+tg_json_writer_end_object (TgJsonWriter *writer)
+{
+  g_assert (writer->depth > 0);
+  writer->depth--;
+  g_string_append_c (writer->out, '}');
+}
+
+void
+tg_json_writer_begin_array (TgJsonWriter *writer,
+                            const char   *name)
+{
+  begin (writer, name, '[');
+}
+
+void
+tg_json_writer_end_array (TgJsonWriter *writer)
+{
+  g_assert (writer->depth > 0);
+  writer->depth--;
+  g_string_append_c (writer->out, ']');
+}
+
+void
+tg_json_write_string (TgJsonWriter *writer,
+                      const char   *name,
+                      const char   *value)
+{
+  write_name (writer, name);
+  if (value == NULL)
+    g_string_append (writer->out, "null");
+  else
+    write_escaped (writer->out, value);
+}
+
+void
+tg_json_write_int (TgJsonWriter *writer,
+                   const char   *name,
+                   gint64        value)
+{
+  write_name (writer, name);
+  g_string_append_printf (writer->out, "%" G_GINT64_FORMAT, value);
+}
+
+void
+tg_json_write_double (TgJsonWriter *writer,
+                      const char   *name,
+                      double        value)
+{
+  char buf[G_ASCII_DTOSTR_BUF_SIZE];
+
+  write_name (writer, name);
+  if (isnan (value) || isinf (value))
+    {
+      g_string_append (writer->out, "null");
+      return;
+    }
+  /* The shortest form that reads back as the same double. */
+  g_ascii_formatd (buf, sizeof buf, "%.15g", value);
+  if (g_ascii_strtod (buf, NULL) != value)
+    g_ascii_formatd (buf, sizeof buf, "%.17g", value);
+  g_string_append (writer->out, buf);
+}
+
+void
+tg_json_write_bool (TgJsonWriter *writer,
+                    const char   *name,
+                    gboolean      value)
+{
+  write_name (writer, name);
+  g_string_append (writer->out, value ? "true" : "false");
+}
+
+void
+tg_json_write_strv (TgJsonWriter       *writer,
+                    const char         *name,
+                    const char * const *values)
+{
+  tg_json_writer_begin_array (writer, name);
+  for (guint i = 0; values != NULL && values[i] != NULL; i++)
+    tg_json_write_string (writer, NULL, values[i]);
+  tg_json_writer_end_array (writer);
+}

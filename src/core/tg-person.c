@@ -228,31 +228,39 @@ tg_person_set_age_range (TgPerson *self,
   changed (self);
 }
 
+void
+tg_person_write_json (TgPerson     *self,
+                      TgJsonWriter *writer)
+{
+  tg_json_writer_begin_object (writer, NULL);
+  tg_json_write_string (writer, "id", self->id);
+  tg_json_write_string (writer, "role", tg_person_role_to_string (self->role));
+  tg_json_write_string (writer, "name", self->name);
+  tg_json_write_bool (writer, "pseudonym", self->is_pseudonym);
+  tg_json_write_int (writer, "age_min", self->age_min);
+  tg_json_write_int (writer, "age_max", self->age_max);
+  tg_json_write_string (writer, "sex", tg_sex_to_string (self->sex));
+  tg_json_write_bool (writer, "minor", self->minor);
+  tg_json_write_string (writer, "ethnicity", self->ethnicity);
+  tg_json_write_string (writer, "community", self->community);
+  tg_json_write_strv (writer, "harms", (const char * const *) self->harms);
+  tg_json_write_strv (writer, "weapons", (const char * const *) self->weapons);
+  tg_json_write_string (writer, "consent", tg_consent_to_string (self->consent));
+  tg_json_write_string (writer, "notes", self->notes);
+  tg_json_writer_end_object (writer);
+}
+
 JsonNode *
 tg_person_to_json (TgPerson *self)
 {
-  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autoptr(GString) out = g_string_new (NULL);
+  TgJsonWriter writer;
 
   g_return_val_if_fail (TG_IS_PERSON (self), NULL);
 
-  json_builder_begin_object (builder);
-  tg_json_add_string (builder, "id", self->id);
-  tg_json_add_string (builder, "role", tg_person_role_to_string (self->role));
-  tg_json_add_string (builder, "name", self->name);
-  tg_json_add_bool (builder, "pseudonym", self->is_pseudonym);
-  tg_json_add_int (builder, "age_min", self->age_min);
-  tg_json_add_int (builder, "age_max", self->age_max);
-  tg_json_add_string (builder, "sex", tg_sex_to_string (self->sex));
-  tg_json_add_bool (builder, "minor", self->minor);
-  tg_json_add_string (builder, "ethnicity", self->ethnicity);
-  tg_json_add_string (builder, "community", self->community);
-  tg_json_add_strv (builder, "harms", (const char * const *) self->harms);
-  tg_json_add_strv (builder, "weapons", (const char * const *) self->weapons);
-  tg_json_add_string (builder, "consent", tg_consent_to_string (self->consent));
-  tg_json_add_string (builder, "notes", self->notes);
-  json_builder_end_object (builder);
-
-  return json_builder_get_root (builder);
+  tg_json_writer_init (&writer, out);
+  tg_person_write_json (self, &writer);
+  return json_from_string (out->str, NULL);
 }
 
 TgPerson *

@@ -472,80 +472,84 @@ tg_report_set_updated_at (TgReport *self,
 /* JSON ------------------------------------------------------------------ */
 
 static void
-add_time (JsonBuilder *builder,
-          const char  *name,
-          GDateTime   *time)
+write_time (TgJsonWriter *writer,
+            const char   *name,
+            GDateTime    *time)
 {
   g_autofree char *str = time ? g_date_time_format_iso8601 (time) : NULL;
 
-  tg_json_add_string (builder, name, str);
-}
-
-JsonNode *
-tg_report_to_json (TgReport *self)
-{
-  g_autoptr(JsonBuilder) builder = json_builder_new ();
-  guint n;
-
-  g_return_val_if_fail (TG_IS_REPORT (self), NULL);
-
-  json_builder_begin_object (builder);
-  tg_json_add_int (builder, "format", TG_REPORT_FORMAT);
-  tg_json_add_string (builder, "id", self->id);
-  tg_json_add_string (builder, "title", self->title);
-  tg_json_add_string (builder, "narrative", self->narrative);
-  add_time (builder, "start", self->start);
-  add_time (builder, "end", self->end);
-  tg_json_add_string (builder, "date_precision",
-                      tg_date_precision_to_string (self->date_precision));
-  tg_json_add_double (builder, "latitude", self->latitude);
-  tg_json_add_double (builder, "longitude", self->longitude);
-  tg_json_add_double (builder, "uncertainty_m", self->uncertainty);
-  tg_json_add_string (builder, "location_method",
-                      tg_location_method_to_string (self->location_method));
-  tg_json_add_string (builder, "place_name", self->place_name);
-  tg_json_add_string (builder, "region_code", self->region_code);
-  tg_json_add_string (builder, "province_code", self->province_code);
-  tg_json_add_strv (builder, "categories", (const char * const *) self->categories);
-  tg_json_add_strv (builder, "tags", (const char * const *) self->tags);
-  tg_json_add_int (builder, "killed", self->killed);
-  tg_json_add_int (builder, "injured", self->injured);
-  tg_json_add_int (builder, "detained", self->detained);
-  tg_json_add_int (builder, "disappeared", self->disappeared);
-  tg_json_add_strv (builder, "perpetrators", (const char * const *) self->perpetrators);
-  tg_json_add_string (builder, "perpetrator_unit", self->perpetrator_unit);
-  tg_json_add_string (builder, "status", tg_report_status_to_string (self->status));
-
-  json_builder_set_member_name (builder, "persons");
-  json_builder_begin_array (builder);
-  n = g_list_model_get_n_items (G_LIST_MODEL (self->persons));
-  for (guint i = 0; i < n; i++)
-    {
-      g_autoptr(TgPerson) person = g_list_model_get_item (G_LIST_MODEL (self->persons), i);
-      json_builder_add_value (builder, tg_person_to_json (person));
-    }
-  json_builder_end_array (builder);
-
-  json_builder_set_member_name (builder, "sources");
-  json_builder_begin_array (builder);
-  n = g_list_model_get_n_items (G_LIST_MODEL (self->sources));
-  for (guint i = 0; i < n; i++)
-    {
-      g_autoptr(TgSource) source = g_list_model_get_item (G_LIST_MODEL (self->sources), i);
-      json_builder_add_value (builder, tg_source_to_json (source));
-    }
-  json_builder_end_array (builder);
-  json_builder_end_object (builder);
-
-  return json_builder_get_root (builder);
+  tg_json_write_string (writer, name, str);
 }
 
 char *
 tg_report_to_json_string (TgReport *self)
 {
-  g_autoptr(JsonNode) node = tg_report_to_json (self);
+  GString *out;
+  TgJsonWriter writer;
+  guint n;
 
-  return json_to_string (node, FALSE);
+  g_return_val_if_fail (TG_IS_REPORT (self), NULL);
+
+  out = g_string_sized_new (1024 + (self->narrative ? strlen (self->narrative) : 0));
+  tg_json_writer_init (&writer, out);
+  tg_json_writer_begin_object (&writer, NULL);
+  tg_json_write_int (&writer, "format", TG_REPORT_FORMAT);
+  tg_json_write_string (&writer, "id", self->id);
+  tg_json_write_string (&writer, "title", self->title);
+  tg_json_write_string (&writer, "narrative", self->narrative);
+  write_time (&writer, "start", self->start);
+  write_time (&writer, "end", self->end);
+  tg_json_write_string (&writer, "date_precision",
+                        tg_date_precision_to_string (self->date_precision));
+  tg_json_write_double (&writer, "latitude", self->latitude);
+  tg_json_write_double (&writer, "longitude", self->longitude);
+  tg_json_write_double (&writer, "uncertainty_m", self->uncertainty);
+  tg_json_write_string (&writer, "location_method",
+                        tg_location_method_to_string (self->location_method));
+  tg_json_write_string (&writer, "place_name", self->place_name);
+  tg_json_write_string (&writer, "region_code", self->region_code);
+  tg_json_write_string (&writer, "province_code", self->province_code);
+  tg_json_write_strv (&writer, "categories", (const char * const *) self->categories);
+  tg_json_write_strv (&writer, "tags", (const char * const *) self->tags);
+  tg_json_write_int (&writer, "killed", self->killed);
+  tg_json_write_int (&writer, "injured", self->injured);
+  tg_json_write_int (&writer, "detained", self->detained);
+  tg_json_write_int (&writer, "disappeared", self->disappeared);
+  tg_json_write_strv (&writer, "perpetrators", (const char * const *) self->perpetrators);
+  tg_json_write_string (&writer, "perpetrator_unit", self->perpetrator_unit);
+  tg_json_write_string (&writer, "status", tg_report_status_to_string (self->status));
+
+  tg_json_writer_begin_array (&writer, "persons");
+  n = g_list_model_get_n_items (G_LIST_MODEL (self->persons));
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(TgPerson) person = g_list_model_get_item (G_LIST_MODEL (self->persons), i);
+      tg_person_write_json (person, &writer);
+    }
+  tg_json_writer_end_array (&writer);
+
+  tg_json_writer_begin_array (&writer, "sources");
+  n = g_list_model_get_n_items (G_LIST_MODEL (self->sources));
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(TgSource) source = g_list_model_get_item (G_LIST_MODEL (self->sources), i);
+      tg_source_write_json (source, &writer);
+    }
+  tg_json_writer_end_array (&writer);
+  tg_json_writer_end_object (&writer);
+
+  return g_string_free (out, FALSE);
+}
+
+JsonNode *
+tg_report_to_json (TgReport *self)
+{
+  g_autofree char *json = NULL;
+
+  g_return_val_if_fail (TG_IS_REPORT (self), NULL);
+
+  json = tg_report_to_json_string (self);
+  return json_from_string (json, NULL);
 }
 
 static gboolean

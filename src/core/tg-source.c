@@ -179,31 +179,39 @@ tg_source_set_position (TgSource *self,
   changed (self);
 }
 
+void
+tg_source_write_json (TgSource     *self,
+                      TgJsonWriter *writer)
+{
+  tg_json_writer_begin_object (writer, NULL);
+  tg_json_write_string (writer, "id", self->id);
+  tg_json_write_string (writer, "kind", tg_source_kind_to_string (self->kind));
+  tg_json_write_string (writer, "title", self->title);
+  tg_json_write_string (writer, "sha256", self->sha256);
+  tg_json_write_string (writer, "file_name", self->file_name);
+  tg_json_write_string (writer, "mime_type", self->mime_type);
+  tg_json_write_int (writer, "size", self->size);
+  tg_json_write_string (writer, "captured_at", self->captured_at);
+  tg_json_write_double (writer, "latitude", self->latitude);
+  tg_json_write_double (writer, "longitude", self->longitude);
+  tg_json_write_string (writer, "camera", self->camera);
+  tg_json_write_string (writer, "thumbnail_sha256", self->thumbnail_sha256);
+  tg_json_write_string (writer, "url", self->url);
+  tg_json_write_string (writer, "text", self->text);
+  tg_json_writer_end_object (writer);
+}
+
 JsonNode *
 tg_source_to_json (TgSource *self)
 {
-  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autoptr(GString) out = g_string_new (NULL);
+  TgJsonWriter writer;
 
   g_return_val_if_fail (TG_IS_SOURCE (self), NULL);
 
-  json_builder_begin_object (builder);
-  tg_json_add_string (builder, "id", self->id);
-  tg_json_add_string (builder, "kind", tg_source_kind_to_string (self->kind));
-  tg_json_add_string (builder, "title", self->title);
-  tg_json_add_string (builder, "sha256", self->sha256);
-  tg_json_add_string (builder, "file_name", self->file_name);
-  tg_json_add_string (builder, "mime_type", self->mime_type);
-  tg_json_add_int (builder, "size", self->size);
-  tg_json_add_string (builder, "captured_at", self->captured_at);
-  tg_json_add_double (builder, "latitude", self->latitude);
-  tg_json_add_double (builder, "longitude", self->longitude);
-  tg_json_add_string (builder, "camera", self->camera);
-  tg_json_add_string (builder, "thumbnail_sha256", self->thumbnail_sha256);
-  tg_json_add_string (builder, "url", self->url);
-  tg_json_add_string (builder, "text", self->text);
-  json_builder_end_object (builder);
-
-  return json_builder_get_root (builder);
+  tg_json_writer_init (&writer, out);
+  tg_source_write_json (self, &writer);
+  return json_from_string (out->str, NULL);
 }
 
 TgSource *
