@@ -1,0 +1,748 @@
+/* tg-export.c
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#define G_LOG_DOMAIN "tg-export"
+
+#include "config.h"
+
+#include <glib/gi18n-lib.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tg-csv.h"
+#include "tg-export.h"
+#include "tg-exchange-private.h"
+#include "tg-store-private.h"
+
+/* Progress --------------------------------------------------------------- */
+
+struct _TgProgress
+{
+  TgExportProgressFunc  func;
+  gpointer        data;
+  GDestroyNotify  notify;
+  GMainContext   *context;   /* NULL: call directly */
+  gint64          last;
+};
+
+typedef struct
+{
+  TgProgress *progress;
+  guint       done;
+  guint       total;
+} ProgressCall;
+
+static void
+progress_clear (TgProgress *progress)
+{
+  if (progress->notify != NULL)
+    progress->notify (progress->data);
+  g_clear_pointer (&progress->context, g_main_context_unref);
+}
+
+TgProgress *
+_tg_progress_new (TgExportProgressFunc  func,
+                  gpointer        data,
+                  GDestroyNotify  notify,
+                  GMainContext   *context)
+{
+  TgProgress *progress = g_atomic_rc_box_new0 (TgProgress);
+
+  progress->func = func;
+  progress->data = data;
+  progress->notify = notify;
+  progress->context = context ? g_main_context_ref (context) : NULL;
+  return progress;
+}
+
+void
+_tg_progress_unref (TgProgress *progress)
+{
+  if (progress != NULL)
+    g_atomic_rc_box_release_full (progress, (GDestroyNotify) progress_clear);
+}
+
+static gboolean
+progress_call_cb (gpointer user_data)
+{
+  ProgressCall *call = user_data;
+
+  call->progress->func (call->done, call->total, call->progress->data);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+progress_call_free (gpointer user_data)
+{
+  ProgressCall *call = user_data;
+
+  _tg_progress_unref (call->progress);
+  g_free (call);
+}
+
+void
+_tg_progress_report (TgProgress *progress,
+                     guint       done,
+                     guint       total,
+                     gboolean    force)
+{
+  gint64 now;
+
+  if (progress == NULL || progress->func == NULL)
+    return;
+
+  now = g_get_monotonic_time ();
+  if (!force && now - progress->last < G_USEC_PER_SEC / 20)
+    return;
+  progress->last = now;
+
+  if (progress->context == NULL)
+    progress->func (done, total, progress->data);
+  else
+    {
+      ProgressCall *call = g_new0 (ProgressCall, 1);
+
+      call->progress = g_atomic_rc_box_acquire (progress);
+      call->done = done;
+      call->total = total;
+      g_main_context_invoke_full (progress->context, G_PRIORITY_DEFAULT,
+                                  progress_call_cb, call, progress_call_free);
+    }
+}
+
+/* Helpers ---------------------------------------------------------------- */
+
+/* Every live report, ordered by id: the same in any store that holds the
+ * same revisions. */
+static GArray *
+all_rowids (TgStore  *store,
+            GError  **error)
+{
+  g_autoptr(GArray) rowids = g_array_new (FALSE, FALSE, sizeof (gint64));
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+  sqlite3 *db;
+  gboolean ok = TRUE;
+  int rc;
+
+  tg_store_lock (store);
+  db = tg_store_get_db (store);
+  if (db == NULL)
+    {
+      g_set_error_literal (error, TG_ERROR, TG_ERROR_FAILED, "the store is closed");
+      ok = FALSE;
+    }
+  else if (sqlite3_prepare_v2 (db, "SELECT rowid FROM reports WHERE deleted = 0 ORDER BY id",
+                               -1, &stmt, NULL) != SQLITE_OK)
+    ok = tg_store_set_error (store, error, "list reports");
+  else
+    {
+      while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+        {
+          gint64 rowid = sqlite3_column_int64 (stmt, 0);
+          g_array_append_val (rowids, rowid);
+        }
+      if (rc != SQLITE_DONE)
+        ok = tg_store_set_error (store, error, "list reports");
+    }
+  tg_store_unlock (store);
+
+  return ok ? g_steal_pointer (&rowids) : NULL;
+}
+
+static GArray *
+select_rowids (TgStore              *store,
+               const TgReportQuery  *query,
+               GError              **error)
+{
+  if (query == NULL)
+    return all_rowids (store, error);
+  return tg_store_query_rowids (store, query, error);
+}
+
+/* Whether a person's name may appear in an export. */
+gboolean
+_tg_export_may_name (TgPerson      *person,
+                     TgExportFlags  flags)
+{
+  TgConsent consent = tg_person_get_consent (person);
+
+  if (tg_person_get_is_pseudonym (person))
+    return TRUE;
+  if (flags & TG_EXPORT_PUBLIC)
+    return consent == TG_CONSENT_PUBLIC;
+  return consent == TG_CONSENT_ORGANISATION || consent == TG_CONSENT_PUBLIC;
+}
+
+char *
+_tg_format_double (double value)
+{
+  char buf[G_ASCII_DTOSTR_BUF_SIZE];
+
+  if (isnan (value))
+    return NULL;
+  /* The shortest of %.15g/%.17g that reads back as the same number. */
+  g_ascii_formatd (buf, sizeof buf, "%.15g", value);
+  if (g_ascii_strtod (buf, NULL) != value)
+    g_ascii_formatd (buf, sizeof buf, "%.17g", value);
+  return g_strdup (buf);
+}
+
+/* GeoJSON ---------------------------------------------------------------- */
+
+static void
+mask_people (JsonObject    *props,
+             TgReport      *report,
+             TgExportFlags  flags)
+{
+  JsonArray *persons = json_object_get_array_member (props, "persons");
+  JsonArray *sources = json_object_get_array_member (props, "sources");
+  GListModel *model = tg_report_get_persons (report);
+
+  for (guint i = 0; persons != NULL && i < json_array_get_length (persons); i++)
+    {
+      g_autoptr(TgPerson) person = g_list_model_get_item (model, i);
+      JsonObject *object = json_array_get_object_element (persons, i);
+
+      if (person == NULL || object == NULL)
+        continue;
+      if (!_tg_export_may_name (person, flags) && tg_person_get_name (person) != NULL)
+        json_object_set_string_member (object, "name", TG_EXPORT_WITHHELD);
+      json_object_set_null_member (object, "notes");
+    }
+
+  /* Typed testimony names people and places: it stays in the store. */
+  for (guint i = 0; sources != NULL && i < json_array_get_length (sources); i++)
+    {
+      JsonObject *object = json_array_get_object_element (sources, i);
+
+      if (object != NULL && json_object_has_member (object, "text"))
+        json_object_set_null_member (object, "text");
+    }
+}
+
+static JsonNode *
+build_feature (TgStore        *store,
+               TgReport       *report,
+               TgExportFlags   flags,
+               GError        **error)
+{
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autoptr(JsonNode) props_node = tg_report_to_json (report);
+  const char * const *base = tg_report_get_base_revisions (report);
+  JsonObject *props = json_node_get_object (props_node);
+
+  json_object_remove_member (props, "latitude");
+  json_object_remove_member (props, "longitude");
+
+  if (flags & TG_EXPORT_PUBLIC)
+    mask_people (props, report, flags);
+  else
+    {
+      g_autoptr(TgRevision) rev = NULL;
+
+      if (base == NULL || base[0] == NULL)
+        {
+          g_set_error (error, TG_ERROR, TG_ERROR_FAILED,
+                       "report %s has no revision", tg_report_get_id (report));
+          return NULL;
+        }
+      rev = tg_store_get_revision (store, base[0], error);
+      if (rev == NULL)
+        return NULL;
+      json_object_set_member (props, TG_GEOJSON_REVISION_MEMBER, tg_revision_to_json (rev));
+    }
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "type");
+  json_builder_add_string_value (builder, "Feature");
+  json_builder_set_member_name (builder, "id");
+  json_builder_add_string_value (builder, tg_report_get_id (report));
+  json_builder_set_member_name (builder, "geometry");
+  if (tg_report_has_location (report))
+    {
+      json_builder_begin_object (builder);
+      json_builder_set_member_name (builder, "type");
+      json_builder_add_string_value (builder, "Point");
+      json_builder_set_member_name (builder, "coordinates");
+      json_builder_begin_array (builder);
+      json_builder_add_double_value (builder, tg_report_get_longitude (report));
+      json_builder_add_double_value (builder, tg_report_get_latitude (report));
+      json_builder_end_array (builder);
+      json_builder_end_object (builder);
+    }
+  else
+    json_builder_add_null_value (builder);
+  json_builder_set_member_name (builder, "properties");
+  json_builder_add_value (builder, g_steal_pointer (&props_node));
+  json_builder_end_object (builder);
+
+  return json_builder_get_root (builder);
+}
+
+static gboolean
+write_str (GOutputStream  *stream,
+           const char     *str,
+           GCancellable   *cancellable,
+           GError        **error)
+{
+  return g_output_stream_write_all (stream, str, strlen (str), NULL, cancellable, error);
+}
+
+static gboolean
+export_geojson (TgStore              *store,
+                const TgReportQuery  *query,
+                GOutputStream        *stream,
+                TgExportFlags         flags,
+                TgProgress           *progress,
+                guint                *n_exported,
+                GCancellable         *cancellable,
+                GError              **error)
+{
+  g_autoptr(GArray) rowids = NULL;
+  g_autoptr(JsonGenerator) generator = json_generator_new ();
+  guint n = 0;
+
+  if (!(rowids = select_rowids (store, query, error)))
+    return FALSE;
+
+  _tg_progress_report (progress, 0, rowids->len, TRUE);
+
+  if (!write_str (stream, "{\"type\":\"FeatureCollection\",\"testigo:format\":1,\"features\":[",
+                  cancellable, error))
+    return FALSE;
+
+  for (guint i = 0; i < rowids->len; i++)
+    {
+      g_autoptr(TgReport) report = NULL;
+      g_autoptr(JsonNode) feature = NULL;
+      g_autofree char *text = NULL;
+      gsize len;
+
+      if (g_cancellable_set_error_if_cancelled (cancellable, error))
+        return FALSE;
+
+      report = tg_store_load_report_by_rowid (store, g_array_index (rowids, gint64, i), error);
+      if (report == NULL)
+        return FALSE;
+      feature = build_feature (store, report, flags, error);
+      if (feature == NULL)
+        return FALSE;
+
+      json_generator_set_root (generator, feature);
+      text = json_generator_to_data (generator, &len);
+      if (!write_str (stream, n > 0 ? ",\n" : "\n", cancellable, error) ||
+          !g_output_stream_write_all (stream, text, len, NULL, cancellable, error))
+        return FALSE;
+      n++;
+      _tg_progress_report (progress, n, rowids->len, FALSE);
+    }
+
+  if (!write_str (stream, "\n]}\n", cancellable, error))
+    return FALSE;
+
+  _tg_progress_report (progress, n, rowids->len, TRUE);
+  if (n_exported != NULL)
+    *n_exported = n;
+  return TRUE;
+}
+
+/* CSV -------------------------------------------------------------------- */
+
+static char *
+join (const char * const *values)
+{
+  if (values == NULL || values[0] == NULL)
+    return NULL;
+  return g_strjoinv (";", (char **) values);
+}
+
+static char *
+format_count (int count)
+{
+  return count < 0 ? NULL : g_strdup_printf ("%d", count);
+}
+
+static char *
+format_time (GDateTime *time)
+{
+  return time ? g_date_time_format_iso8601 (time) : NULL;
+}
+
+static char *
+victims_column (TgReport      *report,
+                TgExportFlags  flags)
+{
+  GListModel *persons = tg_report_get_persons (report);
+  g_autoptr(GPtrArray) names = g_ptr_array_new ();
+
+  for (guint i = 0; i < g_list_model_get_n_items (persons); i++)
+    {
+      g_autoptr(TgPerson) person = g_list_model_get_item (persons, i);
+      const char *name = tg_person_get_name (person);
+
+      if (tg_person_get_role (person) != TG_PERSON_ROLE_VICTIM)
+        continue;
+      if (name == NULL || *name == '\0')
+        g_ptr_array_add (names, (char *) TG_EXPORT_UNNAMED);
+      else if (_tg_export_may_name (person, flags))
+        g_ptr_array_add (names, (char *) name);
+      else
+        g_ptr_array_add (names, (char *) TG_EXPORT_WITHHELD);
+    }
+  g_ptr_array_add (names, NULL);
+  return join ((const char * const *) names->pdata);
+}
+
+static gboolean
+write_csv_row (TgCsvWriter    *writer,
+               TgReport       *report,
+               TgExportFlags   flags,
+               GCancellable   *cancellable,
+               GError        **error)
+{
+  static const char *columns[] = { TG_EXPORT_CSV_COLUMNS };
+  char *fields[G_N_ELEMENTS (columns)] = { NULL, };
+  double uncertainty = tg_report_get_uncertainty (report);
+  gboolean ok;
+  guint i = 0;
+
+  fields[i++] = g_strdup (tg_report_get_id (report));
+  fields[i++] = g_strdup (tg_report_get_title (report));
+  fields[i++] = g_strdup (tg_report_get_narrative (report));
+  fields[i++] = format_time (tg_report_get_start (report));
+  fields[i++] = format_time (tg_report_get_end (report));
+  fields[i++] = g_strdup (tg_date_precision_to_string (tg_report_get_date_precision (report)));
+  fields[i++] = _tg_format_double (tg_report_get_latitude (report));
+  fields[i++] = _tg_format_double (tg_report_get_longitude (report));
+  fields[i++] = uncertainty > 0 ? _tg_format_double (uncertainty) : NULL;
+  fields[i++] = g_strdup (tg_location_method_to_string (tg_report_get_location_method (report)));
+  fields[i++] = g_strdup (tg_report_get_place_name (report));
+  fields[i++] = g_strdup (tg_report_get_region_code (report));
+  fields[i++] = g_strdup (tg_report_get_province_code (report));
+  fields[i++] = join (tg_report_get_categories (report));
+  fields[i++] = join (tg_report_get_tags (report));
+  fields[i++] = format_count (tg_report_get_killed (report));
+  fields[i++] = format_count (tg_report_get_injured (report));
+  fields[i++] = format_count (tg_report_get_detained (report));
+  fields[i++] = format_count (tg_report_get_disappeared (report));
+  fields[i++] = join (tg_report_get_perpetrators (report));
+  fields[i++] = g_strdup (tg_report_get_perpetrator_unit (report));
+  fields[i++] = g_strdup (tg_report_status_to_string (tg_report_get_status (report)));
+  fields[i++] = g_strdup_printf ("%u", g_list_model_get_n_items (tg_report_get_persons (report)));
+  fields[i++] = g_strdup_printf ("%u", g_list_model_get_n_items (tg_report_get_sources (report)));
+  fields[i++] = victims_column (report, flags);
+  g_assert (i == G_N_ELEMENTS (columns));
+
+  ok = tg_csv_writer_write_row (writer, (const char * const *) fields, i, cancellable, error);
+  for (i = 0; i < G_N_ELEMENTS (columns); i++)
+    g_free (fields[i]);
+  return ok;
+}
+
+static gboolean
+export_csv (TgStore              *store,
+            const TgReportQuery  *query,
+            GOutputStream        *stream,
+            TgExportFlags         flags,
+            TgProgress           *progress,
+            guint                *n_exported,
+            GCancellable         *cancellable,
+            GError              **error)
+{
+  static const char *columns[] = { TG_EXPORT_CSV_COLUMNS };
+  g_autoptr(GArray) rowids = NULL;
+  g_autoptr(TgCsvWriter) writer = tg_csv_writer_new (stream, TG_CSV_GUARD_FORMULAS);
+  guint n = 0;
+
+  if (!(rowids = select_rowids (store, query, error)))
+    return FALSE;
+
+  _tg_progress_report (progress, 0, rowids->len, TRUE);
+
+  if (!tg_csv_writer_write_row (writer, columns, G_N_ELEMENTS (columns), cancellable, error))
+    return FALSE;
+
+  for (guint i = 0; i < rowids->len; i++)
+    {
+      g_autoptr(TgReport) report = NULL;
+
+      if (g_cancellable_set_error_if_cancelled (cancellable, error))
+        return FALSE;
+      report = tg_store_load_report_by_rowid (store, g_array_index (rowids, gint64, i), error);
+      if (report == NULL || !write_csv_row (writer, report, flags, cancellable, error))
+        return FALSE;
+      n++;
+      _tg_progress_report (progress, n, rowids->len, FALSE);
+    }
+
+  _tg_progress_report (progress, n, rowids->len, TRUE);
+  if (n_exported != NULL)
+    *n_exported = n;
+  return TRUE;
+}
+
+/* Files ------------------------------------------------------------------ */
+
+typedef gboolean (*ExportFunc) (TgStore *, const TgReportQuery *, GOutputStream *,
+                                TgExportFlags, TgProgress *, guint *,
+                                GCancellable *, GError **);
+
+static gboolean
+export_to_file (ExportFunc            func,
+                TgStore              *store,
+                const TgReportQuery  *query,
+                GFile                *file,
+                TgExportFlags         flags,
+                TgProgress           *progress,
+                guint                *n_exported,
+                GCancellable         *cancellable,
+                GError              **error)
+{
+  g_autoptr(GFileOutputStream) out = NULL;
+  g_autoptr(GOutputStream) buffered = NULL;
+  g_autoptr(GError) local_error = NULL;
+  guint n = 0;
+
+  out = g_file_replace (file, NULL, FALSE, G_FILE_CREATE_REPLACE_DESTINATION,
+                        cancellable, error);
+  if (out == NULL)
+    return FALSE;
+  buffered = g_buffered_output_stream_new_sized (G_OUTPUT_STREAM (out), 256 * 1024);
+
+  if (!func (store, query, buffered, flags, progress, &n, cancellable, &local_error) ||
+      !g_output_stream_flush (buffered, cancellable, &local_error))
+    {
+      /* A cancelled close leaves the original file in place. */
+      g_autoptr(GCancellable) abort = g_cancellable_new ();
+
+      g_cancellable_cancel (abort);
+      g_output_stream_close (G_OUTPUT_STREAM (out), abort, NULL);
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
+  if (!g_output_stream_close (buffered, cancellable, error))
+    return FALSE;
+
+  if (n_exported != NULL)
+    *n_exported = n;
+  return TRUE;
+}
+
+gboolean
+tg_export_geojson_to_stream (TgStore              *store,
+                             const TgReportQuery  *query,
+                             GOutputStream        *stream,
+                             TgExportFlags         flags,
+                             TgExportProgressFunc  progress,
+                             gpointer              progress_data,
+                             guint                *n_exported,
+                             GCancellable         *cancellable,
+                             GError              **error)
+{
+  g_autoptr(TgProgress) p = _tg_progress_new (progress, progress_data, NULL, NULL);
+
+  g_return_val_if_fail (TG_IS_STORE (store), FALSE);
+  g_return_val_if_fail (G_IS_OUTPUT_STREAM (stream), FALSE);
+  return export_geojson (store, query, stream, flags, p, n_exported, cancellable, error);
+}
+
+gboolean
+tg_export_csv_to_stream (TgStore              *store,
+                         const TgReportQuery  *query,
+                         GOutputStream        *stream,
+                         TgExportFlags         flags,
+                         TgExportProgressFunc  progress,
+                         gpointer              progress_data,
+                         guint                *n_exported,
+                         GCancellable         *cancellable,
+                         GError              **error)
+{
+  g_autoptr(TgProgress) p = _tg_progress_new (progress, progress_data, NULL, NULL);
+
+  g_return_val_if_fail (TG_IS_STORE (store), FALSE);
+  g_return_val_if_fail (G_IS_OUTPUT_STREAM (stream), FALSE);
+  return export_csv (store, query, stream, flags, p, n_exported, cancellable, error);
+}
+
+gboolean
+tg_export_geojson (TgStore              *store,
+                   const TgReportQuery  *query,
+                   GFile                *file,
+                   TgExportFlags         flags,
+                   TgExportProgressFunc  progress,
+                   gpointer              progress_data,
+                   guint                *n_exported,
+                   GCancellable         *cancellable,
+                   GError              **error)
+{
+  g_autoptr(TgProgress) p = _tg_progress_new (progress, progress_data, NULL, NULL);
+
+  g_return_val_if_fail (TG_IS_STORE (store), FALSE);
+  g_return_val_if_fail (G_IS_FILE (file), FALSE);
+  return export_to_file (export_geojson, store, query, file, flags, p, n_exported,
+                         cancellable, error);
+}
+
+gboolean
+tg_export_csv (TgStore              *store,
+               const TgReportQuery  *query,
+               GFile                *file,
+               TgExportFlags         flags,
+               TgExportProgressFunc  progress,
+               gpointer              progress_data,
+               guint                *n_exported,
+               GCancellable         *cancellable,
+               GError              **error)
+{
+  g_autoptr(TgProgress) p = _tg_progress_new (progress, progress_data, NULL, NULL);
+
+  g_return_val_if_fail (TG_IS_STORE (store), FALSE);
+  g_return_val_if_fail (G_IS_FILE (file), FALSE);
+  return export_to_file (export_csv, store, query, file, flags, p, n_exported,
+                         cancellable, error);
+}
+
+/* Async ------------------------------------------------------------------ */
+
+typedef struct
+{
+  ExportFunc     func;
+  TgStore       *store;
+  TgReportQuery *query;
+  GFile         *file;
+  TgExportFlags  flags;
+  TgProgress    *progress;
+} ExportData;
+
+static void
+export_data_free (gpointer user_data)
+{
+  ExportData *data = user_data;
+
+  g_clear_object (&data->store);
+  g_clear_pointer (&data->query, tg_report_query_free);
+  g_clear_object (&data->file);
+  g_clear_pointer (&data->progress, _tg_progress_unref);
+  g_free (data);
+}
+
+static void
+export_thread (GTask        *task,
+               gpointer      source_object,
+               gpointer      task_data,
+               GCancellable *cancellable)
+{
+  ExportData *data = task_data;
+  GError *error = NULL;
+  guint n = 0;
+
+  if (export_to_file (data->func, data->store, data->query, data->file, data->flags,
+                      data->progress, &n, cancellable, &error))
+    g_task_return_int (task, n);
+  else
+    g_task_return_error (task, error);
+}
+
+static void
+export_async (ExportFunc            func,
+              gpointer              source_tag,
+              TgStore              *store,
+              const TgReportQuery  *query,
+              GFile                *file,
+              TgExportFlags         flags,
+              TgExportProgressFunc  progress,
+              gpointer              progress_data,
+              GDestroyNotify        progress_notify,
+              GCancellable         *cancellable,
+              GAsyncReadyCallback   callback,
+              gpointer              user_data)
+{
+  g_autoptr(GTask) task = g_task_new (NULL, cancellable, callback, user_data);
+  ExportData *data = g_new0 (ExportData, 1);
+
+  g_task_set_source_tag (task, source_tag);
+  data->func = func;
+  data->store = g_object_ref (store);
+  data->query = query ? tg_report_query_copy (query) : NULL;
+  data->file = g_object_ref (file);
+  data->flags = flags;
+  data->progress = _tg_progress_new (progress, progress_data, progress_notify,
+                                     g_main_context_get_thread_default ()
+                                       ? g_main_context_get_thread_default ()
+                                       : g_main_context_default ());
+  g_task_set_task_data (task, data, export_data_free);
+  g_task_run_in_thread (task, export_thread);
+}
+
+static gboolean
+export_finish (GAsyncResult  *result,
+               gpointer       source_tag,
+               guint         *n_exported,
+               GError       **error)
+{
+  gssize n;
+
+  g_return_val_if_fail (g_task_is_valid (result, NULL), FALSE);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == source_tag, FALSE);
+
+  n = g_task_propagate_int (G_TASK (result), error);
+  if (n < 0)
+    return FALSE;
+  if (n_exported != NULL)
+    *n_exported = n;
+  return TRUE;
+}
+
+void
+tg_export_geojson_async (TgStore              *store,
+                         const TgReportQuery  *query,
+                         GFile                *file,
+                         TgExportFlags         flags,
+                         TgExportProgressFunc  progress,
+                         gpointer              progress_data,
+                         GDestroyNotify        progress_notify,
+                         GCancellable         *cancellable,
+                         GAsyncReadyCallback   callback,
+                         gpointer              user_data)
+{
+  g_return_if_fail (TG_IS_STORE (store));
+  g_return_if_fail (G_IS_FILE (file));
+  export_async (export_geojson, tg_export_geojson_async, store, query, file, flags,
+                progress, progress_data, progress_notify, cancellable, callback, user_data);
+}
+
+gboolean
+tg_export_geojson_finish (GAsyncResult  *result,
+                          guint         *n_exported,
+                          GError       **error)
+{
+  return export_finish (result, tg_export_geojson_async, n_exported, error);
+}
+
+void
+tg_export_csv_async (TgStore              *store,
+                     const TgReportQuery  *query,
+                     GFile                *file,
+                     TgExportFlags         flags,
+                     TgExportProgressFunc  progress,
+                     gpointer              progress_data,
+                     GDestroyNotify        progress_notify,
+                     GCancellable         *cancellable,
+                     GAsyncReadyCallback   callback,
+                     gpointer              user_data)
+{
+  g_return_if_fail (TG_IS_STORE (store));
+  g_return_if_fail (G_IS_FILE (file));
+  export_async (export_csv, tg_export_csv_async, store, query, file, flags,
+                progress, progress_data, progress_notify, cancellable, callback, user_data);
+}
+
+gboolean
+tg_export_csv_finish (GAsyncResult  *result,
+                      guint         *n_exported,
+                      GError       **error)
+{
+  return export_finish (result, tg_export_csv_async, n_exported, error);
+}

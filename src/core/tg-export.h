@@ -1,0 +1,131 @@
+/* tg-export.h — GeoJSON and CSV exports of the store's reports
+ *
+ * GeoJSON (RFC 7946): a FeatureCollection, one Feature per report, in
+ * WGS 84 with [longitude, latitude] positions; a report without a location
+ * has "geometry": null. "properties" hold every field of the report (as in
+ * the report's JSON form, without latitude/longitude, which are the
+ * geometry) and "testigo:revision", the wire form of the revision the
+ * report's state comes from, so that importing the file into another store
+ * recreates the same revision (see tg-import.h). Such a file holds
+ * everything, names of people included: handle it as the store itself.
+ *
+ * CSV (RFC 4180, see tg-csv.h): a header row and one row per report with
+ * flattened fields (the columns are TG_EXPORT_CSV_COLUMNS). Lists are joined
+ * with ";". The "victims" column names a victim only with consent to share
+ * their identity with the organisation or the public (or when the name is
+ * a pseudonym); otherwise it says "[withheld]" ("[unnamed]" for a victim
+ * with no name). Cells that a spreadsheet would run as a formula are
+ * guarded with a leading single quote (TG_CSV_GUARD_FORMULAS).
+ *
+ * TG_EXPORT_PUBLIC narrows both for publication: names only with public
+ * consent, person notes dropped, no "testigo:revision" (which carries the
+ * unmasked content).
+ *
+ * Reports are written one by one through a buffered stream: memory does not
+ * grow with the number of reports. Deleted reports are not exported; a
+ * report in conflict is exported in its current (newest) state. With no
+ * query every report is written, ordered by id, so that two stores holding
+ * the same revisions give byte-identical files.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "tg-store.h"
+
+G_BEGIN_DECLS
+
+typedef enum
+{
+  TG_EXPORT_NONE   = 0,
+  TG_EXPORT_PUBLIC = 1 << 0,
+} TgExportFlags;
+
+/* Called as reports are written (at most ~20 times a second and at the
+ * end). Synchronous calls run it in the calling thread; _async ones in the
+ * thread-default main context of the caller. */
+typedef void (*TgExportProgressFunc) (guint    done,
+                                guint    total,
+                                gpointer user_data);
+
+#define TG_EXPORT_CSV_COLUMNS                                           \
+  "id", "title", "narrative", "start", "end", "date_precision",         \
+  "latitude", "longitude", "uncertainty_m", "location_method",          \
+  "place_name", "region_code", "province_code", "categories", "tags",   \
+  "killed", "injured", "detained", "disappeared", "perpetrators",       \
+  "perpetrator_unit", "status", "n_persons", "n_sources", "victims"
+
+#define TG_EXPORT_WITHHELD "[withheld]"
+#define TG_EXPORT_UNNAMED  "[unnamed]"
+
+/* Writes to a stream (not closed). @query: (nullable). */
+gboolean tg_export_geojson_to_stream (TgStore             *store,
+                                      const TgReportQuery *query,
+                                      GOutputStream       *stream,
+                                      TgExportFlags        flags,
+                                      TgExportProgressFunc progress,
+                                      gpointer             progress_data,
+                                      guint               *n_exported,
+                                      GCancellable        *cancellable,
+                                      GError             **error);
+gboolean tg_export_csv_to_stream     (TgStore             *store,
+                                      const TgReportQuery *query,
+                                      GOutputStream       *stream,
+                                      TgExportFlags        flags,
+                                      TgExportProgressFunc progress,
+                                      gpointer             progress_data,
+                                      guint               *n_exported,
+                                      GCancellable        *cancellable,
+                                      GError             **error);
+
+/* Writes @file atomically: it is replaced only when the export succeeds. */
+gboolean tg_export_geojson           (TgStore             *store,
+                                      const TgReportQuery *query,
+                                      GFile               *file,
+                                      TgExportFlags        flags,
+                                      TgExportProgressFunc progress,
+                                      gpointer             progress_data,
+                                      guint               *n_exported,
+                                      GCancellable        *cancellable,
+                                      GError             **error);
+gboolean tg_export_csv               (TgStore             *store,
+                                      const TgReportQuery *query,
+                                      GFile               *file,
+                                      TgExportFlags        flags,
+                                      TgExportProgressFunc progress,
+                                      gpointer             progress_data,
+                                      guint               *n_exported,
+                                      GCancellable        *cancellable,
+                                      GError             **error);
+
+/* In a worker thread. @progress_notify frees @progress_data at the end. */
+void     tg_export_geojson_async     (TgStore             *store,
+                                      const TgReportQuery *query,
+                                      GFile               *file,
+                                      TgExportFlags        flags,
+                                      TgExportProgressFunc progress,
+                                      gpointer             progress_data,
+                                      GDestroyNotify       progress_notify,
+                                      GCancellable        *cancellable,
+                                      GAsyncReadyCallback  callback,
+                                      gpointer             user_data);
+gboolean tg_export_geojson_finish    (GAsyncResult        *result,
+                                      guint               *n_exported,
+                                      GError             **error);
+void     tg_export_csv_async         (TgStore             *store,
+                                      const TgReportQuery *query,
+                                      GFile               *file,
+                                      TgExportFlags        flags,
+                                      TgExportProgressFunc progress,
+                                      gpointer             progress_data,
+                                      GDestroyNotify       progress_notify,
+                                      GCancellable        *cancellable,
+                                      GAsyncReadyCallback  callback,
+                                      gpointer             user_data);
+gboolean tg_export_csv_finish        (GAsyncResult        *result,
+                                      guint               *n_exported,
+                                      GError             **error);
+
+G_END_DECLS

@@ -1,0 +1,77 @@
+/* tg-import.h — GeoJSON and CSV imports into the store
+ *
+ * Imports are all-or-nothing: the whole file is read and checked first;
+ * a file that is not what it claims (not JSON, not a FeatureCollection, a
+ * binary file renamed, a CSV with unknown columns) is refused with
+ * TG_ERROR_WRONG_FORMAT, a feature or row with a bad value (wrong type,
+ * coordinates out of range, a revision whose hash does not match) with
+ * TG_ERROR_INVALID / TG_ERROR_HASH_MISMATCH naming the feature or line,
+ * and nothing is imported.
+ *
+ * GeoJSON made by Testigo (features with "testigo:revision") recreates the
+ * exported revisions exactly; importing it twice changes nothing. When the
+ * feature's properties or geometry were edited elsewhere (in a GIS), the
+ * edit is kept as a new revision on top of the exported one. Other GeoJSON
+ * becomes new reports from the properties it recognises (title/name,
+ * narrative/description, start/date, end, place_name/place, region_code,
+ * province_code, categories, tags, killed, injured, detained, disappeared,
+ * perpetrators, perpetrator_unit, status) and a Point geometry.
+ *
+ * CSV: the columns of TG_EXPORT_CSV_COLUMNS (any subset, any order; an
+ * unknown column refuses the file). A row whose id is already in the store
+ * is skipped; other rows become new reports (keeping a valid id). Persons
+ * and sources are not in CSV, so they are not imported from it.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "tg-store.h"
+
+G_BEGIN_DECLS
+
+gboolean tg_import_geojson_data   (TgStore             *store,
+                                   const char          *data,
+                                   gsize                length,
+                                   guint               *n_imported,
+                                   GError             **error);
+gboolean tg_import_geojson        (TgStore             *store,
+                                   GFile               *file,
+                                   guint               *n_imported,
+                                   GCancellable        *cancellable,
+                                   GError             **error);
+void     tg_import_geojson_async  (TgStore             *store,
+                                   GFile               *file,
+                                   GCancellable        *cancellable,
+                                   GAsyncReadyCallback  callback,
+                                   gpointer             user_data);
+gboolean tg_import_geojson_finish (GAsyncResult        *result,
+                                   guint               *n_imported,
+                                   GError             **error);
+
+/* @n_skipped: (optional): rows whose report is already in the store */
+gboolean tg_import_csv_data       (TgStore             *store,
+                                   const char          *data,
+                                   gsize                length,
+                                   guint               *n_imported,
+                                   guint               *n_skipped,
+                                   GError             **error);
+gboolean tg_import_csv            (TgStore             *store,
+                                   GFile               *file,
+                                   guint               *n_imported,
+                                   guint               *n_skipped,
+                                   GCancellable        *cancellable,
+                                   GError             **error);
+void     tg_import_csv_async      (TgStore             *store,
+                                   GFile               *file,
+                                   GCancellable        *cancellable,
+                                   GAsyncReadyCallback  callback,
+                                   gpointer             user_data);
+gboolean tg_import_csv_finish     (GAsyncResult        *result,
+                                   guint               *n_imported,
+                                   guint               *n_skipped,
+                                   GError             **error);
+
+G_END_DECLS

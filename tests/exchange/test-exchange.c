@@ -1,0 +1,1189 @@
+/* test-exchange.c — vocabularies, GeoJSON and CSV export/import, the demo
+ * data set
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <glib/gstdio.h>
+#include <math.h>
+#include <string.h>
+
+#include "tg-csv.h"
+#include "tg-demo.h"
+#include "tg-export.h"
+#include "tg-import.h"
+#include "tg-vocabulary.h"
+
+#define VOCAB_DIR SRCDATADIR "/vocabularies"
+
+/* Helpers ---------------------------------------------------------------- */
+
+static void
+rm_rf (const char *path)
+{
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  g_autoptr(GFileEnumerator) children = NULL;
+
+  children = g_file_enumerate_children (file, G_FILE_ATTRIBUTE_STANDARD_NAME,
+                                        G_FILE_QUERY_INFO_NOFOLLOW_SYMLINKS, NULL, NULL);
+  if (children != NULL)
+    {
+      GFileInfo *info;
+
+      while ((info = g_file_enumerator_next_file (children, NULL, NULL)) != NULL)
+        {
+          g_autofree char *child = g_build_filename (path, g_file_info_get_name (info), NULL);
+
+          rm_rf (child);
+          g_object_unref (info);
+        }
+    }
+  g_remove (path);
+}
+
+typedef struct
+{
+  char    *dir;
+  TgStore *store;
+} Fixture;
+
+static TgStore *
+open_store_in (const char *parent,
+               const char *name)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = g_build_filename (parent, name, NULL);
+  TgStore *store;
+
+  g_mkdir_with_parents (dir, 0700);
+  store = tg_store_open (dir, &error);
+  g_assert_no_error (error);
+  return store;
+}
+
+static void
+fixture_set_up (Fixture       *fixture,
+                gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+
+  fixture->dir = g_dir_make_tmp ("testigo-exchange-XXXXXX", &error);
+  g_assert_no_error (error);
+  fixture->store = open_store_in (fixture->dir, "a");
+}
+
+static void
+fixture_tear_down (Fixture       *fixture,
+                   gconstpointer  data)
+{
+  tg_store_close (fixture->store);
+  g_clear_object (&fixture->store);
+  rm_rf (fixture->dir);
+  g_free (fixture->dir);
+}
+
+static GDateTime *
+date (const char *iso)
+{
+  g_autoptr(GTimeZone) utc = g_time_zone_new_utc ();
+  GDateTime *time = g_date_time_new_from_iso8601 (iso, utc);
+
+  g_assert_nonnull (time);
+  return time;
+}
+
+static TgPerson *
+victim (const char *name,
+        TgConsent   consent)
+{
+  TgPerson *person = tg_person_new (TG_PERSON_ROLE_VICTIM);
+
+  tg_person_set_name (person, name);
+  tg_person_set_consent (person, consent);
+  return person;
+}
+
+/* A report with text that is hard to carry: quotes, commas, newlines,
+ * accents, and a would-be formula. */
+static TgReport *
+tricky_report (void)
+{
+  TgReport *report = tg_report_new ();
+  g_autoptr(GDateTime) start = date ("2023-01-09T14:05:00-05:00");
+  const char *categories[] = { "killing", "excessive_force", NULL };
+  const char *perpetrators[] = { "police", NULL };
+
+  tg_report_set_title (report, "Juliaca: \"disparos\", heridos, y más");
+  tg_report_set_narrative (report, "Primera línea, con comas,\r\nsegunda \"citada\"\nÁyacucho ñandú — fin.");
+  tg_report_set_start (report, start);
+  tg_report_set_date_precision (report, TG_DATE_PRECISION_EXACT);
+  tg_report_set_location (report, -15.4671, -70.1582, TG_LOCATION_METHOD_MAP);
+  tg_report_set_uncertainty (report, 250.5);
+  tg_report_set_place_name (report, "Aeropuerto Inca Manco Cápac, Juliaca");
+  tg_report_set_region_code (report, "PE.21");
+  tg_report_set_province_code (report, "PE.21.2111");
+  tg_report_set_categories (report, categories);
+  tg_report_set_perpetrators (report, perpetrators);
+  tg_report_set_perpetrator_unit (report, "=cmd|' /C calc'!A0");
+  tg_report_set_killed (report, 17);
+  tg_report_set_injured (report, -1);
+  tg_report_set_detained (report, 0);
+  tg_report_set_status (report, TG_REPORT_STATUS_UNDER_REVIEW);
+  return report;
+}
+
+static char *
+read_file (const char *path,
+           gsize      *length)
+{
+  g_autoptr(GError) error = NULL;
+  char *contents = NULL;
+
+  g_file_get_contents (path, &contents, length, &error);
+  g_assert_no_error (error);
+  return contents;
+}
+
+static void
+save (TgStore  *store,
+      TgReport *report)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TgRevision) rev = tg_store_save_report (store, report, &error);
+
+  g_assert_no_error (error);
+  g_assert_nonnull (rev);
+}
+
+/* Vocabularies ----------------------------------------------------------- */
+
+static guint
+json_array_length_of_file (const char *path)
+{
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(GError) error = NULL;
+
+  json_parser_load_from_file (parser, path, &error);
+  g_assert_no_error (error);
+  return json_array_get_length (json_node_get_array (json_parser_get_root (parser)));
+}
+
+static void
+test_vocabulary_load (void)
+{
+  for (TgVocabularyKind kind = TG_VOCABULARY_CATEGORIES; kind <= TG_VOCABULARY_PERPETRATORS; kind++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(TgVocabulary) vocab = tg_vocabulary_load (kind, VOCAB_DIR, "es", &error);
+      g_autofree char *path = g_build_filename (VOCAB_DIR, tg_vocabulary_kind_get_file_name (kind), NULL);
+      guint n;
+
+      g_assert_no_error (error);
+      n = g_list_model_get_n_items (G_LIST_MODEL (vocab));
+      g_assert_cmpuint (n, ==, json_array_length_of_file (path));
+      g_assert_cmpuint (n, >=, 5);
+      g_assert_true (g_list_model_get_item_type (G_LIST_MODEL (vocab)) == TG_TYPE_VOCABULARY_ENTRY);
+
+      /* Every entry shows a label in both languages, found by its code. */
+      for (guint i = 0; i < n; i++)
+        {
+          g_autoptr(TgVocabularyEntry) entry = g_list_model_get_item (G_LIST_MODEL (vocab), i);
+          const char *code = tg_vocabulary_entry_get_code (entry);
+
+          g_assert_nonnull (tg_vocabulary_entry_get_label_for (entry, "es"));
+          g_assert_nonnull (tg_vocabulary_entry_get_label_for (entry, "en"));
+          g_assert_cmpuint (tg_vocabulary_find (vocab, code), ==, i);
+          g_assert_cmpstr (tg_vocabulary_entry_get_label (entry), ==,
+                           tg_vocabulary_entry_get_label_for (entry, "es"));
+        }
+    }
+}
+
+static void
+test_vocabulary_labels (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TgVocabulary) es = tg_vocabulary_load (TG_VOCABULARY_CATEGORIES, VOCAB_DIR, "es_PE.UTF-8", &error);
+  g_autoptr(TgVocabulary) en = NULL;
+  g_autoptr(TgVocabulary) weapons = NULL;
+  g_autofree char *label = NULL;
+  TgVocabularyEntry *entry;
+
+  g_assert_no_error (error);
+  en = tg_vocabulary_load (TG_VOCABULARY_CATEGORIES, VOCAB_DIR, "en", &error);
+  g_assert_no_error (error);
+  weapons = tg_vocabulary_load (TG_VOCABULARY_WEAPONS, VOCAB_DIR, NULL, &error);
+  g_assert_no_error (error);
+
+  g_assert_cmpstr (tg_vocabulary_get_language (es), ==, "es");
+  g_assert_cmpstr (tg_vocabulary_get_label (es, "arbitrary_detention", NULL), ==, "Detención arbitraria");
+  g_assert_cmpstr (tg_vocabulary_get_label (en, "arbitrary_detention", NULL), ==, "Arbitrary detention");
+  g_assert_cmpstr (tg_vocabulary_get_label (en, "attack_on_press", "es"), ==, "Agresión a la prensa");
+  /* A language the data lacks falls back to English. */
+  g_assert_cmpstr (tg_vocabulary_get_label (en, "raid", "qu"), ==, "Raid");
+  /* An unknown code (from a newer vocabulary) still shows something. */
+  g_assert_cmpstr (tg_vocabulary_get_label (es, "no_such_code", NULL), ==, "no_such_code");
+  g_assert_false (tg_vocabulary_contains (es, "no_such_code"));
+
+  /* The test runs under LC_ALL=C.UTF-8: the default language is English. */
+  g_assert_cmpstr (tg_vocabulary_get_language (weapons), ==, "en");
+  g_assert_cmpstr (tg_vocabulary_get_label (weapons, "tear_gas_canister", "es"), ==,
+                   "Cartucho de gas lacrimógeno (impacto)");
+
+  /* The "label" property that a GtkDropDown expression reads. */
+  entry = tg_vocabulary_lookup (es, "torture");
+  g_assert_nonnull (entry);
+  g_object_get (entry, "label", &label, NULL);
+  g_assert_cmpstr (label, ==, "Tortura o malos tratos");
+  g_assert_nonnull (tg_vocabulary_entry_get_description (entry));
+}
+
+static void
+test_vocabulary_malformed (void)
+{
+  static const struct { const char *text; const char *needle; } cases[] = {
+    { "this is not json", "malformed" },
+    { "{\"code\": \"x\", \"en\": \"X\"}", "list" },
+    { "[]", "no entries" },
+    { "[{\"code\": \"x\", \"es\": \"Equis\"}]", "English" },
+    { "[{\"code\": \"x\", \"en\": \"X\"}, {\"code\": \"x\", \"en\": \"Y\"}]", "twice" },
+    { "[{\"code\": \"Bad Code\", \"en\": \"X\"}]", "code" },
+    { "[{\"code\": \"x\", \"en\": 3}]", "\"en\"" },
+    { "[{\"code\": \"x\", \"en\": \"X\", \"colour\": \"red\"}]", "colour" },
+  };
+  g_autofree char *dir = g_dir_make_tmp ("testigo-vocab-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "categories.json", NULL);
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(TgVocabulary) vocab = NULL;
+
+      g_assert_true (g_file_set_contents (path, cases[i].text, -1, NULL));
+      vocab = tg_vocabulary_load (TG_VOCABULARY_CATEGORIES, dir, "en", &error);
+      g_assert_null (vocab);
+      g_assert_error (error, TG_ERROR, TG_ERROR_INVALID);
+      /* The message names the file and the problem. */
+      g_assert_nonnull (strstr (error->message, "categories.json"));
+      g_assert_nonnull (strstr (error->message, cases[i].needle));
+    }
+
+  {
+    g_autoptr(GError) error = NULL;
+    g_autoptr(TgVocabulary) vocab = tg_vocabulary_load (TG_VOCABULARY_HARMS, dir, "en", &error);
+
+    g_assert_null (vocab);
+    g_assert_error (error, TG_ERROR, TG_ERROR_NOT_FOUND);
+  }
+  rm_rf (dir);
+}
+
+static void
+test_vocabulary_data_dir (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("testigo-data-XXXXXX", NULL);
+  g_autofree char *vdir = g_build_filename (dir, "vocabularies", NULL);
+  g_autofree char *path = g_build_filename (vdir, "perpetrators.json", NULL);
+  g_autofree char *old = g_strdup (g_getenv ("TESTIGO_DATA_DIR"));
+  g_autofree char *found = NULL;
+  g_autoptr(TgVocabulary) vocab = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_mkdir_with_parents (vdir, 0700);
+  g_assert_true (g_file_set_contents (path, "[{\"code\": \"navy\", \"en\": \"Navy\", \"es\": \"Marina\"}]",
+                                      -1, NULL));
+  g_setenv ("TESTIGO_DATA_DIR", dir, TRUE);
+  found = tg_vocabulary_get_default_directory ();
+  g_assert_cmpstr (found, ==, vdir);
+  vocab = tg_vocabulary_load (TG_VOCABULARY_PERPETRATORS, NULL, "es", &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (vocab)), ==, 1);
+  g_assert_cmpstr (tg_vocabulary_get_label (vocab, "navy", NULL), ==, "Marina");
+
+  if (old != NULL)
+    g_setenv ("TESTIGO_DATA_DIR", old, TRUE);
+  else
+    g_unsetenv ("TESTIGO_DATA_DIR");
+  rm_rf (dir);
+}
+
+/* GeoJSON ---------------------------------------------------------------- */
+
+static char *
+export_geojson_to_file (TgStore       *store,
+                        const char    *dir,
+                        const char    *name,
+                        TgExportFlags  flags,
+                        guint         *n)
+{
+  g_autoptr(GError) error = NULL;
+  char *path = g_build_filename (dir, name, NULL);
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+
+  g_assert_true (tg_export_geojson (store, NULL, file, flags, NULL, NULL, n, NULL, &error));
+  g_assert_no_error (error);
+  return path;
+}
+
+static void
+test_geojson_round_trip (Fixture       *fixture,
+                         gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TgReport) tricky = tricky_report ();
+  g_autoptr(TgReport) nowhere = tg_report_new ();
+  g_autoptr(TgStore) other = NULL;
+  g_autofree char *path1 = NULL;
+  g_autofree char *path2 = NULL;
+  g_autofree char *bytes1 = NULL;
+  g_autofree char *bytes2 = NULL;
+  gsize len1, len2;
+  guint n_exported = 0, n_imported = 0, n_again = 0;
+  g_autoptr(GFile) file1 = NULL;
+
+  g_assert_true (tg_demo_populate (fixture->store, 40, 11, &error));
+  g_assert_no_error (error);
+  save (fixture->store, tricky);
+  /* A second revision of the same report: the export carries the head. */
+  tg_report_set_title (tricky, "Juliaca: título corregido");
+  {
+    g_autoptr(TgPerson) person = victim ("Víctima Z-01", TG_CONSENT_NONE);
+
+    tg_person_set_is_pseudonym (person, TRUE);
+    tg_report_add_person (tricky, person);
+  }
+  save (fixture->store, tricky);
+  tg_report_set_title (nowhere, "Sin ubicación todavía");
+  save (fixture->store, nowhere);
+
+  path1 = export_geojson_to_file (fixture->store, fixture->dir, "one.geojson", TG_EXPORT_NONE, &n_exported);
+  g_assert_cmpuint (n_exported, ==, 42);
+
+  other = open_store_in (fixture->dir, "b");
+  file1 = g_file_new_for_path (path1);
+  g_assert_true (tg_import_geojson (other, file1, &n_imported, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (n_imported, ==, 42);
+  g_assert_cmpuint (tg_store_count_reports (other), ==, 42);
+
+  /* Export again from the fresh store: the very same bytes. */
+  path2 = export_geojson_to_file (other, fixture->dir, "two.geojson", TG_EXPORT_NONE, NULL);
+  bytes1 = read_file (path1, &len1);
+  bytes2 = read_file (path2, &len2);
+  g_assert_cmpuint (len1, ==, len2);
+  g_assert_cmpmem (bytes1, len1, bytes2, len2);
+
+  /* The report reads back field for field. */
+  {
+    g_autoptr(TgReport) copy = tg_store_load_report (other, tg_report_get_id (tricky), &error);
+    g_autofree char *a = tg_report_to_json_string (tricky);
+    g_autofree char *b = NULL;
+
+    g_assert_no_error (error);
+    b = tg_report_to_json_string (copy);
+    g_assert_cmpstr (a, ==, b);
+    g_assert_cmpstr (tg_report_get_base_revisions (copy)[0], ==,
+                     tg_report_get_base_revisions (tricky)[0]);
+  }
+
+  /* Importing the same file twice changes nothing. */
+  g_assert_true (tg_import_geojson (other, file1, &n_again, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (n_again, ==, 0);
+  g_assert_cmpuint (tg_store_count_reports (other), ==, 42);
+
+  tg_store_close (other);
+}
+
+static void
+test_geojson_lon_lat (Fixture       *fixture,
+                      gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TgReport) placed = tricky_report ();
+  g_autoptr(TgReport) nowhere = tg_report_new ();
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autofree char *path = NULL;
+  JsonArray *features;
+  guint seen = 0;
+
+  save (fixture->store, placed);
+  tg_report_set_title (nowhere, "Sin ubicación");
+  save (fixture->store, nowhere);
+  path = export_geojson_to_file (fixture->store, fixture->dir, "x.geojson", TG_EXPORT_NONE, NULL);
+
+  json_parser_load_from_file (parser, path, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (json_object_get_string_member (json_node_get_object (json_parser_get_root (parser)), "type"),
+                   ==, "FeatureCollection");
+  features = json_object_get_array_member (json_node_get_object (json_parser_get_root (parser)), "features");
+  g_assert_cmpuint (json_array_get_length (features), ==, 2);
+
+  for (guint i = 0; i < 2; i++)
+    {
+      JsonObject *feature = json_array_get_object_element (features, i);
+      JsonObject *props = json_object_get_object_member (feature, "properties");
+      JsonNode *geometry = json_object_get_member (feature, "geometry");
+      const char *id = json_object_get_string_member (feature, "id");
+
+      g_assert_cmpstr (json_object_get_string_member (feature, "type"), ==, "Feature");
+      g_assert_cmpstr (json_object_get_string_member (props, "id"), ==, id);
+      g_assert_true (json_object_has_member (props, "testigo:revision"));
+
+      if (g_str_equal (id, tg_report_get_id (placed)))
+        {
+          JsonArray *coords = json_object_get_array_member (json_node_get_object (geometry), "coordinates");
+
+          /* RFC 7946: longitude first. */
+          g_assert_cmpfloat (json_array_get_double_element (coords, 0), ==, -70.1582);
+          g_assert_cmpfloat (json_array_get_double_element (coords, 1), ==, -15.4671);
+          g_assert_cmpstr (json_object_get_string_member (props, "title"), ==, tg_report_get_title (placed));
+          g_assert_cmpint (json_object_get_int_member (props, "killed"), ==, 17);
+          seen++;
+        }
+      else
+        {
+          g_assert_cmpstr (id, ==, tg_report_get_id (nowhere));
+          g_assert_true (JSON_NODE_HOLDS_NULL (geometry));
+          seen++;
+        }
+    }
+  g_assert_cmpuint (seen, ==, 2);
+}
+
+static void
+test_geojson_edited_elsewhere (Fixture       *fixture,
+                               gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TgReport) report = tricky_report ();
+  g_autoptr(TgReport) loaded = NULL;
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(GPtrArray) history = NULL;
+  g_autofree char *path = NULL;
+  g_autofree char *text = NULL;
+  JsonObject *feature;
+  guint n = 0;
+
+  save (fixture->store, report);
+  path = export_geojson_to_file (fixture->store, fixture->dir, "e.geojson", TG_EXPORT_NONE, NULL);
+  json_parser_load_from_file (parser, path, &error);
+  g_assert_no_error (error);
+
+  /* Someone corrects the title and moves the point in a GIS. */
+  feature = json_array_get_object_element (json_object_get_array_member (
+              json_node_get_object (json_parser_get_root (parser)), "features"), 0);
+  json_object_set_string_member (json_object_get_object_member (feature, "properties"),
+                                 "title", "Título corregido en el SIG");
+  json_array_remove_element (json_object_get_array_member (json_object_get_object_member (feature, "geometry"),
+                                                           "coordinates"), 0);
+  json_array_add_double_element (json_object_get_array_member (json_object_get_object_member (feature, "geometry"),
+                                                               "coordinates"), -70.2);
+  /* [lat, lon] now: put it back in order [lon, lat]. */
+  {
+    JsonArray *c = json_object_get_array_member (json_object_get_object_member (feature, "geometry"), "coordinates");
+    double lat = json_array_get_double_element (c, 0);
+
+    json_array_remove_element (c, 0);
+    json_array_add_double_element (c, lat);
+  }
+  text = json_to_string (json_parser_get_root (parser), FALSE);
+
+  g_assert_true (tg_import_geojson_data (fixture->store, text, strlen (text), &n, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (n, ==, 1);
+
+  loaded = tg_store_load_report (fixture->store, tg_report_get_id (report), &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (tg_report_get_title (loaded), ==, "Título corregido en el SIG");
+  g_assert_cmpfloat (tg_report_get_longitude (loaded), ==, -70.2);
+  g_assert_false (tg_report_has_conflict (loaded));
+  history = tg_store_list_revisions (fixture->store, tg_report_get_id (report), &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (history->len, ==, 2);
+}
+
+static void
+test_geojson_foreign (Fixture       *fixture,
+                      gconstpointer  data)
+{
+  const char *text =
+    "{\"type\": \"FeatureCollection\", \"features\": ["
+    " {\"type\": \"Feature\", \"geometry\": {\"type\": \"Point\", \"coordinates\": [-74.2236, -13.1631, 2761]},"
+    "  \"properties\": {\"name\": \"Huamanga\", \"description\": \"Marcha dispersada\","
+    "   \"date\": \"2022-12-15\", \"fatalities\": 10, \"category\": \"killing;injury\"}},"
+    " {\"type\": \"Feature\", \"geometry\": null, \"properties\": null},"
+    " {\"type\": \"Feature\", \"geometry\": {\"type\": \"Polygon\", \"coordinates\": [[[0,0],[1,0],[1,1],[0,0]]]},"
+    "  \"properties\": {\"title\": \"Zona\"}}"
+    "]}";
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TgReportQuery) query = tg_report_query_new ();
+  g_autoptr(GArray) rowids = NULL;
+  guint n = 0;
+  gboolean found = FALSE;
+
+  g_assert_true (tg_import_geojson_data (fixture->store, text, strlen (text), &n, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (n, ==, 3);
+  g_assert_cmpuint (tg_store_count_reports (fixture->store), ==, 3);
+
+  query->text = g_strdup ("Huamanga");
+  rowids = tg_store_query_rowids (fixture->store, query, &error);
+  g_assert_no_error (error);
+  for (guint i = 0; i < rowids->len; i++)
+    {
+      g_autoptr(TgReport) report = tg_store_load_report_by_rowid (fixture->store,
+                                                                  g_array_index (rowids, gint64, i), &error);
+      g_autoptr(GDateTime) expected = date ("2022-12-15T00:00:00Z");
+
+      g_assert_no_error (error);
+      if (g_strcmp0 (tg_report_get_title (report), "Huamanga") != 0)
+        continue;
+      found = TRUE;
+      g_assert_cmpstr (tg_report_get_narrative (report), ==, "Marcha dispersada");
+      g_assert_cmpfloat (tg_report_get_latitude (report), ==, -13.1631);
+      g_assert_cmpfloat (tg_report_get_longitude (report), ==, -74.2236);
+      g_assert_cmpint (tg_report_get_killed (report), ==, 10);
+      g_assert_true (g_date_time_equal (tg_report_get_start (report), expected));
+      g_assert_cmpint (tg_report_get_date_precision (report), ==, TG_DATE_PRECISION_DAY);
+      g_assert_cmpstr (tg_report_get_categories (report)[1], ==, "injury");
+    }
+  g_assert_true (found);
+}
+
+static void
+assert_refused (TgStore    *store,
+                const char *text,
+                gssize      length,
+                int         code,
+                const char *needle)
+{
+  g_autoptr(GError) error = NULL;
+  guint before = tg_store_count_reports (store);
+  guint n = 99;
+
+  if (length < 0)
+    length = strlen (text);
+  g_assert_false (tg_import_geojson_data (store, text, length, &n, &error));
+  g_assert_error (error, TG_ERROR, code);
+  if (needle != NULL && strstr (error->message, needle) == NULL)
+    g_error ("\"%s\" not in: %s", needle, error->message);
+  g_assert_nonnull (strstr (error->message, "Nothing was imported"));
+  g_assert_cmpuint (n, ==, 0);
+  g_assert_cmpuint (tg_store_count_reports (store), ==, before);
+}
+
+static void
+test_geojson_bad_input (Fixture       *fixture,
+                        gconstpointer  data)
+{
+  static const guchar png[] = {
+    0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n', 0, 0, 0, 13, 'I', 'H', 'D', 'R',
+    0, 0, 0, 1, 0, 0, 0, 1, 8, 6, 0, 0, 0, 0x1f, 0x15, 0xc4, 0x89,
+  };
+  const char *good =
+    "{\"type\": \"Feature\", \"geometry\": {\"type\": \"Point\", \"coordinates\": [-70.1, -15.5]},"
+    " \"properties\": {\"title\": \"bien\"}}";
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TgReport) report = tricky_report ();
+  g_autofree char *path = NULL;
+  g_autofree char *exported = NULL;
+  g_autofree char *tampered = NULL;
+  g_autofree char *text = NULL;
+  gsize length;
+  char *at;
+
+  assert_refused (fixture->store, (const char *) png, sizeof png, TG_ERROR_WRONG_FORMAT, "binary");
+  assert_refused (fixture->store, "[1, 2, 3]", -1, TG_ERROR_WRONG_FORMAT, "not GeoJSON");
+  assert_refused (fixture->store, "{\"type\": \"Topology\"}", -1, TG_ERROR_WRONG_FORMAT, "Topology");
+  assert_refused (fixture->store, "{\"type\": \"FeatureCollection\", \"features\": 3}", -1,
+                  TG_ERROR_WRONG_FORMAT, "features");
+  assert_refused (fixture->store, "", 0, TG_ERROR_WRONG_FORMAT, NULL);
+
+  /* A good feature then a bad one: neither is imported. */
+  text = g_strdup_printf ("{\"type\": \"FeatureCollection\", \"features\": [%s, %s]}", good,
+                          "{\"type\": \"Feature\", \"geometry\": {\"type\": \"Point\", \"coordinates\": [-200, 95]},"
+                          " \"properties\": {}}");
+  assert_refused (fixture->store, text, -1, TG_ERROR_INVALID, "out of range");
+  g_free (text);
+  text = g_strdup_printf ("{\"type\": \"FeatureCollection\", \"features\": [%s, %s]}", good,
+                          "{\"type\": \"Feature\", \"geometry\": null, \"properties\": {\"killed\": \"muchos\"}}");
+  assert_refused (fixture->store, text, -1, TG_ERROR_INVALID, "killed");
+  g_free (text);
+  text = g_strdup_printf ("{\"type\": \"FeatureCollection\", \"features\": [%s, %s]}", good,
+                          "{\"type\": \"Feature\", \"geometry\": null, \"properties\": {\"title\": 7}}");
+  assert_refused (fixture->store, text, -1, TG_ERROR_INVALID, "title");
+  g_free (text);
+  text = g_strdup_printf ("{\"type\": \"FeatureCollection\", \"features\": [%s, %s]}", good,
+                          "{\"type\": \"Feature\", \"geometry\": {\"type\": \"Point\", \"coordinates\": [\"a\", 1]}}");
+  assert_refused (fixture->store, text, -1, TG_ERROR_INVALID, "coordinates");
+  g_free (text);
+  text = g_strdup_printf ("{\"type\": \"FeatureCollection\", \"features\": [%s, 5]}", good);
+  assert_refused (fixture->store, text, -1, TG_ERROR_INVALID, "Feature 2");
+
+  /* Our own export, cut short and tampered with. */
+  save (fixture->store, report);
+  path = export_geojson_to_file (fixture->store, fixture->dir, "t.geojson", TG_EXPORT_NONE, NULL);
+  exported = read_file (path, &length);
+  {
+    g_autoptr(TgStore) fresh = open_store_in (fixture->dir, "fresh");
+
+    assert_refused (fresh, exported, length / 2, TG_ERROR_WRONG_FORMAT, "cut short");
+
+    /* Change the killed count inside the revision's content: its hash no
+     * longer matches. */
+    tampered = g_strdup (exported);
+    at = strstr (tampered, "\\\"killed\\\":17");
+    g_assert_nonnull (at);
+    at[strlen ("\\\"killed\\\":1")] = '8';
+    assert_refused (fresh, tampered, -1, TG_ERROR_HASH_MISMATCH, "revision");
+    g_assert_cmpuint (tg_store_count_reports (fresh), ==, 0);
+    tg_store_close (fresh);
+  }
+}
+
+/* CSV -------------------------------------------------------------------- */
+
+static char *
+export_csv_to_memory (TgStore       *store,
+                      TgExportFlags  flags)
+{
+  g_autoptr(GOutputStream) out = g_memory_output_stream_new_resizable ();
+  g_autoptr(GError) error = NULL;
+  guint n = 0;
+
+  g_assert_true (tg_export_csv_to_stream (store, NULL, out, flags, NULL, NULL, &n, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_output_stream_write_all (out, "", 1, NULL, NULL, NULL));
+  g_output_stream_close (out, NULL, NULL);
+  return g_memory_output_stream_steal_data (G_MEMORY_OUTPUT_STREAM (out));
+}
+
+static int
+column_of (char      **header,
+           const char *name)
+{
+  for (int i = 0; header[i] != NULL; i++)
+    if (g_str_equal (header[i], name))
+      return i;
+  g_error ("no column %s", name);
+  return -1;
+}
+
+static void
+test_csv_round_trip (Fixture       *fixture,
+                     gconstpointer  data)
+{
+  static const char *columns[] = { TG_EXPORT_CSV_COLUMNS, NULL };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TgReport) report = tricky_report ();
+  g_autoptr(GPtrArray) rows = NULL;
+  g_autoptr(TgStore) other = NULL;
+  g_autoptr(TgReport) copy = NULL;
+  g_autofree char *csv = NULL;
+  g_autofree char *start = NULL;
+  g_autofree char *unit = NULL;
+  char **header, **row;
+  guint n = 0, skipped = 0;
+
+  save (fixture->store, report);
+  csv = export_csv_to_memory (fixture->store, TG_EXPORT_NONE);
+
+  /* RFC 4180: CRLF after every record. */
+  g_assert_true (g_str_has_prefix (csv, "id,title,narrative,"));
+  g_assert_nonnull (strstr (csv, ",victims\r\n"));
+  g_assert_true (g_str_has_suffix (csv, "\r\n"));
+
+  rows = tg_csv_parse (csv, -1, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (rows->len, ==, 2);
+  header = rows->pdata[0];
+  row = rows->pdata[1];
+  g_assert_cmpstrv (header, columns);
+  g_assert_cmpuint (g_strv_length (row), ==, g_strv_length (header));
+
+  g_assert_cmpstr (row[column_of (header, "id")], ==, tg_report_get_id (report));
+  g_assert_cmpstr (row[column_of (header, "title")], ==, tg_report_get_title (report));
+  g_assert_cmpstr (row[column_of (header, "narrative")], ==, tg_report_get_narrative (report));
+  start = g_date_time_format_iso8601 (tg_report_get_start (report));
+  g_assert_cmpstr (row[column_of (header, "start")], ==, start);
+  g_assert_cmpfloat (g_ascii_strtod (row[column_of (header, "latitude")], NULL), ==, -15.4671);
+  g_assert_cmpfloat (g_ascii_strtod (row[column_of (header, "longitude")], NULL), ==, -70.1582);
+  g_assert_cmpstr (row[column_of (header, "place_name")], ==, "Aeropuerto Inca Manco Cápac, Juliaca");
+  g_assert_cmpstr (row[column_of (header, "categories")], ==, "killing;excessive_force");
+  g_assert_cmpstr (row[column_of (header, "killed")], ==, "17");
+  g_assert_cmpstr (row[column_of (header, "injured")], ==, "");
+  g_assert_cmpstr (row[column_of (header, "detained")], ==, "0");
+  g_assert_cmpstr (row[column_of (header, "status")], ==,
+                   tg_report_status_to_string (TG_REPORT_STATUS_UNDER_REVIEW));
+  unit = tg_csv_unguard (row[column_of (header, "perpetrator_unit")]);
+  g_assert_cmpstr (unit, ==, tg_report_get_perpetrator_unit (report));
+
+  /* And back into a fresh store. */
+  other = open_store_in (fixture->dir, "b");
+  g_assert_true (tg_import_csv_data (other, csv, strlen (csv), &n, &skipped, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (n, ==, 1);
+  g_assert_cmpuint (skipped, ==, 0);
+  copy = tg_store_load_report (other, tg_report_get_id (report), &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (tg_report_get_title (copy), ==, tg_report_get_title (report));
+  g_assert_cmpstr (tg_report_get_narrative (copy), ==, tg_report_get_narrative (report));
+  g_assert_cmpstr (tg_report_get_perpetrator_unit (copy), ==, tg_report_get_perpetrator_unit (report));
+  g_assert_true (g_date_time_equal (tg_report_get_start (copy), tg_report_get_start (report)));
+  g_assert_cmpfloat (tg_report_get_latitude (copy), ==, tg_report_get_latitude (report));
+  g_assert_cmpfloat (tg_report_get_longitude (copy), ==, tg_report_get_longitude (report));
+  g_assert_cmpfloat (tg_report_get_uncertainty (copy), ==, 250.5);
+  g_assert_cmpstrv (tg_report_get_categories (copy), tg_report_get_categories (report));
+  g_assert_cmpint (tg_report_get_killed (copy), ==, 17);
+  g_assert_cmpint (tg_report_get_injured (copy), ==, -1);
+  g_assert_cmpint (tg_report_get_detained (copy), ==, 0);
+  g_assert_cmpint (tg_report_get_status (copy), ==, TG_REPORT_STATUS_UNDER_REVIEW);
+
+  /* Importing it again skips the known report. */
+  g_assert_true (tg_import_csv_data (other, csv, strlen (csv), &n, &skipped, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (n, ==, 0);
+  g_assert_cmpuint (skipped, ==, 1);
+  g_assert_cmpuint (tg_store_count_reports (other), ==, 1);
+  tg_store_close (other);
+}
+
+static void
+test_csv_writer_reader (void)
+{
+  const char *fields[] = {
+    "plain", "with, comma", "with \"quote\"", "line\r\nbreak", "", " spaced ", "ñandú Áyacucho", NULL
+  };
+  g_autoptr(GOutputStream) out = g_memory_output_stream_new_resizable ();
+  g_autoptr(TgCsvWriter) writer = tg_csv_writer_new (out, TG_CSV_NONE);
+  g_autoptr(GPtrArray) rows = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *text = NULL;
+
+  g_assert_true (tg_csv_writer_write_row (writer, fields, -1, NULL, &error));
+  g_assert_true (tg_csv_writer_write_row (writer, fields, 3, NULL, &error));
+  g_assert_no_error (error);
+  g_output_stream_write_all (out, "", 1, NULL, NULL, NULL);
+  g_output_stream_close (out, NULL, NULL);
+  text = g_memory_output_stream_steal_data (G_MEMORY_OUTPUT_STREAM (out));
+  g_assert_cmpstr (text, ==,
+                   "plain,\"with, comma\",\"with \"\"quote\"\"\",\"line\r\nbreak\",,\" spaced \",ñandú Áyacucho\r\n"
+                   "plain,\"with, comma\",\"with \"\"quote\"\"\"\r\n");
+
+  rows = tg_csv_parse (text, -1, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (rows->len, ==, 2);
+  g_assert_cmpstrv (rows->pdata[0], fields);
+
+  /* LF-only files and a byte-order mark are read too. */
+  g_clear_pointer (&rows, g_ptr_array_unref);
+  rows = tg_csv_parse ("\xEF\xBB\xBF" "a,b\nc,\"d\ne\"\n", -1, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (rows->len, ==, 2);
+  g_assert_cmpstr (((char **) rows->pdata[0])[0], ==, "a");
+  g_assert_cmpstr (((char **) rows->pdata[1])[1], ==, "d\ne");
+}
+
+static void
+test_csv_injection (Fixture       *fixture,
+                    gconstpointer  data)
+{
+  static const char *dangerous[] = {
+    "=HYPERLINK(\"http://127.0.0.1/x\",\"clic\")", "+1+2", "-2+3", "@SUM(A1:A2)", "\tTAB", "'=quoted",
+  };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TgReport) report = tricky_report ();
+  g_autoptr(GPtrArray) rows = NULL;
+  g_autofree char *csv = NULL;
+  char **header, **row;
+
+  /* Plain numbers are not formulas: -15.4671 stays a number. */
+  save (fixture->store, report);
+  csv = export_csv_to_memory (fixture->store, TG_EXPORT_NONE);
+  rows = tg_csv_parse (csv, -1, &error);
+  g_assert_no_error (error);
+  header = rows->pdata[0];
+  row = rows->pdata[1];
+  g_assert_cmpstr (row[column_of (header, "latitude")], ==, "-15.4671");
+  g_assert_cmpstr (row[column_of (header, "perpetrator_unit")], ==, "'=cmd|' /C calc'!A0");
+
+  for (guint i = 0; i < G_N_ELEMENTS (dangerous); i++)
+    {
+      g_autofree char *cell = tg_csv_format_field (dangerous[i], TG_CSV_GUARD_FORMULAS);
+      g_autofree char *plain = tg_csv_format_field (dangerous[i], TG_CSV_NONE);
+      g_autoptr(GPtrArray) parsed = tg_csv_parse (cell, -1, &error);
+      g_autofree char *back = NULL;
+      const char *value;
+
+      g_assert_no_error (error);
+      value = ((char **) parsed->pdata[0])[0];
+      /* What a spreadsheet sees starts with the quote, never the operator. */
+      g_assert_cmpint (value[0], ==, '\'');
+      g_assert_cmpstr (value + 1, ==, dangerous[i]);
+      g_assert_cmpint (plain[0] == '"' ? plain[1] : plain[0], ==, dangerous[i][0]);
+      back = tg_csv_unguard (value);
+      g_assert_cmpstr (back, ==, dangerous[i]);
+    }
+}
+
+static void
+test_csv_withheld (Fixture       *fixture,
+                   gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TgReport) report = tricky_report ();
+  g_autoptr(TgPerson) hidden = victim ("Nombre Reservado Uno", TG_CONSENT_NONE);
+  g_autoptr(TgPerson) org = victim ("Nombre Organizacion Dos", TG_CONSENT_ORGANISATION);
+  g_autoptr(TgPerson) pub = victim ("Nombre Publico Tres", TG_CONSENT_PUBLIC);
+  g_autoptr(TgPerson) witness = tg_person_new (TG_PERSON_ROLE_WITNESS);
+  g_autoptr(GPtrArray) rows = NULL;
+  g_autoptr(GPtrArray) public_rows = NULL;
+  g_autofree char *csv = NULL;
+  g_autofree char *public_csv = NULL;
+  g_autofree char *path = NULL;
+  g_autofree char *geojson = NULL;
+  gsize length;
+  char **header;
+
+  tg_person_set_name (witness, "Testigo Sin Consentimiento");
+  tg_report_add_person (report, hidden);
+  tg_report_add_person (report, org);
+  tg_report_add_person (report, pub);
+  tg_report_add_person (report, witness);
+  save (fixture->store, report);
+
+  csv = export_csv_to_memory (fixture->store, TG_EXPORT_NONE);
+  g_assert_null (strstr (csv, "Nombre Reservado Uno"));
+  g_assert_null (strstr (csv, "Testigo Sin Consentimiento"));
+  rows = tg_csv_parse (csv, -1, &error);
+  g_assert_no_error (error);
+  header = rows->pdata[0];
+  g_assert_cmpstr (((char **) rows->pdata[1])[column_of (header, "victims")], ==,
+                   TG_EXPORT_WITHHELD ";Nombre Organizacion Dos;Nombre Publico Tres");
+  g_assert_cmpstr (((char **) rows->pdata[1])[column_of (header, "n_persons")], ==, "4");
+
+  /* For publication only public consent names a person. */
+  public_csv = export_csv_to_memory (fixture->store, TG_EXPORT_PUBLIC);
+  public_rows = tg_csv_parse (public_csv, -1, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (((char **) public_rows->pdata[1])[column_of (header, "victims")], ==,
+                   TG_EXPORT_WITHHELD ";" TG_EXPORT_WITHHELD ";Nombre Publico Tres");
+
+  /* A public GeoJSON carries no name without consent, nor the revision. */
+  path = export_geojson_to_file (fixture->store, fixture->dir, "public.geojson", TG_EXPORT_PUBLIC, NULL);
+  geojson = read_file (path, &length);
+  g_assert_null (strstr (geojson, "Nombre Reservado Uno"));
+  g_assert_null (strstr (geojson, "Nombre Organizacion Dos"));
+  g_assert_null (strstr (geojson, "Testigo Sin Consentimiento"));
+  g_assert_null (strstr (geojson, "testigo:revision"));
+  g_assert_nonnull (strstr (geojson, "Nombre Publico Tres"));
+}
+
+static void
+assert_csv_refused (TgStore    *store,
+                    const char *text,
+                    gsize       length,
+                    int         code,
+                    const char *needle)
+{
+  g_autoptr(GError) error = NULL;
+  guint before = tg_store_count_reports (store);
+  guint n = 99;
+
+  g_assert_false (tg_import_csv_data (store, text, length, &n, NULL, &error));
+  g_assert_error (error, TG_ERROR, code);
+  if (needle != NULL && strstr (error->message, needle) == NULL)
+    g_error ("\"%s\" not in: %s", needle, error->message);
+  g_assert_cmpuint (n, ==, 0);
+  g_assert_cmpuint (tg_store_count_reports (store), ==, before);
+}
+
+static void
+test_csv_bad_input (Fixture       *fixture,
+                    gconstpointer  data)
+{
+  static const guchar png[] = { 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n', 0, 0, 0, 13 };
+#define S(x) x, strlen (x)
+  assert_csv_refused (fixture->store, S ("name,age\r\nAna,30\r\n"), TG_ERROR_WRONG_FORMAT, "\"name\"");
+  assert_csv_refused (fixture->store, S ("title,title\r\na,b\r\n"), TG_ERROR_WRONG_FORMAT, "twice");
+  assert_csv_refused (fixture->store, S (""), TG_ERROR_WRONG_FORMAT, "empty");
+  assert_csv_refused (fixture->store, (const char *) png, sizeof png, TG_ERROR_WRONG_FORMAT, "binary");
+  /* A good row, then bad ones: nothing is imported. */
+  assert_csv_refused (fixture->store, S ("title,killed\r\nbien,1\r\nmal,2,3\r\n"), TG_ERROR_WRONG_FORMAT, "Line 3");
+  assert_csv_refused (fixture->store, S ("title,killed\r\nbien,1\r\nmal,muchos\r\n"), TG_ERROR_INVALID, "killed");
+  assert_csv_refused (fixture->store, S ("title,latitude,longitude\r\nbien,-15,-70\r\nmal,95,-70\r\n"),
+                      TG_ERROR_INVALID, "Latitude");
+  assert_csv_refused (fixture->store, S ("title,start\r\nmal,ayer\r\n"), TG_ERROR_INVALID, "date");
+  assert_csv_refused (fixture->store, S ("title\r\n\"never closed\r\n"), TG_ERROR_WRONG_FORMAT, "never closed");
+  assert_csv_refused (fixture->store, S ("title\r\nab\"c\r\n"), TG_ERROR_WRONG_FORMAT, "quote");
+#undef S
+  g_assert_cmpuint (tg_store_count_reports (fixture->store), ==, 0);
+}
+
+/* Files and async -------------------------------------------------------- */
+
+typedef struct
+{
+  GMainLoop *loop;
+  GAsyncResult *result;
+  guint last_done;
+  guint last_total;
+  guint calls;
+  GThread *thread;
+} AsyncData;
+
+static void
+progress_cb (guint    done,
+             guint    total,
+             gpointer user_data)
+{
+  AsyncData *data = user_data;
+
+  g_assert_true (g_thread_self () == data->thread);
+  g_assert_cmpuint (done, >=, data->last_done);
+  data->last_done = done;
+  data->last_total = total;
+  data->calls++;
+}
+
+static void
+done_cb (GObject      *source,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  AsyncData *data = user_data;
+
+  data->result = g_object_ref (result);
+  g_main_loop_quit (data->loop);
+}
+
+static void
+test_export_async (Fixture       *fixture,
+                   gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *path = g_build_filename (fixture->dir, "async.csv", NULL);
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  g_autoptr(GPtrArray) rows = NULL;
+  g_autofree char *contents = NULL;
+  AsyncData async = { 0, };
+  guint n = 0;
+  gsize length;
+
+  g_assert_true (tg_demo_populate (fixture->store, 120, 5, &error));
+  g_assert_no_error (error);
+
+  async.loop = g_main_loop_new (NULL, FALSE);
+  async.thread = g_thread_self ();
+  tg_export_csv_async (fixture->store, NULL, file, TG_EXPORT_NONE, progress_cb, &async, NULL,
+                       NULL, done_cb, &async);
+  g_main_loop_run (async.loop);
+  g_assert_true (tg_export_csv_finish (async.result, &n, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (n, ==, 120);
+  /* Let queued progress calls run. */
+  while (g_main_context_iteration (NULL, FALSE));
+  g_assert_cmpuint (async.calls, >=, 2);
+  g_assert_cmpuint (async.last_done, ==, 120);
+  g_assert_cmpuint (async.last_total, ==, 120);
+
+  contents = read_file (path, &length);
+  rows = tg_csv_parse (contents, length, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (rows->len, ==, 121);
+
+  g_clear_object (&async.result);
+  g_main_loop_unref (async.loop);
+}
+
+static void
+cancel_progress_cb (guint    done,
+                    guint    total,
+                    gpointer user_data)
+{
+  g_cancellable_cancel (user_data);
+}
+
+static void
+test_export_atomic (Fixture       *fixture,
+                    gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *path = g_build_filename (fixture->dir, "keep.geojson", NULL);
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autofree char *contents = NULL;
+  gsize length;
+
+  g_assert_true (tg_demo_populate (fixture->store, 30, 1, &error));
+  g_assert_true (g_file_set_contents (path, "previous export", -1, NULL));
+  /* Cancelled once writing has begun: the previous file stays whole. */
+  g_assert_false (tg_export_geojson (fixture->store, NULL, file, TG_EXPORT_NONE,
+                                     cancel_progress_cb, cancellable, NULL,
+                                     cancellable, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  contents = read_file (path, &length);
+  g_assert_cmpstr (contents, ==, "previous export");
+
+  /* And no half-written temporary file is left beside it. */
+  {
+    g_autoptr(GDir) dir = g_dir_open (fixture->dir, 0, NULL);
+    const char *name;
+    guint n = 0;
+
+    while ((name = g_dir_read_name (dir)) != NULL)
+      {
+        g_assert_true (g_str_equal (name, "a") || g_str_equal (name, "keep.geojson"));
+        n++;
+      }
+    g_assert_cmpuint (n, ==, 2);
+  }
+}
+
+/* Demo data -------------------------------------------------------------- */
+
+static void
+assert_codes_known (TgVocabulary       *vocab,
+                    const char * const *codes)
+{
+  for (guint i = 0; codes != NULL && codes[i] != NULL; i++)
+    if (!tg_vocabulary_contains (vocab, codes[i]))
+      g_error ("demo code \"%s\" is not in the vocabulary", codes[i]);
+}
+
+static void
+test_demo_populate (Fixture       *fixture,
+                    gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GArray) rowids = NULL;
+  g_autoptr(TgVocabulary) categories = tg_vocabulary_load (TG_VOCABULARY_CATEGORIES, VOCAB_DIR, "es", NULL);
+  g_autoptr(TgVocabulary) harms = tg_vocabulary_load (TG_VOCABULARY_HARMS, VOCAB_DIR, "es", NULL);
+  g_autoptr(TgVocabulary) weapons = tg_vocabulary_load (TG_VOCABULARY_WEAPONS, VOCAB_DIR, "es", NULL);
+  g_autoptr(TgVocabulary) perpetrators = tg_vocabulary_load (TG_VOCABULARY_PERPETRATORS, VOCAB_DIR, "es", NULL);
+  guint n = tg_demo_get_n_base () + 80;
+  guint n_persons = 0, n_links = 0, n_testimony = 0, n_juliaca = 0;
+
+  g_assert_true (tg_demo_populate (fixture->store, n, TG_DEMO_DEFAULT_SEED, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (tg_store_count_reports (fixture->store), ==, n);
+
+  /* Populating again with the same seed adds nothing. */
+  g_assert_true (tg_demo_populate (fixture->store, n, TG_DEMO_DEFAULT_SEED, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (tg_store_count_reports (fixture->store), ==, n);
+
+  rowids = tg_store_query_rowids (fixture->store, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (rowids->len, ==, n);
+  for (guint i = 0; i < rowids->len; i++)
+    {
+      g_autoptr(TgReport) report = tg_store_load_report_by_rowid (fixture->store,
+                                                                  g_array_index (rowids, gint64, i), &error);
+      GListModel *persons, *sources;
+
+      g_assert_no_error (error);
+      g_assert_true (tg_report_validate (report, &error));
+      g_assert_no_error (error);
+      g_assert_nonnull (tg_report_get_title (report));
+      g_assert_true (g_str_has_prefix (tg_report_get_narrative (report), "[Datos de demostración]"));
+      assert_codes_known (categories, tg_report_get_categories (report));
+      assert_codes_known (perpetrators, tg_report_get_perpetrators (report));
+      if (g_strcmp0 (tg_report_get_province_code (report), "PE.21.2111") == 0)
+        {
+          n_juliaca++;
+          /* Juliaca lies near 15.5°S 70.1°W. */
+          g_assert_cmpfloat (fabs (tg_report_get_latitude (report) + 15.49), <, 0.05);
+          g_assert_cmpfloat (fabs (tg_report_get_longitude (report) + 70.14), <, 0.05);
+        }
+
+      persons = tg_report_get_persons (report);
+      for (guint j = 0; j < g_list_model_get_n_items (persons); j++)
+        {
+          g_autoptr(TgPerson) person = g_list_model_get_item (persons, j);
+          const char *name = tg_person_get_name (person);
+
+          n_persons++;
+          g_assert_true (tg_person_get_is_pseudonym (person));
+          g_assert_true (g_str_has_prefix (name, "Víctima ") || g_str_has_prefix (name, "Testigo "));
+          assert_codes_known (harms, tg_person_get_harms (person));
+          assert_codes_known (weapons, tg_person_get_weapons (person));
+        }
+      sources = tg_report_get_sources (report);
+      for (guint j = 0; j < g_list_model_get_n_items (sources); j++)
+        {
+          g_autoptr(TgSource) source = g_list_model_get_item (sources, j);
+
+          if (tg_source_get_kind (source) == TG_SOURCE_KIND_LINK)
+            {
+              n_links++;
+              g_assert_true (g_str_has_prefix (tg_source_get_url (source), "https://example.org/demo/"));
+            }
+          else if (tg_source_get_kind (source) == TG_SOURCE_KIND_TESTIMONY)
+            {
+              n_testimony++;
+              g_assert_true (g_str_has_prefix (tg_source_get_text (source), "[Datos de demostración]"));
+            }
+        }
+    }
+  g_assert_cmpuint (n_persons, >, n);
+  g_assert_cmpuint (n_links, >, 0);
+  g_assert_cmpuint (n_testimony, >, 0);
+  g_assert_cmpuint (n_juliaca, >=, 3);
+}
+
+static void
+test_demo_deterministic (void)
+{
+  g_autoptr(GPtrArray) a = tg_demo_generate (300, 42);
+  g_autoptr(GPtrArray) b = tg_demo_generate (300, 42);
+  g_autoptr(GPtrArray) c = tg_demo_generate (300, 43);
+  guint differ = 0;
+
+  g_assert_cmpuint (a->len, ==, 300);
+  for (guint i = 0; i < a->len; i++)
+    {
+      g_autofree char *ja = tg_report_to_json_string (a->pdata[i]);
+      g_autofree char *jb = tg_report_to_json_string (b->pdata[i]);
+      g_autofree char *jc = tg_report_to_json_string (c->pdata[i]);
+
+      g_assert_cmpstr (ja, ==, jb);
+      if (g_strcmp0 (ja, jc) != 0)
+        differ++;
+    }
+  /* Another seed gives other reports. */
+  g_assert_cmpuint (differ, ==, 300);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+
+#define ADD(path, func) \
+  g_test_add (path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
+
+  g_test_add_func ("/exchange/vocabulary/load", test_vocabulary_load);
+  g_test_add_func ("/exchange/vocabulary/labels", test_vocabulary_labels);
+  g_test_add_func ("/exchange/vocabulary/malformed", test_vocabulary_malformed);
+  g_test_add_func ("/exchange/vocabulary/data-dir", test_vocabulary_data_dir);
+  ADD ("/exchange/geojson/round-trip", test_geojson_round_trip);
+  ADD ("/exchange/geojson/lon-lat", test_geojson_lon_lat);
+  ADD ("/exchange/geojson/edited-elsewhere", test_geojson_edited_elsewhere);
+  ADD ("/exchange/geojson/foreign", test_geojson_foreign);
+  ADD ("/exchange/geojson/bad-input", test_geojson_bad_input);
+  g_test_add_func ("/exchange/csv/writer-reader", test_csv_writer_reader);
+  ADD ("/exchange/csv/round-trip", test_csv_round_trip);
+  ADD ("/exchange/csv/injection", test_csv_injection);
+  ADD ("/exchange/csv/withheld", test_csv_withheld);
+  ADD ("/exchange/csv/bad-input", test_csv_bad_input);
+  ADD ("/exchange/export/async", test_export_async);
+  ADD ("/exchange/export/atomic", test_export_atomic);
+  ADD ("/exchange/demo/populate", test_demo_populate);
+  g_test_add_func ("/exchange/demo/deterministic", test_demo_deterministic);
+
+  return g_test_run ();
+}
