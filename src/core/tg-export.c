@@ -146,6 +146,7 @@ all_rowids (TgStore  *store,
       if (rc != SQLITE_DONE)
         ok = tg_store_set_error (store, error, "list reports");
     }
+  g_clear_pointer (&stmt, sqlite3_finalize);
   tg_store_unlock (store);
 
   return ok ? g_steal_pointer (&rowids) : NULL;
@@ -223,62 +224,127 @@ mask_people (JsonObject    *props,
 }
 
 static JsonNode *
-build_feature (TgStore        *store,
-               TgReport       *report,
-               TgExportFlags   flags,
-               GError        **error)
+feature_new (const char *id,
+             JsonNode   *latitude,
+             JsonNode   *longitude,
+             JsonNode   *properties)
 {
-  g_autoptr(JsonBuilder) builder = json_builder_new ();
-  g_autoptr(JsonNode) props_node = tg_report_to_json (report);
-  const char * const *base = tg_report_get_base_revisions (report);
-  JsonObject *props = json_node_get_object (props_node);
+  JsonObject *feature = json_object_new ();
+  JsonNode *node = json_node_new (JSON_NODE_OBJECT);
 
+  json_object_set_string_member (feature, "type", "Feature");
+  json_object_set_string_member (feature, "id", id);
+  if (latitude != NULL && longitude != NULL &&
+      !JSON_NODE_HOLDS_NULL (latitude) && !JSON_NODE_HOLDS_NULL (longitude))
+    {
+      JsonObject *geometry = json_object_new ();
+      JsonArray *coordinates = json_array_new ();
+
+      /* RFC 7946: longitude first. */
+      json_array_add_double_element (coordinates, json_node_get_double (longitude));
+      json_array_add_double_element (coordinates, json_node_get_double (latitude));
+      json_object_set_string_member (geometry, "type", "Point");
+      json_object_set_array_member (geometry, "coordinates", coordinates);
+      json_object_set_object_member (feature, "geometry", geometry);
+    }
+  else
+    json_object_set_null_member (feature, "geometry");
+  json_object_set_member (feature, "properties", properties);
+
+  json_node_take_object (node, feature);
+  return node;
+}
+
+/* The feature of the revision a report's state comes from: its content as
+ * the properties, with the revision itself. */
+static JsonNode *
+build_feature (TgStore      *store,
+               const char   *rev_id,
+               GError      **error)
+{
+  g_autoptr(TgRevision) rev = NULL;
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(JsonNode) props_node = NULL;
+  g_autoptr(JsonNode) latitude = NULL;
+  g_autoptr(JsonNode) longitude = NULL;
+  g_autoptr(GError) local_error = NULL;
+  JsonObject *props;
+  const char *id;
+
+  rev = tg_store_get_revision (store, rev_id, error);
+  if (rev == NULL)
+    return NULL;
+  if (!json_parser_load_from_data (parser, tg_revision_get_content (rev), -1, &local_error) ||
+      !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
+    {
+      g_set_error (error, TG_ERROR, TG_ERROR_CORRUPT,
+                   _("Revision %s in the store is damaged: %s"), rev_id,
+                   local_error ? local_error->message : "not an object");
+      return NULL;
+    }
+  props_node = json_parser_steal_root (parser);
+  props = json_node_get_object (props_node);
+  id = tg_revision_get_record_id (rev);
+
+  if (json_object_has_member (props, "latitude"))
+    latitude = json_node_ref (json_object_get_member (props, "latitude"));
+  if (json_object_has_member (props, "longitude"))
+    longitude = json_node_ref (json_object_get_member (props, "longitude"));
   json_object_remove_member (props, "latitude");
   json_object_remove_member (props, "longitude");
+  json_object_set_member (props, TG_GEOJSON_REVISION_MEMBER, tg_revision_to_json (rev));
 
-  if (flags & TG_EXPORT_PUBLIC)
-    mask_people (props, report, flags);
-  else
-    {
-      g_autoptr(TgRevision) rev = NULL;
+  return feature_new (id, latitude, longitude, g_steal_pointer (&props_node));
+}
 
-      if (base == NULL || base[0] == NULL)
-        {
-          g_set_error (error, TG_ERROR, TG_ERROR_FAILED,
-                       "report %s has no revision", tg_report_get_id (report));
-          return NULL;
-        }
-      rev = tg_store_get_revision (store, base[0], error);
-      if (rev == NULL)
-        return NULL;
-      json_object_set_member (props, TG_GEOJSON_REVISION_MEMBER, tg_revision_to_json (rev));
-    }
+/* For publication: built from the report, with people masked. */
+static JsonNode *
+build_public_feature (TgReport      *report,
+                      TgExportFlags  flags)
+{
+  g_autoptr(JsonNode) props_node = tg_report_to_json (report);
+  g_autoptr(JsonNode) latitude = NULL;
+  g_autoptr(JsonNode) longitude = NULL;
+  JsonObject *props = json_node_get_object (props_node);
 
-  json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "type");
-  json_builder_add_string_value (builder, "Feature");
-  json_builder_set_member_name (builder, "id");
-  json_builder_add_string_value (builder, tg_report_get_id (report));
-  json_builder_set_member_name (builder, "geometry");
   if (tg_report_has_location (report))
     {
-      json_builder_begin_object (builder);
-      json_builder_set_member_name (builder, "type");
-      json_builder_add_string_value (builder, "Point");
-      json_builder_set_member_name (builder, "coordinates");
-      json_builder_begin_array (builder);
-      json_builder_add_double_value (builder, tg_report_get_longitude (report));
-      json_builder_add_double_value (builder, tg_report_get_latitude (report));
-      json_builder_end_array (builder);
-      json_builder_end_object (builder);
+      latitude = json_node_init_double (json_node_alloc (), tg_report_get_latitude (report));
+      longitude = json_node_init_double (json_node_alloc (), tg_report_get_longitude (report));
     }
-  else
-    json_builder_add_null_value (builder);
-  json_builder_set_member_name (builder, "properties");
-  json_builder_add_value (builder, g_steal_pointer (&props_node));
-  json_builder_end_object (builder);
+  json_object_remove_member (props, "latitude");
+  json_object_remove_member (props, "longitude");
+  mask_people (props, report, flags);
 
-  return json_builder_get_root (builder);
+  return feature_new (tg_report_get_id (report), latitude, longitude, g_steal_pointer (&props_node));
+}
+
+static char *
+rev_id_for_rowid (TgStore       *store,
+                  sqlite3_stmt **stmt,
+                  gint64         rowid,
+                  GError       **error)
+{
+  char *rev_id = NULL;
+
+  tg_store_lock (store);
+  if (*stmt == NULL &&
+      sqlite3_prepare_v2 (tg_store_get_db (store), "SELECT rev_id FROM reports WHERE rowid = ?",
+                          -1, stmt, NULL) != SQLITE_OK)
+    tg_store_set_error (store, error, "read report");
+  else
+    {
+      sqlite3_reset (*stmt);
+      sqlite3_bind_int64 (*stmt, 1, rowid);
+      if (sqlite3_step (*stmt) == SQLITE_ROW)
+        rev_id = g_strdup ((const char *) sqlite3_column_text (*stmt, 0));
+      else
+        g_set_error (error, TG_ERROR, TG_ERROR_NOT_FOUND,
+                     _("A report went missing during the export."));
+      sqlite3_reset (*stmt);
+    }
+  tg_store_unlock (store);
+  return rev_id;
 }
 
 static gboolean
@@ -291,12 +357,13 @@ write_str (GOutputStream  *stream,
 }
 
 static gboolean
-export_geojson (TgStore              *store,
+write_features (TgStore              *store,
                 const TgReportQuery  *query,
                 GOutputStream        *stream,
                 TgExportFlags         flags,
                 TgProgress           *progress,
                 guint                *n_exported,
+                sqlite3_stmt        **stmt_p,
                 GCancellable         *cancellable,
                 GError              **error)
 {
@@ -323,12 +390,21 @@ export_geojson (TgStore              *store,
       if (g_cancellable_set_error_if_cancelled (cancellable, error))
         return FALSE;
 
-      report = tg_store_load_report_by_rowid (store, g_array_index (rowids, gint64, i), error);
-      if (report == NULL)
-        return FALSE;
-      feature = build_feature (store, report, flags, error);
-      if (feature == NULL)
-        return FALSE;
+      if (flags & TG_EXPORT_PUBLIC)
+        {
+          report = tg_store_load_report_by_rowid (store, g_array_index (rowids, gint64, i), error);
+          if (report == NULL)
+            return FALSE;
+          feature = build_public_feature (report, flags);
+        }
+      else
+        {
+          g_autofree char *rev_id = rev_id_for_rowid (store, stmt_p, g_array_index (rowids, gint64, i),
+                                                      error);
+
+          if (rev_id == NULL || !(feature = build_feature (store, rev_id, error)))
+            return FALSE;
+        }
 
       json_generator_set_root (generator, feature);
       text = json_generator_to_data (generator, &len);
@@ -346,6 +422,27 @@ export_geojson (TgStore              *store,
   if (n_exported != NULL)
     *n_exported = n;
   return TRUE;
+}
+
+static gboolean
+export_geojson (TgStore              *store,
+                const TgReportQuery  *query,
+                GOutputStream        *stream,
+                TgExportFlags         flags,
+                TgProgress           *progress,
+                guint                *n_exported,
+                GCancellable         *cancellable,
+                GError              **error)
+{
+  sqlite3_stmt *stmt = NULL;
+  gboolean ok;
+
+  ok = write_features (store, query, stream, flags, progress, n_exported, &stmt,
+                       cancellable, error);
+  tg_store_lock (store);
+  g_clear_pointer (&stmt, sqlite3_finalize);
+  tg_store_unlock (store);
+  return ok;
 }
 
 /* CSV -------------------------------------------------------------------- */
