@@ -1,0 +1,273 @@
+/* tg-person-row.c — editing one person of a report
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#define G_LOG_DOMAIN "tg-person-row"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "tg-application.h"
+#include "tg-person-row.h"
+#include "tg-ui-util.h"
+
+struct _TgPersonRow
+{
+  AdwExpanderRow  parent_instance;
+
+  TgPerson       *person;
+  gboolean        loading;
+  GPtrArray      *harm_checks;
+  GPtrArray      *weapon_checks;
+
+  AdwEntryRow    *name_row;
+  GtkSwitch      *pseudonym_switch;
+  AdwComboRow    *role_row;
+  GtkSpinButton  *age_min_spin;
+  GtkSpinButton  *age_max_spin;
+  AdwComboRow    *sex_row;
+  GtkSwitch      *minor_switch;
+  AdwEntryRow    *ethnicity_row;
+  AdwEntryRow    *community_row;
+  AdwExpanderRow *harms_row;
+  AdwExpanderRow *weapons_row;
+  AdwComboRow    *consent_row;
+  AdwEntryRow    *notes_row;
+};
+
+G_DEFINE_FINAL_TYPE (TgPersonRow, tg_person_row, ADW_TYPE_EXPANDER_ROW)
+
+enum {
+  CHANGED,
+  REMOVE,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
+static void
+update_header (TgPersonRow *self)
+{
+  const char *name = tg_person_get_name (self->person);
+  g_autofree char *accessible = NULL;
+
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self),
+                                 (name != NULL && *name != '\0') ? name : _("Unnamed person"));
+  adw_expander_row_set_subtitle (ADW_EXPANDER_ROW (self), tg_ui_role_label (tg_person_get_role (self->person)));
+}
+
+static char **
+collect_codes (GPtrArray *checks)
+{
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+
+  for (guint i = 0; i < checks->len; i++)
+    if (gtk_check_button_get_active (g_ptr_array_index (checks, i)))
+      g_strv_builder_add (builder, g_object_get_data (g_ptr_array_index (checks, i), "code"));
+  return g_strv_builder_end (builder);
+}
+
+static void
+update_summary (AdwExpanderRow *row,
+                GPtrArray      *checks)
+{
+  g_autoptr(GString) text = g_string_new (NULL);
+
+  for (guint i = 0; i < checks->len; i++)
+    {
+      GtkCheckButton *check = g_ptr_array_index (checks, i);
+
+      if (gtk_check_button_get_active (check))
+        g_string_append_printf (text, "%s%s", text->len ? ", " : "",
+                                (const char *) g_object_get_data (G_OBJECT (check), "label"));
+    }
+  adw_expander_row_set_subtitle (row, text->str);
+}
+
+static void
+store_fields (TgPersonRow *self)
+{
+  g_auto(GStrv) harms = NULL;
+  g_auto(GStrv) weapons = NULL;
+  int age_min, age_max;
+
+  tg_person_set_name (self->person, gtk_editable_get_text (GTK_EDITABLE (self->name_row)));
+  tg_person_set_is_pseudonym (self->person, gtk_switch_get_active (self->pseudonym_switch));
+  tg_person_set_role (self->person, adw_combo_row_get_selected (self->role_row));
+  age_min = gtk_spin_button_get_value_as_int (self->age_min_spin);
+  age_max = gtk_spin_button_get_value_as_int (self->age_max_spin);
+  if (age_max < age_min)
+    age_max = age_min;
+  tg_person_set_age_range (self->person, age_min, age_max);
+  tg_person_set_sex (self->person, adw_combo_row_get_selected (self->sex_row));
+  tg_person_set_minor (self->person, gtk_switch_get_active (self->minor_switch));
+  tg_person_set_ethnicity (self->person, gtk_editable_get_text (GTK_EDITABLE (self->ethnicity_row)));
+  tg_person_set_community (self->person, gtk_editable_get_text (GTK_EDITABLE (self->community_row)));
+  harms = collect_codes (self->harm_checks);
+  weapons = collect_codes (self->weapon_checks);
+  tg_person_set_harms (self->person, (const char * const *) harms);
+  tg_person_set_weapons (self->person, (const char * const *) weapons);
+  tg_person_set_consent (self->person, adw_combo_row_get_selected (self->consent_row));
+  tg_person_set_notes (self->person, gtk_editable_get_text (GTK_EDITABLE (self->notes_row)));
+  update_summary (self->harms_row, self->harm_checks);
+  update_summary (self->weapons_row, self->weapon_checks);
+  update_header (self);
+}
+
+static void
+field_changed_cb (TgPersonRow *self)
+{
+  if (self->loading || self->person == NULL)
+    return;
+  store_fields (self);
+  g_signal_emit (self, signals[CHANGED], 0);
+}
+
+static void
+name_changed_cb (TgPersonRow *self)
+{
+  field_changed_cb (self);
+}
+
+static void
+remove_clicked_cb (TgPersonRow *self)
+{
+  g_signal_emit (self, signals[REMOVE], 0);
+}
+
+static void
+add_checks (TgPersonRow      *self,
+            AdwExpanderRow   *expander,
+            TgVocabularyKind  kind,
+            GPtrArray        *checks,
+            const char * const *selected)
+{
+  GListModel *vocabulary = tg_application_get_vocabulary (tg_application_get_default (), kind);
+  guint n = g_list_model_get_n_items (vocabulary);
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(TgVocabularyEntry) entry = g_list_model_get_item (vocabulary, i);
+      const char *code = tg_vocabulary_entry_get_code (entry);
+      GtkWidget *row = adw_action_row_new ();
+      GtkWidget *check = gtk_check_button_new ();
+
+      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), tg_vocabulary_entry_get_label (entry));
+      g_object_set_data_full (G_OBJECT (check), "code", g_strdup (code), g_free);
+      g_object_set_data_full (G_OBJECT (check), "label", g_strdup (tg_vocabulary_entry_get_label (entry)), g_free);
+      gtk_check_button_set_active (GTK_CHECK_BUTTON (check),
+                                   selected != NULL && g_strv_contains (selected, code));
+      tg_ui_set_accessible_label (check, tg_vocabulary_entry_get_label (entry));
+      adw_action_row_add_prefix (ADW_ACTION_ROW (row), check);
+      adw_action_row_set_activatable_widget (ADW_ACTION_ROW (row), check);
+      g_signal_connect_swapped (check, "toggled", G_CALLBACK (field_changed_cb), self);
+      adw_expander_row_add_row (expander, row);
+      g_ptr_array_add (checks, check);
+    }
+  update_summary (expander, checks);
+}
+
+static void
+load_fields (TgPersonRow *self)
+{
+  TgPerson *p = self->person;
+
+  self->loading = TRUE;
+  gtk_editable_set_text (GTK_EDITABLE (self->name_row), tg_person_get_name (p) ? tg_person_get_name (p) : "");
+  gtk_switch_set_active (self->pseudonym_switch, tg_person_get_is_pseudonym (p));
+  adw_combo_row_set_selected (self->role_row, tg_person_get_role (p));
+  gtk_spin_button_set_value (self->age_min_spin, tg_person_get_age_min (p));
+  gtk_spin_button_set_value (self->age_max_spin, tg_person_get_age_max (p));
+  adw_combo_row_set_selected (self->sex_row, tg_person_get_sex (p));
+  gtk_switch_set_active (self->minor_switch, tg_person_get_minor (p));
+  gtk_editable_set_text (GTK_EDITABLE (self->ethnicity_row), tg_person_get_ethnicity (p) ? tg_person_get_ethnicity (p) : "");
+  gtk_editable_set_text (GTK_EDITABLE (self->community_row), tg_person_get_community (p) ? tg_person_get_community (p) : "");
+  adw_combo_row_set_selected (self->consent_row, tg_person_get_consent (p));
+  gtk_editable_set_text (GTK_EDITABLE (self->notes_row), tg_person_get_notes (p) ? tg_person_get_notes (p) : "");
+  add_checks (self, self->harms_row, TG_VOCABULARY_HARMS, self->harm_checks, tg_person_get_harms (p));
+  add_checks (self, self->weapons_row, TG_VOCABULARY_WEAPONS, self->weapon_checks, tg_person_get_weapons (p));
+  update_header (self);
+  self->loading = FALSE;
+}
+
+static void
+tg_person_row_dispose (GObject *object)
+{
+  TgPersonRow *self = TG_PERSON_ROW (object);
+
+  gtk_widget_dispose_template (GTK_WIDGET (self), TG_TYPE_PERSON_ROW);
+  g_clear_object (&self->person);
+  g_clear_pointer (&self->harm_checks, g_ptr_array_unref);
+  g_clear_pointer (&self->weapon_checks, g_ptr_array_unref);
+
+  G_OBJECT_CLASS (tg_person_row_parent_class)->dispose (object);
+}
+
+static void
+tg_person_row_class_init (TgPersonRowClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = tg_person_row_dispose;
+
+  signals[CHANGED] = g_signal_new ("changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                   0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+  signals[REMOVE] = g_signal_new ("remove", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                  0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+
+  gtk_widget_class_set_template_from_resource (widget_class, "/io/github/testigo/Testigo/tg-person-row.ui");
+  gtk_widget_class_bind_template_child (widget_class, TgPersonRow, name_row);
+  gtk_widget_class_bind_template_child (widget_class, TgPersonRow, pseudonym_switch);
+  gtk_widget_class_bind_template_child (widget_class, TgPersonRow, role_row);
+  gtk_widget_class_bind_template_child (widget_class, TgPersonRow, age_min_spin);
+  gtk_widget_class_bind_template_child (widget_class, TgPersonRow, age_max_spin);
+  gtk_widget_class_bind_template_child (widget_class, TgPersonRow, sex_row);
+  gtk_widget_class_bind_template_child (widget_class, TgPersonRow, minor_switch);
+  gtk_widget_class_bind_template_child (widget_class, TgPersonRow, ethnicity_row);
+  gtk_widget_class_bind_template_child (widget_class, TgPersonRow, community_row);
+  gtk_widget_class_bind_template_child (widget_class, TgPersonRow, harms_row);
+  gtk_widget_class_bind_template_child (widget_class, TgPersonRow, weapons_row);
+  gtk_widget_class_bind_template_child (widget_class, TgPersonRow, consent_row);
+  gtk_widget_class_bind_template_child (widget_class, TgPersonRow, notes_row);
+  gtk_widget_class_bind_template_callback (widget_class, field_changed_cb);
+  gtk_widget_class_bind_template_callback (widget_class, name_changed_cb);
+  gtk_widget_class_bind_template_callback (widget_class, remove_clicked_cb);
+}
+
+static void
+tg_person_row_init (TgPersonRow *self)
+{
+  g_autoptr(GListModel) roles = tg_ui_role_model ();
+  g_autoptr(GListModel) sexes = tg_ui_sex_model ();
+  g_autoptr(GListModel) consents = tg_ui_consent_model ();
+
+  self->loading = TRUE;
+  gtk_widget_init_template (GTK_WIDGET (self));
+  self->harm_checks = g_ptr_array_new ();
+  self->weapon_checks = g_ptr_array_new ();
+  adw_combo_row_set_model (self->role_row, roles);
+  adw_combo_row_set_model (self->sex_row, sexes);
+  adw_combo_row_set_model (self->consent_row, consents);
+  tg_ui_setup_count_spin (self->age_min_spin);
+  tg_ui_setup_count_spin (self->age_max_spin);
+  self->loading = FALSE;
+}
+
+GtkWidget *
+tg_person_row_new (TgPerson *person)
+{
+  TgPersonRow *self = g_object_new (TG_TYPE_PERSON_ROW, NULL);
+
+  self->person = g_object_ref (person);
+  load_fields (self);
+  return GTK_WIDGET (self);
+}
+
+TgPerson *
+tg_person_row_get_person (TgPersonRow *self)
+{
+  g_return_val_if_fail (TG_IS_PERSON_ROW (self), NULL);
+  return self->person;
+}

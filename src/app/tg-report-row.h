@@ -1,0 +1,22 @@
+/* tg-report-row.h — one report in the list
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <gtk/gtk.h>
+
+#include "tg-report.h"
+
+G_BEGIN_DECLS
+
+#define TG_TYPE_REPORT_ROW (tg_report_row_get_type ())
+G_DECLARE_FINAL_TYPE (TgReportRow, tg_report_row, TG, REPORT_ROW, GtkWidget)
+
+GtkWidget          *tg_report_row_new          (void);
+void                tg_report_row_set_report   (TgReportRow *self,
+                                                TgReport    *report);
+/* A factory making TgReportRow for a GtkListView of TgReport. */
+GtkListItemFactory *tg_report_row_factory_new  (void);
+
+G_END_DECLS

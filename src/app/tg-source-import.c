@@ -1,0 +1,258 @@
+/* tg-source-import.c — adding a file to a report as a source
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#define G_LOG_DOMAIN "tg-source-import"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "tg-source-import.h"
+#include "tg-types.h"
+
+typedef struct
+{
+  TgBlobStore          *blobs;
+  GFile                *file;
+  GMainContext         *context;
+  TgImportProgressFunc  progress;
+  gpointer              progress_data;
+  GMutex                mutex;
+  goffset               done;
+  goffset               total;
+  gint64                last_report;
+  gboolean              pending;
+  char                 *notice;
+  gint                  ref_count;
+} ImportData;
+
+static ImportData *
+import_data_ref (ImportData *data)
+{
+  g_atomic_int_inc (&data->ref_count);
+  return data;
+}
+
+static void
+import_data_unref (gpointer user_data)
+{
+  ImportData *data = user_data;
+
+  if (!g_atomic_int_dec_and_test (&data->ref_count))
+    return;
+  g_clear_object (&data->blobs);
+  g_clear_object (&data->file);
+  g_clear_pointer (&data->context, g_main_context_unref);
+  g_clear_pointer (&data->notice, g_free);
+  g_mutex_clear (&data->mutex);
+  g_free (data);
+}
+
+char *
+tg_source_import_display_name (GFile *file)
+{
+  g_autofree char *path = g_file_get_path (file);
+  g_autofree char *base = NULL;
+
+  if (path != NULL)
+    return g_filename_display_basename (path);
+  base = g_file_get_basename (file);
+  if (base != NULL && g_utf8_validate (base, -1, NULL))
+    return g_steal_pointer (&base);
+  return g_utf8_make_valid (base ? base : "?", -1);
+}
+
+static gboolean
+report_progress_cb (gpointer user_data)
+{
+  ImportData *data = user_data;
+  goffset done, total;
+
+  g_mutex_lock (&data->mutex);
+  done = data->done;
+  total = data->total;
+  data->pending = FALSE;
+  g_mutex_unlock (&data->mutex);
+
+  if (data->progress != NULL)
+    data->progress (done, total, data->progress_data);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+queue_progress (ImportData *data,
+                gboolean    force)
+{
+  GSource *source;
+
+  source = g_idle_source_new ();
+  g_source_set_callback (source, report_progress_cb, import_data_ref (data), import_data_unref);
+  g_source_attach (source, data->context);
+  g_source_unref (source);
+  (void) force;
+}
+
+static void
+thread_progress_cb (goffset  done,
+                    goffset  total,
+                    gpointer user_data)
+{
+  ImportData *data = user_data;
+  gint64 now = g_get_monotonic_time ();
+  gboolean send = FALSE;
+
+  g_mutex_lock (&data->mutex);
+  data->done = done;
+  data->total = total;
+  if (!data->pending && (now - data->last_report >= 50 * 1000 || done == total))
+    {
+      data->pending = TRUE;
+      data->last_report = now;
+      send = TRUE;
+    }
+  g_mutex_unlock (&data->mutex);
+
+  if (send)
+    queue_progress (data, FALSE);
+}
+
+static void
+import_thread (GTask        *task,
+               gpointer      source_object,
+               gpointer      task_data,
+               GCancellable *cancellable)
+{
+  ImportData *data = task_data;
+  g_autoptr(GFileInfo) info = NULL;
+  g_autoptr(TgBlobInfo) blob = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *name = tg_source_import_display_name (data->file);
+  g_autofree char *raw_name = g_file_get_basename (data->file);
+  TgSource *source;
+
+  info = g_file_query_info (data->file,
+                            G_FILE_ATTRIBUTE_STANDARD_TYPE ","
+                            G_FILE_ATTRIBUTE_STANDARD_SIZE ","
+                            G_FILE_ATTRIBUTE_ACCESS_CAN_READ,
+                            G_FILE_QUERY_INFO_NONE, cancellable, &error);
+  if (info == NULL)
+    {
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND))
+        g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
+                                 _("“%s” is no longer there: it was moved or deleted before it could be added."),
+                                 name);
+      else if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        g_task_return_error (task, g_steal_pointer (&error));
+      else
+        g_task_return_new_error (task, error->domain, error->code,
+                                 _("Could not read “%s”: %s"), name, error->message);
+      return;
+    }
+
+  switch (g_file_info_get_file_type (info))
+    {
+    case G_FILE_TYPE_REGULAR:
+      break;
+    case G_FILE_TYPE_DIRECTORY:
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_IS_DIRECTORY,
+                               _("“%s” is a folder. Add the files inside it instead."), name);
+      return;
+    default:
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_REGULAR_FILE,
+                               _("“%s” is not a regular file and cannot be added as evidence."), name);
+      return;
+    }
+
+  if (g_file_info_has_attribute (info, G_FILE_ATTRIBUTE_ACCESS_CAN_READ) &&
+      !g_file_info_get_attribute_boolean (info, G_FILE_ATTRIBUTE_ACCESS_CAN_READ))
+    {
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED,
+                               _("Testigo is not allowed to read “%s”. Check the file’s permissions."), name);
+      return;
+    }
+
+  blob = tg_blob_store_import_file (data->blobs, data->file,
+                                    thread_progress_cb, data,
+                                    cancellable, &error);
+  if (blob == NULL)
+    {
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        g_task_return_error (task, g_steal_pointer (&error));
+      else if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND))
+        g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
+                                 _("“%s” is no longer there: it was moved or deleted before it could be added."),
+                                 name);
+      else if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED))
+        g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED,
+                                 _("Testigo is not allowed to read “%s”. Check the file’s permissions."), name);
+      else
+        g_task_return_new_error (task, error->domain, error->code,
+                                 _("Could not add “%s”: %s"), name, error->message);
+      return;
+    }
+
+  if (raw_name != NULL && !g_utf8_validate (raw_name, -1, NULL))
+    data->notice = g_strdup_printf (_("The name of the file “%s” is not valid text. It was added as “%s”."),
+                                    name, tg_blob_info_get_file_name (blob));
+
+  source = tg_source_new (TG_SOURCE_KIND_FILE);
+  tg_source_set_title (source, tg_blob_info_get_file_name (blob));
+  tg_source_set_file_name (source, tg_blob_info_get_file_name (blob));
+  tg_source_set_sha256 (source, tg_blob_info_get_sha256 (blob));
+  tg_source_set_size (source, tg_blob_info_get_size (blob));
+  tg_source_set_mime_type (source, tg_blob_info_get_mime_type (blob));
+  tg_source_set_captured_at (source, tg_blob_info_get_captured_at (blob));
+  tg_source_set_position (source, tg_blob_info_get_latitude (blob), tg_blob_info_get_longitude (blob));
+  tg_source_set_camera (source, tg_blob_info_get_camera (blob));
+  tg_source_set_thumbnail_sha256 (source, tg_blob_info_get_thumbnail_sha256 (blob));
+
+  g_task_return_pointer (task, source, g_object_unref);
+}
+
+void
+tg_source_import_async (TgBlobStore          *blobs,
+                        GFile                *file,
+                        TgImportProgressFunc  progress,
+                        gpointer              progress_data,
+                        GCancellable         *cancellable,
+                        GAsyncReadyCallback   callback,
+                        gpointer              user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  ImportData *data;
+
+  g_return_if_fail (TG_IS_BLOB_STORE (blobs));
+  g_return_if_fail (G_IS_FILE (file));
+
+  data = g_new0 (ImportData, 1);
+  data->ref_count = 1;
+  data->blobs = g_object_ref (blobs);
+  data->file = g_object_ref (file);
+  data->context = g_main_context_ref_thread_default ();
+  data->progress = progress;
+  data->progress_data = progress_data;
+  g_mutex_init (&data->mutex);
+
+  task = g_task_new (NULL, cancellable, callback, user_data);
+  g_task_set_source_tag (task, tg_source_import_async);
+  g_task_set_task_data (task, data, import_data_unref);
+  g_task_run_in_thread (task, import_thread);
+}
+
+TgSource *
+tg_source_import_finish (GAsyncResult  *result,
+                         char         **notice,
+                         GError       **error)
+{
+  ImportData *data;
+  TgSource *source;
+
+  g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
+
+  data = g_task_get_task_data (G_TASK (result));
+  source = g_task_propagate_pointer (G_TASK (result), error);
+  if (notice != NULL)
+    *notice = (source != NULL && data->notice != NULL) ? g_strdup (data->notice) : NULL;
+  return source;
+}

@@ -1,0 +1,316 @@
+/* tg-source-row.c — one source of a report: file, link or testimony
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#define G_LOG_DOMAIN "tg-source-row"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+#include <math.h>
+
+#include "tg-source-row.h"
+#include "tg-ui-util.h"
+
+struct _TgSourceRow
+{
+  AdwExpanderRow  parent_instance;
+
+  TgSource       *source;
+  TgBlobStore    *blobs;
+  gboolean        loading;
+
+  GtkStack       *thumb_stack;
+  GtkImage       *kind_icon;
+  GtkPicture     *thumbnail;
+  AdwEntryRow    *title_row;
+  AdwEntryRow    *url_row;
+  GtkWidget      *text_row;
+  GtkTextView    *text_view;
+  AdwActionRow   *file_row;
+  AdwActionRow   *sha_row;
+  AdwActionRow   *captured_row;
+  AdwActionRow   *position_row;
+  GtkWidget      *open_button;
+};
+
+G_DEFINE_FINAL_TYPE (TgSourceRow, tg_source_row, ADW_TYPE_EXPANDER_ROW)
+
+enum {
+  CHANGED,
+  REMOVE,
+  USE_LOCATION,
+  SHOW_MESSAGE,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
+static void
+update_header (TgSourceRow *self)
+{
+  const char *title = tg_source_get_title (self->source);
+  TgSourceKind kind = tg_source_get_kind (self->source);
+  g_autofree char *subtitle = NULL;
+
+  if (title == NULL || *title == '\0')
+    title = kind == TG_SOURCE_KIND_LINK ? tg_source_get_url (self->source) : NULL;
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self),
+                                 (title != NULL && *title != '\0') ? title : _("Untitled source"));
+  if (kind == TG_SOURCE_KIND_FILE)
+    {
+      g_autofree char *size = g_format_size (tg_source_get_size (self->source));
+
+      subtitle = g_strdup_printf ("%s · %s", tg_ui_source_kind_label (kind), size);
+    }
+  else
+    subtitle = g_strdup (tg_ui_source_kind_label (kind));
+  adw_expander_row_set_subtitle (ADW_EXPANDER_ROW (self), subtitle);
+}
+
+static void
+emit_changed (TgSourceRow *self)
+{
+  if (self->loading)
+    return;
+  update_header (self);
+  g_signal_emit (self, signals[CHANGED], 0);
+}
+
+static void
+title_changed_cb (TgSourceRow *self)
+{
+  if (self->loading)
+    return;
+  tg_source_set_title (self->source, gtk_editable_get_text (GTK_EDITABLE (self->title_row)));
+  emit_changed (self);
+}
+
+static void
+url_changed_cb (TgSourceRow *self)
+{
+  if (self->loading)
+    return;
+  tg_source_set_url (self->source, gtk_editable_get_text (GTK_EDITABLE (self->url_row)));
+  emit_changed (self);
+}
+
+static void
+text_changed_cb (TgSourceRow   *self,
+                 GtkTextBuffer *buffer)
+{
+  GtkTextIter start, end;
+  g_autofree char *text = NULL;
+
+  if (self->loading)
+    return;
+  gtk_text_buffer_get_bounds (buffer, &start, &end);
+  text = gtk_text_buffer_get_text (buffer, &start, &end, FALSE);
+  tg_source_set_text (self->source, text);
+  emit_changed (self);
+}
+
+static void
+copy_clicked_cb (TgSourceRow *self)
+{
+  GdkClipboard *clipboard = gtk_widget_get_clipboard (GTK_WIDGET (self));
+
+  gdk_clipboard_set_text (clipboard, tg_source_get_sha256 (self->source));
+  g_signal_emit (self, signals[SHOW_MESSAGE], 0, _("Fingerprint copied"));
+}
+
+static void
+use_location_clicked_cb (TgSourceRow *self)
+{
+  g_signal_emit (self, signals[USE_LOCATION], 0,
+                 tg_source_get_latitude (self->source),
+                 tg_source_get_longitude (self->source));
+}
+
+static void
+open_clicked_cb (TgSourceRow *self)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *uri = NULL;
+
+  if (tg_source_get_kind (self->source) == TG_SOURCE_KIND_LINK)
+    uri = g_strdup (tg_source_get_url (self->source));
+  else if (tg_source_get_kind (self->source) == TG_SOURCE_KIND_FILE && self->blobs != NULL)
+    {
+      g_autoptr(GFile) file = tg_blob_store_get_file (self->blobs, tg_source_get_sha256 (self->source));
+
+      if (file != NULL && g_file_query_exists (file, NULL))
+        uri = g_file_get_uri (file);
+    }
+
+  if (uri == NULL || *uri == '\0')
+    {
+      g_signal_emit (self, signals[SHOW_MESSAGE], 0, _("There is nothing to open for this source."));
+      return;
+    }
+  if (!g_app_info_launch_default_for_uri (uri, NULL, &error))
+    {
+      g_autofree char *message = g_strdup_printf (_("Could not open the source: %s"), error->message);
+
+      g_signal_emit (self, signals[SHOW_MESSAGE], 0, message);
+    }
+}
+
+static void
+remove_clicked_cb (TgSourceRow *self)
+{
+  g_signal_emit (self, signals[REMOVE], 0);
+}
+
+static void
+load_fields (TgSourceRow *self)
+{
+  TgSource *s = self->source;
+  TgSourceKind kind = tg_source_get_kind (s);
+  const char *thumb = tg_source_get_thumbnail_sha256 (s);
+
+  self->loading = TRUE;
+  gtk_editable_set_text (GTK_EDITABLE (self->title_row), tg_source_get_title (s) ? tg_source_get_title (s) : "");
+
+  switch (kind)
+    {
+    case TG_SOURCE_KIND_LINK:
+      gtk_image_set_from_icon_name (self->kind_icon, "insert-link-symbolic");
+      gtk_widget_set_visible (GTK_WIDGET (self->url_row), TRUE);
+      gtk_editable_set_text (GTK_EDITABLE (self->url_row), tg_source_get_url (s) ? tg_source_get_url (s) : "");
+      break;
+
+    case TG_SOURCE_KIND_TESTIMONY:
+      gtk_image_set_from_icon_name (self->kind_icon, "chat-message-new-symbolic");
+      gtk_widget_set_visible (self->text_row, TRUE);
+      gtk_widget_set_visible (self->open_button, FALSE);
+      gtk_text_buffer_set_text (gtk_text_view_get_buffer (self->text_view),
+                                tg_source_get_text (s) ? tg_source_get_text (s) : "", -1);
+      break;
+
+    case TG_SOURCE_KIND_FILE:
+    default:
+      {
+        g_autofree char *size = g_format_size_full (tg_source_get_size (s), G_FORMAT_SIZE_LONG_FORMAT);
+        g_autofree char *file_text = NULL;
+        g_autofree char *sha = tg_ui_short_sha (tg_source_get_sha256 (s));
+        const char *mime = tg_source_get_mime_type (s);
+
+        gtk_image_set_from_icon_name (self->kind_icon,
+                                      mime && g_str_has_prefix (mime, "image/") ? "camera-photo-symbolic" :
+                                      "text-x-generic-symbolic");
+        file_text = g_strdup_printf ("%s\n%s%s%s", tg_source_get_file_name (s) ? tg_source_get_file_name (s) : "",
+                                     size, mime ? " · " : "", mime ? mime : "");
+        adw_action_row_set_subtitle (self->file_row, file_text);
+        gtk_widget_set_visible (GTK_WIDGET (self->file_row), TRUE);
+        adw_action_row_set_subtitle (self->sha_row, sha);
+        gtk_widget_set_visible (GTK_WIDGET (self->sha_row), TRUE);
+
+        if (tg_source_get_captured_at (s) != NULL)
+          {
+            g_autoptr(GString) captured = g_string_new (tg_source_get_captured_at (s));
+
+            if (tg_source_get_camera (s) != NULL)
+              g_string_append_printf (captured, " · %s", tg_source_get_camera (s));
+            adw_action_row_set_subtitle (self->captured_row, captured->str);
+            gtk_widget_set_visible (GTK_WIDGET (self->captured_row), TRUE);
+          }
+        if (!isnan (tg_source_get_latitude (s)) && !isnan (tg_source_get_longitude (s)))
+          {
+            g_autofree char *pos = g_strdup_printf ("%.5f, %.5f", tg_source_get_latitude (s),
+                                                    tg_source_get_longitude (s));
+
+            adw_action_row_set_subtitle (self->position_row, pos);
+            gtk_widget_set_visible (GTK_WIDGET (self->position_row), TRUE);
+          }
+        if (thumb != NULL && self->blobs != NULL && tg_blob_store_contains (self->blobs, thumb))
+          {
+            g_autoptr(GFile) file = tg_blob_store_get_file (self->blobs, thumb);
+
+            gtk_picture_set_file (self->thumbnail, file);
+            gtk_stack_set_visible_child_name (self->thumb_stack, "thumbnail");
+          }
+      }
+      break;
+    }
+
+  update_header (self);
+  self->loading = FALSE;
+}
+
+static void
+tg_source_row_dispose (GObject *object)
+{
+  TgSourceRow *self = TG_SOURCE_ROW (object);
+
+  gtk_widget_dispose_template (GTK_WIDGET (self), TG_TYPE_SOURCE_ROW);
+  g_clear_object (&self->source);
+  g_clear_object (&self->blobs);
+
+  G_OBJECT_CLASS (tg_source_row_parent_class)->dispose (object);
+}
+
+static void
+tg_source_row_class_init (TgSourceRowClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = tg_source_row_dispose;
+
+  signals[CHANGED] = g_signal_new ("changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                   0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+  signals[REMOVE] = g_signal_new ("remove", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                  0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+  signals[USE_LOCATION] = g_signal_new ("use-location", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                        0, NULL, NULL, NULL, G_TYPE_NONE, 2, G_TYPE_DOUBLE, G_TYPE_DOUBLE);
+  signals[SHOW_MESSAGE] = g_signal_new ("show-message", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                        0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
+
+  gtk_widget_class_set_template_from_resource (widget_class, "/io/github/testigo/Testigo/tg-source-row.ui");
+  gtk_widget_class_bind_template_child (widget_class, TgSourceRow, thumb_stack);
+  gtk_widget_class_bind_template_child (widget_class, TgSourceRow, kind_icon);
+  gtk_widget_class_bind_template_child (widget_class, TgSourceRow, thumbnail);
+  gtk_widget_class_bind_template_child (widget_class, TgSourceRow, title_row);
+  gtk_widget_class_bind_template_child (widget_class, TgSourceRow, url_row);
+  gtk_widget_class_bind_template_child (widget_class, TgSourceRow, text_row);
+  gtk_widget_class_bind_template_child (widget_class, TgSourceRow, text_view);
+  gtk_widget_class_bind_template_child (widget_class, TgSourceRow, file_row);
+  gtk_widget_class_bind_template_child (widget_class, TgSourceRow, sha_row);
+  gtk_widget_class_bind_template_child (widget_class, TgSourceRow, captured_row);
+  gtk_widget_class_bind_template_child (widget_class, TgSourceRow, position_row);
+  gtk_widget_class_bind_template_child (widget_class, TgSourceRow, open_button);
+  gtk_widget_class_bind_template_callback (widget_class, title_changed_cb);
+  gtk_widget_class_bind_template_callback (widget_class, url_changed_cb);
+  gtk_widget_class_bind_template_callback (widget_class, copy_clicked_cb);
+  gtk_widget_class_bind_template_callback (widget_class, use_location_clicked_cb);
+  gtk_widget_class_bind_template_callback (widget_class, open_clicked_cb);
+  gtk_widget_class_bind_template_callback (widget_class, remove_clicked_cb);
+}
+
+static void
+tg_source_row_init (TgSourceRow *self)
+{
+  gtk_widget_init_template (GTK_WIDGET (self));
+  g_signal_connect_swapped (gtk_text_view_get_buffer (self->text_view), "changed",
+                            G_CALLBACK (text_changed_cb), self);
+}
+
+GtkWidget *
+tg_source_row_new (TgSource    *source,
+                   TgBlobStore *blobs)
+{
+  TgSourceRow *self = g_object_new (TG_TYPE_SOURCE_ROW, NULL);
+
+  self->source = g_object_ref (source);
+  self->blobs = blobs ? g_object_ref (blobs) : NULL;
+  load_fields (self);
+  return GTK_WIDGET (self);
+}
+
+TgSource *
+tg_source_row_get_source (TgSourceRow *self)
+{
+  g_return_val_if_fail (TG_IS_SOURCE_ROW (self), NULL);
+  return self->source;
+}

@@ -1,0 +1,797 @@
+/* tg-window.c — the main window: report list, editor and map
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#define G_LOG_DOMAIN "tg-window"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+#include <stdio.h>
+
+#include "tg-map-view.h"
+#include "tg-report-editor.h"
+#include "tg-report-row.h"
+#include "tg-ui-util.h"
+#include "tg-window.h"
+
+struct _TgWindow
+{
+  AdwApplicationWindow  parent_instance;
+
+  TgApplication        *app;
+  TgStore              *store;
+  TgReportList         *reports;
+  GtkSingleSelection   *selection;
+  GListModel           *category_codes;
+
+  /* template children */
+  AdwToastOverlay      *toast_overlay;
+  AdwLeaflet           *leaflet;
+  GtkWidget            *list_pane;
+  AdwHeaderBar         *list_header;
+  AdwWindowTitle       *list_title;
+  GtkSearchEntry       *search_entry;
+  GtkStack             *list_stack;
+  GtkListView          *list_view;
+  AdwStatusPage        *empty_list_page;
+  GtkLabel             *status_label;
+  GtkWidget            *editor_pane;
+  AdwHeaderBar         *editor_header;
+  AdwWindowTitle       *editor_title;
+  GtkWidget            *back_button;
+  GtkWidget            *map_button;
+  GtkStack             *editor_stack;
+  TgReportEditor       *editor;
+  GtkWidget            *map_pane;
+  AdwHeaderBar         *map_header;
+  GtkWidget            *map_back_button;
+  TgMapView            *map_view;
+  GtkDropDown          *category_filter;
+  GtkDropDown          *status_filter;
+  GtkEntry             *region_filter;
+  GtkEntry             *from_filter;
+  GtkEntry             *until_filter;
+  GtkCheckButton       *conflict_filter;
+  GtkDropDown          *sort_filter;
+  GtkLabel             *filter_error;
+
+  guint                 first_frame_handler;
+};
+
+G_DEFINE_FINAL_TYPE (TgWindow, tg_window, ADW_TYPE_APPLICATION_WINDOW)
+
+enum {
+  PROP_0,
+  PROP_APP,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+/* Helpers --------------------------------------------------------------- */
+
+static void
+toast (TgWindow   *self,
+       const char *message)
+{
+  AdwToast *t = adw_toast_new (message);
+
+  adw_toast_set_timeout (t, 5);
+  adw_toast_overlay_add_toast (self->toast_overlay, t);
+}
+
+static gboolean
+parse_day (const char *text,
+           gint64     *unix_seconds,
+           gboolean    end_of_day)
+{
+  int y, m, d;
+  char extra;
+  g_autoptr(GDateTime) date = NULL;
+
+  if (text == NULL || *text == '\0')
+    {
+      *unix_seconds = 0;
+      return TRUE;
+    }
+  if (sscanf (text, "%d-%d-%d%c", &y, &m, &d, &extra) != 3)
+    return FALSE;
+  date = g_date_time_new_utc (y, m, d, 0, 0, 0);
+  if (date == NULL)
+    return FALSE;
+  *unix_seconds = g_date_time_to_unix (date) + (end_of_day ? 86399 : 0);
+  return TRUE;
+}
+
+static void
+update_list_state (TgWindow *self)
+{
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->reports));
+  const TgReportQuery *query = tg_report_list_get_query (self->reports);
+  g_autofree char *subtitle = NULL;
+  gboolean filtered;
+
+  filtered = (query->text != NULL && *query->text != '\0') || query->category != NULL ||
+             query->region_code != NULL || query->status >= 0 || query->start_from != 0 ||
+             query->start_until != 0 || query->only_conflicts;
+
+  subtitle = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u report", "%u reports", n), n);
+  adw_window_title_set_subtitle (self->list_title, subtitle);
+
+  if (n > 0)
+    gtk_stack_set_visible_child_name (self->list_stack, "list");
+  else
+    {
+      adw_status_page_set_title (self->empty_list_page,
+                                 filtered ? _("No Matching Reports") : _("No Reports Yet"));
+      adw_status_page_set_description (self->empty_list_page,
+                                       filtered ? _("Try other words or fewer filters.")
+                                                : _("Press Ctrl+N to record an incident."));
+      gtk_stack_set_visible_child_name (self->list_stack, "empty");
+    }
+}
+
+static void
+apply_filters (TgWindow *self)
+{
+  g_autoptr(TgReportQuery) query = tg_report_query_new ();
+  const char *text = gtk_editable_get_text (GTK_EDITABLE (self->search_entry));
+  const char *region = gtk_editable_get_text (GTK_EDITABLE (self->region_filter));
+  guint category = gtk_drop_down_get_selected (self->category_filter);
+  guint status = gtk_drop_down_get_selected (self->status_filter);
+  gboolean dates_ok;
+
+  query->text = *text ? g_strdup (text) : NULL;
+  query->region_code = *region ? g_strstrip (g_strdup (region)) : NULL;
+  if (category != GTK_INVALID_LIST_POSITION && category > 0 && self->category_codes != NULL)
+    {
+      g_autoptr(TgVocabularyEntry) entry = g_list_model_get_item (self->category_codes, category - 1);
+
+      if (entry != NULL)
+        query->category = g_strdup (tg_vocabulary_entry_get_code (entry));
+    }
+  query->status = (status == GTK_INVALID_LIST_POSITION || status == 0) ? -1 : (int) status - 1;
+  query->only_conflicts = gtk_check_button_get_active (self->conflict_filter);
+  query->sort = gtk_drop_down_get_selected (self->sort_filter);
+  if ((guint) query->sort > TG_REPORT_SORT_TITLE)
+    query->sort = TG_REPORT_SORT_UPDATED_DESC;
+
+  dates_ok = parse_day (gtk_editable_get_text (GTK_EDITABLE (self->from_filter)), &query->start_from, FALSE) &&
+             parse_day (gtk_editable_get_text (GTK_EDITABLE (self->until_filter)), &query->start_until, TRUE);
+  if (!dates_ok)
+    {
+      gtk_label_set_text (self->filter_error, _("Write dates as year-month-day, such as 2023-01-09."));
+      gtk_widget_set_visible (GTK_WIDGET (self->filter_error), TRUE);
+      query->start_from = query->start_until = 0;
+    }
+  else
+    gtk_widget_set_visible (GTK_WIDGET (self->filter_error), FALSE);
+
+  tg_report_list_set_query (self->reports, query);
+  update_list_state (self);
+}
+
+static void
+setup_filters (TgWindow *self)
+{
+  g_autoptr(GtkStringList) categories = gtk_string_list_new (NULL);
+  g_autoptr(GtkStringList) statuses = gtk_string_list_new (NULL);
+  g_autoptr(GtkStringList) sorts = gtk_string_list_new (NULL);
+  GListModel *vocabulary = tg_application_get_vocabulary (self->app, TG_VOCABULARY_CATEGORIES);
+  guint n = g_list_model_get_n_items (vocabulary);
+
+  self->category_codes = g_object_ref (vocabulary);
+  gtk_string_list_append (categories, _("Any category"));
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(TgVocabularyEntry) entry = g_list_model_get_item (vocabulary, i);
+
+      gtk_string_list_append (categories, tg_vocabulary_entry_get_label (entry));
+    }
+  gtk_drop_down_set_model (self->category_filter, G_LIST_MODEL (categories));
+
+  gtk_string_list_append (statuses, _("Any status"));
+  for (int s = TG_REPORT_STATUS_DRAFT; s <= TG_REPORT_STATUS_REJECTED; s++)
+    gtk_string_list_append (statuses, tg_ui_status_label (s));
+  gtk_drop_down_set_model (self->status_filter, G_LIST_MODEL (statuses));
+
+  /* In TgReportSort order. */
+  gtk_string_list_append (sorts, _("Recently edited"));
+  gtk_string_list_append (sorts, _("Newest incident"));
+  gtk_string_list_append (sorts, _("Oldest incident"));
+  gtk_string_list_append (sorts, _("Title"));
+  gtk_drop_down_set_model (self->sort_filter, G_LIST_MODEL (sorts));
+
+  g_signal_connect_swapped (self->category_filter, "notify::selected", G_CALLBACK (apply_filters), self);
+  g_signal_connect_swapped (self->status_filter, "notify::selected", G_CALLBACK (apply_filters), self);
+  g_signal_connect_swapped (self->sort_filter, "notify::selected", G_CALLBACK (apply_filters), self);
+  g_signal_connect_swapped (self->region_filter, "changed", G_CALLBACK (apply_filters), self);
+  g_signal_connect_swapped (self->from_filter, "changed", G_CALLBACK (apply_filters), self);
+  g_signal_connect_swapped (self->until_filter, "changed", G_CALLBACK (apply_filters), self);
+  g_signal_connect_swapped (self->conflict_filter, "toggled", G_CALLBACK (apply_filters), self);
+}
+
+static void
+update_editor_title (TgWindow *self)
+{
+  TgReport *report = tg_report_editor_get_report (self->editor);
+  const char *title = report ? tg_report_get_title (report) : NULL;
+
+  adw_window_title_set_title (self->editor_title,
+                              report == NULL ? "" :
+                              (title != NULL && *title != '\0') ? title : _("Untitled report"));
+  adw_window_title_set_subtitle (self->editor_title,
+                                 report ? tg_report_editor_get_save_state (self->editor) : NULL);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.delete-report", report != NULL);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.undo",
+                                 report != NULL && tg_report_editor_can_undo (self->editor));
+}
+
+static void
+show_report (TgWindow *self,
+             TgReport *report)
+{
+  tg_report_editor_set_report (self->editor, report);
+  gtk_stack_set_visible_child_name (self->editor_stack, report ? "editor" : "empty");
+  tg_map_view_set_selected_report (self->map_view, report);
+  if (report != NULL && tg_report_has_location (report))
+    tg_map_view_center_on (self->map_view, tg_report_get_latitude (report),
+                           tg_report_get_longitude (report), 10);
+  update_editor_title (self);
+  if (report != NULL)
+    adw_leaflet_set_visible_child (self->leaflet, self->editor_pane);
+}
+
+static void
+first_frame_cb (GdkFrameClock *clock,
+                TgWindow      *self)
+{
+  g_autofree char *status = NULL;
+  long rss_kb = 0;
+
+  g_signal_handler_disconnect (clock, self->first_frame_handler);
+  self->first_frame_handler = 0;
+
+  if (g_file_get_contents ("/proc/self/status", &status, NULL, NULL))
+    {
+      const char *line = strstr (status, "VmRSS:");
+
+      if (line != NULL)
+        rss_kb = strtol (line + 6, NULL, 10);
+    }
+  /* Read by tests/app/bench-startup: the monotonic clock is shared. */
+  g_print ("first-frame %" G_GINT64_FORMAT " rss-kb %ld reports %u\n",
+           g_get_monotonic_time (), rss_kb,
+           g_list_model_get_n_items (G_LIST_MODEL (self->reports)));
+  if (g_getenv ("TESTIGO_EXIT_AFTER_FIRST_FRAME") != NULL)
+    g_application_quit (G_APPLICATION (self->app));
+}
+
+/* Callbacks ------------------------------------------------------------- */
+
+static void
+search_changed_cb (TgWindow *self)
+{
+  apply_filters (self);
+}
+
+static void
+reset_filters_cb (TgWindow *self)
+{
+  gtk_drop_down_set_selected (self->category_filter, 0);
+  gtk_drop_down_set_selected (self->status_filter, 0);
+  gtk_drop_down_set_selected (self->sort_filter, 0);
+  gtk_editable_set_text (GTK_EDITABLE (self->region_filter), "");
+  gtk_editable_set_text (GTK_EDITABLE (self->from_filter), "");
+  gtk_editable_set_text (GTK_EDITABLE (self->until_filter), "");
+  gtk_check_button_set_active (self->conflict_filter, FALSE);
+  apply_filters (self);
+}
+
+static void
+back_clicked_cb (TgWindow *self)
+{
+  adw_leaflet_set_visible_child (self->leaflet, self->list_pane);
+}
+
+static void
+show_map_cb (TgWindow *self)
+{
+  adw_leaflet_set_visible_child (self->leaflet, self->map_pane);
+}
+
+static void
+map_back_clicked_cb (TgWindow *self)
+{
+  adw_leaflet_set_visible_child (self->leaflet, self->editor_pane);
+}
+
+static void
+folded_changed_cb (TgWindow *self)
+{
+  gboolean folded = adw_leaflet_get_folded (self->leaflet);
+
+  gtk_widget_set_visible (self->back_button, folded);
+  gtk_widget_set_visible (self->map_button, folded);
+  gtk_widget_set_visible (self->map_back_button, folded);
+  adw_header_bar_set_show_end_title_buttons (self->list_header, folded);
+  adw_header_bar_set_show_end_title_buttons (self->editor_header, folded);
+  adw_header_bar_set_show_start_title_buttons (self->editor_header, folded);
+  adw_header_bar_set_show_start_title_buttons (self->map_header, folded);
+}
+
+static void
+selection_changed_cb (TgWindow *self)
+{
+  TgReport *item = gtk_single_selection_get_selected_item (self->selection);
+  TgReport *current = tg_report_editor_get_report (self->editor);
+
+  /* A refresh of the list drops the selection: keep what is open. */
+  if (item == NULL)
+    return;
+  if (current != NULL && g_strcmp0 (tg_report_get_id (item), tg_report_get_id (current)) == 0)
+    return;
+  tg_window_open_report (self, tg_report_get_id (item));
+}
+
+static void
+list_activate_cb (TgWindow *self,
+                  guint     position)
+{
+  g_autoptr(TgReport) item = g_list_model_get_item (G_LIST_MODEL (self->reports), position);
+
+  if (item != NULL)
+    {
+      tg_window_open_report (self, tg_report_get_id (item));
+      adw_leaflet_set_visible_child (self->leaflet, self->editor_pane);
+    }
+}
+
+static void
+items_changed_cb (TgWindow *self)
+{
+  update_list_state (self);
+}
+
+static void
+pick_location_cb (TgWindow *self)
+{
+  tg_map_view_set_picking (self->map_view, TRUE);
+  if (adw_leaflet_get_folded (self->leaflet))
+    adw_leaflet_set_visible_child (self->leaflet, self->map_pane);
+  toast (self, _("Click the place on the map"));
+}
+
+static void
+location_picked_cb (TgWindow *self,
+                    double    latitude,
+                    double    longitude)
+{
+  if (tg_report_editor_get_report (self->editor) == NULL)
+    return;
+  tg_map_view_set_picking (self->map_view, FALSE);
+  tg_report_editor_set_location (self->editor, latitude, longitude, TG_LOCATION_METHOD_MAP);
+  if (adw_leaflet_get_folded (self->leaflet))
+    adw_leaflet_set_visible_child (self->leaflet, self->editor_pane);
+}
+
+static void
+map_report_activated_cb (TgWindow   *self,
+                         const char *report_id)
+{
+  tg_window_open_report (self, report_id);
+}
+
+static void
+save_state_cb (TgWindow *self)
+{
+  update_editor_title (self);
+}
+
+static void
+editor_message_cb (TgWindow   *self,
+                   const char *message)
+{
+  toast (self, message);
+}
+
+/* Actions --------------------------------------------------------------- */
+
+static void
+new_report_action (GtkWidget  *widget,
+                   const char *action_name,
+                   GVariant   *param)
+{
+  TgWindow *self = TG_WINDOW (widget);
+  g_autoptr(TgReport) report = tg_report_new ();
+  g_autoptr(TgRevision) rev = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *region = NULL;
+
+  tg_report_editor_flush (self->editor);
+
+  region = g_settings_get_string (tg_application_get_settings (self->app), "default-region");
+  if (region != NULL && *region != '\0')
+    tg_report_set_region_code (report, region);
+
+  rev = tg_store_save_report (self->store, report, &error);
+  if (rev == NULL)
+    {
+      g_autofree char *message = g_strdup_printf (_("Could not start a report: %s"), error->message);
+
+      toast (self, message);
+      return;
+    }
+
+  gtk_selection_model_unselect_all (GTK_SELECTION_MODEL (self->selection));
+  show_report (self, report);
+  tg_report_editor_focus_title (self->editor);
+}
+
+static void
+search_action (GtkWidget  *widget,
+               const char *action_name,
+               GVariant   *param)
+{
+  TgWindow *self = TG_WINDOW (widget);
+
+  adw_leaflet_set_visible_child (self->leaflet, self->list_pane);
+  gtk_widget_grab_focus (GTK_WIDGET (self->search_entry));
+}
+
+static void
+save_and_next_action (GtkWidget  *widget,
+                      const char *action_name,
+                      GVariant   *param)
+{
+  TgWindow *self = TG_WINDOW (widget);
+
+  if (tg_report_editor_get_report (self->editor) != NULL &&
+      !tg_report_editor_flush (self->editor))
+    return;
+  gtk_widget_activate_action (widget, "win.new-report", NULL);
+}
+
+static void
+undo_action (GtkWidget  *widget,
+             const char *action_name,
+             GVariant   *param)
+{
+  TgWindow *self = TG_WINDOW (widget);
+
+  tg_report_editor_undo (self->editor);
+  update_editor_title (self);
+}
+
+static void
+undo_delete_action (GtkWidget  *widget,
+                    const char *action_name,
+                    GVariant   *param)
+{
+  TgWindow *self = TG_WINDOW (widget);
+  const char *report_id = g_variant_get_string (param, NULL);
+  g_autoptr(TgRevision) rev = NULL;
+  g_autoptr(GError) error = NULL;
+
+  rev = tg_store_restore_report (self->store, report_id, &error);
+  if (rev == NULL)
+    {
+      g_autofree char *message = g_strdup_printf (_("Could not restore the report: %s"), error->message);
+
+      toast (self, message);
+      return;
+    }
+  tg_window_open_report (self, report_id);
+  toast (self, _("Report restored"));
+}
+
+static void
+delete_response_cb (AdwMessageDialog *dialog,
+                    const char       *response,
+                    TgWindow         *self)
+{
+  TgReport *report = tg_report_editor_get_report (self->editor);
+  g_autofree char *report_id = NULL;
+  g_autoptr(TgRevision) rev = NULL;
+  g_autoptr(GError) error = NULL;
+  AdwToast *t;
+
+  if (g_strcmp0 (response, "delete") != 0 || report == NULL)
+    return;
+
+  report_id = g_strdup (tg_report_get_id (report));
+  tg_report_editor_flush (self->editor);
+
+  rev = tg_store_delete_report (self->store, report_id, &error);
+  if (rev == NULL)
+    {
+      g_autofree char *message = g_strdup_printf (_("Could not delete the report: %s"), error->message);
+
+      toast (self, message);
+      return;
+    }
+
+  show_report (self, NULL);
+  adw_leaflet_set_visible_child (self->leaflet, self->list_pane);
+
+  t = adw_toast_new (_("Report deleted"));
+  adw_toast_set_button_label (t, _("_Undo"));
+  adw_toast_set_action_name (t, "win.undo-delete");
+  adw_toast_set_action_target_value (t, g_variant_new_string (report_id));
+  adw_toast_set_timeout (t, 10);
+  adw_toast_overlay_add_toast (self->toast_overlay, t);
+}
+
+static void
+delete_report_action (GtkWidget  *widget,
+                      const char *action_name,
+                      GVariant   *param)
+{
+  TgWindow *self = TG_WINDOW (widget);
+  TgReport *report = tg_report_editor_get_report (self->editor);
+  const char *title;
+  AdwMessageDialog *dialog;
+
+  if (report == NULL)
+    return;
+
+  title = tg_report_get_title (report);
+  dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (GTK_WINDOW (self), _("Delete This Report?"), NULL));
+  adw_message_dialog_format_body (dialog,
+                                  _("“%s” will leave the list. Its history stays in the store, and you can undo right after."),
+                                  (title != NULL && *title != '\0') ? title : _("Untitled report"));
+  adw_message_dialog_add_responses (dialog,
+                                    "cancel", _("_Cancel"),
+                                    "delete", _("_Delete"),
+                                    NULL);
+  adw_message_dialog_set_response_appearance (dialog, "delete", ADW_RESPONSE_DESTRUCTIVE);
+  adw_message_dialog_set_default_response (dialog, "cancel");
+  adw_message_dialog_set_close_response (dialog, "cancel");
+  g_signal_connect (dialog, "response", G_CALLBACK (delete_response_cb), self);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+/* Vfuncs ---------------------------------------------------------------- */
+
+static gboolean
+tg_window_close_request (GtkWindow *window)
+{
+  TgWindow *self = TG_WINDOW (window);
+  GSettings *settings = tg_application_get_settings (self->app);
+  int width, height;
+
+  tg_report_editor_flush (self->editor);
+
+  gtk_window_get_default_size (window, &width, &height);
+  g_settings_set_boolean (settings, "window-maximized", gtk_window_is_maximized (window));
+  if (!gtk_window_is_maximized (window))
+    {
+      g_settings_set_int (settings, "window-width", width);
+      g_settings_set_int (settings, "window-height", height);
+    }
+
+  return GTK_WINDOW_CLASS (tg_window_parent_class)->close_request (window);
+}
+
+static void
+tg_window_realize (GtkWidget *widget)
+{
+  TgWindow *self = TG_WINDOW (widget);
+  GdkFrameClock *clock;
+
+  GTK_WIDGET_CLASS (tg_window_parent_class)->realize (widget);
+
+  clock = gtk_widget_get_frame_clock (widget);
+  if (clock != NULL)
+    self->first_frame_handler = g_signal_connect (clock, "after-paint", G_CALLBACK (first_frame_cb), self);
+}
+
+static void
+tg_window_constructed (GObject *object)
+{
+  TgWindow *self = TG_WINDOW (object);
+  GSettings *settings;
+  g_autoptr(TgReportQuery) query = tg_report_query_new ();
+  GtkListItemFactory *factory;
+
+  G_OBJECT_CLASS (tg_window_parent_class)->constructed (object);
+
+  gtk_window_set_application (GTK_WINDOW (self), GTK_APPLICATION (self->app));
+  settings = tg_application_get_settings (self->app);
+  gtk_window_set_default_size (GTK_WINDOW (self),
+                               g_settings_get_int (settings, "window-width"),
+                               g_settings_get_int (settings, "window-height"));
+  if (g_settings_get_boolean (settings, "window-maximized"))
+    gtk_window_maximize (GTK_WINDOW (self));
+
+  self->store = g_object_ref (tg_application_get_store (self->app));
+  self->reports = tg_report_list_new (self->store, query);
+  self->selection = gtk_single_selection_new (g_object_ref (G_LIST_MODEL (self->reports)));
+  gtk_single_selection_set_autoselect (self->selection, FALSE);
+  gtk_single_selection_set_can_unselect (self->selection, TRUE);
+  gtk_selection_model_unselect_all (GTK_SELECTION_MODEL (self->selection));
+  g_signal_connect_swapped (self->selection, "notify::selected-item",
+                            G_CALLBACK (selection_changed_cb), self);
+  g_signal_connect_swapped (self->reports, "items-changed", G_CALLBACK (items_changed_cb), self);
+
+  factory = tg_report_row_factory_new ();
+  gtk_list_view_set_factory (self->list_view, factory);
+  g_object_unref (factory);
+  gtk_list_view_set_model (self->list_view, GTK_SELECTION_MODEL (self->selection));
+  g_signal_connect_swapped (self->list_view, "activate", G_CALLBACK (list_activate_cb), self);
+
+  tg_report_editor_set_store (self->editor, self->store);
+  tg_map_view_set_reports (self->map_view, G_LIST_MODEL (self->reports));
+
+  setup_filters (self);
+  g_signal_connect_swapped (self->leaflet, "notify::folded", G_CALLBACK (folded_changed_cb), self);
+  folded_changed_cb (self);
+  update_list_state (self);
+  update_editor_title (self);
+}
+
+static void
+tg_window_dispose (GObject *object)
+{
+  TgWindow *self = TG_WINDOW (object);
+
+  gtk_widget_dispose_template (GTK_WIDGET (self), TG_TYPE_WINDOW);
+
+  if (self->reports != NULL)
+    g_signal_handlers_disconnect_by_data (self->reports, self);
+  if (self->selection != NULL)
+    g_signal_handlers_disconnect_by_data (self->selection, self);
+  g_clear_object (&self->selection);
+  g_clear_object (&self->reports);
+  g_clear_object (&self->category_codes);
+  g_clear_object (&self->store);
+
+  G_OBJECT_CLASS (tg_window_parent_class)->dispose (object);
+}
+
+static void
+tg_window_finalize (GObject *object)
+{
+  TgWindow *self = TG_WINDOW (object);
+
+  g_clear_object (&self->app);
+
+  G_OBJECT_CLASS (tg_window_parent_class)->finalize (object);
+}
+
+static void
+tg_window_set_property (GObject      *object,
+                        guint         prop_id,
+                        const GValue *value,
+                        GParamSpec   *pspec)
+{
+  TgWindow *self = TG_WINDOW (object);
+
+  switch (prop_id)
+    {
+    case PROP_APP:
+      self->app = g_value_dup_object (value);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+tg_window_class_init (TgWindowClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+  GtkWindowClass *window_class = GTK_WINDOW_CLASS (klass);
+
+  object_class->constructed = tg_window_constructed;
+  object_class->dispose = tg_window_dispose;
+  object_class->finalize = tg_window_finalize;
+  object_class->set_property = tg_window_set_property;
+  widget_class->realize = tg_window_realize;
+  window_class->close_request = tg_window_close_request;
+
+  properties[PROP_APP] =
+    g_param_spec_object ("tg-application", NULL, NULL, TG_TYPE_APPLICATION,
+                         G_PARAM_WRITABLE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  g_type_ensure (TG_TYPE_REPORT_EDITOR);
+  g_type_ensure (TG_TYPE_MAP_VIEW);
+
+  gtk_widget_class_set_template_from_resource (widget_class, "/io/github/testigo/Testigo/tg-window.ui");
+  gtk_widget_class_bind_template_child (widget_class, TgWindow, toast_overlay);
+  gtk_widget_class_bind_template_child (widget_class, TgWindow, leaflet);
+  gtk_widget_class_bind_template_child (widget_class, TgWindow, list_pane);
+  gtk_widget_class_bind_template_child (widget_class, TgWindow, list_header);
+  gtk_widget_class_bind_template_child (widget_class, TgWindow, list_title);
+  gtk_widget_class_bind_template_child (widget_class, TgWindow, search_entry);
+  gtk_widget_class_bind_template_child (widget_class, TgWindow, list_stack);
+  gtk_widget_class_bind_template_child (widget_class, TgWindow, list_view);
+  gtk_widget_class_bind_template_child (widget_class, TgWindow, empty_list_page);
+  gtk_widget_class_bind_template_child (widget_class, TgWindow, status_label);
+  gtk_widget_class_bind_template_child (widget_class, TgWindow, editor_pane);
+  gtk_widget_class_bind_template_child (widget_class, TgWindow, editor_header);
+  gtk_widget_class_bind_template_child (widget_class, TgWindow, editor_title);
+  gtk_widget_class_bind_template_child (widget_class, TgWindow, back_button);
+  gtk_widget_class_bind_template_child (widget_class, TgWindow, map_button);
+  gtk_widget_class_bind_template_child (widget_class, TgWindow, editor_stack);
+  gtk_widget_class_bind_template_child (widget_class, TgWindow, editor);
+  gtk_widget_class_bind_template_child (widget_class, TgWindow, map_pane);
+  gtk_widget_class_bind_template_child (widget_class, TgWindow, map_header);
+  gtk_widget_class_bind_template_child (widget_class, TgWindow, map_back_button);
+  gtk_widget_class_bind_template_child (widget_class, TgWindow, map_view);
+  gtk_widget_class_bind_template_child (widget_class, TgWindow, category_filter);
+  gtk_widget_class_bind_template_child (widget_class, TgWindow, status_filter);
+  gtk_widget_class_bind_template_child (widget_class, TgWindow, region_filter);
+  gtk_widget_class_bind_template_child (widget_class, TgWindow, from_filter);
+  gtk_widget_class_bind_template_child (widget_class, TgWindow, until_filter);
+  gtk_widget_class_bind_template_child (widget_class, TgWindow, conflict_filter);
+  gtk_widget_class_bind_template_child (widget_class, TgWindow, sort_filter);
+  gtk_widget_class_bind_template_child (widget_class, TgWindow, filter_error);
+  gtk_widget_class_bind_template_callback (widget_class, search_changed_cb);
+  gtk_widget_class_bind_template_callback (widget_class, reset_filters_cb);
+  gtk_widget_class_bind_template_callback (widget_class, back_clicked_cb);
+  gtk_widget_class_bind_template_callback (widget_class, show_map_cb);
+  gtk_widget_class_bind_template_callback (widget_class, map_back_clicked_cb);
+  gtk_widget_class_bind_template_callback (widget_class, pick_location_cb);
+  gtk_widget_class_bind_template_callback (widget_class, location_picked_cb);
+  gtk_widget_class_bind_template_callback (widget_class, map_report_activated_cb);
+  gtk_widget_class_bind_template_callback (widget_class, save_state_cb);
+  gtk_widget_class_bind_template_callback (widget_class, editor_message_cb);
+
+  gtk_widget_class_install_action (widget_class, "win.new-report", NULL, new_report_action);
+  gtk_widget_class_install_action (widget_class, "win.search", NULL, search_action);
+  gtk_widget_class_install_action (widget_class, "win.save-and-next", NULL, save_and_next_action);
+  gtk_widget_class_install_action (widget_class, "win.delete-report", NULL, delete_report_action);
+  gtk_widget_class_install_action (widget_class, "win.undo", NULL, undo_action);
+  gtk_widget_class_install_action (widget_class, "win.undo-delete", "s", undo_delete_action);
+
+  /* Bubble-phase bindings: a focused text field keeps its own keys. */
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_n, GDK_CONTROL_MASK, "win.new-report", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_f, GDK_CONTROL_MASK, "win.search", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Return, GDK_CONTROL_MASK, "win.save-and-next", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_KP_Enter, GDK_CONTROL_MASK, "win.save-and-next", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Delete, 0, "win.delete-report", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_z, GDK_CONTROL_MASK, "win.undo", NULL);
+}
+
+static void
+tg_window_init (TgWindow *self)
+{
+  gtk_widget_init_template (GTK_WIDGET (self));
+
+  if (DEVELOPMENT_BUILD)
+    gtk_widget_add_css_class (GTK_WIDGET (self), "devel");
+}
+
+/* Public API ------------------------------------------------------------ */
+
+TgWindow *
+tg_window_new (TgApplication *app)
+{
+  return g_object_new (TG_TYPE_WINDOW, "tg-application", app, NULL);
+}
+
+gboolean
+tg_window_open_report (TgWindow   *self,
+                       const char *report_id)
+{
+  g_autoptr(TgReport) report = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_return_val_if_fail (TG_IS_WINDOW (self), FALSE);
+
+  tg_report_editor_flush (self->editor);
+  report = tg_store_load_report (self->store, report_id, &error);
+  if (report == NULL)
+    {
+      g_autofree char *message = g_strdup_printf (_("Could not open the report: %s"), error->message);
+
+      toast (self, message);
+      return FALSE;
+    }
+  show_report (self, report);
+  return TRUE;
+}
