@@ -481,11 +481,22 @@ map_click_released_cb (GtkGestureClick *gesture,
 }
 
 static void
+update_units (TgMapView *self)
+{
+  g_autofree char *units = g_settings_get_string (self->settings, "units");
+
+  shumate_scale_set_unit (self->scale, g_strcmp0 (units, "imperial") == 0
+                                         ? SHUMATE_UNIT_IMPERIAL : SHUMATE_UNIT_METRIC);
+}
+
+static void
 settings_changed_cb (TgMapView  *self,
                      const char *key)
 {
   if (g_strcmp0 (key, "mbtiles-files") == 0)
     reload_mbtiles_layers (self);
+  else if (g_strcmp0 (key, "units") == 0)
+    update_units (self);
 }
 
 static void
@@ -640,7 +651,6 @@ tg_map_view_init (TgMapView *self)
   g_autoptr(GError) error = NULL;
   g_autoptr(TgBasemapSource) source = NULL;
   GtkWidget *box;
-  GtkWidget *bottom;
   GtkGesture *click;
 
   self->markers = g_ptr_array_new ();
@@ -738,15 +748,12 @@ tg_map_view_init (TgMapView *self)
                                              "map.download-region"));
   gtk_overlay_add_overlay (GTK_OVERLAY (self->overlay), box);
 
-  bottom = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
-  gtk_widget_set_valign (bottom, GTK_ALIGN_END);
-  gtk_widget_set_can_target (bottom, FALSE);
   self->scale = shumate_scale_new (self->viewport);
   gtk_widget_set_halign (GTK_WIDGET (self->scale), GTK_ALIGN_START);
-  gtk_widget_set_hexpand (GTK_WIDGET (self->scale), TRUE);
-  gtk_box_append (GTK_BOX (bottom), GTK_WIDGET (self->scale));
-  gtk_box_append (GTK_BOX (bottom), GTK_WIDGET (self->license));
-  gtk_overlay_add_overlay (GTK_OVERLAY (self->overlay), bottom);
+  gtk_widget_set_valign (GTK_WIDGET (self->scale), GTK_ALIGN_END);
+  gtk_widget_set_can_target (GTK_WIDGET (self->scale), FALSE);
+  gtk_overlay_add_overlay (GTK_OVERLAY (self->overlay), GTK_WIDGET (self->scale));
+  gtk_overlay_add_overlay (GTK_OVERLAY (self->overlay), GTK_WIDGET (self->license));
 
   if (self->error_label != NULL)
     gtk_overlay_add_overlay (GTK_OVERLAY (self->overlay), self->error_label);
@@ -756,7 +763,10 @@ tg_map_view_init (TgMapView *self)
     {
       g_signal_connect_swapped (self->settings, "changed::mbtiles-files",
                                 G_CALLBACK (settings_changed_cb), self);
+      g_signal_connect_swapped (self->settings, "changed::units",
+                                G_CALLBACK (settings_changed_cb), self);
       reload_mbtiles_layers (self);
+      update_units (self);
     }
 
   shumate_map_center_on (self->map, DEFAULT_LATITUDE, DEFAULT_LONGITUDE);

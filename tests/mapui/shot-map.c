@@ -2,7 +2,7 @@
  *
  *   shot-map [--lat -14.8] [--lon -72.5] [--zoom 6] [--demo 60]
  *            [--width 1200] [--height 800] [--seconds 0] [--select N]
- *            [--search TEXT]
+ *            [--select-nearest] [--search TEXT]
  *
  * Shows TgMapView at the given centre and zoom with the demo reports
  * (tg-demo.h). With --seconds it quits after that many seconds, else it
@@ -29,6 +29,7 @@ static int      opt_height = 800;
 static int      opt_seconds = 0;
 static int      opt_select = -1;
 static char    *opt_search = NULL;
+static gboolean opt_select_nearest = FALSE;
 
 static const GOptionEntry entries[] = {
   { "lat", 0, 0, G_OPTION_ARG_DOUBLE, &opt_lat, "Latitude of the centre", "DEG" },
@@ -39,6 +40,7 @@ static const GOptionEntry entries[] = {
   { "height", 0, 0, G_OPTION_ARG_INT, &opt_height, "Window height", "PX" },
   { "seconds", 0, 0, G_OPTION_ARG_INT, &opt_seconds, "Quit after this many seconds", "S" },
   { "select", 0, 0, G_OPTION_ARG_INT, &opt_select, "Select the demo report with this index", "N" },
+  { "select-nearest", 0, 0, G_OPTION_ARG_NONE, &opt_select_nearest, "Select the report nearest the centre", NULL },
   { "search", 0, 0, G_OPTION_ARG_STRING, &opt_search, "Type this in the place search", "TEXT" },
   { NULL }
 };
@@ -99,6 +101,28 @@ main (int   argc,
   tg_map_view_center_on (TG_MAP_VIEW (view), opt_lat, opt_lon, opt_zoom);
   if (reports != NULL && opt_select >= 0 && (guint) opt_select < reports->len)
     tg_map_view_set_selected_report (TG_MAP_VIEW (view), g_ptr_array_index (reports, opt_select));
+  if (reports != NULL && opt_select_nearest)
+    {
+      TgReport *nearest = NULL;
+      double best = G_MAXDOUBLE;
+
+      for (guint i = 0; i < reports->len; i++)
+        {
+          TgReport *r = g_ptr_array_index (reports, i);
+          double d;
+
+          if (!tg_report_has_location (r))
+            continue;
+          d = hypot (tg_report_get_latitude (r) - opt_lat, tg_report_get_longitude (r) - opt_lon);
+          if (d < best)
+            {
+              best = d;
+              nearest = r;
+            }
+        }
+      if (nearest != NULL)
+        tg_map_view_set_selected_report (TG_MAP_VIEW (view), nearest);
+    }
   if (opt_search != NULL)
     tg_map_search_set_text (_tg_map_view_get_search (TG_MAP_VIEW (view)), opt_search);
   g_signal_connect (window, "close-request", G_CALLBACK (close_cb), &done);
