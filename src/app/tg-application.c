@@ -13,12 +13,7 @@
 #include "tg-preferences-window.h"
 #include "tg-window.h"
 
-#if defined(__has_include)
-# if __has_include("tg-demo.h")
-#  include "tg-demo.h"
-#  define HAVE_TG_DEMO 1
-# endif
-#endif
+#include "tg-demo.h"
 
 #define SCHEMA_ID "io.github.testigo.Testigo"
 
@@ -75,18 +70,13 @@ open_store (TgApplication  *self,
   if (self->store == NULL)
     return FALSE;
 
-#ifdef HAVE_TG_DEMO
   if (self->demo && tg_store_count_reports (self->store) == 0)
     {
       g_autoptr(GError) local_error = NULL;
 
-      if (!tg_demo_populate (self->store, 0, 1, &local_error))
+      if (!tg_demo_populate (self->store, TG_DEMO_DEFAULT_SIZE, TG_DEMO_DEFAULT_SEED, &local_error))
         g_warning ("Could not fill the demo store: %s", local_error->message);
     }
-#else
-  if (self->demo)
-    g_warning ("This build has no demo data");
-#endif
 
   return TRUE;
 }

@@ -261,9 +261,11 @@ first_frame_cb (GdkFrameClock *clock,
         rss_kb = strtol (line + 6, NULL, 10);
     }
   /* Read by tests/app/bench-startup: the monotonic clock is shared. */
-  g_print ("first-frame %" G_GINT64_FORMAT " rss-kb %ld reports %u\n",
-           g_get_monotonic_time (), rss_kb,
-           g_list_model_get_n_items (G_LIST_MODEL (self->reports)));
+  if (g_getenv ("TESTIGO_REPORT_FIRST_FRAME") != NULL ||
+      g_getenv ("TESTIGO_EXIT_AFTER_FIRST_FRAME") != NULL)
+    g_print ("first-frame %" G_GINT64_FORMAT " rss-kb %ld reports %u\n",
+             g_get_monotonic_time (), rss_kb,
+             g_list_model_get_n_items (G_LIST_MODEL (self->reports)));
   if (g_getenv ("TESTIGO_EXIT_AFTER_FIRST_FRAME") != NULL)
     g_application_quit (G_APPLICATION (self->app));
 }
