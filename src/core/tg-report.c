@@ -149,7 +149,7 @@ tg_report_class_init (TgReportClass *klass)
 static void
 tg_report_init (TgReport *self)
 {
-  self->id = g_uuid_string_random ();
+  self->id = tg_record_id_new ();
   self->latitude = NAN;
   self->longitude = NAN;
   self->killed = -1;

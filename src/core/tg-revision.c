@@ -81,6 +81,34 @@ tg_revision_init (TgRevision *self)
 {
 }
 
+static void
+append_int (GString *out,
+            gint64   value)
+{
+  char buf[24];
+  guint n = 0;
+  guint64 v = value < 0 ? -(guint64) value : (guint64) value;
+
+  do
+    buf[n++] = '0' + v % 10;
+  while ((v /= 10) > 0);
+  if (value < 0)
+    g_string_append_c (out, '-');
+  while (n > 0)
+    g_string_append_c (out, buf[--n]);
+}
+
+/* "<length>:<bytes>\n" */
+static void
+append_field (GString    *out,
+              const char *value)
+{
+  append_int (out, (gint64) strlen (value));
+  g_string_append_c (out, ':');
+  g_string_append (out, value);
+  g_string_append_c (out, '\n');
+}
+
 /* The canonical form, one field per line; content last so that it may hold
  * anything. Each variable-length field is prefixed by its length so that no
  * two different revisions share a canonical form. */
@@ -95,16 +123,25 @@ tg_revision_compute_id (const char         *record_id,
                         const char         *content)
 {
   g_autoptr(GChecksum) checksum = g_checksum_new (G_CHECKSUM_SHA256);
-  g_autoptr(GString) head = g_string_new ("testigo-revision-1\n");
+  g_autoptr(GString) head = g_string_sized_new (256);
 
-  g_string_append_printf (head, "%zu:%s\n", strlen (record_id), record_id);
-  g_string_append_printf (head, "%zu:%s\n", strlen (kind), kind);
+  /* Written without printf: this runs for every revision saved. */
+  g_string_append (head, "testigo-revision-1\n");
+  append_field (head, record_id);
+  append_field (head, kind);
   for (guint i = 0; sorted_parents != NULL && sorted_parents[i] != NULL; i++)
-    g_string_append_printf (head, "parent:%s\n", sorted_parents[i]);
-  g_string_append_printf (head, "%zu:%s\n", strlen (device_id), device_id);
-  g_string_append_printf (head, "%" G_GINT64_FORMAT "\n%" G_GINT64_FORMAT "\n%d\n",
-                          device_seq, created_at, deleted ? 1 : 0);
-  g_string_append_printf (head, "%zu:", strlen (content));
+    {
+      g_string_append (head, "parent:");
+      g_string_append (head, sorted_parents[i]);
+      g_string_append_c (head, '\n');
+    }
+  append_field (head, device_id);
+  append_int (head, device_seq);
+  g_string_append_c (head, '\n');
+  append_int (head, created_at);
+  g_string_append (head, deleted ? "\n1\n" : "\n0\n");
+  append_int (head, (gint64) strlen (content));
+  g_string_append_c (head, ':');
 
   g_checksum_update (checksum, (const guchar *) head->str, head->len);
   g_checksum_update (checksum, (const guchar *) content, strlen (content));
@@ -438,6 +475,52 @@ tg_is_uuid (const char *str)
         return FALSE;
     }
   return TRUE;
+}
+
+char *
+tg_record_id_new (void)
+{
+  static GMutex lock;
+  static guint64 last_ms;
+  static guint32 counter;
+  guint8 b[16];
+  guint64 ms = (guint64) (g_get_real_time () / 1000);
+  guint32 seq;
+
+  /* Within one millisecond, a counter in the 12 bits after the version
+   * keeps ids in creation order. */
+  g_mutex_lock (&lock);
+  if (ms <= last_ms)
+    {
+      ms = last_ms;
+      if (++counter > 0xfff)
+        {
+          ms = ++last_ms;
+          counter = 0;
+        }
+    }
+  else
+    {
+      last_ms = ms;
+      counter = 0;
+    }
+  seq = counter;
+  g_mutex_unlock (&lock);
+
+  for (guint i = 0; i < 6; i++)
+    b[i] = (ms >> (40 - 8 * i)) & 0xff;
+  b[6] = 0x70 | ((seq >> 8) & 0x0f);
+  b[7] = seq & 0xff;
+  for (guint i = 8; i < 16; i += 4)
+    {
+      guint32 r = g_random_int ();
+      memcpy (b + i, &r, 4);
+    }
+  b[8] = 0x80 | (b[8] & 0x3f);
+
+  return g_strdup_printf ("%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
+                          b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7],
+                          b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]);
 }
 
 gboolean

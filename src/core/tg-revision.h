@@ -64,6 +64,11 @@ TgRevision         *tg_revision_new_from_json  (JsonNode   *node,
                                                 GError    **error);
 
 gboolean            tg_is_uuid                 (const char *str);
+/* A new record id: a UUID version 7 (RFC 9562), whose first 48 bits are
+ * the time in milliseconds. Ids made one after another sort together, so
+ * the store's indexes on record ids grow at one end instead of at random
+ * places. */
+char               *tg_record_id_new           (void);
 gboolean            tg_is_sha256_hex           (const char *str);
 
 G_END_DECLS

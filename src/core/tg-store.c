@@ -1213,6 +1213,8 @@ save_data_free (gpointer data)
 {
   SaveData *save = data;
 
+  if (save == NULL)
+    return;
   g_free (save->record_id);
   g_strfreev (save->parents);
   g_free (save->content);
@@ -1412,6 +1414,36 @@ tg_store_save_report_finish (TgStore       *self,
   return rev;
 }
 
+typedef struct
+{
+  GPtrArray *reports;
+  GPtrArray *saves;
+  guint      begin;
+  guint      end;
+  GError    *error;
+  guint      failed;
+} PrepareRange;
+
+static gpointer
+prepare_range_thread (gpointer data)
+{
+  PrepareRange *range = data;
+
+  for (guint i = range->begin; i < range->end; i++)
+    {
+      SaveData *save = save_data_new (range->reports->pdata[i], &range->error);
+
+      if (save == NULL)
+        {
+          range->failed = i;
+          break;
+        }
+      save->report = range->reports->pdata[i];
+      range->saves->pdata[i] = save;
+    }
+  return NULL;
+}
+
 gboolean
 tg_store_save_reports (TgStore    *self,
                        GPtrArray  *reports,
@@ -1423,18 +1455,32 @@ tg_store_save_reports (TgStore    *self,
 
   g_return_val_if_fail (TG_IS_STORE (self), FALSE);
 
-  for (guint i = 0; i < reports->len; i++)
-    {
-      SaveData *save = save_data_new (reports->pdata[i], error);
+  /* Validation and serialisation do not need the database: for a large
+   * batch, a second thread prepares half of it. The reports are only read. */
+  g_ptr_array_set_size (saves, reports->len);
+  {
+    PrepareRange second = { reports, saves, reports->len / 2, reports->len, NULL, 0 };
+    PrepareRange first = { reports, saves, 0, reports->len / 2, NULL, 0 };
+    GThread *thread = NULL;
 
-      if (save == NULL)
-        {
-          g_prefix_error (error, "report %u: ", i + 1);
-          return FALSE;
-        }
-      save->report = reports->pdata[i];
-      g_ptr_array_add (saves, save);
-    }
+    if (reports->len >= 64)
+      thread = g_thread_new ("tg-store-prepare", prepare_range_thread, &second);
+    else
+      first.end = reports->len;
+    prepare_range_thread (&first);
+    if (thread != NULL)
+      g_thread_join (thread);
+
+    if (first.error != NULL || second.error != NULL)
+      {
+        PrepareRange *failed = first.error != NULL ? &first : &second;
+
+        g_propagate_prefixed_error (error, g_steal_pointer (&failed->error),
+                                    "report %u: ", failed->failed + 1);
+        g_clear_error (&second.error);
+        return FALSE;
+      }
+  }
 
   tg_store_lock (self);
   if (!begin (self, error))

@@ -7,6 +7,8 @@
 #include "tg-revision.h"
 #include "tg-types.h"
 
+#include <string.h>
+
 #define RECORD "0e8f8c2a-9d7b-4b8e-9a5c-3f2d1e0c9b8a"
 #define PARENT_A "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
 #define PARENT_B "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
@@ -31,6 +33,29 @@ test_id (void)
   g_assert_cmpstr (tg_revision_get_id (r1), !=, tg_revision_get_id (r4));
   g_assert_cmpstr (tg_revision_get_id (r1), !=, tg_revision_get_id (r5));
   g_assert_true (tg_is_sha256_hex (tg_revision_get_id (r1)));
+}
+
+/* The canonical form is documented in docs/data-model.md; ids made by
+ * every earlier version must stay valid, so it is checked byte for byte
+ * against a form built here independently. */
+static void
+test_canonical_form (void)
+{
+  const char *parents[] = { PARENT_B, PARENT_A, NULL };
+  const char *content = "{\"title\":\"Juliaca\"}";
+  g_autoptr(TgRevision) rev = tg_revision_new (RECORD, "report", parents, "device-1", 12,
+                                               -5, TRUE, content);
+  g_autofree char *form = g_strdup_printf ("testigo-revision-1\n"
+                                           "36:" RECORD "\n"
+                                           "6:report\n"
+                                           "parent:" PARENT_A "\n"
+                                           "parent:" PARENT_B "\n"
+                                           "8:device-1\n"
+                                           "12\n-5\n1\n"
+                                           "%zu:%s", strlen (content), content);
+  g_autofree char *expected = g_compute_checksum_for_string (G_CHECKSUM_SHA256, form, -1);
+
+  g_assert_cmpstr (tg_revision_get_id (rev), ==, expected);
 }
 
 static void
@@ -99,6 +124,26 @@ test_malformed (void)
     }
 }
 
+static void
+test_record_ids (void)
+{
+  g_autofree char *previous = NULL;
+
+  /* UUID version 7: valid, unique, and in creation order. */
+  for (guint i = 0; i < 10000; i++)
+    {
+      g_autofree char *id = tg_record_id_new ();
+
+      g_assert_true (tg_is_uuid (id));
+      g_assert_cmpint (id[14], ==, '7');
+      g_assert_true (strchr ("89ab", id[19]) != NULL);
+      if (previous != NULL)
+        g_assert_cmpstr (previous, <, id);
+      g_free (previous);
+      previous = g_steal_pointer (&id);
+    }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -106,9 +151,11 @@ main (int   argc,
   g_test_init (&argc, &argv, NULL);
 
   g_test_add_func ("/revision/id", test_id);
+  g_test_add_func ("/revision/canonical-form", test_canonical_form);
   g_test_add_func ("/revision/wire-round-trip", test_wire_round_trip);
   g_test_add_func ("/revision/tampered", test_tampered);
   g_test_add_func ("/revision/malformed", test_malformed);
+  g_test_add_func ("/revision/record-ids", test_record_ids);
 
   return g_test_run ();
 }
