@@ -1,0 +1,419 @@
+/* test-server-fixture.c — run the real testigo-server on loopback for tests
+ *
+ * The test generates its own certificate with certtool (GnuTLS), writes a
+ * configuration that listens on 127.0.0.1 port 0, starts the installed
+ * binary and reads the address and certificate fingerprint it prints. The
+ * client accepts the self-signed certificate only when its SHA-256 matches
+ * that fingerprint: certificate pinning, as the desktop client does.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#define G_LOG_DOMAIN "test-server"
+
+#include "config.h"
+
+#include <signal.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <glib/gstdio.h>
+
+#include "test-server-fixture.h"
+
+#ifndef TESTIGO_SERVER_PATH
+#error "TESTIGO_SERVER_PATH must be defined by meson"
+#endif
+
+static void
+write_file (const char *path,
+            const char *text)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_file_set_contents (path, text, -1, &error);
+  g_assert_no_error (error);
+}
+
+static gboolean
+run_certtool (TestServer *server,
+              const char *cert,
+              const char *key)
+{
+  g_autofree char *certtool = g_find_program_in_path ("certtool");
+  g_autofree char *template = g_build_filename (server->dir, "cert.template", NULL);
+  g_autoptr(GError) error = NULL;
+  int status = 0;
+
+  if (certtool == NULL)
+    return FALSE;
+
+  write_file (template,
+              "cn = \"localhost\"\n"
+              "dns_name = \"localhost\"\n"
+              "ip_address = \"127.0.0.1\"\n"
+              "expiration_days = 2\n"
+              "tls_www_server\n"
+              "signing_key\n");
+  {
+    const char *argv[] = { certtool, "--generate-privkey", "--key-type=ecdsa",
+                           "--outfile", key, NULL };
+    g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_STDOUT_TO_DEV_NULL | G_SPAWN_STDERR_TO_DEV_NULL,
+                  NULL, NULL, NULL, NULL, &status, &error);
+    g_assert_no_error (error);
+    g_assert_true (g_spawn_check_wait_status (status, NULL));
+  }
+  {
+    const char *argv[] = { certtool, "--generate-self-signed", "--load-privkey", key,
+                           "--template", template, "--outfile", cert, NULL };
+    g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_STDOUT_TO_DEV_NULL | G_SPAWN_STDERR_TO_DEV_NULL,
+                  NULL, NULL, NULL, NULL, &status, &error);
+    g_assert_no_error (error);
+    g_assert_true (g_spawn_check_wait_status (status, NULL));
+  }
+  return TRUE;
+}
+
+TestServer *
+test_server_new (const char *extra_config)
+{
+  TestServer *server = g_new0 (TestServer, 1);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *cert = NULL, *key = NULL;
+  GString *config = g_string_new ("[server]\nlisten=127.0.0.1\nport=0\n");
+
+  server->dir = g_dir_make_tmp ("testigo-server-XXXXXX", &error);
+  g_assert_no_error (error);
+  server->data_dir = g_build_filename (server->dir, "data", NULL);
+  server->config_path = g_build_filename (server->dir, "server.conf", NULL);
+  server->db_path = g_build_filename (server->data_dir, "server.db", NULL);
+  cert = g_build_filename (server->dir, "cert.pem", NULL);
+  key = g_build_filename (server->dir, "key.pem", NULL);
+
+  g_string_append_printf (config, "data-dir=%s\n", server->data_dir);
+  if (run_certtool (server, cert, key))
+    g_string_append_printf (config, "tls-certificate=%s\ntls-key=%s\n", cert, key);
+  /* else: the server generates one in data-dir/tls on first start */
+  if (extra_config)
+    g_string_append (config, extra_config);
+  write_file (server->config_path, config->str);
+  g_string_free (config, TRUE);
+  return server;
+}
+
+static void
+child_setup (gpointer user_data)
+{
+  /* the server goes when the test goes, even when the test aborts */
+  prctl (PR_SET_PDEATHSIG, SIGKILL);
+}
+
+void
+test_server_start (TestServer *server)
+{
+  g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GDataInputStream) lines = NULL;
+  char *line;
+
+  g_assert_null (server->process);
+  g_subprocess_launcher_set_child_setup (launcher, child_setup, NULL, NULL);
+  server->process = g_subprocess_launcher_spawn (launcher, &error, TESTIGO_SERVER_PATH,
+                                                 "--config", server->config_path, NULL);
+  g_assert_no_error (error);
+
+  lines = g_data_input_stream_new (g_subprocess_get_stdout_pipe (server->process));
+  g_clear_pointer (&server->base_uri, g_free);
+  while ((line = g_data_input_stream_read_line_utf8 (lines, NULL, NULL, &error)) != NULL)
+    {
+      const char *p;
+
+      if ((p = strstr (line, " listening on ")))
+        server->base_uri = g_strdup (p + strlen (" listening on "));
+      else if ((p = strstr (line, "fingerprint: ")))
+        {
+          g_free (server->fingerprint);
+          server->fingerprint = g_strdup (p + strlen ("fingerprint: "));
+          g_free (line);
+          break;
+        }
+      g_free (line);
+    }
+  g_assert_no_error (error);
+  g_assert_nonnull (server->base_uri);
+  g_assert_true (g_str_has_prefix (server->base_uri, "https://127.0.0.1:"));
+  g_assert_nonnull (server->fingerprint);
+}
+
+GPid
+test_server_get_pid (TestServer *server)
+{
+  const char *id = g_subprocess_get_identifier (server->process);
+
+  return id ? (GPid) atoi (id) : 0;
+}
+
+void
+test_server_kill (TestServer *server)
+{
+  if (server->process == NULL)
+    return;
+  g_subprocess_send_signal (server->process, SIGKILL);
+  g_subprocess_wait (server->process, NULL, NULL);
+  g_clear_object (&server->process);
+}
+
+void
+test_server_stop (TestServer *server)
+{
+  if (server->process == NULL)
+    return;
+  g_subprocess_send_signal (server->process, SIGTERM);
+  g_subprocess_wait (server->process, NULL, NULL);
+  g_assert_true (g_subprocess_get_if_exited (server->process));
+  g_assert_cmpint (g_subprocess_get_exit_status (server->process), ==, 0);
+  g_clear_object (&server->process);
+}
+
+static void
+remove_tree (const char *path)
+{
+  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
+  const char *name;
+
+  if (dir != NULL)
+    while ((name = g_dir_read_name (dir)))
+      {
+        g_autofree char *child = g_build_filename (path, name, NULL);
+
+        if (g_file_test (child, G_FILE_TEST_IS_DIR) && !g_file_test (child, G_FILE_TEST_IS_SYMLINK))
+          remove_tree (child);
+        else
+          g_unlink (child);
+      }
+  g_rmdir (path);
+}
+
+void
+test_server_free (TestServer *server)
+{
+  test_server_stop (server);
+  remove_tree (server->dir);
+  g_free (server->dir);
+  g_free (server->data_dir);
+  g_free (server->config_path);
+  g_free (server->db_path);
+  g_free (server->base_uri);
+  g_free (server->fingerprint);
+  g_free (server);
+}
+
+char *
+test_server_admin (TestServer  *server,
+                   char       **stderr_out,
+                   ...)
+{
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr(GSubprocess) process = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *out = NULL, *err = NULL;
+  const char *arg;
+  va_list args;
+
+  g_ptr_array_add (argv, (gpointer) TESTIGO_SERVER_PATH);
+  g_ptr_array_add (argv, (gpointer) "--config");
+  g_ptr_array_add (argv, server->config_path);
+  va_start (args, stderr_out);
+  while ((arg = va_arg (args, const char *)))
+    g_ptr_array_add (argv, (gpointer) arg);
+  va_end (args);
+  g_ptr_array_add (argv, NULL);
+
+  process = g_subprocess_newv ((const char * const *) argv->pdata,
+                               G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE, &error);
+  g_assert_no_error (error);
+  g_subprocess_communicate_utf8 (process, NULL, NULL, &out, &err, &error);
+  g_assert_no_error (error);
+
+  if (stderr_out)
+    *stderr_out = g_steal_pointer (&err);
+  if (!g_subprocess_get_successful (process))
+    return NULL;
+  return g_steal_pointer (&out);
+}
+
+void
+test_server_add_user (TestServer *server,
+                      const char *name,
+                      const char *role)
+{
+  g_autofree char *err = NULL;
+  g_autofree char *out = test_server_admin (server, &err, "user", "add", name, "--role", role, NULL);
+
+  if (out == NULL)
+    g_error ("user add failed: %s", err);
+}
+
+/* certificate pinning ---------------------------------------------------- */
+
+static char *
+fingerprint_of (GTlsCertificate *certificate)
+{
+  g_autoptr(GByteArray) der = NULL;
+  g_autoptr(GChecksum) checksum = g_checksum_new (G_CHECKSUM_SHA256);
+  guint8 digest[32];
+  gsize len = sizeof digest;
+  GString *out = g_string_new (NULL);
+
+  g_object_get (certificate, "certificate", &der, NULL);
+  g_checksum_update (checksum, der->data, der->len);
+  g_checksum_get_digest (checksum, digest, &len);
+  for (gsize i = 0; i < len; i++)
+    g_string_append_printf (out, i ? ":%02X" : "%02X", digest[i]);
+  return g_string_free (out, FALSE);
+}
+
+static gboolean
+accept_certificate_cb (SoupMessage          *msg,
+                       GTlsCertificate      *certificate,
+                       GTlsCertificateFlags  errors,
+                       TestClient           *client)
+{
+  g_autofree char *fingerprint = fingerprint_of (certificate);
+
+  return g_strcmp0 (fingerprint, client->server->fingerprint) == 0;
+}
+
+TestClient *
+test_client_new (TestServer *server)
+{
+  TestClient *client = g_new0 (TestClient, 1);
+
+  client->server = server;
+  test_client_reset (client);
+  return client;
+}
+
+void
+test_client_reset (TestClient *client)
+{
+  g_clear_object (&client->session);
+  client->session = soup_session_new_with_options ("timeout", 30, "idle-timeout", 30, NULL);
+}
+
+TestClient *
+test_client_enrol (TestServer *server,
+                   const char *user)
+{
+  TestClient *client = test_client_new (server);
+  g_autofree char *err = NULL;
+  g_autofree char *code = test_server_admin (server, &err, "enrol-code", user, NULL);
+  g_autofree char *body = NULL;
+  g_autoptr(JsonNode) reply = NULL;
+  guint status;
+
+  if (code == NULL)
+    g_error ("enrol-code failed: %s", err);
+  g_strstrip (code);
+  body = g_strdup_printf ("{\"code\": \"%s\", \"device_name\": \"%s laptop\"}", code, user);
+  reply = test_client_json (client, "POST", "/api/v1/enrol", body, &status);
+  g_assert_cmpuint (status, ==, 201);
+  client->token = g_strdup (test_json_string (reply, "token"));
+  client->device_id = g_strdup (test_json_string (reply, "device_id"));
+  g_assert_nonnull (client->token);
+  return client;
+}
+
+void
+test_client_free (TestClient *client)
+{
+  g_clear_object (&client->session);
+  g_free (client->token);
+  g_free (client->device_id);
+  g_free (client);
+}
+
+GBytes *
+test_client_request (TestClient          *client,
+                     const char          *method,
+                     const char          *path,
+                     GBytes              *body,
+                     const char * const  *headers,
+                     guint               *status,
+                     SoupMessageHeaders **response_headers,
+                     GError             **error)
+{
+  g_autofree char *uri = g_strconcat (client->server->base_uri, path, NULL);
+  g_autoptr(SoupMessage) msg = soup_message_new (method, uri);
+  SoupMessageHeaders *request_headers;
+  GBytes *reply;
+
+  g_assert_nonnull (msg);
+  request_headers = soup_message_get_request_headers (msg);
+  g_signal_connect (msg, "accept-certificate", G_CALLBACK (accept_certificate_cb), client);
+  if (client->token)
+    {
+      g_autofree char *auth = g_strconcat ("Bearer ", client->token, NULL);
+      soup_message_headers_replace (request_headers, "Authorization", auth);
+    }
+  for (guint i = 0; headers && headers[i] && headers[i + 1]; i += 2)
+    soup_message_headers_replace (request_headers, headers[i], headers[i + 1]);
+  if (body)
+    soup_message_set_request_body_from_bytes (msg, "application/json", body);
+
+  reply = soup_session_send_and_read (client->session, msg, NULL, error);
+  *status = soup_message_get_status (msg);
+  if (response_headers)
+    *response_headers = soup_message_headers_ref (soup_message_get_response_headers (msg));
+  return reply;
+}
+
+JsonNode *
+test_client_json (TestClient *client,
+                  const char *method,
+                  const char *path,
+                  const char *body,
+                  guint      *status)
+{
+  g_autoptr(GBytes) request = body ? g_bytes_new (body, strlen (body)) : NULL;
+  g_autoptr(GBytes) reply = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  gsize length;
+  const char *data;
+
+  reply = test_client_request (client, method, path, request, NULL, status, NULL, &error);
+  g_assert_no_error (error);
+  data = g_bytes_get_data (reply, &length);
+  if (length == 0)
+    return NULL;
+  json_parser_load_from_data (parser, data, length, &error);
+  g_assert_no_error (error);
+  return json_node_ref (json_parser_get_root (parser));
+}
+
+const char *
+test_json_string (JsonNode   *node,
+                  const char *member)
+{
+  g_assert_nonnull (node);
+  g_assert_true (JSON_NODE_HOLDS_OBJECT (node));
+  return json_object_get_string_member_with_default (json_node_get_object (node), member, NULL);
+}
+
+gint64
+test_json_int (JsonNode   *node,
+               const char *member)
+{
+  g_assert_nonnull (node);
+  g_assert_true (JSON_NODE_HOLDS_OBJECT (node));
+  g_assert_true (json_object_has_member (json_node_get_object (node), member));
+  return json_object_get_int_member (json_node_get_object (node), member);
+}
+
+JsonArray *
+test_json_array (JsonNode   *node,
+                 const char *member)
+{
+  g_assert_nonnull (node);
+  g_assert_true (JSON_NODE_HOLDS_OBJECT (node));
+  return json_object_get_array_member (json_node_get_object (node), member);
+}

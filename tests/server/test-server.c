@@ -1,0 +1,1284 @@
+/* test-server.c — the real testigo-server on loopback HTTPS
+ *
+ * Every endpoint, the role × endpoint permission matrix, idempotent pushes,
+ * conflicts, resumable uploads cut mid-body, limits, hostile JSON,
+ * enrolment codes, revocation, admin commands, and a crash test that
+ * SIGKILLs the server during pushes and uploads.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#define G_LOG_DOMAIN "test-server"
+
+#include "config.h"
+
+#include <signal.h>
+#include <string.h>
+#include <sqlite3.h>
+#include <glib/gstdio.h>
+
+#include "tg-revision.h"
+#include "test-server-fixture.h"
+
+#define MAX_BODY   262144
+#define MAX_STRING 65536
+#define MAX_BATCH  20
+#define MAX_BLOB   4194304
+
+static TestServer *server;
+
+/* helpers ---------------------------------------------------------------- */
+
+static TgRevision *
+make_revision (const char *record,
+               const char *parent,
+               const char *kind,
+               const char *device,
+               gint64      device_seq,
+               gboolean    deleted,
+               const char *content)
+{
+  const char *parents[] = { parent, NULL };
+
+  return tg_revision_new (record, kind, parent ? parents : NULL, device, device_seq,
+                          g_get_real_time (), deleted, content);
+}
+
+static char *
+push_body (TgRevision **revisions,
+           guint        n)
+{
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autoptr(JsonNode) root = NULL;
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "revisions");
+  json_builder_begin_array (builder);
+  for (guint i = 0; i < n; i++)
+    json_builder_add_value (builder, tg_revision_to_json (revisions[i]));
+  json_builder_end_array (builder);
+  json_builder_end_object (builder);
+  root = json_builder_get_root (builder);
+  return json_to_string (root, FALSE);
+}
+
+static JsonNode *
+push (TestClient  *client,
+      TgRevision **revisions,
+      guint        n,
+      guint       *status)
+{
+  g_autofree char *body = push_body (revisions, n);
+
+  return test_client_json (client, "POST", "/api/v1/push", body, status);
+}
+
+static JsonNode *
+pull (TestClient *client,
+      gint64      since,
+      guint       limit,
+      guint      *status)
+{
+  g_autofree char *path = g_strdup_printf ("/api/v1/pull?since=%" G_GINT64_FORMAT "&limit=%u", since, limit);
+
+  return test_client_json (client, "GET", path, NULL, status);
+}
+
+/* All revisions a client can see, in server order. */
+static GPtrArray *
+pull_all (TestClient *client)
+{
+  GPtrArray *all = g_ptr_array_new_with_free_func ((GDestroyNotify) json_node_unref);
+  gint64 since = 0;
+  gboolean more = TRUE;
+
+  while (more)
+    {
+      guint status;
+      g_autoptr(JsonNode) reply = pull (client, since, 100, &status);
+      JsonArray *revisions;
+
+      g_assert_cmpuint (status, ==, 200);
+      revisions = test_json_array (reply, "revisions");
+      for (guint i = 0; i < json_array_get_length (revisions); i++)
+        g_ptr_array_add (all, json_node_copy (json_array_get_element (revisions, i)));
+      since = test_json_int (reply, "next");
+      more = json_object_get_boolean_member (json_node_get_object (reply), "more");
+    }
+  return all;
+}
+
+static gboolean
+pulled_contains (GPtrArray  *pulled,
+                 const char *id)
+{
+  for (guint i = 0; i < pulled->len; i++)
+    if (g_strcmp0 (test_json_string (g_ptr_array_index (pulled, i), "id"), id) == 0)
+      return TRUE;
+  return FALSE;
+}
+
+static gboolean
+array_has_string (JsonArray  *array,
+                  const char *str)
+{
+  for (guint i = 0; array && i < json_array_get_length (array); i++)
+    if (g_strcmp0 (json_array_get_string_element (array, i), str) == 0)
+      return TRUE;
+  return FALSE;
+}
+
+static char *
+content_with_blob (const char *title,
+                   const char *sha256)
+{
+  if (sha256 == NULL)
+    return g_strdup_printf ("{\"title\":\"%s\",\"sources\":[]}", title);
+  return g_strdup_printf ("{\"title\":\"%s\",\"latitude\":-13.16,\"longitude\":-74.22,\"killed\":2,"
+                          "\"sources\":[{\"kind\":\"file\",\"sha256\":\"%s\"}]}", title, sha256);
+}
+
+static GBytes *
+random_bytes (gsize n)
+{
+  guint8 *data = g_malloc (n + 4);
+
+  for (gsize i = 0; i < n; i += 4)
+    {
+      guint32 r = (guint32) g_test_rand_int ();
+      memcpy (data + i, &r, 4);
+    }
+  return g_bytes_new_take (data, n);
+}
+
+static char *
+sha256_of (GBytes *bytes)
+{
+  return g_compute_checksum_for_bytes (G_CHECKSUM_SHA256, bytes);
+}
+
+/* PUT a slice of @data at @offset; returns the status. */
+static guint
+upload_slice (TestClient *client,
+              const char *sha256,
+              GBytes     *data,
+              gsize       offset,
+              gsize       length,
+              gint64     *new_offset)
+{
+  g_autofree char *path = g_strdup_printf ("/api/v1/blobs/%s?offset=%" G_GSIZE_FORMAT, sha256, offset);
+  g_autofree char *total = g_strdup_printf ("%" G_GSIZE_FORMAT, g_bytes_get_size (data));
+  const char *headers[] = { "Upload-Length", total, NULL };
+  g_autoptr(GBytes) slice = g_bytes_new_from_bytes (data, offset, length);
+  g_autoptr(GBytes) reply = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SoupMessageHeaders) response_headers = NULL;
+  guint status;
+
+  reply = test_client_request (client, "PUT", path, slice, headers, &status, &response_headers, &error);
+  if (error != NULL)
+    return 0;
+  if (new_offset && soup_message_headers_get_one (response_headers, "Upload-Offset"))
+    *new_offset = g_ascii_strtoll (soup_message_headers_get_one (response_headers, "Upload-Offset"), NULL, 10);
+  return status;
+}
+
+static gint64
+query_offset (TestClient *client,
+              const char *sha256,
+              guint      *status)
+{
+  g_autofree char *path = g_strdup_printf ("/api/v1/blobs/%s/upload", sha256);
+  g_autoptr(JsonNode) reply = test_client_json (client, "GET", path, NULL, status);
+
+  if (*status != 200)
+    return -1;
+  return test_json_int (reply, "offset");
+}
+
+/* A raw TLS connection that sends the headers of an upload and only part
+ * of its body, then drops: a connection cut mid-upload. */
+static void
+tls_event_cb (GSocketClient      *socket_client,
+              GSocketClientEvent  event,
+              GSocketConnectable *connectable,
+              GIOStream          *connection,
+              TestClient         *client);
+
+static gboolean
+raw_accept_cb (GTlsConnection       *connection,
+               GTlsCertificate      *certificate,
+               GTlsCertificateFlags  errors,
+               TestClient           *client)
+{
+  g_autoptr(GByteArray) der = NULL;
+  g_autoptr(GChecksum) checksum = g_checksum_new (G_CHECKSUM_SHA256);
+  guint8 digest[32];
+  gsize len = sizeof digest;
+  GString *fingerprint = g_string_new (NULL);
+  gboolean ok;
+
+  g_object_get (certificate, "certificate", &der, NULL);
+  g_checksum_update (checksum, der->data, der->len);
+  g_checksum_get_digest (checksum, digest, &len);
+  for (gsize i = 0; i < len; i++)
+    g_string_append_printf (fingerprint, i ? ":%02X" : "%02X", digest[i]);
+  ok = strcmp (fingerprint->str, client->server->fingerprint) == 0;
+  g_string_free (fingerprint, TRUE);
+  return ok;
+}
+
+static void
+tls_event_cb (GSocketClient      *socket_client,
+              GSocketClientEvent  event,
+              GSocketConnectable *connectable,
+              GIOStream          *connection,
+              TestClient         *client)
+{
+  if (event == G_SOCKET_CLIENT_TLS_HANDSHAKING)
+    g_signal_connect (connection, "accept-certificate", G_CALLBACK (raw_accept_cb), client);
+}
+
+static void
+cut_upload (TestClient *client,
+            const char *sha256,
+            GBytes     *data,
+            gsize       offset,
+            gsize       sent)
+{
+  g_autoptr(GSocketClient) socket_client = g_socket_client_new ();
+  g_autoptr(GSocketConnection) connection = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *head = NULL;
+  const char *hostport = client->server->base_uri + strlen ("https://");
+  GOutputStream *out;
+  gsize total = g_bytes_get_size (data);
+
+  g_socket_client_set_tls (socket_client, TRUE);
+  g_signal_connect (socket_client, "event", G_CALLBACK (tls_event_cb), client);
+  connection = g_socket_client_connect_to_host (socket_client, hostport, 443, NULL, &error);
+  g_assert_no_error (error);
+
+  head = g_strdup_printf ("PUT /api/v1/blobs/%s?offset=%" G_GSIZE_FORMAT " HTTP/1.1\r\n"
+                          "Host: 127.0.0.1\r\n"
+                          "Authorization: Bearer %s\r\n"
+                          "Upload-Length: %" G_GSIZE_FORMAT "\r\n"
+                          "Content-Length: %" G_GSIZE_FORMAT "\r\n\r\n",
+                          sha256, offset, client->token, total, total - offset);
+  out = g_io_stream_get_output_stream (G_IO_STREAM (connection));
+  g_output_stream_write_all (out, head, strlen (head), NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_output_stream_write_all (out, (const guint8 *) g_bytes_get_data (data, NULL) + offset, sent,
+                             NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_output_stream_flush (out, NULL, NULL);
+  g_io_stream_close (G_IO_STREAM (connection), NULL, NULL);
+}
+
+/* tests ------------------------------------------------------------------ */
+
+static void
+test_info (void)
+{
+  g_autoptr(TestClient) client = NULL;
+  g_autoptr(JsonNode) info = NULL;
+  guint status;
+  gint64 now = g_get_real_time ();
+
+  client = test_client_new (server);
+  info = test_client_json (client, "GET", "/api/v1/info", NULL, &status);
+  g_assert_cmpuint (status, ==, 200);
+  g_assert_cmpstr (test_json_string (info, "version"), ==, PACKAGE_VERSION);
+  g_assert_cmpstr (test_json_string (info, "fingerprint"), ==, server->fingerprint);
+  /* the clock is usable for offset checks */
+  g_assert_cmpint (ABS (test_json_int (info, "time_us") - now), <, 10 * G_USEC_PER_SEC);
+}
+
+static void
+test_pinning (void)
+{
+  g_autoptr(TestClient) client = test_client_new (server);
+  g_autofree char *saved = server->fingerprint;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) reply = NULL;
+  guint status;
+
+  /* a client pinned to another certificate refuses to talk */
+  server->fingerprint = g_strdup ("00:11:22");
+  reply = test_client_request (client, "GET", "/api/v1/info", NULL, NULL, &status, NULL, &error);
+  g_assert_nonnull (error);
+  g_assert_null (reply);
+  g_free (server->fingerprint);
+  server->fingerprint = g_steal_pointer (&saved);
+}
+
+static void
+test_enrol_codes (void)
+{
+  g_autoptr(TestClient) client = test_client_new (server);
+  g_autofree char *code = NULL, *body = NULL, *err = NULL, *expired = NULL, *expired_body = NULL;
+  g_autoptr(JsonNode) first = NULL, again = NULL, late = NULL, unknown = NULL, bad = NULL;
+  guint status;
+
+  code = test_server_admin (server, &err, "enrol-code", "ana", "--expires", "1h", NULL);
+  g_assert_nonnull (code);
+  g_strstrip (code);
+  /* people type codes in lower case with spaces */
+  {
+    g_autofree char *lower = g_ascii_strdown (code, -1);
+    g_autofree char *spaced = NULL;
+    g_auto(GStrv) parts = g_strsplit (lower, "-", -1);
+
+    spaced = g_strjoinv (" ", parts);
+    body = g_strdup_printf ("{\"code\":\"%s\",\"device_name\":\"field laptop\"}", spaced);
+  }
+  first = test_client_json (client, "POST", "/api/v1/enrol", body, &status);
+  g_assert_cmpuint (status, ==, 201);
+  g_assert_true (tg_is_uuid (test_json_string (first, "device_id")));
+  g_assert_cmpuint (strlen (test_json_string (first, "token")), >=, 32);
+
+  /* single use */
+  again = test_client_json (client, "POST", "/api/v1/enrol", body, &status);
+  g_assert_cmpuint (status, ==, 403);
+  g_assert_nonnull (strstr (test_json_string (again, "error"), "already been used"));
+
+  /* expiry */
+  expired = test_server_admin (server, &err, "enrol-code", "ana", "--expires", "1s", NULL);
+  g_assert_nonnull (expired);
+  g_strstrip (expired);
+  g_usleep (2100 * 1000);
+  expired_body = g_strdup_printf ("{\"code\":\"%s\",\"device_name\":\"late\"}", expired);
+  late = test_client_json (client, "POST", "/api/v1/enrol", expired_body, &status);
+  g_assert_cmpuint (status, ==, 403);
+  g_assert_nonnull (strstr (test_json_string (late, "error"), "expired"));
+
+  unknown = test_client_json (client, "POST", "/api/v1/enrol",
+                              "{\"code\":\"ABCDE-FGHJK-MNPQR-STVWX\",\"device_name\":\"x\"}", &status);
+  g_assert_cmpuint (status, ==, 403);
+  g_assert_nonnull (strstr (test_json_string (unknown, "error"), "unknown"));
+
+  bad = test_client_json (client, "POST", "/api/v1/enrol", "{\"code\":42}", &status);
+  g_assert_cmpuint (status, ==, 400);
+  g_assert_nonnull (strstr (test_json_string (bad, "error"), "\"code\" must be a string"));
+
+  /* the admin can list the device, by its name */
+  {
+    g_autofree char *devices = test_server_admin (server, &err, "devices", NULL);
+
+    g_assert_nonnull (strstr (devices, test_json_string (first, "device_id")));
+    g_assert_nonnull (strstr (devices, "field laptop"));
+    /* the token itself is never stored or shown */
+    g_assert_null (strstr (devices, test_json_string (first, "token")));
+  }
+}
+
+static void
+test_auth_and_revoke (void)
+{
+  g_autoptr(TestClient) client = test_client_enrol (server, "ana");
+  g_autoptr(TestClient) anonymous = test_client_new (server);
+  g_autoptr(JsonNode) ok = NULL, none = NULL, revoked = NULL, forged = NULL;
+  g_autofree char *err = NULL, *out = NULL;
+  guint status;
+
+  ok = pull (client, 0, 10, &status);
+  g_assert_cmpuint (status, ==, 200);
+
+  none = pull (anonymous, 0, 10, &status);
+  g_assert_cmpuint (status, ==, 401);
+
+  anonymous->token = g_strdup ("AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA");
+  forged = pull (anonymous, 0, 10, &status);
+  g_assert_cmpuint (status, ==, 401);
+
+  out = test_server_admin (server, &err, "revoke", client->device_id, NULL);
+  g_assert_nonnull (out);
+  /* at once: no restart, no cache */
+  revoked = pull (client, 0, 10, &status);
+  g_assert_cmpuint (status, ==, 401);
+  g_assert_nonnull (strstr (test_json_string (revoked, "error"), "revoked"));
+
+  /* revoking twice says so */
+  g_free (out);
+  out = test_server_admin (server, NULL, "revoke", client->device_id, NULL);
+  g_assert_null (out);
+}
+
+static void
+test_push_pull (void)
+{
+  g_autoptr(TestClient) client = test_client_enrol (server, "ana");
+  g_autofree char *record = g_uuid_string_random ();
+  g_autofree char *record2 = g_uuid_string_random ();
+  g_autoptr(TgRevision) r1 = NULL, r2 = NULL, r3 = NULL, orphan = NULL, tomb = NULL;
+  g_autoptr(JsonNode) reply = NULL, again = NULL, page = NULL, page2 = NULL, partial = NULL, tomb_reply = NULL;
+  g_autoptr(GPtrArray) pulled = NULL;
+  JsonArray *accepted, *accepted_again;
+  gint64 seq1, seq2, seq3, server_seq;
+  guint status;
+  const char *ghost_parent = "0000000000000000000000000000000000000000000000000000000000000000";
+
+  /* exact bytes, including spacing and non-ASCII, must come back */
+  r1 = make_revision (record, NULL, "report", client->device_id, 1, FALSE,
+                      "{ \"title\" : \"Ayacucho, 15 dic\",  \"narrative\": \"Quechua: Ñawpaq\\u00f1a\" }");
+  r2 = make_revision (record, tg_revision_get_id (r1), "report", client->device_id, 2, FALSE,
+                      "{\"title\":\"Ayacucho, 15 dic (2)\"}");
+  r3 = make_revision (record2, NULL, "report", client->device_id, 3, FALSE, "{\"title\":\"Juliaca\"}");
+  {
+    /* child listed before its parent in the batch */
+    TgRevision *batch[] = { r2, r1, r3 };
+    reply = push (client, batch, 3, &status);
+  }
+  g_assert_cmpuint (status, ==, 200);
+  accepted = test_json_array (reply, "accepted");
+  g_assert_cmpuint (json_array_get_length (accepted), ==, 3);
+  g_assert_cmpuint (json_array_get_length (test_json_array (reply, "rejected")), ==, 0);
+  seq2 = json_object_get_int_member (json_array_get_object_element (accepted, 0), "seq");
+  seq1 = json_object_get_int_member (json_array_get_object_element (accepted, 1), "seq");
+  seq3 = json_object_get_int_member (json_array_get_object_element (accepted, 2), "seq");
+  g_assert_cmpint (seq1, <, seq2);
+  g_assert_cmpint (seq1, >, 0);
+  server_seq = test_json_int (reply, "server_seq");
+  g_assert_cmpint (server_seq, >=, MAX (seq2, seq3));
+
+  /* idempotent: the same push changes nothing and returns the same seqs */
+  {
+    TgRevision *batch[] = { r2, r1, r3 };
+    again = push (client, batch, 3, &status);
+  }
+  g_assert_cmpuint (status, ==, 200);
+  accepted_again = test_json_array (again, "accepted");
+  g_assert_cmpint (json_object_get_int_member (json_array_get_object_element (accepted_again, 0), "seq"), ==, seq2);
+  g_assert_cmpint (json_object_get_int_member (json_array_get_object_element (accepted_again, 1), "seq"), ==, seq1);
+  g_assert_cmpint (test_json_int (again, "server_seq"), ==, server_seq);
+
+  /* an unknown parent: that revision is rejected with a reason, others go in */
+  orphan = make_revision (record, ghost_parent, "report", client->device_id, 4, FALSE, "{\"title\":\"?\"}");
+  tomb = make_revision (record2, tg_revision_get_id (r3), "report", client->device_id, 5, TRUE, "{}");
+  {
+    TgRevision *batch[] = { orphan, tomb };
+    partial = push (client, batch, 2, &status);
+  }
+  g_assert_cmpuint (status, ==, 200);
+  g_assert_cmpuint (json_array_get_length (test_json_array (partial, "accepted")), ==, 1);
+  g_assert_cmpuint (json_array_get_length (test_json_array (partial, "rejected")), ==, 1);
+  {
+    JsonObject *rejected = json_array_get_object_element (test_json_array (partial, "rejected"), 0);
+    g_assert_cmpstr (json_object_get_string_member (rejected, "id"), ==, tg_revision_get_id (orphan));
+    g_assert_cmpstr (json_object_get_string_member (rejected, "reason"), ==, "unknown parent");
+  }
+
+  /* pull: everything, in server order, content byte for byte, tombstone included */
+  pulled = pull_all (client);
+  g_assert_true (pulled_contains (pulled, tg_revision_get_id (r1)));
+  g_assert_true (pulled_contains (pulled, tg_revision_get_id (tomb)));
+  g_assert_false (pulled_contains (pulled, tg_revision_get_id (orphan)));
+  for (guint i = 0; i < pulled->len; i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(TgRevision) back = tg_revision_new_from_json (g_ptr_array_index (pulled, i), &error);
+
+      g_assert_no_error (error);   /* ids still match content: bytes unchanged */
+      if (i > 0)
+        g_assert_cmpint (test_json_int (g_ptr_array_index (pulled, i - 1), "server_seq"), <,
+                         test_json_int (g_ptr_array_index (pulled, i), "server_seq"));
+      if (g_strcmp0 (tg_revision_get_id (back), tg_revision_get_id (r1)) == 0)
+        g_assert_cmpstr (tg_revision_get_content (back), ==, tg_revision_get_content (r1));
+      if (g_strcmp0 (tg_revision_get_id (back), tg_revision_get_id (tomb)) == 0)
+        g_assert_true (tg_revision_get_deleted (back));
+    }
+
+  /* paging */
+  page = pull (client, seq1 - 1, 1, &status);
+  g_assert_cmpuint (status, ==, 200);
+  g_assert_cmpuint (json_array_get_length (test_json_array (page, "revisions")), ==, 1);
+  g_assert_true (json_object_get_boolean_member (json_node_get_object (page), "more"));
+  g_assert_cmpint (test_json_int (page, "next"), ==, seq1);
+  page2 = pull (client, test_json_int (page, "next"), 1, &status);
+  g_assert_cmpint (test_json_int (json_array_get_element (test_json_array (page2, "revisions"), 0),
+                                  "server_seq"), ==, MIN (seq2, seq3));
+
+  /* bad queries */
+  {
+    g_autoptr(JsonNode) bad = test_client_json (client, "GET", "/api/v1/pull?since=-1", NULL, &status);
+    g_assert_cmpuint (status, ==, 400);
+    g_assert_nonnull (strstr (test_json_string (bad, "error"), "since"));
+  }
+}
+
+static void
+test_conflict (void)
+{
+  g_autoptr(TestClient) laptop = test_client_enrol (server, "ana");
+  g_autoptr(TestClient) desktop = test_client_enrol (server, "ana");
+  g_autoptr(TestClient) office = test_client_enrol (server, "coco");
+  g_autofree char *record = g_uuid_string_random ();
+  g_autoptr(TgRevision) root = NULL, a = NULL, b = NULL;
+  g_autoptr(JsonNode) r0 = NULL, ra = NULL, rb = NULL, view = NULL, office_view = NULL;
+  guint status;
+  JsonArray *conflicts;
+  gboolean found = FALSE;
+
+  root = make_revision (record, NULL, "report", laptop->device_id, 1, FALSE, "{\"title\":\"Juliaca\",\"killed\":17}");
+  r0 = push (laptop, &root, 1, &status);
+  g_assert_cmpuint (status, ==, 200);
+
+  /* two devices edit the same version without seeing each other */
+  a = make_revision (record, tg_revision_get_id (root), "report", laptop->device_id, 2, FALSE,
+                     "{\"title\":\"Juliaca\",\"killed\":18}");
+  b = make_revision (record, tg_revision_get_id (root), "report", desktop->device_id, 1, FALSE,
+                     "{\"title\":\"Juliaca, 9 enero\",\"killed\":17}");
+  ra = push (laptop, &a, 1, &status);
+  g_assert_cmpuint (status, ==, 200);
+  rb = push (desktop, &b, 1, &status);
+  g_assert_cmpuint (status, ==, 200);
+  g_assert_cmpuint (json_array_get_length (test_json_array (rb, "accepted")), ==, 1);
+
+  /* both kept; the pull reports the record with two heads */
+  view = pull (laptop, test_json_int (r0, "server_seq") - 1, 100, &status);
+  g_assert_cmpuint (status, ==, 200);
+  g_assert_cmpuint (json_array_get_length (test_json_array (view, "revisions")), ==, 3);
+  conflicts = test_json_array (view, "conflicts");
+  for (guint i = 0; i < json_array_get_length (conflicts); i++)
+    {
+      JsonObject *c = json_array_get_object_element (conflicts, i);
+
+      if (g_strcmp0 (json_object_get_string_member (c, "record"), record) != 0)
+        continue;
+      found = TRUE;
+      g_assert_cmpuint (json_array_get_length (json_object_get_array_member (c, "heads")), ==, 2);
+      g_assert_true (array_has_string (json_object_get_array_member (c, "heads"), tg_revision_get_id (a)));
+      g_assert_true (array_has_string (json_object_get_array_member (c, "heads"), tg_revision_get_id (b)));
+    }
+  g_assert_true (found);
+
+  /* the coordinator merges: one revision with both parents ends the conflict */
+  {
+    const char *parents[] = { tg_revision_get_id (a), tg_revision_get_id (b), NULL };
+    g_autoptr(TgRevision) merge = tg_revision_new (record, "report", parents, office->device_id, 1,
+                                                   g_get_real_time (), FALSE,
+                                                   "{\"title\":\"Juliaca, 9 enero\",\"killed\":18}");
+    g_autoptr(JsonNode) rm = push (office, &merge, 1, &status);
+
+    g_assert_cmpuint (status, ==, 200);
+    office_view = pull (office, test_json_int (rm, "server_seq") - 1, 10, &status);
+    g_assert_cmpuint (json_array_get_length (test_json_array (office_view, "conflicts")), ==, 0);
+  }
+  {
+    g_autofree char *stats = test_server_admin (server, NULL, "stats", NULL);
+    g_assert_nonnull (strstr (stats, "\"records_in_conflict\""));
+  }
+}
+
+static void
+test_roles (void)
+{
+  g_autoptr(TestClient) ana = test_client_enrol (server, "ana");
+  g_autoptr(TestClient) beto = test_client_enrol (server, "beto");
+  g_autoptr(TestClient) coco = test_client_enrol (server, "coco");
+  g_autoptr(TestClient) root = test_client_enrol (server, "root");
+  g_autoptr(GBytes) blob = random_bytes (5000);
+  g_autofree char *sha = sha256_of (blob);
+  g_autofree char *content = content_with_blob ("Lima, 28 enero", sha);
+  g_autofree char *record = g_uuid_string_random ();
+  g_autofree char *incident_record = g_uuid_string_random ();
+  g_autofree char *blob_path = g_strdup_printf ("/api/v1/blobs/%s", sha);
+  g_autoptr(TgRevision) own = NULL, beto_edit = NULL, coco_edit = NULL, incident_m = NULL, incident_c = NULL, root_rev = NULL;
+  g_autoptr(JsonNode) reply = NULL;
+  g_autoptr(GPtrArray) ana_sees = NULL, beto_sees = NULL, coco_sees = NULL;
+  guint status;
+
+  own = make_revision (record, NULL, "report", ana->device_id, 1, FALSE, content);
+  reply = push (ana, &own, 1, &status);
+  g_assert_cmpuint (status, ==, 200);                             /* monitor pushes own report */
+  g_assert_true (array_has_string (test_json_array (reply, "missing_blobs"), sha));
+  g_clear_pointer (&reply, json_node_unref);
+
+  beto_edit = make_revision (record, tg_revision_get_id (own), "report", beto->device_id, 1, FALSE, "{\"title\":\"x\"}");
+  reply = push (beto, &beto_edit, 1, &status);
+  g_assert_cmpuint (status, ==, 403);                             /* not another monitor's report */
+  g_assert_nonnull (strstr (test_json_string (reply, "error"), "another user"));
+  g_clear_pointer (&reply, json_node_unref);
+
+  coco_edit = make_revision (record, tg_revision_get_id (own), "report", coco->device_id, 1, FALSE,
+                             "{\"title\":\"Lima, 28 enero\",\"status\":\"verified\"}");
+  reply = push (coco, &coco_edit, 1, &status);
+  g_assert_cmpuint (status, ==, 200);                             /* coordinator decides on it */
+  g_clear_pointer (&reply, json_node_unref);
+
+  incident_m = make_revision (incident_record, NULL, "incident", ana->device_id, 2, FALSE, "{\"title\":\"i\"}");
+  reply = push (ana, &incident_m, 1, &status);
+  g_assert_cmpuint (status, ==, 403);                             /* monitors push no incidents */
+  g_clear_pointer (&reply, json_node_unref);
+
+  incident_c = make_revision (incident_record, NULL, "incident", coco->device_id, 2, FALSE, "{\"title\":\"i\"}");
+  reply = push (coco, &incident_c, 1, &status);
+  g_assert_cmpuint (status, ==, 200);                             /* coordinators do */
+  g_clear_pointer (&reply, json_node_unref);
+
+  root_rev = make_revision (g_uuid_string_random (), NULL, "report", root->device_id, 1, FALSE, "{}");
+  reply = push (root, &root_rev, 1, &status);
+  g_assert_cmpuint (status, ==, 403);                             /* admins hold no records */
+  g_clear_pointer (&reply, json_node_unref);
+  reply = pull (root, 0, 10, &status);
+  g_assert_cmpuint (status, ==, 403);
+  g_clear_pointer (&reply, json_node_unref);
+
+  /* pull: the monitor sees their report and the coordinator's decision on it,
+   * not the incident; another monitor sees neither; the coordinator all */
+  ana_sees = pull_all (ana);
+  beto_sees = pull_all (beto);
+  coco_sees = pull_all (coco);
+  g_assert_true (pulled_contains (ana_sees, tg_revision_get_id (own)));
+  g_assert_true (pulled_contains (ana_sees, tg_revision_get_id (coco_edit)));
+  g_assert_false (pulled_contains (ana_sees, tg_revision_get_id (incident_c)));
+  g_assert_false (pulled_contains (beto_sees, tg_revision_get_id (own)));
+  g_assert_false (pulled_contains (beto_sees, tg_revision_get_id (coco_edit)));
+  g_assert_true (pulled_contains (coco_sees, tg_revision_get_id (own)));
+  g_assert_true (pulled_contains (coco_sees, tg_revision_get_id (incident_c)));
+
+  /* blobs: upload by the owner; download by owner and coordinator only */
+  {
+    guint s;
+    query_offset (beto, sha, &s);
+    g_assert_cmpuint (s, ==, 404);
+    query_offset (root, sha, &s);
+    g_assert_cmpuint (s, ==, 404);
+    g_assert_cmpint (query_offset (coco, sha, &s), ==, 0);
+    g_assert_cmpuint (upload_slice (beto, sha, blob, 0, g_bytes_get_size (blob), NULL), ==, 404);
+    g_assert_cmpuint (upload_slice (ana, sha, blob, 0, g_bytes_get_size (blob), NULL), ==, 201);
+  }
+  {
+    TestClient *readers[] = { ana, beto, coco, root };
+    guint expected[] = { 200, 404, 200, 404 };
+
+    for (guint i = 0; i < G_N_ELEMENTS (readers); i++)
+      {
+        g_autoptr(GBytes) got = test_client_request (readers[i], "GET", blob_path, NULL, NULL, &status, NULL, NULL);
+
+        g_assert_cmpuint (status, ==, expected[i]);
+        if (status == 200)
+          g_assert_true (g_bytes_equal (got, blob));
+      }
+  }
+
+  /* info and enrol need no token; every other endpoint does */
+  {
+    g_autoptr(TestClient) nobody = test_client_new (server);
+    g_autofree char *upload_path = g_strdup_printf ("/api/v1/blobs/%s/upload", sha);
+    const char *protected[][2] = {
+      { "POST", "/api/v1/push" }, { "GET", "/api/v1/pull" },
+      { "GET", upload_path }, { "GET", blob_path }, { "PUT", blob_path },
+    };
+
+    for (guint i = 0; i < G_N_ELEMENTS (protected); i++)
+      {
+        g_autoptr(GBytes) got = test_client_request (nobody, protected[i][0], protected[i][1], NULL, NULL,
+                                                     &status, NULL, NULL);
+        g_assert_cmpuint (status, ==, 401);
+      }
+  }
+}
+
+static void
+test_resumable_upload (void)
+{
+  g_autoptr(TestClient) ana = test_client_enrol (server, "ana");
+  g_autoptr(GBytes) blob = random_bytes (600 * 1024);
+  g_autofree char *sha = sha256_of (blob);
+  g_autofree char *content = content_with_blob ("Andahuaylas", sha);
+  g_autofree char *record = g_uuid_string_random ();
+  g_autofree char *path = g_strdup_printf ("/api/v1/blobs/%s", sha);
+  g_autoptr(TgRevision) rev = NULL, rev2 = NULL;
+  g_autoptr(JsonNode) reply = NULL, after = NULL;
+  gsize size = g_bytes_get_size (blob);
+  gsize cuts[] = { 1000, 70000, 200001 };
+  gsize expected = 0;
+  gint64 offset = -1;
+  guint status;
+
+  rev = make_revision (record, NULL, "report", ana->device_id, 1, FALSE, content);
+  reply = push (ana, &rev, 1, &status);
+  g_assert_true (array_has_string (test_json_array (reply, "missing_blobs"), sha));
+  g_assert_cmpint (query_offset (ana, sha, &status), ==, 0);
+
+  /* three connections cut in the middle of the body */
+  for (guint i = 0; i < G_N_ELEMENTS (cuts); i++)
+    {
+      cut_upload (ana, sha, blob, expected, cuts[i]);
+      expected += cuts[i];
+      /* the server notices the drop asynchronously */
+      for (guint tries = 0; tries < 200; tries++)
+        {
+          offset = query_offset (ana, sha, &status);
+          if (offset == (gint64) expected)
+            break;
+          g_usleep (10 * 1000);
+        }
+      g_assert_cmpint (offset, ==, (gint64) expected);
+    }
+
+  /* a wrong offset is refused with the right one */
+  g_assert_cmpuint (upload_slice (ana, sha, blob, 5, 10, &offset), ==, 409);
+  g_assert_cmpint (offset, ==, (gint64) expected);
+
+  /* a plain partial PUT moves the offset */
+  g_assert_cmpuint (upload_slice (ana, sha, blob, expected, 100000, &offset), ==, 200);
+  expected += 100000;
+  g_assert_cmpint (offset, ==, (gint64) expected);
+
+  /* the rest completes it, hash verified */
+  g_assert_cmpuint (upload_slice (ana, sha, blob, expected, size - expected, &offset), ==, 201);
+  g_assert_cmpint (offset, ==, (gint64) size);
+
+  /* no longer missing */
+  rev2 = make_revision (record, tg_revision_get_id (rev), "report", ana->device_id, 2, FALSE, content);
+  after = push (ana, &rev2, 1, &status);
+  g_assert_cmpuint (json_array_get_length (test_json_array (after, "missing_blobs")), ==, 0);
+
+  /* download, whole and in ranges */
+  {
+    g_autoptr(GBytes) whole = test_client_request (ana, "GET", path, NULL, NULL, &status, NULL, NULL);
+    const char *range1[] = { "Range", "bytes=10-19", NULL };
+    const char *range2[] = { "Range", "bytes=-5", NULL };
+    const char *range3[] = { "Range", "bytes=999999999-", NULL };
+    g_autoptr(GBytes) part1 = NULL, part2 = NULL, part3 = NULL;
+    g_autoptr(GBytes) want1 = g_bytes_new_from_bytes (blob, 10, 10);
+    g_autoptr(GBytes) want2 = g_bytes_new_from_bytes (blob, size - 5, 5);
+    g_autoptr(SoupMessageHeaders) headers = NULL;
+
+    g_assert_cmpuint (status, ==, 200);
+    g_assert_true (g_bytes_equal (whole, blob));
+    part1 = test_client_request (ana, "GET", path, NULL, range1, &status, &headers, NULL);
+    g_assert_cmpuint (status, ==, 206);
+    g_assert_true (g_bytes_equal (part1, want1));
+    g_assert_true (g_str_has_prefix (soup_message_headers_get_one (headers, "Content-Range"), "bytes 10-19/"));
+    part2 = test_client_request (ana, "GET", path, NULL, range2, &status, NULL, NULL);
+    g_assert_cmpuint (status, ==, 206);
+    g_assert_true (g_bytes_equal (part2, want2));
+    part3 = test_client_request (ana, "GET", path, NULL, range3, &status, NULL, NULL);
+    g_assert_cmpuint (status, ==, 416);
+  }
+}
+
+static void
+test_upload_refusals (void)
+{
+  g_autoptr(TestClient) ana = test_client_enrol (server, "ana");
+  g_autoptr(GBytes) blob = random_bytes (50000);
+  g_autoptr(GBytes) other = random_bytes (50000);
+  g_autoptr(GBytes) huge = random_bytes (1024);
+  g_autofree char *sha = sha256_of (blob);
+  g_autofree char *huge_sha = sha256_of (huge);
+  g_autofree char *content = content_with_blob ("Cusco", sha);
+  g_autofree char *content2 = content_with_blob ("Puno", huge_sha);
+  g_autoptr(TgRevision) rev = NULL, rev2 = NULL;
+  g_autoptr(JsonNode) reply = NULL, reply2 = NULL;
+  gint64 offset;
+  guint status;
+
+  rev = make_revision (g_uuid_string_random (), NULL, "report", ana->device_id, 1, FALSE, content);
+  reply = push (ana, &rev, 1, &status);
+  g_assert_cmpuint (status, ==, 200);
+
+  /* bytes that do not hash to the name: rejected and thrown away */
+  g_assert_cmpuint (upload_slice (ana, sha, other, 0, 20000, &offset), ==, 200);
+  g_assert_cmpuint (upload_slice (ana, sha, other, 20000, 30000, &offset), ==, 422);
+  g_assert_cmpint (query_offset (ana, sha, &status), ==, 0);
+  {
+    g_autofree char *path = g_strdup_printf ("/api/v1/blobs/%s", sha);
+    g_autoptr(GBytes) got = test_client_request (ana, "GET", path, NULL, NULL, &status, NULL, NULL);
+    g_assert_cmpuint (status, ==, 404);
+  }
+  /* the right bytes still go in afterwards */
+  g_assert_cmpuint (upload_slice (ana, sha, blob, 0, 50000, &offset), ==, 201);
+
+  /* larger than max-blob-bytes */
+  rev2 = make_revision (g_uuid_string_random (), NULL, "report", ana->device_id, 2, FALSE, content2);
+  reply2 = push (ana, &rev2, 1, &status);
+  {
+    g_autofree char *path = g_strdup_printf ("/api/v1/blobs/%s?offset=0", huge_sha);
+    g_autofree char *length = g_strdup_printf ("%d", MAX_BLOB + 1);
+    const char *headers[] = { "Upload-Length", length, NULL };
+    g_autoptr(GBytes) got = test_client_request (ana, "PUT", path, huge, headers, &status, NULL, NULL);
+    g_assert_cmpuint (status, ==, 413);
+  }
+  /* no Upload-Length */
+  {
+    g_autofree char *path = g_strdup_printf ("/api/v1/blobs/%s?offset=0", huge_sha);
+    g_autoptr(GBytes) got = test_client_request (ana, "PUT", path, huge, NULL, &status, NULL, NULL);
+    g_assert_cmpuint (status, ==, 400);
+  }
+}
+
+static void
+expect_400 (TestClient *client,
+            const char *body,
+            const char *message)
+{
+  guint status;
+  g_autoptr(JsonNode) reply = test_client_json (client, "POST", "/api/v1/push", body, &status);
+
+  g_assert_cmpuint (status, ==, 400);
+  if (strstr (test_json_string (reply, "error"), message) == NULL)
+    g_error ("expected “%s” in “%s”", message, test_json_string (reply, "error"));
+}
+
+static void
+test_hostile_json (void)
+{
+  g_autoptr(TestClient) ana = test_client_enrol (server, "ana");
+  g_autoptr(TgRevision) rev = make_revision (g_uuid_string_random (), NULL, "report", "dev", 1, FALSE, "{\"title\":\"a\"}");
+  g_autoptr(JsonNode) wire = tg_revision_to_json (rev);
+  GString *deep = g_string_new ("{\"revisions\":");
+  g_autofree char *huge = NULL, *wrong_seq = NULL, *tampered = NULL;
+
+  for (int i = 0; i < 5000; i++)
+    g_string_append_c (deep, '[');
+  for (int i = 0; i < 5000; i++)
+    g_string_append_c (deep, ']');
+  g_string_append_c (deep, '}');
+  expect_400 (ana, deep->str, "nesting deeper than 32");
+  g_string_free (deep, TRUE);
+
+  {
+    GString *s = g_string_new ("{\"revisions\":[],\"x\":\"");
+    for (int i = 0; i < MAX_STRING + 10; i++)
+      g_string_append_c (s, 'a');
+    g_string_append (s, "\"}");
+    huge = g_string_free (s, FALSE);
+  }
+  expect_400 (ana, huge, "longer than");
+
+  expect_400 (ana, "not json", "invalid JSON");
+  expect_400 (ana, "{\"revisions\": [", "invalid JSON");
+  expect_400 (ana, "\xff\xfe{}", "UTF-8");
+  expect_400 (ana, "[]", "must be a JSON object");
+  expect_400 (ana, "{}", "\"revisions\" is missing");
+  expect_400 (ana, "{\"revisions\":\"all\"}", "\"revisions\" must be an array");
+  expect_400 (ana, "{\"revisions\":[42]}", "revisions[0]: revision: expected a JSON object");
+
+  json_object_set_string_member (json_node_get_object (wire), "device_seq", "1");
+  wrong_seq = g_strdup_printf ("{\"revisions\":[%s]}", json_to_string (wire, FALSE));
+  expect_400 (ana, wrong_seq, "\"device_seq\" must be an integer");
+
+  json_object_set_int_member (json_node_get_object (wire), "device_seq", 1);
+  json_object_set_string_member (json_node_get_object (wire), "content", "{\"title\":\"b\"}");
+  tampered = g_strdup_printf ("{\"revisions\":[%s]}", json_to_string (wire, FALSE));
+  expect_400 (ana, tampered, "does not match its id");
+
+  /* nothing of that was stored */
+  {
+    g_autoptr(GPtrArray) seen = pull_all (ana);
+    g_assert_false (pulled_contains (seen, tg_revision_get_id (rev)));
+  }
+}
+
+static void
+test_limits (void)
+{
+  g_autoptr(TestClient) ana = test_client_enrol (server, "ana");
+  g_autofree char *record = g_uuid_string_random ();
+  g_autoptr(GPtrArray) batch = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(JsonNode) reply = NULL, big = NULL;
+  guint status;
+
+  for (guint i = 0; i < MAX_BATCH + 1; i++)
+    g_ptr_array_add (batch, make_revision (g_uuid_string_random (), NULL, "report", ana->device_id,
+                                           i + 1, FALSE, "{\"title\":\"t\"}"));
+  reply = push (ana, (TgRevision **) batch->pdata, batch->len, &status);
+  g_assert_cmpuint (status, ==, 413);
+  g_assert_nonnull (strstr (test_json_string (reply, "error"), "at most 20"));
+
+  {
+    GString *s = g_string_new ("{\"revisions\":[],\"pad\":[");
+    while (s->len < MAX_BODY + 100)
+      g_string_append (s, "\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\",");
+    g_string_append (s, "1]}");
+    big = test_client_json (ana, "POST", "/api/v1/push", s->str, &status);
+    g_string_free (s, TRUE);
+  }
+  g_assert_cmpuint (status, ==, 413);
+
+  /* unknown endpoint and wrong method */
+  {
+    g_autoptr(JsonNode) r = test_client_json (ana, "GET", "/api/v1/nothing", NULL, &status);
+    g_assert_cmpuint (status, ==, 404);
+  }
+  {
+    g_autoptr(JsonNode) r = test_client_json (ana, "DELETE", "/api/v1/pull", NULL, &status);
+    g_assert_cmpuint (status, ==, 405);
+  }
+}
+
+static void
+test_rate_limit (void)
+{
+  TestServer *slow = test_server_new ("rate-limit=1\nrate-burst=3\n");
+  g_autoptr(TestClient) client = NULL;
+  g_autoptr(SoupMessageHeaders) headers = NULL;
+  guint status = 0, n_ok = 0;
+
+  test_server_start (slow);
+  test_server_add_user (slow, "ana", "monitor");
+  client = test_client_enrol (slow, "ana");
+
+  for (guint i = 0; i < 10 && status != 429; i++)
+    {
+      g_clear_pointer (&headers, soup_message_headers_unref);
+      g_autoptr(GBytes) got = test_client_request (client, "GET", "/api/v1/pull", NULL, NULL, &status, &headers, NULL);
+      if (status == 200)
+        n_ok++;
+    }
+  g_assert_cmpuint (status, ==, 429);
+  g_assert_cmpuint (n_ok, ==, 3);
+  g_assert_cmpint (atoi (soup_message_headers_get_one (headers, "Retry-After")), >=, 1);
+
+  test_server_free (slow);
+}
+
+static void
+test_admin (void)
+{
+  g_autoptr(TestClient) ana = test_client_enrol (server, "ana");
+  g_autofree char *record = g_uuid_string_random ();
+  g_autoptr(TgRevision) rev = make_revision (record, NULL, "report", ana->device_id, 1, FALSE,
+                                             "{\"title\":\"Puente Añashuayco\",\"latitude\":-16.4,\"longitude\":-71.5,"
+                                             "\"killed\":1,\"narrative\":\"SECRET-NARRATIVE\","
+                                             "\"persons\":[{\"name\":\"SECRET-NAME\"}]}");
+  g_autoptr(JsonNode) reply = NULL, stats = NULL, geo = NULL;
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autofree char *out = NULL, *csv = NULL, *err = NULL;
+  g_autofree char *backup = g_build_filename (server->dir, "backup.db", NULL);
+  guint status;
+
+  reply = push (ana, &rev, 1, &status);
+  g_assert_cmpuint (status, ==, 200);
+
+  out = test_server_admin (server, &err, "stats", NULL);
+  g_assert_nonnull (out);
+  json_parser_load_from_data (parser, out, -1, NULL);
+  stats = json_node_ref (json_parser_get_root (parser));
+  g_assert_cmpint (test_json_int (stats, "revisions"), >=, 1);
+  g_assert_cmpint (test_json_int (stats, "last_seq"), ==, test_json_int (reply, "server_seq"));
+
+  /* GeoJSON: a feature with the point, and no narrative or names */
+  g_free (out);
+  out = test_server_admin (server, &err, "export", "--format", "geojson", NULL);
+  g_assert_nonnull (out);
+  g_assert_null (strstr (out, "SECRET"));
+  json_parser_load_from_data (parser, out, -1, NULL);
+  geo = json_node_ref (json_parser_get_root (parser));
+  g_assert_cmpstr (test_json_string (geo, "type"), ==, "FeatureCollection");
+  {
+    JsonArray *features = test_json_array (geo, "features");
+    gboolean found = FALSE;
+
+    for (guint i = 0; i < json_array_get_length (features); i++)
+      {
+        JsonObject *f = json_array_get_object_element (features, i);
+        JsonObject *props = json_object_get_object_member (f, "properties");
+
+        if (g_strcmp0 (json_object_get_string_member (props, "record"), record) != 0)
+          continue;
+        found = TRUE;
+        g_assert_cmpstr (json_object_get_string_member (props, "title"), ==, "Puente Añashuayco");
+        g_assert_cmpfloat_with_epsilon (json_array_get_double_element (
+          json_object_get_array_member (json_object_get_object_member (f, "geometry"), "coordinates"), 0),
+          -71.5, 1e-9);
+      }
+    g_assert_true (found);
+  }
+
+  csv = test_server_admin (server, &err, "export", "--format", "csv", NULL);
+  g_assert_nonnull (csv);
+  g_assert_true (g_str_has_prefix (csv, "record,revision,server_seq,kind,conflict,title"));
+  g_assert_nonnull (strstr (csv, record));
+  g_assert_null (strstr (csv, "SECRET"));
+
+  /* online backup while the server runs, then restore into a new data dir */
+  g_free (out);
+  out = test_server_admin (server, &err, "backup", backup, NULL);
+  g_assert_nonnull (out);
+  {
+    sqlite3 *db = NULL;
+    sqlite3_stmt *stmt = NULL;
+
+    g_assert_cmpint (sqlite3_open_v2 (backup, &db, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
+    g_assert_cmpint (sqlite3_prepare_v2 (db, "SELECT count(*) FROM revisions WHERE id = ?", -1, &stmt, NULL), ==, SQLITE_OK);
+    sqlite3_bind_text (stmt, 1, tg_revision_get_id (rev), -1, SQLITE_STATIC);
+    g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
+    g_assert_cmpint (sqlite3_column_int (stmt, 0), ==, 1);
+    sqlite3_finalize (stmt);
+    sqlite3_close (db);
+  }
+  {
+    TestServer *fresh = test_server_new (NULL);
+    g_autofree char *restored = test_server_admin (fresh, &err, "restore", backup, NULL);
+    g_autofree char *fresh_stats = NULL;
+
+    g_assert_nonnull (restored);
+    fresh_stats = test_server_admin (fresh, &err, "stats", NULL);
+    json_parser_load_from_data (parser, fresh_stats, -1, NULL);
+    g_assert_cmpint (test_json_int (json_parser_get_root (parser), "revisions"), ==,
+                     test_json_int (stats, "revisions"));
+    /* a file that is not a backup changes nothing */
+    g_assert_null (test_server_admin (fresh, &err, "restore", fresh->config_path, NULL));
+    test_server_free (fresh);
+  }
+  /* the backup did not disturb the running server */
+  {
+    g_autoptr(JsonNode) after = pull (ana, 0, 10, &status);
+    g_assert_cmpuint (status, ==, 200);
+  }
+  /* the audit table records it all, without content */
+  {
+    sqlite3 *db = NULL;
+    sqlite3_stmt *stmt = NULL;
+    GString *actions = g_string_new (NULL);
+
+    g_assert_cmpint (sqlite3_open_v2 (server->db_path, &db, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
+    sqlite3_busy_timeout (db, 5000);
+    g_assert_cmpint (sqlite3_prepare_v2 (db, "SELECT DISTINCT action, coalesce(detail, '') FROM audit", -1, &stmt, NULL), ==, SQLITE_OK);
+    while (sqlite3_step (stmt) == SQLITE_ROW)
+      g_string_append_printf (actions, "%s:%s\n", sqlite3_column_text (stmt, 0), sqlite3_column_text (stmt, 1));
+    sqlite3_finalize (stmt);
+    sqlite3_close (db);
+    for (const char *a = "enrol\0push:\0pull:\0revoke:\0export:\0backup\0"; *a; a += strlen (a) + 1)
+      g_assert_nonnull (strstr (actions->str, a));
+    g_assert_null (strstr (actions->str, "SECRET"));
+    g_assert_null (strstr (actions->str, "Añashuayco"));
+    g_string_free (actions, TRUE);
+  }
+}
+
+/* crash test ------------------------------------------------------------- */
+
+typedef struct
+{
+  GPid  pid;
+  guint delay_ms;
+} Killer;
+
+static gpointer
+killer_thread (gpointer data)
+{
+  Killer *killer = data;
+
+  g_usleep (killer->delay_ms * 1000);
+  kill (killer->pid, SIGKILL);
+  return NULL;
+}
+
+static void
+test_crash (void)
+{
+  TestServer *crashy = test_server_new ("rate-limit=100000\nrate-burst=100000\n");
+  g_autoptr(TestClient) client = NULL;
+  g_autoptr(GHashTable) acked = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr(GPtrArray) created = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(GPtrArray) pending = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(GBytes) blob = random_bytes (24 * 1024 * 1024);
+  g_autofree char *sha = sha256_of (blob);
+  g_autofree char *record = g_uuid_string_random ();
+  g_autofree char *last = NULL;
+  gint64 device_seq = 0;
+  gboolean blob_done = FALSE;
+  guint rounds = 20, kills_in_push = 0, kills_in_upload = 0;
+  GRand *rand = g_rand_new_with_seed (g_test_rand_int ());
+
+  test_server_start (crashy);
+  test_server_add_user (crashy, "ana", "monitor");
+  client = test_client_enrol (crashy, "ana");
+
+  /* the record that refers to the blob */
+  {
+    g_autofree char *content = content_with_blob ("Ayacucho", sha);
+    TgRevision *first = make_revision (record, NULL, "report", client->device_id, ++device_seq, FALSE, content);
+    g_ptr_array_add (created, g_object_ref (first));
+    g_ptr_array_add (pending, first);
+    last = g_strdup (tg_revision_get_id (first));
+  }
+
+  for (guint round = 0; round <= rounds; round++)
+    {
+      Killer killer = { test_server_get_pid (crashy), g_rand_int_range (rand, 5, 150) };
+      GThread *thread = NULL;
+      gboolean in_upload = FALSE;
+
+      if (round < rounds)
+        thread = g_thread_new ("killer", killer_thread, &killer);
+
+      for (;;)
+        {
+          g_autofree char *body = NULL;
+          g_autoptr(JsonNode) reply = NULL;
+          g_autoptr(GBytes) request = NULL, response = NULL;
+          g_autoptr(GError) error = NULL;
+          guint status = 0;
+
+          if (pending->len == 0 && (round < rounds || created->len < 40))
+            for (guint i = 0; i < 5; i++)
+              {
+                g_autofree char *content = g_strdup_printf ("{\"title\":\"edit %" G_GINT64_FORMAT "\"}", device_seq);
+                TgRevision *rev = make_revision (record, last, "report", client->device_id,
+                                                 ++device_seq, FALSE, content);
+
+                g_free (last);
+                last = g_strdup (tg_revision_get_id (rev));
+                g_ptr_array_add (created, g_object_ref (rev));
+                g_ptr_array_add (pending, rev);
+              }
+
+          if (pending->len > 0)
+            {
+              in_upload = FALSE;
+              body = push_body ((TgRevision **) pending->pdata, pending->len);
+              request = g_bytes_new (body, strlen (body));
+              response = test_client_request (client, "POST", "/api/v1/push", request, NULL, &status, NULL, &error);
+              if (error != NULL || status != 200)
+                break;
+              {
+                g_autoptr(JsonParser) parser = json_parser_new ();
+                JsonArray *accepted;
+
+                g_assert_true (json_parser_load_from_data (parser, g_bytes_get_data (response, NULL),
+                                                           g_bytes_get_size (response), NULL));
+                accepted = test_json_array (json_parser_get_root (parser), "accepted");
+                g_assert_cmpuint (json_array_get_length (accepted), ==, pending->len);
+                for (guint i = 0; i < json_array_get_length (accepted); i++)
+                  {
+                    JsonObject *a = json_array_get_object_element (accepted, i);
+                    const char *id = json_object_get_string_member (a, "id");
+                    gint64 seq = json_object_get_int_member (a, "seq");
+                    gpointer known;
+
+                    /* a retried revision keeps the seq it was first given */
+                    if ((known = g_hash_table_lookup (acked, id)) != NULL)
+                      g_assert_cmpint (GPOINTER_TO_SIZE (known), ==, seq);
+                    g_hash_table_insert (acked, g_strdup (id), GSIZE_TO_POINTER (seq));
+                  }
+              }
+              g_ptr_array_set_size (pending, 0);
+            }
+
+          if (!blob_done)
+            {
+              gint64 offset, new_offset = 0;
+              gsize chunk;
+
+              in_upload = TRUE;
+              offset = query_offset (client, sha, &status);
+              if (status != 200)
+                break;
+              chunk = MIN ((gsize) 128 * 1024, g_bytes_get_size (blob) - offset);
+              status = upload_slice (client, sha, blob, offset, chunk, &new_offset);
+              if (status == 201)
+                blob_done = TRUE;
+              else if (status != 200)
+                break;
+            }
+          else if (pending->len == 0 && round == rounds && created->len >= 40)
+            break;
+        }
+
+      if (thread != NULL)
+        {
+          g_thread_join (thread);
+          test_server_kill (crashy);
+          if (in_upload)
+            kills_in_upload++;
+          else
+            kills_in_push++;
+          test_server_start (crashy);
+          test_client_reset (client);
+        }
+    }
+
+  g_test_message ("crash test: %u kills during pushes, %u during uploads, %u revisions",
+                  kills_in_push, kills_in_upload, created->len);
+  g_assert_true (blob_done);
+  g_assert_cmpuint (g_hash_table_size (acked), ==, created->len);
+
+  /* nothing acknowledged lost, nothing duplicated, seqs unchanged */
+  {
+    g_autoptr(GPtrArray) pulled = pull_all (client);
+    g_autoptr(GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
+
+    g_assert_cmpuint (pulled->len, ==, created->len);
+    for (guint i = 0; i < pulled->len; i++)
+      {
+        const char *id = test_json_string (g_ptr_array_index (pulled, i), "id");
+
+        g_assert_true (g_hash_table_add (seen, (gpointer) id));
+        g_assert_cmpint (test_json_int (g_ptr_array_index (pulled, i), "server_seq"), ==,
+                         GPOINTER_TO_SIZE (g_hash_table_lookup (acked, id)));
+      }
+  }
+  {
+    g_autofree char *path = g_strdup_printf ("/api/v1/blobs/%s", sha);
+    guint status;
+    g_autoptr(GBytes) got = test_client_request (client, "GET", path, NULL, NULL, &status, NULL, NULL);
+
+    g_assert_cmpuint (status, ==, 200);
+    g_assert_true (g_bytes_equal (got, blob));
+  }
+
+  test_server_stop (crashy);
+  {
+    sqlite3 *db = NULL;
+    sqlite3_stmt *stmt = NULL;
+
+    g_assert_cmpint (sqlite3_open_v2 (crashy->db_path, &db, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
+    g_assert_cmpint (sqlite3_prepare_v2 (db, "PRAGMA integrity_check", -1, &stmt, NULL), ==, SQLITE_OK);
+    g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
+    g_assert_cmpstr ((const char *) sqlite3_column_text (stmt, 0), ==, "ok");
+    sqlite3_finalize (stmt);
+    g_assert_cmpint (sqlite3_prepare_v2 (db, "PRAGMA foreign_key_check", -1, &stmt, NULL), ==, SQLITE_OK);
+    g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_DONE);
+    sqlite3_finalize (stmt);
+    sqlite3_close (db);
+  }
+  g_rand_free (rand);
+  test_server_free (crashy);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  int ret;
+
+  g_test_init (&argc, &argv, NULL);
+
+  server = test_server_new ("max-body-bytes=262144\n"
+                            "max-string-bytes=65536\n"
+                            "max-batch=20\n"
+                            "max-pull=100\n"
+                            "max-blob-bytes=4194304\n"
+                            "rate-limit=10000\n"
+                            "rate-burst=10000\n");
+  test_server_start (server);
+  test_server_add_user (server, "ana", "monitor");
+  test_server_add_user (server, "beto", "monitor");
+  test_server_add_user (server, "coco", "coordinator");
+  test_server_add_user (server, "root", "admin");
+
+  g_test_add_func ("/server/info", test_info);
+  g_test_add_func ("/server/tls/pinning", test_pinning);
+  g_test_add_func ("/server/enrol/codes", test_enrol_codes);
+  g_test_add_func ("/server/auth/revoke", test_auth_and_revoke);
+  g_test_add_func ("/server/sync/push-pull", test_push_pull);
+  g_test_add_func ("/server/sync/conflict", test_conflict);
+  g_test_add_func ("/server/roles/matrix", test_roles);
+  g_test_add_func ("/server/blobs/resumable", test_resumable_upload);
+  g_test_add_func ("/server/blobs/refusals", test_upload_refusals);
+  g_test_add_func ("/server/limits/hostile-json", test_hostile_json);
+  g_test_add_func ("/server/limits/sizes", test_limits);
+  g_test_add_func ("/server/limits/rate", test_rate_limit);
+  g_test_add_func ("/server/admin/commands", test_admin);
+  g_test_add_func ("/server/crash/sigkill", test_crash);
+
+  ret = g_test_run ();
+  test_server_free (server);
+  return ret;
+}
