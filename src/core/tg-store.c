@@ -33,6 +33,7 @@ struct _TgStore
   GMainContext  *context;
   char          *device_id;
   gint64         device_seq;
+  gint64         last_report_rowid;
   int            schema_version;
   TgBlobStore   *blob_store;
   TgCustodyLog  *custody_log;
@@ -394,6 +395,8 @@ migrate_to_v2 (TgStore  *self,
     return tg_store_set_error (self, error, "migrate");
 
   self->schema_version = 2;
+  if (!load_device_seq_locked (self, error))
+    return FALSE;
   for (guint i = 0; i < ids->len; i++)
     if (!materialize_locked (self, ids->pdata[i], NULL, NULL, error))
       return FALSE;
@@ -417,12 +420,24 @@ migrate_to_v4 (TgStore  *self,
   return exec (self, "CREATE INDEX revisions_device ON revisions (device_id, device_seq)", error);
 }
 
+/* v5: a report's row id is the order it last changed in, which is the
+ * list's default order; the index by device clock goes. */
+static gboolean
+migrate_to_v5 (TgStore  *self,
+               GError  **error)
+{
+  return exec (self,
+               "DROP INDEX reports_updated;"
+               "CREATE INDEX reports_live ON reports (deleted);", error);
+}
+
 static gboolean (* const migrations[]) (TgStore *, GError **) = {
   NULL,
   migrate_to_v1,
   migrate_to_v2,
   migrate_to_v3,
   migrate_to_v4,
+  migrate_to_v5,
 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == TG_STORE_SCHEMA_VERSION + 1);
@@ -1012,23 +1027,49 @@ materialize_locked (TgStore     *self,
       return FALSE;
     }
 
-  /* A plain INSERT for a new report is much cheaper than an upsert. */
+  /* Each change gives the report a new row at the end, so row ids are the
+   * order in which reports last changed on this device: the list's
+   * default order, and the full-text index's own order. The old row, its
+   * categories and its index entry go. */
+  if (!is_new)
+    {
+      gint64 old_rowid;
+
+      if (!(stmt = prepare (self, "SELECT rowid FROM reports WHERE id = ?", error)))
+        return FALSE;
+      bind_text (stmt, 1, record_id);
+      old_rowid = sqlite3_step (stmt) == SQLITE_ROW ? sqlite3_column_int64 (stmt, 0) : 0;
+      g_clear_pointer (&stmt, stmt_release);
+
+      if (old_rowid != 0)
+        {
+          if (!(stmt = prepare (self, "DELETE FROM reports WHERE rowid = ?", error)))
+            return FALSE;
+          sqlite3_bind_int64 (stmt, 1, old_rowid);
+          if (!step_done (self, stmt, error))
+            return FALSE;
+          g_clear_pointer (&stmt, stmt_release);
+
+          if (self->schema_version >= 2)
+            {
+              if (!(stmt = prepare (self, "DELETE FROM reports_fts WHERE rowid = ?", error)))
+                return FALSE;
+              sqlite3_bind_int64 (stmt, 1, old_rowid);
+              if (!step_done (self, stmt, error))
+                return FALSE;
+              g_clear_pointer (&stmt, stmt_release);
+            }
+        }
+    }
+
+  /* The new row's id is one past the highest ever given, never one freed
+   * by the delete above. */
   if (!(stmt = prepare (self,
-                        is_new ?
-                        "INSERT INTO reports (id, rev_id, n_heads, deleted, title, place_name, "
+                        "INSERT INTO reports (rowid, id, rev_id, n_heads, deleted, title, place_name, "
                         "region_code, province_code, start_time, end_time, latitude, longitude, "
                         "status, killed, injured, detained, disappeared, updated_at) "
-                        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)"
-                        :
-                        "INSERT INTO reports (id, rev_id, n_heads, deleted, title, place_name, "
-                        "region_code, province_code, start_time, end_time, latitude, longitude, "
-                        "status, killed, injured, detained, disappeared, updated_at) "
-                        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18) "
-                        "ON CONFLICT (id) DO UPDATE SET rev_id = ?2, n_heads = ?3, deleted = ?4, "
-                        "title = ?5, place_name = ?6, region_code = ?7, province_code = ?8, "
-                        "start_time = ?9, end_time = ?10, latitude = ?11, longitude = ?12, "
-                        "status = ?13, killed = ?14, injured = ?15, detained = ?16, "
-                        "disappeared = ?17, updated_at = ?18", error)))
+                        "VALUES (?19, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
+                        error)))
     return FALSE;
   bind_text (stmt, 1, record_id);
   bind_text (stmt, 2, tg_revision_get_id (current));
@@ -1050,31 +1091,14 @@ materialize_locked (TgStore     *self,
   sqlite3_bind_int (stmt, 16, tg_report_get_detained (report));
   sqlite3_bind_int (stmt, 17, tg_report_get_disappeared (report));
   sqlite3_bind_int64 (stmt, 18, tg_revision_get_created_at (current));
+  rowid = ++self->last_report_rowid;
+  sqlite3_bind_int64 (stmt, 19, rowid);
   if (!step_done (self, stmt, error))
-    return FALSE;
+    {
+      self->last_report_rowid--;
+      return FALSE;
+    }
   g_clear_pointer (&stmt, stmt_release);
-
-  if (is_new)
-    rowid = sqlite3_last_insert_rowid (self->db);
-  else
-    {
-      if (!(stmt = prepare (self, "SELECT rowid FROM reports WHERE id = ?", error)))
-        return FALSE;
-      bind_text (stmt, 1, record_id);
-      if (sqlite3_step (stmt) != SQLITE_ROW)
-        return tg_store_set_error (self, error, "update report");
-      rowid = sqlite3_column_int64 (stmt, 0);
-      g_clear_pointer (&stmt, stmt_release);
-    }
-
-  if (!is_new)
-    {
-      if (!(stmt = prepare (self, "DELETE FROM report_categories WHERE report_rowid = ?", error)))
-        return FALSE;
-      sqlite3_bind_int64 (stmt, 1, rowid);
-      if (!step_done (self, stmt, error))
-        return FALSE;
-    }
 
   categories = tg_report_get_categories (report);
   for (guint i = 0; categories != NULL && categories[i] != NULL; i++)
@@ -1091,16 +1115,6 @@ materialize_locked (TgStore     *self,
 
   if (self->schema_version < 2)
     return TRUE;
-
-  if (!is_new)
-    {
-      g_clear_pointer (&stmt, stmt_release);
-      if (!(stmt = prepare (self, "DELETE FROM reports_fts WHERE rowid = ?", error)))
-        return FALSE;
-      sqlite3_bind_int64 (stmt, 1, rowid);
-      if (!step_done (self, stmt, error))
-        return FALSE;
-    }
 
   if (tg_revision_get_deleted (current))
     return TRUE;
@@ -1140,6 +1154,13 @@ load_device_seq_locked (TgStore  *self,
   if (sqlite3_step (stmt) != SQLITE_ROW)
     return tg_store_set_error (self, error, "device sequence");
   self->device_seq = sqlite3_column_int64 (stmt, 0);
+  g_clear_pointer (&stmt, stmt_release);
+
+  if (!(stmt = prepare (self, "SELECT max(rowid) FROM reports", error)))
+    return FALSE;
+  if (sqlite3_step (stmt) != SQLITE_ROW)
+    return tg_store_set_error (self, error, "report rows");
+  self->last_report_rowid = sqlite3_column_int64 (stmt, 0);
   return TRUE;
 }
 
@@ -1975,9 +1996,19 @@ tg_store_query_rowids (TgStore              *self,
   if (query != NULL && query->text != NULL)
     fts = fts_query_from_text (query->text);
 
+  /* Text alone, newest first: the full-text index holds only live reports
+   * under their row ids, so it answers by itself, already in order. */
+  if (fts != NULL && query->category == NULL && query->region_code == NULL &&
+      query->status < 0 && query->start_from == 0 && query->start_until == 0 &&
+      !query->only_conflicts && query->sort == TG_REPORT_SORT_UPDATED_DESC)
+    {
+      g_string_assign (sql, "SELECT rowid FROM reports_fts WHERE reports_fts MATCH ? "
+                            "ORDER BY rowid DESC");
+      goto run;
+    }
   /* With text, the full-text index leads (CROSS JOIN keeps that order):
    * the matches are few next to the whole store. */
-  if (fts != NULL)
+  else if (fts != NULL)
     g_string_append (sql, "reports_fts f CROSS JOIN reports r ON r.rowid = f.rowid "
                           "WHERE reports_fts MATCH ? AND r.deleted = 0 ");
   else
@@ -2012,10 +2043,11 @@ tg_store_query_rowids (TgStore              *self,
       break;
     case TG_REPORT_SORT_UPDATED_DESC:
     default:
-      g_string_append (sql, "ORDER BY r.updated_at DESC, r.rowid DESC");
+      g_string_append (sql, "ORDER BY r.rowid DESC");
       break;
     }
 
+run:
   tg_store_lock (self);
   if (!check_open (self, error) || !(stmt = prepare (self, sql->str, error)))
     goto out;

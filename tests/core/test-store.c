@@ -437,6 +437,58 @@ test_filters (Fixture       *fixture,
   }
 }
 
+static void
+save_ok (TgStore  *store,
+         TgReport *report)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TgRevision) rev = tg_store_save_report (store, report, &error);
+
+  g_assert_no_error (error);
+  g_assert_nonnull (rev);
+}
+
+/* The default order is the order reports last changed on this device,
+ * whatever the device clocks said. */
+static void
+test_order_of_change (Fixture       *fixture,
+                      gconstpointer  data)
+{
+  g_autoptr(TgReport) a = new_report ("Primero", NULL);
+  g_autoptr(TgReport) b = new_report ("Segundo", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GArray) rows = NULL;
+  g_autoptr(TgReportQuery) query = tg_report_query_new ();
+
+  save_ok (fixture->store, a);
+  save_ok (fixture->store, b);
+  tg_report_set_narrative (a, "editado después");
+  save_ok (fixture->store, a);
+
+  rows = tg_store_query_rowids (fixture->store, NULL, &error);
+  g_assert_cmpint (rows->len, ==, 2);
+  {
+    g_autoptr(TgReport) first = tg_store_load_report_by_rowid (fixture->store, g_array_index (rows, gint64, 0), &error);
+    g_assert_cmpstr (tg_report_get_title (first), ==, "Primero");
+  }
+  g_clear_pointer (&rows, g_array_unref);
+
+  /* The same order with text alone (answered by the index by itself)
+   * and with text and a filter. */
+  query->text = g_strdup ("r");
+  rows = tg_store_query_rowids (fixture->store, query, &error);
+  g_assert_cmpint (rows->len, ==, 0);
+  g_clear_pointer (&rows, g_array_unref);
+  g_free (query->text);
+  query->text = g_strdup ("segundo");
+  rows = tg_store_query_rowids (fixture->store, query, &error);
+  g_assert_cmpint (rows->len, ==, 1);
+  g_clear_pointer (&rows, g_array_unref);
+  query->status = TG_REPORT_STATUS_DRAFT;
+  rows = tg_store_query_rowids (fixture->store, query, &error);
+  g_assert_cmpint (rows->len, ==, 1);
+}
+
 typedef struct
 {
   guint position, removed, added, calls;
@@ -771,6 +823,7 @@ main (int   argc,
   ADD ("/store/fts", test_fts);
   ADD ("/store/filters", test_filters);
   ADD ("/store/list/live", test_live_list);
+  ADD ("/store/list/order-of-change", test_order_of_change);
   ADD ("/store/save/async", test_async_save);
   ADD ("/store/bad-input", test_bad_input);
   g_test_add_func ("/store/damaged-files", test_damaged_files);
