@@ -35,6 +35,64 @@ tg_server_error_to_status (const GError *error)
     }
 }
 
+static int
+hex4 (const char *data,
+      gsize       length,
+      gsize       at)
+{
+  int value = 0;
+
+  if (at + 4 > length)
+    return -1;
+  for (gsize k = at; k < at + 4; k++)
+    {
+      int d = g_ascii_xdigit_value (data[k]);
+
+      if (d < 0)
+        return -1;
+      value = value * 16 + d;
+    }
+  return value;
+}
+
+/* json-glib 1.6 lets unknown escapes and lone surrogates through and then
+ * hands back strings that are not UTF-8: refuse them here. *i is on the
+ * backslash; on success it is left on the escape's last byte. */
+static gboolean
+check_escape (const char *data,
+              gsize       length,
+              gsize      *i)
+{
+  gsize at = *i + 1;
+  int unit;
+
+  if (at >= length)
+    return FALSE;
+  if (strchr ("\"\\/bfnrt", data[at]) != NULL && data[at] != '\0')
+    {
+      *i = at;
+      return TRUE;
+    }
+  if (data[at] != 'u' || (unit = hex4 (data, length, at + 1)) < 0)
+    return FALSE;
+  at += 4;
+  if (unit >= 0xDC00 && unit <= 0xDFFF)
+    return FALSE;
+  if (unit >= 0xD800 && unit <= 0xDBFF)
+    {
+      int low;
+
+      if (at + 2 >= length || data[at + 1] != '\\' || data[at + 2] != 'u' ||
+          (low = hex4 (data, length, at + 3)) < 0xDC00 || low > 0xDFFF)
+        return FALSE;
+      at += 6;
+    }
+  if (unit == 0)
+    return FALSE;  /* \u0000 would cut C strings short */
+  *i = at;
+  return TRUE;
+}
+
 /* Walks the raw text once, outside json-glib, so that a hostile document
  * cannot make the (recursive) parser go deep or allocate a huge string. */
 static gboolean
@@ -54,7 +112,14 @@ check_json_shape (const char  *data,
       if (in_string)
         {
           if (c == '\\')
-            i++;
+            {
+              if (!check_escape (data, length, &i))
+                {
+                  g_set_error (error, TG_SERVER_ERROR, TG_SERVER_ERROR_BAD_REQUEST,
+                               "invalid JSON: bad escape sequence at byte %" G_GSIZE_FORMAT, i);
+                  return FALSE;
+                }
+            }
           else if (c == '"')
             {
               in_string = FALSE;
@@ -407,6 +472,12 @@ tg_server_decode_enrol (const char  *data,
       !(name = expect_string (object, "device_name", 128, error)))
     return FALSE;
 
+  if (!g_utf8_validate (name, -1, NULL) || !g_utf8_validate (code_str, -1, NULL))
+    {
+      g_set_error_literal (error, TG_SERVER_ERROR, TG_SERVER_ERROR_BAD_REQUEST,
+                           "the enrolment body is not valid UTF-8");
+      return FALSE;
+    }
   if (*name == '\0')
     {
       g_set_error_literal (error, TG_SERVER_ERROR, TG_SERVER_ERROR_BAD_REQUEST,

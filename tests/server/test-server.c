@@ -859,6 +859,9 @@ test_hostile_json (void)
   expect_400 (ana, huge, "longer than");
 
   expect_400 (ana, "not json", "invalid JSON");
+  /* found by fuzz-enrol: json-glib passes bad escapes on as invalid UTF-8 */
+  expect_400 (ana, "{\"revisions\":[],\"x\":\"a\\7\"}", "bad escape");
+  expect_400 (ana, "{\"revisions\":[],\"x\":\"\\udc00\"}", "bad escape");
   expect_400 (ana, "{\"revisions\": [", "invalid JSON");
   expect_400 (ana, "\xff\xfe{}", "UTF-8");
   expect_400 (ana, "[]", "must be a JSON object");
