@@ -8,6 +8,7 @@
 
 #include <glib/gi18n.h>
 
+#include "tg-map-preferences-page.h"
 #include "tg-preferences-window.h"
 
 struct _TgPreferencesWindow
@@ -167,7 +168,9 @@ tg_preferences_window_new (TgApplication *app)
   n = tg_store_count_reports (tg_application_get_store (app));
   count = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u report", "%u reports", n), n);
   adw_action_row_set_subtitle (self->count_row, count);
-  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->language_row), _("Language of vocabularies"));
+  /* The map's own page (tile server, MBTiles files, cache). */
+  adw_preferences_window_add (ADW_PREFERENCES_WINDOW (self),
+                              ADW_PREFERENCES_PAGE (tg_map_preferences_page_new ()));
 
   return self;
 }

@@ -44,7 +44,11 @@ bind_cb (GtkSignalListItemFactory *factory,
 static void
 tg_report_row_dispose (GObject *object)
 {
+  GtkWidget *child;
+
   gtk_widget_dispose_template (GTK_WIDGET (object), TG_TYPE_REPORT_ROW);
+  while ((child = gtk_widget_get_first_child (GTK_WIDGET (object))))
+    gtk_widget_unparent (child);
   G_OBJECT_CLASS (tg_report_row_parent_class)->dispose (object);
 }
 

@@ -353,6 +353,15 @@ list_activate_cb (TgWindow *self,
 static void
 items_changed_cb (TgWindow *self)
 {
+  TgReport *item = gtk_single_selection_get_selected_item (self->selection);
+  TgReport *current = tg_report_editor_get_report (self->editor);
+
+  /* GtkSingleSelection may move the selection to another row when rows
+   * change; a highlighted row that is not the open report would then
+   * ignore a click. */
+  if (item != NULL && (current == NULL ||
+                       g_strcmp0 (tg_report_get_id (item), tg_report_get_id (current)) != 0))
+    gtk_single_selection_set_selected (self->selection, GTK_INVALID_LIST_POSITION);
   update_list_state (self);
 }
 
@@ -426,7 +435,7 @@ new_report_action (GtkWidget  *widget,
       return;
     }
 
-  gtk_selection_model_unselect_all (GTK_SELECTION_MODEL (self->selection));
+  gtk_single_selection_set_selected (self->selection, GTK_INVALID_LIST_POSITION);
   show_report (self, report);
   tg_report_editor_focus_title (self->editor);
 }
@@ -612,7 +621,7 @@ tg_window_constructed (GObject *object)
   self->selection = gtk_single_selection_new (g_object_ref (G_LIST_MODEL (self->reports)));
   gtk_single_selection_set_autoselect (self->selection, FALSE);
   gtk_single_selection_set_can_unselect (self->selection, TRUE);
-  gtk_selection_model_unselect_all (GTK_SELECTION_MODEL (self->selection));
+  gtk_single_selection_set_selected (self->selection, GTK_INVALID_LIST_POSITION);
   g_signal_connect_swapped (self->selection, "notify::selected-item",
                             G_CALLBACK (selection_changed_cb), self);
   g_signal_connect_swapped (self->reports, "items-changed", G_CALLBACK (items_changed_cb), self);

@@ -1,0 +1,309 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: GPL-3.0-or-later
+#
+# Drives the real testigo binary through AT-SPI, as a screen reader or an
+# automation tool would: creates a report with a victim and two sources,
+# quits, starts again and finds it by search, deletes it and undoes that,
+# and checks that an impossible latitude gets a message beside the field.
+#
+# Needs an X server, a D-Bus session and the accessibility bus, which
+# tools/run-tests.sh provides; without them the test is skipped. Run it
+# with Debian's /usr/bin/python3 (python3-pyatspi).
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+TESTIGO = sys.argv[1] if len(sys.argv) > 1 else "testigo"
+TITLE = "Puente Juliaca shooting %d" % os.getpid()
+VICTIM = "Quispe Mamani"
+URL = "https://video.example.org/juliaca-9-enero"
+TESTIMONY = "Vi a los policías disparar desde el puente."
+
+results = []
+
+
+def tap(ok, name, why=""):
+    results.append(ok)
+    print("%s %d - %s%s" % ("ok" if ok else "not ok", len(results), name,
+                            (" # " + why) if why and not ok else ""))
+    sys.stdout.flush()
+
+
+def skip_all(reason):
+    print("1..0 # SKIP %s" % reason)
+    sys.exit(0)
+
+
+if not os.environ.get("DISPLAY"):
+    skip_all("no X display (run through tools/run-tests.sh)")
+try:
+    import pyatspi
+except ImportError:
+    skip_all("python3-pyatspi is not installed")
+
+try:
+    pyatspi.Registry.getDesktop(0).childCount
+except Exception as e:  # no accessibility bus
+    skip_all("no accessibility bus: %s" % e)
+
+
+def walk(node):
+    yield node
+    try:
+        children = list(node)
+    except Exception:
+        return
+    for child in children:
+        if child is not None:
+            yield from walk(child)
+
+
+def showing(node):
+    # GTK 4.8 marks only windows "showing"; "visible" follows the widget's
+    # own visibility, which is what hides error labels and buttons here.
+    try:
+        return node.getState().contains(pyatspi.STATE_VISIBLE)
+    except Exception:
+        return False
+
+
+def find(root, role=None, name=None, contains=None, visible=True, timeout=10.0):
+    end = time.time() + timeout
+    while True:
+        for node in walk(root):
+            try:
+                if role is not None and node.getRoleName() != role:
+                    continue
+                if name is not None and node.name != name:
+                    continue
+                if contains is not None and contains not in (node.name or ""):
+                    continue
+                if visible and not showing(node):
+                    continue
+                return node
+            except Exception:
+                continue
+        if time.time() > end:
+            return None
+        time.sleep(0.2)
+
+
+def find_app(process, timeout=20.0):
+    end = time.time() + timeout
+    while time.time() < end:
+        for app in pyatspi.Registry.getDesktop(0):
+            try:
+                if app is not None and app.name == "testigo" and app.get_process_id() == process.pid:
+                    if find(app, role="frame", timeout=0.5):
+                        return app
+            except Exception:
+                pass
+        time.sleep(0.2)
+    return None
+
+
+def button(root, label, timeout=10.0):
+    # GTK 4.8 names a labelled button "<label> <label of its child>".
+    end = time.time() + timeout
+    while True:
+        for node in walk(root):
+            try:
+                if node.getRoleName() != "push button" or not showing(node):
+                    continue
+                plain = (node.name or "").replace("_", "")
+                if plain == label or plain == label + " " + label:
+                    return node
+            except Exception:
+                continue
+        if time.time() > end:
+            return None
+        time.sleep(0.2)
+
+
+def click(node):
+    node.queryAction().doAction(0)
+
+
+def type_into(node, text):
+    node.queryEditableText().setTextContents(text)
+
+
+def label_texts(root):
+    out = []
+    for node in walk(root):
+        try:
+            if node.getRoleName() == "label" and showing(node):
+                out.append(node.name)
+        except Exception:
+            pass
+    return out
+
+
+def list_row(app, text, timeout=10.0):
+    """The row of the report list whose accessible name holds @text."""
+    end = time.time() + timeout
+    while True:
+        lst = find(app, role="list", name="Report list", timeout=0)
+        if lst is not None:
+            for node in walk(lst):
+                try:
+                    if node.getRoleName() != "list" and text in (node.name or ""):
+                        return node
+                except Exception:
+                    pass
+        if time.time() > end:
+            return None
+        time.sleep(0.2)
+
+
+def wait_for(pred, timeout=10.0):
+    end = time.time() + timeout
+    while time.time() < end:
+        if pred():
+            return True
+        time.sleep(0.2)
+    return False
+
+
+data_dir = tempfile.mkdtemp(prefix="testigo-ui-")
+env = dict(os.environ, TESTIGO_DATA_DIR=data_dir, GTK_A11Y="atspi", NO_AT_BRIDGE="0")
+
+
+def start():
+    process = subprocess.Popen([TESTIGO], env=env, stdout=subprocess.DEVNULL)
+    app = find_app(process)
+    return process, app
+
+
+def quit_app(process, app):
+    frame = find(app, role="frame", name="Testigo")
+    close = find(frame, role="push button", name="Close") if frame else None
+    if close is not None:
+        click(close)
+    try:
+        return process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        return None
+
+
+def main():
+    global process, app
+    print("1..9")
+    process, app = start()
+    if app is None:
+        process.kill()
+        tap(False, "the window appears on the accessibility bus")
+        return
+    tap(True, "the window appears on the accessibility bus")
+
+    # A report with a victim and two sources -----------------------------------
+    click(button(app, "New report"))
+    title = find(app, role="text", name="Title")
+    type_into(title, TITLE)
+
+    click(button(app, "Add Person"))
+    name = find(app, role="text", name="Name or pseudonym")
+    type_into(name, VICTIM)
+
+    click(button(app, "Add Link"))
+    url = find(app, role="text", name="Address (URL)")
+    type_into(url, URL)
+
+    click(button(app, "Add Testimony"))
+    testimony = find(app, role="text", name="Testimony text")
+    type_into(testimony, TESTIMONY)
+
+    # Autosave: in the store within a second or so, without pressing anything.
+    saved = wait_for(lambda: "Saved" in label_texts(app), timeout=5)
+    listed = list_row(app, TITLE, timeout=5) is not None
+    tap(saved and listed, "the new report is saved and listed",
+        "saved=%s listed=%s" % (saved, listed))
+
+    status = quit_app(process, app)
+    tap(status == 0, "the app quits cleanly", "exit status %s" % status)
+
+    # Reopen and find it by search --------------------------------------------
+    process, app = start()
+    search = find(app, role="text", name="Search reports")
+    if search is None:
+        search = find(app, role="entry", name="Search reports")
+    type_into(search, "juliaca")
+    item = list_row(app, TITLE, timeout=8)
+    tap(item is not None, "after a restart the report is found by search")
+
+    # Open it with a click (no window manager: the window sits at 0,0).
+    opened = False
+    for attempt in range(3):
+        item = list_row(app, TITLE, timeout=5)
+        if item is None:
+            break
+        time.sleep(0.5)
+        ext = item.queryComponent().getExtents(pyatspi.WINDOW_COORDS)
+        pyatspi.Registry.generateMouseEvent(ext.x + ext.width // 2, ext.y + ext.height // 2, "b1c")
+        # Open: the editor's header shows the title too (the list row is one).
+        opened = wait_for(lambda: label_texts(app).count(TITLE) >= 2, timeout=5)
+        if opened:
+            break
+    labels = label_texts(app) if opened else []
+    has_victim = any(VICTIM in l for l in labels)
+    has_link = any(URL in l for l in labels)
+    has_testimony = any(l == "Testimony" for l in labels)
+    tap(opened and has_victim and has_link and has_testimony,
+        "the reopened report keeps its victim and both sources",
+        "opened=%s victim=%s link=%s testimony=%s labels=%s" % (opened, has_victim, has_link, has_testimony, label_texts(app)[:12]))
+
+    # Delete (with confirmation) and undo -----------------------------------------
+    click(button(app, "Delete report"))
+    confirm = button(app, "Delete", timeout=5)
+    dialog_ok = confirm is not None
+    if dialog_ok:
+        click(confirm)
+    gone = wait_for(lambda: list_row(app, TITLE, timeout=0) is None, timeout=5)
+    toast = find(app, role="label", name="Report deleted", timeout=5) is not None
+    tap(dialog_ok and gone and toast, "delete asks first, removes the report and offers undo",
+        "confirmed=%s gone=%s toast=%s" % (dialog_ok, gone, toast))
+
+    undo = None
+    for node in walk(app):
+        try:
+            # The toast's button: "_Undo" (the header's undo button is "Undo").
+            if node.getRoleName() == "push button" and node.name.startswith("_Undo") and showing(node):
+                undo = node
+        except Exception:
+            pass
+    if undo is not None:
+        click(undo)
+    back = list_row(app, TITLE, timeout=8) is not None
+    tap(back, "undo brings the deleted report back")
+
+    # Validation as one types -----------------------------------------------------
+    coords = find(app, role="text", contains="Coordinates", timeout=5)
+    message = None
+    if coords is not None:
+        type_into(coords, "95, -70.13")
+        message = find(app, role="label", contains="atitude", timeout=5)
+    tap(message is not None, "a latitude of 95 gets a message beside the field",
+        "message=%s" % (message.name if message else None))
+
+    status = quit_app(process, app)
+    tap(status == 0, "the app quits cleanly again", "exit status %s" % status)
+
+
+
+process = None
+try:
+    main()
+except Exception as e:
+    import traceback
+    traceback.print_exc()
+    tap(False, "the test ran to its end", repr(e))
+finally:
+    if process is not None and process.poll() is None:
+        process.kill()
+    shutil.rmtree(data_dir, ignore_errors=True)
+sys.exit(0 if results and all(results) else 1)
