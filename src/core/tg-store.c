@@ -431,6 +431,24 @@ migrate_to_v5 (TgStore  *self,
                "CREATE INDEX reports_live ON reports (deleted);", error);
 }
 
+/* v6: the full-text index keeps which reports hold a word but not where
+ * (detail=none): a third less work per save and a smaller file. Searches
+ * are words, never phrases, so nothing is lost. */
+static gboolean
+migrate_to_v6 (TgStore  *self,
+               GError  **error)
+{
+  return exec (self,
+               "CREATE VIRTUAL TABLE reports_fts_v6 USING fts5 ("
+               "  title, narrative, place, persons, tags,"
+               "  tokenize = 'unicode61 remove_diacritics 2', detail = none"
+               ");"
+               "INSERT INTO reports_fts_v6 (rowid, title, narrative, place, persons, tags) "
+               "  SELECT rowid, title, narrative, place, persons, tags FROM reports_fts;"
+               "DROP TABLE reports_fts;"
+               "ALTER TABLE reports_fts_v6 RENAME TO reports_fts;", error);
+}
+
 static gboolean (* const migrations[]) (TgStore *, GError **) = {
   NULL,
   migrate_to_v1,
@@ -438,6 +456,7 @@ static gboolean (* const migrations[]) (TgStore *, GError **) = {
   migrate_to_v3,
   migrate_to_v4,
   migrate_to_v5,
+  migrate_to_v6,
 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == TG_STORE_SCHEMA_VERSION + 1);
@@ -1947,33 +1966,48 @@ tg_report_query_free (TgReportQuery *query)
   g_free (query);
 }
 
-/* What a person types becomes a safe FTS5 query: each word quoted, the
- * last one a prefix, so operators and quotes typed are only text. */
+/* What a person types becomes a safe FTS5 query: split into words where
+ * the index's tokenizer splits them (anything but letters and digits),
+ * each word quoted, the last one a prefix. Operators, quotes and
+ * parentheses typed are only text. */
 static char *
 fts_query_from_text (const char *text)
 {
   g_autoptr(GString) query = g_string_new (NULL);
-  g_auto(GStrv) words = g_strsplit_set (text, " \t\n\r", -1);
-  guint n = 0;
+  g_autoptr(GPtrArray) words = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GString) word = g_string_new (NULL);
+  const char *p;
 
-  for (guint i = 0; words[i] != NULL; i++)
+  if (!g_utf8_validate (text, -1, NULL))
+    return NULL;
+
+  for (p = text; ; p = g_utf8_next_char (p))
     {
-      if (*words[i] == '\0')
-        continue;
-      if (n++ > 0)
-        g_string_append_c (query, ' ');
-      g_string_append_c (query, '"');
-      for (const char *p = words[i]; *p; p++)
+      gunichar c = g_utf8_get_char (p);
+
+      if (c != 0 && (g_unichar_isalnum (c) || g_unichar_ismark (c)))
         {
-          if (*p == '"')
-            g_string_append_c (query, '"');
-          g_string_append_c (query, *p);
+          g_string_append_unichar (word, c);
+          continue;
         }
-      g_string_append_c (query, '"');
-      if (words[i + 1] == NULL || (words[i + 1] != NULL && *words[i + 1] == '\0' && words[i + 2] == NULL))
+      if (word->len > 0)
+        {
+          g_ptr_array_add (words, g_strdup (word->str));
+          g_string_truncate (word, 0);
+        }
+      if (c == 0)
+        break;
+    }
+
+  for (guint i = 0; i < words->len; i++)
+    {
+      if (i > 0)
+        g_string_append_c (query, ' ');
+      g_string_append_printf (query, "\"%s\"", (const char *) words->pdata[i]);
+      if (i + 1 == words->len)
         g_string_append_c (query, '*');
     }
-  if (n == 0)
+  if (words->len == 0)
     return NULL;
   return g_string_free (g_steal_pointer (&query), FALSE);
 }
