@@ -449,6 +449,18 @@ migrate_to_v6 (TgStore  *self,
                "ALTER TABLE reports_fts_v6 RENAME TO reports_fts;", error);
 }
 
+/* v7: each report's first category beside its position, so the map can
+ * place and colour every marker from the reports table alone. */
+static gboolean
+migrate_to_v7 (TgStore  *self,
+               GError  **error)
+{
+  return exec (self,
+               "ALTER TABLE reports ADD COLUMN category TEXT;"
+               "UPDATE reports SET category = (SELECT json_extract (v.content, '$.categories[0]') "
+               "  FROM revisions v WHERE v.rev_id = reports.rev_id);", error);
+}
+
 static gboolean (* const migrations[]) (TgStore *, GError **) = {
   NULL,
   migrate_to_v1,
@@ -457,6 +469,7 @@ static gboolean (* const migrations[]) (TgStore *, GError **) = {
   migrate_to_v4,
   migrate_to_v5,
   migrate_to_v6,
+  migrate_to_v7,
 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == TG_STORE_SCHEMA_VERSION + 1);
@@ -1084,6 +1097,12 @@ materialize_locked (TgStore     *self,
   /* The new row's id is one past the highest ever given, never one freed
    * by the delete above. */
   if (!(stmt = prepare (self,
+                        self->schema_version >= 7 ?
+                        "INSERT INTO reports (rowid, id, rev_id, n_heads, deleted, title, place_name, "
+                        "region_code, province_code, start_time, end_time, latitude, longitude, "
+                        "status, killed, injured, detained, disappeared, updated_at, category) "
+                        "VALUES (?19, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?20)"
+                        :
                         "INSERT INTO reports (rowid, id, rev_id, n_heads, deleted, title, place_name, "
                         "region_code, province_code, start_time, end_time, latitude, longitude, "
                         "status, killed, injured, detained, disappeared, updated_at) "
@@ -1112,6 +1131,8 @@ materialize_locked (TgStore     *self,
   sqlite3_bind_int64 (stmt, 18, tg_revision_get_created_at (current));
   rowid = ++self->last_report_rowid;
   sqlite3_bind_int64 (stmt, 19, rowid);
+  if (self->schema_version >= 7)
+    bind_text (stmt, 20, tg_report_get_categories (report) ? tg_report_get_categories (report)[0] : NULL);
   if (!step_done (self, stmt, error))
     {
       self->last_report_rowid--;
@@ -2012,23 +2033,14 @@ fts_query_from_text (const char *text)
   return g_string_free (g_steal_pointer (&query), FALSE);
 }
 
-GArray *
-tg_store_query_rowids (TgStore              *self,
-                       const TgReportQuery  *query,
-                       GError              **error)
+/* The SQL selecting the row ids of the reports matching @query (in the
+ * list's order when @ordered); its parameters are bound by bind_query(). */
+static char *
+build_query (const TgReportQuery *query,
+             const char          *fts,
+             gboolean             ordered)
 {
-  g_autoptr(GString) sql = g_string_new ("SELECT r.rowid FROM ");
-  g_autoptr(GArray) rowids = g_array_new (FALSE, FALSE, sizeof (gint64));
-  g_autoptr(TgStmt) stmt = NULL;
-  g_autofree char *fts = NULL;
-  gboolean ok = FALSE;
-  int column = 1;
-  int rc;
-
-  g_return_val_if_fail (TG_IS_STORE (self), NULL);
-
-  if (query != NULL && query->text != NULL)
-    fts = fts_query_from_text (query->text);
+  GString *sql = g_string_new ("SELECT r.rowid FROM ");
 
   /* Text alone, newest first: the full-text index holds only live reports
    * under their row ids, so it answers by itself, already in order. */
@@ -2036,13 +2048,15 @@ tg_store_query_rowids (TgStore              *self,
       query->status < 0 && query->start_from == 0 && query->start_until == 0 &&
       !query->only_conflicts && query->sort == TG_REPORT_SORT_UPDATED_DESC)
     {
-      g_string_assign (sql, "SELECT rowid FROM reports_fts WHERE reports_fts MATCH ? "
-                            "ORDER BY rowid DESC");
-      goto run;
+      g_string_assign (sql, "SELECT rowid FROM reports_fts WHERE reports_fts MATCH ?");
+      if (ordered)
+        g_string_append (sql, " ORDER BY rowid DESC");
+      return g_string_free (sql, FALSE);
     }
+
   /* With text, the full-text index leads (CROSS JOIN keeps that order):
    * the matches are few next to the whole store. */
-  else if (fts != NULL)
+  if (fts != NULL)
     g_string_append (sql, "reports_fts f CROSS JOIN reports r ON r.rowid = f.rowid "
                           "WHERE reports_fts MATCH ? AND r.deleted = 0 ");
   else
@@ -2064,6 +2078,9 @@ tg_store_query_rowids (TgStore              *self,
         g_string_append (sql, "AND r.n_heads > 1 ");
     }
 
+  if (!ordered)
+    return g_string_free (sql, FALSE);
+
   switch (query ? query->sort : TG_REPORT_SORT_UPDATED_DESC)
     {
     case TG_REPORT_SORT_START_DESC:
@@ -2080,27 +2097,54 @@ tg_store_query_rowids (TgStore              *self,
       g_string_append (sql, "ORDER BY r.rowid DESC");
       break;
     }
+  return g_string_free (sql, FALSE);
+}
 
-run:
-  tg_store_lock (self);
-  if (!check_open (self, error) || !(stmt = prepare (self, sql->str, error)))
-    goto out;
+static void
+bind_query (TgStmt              *stmt,
+            const TgReportQuery *query,
+            const char          *fts)
+{
+  int column = 1;
 
   if (fts != NULL)
     bind_text (stmt, column++, fts);
-  if (query != NULL)
-    {
-      if (query->category != NULL)
-        bind_text (stmt, column++, query->category);
-      if (query->region_code != NULL)
-        bind_text (stmt, column++, query->region_code);
-      if (query->status >= 0)
-        bind_text (stmt, column++, tg_report_status_to_string (query->status));
-      if (query->start_from != 0)
-        sqlite3_bind_int64 (stmt, column++, query->start_from);
-      if (query->start_until != 0)
-        sqlite3_bind_int64 (stmt, column++, query->start_until);
-    }
+  if (query == NULL)
+    return;
+  if (query->category != NULL)
+    bind_text (stmt, column++, query->category);
+  if (query->region_code != NULL)
+    bind_text (stmt, column++, query->region_code);
+  if (query->status >= 0)
+    bind_text (stmt, column++, tg_report_status_to_string (query->status));
+  if (query->start_from != 0)
+    sqlite3_bind_int64 (stmt, column++, query->start_from);
+  if (query->start_until != 0)
+    sqlite3_bind_int64 (stmt, column++, query->start_until);
+}
+
+GArray *
+tg_store_query_rowids (TgStore              *self,
+                       const TgReportQuery  *query,
+                       GError              **error)
+{
+  g_autoptr(GArray) rowids = g_array_new (FALSE, FALSE, sizeof (gint64));
+  g_autoptr(TgStmt) stmt = NULL;
+  g_autofree char *fts = NULL;
+  g_autofree char *sql = NULL;
+  gboolean ok = FALSE;
+  int rc;
+
+  g_return_val_if_fail (TG_IS_STORE (self), NULL);
+
+  if (query != NULL && query->text != NULL)
+    fts = fts_query_from_text (query->text);
+  sql = build_query (query, fts, TRUE);
+
+  tg_store_lock (self);
+  if (!check_open (self, error) || !(stmt = prepare (self, sql, error)))
+    goto out;
+  bind_query (stmt, query, fts);
 
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
     {
@@ -2117,4 +2161,66 @@ run:
 out:
   tg_store_unlock (self);
   return ok ? g_steal_pointer (&rowids) : NULL;
+}
+
+static void
+report_location_clear (gpointer data)
+{
+  TgReportLocation *location = data;
+
+  g_free (location->id);
+  g_free (location->title);
+}
+
+GArray *
+tg_store_query_locations (TgStore              *self,
+                          const TgReportQuery  *query,
+                          GError              **error)
+{
+  g_autoptr(GArray) locations = g_array_new (FALSE, FALSE, sizeof (TgReportLocation));
+  g_autoptr(TgStmt) stmt = NULL;
+  g_autofree char *fts = NULL;
+  g_autofree char *inner = NULL;
+  g_autofree char *sql = NULL;
+  gboolean ok = FALSE;
+  int rc;
+
+  g_return_val_if_fail (TG_IS_STORE (self), NULL);
+
+  g_array_set_clear_func (locations, report_location_clear);
+  if (query != NULL && query->text != NULL)
+    fts = fts_query_from_text (query->text);
+  inner = build_query (query, fts, FALSE);
+  sql = g_strdup_printf ("SELECT l.rowid, l.id, l.title, l.category, l.latitude, l.longitude "
+                         "FROM reports l WHERE l.latitude IS NOT NULL AND l.longitude IS NOT NULL "
+                         "AND l.deleted = 0 AND l.rowid IN (%s)", inner);
+
+  tg_store_lock (self);
+  if (!check_open (self, error) || !(stmt = prepare (self, sql, error)))
+    goto out;
+  bind_query (stmt, query, fts);
+
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      TgReportLocation location;
+      const char *category = (const char *) sqlite3_column_text (stmt, 3);
+
+      location.rowid = sqlite3_column_int64 (stmt, 0);
+      location.id = g_strdup ((const char *) sqlite3_column_text (stmt, 1));
+      location.title = g_strdup ((const char *) sqlite3_column_text (stmt, 2));
+      location.category = category ? g_intern_string (category) : NULL;
+      location.latitude = sqlite3_column_double (stmt, 4);
+      location.longitude = sqlite3_column_double (stmt, 5);
+      g_array_append_val (locations, location);
+    }
+  if (rc != SQLITE_DONE)
+    {
+      tg_store_set_error (self, error, "query");
+      goto out;
+    }
+  ok = TRUE;
+
+out:
+  tg_store_unlock (self);
+  return ok ? g_steal_pointer (&locations) : NULL;
 }

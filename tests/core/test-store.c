@@ -425,6 +425,25 @@ test_filters (Fixture       *fixture,
   g_assert_cmpint (rows->len, ==, 1);
   g_clear_pointer (&rows, g_array_unref);
 
+  /* The map's view of the same reports: positions and first categories
+   * without loading any report. */
+  {
+    g_autoptr(GArray) locations = NULL;
+    TgReportLocation *first;
+
+    query->status = -1;
+    query->category = g_strdup ("killing");
+    locations = tg_store_query_locations (fixture->store, query, &error);
+    g_assert_no_error (error);
+    g_assert_cmpint (locations->len, ==, 5);
+    first = &g_array_index (locations, TgReportLocation, 0);
+    g_assert_cmpstr (first->category, ==, "killing");
+    g_assert_cmpstr (first->title, ==, "R");
+    g_assert_cmpfloat (first->latitude, ==, -15.4996);
+    g_assert_true (tg_is_uuid (first->id));
+    g_clear_pointer (&query->category, g_free);
+  }
+
   query->status = -1;
   query->start_from = g_date_time_to_unix (g_date_time_new_utc (2023, 1, 3, 0, 0, 0));
   query->start_until = g_date_time_to_unix (g_date_time_new_utc (2023, 1, 6, 0, 0, 0));
@@ -773,7 +792,11 @@ test_migrations (void)
         if (from >= 1)
           {
             g_autoptr(TgReport) report = new_report ("Ataque a periodistas en Lima", "Relato previo a la migración");
-            g_autoptr(TgRevision) rev = tg_store_save_report (old, report, &error);
+            const char *categories[] = { "attack-on-press", "injury", NULL };
+            g_autoptr(TgRevision) rev = NULL;
+
+            tg_report_set_categories (report, categories);
+            rev = tg_store_save_report (old, report, &error);
 
             g_assert_no_error (error);
             g_assert_nonnull (rev);
@@ -795,6 +818,15 @@ test_migrations (void)
             /* The full-text index was filled from the old data. */
             g_assert_cmpuint (count_matches (store, "periodistas"), ==, 1);
             g_assert_cmpuint (count_matches (store, "migracion"), ==, 1);
+            /* And the map's columns were filled from it. */
+            {
+              g_autoptr(GArray) locations = tg_store_query_locations (store, NULL, &error);
+
+              g_assert_no_error (error);
+              g_assert_cmpint (locations->len, ==, 1);
+              g_assert_cmpstr (g_array_index (locations, TgReportLocation, 0).category, ==,
+                               "attack-on-press");
+            }
           }
         /* And the store is fully usable afterwards. */
         {
