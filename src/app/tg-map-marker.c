@@ -187,6 +187,25 @@ tg_map_marker_new_for_report (TgReport *report,
 }
 
 TgMapMarker *
+tg_map_marker_new_for_location (const TgReportLocation *location)
+{
+  TgMapMarker *self;
+
+  g_return_val_if_fail (location != NULL, NULL);
+
+  self = g_object_new (TG_TYPE_MAP_MARKER, NULL);
+  self->report_id = g_strdup (location->id);
+  tg_map_category_color (location->category, &self->color);
+  shumate_location_set_location (SHUMATE_LOCATION (self), location->latitude, location->longitude);
+  if (location->title != NULL && *location->title != '\0')
+    gtk_widget_set_tooltip_text (GTK_WIDGET (self), location->title);
+
+  setup_child (self);
+
+  return self;
+}
+
+TgMapMarker *
 tg_map_marker_new_for_cluster (double         latitude,
                                double         longitude,
                                guint          count,

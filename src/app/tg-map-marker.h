@@ -7,6 +7,7 @@
 #include <shumate/shumate.h>
 
 #include "tg-report.h"
+#include "tg-store.h"
 
 G_BEGIN_DECLS
 
@@ -16,6 +17,8 @@ G_DECLARE_FINAL_TYPE (TgMapMarker, tg_map_marker, TG, MAP_MARKER, ShumateMarker)
 /* A pin for one report, coloured by its first category. */
 TgMapMarker *tg_map_marker_new_for_report   (TgReport    *report,
                                              gboolean     selected);
+/* The same pin from the store's summary of a report (not selected). */
+TgMapMarker *tg_map_marker_new_for_location (const TgReportLocation *location);
 /* A disc with the number of reports it stands for; @color NULL for a
  * neutral colour (the members differ in category). */
 TgMapMarker *tg_map_marker_new_for_cluster  (double       latitude,
