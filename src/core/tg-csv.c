@@ -278,6 +278,7 @@ tg_csv_reader_read_row (TgCsvReader   *self,
   g_autoptr(GString) field = g_string_new (NULL);
   gboolean quoted = FALSE;     /* inside a quoted field */
   gboolean was_quoted = FALSE; /* the current field was quoted and closed */
+  gsize row_bytes = 0;
   int c;
 
   g_return_val_if_fail (self != NULL, NULL);
@@ -311,6 +312,12 @@ tg_csv_reader_read_row (TgCsvReader   *self,
       if (field->len > TG_CSV_MAX_FIELD)
         {
           bad (self, error, _("a field larger than 64 MB"));
+          return NULL;
+        }
+      /* A row of many small fields costs more than its bytes: bounded too. */
+      if (++row_bytes > TG_CSV_MAX_ROW || row->len >= TG_CSV_MAX_FIELDS)
+        {
+          bad (self, error, _("a line larger than 64 MB or with more than 4096 fields"));
           return NULL;
         }
 

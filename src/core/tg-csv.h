@@ -27,8 +27,11 @@ typedef enum
   TG_CSV_GUARD_FORMULAS = 1 << 0,
 } TgCsvFlags;
 
-/* Largest field the reader accepts: 64 MiB. */
-#define TG_CSV_MAX_FIELD (64 * 1024 * 1024)
+/* Largest field the reader accepts: 64 MiB; largest row, counting its
+ * separators: 64 MiB too, and at most 4096 fields. */
+#define TG_CSV_MAX_FIELD  (64 * 1024 * 1024)
+#define TG_CSV_MAX_ROW    (64 * 1024 * 1024)
+#define TG_CSV_MAX_FIELDS 4096
 
 typedef struct _TgCsvWriter TgCsvWriter;
 

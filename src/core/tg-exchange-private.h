@@ -18,19 +18,19 @@ G_BEGIN_DECLS
 typedef struct _TgProgress TgProgress;
 
 TgProgress *_tg_progress_new    (TgExportProgressFunc  func,
-                                 gpointer        data,
-                                 GDestroyNotify  notify,
-                                 GMainContext   *context);
-void        _tg_progress_unref  (TgProgress     *progress);
-void        _tg_progress_report (TgProgress     *progress,
-                                 guint           done,
-                                 guint           total,
-                                 gboolean        force);
+                                 gpointer              data,
+                                 GDestroyNotify        notify,
+                                 GMainContext         *context);
+void        _tg_progress_unref  (TgProgress           *progress);
+void        _tg_progress_report (TgProgress           *progress,
+                                 guint                 done,
+                                 guint                 total,
+                                 gboolean              force);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (TgProgress, _tg_progress_unref)
 
-gboolean    _tg_export_may_name (TgPerson       *person,
-                                 TgExportFlags   flags);
+gboolean    _tg_export_may_name (TgPerson             *person,
+                                 TgExportFlags         flags);
 /* Shortest decimal form that reads back as the same double; NULL for NAN. */
-char       *_tg_format_double   (double          value);
+char       *_tg_format_double   (double                value);
 
 G_END_DECLS

@@ -21,10 +21,10 @@
 struct _TgProgress
 {
   TgExportProgressFunc  func;
-  gpointer        data;
-  GDestroyNotify  notify;
-  GMainContext   *context;   /* NULL: call directly */
-  gint64          last;
+  gpointer              data;
+  GDestroyNotify        notify;
+  GMainContext         *context;   /* NULL: call directly */
+  gint64                last;
 };
 
 typedef struct
@@ -44,9 +44,9 @@ progress_clear (TgProgress *progress)
 
 TgProgress *
 _tg_progress_new (TgExportProgressFunc  func,
-                  gpointer        data,
-                  GDestroyNotify  notify,
-                  GMainContext   *context)
+                  gpointer              data,
+                  GDestroyNotify        notify,
+                  GMainContext         *context)
 {
   TgProgress *progress = g_atomic_rc_box_new0 (TgProgress);
 

@@ -7,8 +7,12 @@
 #include "config.h"
 
 #include <glib/gi18n-lib.h>
+#include <glib/gstdio.h>
+#include <errno.h>
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "tg-csv.h"
 #include "tg-exchange-private.h"
@@ -16,16 +20,30 @@
 
 /* Helpers ---------------------------------------------------------------- */
 
-/* Refuses binary data (an image renamed .geojson/.csv) before parsing. */
+#define CHUNK_SIZE (64 * 1024)
+/* The start of a file that is checked for binary data. */
+#define PROBE_SIZE (64 * 1024)
+/* Revisions or reports written to the store per call. */
+#define BATCH_SIZE 256
+
+/* Refuses binary data (an image renamed .geojson/.csv) before parsing.
+ * @data is the start of the file: a UTF-8 sequence cut at its end is
+ * allowed (the parser finds a file cut short). */
 static gboolean
 check_text (const char  *data,
             gsize        length,
             const char  *format,
             GError     **error)
 {
-  gsize probe = MIN (length, 64 * 1024);
+  gsize probe = MIN (length, PROBE_SIZE);
+  const char *end = NULL;
+  gboolean ok;
 
-  if (memchr (data, '\0', probe) != NULL || !g_utf8_validate_len (data, length, NULL))
+  ok = memchr (data, '\0', probe) == NULL;
+  if (ok && !g_utf8_validate_len (data, length, &end))
+    ok = (data + length) - end < 4 &&
+         g_utf8_get_char_validated (end, (data + length) - end) == (gunichar) -2;
+  if (!ok)
     {
       g_autofree char *type = g_content_type_guess (NULL, (const guchar *) data, probe, NULL);
       g_autofree char *desc = type ? g_content_type_get_description (type) : NULL;
@@ -39,16 +57,28 @@ check_text (const char  *data,
   return TRUE;
 }
 
-static const char *
-skip_bom (const char *data,
-          gsize      *length)
+/* Reads the first PROBE_SIZE bytes of @stream (or all of it) into its
+ * buffer and checks them with check_text(). */
+static gboolean
+check_stream_start (GBufferedInputStream  *stream,
+                    const char            *format,
+                    GCancellable          *cancellable,
+                    GError               **error)
 {
-  if (*length >= 3 && memcmp (data, "\xEF\xBB\xBF", 3) == 0)
+  const char *data;
+  gsize available;
+  gboolean eof = FALSE;
+
+  while (!eof && g_buffered_input_stream_get_available (stream) < PROBE_SIZE)
     {
-      *length -= 3;
-      return data + 3;
+      gssize n = g_buffered_input_stream_fill (stream, PROBE_SIZE, cancellable, error);
+
+      if (n < 0)
+        return FALSE;
+      eof = n == 0;
     }
-  return data;
+  data = g_buffered_input_stream_peek_buffer (stream, &available);
+  return check_text (data, available, format, error);
 }
 
 static gboolean
@@ -96,21 +126,229 @@ id_known (TgStore    *store,
   return heads != NULL && heads->len > 0;
 }
 
-static gboolean
-save_all (TgStore    *store,
-          GPtrArray  *reports,
-          GError    **error)
-{
-  /* In batches, each one transaction. */
-  for (guint i = 0; i < reports->len; i += 1000)
-    {
-      g_autoptr(GPtrArray) batch = g_ptr_array_new ();
+/* Spool ------------------------------------------------------------------ */
 
-      for (guint j = i; j < reports->len && j < i + 1000; j++)
-        g_ptr_array_add (batch, reports->pdata[j]);
-      if (!tg_store_save_reports (store, batch, error))
-        return FALSE;
+/* What an import has checked and will write once the whole file is
+ * known to be good: revisions (their wire form) and reports (their JSON
+ * and base revision), as length-prefixed records in two unlinked
+ * temporary files, so that memory does not grow with the file. */
+typedef struct
+{
+  FILE  *revisions;
+  FILE  *reports;
+  guint  n_revisions;
+  guint  n_reports;
+} Spool;
+
+static void
+spool_free (Spool *spool)
+{
+  if (spool == NULL)
+    return;
+  if (spool->revisions != NULL)
+    fclose (spool->revisions);
+  if (spool->reports != NULL)
+    fclose (spool->reports);
+  g_free (spool);
+}
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Spool, spool_free)
+
+static gboolean
+spool_error (GError **error,
+             int      saved_errno)
+{
+  g_set_error (error, TG_ERROR, TG_ERROR_FAILED,
+               _("Cannot write the temporary file of the import: %s. Nothing was imported."),
+               g_strerror (saved_errno));
+  return FALSE;
+}
+
+static FILE *
+spool_open_file (GError **error)
+{
+  g_autofree char *path = NULL;
+  FILE *file;
+  int fd;
+
+  fd = g_file_open_tmp ("testigo-import-XXXXXX", &path, error);
+  if (fd < 0)
+    return NULL;
+  g_unlink (path);  /* gone when closed, even after a crash */
+  file = fdopen (fd, "w+b");
+  if (file == NULL)
+    {
+      int saved_errno = errno;
+
+      close (fd);
+      spool_error (error, saved_errno);
     }
+  return file;
+}
+
+static Spool *
+spool_new (GError **error)
+{
+  g_autoptr(Spool) spool = g_new0 (Spool, 1);
+
+  if (!(spool->revisions = spool_open_file (error)) ||
+      !(spool->reports = spool_open_file (error)))
+    return NULL;
+  return g_steal_pointer (&spool);
+}
+
+static gboolean
+spool_put (FILE        *file,
+           const char  *data,
+           GError     **error)
+{
+  guint32 length = data ? strlen (data) : 0;
+
+  if (fwrite (&length, sizeof length, 1, file) != 1 ||
+      (length > 0 && fwrite (data, 1, length, file) != length))
+    return spool_error (error, errno);
+  return TRUE;
+}
+
+/* Returns: (transfer full) the next string, "" for an empty one, NULL at
+ * the end or on error. */
+static char *
+spool_get (FILE    *file,
+           GError **error)
+{
+  g_autofree char *data = NULL;
+  guint32 length;
+
+  if (fread (&length, sizeof length, 1, file) != 1)
+    {
+      if (ferror (file))
+        spool_error (error, errno);
+      return NULL;
+    }
+  data = g_malloc (length + 1);
+  if (length > 0 && fread (data, 1, length, file) != length)
+    {
+      g_set_error_literal (error, TG_ERROR, TG_ERROR_FAILED,
+                           _("The temporary file of the import was cut short. "
+                             "The import stopped."));
+      return NULL;
+    }
+  data[length] = '\0';
+  return g_steal_pointer (&data);
+}
+
+static gboolean
+spool_add_revision (Spool       *spool,
+                    TgRevision  *rev,
+                    GError     **error)
+{
+  g_autoptr(JsonNode) node = tg_revision_to_json (rev);
+  g_autofree char *json = json_to_string (node, FALSE);
+
+  spool->n_revisions++;
+  return spool_put (spool->revisions, json, error);
+}
+
+static gboolean
+spool_add_report (Spool     *spool,
+                  TgReport  *report,
+                  GError   **error)
+{
+  g_autofree char *json = tg_report_to_json_string (report);
+  const char * const *base = tg_report_get_base_revisions (report);
+
+  spool->n_reports++;
+  return spool_put (spool->reports, json, error) &&
+         spool_put (spool->reports, base && base[0] ? base[0] : NULL, error);
+}
+
+/* Writes what was spooled: the revisions first, then the reports (some
+ * of which are edits on top of those revisions), BATCH_SIZE at a time.
+ *
+ * Each tg_store_insert_revisions() or tg_store_save_reports() call is one
+ * transaction of its own (both run BEGIN IMMEDIATE and do not nest inside
+ * a transaction of the caller), so the write is atomic per batch only:
+ * everything was checked before the first batch, but a failure of the
+ * disk in the middle leaves the batches already written. Importing the
+ * same file again then completes it (revisions already present are
+ * skipped). */
+static gboolean
+spool_write (Spool         *spool,
+             TgStore       *store,
+             guint         *n_written,
+             GCancellable  *cancellable,
+             GError       **error)
+{
+  g_autoptr(GPtrArray) batch = g_ptr_array_new_with_free_func (g_object_unref);
+  guint count = 0;
+  gint64 start = g_get_monotonic_time ();
+  char *json;
+
+  *n_written = 0;
+  if (g_cancellable_set_error_if_cancelled (cancellable, error))
+    return FALSE;
+  if (fflush (spool->revisions) != 0 || fflush (spool->reports) != 0)
+    return spool_error (error, errno);
+  rewind (spool->revisions);
+  rewind (spool->reports);
+
+  for (guint i = 0; i < spool->n_revisions; i++)
+    {
+      g_autoptr(JsonNode) node = NULL;
+      TgRevision *rev;
+
+      json = spool_get (spool->revisions, error);
+      if (json == NULL)
+        return FALSE;
+      node = json_from_string (json, error);
+      g_free (json);
+      if (node == NULL || !(rev = tg_revision_new_from_json (node, error)))
+        return FALSE;
+      g_ptr_array_add (batch, rev);
+      if (batch->len == BATCH_SIZE || i + 1 == spool->n_revisions)
+        {
+          guint n = 0;
+
+          if (!tg_store_insert_revisions (store, batch, &n, error))
+            return FALSE;
+          count += n;
+          g_ptr_array_set_size (batch, 0);
+        }
+    }
+
+  for (guint i = 0; i < spool->n_reports; i++)
+    {
+      g_autofree char *base = NULL;
+      TgReport *report;
+
+      json = spool_get (spool->reports, error);
+      if (json == NULL || !(base = spool_get (spool->reports, error)))
+        {
+          g_free (json);
+          return FALSE;
+        }
+      report = tg_report_new_from_json_string (json, -1, error);
+      g_free (json);
+      if (report == NULL)
+        return FALSE;
+      if (*base != '\0')
+        {
+          const char *bases[] = { base, NULL };
+
+          tg_report_set_base_revisions (report, bases);
+        }
+      g_ptr_array_add (batch, report);
+      if (batch->len == BATCH_SIZE || i + 1 == spool->n_reports)
+        {
+          if (!tg_store_save_reports (store, batch, error))
+            return FALSE;
+          count += batch->len;
+          g_ptr_array_set_size (batch, 0);
+        }
+    }
+
+  g_debug ("wrote %u revisions and %u reports in %.2f s", spool->n_revisions,
+           spool->n_reports, (g_get_monotonic_time () - start) / (double) G_USEC_PER_SEC);
+  *n_written = count;
   return TRUE;
 }
 
@@ -455,8 +693,7 @@ plan_own_feature (JsonObject  *props,
                   double       latitude,
                   double       longitude,
                   guint        index,
-                  GPtrArray   *revisions,
-                  GPtrArray   *reports,
+                  Spool       *spool,
                   GError     **error)
 {
   g_autoptr(GError) local_error = NULL;
@@ -519,7 +756,8 @@ plan_own_feature (JsonObject  *props,
   if (!tg_report_validate (current, &local_error))
     return feature_error (error, index, local_error->message);
 
-  g_ptr_array_add (revisions, g_object_ref (rev));
+  if (!spool_add_revision (spool, rev, error))
+    return FALSE;
 
   a = tg_report_to_json_string (original);
   b = tg_report_to_json_string (current);
@@ -528,8 +766,528 @@ plan_own_feature (JsonObject  *props,
       const char *base[] = { tg_revision_get_id (rev), NULL };
 
       tg_report_set_base_revisions (current, base);
-      g_ptr_array_add (reports, g_steal_pointer (&current));
+      return spool_add_report (spool, current, error);
     }
+  return TRUE;
+}
+
+/* Streaming GeoJSON ------------------------------------------------------ */
+
+/* The file is read in chunks. A small scanner that knows JSON strings,
+ * escapes and nesting finds the members of the top-level object and each
+ * element of its "features" array; json-glib parses one such piece at a
+ * time, so memory follows the largest feature, not the file. */
+
+typedef struct
+{
+  GInputStream  *stream;
+  GCancellable  *cancellable;
+  guchar        *buffer;
+  gsize          len;
+  gsize          pos;
+  guint64        offset;   /* of buffer[0] in the file */
+  gboolean       eof;
+  GString       *capture;  /* bytes of the value being read */
+} Scan;
+
+/* Returns the next byte without taking it, -1 at the end, -2 on error. */
+static inline int
+scan_peek (Scan    *scan,
+           GError **error)
+{
+  if (scan->pos >= scan->len)
+    {
+      gssize n;
+
+      if (scan->eof)
+        return -1;
+      n = g_input_stream_read (scan->stream, scan->buffer, CHUNK_SIZE, scan->cancellable, error);
+      if (n < 0)
+        return -2;
+      scan->offset += scan->len;
+      scan->len = n;
+      scan->pos = 0;
+      if (n == 0)
+        {
+          scan->eof = TRUE;
+          return -1;
+        }
+    }
+  return scan->buffer[scan->pos];
+}
+
+static inline void
+scan_take (Scan *scan)
+{
+  if (scan->capture != NULL)
+    g_string_append_c (scan->capture, scan->buffer[scan->pos]);
+  scan->pos++;
+}
+
+static gboolean
+scan_fail (Scan        *scan,
+           GError     **error,
+           int          c)
+{
+  g_autofree char *problem = NULL;
+  guint64 at = scan->offset + scan->pos;
+
+  if (c == -2)
+    return FALSE;  /* a read error, already set */
+  if (c == -1)
+    problem = g_strdup (_("the file ends in the middle"));
+  else if (c >= 0x20 && c < 0x7f)
+    problem = g_strdup_printf (_("unexpected “%c” at byte %" G_GUINT64_FORMAT), c, at + 1);
+  else
+    problem = g_strdup_printf (_("unexpected byte 0x%02X at byte %" G_GUINT64_FORMAT), c, at + 1);
+  g_set_error (error, TG_ERROR, TG_ERROR_WRONG_FORMAT,
+               _("This file is not valid GeoJSON (it may be cut short): %s. "
+                 "Nothing was imported."), problem);
+  return FALSE;
+}
+
+static gboolean
+scan_too_large (GError **error)
+{
+  g_set_error (error, TG_ERROR, TG_ERROR_INVALID,
+               _("This GeoJSON file has a feature or member larger than %u MB; "
+                 "Testigo does not import such a file. Nothing was imported."),
+               TG_IMPORT_MAX_FEATURE / (1024 * 1024));
+  return FALSE;
+}
+
+/* Skips white space; returns the byte after it (not taken). */
+static int
+scan_skip_space (Scan    *scan,
+                 GError **error)
+{
+  for (;;)
+    {
+      int c = scan_peek (scan, error);
+
+      if (c != ' ' && c != '\t' && c != '\n' && c != '\r')
+        return c;
+      scan->pos++;
+    }
+}
+
+/* A string, from its opening quote to its closing one. Bytes outside
+ * escapes are copied a run at a time. */
+static gboolean
+scan_string (Scan    *scan,
+             GError **error)
+{
+  int c;
+
+  scan_take (scan);  /* the opening quote */
+  for (;;)
+    {
+      gsize start, end;
+
+      c = scan_peek (scan, error);
+      if (c < 0)
+        return scan_fail (scan, error, c);
+
+      start = end = scan->pos;
+      while (end < scan->len && scan->buffer[end] != '"' && scan->buffer[end] != '\\' &&
+             scan->buffer[end] >= 0x20)
+        end++;
+      if (end > start)
+        {
+          if (scan->capture != NULL)
+            {
+              if (scan->capture->len + (end - start) > TG_IMPORT_MAX_FEATURE)
+                return scan_too_large (error);
+              g_string_append_len (scan->capture, (const char *) scan->buffer + start, end - start);
+            }
+          scan->pos = end;
+          continue;
+        }
+
+      if (c == '"')
+        {
+          scan_take (scan);
+          return TRUE;
+        }
+      if (c < 0x20)
+        return scan_fail (scan, error, c);  /* a control character inside a string */
+
+      /* An escape: \" \\ \/ \b \f \n \r \t or \uXXXX. */
+      scan_take (scan);
+      c = scan_peek (scan, error);
+      if (c < 0 || strchr ("\"\\/bfnrtu", c) == NULL)
+        return scan_fail (scan, error, c);
+      scan_take (scan);
+      if (c == 'u')
+        for (guint i = 0; i < 4; i++)
+          {
+            c = scan_peek (scan, error);
+            if (c < 0 || !g_ascii_isxdigit (c))
+              return scan_fail (scan, error, c);
+            scan_take (scan);
+          }
+    }
+}
+
+/* One value (object, array, string, number, true, false, null) at @depth,
+ * its bytes appended to scan->capture. Nesting is tracked so that the
+ * value's end is found; the grammar inside is left to json-glib, which
+ * parses the captured bytes. */
+static gboolean
+scan_value (Scan    *scan,
+            guint    depth,
+            GError **error)
+{
+  char stack[TG_IMPORT_MAX_DEPTH];
+  guint top = 0;
+
+  for (;;)
+    {
+      int c = scan_skip_space (scan, error);
+
+      if (scan->capture->len > TG_IMPORT_MAX_FEATURE)
+        return scan_too_large (error);
+
+      if (c == '"')
+        {
+          if (!scan_string (scan, error))
+            return FALSE;
+        }
+      else if (c == '{' || c == '[')
+        {
+          if (depth + top >= TG_IMPORT_MAX_DEPTH)
+            {
+              g_set_error (error, TG_ERROR, TG_ERROR_INVALID,
+                           _("This GeoJSON file nests objects or lists more than %u deep; "
+                             "Testigo does not import such a file. Nothing was imported."),
+                           TG_IMPORT_MAX_DEPTH);
+              return FALSE;
+            }
+          stack[top++] = c == '{' ? '}' : ']';
+          scan_take (scan);
+          continue;
+        }
+      else if (c == '}' || c == ']')
+        {
+          if (top == 0 || stack[top - 1] != c)
+            return scan_fail (scan, error, c);
+          top--;
+          scan_take (scan);
+        }
+      else if (c == ',' || c == ':')
+        {
+          if (top == 0)
+            return scan_fail (scan, error, c);
+          scan_take (scan);
+          continue;
+        }
+      else if (c == '-' || g_ascii_isalnum (c))
+        {
+          /* A number or a literal: checked by json-glib. */
+          while (c == '-' || c == '+' || c == '.' || g_ascii_isalnum (c))
+            {
+              scan_take (scan);
+              c = scan_peek (scan, error);
+            }
+          if (c == -2)
+            return FALSE;
+        }
+      else
+        return scan_fail (scan, error, c);
+
+      if (top == 0)
+        return TRUE;
+    }
+}
+
+/* Reads one value and parses it with json-glib. */
+static JsonNode *
+scan_parse_value (Scan        *scan,
+                  JsonParser  *parser,
+                  guint        depth,
+                  GError     **error)
+{
+  g_autoptr(GError) local_error = NULL;
+
+  g_string_truncate (scan->capture, 0);
+  if (!scan_value (scan, depth, error))
+    return NULL;
+  if (!g_utf8_validate_len (scan->capture->str, scan->capture->len, NULL))
+    {
+      g_set_error_literal (error, TG_ERROR, TG_ERROR_WRONG_FORMAT,
+                           _("This file is not valid GeoJSON: it holds text that is not "
+                             "UTF-8. Nothing was imported."));
+      return NULL;
+    }
+  if (!json_parser_load_from_data (parser, scan->capture->str, scan->capture->len, &local_error))
+    {
+      g_set_error (error, TG_ERROR, TG_ERROR_WRONG_FORMAT,
+                   _("This file is not valid GeoJSON (it may be cut short): %s. "
+                     "Nothing was imported."), local_error->message);
+      return NULL;
+    }
+  return json_node_ref (json_parser_get_root (parser));
+}
+
+/* Checks one feature and spools what it will write. */
+static gboolean
+plan_feature (JsonNode  *feature,
+              guint      index,
+              Spool     *spool,
+              GError   **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  JsonObject *object;
+  JsonObject *props = NULL;
+  JsonNode *node;
+  double latitude, longitude;
+
+  if (!JSON_NODE_HOLDS_OBJECT (feature) ||
+      (object = json_node_get_object (feature),
+       g_strcmp0 (json_object_get_string_member_with_default (object, "type", NULL), "Feature") != 0))
+    return feature_error (error, index, _("it is not a GeoJSON Feature"));
+
+  node = json_object_get_member (object, "properties");
+  if (node != NULL && !JSON_NODE_HOLDS_NULL (node))
+    {
+      if (!JSON_NODE_HOLDS_OBJECT (node))
+        return feature_error (error, index, _("\"properties\" must be an object or null"));
+      props = json_node_get_object (node);
+    }
+  if (!parse_geometry (json_object_get_member (object, "geometry"), index,
+                       &latitude, &longitude, error))
+    return FALSE;
+
+  if (props != NULL && json_object_has_member (props, TG_GEOJSON_REVISION_MEMBER))
+    return plan_own_feature (props, latitude, longitude, index, spool, error);
+  else
+    {
+      g_autoptr(JsonObject) empty = json_object_new ();
+      g_autoptr(TgReport) report = NULL;
+
+      report = report_from_foreign (props ? props : empty, latitude, longitude, index, error);
+      if (report == NULL)
+        return FALSE;
+      if (!tg_report_validate (report, &local_error))
+        return feature_error (error, index, local_error->message);
+      return spool_add_report (spool, report, error);
+    }
+}
+
+static gboolean
+not_geojson (GError **error)
+{
+  g_set_error_literal (error, TG_ERROR, TG_ERROR_WRONG_FORMAT,
+                       _("This file is JSON but not GeoJSON: it must be an object with "
+                         "\"type\": \"FeatureCollection\". Nothing was imported."));
+  return FALSE;
+}
+
+static gboolean
+not_features (GError     **error,
+              const char  *type)
+{
+  g_set_error (error, TG_ERROR, TG_ERROR_WRONG_FORMAT,
+               _("This GeoJSON file holds a %s, not features. Nothing was imported."), type);
+  return FALSE;
+}
+
+/* The elements of the "features" array, one at a time; the '[' is next. */
+static gboolean
+scan_features (Scan        *scan,
+               JsonParser  *parser,
+               Spool       *spool,
+               guint       *n_features,
+               GError     **error)
+{
+  int c;
+
+  scan->pos++;  /* '[' */
+  c = scan_skip_space (scan, error);
+  if (c == ']')
+    {
+      scan->pos++;
+      return TRUE;
+    }
+  for (;;)
+    {
+      g_autoptr(JsonNode) feature = NULL;
+
+      if (g_cancellable_set_error_if_cancelled (scan->cancellable, error))
+        return FALSE;
+      feature = scan_parse_value (scan, parser, 2, error);
+      if (feature == NULL || !plan_feature (feature, ++*n_features, spool, error))
+        return FALSE;
+
+      c = scan_skip_space (scan, error);
+      scan->pos += c >= 0;
+      if (c == ']')
+        return TRUE;
+      if (c != ',')
+        {
+          scan->pos -= c >= 0;
+          return scan_fail (scan, error, c);
+        }
+    }
+}
+
+static gboolean
+import_geojson_stream (TgStore       *store,
+                       GInputStream  *input,
+                       guint         *n_imported,
+                       GCancellable  *cancellable,
+                       GError       **error)
+{
+  g_autoptr(GBufferedInputStream) buffered = NULL;
+  g_autoptr(JsonParser) parser = json_parser_new_immutable ();
+  g_autoptr(JsonObject) members = json_object_new ();
+  g_autoptr(GString) capture = g_string_new (NULL);
+  g_autoptr(Spool) spool = NULL;
+  g_autofree guchar *buffer = g_malloc (CHUNK_SIZE);
+  Scan scan = { NULL, cancellable, buffer, 0, 0, 0, FALSE, capture };
+  gboolean streamed = FALSE;
+  gsize members_size = 0;
+  guint n_features = 0;
+  guint n_written = 0;
+  const char *type = NULL;
+  int c;
+
+  if (n_imported != NULL)
+    *n_imported = 0;
+
+  buffered = G_BUFFERED_INPUT_STREAM (g_buffered_input_stream_new_sized (input, PROBE_SIZE));
+  if (!check_stream_start (buffered, "GeoJSON", cancellable, error))
+    return FALSE;
+  scan.stream = G_INPUT_STREAM (buffered);
+  if (!(spool = spool_new (error)))
+    return FALSE;
+
+  /* A byte-order mark, then the top-level object. */
+  c = scan_peek (&scan, error);
+  if (c == 0xEF)
+    {
+      for (guint i = 0; i < 3; i++)
+        {
+          if (scan_peek (&scan, error) != (guchar) "\xEF\xBB\xBF"[i])
+            return scan_fail (&scan, error, scan_peek (&scan, error));
+          scan.pos++;
+        }
+    }
+  c = scan_skip_space (&scan, error);
+  if (c == '[' || c == '"' || c == '-' || g_ascii_isdigit (c))
+    return not_geojson (error);
+  if (c != '{')
+    return scan_fail (&scan, error, c);
+  scan.pos++;
+
+  c = scan_skip_space (&scan, error);
+  if (c == '}')
+    scan.pos++;
+  else
+    for (;;)
+      {
+        g_autoptr(JsonNode) key_node = NULL;
+        g_autoptr(JsonNode) value = NULL;
+        const char *key;
+
+        if (c != '"')
+          return scan_fail (&scan, error, c);
+        if (!(key_node = scan_parse_value (&scan, parser, 1, error)))
+          return FALSE;
+        key = json_node_get_string (key_node);
+        members_size += capture->len;
+
+        c = scan_skip_space (&scan, error);
+        if (c != ':')
+          return scan_fail (&scan, error, c);
+        scan.pos++;
+        c = scan_skip_space (&scan, error);
+
+        if (g_str_equal (key, "features") && c == '[' &&
+            (type == NULL || g_str_equal (type, "FeatureCollection")))
+          {
+            if (streamed)
+              {
+                g_set_error_literal (error, TG_ERROR, TG_ERROR_WRONG_FORMAT,
+                                     _("This GeoJSON file has two lists of \"features\". "
+                                       "Nothing was imported."));
+                return FALSE;
+              }
+            streamed = TRUE;
+            if (!scan_features (&scan, parser, spool, &n_features, error))
+              return FALSE;
+          }
+        else
+          {
+            if (!(value = scan_parse_value (&scan, parser, 1, error)))
+              return FALSE;
+            /* Members other than the features are kept: bounded in all. */
+            members_size += capture->len;
+            if (members_size > TG_IMPORT_MAX_FEATURE)
+              return scan_too_large (error);
+            if (g_str_equal (key, "type"))
+              {
+                if (json_node_get_value_type (value) != G_TYPE_STRING)
+                  return not_geojson (error);
+                type = json_node_get_string (value);
+                if (!g_str_equal (type, "FeatureCollection") && !g_str_equal (type, "Feature"))
+                  return not_features (error, type);
+              }
+            json_object_set_member (members, key, g_steal_pointer (&value));
+            if (type != NULL)
+              type = json_object_get_string_member (members, "type");
+          }
+
+        c = scan_skip_space (&scan, error);
+        if (c == '}')
+          {
+            scan.pos++;
+            break;
+          }
+        if (c != ',')
+          return scan_fail (&scan, error, c);
+        scan.pos++;
+        c = scan_skip_space (&scan, error);
+      }
+
+  /* Nothing but white space may follow. */
+  c = scan_skip_space (&scan, error);
+  if (c == -2)
+    return FALSE;
+  if (c != -1)
+    {
+      g_set_error (error, TG_ERROR, TG_ERROR_WRONG_FORMAT,
+                   _("This file is not valid GeoJSON: something follows its end, at byte "
+                     "%" G_GUINT64_FORMAT ". Nothing was imported."),
+                   scan.offset + scan.pos + 1);
+      return FALSE;
+    }
+
+  if (type == NULL)
+    return not_geojson (error);
+  if (g_str_equal (type, "Feature"))
+    {
+      g_autoptr(JsonNode) feature = json_node_new (JSON_NODE_OBJECT);
+
+      if (streamed)
+        return not_features (error, type);
+      json_node_set_object (feature, members);
+      if (!plan_feature (feature, 1, spool, error))
+        return FALSE;
+    }
+  else if (!streamed)
+    {
+      g_set_error_literal (error, TG_ERROR, TG_ERROR_WRONG_FORMAT,
+                           _("This GeoJSON file has no list of \"features\". "
+                             "Nothing was imported."));
+      return FALSE;
+    }
+
+  /* Everything checked: now write. */
+  if (!spool_write (spool, store, &n_written, cancellable, error))
+    return FALSE;
+  if (n_imported != NULL)
+    *n_imported = n_written;
   return TRUE;
 }
 
@@ -540,124 +1298,12 @@ tg_import_geojson_data (TgStore     *store,
                         guint       *n_imported,
                         GError     **error)
 {
-  g_autoptr(JsonParser) parser = json_parser_new_immutable ();
-  g_autoptr(GError) local_error = NULL;
-  g_autoptr(GPtrArray) revisions = g_ptr_array_new_with_free_func (g_object_unref);
-  g_autoptr(GPtrArray) reports = g_ptr_array_new_with_free_func (g_object_unref);
-  g_autoptr(JsonArray) single = NULL;
-  JsonArray *features;
-  JsonObject *root;
-  JsonNode *node;
-  const char *type;
-  guint n_inserted = 0;
+  g_autoptr(GInputStream) stream = NULL;
 
   g_return_val_if_fail (TG_IS_STORE (store), FALSE);
 
-  if (n_imported != NULL)
-    *n_imported = 0;
-  if (!check_text (data, length, "GeoJSON", error))
-    return FALSE;
-  data = skip_bom (data, &length);
-
-  if (!json_parser_load_from_data (parser, data, length, &local_error))
-    {
-      g_set_error (error, TG_ERROR, TG_ERROR_WRONG_FORMAT,
-                   _("This file is not valid GeoJSON (it may be cut short): %s. "
-                     "Nothing was imported."), local_error->message);
-      return FALSE;
-    }
-  node = json_parser_get_root (parser);
-  if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node) ||
-      !json_object_has_member (json_node_get_object (node), "type") ||
-      json_node_get_value_type (json_object_get_member (json_node_get_object (node), "type"))
-        != G_TYPE_STRING)
-    {
-      g_set_error_literal (error, TG_ERROR, TG_ERROR_WRONG_FORMAT,
-                           _("This file is JSON but not GeoJSON: it must be an object with "
-                             "\"type\": \"FeatureCollection\". Nothing was imported."));
-      return FALSE;
-    }
-  root = json_node_get_object (node);
-  type = json_object_get_string_member (root, "type");
-
-  if (g_str_equal (type, "Feature"))
-    {
-      single = json_array_new ();
-      json_array_add_element (single, json_node_copy (node));
-      features = single;
-    }
-  else if (g_str_equal (type, "FeatureCollection"))
-    {
-      node = json_object_get_member (root, "features");
-      if (node == NULL || !JSON_NODE_HOLDS_ARRAY (node))
-        {
-          g_set_error_literal (error, TG_ERROR, TG_ERROR_WRONG_FORMAT,
-                               _("This GeoJSON file has no list of \"features\". "
-                                 "Nothing was imported."));
-          return FALSE;
-        }
-      features = json_node_get_array (node);
-    }
-  else
-    {
-      g_set_error (error, TG_ERROR, TG_ERROR_WRONG_FORMAT,
-                   _("This GeoJSON file holds a %s, not features. Nothing was imported."), type);
-      return FALSE;
-    }
-
-  for (guint i = 0; i < json_array_get_length (features); i++)
-    {
-      JsonNode *feature = json_array_get_element (features, i);
-      JsonObject *object;
-      JsonObject *props = NULL;
-      double latitude, longitude;
-
-      if (!JSON_NODE_HOLDS_OBJECT (feature) ||
-          (object = json_node_get_object (feature),
-           g_strcmp0 (json_object_get_string_member_with_default (object, "type", NULL), "Feature") != 0))
-        return feature_error (error, i + 1, _("it is not a GeoJSON Feature"));
-
-      node = json_object_get_member (object, "properties");
-      if (node != NULL && !JSON_NODE_HOLDS_NULL (node))
-        {
-          if (!JSON_NODE_HOLDS_OBJECT (node))
-            return feature_error (error, i + 1, _("\"properties\" must be an object or null"));
-          props = json_node_get_object (node);
-        }
-      if (!parse_geometry (json_object_get_member (object, "geometry"), i + 1,
-                           &latitude, &longitude, error))
-        return FALSE;
-
-      if (props != NULL && json_object_has_member (props, TG_GEOJSON_REVISION_MEMBER))
-        {
-          if (!plan_own_feature (props, latitude, longitude, i + 1, revisions, reports, error))
-            return FALSE;
-        }
-      else
-        {
-          g_autoptr(JsonObject) empty = json_object_new ();
-          g_autoptr(TgReport) report = NULL;
-
-          report = report_from_foreign (props ? props : empty, latitude, longitude, i + 1, error);
-          if (report == NULL)
-            return FALSE;
-          if (!tg_report_validate (report, &local_error))
-            return feature_error (error, i + 1, local_error->message);
-          g_ptr_array_add (reports, g_steal_pointer (&report));
-        }
-    }
-
-  /* Everything checked: now write. Revisions go in one transaction; new
-   * and edited reports (already validated) follow. */
-  if (revisions->len > 0 &&
-      !tg_store_insert_revisions (store, revisions, &n_inserted, error))
-    return FALSE;
-  if (!save_all (store, reports, error))
-    return FALSE;
-
-  if (n_imported != NULL)
-    *n_imported = n_inserted + reports->len;
-  return TRUE;
+  stream = g_memory_input_stream_new_from_data (data, length, NULL);
+  return import_geojson_stream (store, stream, n_imported, NULL, error);
 }
 
 gboolean
@@ -667,15 +1313,16 @@ tg_import_geojson (TgStore       *store,
                    GCancellable  *cancellable,
                    GError       **error)
 {
-  g_autofree char *data = NULL;
-  gsize length;
+  g_autoptr(GFileInputStream) stream = NULL;
 
   g_return_val_if_fail (TG_IS_STORE (store), FALSE);
   g_return_val_if_fail (G_IS_FILE (file), FALSE);
 
-  if (!g_file_load_contents (file, cancellable, &data, &length, NULL, error))
+  if (n_imported != NULL)
+    *n_imported = 0;
+  if (!(stream = g_file_read (file, cancellable, error)))
     return FALSE;
-  return tg_import_geojson_data (store, data, length, n_imported, error);
+  return import_geojson_stream (store, G_INPUT_STREAM (stream), n_imported, cancellable, error);
 }
 
 /* CSV -------------------------------------------------------------------- */
@@ -758,38 +1405,39 @@ set_from_cell (JsonObject  *object,
   return TRUE;
 }
 
-gboolean
-tg_import_csv_data (TgStore     *store,
-                    const char  *data,
-                    gsize        length,
-                    guint       *n_imported,
-                    guint       *n_skipped,
-                    GError     **error)
+static gboolean
+import_csv_stream (TgStore       *store,
+                   GInputStream  *input,
+                   guint         *n_imported,
+                   guint         *n_skipped,
+                   GCancellable  *cancellable,
+                   GError       **error)
 {
   static const char * const known[] = { TG_EXPORT_CSV_COLUMNS, NULL };
-  g_autoptr(GInputStream) stream = NULL;
+  g_autoptr(GBufferedInputStream) buffered = NULL;
   g_autoptr(TgCsvReader) reader = NULL;
-  g_autoptr(GPtrArray) reports = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(Spool) spool = NULL;
   g_autoptr(GHashTable) seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   g_autoptr(GError) local_error = NULL;
   g_auto(GStrv) header = NULL;
   guint n_columns;
   guint skipped = 0;
+  guint n_written = 0;
   char **row;
-
-  g_return_val_if_fail (TG_IS_STORE (store), FALSE);
 
   if (n_imported != NULL)
     *n_imported = 0;
   if (n_skipped != NULL)
     *n_skipped = 0;
-  if (!check_text (data, length, "CSV", error))
+
+  buffered = G_BUFFERED_INPUT_STREAM (g_buffered_input_stream_new_sized (input, PROBE_SIZE));
+  if (!check_stream_start (buffered, "CSV", cancellable, error))
     return FALSE;
+  if (!(spool = spool_new (error)))
+    return FALSE;
+  reader = tg_csv_reader_new (G_INPUT_STREAM (buffered));
 
-  stream = g_memory_input_stream_new_from_data (data, length, NULL);
-  reader = tg_csv_reader_new (stream);
-
-  header = tg_csv_reader_read_row (reader, NULL, &local_error);
+  header = tg_csv_reader_read_row (reader, cancellable, &local_error);
   if (header == NULL)
     {
       if (local_error != NULL)
@@ -821,7 +1469,8 @@ tg_import_csv_data (TgStore     *store,
           }
     }
 
-  while ((row = tg_csv_reader_read_row (reader, NULL, &local_error)) != NULL)
+  /* One record at a time; what is checked goes to the spool. */
+  while ((row = tg_csv_reader_read_row (reader, cancellable, &local_error)) != NULL)
     {
       g_auto(GStrv) fields = row;
       g_autoptr(JsonNode) node = json_node_new (JSON_NODE_OBJECT);
@@ -875,7 +1524,8 @@ tg_import_csv_data (TgStore     *store,
                        line, local_error->message);
           return FALSE;
         }
-      g_ptr_array_add (reports, g_steal_pointer (&report));
+      if (!spool_add_report (spool, report, error))
+        return FALSE;
     }
   if (local_error != NULL)
     {
@@ -883,14 +1533,29 @@ tg_import_csv_data (TgStore     *store,
       return FALSE;
     }
 
-  if (!save_all (store, reports, error))
+  if (!spool_write (spool, store, &n_written, cancellable, error))
     return FALSE;
-
   if (n_imported != NULL)
-    *n_imported = reports->len;
+    *n_imported = n_written;
   if (n_skipped != NULL)
     *n_skipped = skipped;
   return TRUE;
+}
+
+gboolean
+tg_import_csv_data (TgStore     *store,
+                    const char  *data,
+                    gsize        length,
+                    guint       *n_imported,
+                    guint       *n_skipped,
+                    GError     **error)
+{
+  g_autoptr(GInputStream) stream = NULL;
+
+  g_return_val_if_fail (TG_IS_STORE (store), FALSE);
+
+  stream = g_memory_input_stream_new_from_data (data, length, NULL);
+  return import_csv_stream (store, stream, n_imported, n_skipped, NULL, error);
 }
 
 gboolean
@@ -901,15 +1566,19 @@ tg_import_csv (TgStore       *store,
                GCancellable  *cancellable,
                GError       **error)
 {
-  g_autofree char *data = NULL;
-  gsize length;
+  g_autoptr(GFileInputStream) stream = NULL;
 
   g_return_val_if_fail (TG_IS_STORE (store), FALSE);
   g_return_val_if_fail (G_IS_FILE (file), FALSE);
 
-  if (!g_file_load_contents (file, cancellable, &data, &length, NULL, error))
+  if (n_imported != NULL)
+    *n_imported = 0;
+  if (n_skipped != NULL)
+    *n_skipped = 0;
+  if (!(stream = g_file_read (file, cancellable, error)))
     return FALSE;
-  return tg_import_csv_data (store, data, length, n_imported, n_skipped, error);
+  return import_csv_stream (store, G_INPUT_STREAM (stream), n_imported, n_skipped,
+                            cancellable, error);
 }
 
 /* Async ------------------------------------------------------------------ */

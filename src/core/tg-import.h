@@ -1,12 +1,24 @@
 /* tg-import.h — GeoJSON and CSV imports into the store
  *
+ * Imports stream: the file is read in chunks, GeoJSON one feature at a
+ * time (the FeatureCollection's other members may come before or after
+ * "features"), CSV one record at a time, so memory does not grow with the
+ * file. A feature (or another top-level member) larger than
+ * TG_IMPORT_MAX_FEATURE, or nesting deeper than TG_IMPORT_MAX_DEPTH, is
+ * refused with TG_ERROR_INVALID; anything after the top-level object with
+ * TG_ERROR_WRONG_FORMAT.
+ *
  * Imports are all-or-nothing: the whole file is read and checked first;
  * a file that is not what it claims (not JSON, not a FeatureCollection, a
  * binary file renamed, a CSV with unknown columns) is refused with
  * TG_ERROR_WRONG_FORMAT, a feature or row with a bad value (wrong type,
  * coordinates out of range, a revision whose hash does not match) with
  * TG_ERROR_INVALID / TG_ERROR_HASH_MISMATCH naming the feature or line,
- * and nothing is imported.
+ * and nothing is imported. What was checked waits in an unlinked
+ * temporary file (in g_get_tmp_dir()) until the end of the file, then is
+ * written in batches of a few hundred; each batch is one transaction, so
+ * only a failure of the store itself while writing (a full disk) can
+ * leave part of a file imported. Importing it again completes it.
  *
  * GeoJSON made by Testigo (features with "testigo:revision") recreates the
  * exported revisions exactly; importing it twice changes nothing. When the
@@ -31,6 +43,12 @@
 #include "tg-store.h"
 
 G_BEGIN_DECLS
+
+/* Largest GeoJSON feature (and largest sum of the other top-level
+ * members) an import reads: 64 MiB. */
+#define TG_IMPORT_MAX_FEATURE (64 * 1024 * 1024)
+/* Deepest nesting of objects and lists in a GeoJSON import. */
+#define TG_IMPORT_MAX_DEPTH   64
 
 gboolean tg_import_geojson_data   (TgStore             *store,
                                    const char          *data,

@@ -64,11 +64,18 @@ main (int   argc,
       return EXIT_FAILURE;
     }
 
-  if (g_mkdir_with_parents (argv[1], 0700) != 0 ||
-      !(store = tg_store_open (argv[1], &error)))
+  /* errno is read at once: only g_mkdir_with_parents() sets it, and the
+   * calls that follow may change it. tg_store_open() reports in @error. */
+  if (g_mkdir_with_parents (argv[1], 0700) != 0)
     {
-      g_printerr (_("Cannot open the store in %s: %s\n"), argv[1],
-                  error ? error->message : g_strerror (errno));
+      int saved_errno = errno;
+
+      g_printerr (_("Cannot open the store in %s: %s\n"), argv[1], g_strerror (saved_errno));
+      return EXIT_FAILURE;
+    }
+  if (!(store = tg_store_open (argv[1], &error)))
+    {
+      g_printerr (_("Cannot open the store in %s: %s\n"), argv[1], error->message);
       return EXIT_FAILURE;
     }
 

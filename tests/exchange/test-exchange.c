@@ -13,6 +13,7 @@
 #include "tg-demo.h"
 #include "tg-export.h"
 #include "tg-import.h"
+#include "tg-store-private.h"
 #include "tg-vocabulary.h"
 
 #define VOCAB_DIR SRCDATADIR "/vocabularies"
@@ -922,6 +923,269 @@ test_csv_bad_input (Fixture       *fixture,
   g_assert_cmpuint (tg_store_count_reports (fixture->store), ==, 0);
 }
 
+/* Streaming import ------------------------------------------------------- */
+
+#define GOOD_FEATURE \
+  "{\"type\": \"Feature\", \"geometry\": {\"type\": \"Point\", \"coordinates\": [-70.1, -15.5]}," \
+  " \"properties\": {\"title\": \"bien\"}}"
+
+/* The resident high-water mark of this process, in bytes. */
+static gint64
+peak_rss (void)
+{
+  g_autofree char *status = read_file ("/proc/self/status", NULL);
+  const char *line = strstr (status, "VmHWM:");
+
+  g_assert_nonnull (line);
+  return g_ascii_strtoll (line + strlen ("VmHWM:"), NULL, 10) * 1024;
+}
+
+static char *
+write_temp (const char *dir,
+            const char *name,
+            const char *data,
+            gsize       length)
+{
+  g_autoptr(GError) error = NULL;
+  char *path = g_build_filename (dir, name, NULL);
+
+  g_file_set_contents (path, data, length, &error);
+  g_assert_no_error (error);
+  return path;
+}
+
+static void
+import_memory_child (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TgStore) store = NULL;
+  g_autoptr(GFile) file = g_file_new_for_path (g_getenv ("TG_TEST_IMPORT_FILE"));
+  g_autoptr(GFileInfo) info = NULL;
+  gint64 size, before, growth;
+  guint n = 0;
+
+  store = open_store_in (g_getenv ("TG_TEST_IMPORT_DIR"), "b");
+  /* SQLite's page cache is a constant of the store (32 MiB), whatever the
+   * file; a small one here keeps the measure to what the import holds. */
+  tg_store_lock (store);
+  g_assert_cmpint (sqlite3_exec (tg_store_get_db (store), "PRAGMA cache_size = -1024",
+                                 NULL, NULL, NULL), ==, SQLITE_OK);
+  tg_store_unlock (store);
+
+  info = g_file_query_info (file, G_FILE_ATTRIBUTE_STANDARD_SIZE, 0, NULL, &error);
+  g_assert_no_error (error);
+  size = g_file_info_get_size (info);
+
+  before = peak_rss ();
+  g_assert_true (tg_import_geojson (store, file, &n, NULL, &error));
+  g_assert_no_error (error);
+  growth = peak_rss () - before;
+
+  g_assert_cmpuint (n, ==, 4000);
+  g_assert_cmpuint (tg_store_count_reports (store), ==, 4000);
+  g_printerr ("# file %" G_GINT64_FORMAT " bytes, peak memory grew by %" G_GINT64_FORMAT "\n",
+                  size, growth);
+  /* The whole file parsed at once took about seven times its size. */
+  g_assert_cmpint (growth, <, size / 4);
+  tg_store_close (store);
+}
+
+/* A generated export of a few thousand reports is imported in a fresh
+ * process: its peak memory grows by far less than the file's size. */
+static void
+test_geojson_streaming_memory (Fixture       *fixture,
+                               gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *path = NULL;
+  guint n = 0;
+
+  if (g_test_subprocess ())
+    {
+      import_memory_child ();
+      return;
+    }
+
+  g_assert_true (tg_demo_populate (fixture->store, 4000, 7, &error));
+  g_assert_no_error (error);
+  path = export_geojson_to_file (fixture->store, fixture->dir, "big.geojson", TG_EXPORT_NONE, &n);
+  g_assert_cmpuint (n, ==, 4000);
+
+  g_setenv ("TG_TEST_IMPORT_FILE", path, TRUE);
+  g_setenv ("TG_TEST_IMPORT_DIR", fixture->dir, TRUE);
+  g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_INHERIT_STDERR);
+  g_test_trap_assert_passed ();
+}
+
+/* The FeatureCollection's other members may come after "features"; its
+ * type is still checked. */
+static void
+test_geojson_member_order (Fixture       *fixture,
+                           gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *text = NULL;
+  guint n = 0;
+
+  text = g_strdup_printf ("\xEF\xBB\xBF {\"features\": [%s, %s],\n \"name\": \"x\", "
+                          "\"bbox\": [-71, -16, -70, -15], \"type\": \"FeatureCollection\"}\n",
+                          GOOD_FEATURE, GOOD_FEATURE);
+  g_assert_true (tg_import_geojson_data (fixture->store, text, strlen (text), &n, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (n, ==, 2);
+  g_assert_cmpuint (tg_store_count_reports (fixture->store), ==, 2);
+
+  g_free (text);
+  text = g_strdup_printf ("{\"features\": [%s], \"type\": \"Topology\"}", GOOD_FEATURE);
+  assert_refused (fixture->store, text, -1, TG_ERROR_WRONG_FORMAT, "Topology");
+  g_free (text);
+  text = g_strdup_printf ("{\"features\": [%s]}", GOOD_FEATURE);
+  assert_refused (fixture->store, text, -1, TG_ERROR_WRONG_FORMAT, "FeatureCollection");
+  g_free (text);
+  text = g_strdup_printf ("{\"type\": \"FeatureCollection\", \"features\": [%s], \"features\": [%s]}",
+                          GOOD_FEATURE, GOOD_FEATURE);
+  assert_refused (fixture->store, text, -1, TG_ERROR_WRONG_FORMAT, "two lists");
+  /* Escapes in keys and strings are read as JSON reads them. */
+  g_free (text);
+  text = g_strdup_printf ("{\"t\\u0079pe\": \"FeatureCollection\", \"name\": \"a \\\"]}\\\\\","
+                          " \"features\": [%s]}", GOOD_FEATURE);
+  g_assert_true (tg_import_geojson_data (fixture->store, text, strlen (text), &n, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (n, ==, 1);
+  g_assert_cmpuint (tg_store_count_reports (fixture->store), ==, 3);
+}
+
+static void
+test_geojson_hostile (Fixture       *fixture,
+                      gconstpointer  data)
+{
+  static const guchar png[] = {
+    0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n', 0, 0, 0, 13, 'I', 'H', 'D', 'R',
+    0, 0, 0, 1, 0, 0, 0, 1, 8, 6, 0, 0, 0, 0x1f, 0x15, 0xc4, 0x89,
+  };
+  const char *head = "{\"type\": \"FeatureCollection\", \"features\": [";
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GString) text = g_string_new (NULL);
+  g_autoptr(GFile) file = NULL;
+  g_autofree char *path = NULL;
+  guint n = 99;
+
+  /* Nesting deeper than the limit, in a feature and in another member. */
+  g_string_append (text, head);
+  for (guint i = 0; i < 100000; i++)
+    g_string_append_c (text, '[');
+  assert_refused (fixture->store, text->str, text->len, TG_ERROR_INVALID, "deep");
+  g_string_assign (text, "{\"type\": \"FeatureCollection\", \"x\": ");
+  for (guint i = 0; i < 100; i++)
+    g_string_append (text, "{\"a\": ");
+  assert_refused (fixture->store, text->str, text->len, TG_ERROR_INVALID, "deep");
+
+  /* A feature larger than the limit: refused before it is all read. */
+  g_string_printf (text, "%s{\"type\": \"Feature\", \"geometry\": null, \"properties\": "
+                   "{\"narrative\": \"", head);
+  g_string_set_size (text, text->len + TG_IMPORT_MAX_FEATURE + 16);
+  memset (text->str + text->len - TG_IMPORT_MAX_FEATURE - 16, 'a', TG_IMPORT_MAX_FEATURE + 16);
+  g_string_append (text, "\"}}]}");
+  assert_refused (fixture->store, text->str, text->len, TG_ERROR_INVALID, "larger than 64 MB");
+
+  /* Cut short between features, and inside a string. */
+  g_string_printf (text, "%s%s, %s", head, GOOD_FEATURE, GOOD_FEATURE);
+  assert_refused (fixture->store, text->str, text->len, TG_ERROR_WRONG_FORMAT, "cut short");
+  g_string_printf (text, "%s%s, {\"type\": \"Feat", head, GOOD_FEATURE);
+  assert_refused (fixture->store, text->str, text->len, TG_ERROR_WRONG_FORMAT, "cut short");
+  g_string_printf (text, "%s%s]", head, GOOD_FEATURE);
+  assert_refused (fixture->store, text->str, text->len, TG_ERROR_WRONG_FORMAT, "cut short");
+
+  /* Garbage after the array and after the object. */
+  g_string_printf (text, "%s%s] x}", head, GOOD_FEATURE);
+  assert_refused (fixture->store, text->str, text->len, TG_ERROR_WRONG_FORMAT, "byte");
+  g_string_printf (text, "%s%s]}\n{}", head, GOOD_FEATURE);
+  assert_refused (fixture->store, text->str, text->len, TG_ERROR_WRONG_FORMAT, "follows its end");
+  g_string_printf (text, "%s%s,]}", head, GOOD_FEATURE);
+  assert_refused (fixture->store, text->str, text->len, TG_ERROR_WRONG_FORMAT, "]");
+  g_string_printf (text, "%s%s} ]}", head, GOOD_FEATURE);
+  assert_refused (fixture->store, text->str, text->len, TG_ERROR_WRONG_FORMAT, "}");
+
+  /* Bad text inside strings: an unknown escape, a raw control character,
+   * and bytes that are not UTF-8 far past the start that is probed. */
+  g_string_printf (text, "%s{\"type\": \"Fe\\xture\"}]}", head);
+  assert_refused (fixture->store, text->str, text->len, TG_ERROR_WRONG_FORMAT, "x");
+  g_string_printf (text, "%s{\"type\": \"Fe\nture\"}]}", head);
+  assert_refused (fixture->store, text->str, text->len, TG_ERROR_WRONG_FORMAT, "0x0A");
+  g_string_printf (text, "%s%s", head, GOOD_FEATURE);
+  for (guint i = 0; i < 2000; i++)
+    g_string_append_printf (text, ", %s", GOOD_FEATURE);
+  g_string_append (text, ", {\"type\": \"Feature\", \"geometry\": null, "
+                   "\"properties\": {\"title\": \"\xC3\x28\"}}]}");
+  g_assert_cmpuint (text->len, >, 128 * 1024);
+  assert_refused (fixture->store, text->str, text->len, TG_ERROR_WRONG_FORMAT, "UTF-8");
+  text->str[text->len - 10] = '\0';
+  assert_refused (fixture->store, text->str, text->len, TG_ERROR_WRONG_FORMAT, "0x00");
+
+  /* Not a FeatureCollection: a top-level array (even of features), a
+   * string, a PNG renamed .geojson read from a file. */
+  g_string_printf (text, "[%s]", GOOD_FEATURE);
+  assert_refused (fixture->store, text->str, text->len, TG_ERROR_WRONG_FORMAT, "not GeoJSON");
+  assert_refused (fixture->store, "\"FeatureCollection\"", -1, TG_ERROR_WRONG_FORMAT, "not GeoJSON");
+  assert_refused (fixture->store, "{\"type\": 7, \"features\": []}", -1, TG_ERROR_WRONG_FORMAT,
+                  "not GeoJSON");
+  assert_refused (fixture->store, "  ", -1, TG_ERROR_WRONG_FORMAT, "cut short");
+
+  path = write_temp (fixture->dir, "photo.geojson", (const char *) png, sizeof png);
+  file = g_file_new_for_path (path);
+  g_assert_false (tg_import_geojson (fixture->store, file, &n, NULL, &error));
+  g_assert_error (error, TG_ERROR, TG_ERROR_WRONG_FORMAT);
+  g_assert_nonnull (strstr (error->message, "binary"));
+  g_assert_cmpuint (n, ==, 0);
+  g_assert_cmpuint (tg_store_count_reports (fixture->store), ==, 0);
+}
+
+static void
+test_csv_hostile (Fixture       *fixture,
+                  gconstpointer  data)
+{
+  static const guchar png[] = { 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n', 0, 0, 0, 13 };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GString) text = g_string_new ("title,killed\r\n");
+  g_autoptr(GFile) file = NULL;
+  g_autofree char *path = NULL;
+  guint n = 99;
+
+  /* A line of a million empty fields. */
+  g_string_append (text, "a");
+  for (guint i = 0; i < 1000000; i++)
+    g_string_append_c (text, ',');
+  assert_csv_refused (fixture->store, text->str, text->len, TG_ERROR_WRONG_FORMAT, "4096 fields");
+
+  /* Good rows past the probed start, then one that is not UTF-8. */
+  g_string_assign (text, "title,killed\r\n");
+  for (guint i = 0; i < 10000; i++)
+    g_string_append_printf (text, "fila %u,%u\r\n", i, i % 7);
+  g_string_append (text, "\xC3\x28,1\r\n");
+  g_assert_cmpuint (text->len, >, 64 * 1024);
+  assert_csv_refused (fixture->store, text->str, text->len, TG_ERROR_WRONG_FORMAT, "UTF-8");
+
+  /* The same rows, good, read from a file. */
+  g_string_truncate (text, text->len - strlen ("\xC3\x28,1\r\n"));
+  path = write_temp (fixture->dir, "rows.csv", text->str, text->len);
+  file = g_file_new_for_path (path);
+  g_assert_true (tg_import_csv (fixture->store, file, &n, NULL, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (n, ==, 10000);
+  g_assert_cmpuint (tg_store_count_reports (fixture->store), ==, 10000);
+
+  /* A PNG renamed .csv, from a file. */
+  g_clear_object (&file);
+  g_free (path);
+  path = write_temp (fixture->dir, "photo.csv", (const char *) png, sizeof png);
+  file = g_file_new_for_path (path);
+  g_assert_false (tg_import_csv (fixture->store, file, &n, NULL, NULL, &error));
+  g_assert_error (error, TG_ERROR, TG_ERROR_WRONG_FORMAT);
+  g_assert_nonnull (strstr (error->message, "binary"));
+  g_assert_cmpuint (n, ==, 0);
+  g_assert_cmpuint (tg_store_count_reports (fixture->store), ==, 10000);
+}
+
 /* Files and async -------------------------------------------------------- */
 
 typedef struct
@@ -1175,11 +1439,15 @@ main (int   argc,
   ADD ("/exchange/geojson/edited-elsewhere", test_geojson_edited_elsewhere);
   ADD ("/exchange/geojson/foreign", test_geojson_foreign);
   ADD ("/exchange/geojson/bad-input", test_geojson_bad_input);
+  ADD ("/exchange/geojson/member-order", test_geojson_member_order);
+  ADD ("/exchange/geojson/hostile", test_geojson_hostile);
+  ADD ("/exchange/geojson/streaming-memory", test_geojson_streaming_memory);
   g_test_add_func ("/exchange/csv/writer-reader", test_csv_writer_reader);
   ADD ("/exchange/csv/round-trip", test_csv_round_trip);
   ADD ("/exchange/csv/injection", test_csv_injection);
   ADD ("/exchange/csv/withheld", test_csv_withheld);
   ADD ("/exchange/csv/bad-input", test_csv_bad_input);
+  ADD ("/exchange/csv/hostile", test_csv_hostile);
   ADD ("/exchange/export/async", test_export_async);
   ADD ("/exchange/export/atomic", test_export_atomic);
   ADD ("/exchange/demo/populate", test_demo_populate);
