@@ -9,6 +9,7 @@
 #include "tg-map-circle-layer.h"
 #include "tg-map-search.h"
 #include "tg-map-view.h"
+#include "tg-online-tile-source.h"
 
 G_BEGIN_DECLS
 
@@ -17,6 +18,12 @@ TgMapCircleLayer *_tg_map_view_get_circle_layer (TgMapView *self);
 TgMapSearch      *_tg_map_view_get_search       (TgMapView *self);
 /* Rebuilds the markers now instead of after the debounce delay. */
 void              _tg_map_view_update_markers   (TgMapView *self);
+ShumateMapLayer  *_tg_map_view_get_basemap_layer (TgMapView *self);
+/* The online tiles' layer and source, NULL while no template is set. */
+ShumateMapLayer  *_tg_map_view_get_online_layer  (TgMapView *self);
+TgOnlineTileSource *_tg_map_view_get_online_source (TgMapView *self);
+/* The note shown over the map when the tile server fails. */
+GtkWidget        *_tg_map_view_get_online_label  (TgMapView *self);
 /* The markers shown (TgMapMarker), owned by the view. */
 GPtrArray        *_tg_map_view_get_markers      (TgMapView *self);
 /* What a primary click at (x, y) in the map widget's coordinates does. */

@@ -1,7 +1,9 @@
 /* tg-map-view.c — the map pane
  *
  * Layers, bottom up: the built-in basemap (TgBasemapSource, rendered
- * locally so the map is never blank), the MBTiles files of the
+ * locally so the map is never blank), the online tiles of the
+ * "tile-url-template" setting when one is set (TgOnlineTileSource, cached
+ * on disk within "tile-cache-size-mb"), the MBTiles files of the
  * "mbtiles-files" setting, the selected report's uncertainty circle, and
  * the report markers, clustered per zoom level. Over the map: the place
  * search, zoom and download buttons, the scale and the licence line.
@@ -27,6 +29,7 @@
 #include "tg-map-view-private.h"
 #include "tg-map-view.h"
 #include "tg-mbtiles-source.h"
+#include "tg-online-tile-source.h"
 
 #define CLUSTER_CELL_PX     56.0
 #define RECLUSTER_DELAY_MS  80
@@ -46,11 +49,16 @@ struct _TgMapView
   ShumateScale        *scale;
   GtkWidget           *search;
   GtkWidget           *error_label;
+  GtkWidget           *online_label;
 
   TgBasemap           *basemap;
   TgGazetteer         *gazetteer;
   ShumateMapSource    *basemap_renderer;
   ShumateMapLayer     *basemap_layer;
+  TgMapTileCache      *tile_cache;
+  TgOnlineTileSource  *online_source;
+  ShumateMapSource    *online_renderer;
+  ShumateMapLayer     *online_layer;
   GPtrArray           *mbtiles_layers;    /* ShumateMapLayer */
   GPtrArray           *mbtiles_renderers; /* ShumateMapSource */
   TgMapCircleLayer    *circle_layer;
@@ -133,6 +141,93 @@ reload_mbtiles_layers (TgMapView *self)
         shumate_license_append_map_source (self->license, SHUMATE_MAP_SOURCE (renderer));
       g_ptr_array_add (self->mbtiles_renderers, g_steal_pointer (&renderer));
     }
+}
+
+static gint64
+cache_max_bytes (TgMapView *self)
+{
+  return (gint64) g_settings_get_int (self->settings, "tile-cache-size-mb") * 1024 * 1024;
+}
+
+static void
+online_error_cb (TgMapView *self)
+{
+  const char *message = NULL;
+
+  if (self->online_source != NULL)
+    message = tg_online_tile_source_get_last_error (self->online_source);
+
+  if (message != NULL)
+    {
+      g_autofree char *text =
+        g_strdup_printf (_("Online map unavailable: %s. Showing saved tiles and the built-in map."),
+                         message);
+
+      gtk_label_set_text (GTK_LABEL (self->online_label), text);
+    }
+  gtk_widget_set_visible (self->online_label, message != NULL);
+}
+
+static void
+remove_online_layer (TgMapView *self)
+{
+  if (self->online_layer != NULL)
+    shumate_map_remove_layer (self->map, SHUMATE_LAYER (self->online_layer));
+  if (self->online_source != NULL)
+    g_signal_handlers_disconnect_by_data (self->online_source, self);
+  self->online_layer = NULL;
+  g_clear_object (&self->online_renderer);
+  g_clear_object (&self->online_source);
+  if (self->online_label != NULL)
+    gtk_widget_set_visible (self->online_label, FALSE);
+}
+
+/* The online layer sits right above the basemap and below the MBTiles
+ * files: a person's own files win over the server's tiles. */
+static void
+reload_online_layer (TgMapView *self)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *url_template = NULL;
+  g_autoptr(ShumateRasterRenderer) renderer = NULL;
+
+  remove_online_layer (self);
+
+  if (self->settings == NULL)
+    return;
+
+  url_template = g_strstrip (g_settings_get_string (self->settings, "tile-url-template"));
+  if (*url_template == '\0')
+    {
+      g_clear_object (&self->tile_cache);
+      return;
+    }
+
+  if (self->tile_cache == NULL ||
+      g_strcmp0 (tg_map_tile_cache_get_source_id (self->tile_cache), url_template) != 0)
+    {
+      g_autofree char *path = tg_map_tile_cache_get_default_path ();
+
+      g_clear_object (&self->tile_cache);
+      self->tile_cache = tg_map_tile_cache_new (path, url_template, cache_max_bytes (self));
+    }
+
+  self->online_source = tg_online_tile_source_new (url_template, self->tile_cache, &error);
+  if (self->online_source == NULL)
+    {
+      g_message ("Online map layer not shown: %s", error->message);
+      gtk_label_set_text (GTK_LABEL (self->online_label), error->message);
+      gtk_widget_set_visible (self->online_label, TRUE);
+      return;
+    }
+  g_signal_connect_swapped (self->online_source, "notify::last-error",
+                            G_CALLBACK (online_error_cb), self);
+
+  renderer = tg_online_tile_source_create_renderer (self->online_source);
+  self->online_renderer = SHUMATE_MAP_SOURCE (g_steal_pointer (&renderer));
+  self->online_layer = shumate_map_layer_new (self->online_renderer, self->viewport);
+  shumate_map_insert_layer_above (self->map, SHUMATE_LAYER (self->online_layer),
+                                  SHUMATE_LAYER (self->basemap_layer));
 }
 
 static void
@@ -497,6 +592,10 @@ settings_changed_cb (TgMapView  *self,
     reload_mbtiles_layers (self);
   else if (g_strcmp0 (key, "units") == 0)
     update_units (self);
+  else if (g_strcmp0 (key, "tile-url-template") == 0)
+    reload_online_layer (self);
+  else if (g_strcmp0 (key, "tile-cache-size-mb") == 0 && self->tile_cache != NULL)
+    tg_map_tile_cache_set_max_bytes (self->tile_cache, cache_max_bytes (self));
 }
 
 static void
@@ -587,6 +686,13 @@ tg_map_view_dispose (GObject *object)
     g_signal_handlers_disconnect_by_data (self->settings, self);
 
   self->selected_marker = NULL;
+  /* The layer goes with the map. */
+  if (self->online_source != NULL)
+    g_signal_handlers_disconnect_by_data (self->online_source, self);
+  self->online_layer = NULL;
+  g_clear_object (&self->online_renderer);
+  g_clear_object (&self->online_source);
+  g_clear_object (&self->tile_cache);
   g_clear_pointer (&self->markers, g_ptr_array_unref);
   g_clear_pointer (&self->mbtiles_layers, g_ptr_array_unref);
   g_clear_pointer (&self->mbtiles_renderers, g_ptr_array_unref);
@@ -758,6 +864,17 @@ tg_map_view_init (TgMapView *self)
   if (self->error_label != NULL)
     gtk_overlay_add_overlay (GTK_OVERLAY (self->overlay), self->error_label);
 
+  self->online_label = gtk_label_new (NULL);
+  gtk_widget_add_css_class (self->online_label, "osd");
+  gtk_widget_add_css_class (self->online_label, "caption");
+  gtk_widget_set_halign (self->online_label, GTK_ALIGN_CENTER);
+  gtk_widget_set_valign (self->online_label, GTK_ALIGN_END);
+  gtk_widget_set_margin_bottom (self->online_label, 32);
+  gtk_widget_set_can_target (self->online_label, FALSE);
+  gtk_label_set_wrap (GTK_LABEL (self->online_label), TRUE);
+  gtk_widget_set_visible (self->online_label, FALSE);
+  gtk_overlay_add_overlay (GTK_OVERLAY (self->overlay), self->online_label);
+
   self->settings = tg_map_settings_new ();
   if (self->settings != NULL)
     {
@@ -765,6 +882,11 @@ tg_map_view_init (TgMapView *self)
                                 G_CALLBACK (settings_changed_cb), self);
       g_signal_connect_swapped (self->settings, "changed::units",
                                 G_CALLBACK (settings_changed_cb), self);
+      g_signal_connect_swapped (self->settings, "changed::tile-url-template",
+                                G_CALLBACK (settings_changed_cb), self);
+      g_signal_connect_swapped (self->settings, "changed::tile-cache-size-mb",
+                                G_CALLBACK (settings_changed_cb), self);
+      reload_online_layer (self);
       reload_mbtiles_layers (self);
       update_units (self);
     }
@@ -797,6 +919,30 @@ void
 _tg_map_view_update_markers (TgMapView *self)
 {
   update_markers (self);
+}
+
+ShumateMapLayer *
+_tg_map_view_get_basemap_layer (TgMapView *self)
+{
+  return self->basemap_layer;
+}
+
+ShumateMapLayer *
+_tg_map_view_get_online_layer (TgMapView *self)
+{
+  return self->online_layer;
+}
+
+TgOnlineTileSource *
+_tg_map_view_get_online_source (TgMapView *self)
+{
+  return self->online_source;
+}
+
+GtkWidget *
+_tg_map_view_get_online_label (TgMapView *self)
+{
+  return self->online_label;
 }
 
 GPtrArray *
