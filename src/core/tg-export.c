@@ -103,12 +103,20 @@ _tg_progress_report (TgProgress *progress,
   else
     {
       ProgressCall *call = g_new0 (ProgressCall, 1);
+      GSource *source;
 
       call->progress = g_atomic_rc_box_acquire (progress);
       call->done = done;
       call->total = total;
-      g_main_context_invoke_full (progress->context, G_PRIORITY_DEFAULT,
-                                  progress_call_cb, call, progress_call_free);
+      /* Always through a source: g_main_context_invoke() would call the
+       * function in this worker thread whenever it can acquire the
+       * context, e.g. the global default one between two iterations. */
+      source = g_idle_source_new ();
+      g_source_set_priority (source, G_PRIORITY_DEFAULT);
+      g_source_set_callback (source, progress_call_cb, call, progress_call_free);
+      g_source_set_static_name (source, "[testigo] export progress");
+      g_source_attach (source, progress->context);
+      g_source_unref (source);
     }
 }
 
