@@ -68,6 +68,9 @@ struct _TgMapView
   GSettings           *settings;
 
   GListModel          *reports;
+  GArray              *locations;   /* of TgReportLocation, NULL until needed */
+  double               clustered_latitude;
+  double               clustered_longitude;
   gulong               items_changed_id;
   TgReport            *selected;
   gulong               selected_changed_id;
@@ -419,14 +422,23 @@ first_category (TgReport *report)
 }
 
 static void
+location_clear (gpointer data)
+{
+  TgReportLocation *location = data;
+
+  g_free (location->id);
+  g_free (location->title);
+}
+
+static void
 update_markers (TgMapView *self)
 {
   g_autoptr(GArray) points = NULL;
-  g_autoptr(GPtrArray) located = NULL;
+  g_autoptr(GArray) located = NULL;  /* copies that borrow self->locations' strings */
   g_autoptr(GArray) clusters = NULL;
+  double west, south, east, north;
   g_autofree guint *membership = NULL;
   const char *selected_id = NULL;
-  guint n_items;
   int zoom;
 
   g_clear_handle_id (&self->update_id, g_source_remove);
@@ -443,24 +455,72 @@ update_markers (TgMapView *self)
     selected_id = tg_report_get_id (self->selected);
 
   points = g_array_new (FALSE, FALSE, sizeof (TgClusterPoint));
-  located = g_ptr_array_new_with_free_func (g_object_unref);
-  n_items = self->reports ? g_list_model_get_n_items (self->reports) : 0;
+  located = g_array_new (FALSE, FALSE, sizeof (TgReportLocation));
 
-  for (guint i = 0; i < n_items; i++)
+  /* Only what is on screen, and a screen's width around it, is clustered;
+   * panning further brings an update (see viewport_moved_cb). */
+  if (!tg_map_view_get_bounds (self, &west, &south, &east, &north))
     {
-      g_autoptr(TgReport) report = g_list_model_get_item (self->reports, i);
+      west = -180; east = 180; south = -85.05; north = 85.05;
+    }
+  else
+    {
+      double dx = east - west, dy = north - south;
+
+      west -= dx; east += dx; south -= dy; north += dy;
+    }
+  self->clustered_latitude = shumate_location_get_latitude (SHUMATE_LOCATION (self->viewport));
+  self->clustered_longitude = shumate_location_get_longitude (SHUMATE_LOCATION (self->viewport));
+
+  /* A report list from the store gives every position in one query,
+   * without loading 100,000 reports; any other model is read item by
+   * item. */
+  if (self->locations == NULL && TG_IS_REPORT_LIST (self->reports))
+    {
+      g_autoptr(GError) error = NULL;
+
+      self->locations = tg_report_list_query_locations (TG_REPORT_LIST (self->reports), &error);
+      if (self->locations == NULL)
+        g_warning ("Could not place the reports on the map: %s", error->message);
+    }
+  else if (self->locations == NULL && self->reports != NULL)
+    {
+      guint n_items = g_list_model_get_n_items (self->reports);
+
+      self->locations = g_array_new (FALSE, FALSE, sizeof (TgReportLocation));
+      g_array_set_clear_func (self->locations, location_clear);
+      for (guint i = 0; i < n_items; i++)
+        {
+          g_autoptr(TgReport) report = g_list_model_get_item (self->reports, i);
+          TgReportLocation location = { 0 };
+
+          if (!tg_report_has_location (report))
+            continue;
+          location.id = g_strdup (tg_report_get_id (report));
+          location.title = g_strdup (tg_report_get_title (report));
+          location.category = first_category (report) ? g_intern_string (first_category (report)) : NULL;
+          location.latitude = tg_report_get_latitude (report);
+          location.longitude = tg_report_get_longitude (report);
+          g_array_append_val (self->locations, location);
+        }
+    }
+
+  for (guint i = 0; self->locations != NULL && i < self->locations->len; i++)
+    {
+      const TgReportLocation *location = &g_array_index (self->locations, TgReportLocation, i);
       TgClusterPoint point;
 
-      if (!tg_report_has_location (report))
-        continue;
       /* The selected report is drawn by itself, above the rest. */
-      if (selected_id != NULL && g_strcmp0 (tg_report_get_id (report), selected_id) == 0)
+      if (selected_id != NULL && g_strcmp0 (location->id, selected_id) == 0)
+        continue;
+      if (location->latitude < south || location->latitude > north ||
+          location->longitude < west || location->longitude > east)
         continue;
 
-      point.latitude = tg_report_get_latitude (report);
-      point.longitude = tg_report_get_longitude (report);
+      point.latitude = location->latitude;
+      point.longitude = location->longitude;
       g_array_append_val (points, point);
-      g_ptr_array_add (located, g_steal_pointer (&report));
+      g_array_append_val (located, *location);
     }
 
   if (points->len > 0)
@@ -470,24 +530,23 @@ update_markers (TgMapView *self)
   for (guint c = 0; clusters != NULL && c < clusters->len; c++)
     {
       const TgCluster *cluster = &g_array_index (clusters, TgCluster, c);
-      TgReport *first = g_ptr_array_index (located, cluster->first);
+      const TgReportLocation *first = &g_array_index (located, TgReportLocation, cluster->first);
 
       if (cluster->count == 1)
         {
-          add_marker (self, tg_map_marker_new_for_report (first, FALSE));
+          add_marker (self, tg_map_marker_new_for_location (first));
         }
       else
         {
-          const char *category = first_category (first);
           gboolean same = TRUE;
           GdkRGBA color;
 
           for (guint i = 0; same && i < located->len; i++)
             if (membership[i] == c &&
-                g_strcmp0 (first_category (g_ptr_array_index (located, i)), category) != 0)
+                g_array_index (located, TgReportLocation, i).category != first->category)
               same = FALSE;
 
-          tg_map_category_color (category, &color);
+          tg_map_category_color (first->category, &color);
           add_marker (self, tg_map_marker_new_for_cluster (cluster->latitude,
                                                            cluster->longitude,
                                                            cluster->count,
@@ -542,7 +601,24 @@ reports_changed_cb (TgMapView  *self,
                     guint       added,
                     GListModel *model)
 {
+  g_clear_pointer (&self->locations, g_array_unref);
   schedule_update (self);
+}
+
+/* Markers are made for the area around the view: moving further than
+ * half of it brings them up to date. */
+static void
+viewport_moved_cb (TgMapView *self)
+{
+  double lat = shumate_location_get_latitude (SHUMATE_LOCATION (self->viewport));
+  double lon = shumate_location_get_longitude (SHUMATE_LOCATION (self->viewport));
+  double west, south, east, north;
+
+  if (self->dragging || !tg_map_view_get_bounds (self, &west, &south, &east, &north))
+    return;
+  if (fabs (lat - self->clustered_latitude) > (north - south) / 2 ||
+      fabs (lon - self->clustered_longitude) > (east - west) / 2)
+    schedule_update (self);
 }
 
 static void
@@ -698,6 +774,7 @@ tg_map_view_dispose (GObject *object)
   g_clear_pointer (&self->mbtiles_renderers, g_ptr_array_unref);
   g_clear_pointer (&self->overlay, gtk_widget_unparent);
   g_clear_object (&self->reports);
+  g_clear_pointer (&self->locations, g_array_unref);
   g_clear_object (&self->selected);
   g_clear_object (&self->settings);
   g_clear_object (&self->basemap_renderer);
@@ -816,6 +893,10 @@ tg_map_view_init (TgMapView *self)
   g_signal_connect (click, "released", G_CALLBACK (map_click_released_cb), self);
   gtk_widget_add_controller (GTK_WIDGET (self->map), GTK_EVENT_CONTROLLER (click));
 
+  g_signal_connect_swapped (self->viewport, "notify::latitude",
+                            G_CALLBACK (viewport_moved_cb), self);
+  g_signal_connect_swapped (self->viewport, "notify::longitude",
+                            G_CALLBACK (viewport_moved_cb), self);
   g_signal_connect_swapped (self->viewport, "notify::zoom-level",
                             G_CALLBACK (zoom_changed_cb), self);
 
@@ -1001,6 +1082,7 @@ tg_map_view_set_reports (TgMapView  *self,
   if (self->reports != NULL)
     g_clear_signal_handler (&self->items_changed_id, self->reports);
   g_set_object (&self->reports, reports);
+  g_clear_pointer (&self->locations, g_array_unref);
   if (reports != NULL)
     self->items_changed_id = g_signal_connect_swapped (reports, "items-changed",
                                                        G_CALLBACK (reports_changed_cb), self);

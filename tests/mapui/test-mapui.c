@@ -415,11 +415,23 @@ test_markers_cluster (void)
         }
     }
 
-  /* Zoomed in: every report has its own pin. */
+  /* Zoomed in: every report around the view has its own pin, and only
+   * those: Ayacucho's are made when the map goes there. */
   tg_map_view_center_on (f.view, JULIACA_LAT, JULIACA_LON, 17);
   _tg_map_view_update_markers (f.view);
   markers = _tg_map_view_get_markers (f.view);
-  g_assert_cmpuint (markers->len, ==, n_located);
+  g_assert_cmpuint (markers->len, ==, 20);
+  for (guint i = 0; i < markers->len; i++)
+    {
+      TgMapMarker *m = g_ptr_array_index (markers, i);
+
+      g_assert_nonnull (tg_map_marker_get_report_id (m));
+      g_assert_cmpfloat (fabs (shumate_location_get_latitude (SHUMATE_LOCATION (m)) - JULIACA_LAT), <, 0.1);
+    }
+  tg_map_view_center_on (f.view, AYACUCHO_LAT, AYACUCHO_LON, 17);
+  iterate_for (300);
+  markers = _tg_map_view_get_markers (f.view);
+  g_assert_cmpuint (markers->len, ==, 10);
   for (guint i = 0; i < markers->len; i++)
     g_assert_nonnull (tg_map_marker_get_report_id (g_ptr_array_index (markers, i)));
 
