@@ -9,6 +9,7 @@
 #include <glib/gi18n-lib.h>
 #include <glib/gstdio.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -163,17 +164,30 @@ spool_error (GError **error,
   return FALSE;
 }
 
+/* In the store's own directory: private to the user like the store, on
+ * the same disk (not a RAM-backed /tmp), and unlinked at once so that it
+ * goes away when closed, even after a crash. */
 static FILE *
-spool_open_file (GError **error)
+spool_open_file (TgStore  *store,
+                 GError  **error)
 {
   g_autofree char *path = NULL;
   FILE *file;
   int fd;
 
-  fd = g_file_open_tmp ("testigo-import-XXXXXX", &path, error);
-  if (fd < 0)
+  if (tg_store_get_directory (store) != NULL)
+    {
+      path = g_build_filename (tg_store_get_directory (store), ".import-XXXXXX", NULL);
+      fd = g_mkstemp_full (path, O_RDWR, 0600);
+      if (fd < 0)
+        {
+          spool_error (error, errno);
+          return NULL;
+        }
+    }
+  else if ((fd = g_file_open_tmp ("testigo-import-XXXXXX", &path, error)) < 0)
     return NULL;
-  g_unlink (path);  /* gone when closed, even after a crash */
+  g_unlink (path);
   file = fdopen (fd, "w+b");
   if (file == NULL)
     {
@@ -186,12 +200,13 @@ spool_open_file (GError **error)
 }
 
 static Spool *
-spool_new (GError **error)
+spool_new (TgStore  *store,
+           GError  **error)
 {
   g_autoptr(Spool) spool = g_new0 (Spool, 1);
 
-  if (!(spool->revisions = spool_open_file (error)) ||
-      !(spool->reports = spool_open_file (error)))
+  if (!(spool->revisions = spool_open_file (store, error)) ||
+      !(spool->reports = spool_open_file (store, error)))
     return NULL;
   return g_steal_pointer (&spool);
 }
@@ -1159,7 +1174,7 @@ import_geojson_stream (TgStore       *store,
   if (!check_stream_start (buffered, "GeoJSON", cancellable, error))
     return FALSE;
   scan.stream = G_INPUT_STREAM (buffered);
-  if (!(spool = spool_new (error)))
+  if (!(spool = spool_new (store, error)))
     return FALSE;
 
   /* A byte-order mark, then the top-level object. */
@@ -1433,7 +1448,7 @@ import_csv_stream (TgStore       *store,
   buffered = G_BUFFERED_INPUT_STREAM (g_buffered_input_stream_new_sized (input, PROBE_SIZE));
   if (!check_stream_start (buffered, "CSV", cancellable, error))
     return FALSE;
-  if (!(spool = spool_new (error)))
+  if (!(spool = spool_new (store, error)))
     return FALSE;
   reader = tg_csv_reader_new (G_INPUT_STREAM (buffered));
 

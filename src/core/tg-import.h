@@ -15,7 +15,7 @@
  * coordinates out of range, a revision whose hash does not match) with
  * TG_ERROR_INVALID / TG_ERROR_HASH_MISMATCH naming the feature or line,
  * and nothing is imported. What was checked waits in an unlinked
- * temporary file (in g_get_tmp_dir()) until the end of the file, then is
+ * temporary file (in the store's directory) until the end of the file, then is
  * written in batches of a few hundred; each batch is one transaction, so
  * only a failure of the store itself while writing (a full disk) can
  * leave part of a file imported. Importing it again completes it.
