@@ -899,6 +899,8 @@ scan_string (Scan    *scan,
     {
       gsize start, end;
 
+      if (scan->capture != NULL && scan->capture->len > TG_IMPORT_MAX_FEATURE)
+        return scan_too_large (error);
       c = scan_peek (scan, error);
       if (c < 0)
         return scan_fail (scan, error, c);
@@ -1001,6 +1003,8 @@ scan_value (Scan    *scan,
           /* A number or a literal: checked by json-glib. */
           while (c == '-' || c == '+' || c == '.' || g_ascii_isalnum (c))
             {
+              if (scan->capture->len > TG_IMPORT_MAX_FEATURE)
+                return scan_too_large (error);
               scan_take (scan);
               c = scan_peek (scan, error);
             }
