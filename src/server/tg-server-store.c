@@ -699,6 +699,21 @@ tg_server_store_audit (TgServerStore *self,
   sqlite3_reset (stmt);
 }
 
+/* durability ------------------------------------------------------------ */
+
+void
+tg_server_store_set_deferred_sync (TgServerStore *self,
+                                   gboolean       deferred)
+{
+  exec (self, deferred ? "PRAGMA synchronous = NORMAL" : "PRAGMA synchronous = FULL", NULL);
+}
+
+char *
+tg_server_store_get_wal_path (TgServerStore *self)
+{
+  return g_strconcat (self->path, "-wal", NULL);
+}
+
 /* push ------------------------------------------------------------------- */
 
 gint64
@@ -1115,7 +1130,7 @@ tg_server_store_pull (TgServerStore  *self,
     }
 
   /* A read transaction so the page and the heads agree. */
-  if (!exec (self, "BEGIN", error))
+  if (!exec (self, "SAVEPOINT pull", error))
     return NULL;
 
   if (auth->role == TG_SERVER_ROLE_COORDINATOR)
@@ -1157,7 +1172,7 @@ tg_server_store_pull (TgServerStore  *self,
   if (rc != SQLITE_ROW && rc != SQLITE_DONE)
     {
       set_sqlite_error (self, error, "reading revisions");
-      exec (self, "ROLLBACK", NULL);
+      exec (self, "ROLLBACK TO pull; RELEASE pull", NULL);
       return NULL;
     }
 
@@ -1203,7 +1218,7 @@ tg_server_store_pull (TgServerStore  *self,
   json_builder_add_int_value (builder, tg_server_store_get_last_seq (self));
   json_builder_end_object (builder);
 
-  exec (self, "COMMIT", NULL);
+  exec (self, "RELEASE pull", NULL);
 
   {
     g_autofree char *detail = g_strdup_printf ("since %" G_GINT64_FORMAT ", %u revisions", since, n);

@@ -71,6 +71,15 @@ JsonNode      *tg_server_store_list_devices      (TgServerStore  *self,
 JsonNode      *tg_server_store_stats             (TgServerStore  *self,
                                                   GError        **error);
 
+/* Group commit. By default every commit is fsynced (synchronous=FULL).
+ * The server defers that (synchronous=NORMAL: a commit is written to the
+ * WAL but not synced) and instead fdatasyncs the WAL file from a worker
+ * thread before it answers, so one sync covers every commit made while
+ * the previous one ran. */
+void           tg_server_store_set_deferred_sync (TgServerStore  *self,
+                                                  gboolean        deferred);
+char          *tg_server_store_get_wal_path      (TgServerStore  *self);
+
 /* sync: the replies of POST /push and GET /pull, errors in TG_SERVER_ERROR */
 JsonNode      *tg_server_store_push              (TgServerStore  *self,
                                                   TgServerAuth   *auth,

@@ -17,6 +17,8 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/stat.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <glib/gi18n.h>
 #include <glib/gstdio.h>
 #include <libsoup/soup.h>
@@ -80,7 +82,20 @@ struct _TgServer
   char            *partial_dir;
   GHashTable      *uploads;      /* sha256 → Upload */
   GHashTable      *buckets;      /* device id or "ip:…" → Bucket */
+
+  /* group commit: replies wait until the WAL holding their commit is synced */
+  char            *wal_path;
+  GPtrArray       *waiters;      /* Waiter */
+  guint64          committed;    /* generation of the last commit */
+  guint64          synced;       /* generation known durable */
+  gboolean         syncing;
 };
+
+typedef struct
+{
+  SoupServerMessage *msg;
+  guint64            generation;
+} Waiter;
 
 G_DEFINE_FINAL_TYPE (TgServer, tg_server, G_TYPE_OBJECT)
 
@@ -176,6 +191,127 @@ respond_offset (SoupServerMessage *msg,
   json_builder_end_object (builder);
   node = json_builder_get_root (builder);
   respond_json (msg, status, node);
+}
+
+static void
+waiter_free (Waiter *waiter)
+{
+  g_object_unref (waiter->msg);
+  g_free (waiter);
+}
+
+static void start_sync (TgServer *self);
+
+static void
+sync_thread (GTask        *task,
+             gpointer      source_object,
+             gpointer      task_data,
+             GCancellable *cancellable)
+{
+  const char *wal_path = task_data;
+  int fd = open (wal_path, O_RDONLY | O_CLOEXEC);
+
+  /* fdatasync through any descriptor flushes the file's written pages */
+  if (fd < 0 || fdatasync (fd) != 0)
+    {
+      int saved = errno;
+
+      if (fd >= 0)
+        close (fd);
+      g_task_return_new_error (task, G_IO_ERROR, g_io_error_from_errno (saved),
+                               "cannot sync %s: %s", wal_path, g_strerror (saved));
+      return;
+    }
+  close (fd);
+  g_task_return_boolean (task, TRUE);
+}
+
+static void
+sync_done_cb (GObject      *object,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  TgServer *self = TG_SERVER (object);
+  guint64 generation = GPOINTER_TO_SIZE (g_object_get_data (G_OBJECT (result), "generation"));
+  g_autoptr(GError) error = NULL;
+  gboolean ok = g_task_propagate_boolean (G_TASK (result), &error);
+  g_autoptr(GPtrArray) ready = g_ptr_array_new_with_free_func ((GDestroyNotify) waiter_free);
+
+  self->syncing = FALSE;
+  if (ok)
+    self->synced = MAX (self->synced, generation);
+  else
+    g_warning ("%s", error->message);
+
+  for (guint i = 0; i < self->waiters->len; )
+    {
+      Waiter *waiter = g_ptr_array_index (self->waiters, i);
+
+      if (waiter->generation <= generation)
+        g_ptr_array_add (ready, g_ptr_array_steal_index (self->waiters, i));
+      else
+        i++;
+    }
+  for (guint i = 0; i < ready->len; i++)
+    {
+      Waiter *waiter = g_ptr_array_index (ready, i);
+
+      /* stored but perhaps not durable: the client retries (idempotent) */
+      if (!ok)
+        respond_error (waiter->msg, 503, "the server could not sync its database; retry");
+      soup_server_message_unpause (waiter->msg);
+    }
+  if (self->waiters->len > 0)
+    start_sync (self);
+}
+
+static void
+start_sync (TgServer *self)
+{
+  g_autoptr(GTask) task = NULL;
+
+  if (self->syncing)
+    return;
+  self->syncing = TRUE;
+  task = g_task_new (self, NULL, sync_done_cb, NULL);
+  g_task_set_task_data (task, g_strdup (self->wal_path), g_free);
+  /* every commit up to here is in the WAL file before the thread syncs it */
+  g_object_set_data (G_OBJECT (task), "generation", GSIZE_TO_POINTER (self->committed));
+  g_task_run_in_thread (task, sync_thread);
+}
+
+/* The reply to @msg leaves once every commit made so far is durable. One
+ * fdatasync covers all the commits made while the previous one ran. */
+static gboolean
+reply_when_durable_full (TgServer          *self,
+                         SoupServerMessage *msg,
+                         gboolean           paused)
+{
+  Waiter *waiter;
+
+  if (self->synced >= self->committed)
+    return FALSE;
+  waiter = g_new0 (Waiter, 1);
+  waiter->msg = g_object_ref (msg);
+  waiter->generation = self->committed;
+  g_ptr_array_add (self->waiters, waiter);
+  if (!paused)
+    soup_server_message_pause (msg);
+  start_sync (self);
+  return TRUE;
+}
+
+static void
+reply_when_durable (TgServer          *self,
+                    SoupServerMessage *msg)
+{
+  reply_when_durable_full (self, msg, FALSE);
+}
+
+static void
+note_commit (TgServer *self)
+{
+  self->committed++;
 }
 
 static char *
@@ -497,6 +633,10 @@ finish_upload_cb (GObject      *object,
       g_hash_table_remove (self->uploads, upload->sha256);
       req->upload = NULL;
       respond_offset (msg, 201, total, TRUE, NULL);
+      note_commit (self);
+      /* still paused: the sync's completion unpauses it */
+      if (reply_when_durable_full (self, msg, TRUE))
+        return;
     }
   soup_server_message_unpause (msg);
 }
@@ -821,6 +961,8 @@ handle_enrol (TgServer          *self,
   json_builder_end_object (builder);
   node = json_builder_get_root (builder);
   respond_json (msg, 201, node);
+  note_commit (self);
+  reply_when_durable (self, msg);
 }
 
 static void
@@ -851,6 +993,8 @@ handle_push (TgServer          *self,
     }
   g_debug ("push from device %s: %u revisions", req->auth->device_id, revisions->len);
   respond_json (msg, 200, reply);
+  note_commit (self);
+  reply_when_durable (self, msg);
 }
 
 static void
@@ -871,6 +1015,8 @@ handle_pull (TgServer          *self,
       return;
     }
   respond_json (msg, 200, reply);
+  /* never hand out a seq whose commit could still be lost */
+  reply_when_durable (self, msg);
 }
 
 static void
@@ -1007,9 +1153,14 @@ request_started_cb (SoupServer        *server,
 {
   GSocket *socket = soup_server_message_get_socket (msg);
 
+  if (socket == NULL)
+    return;
   /* A connection silent for this long is dropped (slow-loris guard). */
-  if (socket != NULL)
-    g_socket_set_timeout (socket, self->config->request_timeout);
+  g_socket_set_timeout (socket, self->config->request_timeout);
+  /* Replies go out in several TLS records; without this, Nagle's algorithm
+   * and the peer's delayed ACK add tens of milliseconds to each one. */
+  if (g_socket_get_family (socket) != G_SOCKET_FAMILY_UNIX)
+    g_socket_set_option (socket, IPPROTO_TCP, TCP_NODELAY, 1, NULL);
 }
 
 /* object ----------------------------------------------------------------- */
@@ -1019,6 +1170,8 @@ tg_server_finalize (GObject *object)
 {
   TgServer *self = (TgServer *) object;
 
+  g_clear_pointer (&self->waiters, g_ptr_array_unref);
+  g_free (self->wal_path);
   if (self->soup)
     soup_server_disconnect (self->soup);
   g_clear_object (&self->soup);
@@ -1045,6 +1198,7 @@ tg_server_init (TgServer *self)
 {
   self->uploads = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify) upload_free);
   self->buckets = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  self->waiters = g_ptr_array_new_with_free_func ((GDestroyNotify) waiter_free);
 }
 
 TgServer *
@@ -1057,6 +1211,8 @@ tg_server_new (TgServerConfig   *config,
 
   self->config = config;
   self->store = g_object_ref (store);
+  self->wal_path = tg_server_store_get_wal_path (store);
+  tg_server_store_set_deferred_sync (store, TRUE);
   self->blob_dir = g_build_filename (config->data_dir, "blobs", NULL);
   self->partial_dir = g_build_filename (config->data_dir, "partial", NULL);
   if (g_mkdir_with_parents (self->blob_dir, 0700) != 0 ||

@@ -1,2 +1,403 @@
-/* SPDX-License-Identifier: GPL-3.0-or-later */
-int main (void) { return 0; }
+/* bench-server.c — throughput and latency of the real testigo-server
+ *
+ * Built, not run by the suite. Run: build/tests/server/bench-server [MiB]
+ *   1. push then pull 10,000 revisions (target < 5 s together)
+ *   2. 100 devices at once, 50 small batches each (p50/p99, target
+ *      p99 < 250 ms, zero errors)
+ *   3. a blob upload (default 1024 MiB) by libsoup and by curl to the same
+ *      server (target ≥ 80 % of curl's rate)
+ *   4. the server's peak memory (VmHWM)
+ * Figures are in docs/server.md.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#define G_LOG_DOMAIN "bench-server"
+
+#include "config.h"
+
+#include <fcntl.h>
+#include <stdlib.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <glib/gstdio.h>
+
+#include "tg-revision.h"
+#include "test-server-fixture.h"
+
+#define N_REVISIONS 10000
+#define MAX_DEVICES 1000
+static guint N_DEVICES = 100;
+#define N_BATCHES   50
+#define BATCH_SMALL 5
+
+static char *
+batch_body (GPtrArray *revisions,
+            guint      from,
+            guint      n)
+{
+  GString *out = g_string_new ("{\"revisions\":[");
+
+  for (guint i = from; i < from + n; i++)
+    {
+      g_autoptr(JsonNode) node = tg_revision_to_json (g_ptr_array_index (revisions, i));
+      g_autofree char *text = json_to_string (node, FALSE);
+
+      if (i > from)
+        g_string_append_c (out, ',');
+      g_string_append (out, text);
+    }
+  g_string_append (out, "]}");
+  return g_string_free (out, FALSE);
+}
+
+static GPtrArray *
+make_revisions (const char *device,
+                guint       n,
+                guint       per_record)
+{
+  GPtrArray *revisions = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autofree char *record = NULL;
+  const char *parent = NULL;
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autofree char *content = NULL;
+      const char *parents[] = { parent, NULL };
+      TgRevision *rev;
+
+      if (i % per_record == 0)
+        {
+          g_free (record);
+          record = g_uuid_string_random ();
+          parent = NULL;
+        }
+      content = g_strdup_printf ("{\"title\":\"Marcha en Juliaca %u\",\"narrative\":\"Testimonio recogido en la plaza; "
+                                 "varios heridos por perdigones y gases lacrimógenos.\",\"latitude\":-15.49,"
+                                 "\"longitude\":-70.13,\"killed\":%u,\"injured\":%u,\"sources\":[]}", i, i % 3, i % 17);
+      rev = tg_revision_new (record, "report", parent ? parents : NULL, device, i + 1,
+                             g_get_real_time (), FALSE, content);
+      parent = tg_revision_get_id (rev);
+      g_ptr_array_add (revisions, rev);
+    }
+  return revisions;
+}
+
+static guint
+post (TestClient *client,
+      const char *path,
+      const char *body)
+{
+  g_autoptr(GBytes) request = g_bytes_new (body, strlen (body));
+  g_autoptr(GBytes) reply = NULL;
+  g_autoptr(GError) error = NULL;
+  guint status = 0;
+
+  reply = test_client_request (client, "POST", path, request, NULL, &status, NULL, &error);
+  return error ? 0 : status;
+}
+
+/* 1 ------------------------------------------------------------------------ */
+
+static void
+bench_push_pull (TestServer *server,
+                 TestClient *client)
+{
+  g_autoptr(GPtrArray) revisions = make_revisions (client->device_id, N_REVISIONS, 5);
+  gint64 t0, t1, t2, since = 0;
+  guint pulled = 0;
+  gboolean more = TRUE;
+
+  t0 = g_get_monotonic_time ();
+  for (guint i = 0; i < N_REVISIONS; i += 1000)
+    {
+      g_autofree char *body = batch_body (revisions, i, 1000);
+      guint status = post (client, "/api/v1/push", body);
+
+      if (status != 200)
+        g_error ("push failed: %u", status);
+    }
+  t1 = g_get_monotonic_time ();
+  while (more)
+    {
+      g_autofree char *path = g_strdup_printf ("/api/v1/pull?since=%" G_GINT64_FORMAT "&limit=1000", since);
+      guint status;
+      g_autoptr(JsonNode) reply = test_client_json (client, "GET", path, NULL, &status);
+
+      g_assert_cmpuint (status, ==, 200);
+      pulled += json_array_get_length (test_json_array (reply, "revisions"));
+      since = test_json_int (reply, "next");
+      more = json_object_get_boolean_member (json_node_get_object (reply), "more");
+    }
+  t2 = g_get_monotonic_time ();
+  g_assert_cmpuint (pulled, >=, N_REVISIONS);
+
+  g_print ("push %u revisions (batches of 1000): %.2f s\n", N_REVISIONS, (t1 - t0) / 1e6);
+  g_print ("pull %u revisions (pages of 1000):   %.2f s\n", pulled, (t2 - t1) / 1e6);
+  g_print ("push + pull:                          %.2f s (target < 5 s)\n", (t2 - t0) / 1e6);
+}
+
+/* 2 ------------------------------------------------------------------------ */
+
+/* The devices run as concurrent async requests on one main loop, the way
+ * the desktop client talks to the server. */
+typedef struct
+{
+  TestClient *client;
+  GPtrArray  *revisions;
+  gint64     *latencies;   /* N_BATCHES */
+  guint       errors;
+  guint       batch;
+  gint64      started;
+} Device;
+
+static SoupSession *shared_session;
+static guint running;
+static GMainLoop *loop;
+
+static void send_batch (Device *device);
+
+static void
+batch_done_cb (GObject      *object,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  Device *device = user_data;
+  SoupMessage *msg = soup_session_get_async_result_message (shared_session, result);
+  g_autoptr(GBytes) reply = soup_session_send_and_read_finish (shared_session, result, NULL);
+
+  device->latencies[device->batch] = g_get_monotonic_time () - device->started;
+  if (reply == NULL || soup_message_get_status (msg) != 200)
+    device->errors++;
+  if (++device->batch < N_BATCHES)
+    send_batch (device);
+  else if (--running == 0)
+    g_main_loop_quit (loop);
+}
+
+static void
+send_batch (Device *device)
+{
+  g_autofree char *uri = g_strconcat (device->client->server->base_uri, "/api/v1/push", NULL);
+  g_autofree char *auth = g_strconcat ("Bearer ", device->client->token, NULL);
+  g_autoptr(SoupMessage) msg = soup_message_new ("POST", uri);
+  char *text = batch_body (device->revisions, device->batch * BATCH_SMALL, BATCH_SMALL);
+  g_autoptr(GBytes) bytes = g_bytes_new_take (text, strlen (text));
+
+  test_client_pin (device->client, msg);
+  soup_message_headers_replace (soup_message_get_request_headers (msg), "Authorization", auth);
+  soup_message_set_request_body_from_bytes (msg, "application/json", bytes);
+  device->started = g_get_monotonic_time ();
+  soup_session_send_and_read_async (shared_session, msg, G_PRIORITY_DEFAULT, NULL, batch_done_cb, device);
+}
+
+static int
+compare_gint64 (gconstpointer a,
+                gconstpointer b)
+{
+  gint64 x = *(const gint64 *) a, y = *(const gint64 *) b;
+  return x < y ? -1 : x > y;
+}
+
+static void
+bench_concurrent (TestServer *server)
+{
+  Device devices[MAX_DEVICES];
+  g_autofree gint64 *all = g_new (gint64, N_DEVICES * N_BATCHES);
+  guint errors = 0;
+  gint64 t0, t1;
+
+  for (guint i = 0; i < N_DEVICES; i++)
+    {
+      g_autofree char *user = g_strdup_printf ("monitor%u", i % 10);
+
+      if (i < 10)
+        test_server_add_user (server, user, "monitor");
+      devices[i].client = test_client_enrol (server, user);
+      devices[i].revisions = make_revisions (devices[i].client->device_id, N_BATCHES * BATCH_SMALL, 10);
+      devices[i].latencies = all + i * N_BATCHES;
+      devices[i].errors = 0;
+      devices[i].batch = 0;
+    }
+
+  shared_session = soup_session_new_with_options ("max-conns", 1000, "max-conns-per-host", 1000,
+                                                  "timeout", 60, NULL);
+  loop = g_main_loop_new (NULL, FALSE);
+  running = N_DEVICES;
+  t0 = g_get_monotonic_time ();
+  for (guint i = 0; i < N_DEVICES; i++)
+    send_batch (&devices[i]);
+  g_main_loop_run (loop);
+  t1 = g_get_monotonic_time ();
+  for (guint i = 0; i < N_DEVICES; i++)
+    errors += devices[i].errors;
+
+  qsort (all, N_DEVICES * N_BATCHES, sizeof (gint64), compare_gint64);
+  g_print ("%u devices x %u batches of %u: %.2f s, p50 %.1f ms, p99 %.1f ms, max %.1f ms, errors %u "
+           "(target p99 < 250 ms, 0 errors)\n",
+           N_DEVICES, N_BATCHES, BATCH_SMALL, (t1 - t0) / 1e6,
+           all[N_DEVICES * N_BATCHES / 2] / 1e3, all[N_DEVICES * N_BATCHES * 99 / 100] / 1e3,
+           all[N_DEVICES * N_BATCHES - 1] / 1e3, errors);
+
+  for (guint i = 0; i < N_DEVICES; i++)
+    {
+      test_client_free (devices[i].client);
+      g_ptr_array_unref (devices[i].revisions);
+    }
+  g_clear_object (&shared_session);
+  g_clear_pointer (&loop, g_main_loop_unref);
+}
+
+/* 3 ------------------------------------------------------------------------ */
+
+static char *
+write_random_file (const char *dir,
+                   const char *name,
+                   gsize       mib)
+{
+  g_autofree char *path = g_build_filename (dir, name, NULL);
+  g_autoptr(GChecksum) checksum = g_checksum_new (G_CHECKSUM_SHA256);
+  g_autofree guint32 *buf = g_new (guint32, 256 * 1024);
+  GRand *rand = g_rand_new ();
+  FILE *f = fopen (path, "wb");
+
+  g_assert_nonnull (f);
+  for (gsize m = 0; m < mib; m++)
+    {
+      for (guint i = 0; i < 256 * 1024; i++)
+        buf[i] = g_rand_int (rand);
+      g_assert_cmpuint (fwrite (buf, 1, 1 << 20, f), ==, 1 << 20);
+      g_checksum_update (checksum, (const guint8 *) buf, 1 << 20);
+    }
+  fclose (f);
+  g_rand_free (rand);
+  return g_strdup (g_checksum_get_string (checksum));
+}
+
+static double
+upload_libsoup (TestClient *client,
+                const char *path,
+                const char *sha,
+                gsize       size)
+{
+  g_autofree char *uri = g_strdup_printf ("%s/api/v1/blobs/%s?offset=0", client->server->base_uri, sha);
+  g_autoptr(SoupMessage) msg = soup_message_new ("PUT", uri);
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  g_autoptr(GInputStream) stream = G_INPUT_STREAM (g_file_read (file, NULL, NULL));
+  g_autofree char *auth = g_strconcat ("Bearer ", client->token, NULL);
+  g_autofree char *length = g_strdup_printf ("%" G_GSIZE_FORMAT, size);
+  g_autoptr(GBytes) reply = NULL;
+  g_autoptr(GError) error = NULL;
+  gint64 t0;
+
+  soup_message_headers_replace (soup_message_get_request_headers (msg), "Authorization", auth);
+  soup_message_headers_replace (soup_message_get_request_headers (msg), "Upload-Length", length);
+  soup_message_set_request_body (msg, "application/octet-stream", stream, size);
+  test_client_pin (client, msg);
+
+  t0 = g_get_monotonic_time ();
+  reply = soup_session_send_and_read (client->session, msg, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (soup_message_get_status (msg), ==, 201);
+  return (g_get_monotonic_time () - t0) / 1e6;
+}
+
+static double
+upload_curl (TestClient *client,
+             const char *path,
+             const char *sha,
+             gsize       size)
+{
+  g_autofree char *uri = g_strdup_printf ("%s/api/v1/blobs/%s?offset=0", client->server->base_uri, sha);
+  g_autofree char *auth = g_strconcat ("Authorization: Bearer ", client->token, NULL);
+  g_autofree char *length = g_strdup_printf ("Upload-Length: %" G_GSIZE_FORMAT, size);
+  g_autofree char *out = NULL;
+  const char *argv[] = { "curl", "-sS", "-k", "-T", path, "-H", auth, "-H", length,
+                         "-H", "Expect:", "-o", "/dev/null", "-w", "%{http_code}", uri, NULL };
+  g_autoptr(GError) error = NULL;
+  int wait_status;
+  gint64 t0 = g_get_monotonic_time ();
+
+  g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, &out, NULL, &wait_status, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (out, ==, "201");
+  return (g_get_monotonic_time () - t0) / 1e6;
+}
+
+static void
+bench_blob (TestServer *server,
+            TestClient *client,
+            gsize       mib)
+{
+  g_autofree char *a = g_build_filename (server->dir, "blob-a", NULL);
+  g_autofree char *b = g_build_filename (server->dir, "blob-b", NULL);
+  g_autofree char *sha_a = write_random_file (server->dir, "blob-a", mib);
+  g_autofree char *sha_b = write_random_file (server->dir, "blob-b", mib);
+  g_autofree char *content = g_strdup_printf ("{\"title\":\"video\",\"sources\":[{\"kind\":\"file\",\"sha256\":\"%s\"},"
+                                              "{\"kind\":\"file\",\"sha256\":\"%s\"}]}", sha_a, sha_b);
+  g_autoptr(TgRevision) rev = tg_revision_new (g_uuid_string_random (), "report", NULL, client->device_id,
+                                               999999, g_get_real_time (), FALSE, content);
+  g_autoptr(GPtrArray) one = g_ptr_array_new ();
+  g_autofree char *body = NULL;
+  gsize size = mib << 20;
+  double t_soup, t_curl;
+
+  if (g_find_program_in_path ("curl") == NULL)
+    g_error ("curl is needed for the comparison");
+  g_ptr_array_add (one, rev);
+  body = batch_body (one, 0, 1);
+  g_assert_cmpuint (post (client, "/api/v1/push", body), ==, 200);
+
+  /* the same size, two files: a blob already stored would not be re-sent */
+  t_curl = upload_curl (client, b, sha_b, size);
+  t_soup = upload_libsoup (client, a, sha_a, size);
+  g_print ("blob %zu MiB: libsoup %.2f s (%.0f MiB/s), curl %.2f s (%.0f MiB/s): %.0f %% of curl "
+           "(target >= 80 %%)\n", mib, t_soup, mib / t_soup, t_curl, mib / t_curl, 100.0 * t_curl / t_soup);
+  g_unlink (a);
+  g_unlink (b);
+}
+
+static void
+print_peak_memory (TestServer *server)
+{
+  g_autofree char *path = g_strdup_printf ("/proc/%d/status", test_server_get_pid (server));
+  g_autofree char *status = NULL;
+  const char *line;
+
+  if (g_file_get_contents (path, &status, NULL, NULL) && (line = strstr (status, "VmHWM:")))
+    {
+      g_autofree char *value = g_strndup (line, strcspn (line, "\n"));
+      g_print ("server peak memory: %s\n", value);
+    }
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  gsize mib = argc > 1 ? (gsize) g_ascii_strtoull (argv[1], NULL, 10) : 1024;
+  TestServer *server;
+  TestClient *client;
+
+  if (g_getenv ("BENCH_DEVICES"))
+    N_DEVICES = CLAMP (atoi (g_getenv ("BENCH_DEVICES")), 1, MAX_DEVICES);
+
+  server = test_server_new ("max-body-bytes=67108864\n"
+                            "max-batch=1000\n"
+                            "max-pull=1000\n"
+                            "rate-limit=100000\n"
+                            "rate-burst=100000\n");
+  test_server_start (server);
+  test_server_add_user (server, "coord", "coordinator");
+  client = test_client_enrol (server, "coord");
+
+  bench_push_pull (server, client);
+  bench_concurrent (server);
+  if (mib > 0)
+    bench_blob (server, client, mib);
+  print_peak_memory (server);
+
+  test_client_free (client);
+  test_server_free (server);
+  return 0;
+}

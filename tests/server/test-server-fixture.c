@@ -15,6 +15,8 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <glib/gstdio.h>
 
 #include "test-server-fixture.h"
@@ -282,6 +284,26 @@ accept_certificate_cb (SoupMessage          *msg,
   return g_strcmp0 (fingerprint, client->server->fingerprint) == 0;
 }
 
+static void
+network_event_cb (SoupMessage        *msg,
+                  GSocketClientEvent  event,
+                  GIOStream          *connection,
+                  gpointer            user_data)
+{
+  /* as a sync client should: no Nagle delay between headers and body */
+  if (event == G_SOCKET_CLIENT_CONNECTED && G_IS_SOCKET_CONNECTION (connection))
+    g_socket_set_option (g_socket_connection_get_socket (G_SOCKET_CONNECTION (connection)),
+                         IPPROTO_TCP, TCP_NODELAY, 1, NULL);
+}
+
+void
+test_client_pin (TestClient  *client,
+                 SoupMessage *msg)
+{
+  g_signal_connect (msg, "accept-certificate", G_CALLBACK (accept_certificate_cb), client);
+  g_signal_connect (msg, "network-event", G_CALLBACK (network_event_cb), client);
+}
+
 TestClient *
 test_client_new (TestServer *server)
 {
@@ -348,7 +370,7 @@ test_client_request (TestClient          *client,
 
   g_assert_nonnull (msg);
   request_headers = soup_message_get_request_headers (msg);
-  g_signal_connect (msg, "accept-certificate", G_CALLBACK (accept_certificate_cb), client);
+  test_client_pin (client, msg);
   if (client->token)
     {
       g_autofree char *auth = g_strconcat ("Bearer ", client->token, NULL);

@@ -53,6 +53,10 @@ void        test_client_free      (TestClient  *client);
 /* Re-targets the client after a server restart (new port). */
 void        test_client_reset     (TestClient  *client);
 
+/* Accept the server's certificate on @msg only if it is the pinned one. */
+void        test_client_pin       (TestClient  *client,
+                                   SoupMessage *msg);
+
 /* Sends a request; @headers is a NULL-terminated list of name, value. */
 GBytes     *test_client_request   (TestClient          *client,
                                    const char          *method,
