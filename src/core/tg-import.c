@@ -803,6 +803,7 @@ typedef struct
   guint64        offset;   /* of buffer[0] in the file */
   gboolean       eof;
   GString       *capture;  /* bytes of the value being read */
+  guint          n_values; /* in the feature, or in all other members */
 } Scan;
 
 /* Returns the next byte without taking it, -1 at the end, -2 on error. */
@@ -868,6 +869,21 @@ scan_too_large (GError **error)
                _("This GeoJSON file has a feature or member larger than %u MB; "
                  "Testigo does not import such a file. Nothing was imported."),
                TG_IMPORT_MAX_FEATURE / (1024 * 1024));
+  return FALSE;
+}
+
+/* Parsed, a small value takes far more memory than its bytes: the number
+ * of values is bounded too. */
+static gboolean
+scan_count_value (Scan    *scan,
+                  GError **error)
+{
+  if (++scan->n_values <= TG_IMPORT_MAX_VALUES)
+    return TRUE;
+  g_set_error (error, TG_ERROR, TG_ERROR_INVALID,
+               _("This GeoJSON file has a feature or member made of more than %u values; "
+                 "Testigo does not import such a file. Nothing was imported."),
+               TG_IMPORT_MAX_VALUES);
   return FALSE;
 }
 
@@ -964,6 +980,10 @@ scan_value (Scan    *scan,
 
       if (scan->capture->len > TG_IMPORT_MAX_FEATURE)
         return scan_too_large (error);
+
+      if ((c == '"' || c == '{' || c == '[' || c == '-' || g_ascii_isalnum (c)) &&
+          !scan_count_value (scan, error))
+        return FALSE;
 
       if (c == '"')
         {
@@ -1134,6 +1154,7 @@ scan_features (Scan        *scan,
 
       if (g_cancellable_set_error_if_cancelled (scan->cancellable, error))
         return FALSE;
+      scan->n_values = 0;
       feature = scan_parse_value (scan, parser, 2, error);
       if (feature == NULL || !plan_feature (feature, ++*n_features, spool, error))
         return FALSE;
@@ -1163,9 +1184,10 @@ import_geojson_stream (TgStore       *store,
   g_autoptr(GString) capture = g_string_new (NULL);
   g_autoptr(Spool) spool = NULL;
   g_autofree guchar *buffer = g_malloc (CHUNK_SIZE);
-  Scan scan = { NULL, cancellable, buffer, 0, 0, 0, FALSE, capture };
+  Scan scan = { NULL, cancellable, buffer, 0, 0, 0, FALSE, capture, 0 };
   gboolean streamed = FALSE;
   gsize members_size = 0;
+  guint n_values = 0;
   guint n_features = 0;
   guint n_written = 0;
   const char *type = NULL;
@@ -1233,8 +1255,10 @@ import_geojson_stream (TgStore       *store,
                 return FALSE;
               }
             streamed = TRUE;
+            n_values = scan.n_values;
             if (!scan_features (&scan, parser, spool, &n_features, error))
               return FALSE;
+            scan.n_values = n_values;
           }
         else
           {
@@ -1252,7 +1276,11 @@ import_geojson_stream (TgStore       *store,
                 if (!g_str_equal (type, "FeatureCollection") && !g_str_equal (type, "Feature"))
                   return not_features (error, type);
               }
-            json_object_set_member (members, key, g_steal_pointer (&value));
+            /* Only a Feature (or a file whose type is not known yet)
+             * needs them later. */
+            if (type == NULL || !g_str_equal (type, "FeatureCollection") ||
+                g_str_equal (key, "type"))
+              json_object_set_member (members, key, g_steal_pointer (&value));
             if (type != NULL)
               type = json_object_get_string_member (members, "type");
           }

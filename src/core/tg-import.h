@@ -4,8 +4,9 @@
  * time (the FeatureCollection's other members may come before or after
  * "features"), CSV one record at a time, so memory does not grow with the
  * file. A feature (or another top-level member) larger than
- * TG_IMPORT_MAX_FEATURE, or nesting deeper than TG_IMPORT_MAX_DEPTH, is
- * refused with TG_ERROR_INVALID; anything after the top-level object with
+ * TG_IMPORT_MAX_FEATURE or with more than TG_IMPORT_MAX_VALUES values, or
+ * nesting deeper than TG_IMPORT_MAX_DEPTH, is refused with
+ * TG_ERROR_INVALID; anything after the top-level object with
  * TG_ERROR_WRONG_FORMAT.
  *
  * Imports are all-or-nothing: the whole file is read and checked first;
@@ -49,6 +50,10 @@ G_BEGIN_DECLS
 #define TG_IMPORT_MAX_FEATURE (64 * 1024 * 1024)
 /* Deepest nesting of objects and lists in a GeoJSON import. */
 #define TG_IMPORT_MAX_DEPTH   64
+/* Most values (strings, numbers, objects, lists...) in one feature, and
+ * in all other top-level members together: parsed, each takes some 100
+ * bytes however short its text. */
+#define TG_IMPORT_MAX_VALUES  1000000
 
 gboolean tg_import_geojson_data   (TgStore             *store,
                                    const char          *data,

@@ -1088,6 +1088,20 @@ test_geojson_hostile (Fixture       *fixture,
   g_string_append (text, "\"}}]}");
   assert_refused (fixture->store, text->str, text->len, TG_ERROR_INVALID, "larger than 64 MB");
 
+  /* Small values by the million: few bytes, much memory once parsed. */
+  g_string_printf (text, "%s{\"type\": \"Feature\", \"geometry\": null, \"properties\": "
+                   "{\"tags\": [0", head);
+  for (guint i = 0; i < TG_IMPORT_MAX_VALUES; i++)
+    g_string_append (text, ",0");
+  g_string_append (text, "]}}]}");
+  g_assert_cmpuint (text->len, <, 3 * 1024 * 1024);
+  assert_refused (fixture->store, text->str, text->len, TG_ERROR_INVALID, "values");
+  g_string_assign (text, "{\"type\": \"FeatureCollection\", \"features\": []");
+  for (guint i = 0; i < TG_IMPORT_MAX_VALUES / 2 + 1; i++)
+    g_string_append_printf (text, ", \"m%u\": 0", i);
+  g_string_append (text, "}");
+  assert_refused (fixture->store, text->str, text->len, TG_ERROR_INVALID, "values");
+
   /* Cut short between features, and inside a string. */
   g_string_printf (text, "%s%s, %s", head, GOOD_FEATURE, GOOD_FEATURE);
   assert_refused (fixture->store, text->str, text->len, TG_ERROR_WRONG_FORMAT, "cut short");
