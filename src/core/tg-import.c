@@ -1143,6 +1143,8 @@ scan_features (Scan        *scan,
 
   scan->pos++;  /* '[' */
   c = scan_skip_space (scan, error);
+  if (c == -2)
+    return FALSE;
   if (c == ']')
     {
       scan->pos++;
@@ -1160,14 +1162,11 @@ scan_features (Scan        *scan,
         return FALSE;
 
       c = scan_skip_space (scan, error);
-      scan->pos += c >= 0;
+      if (c != ']' && c != ',')
+        return scan_fail (scan, error, c);
+      scan->pos++;
       if (c == ']')
         return TRUE;
-      if (c != ',')
-        {
-          scan->pos -= c >= 0;
-          return scan_fail (scan, error, c);
-        }
     }
 }
 
@@ -1205,12 +1204,15 @@ import_geojson_stream (TgStore       *store,
 
   /* A byte-order mark, then the top-level object. */
   c = scan_peek (&scan, error);
+  if (c == -2)
+    return FALSE;
   if (c == 0xEF)
     {
       for (guint i = 0; i < 3; i++)
         {
-          if (scan_peek (&scan, error) != (guchar) "\xEF\xBB\xBF"[i])
-            return scan_fail (&scan, error, scan_peek (&scan, error));
+          c = scan_peek (&scan, error);
+          if (c != (guchar) "\xEF\xBB\xBF"[i])
+            return scan_fail (&scan, error, c);
           scan.pos++;
         }
     }
@@ -1243,6 +1245,8 @@ import_geojson_stream (TgStore       *store,
           return scan_fail (&scan, error, c);
         scan.pos++;
         c = scan_skip_space (&scan, error);
+        if (c == -2)
+          return FALSE;
 
         if (g_str_equal (key, "features") && c == '[' &&
             (type == NULL || g_str_equal (type, "FeatureCollection")))
