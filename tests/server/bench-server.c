@@ -16,6 +16,7 @@
 #include "config.h"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
@@ -250,6 +251,103 @@ bench_concurrent (TestServer *server)
   g_clear_pointer (&loop, g_main_loop_unref);
 }
 
+/* The same load from 100 curl processes (one keep-alive connection each):
+ * the server's latency without libsoup's client connection pool, which in
+ * this setup opened a new TLS connection for most requests. */
+static void
+bench_concurrent_curl (TestServer *server)
+{
+  GPtrArray *procs = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autofree gint64 *all = g_new0 (gint64, N_DEVICES * N_BATCHES);
+  g_autofree gint64 *warm = g_new0 (gint64, N_DEVICES * N_BATCHES);
+  guint n = 0, n_warm = 0, errors = 0;
+  gint64 t0, t1;
+
+  for (guint i = 0; i < N_DEVICES; i++)
+    {
+      g_autofree char *user = g_strdup_printf ("curl%u", i % 10);
+      TestClient *client;
+      g_autoptr(GPtrArray) revisions = NULL;
+      g_autofree char *config_path = g_strdup_printf ("%s/curl-%u.conf", server->dir, i);
+      GString *config = g_string_new (NULL);
+      g_autoptr(GError) error = NULL;
+      GSubprocess *proc;
+
+      if (i < 10)
+        test_server_add_user (server, user, "monitor");
+      client = test_client_enrol (server, user);
+      revisions = make_revisions (client->device_id, N_BATCHES * BATCH_SMALL, 10);
+      for (guint b = 0; b < N_BATCHES; b++)
+        {
+          g_autofree char *body = batch_body (revisions, b * BATCH_SMALL, BATCH_SMALL);
+          g_autofree char *body_path = g_strdup_printf ("%s/curl-%u-%u.json", server->dir, i, b);
+
+          g_file_set_contents (body_path, body, -1, NULL);
+          if (b > 0)
+            g_string_append (config, "next\n");
+          g_string_append_printf (config,
+                                  "url = \"%s/api/v1/push\"\n"
+                                  "insecure\nsilent\n"
+                                  "header = \"Authorization: Bearer %s\"\n"
+                                  "header = \"Content-Type: application/json\"\n"
+                                  "data-binary = \"@%s\"\n"
+                                  "output = \"/dev/null\"\n"
+                                  "write-out = \"%%{http_code} %%{time_total} %%{time_appconnect}\\n\"\n",
+                                  server->base_uri, client->token, body_path);
+        }
+      g_file_set_contents (config_path, config->str, -1, NULL);
+      g_string_free (config, TRUE);
+      test_client_free (client);
+
+      proc = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error, "curl", "-K", config_path, NULL);
+      g_assert_no_error (error);
+      g_ptr_array_add (procs, proc);
+      /* started later, all at once: hold them by stopping here */
+      g_subprocess_send_signal (proc, SIGSTOP);
+    }
+
+  t0 = g_get_monotonic_time ();
+  for (guint i = 0; i < procs->len; i++)
+    g_subprocess_send_signal (g_ptr_array_index (procs, i), SIGCONT);
+  for (guint i = 0; i < procs->len; i++)
+    {
+      g_autofree char *out = NULL;
+      g_auto(GStrv) lines = NULL;
+
+      g_subprocess_communicate_utf8 (g_ptr_array_index (procs, i), NULL, NULL, &out, NULL, NULL);
+      lines = g_strsplit (out ? out : "", "\n", -1);
+      for (guint l = 0; lines[l] && *lines[l]; l++)
+        {
+          if (!g_str_has_prefix (lines[l], "200 "))
+            errors++;
+          if (n < N_DEVICES * N_BATCHES)
+            {
+              char *end = NULL;
+              double total = g_ascii_strtod (lines[l] + 4, &end);
+              double connect = end ? g_ascii_strtod (end, NULL) : 0;
+
+              all[n++] = (gint64) (total * 1e6);
+              /* requests on an established connection (no TLS handshake) */
+              if (connect == 0)
+                warm[n_warm++] = (gint64) (total * 1e6);
+            }
+        }
+    }
+  t1 = g_get_monotonic_time ();
+  errors += N_DEVICES * N_BATCHES - n;
+
+  qsort (all, n, sizeof (gint64), compare_gint64);
+  g_print ("curl: %u devices x %u batches of %u: %.2f s, p50 %.1f ms, p99 %.1f ms, max %.1f ms, errors %u "
+           "(target p99 < 250 ms, 0 errors)\n",
+           N_DEVICES, N_BATCHES, BATCH_SMALL, (t1 - t0) / 1e6,
+           all[n / 2] / 1e3, all[n * 99 / 100] / 1e3, all[n ? n - 1 : 0] / 1e3, errors);
+  qsort (warm, n_warm, sizeof (gint64), compare_gint64);
+  if (n_warm > 0)
+    g_print ("curl, %u requests on open connections (no handshake): p50 %.1f ms, p99 %.1f ms\n",
+             n_warm, warm[n_warm / 2] / 1e3, warm[n_warm * 99 / 100] / 1e3);
+  g_ptr_array_unref (procs);
+}
+
 /* 3 ------------------------------------------------------------------------ */
 
 static char *
@@ -396,7 +494,9 @@ main (int   argc,
   client = test_client_enrol (server, "coord");
 
   bench_push_pull (server, client);
-  bench_concurrent (server);
+  if (!g_getenv ("BENCH_SKIP_LIBSOUP"))
+    bench_concurrent (server);
+  bench_concurrent_curl (server);
   if (mib > 0)
     bench_blob (server, client, mib);
   print_peak_memory (server);
