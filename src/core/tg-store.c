@@ -987,7 +987,10 @@ join_person_text (TgReport *report)
 
       for (guint j = 0; j < G_N_ELEMENTS (parts); j++)
         if (parts[j] != NULL)
-          g_string_append_printf (text, "%s\n", parts[j]);
+          {
+            g_string_append (text, parts[j]);
+            g_string_append_c (text, '\n');
+          }
     }
   return g_string_free (g_steal_pointer (&text), FALSE);
 }
@@ -999,9 +1002,15 @@ join_strv (const char * const *a,
   g_autoptr(GString) text = g_string_new (NULL);
 
   for (guint i = 0; a != NULL && a[i] != NULL; i++)
-    g_string_append_printf (text, "%s ", a[i]);
+    {
+      g_string_append (text, a[i]);
+      g_string_append_c (text, ' ');
+    }
   for (guint i = 0; b != NULL && b[i] != NULL; i++)
-    g_string_append_printf (text, "%s ", b[i]);
+    {
+      g_string_append (text, b[i]);
+      g_string_append_c (text, ' ');
+    }
   return g_string_free (g_steal_pointer (&text), FALSE);
 }
 
