@@ -925,7 +925,7 @@ test_limits (void)
 static void
 test_rate_limit (void)
 {
-  TestServer *slow = test_server_new ("rate-limit=1\nrate-burst=3\n");
+  TestServer *slow = test_server_new ("rate-limit=1\nrate-burst=3\nrequest-timeout=1\n");
   g_autoptr(TestClient) client = NULL;
   g_autoptr(SoupMessageHeaders) headers = NULL;
   guint status = 0, n_ok = 0;
@@ -944,6 +944,32 @@ test_rate_limit (void)
   g_assert_cmpuint (status, ==, 429);
   g_assert_cmpuint (n_ok, ==, 3);
   g_assert_cmpint (atoi (soup_message_headers_get_one (headers, "Retry-After")), >=, 1);
+
+  /* a client that sends half its headers and goes silent is dropped */
+  {
+    g_autoptr(GSocketClient) socket_client = g_socket_client_new ();
+    g_autoptr(GSocketConnection) connection = NULL;
+    g_autoptr(GError) error = NULL;
+    const char *half = "GET /api/v1/info HTTP/1.1\r\nHost: 127.0.0.1\r\n";
+    char buf[64];
+    gssize n;
+    gint64 t0;
+
+    g_socket_client_set_tls (socket_client, TRUE);
+    g_signal_connect (socket_client, "event", G_CALLBACK (tls_event_cb), client);
+    connection = g_socket_client_connect_to_host (socket_client, slow->base_uri + strlen ("https://"),
+                                                  443, NULL, &error);
+    g_assert_no_error (error);
+    g_output_stream_write_all (g_io_stream_get_output_stream (G_IO_STREAM (connection)),
+                               half, strlen (half), NULL, NULL, &error);
+    g_assert_no_error (error);
+    t0 = g_get_monotonic_time ();
+    g_socket_set_timeout (g_socket_connection_get_socket (connection), 10);
+    n = g_input_stream_read (g_io_stream_get_input_stream (G_IO_STREAM (connection)),
+                             buf, sizeof buf, NULL, NULL);
+    g_assert_cmpint (n, <=, 0);   /* closed (or reset), no reply */
+    g_assert_cmpint (g_get_monotonic_time () - t0, <, 5 * G_USEC_PER_SEC);
+  }
 
   test_server_free (slow);
 }
@@ -1286,7 +1312,7 @@ main (int   argc,
   g_test_add_func ("/server/blobs/refusals", test_upload_refusals);
   g_test_add_func ("/server/limits/hostile-json", test_hostile_json);
   g_test_add_func ("/server/limits/sizes", test_limits);
-  g_test_add_func ("/server/limits/rate", test_rate_limit);
+  g_test_add_func ("/server/limits/rate-and-timeout", test_rate_limit);
   g_test_add_func ("/server/admin/commands", test_admin);
   g_test_add_func ("/server/crash/sigkill", test_crash);
 
