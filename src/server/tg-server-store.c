@@ -24,7 +24,7 @@ struct _TgServerStore
 
   char       *path;
   sqlite3    *db;
-  GHashTable *statements;   /* SQL text → sqlite3_stmt, prepared once */
+  GHashTable *statements;   /* SQL literal (by address) → sqlite3_stmt, prepared once */
 };
 
 G_DEFINE_FINAL_TYPE (TgServerStore, tg_server_store, G_TYPE_OBJECT)
@@ -321,7 +321,8 @@ tg_server_store_class_init (TgServerStoreClass *klass)
 static void
 tg_server_store_init (TgServerStore *self)
 {
-  self->statements = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
+  /* every SQL text is a string literal: its address is its key */
+  self->statements = g_hash_table_new_full (NULL, NULL, NULL,
                                             (GDestroyNotify) sqlite3_finalize);
 }
 
