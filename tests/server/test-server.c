@@ -925,7 +925,7 @@ test_limits (void)
 static void
 test_rate_limit (void)
 {
-  TestServer *slow = test_server_new ("rate-limit=1\nrate-burst=3\nrequest-timeout=1\n");
+  TestServer *slow = test_server_new ("rate-limit=0.1\nrate-burst=3\nrequest-timeout=1\n");
   g_autoptr(TestClient) client = NULL;
   g_autoptr(SoupMessageHeaders) headers = NULL;
   guint status = 0, n_ok = 0;
