@@ -107,7 +107,8 @@ def find_app(process, timeout=20.0):
 
 
 def button(root, label, timeout=10.0):
-    # GTK 4.8 names a labelled button "<label> <label of its child>".
+    # GTK 4.8 names a labelled button "<label> <label of its child>" (the
+    # child's label may be shorter, as on the source buttons: "Add Link Link").
     end = time.time() + timeout
     while True:
         for node in walk(root):
@@ -115,7 +116,8 @@ def button(root, label, timeout=10.0):
                 if node.getRoleName() != "push button" or not showing(node):
                     continue
                 plain = (node.name or "").replace("_", "")
-                if plain == label or plain == label + " " + label:
+                rest = plain[len(label) + 1:] if plain.startswith(label + " ") else None
+                if plain == label or (rest and rest in label):
                     return node
             except Exception:
                 continue
