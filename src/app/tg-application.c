@@ -132,15 +132,42 @@ about_action (GSimpleAction *action,
   GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (self));
   const char *developers[] = { _("The Testigo contributors"), NULL };
 
-  adw_show_about_window (window,
-                         "application-name", _("Testigo"),
-                         "application-icon", APP_ID,
-                         "version", PACKAGE_VERSION,
-                         "comments", _("Document human-rights violations in the field"),
-                         "license-type", GTK_LICENSE_GPL_3_0,
-                         "developers", developers,
-                         "translator-credits", _("translator-credits"),
-                         NULL);
+  GtkIconTheme *theme = gtk_icon_theme_get_for_display (gdk_display_get_default ());
+  const char *icon = APP_ID;
+  AdwAboutWindow *about;
+
+  /* Run from the build tree, the icon is only in the sources, under the
+   * plain application id. */
+  if (!gtk_icon_theme_has_icon (theme, icon))
+    {
+      g_autofree char *icons = g_build_filename (SRCDATADIR, "icons", NULL);
+
+      if (g_file_test (icons, G_FILE_TEST_IS_DIR))
+        gtk_icon_theme_add_search_path (theme, icons);
+      icon = "io.github.testigo.Testigo";
+    }
+
+  about = ADW_ABOUT_WINDOW (adw_about_window_new ());
+  g_object_set (about,
+                "application-name", _("Testigo"),
+                "application-icon", icon,
+                "version", PACKAGE_VERSION,
+                "comments", _("Document human-rights violations in the field"),
+                "license-type", GTK_LICENSE_GPL_3_0,
+                "developers", developers,
+                "translator-credits", _("translator-credits"),
+                NULL);
+  /* The data the built-in map and place search are made from. */
+  adw_about_window_add_legal_section (about, "Natural Earth",
+                                      _("Land and country borders from Natural Earth, naturalearthdata.com"),
+                                      GTK_LICENSE_CUSTOM,
+                                      _("Natural Earth data is in the public domain."));
+  adw_about_window_add_legal_section (about, "GeoNames",
+                                      _("Places © GeoNames, geonames.org"),
+                                      GTK_LICENSE_CUSTOM,
+                                      _("Licensed under Creative Commons Attribution 4.0 (CC BY 4.0)."));
+  gtk_window_set_transient_for (GTK_WINDOW (about), window);
+  gtk_window_present (GTK_WINDOW (about));
 }
 
 static const GActionEntry app_actions[] = {
