@@ -18,7 +18,7 @@ build_packages=(
   libglib2.0-dev libglib2.0-bin libgtk-4-dev libadwaita-1-dev libshumate-dev
   libsoup-3.0-dev libsqlite3-dev libjson-glib-dev libgexiv2-dev
   libgdk-pixbuf-2.0-dev libcairo2-dev libgnutls28-dev
-  desktop-file-utils appstream
+  desktop-file-utils appstream adwaita-icon-theme hicolor-icon-theme fonts-cantarell
 )
 test_packages=(
   xvfb xauth x11-apps imagemagick dbus dbus-x11 at-spi2-core python3-pyatspi
