@@ -54,6 +54,8 @@ case "${1:-}" in
     install_missing "${build_packages[@]}"
     build
     shift
+    # Run from the build tree: the settings schema compiled there.
+    export GSETTINGS_SCHEMA_DIR="$here/$builddir/data${GSETTINGS_SCHEMA_DIR:+:$GSETTINGS_SCHEMA_DIR}"
     exec "$builddir/src/app/testigo" --demo "$@"
     ;;
   test)
