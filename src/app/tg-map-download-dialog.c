@@ -13,6 +13,8 @@
 
 #include "config.h"
 
+#include <inttypes.h>
+
 #include <glib/gi18n.h>
 #include <glib/gstdio.h>
 #include <math.h>
@@ -140,14 +142,14 @@ update_summary (TgMapDownloadDialog *self)
   size = g_format_size (self->count * TG_TILE_DOWNLOAD_TYPICAL_TILE_BYTES);
   if (self->count > TG_TILE_DOWNLOAD_MAX_TILES)
     {
-      text = g_strdup_printf (_("%'" G_GUINT64_FORMAT " tiles: too many. Choose a smaller region or fewer zoom levels (at most %'d)."),
+      text = g_strdup_printf (_("%'" PRIu64 " tiles: too many. Choose a smaller region or fewer zoom levels (at most %'d)."),
                               self->count, TG_TILE_DOWNLOAD_MAX_TILES);
       can_start = FALSE;
     }
   else
     text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
-                                         "%'" G_GUINT64_FORMAT " tile, about %s",
-                                         "%'" G_GUINT64_FORMAT " tiles, about %s",
+                                         "%'" PRIu64 " tile, about %s",
+                                         "%'" PRIu64 " tiles, about %s",
                                          self->count),
                             self->count, size);
   adw_action_row_set_subtitle (ADW_ACTION_ROW (self->size_row), text);
@@ -211,7 +213,7 @@ progress_cb (TgMapDownloadDialog *self,
     return;
 
   gtk_progress_bar_set_fraction (GTK_PROGRESS_BAR (self->progress), (double) done / total);
-  text = g_strdup_printf (_("%'" G_GUINT64_FORMAT " of %'" G_GUINT64_FORMAT " tiles"), done, total);
+  text = g_strdup_printf (_("%'" PRIu64 " of %'" PRIu64 " tiles"), done, total);
   gtk_progress_bar_set_text (GTK_PROGRESS_BAR (self->progress), text);
 }
 
@@ -230,7 +232,7 @@ run_cb (GObject      *object,
   if (!tg_tile_download_run_finish (download, result, &error))
     {
       if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        text = g_strdup_printf (_("Stopped after %'" G_GUINT64_FORMAT " of %'" G_GUINT64_FORMAT " tiles. Start again to resume."),
+        text = g_strdup_printf (_("Stopped after %'" PRIu64 " of %'" PRIu64 " tiles. Start again to resume."),
                                 tg_tile_download_get_done (download),
                                 tg_tile_download_get_total (download));
       else
@@ -239,7 +241,7 @@ run_cb (GObject      *object,
     }
   else
     {
-      text = g_strdup_printf (_("Done: %'" G_GUINT64_FORMAT " tiles fetched, %'" G_GUINT64_FORMAT " already held. The region is shown on the map."),
+      text = g_strdup_printf (_("Done: %'" PRIu64 " tiles fetched, %'" PRIu64 " already held. The region is shown on the map."),
                               tg_tile_download_get_fetched (download),
                               tg_tile_download_get_skipped (download));
       gtk_progress_bar_set_fraction (GTK_PROGRESS_BAR (self->progress), 1.0);

@@ -9,6 +9,8 @@
 
 #include "config.h"
 
+#include <inttypes.h>
+
 #include <glib/gi18n.h>
 
 #include "tg-map-search.h"
@@ -63,7 +65,7 @@ create_row_cb (gpointer item,
   gtk_box_append (GTK_BOX (box), title);
 
   if (population > 0)
-    markup = g_strdup_printf (_("%s · population %'" G_GINT64_FORMAT),
+    markup = g_strdup_printf (_("%s · population %'" PRId64),
                               tg_gazetteer_place_get_country (place), population);
   else
     markup = g_strdup (tg_gazetteer_place_get_country (place));

@@ -6,6 +6,8 @@
 
 #include "config.h"
 
+#include <inttypes.h>
+
 #include <glib/gi18n-lib.h>
 #include <glib/gstdio.h>
 #include <errno.h>
@@ -853,9 +855,9 @@ scan_fail (Scan        *scan,
   if (c == -1)
     problem = g_strdup (_("the file ends in the middle"));
   else if (c >= 0x20 && c < 0x7f)
-    problem = g_strdup_printf (_("unexpected “%c” at byte %" G_GUINT64_FORMAT), c, at + 1);
+    problem = g_strdup_printf (_("unexpected “%c” at byte %" PRIu64), c, at + 1);
   else
-    problem = g_strdup_printf (_("unexpected byte 0x%02X at byte %" G_GUINT64_FORMAT), c, at + 1);
+    problem = g_strdup_printf (_("unexpected byte 0x%02X at byte %" PRIu64), c, at + 1);
   g_set_error (error, TG_ERROR, TG_ERROR_WRONG_FORMAT,
                _("This file is not valid GeoJSON (it may be cut short): %s. "
                  "Nothing was imported."), problem);
@@ -1309,7 +1311,7 @@ import_geojson_stream (TgStore       *store,
     {
       g_set_error (error, TG_ERROR, TG_ERROR_WRONG_FORMAT,
                    _("This file is not valid GeoJSON: something follows its end, at byte "
-                     "%" G_GUINT64_FORMAT ". Nothing was imported."),
+                     "%" PRIu64 ". Nothing was imported."),
                    scan.offset + scan.pos + 1);
       return FALSE;
     }

@@ -12,6 +12,8 @@
 
 #include "config.h"
 
+#include <inttypes.h>
+
 #include <math.h>
 #include <string.h>
 
@@ -210,7 +212,7 @@ fetch_tile (TgTileDownload  *self,
               attempt >= MAX_ATTEMPTS)
             {
               g_propagate_prefixed_error (error, g_steal_pointer (&local_error),
-                                          _("Could not download tile %d/%" G_GINT64_FORMAT "/%" G_GINT64_FORMAT ": "),
+                                          _("Could not download tile %d/%" PRId64 "/%" PRId64 ": "),
                                           z, x, y);
               return FALSE;
             }
@@ -221,7 +223,7 @@ fetch_tile (TgTileDownload  *self,
           if (format == NULL)
             {
               g_set_error (error, TG_ERROR, TG_ERROR_WRONG_FORMAT,
-                           _("The tile server sent something that is not an image for tile %d/%" G_GINT64_FORMAT "/%" G_GINT64_FORMAT),
+                           _("The tile server sent something that is not an image for tile %d/%" PRId64 "/%" PRId64),
                            z, x, y);
               return FALSE;
             }
@@ -249,7 +251,7 @@ fetch_tile (TgTileDownload  *self,
       else
         {
           g_set_error (error, TG_ERROR, TG_ERROR_FAILED,
-                       _("The tile server answered “%u %s” for tile %d/%" G_GINT64_FORMAT "/%" G_GINT64_FORMAT),
+                       _("The tile server answered “%u %s” for tile %d/%" PRId64 "/%" PRId64),
                        status, soup_message_get_reason_phrase (msg) ? soup_message_get_reason_phrase (msg) : "",
                        z, x, y);
           return FALSE;
@@ -514,7 +516,7 @@ tg_tile_download_set_region (TgTileDownload  *self,
   if (count > TG_TILE_DOWNLOAD_MAX_TILES)
     {
       g_set_error (error, TG_ERROR, TG_ERROR_INVALID,
-                   _("The region needs %" G_GUINT64_FORMAT " tiles; choose a smaller area or fewer zoom levels (at most %d)"),
+                   _("The region needs %" PRIu64 " tiles; choose a smaller area or fewer zoom levels (at most %d)"),
                    count, TG_TILE_DOWNLOAD_MAX_TILES);
       return FALSE;
     }

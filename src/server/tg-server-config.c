@@ -6,6 +6,8 @@
 
 #include "config.h"
 
+#include <inttypes.h>
+
 #include <glib/gi18n.h>
 
 #include "tg-server-config.h"
@@ -59,8 +61,8 @@ get_int (GKeyFile    *file,
   if (local_error != NULL || v < min || v > max)
     {
       g_set_error (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
-                   _("[server] %s must be a whole number from %" G_GINT64_FORMAT
-                     " to %" G_GINT64_FORMAT), key, min, max);
+                   _("[server] %s must be a whole number from %" PRId64
+                     " to %" PRId64), key, min, max);
       return FALSE;
     }
   *value = v;

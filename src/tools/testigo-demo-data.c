@@ -9,6 +9,8 @@
 
 #include "config.h"
 
+#include <inttypes.h>
+
 #include <glib/gi18n.h>
 #include <errno.h>
 #include <locale.h>
@@ -85,7 +87,7 @@ main (int   argc,
       g_printerr ("%s\n", error->message);
       return EXIT_FAILURE;
     }
-  g_print (_("%u reports in the store; adding %" G_GUINT64_FORMAT " demo reports took %.2f s\n"),
+  g_print (_("%u reports in the store; adding %" PRIu64 " demo reports took %.2f s\n"),
            tg_store_count_reports (store), n_reports, seconds_since (start));
 
   if (geojson != NULL)
