@@ -107,6 +107,8 @@ guint          tg_store_count_reports      (TgStore             *self);
  * store changes. Full-text search ignores case and accents. */
 typedef enum
 {
+  /* The order reports last changed in on this device, newest first (never
+   * the device clocks). */
   TG_REPORT_SORT_UPDATED_DESC,
   TG_REPORT_SORT_START_DESC,
   TG_REPORT_SORT_START_ASC,
