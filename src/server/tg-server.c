@@ -22,6 +22,7 @@
 #include <glib/gi18n.h>
 #include <glib/gstdio.h>
 #include <libsoup/soup.h>
+#include <gnutls/crypto.h>
 
 #include "tg-revision.h"
 #include "tg-server.h"
@@ -46,7 +47,7 @@ typedef struct
   int                fd;
   gint64             offset;     /* bytes on disk and in checksum */
   gint64             total;      /* Upload-Length, 0 while unknown */
-  GChecksum         *checksum;   /* over bytes [0, offset), NULL when to be rebuilt */
+  gnutls_hash_hd_t   checksum;   /* SHA-256 over bytes [0, offset), NULL when to be rebuilt */
   SoupServerMessage *active;     /* the request writing to it, if any */
   gboolean           finishing;
 } Upload;
@@ -101,12 +102,37 @@ G_DEFINE_FINAL_TYPE (TgServer, tg_server, G_TYPE_OBJECT)
 
 /* helpers ---------------------------------------------------------------- */
 
+/* GnuTLS's SHA-256 (nettle, with the CPU's SHA instructions where it has
+ * them) runs several times faster than GChecksum's: it is on the path of
+ * every uploaded byte. */
+static void
+checksum_free (gnutls_hash_hd_t checksum)
+{
+  gnutls_hash_deinit (checksum, NULL);
+}
+
+static char *
+checksum_hex (gnutls_hash_hd_t checksum)
+{
+  guint8 digest[32];
+  char *hex = g_malloc (65);
+
+  gnutls_hash_output (checksum, digest);
+  for (guint i = 0; i < sizeof digest; i++)
+    {
+      hex[2 * i] = "0123456789abcdef"[digest[i] >> 4];
+      hex[2 * i + 1] = "0123456789abcdef"[digest[i] & 15];
+    }
+  hex[64] = '\0';
+  return hex;
+}
+
 static void
 upload_free (Upload *upload)
 {
   if (upload->fd >= 0)
     close (upload->fd);
-  g_clear_pointer (&upload->checksum, g_checksum_free);
+  g_clear_pointer (&upload->checksum, checksum_free);
   g_free (upload->sha256);
   g_free (upload);
 }
@@ -477,7 +503,12 @@ ensure_checksum (Upload  *upload,
   if (upload->checksum != NULL)
     return TRUE;
 
-  upload->checksum = g_checksum_new (G_CHECKSUM_SHA256);
+  if (gnutls_hash_init (&upload->checksum, GNUTLS_DIG_SHA256) < 0)
+    {
+      upload->checksum = NULL;
+      g_set_error_literal (error, TG_SERVER_ERROR, TG_SERVER_ERROR_INTERNAL, "cannot start a SHA-256");
+      return FALSE;
+    }
   buf = g_malloc (1 << 20);
   while (done < upload->offset)
     {
@@ -485,12 +516,12 @@ ensure_checksum (Upload  *upload,
 
       if (n <= 0)
         {
-          g_clear_pointer (&upload->checksum, g_checksum_free);
+          g_clear_pointer (&upload->checksum, checksum_free);
           g_set_error (error, TG_SERVER_ERROR, TG_SERVER_ERROR_INTERNAL,
                        "cannot read a partial upload: %s", n < 0 ? g_strerror (errno) : "short file");
           return FALSE;
         }
-      g_checksum_update (upload->checksum, buf, n);
+      gnutls_hash (upload->checksum, buf, n);
       done += n;
     }
   return TRUE;
@@ -538,14 +569,14 @@ upload_got_chunk_cb (SoupServerMessage *msg,
           /* back to the last consistent state */
           if (ftruncate (upload->fd, upload->offset) != 0 ||
               lseek (upload->fd, upload->offset, SEEK_SET) < 0)
-            g_clear_pointer (&upload->checksum, g_checksum_free);
+            g_clear_pointer (&upload->checksum, checksum_free);
           req->upload_error = g_strdup ("the server could not store the upload");
           req->upload_status = 507;
           return;
         }
       done += n;
     }
-  g_checksum_update (upload->checksum, data, length);
+  gnutls_hash (upload->checksum, data, length);
   upload->offset += length;
 }
 
@@ -664,7 +695,7 @@ handle_upload (TgServer          *self,
       return;
     }
 
-  digest = g_strdup (g_checksum_get_string (upload->checksum));
+  digest = checksum_hex (upload->checksum);
   if (strcmp (digest, upload->sha256) != 0)
     {
       g_autofree char *message =
@@ -773,7 +804,7 @@ early_upload (TgServer          *self,
       if (ftruncate (upload->fd, 0) == 0)
         {
           upload->offset = 0;
-          g_clear_pointer (&upload->checksum, g_checksum_free);
+          g_clear_pointer (&upload->checksum, checksum_free);
         }
     }
   if (offset != upload->offset)
