@@ -19,6 +19,7 @@
 #include <sys/stat.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <sys/socket.h>
 #include <glib/gi18n.h>
 #include <glib/gstdio.h>
 #include <libsoup/soup.h>
@@ -1275,6 +1276,7 @@ tg_server_start (TgServer  *self,
 {
   g_autoptr(GInetAddress) address = g_inet_address_new_from_string (self->config->listen);
   g_autoptr(GSocketAddress) socket_address = NULL;
+  g_autoptr(GSocket) listen_socket = NULL;
   GSList *uris;
 
   if (address == NULL)
@@ -1291,9 +1293,22 @@ tg_server_start (TgServer  *self,
       return FALSE;
     }
 
+  /* Our own listening socket: soup_server_listen () keeps GSocket's
+   * backlog of 10, and when a hundred devices connect at once the kernel
+   * drops the SYNs past it; they are retried after 1, 3, 7 s, which was
+   * most of the first requests' latency. */
   socket_address = g_inet_socket_address_new (address, self->config->port);
-  if (!soup_server_listen (self->soup, socket_address,
-                           self->certificate ? SOUP_SERVER_LISTEN_HTTPS : 0, error))
+  listen_socket = g_socket_new (g_socket_address_get_family (socket_address), G_SOCKET_TYPE_STREAM,
+                                G_SOCKET_PROTOCOL_DEFAULT, error);
+  if (listen_socket == NULL)
+    return FALSE;
+  if (g_socket_address_get_family (socket_address) == G_SOCKET_FAMILY_IPV6)
+    g_socket_set_option (listen_socket, IPPROTO_IPV6, IPV6_V6ONLY, TRUE, NULL);
+  g_socket_set_listen_backlog (listen_socket, SOMAXCONN);
+  if (!g_socket_bind (listen_socket, socket_address, TRUE, error) ||
+      !g_socket_listen (listen_socket, error) ||
+      !soup_server_listen_socket (self->soup, listen_socket,
+                                  self->certificate ? SOUP_SERVER_LISTEN_HTTPS : 0, error))
     return FALSE;
 
   uris = soup_server_get_uris (self->soup);
