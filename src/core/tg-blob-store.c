@@ -30,6 +30,7 @@
 #include <glib/gstdio.h>
 
 #include "tg-blob-store.h"
+#include "tg-sha256.h"
 #include "tg-revision.h"
 #include "tg-types.h"
 
@@ -329,7 +330,7 @@ write_stream (TgBlobStore     *self,
               WriteResult     *result,
               GError         **error)
 {
-  g_autoptr(GChecksum) checksum = g_checksum_new (G_CHECKSUM_SHA256);
+  TgSha256 sha;
   g_autoptr(GOutputStream) out = NULL;
   g_autofree char *tmp_dir = g_build_filename (self->directory, "tmp", NULL);
   g_autofree char *tmp_path = NULL;
@@ -342,6 +343,8 @@ write_stream (TgBlobStore     *self,
   gboolean created = FALSE;
   GStatBuf st;
   int fd;
+
+  tg_sha256_init (&sha);
 
   memset (result, 0, sizeof *result);
 
@@ -376,7 +379,7 @@ write_stream (TgBlobStore     *self,
       if (n == 0)
         break;
 
-      g_checksum_update (checksum, buffer, n);
+      tg_sha256_update (&sha, buffer, n);
       if (result->head_len < HEAD_SIZE)
         {
           gsize take = MIN ((gsize) n, HEAD_SIZE - result->head_len);
@@ -415,7 +418,7 @@ write_stream (TgBlobStore     *self,
   if (!g_output_stream_close (out, NULL, error))
     goto fail;
 
-  g_strlcpy (result->sha256, g_checksum_get_string (checksum), sizeof result->sha256);
+  tg_sha256_finish_hex (&sha, result->sha256);
   result->size = done;
 
   prefix[0] = result->sha256[0];
@@ -1004,7 +1007,8 @@ tg_blob_store_verify (TgBlobStore   *self,
                       GCancellable  *cancellable,
                       GError       **error)
 {
-  g_autoptr(GChecksum) checksum = g_checksum_new (G_CHECKSUM_SHA256);
+  TgSha256 sha;
+  char actual[TG_SHA256_HEX_LENGTH + 1];
   g_autoptr(GFile) file = NULL;
   g_autoptr(GFileInputStream) in = NULL;
   g_autoptr(GError) local_error = NULL;
@@ -1019,6 +1023,7 @@ tg_blob_store_verify (TgBlobStore   *self,
       return FALSE;
     }
 
+  tg_sha256_init (&sha);
   file = tg_blob_store_get_file (self, sha256);
   in = g_file_read (file, cancellable, &local_error);
   if (in == NULL)
@@ -1043,10 +1048,11 @@ tg_blob_store_verify (TgBlobStore   *self,
         }
       if (n == 0)
         break;
-      g_checksum_update (checksum, buffer, n);
+      tg_sha256_update (&sha, buffer, n);
     }
 
-  if (g_strcmp0 (g_checksum_get_string (checksum), sha256) != 0)
+  tg_sha256_finish_hex (&sha, actual);
+  if (strcmp (actual, sha256) != 0)
     {
       g_set_error (error, TG_ERROR, TG_ERROR_HASH_MISMATCH,
                    _("The evidence file %s has been altered: its content no longer "

@@ -33,6 +33,7 @@
 #include <glib/gi18n-lib.h>
 
 #include "tg-custody-log.h"
+#include "tg-sha256.h"
 #include "tg-store-private.h"
 #include "tg-types.h"
 
@@ -212,17 +213,17 @@ action_from_string (const char      *str,
 }
 
 static void
-append_field (GChecksum  *checksum,
+append_field (TgSha256   *sha,
               const char *value)
 {
   char prefix[32];
   gsize len = value ? strlen (value) : 0;
 
   g_snprintf (prefix, sizeof prefix, "%" G_GSIZE_FORMAT ":", len);
-  g_checksum_update (checksum, (const guchar *) prefix, -1);
+  tg_sha256_update (sha, prefix, strlen (prefix));
   if (len > 0)
-    g_checksum_update (checksum, (const guchar *) value, len);
-  g_checksum_update (checksum, (const guchar *) "\n", 1);
+    tg_sha256_update (sha, value, len);
+  tg_sha256_update (sha, "\n", 1);
 }
 
 static char *
@@ -234,21 +235,25 @@ compute_hash (const char *prev_hash,
               const char *subject,
               const char *detail)
 {
-  g_autoptr(GChecksum) checksum = g_checksum_new (G_CHECKSUM_SHA256);
+  static const char magic[] = "testigo-custody-1\n";
+  TgSha256 sha;
   char number[32];
+  char *hex = g_malloc (TG_SHA256_HEX_LENGTH + 1);
 
-  g_checksum_update (checksum, (const guchar *) "testigo-custody-1\n", -1);
-  append_field (checksum, prev_hash);
+  tg_sha256_init (&sha);
+  tg_sha256_update (&sha, magic, sizeof magic - 1);
+  append_field (&sha, prev_hash);
   g_snprintf (number, sizeof number, "%" G_GINT64_FORMAT, seq);
-  append_field (checksum, number);
+  append_field (&sha, number);
   g_snprintf (number, sizeof number, "%" G_GINT64_FORMAT, time);
-  append_field (checksum, number);
-  append_field (checksum, device_id);
-  append_field (checksum, action);
-  append_field (checksum, subject);
-  append_field (checksum, detail);
+  append_field (&sha, number);
+  append_field (&sha, device_id);
+  append_field (&sha, action);
+  append_field (&sha, subject);
+  append_field (&sha, detail);
 
-  return g_strdup (g_checksum_get_string (checksum));
+  tg_sha256_finish_hex (&sha, hex);
+  return hex;
 }
 
 static gboolean

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "tg-revision.h"
+#include "tg-sha256.h"
 #include "tg-types.h"
 
 struct _TgRevision
@@ -122,7 +123,8 @@ tg_revision_compute_id (const char         *record_id,
                         gboolean            deleted,
                         const char         *content)
 {
-  g_autoptr(GChecksum) checksum = g_checksum_new (G_CHECKSUM_SHA256);
+  TgSha256 sha;
+  char *hex = g_malloc (TG_SHA256_HEX_LENGTH + 1);
   g_autoptr(GString) head = g_string_sized_new (256);
 
   /* Written without printf: this runs for every revision saved. */
@@ -143,9 +145,11 @@ tg_revision_compute_id (const char         *record_id,
   append_int (head, (gint64) strlen (content));
   g_string_append_c (head, ':');
 
-  g_checksum_update (checksum, (const guchar *) head->str, head->len);
-  g_checksum_update (checksum, (const guchar *) content, strlen (content));
-  return g_strdup (g_checksum_get_string (checksum));
+  tg_sha256_init (&sha);
+  tg_sha256_update (&sha, head->str, head->len);
+  tg_sha256_update (&sha, content, strlen (content));
+  tg_sha256_finish_hex (&sha, hex);
+  return hex;
 }
 
 TgRevision *

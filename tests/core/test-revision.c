@@ -5,6 +5,7 @@
 #include "config.h"
 
 #include "tg-revision.h"
+#include "tg-sha256.h"
 #include "tg-types.h"
 
 #include <string.h>
@@ -144,12 +145,53 @@ test_record_ids (void)
     }
 }
 
+/* Our SHA-256 (nettle) against GLib's, at the lengths where padding
+ * changes (55, 56, 63, 64 bytes) and for data fed in odd pieces. */
+static void
+test_sha256 (void)
+{
+  const gsize lengths[] = { 0, 1, 55, 56, 63, 64, 65, 1000, 1 << 20 };
+  g_autofree guint8 *data = g_malloc (1 << 20);
+
+  for (gsize i = 0; i < (1 << 20); i++)
+    data[i] = (guint8) (i * 7 + (i >> 9));
+
+  for (guint i = 0; i < G_N_ELEMENTS (lengths); i++)
+    {
+      g_autofree char *expected = g_compute_checksum_for_data (G_CHECKSUM_SHA256, data, lengths[i]);
+      g_autofree char *whole = tg_sha256_hex (data, lengths[i]);
+      char pieces[TG_SHA256_HEX_LENGTH + 1];
+      TgSha256 sha;
+
+      g_assert_cmpstr (whole, ==, expected);
+
+      tg_sha256_init (&sha);
+      for (gsize done = 0; done < lengths[i];)
+        {
+          gsize n = MIN (lengths[i] - done, 1 + done % 97);
+
+          tg_sha256_update (&sha, data + done, n);
+          done += n;
+        }
+      tg_sha256_finish_hex (&sha, pieces);
+      g_assert_cmpstr (pieces, ==, expected);
+    }
+
+  {
+    g_autofree char *abc = tg_sha256_hex ("abc", 3);
+
+    /* FIPS 180-2, example B.1 */
+    g_assert_cmpstr (abc, ==, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  }
+}
+
 int
 main (int   argc,
       char *argv[])
 {
   g_test_init (&argc, &argv, NULL);
 
+  g_test_add_func ("/revision/sha256", test_sha256);
   g_test_add_func ("/revision/id", test_id);
   g_test_add_func ("/revision/canonical-form", test_canonical_form);
   g_test_add_func ("/revision/wire-round-trip", test_wire_round_trip);
