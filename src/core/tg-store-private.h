@@ -28,6 +28,9 @@ gboolean  tg_store_set_error   (TgStore *self,
 void      tg_store_emit_changed(TgStore *self,
                                 const char *report_id);
 
+/* How many checkpoints the store's checkpoint thread has finished. */
+guint     tg_store_get_n_checkpoints (TgStore *self);
+
 /* Migrations to an exact version, for tests of upgrades. */
 TgStore  *tg_store_open_at_version (const char *directory,
                                     int         version,

@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "tg-store-private.h"
+#include "tg-wal-checkpointer.h"
 
 struct _TgStore
 {
@@ -38,6 +39,7 @@ struct _TgStore
   TgBlobStore   *blob_store;
   TgCustodyLog  *custody_log;
   GHashTable    *statements;  /* SQL → prepared statement, reused */
+  TgWalCheckpointer *checkpointer;
 };
 
 /* A statement from the cache: reset, not finalised, when done. */
@@ -586,14 +588,21 @@ open_store (const char  *directory,
   sqlite3_busy_timeout (self->db, 5000);
 
   /* Reading the schema first: a damaged database fails here, before any
-   * pragma writes to it. */
+   * pragma writes to it. A new store gets 8 KiB pages: a revision (some
+   * 2.6 KB of JSON for a typical report) wastes less of a page, and each
+   * commit writes fewer, larger frames. The page size of an existing store
+   * stays what it is (a WAL database cannot change it). */
   if (!exec (self, "SELECT count(*) FROM sqlite_schema", error) ||
+      !exec (self, "PRAGMA page_size = 8192", error) ||
       !exec (self, "PRAGMA journal_mode = WAL", error) ||
       !exec (self, "PRAGMA synchronous = FULL", error) ||
       !exec (self, "PRAGMA foreign_keys = ON", error) ||
       !exec (self, "PRAGMA cache_size = -32768", error) ||
-      !exec (self, "PRAGMA wal_autocheckpoint = 4000", error) ||
+      !exec (self, "PRAGMA journal_size_limit = 67108864", error) ||
       !migrate (self, version, error))
+    return NULL;
+
+  if (!(self->checkpointer = tg_wal_checkpointer_new (self->db, self->db_path, error)))
     return NULL;
 
   if (version >= 1 && (!load_device_id (self, error) || !load_device_seq_locked (self, error)))
@@ -722,6 +731,7 @@ tg_store_close (TgStore *self)
   g_return_if_fail (TG_IS_STORE (self));
 
   g_rec_mutex_lock (&self->lock);
+  g_clear_pointer (&self->checkpointer, tg_wal_checkpointer_free);
   g_clear_object (&self->custody_log);
   g_hash_table_remove_all (self->statements);
   if (self->db != NULL)
@@ -730,6 +740,14 @@ tg_store_close (TgStore *self)
       self->db = NULL;
     }
   g_rec_mutex_unlock (&self->lock);
+}
+
+guint
+tg_store_get_n_checkpoints (TgStore *self)
+{
+  g_return_val_if_fail (TG_IS_STORE (self), 0);
+
+  return self->checkpointer ? tg_wal_checkpointer_get_n_checkpoints (self->checkpointer) : 0;
 }
 
 const char *
@@ -884,6 +902,7 @@ list_head_ids_locked (TgStore     *self,
 static gboolean
 insert_revision_locked (TgStore     *self,
                         TgRevision  *rev,
+                        gboolean     is_local,
                         gboolean    *inserted,
                         GError     **error)
 {
@@ -946,13 +965,19 @@ insert_revision_locked (TgStore     *self,
         return FALSE;
     }
 
-  g_clear_pointer (&stmt, stmt_release);
-  if (!(stmt = prepare (self, "SELECT 1 FROM revision_parents WHERE parent_id = ? AND rev_id != ? LIMIT 1",
-                        error)))
-    return FALSE;
-  bind_text (stmt, 1, rev_id);
-  bind_text (stmt, 2, rev_id);
-  has_child = sqlite3_step (stmt) == SQLITE_ROW;
+  /* A revision received before its children is a head; one that came
+   * after them is not. A revision just made here has no children yet. */
+  has_child = FALSE;
+  if (!is_local)
+    {
+      g_clear_pointer (&stmt, stmt_release);
+      if (!(stmt = prepare (self, "SELECT 1 FROM revision_parents WHERE parent_id = ? AND rev_id != ? LIMIT 1",
+                            error)))
+        return FALSE;
+      bind_text (stmt, 1, rev_id);
+      bind_text (stmt, 2, rev_id);
+      has_child = sqlite3_step (stmt) == SQLITE_ROW;
+    }
 
   if (!has_child)
     {
@@ -1233,7 +1258,7 @@ record_local_revision_locked (TgStore            *self,
 
   rev = tg_revision_new (record_id, TG_REVISION_KIND_REPORT, parents, self->device_id,
                          seq, g_get_real_time (), deleted, content);
-  if (!insert_revision_locked (self, rev, &inserted, error) ||
+  if (!insert_revision_locked (self, rev, TRUE, &inserted, error) ||
       !materialize_locked (self, record_id, rev, report, error))
     return NULL;
   if (self->custody_log != NULL &&
@@ -1484,34 +1509,78 @@ tg_store_save_report_finish (TgStore       *self,
   return rev;
 }
 
+/* Saving a batch is a pipeline: a second thread validates and serialises
+ * the reports in order (no database needed; the reports are only read)
+ * while this one writes those already prepared. */
 typedef struct
 {
   GPtrArray *reports;
   GPtrArray *saves;
-  guint      begin;
-  guint      end;
+  GMutex     mutex;
+  GCond      cond;
+  guint      n_ready;    /* saves[0 .. n_ready) are prepared */
+  gboolean   failed;     /* saves[n_ready] could not be */
   GError    *error;
-  guint      failed;
-} PrepareRange;
+  gboolean   waiting;    /* the writer waits for the next one */
+  gint       cancelled;  /* atomic: the writer gave up */
+} SavePipeline;
 
 static gpointer
-prepare_range_thread (gpointer data)
+prepare_saves_thread (gpointer data)
 {
-  PrepareRange *range = data;
+  SavePipeline *pipe = data;
 
-  for (guint i = range->begin; i < range->end; i++)
+  for (guint i = 0; i < pipe->reports->len; i++)
     {
-      SaveData *save = save_data_new (range->reports->pdata[i], &range->error);
+      GError *error = NULL;
+      SaveData *save;
+
+      if (g_atomic_int_get (&pipe->cancelled))
+        break;
+
+      save = save_data_new (pipe->reports->pdata[i], &error);
+      if (save != NULL)
+        {
+          save->report = pipe->reports->pdata[i];
+          pipe->saves->pdata[i] = save;
+        }
+
+      g_mutex_lock (&pipe->mutex);
+      if (save != NULL)
+        pipe->n_ready = i + 1;
+      else
+        {
+          pipe->failed = TRUE;
+          pipe->error = error;
+        }
+      if (pipe->waiting)
+        g_cond_signal (&pipe->cond);
+      g_mutex_unlock (&pipe->mutex);
 
       if (save == NULL)
-        {
-          range->failed = i;
-          break;
-        }
-      save->report = range->reports->pdata[i];
-      range->saves->pdata[i] = save;
+        break;
     }
   return NULL;
+}
+
+/* Waits until saves[i] is prepared; FALSE if it cannot be. */
+static gboolean
+wait_for_save (SavePipeline  *pipe,
+               guint          i,
+               GError       **error)
+{
+  gboolean ready;
+
+  g_mutex_lock (&pipe->mutex);
+  pipe->waiting = TRUE;
+  while (pipe->n_ready <= i && !pipe->failed)
+    g_cond_wait (&pipe->cond, &pipe->mutex);
+  pipe->waiting = FALSE;
+  ready = pipe->n_ready > i;
+  if (!ready)
+    g_propagate_prefixed_error (error, g_steal_pointer (&pipe->error), "report %u: ", i + 1);
+  g_mutex_unlock (&pipe->mutex);
+  return ready;
 }
 
 gboolean
@@ -1521,45 +1590,33 @@ tg_store_save_reports (TgStore    *self,
 {
   g_autoptr(GPtrArray) saves = g_ptr_array_new_with_free_func (save_data_free);
   g_autoptr(GPtrArray) revs = g_ptr_array_new_with_free_func (g_object_unref);
+  SavePipeline pipe = { reports, saves, };
+  GThread *thread = NULL;
   gboolean ok = TRUE;
 
   g_return_val_if_fail (TG_IS_STORE (self), FALSE);
 
-  /* Validation and serialisation do not need the database: for a large
-   * batch, a second thread prepares half of it. The reports are only read. */
   g_ptr_array_set_size (saves, reports->len);
-  {
-    PrepareRange second = { reports, saves, reports->len / 2, reports->len, NULL, 0 };
-    PrepareRange first = { reports, saves, 0, reports->len / 2, NULL, 0 };
-    GThread *thread = NULL;
-
-    if (reports->len >= 64)
-      thread = g_thread_new ("tg-store-prepare", prepare_range_thread, &second);
-    else
-      first.end = reports->len;
-    prepare_range_thread (&first);
-    if (thread != NULL)
-      g_thread_join (thread);
-
-    if (first.error != NULL || second.error != NULL)
-      {
-        PrepareRange *failed = first.error != NULL ? &first : &second;
-
-        g_propagate_prefixed_error (error, g_steal_pointer (&failed->error),
-                                    "report %u: ", failed->failed + 1);
-        g_clear_error (&second.error);
-        return FALSE;
-      }
-  }
+  g_mutex_init (&pipe.mutex);
+  g_cond_init (&pipe.cond);
+  if (reports->len >= 64)
+    thread = g_thread_new ("tg-store-prepare", prepare_saves_thread, &pipe);
+  else
+    prepare_saves_thread (&pipe);
 
   tg_store_lock (self);
   if (!begin (self, error))
     ok = FALSE;
   for (guint i = 0; ok && i < saves->len; i++)
     {
-      TgRevision *rev = save_locked (self, saves->pdata[i], error);
+      TgRevision *rev;
 
-      if (rev == NULL)
+      if (!wait_for_save (&pipe, i, error))
+        {
+          ok = FALSE;
+          break;
+        }
+      if ((rev = save_locked (self, saves->pdata[i], error)) == NULL)
         ok = FALSE;
       else
         g_ptr_array_add (revs, rev);
@@ -1569,6 +1626,13 @@ tg_store_save_reports (TgStore    *self,
   else if (self->db != NULL)
     rollback (self);
   tg_store_unlock (self);
+
+  g_atomic_int_set (&pipe.cancelled, TRUE);
+  if (thread != NULL)
+    g_thread_join (thread);
+  g_clear_error (&pipe.error);
+  g_mutex_clear (&pipe.mutex);
+  g_cond_clear (&pipe.cond);
 
   if (!ok)
     return FALSE;
@@ -1905,7 +1969,7 @@ tg_store_insert_revisions (TgStore    *self,
             }
         }
 
-      if (!insert_revision_locked (self, rev, &inserted, error))
+      if (!insert_revision_locked (self, rev, FALSE, &inserted, error))
         ok = FALSE;
       else if (inserted)
         {

@@ -839,6 +839,64 @@ test_migrations (void)
     }
 }
 
+static int
+pragma_int (TgStore    *store,
+            const char *sql,
+            int         column)
+{
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+  int value;
+
+  tg_store_lock (store);
+  g_assert_cmpint (sqlite3_prepare_v2 (tg_store_get_db (store), sql, -1, &stmt, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
+  value = sqlite3_column_int (stmt, column);
+  tg_store_unlock (store);
+  return value;
+}
+
+/* The write-ahead log is copied back into the database by the store's
+ * checkpoint thread, not by the saves: after a batch larger than the
+ * threshold the thread runs, the next save starts the log afresh, and
+ * every report is there after reopening. */
+static void
+test_checkpoint (Fixture       *fixture,
+                 gconstpointer  data)
+{
+  g_autoptr(GPtrArray) batch = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(GPtrArray) more = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(GString) narrative = g_string_new (NULL);
+  g_autoptr(GError) error = NULL;
+  gint64 deadline;
+
+  g_assert_cmpint (pragma_int (fixture->store, "PRAGMA page_size", 0), ==, 8192);
+
+  for (guint i = 0; i < 400; i++)
+    g_string_append_printf (narrative, "palabra%u ", i);
+  for (guint i = 0; i < 1200; i++)
+    g_ptr_array_add (batch, new_report ("Informe", narrative->str));
+  g_assert_true (tg_store_save_reports (fixture->store, batch, &error));
+  g_assert_no_error (error);
+
+  deadline = g_get_monotonic_time () + 20 * G_USEC_PER_SEC;
+  while (tg_store_get_n_checkpoints (fixture->store) == 0 && g_get_monotonic_time () < deadline)
+    g_usleep (10000);
+  g_assert_cmpuint (tg_store_get_n_checkpoints (fixture->store), >=, 1);
+
+  for (guint i = 0; i < 10; i++)
+    g_ptr_array_add (more, new_report ("Otro informe", "breve"));
+  g_assert_true (tg_store_save_reports (fixture->store, more, &error));
+  g_assert_no_error (error);
+  /* Column 1 of wal_checkpoint: frames now in the log, the last save's only. */
+  g_assert_cmpint (pragma_int (fixture->store, "PRAGMA wal_checkpoint(PASSIVE)", 1), <, 200);
+
+  g_clear_object (&fixture->store);
+  fixture->store = tg_store_open (fixture->dir, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (tg_store_count_reports (fixture->store), ==, 1210);
+  g_assert_cmpint (pragma_int (fixture->store, "SELECT count(*) FROM reports_fts", 0), ==, 1210);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -858,6 +916,7 @@ main (int   argc,
   ADD ("/store/list/order-of-change", test_order_of_change);
   ADD ("/store/save/async", test_async_save);
   ADD ("/store/bad-input", test_bad_input);
+  ADD ("/store/checkpoint", test_checkpoint);
   g_test_add_func ("/store/damaged-files", test_damaged_files);
   g_test_add_func ("/store/too-new", test_too_new);
   g_test_add_func ("/store/migrate/every-version", test_migrations);
