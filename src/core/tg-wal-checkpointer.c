@@ -27,7 +27,7 @@
 #include "tg-wal-checkpointer.h"
 
 #define CHECKPOINT_PAGES        1000
-#define WRITER_CHECKPOINT_PAGES 20000
+#define WRITER_CHECKPOINT_PAGES 8000
 
 struct _TgWalCheckpointer
 {

@@ -869,9 +869,11 @@ test_checkpoint (Fixture       *fixture,
   g_autoptr(GError) error = NULL;
   gint64 deadline;
 
-  g_assert_cmpint (pragma_int (fixture->store, "PRAGMA page_size", 0), ==, 8192);
+  g_assert_cmpint (pragma_int (fixture->store, "PRAGMA page_size", 0), ==, 16384);
 
-  for (guint i = 0; i < 400; i++)
+  /* Some 40 MB of revisions and index text: well past the thread's
+   * threshold of 1,000 pages. */
+  for (guint i = 0; i < 1500; i++)
     g_string_append_printf (narrative, "palabra%u ", i);
   for (guint i = 0; i < 1200; i++)
     g_ptr_array_add (batch, new_report ("Informe", narrative->str));
