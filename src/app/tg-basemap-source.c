@@ -20,6 +20,7 @@ struct _TgBasemapSource
   ShumateDataSource  parent_instance;
 
   TgBasemap         *basemap;
+  TgBasemapStyle     style;
 };
 
 G_DEFINE_FINAL_TYPE (TgBasemapSource, tg_basemap_source, SHUMATE_TYPE_DATA_SOURCE)
@@ -27,6 +28,7 @@ G_DEFINE_FINAL_TYPE (TgBasemapSource, tg_basemap_source, SHUMATE_TYPE_DATA_SOURC
 enum {
   PROP_0,
   PROP_BASEMAP,
+  PROP_DARK,
   N_PROPS
 };
 
@@ -101,7 +103,7 @@ tg_basemap_source_get_tile_data_async (ShumateDataSource   *source,
     }
 
   tg_basemap_render_tile_async (self->basemap, zoom_level, x, y,
-                                TG_BASEMAP_SOURCE_TILE_SIZE, cancellable,
+                                TG_BASEMAP_SOURCE_TILE_SIZE, self->style, cancellable,
                                 render_cb, g_steal_pointer (&task));
 }
 
@@ -138,6 +140,9 @@ tg_basemap_source_get_property (GObject    *object,
     case PROP_BASEMAP:
       g_value_set_object (value, self->basemap);
       break;
+    case PROP_DARK:
+      g_value_set_boolean (value, self->style == TG_BASEMAP_STYLE_DARK);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -155,6 +160,9 @@ tg_basemap_source_set_property (GObject      *object,
     {
     case PROP_BASEMAP:
       self->basemap = g_value_dup_object (value);
+      break;
+    case PROP_DARK:
+      self->style = g_value_get_boolean (value) ? TG_BASEMAP_STYLE_DARK : TG_BASEMAP_STYLE_LIGHT;
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -180,6 +188,14 @@ tg_basemap_source_class_init (TgBasemapSourceClass *klass)
                          G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY |
                          G_PARAM_STATIC_STRINGS);
 
+  /* The dark style's tiles differ: a source draws one style only, and
+   * its renderer has an id of its own. */
+  properties[PROP_DARK] =
+    g_param_spec_boolean ("dark", NULL, NULL,
+                          FALSE,
+                          G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY |
+                          G_PARAM_STATIC_STRINGS);
+
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
 
@@ -189,11 +205,15 @@ tg_basemap_source_init (TgBasemapSource *self)
 }
 
 TgBasemapSource *
-tg_basemap_source_new (TgBasemap *basemap)
+tg_basemap_source_new (TgBasemap *basemap,
+                       gboolean   dark)
 {
   g_return_val_if_fail (TG_IS_BASEMAP (basemap), NULL);
 
-  return g_object_new (TG_TYPE_BASEMAP_SOURCE, "basemap", basemap, NULL);
+  return g_object_new (TG_TYPE_BASEMAP_SOURCE,
+                       "basemap", basemap,
+                       "dark", dark,
+                       NULL);
 }
 
 TgBasemap *
@@ -209,7 +229,8 @@ tg_basemap_source_create_renderer (TgBasemapSource *self)
 {
   g_return_val_if_fail (TG_IS_BASEMAP_SOURCE (self), NULL);
 
-  return shumate_raster_renderer_new_full (TG_BASEMAP_SOURCE_ID,
+  return shumate_raster_renderer_new_full (self->style == TG_BASEMAP_STYLE_DARK ?
+                                           TG_BASEMAP_SOURCE_ID "-dark" : TG_BASEMAP_SOURCE_ID,
                                            _("Built-in map"),
                                            TG_BASEMAP_SOURCE_LICENSE,
                                            NULL,

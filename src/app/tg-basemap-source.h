@@ -18,7 +18,8 @@ G_BEGIN_DECLS
 #define TG_TYPE_BASEMAP_SOURCE (tg_basemap_source_get_type ())
 G_DECLARE_FINAL_TYPE (TgBasemapSource, tg_basemap_source, TG, BASEMAP_SOURCE, ShumateDataSource)
 
-TgBasemapSource       *tg_basemap_source_new             (TgBasemap       *basemap);
+TgBasemapSource       *tg_basemap_source_new             (TgBasemap       *basemap,
+                                                          gboolean         dark);
 TgBasemap             *tg_basemap_source_get_basemap     (TgBasemapSource *self);
 /* A raster renderer over this source (zoom 0 to TG_BASEMAP_MAX_ZOOM),
  * for the bottom layer of a ShumateMap. */

@@ -857,7 +857,7 @@ tg_map_view_init (TgMapView *self)
   self->basemap = tg_basemap_new (NULL, &error);
   if (self->basemap != NULL)
     {
-      source = tg_basemap_source_new (self->basemap);
+      source = tg_basemap_source_new (self->basemap, FALSE);
       self->basemap_renderer = SHUMATE_MAP_SOURCE (tg_basemap_source_create_renderer (source));
       self->gazetteer = tg_gazetteer_new (tg_basemap_get_path (self->basemap), NULL);
     }

@@ -73,7 +73,28 @@ typedef struct
   int x;
   int y;
   int tile_size;
+  TgBasemapStyle style;
 } RenderData;
+
+typedef struct
+{
+  guint32 sea;
+  guint32 land;
+  guint32 border;
+  guint32 place;
+  double  halo[4];  /* behind labels and place dots, RGBA */
+} Palette;
+
+static const Palette palettes[] = {
+  [TG_BASEMAP_STYLE_LIGHT] = {
+    TG_BASEMAP_SEA_COLOR, TG_BASEMAP_LAND_COLOR, TG_BASEMAP_BORDER_COLOR,
+    TG_BASEMAP_PLACE_COLOR, { 1, 1, 1, 0.85 },
+  },
+  [TG_BASEMAP_STYLE_DARK] = {
+    TG_BASEMAP_DARK_SEA_COLOR, TG_BASEMAP_DARK_LAND_COLOR, TG_BASEMAP_DARK_BORDER_COLOR,
+    TG_BASEMAP_DARK_PLACE_COLOR, { 0.1, 0.1, 0.11, 0.85 },
+  },
+};
 
 static void
 shape_clear (gpointer data)
@@ -438,6 +459,7 @@ rect_overlaps (GArray     *rects,
 
 static void
 draw_places (cairo_t          *cr,
+             const Palette    *palette,
              const Projection *proj,
              int               zoom,
              int               tile_size,
@@ -480,18 +502,18 @@ draw_places (cairo_t          *cr,
 
       cairo_new_path (cr);
       cairo_arc (cr, px, py, radius, 0, 2 * G_PI);
-      cairo_set_source_rgb (cr, 1, 1, 1);
+      cairo_set_source_rgb (cr, palette->halo[0], palette->halo[1], palette->halo[2]);
       cairo_set_line_width (cr, 1.5);
       cairo_stroke_preserve (cr);
-      set_color (cr, TG_BASEMAP_PLACE_COLOR);
+      set_color (cr, palette->place);
       cairo_fill (cr);
 
       cairo_move_to (cr, px + radius + 3, py + font_size * 0.35);
       cairo_text_path (cr, place->name);
-      cairo_set_source_rgba (cr, 1, 1, 1, 0.85);
+      cairo_set_source_rgba (cr, palette->halo[0], palette->halo[1], palette->halo[2], palette->halo[3]);
       cairo_set_line_width (cr, 3.0);
       cairo_stroke_preserve (cr);
-      set_color (cr, TG_BASEMAP_PLACE_COLOR);
+      set_color (cr, palette->place);
       cairo_fill (cr);
     }
 }
@@ -519,7 +541,7 @@ render_tile_thread (GTask        *task,
     return;
 
   bytes = tg_basemap_render_tile (source_object, data->zoom, data->x, data->y,
-                                  data->tile_size, &error);
+                                  data->tile_size, data->style, &error);
   if (bytes == NULL)
     g_task_return_error (task, error);
   else
@@ -738,6 +760,7 @@ tg_basemap_set_show_places (TgBasemap *self,
  * @x: tile column, 0 at 180° W
  * @y: tile row, 0 at the north edge (slippy-map numbering, not TMS)
  * @tile_size: pixels, 64 to 1024
+ * @style: light or dark colours
  *
  * Renders one web-mercator tile: sea, land, country borders and, unless
  * #TgBasemap:show-places is off, the most important places with labels.
@@ -746,13 +769,15 @@ tg_basemap_set_show_places (TgBasemap *self,
  * Returns: (transfer full): PNG data, or %NULL with @error set
  */
 GBytes *
-tg_basemap_render_tile (TgBasemap  *self,
-                        int         zoom,
-                        int         x,
-                        int         y,
-                        int         tile_size,
-                        GError    **error)
+tg_basemap_render_tile (TgBasemap       *self,
+                        int              zoom,
+                        int              x,
+                        int              y,
+                        int              tile_size,
+                        TgBasemapStyle   style,
+                        GError         **error)
 {
+  const Palette *palette;
   g_autoptr(GArray) shapes = NULL;
   g_autoptr(GArray) places = NULL;
   g_autoptr(GByteArray) png = NULL;
@@ -772,6 +797,12 @@ tg_basemap_render_tile (TgBasemap  *self,
                    _("There is no map tile %d/%d/%d"), zoom, x, y);
       return NULL;
     }
+  if ((guint) style >= G_N_ELEMENTS (palettes))
+    {
+      g_set_error (error, TG_ERROR, TG_ERROR_INVALID, "Unknown map style %d", (int) style);
+      return NULL;
+    }
+  palette = &palettes[style];
   if (tile_size < 64 || tile_size > 1024)
     {
       g_set_error (error, TG_ERROR, TG_ERROR_INVALID,
@@ -814,11 +845,11 @@ tg_basemap_render_tile (TgBasemap  *self,
   surface = cairo_image_surface_create (CAIRO_FORMAT_RGB24, tile_size, tile_size);
   cr = cairo_create (surface);
 
-  set_color (cr, TG_BASEMAP_SEA_COLOR);
+  set_color (cr, palette->sea);
   cairo_paint (cr);
 
   /* Land: every piece is one even-odd path of its rings. */
-  set_color (cr, TG_BASEMAP_LAND_COLOR);
+  set_color (cr, palette->land);
   cairo_set_fill_rule (cr, CAIRO_FILL_RULE_EVEN_ODD);
   for (guint i = 0; i < shapes->len; i++)
     {
@@ -843,13 +874,13 @@ tg_basemap_render_tile (TgBasemap  *self,
           !append_geometry (cr, &proj, shape->geom, FALSE))
         g_warning ("Malformed border shape in %s", self->path);
     }
-  set_color (cr, TG_BASEMAP_BORDER_COLOR);
+  set_color (cr, palette->border);
   cairo_set_line_width (cr, zoom < 4 ? 1.0 : zoom < 8 ? 1.5 : 2.0);
   cairo_set_line_join (cr, CAIRO_LINE_JOIN_ROUND);
   cairo_stroke (cr);
 
   if (places != NULL)
-    draw_places (cr, &proj, zoom, tile_size, places);
+    draw_places (cr, palette, &proj, zoom, tile_size, places);
 
   cairo_destroy (cr);
 
@@ -878,6 +909,7 @@ tg_basemap_render_tile_async (TgBasemap           *self,
                               int                  x,
                               int                  y,
                               int                  tile_size,
+                              TgBasemapStyle       style,
                               GCancellable        *cancellable,
                               GAsyncReadyCallback  callback,
                               gpointer             user_data)
@@ -894,6 +926,7 @@ tg_basemap_render_tile_async (TgBasemap           *self,
   data->x = x;
   data->y = y;
   data->tile_size = tile_size;
+  data->style = style;
   g_task_set_task_data (task, data, g_free);
   g_task_run_in_thread (task, render_tile_thread);
 }

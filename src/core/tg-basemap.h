@@ -14,6 +14,19 @@ G_BEGIN_DECLS
 #define TG_BASEMAP_BORDER_COLOR 0x8e4f9e
 #define TG_BASEMAP_PLACE_COLOR  0x333333
 
+/* The same for a dark desktop: land a little lighter than libadwaita's
+ * dark view, sea darker and bluer, borders and labels light. */
+#define TG_BASEMAP_DARK_SEA_COLOR    0x1b2a36
+#define TG_BASEMAP_DARK_LAND_COLOR   0x35353a
+#define TG_BASEMAP_DARK_BORDER_COLOR 0xc39bd3
+#define TG_BASEMAP_DARK_PLACE_COLOR  0xe8e8e8
+
+typedef enum
+{
+  TG_BASEMAP_STYLE_LIGHT,
+  TG_BASEMAP_STYLE_DARK,
+} TgBasemapStyle;
+
 #define TG_BASEMAP_MAX_ZOOM 18
 
 #define TG_TYPE_BASEMAP (tg_basemap_get_type ())
@@ -34,12 +47,14 @@ GBytes     *tg_basemap_render_tile      (TgBasemap            *self,
                                          int                   x,
                                          int                   y,
                                          int                   tile_size,
+                                         TgBasemapStyle        style,
                                          GError              **error);
 void        tg_basemap_render_tile_async  (TgBasemap          *self,
                                            int                 zoom,
                                            int                 x,
                                            int                 y,
                                            int                 tile_size,
+                                           TgBasemapStyle      style,
                                            GCancellable       *cancellable,
                                            GAsyncReadyCallback callback,
                                            gpointer            user_data);

@@ -85,7 +85,7 @@ main (int   argc,
 
             x = CLAMP (x, 0, (1 << z) - 1);
             start = g_get_monotonic_time ();
-            png = tg_basemap_render_tile (basemap, z, x, y, 256, &error);
+            png = tg_basemap_render_tile (basemap, z, x, y, 256, TG_BASEMAP_STYLE_LIGHT, &error);
             ms = (g_get_monotonic_time () - start) / 1000.0;
             if (png == NULL)
               g_error ("%s", error->message);

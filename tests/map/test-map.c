@@ -112,11 +112,12 @@ count_near (cairo_surface_t *surface,
 
 /* Renders the tile holding a point and gives the point's pixel in it. */
 static cairo_surface_t *
-render_at (double lat,
-           double lon,
-           int    zoom,
-           int   *px,
-           int   *py)
+render_styled_at (double          lat,
+                  double          lon,
+                  int             zoom,
+                  TgBasemapStyle  style,
+                  int            *px,
+                  int            *py)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(GBytes) png = NULL;
@@ -124,7 +125,7 @@ render_at (double lat,
   double fy = tg_basemap_lat_to_tile_y (lat, zoom);
   cairo_surface_t *surface;
 
-  png = tg_basemap_render_tile (basemap, zoom, (int) floor (fx), (int) floor (fy), 256, &error);
+  png = tg_basemap_render_tile (basemap, zoom, (int) floor (fx), (int) floor (fy), 256, style, &error);
   g_assert_no_error (error);
   g_assert_nonnull (png);
   g_assert_cmpuint (g_bytes_get_size (png), >, 8);
@@ -138,6 +139,16 @@ render_at (double lat,
   if (py)
     *py = (int) ((fy - floor (fy)) * 256);
   return surface;
+}
+
+static cairo_surface_t *
+render_at (double lat,
+           double lon,
+           int    zoom,
+           int   *px,
+           int   *py)
+{
+  return render_styled_at (lat, lon, zoom, TG_BASEMAP_STYLE_LIGHT, px, py);
 }
 
 static char *
@@ -209,6 +220,45 @@ test_basemap_peru_zooms (void)
   tg_basemap_set_show_places (basemap, TRUE);
 }
 
+/* The dark style: the same shapes in its own colours, none of the light
+ * style's, and labels drawn light on dark. */
+static void
+test_basemap_dark (void)
+{
+  const int zooms[] = { 3, 6, 9 };
+  cairo_surface_t *s;
+
+  tg_basemap_set_show_places (basemap, FALSE);
+  for (guint i = 0; i < G_N_ELEMENTS (zooms); i++)
+    {
+      int px, py;
+
+      s = render_styled_at (CUSCO_LAT, CUSCO_LON, zooms[i], TG_BASEMAP_STYLE_DARK, &px, &py);
+      g_assert_true (color_near (pixel_at (s, px, py), TG_BASEMAP_DARK_LAND_COLOR, 4));
+      g_assert_cmpuint (count_near (s, TG_BASEMAP_LAND_COLOR, 4), ==, 0);
+      g_assert_cmpuint (count_near (s, TG_BASEMAP_SEA_COLOR, 4), ==, 0);
+      if (zooms[i] == 3)
+        g_assert_cmpuint (count_near (s, TG_BASEMAP_DARK_SEA_COLOR, 4), >, 256);
+      cairo_surface_destroy (s);
+
+      s = render_styled_at (BORDER_LAT, BORDER_LON, zooms[i], TG_BASEMAP_STYLE_DARK, NULL, NULL);
+      g_assert_cmpuint (count_near (s, TG_BASEMAP_DARK_BORDER_COLOR, 40), >, 10);
+      cairo_surface_destroy (s);
+    }
+  tg_basemap_set_show_places (basemap, TRUE);
+
+  /* Labels light on dark: Cusco's tile has light text, which the same tile
+   * without places lacks. */
+  s = render_styled_at (CUSCO_LAT, CUSCO_LON, 6, TG_BASEMAP_STYLE_DARK, NULL, NULL);
+  g_assert_cmpuint (count_near (s, TG_BASEMAP_DARK_PLACE_COLOR, 24), >, 10);
+  cairo_surface_destroy (s);
+  tg_basemap_set_show_places (basemap, FALSE);
+  s = render_styled_at (CUSCO_LAT, CUSCO_LON, 6, TG_BASEMAP_STYLE_DARK, NULL, NULL);
+  g_assert_cmpuint (count_near (s, TG_BASEMAP_DARK_PLACE_COLOR, 24), ==, 0);
+  cairo_surface_destroy (s);
+  tg_basemap_set_show_places (basemap, TRUE);
+}
+
 static void
 test_basemap_labels (void)
 {
@@ -251,9 +301,9 @@ test_basemap_async (void)
   int x = (int) tg_basemap_lon_to_tile_x (CUSCO_LON, 6);
   int y = (int) tg_basemap_lat_to_tile_y (CUSCO_LAT, 6);
 
-  sync = tg_basemap_render_tile (basemap, 6, x, y, 256, NULL);
+  sync = tg_basemap_render_tile (basemap, 6, x, y, 256, TG_BASEMAP_STYLE_LIGHT, NULL);
   g_assert_nonnull (sync);
-  tg_basemap_render_tile_async (basemap, 6, x, y, 256, NULL, render_async_cb, &async);
+  tg_basemap_render_tile_async (basemap, 6, x, y, 256, TG_BASEMAP_STYLE_LIGHT, NULL, render_async_cb, &async);
   while (async == NULL)
     g_main_context_iteration (NULL, TRUE);
   g_assert_true (g_bytes_equal (sync, async));
@@ -267,12 +317,12 @@ test_basemap_errors (void)
   g_autoptr(GBytes) png = NULL;
   g_autoptr(TgBasemap) missing = NULL;
 
-  png = tg_basemap_render_tile (basemap, 3, 8, 0, 256, &error);
+  png = tg_basemap_render_tile (basemap, 3, 8, 0, 256, TG_BASEMAP_STYLE_LIGHT, &error);
   g_assert_error (error, TG_ERROR, TG_ERROR_INVALID);
   g_assert_null (png);
   g_clear_error (&error);
 
-  png = tg_basemap_render_tile (basemap, 25, 0, 0, 256, &error);
+  png = tg_basemap_render_tile (basemap, 25, 0, 0, 256, TG_BASEMAP_STYLE_LIGHT, &error);
   g_assert_error (error, TG_ERROR, TG_ERROR_INVALID);
   g_clear_error (&error);
 
@@ -911,6 +961,7 @@ main (int   argc,
 
   g_test_add_func ("/map/basemap/peru-zoom-0-14", test_basemap_peru_zooms);
   g_test_add_func ("/map/basemap/labels", test_basemap_labels);
+  g_test_add_func ("/map/basemap/dark", test_basemap_dark);
   g_test_add_func ("/map/basemap/async", test_basemap_async);
   g_test_add_func ("/map/basemap/errors", test_basemap_errors);
   g_test_add_func ("/map/mbtiles/gdal-tms", test_mbtiles_gdal);

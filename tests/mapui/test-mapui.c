@@ -249,7 +249,7 @@ test_basemap_source_tile (void)
   int y = (int) tg_basemap_lat_to_tile_y (-12.05, z);
 
   g_assert_no_error (error);
-  source = tg_basemap_source_new (basemap);
+  source = tg_basemap_source_new (basemap, FALSE);
   fetch_tile (SHUMATE_DATA_SOURCE (source), x, y, z, &fetch);
 
   g_assert_no_error (fetch.error);
@@ -283,7 +283,7 @@ static void
 test_basemap_renderer (void)
 {
   g_autoptr(TgBasemap) basemap = tg_basemap_new (NULL, NULL);
-  g_autoptr(TgBasemapSource) source = tg_basemap_source_new (basemap);
+  g_autoptr(TgBasemapSource) source = tg_basemap_source_new (basemap, FALSE);
   g_autoptr(ShumateRasterRenderer) renderer = tg_basemap_source_create_renderer (source);
   ShumateMapSource *map_source = SHUMATE_MAP_SOURCE (renderer);
 
