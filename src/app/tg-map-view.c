@@ -14,6 +14,7 @@
 
 #include "config.h"
 
+#include <adwaita.h>
 #include <glib/gi18n.h>
 #include <math.h>
 #include <shumate/shumate.h>
@@ -55,6 +56,7 @@ struct _TgMapView
   TgGazetteer         *gazetteer;
   ShumateMapSource    *basemap_renderer;
   ShumateMapLayer     *basemap_layer;
+  gboolean             basemap_dark;
   TgMapTileCache      *tile_cache;
   TgOnlineTileSource  *online_source;
   ShumateMapSource    *online_renderer;
@@ -144,6 +146,36 @@ reload_mbtiles_layers (TgMapView *self)
         shumate_license_append_map_source (self->license, SHUMATE_MAP_SOURCE (renderer));
       g_ptr_array_add (self->mbtiles_renderers, g_steal_pointer (&renderer));
     }
+}
+
+/* The built-in basemap follows the desktop's style: on a dark desktop a
+ * light map would glare. The layer is replaced in place, so the online
+ * and MBTiles layers stay above it. */
+static void
+style_dark_changed_cb (TgMapView *self)
+{
+  gboolean dark = adw_style_manager_get_dark (adw_style_manager_get_default ());
+  g_autoptr(TgBasemapSource) source = NULL;
+  ShumateMapSource *renderer;
+  ShumateMapLayer *layer;
+
+  if (self->basemap == NULL || dark == self->basemap_dark)
+    return;
+  self->basemap_dark = dark;
+
+  source = tg_basemap_source_new (self->basemap, dark);
+  renderer = SHUMATE_MAP_SOURCE (tg_basemap_source_create_renderer (source));
+  layer = shumate_map_layer_new (renderer, self->viewport);
+  shumate_map_insert_layer_behind (self->map, SHUMATE_LAYER (layer),
+                                   SHUMATE_LAYER (self->basemap_layer));
+  shumate_map_remove_layer (self->map, SHUMATE_LAYER (self->basemap_layer));
+  self->basemap_layer = layer;
+
+  shumate_map_set_map_source (self->map, renderer);
+  shumate_license_remove_map_source (self->license, self->basemap_renderer);
+  shumate_license_append_map_source (self->license, renderer);
+  g_set_object (&self->basemap_renderer, renderer);
+  g_object_unref (renderer);
 }
 
 static gint64
@@ -857,7 +889,8 @@ tg_map_view_init (TgMapView *self)
   self->basemap = tg_basemap_new (NULL, &error);
   if (self->basemap != NULL)
     {
-      source = tg_basemap_source_new (self->basemap, FALSE);
+      self->basemap_dark = adw_style_manager_get_dark (adw_style_manager_get_default ());
+      source = tg_basemap_source_new (self->basemap, self->basemap_dark);
       self->basemap_renderer = SHUMATE_MAP_SOURCE (tg_basemap_source_create_renderer (source));
       self->gazetteer = tg_gazetteer_new (tg_basemap_get_path (self->basemap), NULL);
     }
@@ -892,6 +925,9 @@ tg_map_view_init (TgMapView *self)
   gtk_gesture_single_set_button (GTK_GESTURE_SINGLE (click), GDK_BUTTON_PRIMARY);
   g_signal_connect (click, "released", G_CALLBACK (map_click_released_cb), self);
   gtk_widget_add_controller (GTK_WIDGET (self->map), GTK_EVENT_CONTROLLER (click));
+
+  g_signal_connect_object (adw_style_manager_get_default (), "notify::dark",
+                           G_CALLBACK (style_dark_changed_cb), self, G_CONNECT_SWAPPED);
 
   g_signal_connect_swapped (self->viewport, "notify::latitude",
                             G_CALLBACK (viewport_moved_cb), self);
