@@ -25,7 +25,22 @@ struct _TgServerStore
   char       *path;
   sqlite3    *db;
   GHashTable *statements;   /* SQL literal (by address) → sqlite3_stmt, prepared once */
+
+  /* background checkpoints: a thread with a connection of its own */
+  GThreadPool *checkpoint_pool;
+  sqlite3     *checkpoint_db;  /* used only on that thread */
+  int          checkpointing;  /* atomic */
+  int          wal_pages;      /* the writer's: WAL size at the last commit */
+  int          checkpoint_at;  /* the writer's: WAL size for the next one */
 };
+
+/* WAL sizes, in pages: a checkpoint in the background after each thousand
+ * new pages; past the limit a RESTART one, which makes the writer wait
+ * while it copies the last frames, so that the WAL starts over (a passive
+ * checkpoint from another connection cannot let it start over under a load
+ * that never pauses) */
+#define CHECKPOINT_PAGES       1000
+#define CHECKPOINT_PAGES_LIMIT 25000
 
 G_DEFINE_FINAL_TYPE (TgServerStore, tg_server_store, G_TYPE_OBJECT)
 
@@ -304,6 +319,10 @@ tg_server_store_finalize (GObject *object)
 {
   TgServerStore *self = (TgServerStore *) object;
 
+  if (self->checkpoint_pool != NULL)
+    g_thread_pool_free (self->checkpoint_pool, FALSE, TRUE);
+  if (self->checkpoint_db != NULL)
+    sqlite3_close_v2 (self->checkpoint_db);
   g_clear_pointer (&self->statements, g_hash_table_unref);
   if (self->db != NULL)
     sqlite3_close_v2 (self->db);
@@ -707,6 +726,80 @@ tg_server_store_set_deferred_sync (TgServerStore *self,
                                    gboolean       deferred)
 {
   exec (self, deferred ? "PRAGMA synchronous = NORMAL" : "PRAGMA synchronous = FULL", NULL);
+}
+
+void
+tg_server_store_set_read_only (TgServerStore *self)
+{
+  exec (self, "PRAGMA query_only = ON", NULL);
+}
+
+static void
+checkpoint_thread (gpointer data,
+                   gpointer user_data)
+{
+  TgServerStore *self = user_data;
+  int mode = GPOINTER_TO_INT (data) - 1;
+  int rc;
+
+  if (self->checkpoint_db == NULL)
+    {
+      if (sqlite3_open_v2 (self->path, &self->checkpoint_db,
+                           SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK)
+        {
+          g_warning ("cannot open %s to checkpoint it: %s", self->path,
+                     self->checkpoint_db ? sqlite3_errmsg (self->checkpoint_db) : "out of memory");
+          g_clear_pointer (&self->checkpoint_db, sqlite3_close_v2);
+          g_atomic_int_set (&self->checkpointing, 0);
+          return;
+        }
+      sqlite3_busy_timeout (self->checkpoint_db, 5000);
+      /* a new connection knows the file is in WAL mode only once it read it */
+      sqlite3_exec (self->checkpoint_db, "PRAGMA journal_mode = WAL", NULL, NULL, NULL);
+    }
+  /* copies the committed frames into the database file, syncing the WAL
+   * before and the database after; PASSIVE never blocks the writer */
+  rc = sqlite3_wal_checkpoint_v2 (self->checkpoint_db, NULL, mode, NULL, NULL);
+  if (rc != SQLITE_OK && rc != SQLITE_BUSY)
+    g_warning ("checkpoint failed: %s", sqlite3_errmsg (self->checkpoint_db));
+  g_atomic_int_set (&self->checkpointing, 0);
+}
+
+static int
+wal_hook_cb (void       *data,
+             sqlite3    *db,
+             const char *name,
+             int         n_pages)
+{
+  TgServerStore *self = data;
+
+  /* the WAL started over: it was all checkpointed */
+  if (n_pages < self->wal_pages)
+    self->checkpoint_at = CHECKPOINT_PAGES;
+  self->wal_pages = n_pages;
+
+  if (n_pages >= self->checkpoint_at &&
+      g_atomic_int_compare_and_exchange (&self->checkpointing, 0, 1))
+    {
+      int mode = n_pages >= CHECKPOINT_PAGES_LIMIT ? SQLITE_CHECKPOINT_RESTART : SQLITE_CHECKPOINT_PASSIVE;
+
+      /* a checkpoint per thousand new pages, not one per commit */
+      self->checkpoint_at = n_pages + CHECKPOINT_PAGES;
+      g_thread_pool_push (self->checkpoint_pool, GINT_TO_POINTER (mode + 1), NULL);
+    }
+  return SQLITE_OK;
+}
+
+void
+tg_server_store_checkpoint_in_background (TgServerStore *self)
+{
+  g_return_if_fail (self->checkpoint_pool == NULL);
+
+  self->checkpoint_at = CHECKPOINT_PAGES;
+  self->checkpoint_pool = g_thread_pool_new (checkpoint_thread, self, 1, TRUE, NULL);
+  /* replaces SQLite's automatic checkpoint, which runs inside the commit
+   * that crosses 1000 pages, with its two fsyncs */
+  sqlite3_wal_hook (self->db, wal_hook_cb, self);
 }
 
 char *

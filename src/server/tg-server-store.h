@@ -79,6 +79,13 @@ JsonNode      *tg_server_store_stats             (TgServerStore  *self,
 void           tg_server_store_set_deferred_sync (TgServerStore  *self,
                                                   gboolean        deferred);
 char          *tg_server_store_get_wal_path      (TgServerStore  *self);
+/* Checkpoints the WAL from a thread and connection of its own instead of
+ * inside the commit that crosses 1000 pages, so the writer never waits for
+ * a checkpoint's fsyncs. */
+void           tg_server_store_checkpoint_in_background (TgServerStore *self);
+/* A second connection for the server's main loop: reads only. The server's
+ * writes all go through one connection on its store thread. */
+void           tg_server_store_set_read_only     (TgServerStore  *self);
 
 /* sync: the replies of POST /push and GET /pull, errors in TG_SERVER_ERROR */
 JsonNode      *tg_server_store_push              (TgServerStore  *self,

@@ -4,7 +4,15 @@
  * are in: it routes, authenticates, applies the rate limit and the size
  * limits, and for blob uploads opens the partial file so the body streams
  * to disk chunk by chunk and is never held in memory. The main handler then
- * runs on the complete request. See docs/sync-protocol.md.
+ * runs on the complete request.
+ *
+ * Threads: the main loop does TLS, HTTP and the cheap reads of the early
+ * handler (token, blob permission) on a read-only database connection. The
+ * work of enrol, push and pull — decoding the body, SQLite, encoding the
+ * reply — and every other write runs on one store thread that owns the
+ * writing connection; the message is paused meanwhile and its reply set
+ * back on the main loop. A third thread fdatasyncs the WAL (group commit).
+ * See docs/sync-protocol.md and docs/server.md.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -75,7 +83,12 @@ struct _TgServer
   GObject          parent_instance;
 
   TgServerConfig  *config;
-  TgServerStore   *store;
+  TgServerStore   *store;        /* used only on the store thread */
+  TgServerStore   *reader;       /* read-only, used only on the main loop */
+  GMainContext    *context;      /* the main loop's */
+  GThreadPool     *store_pool;   /* one thread: Job */
+  GThreadPool     *sync_pool;    /* one thread: SyncJob */
+  guint64          store_generation;  /* commits made; the store thread's */
   GTlsCertificate *certificate;
   char            *fingerprint;
   SoupServer      *soup;
@@ -88,7 +101,7 @@ struct _TgServer
   /* group commit: replies wait until the WAL holding their commit is synced */
   char            *wal_path;
   GPtrArray       *waiters;      /* Waiter */
-  guint64          committed;    /* generation of the last commit */
+  guint64          committed;    /* generation of the last commit known here */
   guint64          synced;       /* generation known durable */
   gboolean         syncing;
 };
@@ -98,6 +111,44 @@ typedef struct
   SoupServerMessage *msg;
   guint64            generation;
 } Waiter;
+
+typedef enum
+{
+  JOB_ENROL,
+  JOB_PUSH,
+  JOB_PULL,
+  JOB_BLOB_COMPLETE,  /* an upload's last step: reply 201 when durable */
+  JOB_BLOB_REPAIR,    /* a verified blob file the database did not know */
+  JOB_AUDIT,
+} JobKind;
+
+/* Work for the store thread. Nothing in it is touched by both threads at
+ * once: the main loop fills it, the store thread sets the results, the
+ * main loop reads them. */
+typedef struct
+{
+  TgServer          *server;     /* a reference */
+  JobKind            kind;
+  SoupServerMessage *msg;        /* a reference, paused; NULL when no one waits */
+  TgServerAuth      *auth;       /* a copy */
+  GBytes            *body;
+  char              *text;       /* pull query, blob hash or audit action */
+  char              *detail;
+  gint64             size;
+
+  /* results */
+  GError            *error;
+  char              *reply;      /* JSON text */
+  guint              status;
+  guint64            generation; /* the commit this reply depends on */
+} Job;
+
+typedef struct
+{
+  TgServer *server;              /* a reference */
+  guint64   generation;
+  GError   *error;
+} SyncJob;
 
 G_DEFINE_FINAL_TYPE (TgServer, tg_server, G_TYPE_OBJECT)
 
@@ -228,44 +279,41 @@ waiter_free (Waiter *waiter)
 }
 
 static void start_sync (TgServer *self);
+static gboolean sync_done_cb (gpointer data);
 
 static void
-sync_thread (GTask        *task,
-             gpointer      source_object,
-             gpointer      task_data,
-             GCancellable *cancellable)
+sync_thread (gpointer data,
+             gpointer user_data)
 {
-  const char *wal_path = task_data;
-  int fd = open (wal_path, O_RDONLY | O_CLOEXEC);
+  SyncJob *job = data;
+  TgServer *self = job->server;
+  int fd = open (self->wal_path, O_RDONLY | O_CLOEXEC);
 
   /* fdatasync through any descriptor flushes the file's written pages */
   if (fd < 0 || fdatasync (fd) != 0)
     {
       int saved = errno;
 
-      if (fd >= 0)
-        close (fd);
-      g_task_return_new_error (task, G_IO_ERROR, g_io_error_from_errno (saved),
-                               "cannot sync %s: %s", wal_path, g_strerror (saved));
-      return;
+      g_set_error (&job->error, G_IO_ERROR, g_io_error_from_errno (saved),
+                   "cannot sync %s: %s", self->wal_path, g_strerror (saved));
     }
-  close (fd);
-  g_task_return_boolean (task, TRUE);
+  if (fd >= 0)
+    close (fd);
+  g_main_context_invoke (self->context, sync_done_cb, job);
 }
 
-static void
-sync_done_cb (GObject      *object,
-              GAsyncResult *result,
-              gpointer      user_data)
+static gboolean
+sync_done_cb (gpointer data)
 {
-  TgServer *self = TG_SERVER (object);
-  guint64 generation = GPOINTER_TO_SIZE (g_object_get_data (G_OBJECT (result), "generation"));
-  g_autoptr(GError) error = NULL;
-  gboolean ok = g_task_propagate_boolean (G_TASK (result), &error);
+  SyncJob *job = data;
+  g_autoptr(TgServer) self = job->server;
+  g_autoptr(GError) error = job->error;
+  guint64 generation = job->generation;
   g_autoptr(GPtrArray) ready = g_ptr_array_new_with_free_func ((GDestroyNotify) waiter_free);
 
+  g_free (job);
   self->syncing = FALSE;
-  if (ok)
+  if (error == NULL)
     self->synced = MAX (self->synced, generation);
   else
     g_warning ("%s", error->message);
@@ -284,43 +332,46 @@ sync_done_cb (GObject      *object,
       Waiter *waiter = g_ptr_array_index (ready, i);
 
       /* stored but perhaps not durable: the client retries (idempotent) */
-      if (!ok)
+      if (error != NULL)
         respond_error (waiter->msg, 503, "the server could not sync its database; retry");
       soup_server_message_unpause (waiter->msg);
     }
   if (self->waiters->len > 0)
     start_sync (self);
+  return G_SOURCE_REMOVE;
 }
 
 static void
 start_sync (TgServer *self)
 {
-  g_autoptr(GTask) task = NULL;
+  SyncJob *job;
 
   if (self->syncing)
     return;
   self->syncing = TRUE;
-  task = g_task_new (self, NULL, sync_done_cb, NULL);
-  g_task_set_task_data (task, g_strdup (self->wal_path), g_free);
-  /* every commit up to here is in the WAL file before the thread syncs it */
-  g_object_set_data (G_OBJECT (task), "generation", GSIZE_TO_POINTER (self->committed));
-  g_task_run_in_thread (task, sync_thread);
+  job = g_new0 (SyncJob, 1);
+  job->server = g_object_ref (self);
+  /* every commit counted here was written to the WAL file before its
+   * result reached the main loop, so before the thread syncs it */
+  job->generation = self->committed;
+  g_thread_pool_push (self->sync_pool, job, NULL);
 }
 
-/* The reply to @msg leaves once every commit made so far is durable. One
+/* The reply to @msg leaves once the commit @generation is durable. One
  * fdatasync covers all the commits made while the previous one ran. */
 static gboolean
 reply_when_durable_full (TgServer          *self,
                          SoupServerMessage *msg,
+                         guint64            generation,
                          gboolean           paused)
 {
   Waiter *waiter;
 
-  if (self->synced >= self->committed)
+  if (self->synced >= generation)
     return FALSE;
   waiter = g_new0 (Waiter, 1);
   waiter->msg = g_object_ref (msg);
-  waiter->generation = self->committed;
+  waiter->generation = generation;
   g_ptr_array_add (self->waiters, waiter);
   if (!paused)
     soup_server_message_pause (msg);
@@ -328,17 +379,199 @@ reply_when_durable_full (TgServer          *self,
   return TRUE;
 }
 
-static void
-reply_when_durable (TgServer          *self,
-                    SoupServerMessage *msg)
+/* the store thread ------------------------------------------------------- */
+
+static TgServerAuth *
+auth_copy (const TgServerAuth *auth)
 {
-  reply_when_durable_full (self, msg, FALSE);
+  TgServerAuth *copy;
+
+  if (auth == NULL)
+    return NULL;
+  copy = g_memdup2 (auth, sizeof *auth);
+  copy->device_id = g_strdup (auth->device_id);
+  return copy;
 }
 
 static void
-note_commit (TgServer *self)
+job_free (Job *job)
 {
-  self->committed++;
+  g_clear_object (&job->server);
+  g_clear_object (&job->msg);
+  g_clear_pointer (&job->auth, tg_server_auth_free);
+  g_clear_pointer (&job->body, g_bytes_unref);
+  g_clear_error (&job->error);
+  g_free (job->text);
+  g_free (job->detail);
+  g_free (job->reply);
+  g_free (job);
+}
+
+static char *
+node_to_text (JsonNode *node)
+{
+  return json_to_string (node, FALSE);
+}
+
+static void
+run_enrol (TgServer *self,
+           Job      *job)
+{
+  g_autofree char *code = NULL, *name = NULL, *device_id = NULL, *token = NULL;
+  g_autoptr(JsonBuilder) builder = NULL;
+  g_autoptr(JsonNode) node = NULL;
+  gsize length;
+  const char *data = g_bytes_get_data (job->body, &length);
+
+  if (!tg_server_decode_enrol (data, length, &code, &name, &job->error) ||
+      !tg_server_store_enrol (self->store, code, name, &device_id, &token, &job->error))
+    {
+      g_message ("enrolment refused: %s", job->error->message);
+      return;
+    }
+  g_message ("device %s enrolled", device_id);
+
+  builder = json_builder_new ();
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "device_id");
+  json_builder_add_string_value (builder, device_id);
+  json_builder_set_member_name (builder, "token");
+  json_builder_add_string_value (builder, token);
+  json_builder_end_object (builder);
+  node = json_builder_get_root (builder);
+  job->reply = node_to_text (node);
+  job->status = 201;
+  job->generation = ++self->store_generation;
+}
+
+static void
+run_push (TgServer *self,
+          Job      *job)
+{
+  g_autoptr(GPtrArray) revisions = NULL;
+  g_autoptr(JsonNode) reply = NULL;
+  gsize length;
+  const char *data = g_bytes_get_data (job->body, &length);
+
+  revisions = tg_server_decode_push (data, length, self->config->max_batch,
+                                     self->config->max_string_bytes, &job->error);
+  if (revisions == NULL)
+    return;
+  reply = tg_server_store_push (self->store, job->auth, revisions,
+                                self->config->max_string_bytes, &job->error);
+  if (reply == NULL)
+    return;
+  g_debug ("push from device %s: %u revisions", job->auth->device_id, revisions->len);
+  job->reply = node_to_text (reply);
+  job->status = 200;
+  job->generation = ++self->store_generation;
+}
+
+static void
+run_pull (TgServer *self,
+          Job      *job)
+{
+  g_autoptr(JsonNode) reply = NULL;
+  gint64 since;
+  guint limit;
+
+  if (!tg_server_decode_pull_query (job->text, self->config->max_pull, &since, &limit, &job->error) ||
+      !(reply = tg_server_store_pull (self->store, job->auth, since, limit, &job->error)))
+    return;
+  job->reply = node_to_text (reply);
+  job->status = 200;
+  /* never hand out a seq whose commit could still be lost: every commit
+   * this read can see is counted in the generation */
+  job->generation = self->store_generation;
+}
+
+static void
+run_blob_complete (TgServer *self,
+                   Job      *job)
+{
+  if (!tg_server_store_blob_set_complete (self->store, job->text, job->size, &job->error))
+    return;
+  if (job->kind == JOB_BLOB_COMPLETE)
+    {
+      g_autofree char *detail = g_strdup_printf ("blob %s, %" G_GINT64_FORMAT " bytes",
+                                                 job->text, job->size);
+
+      tg_server_store_audit (self->store, job->auth, "upload", detail);
+    }
+  job->generation = ++self->store_generation;
+}
+
+static void job_done (Job *job);
+
+static gboolean
+job_done_cb (gpointer data)
+{
+  job_done (data);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+store_thread (gpointer data,
+              gpointer user_data)
+{
+  Job *job = data;
+  TgServer *self = job->server;
+
+  switch (job->kind)
+    {
+    case JOB_ENROL:         run_enrol (self, job); break;
+    case JOB_PUSH:          run_push (self, job); break;
+    case JOB_PULL:          run_pull (self, job); break;
+    case JOB_BLOB_COMPLETE:
+    case JOB_BLOB_REPAIR:   run_blob_complete (self, job); break;
+    case JOB_AUDIT:
+      tg_server_store_audit (self->store, job->auth, job->text, job->detail);
+      job->generation = ++self->store_generation;
+      break;
+    default:
+      g_assert_not_reached ();
+    }
+  g_main_context_invoke (self->context, job_done_cb, job);
+}
+
+static Job *
+job_new (TgServer          *self,
+         JobKind            kind,
+         SoupServerMessage *msg,
+         const TgServerAuth *auth)
+{
+  Job *job = g_new0 (Job, 1);
+
+  job->server = g_object_ref (self);
+  job->kind = kind;
+  job->auth = auth_copy (auth);
+  if (msg != NULL)
+    job->msg = g_object_ref (msg);
+  return job;
+}
+
+/* Hands @job to the store thread; its message, if any, stays paused until
+ * the reply is set. @paused: the caller already paused it. */
+static void
+job_queue (Job      *job,
+           gboolean  paused)
+{
+  if (job->msg != NULL && !paused)
+    soup_server_message_pause (job->msg);
+  g_thread_pool_push (job->server->store_pool, job, NULL);
+}
+
+static void
+audit_later (TgServer           *self,
+            const TgServerAuth *auth,
+            const char         *action,
+            const char         *detail)
+{
+  Job *job = job_new (self, JOB_AUDIT, NULL, auth);
+
+  job->text = g_strdup (action);
+  job->detail = g_strdup (detail);
+  job_queue (job, FALSE);
 }
 
 static char *
@@ -370,8 +603,14 @@ blob_is_complete (TgServer   *self,
    * between the rename and the update. */
   if (g_stat (path, &st) != 0)
     return FALSE;
-  if (!tg_server_store_blob_is_complete (self->store, sha256))
-    tg_server_store_blob_set_complete (self->store, sha256, st.st_size, NULL);
+  if (!tg_server_store_blob_is_complete (self->reader, sha256))
+    {
+      Job *job = job_new (self, JOB_BLOB_REPAIR, NULL, NULL);
+
+      job->text = g_strdup (sha256);
+      job->size = st.st_size;
+      job_queue (job, FALSE);
+    }
   if (size)
     *size = st.st_size;
   return TRUE;
@@ -646,31 +885,74 @@ finish_upload_cb (GObject      *object,
   Request *req = g_object_get_data (G_OBJECT (msg), "tg-request");
   Upload *upload = req->upload;
   g_autoptr(GError) error = NULL;
-  gint64 total = upload->total;
+  Job *job;
 
-  upload->finishing = FALSE;
-  upload->active = NULL;
-  if (!g_task_propagate_boolean (G_TASK (result), &error) ||
-      !tg_server_store_blob_set_complete (self->store, upload->sha256, total, &error))
+  if (!g_task_propagate_boolean (G_TASK (result), &error))
     {
+      upload->finishing = FALSE;
+      upload->active = NULL;
       respond_gerror (msg, error);
+      soup_server_message_unpause (msg);
+      return;
     }
-  else
-    {
-      g_autofree char *detail = g_strdup_printf ("blob %s, %" G_GINT64_FORMAT " bytes",
-                                                 upload->sha256, total);
+  /* the blob is in place; the database records it on the store thread,
+   * and job_done () replies (still paused) */
+  job = job_new (self, JOB_BLOB_COMPLETE, msg, req->auth);
+  job->text = g_strdup (upload->sha256);
+  job->size = upload->total;
+  job_queue (job, TRUE);
+}
 
-      tg_server_store_audit (self->store, req->auth, "upload", detail);
-      g_debug ("blob %s complete (%" G_GINT64_FORMAT " bytes)", upload->sha256, total);
-      g_hash_table_remove (self->uploads, upload->sha256);
-      req->upload = NULL;
-      respond_offset (msg, 201, total, TRUE, NULL);
-      note_commit (self);
-      /* still paused: the sync's completion unpauses it */
-      if (reply_when_durable_full (self, msg, TRUE))
-        return;
+/* Back on the main loop with a job's results. */
+static void
+job_done (Job *job)
+{
+  TgServer *self = job->server;
+  SoupServerMessage *msg = job->msg;
+
+  self->committed = MAX (self->committed, job->generation);
+  if (msg == NULL)
+    {
+      if (job->error != NULL)
+        g_warning ("%s", job->error->message);
+      job_free (job);
+      return;
+    }
+
+  if (job->kind == JOB_BLOB_COMPLETE)
+    {
+      Request *req = g_object_get_data (G_OBJECT (msg), "tg-request");
+      Upload *upload = req->upload;
+
+      upload->finishing = FALSE;
+      upload->active = NULL;
+      if (job->error == NULL)
+        {
+          g_debug ("blob %s complete (%" G_GINT64_FORMAT " bytes)", job->text, job->size);
+          g_hash_table_remove (self->uploads, upload->sha256);
+          req->upload = NULL;
+          respond_offset (msg, 201, job->size, TRUE, NULL);
+        }
+    }
+  else if (job->error == NULL)
+    {
+      gsize length = strlen (job->reply);
+
+      soup_server_message_set_status (msg, job->status, NULL);
+      soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_TAKE,
+                                        g_steal_pointer (&job->reply), length);
+    }
+
+  if (job->error != NULL)
+    respond_gerror (msg, job->error);
+  /* still paused: the sync's completion unpauses it */
+  else if (reply_when_durable_full (self, msg, job->generation, TRUE))
+    {
+      job_free (job);
+      return;
     }
   soup_server_message_unpause (msg);
+  job_free (job);
 }
 
 static void
@@ -745,7 +1027,7 @@ early_upload (TgServer          *self,
       respond_offset (msg, 200, size, TRUE, NULL);
       return;
     }
-  if (!tg_server_store_blob_visible (self->store, req->auth, req->sha256))
+  if (!tg_server_store_blob_visible (self->reader, req->auth, req->sha256))
     {
       respond_error (msg, 404, "no revision you can see refers to this blob");
       return;
@@ -874,7 +1156,7 @@ early_handler_cb (SoupServer        *server,
   if (route != ROUTE_INFO && route != ROUTE_ENROL)
     {
       token = tg_server_decode_bearer (soup_message_headers_get_one (headers, "Authorization"));
-      req->auth = tg_server_store_authenticate (self->store, token);
+      req->auth = tg_server_store_authenticate (self->reader, token);
       if (req->auth == NULL)
         {
           soup_message_headers_replace (soup_server_message_get_response_headers (msg),
@@ -968,33 +1250,10 @@ static void
 handle_enrol (TgServer          *self,
               SoupServerMessage *msg)
 {
-  g_autoptr(GBytes) body = soup_message_body_flatten (soup_server_message_get_request_body (msg));
-  g_autoptr(GError) error = NULL;
-  g_autofree char *code = NULL, *name = NULL, *device_id = NULL, *token = NULL;
-  g_autoptr(JsonBuilder) builder = json_builder_new ();
-  g_autoptr(JsonNode) node = NULL;
-  gsize length;
-  const char *data = g_bytes_get_data (body, &length);
+  Job *job = job_new (self, JOB_ENROL, msg, NULL);
 
-  if (!tg_server_decode_enrol (data, length, &code, &name, &error) ||
-      !tg_server_store_enrol (self->store, code, name, &device_id, &token, &error))
-    {
-      g_message ("enrolment refused: %s", error->message);
-      respond_gerror (msg, error);
-      return;
-    }
-  g_message ("device %s enrolled", device_id);
-
-  json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "device_id");
-  json_builder_add_string_value (builder, device_id);
-  json_builder_set_member_name (builder, "token");
-  json_builder_add_string_value (builder, token);
-  json_builder_end_object (builder);
-  node = json_builder_get_root (builder);
-  respond_json (msg, 201, node);
-  note_commit (self);
-  reply_when_durable (self, msg);
+  job->body = soup_message_body_flatten (soup_server_message_get_request_body (msg));
+  job_queue (job, FALSE);
 }
 
 static void
@@ -1002,31 +1261,10 @@ handle_push (TgServer          *self,
              SoupServerMessage *msg,
              Request           *req)
 {
-  g_autoptr(GBytes) body = soup_message_body_flatten (soup_server_message_get_request_body (msg));
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GPtrArray) revisions = NULL;
-  g_autoptr(JsonNode) reply = NULL;
-  gsize length;
-  const char *data = g_bytes_get_data (body, &length);
+  Job *job = job_new (self, JOB_PUSH, msg, req->auth);
 
-  revisions = tg_server_decode_push (data, length, self->config->max_batch,
-                                     self->config->max_string_bytes, &error);
-  if (revisions == NULL)
-    {
-      respond_gerror (msg, error);
-      return;
-    }
-  reply = tg_server_store_push (self->store, req->auth, revisions,
-                                self->config->max_string_bytes, &error);
-  if (reply == NULL)
-    {
-      respond_gerror (msg, error);
-      return;
-    }
-  g_debug ("push from device %s: %u revisions", req->auth->device_id, revisions->len);
-  respond_json (msg, 200, reply);
-  note_commit (self);
-  reply_when_durable (self, msg);
+  job->body = soup_message_body_flatten (soup_server_message_get_request_body (msg));
+  job_queue (job, FALSE);
 }
 
 static void
@@ -1034,21 +1272,10 @@ handle_pull (TgServer          *self,
              SoupServerMessage *msg,
              Request           *req)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(JsonNode) reply = NULL;
-  gint64 since;
-  guint limit;
+  Job *job = job_new (self, JOB_PULL, msg, req->auth);
 
-  if (!tg_server_decode_pull_query (g_uri_get_query (soup_server_message_get_uri (msg)),
-                                    self->config->max_pull, &since, &limit, &error) ||
-      !(reply = tg_server_store_pull (self->store, req->auth, since, limit, &error)))
-    {
-      respond_gerror (msg, error);
-      return;
-    }
-  respond_json (msg, 200, reply);
-  /* never hand out a seq whose commit could still be lost */
-  reply_when_durable (self, msg);
+  job->text = g_strdup (g_uri_get_query (soup_server_message_get_uri (msg)));
+  job_queue (job, FALSE);
 }
 
 static void
@@ -1064,7 +1291,7 @@ handle_blob_offset (TgServer          *self,
       respond_offset (msg, 200, size, TRUE, NULL);
       return;
     }
-  if (!tg_server_store_blob_visible (self->store, req->auth, req->sha256))
+  if (!tg_server_store_blob_visible (self->reader, req->auth, req->sha256))
     {
       respond_error (msg, 404, "no revision you can see refers to this blob");
       return;
@@ -1096,7 +1323,7 @@ handle_blob_get (TgServer          *self,
   gint64 size, start = 0, end;
   guint status = 200;
 
-  if (!tg_server_store_blob_visible (self->store, req->auth, req->sha256) ||
+  if (!tg_server_store_blob_visible (self->reader, req->auth, req->sha256) ||
       !blob_is_complete (self, req->sha256, &size))
     {
       respond_error (msg, 404, "no such blob");
@@ -1143,7 +1370,7 @@ handle_blob_get (TgServer          *self,
 
     soup_message_body_append_bytes (soup_server_message_get_response_body (msg), slice);
   }
-  tg_server_store_audit (self->store, req->auth, "download", req->sha256);
+  audit_later (self, req->auth, "download", req->sha256);
 }
 
 static void
@@ -1202,6 +1429,13 @@ tg_server_finalize (GObject *object)
 {
   TgServer *self = (TgServer *) object;
 
+  /* every job holds a reference: none is left in either pool here */
+  if (self->store_pool)
+    g_thread_pool_free (self->store_pool, FALSE, TRUE);
+  if (self->sync_pool)
+    g_thread_pool_free (self->sync_pool, FALSE, TRUE);
+  g_clear_pointer (&self->context, g_main_context_unref);
+  g_clear_object (&self->reader);
   g_clear_pointer (&self->waiters, g_ptr_array_unref);
   g_free (self->wal_path);
   if (self->soup)
@@ -1245,6 +1479,16 @@ tg_server_new (TgServerConfig   *config,
   self->store = g_object_ref (store);
   self->wal_path = tg_server_store_get_wal_path (store);
   tg_server_store_set_deferred_sync (store, TRUE);
+  tg_server_store_checkpoint_in_background (store);
+  if (!(self->reader = tg_server_store_open (tg_server_store_get_path (store), error)))
+    return NULL;
+  tg_server_store_set_read_only (self->reader);
+  self->context = g_main_context_ref_thread_default ();
+  /* exclusive pools of one thread each: the store thread owns its
+   * connection, and there is one fdatasync at a time */
+  if (!(self->store_pool = g_thread_pool_new (store_thread, NULL, 1, TRUE, error)) ||
+      !(self->sync_pool = g_thread_pool_new (sync_thread, NULL, 1, TRUE, error)))
+    return NULL;
   self->blob_dir = g_build_filename (config->data_dir, "blobs", NULL);
   self->partial_dir = g_build_filename (config->data_dir, "partial", NULL);
   if (g_mkdir_with_parents (self->blob_dir, 0700) != 0 ||
