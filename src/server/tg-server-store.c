@@ -34,12 +34,12 @@ struct _TgServerStore
   int          checkpoint_at;  /* the writer's: WAL size for the next one */
 };
 
-/* WAL sizes, in pages: a checkpoint in the background after each thousand
+/* WAL sizes, in pages: a checkpoint in the background after each 4000
  * new pages; past the limit a RESTART one, which makes the writer wait
  * while it copies the last frames, so that the WAL starts over (a passive
  * checkpoint from another connection cannot let it start over under a load
  * that never pauses) */
-#define CHECKPOINT_PAGES       1000
+#define CHECKPOINT_PAGES       4000
 #define CHECKPOINT_PAGES_LIMIT 25000
 
 G_DEFINE_FINAL_TYPE (TgServerStore, tg_server_store, G_TYPE_OBJECT)
@@ -783,7 +783,8 @@ wal_hook_cb (void       *data,
     {
       int mode = n_pages >= CHECKPOINT_PAGES_LIMIT ? SQLITE_CHECKPOINT_RESTART : SQLITE_CHECKPOINT_PASSIVE;
 
-      /* a checkpoint per thousand new pages, not one per commit */
+      /* one per 4000 new pages (16 MiB), not one per commit: each syncs
+       * the database file, which competes with the WAL's fdatasync */
       self->checkpoint_at = n_pages + CHECKPOINT_PAGES;
       g_thread_pool_push (self->checkpoint_pool, GINT_TO_POINTER (mode + 1), NULL);
     }

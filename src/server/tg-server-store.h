@@ -80,8 +80,8 @@ void           tg_server_store_set_deferred_sync (TgServerStore  *self,
                                                   gboolean        deferred);
 char          *tg_server_store_get_wal_path      (TgServerStore  *self);
 /* Checkpoints the WAL from a thread and connection of its own instead of
- * inside the commit that crosses 1000 pages, so the writer never waits for
- * a checkpoint's fsyncs. */
+ * inside the commit that crosses 1000 pages, so the writer seldom waits
+ * for a checkpoint's fsyncs (see CHECKPOINT_PAGES). */
 void           tg_server_store_checkpoint_in_background (TgServerStore *self);
 /* A second connection for the server's main loop: reads only. The server's
  * writes all go through one connection on its store thread. */
