@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 #
 # Drives the real testigo binary through AT-SPI, as a screen reader or an
-# automation tool would: creates a report with a victim and two sources,
+# automation tool would: creates a report with a victim and three sources
+# (a photo chosen in the file chooser, a link, a testimony),
 # quits, starts again and finds it by search, deletes it and undoes that,
 # and checks that an impossible latitude gets a message beside the field.
 #
@@ -10,6 +11,7 @@
 # tools/run-tests.sh provides; without them the test is skipped. Run it
 # with Debian's /usr/bin/python3 (python3-pyatspi).
 
+import hashlib
 import os
 import shutil
 import subprocess
@@ -162,6 +164,30 @@ def list_row(app, text, timeout=10.0):
         time.sleep(0.2)
 
 
+def choose_file(app, path):
+    """Picks @path in the file chooser the "Add File…" button opens: types
+    it (typing a "/" opens the chooser's location entry), then presses
+    Add. True once the chooser has closed."""
+    click(button(app, "Add File…"))
+    chooser = None
+    end = time.time() + 10
+    while chooser is None and time.time() < end:
+        chooser = next((c for c in app if c is not None and c.name == "Add Files as Sources"), None)
+        time.sleep(0.2)
+    if chooser is None:
+        return False
+    time.sleep(0.5)
+    pyatspi.Registry.generateKeyboardEvent(0, path, pyatspi.KEY_STRING)
+    entry = find(chooser, role="text", name="GtkFileChooserEntry", timeout=5)
+    if entry is not None:
+        type_into(entry, path)
+    add = button(chooser, "Add", timeout=5)
+    if add is None:
+        return False
+    click(add)
+    return wait_for(lambda: all(c is None or c.name != "Add Files as Sources" for c in app), timeout=10)
+
+
 def wait_for(pred, timeout=10.0):
     end = time.time() + timeout
     while time.time() < end:
@@ -172,6 +198,15 @@ def wait_for(pred, timeout=10.0):
 
 
 data_dir = tempfile.mkdtemp(prefix="testigo-ui-")
+photo_dir = tempfile.mkdtemp(prefix="testigo-ui-photo-")
+PHOTO = os.path.join(photo_dir, "puente-juliaca.png")
+# A real PNG (1x1, grey), written byte by byte: no image tool needed.
+with open(PHOTO, "wb") as f:
+    f.write(bytes.fromhex(
+        "89504e470d0a1a0a0000000d4948445200000001000000010800000000"
+        "3a7e9b550000000a49444154789c6368000000820081dd436af40000000049454e44ae426082"))
+with open(PHOTO, "rb") as f:
+    PHOTO_SHA = hashlib.sha256(f.read()).hexdigest()
 env = dict(os.environ, TESTIGO_DATA_DIR=data_dir, GTK_A11Y="atspi", NO_AT_BRIDGE="0")
 
 
@@ -195,7 +230,7 @@ def quit_app(process, app):
 
 def main():
     global process, app
-    print("1..9")
+    print("1..10")
     process, app = start()
     if app is None:
         process.kill()
@@ -219,6 +254,17 @@ def main():
     click(button(app, "Add Testimony"))
     testimony = find(app, role="text", name="Testimony text")
     type_into(testimony, TESTIMONY)
+
+    # A file through the file chooser: stored, with its size, type and
+    # fingerprint (the first 12 hex digits of its SHA-256) shown.
+    chosen = choose_file(app, PHOTO)
+    shown = wait_for(lambda: any(l.startswith("puente-juliaca.png\n") and "image/png" in l
+                                 for l in label_texts(app)), timeout=10)
+    fingerprint = wait_for(lambda: any(l.startswith(PHOTO_SHA[:12]) for l in label_texts(app)), timeout=5)
+    tap(chosen and shown and fingerprint,
+        "a photo chosen in the file chooser becomes a source with size, type and fingerprint",
+        "chosen=%s shown=%s fingerprint=%s labels=%s" % (chosen, shown, fingerprint,
+                                                        [l for l in label_texts(app) if "png" in l]))
 
     # Autosave: in the store within a second or so, without pressing anything.
     saved = wait_for(lambda: "Saved" in label_texts(app), timeout=5)
@@ -255,9 +301,11 @@ def main():
     has_victim = any(VICTIM in l for l in labels)
     has_link = any(URL in l for l in labels)
     has_testimony = any(l == "Testimony" for l in labels)
-    tap(opened and has_victim and has_link and has_testimony,
-        "the reopened report keeps its victim and both sources",
-        "opened=%s victim=%s link=%s testimony=%s labels=%s" % (opened, has_victim, has_link, has_testimony, label_texts(app)[:12]))
+    has_photo = any(l.startswith(PHOTO_SHA[:12]) for l in labels)
+    tap(opened and has_victim and has_link and has_testimony and has_photo,
+        "the reopened report keeps its victim and all three sources",
+        "opened=%s victim=%s link=%s testimony=%s photo=%s labels=%s" % (
+            opened, has_victim, has_link, has_testimony, has_photo, label_texts(app)[:12]))
 
     # Delete (with confirmation) and undo -----------------------------------------
     click(button(app, "Delete report"))
@@ -308,4 +356,5 @@ finally:
     if process is not None and process.poll() is None:
         process.kill()
     shutil.rmtree(data_dir, ignore_errors=True)
+    shutil.rmtree(photo_dir, ignore_errors=True)
 sys.exit(0 if results and all(results) else 1)
