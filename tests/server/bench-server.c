@@ -12,7 +12,8 @@
  *      processes, BENCH_LIBSOUP=1 from one libsoup session (slow: see
  *      docs/server.md).
  *   3. a blob upload (default 1024 MiB) by libsoup and by curl to the same
- *      server (target ≥ 80 % of curl's rate)
+ *      server (target ≥ 80 % of curl's rate), in rounds whose order
+ *      alternates; each with the CPU time of the client and the server
  *   4. the server's peak memory (VmHWM)
  * Figures are in docs/server.md.
  *
@@ -698,6 +699,44 @@ write_random_file (const char *dir,
   return g_strdup (g_checksum_get_string (checksum));
 }
 
+/* CPU seconds (user + system) of a process so far */
+static double
+process_cpu (GPid pid)
+{
+  g_autofree char *path = g_strdup_printf ("/proc/%d/stat", pid);
+  g_autofree char *stat = NULL;
+  const char *p;
+  unsigned long utime = 0, stime = 0;
+
+  if (!g_file_get_contents (path, &stat, NULL, NULL) || !(p = strrchr (stat, ')')))
+    return 0;
+  /* after the command: state ppid pgrp session tty tpgid flags minflt
+   * cminflt majflt cmajflt utime stime */
+  if (sscanf (p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &utime, &stime) != 2)
+    return 0;
+  return (double) (utime + stime) / sysconf (_SC_CLK_TCK);
+}
+
+static double
+self_cpu (void)
+{
+  struct rusage usage;
+
+  getrusage (RUSAGE_SELF, &usage);
+  return usage.ru_utime.tv_sec + usage.ru_stime.tv_sec +
+         (usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
+}
+
+static double
+children_cpu (void)
+{
+  struct rusage usage;
+
+  getrusage (RUSAGE_CHILDREN, &usage);
+  return usage.ru_utime.tv_sec + usage.ru_stime.tv_sec +
+         (usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
+}
+
 static double
 upload_libsoup (TestClient *client,
                 const char *path,
@@ -750,37 +789,106 @@ upload_curl (TestClient *client,
   return (g_get_monotonic_time () - t0) / 1e6;
 }
 
+/* The file's variant @k: its first 8 bytes are @k, so each upload is of a
+ * blob the server does not have yet. Returns its SHA-256. */
+static char *
+make_variant (const char *path,
+              guint64     k)
+{
+  g_autoptr(GMappedFile) mapped = NULL;
+  guint8 digest[32];
+  GString *hex = g_string_new (NULL);
+  int fd = open (path, O_WRONLY);
+
+  g_assert_cmpint (fd, >=, 0);
+  g_assert_cmpint (pwrite (fd, &k, sizeof k, 0), ==, sizeof k);
+  close (fd);
+  mapped = g_mapped_file_new (path, FALSE, NULL);
+  g_assert_nonnull (mapped);
+  gnutls_hash_fast (GNUTLS_DIG_SHA256, g_mapped_file_get_contents (mapped),
+                    g_mapped_file_get_length (mapped), digest);
+  for (guint i = 0; i < sizeof digest; i++)
+    g_string_append_printf (hex, "%02x", digest[i]);
+  return g_string_free (hex, FALSE);
+}
+
+/* Rounds of one curl upload and one libsoup upload of the same size, the
+ * order alternating, so a slow moment of the shared machine does not fall
+ * on one client only. BENCH_UPLOAD_ROUNDS (default 3). */
 static void
 bench_blob (TestServer *server,
             TestClient *client,
             gsize       mib)
 {
-  g_autofree char *a = g_build_filename (server->dir, "blob-a", NULL);
-  g_autofree char *b = g_build_filename (server->dir, "blob-b", NULL);
-  g_autofree char *sha_a = write_random_file (server->dir, "blob-a", mib);
-  g_autofree char *sha_b = write_random_file (server->dir, "blob-b", mib);
-  g_autofree char *content = g_strdup_printf ("{\"title\":\"video\",\"sources\":[{\"kind\":\"file\",\"sha256\":\"%s\"},"
-                                              "{\"kind\":\"file\",\"sha256\":\"%s\"}]}", sha_a, sha_b);
-  g_autoptr(TgRevision) rev = tg_revision_new (g_uuid_string_random (), "report", NULL, client->device_id,
-                                               999999, g_get_real_time (), FALSE, content);
+  g_autofree char *path = g_build_filename (server->dir, "blob", NULL);
+  g_autofree char *first_sha = write_random_file (server->dir, "blob", mib);
+  guint rounds = g_getenv ("BENCH_UPLOAD_ROUNDS") ? CLAMP (atoi (g_getenv ("BENCH_UPLOAD_ROUNDS")), 1, 20) : 3;
+  g_autoptr(GPtrArray) shas = g_ptr_array_new_with_free_func (g_free);
+  GString *content = g_string_new ("{\"title\":\"video\",\"sources\":[");
+  g_autoptr(TgRevision) rev = NULL;
   g_autoptr(GPtrArray) one = g_ptr_array_new ();
   g_autofree char *body = NULL;
   gsize size = mib << 20;
-  double t_soup, t_curl;
+  double sum_soup = 0, sum_curl = 0;
+  GPid pid = test_server_get_pid (server);
 
   if (g_find_program_in_path ("curl") == NULL)
     g_error ("curl is needed for the comparison");
+  for (guint k = 0; k < 2 * rounds; k++)
+    {
+      g_ptr_array_add (shas, make_variant (path, k + 1));
+      g_string_append_printf (content, "%s{\"kind\":\"file\",\"sha256\":\"%s\"}", k ? "," : "",
+                              (char *) g_ptr_array_index (shas, k));
+    }
+  g_string_append (content, "]}");
+  rev = tg_revision_new (g_uuid_string_random (), "report", NULL, client->device_id,
+                         999999, g_get_real_time (), FALSE, content->str);
+  g_string_free (content, TRUE);
   g_ptr_array_add (one, rev);
   body = batch_body (one, 0, 1);
   g_assert_cmpuint (post (client, "/api/v1/push", body), ==, 200);
 
-  /* the same size, two files: a blob already stored would not be re-sent */
-  t_curl = upload_curl (client, b, sha_b, size);
-  t_soup = upload_libsoup (client, a, sha_a, size);
-  g_print ("blob %zu MiB: libsoup %.2f s (%.0f MiB/s), curl %.2f s (%.0f MiB/s): %.0f %% of curl "
-           "(target >= 80 %%)\n", mib, t_soup, mib / t_soup, t_curl, mib / t_curl, 100.0 * t_curl / t_soup);
-  g_unlink (a);
-  g_unlink (b);
+  for (guint r = 0; r < rounds; r++)
+    {
+      double t_soup = 0, t_curl = 0, c_soup = 0, c_curl = 0, s_soup = 0, s_curl = 0;
+
+      for (guint i = 0; i < 2; i++)
+        {
+          /* curl first in even rounds, libsoup first in odd ones */
+          gboolean use_curl = (i == 0) == (r % 2 == 0);
+          const char *sha = g_ptr_array_index (shas, 2 * r + i);
+          g_autofree char *check = make_variant (path, 2 * r + i + 1);
+          double server0 = process_cpu (pid);
+
+          g_assert_cmpstr (check, ==, sha);
+          if (use_curl)
+            {
+              double cpu0 = children_cpu ();
+
+              t_curl = upload_curl (client, path, sha, size);
+              c_curl = children_cpu () - cpu0;
+              s_curl = process_cpu (pid) - server0;
+            }
+          else
+            {
+              double cpu0 = self_cpu ();
+
+              t_soup = upload_libsoup (client, path, sha, size);
+              c_soup = self_cpu () - cpu0;
+              s_soup = process_cpu (pid) - server0;
+            }
+        }
+      sum_soup += t_soup;
+      sum_curl += t_curl;
+      g_print ("blob %zu MiB, round %u (%s first): libsoup %.2f s (%.0f MiB/s; CPU client %.2f s, server %.2f s), "
+               "curl %.2f s (%.0f MiB/s; CPU client %.2f s, server %.2f s): %.0f %% of curl\n",
+               mib, r + 1, r % 2 == 0 ? "curl" : "libsoup",
+               t_soup, mib / t_soup, c_soup, s_soup, t_curl, mib / t_curl, c_curl, s_curl, 100.0 * t_curl / t_soup);
+    }
+  g_print ("blob %zu MiB x %u: libsoup %.0f MiB/s, curl %.0f MiB/s: %.0f %% of curl (target >= 80 %%)\n",
+           mib, rounds, rounds * mib / sum_soup, rounds * mib / sum_curl, 100.0 * sum_curl / sum_soup);
+  g_unlink (path);
+  (void) first_sha;
 }
 
 static void
