@@ -758,8 +758,11 @@ checkpoint_thread (gpointer data,
       sqlite3_exec (self->checkpoint_db, "PRAGMA journal_mode = WAL", NULL, NULL, NULL);
     }
   /* copies the committed frames into the database file, syncing the WAL
-   * before and the database after; PASSIVE never blocks the writer */
-  rc = sqlite3_wal_checkpoint_v2 (self->checkpoint_db, NULL, mode, NULL, NULL);
+   * before and the database after; PASSIVE never blocks the writer, so it
+   * copies the bulk before a RESTART makes the writer wait for the rest */
+  rc = sqlite3_wal_checkpoint_v2 (self->checkpoint_db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+  if (mode != SQLITE_CHECKPOINT_PASSIVE && (rc == SQLITE_OK || rc == SQLITE_BUSY))
+    rc = sqlite3_wal_checkpoint_v2 (self->checkpoint_db, NULL, mode, NULL, NULL);
   if (rc != SQLITE_OK && rc != SQLITE_BUSY)
     g_warning ("checkpoint failed: %s", sqlite3_errmsg (self->checkpoint_db));
   g_atomic_int_set (&self->checkpointing, 0);
