@@ -1107,6 +1107,146 @@ killer_thread (gpointer data)
   return NULL;
 }
 
+/* Devices pushing at once, each from a thread with its own session, as
+ * many bytes as take the WAL past the size where the server checkpoints it
+ * in the background; then the server is killed. Every acknowledged revision
+ * must come back with the seq it was acknowledged with. */
+typedef struct
+{
+  TestServer *server;
+  char       *token;
+  char       *device_id;
+  GHashTable *acked;        /* revision id → seq, owned by the thread */
+} Pusher;
+
+#define PUSHERS       4
+#define PUSHES        12
+#define PUSH_BATCH    20
+#define CONTENT_BYTES 20000
+
+static gpointer
+pusher_thread (gpointer data)
+{
+  Pusher *pusher = data;
+  g_autoptr(TestClient) client = test_client_new (pusher->server);
+  g_autofree char *filler = g_strnfill (CONTENT_BYTES, 'x');
+  gint64 device_seq = 0;
+
+  client->token = g_strdup (pusher->token);
+  client->device_id = g_strdup (pusher->device_id);
+  for (guint p = 0; p < PUSHES; p++)
+    {
+      TgRevision *revisions[PUSH_BATCH];
+      g_autoptr(JsonNode) reply = NULL;
+      JsonArray *accepted;
+      guint status;
+
+      for (guint i = 0; i < PUSH_BATCH; i++)
+        {
+          g_autofree char *record = g_uuid_string_random ();
+          g_autofree char *content = g_strdup_printf ("{\"title\":\"Puno %u-%u\",\"narrative\":\"%s\",\"sources\":[]}",
+                                                      p, i, filler);
+
+          revisions[i] = make_revision (record, NULL, "report", pusher->device_id, ++device_seq, FALSE, content);
+        }
+      reply = push (client, revisions, PUSH_BATCH, &status);
+      g_assert_cmpuint (status, ==, 200);
+      accepted = test_json_array (reply, "accepted");
+      g_assert_cmpuint (json_array_get_length (accepted), ==, PUSH_BATCH);
+      for (guint i = 0; i < PUSH_BATCH; i++)
+        {
+          JsonObject *row = json_array_get_object_element (accepted, i);
+
+          g_hash_table_insert (pusher->acked, g_strdup (json_object_get_string_member (row, "id")),
+                               GSIZE_TO_POINTER (json_object_get_int_member (row, "seq")));
+          g_object_unref (revisions[i]);
+        }
+    }
+  return NULL;
+}
+
+static void
+test_concurrent_checkpoint (void)
+{
+  TestServer *busy = test_server_new ("rate-limit=100000\nrate-burst=100000\n"
+                                      "max-body-bytes=4194304\n");
+  Pusher pushers[PUSHERS];
+  GThread *threads[PUSHERS];
+  g_autoptr(TestClient) coordinator = NULL;
+  g_autoptr(GPtrArray) pulled = NULL;
+  g_autoptr(GHashTable) seqs = g_hash_table_new (NULL, NULL);
+  g_autofree char *wal = NULL;
+  guint total = 0;
+
+  test_server_start (busy);
+  test_server_add_user (busy, "ana", "monitor");
+  test_server_add_user (busy, "coco", "coordinator");
+  for (guint t = 0; t < PUSHERS; t++)
+    {
+      g_autoptr(TestClient) enrolled = test_client_enrol (busy, "ana");
+
+      pushers[t].server = busy;
+      pushers[t].token = g_strdup (enrolled->token);
+      pushers[t].device_id = g_strdup (enrolled->device_id);
+      pushers[t].acked = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+    }
+  for (guint t = 0; t < PUSHERS; t++)
+    threads[t] = g_thread_new ("pusher", pusher_thread, &pushers[t]);
+  for (guint t = 0; t < PUSHERS; t++)
+    g_thread_join (threads[t]);
+
+  /* acknowledged means on disk: a kill now loses nothing */
+  test_server_kill (busy);
+  test_server_start (busy);
+  coordinator = test_client_enrol (busy, "coco");
+  pulled = pull_all (coordinator);
+  for (guint t = 0; t < PUSHERS; t++)
+    total += g_hash_table_size (pushers[t].acked);
+  g_assert_cmpuint (total, ==, PUSHERS * PUSHES * PUSH_BATCH);
+  g_assert_cmpuint (pulled->len, ==, total);
+  for (guint i = 0; i < pulled->len; i++)
+    {
+      JsonNode *row = g_ptr_array_index (pulled, i);
+      const char *id = test_json_string (row, "id");
+      gint64 seq = test_json_int (row, "server_seq");
+      gboolean found = FALSE;
+
+      for (guint t = 0; t < PUSHERS && !found; t++)
+        {
+          gpointer acked_seq;
+
+          if (g_hash_table_lookup_extended (pushers[t].acked, id, NULL, &acked_seq))
+            {
+              g_assert_cmpint (GPOINTER_TO_SIZE (acked_seq), ==, seq);
+              found = TRUE;
+            }
+        }
+      g_assert_true (found);
+      /* no seq given twice */
+      g_assert_true (g_hash_table_add (seqs, GSIZE_TO_POINTER (seq)));
+    }
+
+  test_server_stop (busy);
+  {
+    sqlite3 *db = NULL;
+    sqlite3_stmt *stmt = NULL;
+
+    g_assert_cmpint (sqlite3_open_v2 (busy->db_path, &db, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
+    g_assert_cmpint (sqlite3_prepare_v2 (db, "PRAGMA integrity_check", -1, &stmt, NULL), ==, SQLITE_OK);
+    g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
+    g_assert_cmpstr ((const char *) sqlite3_column_text (stmt, 0), ==, "ok");
+    sqlite3_finalize (stmt);
+    sqlite3_close (db);
+  }
+  for (guint t = 0; t < PUSHERS; t++)
+    {
+      g_free (pushers[t].token);
+      g_free (pushers[t].device_id);
+      g_hash_table_unref (pushers[t].acked);
+    }
+  test_server_free (busy);
+}
+
 static void
 test_crash (void)
 {
@@ -1314,6 +1454,7 @@ main (int   argc,
   g_test_add_func ("/server/limits/sizes", test_limits);
   g_test_add_func ("/server/limits/rate-and-timeout", test_rate_limit);
   g_test_add_func ("/server/admin/commands", test_admin);
+  g_test_add_func ("/server/sync/concurrent-checkpoint", test_concurrent_checkpoint);
   g_test_add_func ("/server/crash/sigkill", test_crash);
 
   ret = g_test_run ();
