@@ -50,6 +50,9 @@ typedef enum
   ROUTE_BLOB_GET,
 } Route;
 
+/* An upload's chunks are written and hashed on the upload thread. While
+ * it works on them (writing), it alone touches fd, checksum and offset;
+ * the main loop waits for it (upload_drain) before it reads them. */
 typedef struct
 {
   char              *sha256;
@@ -59,7 +62,22 @@ typedef struct
   gnutls_hash_hd_t   checksum;   /* SHA-256 over bytes [0, offset), NULL when to be rebuilt */
   SoupServerMessage *active;     /* the request writing to it, if any */
   gboolean           finishing;
+  gint64             received;   /* main loop: offset + bytes queued */
+
+  GMutex             lock;       /* guards the fields below, and offset */
+  GCond              cond;
+  GQueue             pending;    /* GBytes received, not yet written */
+  gsize              pending_bytes;
+  gboolean           writing;    /* queued to or running on the upload thread */
+  gboolean           write_failed;
 } Upload;
+
+/* At most this much of an upload waits in memory for the upload thread;
+ * past it the main loop waits, as it waited for write () before. */
+#define UPLOAD_QUEUE_BYTES (4 << 20)
+/* The upload thread is woken once this much is queued, not for each
+ * 8 KiB chunk: a wake-up per chunk cost more CPU than it saved. */
+#define UPLOAD_BATCH_BYTES (256 << 10)
 
 typedef struct
 {
@@ -179,11 +197,49 @@ checksum_hex (gnutls_hash_hd_t checksum)
   return hex;
 }
 
+static GThreadPool *upload_pool;
+
+/* Hands what is queued, however little, to the upload thread. Locked. */
+static void
+upload_flush_locked (Upload *upload)
+{
+  if (!upload->writing && upload->pending.length > 0)
+    {
+      upload->writing = TRUE;
+      g_thread_pool_push (upload_pool, upload, NULL);
+    }
+}
+
+/* Waits until the upload thread wrote every chunk queued for @upload. */
+static void
+upload_drain (Upload *upload)
+{
+  g_mutex_lock (&upload->lock);
+  upload_flush_locked (upload);
+  while (upload->writing)
+    g_cond_wait (&upload->cond, &upload->lock);
+  g_mutex_unlock (&upload->lock);
+}
+
+static gint64
+upload_get_offset (Upload *upload)
+{
+  gint64 offset;
+
+  g_mutex_lock (&upload->lock);
+  offset = upload->offset;
+  g_mutex_unlock (&upload->lock);
+  return offset;
+}
+
 static void
 upload_free (Upload *upload)
 {
+  upload_drain (upload);
   if (upload->fd >= 0)
     close (upload->fd);
+  g_mutex_clear (&upload->lock);
+  g_cond_clear (&upload->cond);
   g_clear_pointer (&upload->checksum, checksum_free);
   g_free (upload->sha256);
   g_free (upload);
@@ -728,6 +784,9 @@ get_upload (TgServer    *self,
   upload->sha256 = g_strdup (sha256);
   upload->fd = fd;
   upload->offset = st.st_size;
+  g_mutex_init (&upload->lock);
+  g_cond_init (&upload->cond);
+  g_queue_init (&upload->pending);
   g_hash_table_insert (self->uploads, upload->sha256, upload);
   return upload;
 }
@@ -777,47 +836,114 @@ discard_upload (TgServer *self,
   g_hash_table_remove (self->uploads, upload->sha256);
 }
 
+static gboolean
+write_all (int           fd,
+           const guint8 *data,
+           gsize         length)
+{
+  gsize done = 0;
+
+  while (done < length)
+    {
+      gssize n = write (fd, data + done, length - done);
+
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n <= 0)
+        return FALSE;
+      done += n;
+    }
+  return TRUE;
+}
+
+/* The upload thread: writes and hashes the queued chunks of one upload. */
+static void
+upload_thread (gpointer data,
+               gpointer user_data)
+{
+  Upload *upload = data;
+  GBytes *chunk;
+
+  g_mutex_lock (&upload->lock);
+  while ((chunk = g_queue_pop_head (&upload->pending)))
+    {
+      gboolean failed = upload->write_failed;
+      gsize length;
+      const guint8 *bytes = g_bytes_get_data (chunk, &length);
+      gboolean ok = FALSE;
+      int saved = 0;
+
+      g_mutex_unlock (&upload->lock);
+      /* after a failure the rest is dropped: the client resumes */
+      if (!failed)
+        {
+          ok = write_all (upload->fd, bytes, length);
+          saved = errno;
+          if (ok)
+            gnutls_hash (upload->checksum, bytes, length);
+          else
+            {
+              g_warning ("writing a partial upload failed: %s", g_strerror (saved));
+              /* back to the last consistent state */
+              if (ftruncate (upload->fd, upload->offset) != 0 ||
+                  lseek (upload->fd, upload->offset, SEEK_SET) < 0)
+                g_clear_pointer (&upload->checksum, checksum_free);
+            }
+        }
+      g_bytes_unref (chunk);
+      g_mutex_lock (&upload->lock);
+      upload->pending_bytes -= length;
+      if (ok)
+        upload->offset += length;
+      else
+        upload->write_failed = TRUE;
+      g_cond_broadcast (&upload->cond);
+    }
+  upload->writing = FALSE;
+  g_cond_broadcast (&upload->cond);
+  g_mutex_unlock (&upload->lock);
+}
+
 static void
 upload_got_chunk_cb (SoupServerMessage *msg,
                      GBytes            *chunk,
                      Request           *req)
 {
   Upload *upload = req->upload;
-  gsize length;
-  const guint8 *data = g_bytes_get_data (chunk, &length);
-  gsize done = 0;
+  gsize length = g_bytes_get_size (chunk);
+  gboolean start = FALSE;
 
   if (req->upload_error != NULL || upload == NULL || upload->active != msg)
     return;
 
-  if (upload->offset + (gint64) length > upload->total)
+  if (upload->received + (gint64) length > upload->total)
     {
       req->upload_error = g_strdup ("the body goes past Upload-Length");
       req->upload_status = 413;
       return;
     }
 
-  while (done < length)
+  /* TLS and HTTP stay on the main loop; the write and the SHA-256 of each
+   * chunk run on the upload thread, so the two use both cores */
+  g_mutex_lock (&upload->lock);
+  while (upload->pending_bytes >= UPLOAD_QUEUE_BYTES && !upload->write_failed)
+    g_cond_wait (&upload->cond, &upload->lock);
+  if (upload->write_failed)
     {
-      gssize n = write (upload->fd, data + done, length - done);
-
-      if (n < 0 && errno == EINTR)
-        continue;
-      if (n <= 0)
-        {
-          g_warning ("writing a partial upload failed: %s", g_strerror (errno));
-          /* back to the last consistent state */
-          if (ftruncate (upload->fd, upload->offset) != 0 ||
-              lseek (upload->fd, upload->offset, SEEK_SET) < 0)
-            g_clear_pointer (&upload->checksum, checksum_free);
-          req->upload_error = g_strdup ("the server could not store the upload");
-          req->upload_status = 507;
-          return;
-        }
-      done += n;
+      g_mutex_unlock (&upload->lock);
+      req->upload_error = g_strdup ("the server could not store the upload");
+      req->upload_status = 507;
+      return;
     }
-  gnutls_hash (upload->checksum, data, length);
-  upload->offset += length;
+  g_queue_push_tail (&upload->pending, g_bytes_ref (chunk));
+  upload->pending_bytes += length;
+  if (!upload->writing && upload->pending_bytes >= UPLOAD_BATCH_BYTES)
+    start = upload->writing = TRUE;
+  g_mutex_unlock (&upload->lock);
+  upload->received += length;
+  /* the rest, below a batch, is written by upload_drain () */
+  if (start)
+    g_thread_pool_push (upload_pool, upload, NULL);
 }
 
 static void
@@ -827,7 +953,12 @@ message_finished_cb (SoupServerMessage *msg,
   /* A dropped connection ends here without the handler: what was written
    * stays, and the next request resumes from it. */
   if (req->upload != NULL && req->upload->active == msg && !req->upload->finishing)
-    req->upload->active = NULL;
+    {
+      req->upload->active = NULL;
+      g_mutex_lock (&req->upload->lock);
+      upload_flush_locked (req->upload);
+      g_mutex_unlock (&req->upload->lock);
+    }
 }
 
 typedef struct
@@ -966,6 +1097,13 @@ handle_upload (TgServer          *self,
   FinishData *data;
 
   upload->active = NULL;
+  upload_drain (upload);
+  if (upload->write_failed && req->upload_error == NULL)
+    {
+      req->upload_error = g_strdup ("the server could not store the upload");
+      req->upload_status = 507;
+    }
+  upload->write_failed = FALSE;
 
   if (req->upload_error != NULL)
     {
@@ -1078,9 +1216,12 @@ early_upload (TgServer          *self,
     }
   if (upload->active != NULL)
     {
-      respond_offset (msg, 409, upload->offset, FALSE, "another upload of this blob is in progress");
+      respond_offset (msg, 409, upload_get_offset (upload), FALSE, "another upload of this blob is in progress");
       return;
     }
+  /* chunks of a dropped connection may still be on their way to disk */
+  upload_drain (upload);
+  upload->write_failed = FALSE;
   if (upload->total != 0 && upload->total != total)
     {
       /* a different size for the same hash: start again */
@@ -1107,6 +1248,7 @@ early_upload (TgServer          *self,
     }
 
   upload->total = total;
+  upload->received = upload->offset;
   upload->active = msg;
   req->upload = upload;
   soup_message_body_set_accumulate (soup_server_message_get_request_body (msg), FALSE);
@@ -1298,7 +1440,12 @@ handle_blob_offset (TgServer          *self,
     }
   upload = g_hash_table_lookup (self->uploads, req->sha256);
   if (upload != NULL)
-    size = upload->offset;
+    {
+      /* bytes of a dropped connection count once they are on disk */
+      if (upload->active == NULL)
+        upload_drain (upload);
+      size = upload_get_offset (upload);
+    }
   else
     {
       g_autofree char *path = partial_path (self, req->sha256);
@@ -1443,6 +1590,7 @@ tg_server_finalize (GObject *object)
   g_clear_object (&self->soup);
   g_clear_object (&self->store);
   g_clear_object (&self->certificate);
+  /* each upload waits for its chunks to be written */
   g_clear_pointer (&self->uploads, g_hash_table_unref);
   g_clear_pointer (&self->buckets, g_hash_table_unref);
   g_free (self->fingerprint);
@@ -1488,6 +1636,10 @@ tg_server_new (TgServerConfig   *config,
    * connection, and there is one fdatasync at a time */
   if (!(self->store_pool = g_thread_pool_new (store_thread, NULL, 1, TRUE, error)) ||
       !(self->sync_pool = g_thread_pool_new (sync_thread, NULL, 1, TRUE, error)))
+    return NULL;
+  /* one for the process, shared by every upload */
+  if (upload_pool == NULL &&
+      !(upload_pool = g_thread_pool_new (upload_thread, NULL, 1, TRUE, error)))
     return NULL;
   self->blob_dir = g_build_filename (config->data_dir, "blobs", NULL);
   self->partial_dir = g_build_filename (config->data_dir, "partial", NULL);
