@@ -11,8 +11,9 @@
  * work of enrol, push and pull — decoding the body, SQLite, encoding the
  * reply — and every other write runs on one store thread that owns the
  * writing connection; the message is paused meanwhile and its reply set
- * back on the main loop. A third thread fdatasyncs the WAL (group commit).
- * See docs/sync-protocol.md and docs/server.md.
+ * back on the main loop. Another thread fdatasyncs the WAL (group commit),
+ * one writes and hashes uploads, and the store checkpoints the WAL from one
+ * of its own. See docs/sync-protocol.md and docs/server.md.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
