@@ -821,7 +821,7 @@ bench_blob (TestServer *server,
             gsize       mib)
 {
   g_autofree char *path = g_build_filename (server->dir, "blob", NULL);
-  g_autofree char *first_sha = write_random_file (server->dir, "blob", mib);
+  g_autofree char *unused_sha = write_random_file (server->dir, "blob", mib);
   guint rounds = g_getenv ("BENCH_UPLOAD_ROUNDS") ? CLAMP (atoi (g_getenv ("BENCH_UPLOAD_ROUNDS")), 1, 20) : 3;
   g_autoptr(GPtrArray) shas = g_ptr_array_new_with_free_func (g_free);
   GString *content = g_string_new ("{\"title\":\"video\",\"sources\":[");
@@ -888,7 +888,6 @@ bench_blob (TestServer *server,
   g_print ("blob %zu MiB x %u: libsoup %.0f MiB/s, curl %.0f MiB/s: %.0f %% of curl (target >= 80 %%)\n",
            mib, rounds, rounds * mib / sum_soup, rounds * mib / sum_curl, 100.0 * sum_curl / sum_soup);
   g_unlink (path);
-  (void) first_sha;
 }
 
 static void
