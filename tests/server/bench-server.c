@@ -86,7 +86,7 @@ make_revisions (const char *device,
       if (i % per_record == 0)
         {
           g_free (record);
-          record = g_uuid_string_random ();
+          record = tg_record_id_new ();
           parent = NULL;
         }
       content = g_strdup_printf ("{\"title\":\"Marcha en Juliaca %u\",\"narrative\":\"Testimonio recogido en la plaza; "
@@ -826,6 +826,7 @@ bench_blob (TestServer *server,
   g_autoptr(GPtrArray) shas = g_ptr_array_new_with_free_func (g_free);
   GString *content = g_string_new ("{\"title\":\"video\",\"sources\":[");
   g_autoptr(TgRevision) rev = NULL;
+  g_autofree char *record = NULL;
   g_autoptr(GPtrArray) one = g_ptr_array_new ();
   g_autofree char *body = NULL;
   gsize size = mib << 20;
@@ -841,7 +842,8 @@ bench_blob (TestServer *server,
                               (char *) g_ptr_array_index (shas, k));
     }
   g_string_append (content, "]}");
-  rev = tg_revision_new (g_uuid_string_random (), "report", NULL, client->device_id,
+  record = tg_record_id_new ();
+  rev = tg_revision_new (record, "report", NULL, client->device_id,
                          999999, g_get_real_time (), FALSE, content->str);
   g_string_free (content, TRUE);
   g_ptr_array_add (one, rev);
