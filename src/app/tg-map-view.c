@@ -70,6 +70,7 @@ struct _TgMapView
   GSettings           *settings;
 
   GListModel          *reports;
+  GCancellable        *locations_cancellable;  /* positions being read */
   GArray              *locations;   /* of TgReportLocation, NULL until needed */
   double               clustered_latitude;
   double               clustered_longitude;
@@ -92,6 +93,7 @@ G_DEFINE_FINAL_TYPE (TgMapView, tg_map_view, GTK_TYPE_WIDGET)
 enum {
   REPORT_ACTIVATED,
   LOCATION_PICKED,
+  LOCATIONS_LOADED,
   N_SIGNALS
 };
 
@@ -462,6 +464,42 @@ location_clear (gpointer data)
   g_free (location->title);
 }
 
+static void update_markers (TgMapView *self);
+
+static void
+cancel_locations (TgMapView *self)
+{
+  if (self->locations_cancellable != NULL)
+    g_cancellable_cancel (self->locations_cancellable);
+  g_clear_object (&self->locations_cancellable);
+  g_clear_pointer (&self->locations, g_array_unref);
+}
+
+static void
+locations_ready_cb (GObject      *object,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  g_autoptr(TgMapView) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GArray) locations = NULL;
+
+  locations = tg_report_list_query_locations_finish (TG_REPORT_LIST (object), result, &error);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;  /* the list changed meanwhile: a newer query is on its way */
+
+  g_clear_object (&self->locations_cancellable);
+  if (locations == NULL)
+    g_warning ("Could not place the reports on the map: %s", error->message);
+  else
+    {
+      g_clear_pointer (&self->locations, g_array_unref);
+      self->locations = g_steal_pointer (&locations);
+      update_markers (self);
+    }
+  g_signal_emit (self, signals[LOCATIONS_LOADED], 0);
+}
+
 static void
 update_markers (TgMapView *self)
 {
@@ -505,15 +543,18 @@ update_markers (TgMapView *self)
   self->clustered_longitude = shumate_location_get_longitude (SHUMATE_LOCATION (self->viewport));
 
   /* A report list from the store gives every position in one query,
-   * without loading 100,000 reports; any other model is read item by
-   * item. */
+   * without loading 100,000 reports, on a worker thread: the window shows
+   * at once and the markers follow (see locations_ready_cb). Any other
+   * model is read item by item. */
   if (self->locations == NULL && TG_IS_REPORT_LIST (self->reports))
     {
-      g_autoptr(GError) error = NULL;
-
-      self->locations = tg_report_list_query_locations (TG_REPORT_LIST (self->reports), &error);
-      if (self->locations == NULL)
-        g_warning ("Could not place the reports on the map: %s", error->message);
+      if (self->locations_cancellable == NULL)
+        {
+          self->locations_cancellable = g_cancellable_new ();
+          tg_report_list_query_locations_async (TG_REPORT_LIST (self->reports),
+                                                self->locations_cancellable,
+                                                locations_ready_cb, g_object_ref (self));
+        }
     }
   else if (self->locations == NULL && self->reports != NULL)
     {
@@ -633,7 +674,7 @@ reports_changed_cb (TgMapView  *self,
                     guint       added,
                     GListModel *model)
 {
-  g_clear_pointer (&self->locations, g_array_unref);
+  cancel_locations (self);
   schedule_update (self);
 }
 
@@ -806,7 +847,7 @@ tg_map_view_dispose (GObject *object)
   g_clear_pointer (&self->mbtiles_renderers, g_ptr_array_unref);
   g_clear_pointer (&self->overlay, gtk_widget_unparent);
   g_clear_object (&self->reports);
-  g_clear_pointer (&self->locations, g_array_unref);
+  cancel_locations (self);
   g_clear_object (&self->selected);
   g_clear_object (&self->settings);
   g_clear_object (&self->basemap_renderer);
@@ -837,6 +878,11 @@ tg_map_view_class_init (TgMapViewClass *klass)
   signals[LOCATION_PICKED] =
     g_signal_new ("location-picked", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL, G_TYPE_NONE, 2, G_TYPE_DOUBLE, G_TYPE_DOUBLE);
+  /* The positions of the store's reports have been read (or failed to
+   * be) and the markers placed. */
+  signals[LOCATIONS_LOADED] =
+    g_signal_new ("locations-loaded", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 0);
 
   gtk_widget_class_install_action (widget_class, "map.zoom-in", NULL, zoom_in_action);
   gtk_widget_class_install_action (widget_class, "map.zoom-out", NULL, zoom_out_action);
@@ -1118,7 +1164,7 @@ tg_map_view_set_reports (TgMapView  *self,
   if (self->reports != NULL)
     g_clear_signal_handler (&self->items_changed_id, self->reports);
   g_set_object (&self->reports, reports);
-  g_clear_pointer (&self->locations, g_array_unref);
+  cancel_locations (self);
   if (reports != NULL)
     self->items_changed_id = g_signal_connect_swapped (reports, "items-changed",
                                                        G_CALLBACK (reports_changed_cb), self);

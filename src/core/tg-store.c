@@ -40,6 +40,10 @@ struct _TgStore
   TgCustodyLog  *custody_log;
   GHashTable    *statements;  /* SQL → prepared statement, reused */
   TgWalCheckpointer *checkpointer;
+  /* A read-only connection for long reads (every report's position), so
+   * they hold up neither saves nor the list; opened on first use. */
+  sqlite3       *reader;
+  GMutex         reader_lock;
 };
 
 /* A statement from the cache: reset, not finalised, when done. */
@@ -637,6 +641,7 @@ tg_store_finalize (GObject *object)
   g_clear_pointer (&self->context, g_main_context_unref);
   g_clear_pointer (&self->statements, g_hash_table_unref);
   g_rec_mutex_clear (&self->lock);
+  g_mutex_clear (&self->reader_lock);
 
   G_OBJECT_CLASS (tg_store_parent_class)->finalize (object);
 }
@@ -661,6 +666,7 @@ static void
 tg_store_init (TgStore *self)
 {
   g_rec_mutex_init (&self->lock);
+  g_mutex_init (&self->reader_lock);
   self->statements = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                             (GDestroyNotify) sqlite3_finalize);
   self->context = g_main_context_ref_thread_default ();
@@ -733,6 +739,10 @@ void
 tg_store_close (TgStore *self)
 {
   g_return_if_fail (TG_IS_STORE (self));
+
+  g_mutex_lock (&self->reader_lock);
+  g_clear_pointer (&self->reader, sqlite3_close_v2);
+  g_mutex_unlock (&self->reader_lock);
 
   g_rec_mutex_lock (&self->lock);
   g_clear_pointer (&self->checkpointer, tg_wal_checkpointer_free);
@@ -2255,7 +2265,7 @@ tg_store_query_locations (TgStore              *self,
                           GError              **error)
 {
   g_autoptr(GArray) locations = g_array_new (FALSE, FALSE, sizeof (TgReportLocation));
-  g_autoptr(TgStmt) stmt = NULL;
+  sqlite3_stmt *stmt = NULL;
   g_autofree char *fts = NULL;
   g_autofree char *inner = NULL;
   g_autofree char *sql = NULL;
@@ -2272,9 +2282,27 @@ tg_store_query_locations (TgStore              *self,
                          "FROM reports l WHERE l.latitude IS NOT NULL AND l.longitude IS NOT NULL "
                          "AND l.deleted = 0 AND l.rowid IN (%s)", inner);
 
-  tg_store_lock (self);
-  if (!check_open (self, error) || !(stmt = prepare (self, sql, error)))
+  g_mutex_lock (&self->reader_lock);
+  if (!check_open (self, error))
     goto out;
+  if (self->reader == NULL)
+    {
+      rc = sqlite3_open_v2 (self->db_path, &self->reader,
+                            SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL);
+      if (rc != SQLITE_OK)
+        {
+          g_set_error (error, TG_ERROR, TG_ERROR_FAILED, _("Could not open %s: %s"), self->db_path,
+                       self->reader ? sqlite3_errmsg (self->reader) : sqlite3_errstr (rc));
+          g_clear_pointer (&self->reader, sqlite3_close_v2);
+          goto out;
+        }
+      sqlite3_busy_timeout (self->reader, 5000);
+    }
+  if (sqlite3_prepare_v2 (self->reader, sql, -1, &stmt, NULL) != SQLITE_OK)
+    {
+      g_set_error (error, TG_ERROR, TG_ERROR_FAILED, "query: %s", sqlite3_errmsg (self->reader));
+      goto out;
+    }
   bind_query (stmt, query, fts);
 
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
@@ -2292,12 +2320,13 @@ tg_store_query_locations (TgStore              *self,
     }
   if (rc != SQLITE_DONE)
     {
-      tg_store_set_error (self, error, "query");
+      g_set_error (error, TG_ERROR, TG_ERROR_FAILED, "query: %s", sqlite3_errmsg (self->reader));
       goto out;
     }
   ok = TRUE;
 
 out:
-  tg_store_unlock (self);
+  g_clear_pointer (&stmt, sqlite3_finalize);
+  g_mutex_unlock (&self->reader_lock);
   return ok ? g_steal_pointer (&locations) : NULL;
 }

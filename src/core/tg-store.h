@@ -171,6 +171,13 @@ TgStore       *tg_report_list_get_store    (TgReportList        *self);
 /* tg_store_query_locations() for this list's query. */
 GArray        *tg_report_list_query_locations (TgReportList     *self,
                                                GError          **error);
+void           tg_report_list_query_locations_async  (TgReportList        *self,
+                                                      GCancellable        *cancellable,
+                                                      GAsyncReadyCallback  callback,
+                                                      gpointer             user_data);
+GArray        *tg_report_list_query_locations_finish (TgReportList        *self,
+                                                      GAsyncResult        *result,
+                                                      GError             **error);
 
 /* Signals on TgStore (emitted in the main context of the thread that
  * opened the store):

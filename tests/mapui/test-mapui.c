@@ -16,6 +16,7 @@
 #include "tg-map-marker.h"
 #include "tg-map-preferences-page.h"
 #include "tg-map-util.h"
+#include "tg-store.h"
 #include "tg-map-view-private.h"
 #include "tg-mbtiles-source.h"
 #include "tg-report.h"
@@ -748,6 +749,72 @@ test_download_dialog (void)
   gtk_window_destroy (GTK_WINDOW (dialog));
 }
 
+/* With a live list from the store, positions are read on a worker
+ * thread: the markers come after, with every placed report, and follow a
+ * report saved later. */
+static void
+test_markers_from_store (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("mapui-store-XXXXXX", &error);
+  g_autoptr(TgStore) store = NULL;
+  g_autoptr(TgReportList) list = NULL;
+  g_autoptr(GPtrArray) batch = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(TgReport) extra = NULL;
+  GPtrArray *markers;
+  Fixture f;
+
+  g_assert_no_error (error);
+  store = tg_store_open (dir, &error);
+  g_assert_no_error (error);
+  for (guint i = 0; i < 300; i++)
+    g_ptr_array_add (batch, make_report ("Juliaca", JULIACA_LAT + (i / 20) * 0.001,
+                                         JULIACA_LON + (i % 20) * 0.001, "killing"));
+  g_ptr_array_add (batch, make_report ("Unplaced", NAN, NAN, "raid"));
+  g_assert_true (tg_store_save_reports (store, batch, &error));
+  g_assert_no_error (error);
+
+  fixture_setup (&f);
+  tg_map_view_center_on (f.view, JULIACA_LAT, JULIACA_LON, 5);
+  list = tg_report_list_new (store, NULL);
+  tg_map_view_set_reports (f.view, G_LIST_MODEL (list));
+  _tg_map_view_update_markers (f.view);
+
+  markers = _tg_map_view_get_markers (f.view);
+  for (guint i = 0; i < 500 && sum_counts (markers) != 300; i++)
+    {
+      iterate_for (10);
+      markers = _tg_map_view_get_markers (f.view);
+    }
+  g_assert_cmpuint (sum_counts (markers), ==, 300);
+
+  extra = make_report ("Juliaca, later", JULIACA_LAT, JULIACA_LON + 0.05, "injury");
+  g_assert_nonnull (tg_store_save_report (store, extra, &error));
+  g_assert_no_error (error);
+  for (guint i = 0; i < 500 && sum_counts (markers) != 301; i++)
+    {
+      iterate_for (10);
+      markers = _tg_map_view_get_markers (f.view);
+    }
+  g_assert_cmpuint (sum_counts (markers), ==, 301);
+
+  fixture_teardown (&f);
+  tg_store_close (store);
+  {
+    const char *names[] = { "testigo.db", "testigo.db-wal", "testigo.db-shm" };
+    g_autofree char *blobs = g_build_filename (dir, "blobs", NULL);
+
+    for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+      {
+        g_autofree char *path = g_build_filename (dir, names[i], NULL);
+
+        g_unlink (path);
+      }
+    g_rmdir (blobs);
+    g_rmdir (dir);
+  }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -761,6 +828,7 @@ main (int   argc,
   g_test_add_func ("/mapui/basemap-source/renderer", test_basemap_renderer);
   g_test_add_func ("/mapui/mbtiles-source/read", test_mbtiles_source);
   g_test_add_func ("/mapui/markers/cluster", test_markers_cluster);
+  g_test_add_func ("/mapui/markers/from-store", test_markers_from_store);
   g_test_add_func ("/mapui/picking/click", test_picking);
   g_test_add_func ("/mapui/selected/drag-and-circle", test_selected_drag_and_circle);
   g_test_add_func ("/mapui/search/choose", test_search);
