@@ -254,7 +254,7 @@ show_report (TgWindow *self,
  * is given every report, while the map reads their positions on a worker
  * thread; when both are done the app is loaded. tests/app/bench-startup
  * reads the two lines printed here (the monotonic clock is shared). */
-#define FIRST_ROWS 40
+#define FIRST_ROWS 12
 
 static long
 resident_kb (void)
