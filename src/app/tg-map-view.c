@@ -504,7 +504,7 @@ static void
 update_markers (TgMapView *self)
 {
   g_autoptr(GArray) points = NULL;
-  g_autoptr(GArray) located = NULL;  /* copies that borrow self->locations' strings */
+  g_autoptr(GArray) located = NULL;  /* indices into self->locations */
   g_autoptr(GArray) clusters = NULL;
   double west, south, east, north;
   g_autofree guint *membership = NULL;
@@ -525,7 +525,7 @@ update_markers (TgMapView *self)
     selected_id = tg_report_get_id (self->selected);
 
   points = g_array_new (FALSE, FALSE, sizeof (TgClusterPoint));
-  located = g_array_new (FALSE, FALSE, sizeof (TgReportLocation));
+  located = g_array_new (FALSE, FALSE, sizeof (guint));
 
   /* Only what is on screen, and a screen's width around it, is clustered;
    * panning further brings an update (see viewport_moved_cb). */
@@ -593,7 +593,7 @@ update_markers (TgMapView *self)
       point.latitude = location->latitude;
       point.longitude = location->longitude;
       g_array_append_val (points, point);
-      g_array_append_val (located, *location);
+      g_array_append_val (located, i);
     }
 
   if (points->len > 0)
@@ -603,7 +603,8 @@ update_markers (TgMapView *self)
   for (guint c = 0; clusters != NULL && c < clusters->len; c++)
     {
       const TgCluster *cluster = &g_array_index (clusters, TgCluster, c);
-      const TgReportLocation *first = &g_array_index (located, TgReportLocation, cluster->first);
+      const TgReportLocation *first = &g_array_index (self->locations, TgReportLocation,
+                                                      g_array_index (located, guint, cluster->first));
 
       if (cluster->count == 1)
         {
@@ -616,7 +617,8 @@ update_markers (TgMapView *self)
 
           for (guint i = 0; same && i < located->len; i++)
             if (membership[i] == c &&
-                g_array_index (located, TgReportLocation, i).category != first->category)
+                g_array_index (self->locations, TgReportLocation,
+                               g_array_index (located, guint, i)).category != first->category)
               same = FALSE;
 
           tg_map_category_color (first->category, &color);
