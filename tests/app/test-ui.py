@@ -230,7 +230,7 @@ def quit_app(process, app):
 
 def main():
     global process, app
-    print("1..10")
+    print("1..11")
     process, app = start()
     if app is None:
         process.kill()
@@ -342,6 +342,23 @@ def main():
 
     status = quit_app(process, app)
     tap(status == 0, "the app quits cleanly again", "exit status %s" % status)
+
+    # The first frame shows only the first rows of a long list; then the
+    # list gets every report. The 60 demo reports must all be there.
+    process = subprocess.Popen([TESTIGO, "--demo"], env=env, stdout=subprocess.DEVNULL)
+    app = find_app(process)
+    counted = 0
+    if app is not None:
+        def list_items():
+            lst = find(app, role="list", name="Report list", timeout=0)
+            if lst is None:
+                return 0
+            return sum(1 for node in walk(lst) if node.getRoleName() == "list item")
+        wait_for(lambda: list_items() >= 60, timeout=10)
+        counted = list_items()
+        quit_app(process, app)
+    tap(counted == 60, "all 60 demo reports are in the list once it has loaded",
+        "list items %d" % counted)
 
 
 
