@@ -6,6 +6,10 @@
  * narrative, no persons, no file names — the export is for figures and
  * maps, and it leaves the server.
  *
+ * Rows are written as they are read, 64 KiB at a time, so an export of
+ * the whole server never sits in memory. A file is replaced only when the
+ * export is complete.
+ *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #define G_LOG_DOMAIN "testigo-server"
@@ -14,6 +18,8 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
+#include <gio/gunixoutputstream.h>
 #include <glib/gi18n.h>
 
 #include "tg-server-decode.h"
@@ -30,12 +36,25 @@ static const char *list_fields[] = {
   "categories", "perpetrators", NULL,
 };
 
+#define FLUSH_BYTES (64 * 1024)
+
 typedef struct
 {
-  GString  *out;
-  gboolean  csv;
-  guint     n;
+  GString       *out;     /* what is not written yet */
+  GOutputStream *stream;
+  GError        *error;   /* the first write error; nothing is written after it */
+  gboolean       csv;
+  guint          n;
 } Export;
+
+static void
+flush_out (Export *export)
+{
+  if (export->error == NULL && export->out->len > 0)
+    g_output_stream_write_all (export->stream, export->out->str, export->out->len,
+                               NULL, NULL, &export->error);
+  g_string_truncate (export->out, 0);
+}
 
 static JsonObject *
 content_object (const char *content,
@@ -248,6 +267,8 @@ head_cb (const char *record_id,
       g_string_append (export->out, text);
     }
   export->n++;
+  if (export->out->len >= FLUSH_BYTES)
+    flush_out (export);
 }
 
 gboolean
@@ -256,9 +277,27 @@ tg_server_export (TgServerStore  *store,
                   const char     *path,
                   GError        **error)
 {
-  Export export = { g_string_new (NULL), g_strcmp0 (format, "csv") == 0, 0 };
+  Export export = { g_string_sized_new (FLUSH_BYTES + 4096), NULL, NULL, g_strcmp0 (format, "csv") == 0, 0 };
+  g_autoptr(GFileOutputStream) file_stream = NULL;
   g_autofree char *detail = NULL;
   gboolean ok;
+
+  if (path != NULL)
+    {
+      g_autoptr(GFile) file = g_file_new_for_path (path);
+
+      file_stream = g_file_replace (file, NULL, FALSE,
+                                    G_FILE_CREATE_PRIVATE | G_FILE_CREATE_REPLACE_DESTINATION,
+                                    NULL, error);
+      if (file_stream == NULL)
+        {
+          g_string_free (export.out, TRUE);
+          return FALSE;
+        }
+      export.stream = g_object_ref (G_OUTPUT_STREAM (file_stream));
+    }
+  else
+    export.stream = g_unix_output_stream_new (STDOUT_FILENO, FALSE);
 
   if (export.csv)
     {
@@ -277,21 +316,32 @@ tg_server_export (TgServerStore  *store,
   ok = tg_server_store_foreach_head (store, head_cb, &export, error);
   if (!export.csv)
     g_string_append (export.out, "\n]}\n");
+  flush_out (&export);
+  if (ok && export.error != NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&export.error));
+      ok = FALSE;
+    }
+  g_clear_error (&export.error);
 
   if (ok)
+    ok = file_stream != NULL ? g_output_stream_close (export.stream, NULL, error)
+                             : g_output_stream_flush (export.stream, NULL, error);
+  else if (file_stream != NULL)
     {
-      if (path != NULL)
-        ok = g_file_set_contents_full (path, export.out->str, export.out->len,
-                                       G_FILE_SET_CONTENTS_CONSISTENT, 0600, error);
-      else
-        ok = fwrite (export.out->str, 1, export.out->len, stdout) == export.out->len &&
-             fflush (stdout) == 0;
+      /* A cancelled close leaves any earlier file as it was. */
+      g_autoptr(GCancellable) abort = g_cancellable_new ();
+
+      g_cancellable_cancel (abort);
+      g_output_stream_close (export.stream, abort, NULL);
     }
+
   if (ok)
     {
       detail = g_strdup_printf ("%s, %u rows", format, export.n);
       tg_server_store_audit (store, NULL, "export", detail);
     }
+  g_clear_object (&export.stream);
   g_string_free (export.out, TRUE);
   return ok;
 }

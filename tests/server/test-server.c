@@ -1033,6 +1033,31 @@ test_admin (void)
   g_assert_nonnull (strstr (csv, record));
   g_assert_null (strstr (csv, "SECRET"));
 
+  /* --output: the same bytes in a file of its owner's only (0600); an
+   * export that cannot be written says where and writes nothing. */
+  {
+    g_autofree char *path = g_build_filename (server->dir, "export.csv", NULL);
+    g_autofree char *bad = g_build_filename (server->dir, "no-such-dir", "export.csv", NULL);
+    g_autofree char *written = NULL;
+    g_autofree char *nothing = NULL;
+    GStatBuf st;
+
+    g_free (out);
+    out = test_server_admin (server, &err, "export", "--format", "csv", "--output", path, NULL);
+    g_assert_nonnull (out);
+    g_assert_true (g_file_get_contents (path, &written, NULL, NULL));
+    g_assert_cmpstr (written, ==, csv);
+    g_assert_cmpint (g_stat (path, &st), ==, 0);
+    g_assert_cmpint (st.st_mode & 0777, ==, 0600);
+
+    g_clear_pointer (&err, g_free);
+    nothing = test_server_admin (server, &err, "export", "--format", "csv", "--output", bad, NULL);
+    g_assert_null (nothing);
+    g_assert_nonnull (err);
+    g_assert_nonnull (strstr (err, "no-such-dir"));
+    g_assert_false (g_file_test (bad, G_FILE_TEST_EXISTS));
+  }
+
   /* online backup while the server runs, then restore into a new data dir */
   g_free (out);
   out = test_server_admin (server, &err, "backup", backup, NULL);
