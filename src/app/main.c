@@ -15,6 +15,7 @@ main (int   argc,
 {
   g_autoptr(TgApplication) app = NULL;
 
+  tg_start_up_mark ("main");
   setlocale (LC_ALL, "");
   /* An uninstalled build can point at its compiled catalogues. */
   if (g_getenv ("TESTIGO_LOCALEDIR") != NULL)

@@ -199,7 +199,9 @@ tg_application_startup (GApplication *app)
     { "win.show-help-overlay", { "<Control>question", "<Control><Shift>slash", NULL } },
   };
 
+  tg_start_up_mark ("startup");
   G_APPLICATION_CLASS (tg_application_parent_class)->startup (app);
+  tg_start_up_mark ("gtk-adw-ready");
 
   self->settings = g_settings_new (SCHEMA_ID);
   g_signal_connect_swapped (self->settings, "changed::style-variant",
@@ -227,6 +229,7 @@ tg_application_activate (GApplication *app)
       return;
     }
 
+  tg_start_up_mark ("activate");
   if (!open_store (self, &error))
     {
       AdwMessageDialog *dialog;
@@ -243,8 +246,11 @@ tg_application_activate (GApplication *app)
       return;
     }
 
+  tg_start_up_mark ("store-open");
   window = GTK_WINDOW (tg_window_new (self));
+  tg_start_up_mark ("window-built");
   gtk_window_present (window);
+  tg_start_up_mark ("presented");
 }
 
 static void
@@ -405,6 +411,17 @@ tg_application_get_gazetteer (TgApplication *self)
     }
 
   return self->gazetteer;
+}
+
+void
+tg_start_up_mark (const char *what)
+{
+  static int enabled = -1;
+
+  if (enabled < 0)
+    enabled = g_getenv ("TESTIGO_START_UP_MARKS") != NULL;
+  if (enabled)
+    g_print ("mark %s %" G_GINT64_FORMAT "\n", what, g_get_monotonic_time ());
 }
 
 char *

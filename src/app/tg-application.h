@@ -34,4 +34,8 @@ char          *tg_application_find_data_dir   (GSettings        *settings,
 /* The vocabularies' folder, even when $TESTIGO_DATA_DIR names a store. */
 char          *tg_application_find_vocabulary_dir (void);
 
+/* With $TESTIGO_START_UP_MARKS set, prints "mark WHAT TIME" (the
+ * monotonic clock, in µs) so a start-up can be timed step by step. */
+void           tg_start_up_mark               (const char       *what);
+
 G_END_DECLS

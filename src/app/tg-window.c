@@ -304,6 +304,7 @@ maybe_loaded (TgWindow *self)
 static void
 locations_loaded_cb (TgWindow *self)
 {
+  tg_start_up_mark ("markers-placed");
   self->locations_loaded = TRUE;
   maybe_loaded (self);
 }
@@ -315,9 +316,10 @@ first_frame_cb (GdkFrameClock *clock,
   g_clear_signal_handler (&self->first_frame_handler, clock);
 
   if (reporting_start_up ())
-    g_print ("first-frame %" G_GINT64_FORMAT " rss-kb %ld reports %u\n",
+    g_print ("first-frame %" G_GINT64_FORMAT " rss-kb %ld reports %u renderer %s\n",
              g_get_monotonic_time (), resident_kb (),
-             g_list_model_get_n_items (G_LIST_MODEL (self->reports)));
+             g_list_model_get_n_items (G_LIST_MODEL (self->reports)),
+             G_OBJECT_TYPE_NAME (gtk_native_get_renderer (GTK_NATIVE (self))));
 
   self->first_frame_shown = TRUE;
   gtk_slice_list_model_set_size (self->slice, G_MAXUINT);
@@ -646,6 +648,7 @@ tg_window_realize (GtkWidget *widget)
   GdkFrameClock *clock;
 
   GTK_WIDGET_CLASS (tg_window_parent_class)->realize (widget);
+  tg_start_up_mark ("realized");
 
   clock = gtk_widget_get_frame_clock (widget);
   if (clock != NULL)
