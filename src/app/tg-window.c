@@ -43,7 +43,7 @@ struct _TgWindow
   GtkWidget            *back_button;
   GtkWidget            *map_button;
   GtkStack             *editor_stack;
-  TgReportEditor       *editor;
+  TgReportEditor       *editor;     /* NULL until a report is first opened */
   GtkWidget            *map_pane;
   AdwHeaderBar         *map_header;
   GtkWidget            *map_back_button;
@@ -83,6 +83,46 @@ toast (TgWindow   *self,
 
   adw_toast_set_timeout (t, 5);
   adw_toast_overlay_add_toast (self->toast_overlay, t);
+}
+
+static void pick_location_cb  (TgWindow   *self);
+static void save_state_cb     (TgWindow   *self);
+static void editor_message_cb (TgWindow   *self,
+                               const char *message);
+
+/* The editor is a large form (some 30 ms to build and as long again to
+ * measure and style): it is made when a report is first opened, not for
+ * the first frame, where it is not seen. */
+static TgReportEditor *
+ensure_editor (TgWindow *self)
+{
+  if (self->editor != NULL)
+    return self->editor;
+
+  self->editor = g_object_new (TG_TYPE_REPORT_EDITOR, NULL);
+  g_signal_connect_object (self->editor, "pick-location",
+                           G_CALLBACK (pick_location_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->editor, "notify::save-state",
+                           G_CALLBACK (save_state_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->editor, "show-message",
+                           G_CALLBACK (editor_message_cb), self, G_CONNECT_SWAPPED);
+  tg_report_editor_set_store (self->editor, self->store);
+  gtk_stack_add_named (self->editor_stack, GTK_WIDGET (self->editor), "editor");
+  return self->editor;
+}
+
+/* The report open in the editor, if any. */
+static TgReport *
+current_report (TgWindow *self)
+{
+  return self->editor != NULL ? tg_report_editor_get_report (self->editor) : NULL;
+}
+
+/* Saves what the editor holds; TRUE when there is nothing left unsaved. */
+static gboolean
+flush_editor (TgWindow *self)
+{
+  return self->editor == NULL || tg_report_editor_flush (self->editor);
 }
 
 static gboolean
@@ -219,7 +259,7 @@ setup_filters (TgWindow *self)
 static void
 update_editor_title (TgWindow *self)
 {
-  TgReport *report = tg_report_editor_get_report (self->editor);
+  TgReport *report = current_report (self);
   const char *title = report ? tg_report_get_title (report) : NULL;
 
   adw_window_title_set_title (self->editor_title,
@@ -236,7 +276,8 @@ static void
 show_report (TgWindow *self,
              TgReport *report)
 {
-  tg_report_editor_set_report (self->editor, report);
+  if (report != NULL || self->editor != NULL)
+    tg_report_editor_set_report (ensure_editor (self), report);
   gtk_stack_set_visible_child_name (self->editor_stack, report ? "editor" : "empty");
   tg_map_view_set_selected_report (self->map_view, report);
   if (report != NULL && tg_report_has_location (report))
@@ -383,7 +424,7 @@ static void
 selection_changed_cb (TgWindow *self)
 {
   TgReport *item = gtk_single_selection_get_selected_item (self->selection);
-  TgReport *current = tg_report_editor_get_report (self->editor);
+  TgReport *current = current_report (self);
 
   /* A refresh of the list drops the selection: keep what is open. */
   if (item == NULL)
@@ -410,7 +451,7 @@ static void
 items_changed_cb (TgWindow *self)
 {
   TgReport *item = gtk_single_selection_get_selected_item (self->selection);
-  TgReport *current = tg_report_editor_get_report (self->editor);
+  TgReport *current = current_report (self);
 
   /* GtkSingleSelection may move the selection to another row when rows
    * change; a highlighted row that is not the open report would then
@@ -435,7 +476,7 @@ location_picked_cb (TgWindow *self,
                     double    latitude,
                     double    longitude)
 {
-  if (tg_report_editor_get_report (self->editor) == NULL)
+  if (current_report (self) == NULL)
     return;
   tg_map_view_set_picking (self->map_view, FALSE);
   tg_report_editor_set_location (self->editor, latitude, longitude, TG_LOCATION_METHOD_MAP);
@@ -476,7 +517,7 @@ new_report_action (GtkWidget  *widget,
   g_autoptr(GError) error = NULL;
   g_autofree char *region = NULL;
 
-  tg_report_editor_flush (self->editor);
+  flush_editor (self);
 
   region = g_settings_get_string (tg_application_get_settings (self->app), "default-region");
   if (region != NULL && *region != '\0')
@@ -514,8 +555,7 @@ save_and_next_action (GtkWidget  *widget,
 {
   TgWindow *self = TG_WINDOW (widget);
 
-  if (tg_report_editor_get_report (self->editor) != NULL &&
-      !tg_report_editor_flush (self->editor))
+  if (current_report (self) != NULL && !flush_editor (self))
     return;
   gtk_widget_activate_action (widget, "win.new-report", NULL);
 }
@@ -527,6 +567,8 @@ undo_action (GtkWidget  *widget,
 {
   TgWindow *self = TG_WINDOW (widget);
 
+  if (self->editor == NULL)
+    return;
   tg_report_editor_undo (self->editor);
   update_editor_title (self);
 }
@@ -558,7 +600,7 @@ delete_response_cb (AdwMessageDialog *dialog,
                     const char       *response,
                     TgWindow         *self)
 {
-  TgReport *report = tg_report_editor_get_report (self->editor);
+  TgReport *report = current_report (self);
   g_autofree char *report_id = NULL;
   g_autoptr(TgRevision) rev = NULL;
   g_autoptr(GError) error = NULL;
@@ -568,7 +610,7 @@ delete_response_cb (AdwMessageDialog *dialog,
     return;
 
   report_id = g_strdup (tg_report_get_id (report));
-  tg_report_editor_flush (self->editor);
+  flush_editor (self);
 
   rev = tg_store_delete_report (self->store, report_id, &error);
   if (rev == NULL)
@@ -596,7 +638,7 @@ delete_report_action (GtkWidget  *widget,
                       GVariant   *param)
 {
   TgWindow *self = TG_WINDOW (widget);
-  TgReport *report = tg_report_editor_get_report (self->editor);
+  TgReport *report = current_report (self);
   const char *title;
   AdwMessageDialog *dialog;
 
@@ -628,7 +670,7 @@ tg_window_close_request (GtkWindow *window)
   GSettings *settings = tg_application_get_settings (self->app);
   int width, height;
 
-  tg_report_editor_flush (self->editor);
+  flush_editor (self);
 
   gtk_window_get_default_size (window, &width, &height);
   g_settings_set_boolean (settings, "window-maximized", gtk_window_is_maximized (window));
@@ -690,11 +732,9 @@ tg_window_constructed (GObject *object)
   gtk_list_view_set_model (self->list_view, GTK_SELECTION_MODEL (self->selection));
   g_signal_connect_swapped (self->list_view, "activate", G_CALLBACK (list_activate_cb), self);
 
-  tg_report_editor_set_store (self->editor, self->store);
   g_signal_connect_object (self->map_view, "locations-loaded",
                            G_CALLBACK (locations_loaded_cb), self, G_CONNECT_SWAPPED);
   tg_map_view_set_reports (self->map_view, G_LIST_MODEL (self->reports));
-
   setup_filters (self);
   g_signal_connect_swapped (self->leaflet, "notify::folded", G_CALLBACK (folded_changed_cb), self);
   folded_changed_cb (self);
@@ -708,6 +748,7 @@ tg_window_dispose (GObject *object)
   TgWindow *self = TG_WINDOW (object);
 
   gtk_widget_dispose_template (GTK_WIDGET (self), TG_TYPE_WINDOW);
+  self->editor = NULL;  /* went with the editor stack */
 
   if (self->reports != NULL)
     g_signal_handlers_disconnect_by_data (self->reports, self);
@@ -769,7 +810,6 @@ tg_window_class_init (TgWindowClass *klass)
                          G_PARAM_WRITABLE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
-  g_type_ensure (TG_TYPE_REPORT_EDITOR);
   g_type_ensure (TG_TYPE_MAP_VIEW);
 
   gtk_widget_class_set_template_from_resource (widget_class, "/io/github/testigo/Testigo/tg-window.ui");
@@ -789,7 +829,6 @@ tg_window_class_init (TgWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, TgWindow, back_button);
   gtk_widget_class_bind_template_child (widget_class, TgWindow, map_button);
   gtk_widget_class_bind_template_child (widget_class, TgWindow, editor_stack);
-  gtk_widget_class_bind_template_child (widget_class, TgWindow, editor);
   gtk_widget_class_bind_template_child (widget_class, TgWindow, map_pane);
   gtk_widget_class_bind_template_child (widget_class, TgWindow, map_header);
   gtk_widget_class_bind_template_child (widget_class, TgWindow, map_back_button);
@@ -807,11 +846,8 @@ tg_window_class_init (TgWindowClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, back_clicked_cb);
   gtk_widget_class_bind_template_callback (widget_class, show_map_cb);
   gtk_widget_class_bind_template_callback (widget_class, map_back_clicked_cb);
-  gtk_widget_class_bind_template_callback (widget_class, pick_location_cb);
   gtk_widget_class_bind_template_callback (widget_class, location_picked_cb);
   gtk_widget_class_bind_template_callback (widget_class, map_report_activated_cb);
-  gtk_widget_class_bind_template_callback (widget_class, save_state_cb);
-  gtk_widget_class_bind_template_callback (widget_class, editor_message_cb);
 
   gtk_widget_class_install_action (widget_class, "win.new-report", NULL, new_report_action);
   gtk_widget_class_install_action (widget_class, "win.search", NULL, search_action);
@@ -855,7 +891,7 @@ tg_window_open_report (TgWindow   *self,
 
   g_return_val_if_fail (TG_IS_WINDOW (self), FALSE);
 
-  tg_report_editor_flush (self->editor);
+  flush_editor (self);
   report = tg_store_load_report (self->store, report_id, &error);
   if (report == NULL)
     {
