@@ -2328,17 +2328,5 @@ tg_store_query_locations (TgStore              *self,
 out:
   g_clear_pointer (&stmt, sqlite3_finalize);
   g_mutex_unlock (&self->reader_lock);
-  if (!ok)
-    return NULL;
-
-  /* The array grew by doubling: up to half of it is unused, 4 MB for
-   * 100,000 reports. An exact copy keeps what the map holds small. */
-  {
-    GArray *exact = g_array_sized_new (FALSE, FALSE, sizeof (TgReportLocation), locations->len);
-
-    g_array_append_vals (exact, locations->data, locations->len);
-    g_array_set_clear_func (exact, report_location_clear);
-    g_array_set_clear_func (locations, NULL);
-    return exact;
-  }
+  return ok ? g_steal_pointer (&locations) : NULL;
 }
