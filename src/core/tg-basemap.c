@@ -797,11 +797,7 @@ tg_basemap_render_tile (TgBasemap       *self,
                    _("There is no map tile %d/%d/%d"), zoom, x, y);
       return NULL;
     }
-  if ((guint) style >= G_N_ELEMENTS (palettes))
-    {
-      g_set_error (error, TG_ERROR, TG_ERROR_INVALID, "Unknown map style %d", (int) style);
-      return NULL;
-    }
+  g_return_val_if_fail ((guint) style < G_N_ELEMENTS (palettes), NULL);
   palette = &palettes[style];
   if (tile_size < 64 || tile_size > 1024)
     {

@@ -292,13 +292,6 @@ tg_report_list_get_store (TgReportList *self)
   return self->store;
 }
 
-GArray *
-tg_report_list_query_locations (TgReportList  *self,
-                                GError       **error)
-{
-  g_return_val_if_fail (TG_IS_REPORT_LIST (self), NULL);
-  return tg_store_query_locations (self->store, self->query, error);
-}
 
 typedef struct
 {

@@ -69,12 +69,13 @@ static guint signals[N_SIGNALS];
 
 /* Helpers --------------------------------------------------------------- */
 
-gboolean
-tg_store_set_error (TgStore     *self,
-                    GError     **error,
-                    const char  *what)
+static gboolean
+set_db_error (TgStore     *self,
+              sqlite3     *db,
+              GError     **error,
+              const char  *what)
 {
-  int code = sqlite3_extended_errcode (self->db) & 0xff;
+  int code = sqlite3_extended_errcode (db) & 0xff;
   int tg_code = TG_ERROR_FAILED;
 
   if (code == SQLITE_CORRUPT)
@@ -86,10 +87,18 @@ tg_store_set_error (TgStore     *self,
     g_set_error (error, TG_ERROR, tg_code,
                  _("The database %s is damaged and cannot be used (%s). "
                    "Nothing was changed; restore it from a backup."),
-                 self->db_path, sqlite3_errmsg (self->db));
+                 self->db_path, sqlite3_errmsg (db));
   else
-    g_set_error (error, TG_ERROR, tg_code, "%s: %s", what, sqlite3_errmsg (self->db));
+    g_set_error (error, TG_ERROR, tg_code, "%s: %s", what, sqlite3_errmsg (db));
   return FALSE;
+}
+
+gboolean
+tg_store_set_error (TgStore     *self,
+                    GError     **error,
+                    const char  *what)
+{
+  return set_db_error (self, self->db, error, what);
 }
 
 sqlite3 *
@@ -2300,7 +2309,7 @@ tg_store_query_locations (TgStore              *self,
     }
   if (sqlite3_prepare_v2 (self->reader, sql, -1, &stmt, NULL) != SQLITE_OK)
     {
-      g_set_error (error, TG_ERROR, TG_ERROR_FAILED, "query: %s", sqlite3_errmsg (self->reader));
+      set_db_error (self, self->reader, error, "query");
       goto out;
     }
   bind_query (stmt, query, fts);
@@ -2320,7 +2329,7 @@ tg_store_query_locations (TgStore              *self,
     }
   if (rc != SQLITE_DONE)
     {
-      g_set_error (error, TG_ERROR, TG_ERROR_FAILED, "query: %s", sqlite3_errmsg (self->reader));
+      set_db_error (self, self->reader, error, "query");
       goto out;
     }
   ok = TRUE;

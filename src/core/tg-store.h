@@ -168,9 +168,7 @@ void           tg_report_list_set_query    (TgReportList        *self,
                                             const TgReportQuery *query);
 const TgReportQuery *tg_report_list_get_query (TgReportList     *self);
 TgStore       *tg_report_list_get_store    (TgReportList        *self);
-/* tg_store_query_locations() for this list's query. */
-GArray        *tg_report_list_query_locations (TgReportList     *self,
-                                               GError          **error);
+/* tg_store_query_locations() for this list's query, on a worker thread. */
 void           tg_report_list_query_locations_async  (TgReportList        *self,
                                                       GCancellable        *cancellable,
                                                       GAsyncReadyCallback  callback,
