@@ -187,18 +187,21 @@ tg_map_marker_new_for_report (TgReport *report,
 }
 
 TgMapMarker *
-tg_map_marker_new_for_location (const TgReportLocation *location)
+tg_map_marker_new_for_location (const TgReportLocation *location,
+                                const char             *report_id,
+                                const char             *title)
 {
   TgMapMarker *self;
 
   g_return_val_if_fail (location != NULL, NULL);
+  g_return_val_if_fail (report_id != NULL, NULL);
 
   self = g_object_new (TG_TYPE_MAP_MARKER, NULL);
-  self->report_id = g_strdup (location->id);
+  self->report_id = g_strdup (report_id);
   tg_map_category_color (location->category, &self->color);
   shumate_location_set_location (SHUMATE_LOCATION (self), location->latitude, location->longitude);
-  if (location->title != NULL && *location->title != '\0')
-    gtk_widget_set_tooltip_text (GTK_WIDGET (self), location->title);
+  if (title != NULL && *title != '\0')
+    gtk_widget_set_tooltip_text (GTK_WIDGET (self), title);
 
   setup_child (self);
 

@@ -17,8 +17,11 @@ G_DECLARE_FINAL_TYPE (TgMapMarker, tg_map_marker, TG, MAP_MARKER, ShumateMarker)
 /* A pin for one report, coloured by its first category. */
 TgMapMarker *tg_map_marker_new_for_report   (TgReport    *report,
                                              gboolean     selected);
-/* The same pin from the store's summary of a report (not selected). */
-TgMapMarker *tg_map_marker_new_for_location (const TgReportLocation *location);
+/* The same pin from the store's summary of a report (not selected), with
+ * the report's id and title (its tooltip). */
+TgMapMarker *tg_map_marker_new_for_location (const TgReportLocation *location,
+                                             const char  *report_id,
+                                             const char  *title);
 /* A disc with the number of reports it stands for; @color NULL for a
  * neutral colour (the members differ in category). */
 TgMapMarker *tg_map_marker_new_for_cluster  (double       latitude,

@@ -455,13 +455,62 @@ first_category (TgReport *report)
   return categories != NULL ? categories[0] : NULL;
 }
 
-static void
-location_clear (gpointer data)
+/* A location's report: from a store's list, looked up by row id; from any
+ * other model, location->rowid is the item's position (see
+ * update_markers). */
+static gboolean
+location_label (TgMapView              *self,
+                const TgReportLocation *location,
+                char                  **id,
+                char                  **title)
 {
-  TgReportLocation *location = data;
+  g_autoptr(TgReport) report = NULL;
 
-  g_free (location->id);
-  g_free (location->title);
+  if (TG_IS_REPORT_LIST (self->reports))
+    {
+      g_autoptr(GError) error = NULL;
+
+      if (tg_store_get_report_label (tg_report_list_get_store (TG_REPORT_LIST (self->reports)),
+                                     location->rowid, id, title, &error))
+        return TRUE;
+      /* The report changed or went since the positions were read; the
+       * list's change brings a new reading. */
+      if (!g_error_matches (error, TG_ERROR, TG_ERROR_NOT_FOUND))
+        g_warning ("Could not label a marker: %s", error->message);
+      return FALSE;
+    }
+
+  if (self->reports == NULL ||
+      !(report = g_list_model_get_item (self->reports, (guint) location->rowid)))
+    return FALSE;
+  *id = g_strdup (tg_report_get_id (report));
+  *title = g_strdup (tg_report_get_title (report));
+  return TRUE;
+}
+
+/* The location key of the selected report, or -1 when it has none. */
+static gint64
+selected_key (TgMapView *self)
+{
+  const char *selected_id;
+
+  if (self->selected == NULL)
+    return -1;
+  selected_id = tg_report_get_id (self->selected);
+  if (TG_IS_REPORT_LIST (self->reports))
+    {
+      gint64 rowid = tg_store_lookup_rowid (tg_report_list_get_store (TG_REPORT_LIST (self->reports)),
+                                            selected_id);
+      return rowid != 0 ? rowid : -1;
+    }
+  for (guint i = 0; self->reports != NULL && i < g_list_model_get_n_items (self->reports); i++)
+    {
+      g_autoptr(TgReport) report = g_list_model_get_item (self->reports, i);
+
+      if (g_strcmp0 (tg_report_get_id (report), selected_id) == 0)
+        return i;
+    }
+  return -1;
 }
 
 static void update_markers (TgMapView *self);
@@ -508,7 +557,7 @@ update_markers (TgMapView *self)
   g_autoptr(GArray) clusters = NULL;
   double west, south, east, north;
   g_autofree guint *membership = NULL;
-  const char *selected_id = NULL;
+  gint64 selected = -1;
   int zoom;
 
   g_clear_handle_id (&self->update_id, g_source_remove);
@@ -521,8 +570,6 @@ update_markers (TgMapView *self)
   zoom = (int) floor (shumate_viewport_get_zoom_level (self->viewport));
   self->cluster_zoom = zoom;
 
-  if (self->selected != NULL)
-    selected_id = tg_report_get_id (self->selected);
 
   points = g_array_new (FALSE, FALSE, sizeof (TgClusterPoint));
   located = g_array_new (FALSE, FALSE, sizeof (guint));
@@ -561,7 +608,6 @@ update_markers (TgMapView *self)
       guint n_items = g_list_model_get_n_items (self->reports);
 
       self->locations = g_array_new (FALSE, FALSE, sizeof (TgReportLocation));
-      g_array_set_clear_func (self->locations, location_clear);
       for (guint i = 0; i < n_items; i++)
         {
           g_autoptr(TgReport) report = g_list_model_get_item (self->reports, i);
@@ -569,8 +615,7 @@ update_markers (TgMapView *self)
 
           if (!tg_report_has_location (report))
             continue;
-          location.id = g_strdup (tg_report_get_id (report));
-          location.title = g_strdup (tg_report_get_title (report));
+          location.rowid = i;
           location.category = first_category (report) ? g_intern_string (first_category (report)) : NULL;
           location.latitude = tg_report_get_latitude (report);
           location.longitude = tg_report_get_longitude (report);
@@ -578,13 +623,15 @@ update_markers (TgMapView *self)
         }
     }
 
+  if (self->locations != NULL)
+    selected = selected_key (self);
   for (guint i = 0; self->locations != NULL && i < self->locations->len; i++)
     {
       const TgReportLocation *location = &g_array_index (self->locations, TgReportLocation, i);
       TgClusterPoint point;
 
       /* The selected report is drawn by itself, above the rest. */
-      if (selected_id != NULL && g_strcmp0 (location->id, selected_id) == 0)
+      if (location->rowid == selected)
         continue;
       if (location->latitude < south || location->latitude > north ||
           location->longitude < west || location->longitude > east)
@@ -608,7 +655,11 @@ update_markers (TgMapView *self)
 
       if (cluster->count == 1)
         {
-          add_marker (self, tg_map_marker_new_for_location (first));
+          g_autofree char *id = NULL;
+          g_autofree char *title = NULL;
+
+          if (location_label (self, first, &id, &title))
+            add_marker (self, tg_map_marker_new_for_location (first, id, title));
         }
       else
         {

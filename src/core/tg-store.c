@@ -1808,6 +1808,65 @@ tg_store_load_report_by_rowid (TgStore  *self,
   return load_report_where (self, "r.rowid = ?", NULL, rowid, TRUE, error);
 }
 
+gboolean
+tg_store_get_report_label (TgStore  *self,
+                           gint64    rowid,
+                           char    **id,
+                           char    **title,
+                           GError  **error)
+{
+  g_autoptr(TgStmt) stmt = NULL;
+  gboolean ok = FALSE;
+  int rc;
+
+  g_return_val_if_fail (TG_IS_STORE (self), FALSE);
+
+  tg_store_lock (self);
+  if (!check_open (self, error) ||
+      !(stmt = prepare (self, "SELECT id, title FROM reports WHERE rowid = ? AND deleted = 0", error)))
+    goto out;
+  sqlite3_bind_int64 (stmt, 1, rowid);
+  rc = sqlite3_step (stmt);
+  if (rc == SQLITE_ROW)
+    {
+      if (id != NULL)
+        *id = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
+      if (title != NULL)
+        *title = g_strdup ((const char *) sqlite3_column_text (stmt, 1));
+      ok = TRUE;
+    }
+  else if (rc == SQLITE_DONE)
+    g_set_error (error, TG_ERROR, TG_ERROR_NOT_FOUND, _("There is no report in row %" G_GINT64_FORMAT "."), rowid);
+  else
+    tg_store_set_error (self, error, "query");
+
+out:
+  tg_store_unlock (self);
+  return ok;
+}
+
+gint64
+tg_store_lookup_rowid (TgStore    *self,
+                       const char *id)
+{
+  g_autoptr(TgStmt) stmt = NULL;
+  gint64 rowid = 0;
+
+  g_return_val_if_fail (TG_IS_STORE (self), 0);
+  g_return_val_if_fail (id != NULL, 0);
+
+  tg_store_lock (self);
+  if (check_open (self, NULL) &&
+      (stmt = prepare (self, "SELECT rowid FROM reports WHERE id = ?", NULL)) != NULL)
+    {
+      bind_text (stmt, 1, id);
+      if (sqlite3_step (stmt) == SQLITE_ROW)
+        rowid = sqlite3_column_int64 (stmt, 0);
+    }
+  tg_store_unlock (self);
+  return rowid;
+}
+
 GPtrArray *
 tg_store_list_heads (TgStore     *self,
                      const char  *report_id,
@@ -2129,18 +2188,23 @@ fts_query_from_text (const char *text)
   return g_string_free (g_steal_pointer (&query), FALSE);
 }
 
-/* The SQL selecting the row ids of the reports matching @query (in the
- * list's order when @ordered); its parameters are bound by bind_query(). */
+/* The SQL selecting @columns ("r.rowid", or other columns of reports r) of
+ * the reports matching @query (in the list's order when @ordered); its
+ * parameters are bound by bind_query(). Unordered, it ends in its WHERE
+ * clause, so a caller may add conditions. */
 static char *
 build_query (const TgReportQuery *query,
              const char          *fts,
+             const char          *columns,
              gboolean             ordered)
 {
-  GString *sql = g_string_new ("SELECT r.rowid FROM ");
+  GString *sql = g_string_new (NULL);
+
+  g_string_printf (sql, "SELECT %s FROM ", columns);
 
   /* Text alone, newest first: the full-text index holds only live reports
    * under their row ids, so it answers by itself, already in order. */
-  if (fts != NULL && query->category == NULL && query->region_code == NULL &&
+  if (fts != NULL && g_str_equal (columns, "r.rowid") && query->category == NULL && query->region_code == NULL &&
       query->status < 0 && query->start_from == 0 && query->start_until == 0 &&
       !query->only_conflicts && query->sort == TG_REPORT_SORT_UPDATED_DESC)
     {
@@ -2235,7 +2299,7 @@ tg_store_query_rowids (TgStore              *self,
 
   if (query != NULL && query->text != NULL)
     fts = fts_query_from_text (query->text);
-  sql = build_query (query, fts, TRUE);
+  sql = build_query (query, fts, "r.rowid", TRUE);
 
   tg_store_lock (self);
   if (!check_open (self, error) || !(stmt = prepare (self, sql, error)))
@@ -2259,15 +2323,6 @@ out:
   return ok ? g_steal_pointer (&rowids) : NULL;
 }
 
-static void
-report_location_clear (gpointer data)
-{
-  TgReportLocation *location = data;
-
-  g_free (location->id);
-  g_free (location->title);
-}
-
 GArray *
 tg_store_query_locations (TgStore              *self,
                           const TgReportQuery  *query,
@@ -2276,20 +2331,19 @@ tg_store_query_locations (TgStore              *self,
   g_autoptr(GArray) locations = g_array_new (FALSE, FALSE, sizeof (TgReportLocation));
   sqlite3_stmt *stmt = NULL;
   g_autofree char *fts = NULL;
-  g_autofree char *inner = NULL;
+  g_autofree char *where = NULL;
   g_autofree char *sql = NULL;
   gboolean ok = FALSE;
   int rc;
 
   g_return_val_if_fail (TG_IS_STORE (self), NULL);
 
-  g_array_set_clear_func (locations, report_location_clear);
+  /* The list's own conditions, straight on the table (no "rowid IN" set
+   * of 100,000 row ids to build), unordered. */
   if (query != NULL && query->text != NULL)
     fts = fts_query_from_text (query->text);
-  inner = build_query (query, fts, FALSE);
-  sql = g_strdup_printf ("SELECT l.rowid, l.id, l.title, l.category, l.latitude, l.longitude "
-                         "FROM reports l WHERE l.latitude IS NOT NULL AND l.longitude IS NOT NULL "
-                         "AND l.deleted = 0 AND l.rowid IN (%s)", inner);
+  where = build_query (query, fts, "r.rowid, r.category, r.latitude, r.longitude", FALSE);
+  sql = g_strconcat (where, "AND r.latitude IS NOT NULL AND r.longitude IS NOT NULL", NULL);
 
   g_mutex_lock (&self->reader_lock);
   if (!check_open (self, error))
@@ -2317,14 +2371,12 @@ tg_store_query_locations (TgStore              *self,
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
     {
       TgReportLocation location;
-      const char *category = (const char *) sqlite3_column_text (stmt, 3);
+      const char *category = (const char *) sqlite3_column_text (stmt, 1);
 
       location.rowid = sqlite3_column_int64 (stmt, 0);
-      location.id = g_strdup ((const char *) sqlite3_column_text (stmt, 1));
-      location.title = g_strdup ((const char *) sqlite3_column_text (stmt, 2));
       location.category = category ? g_intern_string (category) : NULL;
-      location.latitude = sqlite3_column_double (stmt, 4);
-      location.longitude = sqlite3_column_double (stmt, 5);
+      location.latitude = sqlite3_column_double (stmt, 2);
+      location.longitude = sqlite3_column_double (stmt, 3);
       g_array_append_val (locations, location);
     }
   if (rc != SQLITE_DONE)

@@ -141,15 +141,26 @@ GArray        *tg_store_query_rowids       (TgStore             *self,
 TgReport      *tg_store_load_report_by_rowid (TgStore           *self,
                                               gint64             rowid,
                                               GError           **error);
+/* The id and title of the live report in row @rowid, without loading it;
+ * FALSE with TG_ERROR_NOT_FOUND when there is none (the report changed
+ * since, and has a new row, or was deleted). */
+gboolean       tg_store_get_report_label   (TgStore             *self,
+                                            gint64               rowid,
+                                            char               **id,
+                                            char               **title,
+                                            GError             **error);
+/* The row of the report @id, or 0 when the store has none. */
+gint64         tg_store_lookup_rowid       (TgStore             *self,
+                                            const char          *id);
 
 /* Where the matching reports are, straight from the store's tables with no
- * report loaded: what a map needs for 100,000 markers. Reports without a
- * location are left out. */
+ * report loaded: what a map needs for 100,000 markers, in 32 bytes each
+ * (a report's id and title are asked for by row id when a marker needs
+ * them: tg_store_get_report_label()). Reports without a location are left
+ * out. */
 typedef struct
 {
   gint64      rowid;
-  char       *id;
-  char       *title;
   const char *category;   /* the first category, interned; or NULL */
   double      latitude;
   double      longitude;

@@ -438,10 +438,48 @@ test_filters (Fixture       *fixture,
     g_assert_cmpint (locations->len, ==, 5);
     first = &g_array_index (locations, TgReportLocation, 0);
     g_assert_cmpstr (first->category, ==, "killing");
-    g_assert_cmpstr (first->title, ==, "R");
     g_assert_cmpfloat (first->latitude, ==, -15.4996);
-    g_assert_true (tg_is_uuid (first->id));
+
+    /* A marker asks for its report's id and title by row. */
+    {
+      g_autofree char *id = NULL;
+      g_autofree char *title = NULL;
+      g_autoptr(TgReport) report = NULL;
+      g_autoptr(TgRevision) rev = NULL;
+      gint64 old_rowid = first->rowid;
+
+      g_assert_true (tg_store_get_report_label (fixture->store, first->rowid, &id, &title, &error));
+      g_assert_no_error (error);
+      g_assert_true (tg_is_uuid (id));
+      g_assert_cmpstr (title, ==, "R");
+      g_assert_cmpint (tg_store_lookup_rowid (fixture->store, id), ==, first->rowid);
+      g_assert_cmpint (tg_store_lookup_rowid (fixture->store, "no such report"), ==, 0);
+
+      /* A change moves the report to a new row: the old one is gone, the
+       * id finds the new one. */
+      report = tg_store_load_report (fixture->store, id, &error);
+      g_assert_no_error (error);
+      tg_report_set_title (report, "R again");
+      rev = tg_store_save_report (fixture->store, report, &error);
+      g_assert_no_error (error);
+      g_assert_false (tg_store_get_report_label (fixture->store, old_rowid, NULL, NULL, &error));
+      g_assert_error (error, TG_ERROR, TG_ERROR_NOT_FOUND);
+      g_clear_error (&error);
+      g_assert_cmpint (tg_store_lookup_rowid (fixture->store, id), >, old_rowid);
+      g_clear_pointer (&title, g_free);
+      g_assert_true (tg_store_get_report_label (fixture->store, tg_store_lookup_rowid (fixture->store, id),
+                                                NULL, &title, &error));
+      g_assert_cmpstr (title, ==, "R again");
+    }
     g_clear_pointer (&query->category, g_free);
+
+    /* With text as well, on the table itself. */
+    g_clear_pointer (&locations, g_array_unref);
+    query->text = g_strdup ("again");
+    locations = tg_store_query_locations (fixture->store, query, &error);
+    g_assert_no_error (error);
+    g_assert_cmpint (locations->len, ==, 1);
+    g_clear_pointer (&query->text, g_free);
   }
 
   query->status = -1;
