@@ -11,7 +11,8 @@ shift || true
 log="$builddir/meson-logs/testlog.json"
 rm -f "$log"
 
-xvfb-run -a -s '-screen 0 1280x800x24' dbus-run-session -- \
+# TESTIGO_XVFB tells the tests the display is Xvfb (OpenGL in software).
+TESTIGO_XVFB=1 xvfb-run -a -s '-screen 0 1280x800x24' dbus-run-session -- \
   sh -c '/usr/libexec/at-spi-bus-launcher --launch-immediately >/dev/null 2>&1 &
          sleep 1
          meson test -C "$0" --print-errorlogs --num-processes 2 "$@"' "$builddir" "$@"

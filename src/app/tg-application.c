@@ -8,9 +8,12 @@
 
 #include <errno.h>
 #include <glib/gi18n.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "tg-application.h"
 #include "tg-preferences-window.h"
+#include "tg-renderer.h"
 #include "tg-window.h"
 
 #include "tg-demo.h"
@@ -28,6 +31,7 @@ struct _TgApplication
   TgGazetteer    *gazetteer;
   gboolean        gazetteer_failed;
   gboolean        demo;
+  char           *renderer;   /* what tg_renderer_choose() said */
 };
 
 G_DEFINE_FINAL_TYPE (TgApplication, tg_application, ADW_TYPE_APPLICATION)
@@ -135,6 +139,7 @@ about_action (GSimpleAction *action,
   GtkIconTheme *theme = gtk_icon_theme_get_for_display (gdk_display_get_default ());
   const char *icon = APP_ID;
   AdwAboutWindow *about;
+  g_autofree char *debug_info = NULL;
 
   /* Run from the build tree, the icon is only in the sources, under the
    * plain application id. */
@@ -166,6 +171,14 @@ about_action (GSimpleAction *action,
                                       _("Places © GeoNames, geonames.org"),
                                       GTK_LICENSE_CUSTOM,
                                       _("Licensed under Creative Commons Attribution 4.0 (CC BY 4.0)."));
+  /* What a coordinator asks for when a monitor's copy misbehaves. */
+  debug_info = g_strdup_printf ("Testigo %s\nGTK %u.%u.%u\nlibadwaita %u.%u.%u\nRenderer: %s\nData: %s\n",
+                                PACKAGE_VERSION,
+                                gtk_get_major_version (), gtk_get_minor_version (), gtk_get_micro_version (),
+                                adw_get_major_version (), adw_get_minor_version (), adw_get_micro_version (),
+                                self->renderer ? self->renderer : "?",
+                                self->data_dir ? self->data_dir : "?");
+  adw_about_window_set_debug_info (about, debug_info);
   gtk_window_set_transient_for (GTK_WINDOW (about), window);
   gtk_window_present (GTK_WINDOW (about));
 }
@@ -202,6 +215,8 @@ tg_application_startup (GApplication *app)
   tg_start_up_mark ("startup");
   G_APPLICATION_CLASS (tg_application_parent_class)->startup (app);
   tg_start_up_mark ("gtk-adw-ready");
+  self->renderer = tg_renderer_choose (gdk_display_get_default ());
+  tg_start_up_mark ("renderer-chosen");
 
   self->settings = g_settings_new (SCHEMA_ID);
   g_signal_connect_swapped (self->settings, "changed::style-variant",
@@ -275,6 +290,7 @@ tg_application_dispose (GObject *object)
   for (guint i = 0; i < G_N_ELEMENTS (self->vocabularies); i++)
     g_clear_object (&self->vocabularies[i]);
   g_clear_pointer (&self->data_dir, g_free);
+  g_clear_pointer (&self->renderer, g_free);
 
   G_OBJECT_CLASS (tg_application_parent_class)->dispose (object);
 }
@@ -421,7 +437,19 @@ tg_start_up_mark (const char *what)
   if (enabled < 0)
     enabled = g_getenv ("TESTIGO_START_UP_MARKS") != NULL;
   if (enabled)
-    g_print ("mark %s %" G_GINT64_FORMAT "\n", what, g_get_monotonic_time ());
+    g_print ("mark %s %" G_GINT64_FORMAT " rss-kb %ld\n", what, g_get_monotonic_time (), tg_resident_kb ());
+}
+
+long
+tg_resident_kb (void)
+{
+  g_autofree char *status = NULL;
+  const char *line;
+
+  if (!g_file_get_contents ("/proc/self/status", &status, NULL, NULL) ||
+      (line = strstr (status, "VmRSS:")) == NULL)
+    return 0;
+  return strtol (line + 6, NULL, 10);
 }
 
 char *

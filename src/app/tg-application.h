@@ -34,8 +34,11 @@ char          *tg_application_find_data_dir   (GSettings        *settings,
 /* The vocabularies' folder, even when $TESTIGO_DATA_DIR names a store. */
 char          *tg_application_find_vocabulary_dir (void);
 
-/* With $TESTIGO_START_UP_MARKS set, prints "mark WHAT TIME" (the
- * monotonic clock, in µs) so a start-up can be timed step by step. */
+/* With $TESTIGO_START_UP_MARKS set, prints "mark WHAT TIME rss-kb KB"
+ * (the monotonic clock, in µs, and the resident memory) so a start-up can
+ * be timed and weighed step by step. */
 void           tg_start_up_mark               (const char       *what);
+/* This process's resident memory in KiB (VmRSS), or 0 where unknown. */
+long           tg_resident_kb                 (void);
 
 G_END_DECLS

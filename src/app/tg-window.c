@@ -297,18 +297,6 @@ show_report (TgWindow *self,
  * reads the two lines printed here (the monotonic clock is shared). */
 #define FIRST_ROWS 12
 
-static long
-resident_kb (void)
-{
-  g_autofree char *status = NULL;
-  const char *line;
-
-  if (!g_file_get_contents ("/proc/self/status", &status, NULL, NULL) ||
-      (line = strstr (status, "VmRSS:")) == NULL)
-    return 0;
-  return strtol (line + 6, NULL, 10);
-}
-
 static gboolean
 reporting_start_up (void)
 {
@@ -323,7 +311,7 @@ loaded_frame_cb (GdkFrameClock *clock,
   g_clear_signal_handler (&self->loaded_frame_handler, clock);
 
   if (reporting_start_up ())
-    g_print ("loaded %" G_GINT64_FORMAT " rss-kb %ld\n", g_get_monotonic_time (), resident_kb ());
+    g_print ("loaded %" G_GINT64_FORMAT " rss-kb %ld\n", g_get_monotonic_time (), tg_resident_kb ());
   if (g_getenv ("TESTIGO_EXIT_AFTER_LOAD") != NULL)
     g_application_quit (G_APPLICATION (self->app));
 }
@@ -358,12 +346,13 @@ first_frame_cb (GdkFrameClock *clock,
 
   if (reporting_start_up ())
     g_print ("first-frame %" G_GINT64_FORMAT " rss-kb %ld reports %u renderer %s\n",
-             g_get_monotonic_time (), resident_kb (),
+             g_get_monotonic_time (), tg_resident_kb (),
              g_list_model_get_n_items (G_LIST_MODEL (self->reports)),
              G_OBJECT_TYPE_NAME (gtk_native_get_renderer (GTK_NATIVE (self))));
 
   self->first_frame_shown = TRUE;
   gtk_slice_list_model_set_size (self->slice, G_MAXUINT);
+  tg_start_up_mark ("list-grown");
   maybe_loaded (self);
 }
 
