@@ -12,9 +12,11 @@
  * placed) and its resident memory then.
  *
  * Each start-up is done once for every renderer of LIST (default
- * "default,cairo": "default" leaves GSK_RENDERER as it is, so GTK picks;
- * any other name is set as GSK_RENDERER), in turn, so both renderers are
- * measured in the same conditions. Before measuring, each window is
+ * "default,cairo": "default" leaves GSK_RENDERER as it is, so testigo
+ * picks (cairo where OpenGL is drawn in software, see src/app/tg-renderer.c)
+ * and the bare window gets GTK's own pick; any other name is set as
+ * GSK_RENDERER), in turn, so the renderers are measured in the same
+ * conditions. Before measuring, each window is
  * started once unmeasured: the first GTK program on a display without a
  * session bus pays for D-Bus being launched. The load average is printed
  * before and after. Run it under Xvfb:
