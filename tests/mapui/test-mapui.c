@@ -798,6 +798,38 @@ test_markers_from_store (void)
     }
   g_assert_cmpuint (sum_counts (markers), ==, 301);
 
+  /* Close enough for single pins: each is labelled from the store, by
+   * row, with its report's id and title; the selected report is drawn
+   * once, by itself. */
+  tg_map_view_set_selected_report (f.view, extra);
+  tg_map_view_center_on (f.view, JULIACA_LAT, JULIACA_LON + 0.05, 18);
+  _tg_map_view_update_markers (f.view);
+  markers = _tg_map_view_get_markers (f.view);
+  {
+    guint n_pins = 0, n_extra = 0;
+
+    for (guint i = 0; i < markers->len; i++)
+      {
+        TgMapMarker *m = g_ptr_array_index (markers, i);
+        const char *id = tg_map_marker_get_report_id (m);
+        g_autoptr(TgReport) stored = NULL;
+
+        if (id == NULL)
+          continue;
+        n_pins++;
+        stored = tg_store_load_report (store, id, &error);
+        g_assert_no_error (error);
+        g_assert_cmpstr (gtk_widget_get_tooltip_text (GTK_WIDGET (m)), ==, tg_report_get_title (stored));
+        if (g_str_equal (id, tg_report_get_id (extra)))
+          {
+            n_extra++;
+            g_assert_true (tg_map_marker_get_selected (m));
+          }
+      }
+    g_assert_cmpuint (n_pins, >, 0);
+    g_assert_cmpuint (n_extra, ==, 1);
+  }
+
   fixture_teardown (&f);
   tg_store_close (store);
   {
