@@ -21,7 +21,7 @@ build_packages=(
   desktop-file-utils appstream adwaita-icon-theme hicolor-icon-theme fonts-cantarell
 )
 test_packages=(
-  xvfb xauth x11-apps imagemagick dbus dbus-x11 at-spi2-core python3-pyatspi
+  xvfb xauth x11-apps xdotool imagemagick dbus dbus-x11 at-spi2-core python3-pyatspi
   sqlite3 gnutls-bin curl clang libclang-rt-14-dev gdal-bin flatpak-builder
   librsvg2-bin python3
 )

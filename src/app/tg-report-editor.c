@@ -1185,7 +1185,11 @@ tg_report_editor_init (TgReportEditor *self)
     }
   update_uncertainty_label (self);
 
+  /* Files dropped anywhere on the editor become sources. In the capture
+   * phase, before the text fields: those would take a file list as text
+   * and write the files' paths into the narrative or a testimony. */
   drop = gtk_drop_target_new (GDK_TYPE_FILE_LIST, GDK_ACTION_COPY);
+  gtk_event_controller_set_propagation_phase (GTK_EVENT_CONTROLLER (drop), GTK_PHASE_CAPTURE);
   g_signal_connect (drop, "drop", G_CALLBACK (drop_cb), self);
   gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (drop));
 
