@@ -570,7 +570,6 @@ update_markers (TgMapView *self)
   zoom = (int) floor (shumate_viewport_get_zoom_level (self->viewport));
   self->cluster_zoom = zoom;
 
-
   points = g_array_new (FALSE, FALSE, sizeof (TgClusterPoint));
   located = g_array_new (FALSE, FALSE, sizeof (guint));
 

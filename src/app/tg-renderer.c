@@ -6,7 +6,7 @@
  * libadwaita window takes some 230 ms to its first frame and 163 MB of
  * memory with it, against 140 ms and 93 MB with the cairo renderer
  * (docs/app.md). So the GL renderer's name is read once at start-up (a
- * context costs about 6 ms and 3 MB) and, when it names a software
+ * context costs 6–8 ms and 2 MB) and, when it names a software
  * rasteriser, the display is told to use cairo.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later

@@ -292,7 +292,6 @@ tg_report_list_get_store (TgReportList *self)
   return self->store;
 }
 
-
 typedef struct
 {
   TgStore       *store;

@@ -1836,7 +1836,7 @@ tg_store_get_report_label (TgStore  *self,
       ok = TRUE;
     }
   else if (rc == SQLITE_DONE)
-    g_set_error (error, TG_ERROR, TG_ERROR_NOT_FOUND, _("There is no report in row %" G_GINT64_FORMAT "."), rowid);
+    g_set_error (error, TG_ERROR, TG_ERROR_NOT_FOUND, "no live report in row %" G_GINT64_FORMAT, rowid);
   else
     tg_store_set_error (self, error, "query");
 

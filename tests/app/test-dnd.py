@@ -24,43 +24,13 @@ import tempfile
 import time
 import zlib
 
+from tap_atspi import require_atspi, results, skip_all, tap, wait_for, walk
+
 TESTIGO = sys.argv[1]
 SOURCE = sys.argv[2]
-results = []
-
-
-def tap(ok, name, why=""):
-    results.append(ok)
-    print("%s %d - %s%s" % ("ok" if ok else "not ok", len(results), name,
-                            (" # " + why) if why and not ok else ""))
-    sys.stdout.flush()
-
-
-def skip_all(reason):
-    print("1..0 # SKIP %s" % reason)
-    sys.exit(0)
-
-
-if not os.environ.get("DISPLAY"):
-    skip_all("no X display (run through tools/run-tests.sh)")
 if shutil.which("xdotool") is None:
     skip_all("xdotool is not installed")
-try:
-    import pyatspi
-    pyatspi.Registry.getDesktop(0).childCount
-except Exception as e:
-    skip_all("no pyatspi or accessibility bus: %s" % e)
-
-
-def walk(node):
-    yield node
-    try:
-        children = list(node)
-    except Exception:
-        return
-    for child in children:
-        if child is not None:
-            yield from walk(child)
+pyatspi = require_atspi()
 
 
 def find_app(pid, timeout=20.0):
@@ -91,15 +61,6 @@ def texts(app, role):
         except Exception:
             pass
     return out
-
-
-def wait_for(pred, timeout=10.0):
-    end = time.time() + timeout
-    while time.time() < end:
-        if pred():
-            return True
-        time.sleep(0.3)
-    return pred()
 
 
 def xdo(*args):

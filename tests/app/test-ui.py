@@ -25,43 +25,9 @@ VICTIM = "Quispe Mamani"
 URL = "https://video.example.org/juliaca-9-enero"
 TESTIMONY = "Vi a los policías disparar desde el puente."
 
-results = []
+from tap_atspi import require_atspi, results, tap, wait_for, walk
 
-
-def tap(ok, name, why=""):
-    results.append(ok)
-    print("%s %d - %s%s" % ("ok" if ok else "not ok", len(results), name,
-                            (" # " + why) if why and not ok else ""))
-    sys.stdout.flush()
-
-
-def skip_all(reason):
-    print("1..0 # SKIP %s" % reason)
-    sys.exit(0)
-
-
-if not os.environ.get("DISPLAY"):
-    skip_all("no X display (run through tools/run-tests.sh)")
-try:
-    import pyatspi
-except ImportError:
-    skip_all("python3-pyatspi is not installed")
-
-try:
-    pyatspi.Registry.getDesktop(0).childCount
-except Exception as e:  # no accessibility bus
-    skip_all("no accessibility bus: %s" % e)
-
-
-def walk(node):
-    yield node
-    try:
-        children = list(node)
-    except Exception:
-        return
-    for child in children:
-        if child is not None:
-            yield from walk(child)
+pyatspi = require_atspi()
 
 
 def showing(node):
@@ -186,15 +152,6 @@ def choose_file(app, path):
         return False
     click(add)
     return wait_for(lambda: all(c is None or c.name != "Add Files as Sources" for c in app), timeout=10)
-
-
-def wait_for(pred, timeout=10.0):
-    end = time.time() + timeout
-    while time.time() < end:
-        if pred():
-            return True
-        time.sleep(0.2)
-    return False
 
 
 data_dir = tempfile.mkdtemp(prefix="testigo-ui-")
