@@ -111,9 +111,23 @@ static const char *schema_v1 =
   "  action TEXT NOT NULL,"
   "  detail TEXT);";
 
+/* Version 2: who holds which blob (see tg_server_store_blob_held). Every
+ * completed upload was audited with its uploader ("blob <sha256>, N
+ * bytes"), which gives the holders of the blobs stored before. */
+static const char *schema_v2 =
+  "CREATE TABLE blob_holders ("
+  "  sha256 TEXT NOT NULL,"
+  "  user_id INTEGER NOT NULL REFERENCES users (id),"
+  "  PRIMARY KEY (sha256, user_id)) WITHOUT ROWID;"
+  "INSERT OR IGNORE INTO blob_holders (sha256, user_id)"
+  "  SELECT substr (detail, 6, 64), user_id FROM audit"
+  "  WHERE action = 'upload' AND user_id IS NOT NULL AND detail LIKE 'blob %'"
+  "    AND user_id IN (SELECT id FROM users);";
+
 static const char *migrations[] = {
   NULL,       /* version 0: empty file */
   NULL,       /* schema_v1, set in migrate () */
+  NULL,       /* schema_v2 */
 };
 
 /* helpers ---------------------------------------------------------------- */
@@ -282,6 +296,7 @@ migrate (TgServerStore  *self,
   int version;
 
   migrations[1] = schema_v1;
+  migrations[2] = schema_v2;
 
   stmt = get_statement (self, "PRAGMA user_version");
   if (step (self, stmt) != SQLITE_ROW)
@@ -1014,25 +1029,46 @@ insert_revision (TgServerStore  *self,
   return "";
 }
 
+/* Records which blobs the revision refers to and lists the ones the
+ * pusher must upload: those not complete and, for a monitor, those their
+ * account does not hold — a blob someone else uploaded is listed exactly
+ * like one the server never saw. *probes counts the latter. */
 static void
 add_blob_refs (TgServerStore *self,
+               TgServerAuth  *auth,
                TgRevision    *revision,
                gsize          max_string,
-               GHashTable    *missing)
+               GHashTable    *missing,
+               GPtrArray     *probes)
 {
   g_auto(GStrv) blobs = tg_server_content_blobs (tg_revision_get_content (revision), max_string);
+  gint64 owner = 0;
+
+  if (auth->role == TG_SERVER_ROLE_COORDINATOR)
+    lookup_record (self, tg_revision_get_record_id (revision), &owner, NULL);
 
   for (guint i = 0; blobs[i]; i++)
     {
       sqlite3_stmt *stmt = get_statement (self, "INSERT OR IGNORE INTO blob_refs (sha256, record_id) VALUES (?, ?)");
+      gboolean complete;
 
       bind_text (stmt, 1, blobs[i]);
       bind_text (stmt, 2, tg_revision_get_record_id (revision));
       step (self, stmt);
       sqlite3_reset (stmt);
 
-      if (!tg_server_store_blob_is_complete (self, blobs[i]))
+      /* a coordinator who puts a file on a monitor's report shares it */
+      if (owner != 0 && owner != auth->user_id)
+        tg_server_store_blob_add_holder (self, blobs[i], owner, NULL);
+
+      complete = tg_server_store_blob_is_complete (self, blobs[i]);
+      if (!complete)
         g_hash_table_add (missing, g_strdup (blobs[i]));
+      else if (!tg_server_store_blob_held (self, auth, blobs[i]))
+        {
+          if (g_hash_table_add (missing, g_strdup (blobs[i])))
+            g_ptr_array_add (probes, g_strdup (blobs[i]));
+        }
     }
 }
 
@@ -1045,6 +1081,7 @@ tg_server_store_push (TgServerStore  *self,
 {
   g_autoptr(JsonBuilder) builder = json_builder_new ();
   g_autoptr(GHashTable) missing = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr(GPtrArray) probes = g_ptr_array_new_with_free_func (g_free);
   g_autofree gint64 *seqs = g_new0 (gint64, revisions->len + 1);
   g_autofree const char **reasons = g_new0 (const char *, revisions->len + 1);
   guint n_new = 0, n_known = 0, n_rejected = 0;
@@ -1106,7 +1143,7 @@ tg_server_store_push (TgServerStore  *self,
 
       if (seqs[i] == 0)
         continue;
-      add_blob_refs (self, revision, max_string, missing);
+      add_blob_refs (self, auth, revision, max_string, missing, probes);
       json_builder_begin_object (builder);
       json_builder_set_member_name (builder, "id");
       json_builder_add_string_value (builder, tg_revision_get_id (revision));
@@ -1153,6 +1190,14 @@ tg_server_store_push (TgServerStore  *self,
                                                n_new, n_known, n_rejected);
     tg_server_store_audit (self, auth, "push", detail);
   }
+  if (probes->len > 0)
+    {
+      g_autofree char *detail = g_strdup_printf ("push named %u blob%s stored for another account, "
+                                                 "listed as missing; first: blob %s",
+                                                 probes->len, probes->len == 1 ? "" : "s",
+                                                 (const char *) g_ptr_array_index (probes, 0));
+      tg_server_store_audit (self, auth, "blob-probe", detail);
+    }
   {
     sqlite3_stmt *stmt = get_statement (self, "UPDATE devices SET last_seen = ? WHERE id = ?");
     sqlite3_bind_int64 (stmt, 1, now_s ());
@@ -1380,6 +1425,46 @@ tg_server_store_blob_visible (TgServerStore *self,
   visible = step (self, stmt) == SQLITE_ROW;
   sqlite3_reset (stmt);
   return visible;
+}
+
+gboolean
+tg_server_store_blob_held (TgServerStore *self,
+                           TgServerAuth  *auth,
+                           const char    *sha256)
+{
+  sqlite3_stmt *stmt;
+  gboolean held;
+
+  if (auth->role == TG_SERVER_ROLE_ADMIN)
+    return FALSE;
+  if (auth->role == TG_SERVER_ROLE_COORDINATOR)
+    return TRUE;
+
+  stmt = get_statement (self, "SELECT 1 FROM blob_holders WHERE sha256 = ? AND user_id = ?");
+  bind_text (stmt, 1, sha256);
+  sqlite3_bind_int64 (stmt, 2, auth->user_id);
+  held = step (self, stmt) == SQLITE_ROW;
+  sqlite3_reset (stmt);
+  return held;
+}
+
+gboolean
+tg_server_store_blob_add_holder (TgServerStore  *self,
+                                 const char     *sha256,
+                                 gint64          user_id,
+                                 GError        **error)
+{
+  sqlite3_stmt *stmt = get_statement (self, "INSERT OR IGNORE INTO blob_holders (sha256, user_id) VALUES (?, ?)");
+
+  bind_text (stmt, 1, sha256);
+  sqlite3_bind_int64 (stmt, 2, user_id);
+  if (step (self, stmt) != SQLITE_DONE)
+    {
+      sqlite3_reset (stmt);
+      return set_sqlite_error (self, error, "recording who holds a blob");
+    }
+  sqlite3_reset (stmt);
+  return TRUE;
 }
 
 gboolean

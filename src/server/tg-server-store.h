@@ -12,7 +12,7 @@
 
 G_BEGIN_DECLS
 
-#define TG_SERVER_STORE_VERSION 1
+#define TG_SERVER_STORE_VERSION 2
 
 typedef enum
 {
@@ -117,6 +117,18 @@ gboolean       tg_server_store_foreach_head      (TgServerStore   *self,
 gboolean       tg_server_store_blob_visible      (TgServerStore  *self,
                                                   TgServerAuth   *auth,
                                                   const char     *sha256);
+/* Whether @auth's account holds the blob: a coordinator holds every blob
+ * (they may read every record); a monitor only a blob their account
+ * uploaded in full (verified), or one a coordinator put on a record of
+ * theirs; an admin none. A blob complete on the server that the caller
+ * does not hold is, to that caller, not there. */
+gboolean       tg_server_store_blob_held         (TgServerStore  *self,
+                                                  TgServerAuth   *auth,
+                                                  const char     *sha256);
+gboolean       tg_server_store_blob_add_holder   (TgServerStore  *self,
+                                                  const char     *sha256,
+                                                  gint64          user_id,
+                                                  GError        **error);
 gboolean       tg_server_store_blob_is_complete  (TgServerStore  *self,
                                                   const char     *sha256);
 gboolean       tg_server_store_blob_set_complete (TgServerStore  *self,

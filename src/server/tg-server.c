@@ -57,6 +57,7 @@ typedef enum
 typedef struct
 {
   char              *sha256;
+  char              *key;        /* "<sha256>.<user id>": one upload per account */
   int                fd;
   gint64             offset;     /* bytes on disk and in checksum */
   gint64             total;      /* Upload-Length, 0 while unknown */
@@ -243,6 +244,7 @@ upload_free (Upload *upload)
   g_cond_clear (&upload->cond);
   g_clear_pointer (&upload->checksum, checksum_free);
   g_free (upload->sha256);
+  g_free (upload->key);
   g_free (upload);
 }
 
@@ -550,6 +552,8 @@ run_blob_complete (TgServer *self,
     return;
   if (job->kind == JOB_BLOB_COMPLETE)
     {
+      if (!tg_server_store_blob_add_holder (self->store, job->text, job->auth->user_id, &job->error))
+        return;
       g_autofree char *detail = g_strdup_printf ("blob %s, %" G_GINT64_FORMAT " bytes",
                                                  job->text, job->size);
 
@@ -640,11 +644,20 @@ blob_path (TgServer   *self,
   return g_build_filename (self->blob_dir, prefix, sha256, NULL);
 }
 
+/* Uploads are per account: a monitor's offset and partial file say
+ * nothing about anyone else's upload of the same bytes. */
+static char *
+upload_key (const char         *sha256,
+            const TgServerAuth *auth)
+{
+  return g_strdup_printf ("%s.%" G_GINT64_FORMAT, sha256, auth->user_id);
+}
+
 static char *
 partial_path (TgServer   *self,
-              const char *sha256)
+              const char *key)
 {
-  return g_build_filename (self->partial_dir, sha256, NULL);
+  return g_build_filename (self->partial_dir, key, NULL);
 }
 
 static gboolean
@@ -671,6 +684,29 @@ blob_is_complete (TgServer   *self,
   if (size)
     *size = st.st_size;
   return TRUE;
+}
+
+/* A request about a blob stored on the server that the caller does not
+ * hold got the answer it would get for a blob the server never saw; it is
+ * audited (without telling the caller), since a monitor naming files
+ * other people uploaded may be looking for them. */
+static void
+audit_probe (TgServer   *self,
+             Request    *req,
+             const char *what)
+{
+  g_autofree char *path = NULL;
+  g_autofree char *detail = NULL;
+
+  if (req->auth == NULL || req->auth->role == TG_SERVER_ROLE_COORDINATOR)
+    return;
+  path = blob_path (self, req->sha256);
+  if (!g_file_test (path, G_FILE_TEST_EXISTS) ||
+      tg_server_store_blob_held (self->reader, req->auth, req->sha256))
+    return;
+  detail = g_strdup_printf ("%s, blob %s", what, req->sha256);
+  g_message ("blob probe by device %s: %s", req->auth->device_id, detail);
+  audit_later (self, req->auth, "blob-probe", detail);
 }
 
 static Route
@@ -758,11 +794,13 @@ rate_allow (TgServer   *self,
 /* uploads ---------------------------------------------------------------- */
 
 static Upload *
-get_upload (TgServer    *self,
-            const char  *sha256,
-            GError     **error)
+get_upload (TgServer            *self,
+            const char          *sha256,
+            const TgServerAuth  *auth,
+            GError             **error)
 {
-  Upload *upload = g_hash_table_lookup (self->uploads, sha256);
+  g_autofree char *key = upload_key (sha256, auth);
+  Upload *upload = g_hash_table_lookup (self->uploads, key);
   g_autofree char *path = NULL;
   struct stat st;
   int fd;
@@ -770,7 +808,7 @@ get_upload (TgServer    *self,
   if (upload != NULL)
     return upload;
 
-  path = partial_path (self, sha256);
+  path = partial_path (self, key);
   fd = g_open (path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
   if (fd < 0 || fstat (fd, &st) != 0)
     {
@@ -783,12 +821,13 @@ get_upload (TgServer    *self,
 
   upload = g_new0 (Upload, 1);
   upload->sha256 = g_strdup (sha256);
+  upload->key = g_steal_pointer (&key);
   upload->fd = fd;
   upload->offset = st.st_size;
   g_mutex_init (&upload->lock);
   g_cond_init (&upload->cond);
   g_queue_init (&upload->pending);
-  g_hash_table_insert (self->uploads, upload->sha256, upload);
+  g_hash_table_insert (self->uploads, upload->key, upload);
   return upload;
 }
 
@@ -831,10 +870,10 @@ static void
 discard_upload (TgServer *self,
                 Upload   *upload)
 {
-  g_autofree char *path = partial_path (self, upload->sha256);
+  g_autofree char *path = partial_path (self, upload->key);
 
   g_unlink (path);
-  g_hash_table_remove (self->uploads, upload->sha256);
+  g_hash_table_remove (self->uploads, upload->key);
 }
 
 static gboolean
@@ -990,6 +1029,14 @@ finish_upload_thread (GTask        *task,
   FinishData *data = task_data;
   int dir_fd;
 
+  /* Another account may have stored the same bytes already: this upload
+   * was verified all the same, and only makes its uploader a holder. */
+  if (g_file_test (data->final_path, G_FILE_TEST_EXISTS))
+    {
+      g_unlink (data->partial);
+      g_task_return_boolean (task, TRUE);
+      return;
+    }
   if (fsync (data->fd) != 0 ||
       (g_mkdir_with_parents (data->dir, 0700) != 0) ||
       g_rename (data->partial, data->final_path) != 0)
@@ -1061,7 +1108,7 @@ job_done (Job *job)
       if (job->error == NULL)
         {
           g_debug ("blob %s complete (%" G_GINT64_FORMAT " bytes)", job->text, job->size);
-          g_hash_table_remove (self->uploads, upload->sha256);
+          g_hash_table_remove (self->uploads, upload->key);
           req->upload = NULL;
           respond_offset (msg, 201, job->size, TRUE, NULL);
         }
@@ -1135,7 +1182,7 @@ handle_upload (TgServer          *self,
   data = g_new0 (FinishData, 1);
   data->final_path = blob_path (self, upload->sha256);
   data->dir = g_path_get_dirname (data->final_path);
-  data->partial = partial_path (self, upload->sha256);
+  data->partial = partial_path (self, upload->key);
   data->fd = upload->fd;
   upload->fd = -1;
   upload->finishing = TRUE;
@@ -1161,14 +1208,18 @@ early_upload (TgServer          *self,
   goffset content_length;
   Upload *upload;
 
-  if (blob_is_complete (self, req->sha256, &size))
-    {
-      respond_offset (msg, 200, size, TRUE, NULL);
-      return;
-    }
+  /* who may see it first, then whether it is there, and only for a
+   * holder: no other answer depends on another account's files */
   if (!tg_server_store_blob_visible (self->reader, req->auth, req->sha256))
     {
       respond_error (msg, 404, "no revision you can see refers to this blob");
+      audit_probe (self, req, "upload refused (404)");
+      return;
+    }
+  if (tg_server_store_blob_held (self->reader, req->auth, req->sha256) &&
+      blob_is_complete (self, req->sha256, &size))
+    {
+      respond_offset (msg, 200, size, TRUE, NULL);
       return;
     }
 
@@ -1210,7 +1261,7 @@ early_upload (TgServer          *self,
       return;
     }
 
-  if (!(upload = get_upload (self, req->sha256, &error)))
+  if (!(upload = get_upload (self, req->sha256, req->auth, &error)))
     {
       respond_gerror (msg, error);
       return;
@@ -1426,20 +1477,25 @@ handle_blob_offset (TgServer          *self,
                     SoupServerMessage *msg,
                     Request           *req)
 {
+  g_autofree char *key = NULL;
   Upload *upload;
   gint64 size;
 
-  if (blob_is_complete (self, req->sha256, &size))
+  if (!tg_server_store_blob_visible (self->reader, req->auth, req->sha256))
+    {
+      respond_error (msg, 404, "no revision you can see refers to this blob");
+      audit_probe (self, req, "offset query refused (404)");
+      return;
+    }
+  if (tg_server_store_blob_held (self->reader, req->auth, req->sha256) &&
+      blob_is_complete (self, req->sha256, &size))
     {
       respond_offset (msg, 200, size, TRUE, NULL);
       return;
     }
-  if (!tg_server_store_blob_visible (self->reader, req->auth, req->sha256))
-    {
-      respond_error (msg, 404, "no revision you can see refers to this blob");
-      return;
-    }
-  upload = g_hash_table_lookup (self->uploads, req->sha256);
+  audit_probe (self, req, "offset query");
+  key = upload_key (req->sha256, req->auth);
+  upload = g_hash_table_lookup (self->uploads, key);
   if (upload != NULL)
     {
       /* bytes of a dropped connection count once they are on disk */
@@ -1449,7 +1505,7 @@ handle_blob_offset (TgServer          *self,
     }
   else
     {
-      g_autofree char *path = partial_path (self, req->sha256);
+      g_autofree char *path = partial_path (self, key);
       struct stat st;
 
       size = g_stat (path, &st) == 0 ? st.st_size : 0;
@@ -1472,9 +1528,11 @@ handle_blob_get (TgServer          *self,
   guint status = 200;
 
   if (!tg_server_store_blob_visible (self->reader, req->auth, req->sha256) ||
+      !tg_server_store_blob_held (self->reader, req->auth, req->sha256) ||
       !blob_is_complete (self, req->sha256, &size))
     {
       respond_error (msg, 404, "no such blob");
+      audit_probe (self, req, "download refused (404)");
       return;
     }
   end = size - 1;

@@ -282,6 +282,181 @@ test_tls_versions (void)
     }
 }
 
+/* blob oracle ------------------------------------------------------------ */
+
+static JsonNode *
+query_offset (TestClient *client,
+              const char *sha256,
+              guint      *status)
+{
+  g_autofree char *path = g_strdup_printf ("/api/v1/blobs/%s/upload", sha256);
+
+  return test_client_json (client, "GET", path, NULL, status);
+}
+
+static gboolean
+json_bool (JsonNode   *node,
+           const char *member)
+{
+  g_assert_true (json_object_has_member (json_node_get_object (node), member));
+  return json_object_get_boolean_member (json_node_get_object (node), member);
+}
+
+static void
+push_referring (TestClient  *client,
+                const char  *sha256,
+                JsonNode   **reply)
+{
+  g_autofree char *record = g_uuid_string_random ();
+  g_autofree char *content = content_with_blob ("Huamanga", sha256);
+  g_autoptr(TgRevision) rev = make_revision (record, NULL, client->device_id, 1, content);
+  guint status;
+
+  *reply = push (client, &rev, 1, &status);
+  g_assert_cmpuint (status, ==, 200);
+}
+
+/* Every probe a monitor can make about a file another monitor uploaded
+ * answers as for a file the server never saw. */
+static void
+test_blob_oracle (void)
+{
+  g_autoptr(TestClient) ana = test_client_enrol (server, "ana");
+  g_autoptr(TestClient) beto = test_client_enrol (server, "beto");
+  g_autoptr(TestClient) coco = test_client_enrol (server, "coco");
+  g_autoptr(TestClient) root = test_client_enrol (server, "root");
+  g_autoptr(GBytes) blob = random_bytes (40000);
+  g_autoptr(GBytes) never = random_bytes (40000);
+  g_autoptr(GBytes) partial = random_bytes (30000);
+  g_autofree char *sha = sha256_of (blob);
+  g_autofree char *never_sha = sha256_of (never);
+  g_autofree char *partial_sha = sha256_of (partial);
+  g_autofree char *blob_path = g_strdup_printf ("/api/v1/blobs/%s", sha);
+  g_autoptr(JsonNode) reply = NULL;
+  guint status;
+
+  /* ana uploads a file in full; she alone holds it */
+  push_referring (ana, sha, &reply);
+  g_assert_true (array_has_string (test_json_array (reply, "missing_blobs"), sha));
+  g_clear_pointer (&reply, json_node_unref);
+  g_assert_cmpuint (upload_slice (ana, sha, blob, 0, 40000, NULL), ==, 201);
+
+  /* beto, who never uploaded it, asks about it without naming it in a
+   * record: 404, the very reply a file the server never saw gets */
+  {
+    g_autoptr(JsonNode) r1 = query_offset (beto, sha, &status);
+    guint status2;
+    g_autoptr(JsonNode) r2 = query_offset (beto, never_sha, &status2);
+    g_autofree char *t1 = json_to_string (r1, FALSE), *t2 = json_to_string (r2, FALSE);
+
+    g_assert_cmpuint (status, ==, 404);
+    g_assert_cmpuint (status2, ==, 404);
+    g_assert_cmpstr (t1, ==, t2);
+  }
+  g_assert_cmpuint (upload_slice (beto, sha, blob, 0, 100, NULL), ==, 404);
+  {
+    g_autoptr(GBytes) got = test_client_request (beto, "GET", blob_path, NULL, NULL, &status, NULL, NULL);
+    g_assert_cmpuint (status, ==, 404);
+  }
+
+  /* he names it in a record of his own: it is listed as missing, as a
+   * file nobody has would be, and the offset is his own (0) */
+  push_referring (beto, sha, &reply);
+  g_assert_true (array_has_string (test_json_array (reply, "missing_blobs"), sha));
+  g_clear_pointer (&reply, json_node_unref);
+  push_referring (beto, never_sha, &reply);
+  g_assert_true (array_has_string (test_json_array (reply, "missing_blobs"), never_sha));
+  g_clear_pointer (&reply, json_node_unref);
+
+  reply = query_offset (beto, sha, &status);
+  g_assert_cmpuint (status, ==, 200);
+  g_assert_cmpint (test_json_int (reply, "offset"), ==, 0);
+  g_assert_false (json_bool (reply, "complete"));
+  g_clear_pointer (&reply, json_node_unref);
+
+  /* downloading it is refused until he has uploaded it himself */
+  {
+    g_autoptr(GBytes) got = test_client_request (beto, "GET", blob_path, NULL, NULL, &status, NULL, NULL);
+    g_assert_cmpuint (status, ==, 404);
+  }
+
+  /* a PUT is not answered "complete": he uploads, byte by byte, from 0 */
+  g_assert_cmpuint (upload_slice (beto, sha, blob, 0, 15000, &reply), ==, 200);
+  g_assert_cmpint (test_json_int (reply, "offset"), ==, 15000);
+  g_assert_false (json_bool (reply, "complete"));
+  g_clear_pointer (&reply, json_node_unref);
+  reply = query_offset (beto, sha, &status);
+  g_assert_cmpint (test_json_int (reply, "offset"), ==, 15000);
+  g_clear_pointer (&reply, json_node_unref);
+  {
+    g_autoptr(GBytes) got = test_client_request (beto, "GET", blob_path, NULL, NULL, &status, NULL, NULL);
+    g_assert_cmpuint (status, ==, 404);
+  }
+  /* ana's view is hers: complete */
+  reply = query_offset (ana, sha, &status);
+  g_assert_cmpuint (status, ==, 200);
+  g_assert_true (json_bool (reply, "complete"));
+  g_clear_pointer (&reply, json_node_unref);
+
+  /* once his bytes are in and verified, the file is his too */
+  g_assert_cmpuint (upload_slice (beto, sha, blob, 15000, 25000, &reply), ==, 201);
+  g_clear_pointer (&reply, json_node_unref);
+  {
+    g_autoptr(GBytes) got = test_client_request (beto, "GET", blob_path, NULL, NULL, &status, NULL, NULL);
+    g_assert_cmpuint (status, ==, 200);
+    g_assert_true (g_bytes_equal (got, blob));
+  }
+
+  /* offsets are per uploader: ana's half-done upload is not beto's */
+  push_referring (ana, partial_sha, &reply);
+  g_clear_pointer (&reply, json_node_unref);
+  push_referring (beto, partial_sha, &reply);
+  g_clear_pointer (&reply, json_node_unref);
+  g_assert_cmpuint (upload_slice (ana, partial_sha, partial, 0, 20000, NULL), ==, 200);
+  reply = query_offset (beto, partial_sha, &status);
+  g_assert_cmpuint (status, ==, 200);
+  g_assert_cmpint (test_json_int (reply, "offset"), ==, 0);
+  g_clear_pointer (&reply, json_node_unref);
+  reply = query_offset (ana, partial_sha, &status);
+  g_assert_cmpint (test_json_int (reply, "offset"), ==, 20000);
+  g_clear_pointer (&reply, json_node_unref);
+
+  /* admins see no blob at all, complete or not */
+  reply = query_offset (root, sha, &status);
+  g_assert_cmpuint (status, ==, 404);
+  g_clear_pointer (&reply, json_node_unref);
+  g_assert_cmpuint (upload_slice (root, sha, blob, 0, 100, NULL), ==, 404);
+
+  /* a coordinator may read every record, and so every file */
+  reply = query_offset (coco, sha, &status);
+  g_assert_cmpuint (status, ==, 200);
+  g_assert_true (json_bool (reply, "complete"));
+  g_clear_pointer (&reply, json_node_unref);
+
+  /* the probes are audited, with the blob and never a token */
+  {
+    const char *push_probe[] = { "push named 1 blob", sha, NULL };
+    const char *offset_probe[] = { "offset query", sha, NULL };
+    const char *download_probe[] = { "download refused", sha, NULL };
+    const char *admin_probe[] = { "offset query refused", sha, NULL };
+    g_autofree char *row1 = wait_for_audit (server, "blob-probe", push_probe);
+    g_autofree char *row2 = wait_for_audit (server, "blob-probe", offset_probe);
+    g_autofree char *row3 = wait_for_audit (server, "blob-probe", download_probe);
+    g_autofree char *row4 = wait_for_audit (server, "blob-probe", admin_probe);
+    g_autoptr(GPtrArray) rows = audit_rows (server, "blob-probe");
+
+    g_assert_nonnull (row1);
+    g_assert_nonnull (row2);
+    g_assert_nonnull (row3);
+    g_assert_nonnull (row4);
+    for (guint i = 0; i < rows->len; i++)
+      {
+        g_assert_null (strstr (g_ptr_array_index (rows, i), beto->token));
+        g_assert_null (strstr (g_ptr_array_index (rows, i), never_sha));
+      }
+  }
+}
+
 /* main ------------------------------------------------------------------- */
 
 int
@@ -301,6 +476,7 @@ main (int   argc,
   test_server_add_user (server, "root", "admin");
 
   g_test_add_func ("/server-hardening/tls/versions-and-suites", test_tls_versions);
+  g_test_add_func ("/server-hardening/blobs/no-oracle", test_blob_oracle);
 
   ret = g_test_run ();
   test_server_free (server);
