@@ -43,14 +43,30 @@ JsonNode   *tg_server_parse_json          (const char  *data,
                                            gsize        max_string,
                                            GError     **error);
 
+/* A merge names every head of its record; more parents than this in one
+ * revision is refused (each costs the store thread a lookup). */
+#define TG_SERVER_MAX_PARENTS 32
+
+typedef struct
+{
+  guint max_batch;            /* revisions per push */
+  gsize max_string;           /* bytes in any one JSON string */
+  guint max_blob_refs;        /* blob references in one revision's content */
+  guint max_batch_blob_refs;  /* blob references in the whole push */
+} TgServerPushLimits;
+
 /* POST /api/v1/push: {"revisions": [wire revision, ...]}.
- * Returns a GPtrArray of TgRevision (ids checked against content). More
- * than @max_batch revisions is TG_SERVER_ERROR_TOO_LARGE. */
-GPtrArray  *tg_server_decode_push         (const char  *data,
-                                           gsize        length,
-                                           guint        max_batch,
-                                           gsize        max_string,
-                                           GError     **error);
+ * Returns a GPtrArray of TgRevision (ids checked against content) and, in
+ * *blobs when not NULL, for each revision the NULL-terminated vector of
+ * the blobs its content refers to (see tg_server_content_blobs). More
+ * revisions, parents or blob references than @limits allow is
+ * TG_SERVER_ERROR_TOO_LARGE; a blob reference counts each "sha256" and
+ * "thumbnail_sha256" of "sources", repeated or not. */
+GPtrArray  *tg_server_decode_push         (const char                *data,
+                                           gsize                      length,
+                                           const TgServerPushLimits  *limits,
+                                           GPtrArray                **blobs,
+                                           GError                   **error);
 
 /* GET /api/v1/pull?since=N&limit=M — @query is the raw query string (may be
  * NULL). since defaults to 0, limit to @max_limit and is clamped to it. */

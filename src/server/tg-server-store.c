@@ -1037,11 +1037,10 @@ static void
 add_blob_refs (TgServerStore *self,
                TgServerAuth  *auth,
                TgRevision    *revision,
-               gsize          max_string,
+               char         **blobs,
                GHashTable    *missing,
                GPtrArray     *probes)
 {
-  g_auto(GStrv) blobs = tg_server_content_blobs (tg_revision_get_content (revision), max_string);
   gint64 owner = 0;
 
   if (auth->role == TG_SERVER_ROLE_COORDINATOR)
@@ -1072,11 +1071,62 @@ add_blob_refs (TgServerStore *self,
     }
 }
 
+/* The indices of @revisions, each after its parents within the batch
+ * (depth first, iterative: a batch may be one long chain). */
+static guint *
+batch_order (GPtrArray *revisions)
+{
+  typedef struct { guint node; guint next; } Frame;
+  guint n = revisions->len;
+  g_autoptr(GHashTable) index = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autofree guint8 *state = g_new0 (guint8, n + 1);  /* 0 new, 1 open, 2 done */
+  g_autofree Frame *stack = g_new (Frame, n + 1);
+  guint *order = g_new (guint, n + 1);
+  guint n_out = 0;
+
+  for (guint i = 0; i < n; i++)
+    g_hash_table_insert (index, (gpointer) tg_revision_get_id (g_ptr_array_index (revisions, i)),
+                         GUINT_TO_POINTER (i + 1));
+
+  for (guint root = 0; root < n; root++)
+    {
+      guint top = 0;
+
+      if (state[root] != 0)
+        continue;
+      state[root] = 1;
+      stack[top++] = (Frame) { root, 0 };
+      while (top > 0)
+        {
+          Frame *frame = &stack[top - 1];
+          const char * const *parents = tg_revision_get_parents (g_ptr_array_index (revisions, frame->node));
+
+          if (parents[frame->next] != NULL)
+            {
+              guint p = GPOINTER_TO_UINT (g_hash_table_lookup (index, parents[frame->next++]));
+
+              if (p != 0 && state[p - 1] == 0)
+                {
+                  state[p - 1] = 1;
+                  stack[top++] = (Frame) { p - 1, 0 };
+                }
+            }
+          else
+            {
+              state[frame->node] = 2;
+              order[n_out++] = frame->node;
+              top--;
+            }
+        }
+    }
+  return order;
+}
+
 JsonNode *
 tg_server_store_push (TgServerStore  *self,
                       TgServerAuth   *auth,
                       GPtrArray      *revisions,
-                      gsize           max_string,
+                      GPtrArray      *blobs,
                       GError        **error)
 {
   g_autoptr(JsonBuilder) builder = json_builder_new ();
@@ -1084,8 +1134,8 @@ tg_server_store_push (TgServerStore  *self,
   g_autoptr(GPtrArray) probes = g_ptr_array_new_with_free_func (g_free);
   g_autofree gint64 *seqs = g_new0 (gint64, revisions->len + 1);
   g_autofree const char **reasons = g_new0 (const char *, revisions->len + 1);
+  g_autofree guint *order = NULL;
   guint n_new = 0, n_known = 0, n_rejected = 0;
-  gboolean progress = TRUE;
 
   if (!exec (self, "BEGIN IMMEDIATE", error))
     return NULL;
@@ -1105,33 +1155,32 @@ tg_server_store_push (TgServerStore  *self,
         n_known++;
     }
 
-  /* Insert in passes so that a batch may list a child before its parent. */
-  while (progress)
+  /* Parents first, whatever the order sent, in one pass: a batch that
+   * listed each child before its parent used to take one pass per level,
+   * n² lookups for a chain of n. */
+  order = batch_order (revisions);
+  for (guint k = 0; k < revisions->len; k++)
     {
-      progress = FALSE;
-      for (guint i = 0; i < revisions->len; i++)
-        {
-          TgRevision *revision = g_ptr_array_index (revisions, i);
-          const char *reason;
+      guint i = order[k];
+      TgRevision *revision = g_ptr_array_index (revisions, i);
+      const char *reason;
 
-          if (seqs[i] > 0)
-            continue;
-          reason = insert_revision (self, auth, revision, &seqs[i]);
-          if (reason == NULL)
-            {
-              set_sqlite_error (self, error, "storing a revision");
-              exec (self, "ROLLBACK", NULL);
-              return NULL;
-            }
-          if (*reason == '\0')
-            {
-              progress = TRUE;
-              n_new++;
-              reasons[i] = NULL;
-            }
-          else
-            reasons[i] = reason;
+      if (seqs[i] > 0)
+        continue;
+      reason = insert_revision (self, auth, revision, &seqs[i]);
+      if (reason == NULL)
+        {
+          set_sqlite_error (self, error, "storing a revision");
+          exec (self, "ROLLBACK", NULL);
+          return NULL;
         }
+      if (*reason == '\0')
+        {
+          n_new++;
+          reasons[i] = NULL;
+        }
+      else
+        reasons[i] = reason;
     }
 
   json_builder_begin_object (builder);
@@ -1143,7 +1192,7 @@ tg_server_store_push (TgServerStore  *self,
 
       if (seqs[i] == 0)
         continue;
-      add_blob_refs (self, auth, revision, max_string, missing, probes);
+      add_blob_refs (self, auth, revision, g_ptr_array_index (blobs, i), missing, probes);
       json_builder_begin_object (builder);
       json_builder_set_member_name (builder, "id");
       json_builder_add_string_value (builder, tg_revision_get_id (revision));

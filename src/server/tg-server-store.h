@@ -88,10 +88,12 @@ void           tg_server_store_checkpoint_in_background (TgServerStore *self);
 void           tg_server_store_set_read_only     (TgServerStore  *self);
 
 /* sync: the replies of POST /push and GET /pull, errors in TG_SERVER_ERROR */
+/* @blobs: for each revision, the GStrv of blobs its content refers to
+ * (from tg_server_decode_push) */
 JsonNode      *tg_server_store_push              (TgServerStore  *self,
                                                   TgServerAuth   *auth,
                                                   GPtrArray      *revisions,
-                                                  gsize           max_string,
+                                                  GPtrArray      *blobs,
                                                   GError        **error);
 JsonNode      *tg_server_store_pull              (TgServerStore  *self,
                                                   TgServerAuth   *auth,

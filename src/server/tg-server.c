@@ -152,6 +152,8 @@ typedef struct
   SoupServerMessage *msg;        /* a reference, paused; NULL when no one waits */
   TgServerAuth      *auth;       /* a copy */
   GBytes            *body;
+  GPtrArray         *revisions;  /* push: decoded before the store thread */
+  GPtrArray         *blobs;      /* push: each revision's blob references */
   char              *text;       /* pull query, blob hash or audit action */
   char              *detail;
   gint64             size;
@@ -459,6 +461,8 @@ job_free (Job *job)
   g_clear_object (&job->msg);
   g_clear_pointer (&job->auth, tg_server_auth_free);
   g_clear_pointer (&job->body, g_bytes_unref);
+  g_clear_pointer (&job->revisions, g_ptr_array_unref);
+  g_clear_pointer (&job->blobs, g_ptr_array_unref);
   g_clear_error (&job->error);
   g_free (job->text);
   g_free (job->detail);
@@ -507,20 +511,13 @@ static void
 run_push (TgServer *self,
           Job      *job)
 {
-  g_autoptr(GPtrArray) revisions = NULL;
   g_autoptr(JsonNode) reply = NULL;
-  gsize length;
-  const char *data = g_bytes_get_data (job->body, &length);
 
-  revisions = tg_server_decode_push (data, length, self->config->max_batch,
-                                     self->config->max_string_bytes, &job->error);
-  if (revisions == NULL)
-    return;
-  reply = tg_server_store_push (self->store, job->auth, revisions,
-                                self->config->max_string_bytes, &job->error);
+  /* decoded and checked against every cap before it was queued here */
+  reply = tg_server_store_push (self->store, job->auth, job->revisions, job->blobs, &job->error);
   if (reply == NULL)
     return;
-  g_debug ("push from device %s: %u revisions", job->auth->device_id, revisions->len);
+  g_debug ("push from device %s: %u revisions", job->auth->device_id, job->revisions->len);
   job->reply = node_to_text (reply);
   job->status = 200;
   job->generation = ++self->store_generation;
@@ -1430,6 +1427,10 @@ handle_info (TgServer          *self,
   json_builder_add_int_value (builder, self->config->max_string_bytes);
   json_builder_set_member_name (builder, "max_batch");
   json_builder_add_int_value (builder, self->config->max_batch);
+  json_builder_set_member_name (builder, "max_blob_refs");
+  json_builder_add_int_value (builder, self->config->max_blob_refs);
+  json_builder_set_member_name (builder, "max_batch_blob_refs");
+  json_builder_add_int_value (builder, self->config->max_batch_blob_refs);
   json_builder_set_member_name (builder, "max_pull");
   json_builder_add_int_value (builder, self->config->max_pull);
   json_builder_set_member_name (builder, "max_blob_bytes");
@@ -1450,15 +1451,67 @@ handle_enrol (TgServer          *self,
   job_queue (job, FALSE);
 }
 
+/* A push body is decoded, and checked against the caps (revisions,
+ * parents, blob references), on a worker of GIO's pool: a hostile batch is
+ * refused there and never holds the store thread, which gets only
+ * batches whose work is bounded. */
+static void
+decode_push_thread (GTask        *task,
+                    gpointer      source_object,
+                    gpointer      task_data,
+                    GCancellable *cancellable)
+{
+  TgServer *self = source_object;
+  Job *job = task_data;
+  gsize length;
+  const char *data = g_bytes_get_data (job->body, &length);
+  const TgServerPushLimits limits = {
+    .max_batch = self->config->max_batch,
+    .max_string = self->config->max_string_bytes,
+    .max_blob_refs = self->config->max_blob_refs,
+    .max_batch_blob_refs = self->config->max_batch_blob_refs,
+  };
+  GError *error = NULL;
+
+  job->revisions = tg_server_decode_push (data, length, &limits, &job->blobs, &error);
+  if (job->revisions == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_boolean (task, TRUE);
+}
+
+static void
+decode_push_cb (GObject      *object,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  Job *job = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!g_task_propagate_boolean (G_TASK (result), &error))
+    {
+      respond_gerror (job->msg, error);
+      soup_server_message_unpause (job->msg);
+      job_free (job);
+      return;
+    }
+  g_clear_pointer (&job->body, g_bytes_unref);
+  job_queue (job, TRUE);
+}
+
 static void
 handle_push (TgServer          *self,
              SoupServerMessage *msg,
              Request           *req)
 {
   Job *job = job_new (self, JOB_PUSH, msg, req->auth);
+  g_autoptr(GTask) task = NULL;
 
   job->body = soup_message_body_flatten (soup_server_message_get_request_body (msg));
-  job_queue (job, FALSE);
+  soup_server_message_pause (msg);
+  task = g_task_new (self, NULL, decode_push_cb, job);
+  g_task_set_task_data (task, job, NULL);
+  g_task_run_in_thread (task, decode_push_thread);
 }
 
 static void
