@@ -120,6 +120,14 @@ check_json_shape (const char  *data,
                   return FALSE;
                 }
             }
+          else if ((guchar) c < 0x20)
+            {
+              /* RFC 8259: control characters must be escaped in strings */
+              g_set_error (error, TG_SERVER_ERROR, TG_SERVER_ERROR_BAD_REQUEST,
+                           "invalid JSON: raw control character U+%04X in a string at byte %"
+                           G_GSIZE_FORMAT " (escape it)", (guint) (guchar) c, i);
+              return FALSE;
+            }
           else if (c == '"')
             {
               in_string = FALSE;
@@ -580,13 +588,8 @@ tg_server_decode_enrol (const char  *data,
                            "\"device_name\" is empty");
       return FALSE;
     }
-  for (const char *p = name; *p; p++)
-    if ((guchar) *p < 0x20 || *p == 0x7f)
-      {
-        g_set_error_literal (error, TG_SERVER_ERROR, TG_SERVER_ERROR_BAD_REQUEST,
-                             "\"device_name\" contains control characters");
-        return FALSE;
-      }
+  if (!tg_server_check_display_name (name, "\"device_name\"", error))
+    return FALSE;
   if (!(normalized = tg_server_normalize_code (code_str)))
     {
       g_set_error_literal (error, TG_SERVER_ERROR, TG_SERVER_ERROR_BAD_REQUEST,
@@ -597,6 +600,74 @@ tg_server_decode_enrol (const char  *data,
   *code = normalized;
   *device_name = g_strdup (name);
   return TRUE;
+}
+
+static gboolean
+hidden_char (gunichar c)
+{
+  switch (g_unichar_type (c))
+    {
+    case G_UNICODE_CONTROL:
+    case G_UNICODE_LINE_SEPARATOR:
+    case G_UNICODE_PARAGRAPH_SEPARATOR:
+      return TRUE;
+    case G_UNICODE_FORMAT:
+      /* joiners shape Persian, Indic scripts and emoji; they reorder nothing */
+      return c != 0x200C && c != 0x200D;
+    default:
+      /* letters that draw nothing */
+      return c == 0x115F || c == 0x1160 || c == 0x3164 || c == 0xFFA0;
+    }
+}
+
+gboolean
+tg_server_check_display_name (const char  *name,
+                              const char  *what,
+                              GError     **error)
+{
+  guint index = 0;
+
+  if (!g_utf8_validate (name, -1, NULL))
+    {
+      g_set_error (error, TG_SERVER_ERROR, TG_SERVER_ERROR_BAD_REQUEST,
+                   "%s is not valid UTF-8", what);
+      return FALSE;
+    }
+  for (const char *p = name; *p; p = g_utf8_next_char (p), index++)
+    {
+      gunichar c = g_utf8_get_char (p);
+
+      if (hidden_char (c))
+        {
+          g_set_error (error, TG_SERVER_ERROR, TG_SERVER_ERROR_BAD_REQUEST,
+                       "%s contains an invisible, control or direction-changing character "
+                       "(U+%04X, character %u): it would not show as it is", what, c, index + 1);
+          return FALSE;
+        }
+    }
+  return TRUE;
+}
+
+char *
+tg_server_display_name_escape (const char *name)
+{
+  GString *out = g_string_new (NULL);
+
+  if (name == NULL || !g_utf8_validate (name, -1, NULL))
+    {
+      g_string_free (out, TRUE);
+      return g_strdup ("<invalid UTF-8>");
+    }
+  for (const char *p = name; *p; p = g_utf8_next_char (p))
+    {
+      gunichar c = g_utf8_get_char (p);
+
+      if (hidden_char (c))
+        g_string_append_printf (out, "<U+%04X>", c);
+      else
+        g_string_append_unichar (out, c);
+    }
+  return g_string_free (out, FALSE);
 }
 
 gboolean

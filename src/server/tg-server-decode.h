@@ -88,6 +88,21 @@ gboolean    tg_server_decode_enrol        (const char  *data,
  * and accept only the code alphabet. NULL when not a plausible code. */
 char       *tg_server_normalize_code      (const char  *code);
 
+/* Names an admin reads (device names, user names) must show what they
+ * are: no control characters (C0, DEL, C1), no line or paragraph
+ * separators, no invisible formatting characters — bidi embeddings,
+ * overrides and isolates (U+202A–U+202E, U+2066–U+2069), marks (U+200E,
+ * U+200F, U+061C), zero-width space, word joiner, BOM… (Unicode category
+ * Cf) — except the zero-width joiner and non-joiner that Persian, Indic
+ * scripts and emoji need, and no invisible letters (Hangul fillers).
+ * The error names @what and the first offending code point. */
+gboolean    tg_server_check_display_name  (const char  *name,
+                                           const char  *what,
+                                           GError     **error);
+/* The same name with every character that check refuses written as
+ * "<U+202E>": for names stored before the check existed. */
+char       *tg_server_display_name_escape (const char  *name);
+
 /* A non-negative decimal byte count or offset, at most 2^53. */
 gboolean    tg_server_decode_offset       (const char  *str,
                                            gint64      *value,

@@ -411,6 +411,15 @@ tg_server_store_add_user (TgServerStore  *self,
                            _("A user name must be 1 to 64 characters"));
       return FALSE;
     }
+  if (!tg_server_check_display_name (name, "the user name", NULL))
+    {
+      g_autofree char *shown = tg_server_display_name_escape (name);
+
+      g_set_error (error, TG_SERVER_ERROR, TG_SERVER_ERROR_BAD_REQUEST,
+                   _("A user name may not contain invisible, control or direction-changing characters: %s"),
+                   shown);
+      return FALSE;
+    }
 
   stmt = get_statement (self, "INSERT INTO users (name, role, created_at) VALUES (?, ?, ?)");
   bind_text (stmt, 1, name);
@@ -647,7 +656,11 @@ tg_server_store_list_devices (TgServerStore  *self,
       json_builder_set_member_name (builder, "role");
       json_builder_add_string_value (builder, (const char *) sqlite3_column_text (stmt, 2));
       json_builder_set_member_name (builder, "name");
-      json_builder_add_string_value (builder, (const char *) sqlite3_column_text (stmt, 3));
+      {
+        /* a name stored before names were checked shows what it hides */
+        g_autofree char *name = tg_server_display_name_escape ((const char *) sqlite3_column_text (stmt, 3));
+        json_builder_add_string_value (builder, name);
+      }
       json_builder_set_member_name (builder, "created_at");
       json_builder_add_int_value (builder, sqlite3_column_int64 (stmt, 4));
       json_builder_set_member_name (builder, "last_seen");
