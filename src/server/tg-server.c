@@ -98,6 +98,21 @@ typedef struct
   gint64 last_us;
 } Bucket;
 
+/* Refused requests are audited one by one up to REFUSALS_AUDITED per
+ * address and minute; past that they are counted, and the count is
+ * audited when the next minute's first refusal comes: a flood of bad
+ * tokens must not become a flood of writes on the store thread. */
+#define REFUSALS_AUDITED   20
+#define REFUSALS_WINDOW_US (60 * G_USEC_PER_SEC)
+#define REFUSALS_MAX_KEYS  10000
+
+typedef struct
+{
+  gint64 start_us;
+  guint  audited;
+  guint  suppressed;
+} RefusalWindow;
+
 struct _TgServer
 {
   GObject          parent_instance;
@@ -117,6 +132,7 @@ struct _TgServer
   char            *partial_dir;
   GHashTable      *uploads;      /* sha256 → Upload */
   GHashTable      *buckets;      /* device id or "ip:…" → Bucket */
+  GHashTable      *refusals;     /* client address → RefusalWindow */
 
   /* group commit: replies wait until the WAL holding their commit is synced */
   char            *wal_path;
@@ -1307,6 +1323,36 @@ early_upload (TgServer          *self,
 /* handlers --------------------------------------------------------------- */
 
 static void
+count_framing_cb (const char *name,
+                  const char *value,
+                  gpointer    user_data)
+{
+  guint *counts = user_data;
+
+  if (g_ascii_strcasecmp (name, "Content-Length") == 0)
+    counts[0] += strchr (value, ',') != NULL ? 2 : 1;
+  else if (g_ascii_strcasecmp (name, "Transfer-Encoding") == 0)
+    counts[1]++;
+}
+
+/* A body whose length two headers state differently is read one way by
+ * the server and another by anything in front of it (request smuggling):
+ * refuse duplicate Content-Length (RFC 9112 §6.3) and Content-Length with
+ * Transfer-Encoding. NULL when the framing is unambiguous. */
+static const char *
+framing_error (SoupMessageHeaders *headers)
+{
+  guint counts[2] = { 0, 0 };
+
+  soup_message_headers_foreach (headers, count_framing_cb, counts);
+  if (counts[0] > 1)
+    return "more than one Content-Length";
+  if (counts[0] > 0 && counts[1] > 0)
+    return "both Content-Length and Transfer-Encoding";
+  return NULL;
+}
+
+static void
 early_handler_cb (SoupServer        *server,
                   SoupServerMessage *msg,
                   const char        *path,
@@ -1324,6 +1370,17 @@ early_handler_cb (SoupServer        *server,
   const char *rate_key;
   g_autofree char *ip_key = NULL;
   Route route;
+  const char *framing;
+
+  if ((framing = framing_error (headers)) != NULL)
+    {
+      g_autofree char *message = g_strdup_printf ("the request has %s", framing);
+
+      /* the body's end is unknown: nothing more can be read from here */
+      soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Connection", "close");
+      respond_error (msg, 400, message);
+      return;
+    }
 
   route = route_request (method, path, &sha256, &method_ok);
   if (route == ROUTE_NONE)
@@ -1664,6 +1721,68 @@ handler_cb (SoupServer        *server,
     }
 }
 
+/* 401, 403, 413 and 429 are logged and audited: who (device, when the
+ * token was known), what (method, path without its query), from where —
+ * never a header, a token or a body. */
+static void
+request_finished_cb (SoupServer        *server,
+                     SoupServerMessage *msg,
+                     TgServer          *self)
+{
+  guint status = soup_server_message_get_status (msg);
+  Request *req = g_object_get_data (G_OBJECT (msg), "tg-request");
+  const char *host = soup_server_message_get_remote_host (msg);
+  GUri *uri = soup_server_message_get_uri (msg);
+  g_autofree char *path = NULL;
+  g_autofree char *detail = NULL;
+  RefusalWindow *window;
+  gint64 now = g_get_monotonic_time ();
+
+  if (status != 401 && status != 403 && status != 413 && status != 429)
+    return;
+  host = host ? host : "?";
+  /* the path is ours to route; cut whatever a client put there short */
+  path = g_strndup (uri ? g_uri_get_path (uri) : "?", 128);
+  for (char *p = path; *p; p++)
+    if ((guchar) *p < 0x20 || (guchar) *p >= 0x7f)
+      *p = '?';
+
+  window = g_hash_table_lookup (self->refusals, host);
+  if (window == NULL)
+    {
+      if (g_hash_table_size (self->refusals) >= REFUSALS_MAX_KEYS)
+        g_hash_table_remove_all (self->refusals);
+      window = g_new0 (RefusalWindow, 1);
+      window->start_us = now;
+      g_hash_table_insert (self->refusals, g_strdup (host), window);
+    }
+  if (now - window->start_us >= REFUSALS_WINDOW_US)
+    {
+      if (window->suppressed > 0)
+        {
+          g_autofree char *summary = g_strdup_printf ("%u more refused requests from %s in the minute "
+                                                      "before were not audited one by one",
+                                                      window->suppressed, host);
+          g_message ("%s", summary);
+          audit_later (self, NULL, "refused", summary);
+        }
+      window->start_us = now;
+      window->audited = 0;
+      window->suppressed = 0;
+    }
+  if (window->audited >= REFUSALS_AUDITED)
+    {
+      window->suppressed++;
+      return;
+    }
+  window->audited++;
+
+  detail = g_strdup_printf ("%u %s %s from %s", status, soup_server_message_get_method (msg), path, host);
+  g_message ("refused: %s%s%s", detail,
+             req && req->auth ? ", device " : "", req && req->auth ? req->auth->device_id : "");
+  audit_later (self, req ? req->auth : NULL, "refused", detail);
+}
+
 static void
 request_started_cb (SoupServer        *server,
                     SoupServerMessage *msg,
@@ -1705,6 +1824,7 @@ tg_server_finalize (GObject *object)
   /* each upload waits for its chunks to be written */
   g_clear_pointer (&self->uploads, g_hash_table_unref);
   g_clear_pointer (&self->buckets, g_hash_table_unref);
+  g_clear_pointer (&self->refusals, g_hash_table_unref);
   g_free (self->fingerprint);
   g_free (self->base_uri);
   g_free (self->blob_dir);
@@ -1724,6 +1844,7 @@ tg_server_init (TgServer *self)
 {
   self->uploads = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify) upload_free);
   self->buckets = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  self->refusals = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   self->waiters = g_ptr_array_new_with_free_func ((GDestroyNotify) waiter_free);
 }
 
@@ -1774,6 +1895,7 @@ tg_server_new (TgServerConfig   *config,
   soup_server_add_early_handler (self->soup, "/api/v1", early_handler_cb, self, NULL);
   soup_server_add_handler (self->soup, "/api/v1", handler_cb, self, NULL);
   g_signal_connect (self->soup, "request-started", G_CALLBACK (request_started_cb), self);
+  g_signal_connect (self->soup, "request-finished", G_CALLBACK (request_finished_cb), self);
 
   return g_steal_pointer (&self);
 }

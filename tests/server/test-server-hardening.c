@@ -638,6 +638,324 @@ test_push_caps (void)
   g_assert_cmpint (bystander.max_us, <, 2 * G_USEC_PER_SEC);
 }
 
+/* smaller holes ---------------------------------------------------------- */
+
+static void
+expect_error (TestClient *client,
+              const char *path,
+              const char *body,
+              guint       expected_status,
+              const char *message)
+{
+  guint status;
+  g_autoptr(JsonNode) reply = test_client_json (client, "POST", path, body, &status);
+
+  g_assert_cmpuint (status, ==, expected_status);
+  if (strstr (test_json_string (reply, "error"), message) == NULL)
+    g_error ("expected “%s” in “%s”", message, test_json_string (reply, "error"));
+}
+
+static void
+test_raw_control_bytes (void)
+{
+  g_autoptr(TestClient) ana = test_client_enrol (server, "ana");
+  g_autoptr(TestClient) nobody = test_client_new (server);
+  g_autofree char *record = g_uuid_string_random ();
+  g_autoptr(TgRevision) rev = make_revision (record, NULL, ana->device_id, 1, "{\"title\":\"a\"}");
+  g_autoptr(JsonNode) wire = tg_revision_to_json (rev);
+  g_autofree char *text = json_to_string (wire, TRUE);   /* pretty: raw newlines between tokens */
+  g_autofree char *body = g_strdup_printf ("{\n\t\"revisions\": [%s]\r\n}", text);
+  guint status;
+
+  /* RFC 8259: U+0000–U+001F must be escaped inside strings */
+  expect_error (ana, "/api/v1/push", "{\"revisions\":[],\"x\":\"a\x01" "b\"}", 400,
+                "raw control character U+0001 in a string at byte 22");
+  expect_error (ana, "/api/v1/push", "{\"revisions\":[],\"x\":\"tab\there\"}", 400,
+                "raw control character U+0009");
+  expect_error (ana, "/api/v1/push", "{\"revisions\":[],\"x\":\"line\nbreak\"}", 400,
+                "raw control character U+000A");
+  expect_error (nobody, "/api/v1/enrol", "{\"code\":\"AAAAAAAA\",\"device_name\":\"a\x1f" "b\"}", 400,
+                "raw control character U+001F");
+  /* escaped in the body, raw inside the revision's content: refused there */
+  {
+    g_autoptr(TgRevision) bad = make_revision (record, NULL, ana->device_id, 2, "{\"title\":\"a\x02" "b\"}");
+    g_autofree char *bad_body = push_body (&bad, 1);
+
+    expect_error (ana, "/api/v1/push", bad_body, 400, "raw control character U+0002");
+  }
+  /* escaped control characters, and raw whitespace between tokens, are fine */
+  {
+    g_autoptr(JsonNode) reply = test_client_json (ana, "POST", "/api/v1/push", body, &status);
+    g_assert_cmpuint (status, ==, 200);
+  }
+  {
+    g_autoptr(TgRevision) ok = make_revision (g_uuid_string_random (), NULL, ana->device_id, 3,
+                                              "{\"title\":\"a\\u0002b\\nc\\td\"}");
+    g_autoptr(JsonNode) reply = push (ana, &ok, 1, &status);
+    g_assert_cmpuint (status, ==, 200);
+  }
+}
+
+static gboolean
+raw_accept_cb (GTlsConnection       *connection,
+               GTlsCertificate      *certificate,
+               GTlsCertificateFlags  errors,
+               TestServer           *s)
+{
+  g_autoptr(GByteArray) der = NULL;
+  g_autoptr(GChecksum) checksum = g_checksum_new (G_CHECKSUM_SHA256);
+  guint8 digest[32];
+  gsize len = sizeof digest;
+  g_autoptr(GString) fingerprint = g_string_new (NULL);
+
+  g_object_get (certificate, "certificate", &der, NULL);
+  g_checksum_update (checksum, der->data, der->len);
+  g_checksum_get_digest (checksum, digest, &len);
+  for (gsize i = 0; i < len; i++)
+    g_string_append_printf (fingerprint, i ? ":%02X" : "%02X", digest[i]);
+  return strcmp (fingerprint->str, s->fingerprint) == 0;
+}
+
+static void
+raw_event_cb (GSocketClient      *socket_client,
+              GSocketClientEvent  event,
+              GSocketConnectable *connectable,
+              GIOStream          *connection,
+              TestServer         *s)
+{
+  if (event == G_SOCKET_CLIENT_TLS_HANDSHAKING)
+    g_signal_connect (connection, "accept-certificate", G_CALLBACK (raw_accept_cb), s);
+}
+
+/* Sends @request as it is over TLS and returns what comes back before the
+ * server closes (or 10 s of silence). */
+static char *
+raw_request (const char *request,
+             gsize       length)
+{
+  g_autoptr(GSocketClient) socket_client = g_socket_client_new ();
+  g_autoptr(GSocketConnection) connection = NULL;
+  g_autoptr(GError) error = NULL;
+  GString *reply = g_string_new (NULL);
+  char buf[4096];
+  gssize n;
+
+  g_socket_client_set_tls (socket_client, TRUE);
+  g_signal_connect (socket_client, "event", G_CALLBACK (raw_event_cb), server);
+  connection = g_socket_client_connect_to_host (socket_client, server->base_uri + strlen ("https://"),
+                                                443, NULL, &error);
+  g_assert_no_error (error);
+  g_socket_set_timeout (g_socket_connection_get_socket (connection), 10);
+  g_output_stream_write_all (g_io_stream_get_output_stream (G_IO_STREAM (connection)),
+                             request, length, NULL, NULL, &error);
+  g_assert_no_error (error);
+  /* read until the reply's JSON body has come (or the server closes) */
+  for (guint i = 0; i < 100; i++)
+    {
+      n = g_input_stream_read (g_io_stream_get_input_stream (G_IO_STREAM (connection)),
+                               buf, sizeof buf, NULL, NULL);
+      if (n <= 0)
+        break;
+      g_string_append_len (reply, buf, n);
+      if (strstr (reply->str, "\r\n\r\n") && g_str_has_suffix (reply->str, "}"))
+        break;
+    }
+  return g_string_free (reply, FALSE);
+}
+
+static void
+test_duplicate_content_length (void)
+{
+  g_autofree char *body = g_strnfill (50, ' ');
+  g_autofree char *twice = g_strdup_printf ("POST /api/v1/enrol HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                                            "Content-Length: 5\r\nContent-Length: 50\r\n\r\n%s", body);
+  g_autofree char *same = g_strdup_printf ("POST /api/v1/enrol HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                                           "Content-Length: 50\r\ncontent-length: 50\r\n\r\n%s", body);
+  g_autofree char *both = g_strdup_printf ("POST /api/v1/enrol HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                                           "Content-Length: 50\r\nTransfer-Encoding: chunked\r\n\r\n"
+                                           "0\r\n\r\n");
+  const char *requests[] = { twice, same, both };
+  const char *messages[] = { "more than one Content-Length", "more than one Content-Length",
+                             "both Content-Length and Transfer-Encoding" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (requests); i++)
+    {
+      g_autofree char *reply = raw_request (requests[i], strlen (requests[i]));
+
+      g_test_message ("%s", reply);
+      g_assert_true (g_str_has_prefix (reply, "HTTP/1.1 400 "));
+      g_assert_nonnull (strstr (reply, messages[i]));
+      g_assert_nonnull (strstr (reply, "Connection: close"));
+    }
+}
+
+static void
+test_refusals_audited (void)
+{
+  TestServer *strict = test_server_new ("rate-limit=0.01\nrate-burst=60\n");
+  g_autoptr(TestClient) ana = NULL, root = NULL, liar = NULL;
+  const char *bad_token = "BADTOKENbadtokenBADTOKENbadtoken0123456789";
+  guint status;
+
+  test_server_start (strict);
+  test_server_add_user (strict, "ana", "monitor");
+  test_server_add_user (strict, "root", "admin");
+  ana = test_client_enrol (strict, "ana");
+  root = test_client_enrol (strict, "root");
+  liar = test_client_new (strict);
+  liar->token = g_strdup (bad_token);
+
+  /* 401: an unknown token */
+  {
+    g_autoptr(JsonNode) r = test_client_json (liar, "GET", "/api/v1/pull?since=0", NULL, &status);
+    g_assert_cmpuint (status, ==, 401);
+  }
+  /* 403: an admin pulls */
+  {
+    g_autoptr(JsonNode) r = test_client_json (root, "GET", "/api/v1/pull", NULL, &status);
+    g_assert_cmpuint (status, ==, 403);
+  }
+  /* 403: an unknown enrolment code */
+  {
+    g_autoptr(TestClient) stranger = test_client_new (strict);
+    g_autoptr(JsonNode) r = test_client_json (stranger, "POST", "/api/v1/enrol",
+                                              "{\"code\":\"ZZZZZZZZZZZZZZZZZZZZ\",\"device_name\":\"x\"}", &status);
+    g_assert_cmpuint (status, ==, 403);
+  }
+  /* 413: a push over the blob reference cap */
+  {
+    g_autofree char *body = body_with_refs (ana, 1, MAX_BLOB_REFS + 1, 9);
+    g_autoptr(JsonNode) r = test_client_json (ana, "POST", "/api/v1/push", body, &status);
+    g_assert_cmpuint (status, ==, 413);
+  }
+  /* 429: ana's bucket (60) runs dry */
+  for (guint i = 0; i < 80 && status != 429; i++)
+    {
+      g_autoptr(JsonNode) r = test_client_json (ana, "GET", "/api/v1/pull", NULL, &status);
+    }
+  g_assert_cmpuint (status, ==, 429);
+
+  {
+    const char *n401[] = { "401 GET /api/v1/pull from 127.0.0.1", NULL };
+    const char *n403[] = { "403 GET /api/v1/pull from 127.0.0.1", NULL };
+    const char *n403e[] = { "403 POST /api/v1/enrol from 127.0.0.1", NULL };
+    const char *n413[] = { "413 POST /api/v1/push from 127.0.0.1", NULL };
+    const char *n429[] = { "429 GET /api/v1/pull from 127.0.0.1", NULL };
+    g_autofree char *r401 = wait_for_audit (strict, "refused", n401);
+    g_autofree char *r403 = wait_for_audit (strict, "refused", n403);
+    g_autofree char *r403e = wait_for_audit (strict, "refused", n403e);
+    g_autofree char *r413 = wait_for_audit (strict, "refused", n413);
+    g_autofree char *r429 = wait_for_audit (strict, "refused", n429);
+    g_autoptr(GPtrArray) rows = NULL;
+
+    g_assert_nonnull (r401);
+    g_assert_nonnull (r403);
+    g_assert_nonnull (r403e);
+    g_assert_nonnull (r413);
+    g_assert_nonnull (r429);
+    /* never a token, nor the query string */
+    rows = audit_rows (strict, "refused");
+    for (guint i = 0; i < rows->len; i++)
+      {
+        const char *row = g_ptr_array_index (rows, i);
+
+        g_assert_null (strstr (row, bad_token));
+        g_assert_null (strstr (row, ana->token));
+        g_assert_null (strstr (row, root->token));
+        g_assert_null (strstr (row, "since="));
+      }
+  }
+
+  /* a flood of bad tokens is audited 20 times a minute per address, not
+   * once per request: the store thread is not the attacker's to fill */
+  for (guint i = 0; i < 40; i++)
+    {
+      g_autoptr(JsonNode) r = test_client_json (liar, "GET", "/api/v1/pull", NULL, &status);
+      g_assert_cmpuint (status, ==, 401);
+    }
+  {
+    /* the store thread is first in, first out: once a later write is
+     * audited, every refusal audit queued before it is in the table */
+    g_autoptr(TestClient) late = test_client_enrol (strict, "ana");
+    g_autoptr(JsonNode) r = test_client_json (late, "GET", "/api/v1/pull", NULL, &status);
+    const char *pull[] = { "since 0", NULL };
+    g_autofree char *row = NULL;
+    g_autoptr(GPtrArray) rows = NULL;
+
+    g_assert_cmpuint (status, ==, 200);
+    row = wait_for_audit (strict, "pull", pull);
+    g_assert_nonnull (row);
+    rows = audit_rows (strict, "refused");
+    g_test_message ("%u refusals audited one by one", rows->len);
+    g_assert_cmpuint (rows->len, ==, 20);
+  }
+
+  test_server_free (strict);
+}
+
+static void
+test_display_names (void)
+{
+  static const struct { const char *name_json; const char *code_point; } refused[] = {
+    { "Laptop \\u202Egpj.exe", "U+202E" },       /* right-to-left override */
+    { "Laptop \\u202Ax", "U+202A" },
+    { "\\u2066Laptop\\u2069", "U+2066" },        /* isolates */
+    { "Laptop\\u200F", "U+200F" },               /* right-to-left mark */
+    { "Lap\\u200Btop", "U+200B" },               /* zero-width space */
+    { "\\uFEFFLaptop", "U+FEFF" },               /* BOM */
+    { "Laptop\\u0085", "U+0085" },               /* C1 control */
+    { "Laptop\\u2028two", "U+2028" },            /* line separator */
+    { "\\u3164", "U+3164" },                     /* Hangul filler: draws nothing */
+  };
+  g_autoptr(TestClient) nobody = test_client_new (server);
+  g_autofree char *err = NULL;
+  g_autofree char *out = NULL;
+  guint status;
+
+  for (guint i = 0; i < G_N_ELEMENTS (refused); i++)
+    {
+      g_autofree char *code = test_server_admin (server, &err, "enrol-code", "ana", NULL);
+      g_autofree char *body = NULL;
+      g_autoptr(JsonNode) reply = NULL;
+
+      g_assert_nonnull (code);
+      g_strstrip (code);
+      body = g_strdup_printf ("{\"code\":\"%s\",\"device_name\":\"%s\"}", code, refused[i].name_json);
+      reply = test_client_json (nobody, "POST", "/api/v1/enrol", body, &status);
+      g_assert_cmpuint (status, ==, 400);
+      if (!strstr (test_json_string (reply, "error"), refused[i].code_point))
+        g_error ("%s: %s", refused[i].name_json, test_json_string (reply, "error"));
+      g_assert_nonnull (strstr (test_json_string (reply, "error"), "direction-changing"));
+      g_clear_pointer (&err, g_free);
+    }
+
+  /* the joiners Persian, Indic scripts and emoji need are kept */
+  {
+    g_autofree char *code = test_server_admin (server, &err, "enrol-code", "ana", NULL);
+    g_autofree char *body = NULL;
+    g_autoptr(JsonNode) reply = NULL;
+
+    g_strstrip (code);
+    body = g_strdup_printf ("{\"code\":\"%s\",\"device_name\":\"%s\"}", code,
+                            "\\u06A9\\u062A\\u0627\\u0628\\u200C\\u0647\\u0627 Ayacucho");
+    reply = test_client_json (nobody, "POST", "/api/v1/enrol", body, &status);
+    g_assert_cmpuint (status, ==, 201);
+    g_clear_pointer (&err, g_free);
+  }
+
+  /* user names, which the admin also reads */
+  out = test_server_admin (server, &err, "user", "add", "ana\xe2\x80\xaemal", "--role", "monitor", NULL);
+  g_assert_null (out);
+  g_assert_nonnull (strstr (err, "ana<U+202E>mal"));
+  g_clear_pointer (&err, g_free);
+
+  /* the device list holds no hidden character */
+  out = test_server_admin (server, &err, "devices", NULL);
+  g_assert_nonnull (out);
+  g_assert_null (strstr (out, "\xe2\x80\xae"));
+  g_assert_nonnull (strstr (out, "\xe2\x80\x8c"));   /* the ZWNJ is there */
+}
+
 /* main ------------------------------------------------------------------- */
 
 int
@@ -659,6 +977,10 @@ main (int   argc,
   g_test_add_func ("/server-hardening/tls/versions-and-suites", test_tls_versions);
   g_test_add_func ("/server-hardening/blobs/no-oracle", test_blob_oracle);
   g_test_add_func ("/server-hardening/push/caps", test_push_caps);
+  g_test_add_func ("/server-hardening/json/raw-control-bytes", test_raw_control_bytes);
+  g_test_add_func ("/server-hardening/http/duplicate-content-length", test_duplicate_content_length);
+  g_test_add_func ("/server-hardening/audit/refusals", test_refusals_audited);
+  g_test_add_func ("/server-hardening/names/invisible-characters", test_display_names);
 
   ret = g_test_run ();
   test_server_free (server);
