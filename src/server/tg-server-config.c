@@ -123,8 +123,15 @@ tg_server_config_load (TgServerConfig  *config,
   gint64 timeout = config->request_timeout;
   gint64 max_refs = config->max_blob_refs, max_batch_refs = config->max_batch_blob_refs;
 
-  if (!g_key_file_load_from_file (file, path, G_KEY_FILE_NONE, error))
-    return FALSE;
+  g_autoptr(GError) local_error = NULL;
+
+  if (!g_key_file_load_from_file (file, path, G_KEY_FILE_NONE, &local_error))
+    {
+      /* GLib's message names neither the file nor what was wrong with it */
+      g_set_error (error, local_error->domain, local_error->code,
+                   _("Cannot read the configuration file %s: %s"), path, local_error->message);
+      return FALSE;
+    }
 
   /* A misspelt option would silently fall back to a default: refuse it. */
   keys = g_key_file_get_keys (file, GROUP, NULL, NULL);
