@@ -457,6 +457,94 @@ test_blob_oracle (void)
   }
 }
 
+/* A coordinator who puts a file on a monitor's report shares it; and the
+ * holders of blobs stored before schema 2 come back from the audit. */
+static void
+test_blob_holders (void)
+{
+  TestServer *own = test_server_new ("rate-limit=10000\nrate-burst=10000\n");
+  g_autoptr(TestClient) ana = NULL, beto = NULL, coco = NULL;
+  g_autoptr(GBytes) blob = random_bytes (20000);
+  g_autofree char *sha = sha256_of (blob);
+  g_autofree char *blob_path = g_strdup_printf ("/api/v1/blobs/%s", sha);
+  g_autofree char *beto_record = g_uuid_string_random ();
+  g_autoptr(TgRevision) beto_rev = NULL, coco_rev = NULL;
+  g_autoptr(JsonNode) reply = NULL;
+  guint status;
+
+  test_server_start (own);
+  test_server_add_user (own, "ana", "monitor");
+  test_server_add_user (own, "beto", "monitor");
+  test_server_add_user (own, "coco", "coordinator");
+  ana = test_client_enrol (own, "ana");
+  beto = test_client_enrol (own, "beto");
+  coco = test_client_enrol (own, "coco");
+
+  push_referring (ana, sha, &reply);
+  g_clear_pointer (&reply, json_node_unref);
+  g_assert_cmpuint (upload_slice (ana, sha, blob, 0, 20000, NULL), ==, 201);
+
+  /* beto's report, to which the coordinator adds ana's photo */
+  beto_rev = make_revision (beto_record, NULL, beto->device_id, 1, "{\"title\":\"t\",\"sources\":[]}");
+  reply = push (beto, &beto_rev, 1, &status);
+  g_assert_cmpuint (status, ==, 200);
+  g_clear_pointer (&reply, json_node_unref);
+  {
+    g_autoptr(GBytes) got = test_client_request (beto, "GET", blob_path, NULL, NULL, &status, NULL, NULL);
+    g_assert_cmpuint (status, ==, 404);
+  }
+  {
+    g_autofree char *content = content_with_blob ("t", sha);
+    g_autoptr(JsonNode) r = NULL;
+
+    coco_rev = make_revision (beto_record, tg_revision_get_id (beto_rev), coco->device_id, 1, content);
+    r = push (coco, &coco_rev, 1, &status);
+    g_assert_cmpuint (status, ==, 200);
+    g_assert_false (array_has_string (test_json_array (r, "missing_blobs"), sha));
+  }
+  {
+    g_autoptr(GBytes) got = test_client_request (beto, "GET", blob_path, NULL, NULL, &status, NULL, NULL);
+    g_assert_cmpuint (status, ==, 200);
+    g_assert_true (g_bytes_equal (got, blob));
+  }
+
+  /* back to schema 1, as a database of the previous version would be */
+  test_server_stop (own);
+  {
+    sqlite3 *db = NULL;
+
+    g_assert_cmpint (sqlite3_open (own->db_path, &db), ==, SQLITE_OK);
+    g_assert_cmpint (sqlite3_exec (db, "DROP TABLE blob_holders; PRAGMA user_version = 1;",
+                                   NULL, NULL, NULL), ==, SQLITE_OK);
+    sqlite3_close (db);
+  }
+  test_server_start (own);
+  /* the uploader holds it again; the coordinator's share was not audited
+   * as an upload and is gone (beto uploads it to have it again) */
+  {
+    g_autoptr(GBytes) got = test_client_request (ana, "GET", blob_path, NULL, NULL, &status, NULL, NULL);
+    g_assert_cmpuint (status, ==, 200);
+    g_assert_true (g_bytes_equal (got, blob));
+  }
+  {
+    g_autoptr(GBytes) got = test_client_request (beto, "GET", blob_path, NULL, NULL, &status, NULL, NULL);
+    g_assert_cmpuint (status, ==, 404);
+  }
+  {
+    sqlite3 *db = NULL;
+    sqlite3_stmt *stmt = NULL;
+
+    g_assert_cmpint (sqlite3_open_v2 (own->db_path, &db, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
+    g_assert_cmpint (sqlite3_prepare_v2 (db, "PRAGMA user_version", -1, &stmt, NULL), ==, SQLITE_OK);
+    g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
+    g_assert_cmpint (sqlite3_column_int (stmt, 0), ==, 2);
+    sqlite3_finalize (stmt);
+    sqlite3_close (db);
+  }
+
+  test_server_free (own);
+}
+
 /* push caps -------------------------------------------------------------- */
 
 #define MAX_BLOB_REFS       1000
@@ -976,6 +1064,7 @@ main (int   argc,
 
   g_test_add_func ("/server-hardening/tls/versions-and-suites", test_tls_versions);
   g_test_add_func ("/server-hardening/blobs/no-oracle", test_blob_oracle);
+  g_test_add_func ("/server-hardening/blobs/holders", test_blob_holders);
   g_test_add_func ("/server-hardening/push/caps", test_push_caps);
   g_test_add_func ("/server-hardening/json/raw-control-bytes", test_raw_control_bytes);
   g_test_add_func ("/server-hardening/http/duplicate-content-length", test_duplicate_content_length);
