@@ -1325,6 +1325,7 @@ tg_server_store_pull (TgServerStore  *self,
   gint64 next = since;
   gboolean more = FALSE;
   guint n = 0;
+  gint64 page_bytes = 0;
   int rc;
 
   if (auth->role == TG_SERVER_ROLE_ADMIN)
@@ -1362,11 +1363,15 @@ tg_server_store_pull (TgServerStore  *self,
   json_builder_begin_array (builder);
   while ((rc = step (self, stmt)) == SQLITE_ROW)
     {
-      if (n == limit)
+      /* a page ends at @limit revisions or past TG_SERVER_PULL_PAGE_BYTES
+       * of content, whichever comes first: a thousand revisions of 1 MiB
+       * must not hold the store thread (and a gigabyte of reply) */
+      if (n == limit || (n > 0 && page_bytes >= TG_SERVER_PULL_PAGE_BYTES))
         {
           more = TRUE;
           break;
         }
+      page_bytes += sqlite3_column_bytes (stmt, 9);
       add_revision_row (builder, stmt);
       next = sqlite3_column_int64 (stmt, 0);
       g_hash_table_add (records, g_strdup ((const char *) sqlite3_column_text (stmt, 2)));

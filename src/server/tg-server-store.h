@@ -87,6 +87,10 @@ void           tg_server_store_checkpoint_in_background (TgServerStore *self);
  * writes all go through one connection on its store thread. */
 void           tg_server_store_set_read_only     (TgServerStore  *self);
 
+/* A pull page stops after the revision that takes its content past this
+ * many bytes (it always holds one revision). */
+#define TG_SERVER_PULL_PAGE_BYTES (16 << 20)
+
 /* sync: the replies of POST /push and GET /pull, errors in TG_SERVER_ERROR */
 /* @blobs: for each revision, the GStrv of blobs its content refers to
  * (from tg_server_decode_push) */

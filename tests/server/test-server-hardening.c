@@ -726,6 +726,65 @@ test_push_caps (void)
   g_assert_cmpint (bystander.max_us, <, 2 * G_USEC_PER_SEC);
 }
 
+/* A pull page is bounded in bytes as well as in revisions. */
+static void
+test_pull_page_bytes (void)
+{
+  g_autoptr(TestClient) coco = test_client_enrol (server, "coco");
+  g_autoptr(JsonNode) first = NULL;
+  GString *padding = g_string_new (NULL);
+  g_autofree char *content = NULL;
+  gint64 since;
+  guint status, n_big = 0;
+
+  /* start from the end of what the other tests pushed */
+  first = test_client_json (coco, "GET", "/api/v1/pull?since=0&limit=1", NULL, &status);
+  g_assert_cmpuint (status, ==, 200);
+  since = test_json_int (first, "server_seq");
+
+  while (padding->len < 1000 * 1000)
+    g_string_append (padding, "abcdefghij");
+  content = g_strdup_printf ("{\"title\":\"big\",\"narrative\":\"%s\"}", padding->str);
+  g_string_free (padding, TRUE);
+  for (guint batch = 0; batch < 2; batch++)
+    {
+      g_autoptr(GPtrArray) revisions = g_ptr_array_new_with_free_func (g_object_unref);
+      g_autoptr(JsonNode) reply = NULL;
+
+      for (guint i = 0; i < 10; i++)
+        g_ptr_array_add (revisions, make_revision (g_uuid_string_random (), NULL, coco->device_id,
+                                                   100 + batch * 10 + i, content));
+      reply = push (coco, (TgRevision **) revisions->pdata, revisions->len, &status);
+      g_assert_cmpuint (status, ==, 200);
+    }
+
+  /* 20 revisions of 1 MB: the first page stops past 16 MiB, the next
+   * one has the rest */
+  for (guint page = 0; page < 2; page++)
+    {
+      g_autofree char *path = g_strdup_printf ("/api/v1/pull?since=%" G_GINT64_FORMAT "&limit=1000", since);
+      g_autoptr(JsonNode) reply = test_client_json (coco, "GET", path, NULL, &status);
+      guint n;
+
+      g_assert_cmpuint (status, ==, 200);
+      n = json_array_get_length (test_json_array (reply, "revisions"));
+      g_test_message ("page %u: %u revisions of 1 MB", page, n);
+      if (page == 0)
+        {
+          g_assert_cmpuint (n, ==, 17);   /* 16 × 1,000,000 < 16 MiB ≤ 17 × 1,000,000 */
+          g_assert_true (json_object_get_boolean_member (json_node_get_object (reply), "more"));
+        }
+      else
+        {
+          g_assert_cmpuint (n, ==, 3);
+          g_assert_false (json_object_get_boolean_member (json_node_get_object (reply), "more"));
+        }
+      n_big += n;
+      since = test_json_int (reply, "next");
+    }
+  g_assert_cmpuint (n_big, ==, 20);
+}
+
 /* smaller holes ---------------------------------------------------------- */
 
 static void
@@ -1066,6 +1125,7 @@ main (int   argc,
   g_test_add_func ("/server-hardening/blobs/no-oracle", test_blob_oracle);
   g_test_add_func ("/server-hardening/blobs/holders", test_blob_holders);
   g_test_add_func ("/server-hardening/push/caps", test_push_caps);
+  g_test_add_func ("/server-hardening/pull/page-bytes", test_pull_page_bytes);
   g_test_add_func ("/server-hardening/json/raw-control-bytes", test_raw_control_bytes);
   g_test_add_func ("/server-hardening/http/duplicate-content-length", test_duplicate_content_length);
   g_test_add_func ("/server-hardening/audit/refusals", test_refusals_audited);
