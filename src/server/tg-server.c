@@ -123,6 +123,8 @@ struct _TgServer
   GMainContext    *context;      /* the main loop's */
   GThreadPool     *store_pool;   /* one thread: Job */
   GThreadPool     *sync_pool;    /* one thread: SyncJob */
+  GThreadPool     *push_pool;    /* two threads: Job, decoding push bodies */
+  GThreadPool     *enrol_pool;   /* one thread: Job, decoding enrolment bodies */
   guint64          store_generation;  /* commits made; the store thread's */
   GTlsCertificate *certificate;
   char            *fingerprint;
@@ -496,14 +498,12 @@ static void
 run_enrol (TgServer *self,
            Job      *job)
 {
-  g_autofree char *code = NULL, *name = NULL, *device_id = NULL, *token = NULL;
+  g_autofree char *device_id = NULL, *token = NULL;
   g_autoptr(JsonBuilder) builder = NULL;
   g_autoptr(JsonNode) node = NULL;
-  gsize length;
-  const char *data = g_bytes_get_data (job->body, &length);
 
-  if (!tg_server_decode_enrol (data, length, &code, &name, &job->error) ||
-      !tg_server_store_enrol (self->store, code, name, &device_id, &token, &job->error))
+  /* decoded before it was queued here: job->text is the code, job->detail the name */
+  if (!tg_server_store_enrol (self->store, job->text, job->detail, &device_id, &token, &job->error))
     {
       g_message ("enrolment refused: %s", job->error->message);
       return;
@@ -1498,62 +1498,76 @@ handle_info (TgServer          *self,
   respond_json (msg, 200, node);
 }
 
+
+/* Push and enrolment bodies are decoded, and a push checked against the
+ * caps (revisions, parents, blob references), on threads of their own: a
+ * hostile body is refused there and never holds the store thread, which
+ * gets only batches whose work is bounded. Enrolment, which needs no
+ * token, has one thread and pushes two, apart from each other and from
+ * GIO's shared pool (where TLS handshakes run): a stranger's 15 MB body
+ * costs json-glib seconds, and must cost them only to other strangers. */
+static gboolean
+decode_done_cb (gpointer data)
+{
+  Job *job = data;
+
+  if (job->error != NULL)
+    {
+      if (job->kind == JOB_ENROL)
+        g_message ("enrolment refused: %s", job->error->message);
+      respond_gerror (job->msg, job->error);
+      soup_server_message_unpause (job->msg);
+      job_free (job);
+      return G_SOURCE_REMOVE;
+    }
+  g_clear_pointer (&job->body, g_bytes_unref);
+  job_queue (job, TRUE);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+decode_thread (gpointer data,
+               gpointer user_data)
+{
+  Job *job = data;
+  TgServer *self = job->server;
+  gsize length;
+  const char *body = g_bytes_get_data (job->body, &length);
+
+  if (job->kind == JOB_PUSH)
+    {
+      const TgServerPushLimits limits = {
+        .max_batch = self->config->max_batch,
+        .max_string = self->config->max_string_bytes,
+        .max_blob_refs = self->config->max_blob_refs,
+        .max_batch_blob_refs = self->config->max_batch_blob_refs,
+      };
+
+      job->revisions = tg_server_decode_push (body, length, &limits, &job->blobs, &job->error);
+    }
+  else
+    tg_server_decode_enrol (body, length, &job->text, &job->detail, &job->error);
+  g_main_context_invoke (self->context, decode_done_cb, job);
+}
+
+static void
+decode_later (TgServer          *self,
+              JobKind            kind,
+              SoupServerMessage *msg,
+              Request           *req)
+{
+  Job *job = job_new (self, kind, msg, req ? req->auth : NULL);
+
+  job->body = soup_message_body_flatten (soup_server_message_get_request_body (msg));
+  soup_server_message_pause (msg);
+  g_thread_pool_push (kind == JOB_PUSH ? self->push_pool : self->enrol_pool, job, NULL);
+}
+
 static void
 handle_enrol (TgServer          *self,
               SoupServerMessage *msg)
 {
-  Job *job = job_new (self, JOB_ENROL, msg, NULL);
-
-  job->body = soup_message_body_flatten (soup_server_message_get_request_body (msg));
-  job_queue (job, FALSE);
-}
-
-/* A push body is decoded, and checked against the caps (revisions,
- * parents, blob references), on a worker of GIO's pool: a hostile batch is
- * refused there and never holds the store thread, which gets only
- * batches whose work is bounded. */
-static void
-decode_push_thread (GTask        *task,
-                    gpointer      source_object,
-                    gpointer      task_data,
-                    GCancellable *cancellable)
-{
-  TgServer *self = source_object;
-  Job *job = task_data;
-  gsize length;
-  const char *data = g_bytes_get_data (job->body, &length);
-  const TgServerPushLimits limits = {
-    .max_batch = self->config->max_batch,
-    .max_string = self->config->max_string_bytes,
-    .max_blob_refs = self->config->max_blob_refs,
-    .max_batch_blob_refs = self->config->max_batch_blob_refs,
-  };
-  GError *error = NULL;
-
-  job->revisions = tg_server_decode_push (data, length, &limits, &job->blobs, &error);
-  if (job->revisions == NULL)
-    g_task_return_error (task, error);
-  else
-    g_task_return_boolean (task, TRUE);
-}
-
-static void
-decode_push_cb (GObject      *object,
-                GAsyncResult *result,
-                gpointer      user_data)
-{
-  Job *job = user_data;
-  g_autoptr(GError) error = NULL;
-
-  if (!g_task_propagate_boolean (G_TASK (result), &error))
-    {
-      respond_gerror (job->msg, error);
-      soup_server_message_unpause (job->msg);
-      job_free (job);
-      return;
-    }
-  g_clear_pointer (&job->body, g_bytes_unref);
-  job_queue (job, TRUE);
+  decode_later (self, JOB_ENROL, msg, NULL);
 }
 
 static void
@@ -1561,14 +1575,7 @@ handle_push (TgServer          *self,
              SoupServerMessage *msg,
              Request           *req)
 {
-  Job *job = job_new (self, JOB_PUSH, msg, req->auth);
-  g_autoptr(GTask) task = NULL;
-
-  job->body = soup_message_body_flatten (soup_server_message_get_request_body (msg));
-  soup_server_message_pause (msg);
-  task = g_task_new (self, NULL, decode_push_cb, job);
-  g_task_set_task_data (task, job, NULL);
-  g_task_run_in_thread (task, decode_push_thread);
+  decode_later (self, JOB_PUSH, msg, req);
 }
 
 static void
@@ -1812,6 +1819,10 @@ tg_server_finalize (GObject *object)
     g_thread_pool_free (self->store_pool, FALSE, TRUE);
   if (self->sync_pool)
     g_thread_pool_free (self->sync_pool, FALSE, TRUE);
+  if (self->push_pool)
+    g_thread_pool_free (self->push_pool, FALSE, TRUE);
+  if (self->enrol_pool)
+    g_thread_pool_free (self->enrol_pool, FALSE, TRUE);
   g_clear_pointer (&self->context, g_main_context_unref);
   g_clear_object (&self->reader);
   g_clear_pointer (&self->waiters, g_ptr_array_unref);
@@ -1868,7 +1879,9 @@ tg_server_new (TgServerConfig   *config,
   /* exclusive pools of one thread each: the store thread owns its
    * connection, and there is one fdatasync at a time */
   if (!(self->store_pool = g_thread_pool_new (store_thread, NULL, 1, TRUE, error)) ||
-      !(self->sync_pool = g_thread_pool_new (sync_thread, NULL, 1, TRUE, error)))
+      !(self->sync_pool = g_thread_pool_new (sync_thread, NULL, 1, TRUE, error)) ||
+      !(self->push_pool = g_thread_pool_new (decode_thread, NULL, 2, TRUE, error)) ||
+      !(self->enrol_pool = g_thread_pool_new (decode_thread, NULL, 1, TRUE, error)))
     return NULL;
   /* one for the process, shared by every upload */
   if (upload_pool == NULL &&

@@ -726,6 +726,49 @@ test_push_caps (void)
   g_assert_cmpint (bystander.max_us, <, 2 * G_USEC_PER_SEC);
 }
 
+/* An enrolment needs no token: a large one is refused without holding
+ * up the devices that sync. */
+static void
+test_enrol_body_off_store (void)
+{
+  g_autoptr(TestClient) beto = test_client_enrol (server, "beto");
+  g_autoptr(TestClient) stranger = test_client_new (server);
+  Bystander bystander = { beto, 0, 0, 0, 0 };
+  GString *body = g_string_new ("{\"code\":\"AAAA-BBBB-CCCC\",\"device_name\":\"x\",\"pad\":[");
+  gint64 baseline_max = 0, attack_max = 0;
+  GThread *thread;
+
+  /* 15 MB of small numbers: cheap to send, dear to parse */
+  while (body->len < 15 * 1000 * 1000)
+    g_string_append (body, "1,2,3,4,5,6,7,8,9,");
+  g_string_append (body, "0]}");
+
+  for (guint i = 0; i < 10; i++)
+    baseline_max = MAX (baseline_max, timed_small_push (beto, 5000 + i));
+
+  thread = g_thread_new ("bystander", bystander_thread, &bystander);
+  for (guint round = 0; round < 3; round++)
+    {
+      guint status;
+      gint64 t0 = g_get_monotonic_time ();
+      g_autoptr(JsonNode) reply = test_client_json (stranger, "POST", "/api/v1/enrol", body->str, &status);
+
+      attack_max = MAX (attack_max, g_get_monotonic_time () - t0);
+      g_assert_cmpuint (status, ==, 403);   /* well-formed, unknown code */
+    }
+  while (bystander.n == 0)
+    g_thread_yield ();
+  g_atomic_int_set (&bystander.stop, 1);
+  g_thread_join (thread);
+
+  g_test_message ("15 MB enrolment body refused 403 in at most %.0f ms; the other device: %u pushes "
+                  "meanwhile, mean %.0f ms, max %.0f ms (alone: max %.0f ms)",
+                  attack_max / 1000.0, bystander.n, bystander.total_us / 1000.0 / bystander.n,
+                  bystander.max_us / 1000.0, baseline_max / 1000.0);
+  g_assert_cmpint (bystander.max_us, <, 2 * G_USEC_PER_SEC);
+  g_string_free (body, TRUE);
+}
+
 /* A pull page is bounded in bytes as well as in revisions. */
 static void
 test_pull_page_bytes (void)
@@ -1125,6 +1168,7 @@ main (int   argc,
   g_test_add_func ("/server-hardening/blobs/no-oracle", test_blob_oracle);
   g_test_add_func ("/server-hardening/blobs/holders", test_blob_holders);
   g_test_add_func ("/server-hardening/push/caps", test_push_caps);
+  g_test_add_func ("/server-hardening/enrol/large-body", test_enrol_body_off_store);
   g_test_add_func ("/server-hardening/pull/page-bytes", test_pull_page_bytes);
   g_test_add_func ("/server-hardening/json/raw-control-bytes", test_raw_control_bytes);
   g_test_add_func ("/server-hardening/http/duplicate-content-length", test_duplicate_content_length);
