@@ -132,7 +132,7 @@ struct _TgServer
   char            *base_uri;
   char            *blob_dir;
   char            *partial_dir;
-  GHashTable      *uploads;      /* sha256 → Upload */
+  GHashTable      *uploads;      /* "<sha256>.<user id>" → Upload */
   GHashTable      *buckets;      /* device id or "ip:…" → Bucket */
   GHashTable      *refusals;     /* client address → RefusalWindow */
 
@@ -1497,7 +1497,6 @@ handle_info (TgServer          *self,
   node = json_builder_get_root (builder);
   respond_json (msg, 200, node);
 }
-
 
 /* Push and enrolment bodies are decoded, and a push checked against the
  * caps (revisions, parents, blob references), on threads of their own: a
