@@ -1043,16 +1043,18 @@ finish_upload_thread (GTask        *task,
   int dir_fd;
 
   /* Another account may have stored the same bytes already: this upload
-   * was verified all the same, and only makes its uploader a holder. */
-  if (g_file_test (data->final_path, G_FILE_TEST_EXISTS))
+   * was verified all the same, and only makes its uploader a holder. It
+   * pays the same fsyncs, so the reply's delay does not say which. */
+  if (fsync (data->fd) != 0 ||
+      (g_mkdir_with_parents (data->dir, 0700) != 0))
     {
-      g_unlink (data->partial);
-      g_task_return_boolean (task, TRUE);
+      g_task_return_new_error (task, TG_SERVER_ERROR, TG_SERVER_ERROR_INTERNAL,
+                               "cannot store a blob: %s", g_strerror (errno));
       return;
     }
-  if (fsync (data->fd) != 0 ||
-      (g_mkdir_with_parents (data->dir, 0700) != 0) ||
-      g_rename (data->partial, data->final_path) != 0)
+  if (g_file_test (data->final_path, G_FILE_TEST_EXISTS))
+    g_unlink (data->partial);
+  else if (g_rename (data->partial, data->final_path) != 0)
     {
       g_task_return_new_error (task, TG_SERVER_ERROR, TG_SERVER_ERROR_INTERNAL,
                                "cannot store a blob: %s", g_strerror (errno));
