@@ -215,12 +215,13 @@ wait_for_audit (TestServer         *s,
 /* A handshake from a GnuTLS client limited to @priority. Returns TRUE when
  * the server completed it; *description says what was negotiated. */
 static gboolean
-handshake_with (const char  *priority,
-                char       **description)
+handshake_with_server (TestServer  *s,
+                       const char  *priority,
+                       char       **description)
 {
   gnutls_certificate_credentials_t credentials;
   gnutls_session_t session;
-  int fd = connect_loopback (server);
+  int fd = connect_loopback (s);
   int rc;
 
   g_assert_cmpint (gnutls_certificate_allocate_credentials (&credentials), ==, 0);
@@ -249,6 +250,13 @@ handshake_with (const char  *priority,
   gnutls_certificate_free_credentials (credentials);
   close (fd);
   return rc == 0;
+}
+
+static gboolean
+handshake_with (const char  *priority,
+                char       **description)
+{
+  return handshake_with_server (server, priority, description);
 }
 
 static void
@@ -280,6 +288,24 @@ test_tls_versions (void)
           g_assert_true (strstr (description, "GCM") || strstr (description, "CHACHA20"));
         }
     }
+
+  /* the environment cannot weaken it: a server started with a permissive
+   * G_TLS_GNUTLS_PRIORITY still refuses TLS 1.0 and CBC */
+  {
+    TestServer *lax;
+    g_autofree char *description = NULL;
+
+    g_setenv ("G_TLS_GNUTLS_PRIORITY", "NORMAL:+VERS-TLS1.0:+VERS-TLS1.1:+AES-128-CBC:+SHA1", TRUE);
+    lax = test_server_new (NULL);
+    test_server_start (lax);
+    g_unsetenv ("G_TLS_GNUTLS_PRIORITY");
+    g_assert_false (handshake_with_server (lax, "NORMAL:-VERS-ALL:+VERS-TLS1.0", &description));
+    g_clear_pointer (&description, g_free);
+    g_assert_false (handshake_with_server (lax, cases[2].priority, &description));
+    g_clear_pointer (&description, g_free);
+    g_assert_true (handshake_with_server (lax, "NORMAL:-VERS-ALL:+VERS-TLS1.3", &description));
+    test_server_free (lax);
+  }
 }
 
 /* blob oracle ------------------------------------------------------------ */
