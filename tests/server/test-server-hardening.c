@@ -424,9 +424,22 @@ test_blob_oracle (void)
   g_assert_true (json_bool (reply, "complete"));
   g_clear_pointer (&reply, json_node_unref);
 
-  /* once his bytes are in and verified, the file is his too */
+  /* once his bytes are in and verified, the file is his too; the server
+   * keeps one copy (his partial file is gone, the blob file is there) */
   g_assert_cmpuint (upload_slice (beto, sha, blob, 15000, 25000, &reply), ==, 201);
   g_clear_pointer (&reply, json_node_unref);
+  {
+    g_autofree char *partial_dir = g_build_filename (server->data_dir, "partial", NULL);
+    g_autoptr(GDir) dir = g_dir_open (partial_dir, 0, NULL);
+    g_autofree char *prefix = g_strndup (sha, 2);
+    g_autofree char *stored = g_build_filename (server->data_dir, "blobs", prefix, sha, NULL);
+    const char *name;
+
+    g_assert_nonnull (dir);
+    while ((name = g_dir_read_name (dir)))
+      g_assert_false (g_str_has_prefix (name, sha));
+    g_assert_true (g_file_test (stored, G_FILE_TEST_IS_REGULAR));
+  }
   {
     g_autoptr(GBytes) got = test_client_request (beto, "GET", blob_path, NULL, NULL, &status, NULL, NULL);
     g_assert_cmpuint (status, ==, 200);
@@ -664,6 +677,16 @@ test_push_caps (void)
   g_autofree char *huge = NULL;
   GThread *thread;
   guint status;
+
+  /* the caps are announced */
+  {
+    g_autoptr(JsonNode) info = test_client_json (beto, "GET", "/api/v1/info", NULL, &status);
+    JsonObject *limits = json_object_get_object_member (json_node_get_object (info), "limits");
+
+    g_assert_cmpuint (status, ==, 200);
+    g_assert_cmpint (json_object_get_int_member (limits, "max_blob_refs"), ==, MAX_BLOB_REFS);
+    g_assert_cmpint (json_object_get_int_member (limits, "max_batch_blob_refs"), ==, MAX_BATCH_BLOB_REFS);
+  }
 
   /* one revision over the per-revision cap */
   {
