@@ -263,9 +263,23 @@ update_summary (AdwExpanderRow *row,
   adw_expander_row_set_subtitle (row, text->len ? text->str : _("None chosen"));
 }
 
+typedef void (*CodesSetter) (TgReport *report, const char * const *codes);
+
+/* A tick writes the whole set of ticked codes of its group. */
 static void
-check_toggled_cb (TgReportEditor *self)
+check_toggled_cb (GtkCheckButton *check,
+                  TgReportEditor *self)
 {
+  GPtrArray *checks = g_object_get_data (G_OBJECT (check), "checks");
+  AdwExpanderRow *expander = g_object_get_data (G_OBJECT (check), "expander");
+  CodesSetter set = (CodesSetter) g_object_get_data (G_OBJECT (check), "setter");
+  g_auto(GStrv) codes = NULL;
+
+  update_summary (expander, checks);
+  if (self->loading || self->report == NULL)
+    return;
+  codes = collect_codes (checks);
+  set (self->report, (const char * const *) codes);
   edited (self);
 }
 
@@ -273,7 +287,8 @@ static void
 build_checks (TgReportEditor   *self,
               AdwExpanderRow   *expander,
               TgVocabularyKind  kind,
-              GPtrArray        *checks)
+              GPtrArray        *checks,
+              CodesSetter       setter)
 {
   GListModel *vocabulary = tg_application_get_vocabulary (tg_application_get_default (), kind);
   guint n = g_list_model_get_n_items (vocabulary);
@@ -294,7 +309,10 @@ build_checks (TgReportEditor   *self,
       tg_ui_set_accessible_label (check, label);
       adw_action_row_add_prefix (ADW_ACTION_ROW (row), check);
       adw_action_row_set_activatable_widget (ADW_ACTION_ROW (row), check);
-      g_signal_connect_swapped (check, "toggled", G_CALLBACK (check_toggled_cb), self);
+      g_object_set_data (G_OBJECT (check), "checks", checks);
+      g_object_set_data (G_OBJECT (check), "expander", expander);
+      g_object_set_data (G_OBJECT (check), "setter", (gpointer) setter);
+      g_signal_connect_object (check, "toggled", G_CALLBACK (check_toggled_cb), self, 0);
       adw_expander_row_add_row (expander, row);
       g_ptr_array_add (checks, check);
     }
@@ -474,53 +492,6 @@ load_widgets (TgReportEditor *self)
   validate (self);
 }
 
-/* Widgets → model, for the plain fields (persons and sources edit their
- * own objects). */
-static void
-store_fields (TgReportEditor *self)
-{
-  TgReport *r = self->report;
-  GtkTextBuffer *buffer = gtk_text_view_get_buffer (self->narrative_view);
-  GtkTextIter start, end;
-  g_autofree char *narrative = NULL;
-  g_auto(GStrv) categories = NULL;
-  g_auto(GStrv) perpetrators = NULL;
-  double uncertainty;
-  TgDatePrecision precision;
-
-  tg_report_set_title (r, gtk_editable_get_text (GTK_EDITABLE (self->title_row)));
-  tg_report_set_status (r, adw_combo_row_get_selected (self->status_row));
-  gtk_text_buffer_get_bounds (buffer, &start, &end);
-  narrative = gtk_text_buffer_get_text (buffer, &start, &end, FALSE);
-  tg_report_set_narrative (r, narrative);
-  tg_report_set_start (r, tg_date_button_get_date (self->start_button));
-  tg_report_set_end (r, tg_date_button_get_date (self->end_button));
-  precision = adw_combo_row_get_selected (self->precision_row);
-  if (precision > TG_DATE_PRECISION_APPROXIMATE)
-    precision = TG_DATE_PRECISION_DAY;
-  tg_report_set_date_precision (r, precision);
-  tg_date_button_set_precision (self->start_button, precision);
-  tg_date_button_set_precision (self->end_button, precision);
-
-  tg_report_set_place_name (r, gtk_editable_get_text (GTK_EDITABLE (self->place_row)));
-  tg_report_set_region_code (r, gtk_editable_get_text (GTK_EDITABLE (self->region_row)));
-  tg_report_set_province_code (r, gtk_editable_get_text (GTK_EDITABLE (self->province_row)));
-  uncertainty = gtk_spin_button_get_value (self->uncertainty_spin);
-  tg_report_set_uncertainty (r, self->imperial ? uncertainty / FEET_PER_METRE : uncertainty);
-
-  categories = collect_codes (self->category_checks);
-  tg_report_set_categories (r, (const char * const *) categories);
-  update_summary (self->categories_row, self->category_checks);
-  tg_report_set_killed (r, gtk_spin_button_get_value_as_int (self->killed_spin));
-  tg_report_set_injured (r, gtk_spin_button_get_value_as_int (self->injured_spin));
-  tg_report_set_detained (r, gtk_spin_button_get_value_as_int (self->detained_spin));
-  tg_report_set_disappeared (r, gtk_spin_button_get_value_as_int (self->disappeared_spin));
-  perpetrators = collect_codes (self->perpetrator_checks);
-  tg_report_set_perpetrators (r, (const char * const *) perpetrators);
-  update_summary (self->perpetrators_row, self->perpetrator_checks);
-  tg_report_set_perpetrator_unit (r, gtk_editable_get_text (GTK_EDITABLE (self->unit_row)));
-}
-
 /* Saving ------------------------------------------------------------------ */
 
 static void schedule_save (TgReportEditor *self);
@@ -610,19 +581,124 @@ edited (TgReportEditor *self)
 
 /* Callbacks --------------------------------------------------------------- */
 
+/* Widgets → model: each control writes its own field when it changes,
+ * so none depends on another being edited after it. Text fields and
+ * counts are bound with bind_text() and bind_count() in init; the rest
+ * have a handler each. load_widgets() is the way back. */
+
+typedef void (*TextSetter) (TgReport *report, const char *text);
+typedef void (*CountSetter) (TgReport *report, int count);
+
 static void
-field_changed_cb (TgReportEditor *self)
+text_changed_cb (GtkEditable    *editable,
+                 TgReportEditor *self)
+{
+  TextSetter set = (TextSetter) g_object_get_data (G_OBJECT (editable), "setter");
+
+  if (self->loading || self->report == NULL)
+    return;
+  set (self->report, gtk_editable_get_text (editable));
+  edited (self);
+}
+
+static void
+bind_text (TgReportEditor *self,
+           gpointer        editable,
+           TextSetter      setter)
+{
+  g_object_set_data (G_OBJECT (editable), "setter", (gpointer) setter);
+  g_signal_connect_object (editable, "changed", G_CALLBACK (text_changed_cb), self, 0);
+}
+
+static void
+count_changed_cb (GtkSpinButton  *spin,
+                  TgReportEditor *self)
+{
+  CountSetter set = (CountSetter) g_object_get_data (G_OBJECT (spin), "setter");
+
+  if (self->loading || self->report == NULL)
+    return;
+  set (self->report, gtk_spin_button_get_value_as_int (spin));
+  edited (self);
+}
+
+static void
+bind_count (TgReportEditor *self,
+            GtkSpinButton  *spin,
+            CountSetter     setter)
+{
+  g_object_set_data (G_OBJECT (spin), "setter", (gpointer) setter);
+  g_signal_connect_object (spin, "value-changed", G_CALLBACK (count_changed_cb), self, 0);
+}
+
+static void
+status_changed_cb (TgReportEditor *self)
 {
   if (self->loading || self->report == NULL)
     return;
-  store_fields (self);
+  tg_report_set_status (self->report, adw_combo_row_get_selected (self->status_row));
   edited (self);
 }
 
 static void
 narrative_changed_cb (TgReportEditor *self)
 {
-  field_changed_cb (self);
+  GtkTextBuffer *buffer = gtk_text_view_get_buffer (self->narrative_view);
+  GtkTextIter start, end;
+  g_autofree char *narrative = NULL;
+
+  if (self->loading || self->report == NULL)
+    return;
+  gtk_text_buffer_get_bounds (buffer, &start, &end);
+  narrative = gtk_text_buffer_get_text (buffer, &start, &end, FALSE);
+  tg_report_set_narrative (self->report, narrative);
+  edited (self);
+}
+
+static void
+start_changed_cb (TgReportEditor *self)
+{
+  if (self->loading || self->report == NULL)
+    return;
+  tg_report_set_start (self->report, tg_date_button_get_date (self->start_button));
+  edited (self);
+}
+
+static void
+end_changed_cb (TgReportEditor *self)
+{
+  if (self->loading || self->report == NULL)
+    return;
+  tg_report_set_end (self->report, tg_date_button_get_date (self->end_button));
+  edited (self);
+}
+
+static void
+precision_changed_cb (TgReportEditor *self)
+{
+  TgDatePrecision precision;
+
+  if (self->loading || self->report == NULL)
+    return;
+  precision = adw_combo_row_get_selected (self->precision_row);
+  if (precision > TG_DATE_PRECISION_APPROXIMATE)
+    precision = TG_DATE_PRECISION_DAY;
+  tg_report_set_date_precision (self->report, precision);
+  tg_date_button_set_precision (self->start_button, precision);
+  tg_date_button_set_precision (self->end_button, precision);
+  edited (self);
+}
+
+static void
+uncertainty_changed_cb (TgReportEditor *self)
+{
+  double value;
+
+  if (self->loading || self->report == NULL)
+    return;
+  value = gtk_spin_button_get_value (self->uncertainty_spin);
+  tg_report_set_uncertainty (self->report, self->imperial ? value / FEET_PER_METRE : value);
+  edited (self);
 }
 
 static void
@@ -1133,7 +1209,11 @@ tg_report_editor_class_init (TgReportEditorClass *klass)
   gtk_widget_class_bind_template_child (widget_class, TgReportEditor, import_label);
   gtk_widget_class_bind_template_child (widget_class, TgReportEditor, import_progress);
   gtk_widget_class_bind_template_child (widget_class, TgReportEditor, sources_error);
-  gtk_widget_class_bind_template_callback (widget_class, field_changed_cb);
+  gtk_widget_class_bind_template_callback (widget_class, status_changed_cb);
+  gtk_widget_class_bind_template_callback (widget_class, start_changed_cb);
+  gtk_widget_class_bind_template_callback (widget_class, end_changed_cb);
+  gtk_widget_class_bind_template_callback (widget_class, precision_changed_cb);
+  gtk_widget_class_bind_template_callback (widget_class, uncertainty_changed_cb);
   gtk_widget_class_bind_template_callback (widget_class, coords_changed_cb);
   gtk_widget_class_bind_template_callback (widget_class, pick_clicked_cb);
   gtk_widget_class_bind_template_callback (widget_class, place_search_changed_cb);
@@ -1171,6 +1251,15 @@ tg_report_editor_init (TgReportEditor *self)
   tg_ui_setup_count_spin (self->disappeared_spin);
   g_signal_connect_swapped (gtk_text_view_get_buffer (self->narrative_view), "changed",
                             G_CALLBACK (narrative_changed_cb), self);
+  bind_text (self, self->title_row, tg_report_set_title);
+  bind_text (self, self->place_row, tg_report_set_place_name);
+  bind_text (self, self->region_row, tg_report_set_region_code);
+  bind_text (self, self->province_row, tg_report_set_province_code);
+  bind_text (self, self->unit_row, tg_report_set_perpetrator_unit);
+  bind_count (self, self->killed_spin, tg_report_set_killed);
+  bind_count (self, self->injured_spin, tg_report_set_injured);
+  bind_count (self, self->detained_spin, tg_report_set_detained);
+  bind_count (self, self->disappeared_spin, tg_report_set_disappeared);
 
   if (app != NULL)
     {
@@ -1180,8 +1269,10 @@ tg_report_editor_init (TgReportEditor *self)
       self->imperial = g_strcmp0 (units, "imperial") == 0;
       g_signal_connect_object (settings, "changed::units", G_CALLBACK (units_changed_cb),
                                self, G_CONNECT_SWAPPED);
-      build_checks (self, self->categories_row, TG_VOCABULARY_CATEGORIES, self->category_checks);
-      build_checks (self, self->perpetrators_row, TG_VOCABULARY_PERPETRATORS, self->perpetrator_checks);
+      build_checks (self, self->categories_row, TG_VOCABULARY_CATEGORIES, self->category_checks,
+                    tg_report_set_categories);
+      build_checks (self, self->perpetrators_row, TG_VOCABULARY_PERPETRATORS, self->perpetrator_checks,
+                    tg_report_set_perpetrators);
     }
   update_uncertainty_label (self);
 
