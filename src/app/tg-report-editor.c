@@ -41,6 +41,7 @@ struct _TgReportEditor
   char           *save_state;
   GQueue          undo;           /* JSON strings, newest first */
   char           *snapshot;       /* the report at the last save */
+  char           *blank;          /* a new draft as it was made, else NULL */
   gboolean        in_burst;
   gboolean        imperial;
 
@@ -494,6 +495,51 @@ load_widgets (TgReportEditor *self)
 
 /* Saving ------------------------------------------------------------------ */
 
+/* Empty drafts. "New report" gives the editor a report that is not in the
+ * store yet. It is written only once something is set in it; one left as
+ * it was made (or brought back to that) is discarded when it is left, so
+ * no empty "Untitled report" stays behind to be synced. */
+
+static gboolean
+never_saved (TgReport *report)
+{
+  const char * const *base = tg_report_get_base_revisions (report);
+
+  return base == NULL || base[0] == NULL;
+}
+
+static gboolean
+is_blank (TgReportEditor *self)
+{
+  g_autofree char *json = NULL;
+
+  if (self->blank == NULL || self->report == NULL)
+    return FALSE;
+  json = tg_report_to_json_string (self->report);
+  return g_strcmp0 (json, self->blank) == 0;
+}
+
+/* Leaves an empty draft: nothing written if it never was, else deleted
+ * (it was saved once with something in it, then emptied again). */
+static void
+discard_blank (TgReportEditor *self)
+{
+  g_clear_handle_id (&self->save_source, g_source_remove);
+  while (self->saving)
+    g_main_context_iteration (NULL, TRUE);
+  self->dirty = FALSE;
+
+  if (!never_saved (self->report) && self->store != NULL)
+    {
+      g_autoptr(TgRevision) rev = NULL;
+      g_autoptr(GError) error = NULL;
+
+      rev = tg_store_delete_report (self->store, tg_report_get_id (self->report), &error);
+      if (rev == NULL)
+        g_warning ("Could not discard an empty draft: %s", error->message);
+    }
+}
+
 static void schedule_save (TgReportEditor *self);
 
 static void
@@ -531,6 +577,13 @@ start_save (TgReportEditor *self)
     return;
   if (self->saving)
     return;  /* save_done_cb saves again */
+  if (never_saved (self->report) && is_blank (self))
+    {
+      /* Nothing in it yet: not worth a revision. */
+      self->dirty = FALSE;
+      set_save_state (self, "");
+      return;
+    }
 
   self->dirty = FALSE;
   self->saving = TRUE;
@@ -1126,6 +1179,7 @@ tg_report_editor_dispose (GObject *object)
   g_clear_pointer (&self->source_rows, g_ptr_array_unref);
   g_queue_clear_full (&self->undo, g_free);
   g_clear_pointer (&self->snapshot, g_free);
+  g_clear_pointer (&self->blank, g_free);
   g_clear_pointer (&self->save_state, g_free);
 
   G_OBJECT_CLASS (tg_report_editor_parent_class)->dispose (object);
@@ -1306,7 +1360,11 @@ tg_report_editor_set_report (TgReportEditor *self,
   if (self->report == report)
     return;
 
-  tg_report_editor_flush (self);
+  if (is_blank (self))
+    discard_blank (self);
+  else
+    tg_report_editor_flush (self);
+  g_clear_pointer (&self->blank, g_free);
   cancel_imports (self);
   g_queue_clear_full (&self->undo, g_free);
   g_clear_pointer (&self->snapshot, g_free);
@@ -1319,9 +1377,11 @@ tg_report_editor_set_report (TgReportEditor *self,
   if (report != NULL)
     {
       self->snapshot = tg_report_to_json_string (report);
+      if (never_saved (report))
+        self->blank = g_strdup (self->snapshot);
       load_widgets (self);
       gtk_adjustment_set_value (gtk_scrolled_window_get_vadjustment (self->scroller), 0);
-      set_save_state (self, _("Saved"));
+      set_save_state (self, self->blank != NULL ? "" : _("Saved"));
     }
   else
     {
@@ -1353,6 +1413,11 @@ tg_report_editor_flush (TgReportEditor *self)
 
   if (!self->dirty || self->report == NULL || self->store == NULL)
     return TRUE;
+  if (never_saved (self->report) && is_blank (self))
+    {
+      self->dirty = FALSE;
+      return TRUE;
+    }
 
   rev = tg_store_save_report (self->store, self->report, &error);
   if (rev == NULL)
@@ -1370,6 +1435,16 @@ tg_report_editor_flush (TgReportEditor *self)
   self->in_burst = FALSE;
   set_save_state (self, _("Saved"));
   return TRUE;
+}
+
+gboolean
+tg_report_editor_is_stored (TgReportEditor *self)
+{
+  g_return_val_if_fail (TG_IS_REPORT_EDITOR (self), FALSE);
+
+  while (self->saving)
+    g_main_context_iteration (NULL, TRUE);
+  return self->report != NULL && !never_saved (self->report);
 }
 
 const char *
