@@ -502,8 +502,6 @@ new_report_action (GtkWidget  *widget,
 {
   TgWindow *self = TG_WINDOW (widget);
   g_autoptr(TgReport) report = tg_report_new ();
-  g_autoptr(TgRevision) rev = NULL;
-  g_autoptr(GError) error = NULL;
   g_autofree char *region = NULL;
 
   flush_editor (self);
@@ -512,15 +510,8 @@ new_report_action (GtkWidget  *widget,
   if (region != NULL && *region != '\0')
     tg_report_set_region_code (report, region);
 
-  rev = tg_store_save_report (self->store, report, &error);
-  if (rev == NULL)
-    {
-      g_autofree char *message = g_strdup_printf (_("Could not start a report: %s"), error->message);
-
-      toast (self, message);
-      return;
-    }
-
+  /* Not stored yet: the editor writes it once something is set in it,
+   * and drops it if it is left empty. */
   gtk_single_selection_set_selected (self->selection, GTK_INVALID_LIST_POSITION);
   show_report (self, report);
   tg_report_editor_focus_title (self->editor);
@@ -600,6 +591,12 @@ delete_response_cb (AdwMessageDialog *dialog,
 
   report_id = g_strdup (tg_report_get_id (report));
   flush_editor (self);
+  if (!tg_report_editor_is_stored (self->editor))
+    {
+      /* A new report with nothing in it: there is nothing to delete. */
+      show_report (self, NULL);
+      return;
+    }
 
   rev = tg_store_delete_report (self->store, report_id, &error);
   if (rev == NULL)
@@ -659,7 +656,9 @@ tg_window_close_request (GtkWindow *window)
   GSettings *settings = tg_application_get_settings (self->app);
   int width, height;
 
-  flush_editor (self);
+  /* Leaving the report saves it, or drops it if it is an empty new one. */
+  if (self->editor != NULL)
+    tg_report_editor_set_report (self->editor, NULL);
 
   gtk_window_get_default_size (window, &width, &height);
   g_settings_set_boolean (settings, "window-maximized", gtk_window_is_maximized (window));
