@@ -271,7 +271,7 @@ build_feature (TgStore      *store,
                GError      **error)
 {
   g_autoptr(TgRevision) rev = NULL;
-  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(TgReport) report = NULL;
   g_autoptr(JsonNode) props_node = NULL;
   g_autoptr(JsonNode) latitude = NULL;
   g_autoptr(JsonNode) longitude = NULL;
@@ -282,15 +282,17 @@ build_feature (TgStore      *store,
   rev = tg_store_get_revision (store, rev_id, error);
   if (rev == NULL)
     return NULL;
-  if (!json_parser_load_from_data (parser, tg_revision_get_content (rev), -1, &local_error) ||
-      !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
+  /* Through the report, not the revision's text as it is: revisions
+   * saved before timestamps were written with their offset's minutes
+   * ("-05") come out in RFC 3339 ("-05:00") like newer ones. */
+  report = tg_report_new_from_json_string (tg_revision_get_content (rev), -1, &local_error);
+  if (report == NULL)
     {
       g_set_error (error, TG_ERROR, TG_ERROR_CORRUPT,
-                   _("Revision %s in the store is damaged: %s"), rev_id,
-                   local_error ? local_error->message : "not an object");
+                   _("Revision %s in the store is damaged: %s"), rev_id, local_error->message);
       return NULL;
     }
-  props_node = json_parser_steal_root (parser);
+  props_node = tg_report_to_json (report);
   props = json_node_get_object (props_node);
   id = tg_revision_get_record_id (rev);
 
@@ -323,6 +325,7 @@ build_public_feature (TgReport      *report,
   json_object_remove_member (props, "latitude");
   json_object_remove_member (props, "longitude");
   mask_people (props, report, flags);
+  json_object_set_boolean_member (props, TG_GEOJSON_PUBLIC_MEMBER, TRUE);
 
   return feature_new (tg_report_get_id (report), latitude, longitude, g_steal_pointer (&props_node));
 }
@@ -472,7 +475,7 @@ format_count (int count)
 static char *
 format_time (GDateTime *time)
 {
-  return time ? g_date_time_format_iso8601 (time) : NULL;
+  return tg_format_rfc3339 (time);
 }
 
 static char *

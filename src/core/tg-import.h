@@ -41,6 +41,7 @@
 
 #include <gio/gio.h>
 
+#include "tg-export.h"
 #include "tg-store.h"
 
 G_BEGIN_DECLS
@@ -93,6 +94,41 @@ void     tg_import_csv_async      (TgStore             *store,
                                    GAsyncReadyCallback  callback,
                                    gpointer             user_data);
 gboolean tg_import_csv_finish     (GAsyncResult        *result,
+                                   guint               *n_imported,
+                                   guint               *n_skipped,
+                                   GError             **error);
+
+/* One call for the app and the command line: GeoJSON or CSV, by the
+ * name's extension (".csv"; ".geojson", ".json") or, failing that, by the
+ * first byte that is not white space ('{' is GeoJSON). @n_skipped: the
+ * features or rows whose report (or revision) the store already has.
+ * @progress gets the KiB read and the file's size in KiB. */
+typedef enum
+{
+  TG_IMPORT_FORMAT_AUTO,
+  TG_IMPORT_FORMAT_GEOJSON,
+  TG_IMPORT_FORMAT_CSV,
+} TgImportFormat;
+
+gboolean tg_import_file           (TgStore             *store,
+                                   GFile               *file,
+                                   TgImportFormat       format,
+                                   TgExportProgressFunc progress,
+                                   gpointer             progress_data,
+                                   guint               *n_imported,
+                                   guint               *n_skipped,
+                                   GCancellable        *cancellable,
+                                   GError             **error);
+void     tg_import_file_async     (TgStore             *store,
+                                   GFile               *file,
+                                   TgImportFormat       format,
+                                   TgExportProgressFunc progress,
+                                   gpointer             progress_data,
+                                   GDestroyNotify       progress_notify,
+                                   GCancellable        *cancellable,
+                                   GAsyncReadyCallback  callback,
+                                   gpointer             user_data);
+gboolean tg_import_file_finish    (GAsyncResult        *result,
                                    guint               *n_imported,
                                    guint               *n_skipped,
                                    GError             **error);
