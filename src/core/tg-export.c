@@ -14,6 +14,8 @@
 #include "tg-csv.h"
 #include "tg-export.h"
 #include "tg-exchange-private.h"
+#include "tg-custody-log.h"
+#include "tg-source.h"
 #include "tg-store-private.h"
 
 /* Progress --------------------------------------------------------------- */
@@ -160,11 +162,30 @@ all_rowids (TgStore  *store,
   return ok ? g_steal_pointer (&rowids) : NULL;
 }
 
+/* Thread-local: which reports the export running on this thread writes
+ * when the caller named them (tg_export_file_async with @ids). */
+static GPrivate export_ids;
+
 static GArray *
 select_rowids (TgStore              *store,
                const TgReportQuery  *query,
                GError              **error)
 {
+  const char * const *ids = g_private_get (&export_ids);
+
+  if (ids != NULL)
+    {
+      GArray *rowids = g_array_new (FALSE, FALSE, sizeof (gint64));
+
+      for (guint i = 0; ids[i] != NULL; i++)
+        {
+          gint64 rowid = tg_store_lookup_rowid (store, ids[i]);
+
+          if (rowid != 0)
+            g_array_append_val (rowids, rowid);
+        }
+      return rowids;
+    }
   if (query == NULL)
     return all_rowids (store, error);
   return tg_store_query_rowids (store, query, error);
@@ -263,12 +284,95 @@ feature_new (const char *id,
   return node;
 }
 
+static int
+compare_events (gconstpointer a,
+                gconstpointer b)
+{
+  gint64 sa = tg_custody_event_get_seq (*(TgCustodyEvent **) a);
+  gint64 sb = tg_custody_event_get_seq (*(TgCustodyEvent **) b);
+
+  return sa < sb ? -1 : sa > sb;
+}
+
+static JsonNode *
+custody_event_to_json (TgCustodyEvent *event)
+{
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autoptr(GDateTime) time = g_date_time_new_from_unix_utc (tg_custody_event_get_time (event) / G_USEC_PER_SEC);
+  g_autoptr(GDateTime) exact = time ? g_date_time_add (time, tg_custody_event_get_time (event) % G_USEC_PER_SEC) : NULL;
+  g_autofree char *when = tg_format_rfc3339 (exact);
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "seq");
+  json_builder_add_int_value (builder, tg_custody_event_get_seq (event));
+  json_builder_set_member_name (builder, "time");
+  json_builder_add_string_value (builder, when);
+  json_builder_set_member_name (builder, "device");
+  json_builder_add_string_value (builder, tg_custody_event_get_device_id (event));
+  json_builder_set_member_name (builder, "action");
+  json_builder_add_string_value (builder, tg_custody_event_get_action_string (event));
+  json_builder_set_member_name (builder, "subject");
+  json_builder_add_string_value (builder, tg_custody_event_get_subject (event));
+  json_builder_set_member_name (builder, "detail");
+  json_builder_add_string_value (builder, tg_custody_event_get_detail (event));
+  json_builder_set_member_name (builder, "prev_hash");
+  json_builder_add_string_value (builder, tg_custody_event_get_prev_hash (event));
+  json_builder_set_member_name (builder, "hash");
+  json_builder_add_string_value (builder, tg_custody_event_get_hash (event));
+  json_builder_end_object (builder);
+  return json_builder_get_root (builder);
+}
+
+/* The custody events about the report and about each of its files,
+ * oldest first (by the log's sequence). */
+static JsonNode *
+custody_to_json (TgStore   *store,
+                 TgReport  *report,
+                 GError   **error)
+{
+  TgCustodyLog *log = tg_store_get_custody_log (store);
+  GListModel *sources = tg_report_get_sources (report);
+  g_autoptr(GPtrArray) subjects = g_ptr_array_new ();
+  g_autoptr(GPtrArray) events = g_ptr_array_new_with_free_func (g_object_unref);
+  JsonArray *array = json_array_new ();
+  JsonNode *node = json_node_new (JSON_NODE_ARRAY);
+
+  json_node_take_array (node, array);
+  if (log == NULL)
+    return node;
+  g_ptr_array_add (subjects, (char *) tg_report_get_id (report));
+  for (guint i = 0; i < g_list_model_get_n_items (sources); i++)
+    {
+      g_autoptr(TgSource) source = g_list_model_get_item (sources, i);
+
+      if (tg_source_get_sha256 (source) != NULL)
+        g_ptr_array_add (subjects, (char *) g_intern_string (tg_source_get_sha256 (source)));
+    }
+  for (guint i = 0; i < subjects->len; i++)
+    {
+      g_autoptr(GPtrArray) some = tg_custody_log_list (log, subjects->pdata[i], error);
+
+      if (some == NULL)
+        {
+          json_node_unref (node);
+          return NULL;
+        }
+      for (guint j = 0; j < some->len; j++)
+        g_ptr_array_add (events, g_object_ref (some->pdata[j]));
+    }
+  g_ptr_array_sort (events, compare_events);
+  for (guint i = 0; i < events->len; i++)
+    json_array_add_element (array, custody_event_to_json (events->pdata[i]));
+  return node;
+}
+
 /* The feature of the revision a report's state comes from: its content as
  * the properties, with the revision itself. */
 static JsonNode *
-build_feature (TgStore      *store,
-               const char   *rev_id,
-               GError      **error)
+build_feature (TgStore       *store,
+               const char    *rev_id,
+               TgExportFlags  flags,
+               GError       **error)
 {
   g_autoptr(TgRevision) rev = NULL;
   g_autoptr(TgReport) report = NULL;
@@ -303,6 +407,14 @@ build_feature (TgStore      *store,
   json_object_remove_member (props, "latitude");
   json_object_remove_member (props, "longitude");
   json_object_set_member (props, TG_GEOJSON_REVISION_MEMBER, tg_revision_to_json (rev));
+  if (flags & TG_EXPORT_CUSTODY)
+    {
+      JsonNode *custody = custody_to_json (store, report, error);
+
+      if (custody == NULL)
+        return NULL;
+      json_object_set_member (props, TG_GEOJSON_CUSTODY_MEMBER, custody);
+    }
 
   return feature_new (id, latitude, longitude, g_steal_pointer (&props_node));
 }
@@ -413,7 +525,7 @@ write_features (TgStore              *store,
           g_autofree char *rev_id = rev_id_for_rowid (store, stmt_p, g_array_index (rowids, gint64, i),
                                                       error);
 
-          if (rev_id == NULL || !(feature = build_feature (store, rev_id, error)))
+          if (rev_id == NULL || !(feature = build_feature (store, rev_id, flags, error)))
             return FALSE;
         }
 
@@ -613,7 +725,9 @@ export_to_file (ExportFunc            func,
   g_autoptr(GError) local_error = NULL;
   guint n = 0;
 
-  out = g_file_replace (file, NULL, FALSE, G_FILE_CREATE_REPLACE_DESTINATION,
+  /* Private: the file may name people. */
+  out = g_file_replace (file, NULL, FALSE,
+                        G_FILE_CREATE_REPLACE_DESTINATION | G_FILE_CREATE_PRIVATE,
                         cancellable, error);
   if (out == NULL)
     return FALSE;
@@ -722,6 +836,7 @@ typedef struct
   GFile         *file;
   TgExportFlags  flags;
   TgProgress    *progress;
+  char         **ids;
 } ExportData;
 
 static void
@@ -733,6 +848,7 @@ export_data_free (gpointer user_data)
   g_clear_pointer (&data->query, tg_report_query_free);
   g_clear_object (&data->file);
   g_clear_pointer (&data->progress, _tg_progress_unref);
+  g_strfreev (data->ids);
   g_free (data);
 }
 
@@ -746,8 +862,13 @@ export_thread (GTask        *task,
   GError *error = NULL;
   guint n = 0;
 
-  if (export_to_file (data->func, data->store, data->query, data->file, data->flags,
-                      data->progress, &n, cancellable, &error))
+  gboolean ok;
+
+  g_private_set (&export_ids, data->ids);
+  ok = export_to_file (data->func, data->store, data->query, data->file, data->flags,
+                       data->progress, &n, cancellable, &error);
+  g_private_set (&export_ids, NULL);
+  if (ok)
     g_task_return_int (task, n);
   else
     g_task_return_error (task, error);
@@ -853,4 +974,58 @@ tg_export_csv_finish (GAsyncResult  *result,
                       GError       **error)
 {
   return export_finish (result, tg_export_csv_async, n_exported, error);
+}
+
+void
+tg_export_file_async (TgStore              *store,
+                      const TgReportQuery  *query,
+                      const char * const   *ids,
+                      GFile                *file,
+                      TgExportFormat        format,
+                      TgExportFlags         flags,
+                      TgExportProgressFunc  progress,
+                      gpointer              progress_data,
+                      GDestroyNotify        progress_notify,
+                      GCancellable         *cancellable,
+                      GAsyncReadyCallback   callback,
+                      gpointer              user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  ExportData *data;
+  GMainContext *context = g_main_context_get_thread_default ();
+
+  g_return_if_fail (TG_IS_STORE (store));
+  g_return_if_fail (G_IS_FILE (file));
+
+  task = g_task_new (NULL, cancellable, callback, user_data);
+  data = g_new0 (ExportData, 1);
+  g_task_set_source_tag (task, tg_export_file_async);
+  data->func = format == TG_EXPORT_FORMAT_CSV ? export_csv : export_geojson;
+  data->store = g_object_ref (store);
+  data->query = query ? tg_report_query_copy (query) : NULL;
+  data->ids = g_strdupv ((char **) ids);
+  data->file = g_object_ref (file);
+  data->flags = flags;
+  data->progress = _tg_progress_new (progress, progress_data, progress_notify,
+                                     context ? context : g_main_context_default ());
+  g_task_set_task_data (task, data, export_data_free);
+  g_task_run_in_thread (task, export_thread);
+}
+
+gboolean
+tg_export_file_finish (GAsyncResult  *result,
+                       guint         *n_exported,
+                       GError       **error)
+{
+  return export_finish (result, tg_export_file_async, n_exported, error);
+}
+
+TgExportFormat
+tg_export_format_for_file (GFile *file)
+{
+  g_autofree char *name = g_file_get_basename (file);
+  g_autofree char *lower = name ? g_ascii_strdown (name, -1) : NULL;
+
+  return lower != NULL && g_str_has_suffix (lower, ".csv") ? TG_EXPORT_FORMAT_CSV
+                                                          : TG_EXPORT_FORMAT_GEOJSON;
 }

@@ -41,6 +41,10 @@ typedef enum
 {
   TG_EXPORT_NONE   = 0,
   TG_EXPORT_PUBLIC = 1 << 0,
+  /* GeoJSON for the organisation: each feature gets "testigo:custody",
+   * the custody events of the report and of its files (ignored with
+   * TG_EXPORT_PUBLIC and in CSV). */
+  TG_EXPORT_CUSTODY = 1 << 1,
 } TgExportFlags;
 
 /* Called as reports are written (at most ~20 times a second and at the
@@ -80,7 +84,8 @@ gboolean tg_export_csv_to_stream     (TgStore             *store,
                                       GCancellable        *cancellable,
                                       GError             **error);
 
-/* Writes @file atomically: it is replaced only when the export succeeds. */
+/* Writes @file atomically: it is replaced only when the export succeeds.
+ * The file is private to the user (mode 0600): it may name people. */
 gboolean tg_export_geojson           (TgStore             *store,
                                       const TgReportQuery *query,
                                       GFile               *file,
@@ -125,6 +130,34 @@ void     tg_export_csv_async         (TgStore             *store,
                                       GAsyncReadyCallback  callback,
                                       gpointer             user_data);
 gboolean tg_export_csv_finish        (GAsyncResult        *result,
+                                      guint               *n_exported,
+                                      GError             **error);
+
+typedef enum
+{
+  TG_EXPORT_FORMAT_GEOJSON,
+  TG_EXPORT_FORMAT_CSV,
+} TgExportFormat;
+
+/* CSV for a name ending in ".csv" (any case), GeoJSON otherwise. */
+TgExportFormat tg_export_format_for_file (GFile           *file);
+
+/* Either format, in a worker thread. @ids: (nullable): the reports to
+ * write, in that order (ids the store does not have are left out);
+ * otherwise those @query matches (every report when NULL). */
+void     tg_export_file_async        (TgStore             *store,
+                                      const TgReportQuery *query,
+                                      const char * const  *ids,
+                                      GFile               *file,
+                                      TgExportFormat       format,
+                                      TgExportFlags        flags,
+                                      TgExportProgressFunc progress,
+                                      gpointer             progress_data,
+                                      GDestroyNotify       progress_notify,
+                                      GCancellable        *cancellable,
+                                      GAsyncReadyCallback  callback,
+                                      gpointer             user_data);
+gboolean tg_export_file_finish       (GAsyncResult        *result,
                                       guint               *n_exported,
                                       GError             **error);
 
