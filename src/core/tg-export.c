@@ -221,6 +221,27 @@ _tg_format_double (double value)
 
 /* GeoJSON ---------------------------------------------------------------- */
 
+/* Whether the report names someone who may not be named in the export. */
+static gboolean
+report_withholds (TgReport      *report,
+                  TgExportFlags  flags)
+{
+  GListModel *model = tg_report_get_persons (report);
+
+  for (guint i = 0; i < g_list_model_get_n_items (model); i++)
+    {
+      g_autoptr(TgPerson) person = g_list_model_get_item (model, i);
+      const char *name = tg_person_get_name (person);
+
+      if (name != NULL && *name != '\0' && !_tg_export_may_name (person, flags))
+        return TRUE;
+    }
+  return FALSE;
+}
+
+/* Names (and notes) of people who may not be named become
+ * TG_EXPORT_WITHHELD. For the public every person's notes go, and typed
+ * testimony, which names people and places, stays in the store. */
 static void
 mask_people (JsonObject    *props,
              TgReport      *report,
@@ -234,16 +255,18 @@ mask_people (JsonObject    *props,
     {
       g_autoptr(TgPerson) person = g_list_model_get_item (model, i);
       JsonObject *object = json_array_get_object_element (persons, i);
+      gboolean may_name;
 
       if (person == NULL || object == NULL)
         continue;
-      if (!_tg_export_may_name (person, flags) && tg_person_get_name (person) != NULL)
+      may_name = _tg_export_may_name (person, flags);
+      if (!may_name && tg_person_get_name (person) != NULL)
         json_object_set_string_member (object, "name", TG_EXPORT_WITHHELD);
-      json_object_set_null_member (object, "notes");
+      if (!may_name || (flags & TG_EXPORT_PUBLIC))
+        json_object_set_null_member (object, "notes");
     }
 
-  /* Typed testimony names people and places: it stays in the store. */
-  for (guint i = 0; sources != NULL && i < json_array_get_length (sources); i++)
+  for (guint i = 0; (flags & TG_EXPORT_PUBLIC) && sources != NULL && i < json_array_get_length (sources); i++)
     {
       JsonObject *object = json_array_get_object_element (sources, i);
 
@@ -419,10 +442,14 @@ build_feature (TgStore       *store,
   return feature_new (id, latitude, longitude, g_steal_pointer (&props_node));
 }
 
-/* For publication: built from the report, with people masked. */
+/* Built from the report, with people masked: for the public, and for the
+ * organisation when the report names someone without consent (the
+ * revision, which holds the names, is left out then). */
 static JsonNode *
-build_public_feature (TgReport      *report,
-                      TgExportFlags  flags)
+build_masked_feature (TgStore       *store,
+                      TgReport      *report,
+                      TgExportFlags  flags,
+                      GError       **error)
 {
   g_autoptr(JsonNode) props_node = tg_report_to_json (report);
   g_autoptr(JsonNode) latitude = NULL;
@@ -437,7 +464,15 @@ build_public_feature (TgReport      *report,
   json_object_remove_member (props, "latitude");
   json_object_remove_member (props, "longitude");
   mask_people (props, report, flags);
-  json_object_set_boolean_member (props, TG_GEOJSON_PUBLIC_MEMBER, TRUE);
+  json_object_set_boolean_member (props, TG_GEOJSON_WITHHELD_MEMBER, TRUE);
+  if ((flags & TG_EXPORT_CUSTODY) && !(flags & TG_EXPORT_PUBLIC))
+    {
+      JsonNode *custody = custody_to_json (store, report, error);
+
+      if (custody == NULL)
+        return NULL;
+      json_object_set_member (props, TG_GEOJSON_CUSTODY_MEMBER, custody);
+    }
 
   return feature_new (tg_report_get_id (report), latitude, longitude, g_steal_pointer (&props_node));
 }
@@ -513,12 +548,13 @@ write_features (TgStore              *store,
       if (g_cancellable_set_error_if_cancelled (cancellable, error))
         return FALSE;
 
-      if (flags & TG_EXPORT_PUBLIC)
+      report = tg_store_load_report_by_rowid (store, g_array_index (rowids, gint64, i), error);
+      if (report == NULL)
+        return FALSE;
+      if ((flags & TG_EXPORT_PUBLIC) || report_withholds (report, flags))
         {
-          report = tg_store_load_report_by_rowid (store, g_array_index (rowids, gint64, i), error);
-          if (report == NULL)
+          if (!(feature = build_masked_feature (store, report, flags, error)))
             return FALSE;
-          feature = build_public_feature (report, flags);
         }
       else
         {

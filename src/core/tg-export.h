@@ -6,8 +6,14 @@
  * the report's JSON form, without latitude/longitude, which are the
  * geometry) and "testigo:revision", the wire form of the revision the
  * report's state comes from, so that importing the file into another store
- * recreates the same revision (see tg-import.h). Such a file holds
- * everything, names of people included: handle it as the store itself.
+ * recreates the same revision (see tg-import.h).
+ *
+ * Consent holds in every export: a person is named only with consent to
+ * share their identity with the organisation (or the public; pseudonyms
+ * always). A report naming someone without it is written masked: the name
+ * "[withheld]", that person's notes dropped, no "testigo:revision" (which
+ * carries the names), and "testigo:withheld": true, so that importing the
+ * file back never writes the masked copy over the full report.
  *
  * CSV (RFC 4180, see tg-csv.h): a header row and one row per report with
  * flattened fields (the columns are TG_EXPORT_CSV_COLUMNS). Lists are joined
@@ -18,8 +24,8 @@
  * guarded with a leading single quote (TG_CSV_GUARD_FORMULAS).
  *
  * TG_EXPORT_PUBLIC narrows both for publication: names only with public
- * consent, person notes dropped, no "testigo:revision" (which carries the
- * unmasked content).
+ * consent, every person's notes and typed testimony dropped, no
+ * "testigo:revision"; every feature is masked.
  *
  * Reports are written one by one through a buffered stream: memory does not
  * grow with the number of reports. Deleted reports are not exported; a

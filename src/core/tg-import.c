@@ -958,7 +958,7 @@ plan_testigo_properties (JsonObject  *props,
       const char *name = l->data;
       JsonNode *value = json_object_get_member (props, name);
 
-      if (g_str_equal (name, TG_GEOJSON_PUBLIC_MEMBER))
+      if (g_str_equal (name, TG_GEOJSON_WITHHELD_MEMBER))
         masked = JSON_NODE_HOLDS_VALUE (value) && json_node_get_boolean (value);
       else if (g_str_has_prefix (name, "testigo:"))
         continue;

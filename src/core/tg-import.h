@@ -24,7 +24,16 @@
  * GeoJSON made by Testigo (features with "testigo:revision") recreates the
  * exported revisions exactly; importing it twice changes nothing. When the
  * feature's properties or geometry were edited elsewhere (in a GIS), the
- * edit is kept as a new revision on top of the exported one. Other GeoJSON
+ * edit is kept as a new revision on top of the exported one.
+ *
+ * A feature whose properties are a report in Testigo's form ("format" and
+ * a report "id") without the revision — an export edited by hand, a masked
+ * one, another tool's — keeps every field (id, persons, sources with their
+ * hashes); properties a report does not have are appended to the
+ * narrative under a heading, one "name: value" a line, not dropped. A
+ * report the store has already is skipped when the same, becomes an edit
+ * on top of it when different, and is never overwritten by a feature
+ * marked "testigo:withheld". Other GeoJSON
  * becomes new reports from the properties it recognises (title/name,
  * narrative/description, start/date, end, place_name/place, region_code,
  * province_code, categories, tags, killed, injured, detained, disappeared,

@@ -1716,7 +1716,7 @@ full_report (void)
 {
   TgReport *report = tricky_report ();
   g_autoptr(TgPerson) named = victim ("Nombre Con Permiso", TG_CONSENT_ORGANISATION);
-  g_autoptr(TgPerson) hidden = victim ("Nombre Sin Permiso", TG_CONSENT_NONE);
+  g_autoptr(TgPerson) hidden = victim ("Nombre Solo Publico", TG_CONSENT_PUBLIC);
   g_autoptr(TgSource) photo = tg_source_new (TG_SOURCE_KIND_FILE);
   g_autoptr(TgSource) link = tg_source_new (TG_SOURCE_KIND_LINK);
 
@@ -1907,6 +1907,90 @@ test_import_file_counts (Fixture       *fixture,
   tg_store_close (other);
 }
 
+
+/* For the organisation too, a name without consent is withheld: the
+ * feature is masked and carries no revision (which holds the name); it
+ * never writes over the full report when imported back. */
+static void
+test_geojson_org_withholds (Fixture       *fixture,
+                            gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TgReport) report = tricky_report ();
+  g_autoptr(TgReport) plain = tricky_report ();
+  g_autoptr(TgPerson) hidden = victim ("Nombre Sin Permiso", TG_CONSENT_NONE);
+  g_autoptr(TgPerson) named = victim ("Nombre Con Permiso", TG_CONSENT_ORGANISATION);
+  g_autoptr(TgStore) other = NULL;
+  g_autoptr(TgReport) copy = NULL;
+  g_autoptr(TgReport) after = NULL;
+  g_autoptr(GFile) file = NULL;
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autofree char *path = NULL;
+  g_autofree char *text = NULL;
+  g_autofree char *a = NULL;
+  g_autofree char *b = NULL;
+  gsize length;
+  guint n_imported = 0, n_skipped = 0, with_revision = 0;
+  JsonArray *features;
+
+  tg_person_set_notes (hidden, "Vive en el barrio Bellavista");
+  tg_report_add_person (report, hidden);
+  tg_report_add_person (report, named);
+  save (fixture->store, report);
+  save (fixture->store, plain);
+  path = export_geojson_to_file (fixture->store, fixture->dir, "org.geojson", TG_EXPORT_CUSTODY, NULL);
+  text = read_file (path, &length);
+  g_assert_null (strstr (text, "Nombre Sin Permiso"));
+  g_assert_null (strstr (text, "Bellavista"));
+  g_assert_nonnull (strstr (text, "Nombre Con Permiso"));
+
+  json_parser_load_from_data (parser, text, length, &error);
+  g_assert_no_error (error);
+  features = json_object_get_array_member (json_node_get_object (json_parser_get_root (parser)), "features");
+  for (guint i = 0; i < json_array_get_length (features); i++)
+    {
+      JsonObject *props = json_object_get_object_member (json_array_get_object_element (features, i),
+                                                         "properties");
+
+      g_assert_true (json_object_has_member (props, "testigo:custody"));
+      if (json_object_has_member (props, "testigo:revision"))
+        with_revision++;
+    }
+  g_assert_cmpuint (with_revision, ==, 1);
+
+  /* Back into the store it came from: nothing changes. */
+  file = g_file_new_for_path (path);
+  g_assert_true (tg_import_file (fixture->store, file, TG_IMPORT_FORMAT_AUTO, NULL, NULL,
+                                 &n_imported, &n_skipped, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (n_imported, ==, 0);
+  g_assert_cmpuint (n_skipped, ==, 2);
+  after = tg_store_load_report (fixture->store, tg_report_get_id (report), &error);
+  g_assert_no_error (error);
+  a = tg_report_to_json_string (report);
+  b = tg_report_to_json_string (after);
+  g_assert_cmpstr (a, ==, b);
+
+  /* Into another store: the report, with the name withheld. */
+  other = open_store_in (fixture->dir, "b");
+  g_assert_true (tg_import_file (other, file, TG_IMPORT_FORMAT_AUTO, NULL, NULL,
+                                 &n_imported, &n_skipped, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (n_imported, ==, 2);
+  copy = tg_store_load_report (other, tg_report_get_id (report), &error);
+  g_assert_no_error (error);
+  {
+    g_autoptr(TgPerson) p0 = g_list_model_get_item (tg_report_get_persons (copy), 0);
+    g_autoptr(TgPerson) p1 = g_list_model_get_item (tg_report_get_persons (copy), 1);
+
+    g_assert_cmpstr (tg_person_get_name (p0), ==, TG_EXPORT_WITHHELD);
+    g_assert_cmpstr (tg_person_get_id (p0), ==, tg_person_get_id (hidden));
+    g_assert_null (tg_person_get_notes (p0));
+    g_assert_cmpstr (tg_person_get_name (p1), ==, "Nombre Con Permiso");
+  }
+  tg_store_close (other);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1944,6 +2028,7 @@ main (int   argc,
   ADD ("/exchange/import/file-counts", test_import_file_counts);
   ADD ("/exchange/geojson/without-revision", test_geojson_without_revision);
   ADD ("/exchange/geojson/public-back", test_geojson_public_back);
+  ADD ("/exchange/geojson/org-withholds", test_geojson_org_withholds);
   g_test_add_func ("/exchange/demo/deterministic", test_demo_deterministic);
 
   return g_test_run ();
