@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "tg-csv.h"
+#include "tg-custody-log.h"
 #include "tg-demo.h"
 #include "tg-export.h"
 #include "tg-import.h"
@@ -1991,6 +1992,77 @@ test_geojson_org_withholds (Fixture       *fixture,
   tg_store_close (other);
 }
 
+
+/* A file entering the store is logged once as "imported"; the
+ * organisation's GeoJSON carries the report's and the file's custody
+ * events with RFC 3339 times and the chain's hashes. */
+static void
+test_export_custody (Fixture       *fixture,
+                     gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TgReport) report = full_report ();
+  g_autoptr(GPtrArray) events = NULL;
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autofree char *path = NULL;
+  const char *sha = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
+  JsonArray *custody;
+  guint n_times = 0, imported = 0, created = 0, edited = 0;
+
+  save (fixture->store, report);
+  tg_report_set_title (report, "Segunda versión");
+  save (fixture->store, report);
+  events = tg_custody_log_list (tg_store_get_custody_log (fixture->store), sha, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (events->len, ==, 1);
+  g_assert_cmpint (tg_custody_event_get_action (events->pdata[0]), ==, TG_CUSTODY_IMPORTED);
+  g_assert_cmpstr (tg_custody_event_get_detail (events->pdata[0]), ==, tg_report_get_id (report));
+
+  path = export_geojson_to_file (fixture->store, fixture->dir, "c.geojson", TG_EXPORT_CUSTODY, NULL);
+  json_parser_load_from_file (parser, path, &error);
+  g_assert_no_error (error);
+  assert_times_rfc3339 (json_parser_get_root (parser), NULL, &n_times);
+  custody = json_object_get_array_member (
+    json_object_get_object_member (
+      json_array_get_object_element (
+        json_object_get_array_member (json_node_get_object (json_parser_get_root (parser)), "features"), 0),
+      "properties"),
+    "testigo:custody");
+  g_assert_nonnull (custody);
+  for (guint i = 0; i < json_array_get_length (custody); i++)
+    {
+      JsonObject *event = json_array_get_object_element (custody, i);
+      const char *action = json_object_get_string_member (event, "action");
+
+      g_assert_true (is_rfc3339 (json_object_get_string_member (event, "time")));
+      g_assert_cmpuint (strlen (json_object_get_string_member (event, "hash")), ==, 64);
+      g_assert_cmpuint (strlen (json_object_get_string_member (event, "prev_hash")), ==, 64);
+      if (i > 0)
+        g_assert_cmpint (json_object_get_int_member (event, "seq"), >,
+                         json_object_get_int_member (json_array_get_object_element (custody, i - 1), "seq"));
+      imported += g_str_equal (action, "imported") &&
+                  g_str_equal (json_object_get_string_member (event, "subject"), sha);
+      created += g_str_equal (action, "created");
+      edited += g_str_equal (action, "edited");
+    }
+  g_assert_cmpuint (imported, ==, 1);
+  g_assert_cmpuint (created, ==, 1);
+  g_assert_cmpuint (edited, ==, 1);
+
+  /* Not for the public, nor without the flag. */
+  {
+    g_autofree char *pub = export_geojson_to_file (fixture->store, fixture->dir, "p.geojson",
+                                                   TG_EXPORT_PUBLIC | TG_EXPORT_CUSTODY, NULL);
+    g_autofree char *plain = export_geojson_to_file (fixture->store, fixture->dir, "n.geojson",
+                                                     TG_EXPORT_NONE, NULL);
+    g_autofree char *a = read_file (pub, NULL);
+    g_autofree char *b = read_file (plain, NULL);
+
+    g_assert_null (strstr (a, "testigo:custody"));
+    g_assert_null (strstr (b, "testigo:custody"));
+  }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -2029,6 +2101,7 @@ main (int   argc,
   ADD ("/exchange/geojson/without-revision", test_geojson_without_revision);
   ADD ("/exchange/geojson/public-back", test_geojson_public_back);
   ADD ("/exchange/geojson/org-withholds", test_geojson_org_withholds);
+  ADD ("/exchange/export/custody", test_export_custody);
   g_test_add_func ("/exchange/demo/deterministic", test_demo_deterministic);
 
   return g_test_run ();
