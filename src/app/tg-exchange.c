@@ -77,7 +77,7 @@ show_progress (Operation  *op,
   GtkWidget *bar = gtk_progress_bar_new ();
 
   op->progress_dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (op->parent, heading, name));
-  g_object_ref_sink (op->progress_dialog);
+  gtk_window_set_title (GTK_WINDOW (op->progress_dialog), heading);  g_object_ref_sink (op->progress_dialog);
   op->bar = GTK_PROGRESS_BAR (bar);
   gtk_progress_bar_set_show_text (op->bar, TRUE);
   gtk_accessible_update_property (GTK_ACCESSIBLE (bar), GTK_ACCESSIBLE_PROPERTY_LABEL,
@@ -137,6 +137,7 @@ show_result (GtkWindow  *parent,
 {
   GtkWidget *dialog = adw_message_dialog_new (parent, heading, body);
 
+  gtk_window_set_title (GTK_WINDOW (dialog), heading);
   adw_message_dialog_add_response (ADW_MESSAGE_DIALOG (dialog), "close", _("_Close"));
   adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "close");
   gtk_window_present (GTK_WINDOW (dialog));

@@ -55,6 +55,8 @@ NAMES = {
         "nothing": "Nothing Was Imported", "close": "Close",
         "exported": "60 reports exported", "summary": "%d imported, %d already here, 0 rejected",
         "empty": "empty", "list_name": "Report list",
+        "custody_button": "Show the custody history", "imported": "Imported ·",
+        "created": "Created ·", "chain": "The custody chain is whole",
         "withheld": "Names without public consent were withheld.",
     },
     "es": {
@@ -67,6 +69,8 @@ NAMES = {
         "nothing": "No se importó nada", "close": "Cerrar",
         "exported": "60 informes exportados", "summary": "%d importados, %d ya estaban, 0 rechazados",
         "empty": "vacío", "list_name": "Lista de informes",
+        "custody_button": "Mostrar el historial de custodia", "imported": "Importado ·",
+        "created": "Creado ·", "chain": "La cadena de custodia está completa",
         "withheld": "Se reservaron los nombres sin consentimiento público.",
     },
 }[LANG]
@@ -165,13 +169,27 @@ def labels(root):
     return out
 
 
-def shot(name):
+def x_window(title):
+    """The X window titled @title: Xvfb has no window manager, so a dialog
+    may stay under the main window and is taken on its own."""
+    tree = subprocess.run(["xwininfo", "-root", "-children"], capture_output=True, text=True).stdout
+    found = None
+    for line in tree.splitlines():
+        parts = line.split('"')
+        if len(parts) > 2 and parts[1] == title:
+            found = int(line.split()[0], 16)
+    return found
+
+
+def shot(name, title):
     if not SHOTS:
         return
     os.makedirs(SHOTS, exist_ok=True)
     time.sleep(1)  # the dialog's last frame; only for the picture
-    subprocess.run("xwd -root -silent | convert xwd:- -crop 1100x720+0+0 +repage %s/%s-%s-%s.png"
-                   % (SHOTS, name, LANG, SCHEME), shell=True, check=False)
+    wid = x_window(title)
+    source = "-id %d" % wid if wid else "-root"
+    subprocess.run("xwd %s -silent | convert xwd:- %s/%s-%s-%s.png"
+                   % (source, SHOTS, name, LANG, SCHEME), shell=True, check=False)
 
 
 def open_menu_item(app, item):
@@ -302,10 +320,69 @@ def features_by_id(path):
 
 
 processes = []
+restart = None
+CUSTODY_TITLE = "Custodia del video del puente"
+CUSTODY_FILE = "video-puente.mp4"
+
+
+def check_custody(app, tmp):
+    path = os.path.join(tmp, "out", "custody.geojson")
+    feature = {
+        "type": "Feature", "id": "0190a7c2-6f5e-7d3a-9c1b-2a3b4c5d6e7f",
+        "geometry": {"type": "Point", "coordinates": [-70.13, -15.49]},
+        "properties": {
+            "format": 1, "id": "0190a7c2-6f5e-7d3a-9c1b-2a3b4c5d6e7f", "title": CUSTODY_TITLE,
+            "start": "2023-01-09T17:30:00-05:00",
+            "sources": [{"id": "0190a7c2-6f5e-7d3a-9c1b-2a3b4c5d6e80", "kind": "file",
+                         "sha256": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+                         "file_name": CUSTODY_FILE, "mime_type": "video/mp4", "size": 4}],
+        },
+    }
+    with open(path, "w") as f:
+        json.dump({"type": "FeatureCollection", "features": [feature]}, f)
+    open_menu_item(app, NAMES["import"])
+    choose_in_chooser(app, NAMES["import_title"], NAMES["chooser_import"], path, save=False)
+    done = top_window(app, NAMES["import_done"], timeout=30)
+    summary = labels(done) if done else []
+    dismiss(app, NAMES["import_done"])
+    if not any(NAMES["summary"] % (1, 0) in l for l in summary):
+        return False, "import: %s" % summary
+
+    # Open the report after a restart (as test-ui.py does): a click on its
+    # row in the list. In the session that imported, the click at the
+    # row's place did not reach it under Xvfb.
+    global restart
+    app = restart()
+    lst = find(app, role="list", name=NAMES["list_name"])
+    row = None
+    end = time.time() + 10
+    while row is None and time.time() < end:
+        row = next((n for n in walk(lst) if n.getRoleName() != "list"
+                    and CUSTODY_TITLE in (n.name or "")), None)
+        time.sleep(0.2)
+    if row is None:
+        return False, "no list row"
+    for attempt in range(3):
+        time.sleep(0.5)  # the list settles after the import; only for the click
+        ext = row.queryComponent().getExtents(pyatspi.WINDOW_COORDS)
+        pyatspi.Registry.generateMouseEvent(ext.x + ext.width // 2, ext.y + ext.height // 2, "b1c")
+        # Open: the editor's header shows the title too.
+        if wait_for(lambda: labels(app).count(CUSTODY_TITLE) >= 2, timeout=5):
+            break
+    # Expand the source's row, then open its history.
+    source = find(app, contains=CUSTODY_FILE, timeout=10)
+    if source is None:
+        return False, "no source row: %s" % [l for l in labels(app)][:40]
+    click(source)
+    seen = wait_for(lambda: any(l.startswith(NAMES["imported"]) for l in labels(app)) and
+                    any(l.startswith(NAMES["created"]) for l in labels(app)) and
+                    any(l.startswith(NAMES["chain"]) for l in labels(app)), timeout=10)
+    shot("custody", None)
+    return seen, "labels=%s" % [l for l in labels(app) if "·" in l or "ustod" in l]
 
 
 def main(tmp):
-    print("1..9")
+    print("1..10")
     build = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(TESTIGO))))
     env = dict(os.environ, GTK_A11Y="atspi", NO_AT_BRIDGE="0",
                TESTIGO_LOCALEDIR=os.path.join(build, "po"), **locale_env(tmp))
@@ -336,7 +413,7 @@ def main(tmp):
                                                     labels(dialog) if dialog else None))
     if dialog is None:
         return
-    shot("export")
+    shot("export", NAMES["export_title"])
     click(button(dialog, NAMES["export_button"]))
     chosen = choose_in_chooser(app, NAMES["export_title"], NAMES["chooser_export"], geo, save=True)
     done = top_window(app, NAMES["export_done"], timeout=30)
@@ -388,7 +465,7 @@ def main(tmp):
         done = top_window(app, NAMES["import_done"], timeout=60)
         summaries.append(labels(done) if done else [])
         if attempt == 0:
-            shot("import")
+            shot("import", NAMES["import_done"])
         dismiss(app, NAMES["import_done"])
     first = any(NAMES["summary"] % (60, 0) in l for l in summaries[0])
     tap(first, "menu → file chooser → \"60 imported, 0 already here, 0 rejected\"",
@@ -406,6 +483,23 @@ def main(tmp):
     tap(said, "an empty file: \"Nothing Was Imported\" and the importer's \"empty\"",
         "labels=%s" % (labels(fail) if fail else None))
     dismiss(app, NAMES["nothing"])
+
+    # A report in Testigo's form with a file source, imported: the file's
+    # row shows its custody history (imported, created) and the chain.
+    def restart_b():
+        nonlocal process, app
+        quit_app(process, app)
+        process = subprocess.Popen([TESTIGO], env=dict(env, TESTIGO_DATA_DIR=b_dir),
+                                   stdout=subprocess.DEVNULL)
+        processes.append(process)
+        app = find_app(process)
+        return app
+
+    global restart
+    restart = restart_b
+    custody_ok, why = check_custody(app, tmp)
+    tap(custody_ok, "a file source's row shows its custody history and a whole chain", why)
+
     status = quit_app(process, app)
     tap(status == 0, "the app quits cleanly", "status %s" % status)
 
@@ -414,6 +508,7 @@ def main(tmp):
     subprocess.run([TESTIGO, "--export", again_path], env=dict(env, TESTIGO_DATA_DIR=b_dir),
                    stdout=subprocess.DEVNULL, check=False)
     a, b = features_by_id(geo), features_by_id(again_path) if os.path.exists(again_path) else {}
+    b.pop("0190a7c2-6f5e-7d3a-9c1b-2a3b4c5d6e7f", None)  # the custody check's report
     differ = [k for k in a if a[k] != b.get(k)]
     tap(len(a) == 60 and set(a) == set(b) and not differ,
         "export → import into an empty store → the same 60 reports, field by field",
