@@ -1906,6 +1906,34 @@ test_import_file_counts (Fixture       *fixture,
   g_assert_cmpuint (n_imported, ==, 0);
   g_assert_cmpuint (n_skipped, ==, 60);
   tg_store_close (other);
+
+  /* Without a telling extension the first byte decides. */
+  {
+    g_autoptr(TgStore) third = open_store_in (fixture->dir, "c");
+    g_autofree char *g_txt = g_build_filename (fixture->dir, "geo.txt", NULL);
+    g_autofree char *c_txt = g_build_filename (fixture->dir, "csv.txt", NULL);
+    g_autofree char *g_data = NULL;
+    g_autofree char *c_data = NULL;
+    g_autoptr(GFile) gf = g_file_new_for_path (g_txt);
+    g_autoptr(GFile) cf = g_file_new_for_path (c_txt);
+    gsize len;
+
+    g_data = read_file (geojson, &len);
+    g_assert_true (g_file_set_contents (g_txt, g_data, len, NULL));
+    c_data = read_file (csv, &len);
+    g_assert_true (g_file_set_contents (c_txt, c_data, len, NULL));
+    g_assert_true (tg_import_file (third, cf, TG_IMPORT_FORMAT_AUTO, NULL, NULL,
+                                   &n_imported, &n_skipped, NULL, &error));
+    g_assert_no_error (error);
+    g_assert_cmpuint (n_imported, ==, 60);
+    g_assert_true (tg_import_file (third, gf, TG_IMPORT_FORMAT_AUTO, NULL, NULL,
+                                   &n_imported, &n_skipped, NULL, &error));
+    g_assert_no_error (error);
+    /* CSV rows keep their ids but not their revisions: the GeoJSON's
+     * revisions are new here, and each is an edit or the same content. */
+    g_assert_cmpuint (tg_store_count_reports (third), ==, 60);
+    tg_store_close (third);
+  }
 }
 
 
