@@ -377,7 +377,6 @@ def check_custody(app, tmp):
     seen = wait_for(lambda: any(l.startswith(NAMES["imported"]) for l in labels(app)) and
                     any(l.startswith(NAMES["created"]) for l in labels(app)) and
                     any(l.startswith(NAMES["chain"]) for l in labels(app)), timeout=10)
-    shot("custody", None)
     return seen, "labels=%s" % [l for l in labels(app) if "·" in l or "ustod" in l]
 
 
