@@ -394,11 +394,12 @@ custody_to_json (TgStore   *store,
 static JsonNode *
 build_feature (TgStore       *store,
                const char    *rev_id,
+               TgReport      *loaded,
                TgExportFlags  flags,
                GError       **error)
 {
   g_autoptr(TgRevision) rev = NULL;
-  g_autoptr(TgReport) report = NULL;
+  g_autoptr(TgReport) report = loaded ? g_object_ref (loaded) : NULL;
   g_autoptr(JsonNode) props_node = NULL;
   g_autoptr(JsonNode) latitude = NULL;
   g_autoptr(JsonNode) longitude = NULL;
@@ -412,7 +413,8 @@ build_feature (TgStore       *store,
   /* Through the report, not the revision's text as it is: revisions
    * saved before timestamps were written with their offset's minutes
    * ("-05") come out in RFC 3339 ("-05:00") like newer ones. */
-  report = tg_report_new_from_json_string (tg_revision_get_content (rev), -1, &local_error);
+  if (report == NULL)
+    report = tg_report_new_from_json_string (tg_revision_get_content (rev), -1, &local_error);
   if (report == NULL)
     {
       g_set_error (error, TG_ERROR, TG_ERROR_CORRUPT,
@@ -561,7 +563,8 @@ write_features (TgStore              *store,
           g_autofree char *rev_id = rev_id_for_rowid (store, stmt_p, g_array_index (rowids, gint64, i),
                                                       error);
 
-          if (rev_id == NULL || !(feature = build_feature (store, rev_id, flags, error)))
+          /* The report loaded from the row is the state of that revision. */
+          if (rev_id == NULL || !(feature = build_feature (store, rev_id, report, flags, error)))
             return FALSE;
         }
 
