@@ -14,6 +14,7 @@
 #include "tg-application.h"
 #include "tg-preferences-window.h"
 #include "tg-renderer.h"
+#include "tg-ui-util.h"
 #include "tg-window.h"
 
 #include "tg-demo.h"
@@ -217,6 +218,7 @@ tg_application_startup (GApplication *app)
   tg_start_up_mark ("gtk-adw-ready");
   self->renderer = tg_renderer_choose (gdk_display_get_default ());
   tg_start_up_mark ("renderer-chosen");
+  tg_ui_install_accessibility_fixes ();
 
   self->settings = g_settings_new (SCHEMA_ID);
   g_signal_connect_swapped (self->settings, "changed::style-variant",
