@@ -254,8 +254,8 @@ show_store_error (TgApplication *self,
   dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (NULL, _("Could Not Open the Reports"), NULL));
   adw_message_dialog_format_body (dialog,
                                   _("The data folder “%s” could not be opened: %s\n\n"
-                                    "Nothing in it has been changed. You can start a new, empty store in "
-                                    "“%s”, leaving this folder as it is, or choose another folder."),
+                                    "You can start a new, empty store in “%s” and leave this folder as it "
+                                    "is, or choose another folder."),
                                   damaged_dir, error->message, proposed);
   adw_message_dialog_add_responses (dialog,
                                     "close", _("_Close"),

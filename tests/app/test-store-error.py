@@ -135,7 +135,8 @@ def stop(process):
 def error_dialog(app, home, label):
     dialog = find(app, "label", contains="could not be opened", timeout=10)
     body = dialog.name if dialog is not None else ""
-    tap(dialog is not None and home.store in body and "Nothing in it has been changed" in body,
+    tap(dialog is not None and home.store in body and "leave this folder as it is" in body
+        and (home.store + "-") in body,
         "%s: the damaged store gets a message naming its folder" % label, "body=%r" % body)
     return dialog is not None
 
