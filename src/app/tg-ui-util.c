@@ -243,13 +243,14 @@ tg_ui_setup_count_spin (GtkSpinButton *spin)
 /* Accessibility fixes for GTK 4.8 -------------------------------------- */
 
 /* GTK 4.8 gives an AT-SPI action only to GtkButton and a few others: a
- * check box, a drop-down and the outer node of a menu button (the one
- * that carries its name) offer a screen reader nothing to do, and a
- * drop-down's inner button has no name. Every such widget gets, when it
- * is first mapped, an action of its own ("a11y.toggle" or "a11y.open";
- * GTK exposes a widget's own actions over AT-SPI) and the inner button
- * is named after the drop-down. An emission hook on GtkWidget::map
- * reaches every one, including rows built later, so none is forgotten. */
+ * check box, a drop-down, a combo or expander row and the outer node of a
+ * menu button (the one that carries its name) offer a screen reader
+ * nothing to do; a drop-down's inner button, an expander row and
+ * GtkCalendar's arrows have no name. Every such widget gets, when it is
+ * first mapped, an action of its own ("a11y.toggle", "a11y.open",
+ * "a11y.activate": GTK exposes a widget's own actions over AT-SPI) and a
+ * name. An emission hook on GtkWidget::map reaches every one, including
+ * rows built later, so none is forgotten. */
 
 #define A11Y_DONE "tg-a11y-done"
 
@@ -383,10 +384,11 @@ map_hook_cb (GSignalInvocationHint *hint,
 
   if (G_OBJECT_TYPE (widget) == list_item_widget)
     {
-      /* The selected value shown inside a combo row: named by the row. */
+      /* The selected value shown inside a combo row (not the items of
+       * its open list, in a popover): named by the row, opens it. */
       GtkWidget *combo = gtk_widget_get_ancestor (widget, ADW_TYPE_COMBO_ROW);
 
-      if (combo != NULL)
+      if (combo != NULL && gtk_widget_get_ancestor (widget, GTK_TYPE_POPOVER) == NULL)
         {
           g_signal_connect_object (combo, "notify::title", G_CALLBACK (name_from_title_cb), widget, 0);
           name_from_title_cb (combo, NULL, widget);
