@@ -11,6 +11,10 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 cd "$here"
 builddir=${TESTIGO_BUILDDIR:-build}
+case $builddir in
+  /*) ;;
+  *) builddir=$here/$builddir ;;
+esac
 
 # Every Debian package the build, the application and the tests need.
 build_packages=(
@@ -23,7 +27,7 @@ build_packages=(
 test_packages=(
   xvfb xauth x11-apps xdotool imagemagick dbus dbus-x11 at-spi2-core python3-pyatspi
   sqlite3 gnutls-bin curl clang libclang-rt-14-dev gdal-bin flatpak-builder
-  librsvg2-bin python3 groff-base man-db
+  librsvg2-bin python3 locales groff-base man-db
 )
 
 as_root() {
@@ -54,8 +58,10 @@ case "${1:-}" in
     install_missing "${build_packages[@]}"
     build
     shift
-    # Run from the build tree: the settings schema compiled there.
-    export GSETTINGS_SCHEMA_DIR="$here/$builddir/data${GSETTINGS_SCHEMA_DIR:+:$GSETTINGS_SCHEMA_DIR}"
+    # Run from the build tree: the settings schema compiled there. The
+    # binary finds the translations compiled there by itself (main.c), so
+    # it speaks the language of LANG / LANGUAGE as an installed one does.
+    export GSETTINGS_SCHEMA_DIR="$builddir/data${GSETTINGS_SCHEMA_DIR:+:$GSETTINGS_SCHEMA_DIR}"
     exec "$builddir/src/app/testigo" --demo "$@"
     ;;
   test)

@@ -14,6 +14,7 @@
 #include "tg-application.h"
 #include "tg-preferences-window.h"
 #include "tg-renderer.h"
+#include "tg-ui-util.h"
 #include "tg-window.h"
 
 #include "tg-demo.h"
@@ -53,14 +54,14 @@ apply_style_variant (TgApplication *self)
     adw_style_manager_set_color_scheme (manager, ADW_COLOR_SCHEME_DEFAULT);
 }
 
+/* Opens (or creates) the store in @dir and makes it the app's. */
 static gboolean
-open_store (TgApplication  *self,
-            GError        **error)
+open_store_at (TgApplication  *self,
+               const char     *dir,
+               GError        **error)
 {
-  if (self->store != NULL)
-    return TRUE;
-
-  self->data_dir = tg_application_find_data_dir (self->settings, self->demo);
+  g_clear_pointer (&self->data_dir, g_free);
+  self->data_dir = g_strdup (dir);
   if (g_mkdir_with_parents (self->data_dir, 0700) != 0)
     {
       int saved = errno;
@@ -86,12 +87,189 @@ open_store (TgApplication  *self,
   return TRUE;
 }
 
-static void
-error_response_cb (AdwMessageDialog *dialog,
-                   const char       *response,
-                   TgApplication    *self)
+static gboolean
+open_store (TgApplication  *self,
+            GError        **error)
 {
-  g_application_quit (G_APPLICATION (self));
+  g_autofree char *dir = NULL;
+
+  if (self->store != NULL)
+    return TRUE;
+
+  dir = tg_application_find_data_dir (self->settings, self->demo);
+  return open_store_at (self, dir, error);
+}
+
+/* A folder beside @dir that does not exist yet, for a new store:
+ * "…/testigo-2026-12-06-153012" (then "-2", "-3", … if taken). */
+static char *
+new_store_dir (const char *dir)
+{
+  g_autoptr(GDateTime) now = g_date_time_new_now_local ();
+  g_autofree char *stamp = g_date_time_format (now, "%Y-%m-%d-%H%M%S");
+  g_autofree char *trimmed = g_strdup (dir);
+  char *candidate;
+
+  while (strlen (trimmed) > 1 && g_str_has_suffix (trimmed, G_DIR_SEPARATOR_S))
+    trimmed[strlen (trimmed) - 1] = '\0';
+  candidate = g_strdup_printf ("%s-%s", trimmed, stamp);
+  for (guint i = 2; g_file_test (candidate, G_FILE_TEST_EXISTS) && i < 1000; i++)
+    {
+      g_free (candidate);
+      candidate = g_strdup_printf ("%s-%s-%u", trimmed, stamp, i);
+    }
+  return candidate;
+}
+
+static void show_store_error (TgApplication *self,
+                              const char    *damaged_dir,
+                              const GError  *error);
+
+static void
+present_main_window (TgApplication *self)
+{
+  GtkWindow *window;
+
+  tg_start_up_mark ("store-open");
+  window = GTK_WINDOW (tg_window_new (self));
+  tg_start_up_mark ("window-built");
+  gtk_window_present (window);
+  tg_start_up_mark ("presented");
+}
+
+/* After the store in the data folder could not be opened: opens the one
+ * in @dir instead and, unless $TESTIGO_DATA_DIR or --demo decide the
+ * folder, keeps it in the settings for the next start. The damaged
+ * folder is not touched. */
+static void
+switch_to_store (TgApplication *self,
+                 const char    *damaged_dir,
+                 const char    *dir)
+{
+  g_autoptr(GError) error = NULL;
+  const char *env = g_getenv ("TESTIGO_DATA_DIR");
+
+  if (!open_store_at (self, dir, &error))
+    {
+      show_store_error (self, dir, error);
+      return;
+    }
+  if ((env == NULL || *env == '\0') && !self->demo)
+    g_settings_set_string (self->settings, "data-directory", dir);
+  present_main_window (self);
+}
+
+typedef struct
+{
+  TgApplication *app;
+  char          *damaged_dir;
+  GError        *error;
+} StoreErrorData;
+
+static void
+store_error_data_free (StoreErrorData *data)
+{
+  g_object_unref (data->app);
+  g_free (data->damaged_dir);
+  g_clear_error (&data->error);
+  g_free (data);
+}
+
+static void
+choose_folder_response_cb (GtkNativeDialog *chooser,
+                           int              response,
+                           StoreErrorData  *data)
+{
+  TgApplication *self = data->app;
+  g_autoptr(GFile) folder = NULL;
+  g_autofree char *path = NULL;
+
+  if (response == GTK_RESPONSE_ACCEPT)
+    folder = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (chooser));
+  if (folder != NULL)
+    path = g_file_get_path (folder);
+
+  if (path != NULL)
+    switch_to_store (self, data->damaged_dir, path);
+  else
+    show_store_error (self, data->damaged_dir, data->error);
+
+  gtk_native_dialog_destroy (chooser);
+  g_object_unref (chooser);
+  g_application_release (G_APPLICATION (self));
+  store_error_data_free (data);
+}
+
+static void
+store_error_response_cb (AdwMessageDialog *dialog,
+                         const char       *response,
+                         StoreErrorData   *data)
+{
+  TgApplication *self = data->app;
+
+  if (g_strcmp0 (response, "new") == 0)
+    {
+      g_autofree char *dir = new_store_dir (data->damaged_dir);
+
+      switch_to_store (self, data->damaged_dir, dir);
+    }
+  else if (g_strcmp0 (response, "choose") == 0)
+    {
+      GtkFileChooserNative *chooser;
+
+      /* The dialog closes now: the app must not quit with no window. */
+      g_application_hold (G_APPLICATION (self));
+      chooser = gtk_file_chooser_native_new (_("Choose a Folder for the Reports"), NULL,
+                                             GTK_FILE_CHOOSER_ACTION_SELECT_FOLDER,
+                                             _("_Open"), _("_Cancel"));
+      gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (chooser), TRUE);
+      g_signal_connect (chooser, "response", G_CALLBACK (choose_folder_response_cb), data);
+      gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
+      return;  /* data goes with the chooser */
+    }
+  else
+    g_application_quit (G_APPLICATION (self));
+
+  store_error_data_free (data);
+}
+
+/* The store in @damaged_dir could not be opened (a damaged or foreign
+ * database, a folder that cannot be written…): says so, with the folder,
+ * and offers a new store beside it or another folder. Nothing in the
+ * folder is changed. */
+static void
+show_store_error (TgApplication *self,
+                  const char    *damaged_dir,
+                  const GError  *error)
+{
+  AdwMessageDialog *dialog;
+  StoreErrorData *data = g_new0 (StoreErrorData, 1);
+  g_autofree char *proposed = new_store_dir (damaged_dir);
+
+  g_clear_object (&self->store);
+  data->app = g_object_ref (self);
+  data->damaged_dir = g_strdup (damaged_dir);
+  data->error = g_error_copy (error);
+
+  g_application_hold (G_APPLICATION (self));
+  dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (NULL, _("Could Not Open the Reports"), NULL));
+  adw_message_dialog_format_body (dialog,
+                                  _("The data folder “%s” could not be opened: %s\n\n"
+                                    "You can start a new, empty store in “%s” and leave this folder as it "
+                                    "is, or choose another folder."),
+                                  damaged_dir, error->message, proposed);
+  adw_message_dialog_add_responses (dialog,
+                                    "close", _("_Close"),
+                                    "choose", _("C_hoose Another Folder…"),
+                                    "new", _("Start a _New Store"),
+                                    NULL);
+  adw_message_dialog_set_response_appearance (dialog, "new", ADW_RESPONSE_SUGGESTED);
+  adw_message_dialog_set_default_response (dialog, "new");
+  adw_message_dialog_set_close_response (dialog, "close");
+  gtk_window_set_application (GTK_WINDOW (dialog), GTK_APPLICATION (self));
+  g_signal_connect (dialog, "response", G_CALLBACK (store_error_response_cb), data);
+  gtk_window_present (GTK_WINDOW (dialog));
+  g_application_release (G_APPLICATION (self));
 }
 
 /* Actions --------------------------------------------------------------- */
@@ -124,6 +302,8 @@ preferences_action (GSimpleAction *action,
   GtkWindow *prefs;
 
   prefs = GTK_WINDOW (tg_preferences_window_new (self));
+  gtk_window_set_application (prefs, GTK_APPLICATION (self));
+  gtk_window_set_destroy_with_parent (prefs, TRUE);
   gtk_window_set_transient_for (prefs, window);
   gtk_window_present (prefs);
 }
@@ -160,6 +340,8 @@ about_action (GSimpleAction *action,
                 "version", PACKAGE_VERSION,
                 "comments", _("Document human-rights violations in the field"),
                 "license-type", GTK_LICENSE_GPL_3_0,
+                "website", HOMEPAGE_URL,
+                "issue-url", ISSUE_URL,
                 "developers", developers,
                 "translator-credits", _("translator-credits"),
                 NULL);
@@ -180,6 +362,9 @@ about_action (GSimpleAction *action,
                                 self->renderer ? self->renderer : "?",
                                 self->data_dir ? self->data_dir : "?");
   adw_about_window_set_debug_info (about, debug_info);
+  /* The app's accelerators (Ctrl+W) reach only its own windows. */
+  gtk_window_set_application (GTK_WINDOW (about), GTK_APPLICATION (self));
+  gtk_window_set_destroy_with_parent (GTK_WINDOW (about), TRUE);
   gtk_window_set_transient_for (GTK_WINDOW (about), window);
   gtk_window_present (GTK_WINDOW (about));
 }
@@ -221,6 +406,9 @@ tg_application_startup (GApplication *app)
   TgApplication *self = TG_APPLICATION (app);
   static const struct { const char *action; const char *accels[3]; } accels[] = {
     { "app.quit", { "<Control>q", NULL } },
+    /* Every GtkWindow has window.close: the main window, the preferences,
+     * About. Closing the main window saves and quits, as its close button. */
+    { "window.close", { "<Control>w", NULL } },
     { "app.preferences", { "<Control>comma", NULL } },
     { "win.show-help-overlay", { "<Control>question", "<Control><Shift>slash", NULL } },
   };
@@ -230,6 +418,7 @@ tg_application_startup (GApplication *app)
   tg_start_up_mark ("gtk-adw-ready");
   self->renderer = tg_renderer_choose (gdk_display_get_default ());
   tg_start_up_mark ("renderer-chosen");
+  tg_ui_install_accessibility_fixes ();
 
   self->settings = g_settings_new (SCHEMA_ID);
   g_signal_connect_swapped (self->settings, "changed::style-variant",
@@ -260,25 +449,13 @@ tg_application_activate (GApplication *app)
   tg_start_up_mark ("activate");
   if (!open_store (self, &error))
     {
-      AdwMessageDialog *dialog;
+      g_autofree char *dir = g_strdup (self->data_dir);
 
-      g_application_hold (app);
-      dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (NULL, _("Could Not Open the Reports"), NULL));
-      adw_message_dialog_format_body (dialog, _("The data folder “%s” could not be opened: %s"),
-                                      self->data_dir, error->message);
-      adw_message_dialog_add_response (dialog, "close", _("_Close"));
-      gtk_window_set_application (GTK_WINDOW (dialog), GTK_APPLICATION (self));
-      g_signal_connect (dialog, "response", G_CALLBACK (error_response_cb), self);
-      gtk_window_present (GTK_WINDOW (dialog));
-      g_application_release (app);
+      show_store_error (self, dir, error);
       return;
     }
 
-  tg_start_up_mark ("store-open");
-  window = GTK_WINDOW (tg_window_new (self));
-  tg_start_up_mark ("window-built");
-  gtk_window_present (window);
-  tg_start_up_mark ("presented");
+  present_main_window (self);
 }
 
 static void

@@ -184,6 +184,10 @@ tg_date_button_init (TgDateButton *self)
   self->button = GTK_MENU_BUTTON (gtk_menu_button_new ());
   gtk_widget_set_valign (GTK_WIDGET (self->button), GTK_ALIGN_CENTER);
   gtk_widget_set_parent (GTK_WIDGET (self->button), GTK_WIDGET (self));
+  /* Named as the date button is ("Start date and time"). */
+  gtk_accessible_update_relation (GTK_ACCESSIBLE (self->button),
+                                  GTK_ACCESSIBLE_RELATION_LABELLED_BY, self, NULL,
+                                  -1);
 
   box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 6);
   self->calendar = GTK_CALENDAR (gtk_calendar_new ());

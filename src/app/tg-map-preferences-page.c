@@ -115,6 +115,9 @@ reload_files (TgMapPreferencesPage *self)
       remove = gtk_button_new_from_icon_name ("user-trash-symbolic");
       gtk_widget_set_valign (remove, GTK_ALIGN_CENTER);
       gtk_widget_set_tooltip_text (remove, _("Remove From Map"));
+      gtk_accessible_update_property (GTK_ACCESSIBLE (remove),
+                                      GTK_ACCESSIBLE_PROPERTY_LABEL, _("Remove From Map"),
+                                      -1);
       gtk_widget_add_css_class (remove, "flat");
       g_object_set_data_full (G_OBJECT (remove), "path", g_strdup (files[i]), g_free);
       g_signal_connect (remove, "clicked", G_CALLBACK (remove_clicked_cb), self);

@@ -233,6 +233,9 @@ tg_map_search_init (TgMapSearch *self)
   self->entry = gtk_search_entry_new ();
   g_object_set (self->entry, "placeholder-text", _("Search places"), NULL);
   gtk_widget_set_tooltip_text (self->entry, _("Search places, offline"));
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->entry),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, _("Search places"),
+                                  -1);
   gtk_widget_set_size_request (self->entry, 260, -1);
   gtk_widget_set_parent (self->entry, GTK_WIDGET (self));
   g_signal_connect_swapped (self->entry, "search-changed", G_CALLBACK (search_changed_cb), self);

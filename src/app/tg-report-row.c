@@ -34,11 +34,51 @@ setup_cb (GtkSignalListItemFactory *factory,
 }
 
 static void
+open_row_cb (GSimpleAction *action,
+             GVariant      *param,
+             GtkListItem   *item)
+{
+  GtkWidget *row = gtk_list_item_get_child (item);
+  GtkWidget *view = row ? gtk_widget_get_ancestor (row, GTK_TYPE_LIST_VIEW) : NULL;
+  guint position = gtk_list_item_get_position (item);
+
+  if (view != NULL && position != GTK_INVALID_LIST_POSITION)
+    g_signal_emit_by_name (view, "activate", position);
+}
+
+/* The list view's cell around a row (GTK 4.8's list item widget) is what
+ * a screen reader lands on: it gets the row's sentence as its name, and an
+ * action that opens the report (as Enter or a double click does). */
+static void
+setup_cell (GtkListItem *item,
+            GtkWidget   *row)
+{
+  GtkWidget *cell = gtk_widget_get_parent (row);
+  g_autoptr(GSimpleActionGroup) group = NULL;
+  g_autoptr(GSimpleAction) open = NULL;
+
+  if (cell == NULL || g_object_get_data (G_OBJECT (cell), "tg-report-cell") != NULL)
+    return;
+  g_object_set_data (G_OBJECT (cell), "tg-report-cell", GINT_TO_POINTER (1));
+
+  group = g_simple_action_group_new ();
+  open = g_simple_action_new ("open", NULL);
+  g_signal_connect_object (open, "activate", G_CALLBACK (open_row_cb), item, 0);
+  g_action_map_add_action (G_ACTION_MAP (group), G_ACTION (open));
+  gtk_widget_insert_action_group (cell, "row", G_ACTION_GROUP (group));
+  gtk_accessible_update_relation (GTK_ACCESSIBLE (cell),
+                                  GTK_ACCESSIBLE_RELATION_LABELLED_BY, row, NULL,
+                                  -1);
+}
+
+static void
 bind_cb (GtkSignalListItemFactory *factory,
          GtkListItem              *item)
 {
-  tg_report_row_set_report (TG_REPORT_ROW (gtk_list_item_get_child (item)),
-                            gtk_list_item_get_item (item));
+  GtkWidget *row = gtk_list_item_get_child (item);
+
+  tg_report_row_set_report (TG_REPORT_ROW (row), gtk_list_item_get_item (item));
+  setup_cell (item, row);
 }
 
 static void

@@ -42,4 +42,9 @@ void        tg_ui_set_accessible_label (GtkWidget   *widget,
  * "Unknown". Connect to a GtkSpinButton once. */
 void        tg_ui_setup_count_spin (GtkSpinButton   *spin);
 
+/* Gives check boxes, drop-downs and menu buttons the AT-SPI action (and
+ * a drop-down's inner button the name) GTK 4.8 leaves out, for every such
+ * widget of the process as it is mapped. Call once, after gtk_init(). */
+void        tg_ui_install_accessibility_fixes (void);
+
 G_END_DECLS

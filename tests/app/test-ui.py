@@ -114,14 +114,15 @@ def label_texts(root):
 
 
 def list_row(app, text, timeout=10.0):
-    """The row of the report list whose accessible name holds @text."""
+    """The item of the report list whose accessible name (title, place,
+    date and status) holds @text."""
     end = time.time() + timeout
     while True:
         lst = find(app, role="list", name="Report list", timeout=0)
         if lst is not None:
             for node in walk(lst):
                 try:
-                    if node.getRoleName() != "list" and text in (node.name or ""):
+                    if node.getRoleName() == "list item" and text in (node.name or ""):
                         return node
                 except Exception:
                     pass
@@ -241,19 +242,16 @@ def main():
     item = list_row(app, TITLE, timeout=8)
     tap(item is not None, "after a restart the report is found by search")
 
-    # Open it with a click (no window manager: the window sits at 0,0).
+    # Open it with the row's own action, as a screen reader does.
     opened = False
-    for attempt in range(3):
-        item = list_row(app, TITLE, timeout=5)
-        if item is None:
-            break
-        time.sleep(0.5)
-        ext = item.queryComponent().getExtents(pyatspi.WINDOW_COORDS)
-        pyatspi.Registry.generateMouseEvent(ext.x + ext.width // 2, ext.y + ext.height // 2, "b1c")
+    item = list_row(app, TITLE, timeout=5)
+    if item is not None:
+        action = item.queryAction()
+        names = [action.getName(i) for i in range(action.nActions)]
+        if "row.open" in names:
+            action.doAction(names.index("row.open"))
         # Open: the editor's header shows the title too (the list row is one).
         opened = wait_for(lambda: label_texts(app).count(TITLE) >= 2, timeout=5)
-        if opened:
-            break
     labels = label_texts(app) if opened else []
     has_victim = any(VICTIM in l for l in labels)
     has_link = any(URL in l for l in labels)
