@@ -925,7 +925,7 @@ test_limits (void)
 static void
 test_rate_limit (void)
 {
-  TestServer *slow = test_server_new ("rate-limit=0.1\nrate-burst=3\nrequest-timeout=1\n");
+  TestServer *slow = test_server_new ("rate-limit=0.1\nrate-burst=3\nheader-timeout=1\n");
   g_autoptr(TestClient) client = NULL;
   g_autoptr(SoupMessageHeaders) headers = NULL;
   guint status = 0, n_ok = 0;
@@ -945,7 +945,8 @@ test_rate_limit (void)
   g_assert_cmpuint (n_ok, ==, 3);
   g_assert_cmpint (atoi (soup_message_headers_get_one (headers, "Retry-After")), >=, 1);
 
-  /* a client that sends half its headers and goes silent is dropped */
+  /* a client that sends half its headers and goes silent is dropped
+   * after header-timeout */
   {
     g_autoptr(GSocketClient) socket_client = g_socket_client_new ();
     g_autoptr(GSocketConnection) connection = NULL;

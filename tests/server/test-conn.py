@@ -1,0 +1,345 @@
+#!/usr/bin/python3
+# test-conn.py — testigo-server's connection layer against hostile clients
+#
+# Runs the real binary on 127.0.0.1 and talks to it with raw sockets (TLS
+# through Python's ssl, certificate checked against the printed
+# fingerprint). Prints TAP. Usage: test-conn.py /path/to/testigo-server
+#
+# Every wait is a bounded poll for a state (a closed socket, a settled fd
+# count), never a sleep standing for one.
+#
+# SPDX-License-Identifier: GPL-3.0-or-later
+import concurrent.futures
+import os
+import select
+import socket
+import ssl
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import hostile  # noqa: E402
+
+BINARY = sys.argv[1]
+CYCLES = int(os.environ.get("CONN_CYCLES", "2000"))
+# how much of a refused body a client sends at most before it gives up
+STREAM_LIMIT = int(os.environ.get("CONN_STREAM_MIB", "256")) << 20
+# the limits the tests run with (docs/server.md gives the defaults)
+TIMEOUTS = ("header-timeout=2\nbody-timeout=2\nmin-body-rate=1024\n"
+            "idle-timeout=2\nrate-limit=100000\nrate-burst=100000\n")
+TICK = 0.25      # the server checks its deadlines this often
+SLACK = 1.5      # scheduling on a shared machine
+
+results = []
+
+
+def check(name, ok, detail=""):
+    results.append(ok)
+    print("%s %d - %s%s" % ("ok" if ok else "not ok", len(results), name,
+                            (" # " + detail) if detail else ""), flush=True)
+
+
+def diag(text):
+    print("# " + text, flush=True)
+
+
+BLOB = "ab" * 32
+
+
+def one_cycle(server, i, token):
+    """One connection of the fd test, in one of its ways of ending."""
+    kind = i % 8
+    sock = hostile.connect(server, handshake=(kind != 1))
+    try:
+        if kind == 1:
+            pass                                        # connect, close: nothing sent (no handshake)
+        elif kind == 2:
+            sock.sendall(b"GET /api/v1/in")             # close mid-headers
+        elif kind == 3:
+            sock.sendall(hostile.head("POST", "/api/v1/enrol", length=100) + b"{\"co")  # mid-body
+        elif kind == 4:
+            # keep-alive: two requests, then close while idle
+            for _ in range(2):
+                sock.sendall(hostile.head("GET", "/api/v1/info"))
+                assert hostile.read_response(sock)[0] == 200
+        elif kind == 5:
+            # a push handed to the store thread (the handler is paused);
+            # the client goes before the reply
+            body = b'{"revisions": []}'
+            sock.sendall(hostile.head("POST", "/api/v1/push", {"Authorization": "Bearer " + token},
+                                      length=len(body)) + body)
+        elif kind == 6 and server.tls:
+            pass                                        # TLS handshake, then close
+        else:
+            sock.sendall(hostile.head("GET", "/api/v1/info"))
+            response = hostile.read_response(sock)
+            assert response and response[0] == 200, response
+    finally:
+        sock.close()
+
+
+def test_fds_flat(tls):
+    name = "TLS" if tls else "plain HTTP"
+    server = hostile.Server(BINARY, TIMEOUTS.replace("idle-timeout=2", "idle-timeout=600")
+                            .replace("header-timeout=2", "header-timeout=600")
+                            .replace("body-timeout=2", "body-timeout=600"), tls=tls)
+    server.start()
+    try:
+        token = server.enrol("ana")
+        hostile.request(server, "GET", "/api/v1/info")
+        base = server.settle_fds(0, 0.5)
+        started = time.monotonic()
+        # four clients at once: TLS handshakes are slow on a shared machine
+        with concurrent.futures.ThreadPoolExecutor(4) as pool:
+            for future in [pool.submit(one_cycle, server, i, token) for i in range(CYCLES)]:
+                future.result()
+        peak = server.fds()
+        # the long timeouts rule them out: only closes release these
+        settled = server.settle_fds(base + 4, 15)
+        diag("%s: %d fds before, %d right after %d cycles, %d settled (%.1f s)"
+             % (name, base, peak, CYCLES, settled, time.monotonic() - started))
+        check("%s: fd count flat over %d connect-request-close cycles" % (name, CYCLES),
+              settled <= base + 4, "before %d, after %d" % (base, settled))
+        status = hostile.request(server, "GET", "/api/v1/info")[0]
+        check("%s: still serving after the cycles" % name, status == 200)
+    finally:
+        server.stop()
+
+
+def stream_until_answered(sock, limit):
+    """Sends zeros until the server answers or closes, at most @limit
+    bytes; returns (bytes sent, response or None)."""
+    chunk = b"\0" * 65536
+    sent = 0
+    raw = sock
+    while sent < limit:
+        readable = (isinstance(raw, ssl.SSLSocket) and raw.pending()) or \
+            select.select([raw], [], [], 0)[0]
+        if readable:
+            break
+        try:
+            if select.select([], [raw], [], 2.0)[1]:
+                sent += raw.send(chunk)
+            else:
+                break          # the server stopped reading
+        except (BrokenPipeError, ConnectionResetError, ssl.SSLError, OSError):
+            break
+    return sent, hostile.read_response(sock, timeout=5)
+
+
+def test_bodies_refused():
+    server = hostile.Server(BINARY, TIMEOUTS)
+    server.start()
+    try:
+        token = server.enrol("ana")
+        hostile.request(server, "GET", "/api/v1/info")
+        start = server.status_kb("VmHWM")
+        gib = 1 << 30
+        routes = [
+            ("GET", "/api/v1/info"), ("POST", "/api/v1/enrol"), ("POST", "/api/v1/push"),
+            ("GET", "/api/v1/pull"), ("GET", "/api/v1/blobs/%s/upload" % BLOB),
+            ("PUT", "/api/v1/blobs/%s?offset=0" % BLOB), ("GET", "/api/v1/blobs/%s" % BLOB),
+            ("POST", "/nowhere"), ("DELETE", "/api/v1/push"),
+        ]
+        worst_sent = 0
+        before = start
+        # the first round warms the server up (threads of GIO's pool, each
+        # with its malloc arena, TLS state); the second is measured
+        for round_ in (1, 2):
+            if round_ == 2:
+                before = server.status_kb("VmHWM")
+            for method, path in routes:
+                for with_token in (False, True):
+                    headers = {"Upload-Length": str(gib)}
+                    if with_token:
+                        headers["Authorization"] = "Bearer " + token
+                    sock = hostile.connect(server)
+                    sock.sendall(hostile.head(method, path, headers, length=gib))
+                    sent, response = stream_until_answered(sock, STREAM_LIMIT)
+                    closed = response is not None and hostile.closed_by_peer(sock, 5)
+                    sock.close()
+                    worst_sent = max(worst_sent, sent)
+                    ok = response is not None and 400 <= response[0] < 500 and closed
+                    check("round %d: 1 GiB body to %s %s %s token refused before it is read, then closed"
+                          % (round_, method, path, "with" if with_token else "without"), ok,
+                          "status %s after %d bytes sent" % (response and response[0], sent))
+        # chunked: no length to refuse from
+        for method, path, headers in (("POST", "/api/v1/push", {"Authorization": "Bearer " + token}),
+                                      ("POST", "/api/v1/enrol", {}),
+                                      ("GET", "/api/v1/info", {})):
+            headers = dict(headers, **{"Transfer-Encoding": "chunked"})
+            sock = hostile.connect(server)
+            sock.sendall(hostile.head(method, path, headers))
+            sent, response = stream_until_answered(sock, STREAM_LIMIT)
+            sock.close()
+            check("chunked body to %s %s refused before it is read" % (method, path),
+                  response is not None and response[0] in (411, 413),
+                  "status %s after %d bytes" % (response and response[0], sent))
+        after = server.status_kb("VmHWM")
+        diag("VmHWM %d kB at start, %d kB after the first round, %d kB after the second; "
+             "at most %d bytes sent before a refusal" % (start, before, after, worst_sent))
+        check("peak memory grew by less than 8 MB over the first round (warm-up included)",
+              before - start < 8192, "%d kB" % (before - start))
+        check("peak memory grew by less than 2 MB over the second round",
+              after - before < 2048, "%d kB" % (after - before))
+    finally:
+        server.stop()
+
+
+def test_bad_lengths():
+    server = hostile.Server(BINARY, TIMEOUTS)
+    server.start()
+    try:
+        for value in ("-1", "+5", "1e3", "99999999999999999999", "5, 5", "abc"):
+            sock = hostile.connect(server)
+            sock.sendall(("POST /api/v1/enrol HTTP/1.1\r\nHost: localhost\r\n"
+                          "Content-Length: %s\r\n\r\n" % value).encode())
+            started = time.monotonic()
+            response = hostile.read_response(sock, timeout=5)
+            took = time.monotonic() - started
+            sock.close()
+            check("Content-Length: %s answered at once with 400" % value,
+                  response is not None and response[0] == 400 and took < 1.0,
+                  "status %s in %.2f s" % (response and response[0], took))
+
+        # announced, never sent: dropped within body-timeout
+        sock = hostile.connect(server)
+        sock.sendall(hostile.head("POST", "/api/v1/enrol", length=100))
+        started = time.monotonic()
+        closed = hostile.closed_by_peer(sock, 10)
+        took = time.monotonic() - started
+        sock.close()
+        check("a body announced and never sent is dropped within body-timeout (2 s)",
+              closed and took <= 2 + TICK + SLACK, "%.2f s" % took)
+    finally:
+        server.stop()
+
+
+def test_slow_clients():
+    server = hostile.Server(BINARY, TIMEOUTS)
+    server.start()
+    try:
+        # 1 byte a second in the headers
+        slow = hostile.connect(server)
+        request = hostile.head("GET", "/api/v1/info")
+        started = time.monotonic()
+        dropped_after = None
+        for i in range(len(request)):
+            try:
+                slow.sendall(request[i:i + 1])
+            except (BrokenPipeError, ConnectionResetError, ssl.SSLError, OSError):
+                dropped_after = time.monotonic() - started
+                break
+            # the normal device meanwhile
+            if i == 1:
+                t = time.monotonic()
+                status = hostile.request(server, "GET", "/api/v1/info")[0]
+                normal = time.monotonic() - t
+                check("a normal request is served while a slow client trickles",
+                      status == 200 and normal < 1.0, "%.3f s" % normal)
+            if hostile.closed_by_peer(slow, 1.0):
+                dropped_after = time.monotonic() - started
+                break
+        slow.close()
+        check("a client sending its headers at 1 byte/s is dropped within header-timeout (2 s)",
+              dropped_after is not None and dropped_after <= 2 + TICK + SLACK,
+              "after %s s" % (dropped_after and "%.2f" % dropped_after))
+
+        # 1 byte a second in the body
+        slow = hostile.connect(server)
+        slow.sendall(hostile.head("POST", "/api/v1/enrol", length=200))
+        started = time.monotonic()
+        dropped_after = None
+        for i in range(30):
+            try:
+                slow.sendall(b"{")
+            except (BrokenPipeError, ConnectionResetError, ssl.SSLError, OSError):
+                dropped_after = time.monotonic() - started
+                break
+            if hostile.closed_by_peer(slow, 1.0):
+                dropped_after = time.monotonic() - started
+                break
+        slow.close()
+        check("a body at 1 byte/s is dropped within body-timeout (2 s) at min-body-rate 1024",
+              dropped_after is not None and dropped_after <= 2 + TICK + SLACK,
+              "after %s s" % (dropped_after and "%.2f" % dropped_after))
+
+        # an idle keep-alive connection
+        sock = hostile.connect(server)
+        sock.sendall(hostile.head("GET", "/api/v1/info"))
+        ok = hostile.read_response(sock)[0] == 200
+        started = time.monotonic()
+        closed = hostile.closed_by_peer(sock, 10)
+        took = time.monotonic() - started
+        sock.close()
+        check("an idle keep-alive connection is closed after idle-timeout (2 s)",
+              ok and closed and 2 - TICK <= took <= 2 + TICK + SLACK, "%.2f s" % took)
+
+        # a connection that never sends anything (no TLS handshake either)
+        sock = hostile.connect(server, handshake=False)
+        started = time.monotonic()
+        closed = hostile.closed_by_peer(sock, 10)
+        took = time.monotonic() - started
+        sock.close()
+        check("a connection that sends nothing is closed after header-timeout (2 s)",
+              closed and took <= 2 + TICK + SLACK, "%.2f s" % took)
+    finally:
+        server.stop()
+
+
+def test_per_address():
+    server = hostile.Server(BINARY, "max-connections-per-address=64\n" + TIMEOUTS
+                            .replace("header-timeout=2", "header-timeout=60"))
+    server.start()
+    try:
+        held = [hostile.connect(server, handshake=False) for _ in range(64)]
+        # the 65th from the same address is closed at once
+        extra = hostile.connect(server, handshake=False)
+        refused = hostile.closed_by_peer(extra, 5)
+        extra.close()
+        check("the 65th connection from one address is closed at once", refused)
+        # another address is served meanwhile
+        other = hostile.connect(server, source="127.0.0.2")
+        other.sendall(hostile.head("GET", "/api/v1/info"))
+        response = hostile.read_response(other)
+        other.close()
+        check("a connection from another address is served meanwhile",
+              response is not None and response[0] == 200)
+        # the first 64 are still open
+        alive = sum(1 for s in held if not hostile.closed_by_peer(s, 0))
+        check("the 64 held connections stay open", alive == 64, "%d open" % alive)
+        for s in held:
+            s.close()
+        # and once they are gone, the address is served again
+        deadline = time.monotonic() + 10
+        status = None
+        while time.monotonic() < deadline and status != 200:
+            try:
+                status = hostile.request(server, "GET", "/api/v1/info")[0]
+            except (RuntimeError, OSError, ssl.SSLError):
+                status = None
+        check("the address is served again once its connections closed", status == 200)
+    finally:
+        server.stop()
+
+
+def main():
+    tests = [
+        lambda: test_fds_flat(False),
+        lambda: test_fds_flat(True),
+        test_bodies_refused,
+        test_bad_lengths,
+        test_slow_clients,
+        test_per_address,
+    ]
+    for test in tests:
+        try:
+            test()
+        except Exception as e:   # a crash is a failure, and the rest still run
+            check("%s raised %r" % (getattr(test, "__name__", "a test"), e), False)
+    print("1..%d" % len(results), flush=True)
+    return 0 if all(results) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
