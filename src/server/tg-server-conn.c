@@ -1030,6 +1030,8 @@ typedef struct
   GBytes *bytes;
 } Refusal;
 
+static void refusal_closed_cb (GObject *object, GAsyncResult *result, gpointer user_data);
+
 static void
 refusal_written_cb (GObject      *object,
                     GAsyncResult *result,
@@ -1043,6 +1045,33 @@ refusal_written_cb (GObject      *object,
   g_free (refusal);
   if (!g_output_stream_write_all_finish (G_OUTPUT_STREAM (object), result, NULL, &error) ||
       conn->socket_closed || conn->conns == NULL)
+    {
+      conn->refusing = FALSE;
+      conn_close_socket (conn);
+      conn_unref (conn);
+      return;
+    }
+  /* TLS: close_notify after the response (glib-networking sends it when
+   * the output side is closed), so that the client sees a clean end */
+  if (G_IS_TLS_CONNECTION (conn->base))
+    {
+      g_output_stream_close_async (conn->base_out, G_PRIORITY_DEFAULT, NULL,
+                                   refusal_closed_cb, conn);
+      return;
+    }
+  refusal_closed_cb (NULL, NULL, conn);
+}
+
+static void
+refusal_closed_cb (GObject      *object,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  Conn *conn = user_data;
+
+  if (object != NULL)
+    g_output_stream_close_finish (G_OUTPUT_STREAM (object), result, NULL);
+  if (conn->socket_closed || conn->conns == NULL)
     {
       conn->refusing = FALSE;
       conn_close_socket (conn);
