@@ -63,6 +63,8 @@
 /* after a refusal, how long the client's unread bytes are drained so that
  * the close does not reset the connection before it read the response */
 #define LINGER_US (2 * G_USEC_PER_SEC)
+/* ... and at most this much of them: past it the client is not reading */
+#define LINGER_BYTES (64 << 20)
 #define ACCEPT_BATCH 64
 
 typedef enum
@@ -117,6 +119,7 @@ struct _Conn
   gint64          since;          /* when the state began */
   gint64          window_start;   /* body rate */
   gint64          window_bytes;
+  gint64          lingered;       /* bytes drained after a refusal */
   gint64          write_blocked_since;
   guint           inject_left;    /* bytes of a request line left for libsoup */
   gboolean        dead;           /* libsoup's reads and writes fail */
@@ -205,7 +208,10 @@ conn_close_socket (Conn *conn)
   destroy_source (&conn->linger_source);
   destroy_source (&conn->hello_source);
   if (conn->socket_closed)
-    return;
+    {
+      conn_maybe_release (conn);
+      return;
+    }
   conn->socket_closed = TRUE;
   g_socket_close (conn->socket, NULL);
   if (conns != NULL)
@@ -742,6 +748,7 @@ handshake_cb (GObject      *object,
 
 static void conn_wait_for_hello (Conn *conn, int bytes);
 
+
 /* glib-networking runs each handshake in GIO's thread pool, where it waits
  * for the client: a few connections that send nothing would hold every
  * thread, and every other handshake would wait. So the handshake starts
@@ -1011,7 +1018,7 @@ linger_cb (GSocket      *socket,
       g_autoptr(GError) error = NULL;
       gssize n = g_socket_receive_with_blocking (socket, buf, sizeof buf, FALSE, NULL, &error);
 
-      if (n > 0)
+      if (n > 0 && (conn->lingered += n) < LINGER_BYTES)
         continue;
       if (n < 0 && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
         return G_SOURCE_CONTINUE;
