@@ -101,6 +101,20 @@ class Server:
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
+def revision(record, device, seq, content):
+    """A revision in its wire form, its id computed as
+    tg_revision_compute_id () does (src/core/tg-revision.c)."""
+    created = int(time.time() * 1e6)
+    head = b"testigo-revision-1\n"
+    for field in (record, "report"):
+        head += b"%d:%s\n" % (len(field.encode()), field.encode())
+    head += b"%d:%s\n" % (len(device.encode()), device.encode())
+    head += b"%d\n%d\n0\n%d:" % (seq, created, len(content.encode()))
+    rid = hashlib.sha256(head + content.encode()).hexdigest()
+    return {"id": rid, "record": record, "kind": "report", "parents": [], "device": device,
+            "device_seq": seq, "created_at": created, "deleted": False, "content": content}
+
+
 _context = None
 
 

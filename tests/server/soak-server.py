@@ -40,18 +40,6 @@ import hostile  # noqa: E402
 NETWORK_ERRORS = (OSError, ssl.SSLError, RuntimeError, ValueError, IndexError)
 
 
-def revision(record, device, seq, content):
-    created = int(time.time() * 1e6)
-    head = b"testigo-revision-1\n"
-    for field in (record, "report"):
-        head += b"%d:%s\n" % (len(field.encode()), field.encode())
-    head += b"%d:%s\n" % (len(device.encode()), device.encode())
-    head += b"%d\n%d\n0\n%d:" % (seq, created, len(content.encode()))
-    rid = hashlib.sha256(head + content.encode()).hexdigest()
-    return {"id": rid, "record": record, "kind": "report", "parents": [], "device": device,
-            "device_seq": seq, "created_at": created, "deleted": False, "content": content}
-
-
 def percentile(values, p):
     if not values:
         return float("nan")
@@ -108,7 +96,7 @@ class Device(threading.Thread):
                     for _ in range(5):
                         self.seq += 1
                         content = json.dumps({"title": "%s report %d" % (self.name, self.seq)})
-                        revisions.append(revision(str(uuid.uuid4()), self.name, self.seq, content))
+                        revisions.append(hostile.revision(str(uuid.uuid4()), self.name, self.seq, content))
                     body = json.dumps({"revisions": revisions}).encode()
                     status, reply, took = self.call("POST", "/api/v1/push", body)
                     if status != 200:

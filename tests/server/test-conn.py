@@ -10,12 +10,15 @@
 #
 # SPDX-License-Identifier: GPL-3.0-or-later
 import concurrent.futures
+import hashlib
+import json
 import os
 import select
 import socket
 import ssl
 import sys
 import time
+import uuid
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import hostile  # noqa: E402
@@ -333,6 +336,71 @@ def test_per_address():
         server.stop()
 
 
+def test_unread_response():
+    server = hostile.Server(BINARY, TIMEOUTS + "request-timeout=2\n")
+    server.start()
+    try:
+        token = server.enrol("ana")
+        auth = {"Authorization": "Bearer " + token}
+        blob = os.urandom(16 << 20)
+        sha = hashlib.sha256(blob).hexdigest()
+        content = json.dumps({"title": "x", "sources": [{"kind": "file", "sha256": sha}]})
+        body = json.dumps({"revisions": [hostile.revision(str(uuid.uuid4()), "dev-1", 1, content)]}).encode()
+        status, _, reply = hostile.request(server, "POST", "/api/v1/push", body, auth)
+        assert status == 200 and sha in json.loads(reply)["missing_blobs"], reply
+        status = hostile.request(server, "PUT", "/api/v1/blobs/%s?offset=0" % sha, blob,
+                                 dict(auth, **{"Upload-Length": str(len(blob))}))[0]
+        assert status == 201, status
+        base = server.settle_fds(0, 0.5)
+
+        # asks for 16 MiB and reads none of it
+        sock = socket.socket()
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        sock.connect(("127.0.0.1", server.port))
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+        sock = context.wrap_socket(sock, server_hostname="localhost")
+        sock.sendall(hostile.head("GET", "/api/v1/blobs/%s" % sha, auth))
+        started = time.monotonic()
+        count = server.settle_fds(base + 1, 0.5)
+        check("the connection is open while its response waits", count == base + 1, "%d fds" % count)
+        count = server.settle_fds(base, 10)
+        took = time.monotonic() - started
+        sock.close()
+        check("a response the client does not read is dropped after request-timeout (2 s)",
+              count <= base and took <= 2 + TICK + SLACK, "%d fds after %.2f s" % (count, took))
+        status = hostile.request(server, "GET", "/api/v1/info")[0]
+        check("still serving after it", status == 200)
+    finally:
+        server.stop()
+
+
+def test_max_connections():
+    server = hostile.Server(BINARY, "max-connections=8\n" + TIMEOUTS
+                            .replace("header-timeout=2", "header-timeout=60"))
+    server.start()
+    try:
+        held = [hostile.connect(server, source="127.0.0.2", handshake=False) for _ in range(8)]
+        extra = hostile.connect(server, source="127.0.0.3", handshake=False)
+        refused = hostile.closed_by_peer(extra, 5)
+        extra.close()
+        check("past max-connections (8) a connection from another address is closed at once", refused)
+        held.pop().close()
+        deadline = time.monotonic() + 10
+        status = None
+        while time.monotonic() < deadline and status != 200:
+            try:
+                status = hostile.request(server, "GET", "/api/v1/info")[0]
+            except (RuntimeError, OSError, ssl.SSLError):
+                status = None
+        check("one closed, a new connection is served", status == 200)
+        for s in held:
+            s.close()
+    finally:
+        server.stop()
+
+
 def main():
     tests = [
         lambda: test_fds_flat(False),
@@ -341,8 +409,13 @@ def main():
         test_bad_lengths,
         test_slow_clients,
         test_per_address,
+        test_unread_response,
+        test_max_connections,
     ]
+    only = os.environ.get("CONN_ONLY")     # e.g. CONN_ONLY=test_max_connections
     for test in tests:
+        if only and getattr(test, "__name__", "") != only:
+            continue
         try:
             test()
         except Exception as e:   # a crash is a failure, and the rest still run
