@@ -5,6 +5,7 @@
 import hashlib
 import json
 import os
+import resource
 import select
 import shutil
 import socket
@@ -18,7 +19,7 @@ class Server:
     """The real binary, listening on 127.0.0.1 port 0 in a fresh data
     directory; TLS with the certificate it generates, or plain HTTP."""
 
-    def __init__(self, binary, extra_config="", tls=True):
+    def __init__(self, binary, extra_config="", tls=True, nofile=None):
         self.binary = binary
         self.tls = tls
         self.dir = tempfile.mkdtemp(prefix="testigo-conn-")
@@ -27,6 +28,7 @@ class Server:
             f.write("[server]\nlisten=127.0.0.1\nport=0\n")
             f.write("data-dir=%s\n" % os.path.join(self.dir, "data"))
             f.write(extra_config)
+        self.nofile = nofile
         self.process = None
         self.port = None
         self.fingerprint = None
@@ -35,8 +37,14 @@ class Server:
         argv = [self.binary, "--config", self.config]
         if not self.tls:
             argv.append("--insecure-dev-http")
+        limit = self.nofile
+
+        def child():
+            if limit is not None:
+                resource.setrlimit(resource.RLIMIT_NOFILE, (limit, limit))
         self.process = subprocess.Popen(argv, stdout=subprocess.PIPE,
-                                        stderr=subprocess.DEVNULL, text=True)
+                                        stderr=subprocess.DEVNULL, text=True,
+                                        preexec_fn=child)
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             line = self.process.stdout.readline()
@@ -55,6 +63,11 @@ class Server:
     @property
     def pid(self):
         return self.process.pid
+
+    def cpu_seconds(self):
+        with open("/proc/%d/stat" % self.pid) as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
     def fds(self):
         return len(os.listdir("/proc/%d/fd" % self.pid))

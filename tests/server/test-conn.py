@@ -401,6 +401,58 @@ def test_max_connections():
         server.stop()
 
 
+def test_half_close():
+    server = hostile.Server(BINARY, TIMEOUTS.replace("idle-timeout=2", "idle-timeout=60"))
+    server.start()
+    try:
+        sock = hostile.connect(server, handshake=False)
+        sock.sendall(hostile.head("GET", "/api/v1/info"))
+        sock.shutdown(socket.SHUT_WR)
+        started = time.monotonic()
+        closed = hostile.closed_by_peer(sock, 5)
+        took = time.monotonic() - started
+        sock.close()
+        check("a client that shuts down its sending side is taken as gone at once",
+              closed and took < 1.0, "closed %s after %.2f s" % (closed, took))
+    finally:
+        server.stop()
+
+
+def test_out_of_descriptors():
+    # the case: a 256-descriptor limit; here 64, and the server's
+    # own limits set above it so that accept () itself fails
+    server = hostile.Server(BINARY, "max-connections=1000\nmax-connections-per-address=1000\n" +
+                            TIMEOUTS.replace("header-timeout=2", "header-timeout=60"), nofile=64)
+    server.start()
+    try:
+        held = []
+        for i in range(80):
+            try:
+                held.append(hostile.connect(server, handshake=False))
+            except OSError:
+                break
+        # accept () now fails for want of descriptors: no busy loop
+        server.settle_fds(0, 0.5)
+        cpu = server.cpu_seconds()
+        waited = time.monotonic()
+        while time.monotonic() - waited < 2.0:
+            time.sleep(0.1)
+        spent = server.cpu_seconds() - cpu
+        check("out of descriptors, the server does not spin (%.2f s of CPU in 2 s)" % spent, spent < 0.5)
+        for s in held:
+            s.close()
+        deadline = time.monotonic() + 15
+        status = None
+        while time.monotonic() < deadline and status != 200:
+            try:
+                status = hostile.request(server, "GET", "/api/v1/info")[0]
+            except (RuntimeError, OSError, ssl.SSLError):
+                status = None
+        check("and serves again once the clients are gone", status == 200)
+    finally:
+        server.stop()
+
+
 def main():
     tests = [
         lambda: test_fds_flat(False),
@@ -411,6 +463,8 @@ def main():
         test_per_address,
         test_unread_response,
         test_max_connections,
+        test_half_close,
+        test_out_of_descriptors,
     ]
     only = os.environ.get("CONN_ONLY")     # e.g. CONN_ONLY=test_max_connections
     for test in tests:
