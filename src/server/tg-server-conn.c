@@ -66,6 +66,9 @@
 /* ... and at most this much of them: past it the client is not reading */
 #define LINGER_BYTES (64 << 20)
 #define ACCEPT_BATCH 64
+/* TLS handshakes running at once for one client address: each holds a
+ * thread of GIO's pool while it waits for the client */
+#define MAX_HANDSHAKES_PER_ADDRESS 4
 
 typedef enum
 {
@@ -89,6 +92,7 @@ struct _TgServerConns
   guint            accept_retry;
   GQueue           conns;         /* Conn, one reference each */
   GHashTable      *per_address;   /* address → open sockets */
+  GHashTable      *handshakes;    /* address → handshakes running */
   guint            open_sockets;
   guint            tick;
   gulong           request_started_id;
@@ -114,6 +118,7 @@ struct _Conn
   GSource        *linger_source;
   GSource        *hello_source;   /* waiting for a whole ClientHello record */
   gboolean        handshaking;    /* a handshake runs in GIO's thread pool */
+  gboolean        hello_ready;    /* its ClientHello is in; waits for a handshake slot */
   gboolean        peer_closed;    /* the client shut its side while libsoup read */
   ConnState       state;
   gint64          since;          /* when the state began */
@@ -733,6 +738,15 @@ handshake_cb (GObject      *object,
   g_autoptr(GError) error = NULL;
 
   conn->handshaking = FALSE;
+  if (conn->conns != NULL)
+    {
+      guint count = GPOINTER_TO_UINT (g_hash_table_lookup (conn->conns->handshakes, conn->ip));
+
+      if (count <= 1)
+        g_hash_table_remove (conn->conns->handshakes, conn->ip);
+      else
+        g_hash_table_insert (conn->conns->handshakes, g_strdup (conn->ip), GUINT_TO_POINTER (count - 1));
+    }
   if (!g_tls_connection_handshake_finish (G_TLS_CONNECTION (object), result, &error) ||
       conn->dead || conn->conns == NULL)
     {
@@ -747,6 +761,7 @@ handshake_cb (GObject      *object,
 }
 
 static void conn_wait_for_hello (Conn *conn, int bytes);
+static void conn_start_handshake (Conn *conn);
 
 
 /* glib-networking runs each handshake in GIO's thread pool, where it waits
@@ -786,10 +801,27 @@ hello_cb (GSocket      *socket,
       return G_SOURCE_REMOVE;
     }
   setsockopt (g_socket_get_fd (socket), SOL_SOCKET, SO_RCVLOWAT, &one, sizeof one);
+  conn->hello_ready = TRUE;
+  conn_start_handshake (conn);
+  return G_SOURCE_REMOVE;
+}
+
+/* Starts the handshake of a connection whose ClientHello is in, unless
+ * its address already has MAX_HANDSHAKES_PER_ADDRESS running: then the
+ * tick tries again. */
+static void
+conn_start_handshake (Conn *conn)
+{
+  TgServerConns *conns = conn->conns;
+  guint count = GPOINTER_TO_UINT (g_hash_table_lookup (conns->handshakes, conn->ip));
+
+  if (count >= MAX_HANDSHAKES_PER_ADDRESS)
+    return;
+  g_hash_table_insert (conns->handshakes, g_strdup (conn->ip), GUINT_TO_POINTER (count + 1));
+  conn->hello_ready = FALSE;
   conn->handshaking = TRUE;
   g_tls_connection_handshake_async (G_TLS_CONNECTION (conn->base), G_PRIORITY_DEFAULT,
                                     conn->handshake_cancel, handshake_cb, conn_ref (conn));
-  return G_SOURCE_REMOVE;
 }
 
 static void
@@ -1127,6 +1159,8 @@ tick_cb (gpointer user_data)
         case CONN_HEADERS:
           if (age > (gint64) config->header_timeout * G_USEC_PER_SEC)
             conn_kill (conn, "no complete request headers within header-timeout");
+          else if (conn->hello_ready && !conn->socket_closed)
+            conn_start_handshake (conn);
           break;
         case CONN_BODY:
           {
@@ -1287,6 +1321,7 @@ tg_server_conns_new (SoupServer       *soup,
   conns->certificate = certificate ? g_object_ref (certificate) : NULL;
   conns->listen_socket = g_object_ref (listen_socket);
   conns->per_address = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  conns->handshakes = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   g_queue_init (&conns->conns);
   g_socket_set_blocking (listen_socket, FALSE);
   conns->request_started_id = g_signal_connect (soup, "request-started", G_CALLBACK (request_started_cb), conns);
@@ -1328,5 +1363,6 @@ tg_server_conns_free (TgServerConns *conns)
   g_clear_object (&conns->certificate);
   g_clear_object (&conns->soup);
   g_hash_table_unref (conns->per_address);
+  g_hash_table_unref (conns->handshakes);
   g_free (conns);
 }

@@ -453,6 +453,47 @@ def test_out_of_descriptors():
         server.stop()
 
 
+def client_hello():
+    """The bytes of a real ClientHello, from Python's ssl over memory."""
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    incoming, outgoing = ssl.MemoryBIO(), ssl.MemoryBIO()
+    tls = context.wrap_bio(incoming, outgoing, server_hostname="localhost")
+    try:
+        tls.do_handshake()
+    except ssl.SSLWantReadError:
+        pass
+    return outgoing.read()
+
+
+def test_stalled_handshakes():
+    server = hostile.Server(BINARY, "max-connections-per-address=1000\n" + TIMEOUTS
+                            .replace("header-timeout=2", "header-timeout=60"))
+    server.start()
+    try:
+        # 40 clients send a whole ClientHello, then nothing: each handshake
+        # would hold a thread of GIO's pool while it waits for them
+        held = []
+        for _ in range(40):
+            sock = hostile.connect(server, source="127.0.0.2", handshake=False)
+            sock.sendall(client_hello())
+            held.append(sock)
+        # the server has read them all (its handshakes answered what it can)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and server.fds() < 40:
+            time.sleep(0.05)
+        started = time.monotonic()
+        status = hostile.request(server, "GET", "/api/v1/info")[0]
+        took = time.monotonic() - started
+        check("40 stalled TLS handshakes from one address do not delay another's request",
+              status == 200 and took < 1.5, "%.2f s" % took)
+        for sock in held:
+            sock.close()
+    finally:
+        server.stop()
+
+
 def main():
     tests = [
         lambda: test_fds_flat(False),
@@ -465,6 +506,7 @@ def main():
         test_max_connections,
         test_half_close,
         test_out_of_descriptors,
+        test_stalled_handshakes,
     ]
     only = os.environ.get("CONN_ONLY")     # e.g. CONN_ONLY=test_max_connections
     for test in tests:
