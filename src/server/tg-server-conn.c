@@ -68,7 +68,7 @@
 #define ACCEPT_BATCH 64
 /* TLS handshakes running at once for one client address: each holds a
  * thread of GIO's pool while it waits for the client */
-#define MAX_HANDSHAKES_PER_ADDRESS 4
+#define MAX_HANDSHAKES_PER_ADDRESS 8
 
 typedef enum
 {
@@ -136,6 +136,7 @@ struct _Conn
 static GQuark conn_quark;
 
 static void conn_kill (Conn *conn, const char *why);
+static void conn_start_handshake (Conn *conn);
 
 static Conn *
 conn_ref (Conn *conn)
@@ -746,6 +747,18 @@ handshake_cb (GObject      *object,
         g_hash_table_remove (conn->conns->handshakes, conn->ip);
       else
         g_hash_table_insert (conn->conns->handshakes, g_strdup (conn->ip), GUINT_TO_POINTER (count - 1));
+      /* the slot goes to a connection of the same address that waits */
+      for (GList *l = conn->conns->conns.head; l != NULL; l = l->next)
+        {
+          Conn *waiting = l->data;
+
+          if (waiting->hello_ready && !waiting->dead && !waiting->socket_closed &&
+              strcmp (waiting->ip, conn->ip) == 0)
+            {
+              conn_start_handshake (waiting);
+              break;
+            }
+        }
     }
   if (!g_tls_connection_handshake_finish (G_TLS_CONNECTION (object), result, &error) ||
       conn->dead || conn->conns == NULL)
@@ -761,7 +774,6 @@ handshake_cb (GObject      *object,
 }
 
 static void conn_wait_for_hello (Conn *conn, int bytes);
-static void conn_start_handshake (Conn *conn);
 
 
 /* glib-networking runs each handshake in GIO's thread pool, where it waits
