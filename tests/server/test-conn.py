@@ -402,7 +402,8 @@ def test_max_connections():
 
 
 def test_half_close():
-    server = hostile.Server(BINARY, TIMEOUTS.replace("idle-timeout=2", "idle-timeout=60"))
+    # plain HTTP: shutdown () of the sending side alone, without TLS
+    server = hostile.Server(BINARY, TIMEOUTS.replace("idle-timeout=2", "idle-timeout=60"), tls=False)
     server.start()
     try:
         sock = hostile.connect(server, handshake=False)
