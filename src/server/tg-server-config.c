@@ -25,6 +25,8 @@ tg_server_config_new (void)
   config->max_string_bytes = 1024 * 1024;
   config->max_batch = 1000;
   config->max_pull = 1000;
+  config->max_blob_refs = 1000;
+  config->max_batch_blob_refs = 10000;
   config->max_blob_bytes = G_GINT64_CONSTANT (8) * 1024 * 1024 * 1024;
   config->rate_limit = 50.0;
   config->rate_burst = 100.0;
@@ -121,19 +123,27 @@ tg_server_config_load (TgServerConfig  *config,
   static const char *known[] = {
     "listen", "port", "data-dir", "tls-certificate", "tls-key",
     "max-body-bytes", "max-string-bytes", "max-batch", "max-pull",
-    "max-blob-bytes", "rate-limit", "rate-burst", "request-timeout",
+    "max-blob-bytes", "max-blob-refs", "max-batch-blob-refs", "rate-limit", "rate-burst", "request-timeout",
     "header-timeout", "body-timeout", "min-body-rate", "idle-timeout",
     "max-connections", "max-connections-per-address", NULL,
   };
   gint64 port = config->port, max_batch = config->max_batch, max_pull = config->max_pull;
   gint64 timeout = config->request_timeout;
+  gint64 max_refs = config->max_blob_refs, max_batch_refs = config->max_batch_blob_refs;
   gint64 header_timeout = config->header_timeout, body_timeout = config->body_timeout;
   gint64 min_body_rate = config->min_body_rate, idle_timeout = config->idle_timeout;
   gint64 max_connections = config->max_connections;
   gint64 max_per_address = config->max_connections_per_address;
 
-  if (!g_key_file_load_from_file (file, path, G_KEY_FILE_NONE, error))
-    return FALSE;
+  g_autoptr(GError) local_error = NULL;
+
+  if (!g_key_file_load_from_file (file, path, G_KEY_FILE_NONE, &local_error))
+    {
+      /* GLib's message names neither the file nor what was wrong with it */
+      g_set_error (error, local_error->domain, local_error->code,
+                   _("Cannot read the configuration file %s: %s"), path, local_error->message);
+      return FALSE;
+    }
 
   /* A misspelt option would silently fall back to a default: refuse it. */
   keys = g_key_file_get_keys (file, GROUP, NULL, NULL);
@@ -156,6 +166,8 @@ tg_server_config_load (TgServerConfig  *config,
       !get_int (file, "max-batch", 1, 100000, &max_batch, error) ||
       !get_int (file, "max-pull", 1, 100000, &max_pull, error) ||
       !get_int (file, "max-blob-bytes", 1, G_GINT64_CONSTANT (1) << 50, &config->max_blob_bytes, error) ||
+      !get_int (file, "max-blob-refs", 1, 100000, &max_refs, error) ||
+      !get_int (file, "max-batch-blob-refs", 1, 1000000, &max_batch_refs, error) ||
       !get_int (file, "request-timeout", 1, 3600, &timeout, error) ||
       !get_int (file, "header-timeout", 1, 3600, &header_timeout, error) ||
       !get_int (file, "body-timeout", 1, 3600, &body_timeout, error) ||
@@ -170,6 +182,8 @@ tg_server_config_load (TgServerConfig  *config,
   config->port = (guint) port;
   config->max_batch = (guint) max_batch;
   config->max_pull = (guint) max_pull;
+  config->max_blob_refs = (guint) max_refs;
+  config->max_batch_blob_refs = (guint) max_batch_refs;
   config->request_timeout = (guint) timeout;
   config->header_timeout = (guint) header_timeout;
   config->body_timeout = (guint) body_timeout;

@@ -96,6 +96,8 @@ struct _TgServerConns
   guint            open_sockets;
   guint            tick;
   gulong           request_started_id;
+  void           (*refused_func) (SoupServerMessage *msg, gpointer data);
+  gpointer         refused_data;
   guint64          refused;       /* connections refused at accept, for the log */
   gint64           refused_logged_us;
 };
@@ -1299,6 +1301,8 @@ tg_server_conns_refuse (TgServerConns     *conns,
   g_string_append_len (text, g_bytes_get_data (body, NULL), g_bytes_get_size (body));
 
   g_debug ("refusing a request from %s with %u before reading its body", conn->ip, status);
+  if (conns->refused_func != NULL)
+    conns->refused_func (msg, conns->refused_data);
   /* libsoup's side fails now; its message ends without reading more */
   conn->refusing = TRUE;
   conn_kill (conn, "refused from its headers");
@@ -1311,6 +1315,16 @@ tg_server_conns_refuse (TgServerConns     *conns,
   refusal->bytes = g_string_free_to_bytes (text);
   g_output_stream_write_all_async (conn->base_out, g_bytes_get_data (refusal->bytes, NULL), length,
                                    G_PRIORITY_DEFAULT, NULL, refusal_written_cb, refusal);
+}
+
+void
+tg_server_conns_set_refused_func (TgServerConns  *conns,
+                                  void          (*func) (SoupServerMessage *msg,
+                                                         gpointer           data),
+                                  gpointer        data)
+{
+  conns->refused_func = func;
+  conns->refused_data = data;
 }
 
 TgServerConns *

@@ -27,6 +27,13 @@ void           tg_server_conns_free     (TgServerConns    *conns);
 void           tg_server_conns_refuse   (TgServerConns     *conns,
                                          SoupServerMessage *msg);
 
+/* Called with each message refused by tg_server_conns_refuse (), its
+ * response still set: libsoup then ends it as aborted, not finished. */
+void           tg_server_conns_set_refused_func (TgServerConns     *conns,
+                                                 void             (*func) (SoupServerMessage *msg,
+                                                                           gpointer           data),
+                                                 gpointer           data);
+
 /* TRUE when the request announces a body (Content-Length above 0, an
  * invalid Content-Length, or chunked). */
 gboolean       tg_server_request_has_body (SoupServerMessage *msg);
