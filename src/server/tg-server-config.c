@@ -31,6 +31,12 @@ tg_server_config_new (void)
   config->rate_limit = 50.0;
   config->rate_burst = 100.0;
   config->request_timeout = 60;
+  config->header_timeout = 10;
+  config->body_timeout = 10;
+  config->min_body_rate = 1024;
+  config->idle_timeout = 30;
+  config->max_connections = 512;
+  config->max_connections_per_address = 64;
   return config;
 }
 
@@ -117,11 +123,17 @@ tg_server_config_load (TgServerConfig  *config,
   static const char *known[] = {
     "listen", "port", "data-dir", "tls-certificate", "tls-key",
     "max-body-bytes", "max-string-bytes", "max-batch", "max-pull",
-    "max-blob-bytes", "max-blob-refs", "max-batch-blob-refs", "rate-limit", "rate-burst", "request-timeout", NULL,
+    "max-blob-bytes", "max-blob-refs", "max-batch-blob-refs", "rate-limit", "rate-burst", "request-timeout",
+    "header-timeout", "body-timeout", "min-body-rate", "idle-timeout",
+    "max-connections", "max-connections-per-address", NULL,
   };
   gint64 port = config->port, max_batch = config->max_batch, max_pull = config->max_pull;
   gint64 timeout = config->request_timeout;
   gint64 max_refs = config->max_blob_refs, max_batch_refs = config->max_batch_blob_refs;
+  gint64 header_timeout = config->header_timeout, body_timeout = config->body_timeout;
+  gint64 min_body_rate = config->min_body_rate, idle_timeout = config->idle_timeout;
+  gint64 max_connections = config->max_connections;
+  gint64 max_per_address = config->max_connections_per_address;
 
   g_autoptr(GError) local_error = NULL;
 
@@ -157,6 +169,12 @@ tg_server_config_load (TgServerConfig  *config,
       !get_int (file, "max-blob-refs", 1, 100000, &max_refs, error) ||
       !get_int (file, "max-batch-blob-refs", 1, 1000000, &max_batch_refs, error) ||
       !get_int (file, "request-timeout", 1, 3600, &timeout, error) ||
+      !get_int (file, "header-timeout", 1, 3600, &header_timeout, error) ||
+      !get_int (file, "body-timeout", 1, 3600, &body_timeout, error) ||
+      !get_int (file, "min-body-rate", 0, G_MAXINT32, &min_body_rate, error) ||
+      !get_int (file, "idle-timeout", 1, 3600, &idle_timeout, error) ||
+      !get_int (file, "max-connections", 1, 1000000, &max_connections, error) ||
+      !get_int (file, "max-connections-per-address", 1, 1000000, &max_per_address, error) ||
       !get_double (file, "rate-limit", &config->rate_limit, error) ||
       !get_double (file, "rate-burst", &config->rate_burst, error))
     return FALSE;
@@ -167,6 +185,12 @@ tg_server_config_load (TgServerConfig  *config,
   config->max_blob_refs = (guint) max_refs;
   config->max_batch_blob_refs = (guint) max_batch_refs;
   config->request_timeout = (guint) timeout;
+  config->header_timeout = (guint) header_timeout;
+  config->body_timeout = (guint) body_timeout;
+  config->min_body_rate = (guint) min_body_rate;
+  config->idle_timeout = (guint) idle_timeout;
+  config->max_connections = (guint) max_connections;
+  config->max_connections_per_address = (guint) max_per_address;
   return TRUE;
 }
 

@@ -24,7 +24,13 @@ typedef struct
   gint64   max_blob_bytes;      /* one uploaded file (413 beyond) */
   double   rate_limit;          /* requests per second per device */
   double   rate_burst;          /* bucket size */
-  guint    request_timeout;     /* seconds of silence before a connection is dropped */
+  guint    request_timeout;     /* seconds a response may wait for the client to read it */
+  guint    header_timeout;      /* seconds from a connection or a request's first byte to its complete headers */
+  guint    body_timeout;        /* seconds over which min_body_rate is measured */
+  guint    min_body_rate;       /* bytes per second a request body must keep up */
+  guint    idle_timeout;        /* seconds a connection may wait between requests */
+  guint    max_connections;     /* open connections in all */
+  guint    max_connections_per_address; /* open connections from one client address */
   gboolean insecure_http;       /* --insecure-dev-http, loopback only */
 } TgServerConfig;
 

@@ -36,6 +36,7 @@
 
 #include "tg-revision.h"
 #include "tg-server.h"
+#include "tg-server-conn.h"
 #include "tg-server-decode.h"
 #include "tg-server-tls.h"
 
@@ -73,6 +74,10 @@ typedef struct
   gboolean           writing;    /* queued to or running on the upload thread */
   gboolean           write_failed;
 } Upload;
+
+/* An enrolment is a code and a device name: its body is small, and it
+ * needs no token, so it gets a limit of its own far below max-body-bytes. */
+#define ENROL_MAX_BODY_BYTES (16 << 10)
 
 /* At most this much of an upload waits in memory for the upload thread;
  * past it the main loop waits, as it waited for write () before. */
@@ -129,6 +134,7 @@ struct _TgServer
   GTlsCertificate *certificate;
   char            *fingerprint;
   SoupServer      *soup;
+  TgServerConns   *conns;        /* accepts, and ends connections in any state */
   char            *base_uri;
   char            *blob_dir;
   char            *partial_dir;
@@ -971,8 +977,12 @@ upload_got_chunk_cb (SoupServerMessage *msg,
 
   if (upload->received + (gint64) length > upload->total)
     {
+      /* never read past the limit: answer now and close the connection */
       req->upload_error = g_strdup ("the body goes past Upload-Length");
       req->upload_status = 413;
+      upload_drain (upload);
+      respond_offset (msg, 413, upload_get_offset (upload), FALSE, req->upload_error);
+      tg_server_conns_refuse (req->server->conns, msg);
       return;
     }
 
@@ -1324,6 +1334,25 @@ early_upload (TgServer          *self,
 
 /* handlers --------------------------------------------------------------- */
 
+/* Absent, or 1 to 18 decimal digits: "-1", "+5", "1e3", "5, 5" or a value
+ * past 10^18 are refused before libsoup reads by it. */
+static gboolean
+content_length_valid (SoupMessageHeaders *headers)
+{
+  const char *value = soup_message_headers_get_one (headers, "Content-Length");
+  guint digits = 0;
+
+  if (value == NULL)
+    return TRUE;
+  while (*value == ' ' || *value == '\t')
+    value++;
+  for (; g_ascii_isdigit (*value); value++)
+    digits++;
+  while (*value == ' ' || *value == '\t')
+    value++;
+  return digits >= 1 && digits <= 18 && *value == '\0';
+}
+
 static void
 count_framing_cb (const char *name,
                   const char *value,
@@ -1384,6 +1413,13 @@ early_handler_cb (SoupServer        *server,
       return;
     }
 
+  /* Every refusal here is sent before a byte of the body is read, and a
+   * request with a body is then closed (tg-server-conn.c). */
+  if (!content_length_valid (headers))
+    {
+      respond_error (msg, 400, "Content-Length is not a valid length");
+      return;
+    }
   route = route_request (method, path, &sha256, &method_ok);
   if (route == ROUTE_NONE)
     {
@@ -1393,6 +1429,12 @@ early_handler_cb (SoupServer        *server,
   if (!method_ok)
     {
       respond_error (msg, 405, "method not allowed on this endpoint");
+      return;
+    }
+  if (route != ROUTE_ENROL && route != ROUTE_PUSH && route != ROUTE_BLOB_UPLOAD &&
+      tg_server_request_has_body (msg))
+    {
+      respond_error (msg, 413, "this endpoint takes no request body");
       return;
     }
 
@@ -1440,10 +1482,12 @@ early_handler_cb (SoupServer        *server,
           respond_error (msg, 411, "a Content-Length is required");
           return;
         }
-      if (soup_message_headers_get_content_length (headers) > self->config->max_body_bytes)
+      gint64 limit = route == ROUTE_ENROL ? ENROL_MAX_BODY_BYTES : self->config->max_body_bytes;
+
+      if (soup_message_headers_get_content_length (headers) > limit)
         {
           g_autofree char *message = g_strdup_printf ("the body is larger than %" G_GINT64_FORMAT " bytes",
-                                                      self->config->max_body_bytes);
+                                                      limit);
           respond_error (msg, 413, message);
           return;
         }
@@ -1791,21 +1835,15 @@ request_finished_cb (SoupServer        *server,
   audit_later (self, req ? req->auth : NULL, "refused", detail);
 }
 
+/* a refusal sent before the body (tg-server-conn.c): libsoup ends its
+ * message as aborted, so it is logged and audited here */
 static void
-request_started_cb (SoupServer        *server,
-                    SoupServerMessage *msg,
-                    TgServer          *self)
+refused_early_cb (SoupServerMessage *msg,
+                  gpointer           user_data)
 {
-  GSocket *socket = soup_server_message_get_socket (msg);
+  TgServer *self = user_data;
 
-  if (socket == NULL)
-    return;
-  /* A connection silent for this long is dropped (slow-loris guard). */
-  g_socket_set_timeout (socket, self->config->request_timeout);
-  /* Replies go out in several TLS records; without this, Nagle's algorithm
-   * and the peer's delayed ACK add tens of milliseconds to each one. */
-  if (g_socket_get_family (socket) != G_SOCKET_FAMILY_UNIX)
-    g_socket_set_option (socket, IPPROTO_TCP, TCP_NODELAY, 1, NULL);
+  request_finished_cb (self->soup, msg, self);
 }
 
 /* object ----------------------------------------------------------------- */
@@ -1828,6 +1866,7 @@ tg_server_finalize (GObject *object)
   g_clear_object (&self->reader);
   g_clear_pointer (&self->waiters, g_ptr_array_unref);
   g_free (self->wal_path);
+  g_clear_pointer (&self->conns, tg_server_conns_free);
   if (self->soup)
     soup_server_disconnect (self->soup);
   g_clear_object (&self->soup);
@@ -1903,12 +1942,13 @@ tg_server_new (TgServerConfig   *config,
     {
       self->certificate = g_object_ref (certificate);
       self->fingerprint = tg_server_tls_fingerprint (certificate);
-      soup_server_set_tls_certificate (self->soup, certificate);
     }
 
-  soup_server_add_early_handler (self->soup, "/api/v1", early_handler_cb, self, NULL);
-  soup_server_add_handler (self->soup, "/api/v1", handler_cb, self, NULL);
-  g_signal_connect (self->soup, "request-started", G_CALLBACK (request_started_cb), self);
+  /* TLS is done by tg-server-conn.c, which hands libsoup each connection;
+   * every path goes through the early handler, so that no body is read
+   * before its route, method, size and token are checked */
+  soup_server_add_early_handler (self->soup, NULL, early_handler_cb, self, NULL);
+  soup_server_add_handler (self->soup, NULL, handler_cb, self, NULL);
   g_signal_connect (self->soup, "request-finished", G_CALLBACK (request_finished_cb), self);
 
   return g_steal_pointer (&self);
@@ -1921,7 +1961,7 @@ tg_server_start (TgServer  *self,
   g_autoptr(GInetAddress) address = g_inet_address_new_from_string (self->config->listen);
   g_autoptr(GSocketAddress) socket_address = NULL;
   g_autoptr(GSocket) listen_socket = NULL;
-  GSList *uris;
+  g_autoptr(GSocketAddress) local = NULL;
 
   if (address == NULL)
     {
@@ -1951,21 +1991,19 @@ tg_server_start (TgServer  *self,
   g_socket_set_listen_backlog (listen_socket, SOMAXCONN);
   if (!g_socket_bind (listen_socket, socket_address, TRUE, error) ||
       !g_socket_listen (listen_socket, error) ||
-      !soup_server_listen_socket (self->soup, listen_socket,
-                                  self->certificate ? SOUP_SERVER_LISTEN_HTTPS : 0, error))
+      !(local = g_socket_get_local_address (listen_socket, error)) ||
+      !(self->conns = tg_server_conns_new (self->soup, self->config, self->certificate,
+                                           listen_socket, error)))
     return FALSE;
+  tg_server_conns_set_refused_func (self->conns, refused_early_cb, self);
 
-  uris = soup_server_get_uris (self->soup);
-  if (uris != NULL)
-    {
-      GUri *uri = uris->data;
-      gboolean v6 = strchr (self->config->listen, ':') != NULL;
+  {
+    gboolean v6 = strchr (self->config->listen, ':') != NULL;
 
-      self->base_uri = g_strdup_printf ("%s://%s%s%s:%d", g_uri_get_scheme (uri),
-                                        v6 ? "[" : "", self->config->listen, v6 ? "]" : "",
-                                        g_uri_get_port (uri));
-    }
-  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
+    self->base_uri = g_strdup_printf ("%s://%s%s%s:%u", self->certificate ? "https" : "http",
+                                      v6 ? "[" : "", self->config->listen, v6 ? "]" : "",
+                                      g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (local)));
+  }
   return TRUE;
 }
 

@@ -921,7 +921,10 @@ main (int   argc,
                             "max-batch=1000\n"
                             "max-pull=1000\n"
                             "rate-limit=100000\n"
-                            "rate-burst=100000\n");
+                            "rate-burst=100000\n"
+                            /* every device connects from 127.0.0.1 */
+                            "max-connections-per-address=1024\n"
+                            "max-connections=1024\n");
   test_server_start (server);
   test_server_add_user (server, "coord", "coordinator");
   client = test_client_enrol (server, "coord");

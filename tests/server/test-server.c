@@ -817,6 +817,45 @@ test_upload_refusals (void)
     g_autoptr(GBytes) got = test_client_request (ana, "PUT", path, huge, NULL, &status, NULL, NULL);
     g_assert_cmpuint (status, ==, 400);
   }
+  /* a chunked body past Upload-Length: answered at its first chunk past
+   * it and closed, without waiting for (or reading) the rest */
+  {
+    g_autoptr(GSocketClient) socket_client = g_socket_client_new ();
+    g_autoptr(GSocketConnection) connection = NULL;
+    g_autoptr(GError) error = NULL;
+    g_autofree char *head = g_strdup_printf ("PUT /api/v1/blobs/%s?offset=0 HTTP/1.1\r\n"
+                                             "Host: 127.0.0.1\r\n"
+                                             "Authorization: Bearer %s\r\n"
+                                             "Upload-Length: 1000\r\n"
+                                             "Transfer-Encoding: chunked\r\n\r\n"
+                                             "%x\r\n", huge_sha, ana->token, 4000);
+    g_autofree char *zeros = g_malloc0 (4000);
+    char buf[4096];
+    gsize got = 0;
+    gssize n = 0;
+
+    g_socket_client_set_tls (socket_client, TRUE);
+    g_signal_connect (socket_client, "event", G_CALLBACK (tls_event_cb), ana);
+    connection = g_socket_client_connect_to_host (socket_client, server->base_uri + strlen ("https://"),
+                                                  443, NULL, &error);
+    g_assert_no_error (error);
+    g_output_stream_write_all (g_io_stream_get_output_stream (G_IO_STREAM (connection)),
+                               head, strlen (head), NULL, NULL, &error);
+    g_assert_no_error (error);
+    g_output_stream_write_all (g_io_stream_get_output_stream (G_IO_STREAM (connection)),
+                               zeros, 4000, NULL, NULL, &error);
+    g_assert_no_error (error);
+    g_socket_set_timeout (g_socket_connection_get_socket (connection), 10);
+    while (got < sizeof buf - 1 &&
+           (n = g_input_stream_read (g_io_stream_get_input_stream (G_IO_STREAM (connection)),
+                                     buf + got, sizeof buf - 1 - got, NULL, NULL)) > 0)
+      got += n;
+    buf[got] = '\0';
+    g_assert_true (g_str_has_prefix (buf, "HTTP/1.1 413"));
+    g_assert_nonnull (strstr (buf, "Connection: close"));
+    g_assert_cmpint (n, ==, 0);   /* then closed by the server */
+    g_assert_cmpint (query_offset (ana, huge_sha, &status), ==, 0);
+  }
 }
 
 static void
@@ -925,7 +964,7 @@ test_limits (void)
 static void
 test_rate_limit (void)
 {
-  TestServer *slow = test_server_new ("rate-limit=0.1\nrate-burst=3\nrequest-timeout=1\n");
+  TestServer *slow = test_server_new ("rate-limit=0.1\nrate-burst=3\nheader-timeout=1\n");
   g_autoptr(TestClient) client = NULL;
   g_autoptr(SoupMessageHeaders) headers = NULL;
   guint status = 0, n_ok = 0;
@@ -945,7 +984,8 @@ test_rate_limit (void)
   g_assert_cmpuint (n_ok, ==, 3);
   g_assert_cmpint (atoi (soup_message_headers_get_one (headers, "Retry-After")), >=, 1);
 
-  /* a client that sends half its headers and goes silent is dropped */
+  /* a client that sends half its headers and goes silent is dropped
+   * after header-timeout */
   {
     g_autoptr(GSocketClient) socket_client = g_socket_client_new ();
     g_autoptr(GSocketConnection) connection = NULL;

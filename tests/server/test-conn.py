@@ -1,0 +1,529 @@
+#!/usr/bin/python3
+# test-conn.py — testigo-server's connection layer against hostile clients
+#
+# Runs the real binary on 127.0.0.1 and talks to it with raw sockets (TLS
+# through Python's ssl, certificate checked against the printed
+# fingerprint). Prints TAP. Usage: test-conn.py /path/to/testigo-server
+#
+# Every wait is a bounded poll for a state (a closed socket, a settled fd
+# count), never a sleep standing for one.
+#
+# SPDX-License-Identifier: GPL-3.0-or-later
+import concurrent.futures
+import hashlib
+import json
+import os
+import select
+import socket
+import ssl
+import sys
+import time
+import uuid
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import hostile  # noqa: E402
+
+BINARY = sys.argv[1]
+CYCLES = int(os.environ.get("CONN_CYCLES", "2000"))
+# how much of a refused body a client sends at most before it gives up
+STREAM_LIMIT = int(os.environ.get("CONN_STREAM_MIB", "256")) << 20
+# the limits the tests run with (docs/server.md gives the defaults)
+TIMEOUTS = ("header-timeout=2\nbody-timeout=2\nmin-body-rate=1024\n"
+            "idle-timeout=2\nrate-limit=100000\nrate-burst=100000\n")
+TICK = 0.25      # the server checks its deadlines this often
+SLACK = 1.5      # scheduling on a shared machine
+
+results = []
+
+
+def check(name, ok, detail=""):
+    results.append(ok)
+    print("%s %d - %s%s" % ("ok" if ok else "not ok", len(results), name,
+                            (" # " + detail) if detail else ""), flush=True)
+
+
+def diag(text):
+    print("# " + text, flush=True)
+
+
+BLOB = "ab" * 32
+
+
+def one_cycle(server, i, token):
+    """One connection of the fd test, in one of its ways of ending."""
+    kind = i % 8
+    sock = hostile.connect(server, handshake=(kind != 1))
+    try:
+        if kind == 1:
+            pass                                        # connect, close: nothing sent (no handshake)
+        elif kind == 2:
+            sock.sendall(b"GET /api/v1/in")             # close mid-headers
+        elif kind == 3:
+            sock.sendall(hostile.head("POST", "/api/v1/enrol", length=100) + b"{\"co")  # mid-body
+        elif kind == 4:
+            # keep-alive: two requests, then close while idle
+            for _ in range(2):
+                sock.sendall(hostile.head("GET", "/api/v1/info"))
+                assert hostile.read_response(sock)[0] == 200
+        elif kind == 5:
+            # a push handed to the store thread (the handler is paused);
+            # the client goes before the reply
+            body = b'{"revisions": []}'
+            sock.sendall(hostile.head("POST", "/api/v1/push", {"Authorization": "Bearer " + token},
+                                      length=len(body)) + body)
+        elif kind == 6 and server.tls:
+            pass                                        # TLS handshake, then close
+        else:
+            sock.sendall(hostile.head("GET", "/api/v1/info"))
+            response = hostile.read_response(sock)
+            assert response and response[0] == 200, response
+    finally:
+        sock.close()
+
+
+def test_fds_flat(tls):
+    name = "TLS" if tls else "plain HTTP"
+    server = hostile.Server(BINARY, TIMEOUTS.replace("idle-timeout=2", "idle-timeout=600")
+                            .replace("header-timeout=2", "header-timeout=600")
+                            .replace("body-timeout=2", "body-timeout=600"), tls=tls)
+    server.start()
+    try:
+        token = server.enrol("ana")
+        hostile.request(server, "GET", "/api/v1/info")
+        # warm-up: GIO's thread pool, the store thread, malloc's arenas
+        with concurrent.futures.ThreadPoolExecutor(4) as pool:
+            for future in [pool.submit(one_cycle, server, i, token) for i in range(200)]:
+                future.result()
+        base = server.settle_fds(13, 15)
+        rss_before = server.status_kb("VmRSS")
+        started = time.monotonic()
+        # four clients at once: TLS handshakes are slow on a shared machine
+        with concurrent.futures.ThreadPoolExecutor(4) as pool:
+            for future in [pool.submit(one_cycle, server, i, token) for i in range(CYCLES)]:
+                future.result()
+        peak = server.fds()
+        # the long timeouts rule them out: only closes release these
+        settled = server.settle_fds(base + 4, 15)
+        diag("%s: %d fds before, %d right after %d cycles, %d settled (%.1f s)"
+             % (name, base, peak, CYCLES, settled, time.monotonic() - started))
+        check("%s: fd count flat over %d connect-request-close cycles" % (name, CYCLES),
+              settled <= base + 4, "before %d, after %d" % (base, settled))
+        rss_after = server.status_kb("VmRSS")
+        diag("%s: VmRSS %d kB before, %d kB after" % (name, rss_before, rss_after))
+        # a connection closed but not freed held about 21 kB with TLS
+        # (+42 MB here): checked with TLS only, where it stands out from
+        # the worker threads' arenas (0.5-3 MB, more under the whole
+        # suite); plain HTTP held 2 kB each, within that noise
+        if tls:
+            check("%s: memory flat over the cycles (VmRSS +%d kB)" % (name, rss_after - rss_before),
+                  rss_after - rss_before < 8192)
+        status = hostile.request(server, "GET", "/api/v1/info")[0]
+        check("%s: still serving after the cycles" % name, status == 200)
+    finally:
+        server.stop()
+
+
+def stream_until_answered(sock, limit):
+    """Sends zeros until the server answers or closes, at most @limit
+    bytes; returns (bytes sent, response or None)."""
+    chunk = b"\0" * 65536
+    sent = 0
+    raw = sock
+    while sent < limit:
+        readable = (isinstance(raw, ssl.SSLSocket) and raw.pending()) or \
+            select.select([raw], [], [], 0)[0]
+        if readable:
+            break
+        try:
+            if select.select([], [raw], [], 2.0)[1]:
+                sent += raw.send(chunk)
+            else:
+                break          # the server stopped reading
+        except (BrokenPipeError, ConnectionResetError, ssl.SSLError, OSError):
+            break
+    return sent, hostile.read_response(sock, timeout=5)
+
+
+def test_bodies_refused():
+    server = hostile.Server(BINARY, TIMEOUTS)
+    server.start()
+    try:
+        token = server.enrol("ana")
+        hostile.request(server, "GET", "/api/v1/info")
+        start = server.status_kb("VmHWM")
+        gib = 1 << 30
+        routes = [
+            ("GET", "/api/v1/info"), ("POST", "/api/v1/enrol"), ("POST", "/api/v1/push"),
+            ("GET", "/api/v1/pull"), ("GET", "/api/v1/blobs/%s/upload" % BLOB),
+            ("PUT", "/api/v1/blobs/%s?offset=0" % BLOB), ("GET", "/api/v1/blobs/%s" % BLOB),
+            ("POST", "/nowhere"), ("DELETE", "/api/v1/push"),
+        ]
+        worst_sent = 0
+        before = start
+        # the first round warms the server up (threads of GIO's pool, each
+        # with its malloc arena, TLS state); the second is measured
+        for round_ in (1, 2):
+            if round_ == 2:
+                before = server.status_kb("VmHWM")
+            for method, path in routes:
+                for with_token in (False, True):
+                    headers = {"Upload-Length": str(gib)}
+                    if with_token:
+                        headers["Authorization"] = "Bearer " + token
+                    sock = hostile.connect(server)
+                    sock.sendall(hostile.head(method, path, headers, length=gib))
+                    sent, response = stream_until_answered(sock, STREAM_LIMIT)
+                    closed = response is not None and hostile.closed_by_peer(sock, 5)
+                    sock.close()
+                    worst_sent = max(worst_sent, sent)
+                    ok = response is not None and 400 <= response[0] < 500 and closed
+                    check("round %d: 1 GiB body to %s %s %s token refused before it is read, then closed"
+                          % (round_, method, path, "with" if with_token else "without"), ok,
+                          "status %s after %d bytes sent" % (response and response[0], sent))
+        # chunked: no length to refuse from
+        for method, path, headers in (("POST", "/api/v1/push", {"Authorization": "Bearer " + token}),
+                                      ("POST", "/api/v1/enrol", {}),
+                                      ("GET", "/api/v1/info", {})):
+            headers = dict(headers, **{"Transfer-Encoding": "chunked"})
+            sock = hostile.connect(server)
+            sock.sendall(hostile.head(method, path, headers))
+            sent, response = stream_until_answered(sock, STREAM_LIMIT)
+            sock.close()
+            check("chunked body to %s %s refused before it is read" % (method, path),
+                  response is not None and response[0] in (411, 413),
+                  "status %s after %d bytes" % (response and response[0], sent))
+        after = server.status_kb("VmHWM")
+        diag("VmHWM %d kB at start, %d kB after the first round, %d kB after the second; "
+             "at most %d bytes sent before a refusal" % (start, before, after, worst_sent))
+        check("peak memory grew by less than 8 MB over the first round (warm-up included)",
+              before - start < 8192, "%d kB" % (before - start))
+        check("peak memory grew by less than 2 MB over the second round",
+              after - before < 2048, "%d kB" % (after - before))
+    finally:
+        server.stop()
+
+
+def test_bad_lengths():
+    server = hostile.Server(BINARY, TIMEOUTS)
+    server.start()
+    try:
+        for value in ("-1", "+5", "1e3", "99999999999999999999", "5, 5", "abc"):
+            sock = hostile.connect(server)
+            sock.sendall(("POST /api/v1/enrol HTTP/1.1\r\nHost: localhost\r\n"
+                          "Content-Length: %s\r\n\r\n" % value).encode())
+            started = time.monotonic()
+            response = hostile.read_response(sock, timeout=5)
+            took = time.monotonic() - started
+            sock.close()
+            check("Content-Length: %s answered at once with 400" % value,
+                  response is not None and response[0] == 400 and took < 1.0,
+                  "status %s in %.2f s" % (response and response[0], took))
+
+        # announced, never sent: dropped within body-timeout
+        sock = hostile.connect(server)
+        sock.sendall(hostile.head("POST", "/api/v1/enrol", length=100))
+        started = time.monotonic()
+        closed = hostile.closed_by_peer(sock, 10)
+        took = time.monotonic() - started
+        sock.close()
+        check("a body announced and never sent is dropped within body-timeout (2 s)",
+              closed and took <= 2 + TICK + SLACK, "%.2f s" % took)
+    finally:
+        server.stop()
+
+
+def test_slow_clients():
+    server = hostile.Server(BINARY, TIMEOUTS)
+    server.start()
+    try:
+        # 1 byte a second in the headers
+        slow = hostile.connect(server)
+        request = hostile.head("GET", "/api/v1/info")
+        started = time.monotonic()
+        dropped_after = None
+        for i in range(len(request)):
+            try:
+                slow.sendall(request[i:i + 1])
+            except (BrokenPipeError, ConnectionResetError, ssl.SSLError, OSError):
+                dropped_after = time.monotonic() - started
+                break
+            # the normal device meanwhile
+            if i == 1:
+                t = time.monotonic()
+                status = hostile.request(server, "GET", "/api/v1/info")[0]
+                normal = time.monotonic() - t
+                check("a normal request is served while a slow client trickles",
+                      status == 200 and normal < 1.0, "%.3f s" % normal)
+            if hostile.closed_by_peer(slow, 1.0):
+                dropped_after = time.monotonic() - started
+                break
+        slow.close()
+        check("a client sending its headers at 1 byte/s is dropped within header-timeout (2 s)",
+              dropped_after is not None and dropped_after <= 2 + TICK + SLACK,
+              "after %s s" % (dropped_after and "%.2f" % dropped_after))
+
+        # 1 byte a second in the body
+        slow = hostile.connect(server)
+        slow.sendall(hostile.head("POST", "/api/v1/enrol", length=200))
+        started = time.monotonic()
+        dropped_after = None
+        for i in range(30):
+            try:
+                slow.sendall(b"{")
+            except (BrokenPipeError, ConnectionResetError, ssl.SSLError, OSError):
+                dropped_after = time.monotonic() - started
+                break
+            if hostile.closed_by_peer(slow, 1.0):
+                dropped_after = time.monotonic() - started
+                break
+        slow.close()
+        check("a body at 1 byte/s is dropped within body-timeout (2 s) at min-body-rate 1024",
+              dropped_after is not None and dropped_after <= 2 + TICK + SLACK,
+              "after %s s" % (dropped_after and "%.2f" % dropped_after))
+
+        # an idle keep-alive connection
+        sock = hostile.connect(server)
+        sock.sendall(hostile.head("GET", "/api/v1/info"))
+        ok = hostile.read_response(sock)[0] == 200
+        started = time.monotonic()
+        closed = hostile.closed_by_peer(sock, 10)
+        took = time.monotonic() - started
+        sock.close()
+        check("an idle keep-alive connection is closed after idle-timeout (2 s)",
+              ok and closed and 2 - TICK <= took <= 2 + TICK + SLACK, "%.2f s" % took)
+
+        # a connection that never sends anything (no TLS handshake either)
+        sock = hostile.connect(server, handshake=False)
+        started = time.monotonic()
+        closed = hostile.closed_by_peer(sock, 10)
+        took = time.monotonic() - started
+        sock.close()
+        check("a connection that sends nothing is closed after header-timeout (2 s)",
+              closed and took <= 2 + TICK + SLACK, "%.2f s" % took)
+    finally:
+        server.stop()
+
+
+def test_per_address():
+    server = hostile.Server(BINARY, "max-connections-per-address=64\n" + TIMEOUTS
+                            .replace("header-timeout=2", "header-timeout=60"))
+    server.start()
+    try:
+        held = [hostile.connect(server, handshake=False) for _ in range(64)]
+        # the 65th from the same address is closed at once
+        extra = hostile.connect(server, handshake=False)
+        refused = hostile.closed_by_peer(extra, 5)
+        extra.close()
+        check("the 65th connection from one address is closed at once", refused)
+        # another address is served meanwhile
+        other = hostile.connect(server, source="127.0.0.2")
+        other.sendall(hostile.head("GET", "/api/v1/info"))
+        response = hostile.read_response(other)
+        other.close()
+        check("a connection from another address is served meanwhile",
+              response is not None and response[0] == 200)
+        # the first 64 are still open
+        alive = sum(1 for s in held if not hostile.closed_by_peer(s, 0))
+        check("the 64 held connections stay open", alive == 64, "%d open" % alive)
+        for s in held:
+            s.close()
+        # and once they are gone, the address is served again
+        deadline = time.monotonic() + 10
+        status = None
+        while time.monotonic() < deadline and status != 200:
+            try:
+                status = hostile.request(server, "GET", "/api/v1/info")[0]
+            except (RuntimeError, OSError, ssl.SSLError):
+                status = None
+        check("the address is served again once its connections closed", status == 200)
+    finally:
+        server.stop()
+
+
+def test_unread_response():
+    server = hostile.Server(BINARY, TIMEOUTS + "request-timeout=2\n")
+    server.start()
+    try:
+        token = server.enrol("ana")
+        auth = {"Authorization": "Bearer " + token}
+        blob = os.urandom(16 << 20)
+        sha = hashlib.sha256(blob).hexdigest()
+        content = json.dumps({"title": "x", "sources": [{"kind": "file", "sha256": sha}]})
+        body = json.dumps({"revisions": [hostile.revision(str(uuid.uuid4()), "dev-1", 1, content)]}).encode()
+        status, _, reply = hostile.request(server, "POST", "/api/v1/push", body, auth)
+        assert status == 200 and sha in json.loads(reply)["missing_blobs"], reply
+        status = hostile.request(server, "PUT", "/api/v1/blobs/%s?offset=0" % sha, blob,
+                                 dict(auth, **{"Upload-Length": str(len(blob))}))[0]
+        assert status == 201, status
+        base = server.settle_fds(0, 0.5)
+
+        # asks for 16 MiB and reads none of it
+        sock = socket.socket()
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        sock.connect(("127.0.0.1", server.port))
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+        sock = context.wrap_socket(sock, server_hostname="localhost")
+        sock.sendall(hostile.head("GET", "/api/v1/blobs/%s" % sha, auth))
+        started = time.monotonic()
+        count = server.settle_fds(base + 1, 0.5)
+        check("the connection is open while its response waits", count == base + 1, "%d fds" % count)
+        count = server.settle_fds(base, 10)
+        took = time.monotonic() - started
+        sock.close()
+        check("a response the client does not read is dropped after request-timeout (2 s)",
+              count <= base and took <= 2 + TICK + SLACK, "%d fds after %.2f s" % (count, took))
+        status = hostile.request(server, "GET", "/api/v1/info")[0]
+        check("still serving after it", status == 200)
+    finally:
+        server.stop()
+
+
+def test_max_connections():
+    server = hostile.Server(BINARY, "max-connections=8\n" + TIMEOUTS
+                            .replace("header-timeout=2", "header-timeout=60"))
+    server.start()
+    try:
+        held = [hostile.connect(server, source="127.0.0.2", handshake=False) for _ in range(8)]
+        extra = hostile.connect(server, source="127.0.0.3", handshake=False)
+        refused = hostile.closed_by_peer(extra, 5)
+        extra.close()
+        check("past max-connections (8) a connection from another address is closed at once", refused)
+        held.pop().close()
+        deadline = time.monotonic() + 10
+        status = None
+        while time.monotonic() < deadline and status != 200:
+            try:
+                status = hostile.request(server, "GET", "/api/v1/info")[0]
+            except (RuntimeError, OSError, ssl.SSLError):
+                status = None
+        check("one closed, a new connection is served", status == 200)
+        for s in held:
+            s.close()
+    finally:
+        server.stop()
+
+
+def test_half_close():
+    # plain HTTP: shutdown () of the sending side alone, without TLS
+    server = hostile.Server(BINARY, TIMEOUTS.replace("idle-timeout=2", "idle-timeout=60"), tls=False)
+    server.start()
+    try:
+        sock = hostile.connect(server, handshake=False)
+        sock.sendall(hostile.head("GET", "/api/v1/info"))
+        sock.shutdown(socket.SHUT_WR)
+        started = time.monotonic()
+        closed = hostile.closed_by_peer(sock, 5)
+        took = time.monotonic() - started
+        sock.close()
+        check("a client that shuts down its sending side is taken as gone at once",
+              closed and took < 1.0, "closed %s after %.2f s" % (closed, took))
+    finally:
+        server.stop()
+
+
+def test_out_of_descriptors():
+    # the issue's case: a 256-descriptor limit; here 64, and the server's
+    # own limits set above it so that accept () itself fails
+    server = hostile.Server(BINARY, "max-connections=1000\nmax-connections-per-address=1000\n" +
+                            TIMEOUTS.replace("header-timeout=2", "header-timeout=60"), nofile=64)
+    server.start()
+    try:
+        held = []
+        for i in range(80):
+            try:
+                held.append(hostile.connect(server, handshake=False))
+            except OSError:
+                break
+        # accept () now fails for want of descriptors: no busy loop
+        server.settle_fds(0, 0.5)
+        cpu = server.cpu_seconds()
+        waited = time.monotonic()
+        while time.monotonic() - waited < 2.0:
+            time.sleep(0.1)
+        spent = server.cpu_seconds() - cpu
+        check("out of descriptors, the server does not spin (%.2f s of CPU in 2 s)" % spent, spent < 0.5)
+        for s in held:
+            s.close()
+        deadline = time.monotonic() + 15
+        status = None
+        while time.monotonic() < deadline and status != 200:
+            try:
+                status = hostile.request(server, "GET", "/api/v1/info")[0]
+            except (RuntimeError, OSError, ssl.SSLError):
+                status = None
+        check("and serves again once the clients are gone", status == 200)
+    finally:
+        server.stop()
+
+
+def client_hello():
+    """The bytes of a real ClientHello, from Python's ssl over memory."""
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    incoming, outgoing = ssl.MemoryBIO(), ssl.MemoryBIO()
+    tls = context.wrap_bio(incoming, outgoing, server_hostname="localhost")
+    try:
+        tls.do_handshake()
+    except ssl.SSLWantReadError:
+        pass
+    return outgoing.read()
+
+
+def test_stalled_handshakes():
+    server = hostile.Server(BINARY, "max-connections-per-address=1000\n" + TIMEOUTS
+                            .replace("header-timeout=2", "header-timeout=60"))
+    server.start()
+    try:
+        # 40 clients send a whole ClientHello, then nothing: each handshake
+        # would hold a thread of GIO's pool while it waits for them
+        held = []
+        for _ in range(40):
+            sock = hostile.connect(server, source="127.0.0.2", handshake=False)
+            sock.sendall(client_hello())
+            held.append(sock)
+        # the server has read them all (its handshakes answered what it can)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and server.fds() < 40:
+            time.sleep(0.05)
+        started = time.monotonic()
+        status = hostile.request(server, "GET", "/api/v1/info")[0]
+        took = time.monotonic() - started
+        check("40 stalled TLS handshakes from one address do not delay another's request",
+              status == 200 and took < 1.5, "%.2f s" % took)
+        for sock in held:
+            sock.close()
+    finally:
+        server.stop()
+
+
+def main():
+    tests = [
+        lambda: test_fds_flat(False),
+        lambda: test_fds_flat(True),
+        test_bodies_refused,
+        test_bad_lengths,
+        test_slow_clients,
+        test_per_address,
+        test_unread_response,
+        test_max_connections,
+        test_half_close,
+        test_out_of_descriptors,
+        test_stalled_handshakes,
+    ]
+    only = os.environ.get("CONN_ONLY")     # e.g. CONN_ONLY=test_max_connections
+    for test in tests:
+        if only and getattr(test, "__name__", "") != only:
+            continue
+        try:
+            test()
+        except Exception as e:   # a crash is a failure, and the rest still run
+            check("%s raised %r" % (getattr(test, "__name__", "a test"), e), False)
+    print("1..%d" % len(results), flush=True)
+    return 0 if all(results) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
