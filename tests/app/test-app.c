@@ -19,6 +19,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <gdk-pixbuf/gdk-pixbuf.h>
+
 #include "tg-date-button.h"
 #include "tg-source-import.h"
 
@@ -276,6 +278,149 @@ test_bad_name (Fixture       *f,
   result_clear (&r);
 }
 
+
+/* An empty file and files that are not readable images are kept (they
+ * may be evidence), with a notice at once and a mark that the row shows. */
+static TgSourceProblem
+check_async (Fixture  *f,
+             TgSource *source);
+
+static void
+check_done_cb (GObject      *object,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  int *problem = user_data;
+
+  *problem = tg_source_check_content_finish (result, NULL);
+}
+
+static TgSourceProblem
+check_async (Fixture  *f,
+             TgSource *source)
+{
+  int problem = -1;
+
+  tg_source_check_content_async (f->blobs, source, NULL, check_done_cb, &problem);
+  for (guint i = 0; i < 5000 && problem < 0; i++)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_cmpint (problem, >=, 0);
+  return problem;
+}
+
+static void
+test_empty_file (Fixture       *f,
+                 gconstpointer  data)
+{
+  g_autofree char *path = g_build_filename (f->dir, "foto-vacia.jpg", NULL);
+  Result r;
+
+  g_assert_true (g_file_set_contents (path, "", 0, NULL));
+  run_import (f, path, &r);
+  g_assert_no_error (r.error);
+  g_assert_nonnull (r.source);
+  g_assert_cmpint (tg_source_get_size (r.source), ==, 0);
+  g_assert_cmpstr (tg_source_get_sha256 (r.source), ==,
+                   "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+  g_assert_nonnull (r.notice);
+  g_assert_nonnull (strstr (r.notice, "foto-vacia.jpg"));
+  g_assert_nonnull (strstr (r.notice, "empty file"));
+  g_assert_cmpint (tg_source_check_content (f->blobs, r.source, NULL), ==, TG_SOURCE_PROBLEM_EMPTY);
+  g_assert_cmpint (check_async (f, r.source), ==, TG_SOURCE_PROBLEM_EMPTY);
+  g_assert_cmpstr (tg_source_problem_label (TG_SOURCE_PROBLEM_EMPTY), ==, "Empty file");
+  g_assert_nonnull (strstr (tg_source_problem_description (TG_SOURCE_PROBLEM_EMPTY), "0 bytes"));
+  result_clear (&r);
+}
+
+/* A 2×2 PNG, written whole or cut short. */
+static char *
+write_png (Fixture    *f,
+           const char *name,
+           gssize      cut)
+{
+  g_autoptr(GdkPixbuf) pixbuf = gdk_pixbuf_new (GDK_COLORSPACE_RGB, FALSE, 8, 2, 2);
+  g_autofree char *buffer = NULL;
+  gsize len = 0;
+  char *path = g_build_filename (f->dir, name, NULL);
+
+  gdk_pixbuf_fill (pixbuf, 0x808080ff);
+  g_assert_true (gdk_pixbuf_save_to_buffer (pixbuf, &buffer, &len, "png", NULL, NULL));
+  g_assert_true (g_file_set_contents (path, buffer, cut >= 0 ? cut : (gssize) len, NULL));
+  return path;
+}
+
+static void
+test_unreadable_image (Fixture       *f,
+                       gconstpointer  data)
+{
+  struct { const char *name; const char *contents; gssize cut; } cases[] = {
+    /* Bytes that are no picture, under a photo's name. */
+    { "foto-danada.jpg", "esta tarjeta de memoria falló", -1 },
+    /* A JPEG's first bytes and nothing after. */
+    { "corte.jpg", "\xff\xd8\xff\xe0\x00\x10JFIF\x00", 11 },
+    /* A PNG cut after its header: the size can be read, not the pixels. */
+    { "corte.png", NULL, 40 },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *path = NULL;
+      Result r;
+
+      if (cases[i].contents != NULL)
+        {
+          path = g_build_filename (f->dir, cases[i].name, NULL);
+          g_assert_true (g_file_set_contents (path, cases[i].contents,
+                                              cases[i].cut >= 0 ? cases[i].cut : (gssize) strlen (cases[i].contents),
+                                              NULL));
+        }
+      else
+        path = write_png (f, cases[i].name, cases[i].cut);
+
+      run_import (f, path, &r);
+      g_assert_no_error (r.error);
+      g_assert_nonnull (r.source);
+      g_test_message ("%s: %s", cases[i].name, tg_source_get_mime_type (r.source));
+      g_assert_true (g_str_has_prefix (tg_source_get_mime_type (r.source), "image/"));
+      g_assert_null (tg_source_get_thumbnail_sha256 (r.source));
+      g_assert_nonnull (r.notice);
+      g_assert_nonnull (strstr (r.notice, cases[i].name));
+      g_assert_nonnull (strstr (r.notice, "not a readable image"));
+      g_assert_cmpint (tg_source_check_content (f->blobs, r.source, NULL), ==,
+                       TG_SOURCE_PROBLEM_UNREADABLE_IMAGE);
+      g_assert_cmpint (check_async (f, r.source), ==, TG_SOURCE_PROBLEM_UNREADABLE_IMAGE);
+      result_clear (&r);
+    }
+  g_assert_cmpstr (tg_source_problem_label (TG_SOURCE_PROBLEM_UNREADABLE_IMAGE), ==, "Not a readable image");
+}
+
+/* A good picture and a file that is no picture at all: nothing to say. */
+static void
+test_readable_files (Fixture       *f,
+                     gconstpointer  data)
+{
+  g_autofree char *png = write_png (f, "plaza.png", -1);
+  g_autofree char *text = g_build_filename (f->dir, "acta.txt", NULL);
+  Result r;
+
+  run_import (f, png, &r);
+  g_assert_no_error (r.error);
+  g_assert_null (r.notice);
+  g_assert_nonnull (tg_source_get_thumbnail_sha256 (r.source));
+  g_assert_cmpint (tg_source_check_content (f->blobs, r.source, NULL), ==, TG_SOURCE_PROBLEM_NONE);
+  /* Without its thumbnail (as after a sync that brought only the file),
+   * the picture itself is decoded to tell. */
+  tg_source_set_thumbnail_sha256 (r.source, NULL);
+  g_assert_cmpint (check_async (f, r.source), ==, TG_SOURCE_PROBLEM_NONE);
+  result_clear (&r);
+
+  g_assert_true (g_file_set_contents (text, "Acta de intervención", -1, NULL));
+  run_import (f, text, &r);
+  g_assert_no_error (r.error);
+  g_assert_null (r.notice);
+  g_assert_cmpint (tg_source_check_content (f->blobs, r.source, NULL), ==, TG_SOURCE_PROBLEM_NONE);
+  result_clear (&r);
+}
 
 static void
 test_big_video (Fixture       *f,
@@ -557,6 +702,9 @@ main (int   argc,
   g_test_add ("/app/import/directory", Fixture, NULL, fixture_set_up, test_directory, fixture_tear_down);
   g_test_add ("/app/import/unreadable-file", Fixture, NULL, fixture_set_up, test_unreadable, fixture_tear_down);
   g_test_add ("/app/import/non-utf8-name", Fixture, NULL, fixture_set_up, test_bad_name, fixture_tear_down);
+  g_test_add ("/app/import/empty-file", Fixture, NULL, fixture_set_up, test_empty_file, fixture_tear_down);
+  g_test_add ("/app/import/unreadable-image", Fixture, NULL, fixture_set_up, test_unreadable_image, fixture_tear_down);
+  g_test_add ("/app/import/readable-files", Fixture, NULL, fixture_set_up, test_readable_files, fixture_tear_down);
   g_test_add ("/app/import/4gb-sparse-video", Fixture, NULL, fixture_set_up, test_big_video, fixture_tear_down);
 
   return g_test_run ();
