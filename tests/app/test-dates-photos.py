@@ -259,6 +259,18 @@ def text_of(node):
         return None
 
 
+def map_scale_m(app):
+    """The length the map's scale bar stands for, in metres ("700 km",
+    "500 m"): how far in the map is."""
+    import re
+    for text in label_texts(app):
+        m = re.match(r"^([\d.,]+)\s(km|m)$", (text or "").replace("\xa0", " "))
+        if m:
+            value = float(m.group(1).replace(",", ""))
+            return value * 1000 if m.group(2) == "km" else value
+    return None
+
+
 def date_entry(app, which="Start date and time"):
     return find(app, role="text", name=which)
 
@@ -340,7 +352,7 @@ def quit_app(process, app):
 
 def main():
     global process
-    print("1..15")
+    print("1..16")
     process, app = start()
     if app is None:
         tap(False, "the window appears on the accessibility bus")
@@ -406,17 +418,20 @@ def main():
         "chosen=%s both=%s" % (chosen, both))
     if both is not None:
         click(both)
+    scale_before = map_scale_m(app)
     placed = wait_for(lambda: button(app, "Use This Photo’s Time and Place", timeout=0) is None, timeout=5)
+    # The map goes there: zoomed in to streets (13 or closer).
+    zoomed = wait_for(lambda: (map_scale_m(app) or 1e9) <= 2000, timeout=10)
     report = stored_when(TITLE_PHOTO, lambda r: starts("2023-01-09T15:42:07")(r) and
                          r.get("location_method") == "photo")
     start_photo = report.get("start") or ""
     lat, lon = report.get("latitude"), report.get("longitude")
     tap(placed and start_photo.startswith("2023-01-09T15:42:07") and lat is not None and
         abs(lat - PHOTO_LAT) < 1e-4 and abs(lon - PHOTO_LON) < 1e-4 and
-        report.get("location_method") == "photo",
-        "\"Use This Photo's Time and Place\" stores both, and the offer goes",
-        "offer gone=%s start=%s lat=%s lon=%s method=%s" % (placed, start_photo, lat, lon,
-                                                           report.get("location_method")))
+        report.get("location_method") == "photo" and zoomed,
+        "\"Use This Photo's Time and Place\" stores both, the offer goes, the map zooms in there",
+        "offer gone=%s start=%s lat=%s lon=%s method=%s scale %s m -> %s m" % (
+            placed, start_photo, lat, lon, report.get("location_method"), scale_before, map_scale_m(app)))
 
     # An empty file and a broken picture: kept, and marked.
     choose_file(app, EMPTY)
@@ -446,6 +461,35 @@ def main():
         "\"Use This Photo's Time\" sets the start only (the report had a place: no joint offer)",
         "button=%s no joint offer=%s shown=%s start=%s lat=%s" % (
             time_only is not None, no_both, shown, report.get("start"), report.get("latitude")))
+
+    # A place from the list of places: the map goes there too. First the
+    # map is zoomed out with the mouse wheel (xdotool; no window manager:
+    # the window sits at 0,0; the map is its right-hand pane).
+    frame = find(app, role="frame", name="Testigo").queryComponent().getExtents(pyatspi.WINDOW_COORDS)
+    subprocess.run(["xdotool", "mousemove", str(frame.width - 200), str(frame.height // 2),
+                    "click", "--repeat", "30", "--delay", "30", "5"], check=False)
+    far = wait_for(lambda: (map_scale_m(app) or 0) >= 8000, timeout=5)
+    search = find(app, role="text", name="Find a town or village", timeout=5)
+    type_into(search, "Juliaca")
+    found = find(find(app, role="list", name="Places found", timeout=5) or app,
+                 role="list item", contains="Juliaca", timeout=8)
+    for _ in range(10):
+        if found is None:
+            break
+        ext = found.queryComponent().getExtents(pyatspi.WINDOW_COORDS)
+        if ext.y + ext.height < frame.height - 10:
+            pyatspi.Registry.generateMouseEvent(ext.x + ext.width // 2, ext.y + ext.height // 2, "b1c")
+            break
+        # Below the fold: the editor scrolled down a little.
+        subprocess.run(["xdotool", "mousemove", str(ext.x + ext.width // 2), str(frame.height // 2),
+                        "click", "5"], check=False)
+        time.sleep(0.3)
+    near = wait_for(lambda: (map_scale_m(app) or 1e9) <= 2000, timeout=10)
+    report = stored_when(TITLE_TIME, lambda r: r.get("location_method") == "gazetteer")
+    tap(far and found is not None and near and report.get("location_method") == "gazetteer",
+        "a place picked from the list of places is stored and the map zooms in there",
+        "zoomed out=%s found=%s zoomed in=%s (scale %s m) method=%s" % (
+            far, found is not None, near, map_scale_m(app), report.get("location_method")))
 
     status = quit_app(process, app)
     tap(status == 0, "the app quits cleanly", "exit status %s" % status)
