@@ -660,6 +660,12 @@ test_selected_follows_place (void)
   g_assert_cmpfloat_with_epsilon (lat, JULIACA_LAT, 1e-6);
   g_assert_cmpfloat_with_epsilon (lon, JULIACA_LON, 1e-6);
 
+  /* Typed coordinates change with every key: nor do they. */
+  tg_report_set_location (report, JULIACA_LAT - 0.003, JULIACA_LON, TG_LOCATION_METHOD_TYPED);
+  iterate_for (100);
+  tg_map_view_get_center (f.view, &lat, &lon, &zoom);
+  g_assert_cmpfloat_with_epsilon (lat, JULIACA_LAT, 1e-6);
+
   /* Another edit of the report (its title) moves nothing either. */
   tg_report_set_title (report, "Plaza de armas");
   iterate_for (100);
