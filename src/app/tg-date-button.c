@@ -717,6 +717,13 @@ tg_date_button_init (TgDateButton *self)
   gtk_menu_button_set_icon_name (self->button, "x-office-calendar-symbolic");
   gtk_widget_set_tooltip_text (GTK_WIDGET (self->button), _("Choose on a Calendar"));
   tg_ui_set_accessible_label (GTK_WIDGET (self->button), _("Choose on a calendar"));
+  /* The toggle inside the menu button is what a screen reader presses:
+   * it gets the name too. */
+  for (GtkWidget *child = gtk_widget_get_first_child (GTK_WIDGET (self->button));
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    if (GTK_IS_BUTTON (child))
+      tg_ui_set_accessible_label (child, _("Choose on a calendar"));
   gtk_box_append (GTK_BOX (field), GTK_WIDGET (self->button));
 
   self->error_label = GTK_LABEL (gtk_label_new (NULL));
