@@ -23,7 +23,7 @@ build_packages=(
 test_packages=(
   xvfb xauth x11-apps xdotool imagemagick dbus dbus-x11 at-spi2-core python3-pyatspi
   sqlite3 gnutls-bin curl clang libclang-rt-14-dev gdal-bin flatpak-builder
-  librsvg2-bin python3
+  librsvg2-bin python3 groff-base man-db
 )
 
 as_root() {

@@ -17,6 +17,7 @@
 #include "tg-window.h"
 
 #include "tg-demo.h"
+#include "tg-exchange.h"
 
 #define SCHEMA_ID "io.github.testigo.Testigo"
 
@@ -197,8 +198,20 @@ tg_application_handle_local_options (GApplication *app,
 {
   TgApplication *self = TG_APPLICATION (app);
 
+  const char *export_path = NULL;
+
   if (g_variant_dict_contains (options, "demo"))
     self->demo = TRUE;
+  /* testigo --export FILE: written by tg-exchange.c, no window. */
+  if (g_variant_dict_lookup (options, "export", "^&ay", &export_path))
+    {
+      const char *env = g_getenv ("TESTIGO_DATA_DIR");
+      g_autoptr(GSettings) settings = env && *env ? NULL : g_settings_new (SCHEMA_ID);
+      g_autofree char *dir = tg_application_find_data_dir (settings, self->demo);
+
+      return tg_exchange_export_command_line (dir, export_path,
+                                              g_variant_dict_contains (options, "public"));
+    }
   return -1;
 }
 
@@ -314,6 +327,10 @@ tg_application_init (TgApplication *self)
   static const GOptionEntry options[] = {
     { "demo", 0, 0, G_OPTION_ARG_NONE, NULL,
       N_("Open a separate store filled with demonstration reports"), NULL },
+    { "export", 0, 0, G_OPTION_ARG_FILENAME, NULL,
+      N_("Export every report to FILE (CSV for a .csv name, GeoJSON otherwise) and quit"), N_("FILE") },
+    { "public", 0, 0, G_OPTION_ARG_NONE, NULL,
+      N_("With --export: for the public (names without public consent withheld)"), NULL },
     { NULL }
   };
 

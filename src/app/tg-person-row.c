@@ -85,49 +85,115 @@ update_summary (AdwExpanderRow *row,
   adw_expander_row_set_subtitle (row, text->str);
 }
 
+/* Widgets → model: each control writes its own field when it changes. */
+
 static void
-store_fields (TgPersonRow *self)
+changed (TgPersonRow *self)
 {
-  g_auto(GStrv) harms = NULL;
-  g_auto(GStrv) weapons = NULL;
+  update_header (self);
+  g_signal_emit (self, signals[CHANGED], 0);
+}
+
+typedef void (*TextSetter) (TgPerson *person, const char *text);
+typedef void (*CodesSetter) (TgPerson *person, const char * const *codes);
+
+static void
+text_changed_cb (GtkEditable *editable,
+                 TgPersonRow *self)
+{
+  TextSetter set = (TextSetter) g_object_get_data (G_OBJECT (editable), "setter");
+
+  if (self->loading || self->person == NULL)
+    return;
+  set (self->person, gtk_editable_get_text (editable));
+  changed (self);
+}
+
+static void
+bind_text (TgPersonRow *self,
+           gpointer     editable,
+           TextSetter   setter)
+{
+  g_object_set_data (G_OBJECT (editable), "setter", (gpointer) setter);
+  g_signal_connect_object (editable, "changed", G_CALLBACK (text_changed_cb), self, 0);
+}
+
+static void
+pseudonym_changed_cb (TgPersonRow *self)
+{
+  if (self->loading || self->person == NULL)
+    return;
+  tg_person_set_is_pseudonym (self->person, gtk_switch_get_active (self->pseudonym_switch));
+  changed (self);
+}
+
+static void
+role_changed_cb (TgPersonRow *self)
+{
+  if (self->loading || self->person == NULL)
+    return;
+  tg_person_set_role (self->person, adw_combo_row_get_selected (self->role_row));
+  changed (self);
+}
+
+static void
+age_changed_cb (TgPersonRow *self)
+{
   int age_min, age_max;
 
-  tg_person_set_name (self->person, gtk_editable_get_text (GTK_EDITABLE (self->name_row)));
-  tg_person_set_is_pseudonym (self->person, gtk_switch_get_active (self->pseudonym_switch));
-  tg_person_set_role (self->person, adw_combo_row_get_selected (self->role_row));
+  if (self->loading || self->person == NULL)
+    return;
   age_min = gtk_spin_button_get_value_as_int (self->age_min_spin);
   age_max = gtk_spin_button_get_value_as_int (self->age_max_spin);
   if (age_max < age_min)
     age_max = age_min;
   tg_person_set_age_range (self->person, age_min, age_max);
-  tg_person_set_sex (self->person, adw_combo_row_get_selected (self->sex_row));
-  tg_person_set_minor (self->person, gtk_switch_get_active (self->minor_switch));
-  tg_person_set_ethnicity (self->person, gtk_editable_get_text (GTK_EDITABLE (self->ethnicity_row)));
-  tg_person_set_community (self->person, gtk_editable_get_text (GTK_EDITABLE (self->community_row)));
-  harms = collect_codes (self->harm_checks);
-  weapons = collect_codes (self->weapon_checks);
-  tg_person_set_harms (self->person, (const char * const *) harms);
-  tg_person_set_weapons (self->person, (const char * const *) weapons);
-  tg_person_set_consent (self->person, adw_combo_row_get_selected (self->consent_row));
-  tg_person_set_notes (self->person, gtk_editable_get_text (GTK_EDITABLE (self->notes_row)));
-  update_summary (self->harms_row, self->harm_checks);
-  update_summary (self->weapons_row, self->weapon_checks);
-  update_header (self);
+  changed (self);
 }
 
 static void
-field_changed_cb (TgPersonRow *self)
+sex_changed_cb (TgPersonRow *self)
 {
   if (self->loading || self->person == NULL)
     return;
-  store_fields (self);
-  g_signal_emit (self, signals[CHANGED], 0);
+  tg_person_set_sex (self->person, adw_combo_row_get_selected (self->sex_row));
+  changed (self);
 }
 
 static void
-name_changed_cb (TgPersonRow *self)
+minor_changed_cb (TgPersonRow *self)
 {
-  field_changed_cb (self);
+  if (self->loading || self->person == NULL)
+    return;
+  tg_person_set_minor (self->person, gtk_switch_get_active (self->minor_switch));
+  changed (self);
+}
+
+static void
+consent_changed_cb (TgPersonRow *self)
+{
+  if (self->loading || self->person == NULL)
+    return;
+  tg_person_set_consent (self->person, adw_combo_row_get_selected (self->consent_row));
+  changed (self);
+}
+
+/* A tick writes the whole set of ticked codes of its group. */
+static void
+check_toggled_cb (GtkCheckButton *check,
+                  TgPersonRow    *self)
+{
+  GPtrArray *checks = g_object_get_data (G_OBJECT (check), "checks");
+  AdwExpanderRow *expander = g_object_get_data (G_OBJECT (check), "expander");
+  CodesSetter set = (CodesSetter) g_object_get_data (G_OBJECT (check), "setter");
+  g_auto(GStrv) codes = NULL;
+
+  update_summary (expander, checks);
+  if (self->loading || self->person == NULL)
+    return;
+  codes = collect_codes (checks);
+  set (self->person, (const char * const *) codes);
+  changed (self);
 }
 
 static void
@@ -141,7 +207,8 @@ add_checks (TgPersonRow      *self,
             AdwExpanderRow   *expander,
             TgVocabularyKind  kind,
             GPtrArray        *checks,
-            const char * const *selected)
+            const char * const *selected,
+            CodesSetter       setter)
 {
   GListModel *vocabulary = tg_application_get_vocabulary (tg_application_get_default (), kind);
   guint n = g_list_model_get_n_items (vocabulary);
@@ -161,7 +228,10 @@ add_checks (TgPersonRow      *self,
       tg_ui_set_accessible_label (check, tg_vocabulary_entry_get_label (entry));
       adw_action_row_add_prefix (ADW_ACTION_ROW (row), check);
       adw_action_row_set_activatable_widget (ADW_ACTION_ROW (row), check);
-      g_signal_connect_swapped (check, "toggled", G_CALLBACK (field_changed_cb), self);
+      g_object_set_data (G_OBJECT (check), "checks", checks);
+      g_object_set_data (G_OBJECT (check), "expander", expander);
+      g_object_set_data (G_OBJECT (check), "setter", (gpointer) setter);
+      g_signal_connect_object (check, "toggled", G_CALLBACK (check_toggled_cb), self, 0);
       adw_expander_row_add_row (expander, row);
       g_ptr_array_add (checks, check);
     }
@@ -185,8 +255,10 @@ load_fields (TgPersonRow *self)
   gtk_editable_set_text (GTK_EDITABLE (self->community_row), tg_person_get_community (p) ? tg_person_get_community (p) : "");
   adw_combo_row_set_selected (self->consent_row, tg_person_get_consent (p));
   gtk_editable_set_text (GTK_EDITABLE (self->notes_row), tg_person_get_notes (p) ? tg_person_get_notes (p) : "");
-  add_checks (self, self->harms_row, TG_VOCABULARY_HARMS, self->harm_checks, tg_person_get_harms (p));
-  add_checks (self, self->weapons_row, TG_VOCABULARY_WEAPONS, self->weapon_checks, tg_person_get_weapons (p));
+  add_checks (self, self->harms_row, TG_VOCABULARY_HARMS, self->harm_checks, tg_person_get_harms (p),
+              tg_person_set_harms);
+  add_checks (self, self->weapons_row, TG_VOCABULARY_WEAPONS, self->weapon_checks, tg_person_get_weapons (p),
+              tg_person_set_weapons);
   update_header (self);
   self->loading = FALSE;
 }
@@ -231,8 +303,12 @@ tg_person_row_class_init (TgPersonRowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, TgPersonRow, weapons_row);
   gtk_widget_class_bind_template_child (widget_class, TgPersonRow, consent_row);
   gtk_widget_class_bind_template_child (widget_class, TgPersonRow, notes_row);
-  gtk_widget_class_bind_template_callback (widget_class, field_changed_cb);
-  gtk_widget_class_bind_template_callback (widget_class, name_changed_cb);
+  gtk_widget_class_bind_template_callback (widget_class, pseudonym_changed_cb);
+  gtk_widget_class_bind_template_callback (widget_class, role_changed_cb);
+  gtk_widget_class_bind_template_callback (widget_class, age_changed_cb);
+  gtk_widget_class_bind_template_callback (widget_class, sex_changed_cb);
+  gtk_widget_class_bind_template_callback (widget_class, minor_changed_cb);
+  gtk_widget_class_bind_template_callback (widget_class, consent_changed_cb);
   gtk_widget_class_bind_template_callback (widget_class, remove_clicked_cb);
 }
 
@@ -252,6 +328,10 @@ tg_person_row_init (TgPersonRow *self)
   adw_combo_row_set_model (self->consent_row, consents);
   tg_ui_setup_count_spin (self->age_min_spin);
   tg_ui_setup_count_spin (self->age_max_spin);
+  bind_text (self, self->name_row, tg_person_set_name);
+  bind_text (self, self->ethnicity_row, tg_person_set_ethnicity);
+  bind_text (self, self->community_row, tg_person_set_community);
+  bind_text (self, self->notes_row, tg_person_set_notes);
   self->loading = FALSE;
 }
 

@@ -41,6 +41,7 @@ struct _TgReportEditor
   char           *save_state;
   GQueue          undo;           /* JSON strings, newest first */
   char           *snapshot;       /* the report at the last save */
+  char           *blank;          /* a new draft as it was made, else NULL */
   gboolean        in_burst;
   gboolean        imperial;
 
@@ -263,9 +264,23 @@ update_summary (AdwExpanderRow *row,
   adw_expander_row_set_subtitle (row, text->len ? text->str : _("None chosen"));
 }
 
+typedef void (*CodesSetter) (TgReport *report, const char * const *codes);
+
+/* A tick writes the whole set of ticked codes of its group. */
 static void
-check_toggled_cb (TgReportEditor *self)
+check_toggled_cb (GtkCheckButton *check,
+                  TgReportEditor *self)
 {
+  GPtrArray *checks = g_object_get_data (G_OBJECT (check), "checks");
+  AdwExpanderRow *expander = g_object_get_data (G_OBJECT (check), "expander");
+  CodesSetter set = (CodesSetter) g_object_get_data (G_OBJECT (check), "setter");
+  g_auto(GStrv) codes = NULL;
+
+  update_summary (expander, checks);
+  if (self->loading || self->report == NULL)
+    return;
+  codes = collect_codes (checks);
+  set (self->report, (const char * const *) codes);
   edited (self);
 }
 
@@ -273,7 +288,8 @@ static void
 build_checks (TgReportEditor   *self,
               AdwExpanderRow   *expander,
               TgVocabularyKind  kind,
-              GPtrArray        *checks)
+              GPtrArray        *checks,
+              CodesSetter       setter)
 {
   GListModel *vocabulary = tg_application_get_vocabulary (tg_application_get_default (), kind);
   guint n = g_list_model_get_n_items (vocabulary);
@@ -294,7 +310,10 @@ build_checks (TgReportEditor   *self,
       tg_ui_set_accessible_label (check, label);
       adw_action_row_add_prefix (ADW_ACTION_ROW (row), check);
       adw_action_row_set_activatable_widget (ADW_ACTION_ROW (row), check);
-      g_signal_connect_swapped (check, "toggled", G_CALLBACK (check_toggled_cb), self);
+      g_object_set_data (G_OBJECT (check), "checks", checks);
+      g_object_set_data (G_OBJECT (check), "expander", expander);
+      g_object_set_data (G_OBJECT (check), "setter", (gpointer) setter);
+      g_signal_connect_object (check, "toggled", G_CALLBACK (check_toggled_cb), self, 0);
       adw_expander_row_add_row (expander, row);
       g_ptr_array_add (checks, check);
     }
@@ -482,54 +501,52 @@ load_widgets (TgReportEditor *self)
   validate (self);
 }
 
-/* Widgets → model, for the plain fields (persons and sources edit their
- * own objects). */
-static void
-store_fields (TgReportEditor *self)
+/* Saving ------------------------------------------------------------------ */
+
+/* Empty drafts. "New report" gives the editor a report that is not in the
+ * store yet. It is written only once something is set in it; one left as
+ * it was made (or brought back to that) is discarded when it is left, so
+ * no empty "Untitled report" stays behind to be synced. */
+
+static gboolean
+never_saved (TgReport *report)
 {
-  TgReport *r = self->report;
-  GtkTextBuffer *buffer = gtk_text_view_get_buffer (self->narrative_view);
-  GtkTextIter start, end;
-  g_autofree char *narrative = NULL;
-  g_auto(GStrv) categories = NULL;
-  g_auto(GStrv) perpetrators = NULL;
-  double uncertainty;
-  TgDatePrecision precision;
+  const char * const *base = tg_report_get_base_revisions (report);
 
-  tg_report_set_title (r, gtk_editable_get_text (GTK_EDITABLE (self->title_row)));
-  tg_report_set_status (r, adw_combo_row_get_selected (self->status_row));
-  gtk_text_buffer_get_bounds (buffer, &start, &end);
-  narrative = gtk_text_buffer_get_text (buffer, &start, &end, FALSE);
-  tg_report_set_narrative (r, narrative);
-  tg_report_set_start (r, tg_date_button_get_date (self->start_button));
-  tg_report_set_end (r, tg_date_button_get_date (self->end_button));
-  precision = adw_combo_row_get_selected (self->precision_row);
-  if (precision > TG_DATE_PRECISION_APPROXIMATE)
-    precision = TG_DATE_PRECISION_DAY;
-  tg_report_set_date_precision (r, precision);
-  tg_date_button_set_precision (self->start_button, precision);
-  tg_date_button_set_precision (self->end_button, precision);
-
-  tg_report_set_place_name (r, gtk_editable_get_text (GTK_EDITABLE (self->place_row)));
-  tg_report_set_region_code (r, gtk_editable_get_text (GTK_EDITABLE (self->region_row)));
-  tg_report_set_province_code (r, gtk_editable_get_text (GTK_EDITABLE (self->province_row)));
-  uncertainty = gtk_spin_button_get_value (self->uncertainty_spin);
-  tg_report_set_uncertainty (r, self->imperial ? uncertainty / FEET_PER_METRE : uncertainty);
-
-  categories = collect_codes (self->category_checks);
-  tg_report_set_categories (r, (const char * const *) categories);
-  update_summary (self->categories_row, self->category_checks);
-  tg_report_set_killed (r, gtk_spin_button_get_value_as_int (self->killed_spin));
-  tg_report_set_injured (r, gtk_spin_button_get_value_as_int (self->injured_spin));
-  tg_report_set_detained (r, gtk_spin_button_get_value_as_int (self->detained_spin));
-  tg_report_set_disappeared (r, gtk_spin_button_get_value_as_int (self->disappeared_spin));
-  perpetrators = collect_codes (self->perpetrator_checks);
-  tg_report_set_perpetrators (r, (const char * const *) perpetrators);
-  update_summary (self->perpetrators_row, self->perpetrator_checks);
-  tg_report_set_perpetrator_unit (r, gtk_editable_get_text (GTK_EDITABLE (self->unit_row)));
+  return base == NULL || base[0] == NULL;
 }
 
-/* Saving ------------------------------------------------------------------ */
+static gboolean
+is_blank (TgReportEditor *self)
+{
+  g_autofree char *json = NULL;
+
+  if (self->blank == NULL || self->report == NULL)
+    return FALSE;
+  json = tg_report_to_json_string (self->report);
+  return g_strcmp0 (json, self->blank) == 0;
+}
+
+/* Leaves an empty draft: nothing written if it never was, else deleted
+ * (it was saved once with something in it, then emptied again). */
+static void
+discard_blank (TgReportEditor *self)
+{
+  g_clear_handle_id (&self->save_source, g_source_remove);
+  while (self->saving)
+    g_main_context_iteration (NULL, TRUE);
+  self->dirty = FALSE;
+
+  if (!never_saved (self->report) && self->store != NULL)
+    {
+      g_autoptr(TgRevision) rev = NULL;
+      g_autoptr(GError) error = NULL;
+
+      rev = tg_store_delete_report (self->store, tg_report_get_id (self->report), &error);
+      if (rev == NULL)
+        g_warning ("Could not discard an empty draft: %s", error->message);
+    }
+}
 
 static void schedule_save (TgReportEditor *self);
 
@@ -568,6 +585,13 @@ start_save (TgReportEditor *self)
     return;
   if (self->saving)
     return;  /* save_done_cb saves again */
+  if (never_saved (self->report) && is_blank (self))
+    {
+      /* Nothing in it yet: not worth a revision. */
+      self->dirty = FALSE;
+      set_save_state (self, "");
+      return;
+    }
 
   self->dirty = FALSE;
   self->saving = TRUE;
@@ -618,19 +642,124 @@ edited (TgReportEditor *self)
 
 /* Callbacks --------------------------------------------------------------- */
 
+/* Widgets → model: each control writes its own field when it changes,
+ * so none depends on another being edited after it. Text fields and
+ * counts are bound with bind_text() and bind_count() in init; the rest
+ * have a handler each. load_widgets() is the way back. */
+
+typedef void (*TextSetter) (TgReport *report, const char *text);
+typedef void (*CountSetter) (TgReport *report, int count);
+
 static void
-field_changed_cb (TgReportEditor *self)
+text_changed_cb (GtkEditable    *editable,
+                 TgReportEditor *self)
+{
+  TextSetter set = (TextSetter) g_object_get_data (G_OBJECT (editable), "setter");
+
+  if (self->loading || self->report == NULL)
+    return;
+  set (self->report, gtk_editable_get_text (editable));
+  edited (self);
+}
+
+static void
+bind_text (TgReportEditor *self,
+           gpointer        editable,
+           TextSetter      setter)
+{
+  g_object_set_data (G_OBJECT (editable), "setter", (gpointer) setter);
+  g_signal_connect_object (editable, "changed", G_CALLBACK (text_changed_cb), self, 0);
+}
+
+static void
+count_changed_cb (GtkSpinButton  *spin,
+                  TgReportEditor *self)
+{
+  CountSetter set = (CountSetter) g_object_get_data (G_OBJECT (spin), "setter");
+
+  if (self->loading || self->report == NULL)
+    return;
+  set (self->report, gtk_spin_button_get_value_as_int (spin));
+  edited (self);
+}
+
+static void
+bind_count (TgReportEditor *self,
+            GtkSpinButton  *spin,
+            CountSetter     setter)
+{
+  g_object_set_data (G_OBJECT (spin), "setter", (gpointer) setter);
+  g_signal_connect_object (spin, "value-changed", G_CALLBACK (count_changed_cb), self, 0);
+}
+
+static void
+status_changed_cb (TgReportEditor *self)
 {
   if (self->loading || self->report == NULL)
     return;
-  store_fields (self);
+  tg_report_set_status (self->report, adw_combo_row_get_selected (self->status_row));
   edited (self);
 }
 
 static void
 narrative_changed_cb (TgReportEditor *self)
 {
-  field_changed_cb (self);
+  GtkTextBuffer *buffer = gtk_text_view_get_buffer (self->narrative_view);
+  GtkTextIter start, end;
+  g_autofree char *narrative = NULL;
+
+  if (self->loading || self->report == NULL)
+    return;
+  gtk_text_buffer_get_bounds (buffer, &start, &end);
+  narrative = gtk_text_buffer_get_text (buffer, &start, &end, FALSE);
+  tg_report_set_narrative (self->report, narrative);
+  edited (self);
+}
+
+static void
+start_changed_cb (TgReportEditor *self)
+{
+  if (self->loading || self->report == NULL)
+    return;
+  tg_report_set_start (self->report, tg_date_button_get_date (self->start_button));
+  edited (self);
+}
+
+static void
+end_changed_cb (TgReportEditor *self)
+{
+  if (self->loading || self->report == NULL)
+    return;
+  tg_report_set_end (self->report, tg_date_button_get_date (self->end_button));
+  edited (self);
+}
+
+static void
+precision_changed_cb (TgReportEditor *self)
+{
+  TgDatePrecision precision;
+
+  if (self->loading || self->report == NULL)
+    return;
+  precision = adw_combo_row_get_selected (self->precision_row);
+  if (precision > TG_DATE_PRECISION_APPROXIMATE)
+    precision = TG_DATE_PRECISION_DAY;
+  tg_report_set_date_precision (self->report, precision);
+  tg_date_button_set_precision (self->start_button, precision);
+  tg_date_button_set_precision (self->end_button, precision);
+  edited (self);
+}
+
+static void
+uncertainty_changed_cb (TgReportEditor *self)
+{
+  double value;
+
+  if (self->loading || self->report == NULL)
+    return;
+  value = gtk_spin_button_get_value (self->uncertainty_spin);
+  tg_report_set_uncertainty (self->report, self->imperial ? value / FEET_PER_METRE : value);
+  edited (self);
 }
 
 static void
@@ -1114,6 +1243,7 @@ tg_report_editor_dispose (GObject *object)
   g_clear_pointer (&self->source_rows, g_ptr_array_unref);
   g_queue_clear_full (&self->undo, g_free);
   g_clear_pointer (&self->snapshot, g_free);
+  g_clear_pointer (&self->blank, g_free);
   g_clear_pointer (&self->save_state, g_free);
 
   G_OBJECT_CLASS (tg_report_editor_parent_class)->dispose (object);
@@ -1197,7 +1327,11 @@ tg_report_editor_class_init (TgReportEditorClass *klass)
   gtk_widget_class_bind_template_child (widget_class, TgReportEditor, import_label);
   gtk_widget_class_bind_template_child (widget_class, TgReportEditor, import_progress);
   gtk_widget_class_bind_template_child (widget_class, TgReportEditor, sources_error);
-  gtk_widget_class_bind_template_callback (widget_class, field_changed_cb);
+  gtk_widget_class_bind_template_callback (widget_class, status_changed_cb);
+  gtk_widget_class_bind_template_callback (widget_class, start_changed_cb);
+  gtk_widget_class_bind_template_callback (widget_class, end_changed_cb);
+  gtk_widget_class_bind_template_callback (widget_class, precision_changed_cb);
+  gtk_widget_class_bind_template_callback (widget_class, uncertainty_changed_cb);
   gtk_widget_class_bind_template_callback (widget_class, coords_changed_cb);
   gtk_widget_class_bind_template_callback (widget_class, pick_clicked_cb);
   gtk_widget_class_bind_template_callback (widget_class, place_search_changed_cb);
@@ -1235,6 +1369,15 @@ tg_report_editor_init (TgReportEditor *self)
   tg_ui_setup_count_spin (self->disappeared_spin);
   g_signal_connect_swapped (gtk_text_view_get_buffer (self->narrative_view), "changed",
                             G_CALLBACK (narrative_changed_cb), self);
+  bind_text (self, self->title_row, tg_report_set_title);
+  bind_text (self, self->place_row, tg_report_set_place_name);
+  bind_text (self, self->region_row, tg_report_set_region_code);
+  bind_text (self, self->province_row, tg_report_set_province_code);
+  bind_text (self, self->unit_row, tg_report_set_perpetrator_unit);
+  bind_count (self, self->killed_spin, tg_report_set_killed);
+  bind_count (self, self->injured_spin, tg_report_set_injured);
+  bind_count (self, self->detained_spin, tg_report_set_detained);
+  bind_count (self, self->disappeared_spin, tg_report_set_disappeared);
 
   if (app != NULL)
     {
@@ -1244,8 +1387,10 @@ tg_report_editor_init (TgReportEditor *self)
       self->imperial = g_strcmp0 (units, "imperial") == 0;
       g_signal_connect_object (settings, "changed::units", G_CALLBACK (units_changed_cb),
                                self, G_CONNECT_SWAPPED);
-      build_checks (self, self->categories_row, TG_VOCABULARY_CATEGORIES, self->category_checks);
-      build_checks (self, self->perpetrators_row, TG_VOCABULARY_PERPETRATORS, self->perpetrator_checks);
+      build_checks (self, self->categories_row, TG_VOCABULARY_CATEGORIES, self->category_checks,
+                    tg_report_set_categories);
+      build_checks (self, self->perpetrators_row, TG_VOCABULARY_PERPETRATORS, self->perpetrator_checks,
+                    tg_report_set_perpetrators);
     }
   update_uncertainty_label (self);
   g_signal_connect_swapped (self->start_button, "notify::date", G_CALLBACK (update_photo_offers), self);
@@ -1281,7 +1426,11 @@ tg_report_editor_set_report (TgReportEditor *self,
   if (self->report == report)
     return;
 
-  tg_report_editor_flush (self);
+  if (is_blank (self))
+    discard_blank (self);
+  else
+    tg_report_editor_flush (self);
+  g_clear_pointer (&self->blank, g_free);
   cancel_imports (self);
   g_queue_clear_full (&self->undo, g_free);
   g_clear_pointer (&self->snapshot, g_free);
@@ -1294,9 +1443,11 @@ tg_report_editor_set_report (TgReportEditor *self,
   if (report != NULL)
     {
       self->snapshot = tg_report_to_json_string (report);
+      if (never_saved (report))
+        self->blank = g_strdup (self->snapshot);
       load_widgets (self);
       gtk_adjustment_set_value (gtk_scrolled_window_get_vadjustment (self->scroller), 0);
-      set_save_state (self, _("Saved"));
+      set_save_state (self, self->blank != NULL ? "" : _("Saved"));
     }
   else
     {
@@ -1328,6 +1479,11 @@ tg_report_editor_flush (TgReportEditor *self)
 
   if (!self->dirty || self->report == NULL || self->store == NULL)
     return TRUE;
+  if (never_saved (self->report) && is_blank (self))
+    {
+      self->dirty = FALSE;
+      return TRUE;
+    }
 
   rev = tg_store_save_report (self->store, self->report, &error);
   if (rev == NULL)
@@ -1345,6 +1501,16 @@ tg_report_editor_flush (TgReportEditor *self)
   self->in_burst = FALSE;
   set_save_state (self, _("Saved"));
   return TRUE;
+}
+
+gboolean
+tg_report_editor_is_stored (TgReportEditor *self)
+{
+  g_return_val_if_fail (TG_IS_REPORT_EDITOR (self), FALSE);
+
+  while (self->saving)
+    g_main_context_iteration (NULL, TRUE);
+  return self->report != NULL && !never_saved (self->report);
 }
 
 const char *

@@ -21,13 +21,17 @@ G_DECLARE_FINAL_TYPE (TgReportEditor, tg_report_editor, TG, REPORT_EDITOR, GtkWi
 
 void        tg_report_editor_set_store      (TgReportEditor   *self,
                                              TgStore          *store);
-/* Edits @report (a copy loaded from the store; the editor keeps a ref).
- * The report open before is saved first. NULL closes the editor. */
+/* Edits @report (a copy loaded from the store, or a new report not stored
+ * yet; the editor keeps a ref). The report open before is saved first, or
+ * discarded if it is a new report still as it was made. NULL closes the
+ * editor (and so saves or discards the same way). */
 void        tg_report_editor_set_report     (TgReportEditor   *self,
                                              TgReport         *report);
 TgReport   *tg_report_editor_get_report     (TgReportEditor   *self);
 /* Saves now what is not saved yet; FALSE when the report is invalid. */
 gboolean    tg_report_editor_flush          (TgReportEditor   *self);
+/* FALSE for a new report that has not been written to the store yet. */
+gboolean    tg_report_editor_is_stored      (TgReportEditor   *self);
 const char *tg_report_editor_get_save_state (TgReportEditor   *self);
 gboolean    tg_report_editor_can_undo       (TgReportEditor   *self);
 gboolean    tg_report_editor_undo           (TgReportEditor   *self);

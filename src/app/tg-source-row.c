@@ -9,6 +9,7 @@
 #include <glib/gi18n.h>
 #include <math.h>
 
+#include "tg-custody-row.h"
 #include "tg-source-import.h"
 #include "tg-source-row.h"
 #include "tg-ui-util.h"
@@ -462,6 +463,9 @@ tg_source_row_new (TgSource    *source,
   self->source = g_object_ref (source);
   self->blobs = blobs ? g_object_ref (blobs) : NULL;
   load_fields (self);
+  /* The file's custody history (tg-custody-row.c, exchange's). */
+  if (tg_source_get_kind (source) == TG_SOURCE_KIND_FILE && tg_source_get_sha256 (source) != NULL)
+    adw_expander_row_add_row (ADW_EXPANDER_ROW (self), tg_custody_row_new (tg_source_get_sha256 (source)));
   return GTK_WIDGET (self);
 }
 

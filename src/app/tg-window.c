@@ -9,6 +9,7 @@
 #include <glib/gi18n.h>
 #include <stdio.h>
 
+#include "tg-exchange.h"
 #include "tg-map-view.h"
 #include "tg-report-editor.h"
 #include "tg-report-row.h"
@@ -502,8 +503,6 @@ new_report_action (GtkWidget  *widget,
 {
   TgWindow *self = TG_WINDOW (widget);
   g_autoptr(TgReport) report = tg_report_new ();
-  g_autoptr(TgRevision) rev = NULL;
-  g_autoptr(GError) error = NULL;
   g_autofree char *region = NULL;
 
   flush_editor (self);
@@ -512,15 +511,8 @@ new_report_action (GtkWidget  *widget,
   if (region != NULL && *region != '\0')
     tg_report_set_region_code (report, region);
 
-  rev = tg_store_save_report (self->store, report, &error);
-  if (rev == NULL)
-    {
-      g_autofree char *message = g_strdup_printf (_("Could not start a report: %s"), error->message);
-
-      toast (self, message);
-      return;
-    }
-
+  /* Not stored yet: the editor writes it once something is set in it,
+   * and drops it if it is left empty. */
   gtk_single_selection_set_selected (self->selection, GTK_INVALID_LIST_POSITION);
   show_report (self, report);
   tg_report_editor_focus_title (self->editor);
@@ -600,6 +592,12 @@ delete_response_cb (AdwMessageDialog *dialog,
 
   report_id = g_strdup (tg_report_get_id (report));
   flush_editor (self);
+  if (!tg_report_editor_is_stored (self->editor))
+    {
+      /* A new report with nothing in it: there is nothing to delete. */
+      show_report (self, NULL);
+      return;
+    }
 
   rev = tg_store_delete_report (self->store, report_id, &error);
   if (rev == NULL)
@@ -652,6 +650,53 @@ delete_report_action (GtkWidget  *widget,
 
 /* Vfuncs ---------------------------------------------------------------- */
 
+/* Import and export (tg-exchange.c) */
+
+static void
+export_action (GtkWidget  *widget,
+               const char *action_name,
+               GVariant   *param)
+{
+  TgWindow *self = TG_WINDOW (widget);
+
+  /* What is typed in the editor goes into the export too. */
+  flush_editor (self);
+  tg_exchange_export (GTK_WINDOW (self), self->store, tg_report_list_get_query (self->reports),
+                      g_list_model_get_n_items (G_LIST_MODEL (self->reports)),
+                      current_report (self));
+}
+
+static void
+import_action (GtkWidget  *widget,
+               const char *action_name,
+               GVariant   *param)
+{
+  TgWindow *self = TG_WINDOW (widget);
+
+  tg_exchange_import_choose (GTK_WINDOW (self), self->store);
+}
+
+static gboolean
+list_drop_cb (GtkDropTarget *target,
+              const GValue  *value,
+              double         x,
+              double         y,
+              TgWindow      *self)
+{
+  GSList *files;
+
+  if (!G_VALUE_HOLDS (value, GDK_TYPE_FILE_LIST))
+    return FALSE;
+  files = gdk_file_list_get_files (g_value_get_boxed (value));
+  if (files == NULL)
+    return FALSE;
+  if (files->next != NULL)
+    toast (self, _("Drop one file at a time: only the first was imported."));
+  tg_exchange_import_file (GTK_WINDOW (self), self->store, files->data);
+  g_slist_free (files);
+  return TRUE;
+}
+
 static gboolean
 tg_window_close_request (GtkWindow *window)
 {
@@ -659,7 +704,9 @@ tg_window_close_request (GtkWindow *window)
   GSettings *settings = tg_application_get_settings (self->app);
   int width, height;
 
-  flush_editor (self);
+  /* Leaving the report saves it, or drops it if it is an empty new one. */
+  if (self->editor != NULL)
+    tg_report_editor_set_report (self->editor, NULL);
 
   gtk_window_get_default_size (window, &width, &height);
   g_settings_set_boolean (settings, "window-maximized", gtk_window_is_maximized (window));
@@ -720,6 +767,14 @@ tg_window_constructed (GObject *object)
   g_object_unref (factory);
   gtk_list_view_set_model (self->list_view, GTK_SELECTION_MODEL (self->selection));
   g_signal_connect_swapped (self->list_view, "activate", G_CALLBACK (list_activate_cb), self);
+
+  /* A GeoJSON or CSV file dropped on the list is imported. */
+  {
+    GtkDropTarget *drop = gtk_drop_target_new (GDK_TYPE_FILE_LIST, GDK_ACTION_COPY);
+
+    g_signal_connect (drop, "drop", G_CALLBACK (list_drop_cb), self);
+    gtk_widget_add_controller (self->list_pane, GTK_EVENT_CONTROLLER (drop));
+  }
 
   g_signal_connect_object (self->map_view, "locations-loaded",
                            G_CALLBACK (locations_loaded_cb), self, G_CONNECT_SWAPPED);
@@ -844,6 +899,8 @@ tg_window_class_init (TgWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.delete-report", NULL, delete_report_action);
   gtk_widget_class_install_action (widget_class, "win.undo", NULL, undo_action);
   gtk_widget_class_install_action (widget_class, "win.undo-delete", "s", undo_delete_action);
+  gtk_widget_class_install_action (widget_class, "win.export", NULL, export_action);
+  gtk_widget_class_install_action (widget_class, "win.import", NULL, import_action);
 
   /* Bubble-phase bindings: a focused text field keeps its own keys. */
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_n, GDK_CONTROL_MASK, "win.new-report", NULL);

@@ -751,3 +751,32 @@ tg_custody_log_verify (TgCustodyLog  *self,
 
   return TRUE;
 }
+
+gboolean
+tg_custody_log_has_subject_locked (TgCustodyLog  *self,
+                                   const char    *subject,
+                                   gboolean      *has,
+                                   GError       **error)
+{
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+  int rc;
+
+  g_return_val_if_fail (TG_IS_CUSTODY_LOG (self), FALSE);
+
+  g_rec_mutex_lock (self->lock);
+  if (sqlite3_prepare_v2 (self->db, "SELECT 1 FROM custody WHERE subject = ? LIMIT 1",
+                          -1, &stmt, NULL) != SQLITE_OK)
+    {
+      set_db_error (self, error);
+      g_rec_mutex_unlock (self->lock);
+      return FALSE;
+    }
+  sqlite3_bind_text (stmt, 1, subject, -1, SQLITE_TRANSIENT);
+  rc = sqlite3_step (stmt);
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+    set_db_error (self, error);
+  *has = rc == SQLITE_ROW;
+  g_clear_pointer (&stmt, sqlite3_finalize);
+  g_rec_mutex_unlock (self->lock);
+  return rc == SQLITE_ROW || rc == SQLITE_DONE;
+}

@@ -11,6 +11,12 @@ G_BEGIN_DECLS
 
 /* The feature property holding the revision's wire form. */
 #define TG_GEOJSON_REVISION_MEMBER "testigo:revision"
+/* true on features whose names were withheld (for the public, or without
+ * consent): importing one never writes over the full report. */
+#define TG_GEOJSON_WITHHELD_MEMBER "testigo:withheld"
+/* The custody events of a report's file sources, in an export for the
+ * organisation. */
+#define TG_GEOJSON_CUSTODY_MEMBER "testigo:custody"
 
 /* A progress callback, throttled, called directly or (with a context) in
  * that context's thread. Reference counted so that calls still queued

@@ -14,6 +14,8 @@
 #include "tg-csv.h"
 #include "tg-export.h"
 #include "tg-exchange-private.h"
+#include "tg-custody-log.h"
+#include "tg-source.h"
 #include "tg-store-private.h"
 
 /* Progress --------------------------------------------------------------- */
@@ -160,11 +162,30 @@ all_rowids (TgStore  *store,
   return ok ? g_steal_pointer (&rowids) : NULL;
 }
 
+/* Thread-local: which reports the export running on this thread writes
+ * when the caller named them (tg_export_file_async with @ids). */
+static GPrivate export_ids;
+
 static GArray *
 select_rowids (TgStore              *store,
                const TgReportQuery  *query,
                GError              **error)
 {
+  const char * const *ids = g_private_get (&export_ids);
+
+  if (ids != NULL)
+    {
+      GArray *rowids = g_array_new (FALSE, FALSE, sizeof (gint64));
+
+      for (guint i = 0; ids[i] != NULL; i++)
+        {
+          gint64 rowid = tg_store_lookup_rowid (store, ids[i]);
+
+          if (rowid != 0)
+            g_array_append_val (rowids, rowid);
+        }
+      return rowids;
+    }
   if (query == NULL)
     return all_rowids (store, error);
   return tg_store_query_rowids (store, query, error);
@@ -200,6 +221,27 @@ _tg_format_double (double value)
 
 /* GeoJSON ---------------------------------------------------------------- */
 
+/* Whether the report names someone who may not be named in the export. */
+static gboolean
+report_withholds (TgReport      *report,
+                  TgExportFlags  flags)
+{
+  GListModel *model = tg_report_get_persons (report);
+
+  for (guint i = 0; i < g_list_model_get_n_items (model); i++)
+    {
+      g_autoptr(TgPerson) person = g_list_model_get_item (model, i);
+      const char *name = tg_person_get_name (person);
+
+      if (name != NULL && *name != '\0' && !_tg_export_may_name (person, flags))
+        return TRUE;
+    }
+  return FALSE;
+}
+
+/* Names (and notes) of people who may not be named become
+ * TG_EXPORT_WITHHELD. For the public every person's notes go, and typed
+ * testimony, which names people and places, stays in the store. */
 static void
 mask_people (JsonObject    *props,
              TgReport      *report,
@@ -213,16 +255,18 @@ mask_people (JsonObject    *props,
     {
       g_autoptr(TgPerson) person = g_list_model_get_item (model, i);
       JsonObject *object = json_array_get_object_element (persons, i);
+      gboolean may_name;
 
       if (person == NULL || object == NULL)
         continue;
-      if (!_tg_export_may_name (person, flags) && tg_person_get_name (person) != NULL)
+      may_name = _tg_export_may_name (person, flags);
+      if (!may_name && tg_person_get_name (person) != NULL)
         json_object_set_string_member (object, "name", TG_EXPORT_WITHHELD);
-      json_object_set_null_member (object, "notes");
+      if (!may_name || (flags & TG_EXPORT_PUBLIC))
+        json_object_set_null_member (object, "notes");
     }
 
-  /* Typed testimony names people and places: it stays in the store. */
-  for (guint i = 0; sources != NULL && i < json_array_get_length (sources); i++)
+  for (guint i = 0; (flags & TG_EXPORT_PUBLIC) && sources != NULL && i < json_array_get_length (sources); i++)
     {
       JsonObject *object = json_array_get_object_element (sources, i);
 
@@ -263,15 +307,99 @@ feature_new (const char *id,
   return node;
 }
 
+static int
+compare_events (gconstpointer a,
+                gconstpointer b)
+{
+  gint64 sa = tg_custody_event_get_seq (*(TgCustodyEvent **) a);
+  gint64 sb = tg_custody_event_get_seq (*(TgCustodyEvent **) b);
+
+  return sa < sb ? -1 : sa > sb;
+}
+
+static JsonNode *
+custody_event_to_json (TgCustodyEvent *event)
+{
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autoptr(GDateTime) time = g_date_time_new_from_unix_utc (tg_custody_event_get_time (event) / G_USEC_PER_SEC);
+  g_autoptr(GDateTime) exact = time ? g_date_time_add (time, tg_custody_event_get_time (event) % G_USEC_PER_SEC) : NULL;
+  g_autofree char *when = tg_format_rfc3339 (exact);
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "seq");
+  json_builder_add_int_value (builder, tg_custody_event_get_seq (event));
+  json_builder_set_member_name (builder, "time");
+  json_builder_add_string_value (builder, when);
+  json_builder_set_member_name (builder, "device");
+  json_builder_add_string_value (builder, tg_custody_event_get_device_id (event));
+  json_builder_set_member_name (builder, "action");
+  json_builder_add_string_value (builder, tg_custody_event_get_action_string (event));
+  json_builder_set_member_name (builder, "subject");
+  json_builder_add_string_value (builder, tg_custody_event_get_subject (event));
+  json_builder_set_member_name (builder, "detail");
+  json_builder_add_string_value (builder, tg_custody_event_get_detail (event));
+  json_builder_set_member_name (builder, "prev_hash");
+  json_builder_add_string_value (builder, tg_custody_event_get_prev_hash (event));
+  json_builder_set_member_name (builder, "hash");
+  json_builder_add_string_value (builder, tg_custody_event_get_hash (event));
+  json_builder_end_object (builder);
+  return json_builder_get_root (builder);
+}
+
+/* The custody events about the report and about each of its files,
+ * oldest first (by the log's sequence). */
+static JsonNode *
+custody_to_json (TgStore   *store,
+                 TgReport  *report,
+                 GError   **error)
+{
+  TgCustodyLog *log = tg_store_get_custody_log (store);
+  GListModel *sources = tg_report_get_sources (report);
+  g_autoptr(GPtrArray) subjects = g_ptr_array_new ();
+  g_autoptr(GPtrArray) events = g_ptr_array_new_with_free_func (g_object_unref);
+  JsonArray *array = json_array_new ();
+  JsonNode *node = json_node_new (JSON_NODE_ARRAY);
+
+  json_node_take_array (node, array);
+  if (log == NULL)
+    return node;
+  g_ptr_array_add (subjects, (char *) tg_report_get_id (report));
+  for (guint i = 0; i < g_list_model_get_n_items (sources); i++)
+    {
+      g_autoptr(TgSource) source = g_list_model_get_item (sources, i);
+
+      if (tg_source_get_sha256 (source) != NULL)
+        g_ptr_array_add (subjects, (char *) g_intern_string (tg_source_get_sha256 (source)));
+    }
+  for (guint i = 0; i < subjects->len; i++)
+    {
+      g_autoptr(GPtrArray) some = tg_custody_log_list (log, subjects->pdata[i], error);
+
+      if (some == NULL)
+        {
+          json_node_unref (node);
+          return NULL;
+        }
+      for (guint j = 0; j < some->len; j++)
+        g_ptr_array_add (events, g_object_ref (some->pdata[j]));
+    }
+  g_ptr_array_sort (events, compare_events);
+  for (guint i = 0; i < events->len; i++)
+    json_array_add_element (array, custody_event_to_json (events->pdata[i]));
+  return node;
+}
+
 /* The feature of the revision a report's state comes from: its content as
  * the properties, with the revision itself. */
 static JsonNode *
-build_feature (TgStore      *store,
-               const char   *rev_id,
-               GError      **error)
+build_feature (TgStore       *store,
+               const char    *rev_id,
+               TgReport      *loaded,
+               TgExportFlags  flags,
+               GError       **error)
 {
   g_autoptr(TgRevision) rev = NULL;
-  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(TgReport) report = loaded ? g_object_ref (loaded) : NULL;
   g_autoptr(JsonNode) props_node = NULL;
   g_autoptr(JsonNode) latitude = NULL;
   g_autoptr(JsonNode) longitude = NULL;
@@ -282,15 +410,18 @@ build_feature (TgStore      *store,
   rev = tg_store_get_revision (store, rev_id, error);
   if (rev == NULL)
     return NULL;
-  if (!json_parser_load_from_data (parser, tg_revision_get_content (rev), -1, &local_error) ||
-      !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
+  /* Through the report, not the revision's text as it is: revisions
+   * saved before timestamps were written with their offset's minutes
+   * ("-05") come out in RFC 3339 ("-05:00") like newer ones. */
+  if (report == NULL)
+    report = tg_report_new_from_json_string (tg_revision_get_content (rev), -1, &local_error);
+  if (report == NULL)
     {
       g_set_error (error, TG_ERROR, TG_ERROR_CORRUPT,
-                   _("Revision %s in the store is damaged: %s"), rev_id,
-                   local_error ? local_error->message : "not an object");
+                   _("Revision %s in the store is damaged: %s"), rev_id, local_error->message);
       return NULL;
     }
-  props_node = json_parser_steal_root (parser);
+  props_node = tg_report_to_json (report);
   props = json_node_get_object (props_node);
   id = tg_revision_get_record_id (rev);
 
@@ -301,14 +432,26 @@ build_feature (TgStore      *store,
   json_object_remove_member (props, "latitude");
   json_object_remove_member (props, "longitude");
   json_object_set_member (props, TG_GEOJSON_REVISION_MEMBER, tg_revision_to_json (rev));
+  if (flags & TG_EXPORT_CUSTODY)
+    {
+      JsonNode *custody = custody_to_json (store, report, error);
+
+      if (custody == NULL)
+        return NULL;
+      json_object_set_member (props, TG_GEOJSON_CUSTODY_MEMBER, custody);
+    }
 
   return feature_new (id, latitude, longitude, g_steal_pointer (&props_node));
 }
 
-/* For publication: built from the report, with people masked. */
+/* Built from the report, with people masked: for the public, and for the
+ * organisation when the report names someone without consent (the
+ * revision, which holds the names, is left out then). */
 static JsonNode *
-build_public_feature (TgReport      *report,
-                      TgExportFlags  flags)
+build_masked_feature (TgStore       *store,
+                      TgReport      *report,
+                      TgExportFlags  flags,
+                      GError       **error)
 {
   g_autoptr(JsonNode) props_node = tg_report_to_json (report);
   g_autoptr(JsonNode) latitude = NULL;
@@ -323,6 +466,15 @@ build_public_feature (TgReport      *report,
   json_object_remove_member (props, "latitude");
   json_object_remove_member (props, "longitude");
   mask_people (props, report, flags);
+  json_object_set_boolean_member (props, TG_GEOJSON_WITHHELD_MEMBER, TRUE);
+  if ((flags & TG_EXPORT_CUSTODY) && !(flags & TG_EXPORT_PUBLIC))
+    {
+      JsonNode *custody = custody_to_json (store, report, error);
+
+      if (custody == NULL)
+        return NULL;
+      json_object_set_member (props, TG_GEOJSON_CUSTODY_MEMBER, custody);
+    }
 
   return feature_new (tg_report_get_id (report), latitude, longitude, g_steal_pointer (&props_node));
 }
@@ -398,19 +550,21 @@ write_features (TgStore              *store,
       if (g_cancellable_set_error_if_cancelled (cancellable, error))
         return FALSE;
 
-      if (flags & TG_EXPORT_PUBLIC)
+      report = tg_store_load_report_by_rowid (store, g_array_index (rowids, gint64, i), error);
+      if (report == NULL)
+        return FALSE;
+      if ((flags & TG_EXPORT_PUBLIC) || report_withholds (report, flags))
         {
-          report = tg_store_load_report_by_rowid (store, g_array_index (rowids, gint64, i), error);
-          if (report == NULL)
+          if (!(feature = build_masked_feature (store, report, flags, error)))
             return FALSE;
-          feature = build_public_feature (report, flags);
         }
       else
         {
           g_autofree char *rev_id = rev_id_for_rowid (store, stmt_p, g_array_index (rowids, gint64, i),
                                                       error);
 
-          if (rev_id == NULL || !(feature = build_feature (store, rev_id, error)))
+          /* The report loaded from the row is the state of that revision. */
+          if (rev_id == NULL || !(feature = build_feature (store, rev_id, report, flags, error)))
             return FALSE;
         }
 
@@ -472,7 +626,7 @@ format_count (int count)
 static char *
 format_time (GDateTime *time)
 {
-  return time ? g_date_time_format_iso8601 (time) : NULL;
+  return tg_format_rfc3339 (time);
 }
 
 static char *
@@ -610,7 +764,9 @@ export_to_file (ExportFunc            func,
   g_autoptr(GError) local_error = NULL;
   guint n = 0;
 
-  out = g_file_replace (file, NULL, FALSE, G_FILE_CREATE_REPLACE_DESTINATION,
+  /* Private: the file may name people. */
+  out = g_file_replace (file, NULL, FALSE,
+                        G_FILE_CREATE_REPLACE_DESTINATION | G_FILE_CREATE_PRIVATE,
                         cancellable, error);
   if (out == NULL)
     return FALSE;
@@ -719,6 +875,7 @@ typedef struct
   GFile         *file;
   TgExportFlags  flags;
   TgProgress    *progress;
+  char         **ids;
 } ExportData;
 
 static void
@@ -730,6 +887,7 @@ export_data_free (gpointer user_data)
   g_clear_pointer (&data->query, tg_report_query_free);
   g_clear_object (&data->file);
   g_clear_pointer (&data->progress, _tg_progress_unref);
+  g_strfreev (data->ids);
   g_free (data);
 }
 
@@ -743,8 +901,13 @@ export_thread (GTask        *task,
   GError *error = NULL;
   guint n = 0;
 
-  if (export_to_file (data->func, data->store, data->query, data->file, data->flags,
-                      data->progress, &n, cancellable, &error))
+  gboolean ok;
+
+  g_private_set (&export_ids, data->ids);
+  ok = export_to_file (data->func, data->store, data->query, data->file, data->flags,
+                       data->progress, &n, cancellable, &error);
+  g_private_set (&export_ids, NULL);
+  if (ok)
     g_task_return_int (task, n);
   else
     g_task_return_error (task, error);
@@ -850,4 +1013,58 @@ tg_export_csv_finish (GAsyncResult  *result,
                       GError       **error)
 {
   return export_finish (result, tg_export_csv_async, n_exported, error);
+}
+
+void
+tg_export_file_async (TgStore              *store,
+                      const TgReportQuery  *query,
+                      const char * const   *ids,
+                      GFile                *file,
+                      TgExportFormat        format,
+                      TgExportFlags         flags,
+                      TgExportProgressFunc  progress,
+                      gpointer              progress_data,
+                      GDestroyNotify        progress_notify,
+                      GCancellable         *cancellable,
+                      GAsyncReadyCallback   callback,
+                      gpointer              user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  ExportData *data;
+  GMainContext *context = g_main_context_get_thread_default ();
+
+  g_return_if_fail (TG_IS_STORE (store));
+  g_return_if_fail (G_IS_FILE (file));
+
+  task = g_task_new (NULL, cancellable, callback, user_data);
+  data = g_new0 (ExportData, 1);
+  g_task_set_source_tag (task, tg_export_file_async);
+  data->func = format == TG_EXPORT_FORMAT_CSV ? export_csv : export_geojson;
+  data->store = g_object_ref (store);
+  data->query = query ? tg_report_query_copy (query) : NULL;
+  data->ids = g_strdupv ((char **) ids);
+  data->file = g_object_ref (file);
+  data->flags = flags;
+  data->progress = _tg_progress_new (progress, progress_data, progress_notify,
+                                     context ? context : g_main_context_default ());
+  g_task_set_task_data (task, data, export_data_free);
+  g_task_run_in_thread (task, export_thread);
+}
+
+gboolean
+tg_export_file_finish (GAsyncResult  *result,
+                       guint         *n_exported,
+                       GError       **error)
+{
+  return export_finish (result, tg_export_file_async, n_exported, error);
+}
+
+TgExportFormat
+tg_export_format_for_file (GFile *file)
+{
+  g_autofree char *name = g_file_get_basename (file);
+  g_autofree char *lower = name ? g_ascii_strdown (name, -1) : NULL;
+
+  return lower != NULL && g_str_has_suffix (lower, ".csv") ? TG_EXPORT_FORMAT_CSV
+                                                          : TG_EXPORT_FORMAT_GEOJSON;
 }

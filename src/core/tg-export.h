@@ -6,8 +6,14 @@
  * the report's JSON form, without latitude/longitude, which are the
  * geometry) and "testigo:revision", the wire form of the revision the
  * report's state comes from, so that importing the file into another store
- * recreates the same revision (see tg-import.h). Such a file holds
- * everything, names of people included: handle it as the store itself.
+ * recreates the same revision (see tg-import.h).
+ *
+ * Consent holds in every export: a person is named only with consent to
+ * share their identity with the organisation (or the public; pseudonyms
+ * always). A report naming someone without it is written masked: the name
+ * "[withheld]", that person's notes dropped, no "testigo:revision" (which
+ * carries the names), and "testigo:withheld": true, so that importing the
+ * file back never writes the masked copy over the full report.
  *
  * CSV (RFC 4180, see tg-csv.h): a header row and one row per report with
  * flattened fields (the columns are TG_EXPORT_CSV_COLUMNS). Lists are joined
@@ -18,8 +24,8 @@
  * guarded with a leading single quote (TG_CSV_GUARD_FORMULAS).
  *
  * TG_EXPORT_PUBLIC narrows both for publication: names only with public
- * consent, person notes dropped, no "testigo:revision" (which carries the
- * unmasked content).
+ * consent, every person's notes and typed testimony dropped, no
+ * "testigo:revision"; every feature is masked.
  *
  * Reports are written one by one through a buffered stream: memory does not
  * grow with the number of reports. Deleted reports are not exported; a
@@ -41,6 +47,10 @@ typedef enum
 {
   TG_EXPORT_NONE   = 0,
   TG_EXPORT_PUBLIC = 1 << 0,
+  /* GeoJSON for the organisation: each feature gets "testigo:custody",
+   * the custody events of the report and of its files (ignored with
+   * TG_EXPORT_PUBLIC and in CSV). */
+  TG_EXPORT_CUSTODY = 1 << 1,
 } TgExportFlags;
 
 /* Called as reports are written (at most ~20 times a second and at the
@@ -80,7 +90,8 @@ gboolean tg_export_csv_to_stream     (TgStore             *store,
                                       GCancellable        *cancellable,
                                       GError             **error);
 
-/* Writes @file atomically: it is replaced only when the export succeeds. */
+/* Writes @file atomically: it is replaced only when the export succeeds.
+ * The file is private to the user (mode 0600): it may name people. */
 gboolean tg_export_geojson           (TgStore             *store,
                                       const TgReportQuery *query,
                                       GFile               *file,
@@ -125,6 +136,34 @@ void     tg_export_csv_async         (TgStore             *store,
                                       GAsyncReadyCallback  callback,
                                       gpointer             user_data);
 gboolean tg_export_csv_finish        (GAsyncResult        *result,
+                                      guint               *n_exported,
+                                      GError             **error);
+
+typedef enum
+{
+  TG_EXPORT_FORMAT_GEOJSON,
+  TG_EXPORT_FORMAT_CSV,
+} TgExportFormat;
+
+/* CSV for a name ending in ".csv" (any case), GeoJSON otherwise. */
+TgExportFormat tg_export_format_for_file (GFile           *file);
+
+/* Either format, in a worker thread. @ids: (nullable): the reports to
+ * write, in that order (ids the store does not have are left out);
+ * otherwise those @query matches (every report when NULL). */
+void     tg_export_file_async        (TgStore             *store,
+                                      const TgReportQuery *query,
+                                      const char * const  *ids,
+                                      GFile               *file,
+                                      TgExportFormat       format,
+                                      TgExportFlags        flags,
+                                      TgExportProgressFunc progress,
+                                      gpointer             progress_data,
+                                      GDestroyNotify       progress_notify,
+                                      GCancellable        *cancellable,
+                                      GAsyncReadyCallback  callback,
+                                      gpointer             user_data);
+gboolean tg_export_file_finish       (GAsyncResult        *result,
                                       guint               *n_exported,
                                       GError             **error);
 

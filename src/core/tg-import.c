@@ -49,15 +49,48 @@ check_text (const char  *data,
   if (!ok)
     {
       g_autofree char *type = g_content_type_guess (NULL, (const guchar *) data, probe, NULL);
-      g_autofree char *desc = type ? g_content_type_get_description (type) : NULL;
+      g_autofree char *desc = NULL;
 
-      g_set_error (error, TG_ERROR, TG_ERROR_WRONG_FORMAT,
-                   _("This file is not %s: it holds binary data (it looks like %s). "
-                     "Nothing was imported."),
-                   format, desc ? desc : _("an unknown kind of file"));
+      /* Name the kind of file only when it is known: "application/
+       * octet-stream" is described as "unknown", which says nothing. */
+      if (type != NULL && !g_content_type_is_unknown (type) &&
+          !g_content_type_equals (type, "application/octet-stream") &&
+          !g_content_type_is_a (type, "text/plain"))
+        desc = g_content_type_get_description (type);
+      if (desc != NULL)
+        g_set_error (error, TG_ERROR, TG_ERROR_WRONG_FORMAT,
+                     /* TRANSLATORS: the first %s is GeoJSON or CSV, the
+                      * second a kind of file such as "PNG image" */
+                     _("This is not a %s file: it holds binary data (it looks like %s). "
+                       "Nothing was imported."), format, desc);
+      else
+        g_set_error (error, TG_ERROR, TG_ERROR_WRONG_FORMAT,
+                     /* TRANSLATORS: %s is GeoJSON or CSV */
+                     _("This is not a %s file: it holds binary data. Nothing was imported."),
+                     format);
       return FALSE;
     }
   return TRUE;
+}
+
+static gboolean
+is_blank (const char *data,
+          gsize       length)
+{
+  for (gsize i = 0; i < length; i++)
+    if (data[i] != ' ' && data[i] != '\t' && data[i] != '\n' && data[i] != '\r')
+      return FALSE;
+  return TRUE;
+}
+
+static gboolean
+empty_error (GError     **error,
+             const char  *format)
+{
+  g_set_error (error, TG_ERROR, TG_ERROR_WRONG_FORMAT,
+               /* TRANSLATORS: %s is GeoJSON or CSV */
+               _("This file is empty: it holds no %s data. Nothing was imported."), format);
+  return FALSE;
 }
 
 /* Reads the first PROBE_SIZE bytes of @stream (or all of it) into its
@@ -81,6 +114,14 @@ check_stream_start (GBufferedInputStream  *stream,
       eof = n == 0;
     }
   data = g_buffered_input_stream_peek_buffer (stream, &available);
+  /* Empty, or only line ends and spaces (a byte-order mark at most). */
+  if (eof && available >= 3 && memcmp (data, "\xEF\xBB\xBF", 3) == 0)
+    {
+      if (is_blank (data + 3, available - 3))
+        return empty_error (error, format);
+    }
+  else if (eof && is_blank (data, available))
+    return empty_error (error, format);
   return check_text (data, available, format, error);
 }
 
@@ -129,6 +170,15 @@ id_known (TgStore    *store,
   return heads != NULL && heads->len > 0;
 }
 
+static gboolean
+revision_known (TgStore    *store,
+                const char *rev_id)
+{
+  g_autoptr(TgRevision) rev = tg_store_get_revision (store, rev_id, NULL);
+
+  return rev != NULL;
+}
+
 /* Spool ------------------------------------------------------------------ */
 
 /* What an import has checked and will write once the whole file is
@@ -137,17 +187,38 @@ id_known (TgStore    *store,
  * temporary files, so that memory does not grow with the file. */
 typedef struct
 {
-  FILE  *revisions;
-  FILE  *reports;
-  guint  n_revisions;
-  guint  n_reports;
+  FILE        *revisions;
+  FILE        *reports;
+  guint        n_revisions;
+  guint        n_reports;
+  /* What the checks need besides the spool itself. */
+  TgStore     *store;        /* not owned */
+  GHashTable  *seen;         /* ids of revisions and reports met in the file */
+  guint        n_skipped;    /* features or rows already in the store */
+  TgProgress  *progress;     /* not owned; nullable */
+  GSeekable   *seekable;     /* not owned: the file, for the bytes read */
+  guint        total_kib;
 } Spool;
+
+static void
+spool_report_progress (Spool    *spool,
+                       gboolean  force)
+{
+  goffset at;
+
+  if (spool->progress == NULL || spool->seekable == NULL)
+    return;
+  at = g_seekable_tell (spool->seekable);
+  _tg_progress_report (spool->progress, MIN ((guint) (at / 1024), spool->total_kib),
+                       spool->total_kib, force);
+}
 
 static void
 spool_free (Spool *spool)
 {
   if (spool == NULL)
     return;
+  g_clear_pointer (&spool->seen, g_hash_table_unref);
   if (spool->revisions != NULL)
     fclose (spool->revisions);
   if (spool->reports != NULL)
@@ -207,10 +278,29 @@ spool_new (TgStore  *store,
 {
   g_autoptr(Spool) spool = g_new0 (Spool, 1);
 
+  spool->store = store;
+  spool->seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   if (!(spool->revisions = spool_open_file (store, error)) ||
       !(spool->reports = spool_open_file (store, error)))
     return NULL;
   return g_steal_pointer (&spool);
+}
+
+static void
+spool_set_progress (Spool        *spool,
+                    GInputStream *input,
+                    TgProgress   *progress)
+{
+  g_autoptr(GFileInfo) info = NULL;
+
+  if (progress == NULL || !G_IS_FILE_INPUT_STREAM (input) || !G_IS_SEEKABLE (input))
+    return;
+  info = g_file_input_stream_query_info (G_FILE_INPUT_STREAM (input),
+                                         G_FILE_ATTRIBUTE_STANDARD_SIZE, NULL, NULL);
+  spool->progress = progress;
+  spool->seekable = G_SEEKABLE (input);
+  spool->total_kib = info ? (guint) MIN (g_file_info_get_size (info) / 1024, G_MAXUINT) : 0;
+  spool_report_progress (spool, TRUE);
 }
 
 static gboolean
@@ -773,11 +863,27 @@ plan_own_feature (JsonObject  *props,
   if (!tg_report_validate (current, &local_error))
     return feature_error (error, index, local_error->message);
 
-  if (!spool_add_revision (spool, rev, error))
-    return FALSE;
-
   a = tg_report_to_json_string (original);
   b = tg_report_to_json_string (current);
+
+  /* A revision this store (or this file) has already: nothing to write
+   * unless the feature was edited since. */
+  if (g_hash_table_contains (spool->seen, tg_revision_get_id (rev)) ||
+      revision_known (spool->store, tg_revision_get_id (rev)))
+    {
+      if (g_str_equal (a, b))
+        {
+          spool->n_skipped++;
+          return TRUE;
+        }
+    }
+  else
+    {
+      g_hash_table_add (spool->seen, g_strdup (tg_revision_get_id (rev)));
+      if (!spool_add_revision (spool, rev, error))
+        return FALSE;
+    }
+
   if (!g_str_equal (a, b))
     {
       const char *base[] = { tg_revision_get_id (rev), NULL };
@@ -786,6 +892,147 @@ plan_own_feature (JsonObject  *props,
       return spool_add_report (spool, current, error);
     }
   return TRUE;
+}
+
+/* The members a report's JSON form has, and the geometry's. */
+static gboolean
+is_report_member (const char *name)
+{
+  static GHashTable *known;
+
+  if (g_once_init_enter (&known))
+    {
+      g_autoptr(TgReport) empty = tg_report_new ();
+      g_autoptr(JsonNode) node = tg_report_to_json (empty);
+      g_autoptr(GList) members = json_object_get_members (json_node_get_object (node));
+      GHashTable *set = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+
+      for (GList *l = members; l != NULL; l = l->next)
+        g_hash_table_add (set, g_strdup (l->data));
+      g_hash_table_add (set, g_strdup ("latitude"));
+      g_hash_table_add (set, g_strdup ("longitude"));
+      g_once_init_leave (&known, set);
+    }
+  return g_hash_table_contains (known, name);
+}
+
+/* Properties written the way Testigo writes a report (its "format" and
+ * "id"), without the revision: an export edited by hand, a public export,
+ * or another tool's file in Testigo's form. */
+static gboolean
+is_testigo_properties (JsonObject *props)
+{
+  JsonNode *format = json_object_get_member (props, "format");
+  JsonNode *id = json_object_get_member (props, "id");
+
+  return format != NULL && is_number (format) && id != NULL &&
+         json_node_get_value_type (id) == G_TYPE_STRING &&
+         tg_is_uuid (json_node_get_string (id));
+}
+
+/* Keeps every field of the report as written (id, persons, sources with
+ * their hashes…). Properties a report does not have are not dropped: they
+ * are appended to the narrative under a heading, where a person sees
+ * them. */
+static gboolean
+plan_testigo_properties (JsonObject  *props,
+                         double       latitude,
+                         double       longitude,
+                         guint        index,
+                         Spool       *spool,
+                         GError     **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  g_autoptr(JsonNode) copy = json_node_new (JSON_NODE_OBJECT);
+  g_autoptr(TgReport) report = NULL;
+  g_autoptr(TgReport) here = NULL;
+  g_autoptr(GString) extra = g_string_new (NULL);
+  g_autoptr(GList) members = json_object_get_members (props);
+  JsonObject *state = json_object_new ();
+  gboolean masked = FALSE;
+  const char *id;
+
+  json_node_take_object (copy, state);
+  for (GList *l = members; l != NULL; l = l->next)
+    {
+      const char *name = l->data;
+      JsonNode *value = json_object_get_member (props, name);
+
+      if (g_str_equal (name, TG_GEOJSON_WITHHELD_MEMBER))
+        masked = JSON_NODE_HOLDS_VALUE (value) && json_node_get_boolean (value);
+      else if (g_str_has_prefix (name, "testigo:"))
+        continue;
+      else if (is_report_member (name))
+        json_object_set_member (state, name, json_node_copy (value));
+      else
+        {
+          g_autofree char *text = NULL;
+
+          if (JSON_NODE_HOLDS_VALUE (value) && json_node_get_value_type (value) == G_TYPE_STRING)
+            text = g_strdup (json_node_get_string (value));
+          else
+            text = json_to_string (value, FALSE);
+          g_string_append_printf (extra, "\n%s: %s", name, text);
+        }
+    }
+  if (isnan (latitude))
+    {
+      json_object_set_null_member (state, "latitude");
+      json_object_set_null_member (state, "longitude");
+    }
+  else
+    {
+      json_object_set_double_member (state, "latitude", latitude);
+      json_object_set_double_member (state, "longitude", longitude);
+    }
+
+  report = tg_report_new_from_json (copy, &local_error);
+  if (report == NULL)
+    return feature_error (error, index, local_error->message);
+  if (extra->len > 0)
+    {
+      const char *narrative = tg_report_get_narrative (report);
+      g_autofree char *text =
+        g_strdup_printf ("%s%s%s%s", narrative ? narrative : "", narrative ? "\n\n" : "",
+                         _("Fields of the imported file that a Testigo report does not have:"), extra->str);
+
+      tg_report_set_narrative (report, text);
+    }
+  if (!tg_report_validate (report, &local_error))
+    return feature_error (error, index, local_error->message);
+
+  id = tg_report_get_id (report);
+  if (g_hash_table_contains (spool->seen, id))
+    {
+      g_autofree char *problem = g_strdup_printf (_("the report %s appears twice in the file"), id);
+      return feature_error (error, index, problem);
+    }
+  g_hash_table_add (spool->seen, g_strdup (id));
+
+  if (id_known (spool->store, id))
+    {
+      g_autofree char *a = NULL;
+      g_autofree char *b = NULL;
+
+      here = tg_store_load_report (spool->store, id, &local_error);
+      if (here == NULL)
+        {
+          g_propagate_error (error, g_steal_pointer (&local_error));
+          return FALSE;
+        }
+      a = tg_report_to_json_string (here);
+      b = tg_report_to_json_string (report);
+      /* The same report, or a copy with names withheld for the public:
+       * never written over the full one. */
+      if (g_str_equal (a, b) || masked)
+        {
+          spool->n_skipped++;
+          return TRUE;
+        }
+      /* Edited by hand: an edit on top of the report as it is here. */
+      tg_report_set_base_revisions (report, tg_report_get_base_revisions (here));
+    }
+  return spool_add_report (spool, report, error);
 }
 
 /* Streaming GeoJSON ------------------------------------------------------ */
@@ -1101,6 +1348,8 @@ plan_feature (JsonNode  *feature,
 
   if (props != NULL && json_object_has_member (props, TG_GEOJSON_REVISION_MEMBER))
     return plan_own_feature (props, latitude, longitude, index, spool, error);
+  else if (props != NULL && is_testigo_properties (props))
+    return plan_testigo_properties (props, latitude, longitude, index, spool, error);
   else
     {
       g_autoptr(JsonObject) empty = json_object_new ();
@@ -1162,6 +1411,7 @@ scan_features (Scan        *scan,
       feature = scan_parse_value (scan, parser, 2, error);
       if (feature == NULL || !plan_feature (feature, ++*n_features, spool, error))
         return FALSE;
+      spool_report_progress (spool, FALSE);
 
       c = scan_skip_space (scan, error);
       if (c != ']' && c != ',')
@@ -1175,7 +1425,9 @@ scan_features (Scan        *scan,
 static gboolean
 import_geojson_stream (TgStore       *store,
                        GInputStream  *input,
+                       TgProgress    *progress,
                        guint         *n_imported,
+                       guint         *n_skipped,
                        GCancellable  *cancellable,
                        GError       **error)
 {
@@ -1196,6 +1448,8 @@ import_geojson_stream (TgStore       *store,
 
   if (n_imported != NULL)
     *n_imported = 0;
+  if (n_skipped != NULL)
+    *n_skipped = 0;
 
   buffered = G_BUFFERED_INPUT_STREAM (g_buffered_input_stream_new_sized (input, PROBE_SIZE));
   if (!check_stream_start (buffered, "GeoJSON", cancellable, error))
@@ -1203,6 +1457,7 @@ import_geojson_stream (TgStore       *store,
   scan.stream = G_INPUT_STREAM (buffered);
   if (!(spool = spool_new (store, error)))
     return FALSE;
+  spool_set_progress (spool, input, progress);
 
   /* A byte-order mark, then the top-level object. */
   c = scan_peek (&scan, error);
@@ -1339,8 +1594,11 @@ import_geojson_stream (TgStore       *store,
   /* Everything checked: now write. */
   if (!spool_write (spool, store, &n_written, cancellable, error))
     return FALSE;
+  spool_report_progress (spool, TRUE);
   if (n_imported != NULL)
     *n_imported = n_written;
+  if (n_skipped != NULL)
+    *n_skipped = spool->n_skipped;
   return TRUE;
 }
 
@@ -1356,7 +1614,7 @@ tg_import_geojson_data (TgStore     *store,
   g_return_val_if_fail (TG_IS_STORE (store), FALSE);
 
   stream = g_memory_input_stream_new_from_data (data, length, NULL);
-  return import_geojson_stream (store, stream, n_imported, NULL, error);
+  return import_geojson_stream (store, stream, NULL, n_imported, NULL, NULL, error);
 }
 
 gboolean
@@ -1375,7 +1633,8 @@ tg_import_geojson (TgStore       *store,
     *n_imported = 0;
   if (!(stream = g_file_read (file, cancellable, error)))
     return FALSE;
-  return import_geojson_stream (store, G_INPUT_STREAM (stream), n_imported, cancellable, error);
+  return import_geojson_stream (store, G_INPUT_STREAM (stream), NULL, n_imported, NULL,
+                                cancellable, error);
 }
 
 /* CSV -------------------------------------------------------------------- */
@@ -1421,7 +1680,7 @@ set_from_cell (JsonObject  *object,
       if (!parse_time (value, &time, &date_only))
         return row_error (error, line, column,
                           _("not a date (expected ISO 8601, such as 2023-01-09T14:30:00Z)"));
-      iso = g_date_time_format_iso8601 (time);
+      iso = tg_format_rfc3339 (time);
       json_object_set_string_member (object, column, iso);
       if (date_only && g_str_equal (column, "start") &&
           !json_object_has_member (object, "date_precision"))
@@ -1461,6 +1720,7 @@ set_from_cell (JsonObject  *object,
 static gboolean
 import_csv_stream (TgStore       *store,
                    GInputStream  *input,
+                   TgProgress    *progress,
                    guint         *n_imported,
                    guint         *n_skipped,
                    GCancellable  *cancellable,
@@ -1488,6 +1748,7 @@ import_csv_stream (TgStore       *store,
     return FALSE;
   if (!(spool = spool_new (store, error)))
     return FALSE;
+  spool_set_progress (spool, input, progress);
   reader = tg_csv_reader_new (G_INPUT_STREAM (buffered));
 
   header = tg_csv_reader_read_row (reader, cancellable, &local_error);
@@ -1579,6 +1840,7 @@ import_csv_stream (TgStore       *store,
         }
       if (!spool_add_report (spool, report, error))
         return FALSE;
+      spool_report_progress (spool, FALSE);
     }
   if (local_error != NULL)
     {
@@ -1588,6 +1850,7 @@ import_csv_stream (TgStore       *store,
 
   if (!spool_write (spool, store, &n_written, cancellable, error))
     return FALSE;
+  spool_report_progress (spool, TRUE);
   if (n_imported != NULL)
     *n_imported = n_written;
   if (n_skipped != NULL)
@@ -1608,7 +1871,7 @@ tg_import_csv_data (TgStore     *store,
   g_return_val_if_fail (TG_IS_STORE (store), FALSE);
 
   stream = g_memory_input_stream_new_from_data (data, length, NULL);
-  return import_csv_stream (store, stream, n_imported, n_skipped, NULL, error);
+  return import_csv_stream (store, stream, NULL, n_imported, n_skipped, NULL, error);
 }
 
 gboolean
@@ -1630,7 +1893,7 @@ tg_import_csv (TgStore       *store,
     *n_skipped = 0;
   if (!(stream = g_file_read (file, cancellable, error)))
     return FALSE;
-  return import_csv_stream (store, G_INPUT_STREAM (stream), n_imported, n_skipped,
+  return import_csv_stream (store, G_INPUT_STREAM (stream), NULL, n_imported, n_skipped,
                             cancellable, error);
 }
 
@@ -1748,6 +2011,173 @@ tg_import_csv_finish (GAsyncResult  *result,
 
   g_return_val_if_fail (g_task_is_valid (result, NULL), FALSE);
   g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == tg_import_csv_async, FALSE);
+
+  if (!g_task_propagate_boolean (G_TASK (result), error))
+    return FALSE;
+  data = g_task_get_task_data (G_TASK (result));
+  if (n_imported != NULL)
+    *n_imported = data->n_imported;
+  if (n_skipped != NULL)
+    *n_skipped = data->n_skipped;
+  return TRUE;
+}
+
+/* Any format --------------------------------------------------------------- */
+
+static TgImportFormat
+guess_format (GFile         *file,
+              GCancellable  *cancellable)
+{
+  g_autofree char *name = g_file_get_basename (file);
+  g_autofree char *lower = name ? g_ascii_strdown (name, -1) : NULL;
+  g_autoptr(GFileInputStream) stream = NULL;
+  char buffer[4096];
+  gssize n;
+
+  if (lower != NULL && g_str_has_suffix (lower, ".csv"))
+    return TG_IMPORT_FORMAT_CSV;
+  if (lower != NULL && (g_str_has_suffix (lower, ".geojson") || g_str_has_suffix (lower, ".json")))
+    return TG_IMPORT_FORMAT_GEOJSON;
+  /* Read errors are left to the import itself. */
+  if (!(stream = g_file_read (file, cancellable, NULL)))
+    return TG_IMPORT_FORMAT_GEOJSON;
+  n = g_input_stream_read (G_INPUT_STREAM (stream), buffer, sizeof buffer, cancellable, NULL);
+  for (gssize i = 0; i < n; i++)
+    {
+      if (buffer[i] == ' ' || buffer[i] == '\t' || buffer[i] == '\r' || buffer[i] == '\n')
+        continue;
+      if (i + 3 <= n && memcmp (buffer + i, "\xEF\xBB\xBF", 3) == 0)
+        {
+          i += 2;
+          continue;
+        }
+      return buffer[i] == '{' ? TG_IMPORT_FORMAT_GEOJSON : TG_IMPORT_FORMAT_CSV;
+    }
+  return TG_IMPORT_FORMAT_GEOJSON;
+}
+
+static gboolean
+import_file (TgStore         *store,
+             GFile           *file,
+             TgImportFormat   format,
+             TgProgress      *progress,
+             guint           *n_imported,
+             guint           *n_skipped,
+             GCancellable    *cancellable,
+             GError         **error)
+{
+  g_autoptr(GFileInputStream) stream = NULL;
+
+  if (n_imported != NULL)
+    *n_imported = 0;
+  if (n_skipped != NULL)
+    *n_skipped = 0;
+  if (format == TG_IMPORT_FORMAT_AUTO)
+    format = guess_format (file, cancellable);
+  if (!(stream = g_file_read (file, cancellable, error)))
+    return FALSE;
+  if (format == TG_IMPORT_FORMAT_CSV)
+    return import_csv_stream (store, G_INPUT_STREAM (stream), progress, n_imported, n_skipped,
+                              cancellable, error);
+  return import_geojson_stream (store, G_INPUT_STREAM (stream), progress, n_imported, n_skipped,
+                                cancellable, error);
+}
+
+gboolean
+tg_import_file (TgStore              *store,
+                GFile                *file,
+                TgImportFormat        format,
+                TgExportProgressFunc  progress,
+                gpointer              progress_data,
+                guint                *n_imported,
+                guint                *n_skipped,
+                GCancellable         *cancellable,
+                GError              **error)
+{
+  g_autoptr(TgProgress) p = _tg_progress_new (progress, progress_data, NULL, NULL);
+
+  g_return_val_if_fail (TG_IS_STORE (store), FALSE);
+  g_return_val_if_fail (G_IS_FILE (file), FALSE);
+  return import_file (store, file, format, p, n_imported, n_skipped, cancellable, error);
+}
+
+typedef struct
+{
+  TgStore        *store;
+  GFile          *file;
+  TgImportFormat  format;
+  TgProgress     *progress;
+  guint           n_imported;
+  guint           n_skipped;
+} ImportFileData;
+
+static void
+import_file_data_free (gpointer user_data)
+{
+  ImportFileData *data = user_data;
+
+  g_clear_object (&data->store);
+  g_clear_object (&data->file);
+  g_clear_pointer (&data->progress, _tg_progress_unref);
+  g_free (data);
+}
+
+static void
+import_file_thread (GTask        *task,
+                    gpointer      source_object,
+                    gpointer      task_data,
+                    GCancellable *cancellable)
+{
+  ImportFileData *data = task_data;
+  GError *error = NULL;
+
+  if (import_file (data->store, data->file, data->format, data->progress,
+                   &data->n_imported, &data->n_skipped, cancellable, &error))
+    g_task_return_boolean (task, TRUE);
+  else
+    g_task_return_error (task, error);
+}
+
+void
+tg_import_file_async (TgStore              *store,
+                      GFile                *file,
+                      TgImportFormat        format,
+                      TgExportProgressFunc  progress,
+                      gpointer              progress_data,
+                      GDestroyNotify        progress_notify,
+                      GCancellable         *cancellable,
+                      GAsyncReadyCallback   callback,
+                      gpointer              user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  ImportFileData *data;
+  GMainContext *context = g_main_context_get_thread_default ();
+
+  g_return_if_fail (TG_IS_STORE (store));
+  g_return_if_fail (G_IS_FILE (file));
+
+  task = g_task_new (NULL, cancellable, callback, user_data);
+  data = g_new0 (ImportFileData, 1);
+  data->store = g_object_ref (store);
+  data->file = g_object_ref (file);
+  data->format = format;
+  data->progress = _tg_progress_new (progress, progress_data, progress_notify,
+                                     context ? context : g_main_context_default ());
+  g_task_set_source_tag (task, tg_import_file_async);
+  g_task_set_task_data (task, data, import_file_data_free);
+  g_task_run_in_thread (task, import_file_thread);
+}
+
+gboolean
+tg_import_file_finish (GAsyncResult  *result,
+                       guint         *n_imported,
+                       guint         *n_skipped,
+                       GError       **error)
+{
+  ImportFileData *data;
+
+  g_return_val_if_fail (g_task_is_valid (result, NULL), FALSE);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == tg_import_file_async, FALSE);
 
   if (!g_task_propagate_boolean (G_TASK (result), error))
     return FALSE;

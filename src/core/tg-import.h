@@ -24,7 +24,16 @@
  * GeoJSON made by Testigo (features with "testigo:revision") recreates the
  * exported revisions exactly; importing it twice changes nothing. When the
  * feature's properties or geometry were edited elsewhere (in a GIS), the
- * edit is kept as a new revision on top of the exported one. Other GeoJSON
+ * edit is kept as a new revision on top of the exported one.
+ *
+ * A feature whose properties are a report in Testigo's form ("format" and
+ * a report "id") without the revision — an export edited by hand, a masked
+ * one, another tool's — keeps every field (id, persons, sources with their
+ * hashes); properties a report does not have are appended to the
+ * narrative under a heading, one "name: value" a line, not dropped. A
+ * report the store has already is skipped when the same, becomes an edit
+ * on top of it when different, and is never overwritten by a feature
+ * marked "testigo:withheld". Other GeoJSON
  * becomes new reports from the properties it recognises (title/name,
  * narrative/description, start/date, end, place_name/place, region_code,
  * province_code, categories, tags, killed, injured, detained, disappeared,
@@ -41,6 +50,7 @@
 
 #include <gio/gio.h>
 
+#include "tg-export.h"
 #include "tg-store.h"
 
 G_BEGIN_DECLS
@@ -93,6 +103,41 @@ void     tg_import_csv_async      (TgStore             *store,
                                    GAsyncReadyCallback  callback,
                                    gpointer             user_data);
 gboolean tg_import_csv_finish     (GAsyncResult        *result,
+                                   guint               *n_imported,
+                                   guint               *n_skipped,
+                                   GError             **error);
+
+/* One call for the app and the command line: GeoJSON or CSV, by the
+ * name's extension (".csv"; ".geojson", ".json") or, failing that, by the
+ * first byte that is not white space ('{' is GeoJSON). @n_skipped: the
+ * features or rows whose report (or revision) the store already has.
+ * @progress gets the KiB read and the file's size in KiB. */
+typedef enum
+{
+  TG_IMPORT_FORMAT_AUTO,
+  TG_IMPORT_FORMAT_GEOJSON,
+  TG_IMPORT_FORMAT_CSV,
+} TgImportFormat;
+
+gboolean tg_import_file           (TgStore             *store,
+                                   GFile               *file,
+                                   TgImportFormat       format,
+                                   TgExportProgressFunc progress,
+                                   gpointer             progress_data,
+                                   guint               *n_imported,
+                                   guint               *n_skipped,
+                                   GCancellable        *cancellable,
+                                   GError             **error);
+void     tg_import_file_async     (TgStore             *store,
+                                   GFile               *file,
+                                   TgImportFormat       format,
+                                   TgExportProgressFunc progress,
+                                   gpointer             progress_data,
+                                   GDestroyNotify       progress_notify,
+                                   GCancellable        *cancellable,
+                                   GAsyncReadyCallback  callback,
+                                   gpointer             user_data);
+gboolean tg_import_file_finish    (GAsyncResult        *result,
                                    guint               *n_imported,
                                    guint               *n_skipped,
                                    GError             **error);

@@ -476,7 +476,7 @@ write_time (TgJsonWriter *writer,
             const char   *name,
             GDateTime    *time)
 {
-  g_autofree char *str = time ? g_date_time_format_iso8601 (time) : NULL;
+  g_autofree char *str = tg_format_rfc3339 (time);
 
   tg_json_write_string (writer, name, str);
 }

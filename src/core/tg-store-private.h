@@ -50,5 +50,10 @@ gboolean      tg_custody_log_append_locked(TgCustodyLog    *self,
                                            const char      *subject,
                                            const char      *detail,
                                            GError         **error);
+/* Whether any event names @subject (the caller holds @lock). */
+gboolean      tg_custody_log_has_subject_locked (TgCustodyLog *self,
+                                                 const char   *subject,
+                                                 gboolean     *has,
+                                                 GError      **error);
 
 G_END_DECLS

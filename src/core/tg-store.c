@@ -1288,6 +1288,28 @@ record_local_revision_locked (TgStore            *self,
       !tg_custody_log_append_locked (self->custody_log, action, record_id,
                                      tg_revision_get_id (rev), error))
     return NULL;
+  /* A file the log has never named entered the store with this report:
+   * "imported", its hash the subject and the report the detail, so that
+   * a source's history starts where the file came in. */
+  if (self->custody_log != NULL && report != NULL)
+    {
+      GListModel *sources = tg_report_get_sources (report);
+
+      for (guint i = 0; i < g_list_model_get_n_items (sources); i++)
+        {
+          g_autoptr(TgSource) source = g_list_model_get_item (sources, i);
+          const char *sha256 = tg_source_get_sha256 (source);
+          gboolean known = FALSE;
+
+          if (sha256 == NULL ||
+              tg_source_get_kind (source) != TG_SOURCE_KIND_FILE)
+            continue;
+          if (!tg_custody_log_has_subject_locked (self->custody_log, sha256, &known, error) ||
+              (!known && !tg_custody_log_append_locked (self->custody_log, TG_CUSTODY_IMPORTED,
+                                                        sha256, record_id, error)))
+            return NULL;
+        }
+    }
   return g_steal_pointer (&rev);
 }
 

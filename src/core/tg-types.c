@@ -61,3 +61,39 @@ TG_ENUM_STRINGS (tg_sex, TgSex,
                  "unknown", "female", "male", "other")
 TG_ENUM_STRINGS (tg_source_kind, TgSourceKind,
                  "file", "link", "testimony")
+
+char *
+tg_format_rfc3339 (GDateTime *time)
+{
+  g_autoptr(GDateTime) utc = NULL;
+  g_autofree char *main_part = NULL;
+  GTimeSpan offset;
+  int usec;
+
+  if (time == NULL)
+    return NULL;
+
+  offset = g_date_time_get_utc_offset (time);
+  if (offset % G_TIME_SPAN_MINUTE != 0)
+    {
+      time = utc = g_date_time_to_utc (time);
+      offset = 0;
+    }
+  /* %C%y: four digits for any year (%Y would write "999"). */
+  main_part = g_date_time_format (time, "%C%y-%m-%dT%H:%M:%S");
+  usec = g_date_time_get_microsecond (time);
+  if (offset == 0)
+    return usec ? g_strdup_printf ("%s.%06dZ", main_part, usec)
+                : g_strconcat (main_part, "Z", NULL);
+  else
+    {
+      GTimeSpan abs_offset = ABS (offset);
+      int hours = abs_offset / G_TIME_SPAN_HOUR;
+      int minutes = (abs_offset % G_TIME_SPAN_HOUR) / G_TIME_SPAN_MINUTE;
+      char sign = offset < 0 ? '-' : '+';
+
+      if (usec)
+        return g_strdup_printf ("%s.%06d%c%02d:%02d", main_part, usec, sign, hours, minutes);
+      return g_strdup_printf ("%s%c%02d:%02d", main_part, sign, hours, minutes);
+    }
+}

@@ -105,4 +105,11 @@ const char *tg_source_kind_to_string      (TgSourceKind      value);
 gboolean    tg_source_kind_from_string    (const char       *str,
                                            TgSourceKind     *value);
 
+/* @time as RFC 3339: "2023-01-09T14:05:00-05:00", "…Z" in UTC, with
+ * ".ffffff" only when there are microseconds. The offset always has its
+ * minutes (GLib's g_date_time_format_iso8601() writes "-05", which
+ * RFC 3339 and JavaScript's Date refuse); an offset with seconds (old
+ * local mean time zones) is written in UTC instead. NULL for NULL. */
+char       *tg_format_rfc3339             (GDateTime        *time);
+
 G_END_DECLS

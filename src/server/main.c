@@ -257,6 +257,9 @@ main (int   argc,
   GError *error = NULL;
 
   umask (077);
+  /* before any thread and before the TLS backend's first connection */
+  if (!tg_server_tls_set_priority (&error))
+    return fail (error);
   setlocale (LC_ALL, "");
   bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");

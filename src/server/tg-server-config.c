@@ -25,6 +25,8 @@ tg_server_config_new (void)
   config->max_string_bytes = 1024 * 1024;
   config->max_batch = 1000;
   config->max_pull = 1000;
+  config->max_blob_refs = 1000;
+  config->max_batch_blob_refs = 10000;
   config->max_blob_bytes = G_GINT64_CONSTANT (8) * 1024 * 1024 * 1024;
   config->rate_limit = 50.0;
   config->rate_burst = 100.0;
@@ -115,13 +117,21 @@ tg_server_config_load (TgServerConfig  *config,
   static const char *known[] = {
     "listen", "port", "data-dir", "tls-certificate", "tls-key",
     "max-body-bytes", "max-string-bytes", "max-batch", "max-pull",
-    "max-blob-bytes", "rate-limit", "rate-burst", "request-timeout", NULL,
+    "max-blob-bytes", "max-blob-refs", "max-batch-blob-refs", "rate-limit", "rate-burst", "request-timeout", NULL,
   };
   gint64 port = config->port, max_batch = config->max_batch, max_pull = config->max_pull;
   gint64 timeout = config->request_timeout;
+  gint64 max_refs = config->max_blob_refs, max_batch_refs = config->max_batch_blob_refs;
 
-  if (!g_key_file_load_from_file (file, path, G_KEY_FILE_NONE, error))
-    return FALSE;
+  g_autoptr(GError) local_error = NULL;
+
+  if (!g_key_file_load_from_file (file, path, G_KEY_FILE_NONE, &local_error))
+    {
+      /* GLib's message names neither the file nor what was wrong with it */
+      g_set_error (error, local_error->domain, local_error->code,
+                   _("Cannot read the configuration file %s: %s"), path, local_error->message);
+      return FALSE;
+    }
 
   /* A misspelt option would silently fall back to a default: refuse it. */
   keys = g_key_file_get_keys (file, GROUP, NULL, NULL);
@@ -144,6 +154,8 @@ tg_server_config_load (TgServerConfig  *config,
       !get_int (file, "max-batch", 1, 100000, &max_batch, error) ||
       !get_int (file, "max-pull", 1, 100000, &max_pull, error) ||
       !get_int (file, "max-blob-bytes", 1, G_GINT64_CONSTANT (1) << 50, &config->max_blob_bytes, error) ||
+      !get_int (file, "max-blob-refs", 1, 100000, &max_refs, error) ||
+      !get_int (file, "max-batch-blob-refs", 1, 1000000, &max_batch_refs, error) ||
       !get_int (file, "request-timeout", 1, 3600, &timeout, error) ||
       !get_double (file, "rate-limit", &config->rate_limit, error) ||
       !get_double (file, "rate-burst", &config->rate_burst, error))
@@ -152,6 +164,8 @@ tg_server_config_load (TgServerConfig  *config,
   config->port = (guint) port;
   config->max_batch = (guint) max_batch;
   config->max_pull = (guint) max_pull;
+  config->max_blob_refs = (guint) max_refs;
+  config->max_batch_blob_refs = (guint) max_batch_refs;
   config->request_timeout = (guint) timeout;
   return TRUE;
 }

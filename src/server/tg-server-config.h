@@ -19,6 +19,8 @@ typedef struct
   gint64   max_string_bytes;    /* any one JSON string (400 beyond) */
   guint    max_batch;           /* revisions per push (413 beyond) */
   guint    max_pull;            /* revisions per pull page */
+  guint    max_blob_refs;       /* blob references in one revision (413 beyond) */
+  guint    max_batch_blob_refs; /* blob references in one push (413 beyond) */
   gint64   max_blob_bytes;      /* one uploaded file (413 beyond) */
   double   rate_limit;          /* requests per second per device */
   double   rate_burst;          /* bucket size */

@@ -120,6 +120,14 @@ check_json_shape (const char  *data,
                   return FALSE;
                 }
             }
+          else if ((guchar) c < 0x20)
+            {
+              /* RFC 8259: control characters must be escaped in strings */
+              g_set_error (error, TG_SERVER_ERROR, TG_SERVER_ERROR_BAD_REQUEST,
+                           "invalid JSON: raw control character U+%04X in a string at byte %"
+                           G_GSIZE_FORMAT " (escape it)", (guint) (guchar) c, i);
+              return FALSE;
+            }
           else if (c == '"')
             {
               in_string = FALSE;
@@ -270,16 +278,79 @@ expect_string (JsonObject  *object,
   return str;
 }
 
+/* Adds the digest in @source's @member to @out unless @seen has it;
+ * counts every reference in *n_refs. */
+static void
+add_blob (GPtrArray  *out,
+          GHashTable *seen,
+          JsonObject *source,
+          const char *member,
+          guint      *n_refs)
+{
+  JsonNode *node = json_object_get_member (source, member);
+  const char *sha;
+
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
+      json_node_get_value_type (node) != G_TYPE_STRING)
+    return;
+  sha = json_node_get_string (node);
+  if (!tg_is_sha256_hex (sha))
+    return;
+  (*n_refs)++;
+  if (g_hash_table_add (seen, (gpointer) sha))
+    g_ptr_array_add (out, g_strdup (sha));
+}
+
+/* The blobs a content object refers to, deduplicated, NULL-terminated.
+ * Stops counting past @max_refs references (*n_refs is then > @max_refs). */
+static char **
+collect_blobs (JsonNode *root,
+               guint     max_refs,
+               guint    *n_refs)
+{
+  g_autoptr(GPtrArray) out = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
+  JsonNode *sources;
+
+  *n_refs = 0;
+  if (root != NULL && JSON_NODE_HOLDS_OBJECT (root) &&
+      (sources = json_object_get_member (json_node_get_object (root), "sources")) != NULL &&
+      JSON_NODE_HOLDS_ARRAY (sources))
+    {
+      JsonArray *array = json_node_get_array (sources);
+      guint n = json_array_get_length (array);
+
+      for (guint i = 0; i < n && *n_refs <= max_refs; i++)
+        {
+          JsonNode *element = json_array_get_element (array, i);
+          JsonObject *source;
+
+          if (!JSON_NODE_HOLDS_OBJECT (element))
+            continue;
+          source = json_node_get_object (element);
+          add_blob (out, seen, source, "sha256", n_refs);
+          add_blob (out, seen, source, "thumbnail_sha256", n_refs);
+        }
+    }
+
+  g_ptr_array_add (out, NULL);
+  return (char **) g_ptr_array_free (g_steal_pointer (&out), FALSE);
+}
+
 GPtrArray *
-tg_server_decode_push (const char  *data,
-                       gsize        length,
-                       guint        max_batch,
-                       gsize        max_string,
-                       GError     **error)
+tg_server_decode_push (const char                *data,
+                       gsize                      length,
+                       const TgServerPushLimits  *limits,
+                       GPtrArray                **blobs,
+                       GError                   **error)
 {
   g_autoptr(JsonNode) root = NULL;
   g_autoptr(GPtrArray) revisions = NULL;
+  g_autoptr(GPtrArray) blob_lists = NULL;
   g_autoptr(GHashTable) seen = NULL;
+  guint max_batch = limits->max_batch;
+  gsize max_string = limits->max_string;
+  guint batch_refs = 0;
   JsonObject *object;
   JsonNode *member;
   JsonArray *array;
@@ -313,12 +384,15 @@ tg_server_decode_push (const char  *data,
     }
 
   revisions = g_ptr_array_new_full (n, g_object_unref);
+  blob_lists = g_ptr_array_new_full (n, (GDestroyNotify) g_strfreev);
   seen = g_hash_table_new (g_str_hash, g_str_equal);
   for (guint i = 0; i < n; i++)
     {
       g_autoptr(GError) local_error = NULL;
       g_autoptr(JsonNode) content_root = NULL;
       TgRevision *revision;
+      guint n_parents, n_refs;
+      char **list;
 
       revision = tg_revision_new_from_json (json_array_get_element (array, i), &local_error);
       if (revision == NULL)
@@ -346,8 +420,38 @@ tg_server_decode_push (const char  *data,
                        i, tg_revision_get_id (revision));
           return NULL;
         }
+      n_parents = g_strv_length ((char **) tg_revision_get_parents (revision));
+      if (n_parents > TG_SERVER_MAX_PARENTS)
+        {
+          g_set_error (error, TG_SERVER_ERROR, TG_SERVER_ERROR_TOO_LARGE,
+                       "revisions[%u]: %u parents; at most %u are allowed",
+                       i, n_parents, TG_SERVER_MAX_PARENTS);
+          return NULL;
+        }
+
+      list = collect_blobs (content_root, limits->max_blob_refs, &n_refs);
+      g_ptr_array_add (blob_lists, list);
+      if (n_refs > limits->max_blob_refs)
+        {
+          g_set_error (error, TG_SERVER_ERROR, TG_SERVER_ERROR_TOO_LARGE,
+                       "revisions[%u]: more than %u blob references (sources[].sha256 and "
+                       "thumbnail_sha256) in one revision; at most %u are allowed",
+                       i, limits->max_blob_refs, limits->max_blob_refs);
+          return NULL;
+        }
+      batch_refs += n_refs;
+      if (batch_refs > limits->max_batch_blob_refs)
+        {
+          g_set_error (error, TG_SERVER_ERROR, TG_SERVER_ERROR_TOO_LARGE,
+                       "more than %u blob references in one push (at revisions[%u]); "
+                       "at most %u are allowed: push fewer revisions at a time",
+                       limits->max_batch_blob_refs, i, limits->max_batch_blob_refs);
+          return NULL;
+        }
     }
 
+  if (blobs)
+    *blobs = g_steal_pointer (&blob_lists);
   return g_steal_pointer (&revisions);
 }
 
@@ -484,13 +588,8 @@ tg_server_decode_enrol (const char  *data,
                            "\"device_name\" is empty");
       return FALSE;
     }
-  for (const char *p = name; *p; p++)
-    if ((guchar) *p < 0x20 || *p == 0x7f)
-      {
-        g_set_error_literal (error, TG_SERVER_ERROR, TG_SERVER_ERROR_BAD_REQUEST,
-                             "\"device_name\" contains control characters");
-        return FALSE;
-      }
+  if (!tg_server_check_display_name (name, "\"device_name\"", error))
+    return FALSE;
   if (!(normalized = tg_server_normalize_code (code_str)))
     {
       g_set_error_literal (error, TG_SERVER_ERROR, TG_SERVER_ERROR_BAD_REQUEST,
@@ -501,6 +600,74 @@ tg_server_decode_enrol (const char  *data,
   *code = normalized;
   *device_name = g_strdup (name);
   return TRUE;
+}
+
+static gboolean
+hidden_char (gunichar c)
+{
+  switch (g_unichar_type (c))
+    {
+    case G_UNICODE_CONTROL:
+    case G_UNICODE_LINE_SEPARATOR:
+    case G_UNICODE_PARAGRAPH_SEPARATOR:
+      return TRUE;
+    case G_UNICODE_FORMAT:
+      /* joiners shape Persian, Indic scripts and emoji; they reorder nothing */
+      return c != 0x200C && c != 0x200D;
+    default:
+      /* letters that draw nothing */
+      return c == 0x115F || c == 0x1160 || c == 0x3164 || c == 0xFFA0;
+    }
+}
+
+gboolean
+tg_server_check_display_name (const char  *name,
+                              const char  *what,
+                              GError     **error)
+{
+  guint index = 0;
+
+  if (!g_utf8_validate (name, -1, NULL))
+    {
+      g_set_error (error, TG_SERVER_ERROR, TG_SERVER_ERROR_BAD_REQUEST,
+                   "%s is not valid UTF-8", what);
+      return FALSE;
+    }
+  for (const char *p = name; *p; p = g_utf8_next_char (p), index++)
+    {
+      gunichar c = g_utf8_get_char (p);
+
+      if (hidden_char (c))
+        {
+          g_set_error (error, TG_SERVER_ERROR, TG_SERVER_ERROR_BAD_REQUEST,
+                       "%s contains an invisible, control or direction-changing character "
+                       "(U+%04X, character %u): it would not show as it is", what, c, index + 1);
+          return FALSE;
+        }
+    }
+  return TRUE;
+}
+
+char *
+tg_server_display_name_escape (const char *name)
+{
+  GString *out = g_string_new (NULL);
+
+  if (name == NULL || !g_utf8_validate (name, -1, NULL))
+    {
+      g_string_free (out, TRUE);
+      return g_strdup ("<invalid UTF-8>");
+    }
+  for (const char *p = name; *p; p = g_utf8_next_char (p))
+    {
+      gunichar c = g_utf8_get_char (p);
+
+      if (hidden_char (c))
+        g_string_append_printf (out, "<U+%04X>", c);
+      else
+        g_string_append_unichar (out, c);
+    }
+  return g_string_free (out, FALSE);
 }
 
 gboolean
@@ -598,57 +765,16 @@ tg_server_decode_bearer (const char *header)
   return g_strndup (token, len);
 }
 
-static void
-add_blob (GPtrArray  *out,
-          JsonObject *source,
-          const char *member)
-{
-  JsonNode *node = json_object_get_member (source, member);
-  const char *sha;
-
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
-      json_node_get_value_type (node) != G_TYPE_STRING)
-    return;
-  sha = json_node_get_string (node);
-  if (!tg_is_sha256_hex (sha))
-    return;
-  for (guint i = 0; i < out->len; i++)
-    if (strcmp (g_ptr_array_index (out, i), sha) == 0)
-      return;
-  g_ptr_array_add (out, g_strdup (sha));
-}
-
 char **
 tg_server_content_blobs (const char *content,
                          gsize       max_string)
 {
-  g_autoptr(GPtrArray) out = g_ptr_array_new_with_free_func (g_free);
   g_autoptr(JsonNode) root = NULL;
-  JsonNode *sources;
+  guint n_refs;
 
   if (content != NULL)
     root = tg_server_parse_json (content, strlen (content), max_string, NULL);
-  if (root != NULL && JSON_NODE_HOLDS_OBJECT (root) &&
-      (sources = json_object_get_member (json_node_get_object (root), "sources")) != NULL &&
-      JSON_NODE_HOLDS_ARRAY (sources))
-    {
-      JsonArray *array = json_node_get_array (sources);
-
-      for (guint i = 0; i < json_array_get_length (array); i++)
-        {
-          JsonNode *element = json_array_get_element (array, i);
-          JsonObject *source;
-
-          if (!JSON_NODE_HOLDS_OBJECT (element))
-            continue;
-          source = json_node_get_object (element);
-          add_blob (out, source, "sha256");
-          add_blob (out, source, "thumbnail_sha256");
-        }
-    }
-
-  g_ptr_array_add (out, NULL);
-  return (char **) g_ptr_array_free (g_steal_pointer (&out), FALSE);
+  return collect_blobs (root, G_MAXUINT - 1, &n_refs);
 }
 
 gboolean

@@ -43,14 +43,30 @@ JsonNode   *tg_server_parse_json          (const char  *data,
                                            gsize        max_string,
                                            GError     **error);
 
+/* A merge names every head of its record; more parents than this in one
+ * revision is refused (each costs the store thread a lookup). */
+#define TG_SERVER_MAX_PARENTS 32
+
+typedef struct
+{
+  guint max_batch;            /* revisions per push */
+  gsize max_string;           /* bytes in any one JSON string */
+  guint max_blob_refs;        /* blob references in one revision's content */
+  guint max_batch_blob_refs;  /* blob references in the whole push */
+} TgServerPushLimits;
+
 /* POST /api/v1/push: {"revisions": [wire revision, ...]}.
- * Returns a GPtrArray of TgRevision (ids checked against content). More
- * than @max_batch revisions is TG_SERVER_ERROR_TOO_LARGE. */
-GPtrArray  *tg_server_decode_push         (const char  *data,
-                                           gsize        length,
-                                           guint        max_batch,
-                                           gsize        max_string,
-                                           GError     **error);
+ * Returns a GPtrArray of TgRevision (ids checked against content) and, in
+ * *blobs when not NULL, for each revision the NULL-terminated vector of
+ * the blobs its content refers to (see tg_server_content_blobs). More
+ * revisions, parents or blob references than @limits allow is
+ * TG_SERVER_ERROR_TOO_LARGE; a blob reference counts each "sha256" and
+ * "thumbnail_sha256" of "sources", repeated or not. */
+GPtrArray  *tg_server_decode_push         (const char                *data,
+                                           gsize                      length,
+                                           const TgServerPushLimits  *limits,
+                                           GPtrArray                **blobs,
+                                           GError                   **error);
 
 /* GET /api/v1/pull?since=N&limit=M — @query is the raw query string (may be
  * NULL). since defaults to 0, limit to @max_limit and is clamped to it. */
@@ -71,6 +87,21 @@ gboolean    tg_server_decode_enrol        (const char  *data,
 /* Enrolment codes are typed by people: drop spaces and dashes, upper-case,
  * and accept only the code alphabet. NULL when not a plausible code. */
 char       *tg_server_normalize_code      (const char  *code);
+
+/* Names an admin reads (device names, user names) must show what they
+ * are: no control characters (C0, DEL, C1), no line or paragraph
+ * separators, no invisible formatting characters — bidi embeddings,
+ * overrides and isolates (U+202A–U+202E, U+2066–U+2069), marks (U+200E,
+ * U+200F, U+061C), zero-width space, word joiner, BOM… (Unicode category
+ * Cf) — except the zero-width joiner and non-joiner that Persian, Indic
+ * scripts and emoji need, and no invisible letters (Hangul fillers).
+ * The error names @what and the first offending code point. */
+gboolean    tg_server_check_display_name  (const char  *name,
+                                           const char  *what,
+                                           GError     **error);
+/* The same name with every character that check refuses written as
+ * "<U+202E>": for names stored before the check existed. */
+char       *tg_server_display_name_escape (const char  *name);
 
 /* A non-negative decimal byte count or offset, at most 2^53. */
 gboolean    tg_server_decode_offset       (const char  *str,

@@ -111,9 +111,23 @@ static const char *schema_v1 =
   "  action TEXT NOT NULL,"
   "  detail TEXT);";
 
+/* Version 2: who holds which blob (see tg_server_store_blob_held). Every
+ * completed upload was audited with its uploader ("blob <sha256>, N
+ * bytes"), which gives the holders of the blobs stored before. */
+static const char *schema_v2 =
+  "CREATE TABLE blob_holders ("
+  "  sha256 TEXT NOT NULL,"
+  "  user_id INTEGER NOT NULL REFERENCES users (id),"
+  "  PRIMARY KEY (sha256, user_id)) WITHOUT ROWID;"
+  "INSERT OR IGNORE INTO blob_holders (sha256, user_id)"
+  "  SELECT substr (detail, 6, 64), user_id FROM audit"
+  "  WHERE action = 'upload' AND user_id IS NOT NULL AND detail LIKE 'blob %'"
+  "    AND user_id IN (SELECT id FROM users);";
+
 static const char *migrations[] = {
   NULL,       /* version 0: empty file */
   NULL,       /* schema_v1, set in migrate () */
+  NULL,       /* schema_v2 */
 };
 
 /* helpers ---------------------------------------------------------------- */
@@ -282,6 +296,7 @@ migrate (TgServerStore  *self,
   int version;
 
   migrations[1] = schema_v1;
+  migrations[2] = schema_v2;
 
   stmt = get_statement (self, "PRAGMA user_version");
   if (step (self, stmt) != SQLITE_ROW)
@@ -394,6 +409,15 @@ tg_server_store_add_user (TgServerStore  *self,
     {
       g_set_error_literal (error, TG_SERVER_ERROR, TG_SERVER_ERROR_BAD_REQUEST,
                            _("A user name must be 1 to 64 characters"));
+      return FALSE;
+    }
+  if (!tg_server_check_display_name (name, "the user name", NULL))
+    {
+      g_autofree char *shown = tg_server_display_name_escape (name);
+
+      g_set_error (error, TG_SERVER_ERROR, TG_SERVER_ERROR_BAD_REQUEST,
+                   _("A user name may not contain invisible, control or direction-changing characters: %s"),
+                   shown);
       return FALSE;
     }
 
@@ -632,7 +656,11 @@ tg_server_store_list_devices (TgServerStore  *self,
       json_builder_set_member_name (builder, "role");
       json_builder_add_string_value (builder, (const char *) sqlite3_column_text (stmt, 2));
       json_builder_set_member_name (builder, "name");
-      json_builder_add_string_value (builder, (const char *) sqlite3_column_text (stmt, 3));
+      {
+        /* a name stored before names were checked shows what it hides */
+        g_autofree char *name = tg_server_display_name_escape ((const char *) sqlite3_column_text (stmt, 3));
+        json_builder_add_string_value (builder, name);
+      }
       json_builder_set_member_name (builder, "created_at");
       json_builder_add_int_value (builder, sqlite3_column_int64 (stmt, 4));
       json_builder_set_member_name (builder, "last_seen");
@@ -1014,41 +1042,113 @@ insert_revision (TgServerStore  *self,
   return "";
 }
 
+/* Records which blobs the revision refers to and lists the ones the
+ * pusher must upload: those not complete and, for a monitor, those their
+ * account does not hold — a blob someone else uploaded is listed exactly
+ * like one the server never saw. *probes counts the latter. */
 static void
 add_blob_refs (TgServerStore *self,
+               TgServerAuth  *auth,
                TgRevision    *revision,
-               gsize          max_string,
-               GHashTable    *missing)
+               char         **blobs,
+               GHashTable    *missing,
+               GPtrArray     *probes)
 {
-  g_auto(GStrv) blobs = tg_server_content_blobs (tg_revision_get_content (revision), max_string);
+  gint64 owner = 0;
+
+  if (auth->role == TG_SERVER_ROLE_COORDINATOR)
+    lookup_record (self, tg_revision_get_record_id (revision), &owner, NULL);
 
   for (guint i = 0; blobs[i]; i++)
     {
       sqlite3_stmt *stmt = get_statement (self, "INSERT OR IGNORE INTO blob_refs (sha256, record_id) VALUES (?, ?)");
+      gboolean complete;
 
       bind_text (stmt, 1, blobs[i]);
       bind_text (stmt, 2, tg_revision_get_record_id (revision));
       step (self, stmt);
       sqlite3_reset (stmt);
 
-      if (!tg_server_store_blob_is_complete (self, blobs[i]))
+      /* a coordinator who puts a file on a monitor's report shares it */
+      if (owner != 0 && owner != auth->user_id)
+        tg_server_store_blob_add_holder (self, blobs[i], owner, NULL);
+
+      complete = tg_server_store_blob_is_complete (self, blobs[i]);
+      if (!complete)
         g_hash_table_add (missing, g_strdup (blobs[i]));
+      else if (!tg_server_store_blob_held (self, auth, blobs[i]))
+        {
+          if (g_hash_table_add (missing, g_strdup (blobs[i])))
+            g_ptr_array_add (probes, g_strdup (blobs[i]));
+        }
     }
+}
+
+/* The indices of @revisions, each after its parents within the batch
+ * (depth first, iterative: a batch may be one long chain). */
+static guint *
+batch_order (GPtrArray *revisions)
+{
+  typedef struct { guint node; guint next; } Frame;
+  guint n = revisions->len;
+  g_autoptr(GHashTable) index = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autofree guint8 *state = g_new0 (guint8, n + 1);  /* 0 new, 1 open, 2 done */
+  g_autofree Frame *stack = g_new (Frame, n + 1);
+  guint *order = g_new (guint, n + 1);
+  guint n_out = 0;
+
+  for (guint i = 0; i < n; i++)
+    g_hash_table_insert (index, (gpointer) tg_revision_get_id (g_ptr_array_index (revisions, i)),
+                         GUINT_TO_POINTER (i + 1));
+
+  for (guint root = 0; root < n; root++)
+    {
+      guint top = 0;
+
+      if (state[root] != 0)
+        continue;
+      state[root] = 1;
+      stack[top++] = (Frame) { root, 0 };
+      while (top > 0)
+        {
+          Frame *frame = &stack[top - 1];
+          const char * const *parents = tg_revision_get_parents (g_ptr_array_index (revisions, frame->node));
+
+          if (parents[frame->next] != NULL)
+            {
+              guint p = GPOINTER_TO_UINT (g_hash_table_lookup (index, parents[frame->next++]));
+
+              if (p != 0 && state[p - 1] == 0)
+                {
+                  state[p - 1] = 1;
+                  stack[top++] = (Frame) { p - 1, 0 };
+                }
+            }
+          else
+            {
+              state[frame->node] = 2;
+              order[n_out++] = frame->node;
+              top--;
+            }
+        }
+    }
+  return order;
 }
 
 JsonNode *
 tg_server_store_push (TgServerStore  *self,
                       TgServerAuth   *auth,
                       GPtrArray      *revisions,
-                      gsize           max_string,
+                      GPtrArray      *blobs,
                       GError        **error)
 {
   g_autoptr(JsonBuilder) builder = json_builder_new ();
   g_autoptr(GHashTable) missing = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr(GPtrArray) probes = g_ptr_array_new_with_free_func (g_free);
   g_autofree gint64 *seqs = g_new0 (gint64, revisions->len + 1);
   g_autofree const char **reasons = g_new0 (const char *, revisions->len + 1);
+  g_autofree guint *order = NULL;
   guint n_new = 0, n_known = 0, n_rejected = 0;
-  gboolean progress = TRUE;
 
   if (!exec (self, "BEGIN IMMEDIATE", error))
     return NULL;
@@ -1068,33 +1168,32 @@ tg_server_store_push (TgServerStore  *self,
         n_known++;
     }
 
-  /* Insert in passes so that a batch may list a child before its parent. */
-  while (progress)
+  /* Parents first, whatever the order sent, in one pass: a batch that
+   * listed each child before its parent used to take one pass per level,
+   * n² lookups for a chain of n. */
+  order = batch_order (revisions);
+  for (guint k = 0; k < revisions->len; k++)
     {
-      progress = FALSE;
-      for (guint i = 0; i < revisions->len; i++)
-        {
-          TgRevision *revision = g_ptr_array_index (revisions, i);
-          const char *reason;
+      guint i = order[k];
+      TgRevision *revision = g_ptr_array_index (revisions, i);
+      const char *reason;
 
-          if (seqs[i] > 0)
-            continue;
-          reason = insert_revision (self, auth, revision, &seqs[i]);
-          if (reason == NULL)
-            {
-              set_sqlite_error (self, error, "storing a revision");
-              exec (self, "ROLLBACK", NULL);
-              return NULL;
-            }
-          if (*reason == '\0')
-            {
-              progress = TRUE;
-              n_new++;
-              reasons[i] = NULL;
-            }
-          else
-            reasons[i] = reason;
+      if (seqs[i] > 0)
+        continue;
+      reason = insert_revision (self, auth, revision, &seqs[i]);
+      if (reason == NULL)
+        {
+          set_sqlite_error (self, error, "storing a revision");
+          exec (self, "ROLLBACK", NULL);
+          return NULL;
         }
+      if (*reason == '\0')
+        {
+          n_new++;
+          reasons[i] = NULL;
+        }
+      else
+        reasons[i] = reason;
     }
 
   json_builder_begin_object (builder);
@@ -1106,7 +1205,7 @@ tg_server_store_push (TgServerStore  *self,
 
       if (seqs[i] == 0)
         continue;
-      add_blob_refs (self, revision, max_string, missing);
+      add_blob_refs (self, auth, revision, g_ptr_array_index (blobs, i), missing, probes);
       json_builder_begin_object (builder);
       json_builder_set_member_name (builder, "id");
       json_builder_add_string_value (builder, tg_revision_get_id (revision));
@@ -1153,6 +1252,14 @@ tg_server_store_push (TgServerStore  *self,
                                                n_new, n_known, n_rejected);
     tg_server_store_audit (self, auth, "push", detail);
   }
+  if (probes->len > 0)
+    {
+      g_autofree char *detail = g_strdup_printf ("push named %u blob%s stored for another account, "
+                                                 "listed as missing; first: blob %s",
+                                                 probes->len, probes->len == 1 ? "" : "s",
+                                                 (const char *) g_ptr_array_index (probes, 0));
+      tg_server_store_audit (self, auth, "blob-probe", detail);
+    }
   {
     sqlite3_stmt *stmt = get_statement (self, "UPDATE devices SET last_seen = ? WHERE id = ?");
     sqlite3_bind_int64 (stmt, 1, now_s ());
@@ -1218,6 +1325,7 @@ tg_server_store_pull (TgServerStore  *self,
   gint64 next = since;
   gboolean more = FALSE;
   guint n = 0;
+  gint64 page_bytes = 0;
   int rc;
 
   if (auth->role == TG_SERVER_ROLE_ADMIN)
@@ -1255,11 +1363,15 @@ tg_server_store_pull (TgServerStore  *self,
   json_builder_begin_array (builder);
   while ((rc = step (self, stmt)) == SQLITE_ROW)
     {
-      if (n == limit)
+      /* a page ends at @limit revisions or past TG_SERVER_PULL_PAGE_BYTES
+       * of content, whichever comes first: a thousand revisions of 1 MiB
+       * must not hold the store thread (and a gigabyte of reply) */
+      if (n == limit || (n > 0 && page_bytes >= TG_SERVER_PULL_PAGE_BYTES))
         {
           more = TRUE;
           break;
         }
+      page_bytes += sqlite3_column_bytes (stmt, 9);
       add_revision_row (builder, stmt);
       next = sqlite3_column_int64 (stmt, 0);
       g_hash_table_add (records, g_strdup ((const char *) sqlite3_column_text (stmt, 2)));
@@ -1380,6 +1492,46 @@ tg_server_store_blob_visible (TgServerStore *self,
   visible = step (self, stmt) == SQLITE_ROW;
   sqlite3_reset (stmt);
   return visible;
+}
+
+gboolean
+tg_server_store_blob_held (TgServerStore *self,
+                           TgServerAuth  *auth,
+                           const char    *sha256)
+{
+  sqlite3_stmt *stmt;
+  gboolean held;
+
+  if (auth->role == TG_SERVER_ROLE_ADMIN)
+    return FALSE;
+  if (auth->role == TG_SERVER_ROLE_COORDINATOR)
+    return TRUE;
+
+  stmt = get_statement (self, "SELECT 1 FROM blob_holders WHERE sha256 = ? AND user_id = ?");
+  bind_text (stmt, 1, sha256);
+  sqlite3_bind_int64 (stmt, 2, auth->user_id);
+  held = step (self, stmt) == SQLITE_ROW;
+  sqlite3_reset (stmt);
+  return held;
+}
+
+gboolean
+tg_server_store_blob_add_holder (TgServerStore  *self,
+                                 const char     *sha256,
+                                 gint64          user_id,
+                                 GError        **error)
+{
+  sqlite3_stmt *stmt = get_statement (self, "INSERT OR IGNORE INTO blob_holders (sha256, user_id) VALUES (?, ?)");
+
+  bind_text (stmt, 1, sha256);
+  sqlite3_bind_int64 (stmt, 2, user_id);
+  if (step (self, stmt) != SQLITE_DONE)
+    {
+      sqlite3_reset (stmt);
+      return set_sqlite_error (self, error, "recording who holds a blob");
+    }
+  sqlite3_reset (stmt);
+  return TRUE;
 }
 
 gboolean

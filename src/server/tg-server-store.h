@@ -12,7 +12,7 @@
 
 G_BEGIN_DECLS
 
-#define TG_SERVER_STORE_VERSION 1
+#define TG_SERVER_STORE_VERSION 2
 
 typedef enum
 {
@@ -87,11 +87,17 @@ void           tg_server_store_checkpoint_in_background (TgServerStore *self);
  * writes all go through one connection on its store thread. */
 void           tg_server_store_set_read_only     (TgServerStore  *self);
 
+/* A pull page stops after the revision that takes its content past this
+ * many bytes (it always holds one revision). */
+#define TG_SERVER_PULL_PAGE_BYTES (16 << 20)
+
 /* sync: the replies of POST /push and GET /pull, errors in TG_SERVER_ERROR */
+/* @blobs: for each revision, the GStrv of blobs its content refers to
+ * (from tg_server_decode_push) */
 JsonNode      *tg_server_store_push              (TgServerStore  *self,
                                                   TgServerAuth   *auth,
                                                   GPtrArray      *revisions,
-                                                  gsize           max_string,
+                                                  GPtrArray      *blobs,
                                                   GError        **error);
 JsonNode      *tg_server_store_pull              (TgServerStore  *self,
                                                   TgServerAuth   *auth,
@@ -117,6 +123,18 @@ gboolean       tg_server_store_foreach_head      (TgServerStore   *self,
 gboolean       tg_server_store_blob_visible      (TgServerStore  *self,
                                                   TgServerAuth   *auth,
                                                   const char     *sha256);
+/* Whether @auth's account holds the blob: a coordinator holds every blob
+ * (they may read every record); a monitor only a blob their account
+ * uploaded in full (verified), or one a coordinator put on a record of
+ * theirs; an admin none. A blob complete on the server that the caller
+ * does not hold is, to that caller, not there. */
+gboolean       tg_server_store_blob_held         (TgServerStore  *self,
+                                                  TgServerAuth   *auth,
+                                                  const char     *sha256);
+gboolean       tg_server_store_blob_add_holder   (TgServerStore  *self,
+                                                  const char     *sha256,
+                                                  gint64          user_id,
+                                                  GError        **error);
 gboolean       tg_server_store_blob_is_complete  (TgServerStore  *self,
                                                   const char     *sha256);
 gboolean       tg_server_store_blob_set_complete (TgServerStore  *self,

@@ -111,6 +111,29 @@ out:
   return ok;
 }
 
+gboolean
+tg_server_tls_set_priority (GError **error)
+{
+  gnutls_priority_t priority = NULL;
+  const char *error_pos = NULL;
+  int rc;
+
+  /* check it here: glib-networking would only warn and use its defaults */
+  rc = gnutls_priority_init2 (&priority, TG_SERVER_TLS_PRIORITY, &error_pos, 0);
+  if (rc < 0)
+    {
+      g_set_error (error, TG_SERVER_ERROR, TG_SERVER_ERROR_INTERNAL,
+                   _("The TLS priority is not valid at “%s”: %s"),
+                   error_pos ? error_pos : "", gnutls_strerror (rc));
+      return FALSE;
+    }
+  gnutls_priority_deinit (priority);
+  /* set whatever the environment said: the server's policy is not a
+   * setting (a weaker one would reopen TLS 1.0 and CBC suites) */
+  g_setenv ("G_TLS_GNUTLS_PRIORITY", TG_SERVER_TLS_PRIORITY, TRUE);
+  return TRUE;
+}
+
 char *
 tg_server_tls_fingerprint (GTlsCertificate *certificate)
 {

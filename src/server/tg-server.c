@@ -57,6 +57,7 @@ typedef enum
 typedef struct
 {
   char              *sha256;
+  char              *key;        /* "<sha256>.<user id>": one upload per account */
   int                fd;
   gint64             offset;     /* bytes on disk and in checksum */
   gint64             total;      /* Upload-Length, 0 while unknown */
@@ -97,6 +98,21 @@ typedef struct
   gint64 last_us;
 } Bucket;
 
+/* Refused requests are audited one by one up to REFUSALS_AUDITED per
+ * address and minute; past that they are counted, and the count is
+ * audited when the next minute's first refusal comes: a flood of bad
+ * tokens must not become a flood of writes on the store thread. */
+#define REFUSALS_AUDITED   20
+#define REFUSALS_WINDOW_US (60 * G_USEC_PER_SEC)
+#define REFUSALS_MAX_KEYS  10000
+
+typedef struct
+{
+  gint64 start_us;
+  guint  audited;
+  guint  suppressed;
+} RefusalWindow;
+
 struct _TgServer
 {
   GObject          parent_instance;
@@ -107,6 +123,8 @@ struct _TgServer
   GMainContext    *context;      /* the main loop's */
   GThreadPool     *store_pool;   /* one thread: Job */
   GThreadPool     *sync_pool;    /* one thread: SyncJob */
+  GThreadPool     *push_pool;    /* two threads: Job, decoding push bodies */
+  GThreadPool     *enrol_pool;   /* one thread: Job, decoding enrolment bodies */
   guint64          store_generation;  /* commits made; the store thread's */
   GTlsCertificate *certificate;
   char            *fingerprint;
@@ -114,8 +132,9 @@ struct _TgServer
   char            *base_uri;
   char            *blob_dir;
   char            *partial_dir;
-  GHashTable      *uploads;      /* sha256 → Upload */
+  GHashTable      *uploads;      /* "<sha256>.<user id>" → Upload */
   GHashTable      *buckets;      /* device id or "ip:…" → Bucket */
+  GHashTable      *refusals;     /* client address → RefusalWindow */
 
   /* group commit: replies wait until the WAL holding their commit is synced */
   char            *wal_path;
@@ -151,6 +170,8 @@ typedef struct
   SoupServerMessage *msg;        /* a reference, paused; NULL when no one waits */
   TgServerAuth      *auth;       /* a copy */
   GBytes            *body;
+  GPtrArray         *revisions;  /* push: decoded before the store thread */
+  GPtrArray         *blobs;      /* push: each revision's blob references */
   char              *text;       /* pull query, blob hash or audit action */
   char              *detail;
   gint64             size;
@@ -243,6 +264,7 @@ upload_free (Upload *upload)
   g_cond_clear (&upload->cond);
   g_clear_pointer (&upload->checksum, checksum_free);
   g_free (upload->sha256);
+  g_free (upload->key);
   g_free (upload);
 }
 
@@ -457,6 +479,8 @@ job_free (Job *job)
   g_clear_object (&job->msg);
   g_clear_pointer (&job->auth, tg_server_auth_free);
   g_clear_pointer (&job->body, g_bytes_unref);
+  g_clear_pointer (&job->revisions, g_ptr_array_unref);
+  g_clear_pointer (&job->blobs, g_ptr_array_unref);
   g_clear_error (&job->error);
   g_free (job->text);
   g_free (job->detail);
@@ -474,14 +498,12 @@ static void
 run_enrol (TgServer *self,
            Job      *job)
 {
-  g_autofree char *code = NULL, *name = NULL, *device_id = NULL, *token = NULL;
+  g_autofree char *device_id = NULL, *token = NULL;
   g_autoptr(JsonBuilder) builder = NULL;
   g_autoptr(JsonNode) node = NULL;
-  gsize length;
-  const char *data = g_bytes_get_data (job->body, &length);
 
-  if (!tg_server_decode_enrol (data, length, &code, &name, &job->error) ||
-      !tg_server_store_enrol (self->store, code, name, &device_id, &token, &job->error))
+  /* decoded before it was queued here: job->text is the code, job->detail the name */
+  if (!tg_server_store_enrol (self->store, job->text, job->detail, &device_id, &token, &job->error))
     {
       g_message ("enrolment refused: %s", job->error->message);
       return;
@@ -505,20 +527,13 @@ static void
 run_push (TgServer *self,
           Job      *job)
 {
-  g_autoptr(GPtrArray) revisions = NULL;
   g_autoptr(JsonNode) reply = NULL;
-  gsize length;
-  const char *data = g_bytes_get_data (job->body, &length);
 
-  revisions = tg_server_decode_push (data, length, self->config->max_batch,
-                                     self->config->max_string_bytes, &job->error);
-  if (revisions == NULL)
-    return;
-  reply = tg_server_store_push (self->store, job->auth, revisions,
-                                self->config->max_string_bytes, &job->error);
+  /* decoded and checked against every cap before it was queued here */
+  reply = tg_server_store_push (self->store, job->auth, job->revisions, job->blobs, &job->error);
   if (reply == NULL)
     return;
-  g_debug ("push from device %s: %u revisions", job->auth->device_id, revisions->len);
+  g_debug ("push from device %s: %u revisions", job->auth->device_id, job->revisions->len);
   job->reply = node_to_text (reply);
   job->status = 200;
   job->generation = ++self->store_generation;
@@ -550,6 +565,8 @@ run_blob_complete (TgServer *self,
     return;
   if (job->kind == JOB_BLOB_COMPLETE)
     {
+      if (!tg_server_store_blob_add_holder (self->store, job->text, job->auth->user_id, &job->error))
+        return;
       g_autofree char *detail = g_strdup_printf ("blob %s, %" G_GINT64_FORMAT " bytes",
                                                  job->text, job->size);
 
@@ -640,11 +657,20 @@ blob_path (TgServer   *self,
   return g_build_filename (self->blob_dir, prefix, sha256, NULL);
 }
 
+/* Uploads are per account: a monitor's offset and partial file say
+ * nothing about anyone else's upload of the same bytes. */
+static char *
+upload_key (const char         *sha256,
+            const TgServerAuth *auth)
+{
+  return g_strdup_printf ("%s.%" G_GINT64_FORMAT, sha256, auth->user_id);
+}
+
 static char *
 partial_path (TgServer   *self,
-              const char *sha256)
+              const char *key)
 {
-  return g_build_filename (self->partial_dir, sha256, NULL);
+  return g_build_filename (self->partial_dir, key, NULL);
 }
 
 static gboolean
@@ -671,6 +697,29 @@ blob_is_complete (TgServer   *self,
   if (size)
     *size = st.st_size;
   return TRUE;
+}
+
+/* A request about a blob stored on the server that the caller does not
+ * hold got the answer it would get for a blob the server never saw; it is
+ * audited (without telling the caller), since a monitor naming files
+ * other people uploaded may be looking for them. */
+static void
+audit_probe (TgServer   *self,
+             Request    *req,
+             const char *what)
+{
+  g_autofree char *path = NULL;
+  g_autofree char *detail = NULL;
+
+  if (req->auth == NULL || req->auth->role == TG_SERVER_ROLE_COORDINATOR)
+    return;
+  path = blob_path (self, req->sha256);
+  if (!g_file_test (path, G_FILE_TEST_EXISTS) ||
+      tg_server_store_blob_held (self->reader, req->auth, req->sha256))
+    return;
+  detail = g_strdup_printf ("%s, blob %s", what, req->sha256);
+  g_message ("blob probe by device %s: %s", req->auth->device_id, detail);
+  audit_later (self, req->auth, "blob-probe", detail);
 }
 
 static Route
@@ -758,11 +807,13 @@ rate_allow (TgServer   *self,
 /* uploads ---------------------------------------------------------------- */
 
 static Upload *
-get_upload (TgServer    *self,
-            const char  *sha256,
-            GError     **error)
+get_upload (TgServer            *self,
+            const char          *sha256,
+            const TgServerAuth  *auth,
+            GError             **error)
 {
-  Upload *upload = g_hash_table_lookup (self->uploads, sha256);
+  g_autofree char *key = upload_key (sha256, auth);
+  Upload *upload = g_hash_table_lookup (self->uploads, key);
   g_autofree char *path = NULL;
   struct stat st;
   int fd;
@@ -770,7 +821,7 @@ get_upload (TgServer    *self,
   if (upload != NULL)
     return upload;
 
-  path = partial_path (self, sha256);
+  path = partial_path (self, key);
   fd = g_open (path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
   if (fd < 0 || fstat (fd, &st) != 0)
     {
@@ -783,12 +834,13 @@ get_upload (TgServer    *self,
 
   upload = g_new0 (Upload, 1);
   upload->sha256 = g_strdup (sha256);
+  upload->key = g_steal_pointer (&key);
   upload->fd = fd;
   upload->offset = st.st_size;
   g_mutex_init (&upload->lock);
   g_cond_init (&upload->cond);
   g_queue_init (&upload->pending);
-  g_hash_table_insert (self->uploads, upload->sha256, upload);
+  g_hash_table_insert (self->uploads, upload->key, upload);
   return upload;
 }
 
@@ -831,10 +883,10 @@ static void
 discard_upload (TgServer *self,
                 Upload   *upload)
 {
-  g_autofree char *path = partial_path (self, upload->sha256);
+  g_autofree char *path = partial_path (self, upload->key);
 
   g_unlink (path);
-  g_hash_table_remove (self->uploads, upload->sha256);
+  g_hash_table_remove (self->uploads, upload->key);
 }
 
 static gboolean
@@ -990,9 +1042,19 @@ finish_upload_thread (GTask        *task,
   FinishData *data = task_data;
   int dir_fd;
 
+  /* Another account may have stored the same bytes already: this upload
+   * was verified all the same, and only makes its uploader a holder. It
+   * pays the same fsyncs, so the reply's delay does not say which. */
   if (fsync (data->fd) != 0 ||
-      (g_mkdir_with_parents (data->dir, 0700) != 0) ||
-      g_rename (data->partial, data->final_path) != 0)
+      (g_mkdir_with_parents (data->dir, 0700) != 0))
+    {
+      g_task_return_new_error (task, TG_SERVER_ERROR, TG_SERVER_ERROR_INTERNAL,
+                               "cannot store a blob: %s", g_strerror (errno));
+      return;
+    }
+  if (g_file_test (data->final_path, G_FILE_TEST_EXISTS))
+    g_unlink (data->partial);
+  else if (g_rename (data->partial, data->final_path) != 0)
     {
       g_task_return_new_error (task, TG_SERVER_ERROR, TG_SERVER_ERROR_INTERNAL,
                                "cannot store a blob: %s", g_strerror (errno));
@@ -1061,7 +1123,7 @@ job_done (Job *job)
       if (job->error == NULL)
         {
           g_debug ("blob %s complete (%" G_GINT64_FORMAT " bytes)", job->text, job->size);
-          g_hash_table_remove (self->uploads, upload->sha256);
+          g_hash_table_remove (self->uploads, upload->key);
           req->upload = NULL;
           respond_offset (msg, 201, job->size, TRUE, NULL);
         }
@@ -1135,7 +1197,7 @@ handle_upload (TgServer          *self,
   data = g_new0 (FinishData, 1);
   data->final_path = blob_path (self, upload->sha256);
   data->dir = g_path_get_dirname (data->final_path);
-  data->partial = partial_path (self, upload->sha256);
+  data->partial = partial_path (self, upload->key);
   data->fd = upload->fd;
   upload->fd = -1;
   upload->finishing = TRUE;
@@ -1161,14 +1223,18 @@ early_upload (TgServer          *self,
   goffset content_length;
   Upload *upload;
 
-  if (blob_is_complete (self, req->sha256, &size))
-    {
-      respond_offset (msg, 200, size, TRUE, NULL);
-      return;
-    }
+  /* who may see it first, then whether it is there, and only for a
+   * holder: no other answer depends on another account's files */
   if (!tg_server_store_blob_visible (self->reader, req->auth, req->sha256))
     {
       respond_error (msg, 404, "no revision you can see refers to this blob");
+      audit_probe (self, req, "upload refused (404)");
+      return;
+    }
+  if (tg_server_store_blob_held (self->reader, req->auth, req->sha256) &&
+      blob_is_complete (self, req->sha256, &size))
+    {
+      respond_offset (msg, 200, size, TRUE, NULL);
       return;
     }
 
@@ -1210,7 +1276,7 @@ early_upload (TgServer          *self,
       return;
     }
 
-  if (!(upload = get_upload (self, req->sha256, &error)))
+  if (!(upload = get_upload (self, req->sha256, req->auth, &error)))
     {
       respond_gerror (msg, error);
       return;
@@ -1259,6 +1325,36 @@ early_upload (TgServer          *self,
 /* handlers --------------------------------------------------------------- */
 
 static void
+count_framing_cb (const char *name,
+                  const char *value,
+                  gpointer    user_data)
+{
+  guint *counts = user_data;
+
+  if (g_ascii_strcasecmp (name, "Content-Length") == 0)
+    counts[0] += strchr (value, ',') != NULL ? 2 : 1;
+  else if (g_ascii_strcasecmp (name, "Transfer-Encoding") == 0)
+    counts[1]++;
+}
+
+/* A body whose length two headers state differently is read one way by
+ * the server and another by anything in front of it (request smuggling):
+ * refuse duplicate Content-Length (RFC 9112 §6.3) and Content-Length with
+ * Transfer-Encoding. NULL when the framing is unambiguous. */
+static const char *
+framing_error (SoupMessageHeaders *headers)
+{
+  guint counts[2] = { 0, 0 };
+
+  soup_message_headers_foreach (headers, count_framing_cb, counts);
+  if (counts[0] > 1)
+    return "more than one Content-Length";
+  if (counts[0] > 0 && counts[1] > 0)
+    return "both Content-Length and Transfer-Encoding";
+  return NULL;
+}
+
+static void
 early_handler_cb (SoupServer        *server,
                   SoupServerMessage *msg,
                   const char        *path,
@@ -1276,6 +1372,17 @@ early_handler_cb (SoupServer        *server,
   const char *rate_key;
   g_autofree char *ip_key = NULL;
   Route route;
+  const char *framing;
+
+  if ((framing = framing_error (headers)) != NULL)
+    {
+      g_autofree char *message = g_strdup_printf ("the request has %s", framing);
+
+      /* the body's end is unknown: nothing more can be read from here */
+      soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Connection", "close");
+      respond_error (msg, 400, message);
+      return;
+    }
 
   route = route_request (method, path, &sha256, &method_ok);
   if (route == ROUTE_NONE)
@@ -1379,6 +1486,10 @@ handle_info (TgServer          *self,
   json_builder_add_int_value (builder, self->config->max_string_bytes);
   json_builder_set_member_name (builder, "max_batch");
   json_builder_add_int_value (builder, self->config->max_batch);
+  json_builder_set_member_name (builder, "max_blob_refs");
+  json_builder_add_int_value (builder, self->config->max_blob_refs);
+  json_builder_set_member_name (builder, "max_batch_blob_refs");
+  json_builder_add_int_value (builder, self->config->max_batch_blob_refs);
   json_builder_set_member_name (builder, "max_pull");
   json_builder_add_int_value (builder, self->config->max_pull);
   json_builder_set_member_name (builder, "max_blob_bytes");
@@ -1389,14 +1500,75 @@ handle_info (TgServer          *self,
   respond_json (msg, 200, node);
 }
 
+/* Push and enrolment bodies are decoded, and a push checked against the
+ * caps (revisions, parents, blob references), on threads of their own: a
+ * hostile body is refused there and never holds the store thread, which
+ * gets only batches whose work is bounded. Enrolment, which needs no
+ * token, has one thread and pushes two, apart from each other and from
+ * GIO's shared pool (where TLS handshakes run): a stranger's 15 MB body
+ * costs json-glib seconds, and must cost them only to other strangers. */
+static gboolean
+decode_done_cb (gpointer data)
+{
+  Job *job = data;
+
+  if (job->error != NULL)
+    {
+      if (job->kind == JOB_ENROL)
+        g_message ("enrolment refused: %s", job->error->message);
+      respond_gerror (job->msg, job->error);
+      soup_server_message_unpause (job->msg);
+      job_free (job);
+      return G_SOURCE_REMOVE;
+    }
+  g_clear_pointer (&job->body, g_bytes_unref);
+  job_queue (job, TRUE);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+decode_thread (gpointer data,
+               gpointer user_data)
+{
+  Job *job = data;
+  TgServer *self = job->server;
+  gsize length;
+  const char *body = g_bytes_get_data (job->body, &length);
+
+  if (job->kind == JOB_PUSH)
+    {
+      const TgServerPushLimits limits = {
+        .max_batch = self->config->max_batch,
+        .max_string = self->config->max_string_bytes,
+        .max_blob_refs = self->config->max_blob_refs,
+        .max_batch_blob_refs = self->config->max_batch_blob_refs,
+      };
+
+      job->revisions = tg_server_decode_push (body, length, &limits, &job->blobs, &job->error);
+    }
+  else
+    tg_server_decode_enrol (body, length, &job->text, &job->detail, &job->error);
+  g_main_context_invoke (self->context, decode_done_cb, job);
+}
+
+static void
+decode_later (TgServer          *self,
+              JobKind            kind,
+              SoupServerMessage *msg,
+              Request           *req)
+{
+  Job *job = job_new (self, kind, msg, req ? req->auth : NULL);
+
+  job->body = soup_message_body_flatten (soup_server_message_get_request_body (msg));
+  soup_server_message_pause (msg);
+  g_thread_pool_push (kind == JOB_PUSH ? self->push_pool : self->enrol_pool, job, NULL);
+}
+
 static void
 handle_enrol (TgServer          *self,
               SoupServerMessage *msg)
 {
-  Job *job = job_new (self, JOB_ENROL, msg, NULL);
-
-  job->body = soup_message_body_flatten (soup_server_message_get_request_body (msg));
-  job_queue (job, FALSE);
+  decode_later (self, JOB_ENROL, msg, NULL);
 }
 
 static void
@@ -1404,10 +1576,7 @@ handle_push (TgServer          *self,
              SoupServerMessage *msg,
              Request           *req)
 {
-  Job *job = job_new (self, JOB_PUSH, msg, req->auth);
-
-  job->body = soup_message_body_flatten (soup_server_message_get_request_body (msg));
-  job_queue (job, FALSE);
+  decode_later (self, JOB_PUSH, msg, req);
 }
 
 static void
@@ -1426,20 +1595,25 @@ handle_blob_offset (TgServer          *self,
                     SoupServerMessage *msg,
                     Request           *req)
 {
+  g_autofree char *key = NULL;
   Upload *upload;
   gint64 size;
 
-  if (blob_is_complete (self, req->sha256, &size))
+  if (!tg_server_store_blob_visible (self->reader, req->auth, req->sha256))
+    {
+      respond_error (msg, 404, "no revision you can see refers to this blob");
+      audit_probe (self, req, "offset query refused (404)");
+      return;
+    }
+  if (tg_server_store_blob_held (self->reader, req->auth, req->sha256) &&
+      blob_is_complete (self, req->sha256, &size))
     {
       respond_offset (msg, 200, size, TRUE, NULL);
       return;
     }
-  if (!tg_server_store_blob_visible (self->reader, req->auth, req->sha256))
-    {
-      respond_error (msg, 404, "no revision you can see refers to this blob");
-      return;
-    }
-  upload = g_hash_table_lookup (self->uploads, req->sha256);
+  audit_probe (self, req, "offset query");
+  key = upload_key (req->sha256, req->auth);
+  upload = g_hash_table_lookup (self->uploads, key);
   if (upload != NULL)
     {
       /* bytes of a dropped connection count once they are on disk */
@@ -1449,7 +1623,7 @@ handle_blob_offset (TgServer          *self,
     }
   else
     {
-      g_autofree char *path = partial_path (self, req->sha256);
+      g_autofree char *path = partial_path (self, key);
       struct stat st;
 
       size = g_stat (path, &st) == 0 ? st.st_size : 0;
@@ -1472,9 +1646,11 @@ handle_blob_get (TgServer          *self,
   guint status = 200;
 
   if (!tg_server_store_blob_visible (self->reader, req->auth, req->sha256) ||
+      !tg_server_store_blob_held (self->reader, req->auth, req->sha256) ||
       !blob_is_complete (self, req->sha256, &size))
     {
       respond_error (msg, 404, "no such blob");
+      audit_probe (self, req, "download refused (404)");
       return;
     }
   end = size - 1;
@@ -1553,6 +1729,68 @@ handler_cb (SoupServer        *server,
     }
 }
 
+/* 401, 403, 413 and 429 are logged and audited: who (device, when the
+ * token was known), what (method, path without its query), from where —
+ * never a header, a token or a body. */
+static void
+request_finished_cb (SoupServer        *server,
+                     SoupServerMessage *msg,
+                     TgServer          *self)
+{
+  guint status = soup_server_message_get_status (msg);
+  Request *req = g_object_get_data (G_OBJECT (msg), "tg-request");
+  const char *host = soup_server_message_get_remote_host (msg);
+  GUri *uri = soup_server_message_get_uri (msg);
+  g_autofree char *path = NULL;
+  g_autofree char *detail = NULL;
+  RefusalWindow *window;
+  gint64 now = g_get_monotonic_time ();
+
+  if (status != 401 && status != 403 && status != 413 && status != 429)
+    return;
+  host = host ? host : "?";
+  /* the path is ours to route; cut whatever a client put there short */
+  path = g_strndup (uri ? g_uri_get_path (uri) : "?", 128);
+  for (char *p = path; *p; p++)
+    if ((guchar) *p < 0x20 || (guchar) *p >= 0x7f)
+      *p = '?';
+
+  window = g_hash_table_lookup (self->refusals, host);
+  if (window == NULL)
+    {
+      if (g_hash_table_size (self->refusals) >= REFUSALS_MAX_KEYS)
+        g_hash_table_remove_all (self->refusals);
+      window = g_new0 (RefusalWindow, 1);
+      window->start_us = now;
+      g_hash_table_insert (self->refusals, g_strdup (host), window);
+    }
+  if (now - window->start_us >= REFUSALS_WINDOW_US)
+    {
+      if (window->suppressed > 0)
+        {
+          g_autofree char *summary = g_strdup_printf ("%u more refused requests from %s in the minute "
+                                                      "before were not audited one by one",
+                                                      window->suppressed, host);
+          g_message ("%s", summary);
+          audit_later (self, NULL, "refused", summary);
+        }
+      window->start_us = now;
+      window->audited = 0;
+      window->suppressed = 0;
+    }
+  if (window->audited >= REFUSALS_AUDITED)
+    {
+      window->suppressed++;
+      return;
+    }
+  window->audited++;
+
+  detail = g_strdup_printf ("%u %s %s from %s", status, soup_server_message_get_method (msg), path, host);
+  g_message ("refused: %s%s%s", detail,
+             req && req->auth ? ", device " : "", req && req->auth ? req->auth->device_id : "");
+  audit_later (self, req ? req->auth : NULL, "refused", detail);
+}
+
 static void
 request_started_cb (SoupServer        *server,
                     SoupServerMessage *msg,
@@ -1582,6 +1820,10 @@ tg_server_finalize (GObject *object)
     g_thread_pool_free (self->store_pool, FALSE, TRUE);
   if (self->sync_pool)
     g_thread_pool_free (self->sync_pool, FALSE, TRUE);
+  if (self->push_pool)
+    g_thread_pool_free (self->push_pool, FALSE, TRUE);
+  if (self->enrol_pool)
+    g_thread_pool_free (self->enrol_pool, FALSE, TRUE);
   g_clear_pointer (&self->context, g_main_context_unref);
   g_clear_object (&self->reader);
   g_clear_pointer (&self->waiters, g_ptr_array_unref);
@@ -1594,6 +1836,7 @@ tg_server_finalize (GObject *object)
   /* each upload waits for its chunks to be written */
   g_clear_pointer (&self->uploads, g_hash_table_unref);
   g_clear_pointer (&self->buckets, g_hash_table_unref);
+  g_clear_pointer (&self->refusals, g_hash_table_unref);
   g_free (self->fingerprint);
   g_free (self->base_uri);
   g_free (self->blob_dir);
@@ -1613,6 +1856,7 @@ tg_server_init (TgServer *self)
 {
   self->uploads = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify) upload_free);
   self->buckets = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  self->refusals = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   self->waiters = g_ptr_array_new_with_free_func ((GDestroyNotify) waiter_free);
 }
 
@@ -1636,7 +1880,9 @@ tg_server_new (TgServerConfig   *config,
   /* exclusive pools of one thread each: the store thread owns its
    * connection, and there is one fdatasync at a time */
   if (!(self->store_pool = g_thread_pool_new (store_thread, NULL, 1, TRUE, error)) ||
-      !(self->sync_pool = g_thread_pool_new (sync_thread, NULL, 1, TRUE, error)))
+      !(self->sync_pool = g_thread_pool_new (sync_thread, NULL, 1, TRUE, error)) ||
+      !(self->push_pool = g_thread_pool_new (decode_thread, NULL, 2, TRUE, error)) ||
+      !(self->enrol_pool = g_thread_pool_new (decode_thread, NULL, 1, TRUE, error)))
     return NULL;
   /* one for the process, shared by every upload */
   if (upload_pool == NULL &&
@@ -1663,6 +1909,7 @@ tg_server_new (TgServerConfig   *config,
   soup_server_add_early_handler (self->soup, "/api/v1", early_handler_cb, self, NULL);
   soup_server_add_handler (self->soup, "/api/v1", handler_cb, self, NULL);
   g_signal_connect (self->soup, "request-started", G_CALLBACK (request_started_cb), self);
+  g_signal_connect (self->soup, "request-finished", G_CALLBACK (request_finished_cb), self);
 
   return g_steal_pointer (&self);
 }

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "tg-csv.h"
+#include "tg-custody-log.h"
 #include "tg-demo.h"
 #include "tg-export.h"
 #include "tg-import.h"
@@ -707,7 +708,7 @@ test_csv_round_trip (Fixture       *fixture,
   g_assert_cmpstr (row[column_of (header, "id")], ==, tg_report_get_id (report));
   g_assert_cmpstr (row[column_of (header, "title")], ==, tg_report_get_title (report));
   g_assert_cmpstr (row[column_of (header, "narrative")], ==, tg_report_get_narrative (report));
-  start = g_date_time_format_iso8601 (tg_report_get_start (report));
+  start = tg_format_rfc3339 (tg_report_get_start (report));
   g_assert_cmpstr (row[column_of (header, "start")], ==, start);
   g_assert_cmpfloat (g_ascii_strtod (row[column_of (header, "latitude")], NULL), ==, -15.4671);
   g_assert_cmpfloat (g_ascii_strtod (row[column_of (header, "longitude")], NULL), ==, -70.1582);
@@ -1143,7 +1144,7 @@ test_geojson_hostile (Fixture       *fixture,
   assert_refused (fixture->store, "\"FeatureCollection\"", -1, TG_ERROR_WRONG_FORMAT, "not GeoJSON");
   assert_refused (fixture->store, "{\"type\": 7, \"features\": []}", -1, TG_ERROR_WRONG_FORMAT,
                   "not GeoJSON");
-  assert_refused (fixture->store, "  ", -1, TG_ERROR_WRONG_FORMAT, "cut short");
+  assert_refused (fixture->store, "  ", -1, TG_ERROR_WRONG_FORMAT, "empty");
 
   path = write_temp (fixture->dir, "photo.geojson", (const char *) png, sizeof png);
   file = g_file_new_for_path (path);
@@ -1435,6 +1436,661 @@ test_demo_deterministic (void)
   g_assert_cmpuint (differ, ==, 300);
 }
 
+
+/* RFC 3339 ---------------------------------------------------------------- */
+
+/* A strict RFC 3339 date-time (section 5.6): four-digit year, two-digit
+ * fields in range, a day that exists in its month, seconds up to 60 (a
+ * leap second), optional fraction, and "Z" or an offset with its minutes
+ * ("-05:00"; "-05", "-0500" and no offset at all are refused). */
+static gboolean
+is_rfc3339 (const char *str)
+{
+  static GRegex *regex;
+  g_autoptr(GMatchInfo) match = NULL;
+  int year, month, day, hour, minute, second;
+
+  if (g_once_init_enter (&regex))
+    g_once_init_leave (&regex,
+                       g_regex_new ("^([0-9]{4})-([0-9]{2})-([0-9]{2})T([0-9]{2}):([0-9]{2}):([0-9]{2})"
+                                    "(\\.[0-9]+)?(Z|[+-]([0-9]{2}):([0-9]{2}))$",
+                                    G_REGEX_OPTIMIZE, 0, NULL));
+  if (str == NULL || !g_regex_match (regex, str, 0, &match))
+    return FALSE;
+#define FIELD(n) ({ g_autofree char *f_ = g_match_info_fetch (match, n); (int) g_ascii_strtoll (f_, NULL, 10); })
+  year = FIELD (1);
+  month = FIELD (2);
+  day = FIELD (3);
+  hour = FIELD (4);
+  minute = FIELD (5);
+  second = FIELD (6);
+  if (month < 1 || month > 12 || day < 1 || !g_date_valid_dmy (day, month, MAX (year, 1)) ||
+      hour > 23 || minute > 59 || second > 60)
+    return FALSE;
+  {
+    g_autofree char *zone = g_match_info_fetch (match, 8);
+
+    if (!g_str_equal (zone, "Z") && (FIELD (9) > 23 || FIELD (10) > 59))
+      return FALSE;
+  }
+#undef FIELD
+  return TRUE;
+}
+
+static gboolean
+looks_like_date_time (const char *str)
+{
+  return strlen (str) >= 11 && g_ascii_isdigit (str[0]) && g_ascii_isdigit (str[3]) &&
+         str[4] == '-' && str[7] == '-' && (str[10] == 'T' || str[10] == 't' || str[10] == ' ');
+}
+
+/* Every timestamp in @node (members named start/end/time/exported_at,
+ * and any text that looks like a date and time) must be RFC 3339; the
+ * revision's content, itself JSON, is checked inside too. Counts them. */
+static void
+assert_times_rfc3339 (JsonNode   *node,
+                      const char *name,
+                      guint      *n_times)
+{
+  static const char * const time_members[] = { "start", "end", "time", "exported_at", NULL };
+
+  if (JSON_NODE_HOLDS_OBJECT (node))
+    {
+      JsonObject *object = json_node_get_object (node);
+      g_autoptr(GList) members = json_object_get_members (object);
+
+      for (GList *l = members; l != NULL; l = l->next)
+        assert_times_rfc3339 (json_object_get_member (object, l->data), l->data, n_times);
+    }
+  else if (JSON_NODE_HOLDS_ARRAY (node))
+    {
+      JsonArray *array = json_node_get_array (node);
+
+      for (guint i = 0; i < json_array_get_length (array); i++)
+        assert_times_rfc3339 (json_array_get_element (array, i), name, n_times);
+    }
+  else if (json_node_get_value_type (node) == G_TYPE_STRING)
+    {
+      const char *str = json_node_get_string (node);
+
+      if (g_strcmp0 (name, "content") == 0)
+        {
+          g_autoptr(JsonNode) inner = json_from_string (str, NULL);
+
+          g_assert_nonnull (inner);
+          assert_times_rfc3339 (inner, NULL, n_times);
+          return;
+        }
+      /* A camera's local time is kept as the camera wrote it (no zone). */
+      if (g_strcmp0 (name, "captured_at") == 0)
+        return;
+      if ((name != NULL && g_strv_contains (time_members, name)) || looks_like_date_time (str))
+        {
+          if (!is_rfc3339 (str))
+            g_error ("\"%s\": \"%s\" is not RFC 3339", name ? name : "", str);
+          (*n_times)++;
+        }
+    }
+}
+
+static void
+test_rfc3339_checker (void)
+{
+  const char *good[] = {
+    "2023-01-09T14:05:00-05:00", "2023-01-09T19:05:00Z", "2024-02-29T00:00:00+05:30",
+    "0999-12-31T23:59:60.123456Z", NULL
+  };
+  const char *bad[] = {
+    "2023-01-09T14:05:00-05", "2023-01-09T14:05:00-0500", "2023-01-09T14:05:00",
+    "2023-01-09", "2023-02-29T00:00:00Z", "2023-13-01T00:00:00Z", "2023-01-09T24:00:00Z",
+    "999-01-09T00:00:00Z", "2023-01-09T14:05:00+24:00", "2023-01-09 14:05:00Z", NULL
+  };
+
+  for (guint i = 0; good[i] != NULL; i++)
+    if (!is_rfc3339 (good[i]))
+      g_error ("%s refused", good[i]);
+  for (guint i = 0; bad[i] != NULL; i++)
+    if (is_rfc3339 (bad[i]))
+      g_error ("%s accepted", bad[i]);
+}
+
+static void
+test_rfc3339_format (void)
+{
+  struct { const char *zone; int year; int usec; const char *expected; } cases[] = {
+    { "-05:00", 2023, 0, "2023-01-09T14:05:00-05:00" },
+    { "+05:30", 2023, 0, "2023-01-09T14:05:00+05:30" },
+    { "Z", 2023, 0, "2023-01-09T14:05:00Z" },
+    { "+00:00", 2023, 250, "2023-01-09T14:05:00.000250Z" },
+    { "-03:00", 999, 0, "0999-01-09T14:05:00-03:00" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(GTimeZone) tz = g_time_zone_new_identifier (cases[i].zone);
+      g_autoptr(GDateTime) time = g_date_time_new (tz, cases[i].year, 1, 9, 14, 5,
+                                                   cases[i].usec / 1e6);
+      g_autofree char *str = tg_format_rfc3339 (time);
+
+      g_assert_cmpstr (str, ==, cases[i].expected);
+      g_assert_true (is_rfc3339 (str));
+    }
+  g_assert_null (tg_format_rfc3339 (NULL));
+}
+
+/* Every timestamp of a GeoJSON and a CSV export, for the organisation and
+ * for the public, is RFC 3339 with its offset's minutes. */
+static void
+test_export_rfc3339 (Fixture       *fixture,
+                     gconstpointer  data)
+{
+  static const TgExportFlags flags[] = { TG_EXPORT_NONE, TG_EXPORT_PUBLIC };
+  g_autoptr(TgReport) tricky = tricky_report ();
+  g_autoptr(TgReport) india = tg_report_new ();
+  g_autoptr(GDateTime) start = date ("2022-12-15T10:00:00+05:30");
+  g_autoptr(GDateTime) end = date ("2022-12-15T18:30:00.5+05:30");
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (tg_demo_populate (fixture->store, 10, 7, &error));
+  g_assert_no_error (error);
+  save (fixture->store, tricky);
+  tg_report_set_title (india, "Otra zona horaria");
+  tg_report_set_start (india, start);
+  tg_report_set_end (india, end);
+  save (fixture->store, india);
+
+  for (guint f = 0; f < G_N_ELEMENTS (flags); f++)
+    {
+      g_autofree char *path = export_geojson_to_file (fixture->store, fixture->dir, "t.geojson", flags[f], NULL);
+      g_autoptr(JsonParser) parser = json_parser_new ();
+      g_autofree char *csv = export_csv_to_memory (fixture->store, flags[f]);
+      g_autoptr(GPtrArray) rows = tg_csv_parse (csv, -1, &error);
+      g_autofree char *text = NULL;
+      gsize length;
+      guint n_times = 0, n_csv = 0;
+
+      json_parser_load_from_file (parser, path, &error);
+      g_assert_no_error (error);
+      assert_times_rfc3339 (json_parser_get_root (parser), NULL, &n_times);
+      /* 12 starts at least, and the two ends. */
+      g_test_message ("%u timestamps in the GeoJSON", n_times);
+      g_assert_cmpuint (n_times, >=, 13);
+      text = read_file (path, &length);
+      g_assert_nonnull (strstr (text, "\"2023-01-09T14:05:00-05:00\""));
+      g_assert_nonnull (strstr (text, "\"2022-12-15T18:30:00.500000+05:30\""));
+
+      g_assert_no_error (error);
+      for (guint r = 1; r < rows->len; r++)
+        {
+          char **header = rows->pdata[0];
+          char **row = rows->pdata[r];
+
+          for (const char *col = "start"; col != NULL; col = g_str_equal (col, "start") ? "end" : NULL)
+            {
+              const char *value = row[column_of (header, col)];
+
+              if (*value == '\0')
+                continue;
+              if (!is_rfc3339 (value))
+                g_error ("CSV %s: \"%s\" is not RFC 3339", col, value);
+              n_csv++;
+            }
+        }
+      g_assert_cmpuint (n_csv, >=, 13);
+      g_assert_nonnull (strstr (csv, ",2023-01-09T14:05:00-05:00,"));
+    }
+}
+
+
+/* Importer errors -------------------------------------------------------- */
+
+static void
+assert_message (gboolean     ok,
+                GError      *error,
+                const char  *needle,
+                const char  *never)
+{
+  g_assert_false (ok);
+  g_assert_error (error, TG_ERROR, TG_ERROR_WRONG_FORMAT);
+  if (strstr (error->message, needle) == NULL)
+    g_error ("\"%s\" not in: %s", needle, error->message);
+  if (never != NULL && strstr (error->message, never) != NULL)
+    g_error ("\"%s\" in: %s", never, error->message);
+}
+
+/* An empty file says it is empty; binary data of no known kind says it is
+ * not the format, without "(it looks like unknown)". */
+static void
+test_import_errors (Fixture       *fixture,
+                    gconstpointer  data)
+{
+  static const char *blanks[] = { "", "  \r\n\n", "\xEF\xBB\xBF\n" };
+  static const guchar png[] = {
+    0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n', 0, 0, 0, 13, 'I', 'H', 'D', 'R',
+    0, 0, 0, 1, 0, 0, 0, 1, 8, 6, 0, 0, 0, 0x1f, 0x15, 0xc4, 0x89,
+  };
+  guchar noise[512];
+  guint32 x = 12345;
+
+  for (guint i = 0; i < sizeof noise; i++)
+    {
+      x = x * 1103515245 + 12345;
+      noise[i] = (x >> 16) & 0xff;
+    }
+  noise[7] = 0;
+
+  for (guint i = 0; i < G_N_ELEMENTS (blanks); i++)
+    {
+      g_autoptr(GError) e1 = NULL;
+      g_autoptr(GError) e2 = NULL;
+      gboolean ok;
+
+      ok = tg_import_geojson_data (fixture->store, blanks[i], strlen (blanks[i]), NULL, &e1);
+      assert_message (ok, e1, "empty", "ends in the middle");
+      ok = tg_import_csv_data (fixture->store, blanks[i], strlen (blanks[i]), NULL, NULL, &e2);
+      assert_message (ok, e2, "empty", "ends in the middle");
+    }
+
+  {
+    g_autoptr(GError) e1 = NULL;
+    g_autoptr(GError) e2 = NULL;
+    g_autoptr(GError) e3 = NULL;
+    gboolean ok;
+
+    ok = tg_import_geojson_data (fixture->store, (const char *) noise, sizeof noise, NULL, &e1);
+    assert_message (ok, e1, "not a GeoJSON file", "unknown");
+    g_assert_null (strstr (e1->message, "looks like"));
+    ok = tg_import_csv_data (fixture->store, (const char *) noise, sizeof noise, NULL, NULL, &e2);
+    assert_message (ok, e2, "not a CSV file", "unknown");
+    /* A kind of file that is known is named. */
+    ok = tg_import_geojson_data (fixture->store, (const char *) png, sizeof png, NULL, &e3);
+    assert_message (ok, e3, "not a GeoJSON file", "unknown");
+    g_assert_nonnull (strstr (e3->message, "PNG"));
+  }
+  g_assert_cmpuint (tg_store_count_reports (fixture->store), ==, 0);
+}
+
+/* A report with everything an export carries: persons (named with
+ * consent, and not), a file source with its hash, a link. */
+static TgReport *
+full_report (void)
+{
+  TgReport *report = tricky_report ();
+  g_autoptr(TgPerson) named = victim ("Nombre Con Permiso", TG_CONSENT_ORGANISATION);
+  g_autoptr(TgPerson) hidden = victim ("Nombre Solo Publico", TG_CONSENT_PUBLIC);
+  g_autoptr(TgSource) photo = tg_source_new (TG_SOURCE_KIND_FILE);
+  g_autoptr(TgSource) link = tg_source_new (TG_SOURCE_KIND_LINK);
+
+  tg_person_set_age_range (named, 23, 23);
+  tg_report_add_person (report, named);
+  tg_report_add_person (report, hidden);
+  tg_source_set_sha256 (photo, "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08");
+  tg_source_set_file_name (photo, "IMG_0412.jpg");
+  tg_source_set_mime_type (photo, "image/jpeg");
+  tg_source_set_size (photo, 4);
+  tg_report_add_source (report, photo);
+  tg_source_set_url (link, "https://example.org/nota");
+  tg_report_add_source (report, link);
+  return report;
+}
+
+/* Features of @path rewritten by @edit, to @out. */
+static void
+rewrite_features (const char *path,
+                  const char *out,
+                  void      (*edit) (JsonObject *props))
+{
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *text = NULL;
+  JsonArray *features;
+
+  json_parser_load_from_file (parser, path, &error);
+  g_assert_no_error (error);
+  features = json_object_get_array_member (json_node_get_object (json_parser_get_root (parser)),
+                                           "features");
+  for (guint i = 0; i < json_array_get_length (features); i++)
+    edit (json_object_get_object_member (json_array_get_object_element (features, i), "properties"));
+  text = json_to_string (json_parser_get_root (parser), TRUE);
+  g_file_set_contents (out, text, -1, &error);
+  g_assert_no_error (error);
+}
+
+static void
+edit_by_hand (JsonObject *props)
+{
+  json_object_remove_member (props, "testigo:revision");
+  json_object_set_string_member (props, "verificado_por", "Coordinadora Puno");
+  json_object_set_int_member (props, "puntaje", 3);
+}
+
+/* A file in Testigo's form without its revision keeps ids, persons and
+ * sources, and shows the properties it does not know. */
+static void
+test_geojson_without_revision (Fixture       *fixture,
+                               gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TgReport) report = full_report ();
+  g_autoptr(TgStore) other = NULL;
+  g_autoptr(TgReport) copy = NULL;
+  g_autoptr(GFile) file = NULL;
+  g_autofree char *path = NULL;
+  g_autofree char *edited = g_build_filename (fixture->dir, "edited.geojson", NULL);
+  guint n_imported = 0, n_skipped = 0;
+
+  save (fixture->store, report);
+  path = export_geojson_to_file (fixture->store, fixture->dir, "org.geojson", TG_EXPORT_NONE, NULL);
+  rewrite_features (path, edited, edit_by_hand);
+
+  other = open_store_in (fixture->dir, "b");
+  file = g_file_new_for_path (edited);
+  g_assert_true (tg_import_file (other, file, TG_IMPORT_FORMAT_AUTO, NULL, NULL,
+                                 &n_imported, &n_skipped, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (n_imported, ==, 1);
+  g_assert_cmpuint (n_skipped, ==, 0);
+
+  copy = tg_store_load_report (other, tg_report_get_id (report), &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (g_list_model_get_n_items (tg_report_get_persons (copy)), ==, 2);
+  g_assert_cmpuint (g_list_model_get_n_items (tg_report_get_sources (copy)), ==, 2);
+  for (guint i = 0; i < 2; i++)
+    {
+      g_autoptr(TgPerson) a = g_list_model_get_item (tg_report_get_persons (report), i);
+      g_autoptr(TgPerson) b = g_list_model_get_item (tg_report_get_persons (copy), i);
+      g_autoptr(TgSource) sa = g_list_model_get_item (tg_report_get_sources (report), i);
+      g_autoptr(TgSource) sb = g_list_model_get_item (tg_report_get_sources (copy), i);
+
+      g_assert_cmpstr (tg_person_get_id (a), ==, tg_person_get_id (b));
+      g_assert_cmpstr (tg_person_get_name (a), ==, tg_person_get_name (b));
+      g_assert_cmpint (tg_person_get_consent (a), ==, tg_person_get_consent (b));
+      g_assert_cmpstr (tg_source_get_id (sa), ==, tg_source_get_id (sb));
+      g_assert_cmpstr (tg_source_get_sha256 (sa), ==, tg_source_get_sha256 (sb));
+      g_assert_cmpstr (tg_source_get_url (sa), ==, tg_source_get_url (sb));
+    }
+  /* The unknown properties are in the narrative, under a heading. */
+  g_assert_nonnull (strstr (tg_report_get_narrative (copy), "verificado_por: Coordinadora Puno"));
+  g_assert_nonnull (strstr (tg_report_get_narrative (copy), "puntaje: 3"));
+  g_assert_true (g_str_has_prefix (tg_report_get_narrative (copy), tg_report_get_narrative (report)));
+  /* Everything else, field by field. */
+  tg_report_set_narrative (copy, tg_report_get_narrative (report));
+  {
+    g_autofree char *a = tg_report_to_json_string (report);
+    g_autofree char *b = tg_report_to_json_string (copy);
+
+    g_assert_cmpstr (a, ==, b);
+  }
+
+  /* Again: already here. */
+  g_assert_true (tg_import_file (other, file, TG_IMPORT_FORMAT_AUTO, NULL, NULL,
+                                 &n_imported, &n_skipped, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (n_imported, ==, 0);
+  g_assert_cmpuint (n_skipped, ==, 1);
+  tg_store_close (other);
+}
+
+/* A public export imported back where it came from leaves the full
+ * report as it was (names are not overwritten by "[withheld]"). */
+static void
+test_geojson_public_back (Fixture       *fixture,
+                          gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TgReport) report = full_report ();
+  g_autoptr(TgReport) after = NULL;
+  g_autoptr(GFile) file = NULL;
+  g_autofree char *path = NULL;
+  g_autofree char *a = NULL;
+  g_autofree char *b = NULL;
+  guint n_imported = 9, n_skipped = 0;
+
+  save (fixture->store, report);
+  path = export_geojson_to_file (fixture->store, fixture->dir, "pub.geojson", TG_EXPORT_PUBLIC, NULL);
+  file = g_file_new_for_path (path);
+  g_assert_true (tg_import_file (fixture->store, file, TG_IMPORT_FORMAT_AUTO, NULL, NULL,
+                                 &n_imported, &n_skipped, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (n_imported, ==, 0);
+  g_assert_cmpuint (n_skipped, ==, 1);
+  after = tg_store_load_report (fixture->store, tg_report_get_id (report), &error);
+  g_assert_no_error (error);
+  a = tg_report_to_json_string (report);
+  b = tg_report_to_json_string (after);
+  g_assert_cmpstr (a, ==, b);
+}
+
+/* tg_import_file counts what the store already has, for both formats. */
+static void
+test_import_file_counts (Fixture       *fixture,
+                         gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TgStore) other = NULL;
+  g_autofree char *geojson = NULL;
+  g_autofree char *csv = g_build_filename (fixture->dir, "all.csv", NULL);
+  g_autoptr(GFile) gfile = NULL;
+  g_autoptr(GFile) cfile = g_file_new_for_path (csv);
+  guint n_imported = 0, n_skipped = 0;
+
+  g_assert_true (tg_demo_populate (fixture->store, 60, 3, &error));
+  g_assert_no_error (error);
+  geojson = export_geojson_to_file (fixture->store, fixture->dir, "all.geojson", TG_EXPORT_NONE, NULL);
+  gfile = g_file_new_for_path (geojson);
+  g_assert_true (tg_export_csv (fixture->store, NULL, cfile, TG_EXPORT_NONE, NULL, NULL, NULL, NULL, &error));
+  g_assert_no_error (error);
+
+  other = open_store_in (fixture->dir, "b");
+  /* 8 reports already there: the GeoJSON brings 52 more. */
+  {
+    g_autoptr(GPtrArray) demo = tg_demo_generate (60, 3);
+
+    g_ptr_array_set_size (demo, 8);
+    g_assert_true (tg_store_save_reports (other, demo, &error));
+    g_assert_no_error (error);
+  }
+  g_assert_true (tg_import_file (other, gfile, TG_IMPORT_FORMAT_AUTO, NULL, NULL,
+                                 &n_imported, &n_skipped, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (n_imported + n_skipped, >=, 60);
+  g_assert_cmpuint (tg_store_count_reports (other), ==, 60);
+  g_assert_true (tg_import_file (other, cfile, TG_IMPORT_FORMAT_AUTO, NULL, NULL,
+                                 &n_imported, &n_skipped, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (n_imported, ==, 0);
+  g_assert_cmpuint (n_skipped, ==, 60);
+  g_assert_true (tg_import_file (other, gfile, TG_IMPORT_FORMAT_AUTO, NULL, NULL,
+                                 &n_imported, &n_skipped, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (n_imported, ==, 0);
+  g_assert_cmpuint (n_skipped, ==, 60);
+  tg_store_close (other);
+
+  /* Without a telling extension the first byte decides. */
+  {
+    g_autoptr(TgStore) third = open_store_in (fixture->dir, "c");
+    g_autofree char *g_txt = g_build_filename (fixture->dir, "geo.txt", NULL);
+    g_autofree char *c_txt = g_build_filename (fixture->dir, "csv.txt", NULL);
+    g_autofree char *g_data = NULL;
+    g_autofree char *c_data = NULL;
+    g_autoptr(GFile) gf = g_file_new_for_path (g_txt);
+    g_autoptr(GFile) cf = g_file_new_for_path (c_txt);
+    gsize len;
+
+    g_data = read_file (geojson, &len);
+    g_assert_true (g_file_set_contents (g_txt, g_data, len, NULL));
+    c_data = read_file (csv, &len);
+    g_assert_true (g_file_set_contents (c_txt, c_data, len, NULL));
+    g_assert_true (tg_import_file (third, cf, TG_IMPORT_FORMAT_AUTO, NULL, NULL,
+                                   &n_imported, &n_skipped, NULL, &error));
+    g_assert_no_error (error);
+    g_assert_cmpuint (n_imported, ==, 60);
+    g_assert_true (tg_import_file (third, gf, TG_IMPORT_FORMAT_AUTO, NULL, NULL,
+                                   &n_imported, &n_skipped, NULL, &error));
+    g_assert_no_error (error);
+    /* CSV rows keep their ids but not their revisions: the GeoJSON's
+     * revisions are new here, and each is an edit or the same content. */
+    g_assert_cmpuint (tg_store_count_reports (third), ==, 60);
+    tg_store_close (third);
+  }
+}
+
+
+/* For the organisation too, a name without consent is withheld: the
+ * feature is masked and carries no revision (which holds the name); it
+ * never writes over the full report when imported back. */
+static void
+test_geojson_org_withholds (Fixture       *fixture,
+                            gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TgReport) report = tricky_report ();
+  g_autoptr(TgReport) plain = tricky_report ();
+  g_autoptr(TgPerson) hidden = victim ("Nombre Sin Permiso", TG_CONSENT_NONE);
+  g_autoptr(TgPerson) named = victim ("Nombre Con Permiso", TG_CONSENT_ORGANISATION);
+  g_autoptr(TgStore) other = NULL;
+  g_autoptr(TgReport) copy = NULL;
+  g_autoptr(TgReport) after = NULL;
+  g_autoptr(GFile) file = NULL;
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autofree char *path = NULL;
+  g_autofree char *text = NULL;
+  g_autofree char *a = NULL;
+  g_autofree char *b = NULL;
+  gsize length;
+  guint n_imported = 0, n_skipped = 0, with_revision = 0;
+  JsonArray *features;
+
+  tg_person_set_notes (hidden, "Vive en el barrio Bellavista");
+  tg_report_add_person (report, hidden);
+  tg_report_add_person (report, named);
+  save (fixture->store, report);
+  save (fixture->store, plain);
+  path = export_geojson_to_file (fixture->store, fixture->dir, "org.geojson", TG_EXPORT_CUSTODY, NULL);
+  text = read_file (path, &length);
+  g_assert_null (strstr (text, "Nombre Sin Permiso"));
+  g_assert_null (strstr (text, "Bellavista"));
+  g_assert_nonnull (strstr (text, "Nombre Con Permiso"));
+
+  json_parser_load_from_data (parser, text, length, &error);
+  g_assert_no_error (error);
+  features = json_object_get_array_member (json_node_get_object (json_parser_get_root (parser)), "features");
+  for (guint i = 0; i < json_array_get_length (features); i++)
+    {
+      JsonObject *props = json_object_get_object_member (json_array_get_object_element (features, i),
+                                                         "properties");
+
+      g_assert_true (json_object_has_member (props, "testigo:custody"));
+      if (json_object_has_member (props, "testigo:revision"))
+        with_revision++;
+    }
+  g_assert_cmpuint (with_revision, ==, 1);
+
+  /* Back into the store it came from: nothing changes. */
+  file = g_file_new_for_path (path);
+  g_assert_true (tg_import_file (fixture->store, file, TG_IMPORT_FORMAT_AUTO, NULL, NULL,
+                                 &n_imported, &n_skipped, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (n_imported, ==, 0);
+  g_assert_cmpuint (n_skipped, ==, 2);
+  after = tg_store_load_report (fixture->store, tg_report_get_id (report), &error);
+  g_assert_no_error (error);
+  a = tg_report_to_json_string (report);
+  b = tg_report_to_json_string (after);
+  g_assert_cmpstr (a, ==, b);
+
+  /* Into another store: the report, with the name withheld. */
+  other = open_store_in (fixture->dir, "b");
+  g_assert_true (tg_import_file (other, file, TG_IMPORT_FORMAT_AUTO, NULL, NULL,
+                                 &n_imported, &n_skipped, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (n_imported, ==, 2);
+  copy = tg_store_load_report (other, tg_report_get_id (report), &error);
+  g_assert_no_error (error);
+  {
+    g_autoptr(TgPerson) p0 = g_list_model_get_item (tg_report_get_persons (copy), 0);
+    g_autoptr(TgPerson) p1 = g_list_model_get_item (tg_report_get_persons (copy), 1);
+
+    g_assert_cmpstr (tg_person_get_name (p0), ==, TG_EXPORT_WITHHELD);
+    g_assert_cmpstr (tg_person_get_id (p0), ==, tg_person_get_id (hidden));
+    g_assert_null (tg_person_get_notes (p0));
+    g_assert_cmpstr (tg_person_get_name (p1), ==, "Nombre Con Permiso");
+  }
+  tg_store_close (other);
+}
+
+
+/* A file entering the store is logged once as "imported"; the
+ * organisation's GeoJSON carries the report's and the file's custody
+ * events with RFC 3339 times and the chain's hashes. */
+static void
+test_export_custody (Fixture       *fixture,
+                     gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TgReport) report = full_report ();
+  g_autoptr(GPtrArray) events = NULL;
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autofree char *path = NULL;
+  const char *sha = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
+  JsonArray *custody;
+  guint n_times = 0, imported = 0, created = 0, edited = 0;
+
+  save (fixture->store, report);
+  tg_report_set_title (report, "Segunda versión");
+  save (fixture->store, report);
+  events = tg_custody_log_list (tg_store_get_custody_log (fixture->store), sha, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (events->len, ==, 1);
+  g_assert_cmpint (tg_custody_event_get_action (events->pdata[0]), ==, TG_CUSTODY_IMPORTED);
+  g_assert_cmpstr (tg_custody_event_get_detail (events->pdata[0]), ==, tg_report_get_id (report));
+
+  path = export_geojson_to_file (fixture->store, fixture->dir, "c.geojson", TG_EXPORT_CUSTODY, NULL);
+  json_parser_load_from_file (parser, path, &error);
+  g_assert_no_error (error);
+  assert_times_rfc3339 (json_parser_get_root (parser), NULL, &n_times);
+  custody = json_object_get_array_member (
+    json_object_get_object_member (
+      json_array_get_object_element (
+        json_object_get_array_member (json_node_get_object (json_parser_get_root (parser)), "features"), 0),
+      "properties"),
+    "testigo:custody");
+  g_assert_nonnull (custody);
+  for (guint i = 0; i < json_array_get_length (custody); i++)
+    {
+      JsonObject *event = json_array_get_object_element (custody, i);
+      const char *action = json_object_get_string_member (event, "action");
+
+      g_assert_true (is_rfc3339 (json_object_get_string_member (event, "time")));
+      g_assert_cmpuint (strlen (json_object_get_string_member (event, "hash")), ==, 64);
+      g_assert_cmpuint (strlen (json_object_get_string_member (event, "prev_hash")), ==, 64);
+      if (i > 0)
+        g_assert_cmpint (json_object_get_int_member (event, "seq"), >,
+                         json_object_get_int_member (json_array_get_object_element (custody, i - 1), "seq"));
+      imported += g_str_equal (action, "imported") &&
+                  g_str_equal (json_object_get_string_member (event, "subject"), sha);
+      created += g_str_equal (action, "created");
+      edited += g_str_equal (action, "edited");
+    }
+  g_assert_cmpuint (imported, ==, 1);
+  g_assert_cmpuint (created, ==, 1);
+  g_assert_cmpuint (edited, ==, 1);
+
+  /* Not for the public, nor without the flag. */
+  {
+    g_autofree char *pub = export_geojson_to_file (fixture->store, fixture->dir, "p.geojson",
+                                                   TG_EXPORT_PUBLIC | TG_EXPORT_CUSTODY, NULL);
+    g_autofree char *plain = export_geojson_to_file (fixture->store, fixture->dir, "n.geojson",
+                                                     TG_EXPORT_NONE, NULL);
+    g_autofree char *a = read_file (pub, NULL);
+    g_autofree char *b = read_file (plain, NULL);
+
+    g_assert_null (strstr (a, "testigo:custody"));
+    g_assert_null (strstr (b, "testigo:custody"));
+  }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1465,6 +2121,15 @@ main (int   argc,
   ADD ("/exchange/export/async", test_export_async);
   ADD ("/exchange/export/atomic", test_export_atomic);
   ADD ("/exchange/demo/populate", test_demo_populate);
+  g_test_add_func ("/exchange/rfc3339/checker", test_rfc3339_checker);
+  g_test_add_func ("/exchange/rfc3339/format", test_rfc3339_format);
+  ADD ("/exchange/export/rfc3339", test_export_rfc3339);
+  ADD ("/exchange/import/errors", test_import_errors);
+  ADD ("/exchange/import/file-counts", test_import_file_counts);
+  ADD ("/exchange/geojson/without-revision", test_geojson_without_revision);
+  ADD ("/exchange/geojson/public-back", test_geojson_public_back);
+  ADD ("/exchange/geojson/org-withholds", test_geojson_org_withholds);
+  ADD ("/exchange/export/custody", test_export_custody);
   g_test_add_func ("/exchange/demo/deterministic", test_demo_deterministic);
 
   return g_test_run ();

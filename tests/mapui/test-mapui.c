@@ -47,6 +47,20 @@ iterate_for (guint ms)
   iterate_until (&never, ms);
 }
 
+/* Re-clustering runs after a short delay and, under load, later still:
+ * wait (up to 10 s) for the map to hold the number of markers a step
+ * expects, rather than for a fixed time. */
+static GPtrArray *
+wait_for_n_markers (TgMapView *view,
+                    guint      n)
+{
+  gint64 end = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+
+  while (_tg_map_view_get_markers (view)->len != n && g_get_monotonic_time () < end)
+    g_main_context_iteration (NULL, FALSE);
+  return _tg_map_view_get_markers (view);
+}
+
 typedef struct
 {
   gboolean  received;
@@ -430,22 +444,19 @@ test_markers_cluster (void)
       g_assert_cmpfloat (fabs (shumate_location_get_latitude (SHUMATE_LOCATION (m)) - JULIACA_LAT), <, 0.1);
     }
   tg_map_view_center_on (f.view, AYACUCHO_LAT, AYACUCHO_LON, 17);
-  iterate_for (300);
-  markers = _tg_map_view_get_markers (f.view);
+  markers = wait_for_n_markers (f.view, 10);
   g_assert_cmpuint (markers->len, ==, 10);
   for (guint i = 0; i < markers->len; i++)
     g_assert_nonnull (tg_map_marker_get_report_id (g_ptr_array_index (markers, i)));
 
   /* A zoom change re-clusters by itself (after a short delay). */
   shumate_viewport_set_zoom_level (shumate_map_get_viewport (f.map), 5);
-  iterate_for (300);
-  g_assert_cmpuint (_tg_map_view_get_markers (f.view)->len, ==, 2);
+  g_assert_cmpuint (wait_for_n_markers (f.view, 2)->len, ==, 2);
 
   /* A report added to the list appears. */
   extra = make_report ("Lima", -12.05, -77.04, "arbitrary_detention");
   g_list_store_append (store, extra);
-  iterate_for (300);
-  markers = _tg_map_view_get_markers (f.view);
+  markers = wait_for_n_markers (f.view, 3);
   g_assert_cmpuint (markers->len, ==, 3);
   g_assert_cmpuint (sum_counts (markers), ==, n_located + 1);
 
