@@ -38,6 +38,9 @@
 #define DEFAULT_LATITUDE    (-14.5)
 #define DEFAULT_LONGITUDE   (-72.5)
 #define DEFAULT_ZOOM        5.0
+/* A place picked from the list of places or a photo is shown at least
+ * this close: streets and the next village. */
+#define FOLLOW_MIN_ZOOM     13.0
 
 struct _TgMapView
 {
@@ -78,6 +81,8 @@ struct _TgMapView
   TgReport            *selected;
   gulong               selected_changed_id;
   TgMapMarker         *selected_marker;
+  double               selected_latitude;   /* where the selected report was, to see it move */
+  double               selected_longitude;
   guint                update_id;
   int                  cluster_zoom;
 
@@ -747,10 +752,44 @@ viewport_moved_cb (TgMapView *self)
 }
 
 static void
+remember_selected_location (TgMapView *self)
+{
+  gboolean has = self->selected != NULL && tg_report_has_location (self->selected);
+
+  self->selected_latitude = has ? tg_report_get_latitude (self->selected) : NAN;
+  self->selected_longitude = has ? tg_report_get_longitude (self->selected) : NAN;
+}
+
+/* The selected report got a place from the list of places or from a
+ * photo: the map goes there. A place set on the map itself (a click, a
+ * dragged pin) is already in view, and typed coordinates change with
+ * every key, so those leave the view alone. */
+static void
+follow_selected (TgMapView *self)
+{
+  double latitude = self->selected_latitude;
+  double longitude = self->selected_longitude;
+  TgLocationMethod method;
+
+  remember_selected_location (self);
+  if (isnan (self->selected_latitude) ||
+      (self->selected_latitude == latitude && self->selected_longitude == longitude))
+    return;
+
+  method = tg_report_get_location_method (self->selected);
+  if (method != TG_LOCATION_METHOD_GAZETTEER && method != TG_LOCATION_METHOD_PHOTO)
+    return;
+  fly_to (self, self->selected_latitude, self->selected_longitude,
+          MAX (shumate_viewport_get_zoom_level (self->viewport), FOLLOW_MIN_ZOOM));
+}
+
+static void
 selected_changed_cb (TgMapView *self)
 {
   if (self->dragging)
     return;
+
+  follow_selected (self);
 
   if (self->selected_marker != NULL && tg_report_has_location (self->selected))
     {
@@ -975,6 +1014,8 @@ tg_map_view_init (TgMapView *self)
   self->mbtiles_layers = g_ptr_array_new ();
   self->mbtiles_renderers = g_ptr_array_new_with_free_func (g_object_unref);
   self->cluster_zoom = -1;
+  self->selected_latitude = NAN;
+  self->selected_longitude = NAN;
 
   self->overlay = gtk_overlay_new ();
   gtk_widget_set_parent (self->overlay, GTK_WIDGET (self));
@@ -1241,6 +1282,7 @@ tg_map_view_set_selected_report (TgMapView *self,
   if (self->selected != NULL)
     g_clear_signal_handler (&self->selected_changed_id, self->selected);
   g_set_object (&self->selected, report);
+  remember_selected_location (self);
   if (report != NULL)
     self->selected_changed_id = g_signal_connect_swapped (report, "changed",
                                                           G_CALLBACK (selected_changed_cb), self);

@@ -376,6 +376,10 @@ static void source_changed_cb (TgReportEditor *self);
 static void source_remove_cb (TgReportEditor *self, TgSourceRow *row);
 static void source_use_location_cb (TgReportEditor *self, double lat, double lon, TgSourceRow *row);
 static void source_message_cb (TgReportEditor *self, const char *text, TgSourceRow *row);
+static void source_use_time_cb (TgReportEditor *self, const char *captured_at, TgSourceRow *row);
+static void source_use_time_and_location_cb (TgReportEditor *self, const char *captured_at,
+                                             double lat, double lon, TgSourceRow *row);
+static void update_photo_offers (TgReportEditor *self);
 
 static void
 rebuild_persons (TgReportEditor *self)
@@ -423,9 +427,13 @@ rebuild_sources (TgReportEditor *self)
       g_signal_connect_swapped (row, "remove", G_CALLBACK (source_remove_cb), self);
       g_signal_connect_swapped (row, "use-location", G_CALLBACK (source_use_location_cb), self);
       g_signal_connect_swapped (row, "show-message", G_CALLBACK (source_message_cb), self);
+      g_signal_connect_swapped (row, "use-time", G_CALLBACK (source_use_time_cb), self);
+      g_signal_connect_swapped (row, "use-time-and-location",
+                                G_CALLBACK (source_use_time_and_location_cb), self);
       adw_preferences_group_add (self->sources_group, row);
       g_ptr_array_add (self->source_rows, row);
     }
+  update_photo_offers (self);
 }
 
 static void
@@ -994,6 +1002,62 @@ source_message_cb (TgReportEditor *self,
   message (self, text);
 }
 
+/* A photo's time and place, both at once, for a report with neither. */
+static void
+update_photo_offers (TgReportEditor *self)
+{
+  gboolean neither = self->report != NULL &&
+                     tg_date_button_get_date (self->start_button) == NULL &&
+                     !tg_report_has_location (self->report);
+
+  for (guint i = 0; i < self->source_rows->len; i++)
+    tg_source_row_set_offer_both (g_ptr_array_index (self->source_rows, i), neither);
+}
+
+/* The start becomes the photo's capture time, through the date field as
+ * if typed there. */
+static gboolean
+use_photo_time (TgReportEditor *self,
+                const char     *captured_at)
+{
+  g_autoptr(GTimeZone) local = g_time_zone_new_local ();
+  g_autoptr(GDateTime) date = NULL;
+
+  if (self->report == NULL)
+    return FALSE;
+  /* EXIF keeps the photo's local time, often without its offset. */
+  date = captured_at ? g_date_time_new_from_iso8601 (captured_at, local) : NULL;
+  if (date == NULL)
+    {
+      message (self, _("The photo’s time could not be read."));
+      return FALSE;
+    }
+  tg_date_button_set_date (self->start_button, date);
+  return TRUE;
+}
+
+static void
+source_use_time_cb (TgReportEditor *self,
+                    const char     *captured_at,
+                    TgSourceRow    *row)
+{
+  if (use_photo_time (self, captured_at))
+    message (self, _("The start time was taken from the photo"));
+}
+
+static void
+source_use_time_and_location_cb (TgReportEditor *self,
+                                 const char     *captured_at,
+                                 double          lat,
+                                 double          lon,
+                                 TgSourceRow    *row)
+{
+  if (!use_photo_time (self, captured_at))
+    return;
+  tg_report_editor_set_location (self, lat, lon, TG_LOCATION_METHOD_PHOTO);
+  message (self, _("The start time and the location were taken from the photo"));
+}
+
 /* Importing files ---------------------------------------------------------- */
 
 static void
@@ -1329,6 +1393,8 @@ tg_report_editor_init (TgReportEditor *self)
                     tg_report_set_perpetrators);
     }
   update_uncertainty_label (self);
+  g_signal_connect_swapped (self->start_button, "notify::date", G_CALLBACK (update_photo_offers), self);
+  g_signal_connect_swapped (self->coords_row, "changed", G_CALLBACK (update_photo_offers), self);
 
   /* Files dropped anywhere on the editor become sources. In the capture
    * phase, before the text fields: those would take a file list as text

@@ -6,6 +6,7 @@
 
 #include "config.h"
 
+#include <gdk-pixbuf/gdk-pixbuf.h>
 #include <glib/gi18n.h>
 
 #include "tg-source-import.h"
@@ -207,6 +208,25 @@ import_thread (GTask        *task,
   tg_source_set_camera (source, tg_blob_info_get_camera (blob));
   tg_source_set_thumbnail_sha256 (source, tg_blob_info_get_thumbnail_sha256 (blob));
 
+  /* Kept all the same (it may be evidence), but said at once. */
+  if (data->notice == NULL)
+    {
+      switch (tg_source_check_content (data->blobs, source, cancellable))
+        {
+        case TG_SOURCE_PROBLEM_EMPTY:
+          data->notice = g_strdup_printf (_("“%s” is an empty file (0 bytes). It was added all the same, with its fingerprint."),
+                                          name);
+          break;
+        case TG_SOURCE_PROBLEM_UNREADABLE_IMAGE:
+          data->notice = g_strdup_printf (_("“%s” is not a readable image. It was added all the same, with its fingerprint."),
+                                          name);
+          break;
+        case TG_SOURCE_PROBLEM_NONE:
+        default:
+          break;
+        }
+    }
+
   g_task_return_pointer (task, source, g_object_unref);
 }
 
@@ -255,4 +275,146 @@ tg_source_import_finish (GAsyncResult  *result,
   if (notice != NULL)
     *notice = (source != NULL && data->notice != NULL) ? g_strdup (data->notice) : NULL;
   return source;
+}
+
+/* Checking a file's content ---------------------------------------------- */
+
+/* Beyond this many pixels an image without a thumbnail is not decoded
+ * again to check it: the blob store made none on purpose (see
+ * MAX_DECODE_PIXELS there). */
+#define MAX_CHECK_PIXELS (64 * 1000 * 1000)
+
+TgSourceProblem
+tg_source_check_content (TgBlobStore  *blobs,
+                         TgSource     *source,
+                         GCancellable *cancellable)
+{
+  g_autoptr(GFile) file = NULL;
+  g_autoptr(GdkPixbuf) pixbuf = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *path = NULL;
+  g_autofree char *format_name = NULL;
+  GdkPixbufFormat *format;
+  const char *mime = tg_source_get_mime_type (source);
+  const char *thumbnail = tg_source_get_thumbnail_sha256 (source);
+  int width = 0, height = 0;
+
+  g_return_val_if_fail (TG_IS_BLOB_STORE (blobs), TG_SOURCE_PROBLEM_NONE);
+  g_return_val_if_fail (TG_IS_SOURCE (source), TG_SOURCE_PROBLEM_NONE);
+
+  if (tg_source_get_kind (source) != TG_SOURCE_KIND_FILE || tg_source_get_sha256 (source) == NULL)
+    return TG_SOURCE_PROBLEM_NONE;
+  if (tg_source_get_size (source) == 0)
+    return TG_SOURCE_PROBLEM_EMPTY;
+  if (mime == NULL || !g_str_has_prefix (mime, "image/"))
+    return TG_SOURCE_PROBLEM_NONE;
+  /* A thumbnail was made from it: it decoded. */
+  if (thumbnail != NULL && tg_blob_store_contains (blobs, thumbnail))
+    return TG_SOURCE_PROBLEM_NONE;
+
+  file = tg_blob_store_get_file (blobs, tg_source_get_sha256 (source));
+  path = file ? g_file_get_path (file) : NULL;
+  if (path == NULL || !g_file_test (path, G_FILE_TEST_IS_REGULAR))
+    return TG_SOURCE_PROBLEM_NONE;  /* not here to look at: nothing to say */
+  if (g_cancellable_is_cancelled (cancellable))
+    return TG_SOURCE_PROBLEM_NONE;
+
+  format = gdk_pixbuf_get_file_info (path, &width, &height);
+  if (format == NULL || width <= 0 || height <= 0)
+    return TG_SOURCE_PROBLEM_UNREADABLE_IMAGE;
+  format_name = gdk_pixbuf_format_get_name (format);
+  /* Drawings are never rendered; huge images are not decoded twice. */
+  if (g_strcmp0 (format_name, "svg") == 0 ||
+      ((gint64) width * height > MAX_CHECK_PIXELS && g_strcmp0 (format_name, "jpeg") != 0))
+    return TG_SOURCE_PROBLEM_NONE;
+
+  pixbuf = gdk_pixbuf_new_from_file_at_scale (path, MIN (width, 64), MIN (height, 64), TRUE, &error);
+  if (pixbuf == NULL)
+    {
+      g_debug ("%s does not decode: %s", path, error->message);
+      return TG_SOURCE_PROBLEM_UNREADABLE_IMAGE;
+    }
+  return TG_SOURCE_PROBLEM_NONE;
+}
+
+static void
+check_thread (GTask        *task,
+              gpointer      source_object,
+              gpointer      task_data,
+              GCancellable *cancellable)
+{
+  TgBlobStore *blobs = g_object_get_data (G_OBJECT (task), "blobs");
+
+  g_task_return_int (task, tg_source_check_content (blobs, task_data, cancellable));
+}
+
+void
+tg_source_check_content_async (TgBlobStore         *blobs,
+                               TgSource            *source,
+                               GCancellable        *cancellable,
+                               GAsyncReadyCallback  callback,
+                               gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  TgSource *copy;
+
+  g_return_if_fail (TG_IS_BLOB_STORE (blobs));
+  g_return_if_fail (TG_IS_SOURCE (source));
+
+  task = g_task_new (NULL, cancellable, callback, user_data);
+  g_task_set_source_tag (task, tg_source_check_content_async);
+  /* The thread reads a copy of what it needs: the row's source may
+   * change meanwhile. */
+  copy = tg_source_new (TG_SOURCE_KIND_FILE);
+  tg_source_set_sha256 (copy, tg_source_get_sha256 (source));
+  tg_source_set_size (copy, tg_source_get_size (source));
+  tg_source_set_mime_type (copy, tg_source_get_mime_type (source));
+  tg_source_set_thumbnail_sha256 (copy, tg_source_get_thumbnail_sha256 (source));
+  if (tg_source_get_kind (source) != TG_SOURCE_KIND_FILE)
+    tg_source_set_sha256 (copy, NULL);
+  g_task_set_task_data (task, copy, g_object_unref);
+  g_object_set_data_full (G_OBJECT (task), "blobs", g_object_ref (blobs), g_object_unref);
+  g_task_run_in_thread (task, check_thread);
+}
+
+TgSourceProblem
+tg_source_check_content_finish (GAsyncResult  *result,
+                                GError       **error)
+{
+  gssize problem;
+
+  g_return_val_if_fail (g_task_is_valid (result, NULL), TG_SOURCE_PROBLEM_NONE);
+
+  problem = g_task_propagate_int (G_TASK (result), error);
+  return problem < 0 ? TG_SOURCE_PROBLEM_NONE : (TgSourceProblem) problem;
+}
+
+const char *
+tg_source_problem_label (TgSourceProblem problem)
+{
+  switch (problem)
+    {
+    case TG_SOURCE_PROBLEM_EMPTY:
+      return _("Empty file");
+    case TG_SOURCE_PROBLEM_UNREADABLE_IMAGE:
+      return _("Not a readable image");
+    case TG_SOURCE_PROBLEM_NONE:
+    default:
+      return NULL;
+    }
+}
+
+const char *
+tg_source_problem_description (TgSourceProblem problem)
+{
+  switch (problem)
+    {
+    case TG_SOURCE_PROBLEM_EMPTY:
+      return _("The file has no content (0 bytes). It is kept as it came, with its fingerprint.");
+    case TG_SOURCE_PROBLEM_UNREADABLE_IMAGE:
+      return _("Testigo cannot show this file as a picture: it may be damaged, cut short or not an image at all. It is kept as it came, with its fingerprint.");
+    case TG_SOURCE_PROBLEM_NONE:
+    default:
+      return NULL;
+    }
 }

@@ -10,6 +10,7 @@
 #include <math.h>
 
 #include "tg-custody-row.h"
+#include "tg-source-import.h"
 #include "tg-source-row.h"
 #include "tg-ui-util.h"
 
@@ -33,6 +34,13 @@ struct _TgSourceRow
   AdwActionRow   *captured_row;
   AdwActionRow   *position_row;
   GtkWidget      *open_button;
+
+  /* The photo's time and place, and what is wrong with the file. */
+  AdwActionRow   *problem_row;
+  GtkWidget      *both_row;
+  GtkWidget      *problem_badge;
+  GCancellable   *check_cancellable;
+  gboolean        offer_both;
 };
 
 G_DEFINE_FINAL_TYPE (TgSourceRow, tg_source_row, ADW_TYPE_EXPANDER_ROW)
@@ -42,6 +50,8 @@ enum {
   REMOVE,
   USE_LOCATION,
   SHOW_MESSAGE,
+  USE_TIME,
+  USE_TIME_AND_LOCATION,
   N_SIGNALS
 };
 
@@ -129,6 +139,119 @@ use_location_clicked_cb (TgSourceRow *self)
 }
 
 static void
+use_time_clicked_cb (TgSourceRow *self)
+{
+  g_signal_emit (self, signals[USE_TIME], 0, tg_source_get_captured_at (self->source));
+}
+
+static void
+use_both_clicked_cb (TgSourceRow *self)
+{
+  g_signal_emit (self, signals[USE_TIME_AND_LOCATION], 0,
+                 tg_source_get_captured_at (self->source),
+                 tg_source_get_latitude (self->source),
+                 tg_source_get_longitude (self->source));
+}
+
+static gboolean
+has_time_and_place (TgSourceRow *self)
+{
+  return tg_source_get_kind (self->source) == TG_SOURCE_KIND_FILE &&
+         tg_source_get_captured_at (self->source) != NULL &&
+         !isnan (tg_source_get_latitude (self->source)) &&
+         !isnan (tg_source_get_longitude (self->source));
+}
+
+static void
+update_both_row (TgSourceRow *self)
+{
+  gtk_widget_set_visible (self->both_row, self->offer_both && has_time_and_place (self));
+}
+
+/* An empty or undecodable file stays a source (it may be evidence), but
+ * says so in its header, in its rows and to a screen reader. */
+static void
+show_problem (TgSourceRow     *self,
+              TgSourceProblem  problem)
+{
+  const char *label = tg_source_problem_label (problem);
+  const char *description = tg_source_problem_description (problem);
+
+  gtk_widget_set_visible (self->problem_badge, label != NULL);
+  gtk_widget_set_visible (GTK_WIDGET (self->problem_row), label != NULL);
+  if (label == NULL)
+    {
+      gtk_accessible_reset_property (GTK_ACCESSIBLE (self), GTK_ACCESSIBLE_PROPERTY_DESCRIPTION);
+      return;
+    }
+  gtk_label_set_text (GTK_LABEL (self->problem_badge), label);
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->problem_row), label);
+  adw_action_row_set_subtitle (self->problem_row, description);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self),
+                                  GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, description,
+                                  -1);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->problem_badge),
+                                  GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, description,
+                                  -1);
+}
+
+/* Blobs never change: what was found for one is true for good. */
+static GHashTable *
+problem_cache (void)
+{
+  static GHashTable *cache;
+
+  if (cache == NULL)
+    cache = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  return cache;
+}
+
+static void
+check_done_cb (GObject      *object,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  g_autoptr(TgSourceRow) self = user_data;
+  g_autoptr(GError) error = NULL;
+  TgSourceProblem problem = tg_source_check_content_finish (result, &error);
+
+  if (error != NULL)
+    return;
+  g_hash_table_insert (problem_cache (), g_strdup (tg_source_get_sha256 (self->source)),
+                       GINT_TO_POINTER (problem));
+  show_problem (self, problem);
+}
+
+static void
+check_content (TgSourceRow *self)
+{
+  const char *sha = tg_source_get_sha256 (self->source);
+  gpointer known;
+
+  if (tg_source_get_kind (self->source) != TG_SOURCE_KIND_FILE || sha == NULL)
+    return;
+  if (tg_source_get_size (self->source) == 0)
+    {
+      show_problem (self, TG_SOURCE_PROBLEM_EMPTY);
+      return;
+    }
+  if (g_hash_table_lookup_extended (problem_cache (), sha, NULL, &known))
+    {
+      show_problem (self, GPOINTER_TO_INT (known));
+      return;
+    }
+  if (self->blobs == NULL ||
+      g_strcmp0 (gtk_stack_get_visible_child_name (self->thumb_stack), "thumbnail") == 0)
+    return;  /* its thumbnail is shown: it decoded */
+
+  g_cancellable_cancel (self->check_cancellable);
+  g_clear_object (&self->check_cancellable);
+  self->check_cancellable = g_cancellable_new ();
+  tg_source_check_content_async (self->blobs, self->source, self->check_cancellable,
+                                 check_done_cb, g_object_ref (self));
+}
+
+static void
 open_clicked_cb (TgSourceRow *self)
 {
   g_autoptr(GError) error = NULL;
@@ -161,6 +284,18 @@ static void
 remove_clicked_cb (TgSourceRow *self)
 {
   g_signal_emit (self, signals[REMOVE], 0);
+}
+
+/* "9 Jan 2023 15:42", as the date fields show it; the stored text when
+ * it does not read as a time. */
+static GString *
+format_captured (TgSource *source)
+{
+  g_autoptr(GTimeZone) local = g_time_zone_new_local ();
+  g_autoptr(GDateTime) date = g_date_time_new_from_iso8601 (tg_source_get_captured_at (source), local);
+  g_autofree char *text = date ? tg_ui_format_date (date, TG_DATE_PRECISION_EXACT) : NULL;
+
+  return g_string_new (text ? text : tg_source_get_captured_at (source));
 }
 
 static void
@@ -209,7 +344,7 @@ load_fields (TgSourceRow *self)
 
         if (tg_source_get_captured_at (s) != NULL)
           {
-            g_autoptr(GString) captured = g_string_new (tg_source_get_captured_at (s));
+            g_autoptr(GString) captured = format_captured (s);
 
             if (tg_source_get_camera (s) != NULL)
               g_string_append_printf (captured, " · %s", tg_source_get_camera (s));
@@ -236,6 +371,8 @@ load_fields (TgSourceRow *self)
     }
 
   update_header (self);
+  check_content (self);
+  update_both_row (self);
   self->loading = FALSE;
 }
 
@@ -244,6 +381,9 @@ tg_source_row_dispose (GObject *object)
 {
   TgSourceRow *self = TG_SOURCE_ROW (object);
 
+  if (self->check_cancellable != NULL)
+    g_cancellable_cancel (self->check_cancellable);
+  g_clear_object (&self->check_cancellable);
   gtk_widget_dispose_template (GTK_WIDGET (self), TG_TYPE_SOURCE_ROW);
   g_clear_object (&self->source);
   g_clear_object (&self->blobs);
@@ -267,6 +407,12 @@ tg_source_row_class_init (TgSourceRowClass *klass)
                                         0, NULL, NULL, NULL, G_TYPE_NONE, 2, G_TYPE_DOUBLE, G_TYPE_DOUBLE);
   signals[SHOW_MESSAGE] = g_signal_new ("show-message", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                                         0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
+  /* The photo's capture time, ISO 8601, with or without an offset. */
+  signals[USE_TIME] = g_signal_new ("use-time", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                    0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
+  signals[USE_TIME_AND_LOCATION] = g_signal_new ("use-time-and-location", G_TYPE_FROM_CLASS (klass),
+                                                 G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE, 3,
+                                                 G_TYPE_STRING, G_TYPE_DOUBLE, G_TYPE_DOUBLE);
 
   gtk_widget_class_set_template_from_resource (widget_class, "/io/github/testigo/Testigo/tg-source-row.ui");
   gtk_widget_class_bind_template_child (widget_class, TgSourceRow, thumb_stack);
@@ -281,6 +427,10 @@ tg_source_row_class_init (TgSourceRowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, TgSourceRow, captured_row);
   gtk_widget_class_bind_template_child (widget_class, TgSourceRow, position_row);
   gtk_widget_class_bind_template_child (widget_class, TgSourceRow, open_button);
+  gtk_widget_class_bind_template_child (widget_class, TgSourceRow, problem_row);
+  gtk_widget_class_bind_template_child (widget_class, TgSourceRow, both_row);
+  gtk_widget_class_bind_template_callback (widget_class, use_time_clicked_cb);
+  gtk_widget_class_bind_template_callback (widget_class, use_both_clicked_cb);
   gtk_widget_class_bind_template_callback (widget_class, title_changed_cb);
   gtk_widget_class_bind_template_callback (widget_class, url_changed_cb);
   gtk_widget_class_bind_template_callback (widget_class, copy_clicked_cb);
@@ -295,6 +445,13 @@ tg_source_row_init (TgSourceRow *self)
   gtk_widget_init_template (GTK_WIDGET (self));
   g_signal_connect_swapped (gtk_text_view_get_buffer (self->text_view), "changed",
                             G_CALLBACK (text_changed_cb), self);
+
+  self->problem_badge = gtk_label_new (NULL);
+  gtk_widget_set_valign (self->problem_badge, GTK_ALIGN_CENTER);
+  gtk_widget_add_css_class (self->problem_badge, "warning");
+  gtk_widget_add_css_class (self->problem_badge, "caption-heading");
+  gtk_widget_set_visible (self->problem_badge, FALSE);
+  adw_expander_row_add_action (ADW_EXPANDER_ROW (self), self->problem_badge);
 }
 
 GtkWidget *
@@ -317,4 +474,13 @@ tg_source_row_get_source (TgSourceRow *self)
 {
   g_return_val_if_fail (TG_IS_SOURCE_ROW (self), NULL);
   return self->source;
+}
+
+void
+tg_source_row_set_offer_both (TgSourceRow *self,
+                              gboolean     offer)
+{
+  g_return_if_fail (TG_IS_SOURCE_ROW (self));
+  self->offer_both = !!offer;
+  update_both_row (self);
 }

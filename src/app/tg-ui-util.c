@@ -347,9 +347,13 @@ name_calendar_arrows (GtkWidget *calendar)
   while (node != NULL && n < G_N_ELEMENTS (names))
     {
       if (node != calendar && GTK_IS_BUTTON (node))
-        gtk_accessible_update_property (GTK_ACCESSIBLE (node),
-                                        GTK_ACCESSIBLE_PROPERTY_LABEL, _(names[n++]),
-                                        -1);
+        {
+          gtk_accessible_update_property (GTK_ACCESSIBLE (node),
+                                          GTK_ACCESSIBLE_PROPERTY_LABEL, _(names[n]),
+                                          -1);
+          gtk_widget_set_tooltip_text (node, _(names[n]));
+          n++;
+        }
       if (gtk_widget_get_first_child (node) != NULL && !GTK_IS_BUTTON (node))
         node = gtk_widget_get_first_child (node);
       else

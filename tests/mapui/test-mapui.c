@@ -607,6 +607,85 @@ test_selected_drag_and_circle (void)
   fixture_teardown (&f);
 }
 
+
+/* Waits (bounded) until the view's centre is within @tolerance degrees of
+ * the point; the flight there is animated while the map is on screen. */
+static gboolean
+wait_for_center (Fixture *f,
+                 double   lat,
+                 double   lon,
+                 double   tolerance,
+                 double  *zoom)
+{
+  double clat = NAN, clon = NAN;
+
+  for (guint i = 0; i < 1000; i++)
+    {
+      tg_map_view_get_center (f->view, &clat, &clon, zoom);
+      if (fabs (clat - lat) < tolerance && fabs (clon - lon) < tolerance)
+        return TRUE;
+      iterate_for (10);
+    }
+  g_test_message ("centre %f, %f; expected %f, %f", clat, clon, lat, lon);
+  return FALSE;
+}
+
+/* A place picked for the selected report from the list of places or a
+ * photo moves the map there, closer if it was far out; a place set on
+ * the map leaves the view alone. */
+static void
+test_selected_follows_place (void)
+{
+  Fixture f;
+  g_autoptr(GListStore) store = g_list_store_new (TG_TYPE_REPORT);
+  g_autoptr(TgReport) report = make_report ("Plaza", JULIACA_LAT, JULIACA_LON, "injury");
+  double lat, lon, zoom;
+
+  fixture_setup (&f);
+  g_list_store_append (store, report);
+  tg_map_view_set_reports (f.view, G_LIST_MODEL (store));
+  tg_map_view_center_on (f.view, JULIACA_LAT, JULIACA_LON, 6);
+  tg_map_view_set_selected_report (f.view, report);
+
+  /* From the list of places, 400 km away: the map flies there, zooming in. */
+  tg_report_set_location (report, AYACUCHO_LAT, AYACUCHO_LON, TG_LOCATION_METHOD_GAZETTEER);
+  g_assert_true (wait_for_center (&f, AYACUCHO_LAT, AYACUCHO_LON, 1e-4, &zoom));
+  for (guint i = 0; i < 500 && zoom < 13; i++)
+    {
+      iterate_for (10);
+      tg_map_view_get_center (f.view, &lat, &lon, &zoom);
+    }
+  g_assert_cmpfloat (zoom, >=, 13);
+
+  /* From a photo, back in Juliaca: closer in already, the zoom stays. */
+  tg_map_view_center_on (f.view, AYACUCHO_LAT, AYACUCHO_LON, 15);
+  tg_report_set_location (report, JULIACA_LAT, JULIACA_LON, TG_LOCATION_METHOD_PHOTO);
+  g_assert_true (wait_for_center (&f, JULIACA_LAT, JULIACA_LON, 1e-4, &zoom));
+  g_assert_cmpfloat_with_epsilon (zoom, 15, 1e-6);
+
+  /* Set on the map (a click or a dragged pin): the view stays put. */
+  tg_map_view_center_on (f.view, JULIACA_LAT, JULIACA_LON, 14);
+  tg_report_set_location (report, JULIACA_LAT + 0.002, JULIACA_LON + 0.002, TG_LOCATION_METHOD_MAP);
+  iterate_for (100);
+  tg_map_view_get_center (f.view, &lat, &lon, &zoom);
+  g_assert_cmpfloat_with_epsilon (lat, JULIACA_LAT, 1e-6);
+  g_assert_cmpfloat_with_epsilon (lon, JULIACA_LON, 1e-6);
+
+  /* Typed coordinates change with every key: nor do they. */
+  tg_report_set_location (report, JULIACA_LAT - 0.003, JULIACA_LON, TG_LOCATION_METHOD_TYPED);
+  iterate_for (100);
+  tg_map_view_get_center (f.view, &lat, &lon, &zoom);
+  g_assert_cmpfloat_with_epsilon (lat, JULIACA_LAT, 1e-6);
+
+  /* Another edit of the report (its title) moves nothing either. */
+  tg_report_set_title (report, "Plaza de armas");
+  iterate_for (100);
+  tg_map_view_get_center (f.view, &lat, &lon, &zoom);
+  g_assert_cmpfloat_with_epsilon (lat, JULIACA_LAT, 1e-6);
+
+  fixture_teardown (&f);
+}
+
 typedef struct
 {
   gboolean done;
@@ -874,6 +953,7 @@ main (int   argc,
   g_test_add_func ("/mapui/markers/from-store", test_markers_from_store);
   g_test_add_func ("/mapui/picking/click", test_picking);
   g_test_add_func ("/mapui/selected/drag-and-circle", test_selected_drag_and_circle);
+  g_test_add_func ("/mapui/selected/follows-picked-place", test_selected_follows_place);
   g_test_add_func ("/mapui/search/choose", test_search);
   g_test_add_func ("/mapui/preferences/mbtiles-layers", test_preferences_and_layers);
   g_test_add_func ("/mapui/download/estimate", test_download_dialog);
