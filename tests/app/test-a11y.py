@@ -305,7 +305,10 @@ def main():
         report("editor with a person and three sources (photo chosen: %s)" % chosen, frame)
 
         # The date button's popover: calendar, its arrows, hour and minute.
-        date = find(frame, "push button", "Start date and time", actionable=True, timeout=3)
+        # The date is typed in a field; the calendar opens from the toggle
+        # beside it (the first one is the start date's).
+        date = find(frame, "toggle button", "Choose on a calendar", actionable=True, timeout=3) \
+            or find(frame, "push button", "Choose on a calendar", actionable=True, timeout=3)
         if date is not None:
             act(date)
             wait_for(lambda: find(app, "spin button", "Hour", timeout=0) is not None, timeout=5)
