@@ -762,8 +762,13 @@ export_to_file (ExportFunc            func,
   g_autoptr(GFileOutputStream) out = NULL;
   g_autoptr(GOutputStream) buffered = NULL;
   g_autoptr(GError) local_error = NULL;
+  gboolean existed;
   guint n = 0;
 
+  /* GLib replaces a file that exists through a temporary one, but writes
+   * a new one in place: a failed export then removes what it began, a
+   * half-written file that may name people. */
+  existed = g_file_query_exists (file, NULL);
   /* Private: the file may name people. */
   out = g_file_replace (file, NULL, FALSE,
                         G_FILE_CREATE_REPLACE_DESTINATION | G_FILE_CREATE_PRIVATE,
@@ -780,11 +785,17 @@ export_to_file (ExportFunc            func,
 
       g_cancellable_cancel (abort);
       g_output_stream_close (G_OUTPUT_STREAM (out), abort, NULL);
+      if (!existed)
+        g_file_delete (file, NULL, NULL);
       g_propagate_error (error, g_steal_pointer (&local_error));
       return FALSE;
     }
   if (!g_output_stream_close (buffered, cancellable, error))
-    return FALSE;
+    {
+      if (!existed)
+        g_file_delete (file, NULL, NULL);
+      return FALSE;
+    }
 
   if (n_exported != NULL)
     *n_exported = n;

@@ -1319,6 +1319,20 @@ test_export_atomic (Fixture       *fixture,
       }
     g_assert_cmpuint (n, ==, 2);
   }
+
+  /* A file that was not there: none is left, not a half-written one. */
+  {
+    g_autofree char *fresh = g_build_filename (fixture->dir, "new.geojson", NULL);
+    g_autoptr(GFile) new_file = g_file_new_for_path (fresh);
+
+    g_clear_error (&error);
+    g_cancellable_reset (cancellable);
+    g_assert_false (tg_export_geojson (fixture->store, NULL, new_file, TG_EXPORT_NONE,
+                                       cancel_progress_cb, cancellable, NULL,
+                                       cancellable, &error));
+    g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+    g_assert_false (g_file_test (fresh, G_FILE_TEST_EXISTS));
+  }
 }
 
 /* Demo data -------------------------------------------------------------- */
