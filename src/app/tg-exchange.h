@@ -29,8 +29,9 @@ void tg_exchange_import_file         (GtkWindow           *parent,
                                       GFile               *file);
 
 /* `testigo --export FILE [--public]`: every report of the store in
- * @data_dir, CSV for a ".csv" name and GeoJSON otherwise. Adds nothing to
- * the store. Returns the process's exit status. */
+ * @data_dir, CSV for a ".csv" name and GeoJSON otherwise. Adds no report
+ * to the store, only the custody log's "exported" events (as every export
+ * to a file does). Returns the process's exit status. */
 int  tg_exchange_export_command_line (const char          *data_dir,
                                       const char          *path,
                                       gboolean             for_public);
