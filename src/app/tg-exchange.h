@@ -19,6 +19,13 @@ void tg_exchange_export              (GtkWindow           *parent,
                                       const TgReportQuery *query,
                                       guint                n_in_list,
                                       TgReport            *report);
+/* The same, with "This report only" (@report) chosen: "Export This
+ * Report…" in a list row's menu. */
+void tg_exchange_export_report       (GtkWindow           *parent,
+                                      TgStore             *store,
+                                      const TgReportQuery *query,
+                                      guint                n_in_list,
+                                      TgReport            *report);
 /* Asks for a GeoJSON or CSV file, then imports it. */
 void tg_exchange_import_choose       (GtkWindow           *parent,
                                       TgStore             *store);
