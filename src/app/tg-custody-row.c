@@ -7,6 +7,7 @@
 #include "config.h"
 
 #include <inttypes.h>
+#include <string.h>
 
 #include <glib/gi18n.h>
 
@@ -58,6 +59,35 @@ action_label (TgCustodyEvent *event)
     case TG_CUSTODY_VERIFIED: return _("Verified");
     default:                  return tg_custody_event_get_action_string (event);
     }
+}
+
+/* What kind of export an "exported" event records, from its detail
+ * ("format=geojson audience=organisation revision=…", see tg-export.h);
+ * NULL for other events or a detail this version does not read. */
+static const char *
+export_kind (TgCustodyEvent *event)
+{
+  const char *detail = tg_custody_event_get_detail (event);
+  gboolean csv, public;
+
+  if (tg_custody_event_get_action (event) != TG_CUSTODY_EXPORTED || detail == NULL)
+    return NULL;
+  if (g_str_has_prefix (detail, "format=csv "))
+    csv = TRUE;
+  else if (g_str_has_prefix (detail, "format=geojson "))
+    csv = FALSE;
+  else
+    return NULL;
+  if (strstr (detail, " audience=public") != NULL)
+    public = TRUE;
+  else if (strstr (detail, " audience=organisation") != NULL)
+    public = FALSE;
+  else
+    return NULL;
+
+  if (csv)
+    return public ? _("As CSV, for the public") : _("As CSV, for the organisation");
+  return public ? _("As GeoJSON, for the public") : _("As GeoJSON, for the organisation");
 }
 
 static int
@@ -120,6 +150,12 @@ event_row (TgCustodyEvent *event)
   hashes = g_strdup_printf (_("Event %" PRId64 ", hash %.16s…, after %.16s…"),
                             tg_custody_event_get_seq (event), tg_custody_event_get_hash (event),
                             tg_custody_event_get_prev_hash (event));
+  if (export_kind (event) != NULL)
+    {
+      g_autofree char *chain = g_steal_pointer (&hashes);
+
+      hashes = g_strdup_printf ("%s\n%s", export_kind (event), chain);
+    }
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
   adw_action_row_set_subtitle (ADW_ACTION_ROW (row), hashes);
   return row;

@@ -249,12 +249,13 @@ export_dialog_cb (AdwMessageDialog *dialog,
   gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
 }
 
-void
-tg_exchange_export (GtkWindow           *parent,
-                    TgStore             *store,
-                    const TgReportQuery *query,
-                    guint                n_in_list,
-                    TgReport            *report)
+static void
+export_with (GtkWindow           *parent,
+             TgStore             *store,
+             const TgReportQuery *query,
+             guint                n_in_list,
+             TgReport            *report,
+             gboolean             one)
 {
   Operation *op;
   TgExportDialog *dialog;
@@ -271,8 +272,31 @@ tg_exchange_export (GtkWindow           *parent,
       op->ids = g_strdupv ((char **) ids);
     }
   dialog = tg_export_dialog_new (parent, n_in_list, report ? tg_report_get_title (report) ?: "" : NULL);
+  if (one)
+    tg_export_dialog_select_one (dialog);
   g_signal_connect (dialog, "response", G_CALLBACK (export_dialog_cb), op);
   gtk_window_present (GTK_WINDOW (dialog));
+}
+
+void
+tg_exchange_export (GtkWindow           *parent,
+                    TgStore             *store,
+                    const TgReportQuery *query,
+                    guint                n_in_list,
+                    TgReport            *report)
+{
+  export_with (parent, store, query, n_in_list, report, FALSE);
+}
+
+void
+tg_exchange_export_report (GtkWindow           *parent,
+                           TgStore             *store,
+                           const TgReportQuery *query,
+                           guint                n_in_list,
+                           TgReport            *report)
+{
+  g_return_if_fail (TG_IS_REPORT (report));
+  export_with (parent, store, query, n_in_list, report, TRUE);
 }
 
 /* Import ------------------------------------------------------------------ */

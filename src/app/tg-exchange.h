@@ -19,6 +19,13 @@ void tg_exchange_export              (GtkWindow           *parent,
                                       const TgReportQuery *query,
                                       guint                n_in_list,
                                       TgReport            *report);
+/* The same, with "This report only" (@report) chosen: "Export This
+ * Report…" in a list row's menu. */
+void tg_exchange_export_report       (GtkWindow           *parent,
+                                      TgStore             *store,
+                                      const TgReportQuery *query,
+                                      guint                n_in_list,
+                                      TgReport            *report);
 /* Asks for a GeoJSON or CSV file, then imports it. */
 void tg_exchange_import_choose       (GtkWindow           *parent,
                                       TgStore             *store);
@@ -29,8 +36,9 @@ void tg_exchange_import_file         (GtkWindow           *parent,
                                       GFile               *file);
 
 /* `testigo --export FILE [--public]`: every report of the store in
- * @data_dir, CSV for a ".csv" name and GeoJSON otherwise. Adds nothing to
- * the store. Returns the process's exit status. */
+ * @data_dir, CSV for a ".csv" name and GeoJSON otherwise. Adds no report
+ * to the store, only the custody log's "exported" events (as every export
+ * to a file does). Returns the process's exit status. */
 int  tg_exchange_export_command_line (const char          *data_dir,
                                       const char          *path,
                                       gboolean             for_public);

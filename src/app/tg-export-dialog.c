@@ -91,3 +91,11 @@ tg_export_dialog_get_flags (TgExportDialog *self)
     return TG_EXPORT_PUBLIC;
   return TG_EXPORT_CUSTODY;
 }
+
+void
+tg_export_dialog_select_one (TgExportDialog *self)
+{
+  g_return_if_fail (TG_IS_EXPORT_DIALOG (self));
+  if (gtk_widget_get_visible (GTK_WIDGET (self->one_row)))
+    gtk_check_button_set_active (self->one_check, TRUE);
+}

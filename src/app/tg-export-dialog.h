@@ -19,6 +19,8 @@ TgExportDialog *tg_export_dialog_new          (GtkWindow      *parent,
                                                guint           n_in_list,
                                                const char     *report_title);
 gboolean        tg_export_dialog_get_one      (TgExportDialog *self);
+/* Chooses "This report only" (when the dialog has a report). */
+void            tg_export_dialog_select_one   (TgExportDialog *self);
 TgExportFormat  tg_export_dialog_get_format   (TgExportDialog *self);
 TgExportFlags   tg_export_dialog_get_flags    (TgExportDialog *self);
 

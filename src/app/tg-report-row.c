@@ -22,6 +22,7 @@ struct _TgReportRow
   GtkWidget *conflict_badge;
   GtkLabel  *status_label;
   GtkBox    *chips_box;
+  char      *report_id;
 };
 
 G_DEFINE_FINAL_TYPE (TgReportRow, tg_report_row, GTK_TYPE_WIDGET)
@@ -86,6 +87,7 @@ tg_report_row_dispose (GObject *object)
 {
   GtkWidget *child;
 
+  g_clear_pointer (&TG_REPORT_ROW (object)->report_id, g_free);
   gtk_widget_dispose_template (GTK_WIDGET (object), TG_TYPE_REPORT_ROW);
   while ((child = gtk_widget_get_first_child (GTK_WIDGET (object))))
     gtk_widget_unparent (child);
@@ -138,6 +140,8 @@ tg_report_row_set_report (TgReportRow *self,
   while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->chips_box))))
     gtk_box_remove (self->chips_box, child);
 
+  g_free (self->report_id);
+  self->report_id = report ? g_strdup (tg_report_get_id (report)) : NULL;
   if (report == NULL)
     return;
 
@@ -196,4 +200,11 @@ tg_report_row_factory_new (void)
   g_signal_connect (factory, "setup", G_CALLBACK (setup_cb), NULL);
   g_signal_connect (factory, "bind", G_CALLBACK (bind_cb), NULL);
   return factory;
+}
+
+const char *
+tg_report_row_get_report_id (TgReportRow *self)
+{
+  g_return_val_if_fail (TG_IS_REPORT_ROW (self), NULL);
+  return self->report_id;
 }

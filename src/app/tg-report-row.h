@@ -18,5 +18,7 @@ void                tg_report_row_set_report   (TgReportRow *self,
                                                 TgReport    *report);
 /* A factory making TgReportRow for a GtkListView of TgReport. */
 GtkListItemFactory *tg_report_row_factory_new  (void);
+/* The id of the report the row shows, or NULL. */
+const char         *tg_report_row_get_report_id (TgReportRow *self);
 
 G_END_DECLS

@@ -62,6 +62,7 @@ struct _TgWindow
   gulong                loaded_frame_handler;
   gboolean              first_frame_shown;
   gboolean              locations_loaded;
+  GtkWidget            *row_menu;   /* a list row's menu, made when first shown */
 };
 
 G_DEFINE_FINAL_TYPE (TgWindow, tg_window, ADW_TYPE_APPLICATION_WINDOW)
@@ -666,6 +667,126 @@ export_action (GtkWidget  *widget,
                       current_report (self));
 }
 
+/* "Export This Report…" in a row's menu: the dialog with that report
+ * chosen. The report is read as stored; the open one is saved first. */
+static void
+export_report_action (GtkWidget  *widget,
+                      const char *action_name,
+                      GVariant   *param)
+{
+  TgWindow *self = TG_WINDOW (widget);
+  g_autoptr(TgReport) report = NULL;
+  g_autoptr(GError) error = NULL;
+
+  flush_editor (self);
+  report = tg_store_load_report (self->store, g_variant_get_string (param, NULL), &error);
+  if (report == NULL)
+    {
+      g_autofree char *message = g_strdup_printf (_("Could not open the report: %s"), error->message);
+
+      toast (self, message);
+      return;
+    }
+  tg_exchange_export_report (GTK_WINDOW (self), self->store, tg_report_list_get_query (self->reports),
+                             g_list_model_get_n_items (G_LIST_MODEL (self->reports)), report);
+}
+
+/* The row's menu (secondary click, long press, Menu or Shift+F10 on the
+ * focused row), pointing at @rect in the list's coordinates. */
+static void
+popup_row_menu (TgWindow       *self,
+                TgReportRow    *row,
+                const GdkRectangle *rect)
+{
+  g_autoptr(GMenu) menu = g_menu_new ();
+  g_autoptr(GMenuItem) item = NULL;
+  const char *id = row ? tg_report_row_get_report_id (row) : NULL;
+
+  if (id == NULL)
+    return;
+  item = g_menu_item_new (_("_Export This Report…"), NULL);
+  g_menu_item_set_action_and_target_value (item, "win.export-report", g_variant_new_string (id));
+  g_menu_append_item (menu, item);
+  if (self->row_menu == NULL)
+    {
+      self->row_menu = gtk_popover_menu_new_from_model (NULL);
+      gtk_popover_set_has_arrow (GTK_POPOVER (self->row_menu), FALSE);
+      gtk_widget_set_halign (self->row_menu, GTK_ALIGN_START);
+      gtk_widget_set_parent (self->row_menu, GTK_WIDGET (self->list_view));
+    }
+  gtk_popover_menu_set_menu_model (GTK_POPOVER_MENU (self->row_menu), G_MENU_MODEL (menu));
+  gtk_popover_set_pointing_to (GTK_POPOVER (self->row_menu), rect);
+  gtk_popover_popup (GTK_POPOVER (self->row_menu));
+}
+
+static TgReportRow *
+row_at (TgWindow *self,
+        double    x,
+        double    y)
+{
+  GtkWidget *picked = gtk_widget_pick (GTK_WIDGET (self->list_view), x, y, GTK_PICK_DEFAULT);
+  GtkWidget *row = picked ? gtk_widget_get_ancestor (picked, TG_TYPE_REPORT_ROW) : NULL;
+
+  /* The row's margins belong to the list item around it. */
+  if (row == NULL && picked != NULL && TG_IS_REPORT_ROW (gtk_widget_get_first_child (picked)))
+    row = gtk_widget_get_first_child (picked);
+  return row ? TG_REPORT_ROW (row) : NULL;
+}
+
+static void
+row_secondary_click_cb (GtkGestureClick *gesture,
+                        int              n_press,
+                        double           x,
+                        double           y,
+                        TgWindow        *self)
+{
+  TgReportRow *row = row_at (self, x, y);
+  GdkRectangle rect = { (int) x, (int) y, 1, 1 };
+
+  if (row == NULL)
+    return;
+  gtk_gesture_set_state (GTK_GESTURE (gesture), GTK_EVENT_SEQUENCE_CLAIMED);
+  popup_row_menu (self, row, &rect);
+}
+
+static void
+row_long_press_cb (GtkGestureLongPress *gesture,
+                   double               x,
+                   double               y,
+                   TgWindow            *self)
+{
+  TgReportRow *row = row_at (self, x, y);
+  GdkRectangle rect = { (int) x, (int) y, 1, 1 };
+
+  if (row != NULL)
+    popup_row_menu (self, row, &rect);
+}
+
+static gboolean
+row_menu_key_cb (GtkWidget *widget,
+                 GVariant  *args,
+                 gpointer   user_data)
+{
+  TgWindow *self = TG_WINDOW (user_data);
+  GtkWidget *focus = gtk_root_get_focus (GTK_ROOT (self));
+  GtkWidget *row = NULL;
+  graphene_rect_t bounds;
+  GdkRectangle rect;
+
+  if (focus == NULL || !gtk_widget_is_ancestor (focus, GTK_WIDGET (self->list_view)))
+    return FALSE;
+  /* The focus is on the list item that holds the row. */
+  if (TG_IS_REPORT_ROW (gtk_widget_get_first_child (focus)))
+    row = gtk_widget_get_first_child (focus);
+  else
+    row = gtk_widget_get_ancestor (focus, TG_TYPE_REPORT_ROW);
+  if (row == NULL || !gtk_widget_compute_bounds (row, GTK_WIDGET (self->list_view), &bounds))
+    return FALSE;
+  rect = (GdkRectangle) { (int) bounds.origin.x + 12, (int) (bounds.origin.y + bounds.size.height / 2), 1, 1 };
+  popup_row_menu (self, TG_REPORT_ROW (row), &rect);
+  return TRUE;
+}
+
 static void
 import_action (GtkWidget  *widget,
                const char *action_name,
@@ -768,6 +889,25 @@ tg_window_constructed (GObject *object)
   gtk_list_view_set_model (self->list_view, GTK_SELECTION_MODEL (self->selection));
   g_signal_connect_swapped (self->list_view, "activate", G_CALLBACK (list_activate_cb), self);
 
+  /* A row's menu: "Export This Report…". */
+  {
+    GtkGesture *click = gtk_gesture_click_new ();
+    GtkGesture *press = gtk_gesture_long_press_new ();
+    GtkEventController *keys = gtk_shortcut_controller_new ();
+
+    gtk_gesture_single_set_button (GTK_GESTURE_SINGLE (click), GDK_BUTTON_SECONDARY);
+    g_signal_connect (click, "pressed", G_CALLBACK (row_secondary_click_cb), self);
+    gtk_widget_add_controller (GTK_WIDGET (self->list_view), GTK_EVENT_CONTROLLER (click));
+    gtk_gesture_single_set_touch_only (GTK_GESTURE_SINGLE (press), TRUE);
+    g_signal_connect (press, "pressed", G_CALLBACK (row_long_press_cb), self);
+    gtk_widget_add_controller (GTK_WIDGET (self->list_view), GTK_EVENT_CONTROLLER (press));
+    gtk_shortcut_controller_add_shortcut (GTK_SHORTCUT_CONTROLLER (keys),
+      gtk_shortcut_new (gtk_alternative_trigger_new (gtk_keyval_trigger_new (GDK_KEY_F10, GDK_SHIFT_MASK),
+                                                     gtk_keyval_trigger_new (GDK_KEY_Menu, 0)),
+                        gtk_callback_action_new (row_menu_key_cb, self, NULL)));
+    gtk_widget_add_controller (GTK_WIDGET (self->list_view), keys);
+  }
+
   /* A GeoJSON or CSV file dropped on the list is imported. */
   {
     GtkDropTarget *drop = gtk_drop_target_new (GDK_TYPE_FILE_LIST, GDK_ACTION_COPY);
@@ -791,6 +931,8 @@ tg_window_dispose (GObject *object)
 {
   TgWindow *self = TG_WINDOW (object);
 
+  /* Before the list it hangs from goes. */
+  g_clear_pointer (&self->row_menu, gtk_widget_unparent);
   gtk_widget_dispose_template (GTK_WIDGET (self), TG_TYPE_WINDOW);
   self->editor = NULL;  /* went with the editor stack */
 
@@ -901,6 +1043,7 @@ tg_window_class_init (TgWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.undo-delete", "s", undo_delete_action);
   gtk_widget_class_install_action (widget_class, "win.export", NULL, export_action);
   gtk_widget_class_install_action (widget_class, "win.import", NULL, import_action);
+  gtk_widget_class_install_action (widget_class, "win.export-report", "s", export_report_action);
 
   /* Bubble-phase bindings: a focused text field keeps its own keys. */
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_n, GDK_CONTROL_MASK, "win.new-report", NULL);

@@ -124,6 +124,40 @@ _tg_progress_report (TgProgress *progress,
 
 /* Helpers ---------------------------------------------------------------- */
 
+/* What a file export wrote, logged once the file is in place: each
+ * report's id and the revision its exported state comes from. */
+typedef struct
+{
+  GPtrArray *report_ids;
+  GPtrArray *rev_ids;
+} Written;
+
+static void
+written_init (Written *written)
+{
+  written->report_ids = g_ptr_array_new_with_free_func (g_free);
+  written->rev_ids = g_ptr_array_new_with_free_func (g_free);
+}
+
+static void
+written_clear (Written *written)
+{
+  g_clear_pointer (&written->report_ids, g_ptr_array_unref);
+  g_clear_pointer (&written->rev_ids, g_ptr_array_unref);
+}
+
+static void
+written_add (Written  *written,
+             TgReport *report)
+{
+  const char * const *revs = tg_report_get_base_revisions (report);
+
+  if (written == NULL)
+    return;
+  g_ptr_array_add (written->report_ids, g_strdup (tg_report_get_id (report)));
+  g_ptr_array_add (written->rev_ids, g_strdup (revs != NULL && revs[0] != NULL ? revs[0] : ""));
+}
+
 /* Every live report, ordered by id: the same in any store that holds the
  * same revisions. */
 static GArray *
@@ -523,6 +557,7 @@ write_features (TgStore              *store,
                 TgExportFlags         flags,
                 TgProgress           *progress,
                 guint                *n_exported,
+                Written              *written,
                 sqlite3_stmt        **stmt_p,
                 GCancellable         *cancellable,
                 GError              **error)
@@ -573,6 +608,7 @@ write_features (TgStore              *store,
       if (!write_str (stream, n > 0 ? ",\n" : "\n", cancellable, error) ||
           !g_output_stream_write_all (stream, text, len, NULL, cancellable, error))
         return FALSE;
+      written_add (written, report);
       n++;
       _tg_progress_report (progress, n, rowids->len, FALSE);
     }
@@ -593,13 +629,14 @@ export_geojson (TgStore              *store,
                 TgExportFlags         flags,
                 TgProgress           *progress,
                 guint                *n_exported,
+                Written              *written,
                 GCancellable         *cancellable,
                 GError              **error)
 {
   sqlite3_stmt *stmt = NULL;
   gboolean ok;
 
-  ok = write_features (store, query, stream, flags, progress, n_exported, &stmt,
+  ok = write_features (store, query, stream, flags, progress, n_exported, written, &stmt,
                        cancellable, error);
   tg_store_lock (store);
   g_clear_pointer (&stmt, sqlite3_finalize);
@@ -707,6 +744,7 @@ export_csv (TgStore              *store,
             TgExportFlags         flags,
             TgProgress           *progress,
             guint                *n_exported,
+            Written              *written,
             GCancellable         *cancellable,
             GError              **error)
 {
@@ -732,6 +770,7 @@ export_csv (TgStore              *store,
       report = tg_store_load_report_by_rowid (store, g_array_index (rowids, gint64, i), error);
       if (report == NULL || !write_csv_row (writer, report, flags, cancellable, error))
         return FALSE;
+      written_add (written, report);
       n++;
       _tg_progress_report (progress, n, rowids->len, FALSE);
     }
@@ -745,8 +784,31 @@ export_csv (TgStore              *store,
 /* Files ------------------------------------------------------------------ */
 
 typedef gboolean (*ExportFunc) (TgStore *, const TgReportQuery *, GOutputStream *,
-                                TgExportFlags, TgProgress *, guint *,
+                                TgExportFlags, TgProgress *, guint *, Written *,
                                 GCancellable *, GError **);
+
+/* "exported" in the custody log for each report written, in one
+ * transaction of the store's. The detail says which export it was and
+ * which revision was written (see tg-export.h). */
+static gboolean
+log_exported (TgStore        *store,
+              ExportFunc      func,
+              TgExportFlags   flags,
+              Written        *written,
+              GError        **error)
+{
+  g_autoptr(GPtrArray) details = g_ptr_array_new_with_free_func (g_free);
+  const char *format = func == export_csv ? "csv" : "geojson";
+  const char *audience = (flags & TG_EXPORT_PUBLIC) ? "public" : "organisation";
+
+  for (guint i = 0; i < written->rev_ids->len; i++)
+    g_ptr_array_add (details, g_strdup_printf ("format=%s audience=%s revision=%s",
+                                               format, audience,
+                                               (char *) written->rev_ids->pdata[i]));
+  return tg_store_append_custody_events (store, TG_CUSTODY_EXPORTED, written->report_ids->len,
+                                         (const char * const *) written->report_ids->pdata,
+                                         (const char * const *) details->pdata, error);
+}
 
 static gboolean
 export_to_file (ExportFunc            func,
@@ -762,8 +824,14 @@ export_to_file (ExportFunc            func,
   g_autoptr(GFileOutputStream) out = NULL;
   g_autoptr(GOutputStream) buffered = NULL;
   g_autoptr(GError) local_error = NULL;
+  Written written;
+  gboolean existed;
   guint n = 0;
 
+  /* GLib replaces a file that exists through a temporary one, but writes
+   * a new one in place: a failed export then removes what it began, a
+   * half-written file that may name people. */
+  existed = g_file_query_exists (file, NULL);
   /* Private: the file may name people. */
   out = g_file_replace (file, NULL, FALSE,
                         G_FILE_CREATE_REPLACE_DESTINATION | G_FILE_CREATE_PRIVATE,
@@ -772,7 +840,8 @@ export_to_file (ExportFunc            func,
     return FALSE;
   buffered = g_buffered_output_stream_new_sized (G_OUTPUT_STREAM (out), 256 * 1024);
 
-  if (!func (store, query, buffered, flags, progress, &n, cancellable, &local_error) ||
+  written_init (&written);
+  if (!func (store, query, buffered, flags, progress, &n, &written, cancellable, &local_error) ||
       !g_output_stream_flush (buffered, cancellable, &local_error))
     {
       /* A cancelled close leaves the original file in place. */
@@ -780,11 +849,34 @@ export_to_file (ExportFunc            func,
 
       g_cancellable_cancel (abort);
       g_output_stream_close (G_OUTPUT_STREAM (out), abort, NULL);
+      if (!existed)
+        g_file_delete (file, NULL, NULL);
       g_propagate_error (error, g_steal_pointer (&local_error));
+      written_clear (&written);
       return FALSE;
     }
   if (!g_output_stream_close (buffered, cancellable, error))
-    return FALSE;
+    {
+      if (!existed)
+        g_file_delete (file, NULL, NULL);
+      written_clear (&written);
+      return FALSE;
+    }
+
+  /* The file is in place: the export happened, whatever is cancelled now.
+   * Logged only now, so that a failed or cancelled export logs nothing. */
+  if (!log_exported (store, func, flags, &written, &local_error))
+    {
+      g_autofree char *name = g_file_get_parse_name (file);
+
+      g_set_error (error, local_error->domain, local_error->code,
+                   /* Translators: %s is the file; the second %s the store's own message */
+                   _("The reports were exported to %s, but the custody log could not record it: %s"),
+                   name, local_error->message);
+      written_clear (&written);
+      return FALSE;
+    }
+  written_clear (&written);
 
   if (n_exported != NULL)
     *n_exported = n;
@@ -806,7 +898,7 @@ tg_export_geojson_to_stream (TgStore              *store,
 
   g_return_val_if_fail (TG_IS_STORE (store), FALSE);
   g_return_val_if_fail (G_IS_OUTPUT_STREAM (stream), FALSE);
-  return export_geojson (store, query, stream, flags, p, n_exported, cancellable, error);
+  return export_geojson (store, query, stream, flags, p, n_exported, NULL, cancellable, error);
 }
 
 gboolean
@@ -824,7 +916,7 @@ tg_export_csv_to_stream (TgStore              *store,
 
   g_return_val_if_fail (TG_IS_STORE (store), FALSE);
   g_return_val_if_fail (G_IS_OUTPUT_STREAM (stream), FALSE);
-  return export_csv (store, query, stream, flags, p, n_exported, cancellable, error);
+  return export_csv (store, query, stream, flags, p, n_exported, NULL, cancellable, error);
 }
 
 gboolean

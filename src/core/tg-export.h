@@ -27,8 +27,19 @@
  * consent, every person's notes and typed testimony dropped, no
  * "testigo:revision"; every feature is masked.
  *
+ * Exports to a file are logged: once the file is in place, each report
+ * written gets an "exported" event in the store's custody log (subject the
+ * report's id), all in one transaction of the store's, with the detail
+ * "format=geojson|csv audience=organisation|public revision=REV_ID", REV_ID
+ * being the revision whose state was written. A failed or cancelled export
+ * logs nothing; when the log cannot be written after the file is, the
+ * export fails with an error that says the file was written. Exports to a
+ * stream (the _to_stream functions) are not logged: the caller knows where
+ * the bytes go.
+ *
  * Reports are written one by one through a buffered stream: memory does not
- * grow with the number of reports. Deleted reports are not exported; a
+ * grow with the number of reports (but for the ids and revision ids kept
+ * for the custody log, some 100 bytes a report). Deleted reports are not exported; a
  * report in conflict is exported in its current (newest) state. With no
  * query every report is written, ordered by id, so that two stores holding
  * the same revisions give byte-identical files.

@@ -36,6 +36,15 @@ TgStore  *tg_store_open_at_version (const char *directory,
                                     int         version,
                                     GError    **error);
 
+/* Appends @n_events custody events (@subjects[i], @details[i]; @details
+ * may be NULL) in one transaction of the store's: all of them or none. */
+gboolean  tg_store_append_custody_events (TgStore             *self,
+                                          TgCustodyAction      action,
+                                          guint                n_events,
+                                          const char * const  *subjects,
+                                          const char * const  *details,
+                                          GError             **error);
+
 /* Custody log on a connection shared with the store. The log takes @lock
  * (recursive) around each use, so the store may call append_locked while it
  * holds the lock inside its own transaction. */

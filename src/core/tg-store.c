@@ -1340,6 +1340,39 @@ commit (TgStore  *self,
   return FALSE;
 }
 
+gboolean
+tg_store_append_custody_events (TgStore             *self,
+                                TgCustodyAction      action,
+                                guint                n_events,
+                                const char * const  *subjects,
+                                const char * const  *details,
+                                GError             **error)
+{
+  gboolean ok;
+
+  g_return_val_if_fail (TG_IS_STORE (self), FALSE);
+  g_return_val_if_fail (n_events == 0 || subjects != NULL, FALSE);
+
+  if (n_events == 0)
+    return TRUE;
+
+  tg_store_lock (self);
+  ok = begin (self, error);
+  if (ok && self->custody_log == NULL)
+    {
+      g_set_error_literal (error, TG_ERROR, TG_ERROR_FAILED, "the store has no custody log");
+      ok = FALSE;
+    }
+  for (guint i = 0; ok && i < n_events; i++)
+    ok = tg_custody_log_append_locked (self->custody_log, action, subjects[i],
+                                       details ? details[i] : NULL, error);
+  ok = ok && commit (self, TRUE, error);
+  if (!ok && self->db != NULL && !sqlite3_get_autocommit (self->db))
+    rollback (self);
+  tg_store_unlock (self);
+  return ok;
+}
+
 typedef struct
 {
   char     *record_id;

@@ -6,7 +6,8 @@
  *       ".testigo-demo" mark there): demo reports are never added to a
  *       monitor's real store.
  *   testigo-demo-data --export-only DIR [--geojson FILE] [--csv FILE]
- *       exports an existing store and times it; adds nothing to it.
+ *       exports an existing store and times it; adds no report to it
+ *       (the exports are logged in its custody log, as every export is).
  *
  * To export a store from the app's side, use `testigo --export FILE`.
  *
@@ -90,7 +91,7 @@ main (int   argc,
     { "geojson", 0, 0, G_OPTION_ARG_FILENAME, &geojson, N_("Export the store to a GeoJSON file"), "FILE" },
     { "csv", 0, 0, G_OPTION_ARG_FILENAME, &csv, N_("Export the store to a CSV file"), "FILE" },
     { "export-only", 0, 0, G_OPTION_ARG_NONE, &export_only,
-      N_("Export an existing store and add nothing to it"), NULL },
+      N_("Export an existing store and add no report to it"), NULL },
     { NULL }
   };
 

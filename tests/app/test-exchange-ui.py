@@ -6,7 +6,8 @@
 # the result; then an empty store: main menu → Import Reports… → the file
 # chooser → the summary ("60 imported, 0 already here, 0 rejected"), the
 # same file again (all already here), an empty file (the importer's
-# error). The exported files are read back: GDAL's ogrinfo counts their
+# error); a report with a file source imported, exported alone from its
+# list row's menu (a secondary click; the Menu key on the focused row), and its source's custody history then shows "Exported". The exported files are read back: GDAL's ogrinfo counts their
 # features, every timestamp is strict RFC 3339, they are 0600, and the
 # store they were imported into exports the same reports field by field.
 #
@@ -58,6 +59,9 @@ NAMES = {
         "custody_button": "Show the custody history", "imported": "Imported ·",
         "created": "Created ·", "chain": "The custody chain is whole",
         "withheld": "Names without public consent were withheld.",
+        "export_one": "Export This Report…", "one": "This report only",
+        "one_exported": "1 report exported", "exported_event": "Exported ·",
+        "kind": "As GeoJSON, for the organisation",
     },
     "es": {
         "menu": "Menú principal", "import": "Importar informes…", "export": "Exportar informes…",
@@ -72,6 +76,9 @@ NAMES = {
         "custody_button": "Mostrar el historial de custodia", "imported": "Importado ·",
         "created": "Creado ·", "chain": "La cadena de custodia está completa",
         "withheld": "Se reservaron los nombres sin consentimiento público.",
+        "export_one": "Exportar este informe…", "one": "Solo este informe",
+        "one_exported": "1 informe exportado", "exported_event": "Exportado ·",
+        "kind": "En GeoJSON, para la organización",
     },
 }[LANG]
 
@@ -352,36 +359,85 @@ def check_custody(app, tmp):
     # row in the list. In the session that imported, the click at the
     # row's place did not reach it under Xvfb.
     global restart
-    app = restart()
-    lst = find(app, role="list", name=NAMES["list_name"])
-    row = None
-    end = time.time() + 10
-    while row is None and time.time() < end:
-        row = next((n for n in walk(lst) if n.getRoleName() != "list"
-                    and CUSTODY_TITLE in (n.name or "")), None)
-        time.sleep(0.2)
+
+    def open_row():
+        app = restart()
+        lst = find(app, role="list", name=NAMES["list_name"])
+        row = None
+        end = time.time() + 10
+        while row is None and time.time() < end:
+            row = next((n for n in walk(lst) if n.getRoleName() != "list"
+                        and CUSTODY_TITLE in (n.name or "")), None)
+            time.sleep(0.2)
+        if row is None:
+            return app, None
+        for attempt in range(3):
+            time.sleep(0.5)  # the list settles after the import; only for the click
+            ext = row.queryComponent().getExtents(pyatspi.WINDOW_COORDS)
+            pyatspi.Registry.generateMouseEvent(ext.x + ext.width // 2, ext.y + ext.height // 2, "b1c")
+            # Open: the editor's header shows the title too.
+            if wait_for(lambda: labels(app).count(CUSTODY_TITLE) >= 2, timeout=5):
+                break
+        return app, row
+
+    app, row = open_row()
     if row is None:
         return False, "no list row"
-    for attempt in range(3):
-        time.sleep(0.5)  # the list settles after the import; only for the click
-        ext = row.queryComponent().getExtents(pyatspi.WINDOW_COORDS)
-        pyatspi.Registry.generateMouseEvent(ext.x + ext.width // 2, ext.y + ext.height // 2, "b1c")
-        # Open: the editor's header shows the title too.
-        if wait_for(lambda: labels(app).count(CUSTODY_TITLE) >= 2, timeout=5):
-            break
-    # Expand the source's row, then open its history.
+    # A secondary click on the row opens its menu, whose one item exports
+    # that report alone, through the dialog with it chosen.
+    one_path = os.path.join(tmp, "out", "one.geojson")
+    ext = row.queryComponent().getExtents(pyatspi.WINDOW_COORDS)
+    pyatspi.Registry.generateMouseEvent(ext.x + ext.width // 2, ext.y + ext.height // 2, "b3c")
+    item = find(app, role="menu item", name=NAMES["export_one"], timeout=5)
+    chosen = one = said = False
+    if item is not None:
+        click(item)
+        dialog = top_window(app, NAMES["export_title"])
+        choice = find(dialog, role=CHOICE, name=NAMES["one"], timeout=5) if dialog else None
+        one = choice is not None and choice.getState().contains(pyatspi.STATE_CHECKED)
+        if dialog is not None:
+            click(button(dialog, NAMES["export_button"]))
+            chosen = choose_in_chooser(app, NAMES["export_title"], NAMES["chooser_export"], one_path, save=True)
+            done = top_window(app, NAMES["export_done"], timeout=30)
+            said = done is not None and any(NAMES["one_exported"] in l for l in labels(done))
+            dismiss(app, NAMES["export_done"])
+    ids = []
+    if os.path.exists(one_path):
+        with open(one_path) as f:
+            ids = [feat["id"] for feat in json.load(f)["features"]]
+    tap(item is not None and one and chosen and said and ids == ["0190a7c2-6f5e-7d3a-9c1b-2a3b4c5d6e7f"],
+        "a list row's menu: Export This Report… → \"This report only\" chosen → a file of that report alone",
+        "item=%s one=%s chosen=%s said=%s ids=%s" % (item is not None, one, chosen, said, ids))
+
+    # From the keyboard: the focused row's menu opens with the Menu key.
+    pyatspi.Registry.generateMouseEvent(ext.x + ext.width // 2, ext.y + ext.height // 2, "b1c")
+    wait_for(lambda: labels(app).count(CUSTODY_TITLE) >= 2, timeout=5)
+    subprocess.run(["xdotool", "key", "Menu"], check=False)
+    again = find(app, role="menu item", name=NAMES["export_one"], timeout=5)
+    tap(again is not None, "the Menu key on the focused list row offers Export This Report…")
+    if again is not None:
+        subprocess.run(["xdotool", "key", "Escape"], check=False)
+        wait_for(lambda: find(app, role="menu item", name=NAMES["export_one"], timeout=0) is None, timeout=5)
+
+    # Opened again (after a restart, as a person comes back to it): expand
+    # the source's row, then read its history.
+    app, row = open_row()
+    if row is None:
+        return False, "no list row after the export"
     source = find(app, contains=CUSTODY_FILE, timeout=10)
     if source is None:
         return False, "no source row: %s" % [l for l in labels(app)][:40]
     click(source)
     seen = wait_for(lambda: any(l.startswith(NAMES["imported"]) for l in labels(app)) and
                     any(l.startswith(NAMES["created"]) for l in labels(app)) and
+                    any(l.startswith(NAMES["exported_event"]) for l in labels(app)) and
+                    any(NAMES["kind"] in l for l in labels(app)) and
                     any(l.startswith(NAMES["chain"]) for l in labels(app)), timeout=10)
-    return seen, "labels=%s" % [l for l in labels(app) if "·" in l or "ustod" in l]
+    return seen, "labels=%s" % [l for l in labels(app) if "·" in l or "ustod" in l or "GeoJSON" in l]
 
 
 def main(tmp):
-    print("1..10")
+    print("1..12")
     build = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(TESTIGO))))
     env = dict(os.environ, GTK_A11Y="atspi", NO_AT_BRIDGE="0",
                TESTIGO_LOCALEDIR=os.path.join(build, "po"), **locale_env(tmp))
@@ -497,7 +553,8 @@ def main(tmp):
     global restart
     restart = restart_b
     custody_ok, why = check_custody(app, tmp)
-    tap(custody_ok, "a file source's row shows its custody history and a whole chain", why)
+    tap(custody_ok, "a file source's row shows its custody history (imported, created, exported "
+        "as GeoJSON for the organisation) and a whole chain", why)
 
     status = quit_app(process, app)
     tap(status == 0, "the app quits cleanly", "status %s" % status)

@@ -1319,6 +1319,20 @@ test_export_atomic (Fixture       *fixture,
       }
     g_assert_cmpuint (n, ==, 2);
   }
+
+  /* A file that was not there: none is left, not a half-written one. */
+  {
+    g_autofree char *fresh = g_build_filename (fixture->dir, "new.geojson", NULL);
+    g_autoptr(GFile) new_file = g_file_new_for_path (fresh);
+
+    g_clear_error (&error);
+    g_cancellable_reset (cancellable);
+    g_assert_false (tg_export_geojson (fixture->store, NULL, new_file, TG_EXPORT_NONE,
+                                       cancel_progress_cb, cancellable, NULL,
+                                       cancellable, &error));
+    g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+    g_assert_false (g_file_test (fresh, G_FILE_TEST_EXISTS));
+  }
 }
 
 /* Demo data -------------------------------------------------------------- */
@@ -2091,6 +2105,224 @@ test_export_custody (Fixture       *fixture,
   }
 }
 
+/* The "exported" events of @report_id, oldest first. */
+static GPtrArray *
+exported_events (TgStore    *store,
+                 const char *report_id)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) events = tg_custody_log_list (tg_store_get_custody_log (store), report_id, &error);
+  GPtrArray *exported = g_ptr_array_new_with_free_func (g_object_unref);
+
+  g_assert_no_error (error);
+  for (guint i = 0; i < events->len; i++)
+    if (tg_custody_event_get_action (events->pdata[i]) == TG_CUSTODY_EXPORTED)
+      {
+        g_assert_cmpstr (tg_custody_event_get_action_string (events->pdata[i]), ==, "exported");
+        g_ptr_array_add (exported, g_object_ref (events->pdata[i]));
+      }
+  return exported;
+}
+
+static guint
+n_custody_events (TgStore *store)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) events = tg_custody_log_list (tg_store_get_custody_log (store), NULL, &error);
+
+  g_assert_no_error (error);
+  return events->len;
+}
+
+static void
+assert_chain_whole (TgStore *store)
+{
+  g_autoptr(GError) error = NULL;
+  gint64 broken = -1;
+
+  g_assert_true (tg_custody_log_verify (tg_store_get_custody_log (store), &broken, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (broken, ==, 0);
+}
+
+static char *
+head_revision (TgStore    *store,
+               const char *report_id)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TgReport) report = tg_store_load_report (store, report_id, &error);
+
+  g_assert_no_error (error);
+  return g_strdup (tg_report_get_base_revisions (report)[0]);
+}
+
+/* Every export to a file is logged: one "exported" event a report written
+ * (the report's id the subject; the format, the audience and the revision
+ * in the detail), in the app's asynchronous export as in the synchronous
+ * one; the organisation's next GeoJSON carries it; the chain stays whole.
+ * A cancelled or failed export logs nothing, and a log that cannot be
+ * written is said, all events or none. */
+static void
+test_export_custody_logged (Fixture       *fixture,
+                            gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TgReport) first = full_report ();
+  g_autoptr(TgReport) second = tg_report_new ();
+  g_autoptr(GPtrArray) events = NULL;
+  g_autofree char *rev1 = NULL;
+  g_autofree char *rev2 = NULL;
+  g_autofree char *detail = NULL;
+  guint before, n = 0;
+
+  tg_report_set_title (second, "Segundo informe");
+  save (fixture->store, first);
+  save (fixture->store, second);
+  rev1 = head_revision (fixture->store, tg_report_get_id (first));
+  rev2 = head_revision (fixture->store, tg_report_get_id (second));
+  events = exported_events (fixture->store, tg_report_get_id (first));
+  g_assert_cmpuint (events->len, ==, 0);
+  g_clear_pointer (&events, g_ptr_array_unref);
+
+  /* GeoJSON for the organisation (as `testigo --export` writes it). */
+  before = n_custody_events (fixture->store);
+  g_free (export_geojson_to_file (fixture->store, fixture->dir, "org.geojson", TG_EXPORT_CUSTODY, &n));
+  g_assert_cmpuint (n, ==, 2);
+  g_assert_cmpuint (n_custody_events (fixture->store), ==, before + 2);
+  events = exported_events (fixture->store, tg_report_get_id (first));
+  g_assert_cmpuint (events->len, ==, 1);
+  detail = g_strdup_printf ("format=geojson audience=organisation revision=%s", rev1);
+  g_assert_cmpstr (tg_custody_event_get_detail (events->pdata[0]), ==, detail);
+  g_clear_pointer (&events, g_ptr_array_unref);
+  events = exported_events (fixture->store, tg_report_get_id (second));
+  g_assert_cmpuint (events->len, ==, 1);
+  g_clear_pointer (&detail, g_free);
+  detail = g_strdup_printf ("format=geojson audience=organisation revision=%s", rev2);
+  g_assert_cmpstr (tg_custody_event_get_detail (events->pdata[0]), ==, detail);
+  g_clear_pointer (&events, g_ptr_array_unref);
+  assert_chain_whole (fixture->store);
+
+  /* The next organisation's GeoJSON carries that export in the history. */
+  {
+    g_autoptr(JsonParser) parser = json_parser_new ();
+    g_autofree char *again = export_geojson_to_file (fixture->store, fixture->dir, "again.geojson",
+                                                     TG_EXPORT_CUSTODY, NULL);
+    JsonArray *features;
+    guint seen = 0;
+
+    json_parser_load_from_file (parser, again, &error);
+    g_assert_no_error (error);
+    features = json_object_get_array_member (json_node_get_object (json_parser_get_root (parser)), "features");
+    for (guint i = 0; i < json_array_get_length (features); i++)
+      {
+        JsonObject *props = json_object_get_object_member (json_array_get_object_element (features, i),
+                                                           "properties");
+        JsonArray *custody = json_object_get_array_member (props, "testigo:custody");
+
+        for (guint j = 0; j < json_array_get_length (custody); j++)
+          seen += g_str_equal (json_object_get_string_member (json_array_get_object_element (custody, j),
+                                                              "action"), "exported");
+      }
+    g_assert_cmpuint (seen, ==, 2);
+  }
+
+  /* One report, CSV for the public, as the app's dialog runs it. */
+  {
+    g_autofree char *csv = g_build_filename (fixture->dir, "one.csv", NULL);
+    g_autoptr(GFile) file = g_file_new_for_path (csv);
+    const char *ids[] = { tg_report_get_id (second), NULL };
+    AsyncData async = { 0, };
+
+    async.loop = g_main_loop_new (NULL, FALSE);
+    async.thread = g_thread_self ();
+    tg_export_file_async (fixture->store, NULL, ids, file, TG_EXPORT_FORMAT_CSV, TG_EXPORT_PUBLIC,
+                          progress_cb, &async, NULL, NULL, done_cb, &async);
+    g_main_loop_run (async.loop);
+    g_assert_true (tg_export_file_finish (async.result, &n, &error));
+    g_assert_no_error (error);
+    g_assert_cmpuint (n, ==, 1);
+    while (g_main_context_iteration (NULL, FALSE));
+    g_clear_object (&async.result);
+    g_main_loop_unref (async.loop);
+  }
+  /* org.geojson, again.geojson, then one.csv for the second alone. */
+  events = exported_events (fixture->store, tg_report_get_id (second));
+  g_assert_cmpuint (events->len, ==, 3);
+  g_clear_pointer (&detail, g_free);
+  detail = g_strdup_printf ("format=csv audience=public revision=%s", rev2);
+  g_assert_cmpstr (tg_custody_event_get_detail (events->pdata[2]), ==, detail);
+  g_clear_pointer (&events, g_ptr_array_unref);
+  events = exported_events (fixture->store, tg_report_get_id (first));
+  g_assert_cmpuint (events->len, ==, 2);
+  g_clear_pointer (&events, g_ptr_array_unref);
+  assert_chain_whole (fixture->store);
+
+  /* Cancelled once writing has begun: nothing logged. */
+  before = n_custody_events (fixture->store);
+  {
+    g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+    g_autofree char *cancelled = g_build_filename (fixture->dir, "cancelled.geojson", NULL);
+    g_autoptr(GFile) file = g_file_new_for_path (cancelled);
+
+    g_assert_false (tg_export_geojson (fixture->store, NULL, file, TG_EXPORT_CUSTODY,
+                                       cancel_progress_cb, cancellable, NULL, cancellable, &error));
+    g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+    g_clear_error (&error);
+    g_assert_false (g_file_test (cancelled, G_FILE_TEST_EXISTS));
+  }
+  g_assert_cmpuint (n_custody_events (fixture->store), ==, before);
+
+  /* Failed (a folder that does not exist): nothing logged. */
+  {
+    g_autofree char *nowhere = g_build_filename (fixture->dir, "missing", "out.csv", NULL);
+    g_autoptr(GFile) file = g_file_new_for_path (nowhere);
+
+    g_assert_false (tg_export_csv (fixture->store, NULL, file, TG_EXPORT_NONE,
+                                   NULL, NULL, NULL, NULL, &error));
+    g_assert_nonnull (error);
+    g_clear_error (&error);
+  }
+  g_assert_cmpuint (n_custody_events (fixture->store), ==, before);
+  assert_chain_whole (fixture->store);
+
+  /* The log refuses the second event: the file is written, the error
+   * says the log could not record it, and neither event is kept. */
+  {
+    g_autofree char *sql = g_strdup_printf ("CREATE TEMP TRIGGER refuse_second BEFORE INSERT ON main.custody"
+                                            " WHEN (SELECT count(*) FROM main.custody) > %u"
+                                            " BEGIN SELECT RAISE(ABORT, 'refused'); END", before);
+    g_autofree char *refused = g_build_filename (fixture->dir, "refused.geojson", NULL);
+    g_autoptr(GFile) file = g_file_new_for_path (refused);
+
+    tg_store_lock (fixture->store);
+    g_assert_cmpint (sqlite3_exec (tg_store_get_db (fixture->store), sql, NULL, NULL, NULL), ==, SQLITE_OK);
+    tg_store_unlock (fixture->store);
+    g_assert_false (tg_export_geojson (fixture->store, NULL, file, TG_EXPORT_NONE,
+                                       NULL, NULL, NULL, NULL, &error));
+    g_assert_nonnull (error);
+    g_assert_nonnull (strstr (error->message, "custody log could not record it"));
+    g_assert_nonnull (strstr (error->message, "refused.geojson"));
+    g_clear_error (&error);
+    g_assert_true (g_file_test (refused, G_FILE_TEST_IS_REGULAR));
+    g_assert_cmpuint (n_custody_events (fixture->store), ==, before);
+    tg_store_lock (fixture->store);
+    g_assert_cmpint (sqlite3_exec (tg_store_get_db (fixture->store), "DROP TRIGGER temp.refuse_second",
+                                   NULL, NULL, NULL), ==, SQLITE_OK);
+    tg_store_unlock (fixture->store);
+  }
+  assert_chain_whole (fixture->store);
+
+  /* Exports to a stream are not logged. */
+  {
+    g_autoptr(GOutputStream) out = g_memory_output_stream_new_resizable ();
+
+    g_assert_true (tg_export_csv_to_stream (fixture->store, NULL, out, TG_EXPORT_NONE,
+                                            NULL, NULL, NULL, NULL, &error));
+    g_assert_no_error (error);
+  }
+  g_assert_cmpuint (n_custody_events (fixture->store), ==, before);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -2130,6 +2362,7 @@ main (int   argc,
   ADD ("/exchange/geojson/public-back", test_geojson_public_back);
   ADD ("/exchange/geojson/org-withholds", test_geojson_org_withholds);
   ADD ("/exchange/export/custody", test_export_custody);
+  ADD ("/exchange/export/custody-logged", test_export_custody_logged);
   g_test_add_func ("/exchange/demo/deterministic", test_demo_deterministic);
 
   return g_test_run ();

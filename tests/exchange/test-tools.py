@@ -5,7 +5,8 @@
 # stores it made and exports others without adding anything
 # (--export-only); `testigo --export FILE [--public]` writes every report
 # without a window. GDAL's ogrinfo reads both formats with the right
-# counts; every timestamp is strict RFC 3339; files are 0600.
+# counts; every timestamp is strict RFC 3339; files are 0600. Each export
+# is logged in the store's custody log: one "exported" event a report.
 #
 #   test-tools.py TESTIGO TESTIGO-DEMO-DATA
 
@@ -13,6 +14,7 @@ import json
 import os
 import re
 import shutil
+import sqlite3
 import stat
 import subprocess
 import sys
@@ -47,7 +49,7 @@ def feature_count(path):
 
 
 def store_count(store, tmp):
-    """Reports in @store, by exporting it again (adds nothing)."""
+    """Reports in @store, by exporting it again (adds no report)."""
     out = os.path.join(tmp, "count.geojson")
     rc, text = run(DEMO, "--export-only", store, "--geojson", out)
     if rc != 0:
@@ -56,8 +58,23 @@ def store_count(store, tmp):
         return len(json.load(f)["features"])
 
 
+def exported_events(store, detail_prefix):
+    """The store's "exported" custody events whose detail starts with
+    @detail_prefix, by subject; and whether the chain links hold."""
+    db = sqlite3.connect("file:%s?mode=ro" % os.path.join(store, "testigo.db"), uri=True)
+    try:
+        rows = db.execute("SELECT seq, action, subject, detail, prev_hash, hash"
+                          " FROM custody ORDER BY seq").fetchall()
+    finally:
+        db.close()
+    linked = all(rows[i][4] == rows[i - 1][5] and rows[i][0] == rows[i - 1][0] + 1
+                 for i in range(1, len(rows)))
+    subjects = [r[2] for r in rows if r[1] == "exported" and (r[3] or "").startswith(detail_prefix)]
+    return subjects, linked
+
+
 def main():
-    print("1..9")
+    print("1..10")
     tmp = tempfile.mkdtemp(prefix="testigo-tools-")
     try:
         store = os.path.join(tmp, "store")
@@ -83,6 +100,8 @@ def main():
 
         # testigo --export ----------------------------------------------------
         env = {"TESTIGO_DATA_DIR": store}
+        before_geo, _ = exported_events(store, "format=geojson audience=organisation ")
+        before_csv, _ = exported_events(store, "format=csv audience=public ")
         app_geo, app_csv = os.path.join(tmp, "app.geojson"), os.path.join(tmp, "app.csv")
         rc, out = run(TESTIGO, "--export", app_geo, env=env)
         mode = stat.S_IMODE(os.stat(app_geo).st_mode) if os.path.exists(app_geo) else None
@@ -110,7 +129,15 @@ def main():
             "testigo --export --public writes a CSV of 30 rows, RFC 3339 dates (ogrinfo %s)" % n,
             "rows %d bad %s %s" % (len(rows), bad[:3], out))
 
-        tap(store_count(store, tmp) == 30, "testigo --export adds nothing to the store")
+        after_geo, _ = exported_events(store, "format=geojson audience=organisation ")
+        after_csv, linked = exported_events(store, "format=csv audience=public ")
+        new_geo, new_csv = after_geo[len(before_geo):], after_csv[len(before_csv):]
+        ids = sorted(feat["id"] for feat in data["features"])
+        tap(sorted(new_geo) == ids and sorted(new_csv) == ids and linked,
+            "each testigo --export logs \"exported\" for each of the 30 reports, with its kind",
+            "geojson %d, csv %d, linked %s" % (len(new_geo), len(new_csv), linked))
+
+        tap(store_count(store, tmp) == 30, "testigo --export adds no report to the store")
 
         rc, out = run(TESTIGO, "--export", os.path.join(tmp, "x.geojson"),
                       env={"TESTIGO_DATA_DIR": missing})
