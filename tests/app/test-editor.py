@@ -505,18 +505,28 @@ def empty_drafts():
     if app is None:
         process.kill()
         return False
+    steps = []  # what each step saw: printed if the check below fails
+
+    def step(what, ok):
+        steps.append("%s: %s" % (what, "yes" if ok else "NO"))
+
     new_report(app)
     new_report(app)
     narrative = find(app, "text", _("_Narrative").replace("_", ""))
     type_into(narrative, NARRATIVE)
-    wait_for(lambda: len(stored_reports()) == 1, 8)
+    step("narrative stored", wait_for(lambda: len(stored_reports()) == 1, 8))
 
     # One saved with a title, then emptied again (and saved so).
     title = new_report(app)
+    step("new editor empty", text_of(title) == "" and text_of(narrative) == "")
     type_into(title, "x")
-    wait_for(lambda: len(stored_reports()) == 2, 8)
+    step("x stored", wait_for(lambda: len(stored_reports()) == 2, 8))
     type_into(title, "")
-    wait_for(lambda: any(not r["title"] and not r["narrative"] for r in stored_reports()), 8)
+    step("title field empty", text_of(title) == "")
+    step("erase stored", wait_for(
+        lambda: any(not r["title"] and not r["narrative"] for r in stored_reports()), 8))
+    steps.append("labels 'Untitled report': %d, 'x': %d" % (
+        len(find_all(app, "label", _("Untitled report"))), len(find_all(app, "label", "x"))))
 
     new_report(app)
     status = quit_app(process, app)
@@ -536,8 +546,9 @@ def empty_drafts():
     todo = "known race: an erased draft can stay live (issue 11)"
     tap(status == 0 and len(reports) == 1 and reports[0]["narrative"] == NARRATIVE and records == 2,
         "[%s] new reports left empty are not kept; one with a narrative is" % LANG,
-        "exit %s, %d live reports, %d records in the history: %s" % (
-            status, len(reports), records, [(r["title"], r["narrative"]) for r in reports]),
+        "exit %s, %d live reports, %d records in the history: %s; steps: %s" % (
+            status, len(reports), records, [(r["title"], r["narrative"]) for r in reports],
+            "; ".join(steps)),
         todo=todo)
     wait_for(lambda: list_items(app) == 1, 5)
     rows = list_items(app)
