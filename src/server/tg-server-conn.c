@@ -53,6 +53,7 @@
 #include <glib/gstdio.h>
 
 #include "tg-server-conn.h"
+#include "tg-server-decode.h"
 
 #ifndef POLLRDHUP
 #define POLLRDHUP 0x2000
@@ -865,7 +866,17 @@ conn_accept (TgServerConns *conns,
       g_socket_close (socket, NULL);
       return;
     }
-  ip = g_inet_address_to_string (g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (remote)));
+  {
+    g_autofree char *text = g_inet_address_to_string (g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (remote)));
+
+    /* an IPv6 client is counted by its /64 */
+    ip = tg_server_address_key (text);
+  }
+  if (ip == NULL)
+    {
+      g_socket_close (socket, NULL);
+      return;
+    }
   count = GPOINTER_TO_UINT (g_hash_table_lookup (conns->per_address, ip));
   if (count >= config->max_connections_per_address || conns->open_sockets >= config->max_connections)
     {
