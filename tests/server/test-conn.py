@@ -499,6 +499,37 @@ def test_stalled_handshakes():
         server.stop()
 
 
+def test_stalled_handshakes_many_addresses():
+    # the same from many addresses, each within its own limit of 8
+    # handshakes: 39 addresses x 8 would hold 312 of GIO's pool threads
+    server = hostile.Server(BINARY, TIMEOUTS.replace("header-timeout=2", "header-timeout=60"))
+    server.start()
+    try:
+        held = []
+        hello = client_hello()
+        for n in range(2, 41):
+            for _ in range(8):
+                sock = hostile.connect(server, source="127.0.0.%d" % n, handshake=False)
+                sock.sendall(hello)
+                held.append(sock)
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline and server.fds() < len(held):
+            time.sleep(0.05)
+        took = []
+        for _ in range(3):
+            started = time.monotonic()
+            status = hostile.request(server, "GET", "/api/v1/info")[0]
+            took.append(time.monotonic() - started)
+            if status != 200:
+                break
+        check("%d stalled TLS handshakes from 39 addresses do not keep a device out" % len(held),
+              status == 200 and max(took) < 1.5, " ".join("%.2f s" % t for t in took))
+        for sock in held:
+            sock.close()
+    finally:
+        server.stop()
+
+
 def main():
     tests = [
         lambda: test_fds_flat(False),
@@ -512,6 +543,7 @@ def main():
         test_half_close,
         test_out_of_descriptors,
         test_stalled_handshakes,
+        test_stalled_handshakes_many_addresses,
     ]
     only = os.environ.get("CONN_ONLY")     # e.g. CONN_ONLY=test_max_connections
     for test in tests:
