@@ -423,6 +423,34 @@ def test_half_close():
         server.stop()
 
 
+def test_half_close_mid_request():
+    # shutdown () of the sending side in the middle of the headers and in
+    # the middle of a body: the request can never be completed, so the
+    # connection is closed at once, not after header-timeout or
+    # body-timeout (60 s here), and its descriptor goes
+    server = hostile.Server(BINARY, TIMEOUTS.replace("idle-timeout=2", "idle-timeout=60")
+                            .replace("header-timeout=2", "header-timeout=60")
+                            .replace("body-timeout=2", "body-timeout=60"), tls=False)
+    server.start()
+    try:
+        base = server.fds()
+        for what, data in (("headers", b"GET /api/v1/inf"),
+                           ("body", hostile.head("POST", "/api/v1/enrol", length=100) + b'{"code": "AB')):
+            sock = hostile.connect(server, handshake=False)
+            sock.sendall(data)
+            sock.shutdown(socket.SHUT_WR)
+            started = time.monotonic()
+            closed = hostile.closed_by_peer(sock, 10)
+            took = time.monotonic() - started
+            sock.close()
+            fds = server.settle_fds(base, 5)
+            check("a client that shuts down its sending side mid-%s is closed at once" % what,
+                  closed and took < 1.0 + SLACK and fds <= base,
+                  "closed %s after %.2f s, fds %d -> %d" % (closed, took, base, fds))
+    finally:
+        server.stop()
+
+
 def test_out_of_descriptors():
     # the issue's case: a 256-descriptor limit; here 64, and the server's
     # own limits set above it so that accept () itself fails
@@ -541,6 +569,7 @@ def main():
         test_unread_response,
         test_max_connections,
         test_half_close,
+        test_half_close_mid_request,
         test_out_of_descriptors,
         test_stalled_handshakes,
         test_stalled_handshakes_many_addresses,
