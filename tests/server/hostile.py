@@ -19,13 +19,13 @@ class Server:
     """The real binary, listening on 127.0.0.1 port 0 in a fresh data
     directory; TLS with the certificate it generates, or plain HTTP."""
 
-    def __init__(self, binary, extra_config="", tls=True, nofile=None):
+    def __init__(self, binary, extra_config="", tls=True, nofile=None, listen="127.0.0.1"):
         self.binary = binary
         self.tls = tls
         self.dir = tempfile.mkdtemp(prefix="testigo-conn-")
         self.config = os.path.join(self.dir, "server.conf")
         with open(self.config, "w") as f:
-            f.write("[server]\nlisten=127.0.0.1\nport=0\n")
+            f.write("[server]\nlisten=%s\nport=0\n" % listen)
             f.write("data-dir=%s\n" % os.path.join(self.dir, "data"))
             f.write(extra_config)
         self.nofile = nofile
@@ -51,7 +51,7 @@ class Server:
             if not line:
                 raise RuntimeError("the server exited")
             if " listening on " in line:
-                self.port = int(line.strip().rsplit(":", 1)[1])
+                self.port = int(line.strip().rstrip("/").rsplit(":", 1)[1])
             if "fingerprint: " in line:
                 self.fingerprint = line.split("fingerprint: ", 1)[1].strip()
             if self.port and (self.fingerprint or not self.tls):

@@ -558,6 +558,57 @@ def test_stalled_handshakes_many_addresses():
         server.stop()
 
 
+def ipv6_in_namespace():
+    """Run inside a network namespace of our own (unshare -rn) whose
+    loopback carries two /64s: connections from five addresses of one /64
+    count as one address, another /64 is another."""
+    import subprocess
+    subprocess.run(["ip", "link", "set", "lo", "up"], check=True)
+    for prefix in ("2001:db8:1:2", "2001:db8:1:3"):
+        for host in range(1, 7):
+            subprocess.run(["ip", "addr", "add", "%s::%d/64" % (prefix, host), "dev", "lo", "nodad"], check=True)
+    server = hostile.Server(BINARY, "max-connections-per-address=4\n" +
+                            TIMEOUTS.replace("header-timeout=2", "header-timeout=60"), tls=False, listen="::1")
+    server.start()
+    try:
+        def connect(source):
+            sock = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
+            sock.settimeout(10)
+            sock.bind((source, 0))
+            sock.connect(("::1", server.port))
+            return sock
+        held = [connect("2001:db8:1:2::%d" % host) for host in range(1, 5)]
+        fifth = connect("2001:db8:1:2::5")
+        closed = hostile.closed_by_peer(fifth, 3)
+        check("a 5th connection from another address of the same /64 is refused (limit 4)", closed)
+        fifth.close()
+        other = connect("2001:db8:1:3::1")
+        other.sendall(hostile.head("GET", "/api/v1/info"))
+        response = hostile.read_response(other)
+        check("a connection from another /64 is served", response is not None and response[0] == 200)
+        other.close()
+        for sock in held:
+            sock.close()
+    finally:
+        server.stop()
+
+
+def test_ipv6_per_64():
+    import subprocess
+    probe = subprocess.run(["unshare", "-rn", "true"], capture_output=True)
+    if probe.returncode != 0:
+        print("ok %d - # SKIP no user network namespace (unshare -rn)" % (len(results) + 1), flush=True)
+        results.append(True)
+        return
+    out = subprocess.run(["unshare", "-rn", sys.executable, os.path.abspath(__file__), BINARY, "--ipv6-netns"],
+                         capture_output=True, text=True, timeout=120)
+    lines = [line for line in out.stdout.splitlines() if line.startswith(("ok ", "not ok "))]
+    for line in lines:
+        check(line.split(" - ", 1)[1] + " (IPv6, own network namespace)", line.startswith("ok "))
+    if not lines:
+        check("the IPv6 test ran in its namespace", False, out.stderr.strip()[-300:])
+
+
 def main():
     tests = [
         lambda: test_fds_flat(False),
@@ -573,6 +624,7 @@ def main():
         test_out_of_descriptors,
         test_stalled_handshakes,
         test_stalled_handshakes_many_addresses,
+        test_ipv6_per_64,
     ]
     only = os.environ.get("CONN_ONLY")     # e.g. CONN_ONLY=test_max_connections
     for test in tests:
@@ -587,4 +639,10 @@ def main():
 
 
 if __name__ == "__main__":
+    if sys.argv[2:] == ["--ipv6-netns"]:
+        try:
+            ipv6_in_namespace()
+        except Exception as e:
+            check("ipv6_in_namespace raised %r" % e, False)
+        sys.exit(0 if all(results) else 1)
     sys.exit(main())
