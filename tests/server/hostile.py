@@ -19,8 +19,10 @@ class Server:
     """The real binary, listening on 127.0.0.1 port 0 in a fresh data
     directory; TLS with the certificate it generates, or plain HTTP."""
 
-    def __init__(self, binary, extra_config="", tls=True, nofile=None, listen="127.0.0.1"):
+    def __init__(self, binary, extra_config="", tls=True, nofile=None, listen="127.0.0.1",
+                 stderr_path=None):
         self.binary = binary
+        self.stderr_path = stderr_path
         self.tls = tls
         self.dir = tempfile.mkdtemp(prefix="testigo-conn-")
         self.config = os.path.join(self.dir, "server.conf")
@@ -42,9 +44,12 @@ class Server:
         def child():
             if limit is not None:
                 resource.setrlimit(resource.RLIMIT_NOFILE, (limit, limit))
+        stderr = open(self.stderr_path, "w") if self.stderr_path else subprocess.DEVNULL
         self.process = subprocess.Popen(argv, stdout=subprocess.PIPE,
-                                        stderr=subprocess.DEVNULL, text=True,
+                                        stderr=stderr, text=True,
                                         preexec_fn=child)
+        if self.stderr_path:
+            stderr.close()
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             line = self.process.stdout.readline()

@@ -558,6 +558,49 @@ def test_stalled_handshakes_many_addresses():
         server.stop()
 
 
+def test_refusals_logged():
+    # refused requests are logged on stderr, 20 a minute per client
+    # address one by one (the rest counted the next minute), with status,
+    # method, path and address, never the token nor the query string
+    import tempfile
+    log = tempfile.NamedTemporaryFile(prefix="testigo-stderr-", delete=False)
+    log.close()
+    server = hostile.Server(BINARY, TIMEOUTS, stderr_path=log.name)
+    server.start()
+    try:
+        token = "SECRETtoken" + "0" * 32
+        sock = hostile.connect(server, source="127.0.0.6")
+        for _ in range(45):
+            status = hostile.request(server, "GET", "/api/v1/pull?since=77", headers={
+                "Authorization": "Bearer " + token}, sock=sock)[0]
+            assert status == 401, status
+        sock.close()
+        # a refusal from another address has a window of its own
+        sock = hostile.connect(server, source="127.0.0.7")
+        hostile.request(server, "GET", "/api/v1/pull", headers={"Authorization": "Bearer x"}, sock=sock)
+        sock.close()
+        deadline = time.monotonic() + 10
+        lines = []
+        while time.monotonic() < deadline:
+            with open(log.name) as f:
+                lines = [line for line in f if "refused: " in line]
+            if any("127.0.0.7" in line for line in lines):
+                break
+            time.sleep(0.05)
+        mine = [line for line in lines if "401 GET /api/v1/pull from 127.0.0.6" in line]
+        with open(log.name) as f:
+            text = f.read()
+        check("45 refused requests from one address: 20 logged one by one on stderr",
+              len(mine) == 20, "%d lines" % len(mine))
+        check("another address's refusal is logged in its own window",
+              any("401 GET /api/v1/pull from 127.0.0.7" in line for line in lines))
+        check("the log never holds the token nor the query string",
+              token not in text and "since=77" not in text)
+    finally:
+        server.stop()
+        os.unlink(log.name)
+
+
 def ipv6_in_namespace():
     """Run inside a network namespace of our own (unshare -rn) whose
     loopback carries two /64s: connections from five addresses of one /64
@@ -625,6 +668,7 @@ def main():
         test_stalled_handshakes,
         test_stalled_handshakes_many_addresses,
         test_ipv6_per_64,
+        test_refusals_logged,
     ]
     only = os.environ.get("CONN_ONLY")     # e.g. CONN_ONLY=test_max_connections
     for test in tests:
