@@ -76,7 +76,7 @@
 /* while connections wait for a slot, a handshake that has run this long
  * (the client has not answered the server's first flight) is cut, the
  * oldest first */
-#define HANDSHAKE_GRACE_US (G_USEC_PER_SEC / 2)
+#define HANDSHAKE_GRACE_US G_USEC_PER_SEC
 
 typedef enum
 {

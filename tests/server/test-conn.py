@@ -529,7 +529,9 @@ def test_stalled_handshakes():
 
 def test_stalled_handshakes_many_addresses():
     # the same from many addresses, each within its own limit of 8
-    # handshakes: 39 addresses x 8 would hold 312 of GIO's pool threads
+    # handshakes: 39 addresses x 8 would hold 312 of GIO's pool threads.
+    # A device waits at most for a stalled handshake to reach its 1 s
+    # grace and be cut (10 s and more before the global cap)
     server = hostile.Server(BINARY, TIMEOUTS.replace("header-timeout=2", "header-timeout=60"))
     server.start()
     try:
@@ -551,7 +553,7 @@ def test_stalled_handshakes_many_addresses():
             if status != 200:
                 break
         check("%d stalled TLS handshakes from 39 addresses do not keep a device out" % len(held),
-              status == 200 and max(took) < 1.5, " ".join("%.2f s" % t for t in took))
+              status == 200 and max(took) < 2.5, " ".join("%.2f s" % t for t in took))
         for sock in held:
             sock.close()
     finally:
