@@ -69,7 +69,7 @@
 #define ACCEPT_BATCH 64
 /* TLS handshakes running at once for one client address: each holds a
  * thread of GIO's pool while it waits for the client */
-#define MAX_HANDSHAKES_PER_ADDRESS 8
+#define MAX_HANDSHAKES_PER_ADDRESS 4
 /* ... and for all addresses: GIO's pool starts with 10 threads and grows
  * slowly, and upload completions need it too */
 #define MAX_HANDSHAKES 8
