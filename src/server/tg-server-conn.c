@@ -53,6 +53,7 @@
 #include <glib/gstdio.h>
 
 #include "tg-server-conn.h"
+#include "tg-server-decode.h"
 
 #ifndef POLLRDHUP
 #define POLLRDHUP 0x2000
@@ -68,7 +69,14 @@
 #define ACCEPT_BATCH 64
 /* TLS handshakes running at once for one client address: each holds a
  * thread of GIO's pool while it waits for the client */
-#define MAX_HANDSHAKES_PER_ADDRESS 8
+#define MAX_HANDSHAKES_PER_ADDRESS 4
+/* ... and for all addresses: GIO's pool starts with 10 threads and grows
+ * slowly, and upload completions need it too */
+#define MAX_HANDSHAKES 8
+/* while connections wait for a slot, a handshake that has run this long
+ * (the client has not answered the server's first flight) is cut, the
+ * oldest first */
+#define HANDSHAKE_GRACE_US G_USEC_PER_SEC
 
 typedef enum
 {
@@ -93,6 +101,9 @@ struct _TgServerConns
   GQueue           conns;         /* Conn, one reference each */
   GHashTable      *per_address;   /* address → open sockets */
   GHashTable      *handshakes;    /* address → handshakes running */
+  guint            handshakes_running;
+  guint64          handshakes_cut; /* for the log */
+  gint64           handshakes_cut_logged_us;
   guint            open_sockets;
   guint            tick;
   gulong           request_started_id;
@@ -121,6 +132,7 @@ struct _Conn
   GSource        *hello_source;   /* waiting for a whole ClientHello record */
   gboolean        handshaking;    /* a handshake runs in GIO's thread pool */
   gboolean        hello_ready;    /* its ClientHello is in; waits for a handshake slot */
+  gint64          handshake_started;
   gboolean        peer_closed;    /* the client shut its side while libsoup read */
   ConnState       state;
   gint64          since;          /* when the state began */
@@ -139,6 +151,7 @@ static GQuark conn_quark;
 
 static void conn_kill (Conn *conn, const char *why);
 static void conn_start_handshake (Conn *conn);
+static void conns_schedule_handshakes (TgServerConns *conns);
 
 static Conn *
 conn_ref (Conn *conn)
@@ -749,18 +762,9 @@ handshake_cb (GObject      *object,
         g_hash_table_remove (conn->conns->handshakes, conn->ip);
       else
         g_hash_table_insert (conn->conns->handshakes, g_strdup (conn->ip), GUINT_TO_POINTER (count - 1));
-      /* the slot goes to a connection of the same address that waits */
-      for (GList *l = conn->conns->conns.head; l != NULL; l = l->next)
-        {
-          Conn *waiting = l->data;
-
-          if (waiting->hello_ready && !waiting->dead && !waiting->socket_closed &&
-              strcmp (waiting->ip, conn->ip) == 0)
-            {
-              conn_start_handshake (waiting);
-              break;
-            }
-        }
+      conn->conns->handshakes_running--;
+      /* the slot goes to a connection that waits */
+      conns_schedule_handshakes (conn->conns);
     }
   if (!g_tls_connection_handshake_finish (G_TLS_CONNECTION (object), result, &error) ||
       conn->dead || conn->conns == NULL)
@@ -816,26 +820,111 @@ hello_cb (GSocket      *socket,
     }
   setsockopt (g_socket_get_fd (socket), SOL_SOCKET, SO_RCVLOWAT, &one, sizeof one);
   conn->hello_ready = TRUE;
-  conn_start_handshake (conn);
+  conns_schedule_handshakes (conn->conns);
   return G_SOURCE_REMOVE;
 }
 
-/* Starts the handshake of a connection whose ClientHello is in, unless
- * its address already has MAX_HANDSHAKES_PER_ADDRESS running: then the
- * tick tries again. */
+/* Starts the handshake of a connection whose ClientHello is in. */
 static void
 conn_start_handshake (Conn *conn)
 {
   TgServerConns *conns = conn->conns;
   guint count = GPOINTER_TO_UINT (g_hash_table_lookup (conns->handshakes, conn->ip));
 
-  if (count >= MAX_HANDSHAKES_PER_ADDRESS)
-    return;
   g_hash_table_insert (conns->handshakes, g_strdup (conn->ip), GUINT_TO_POINTER (count + 1));
+  conns->handshakes_running++;
   conn->hello_ready = FALSE;
   conn->handshaking = TRUE;
+  conn->handshake_started = g_get_monotonic_time ();
   g_tls_connection_handshake_async (G_TLS_CONNECTION (conn->base), G_PRIORITY_DEFAULT,
                                     conn->handshake_cancel, handshake_cb, conn_ref (conn));
+}
+
+/* Hands out handshake slots: at most MAX_HANDSHAKES_PER_ADDRESS per
+ * address and MAX_HANDSHAKES in all. A free slot goes to the waiting
+ * connection whose address has the fewest handshakes running or waiting
+ * (the oldest among equals), so that many connections from a few
+ * addresses cannot keep one device out. When connections wait and every
+ * slot is taken, handshakes that have run HANDSHAKE_GRACE_US (their
+ * client has not answered) are cut, the oldest first, one per waiting
+ * connection: stalled handshakes from many addresses cannot hold the
+ * pool. Called when a ClientHello is in, when a handshake ends and from
+ * the tick. */
+static void
+conns_schedule_handshakes (TgServerConns *conns)
+{
+  g_autoptr(GHashTable) pending = NULL;
+  gint64 now = g_get_monotonic_time ();
+  guint waiting = 0;
+
+  if (conns == NULL)
+    return;
+  /* handshakes running or waiting, per address */
+  pending = g_hash_table_new (g_str_hash, g_str_equal);
+  for (GList *l = conns->conns.head; l != NULL; l = l->next)
+    {
+      Conn *conn = l->data;
+
+      if (conn->dead || conn->socket_closed || !(conn->hello_ready || conn->handshaking))
+        continue;
+      g_hash_table_insert (pending, conn->ip,
+                           GUINT_TO_POINTER (GPOINTER_TO_UINT (g_hash_table_lookup (pending, conn->ip)) + 1));
+      if (conn->hello_ready)
+        waiting++;
+    }
+  while (waiting > 0 && conns->handshakes_running < MAX_HANDSHAKES)
+    {
+      Conn *best = NULL;
+      guint best_pending = G_MAXUINT;
+
+      for (GList *l = conns->conns.head; l != NULL; l = l->next)
+        {
+          Conn *conn = l->data;
+          guint n;
+
+          if (!conn->hello_ready || conn->dead || conn->socket_closed ||
+              GPOINTER_TO_UINT (g_hash_table_lookup (conns->handshakes, conn->ip)) >= MAX_HANDSHAKES_PER_ADDRESS)
+            continue;
+          n = GPOINTER_TO_UINT (g_hash_table_lookup (pending, conn->ip));
+          if (n < best_pending)
+            {
+              best = conn;
+              best_pending = n;
+            }
+        }
+      if (best == NULL)
+        return;   /* the waiting ones' addresses are at their own limit */
+      waiting--;
+      conn_start_handshake (best);
+    }
+  /* every slot taken: cut the slowest, as many as wait (their callbacks
+   * free the slots and come back here) */
+  while (waiting > 0)
+    {
+      Conn *oldest = NULL;
+
+      for (GList *l = conns->conns.head; l != NULL; l = l->next)
+        {
+          Conn *conn = l->data;
+
+          if (conn->handshaking && !conn->dead &&
+              now - conn->handshake_started > HANDSHAKE_GRACE_US &&
+              (oldest == NULL || conn->handshake_started < oldest->handshake_started))
+            oldest = conn;
+        }
+      if (oldest == NULL)
+        break;
+      waiting--;
+      conns->handshakes_cut++;
+      conn_kill (oldest, "TLS handshake stalled while others wait");
+    }
+  if (conns->handshakes_cut > 0 && now - conns->handshakes_cut_logged_us > 60 * G_USEC_PER_SEC)
+    {
+      g_message ("cut %" G_GUINT64_FORMAT " TLS handshake(s) whose client did not answer within %d ms "
+                 "while other connections waited", conns->handshakes_cut, (int) (HANDSHAKE_GRACE_US / 1000));
+      conns->handshakes_cut = 0;
+      conns->handshakes_cut_logged_us = now;
+    }
 }
 
 static void
@@ -865,7 +954,17 @@ conn_accept (TgServerConns *conns,
       g_socket_close (socket, NULL);
       return;
     }
-  ip = g_inet_address_to_string (g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (remote)));
+  {
+    g_autofree char *text = g_inet_address_to_string (g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (remote)));
+
+    /* an IPv6 client is counted by its /64 */
+    ip = tg_server_address_key (text);
+  }
+  if (ip == NULL)
+    {
+      g_socket_close (socket, NULL);
+      return;
+    }
   count = GPOINTER_TO_UINT (g_hash_table_lookup (conns->per_address, ip));
   if (count >= config->max_connections_per_address || conns->open_sockets >= config->max_connections)
     {
@@ -1173,8 +1272,6 @@ tick_cb (gpointer user_data)
         case CONN_HEADERS:
           if (age > (gint64) config->header_timeout * G_USEC_PER_SEC)
             conn_kill (conn, "no complete request headers within header-timeout");
-          else if (conn->hello_ready && !conn->socket_closed)
-            conn_start_handshake (conn);
           break;
         case CONN_BODY:
           {
@@ -1205,6 +1302,7 @@ tick_cb (gpointer user_data)
           break;
         }
     }
+  conns_schedule_handshakes (conns);
   return G_SOURCE_CONTINUE;
 }
 

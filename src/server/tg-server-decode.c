@@ -810,3 +810,25 @@ bad:
                str ? str : "");
   return FALSE;
 }
+
+char *
+tg_server_address_key (const char *address)
+{
+  g_autoptr(GInetAddress) inet = address ? g_inet_address_new_from_string (address) : NULL;
+  guint8 bytes[16] = { 0 };
+  g_autoptr(GInetAddress) prefix = NULL;
+  g_autofree char *text = NULL;
+
+  if (inet == NULL)
+    return NULL;
+  if (g_inet_address_get_family (inet) == G_SOCKET_FAMILY_IPV4)
+    return g_inet_address_to_string (inet);
+  memcpy (bytes, g_inet_address_to_bytes (inet), 16);
+  /* ::ffff:a.b.c.d is the IPv4 client a.b.c.d on a dual-stack socket */
+  if (memcmp (bytes, "\0\0\0\0\0\0\0\0\0\0\xff\xff", 12) == 0)
+    return g_strdup_printf ("%u.%u.%u.%u", bytes[12], bytes[13], bytes[14], bytes[15]);
+  memset (bytes + 8, 0, 8);
+  prefix = g_inet_address_new_from_bytes (bytes, G_SOCKET_FAMILY_IPV6);
+  text = g_inet_address_to_string (prefix);
+  return g_strdup_printf ("%s/64", text);
+}

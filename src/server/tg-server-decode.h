@@ -131,4 +131,13 @@ gboolean    tg_server_decode_duration     (const char  *str,
                                            gint64      *seconds,
                                            GError     **error);
 
+/* The key under which a client address is counted for
+ * max-connections-per-address, handshake slots, the rate limit of
+ * info/enrol and the refusal audit's cap: an IPv4 address as it is; an
+ * IPv4-mapped IPv6 address as its IPv4 address; any other IPv6 address as
+ * its /64 ("2001:db8:1:2::/64"), since one host or LAN is routinely
+ * given a whole /64 and can pick any address in it. NULL when @address
+ * is not an IP address. */
+char       *tg_server_address_key         (const char  *address);
+
 G_END_DECLS

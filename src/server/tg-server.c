@@ -1461,7 +1461,9 @@ early_handler_cb (SoupServer        *server,
     }
   else
     {
-      ip_key = g_strconcat ("ip:", soup_server_message_get_remote_host (msg), NULL);
+      g_autofree char *address = tg_server_address_key (soup_server_message_get_remote_host (msg));
+
+      ip_key = g_strconcat ("ip:", address ? address : "?", NULL);
       rate_key = ip_key;
     }
 
@@ -1787,6 +1789,7 @@ request_finished_cb (SoupServer        *server,
   GUri *uri = soup_server_message_get_uri (msg);
   g_autofree char *path = NULL;
   g_autofree char *detail = NULL;
+  g_autofree char *key = NULL;
   RefusalWindow *window;
   gint64 now = g_get_monotonic_time ();
 
@@ -1799,14 +1802,18 @@ request_finished_cb (SoupServer        *server,
     if ((guchar) *p < 0x20 || (guchar) *p >= 0x7f)
       *p = '?';
 
-  window = g_hash_table_lookup (self->refusals, host);
+  /* counted per address, an IPv6 client per /64 */
+  key = tg_server_address_key (host);
+  if (key == NULL)
+    key = g_strdup (host);
+  window = g_hash_table_lookup (self->refusals, key);
   if (window == NULL)
     {
       if (g_hash_table_size (self->refusals) >= REFUSALS_MAX_KEYS)
         g_hash_table_remove_all (self->refusals);
       window = g_new0 (RefusalWindow, 1);
       window->start_us = now;
-      g_hash_table_insert (self->refusals, g_strdup (host), window);
+      g_hash_table_insert (self->refusals, g_strdup (key), window);
     }
   if (now - window->start_us >= REFUSALS_WINDOW_US)
     {
@@ -1814,7 +1821,7 @@ request_finished_cb (SoupServer        *server,
         {
           g_autofree char *summary = g_strdup_printf ("%u more refused requests from %s in the minute "
                                                       "before were not audited one by one",
-                                                      window->suppressed, host);
+                                                      window->suppressed, key);
           g_message ("%s", summary);
           audit_later (self, NULL, "refused", summary);
         }

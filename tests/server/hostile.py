@@ -19,13 +19,15 @@ class Server:
     """The real binary, listening on 127.0.0.1 port 0 in a fresh data
     directory; TLS with the certificate it generates, or plain HTTP."""
 
-    def __init__(self, binary, extra_config="", tls=True, nofile=None):
+    def __init__(self, binary, extra_config="", tls=True, nofile=None, listen="127.0.0.1",
+                 stderr_path=None):
         self.binary = binary
+        self.stderr_path = stderr_path
         self.tls = tls
         self.dir = tempfile.mkdtemp(prefix="testigo-conn-")
         self.config = os.path.join(self.dir, "server.conf")
         with open(self.config, "w") as f:
-            f.write("[server]\nlisten=127.0.0.1\nport=0\n")
+            f.write("[server]\nlisten=%s\nport=0\n" % listen)
             f.write("data-dir=%s\n" % os.path.join(self.dir, "data"))
             f.write(extra_config)
         self.nofile = nofile
@@ -42,16 +44,19 @@ class Server:
         def child():
             if limit is not None:
                 resource.setrlimit(resource.RLIMIT_NOFILE, (limit, limit))
+        stderr = open(self.stderr_path, "w") if self.stderr_path else subprocess.DEVNULL
         self.process = subprocess.Popen(argv, stdout=subprocess.PIPE,
-                                        stderr=subprocess.DEVNULL, text=True,
+                                        stderr=stderr, text=True,
                                         preexec_fn=child)
+        if self.stderr_path:
+            stderr.close()
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             line = self.process.stdout.readline()
             if not line:
                 raise RuntimeError("the server exited")
             if " listening on " in line:
-                self.port = int(line.strip().rsplit(":", 1)[1])
+                self.port = int(line.strip().rstrip("/").rsplit(":", 1)[1])
             if "fingerprint: " in line:
                 self.fingerprint = line.split("fingerprint: ", 1)[1].strip()
             if self.port and (self.fingerprint or not self.tls):

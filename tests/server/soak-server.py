@@ -4,6 +4,15 @@
 #
 #   tests/server/soak-server.py build/src/server/testigo-server [--minutes 10]
 #                               [--seconds S] [--devices 10] [--hostile 12]
+#                               [--hostile-kinds slow,oversize,...] [--same-process]
+#
+# The hostile clients run in a process of their own (forked before any
+# thread starts): in the devices' process their 30 s of CPU a minute
+# held Python's interpreter lock while the devices timed their requests.
+# --same-process puts them back there, for comparisons. --hostile-kinds
+# runs only some kinds (the CPU each costs the server). The load average
+# and the CPU seconds of the server and of both client processes are
+# printed with the latencies.
 #
 # Normal devices (from 127.0.0.1) enrol, then each keeps one keep-alive
 # TLS connection and pushes batches of 5 new revisions, pulls what it can
@@ -24,6 +33,7 @@
 import argparse
 import hashlib
 import json
+import multiprocessing
 import os
 import random
 import select
@@ -115,11 +125,11 @@ class Device(threading.Thread):
 class Hostile(threading.Thread):
     KINDS = ("slow", "oversize", "connect-close", "request-close", "bad-token", "silent")
 
-    def __init__(self, server, index, stop):
+    def __init__(self, server, index, stop, kinds=KINDS):
         super().__init__(daemon=True)
         self.server, self.stop = server, stop
         self.source = "127.0.0.%d" % (2 + index % 4)
-        self.kind = self.KINDS[index % len(self.KINDS)]
+        self.kind = kinds[index % len(kinds)]
         self.count = 0
         self.outcomes = {}
 
@@ -200,6 +210,43 @@ class Hostile(threading.Thread):
             self.count += 1
 
 
+def run_hostiles(server, count, kinds, stop, results):
+    """The hostile clients, in a process of their own (forked), so that
+    their CPU and the interpreter's lock are not the devices' latency."""
+    hostile._context = None
+    attackers = [Hostile(server, i, stop, kinds) for i in range(count)]
+    for thread in attackers:
+        thread.start()
+    stop.wait()
+    for thread in attackers:
+        thread.join(30)
+    outcomes = {}
+    for a in attackers:
+        for what, n in a.outcomes.items():
+            key = "%s: %s" % (a.kind, what)
+            outcomes[key] = outcomes.get(key, 0) + n
+    cpu = os.times()
+    results.put((outcomes, cpu.user + cpu.system))
+
+
+def run_queue_wait(pid):
+    """(all threads waited, main thread waited, main thread ran): seconds
+    the threads of @pid have spent runnable but waiting for a CPU, and on
+    one (/proc/PID/task/*/schedstat); threads that ended are not
+    counted."""
+    total = main = ran = 0
+    for tid in os.listdir("/proc/%d/task" % pid):
+        try:
+            with open("/proc/%d/task/%s/schedstat" % (pid, tid)) as f:
+                fields = f.read().split()
+        except OSError:
+            continue
+        total += int(fields[1])
+        if tid == str(pid):
+            main, ran = int(fields[1]), int(fields[0])
+    return total / 1e9, main / 1e9, ran / 1e9
+
+
 def state(server):
     return server.fds(), server.status_kb("VmRSS"), server.status_kb("VmHWM")
 
@@ -211,8 +258,17 @@ def main():
     parser.add_argument("--seconds", type=float, help="overrides --minutes")
     parser.add_argument("--devices", type=int, default=10)
     parser.add_argument("--hostile", type=int, default=12)
+    parser.add_argument("--hostile-kinds", default=",".join(Hostile.KINDS),
+                        help="comma-separated subset of " + ",".join(Hostile.KINDS))
+    parser.add_argument("--same-process", action="store_true",
+                        help="run the hostile clients as threads of the devices' process "
+                        "(how the soak measured before; for A/B comparisons)")
     parser.add_argument("--tap", action="store_true", help="TAP output (the suite's short run)")
     args = parser.parse_args()
+    kinds = tuple(k for k in args.hostile_kinds.split(",") if k)
+    for k in kinds:
+        if k not in Hostile.KINDS:
+            parser.error("unknown hostile kind %r" % k)
     duration = args.seconds if args.seconds is not None else args.minutes * 60
 
     server = hostile.Server(args.binary, "rate-limit=50\nrate-burst=100\n")
@@ -221,9 +277,22 @@ def main():
         tokens = [server.enrol("device%d" % i) for i in range(args.devices)]
         hostile.request(server, "GET", "/api/v1/info")
         start_state = state(server)
+        load_before = os.getloadavg()[0]
+        cpu_before = server.cpu_seconds()
+        wait_before = run_queue_wait(server.pid)
         stop = threading.Event()
         devices = [Device(server, t, "device%d" % i, stop) for i, t in enumerate(tokens)]
-        attackers = [Hostile(server, i, stop) for i in range(args.hostile)]
+        attackers = []
+        hostile_stop = hostile_results = hostile_process = None
+        if args.same_process:
+            attackers = [Hostile(server, i, stop, kinds) for i in range(args.hostile)]
+        elif args.hostile > 0:
+            forked = multiprocessing.get_context("fork")
+            hostile_stop = forked.Event()
+            hostile_results = forked.Queue()
+            hostile_process = forked.Process(target=run_hostiles, daemon=True,
+                                             args=(server, args.hostile, kinds, hostile_stop, hostile_results))
+            hostile_process.start()
         started = time.monotonic()
         for thread in devices + attackers:
             thread.start()
@@ -232,8 +301,20 @@ def main():
             time.sleep(min(1.0, max(0.0, duration - (time.monotonic() - started))))
             peak_fds = max(peak_fds, server.fds())
         stop.set()
+        server_cpu = server.cpu_seconds() - cpu_before
+        wait_after = run_queue_wait(server.pid)
+        server_wait = tuple(a - b for a, b in zip(wait_after, wait_before))
+        load_after = os.getloadavg()[0]
+        outcomes = {}
+        hostile_cpu = None
+        if hostile_process is not None:
+            hostile_stop.set()
+            outcomes, hostile_cpu = hostile_results.get(timeout=60)
+            hostile_process.join(30)
         for thread in devices + attackers:
             thread.join(30)
+        own = os.times()
+        devices_cpu = own.user + own.system
         # hostile connections end by the server's timeouts (at most
         # header-timeout, 10 s, for the slowest)
         end_fds = server.settle_fds(start_state[0] + 4, 30)
@@ -269,7 +350,6 @@ def main():
         infos = [x for d in devices for x in d.latency["info"]]
         everything = pushes + pulls + infos
         errors = [e for d in devices for e in d.errors]
-        outcomes = {}
         for a in attackers:
             for what, n in a.outcomes.items():
                 key = "%s: %s" % (a.kind, what)
@@ -277,7 +357,12 @@ def main():
 
         prefix = "# " if args.tap else ""
         lines = [
-            "soak: %.0f s, %d devices, %d hostile clients" % (duration, len(devices), len(attackers)),
+            "soak: %.0f s, %d devices, %d hostile clients (%s; %s), load average %.2f before, %.2f after"
+            % (duration, len(devices), args.hostile, ",".join(kinds),
+               "same process" if args.same_process else "own process", load_before, load_after),
+            "CPU seconds: server %.1f, devices' process %.1f, hostile process %s; "
+            "the server's threads waited %.1f s for a CPU; its main thread waited %.1f s, ran %.1f s"
+            % ((server_cpu, devices_cpu, "-" if hostile_cpu is None else "%.1f" % hostile_cpu) + server_wait),
             "normal requests: %d (%d pushes, %d pulls, %d info), errors: %d"
             % (len(everything), len(pushes), len(pulls), len(infos), len(errors)),
             "latency all: p50 %.1f ms, p99 %.1f ms, max %.1f ms"

@@ -423,6 +423,38 @@ def test_half_close():
         server.stop()
 
 
+def test_half_close_mid_request():
+    # shutdown () of the sending side in the middle of the headers and in
+    # the middle of a body: the request can never be completed, so the
+    # connection is closed at once, not after header-timeout or
+    # body-timeout (60 s here), and its descriptor goes
+    server = hostile.Server(BINARY, TIMEOUTS.replace("idle-timeout=2", "idle-timeout=60")
+                            .replace("header-timeout=2", "header-timeout=60")
+                            .replace("body-timeout=2", "body-timeout=60"), tls=False)
+    server.start()
+    try:
+        # one ordinary request first: the server may open a descriptor of
+        # its own only when it first serves (seen: 11 at start, 12 after)
+        initial = server.fds()
+        assert hostile.request(server, "GET", "/api/v1/info")[0] == 200
+        base = server.settle_fds(initial + 1, 5)
+        for what, data in (("headers", b"GET /api/v1/inf"),
+                           ("body", hostile.head("POST", "/api/v1/enrol", length=100) + b'{"code": "AB')):
+            sock = hostile.connect(server, handshake=False)
+            sock.sendall(data)
+            sock.shutdown(socket.SHUT_WR)
+            started = time.monotonic()
+            closed = hostile.closed_by_peer(sock, 10)
+            took = time.monotonic() - started
+            sock.close()
+            fds = server.settle_fds(base, 5)
+            check("a client that shuts down its sending side mid-%s is closed at once" % what,
+                  closed and took < 1.0 + SLACK and fds <= base,
+                  "closed %s after %.2f s, fds %d -> %d" % (closed, took, base, fds))
+    finally:
+        server.stop()
+
+
 def test_out_of_descriptors():
     # the issue's case: a 256-descriptor limit; here 64, and the server's
     # own limits set above it so that accept () itself fails
@@ -499,6 +531,133 @@ def test_stalled_handshakes():
         server.stop()
 
 
+def test_stalled_handshakes_many_addresses():
+    # the same from many addresses, each within its own limit of 8
+    # handshakes: 39 addresses x 8 would hold 312 of GIO's pool threads.
+    # A device waits at most for a stalled handshake to reach its 1 s
+    # grace and be cut (10 s and more before the global cap)
+    server = hostile.Server(BINARY, TIMEOUTS.replace("header-timeout=2", "header-timeout=60"))
+    server.start()
+    try:
+        held = []
+        hello = client_hello()
+        for n in range(2, 41):
+            for _ in range(8):
+                sock = hostile.connect(server, source="127.0.0.%d" % n, handshake=False)
+                sock.sendall(hello)
+                held.append(sock)
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline and server.fds() < len(held):
+            time.sleep(0.05)
+        took = []
+        for _ in range(3):
+            started = time.monotonic()
+            status = hostile.request(server, "GET", "/api/v1/info")[0]
+            took.append(time.monotonic() - started)
+            if status != 200:
+                break
+        check("%d stalled TLS handshakes from 39 addresses do not keep a device out" % len(held),
+              status == 200 and max(took) < 2.5, " ".join("%.2f s" % t for t in took))
+        for sock in held:
+            sock.close()
+    finally:
+        server.stop()
+
+
+def test_refusals_logged():
+    # refused requests are logged on stderr, 20 a minute per client
+    # address one by one (the rest counted the next minute), with status,
+    # method, path and address, never the token nor the query string
+    import tempfile
+    log = tempfile.NamedTemporaryFile(prefix="testigo-stderr-", delete=False)
+    log.close()
+    server = hostile.Server(BINARY, TIMEOUTS, stderr_path=log.name)
+    server.start()
+    try:
+        token = "SECRETtoken" + "0" * 32
+        sock = hostile.connect(server, source="127.0.0.6")
+        for _ in range(45):
+            status = hostile.request(server, "GET", "/api/v1/pull?since=77", headers={
+                "Authorization": "Bearer " + token}, sock=sock)[0]
+            assert status == 401, status
+        sock.close()
+        # a refusal from another address has a window of its own
+        sock = hostile.connect(server, source="127.0.0.7")
+        hostile.request(server, "GET", "/api/v1/pull", headers={"Authorization": "Bearer x"}, sock=sock)
+        sock.close()
+        deadline = time.monotonic() + 10
+        lines = []
+        while time.monotonic() < deadline:
+            with open(log.name) as f:
+                lines = [line for line in f if "refused: " in line]
+            if any("127.0.0.7" in line for line in lines):
+                break
+            time.sleep(0.05)
+        mine = [line for line in lines if "401 GET /api/v1/pull from 127.0.0.6" in line]
+        with open(log.name) as f:
+            text = f.read()
+        check("45 refused requests from one address: 20 logged one by one on stderr",
+              len(mine) == 20, "%d lines" % len(mine))
+        check("another address's refusal is logged in its own window",
+              any("401 GET /api/v1/pull from 127.0.0.7" in line for line in lines))
+        check("the log never holds the token nor the query string",
+              token not in text and "since=77" not in text)
+    finally:
+        server.stop()
+        os.unlink(log.name)
+
+
+def ipv6_in_namespace():
+    """Run inside a network namespace of our own (unshare -rn) whose
+    loopback carries two /64s: connections from five addresses of one /64
+    count as one address, another /64 is another."""
+    import subprocess
+    subprocess.run(["ip", "link", "set", "lo", "up"], check=True)
+    for prefix in ("2001:db8:1:2", "2001:db8:1:3"):
+        for host in range(1, 7):
+            subprocess.run(["ip", "addr", "add", "%s::%d/64" % (prefix, host), "dev", "lo", "nodad"], check=True)
+    server = hostile.Server(BINARY, "max-connections-per-address=4\n" +
+                            TIMEOUTS.replace("header-timeout=2", "header-timeout=60"), tls=False, listen="::1")
+    server.start()
+    try:
+        def connect(source):
+            sock = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
+            sock.settimeout(10)
+            sock.bind((source, 0))
+            sock.connect(("::1", server.port))
+            return sock
+        held = [connect("2001:db8:1:2::%d" % host) for host in range(1, 5)]
+        fifth = connect("2001:db8:1:2::5")
+        closed = hostile.closed_by_peer(fifth, 3)
+        check("a 5th connection from another address of the same /64 is refused (limit 4)", closed)
+        fifth.close()
+        other = connect("2001:db8:1:3::1")
+        other.sendall(hostile.head("GET", "/api/v1/info"))
+        response = hostile.read_response(other)
+        check("a connection from another /64 is served", response is not None and response[0] == 200)
+        other.close()
+        for sock in held:
+            sock.close()
+    finally:
+        server.stop()
+
+
+def test_ipv6_per_64():
+    import subprocess
+    probe = subprocess.run(["unshare", "-rn", "true"], capture_output=True)
+    if probe.returncode != 0:
+        print("ok %d - # SKIP no user network namespace (unshare -rn)" % (len(results) + 1), flush=True)
+        results.append(True)
+        return
+    out = subprocess.run(["unshare", "-rn", sys.executable, os.path.abspath(__file__), BINARY, "--ipv6-netns"],
+                         capture_output=True, text=True, timeout=120)
+    lines = [line for line in out.stdout.splitlines() if line.startswith(("ok ", "not ok "))]
+    for line in lines:
+        check(line.split(" - ", 1)[1] + " (IPv6, own network namespace)", line.startswith("ok "))
+    if not lines:
+        check("the IPv6 test ran in its namespace", False, out.stderr.strip()[-300:])
+
+
 def main():
     tests = [
         lambda: test_fds_flat(False),
@@ -510,8 +669,12 @@ def main():
         test_unread_response,
         test_max_connections,
         test_half_close,
+        test_half_close_mid_request,
         test_out_of_descriptors,
         test_stalled_handshakes,
+        test_stalled_handshakes_many_addresses,
+        test_ipv6_per_64,
+        test_refusals_logged,
     ]
     only = os.environ.get("CONN_ONLY")     # e.g. CONN_ONLY=test_max_connections
     for test in tests:
@@ -526,4 +689,10 @@ def main():
 
 
 if __name__ == "__main__":
+    if sys.argv[2:] == ["--ipv6-netns"]:
+        try:
+            ipv6_in_namespace()
+        except Exception as e:
+            check("ipv6_in_namespace raised %r" % e, False)
+        sys.exit(0 if all(results) else 1)
     sys.exit(main())
