@@ -31,7 +31,7 @@ import tempfile
 import time
 
 here = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.join(here, "..", "exchange"))
+sys.path.insert(0, os.path.join(here, "..", "core", "exchange"))
 from tap_atspi import require_atspi, results, tap, wait_for, walk  # noqa: E402
 from rfc3339 import is_rfc3339, timestamps  # noqa: E402
 

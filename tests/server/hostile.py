@@ -121,7 +121,7 @@ class Server:
 
 def revision(record, device, seq, content):
     """A revision in its wire form, its id computed as
-    tg_revision_compute_id () does (src/core/tg-revision.c)."""
+    tg_revision_compute_id () does (src/core/model/tg-revision.c)."""
     created = int(time.time() * 1e6)
     head = b"testigo-revision-1\n"
     for field in (record, "report"):
