@@ -1,4 +1,4 @@
-/* tg-demo.c
+/* tg-demo.c — the demo reports from Peru's 2022–2023 protests, and seeded variants of them
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */

@@ -1,4 +1,4 @@
-/* tg-export.c
+/* tg-export.c — GeoJSON and CSV exports of the store's reports, naming people only with consent
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */

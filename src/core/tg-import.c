@@ -1,4 +1,4 @@
-/* tg-import.c
+/* tg-import.c — GeoJSON and CSV imports: a streaming scanner, a spool, batched writes
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */

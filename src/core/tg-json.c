@@ -1,4 +1,4 @@
-/* tg-json.c
+/* tg-json.c — typed readers of the model's JSON members, and a streaming JSON writer
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */

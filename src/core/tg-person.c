@@ -1,4 +1,4 @@
-/* tg-person.c
+/* tg-person.c — a person in a report: fields, JSON form and validation
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */

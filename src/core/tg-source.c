@@ -1,4 +1,4 @@
-/* tg-source.c
+/* tg-source.c — a source of a report (file, link or testimony): fields, JSON form, validation
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
