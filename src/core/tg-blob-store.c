@@ -739,34 +739,6 @@ tg_blob_store_init (TgBlobStore *self)
 
 /* Public API: TgBlobInfo ------------------------------------------------- */
 
-TgBlobInfo *
-tg_blob_info_new (const char *sha256,
-                  gint64      size,
-                  const char *mime_type,
-                  const char *file_name,
-                  const char *captured_at,
-                  double      latitude,
-                  double      longitude,
-                  const char *camera,
-                  const char *thumbnail_sha256)
-{
-  TgBlobInfo *self;
-
-  g_return_val_if_fail (sha256 != NULL, NULL);
-
-  self = g_object_new (TG_TYPE_BLOB_INFO, NULL);
-  self->sha256 = g_strdup (sha256);
-  self->size = size;
-  self->mime_type = g_strdup (mime_type);
-  self->file_name = g_strdup (file_name);
-  self->captured_at = g_strdup (captured_at);
-  self->latitude = latitude;
-  self->longitude = longitude;
-  self->camera = g_strdup (camera);
-  self->thumbnail_sha256 = g_strdup (thumbnail_sha256);
-  return self;
-}
-
 const char *
 tg_blob_info_get_sha256 (TgBlobInfo *self)
 {

@@ -250,19 +250,6 @@ tg_person_write_json (TgPerson     *self,
   tg_json_writer_end_object (writer);
 }
 
-JsonNode *
-tg_person_to_json (TgPerson *self)
-{
-  g_autoptr(GString) out = g_string_new (NULL);
-  TgJsonWriter writer;
-
-  g_return_val_if_fail (TG_IS_PERSON (self), NULL);
-
-  tg_json_writer_init (&writer, out);
-  tg_person_write_json (self, &writer);
-  return json_from_string (out->str, NULL);
-}
-
 TgPerson *
 tg_person_new_from_json (JsonNode  *node,
                          GError   **error)

@@ -201,19 +201,6 @@ tg_source_write_json (TgSource     *self,
   tg_json_writer_end_object (writer);
 }
 
-JsonNode *
-tg_source_to_json (TgSource *self)
-{
-  g_autoptr(GString) out = g_string_new (NULL);
-  TgJsonWriter writer;
-
-  g_return_val_if_fail (TG_IS_SOURCE (self), NULL);
-
-  tg_json_writer_init (&writer, out);
-  tg_source_write_json (self, &writer);
-  return json_from_string (out->str, NULL);
-}
-
 TgSource *
 tg_source_new_from_json (JsonNode  *node,
                          GError   **error)
