@@ -1,4 +1,4 @@
-/* tg-exchange.c
+/* tg-exchange.c — the app's import and export: file choosers, progress, summaries, --export
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */

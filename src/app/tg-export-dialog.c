@@ -1,4 +1,4 @@
-/* tg-export-dialog.c
+/* tg-export-dialog.c — the dialog that asks what to export, in which format, for whom
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */

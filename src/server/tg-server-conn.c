@@ -1360,6 +1360,10 @@ tg_server_request_has_body (SoupServerMessage *msg)
         length++;
       /* "0", and anything else counts as a body (an invalid length too) */
       return !(length[0] == '0' && (length[1] == '\0' || length[1] == ' ' || length[1] == '\t'));
+    case SOUP_ENCODING_UNRECOGNIZED:
+    case SOUP_ENCODING_EOF:
+    case SOUP_ENCODING_CHUNKED:
+    case SOUP_ENCODING_BYTERANGES:
     default:
       return TRUE;
     }

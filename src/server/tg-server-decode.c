@@ -605,19 +605,17 @@ tg_server_decode_enrol (const char  *data,
 static gboolean
 hidden_char (gunichar c)
 {
-  switch (g_unichar_type (c))
-    {
-    case G_UNICODE_CONTROL:
-    case G_UNICODE_LINE_SEPARATOR:
-    case G_UNICODE_PARAGRAPH_SEPARATOR:
-      return TRUE;
-    case G_UNICODE_FORMAT:
-      /* joiners shape Persian, Indic scripts and emoji; they reorder nothing */
-      return c != 0x200C && c != 0x200D;
-    default:
-      /* letters that draw nothing */
-      return c == 0x115F || c == 0x1160 || c == 0x3164 || c == 0xFFA0;
-    }
+  GUnicodeType type = g_unichar_type (c);
+
+  if (type == G_UNICODE_CONTROL ||
+      type == G_UNICODE_LINE_SEPARATOR ||
+      type == G_UNICODE_PARAGRAPH_SEPARATOR)
+    return TRUE;
+  if (type == G_UNICODE_FORMAT)
+    /* joiners shape Persian, Indic scripts and emoji; they reorder nothing */
+    return c != 0x200C && c != 0x200D;
+  /* letters that draw nothing */
+  return c == 0x115F || c == 0x1160 || c == 0x3164 || c == 0xFFA0;
 }
 
 gboolean

@@ -571,10 +571,11 @@ run_blob_complete (TgServer *self,
     return;
   if (job->kind == JOB_BLOB_COMPLETE)
     {
+      g_autofree char *detail = NULL;
+
       if (!tg_server_store_blob_add_holder (self->store, job->text, job->auth->user_id, &job->error))
         return;
-      g_autofree char *detail = g_strdup_printf ("blob %s, %" G_GINT64_FORMAT " bytes",
-                                                 job->text, job->size);
+      detail = g_strdup_printf ("blob %s, %" G_GINT64_FORMAT " bytes", job->text, job->size);
 
       tg_server_store_audit (self->store, job->auth, "upload", detail);
     }
@@ -1479,13 +1480,13 @@ early_handler_cb (SoupServer        *server,
 
   if (route == ROUTE_ENROL || route == ROUTE_PUSH)
     {
+      gint64 limit = route == ROUTE_ENROL ? ENROL_MAX_BODY_BYTES : self->config->max_body_bytes;
+
       if (soup_message_headers_get_encoding (headers) != SOUP_ENCODING_CONTENT_LENGTH)
         {
           respond_error (msg, 411, "a Content-Length is required");
           return;
         }
-      gint64 limit = route == ROUTE_ENROL ? ENROL_MAX_BODY_BYTES : self->config->max_body_bytes;
-
       if (soup_message_headers_get_content_length (headers) > limit)
         {
           g_autofree char *message = g_strdup_printf ("the body is larger than %" G_GINT64_FORMAT " bytes",

@@ -14,9 +14,11 @@ prepare_cb (GtkDragSource *source, double x, double y, gpointer data)
 {
   char **paths = data;
   GSList *files = NULL;
+  GdkContentProvider *p;
+
   for (int i = 0; paths[i]; i++)
     files = g_slist_append (files, g_file_new_for_path (paths[i]));
-  GdkContentProvider *p = gdk_content_provider_new_typed (GDK_TYPE_FILE_LIST, files);
+  p = gdk_content_provider_new_typed (GDK_TYPE_FILE_LIST, files);
   g_slist_free_full (files, g_object_unref);
   return p;
 }
@@ -29,12 +31,16 @@ int
 main (int   argc,
       char *argv[])
 {
+  GtkWidget *win;
+  GtkWidget *label;
+  GtkDragSource *src;
+
   gtk_init ();
-  GtkWidget *win = gtk_window_new ();
+  win = gtk_window_new ();
   gtk_window_set_decorated (GTK_WINDOW (win), FALSE);
   gtk_window_set_default_size (GTK_WINDOW (win), 120, 120);
-  GtkWidget *label = gtk_label_new ("drag me");
-  GtkDragSource *src = gtk_drag_source_new ();
+  label = gtk_label_new ("drag me");
+  src = gtk_drag_source_new ();
   gtk_drag_source_set_actions (src, GDK_ACTION_COPY);
   g_signal_connect (src, "prepare", G_CALLBACK (prepare_cb), argv + 1);
   gtk_widget_add_controller (label, GTK_EVENT_CONTROLLER (src));

@@ -29,11 +29,10 @@ LLVMFuzzerTestOneInput (const uint8_t *data,
     {
       TgRevision *revision = g_ptr_array_index (revisions, i);
       g_auto(GStrv) blobs = tg_server_content_blobs (tg_revision_get_content (revision), 4096);
+      char **decoded = g_ptr_array_index (blob_lists, i);
 
       /* every revision that decodes is what its id says */
       g_assert (tg_is_sha256_hex (tg_revision_get_id (revision)));
-      char **decoded = g_ptr_array_index (blob_lists, i);
-
       for (guint j = 0; blobs[j]; j++)
         g_assert (tg_is_sha256_hex (blobs[j]));
       /* the push decoder and the content reader agree */

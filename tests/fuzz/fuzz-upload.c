@@ -1,7 +1,7 @@
-/* fuzz-upload.c — upload and download headers: offsets, Upload-Length,
- * Range, Authorization, and the admin's --expires durations
+/* fuzz-upload.c — upload and download headers, and the admin's --expires
  *
- * The input is split on newlines into those fields.
+ * Offsets, Upload-Length, Range, Authorization and --expires durations: the
+ * input is split on newlines into those fields.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */

@@ -975,8 +975,10 @@ test_rate_limit (void)
 
   for (guint i = 0; i < 10 && status != 429; i++)
     {
+      g_autoptr(GBytes) got = NULL;
+
       g_clear_pointer (&headers, soup_message_headers_unref);
-      g_autoptr(GBytes) got = test_client_request (client, "GET", "/api/v1/pull", NULL, NULL, &status, &headers, NULL);
+      got = test_client_request (client, "GET", "/api/v1/pull", NULL, NULL, &status, &headers, NULL);
       if (status == 200)
         n_ok++;
     }

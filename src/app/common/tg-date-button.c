@@ -743,12 +743,6 @@ tg_date_button_init (TgDateButton *self)
   update_text (self);
 }
 
-GtkWidget *
-tg_date_button_new (void)
-{
-  return g_object_new (TG_TYPE_DATE_BUTTON, NULL);
-}
-
 GDateTime *
 tg_date_button_get_date (TgDateButton *self)
 {
@@ -776,11 +770,4 @@ tg_date_button_set_precision (TgDateButton    *self,
   self->precision = precision;
   if (!self->typing && self->error == NULL)
     update_text (self);
-}
-
-const char *
-tg_date_button_get_error (TgDateButton *self)
-{
-  g_return_val_if_fail (TG_IS_DATE_BUTTON (self), NULL);
-  return self->error;
 }

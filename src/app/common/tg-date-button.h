@@ -46,15 +46,11 @@ GDateTime  *tg_date_layout_parse            (const TgDateLayout *layout,
 #define TG_TYPE_DATE_BUTTON (tg_date_button_get_type ())
 G_DECLARE_FINAL_TYPE (TgDateButton, tg_date_button, TG, DATE_BUTTON, GtkWidget)
 
-GtkWidget  *tg_date_button_new           (void);
 /* (nullable): no date set */
 GDateTime  *tg_date_button_get_date      (TgDateButton    *self);
 void        tg_date_button_set_date      (TgDateButton    *self,
                                           GDateTime       *date);
 void        tg_date_button_set_precision (TgDateButton    *self,
                                           TgDatePrecision  precision);
-/* (nullable): the message shown under the field for text that is not a
- * date; NULL when there is none. */
-const char *tg_date_button_get_error     (TgDateButton    *self);
 
 G_END_DECLS

@@ -216,14 +216,6 @@ tg_basemap_source_new (TgBasemap *basemap,
                        NULL);
 }
 
-TgBasemap *
-tg_basemap_source_get_basemap (TgBasemapSource *self)
-{
-  g_return_val_if_fail (TG_IS_BASEMAP_SOURCE (self), NULL);
-
-  return self->basemap;
-}
-
 ShumateRasterRenderer *
 tg_basemap_source_create_renderer (TgBasemapSource *self)
 {

@@ -20,7 +20,6 @@ G_DECLARE_FINAL_TYPE (TgBasemapSource, tg_basemap_source, TG, BASEMAP_SOURCE, Sh
 
 TgBasemapSource       *tg_basemap_source_new             (TgBasemap       *basemap,
                                                           gboolean         dark);
-TgBasemap             *tg_basemap_source_get_basemap     (TgBasemapSource *self);
 /* A raster renderer over this source (zoom 0 to TG_BASEMAP_MAX_ZOOM),
  * for the bottom layer of a ShumateMap. */
 ShumateRasterRenderer *tg_basemap_source_create_renderer (TgBasemapSource *self);

@@ -525,14 +525,6 @@ tg_online_tile_source_new (const char      *url_template,
   return self;
 }
 
-const char *
-tg_online_tile_source_get_url_template (TgOnlineTileSource *self)
-{
-  g_return_val_if_fail (TG_IS_ONLINE_TILE_SOURCE (self), NULL);
-
-  return self->url_template;
-}
-
 TgMapTileCache *
 tg_online_tile_source_get_cache (TgOnlineTileSource *self)
 {
@@ -547,17 +539,6 @@ tg_online_tile_source_get_user_agent (TgOnlineTileSource *self)
   g_return_val_if_fail (TG_IS_ONLINE_TILE_SOURCE (self), NULL);
 
   return self->user_agent;
-}
-
-void
-tg_online_tile_source_set_max_connections (TgOnlineTileSource *self,
-                                           guint               n)
-{
-  g_return_if_fail (TG_IS_ONLINE_TILE_SOURCE (self));
-
-  /* The session's own limit stays the upper bound. */
-  self->max_connections = CLAMP (n, 1, TG_ONLINE_TILE_SOURCE_MAX_CONNECTIONS);
-  pump (self);
 }
 
 void

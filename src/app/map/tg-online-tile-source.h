@@ -25,12 +25,8 @@ G_DECLARE_FINAL_TYPE (TgOnlineTileSource, tg_online_tile_source, TG, ONLINE_TILE
 TgOnlineTileSource    *tg_online_tile_source_new             (const char          *url_template,
                                                               TgMapTileCache      *cache,
                                                               GError             **error);
-const char            *tg_online_tile_source_get_url_template (TgOnlineTileSource *self);
 TgMapTileCache        *tg_online_tile_source_get_cache       (TgOnlineTileSource  *self);
 const char            *tg_online_tile_source_get_user_agent  (TgOnlineTileSource  *self);
-/* At most this many requests at once; the rest wait their turn. */
-void                   tg_online_tile_source_set_max_connections (TgOnlineTileSource *self,
-                                                                  guint               n);
 void                   tg_online_tile_source_set_timeout     (TgOnlineTileSource  *self,
                                                               guint                seconds);
 /* Why the last request failed, for a person ("last-error", notified);

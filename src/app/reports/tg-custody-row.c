@@ -1,4 +1,4 @@
-/* tg-custody-row.c
+/* tg-custody-row.c — a source's custody history in the editor, read on a worker thread
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */

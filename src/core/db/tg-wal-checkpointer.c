@@ -1,4 +1,4 @@
-/* tg-wal-checkpointer.c
+/* tg-wal-checkpointer.c — WAL checkpoints on a thread with a connection of its own
  *
  * SQLite appends each commit to the write-ahead log; a checkpoint copies
  * the log back into the database file. By default the connection that

@@ -218,19 +218,18 @@ blob_path (TgBlobStore *self,
   return g_build_filename (self->directory, prefix, sha256 + 2, NULL);
 }
 
-/* Reads errno first: @format is an N_() string, translated here. */
-static gboolean
-set_errno_error (GError     **error,
-                 const char  *format,
-                 const char  *path)
-{
-  int saved_errno = errno;
-  g_autofree char *display = g_filename_display_name (path);
-
-  g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved_errno),
-               _(format), display, g_strerror (saved_errno));
-  return FALSE;
-}
+/* Sets @error from errno, read first, and evaluates to FALSE. @format takes
+ * @path's display name, then the system's reason. A macro, so that @format
+ * stays a literal the compiler checks against those two strings. */
+#define set_errno_error(error, format, path)                                    \
+  ({                                                                            \
+    int saved_errno_ = errno;                                                   \
+    g_autofree char *display_ = g_filename_display_name (path);                 \
+                                                                                \
+    g_set_error ((error), G_IO_ERROR, g_io_error_from_errno (saved_errno_),     \
+                 (format), display_, g_strerror (saved_errno_));                \
+    FALSE;                                                                      \
+  })
 
 static gboolean
 fsync_directory (const char  *path,
@@ -245,7 +244,7 @@ fsync_directory (const char  *path,
       if (fd >= 0)
         close (fd);
       errno = saved_errno;
-      return set_errno_error (error, N_("Could not save the folder %s to disk: %s"), path);
+      return set_errno_error (error, _("Could not save the folder %s to disk: %s"), path);
     }
   close (fd);
   return TRUE;
@@ -261,7 +260,7 @@ ensure_directory (const char  *path,
   if (g_file_test (path, G_FILE_TEST_IS_DIR))
     return TRUE;
   if (g_mkdir_with_parents (path, 0700) != 0)
-    return set_errno_error (error, N_("Could not create the folder %s: %s"), path);
+    return set_errno_error (error, _("Could not create the folder %s: %s"), path);
   if (created != NULL)
     *created = TRUE;
   return TRUE;
@@ -354,7 +353,7 @@ write_stream (TgBlobStore     *self,
   tmp_path = g_build_filename (tmp_dir, "import-XXXXXX", NULL);
   fd = g_mkstemp_full (tmp_path, O_RDWR | O_CLOEXEC, 0600);
   if (fd < 0)
-    return set_errno_error (error, N_("Could not create a file in the evidence folder %s: %s"),
+    return set_errno_error (error, _("Could not create a file in the evidence folder %s: %s"),
                             tmp_dir);
   out = g_unix_output_stream_new (fd, TRUE);
   buffer = g_malloc (BUFFER_SIZE);
@@ -412,7 +411,7 @@ write_stream (TgBlobStore     *self,
 
   if (fsync (fd) != 0 || fchmod (fd, 0444) != 0)
     {
-      set_errno_error (error, N_("Could not save %s to disk: %s"), tmp_path);
+      set_errno_error (error, _("Could not save %s to disk: %s"), tmp_path);
       goto fail;
     }
   if (!g_output_stream_close (out, NULL, error))
@@ -440,7 +439,7 @@ write_stream (TgBlobStore     *self,
     {
       if (g_rename (tmp_path, final_path) != 0)
         {
-          set_errno_error (error, N_("Could not store %s: %s"), final_path);
+          set_errno_error (error, _("Could not store %s: %s"), final_path);
           goto fail;
         }
       if (!fsync_directory (final_dir, error))
@@ -739,34 +738,6 @@ tg_blob_store_init (TgBlobStore *self)
 }
 
 /* Public API: TgBlobInfo ------------------------------------------------- */
-
-TgBlobInfo *
-tg_blob_info_new (const char *sha256,
-                  gint64      size,
-                  const char *mime_type,
-                  const char *file_name,
-                  const char *captured_at,
-                  double      latitude,
-                  double      longitude,
-                  const char *camera,
-                  const char *thumbnail_sha256)
-{
-  TgBlobInfo *self;
-
-  g_return_val_if_fail (sha256 != NULL, NULL);
-
-  self = g_object_new (TG_TYPE_BLOB_INFO, NULL);
-  self->sha256 = g_strdup (sha256);
-  self->size = size;
-  self->mime_type = g_strdup (mime_type);
-  self->file_name = g_strdup (file_name);
-  self->captured_at = g_strdup (captured_at);
-  self->latitude = latitude;
-  self->longitude = longitude;
-  self->camera = g_strdup (camera);
-  self->thumbnail_sha256 = g_strdup (thumbnail_sha256);
-  return self;
-}
 
 const char *
 tg_blob_info_get_sha256 (TgBlobInfo *self)

@@ -36,16 +36,6 @@ double      tg_blob_info_get_latitude         (TgBlobInfo *self);  /* NAN if non
 double      tg_blob_info_get_longitude        (TgBlobInfo *self);
 const char *tg_blob_info_get_camera           (TgBlobInfo *self);
 const char *tg_blob_info_get_thumbnail_sha256 (TgBlobInfo *self);  /* NULL if none */
-/* For rebuilding an info from stored columns; latitude/longitude NAN if none. */
-TgBlobInfo *tg_blob_info_new                  (const char *sha256,
-                                               gint64      size,
-                                               const char *mime_type,
-                                               const char *file_name,
-                                               const char *captured_at,
-                                               double      latitude,
-                                               double      longitude,
-                                               const char *camera,
-                                               const char *thumbnail_sha256);
 
 #define TG_TYPE_BLOB_STORE (tg_blob_store_get_type ())
 G_DECLARE_FINAL_TYPE (TgBlobStore, tg_blob_store, TG, BLOB_STORE, GObject)

@@ -1,4 +1,4 @@
-/* tg-demo.c
+/* tg-demo.c — the demo reports from Peru's 2022–2023 protests, and seeded variants of them
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -243,9 +243,13 @@ static const char * const testimony_texts[] = {
   "Los disparos venían del lado del aeropuerto. Había humo y no se veía bien.",
 };
 
-static const char * const title_variants[] = {
-  "Relato: %s", "Testimonio sobre %s", "Seguimiento: %s", "Nuevo reporte — %s",
-  "Informe de campo: %s", "%s (ampliación)",
+/* What goes before and after an event's title in a variant's title. */
+static const struct {
+  const char *before;
+  const char *after;
+} title_variants[] = {
+  { "Relato: ", "" }, { "Testimonio sobre ", "" }, { "Seguimiento: ", "" },
+  { "Nuevo reporte — ", "" }, { "Informe de campo: ", "" }, { "", " (ampliación)" },
 };
 
 static const char * const narrative_extra[] = {
@@ -421,9 +425,9 @@ make_report (guint  index,
     }
   else
     {
-      const char *fmt = title_variants[g_rand_int_range (rand, 0, G_N_ELEMENTS (title_variants))];
+      guint v = (guint) g_rand_int_range (rand, 0, G_N_ELEMENTS (title_variants));
 
-      title = g_strdup_printf (fmt, event->title);
+      title = g_strconcat (title_variants[v].before, event->title, title_variants[v].after, NULL);
       narrative = g_strconcat (DEMO_NOTE, event->narrative, " ",
                                narrative_extra[g_rand_int_range (rand, 0, G_N_ELEMENTS (narrative_extra))],
                                NULL);

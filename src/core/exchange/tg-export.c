@@ -1,4 +1,4 @@
-/* tg-export.c
+/* tg-export.c — GeoJSON and CSV exports of the store's reports, naming people only with consent
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -884,24 +884,6 @@ export_to_file (ExportFunc            func,
 }
 
 gboolean
-tg_export_geojson_to_stream (TgStore              *store,
-                             const TgReportQuery  *query,
-                             GOutputStream        *stream,
-                             TgExportFlags         flags,
-                             TgExportProgressFunc  progress,
-                             gpointer              progress_data,
-                             guint                *n_exported,
-                             GCancellable         *cancellable,
-                             GError              **error)
-{
-  g_autoptr(TgProgress) p = _tg_progress_new (progress, progress_data, NULL, NULL);
-
-  g_return_val_if_fail (TG_IS_STORE (store), FALSE);
-  g_return_val_if_fail (G_IS_OUTPUT_STREAM (stream), FALSE);
-  return export_geojson (store, query, stream, flags, p, n_exported, NULL, cancellable, error);
-}
-
-gboolean
 tg_export_csv_to_stream (TgStore              *store,
                          const TgReportQuery  *query,
                          GOutputStream        *stream,
@@ -1053,32 +1035,6 @@ export_finish (GAsyncResult  *result,
   if (n_exported != NULL)
     *n_exported = n;
   return TRUE;
-}
-
-void
-tg_export_geojson_async (TgStore              *store,
-                         const TgReportQuery  *query,
-                         GFile                *file,
-                         TgExportFlags         flags,
-                         TgExportProgressFunc  progress,
-                         gpointer              progress_data,
-                         GDestroyNotify        progress_notify,
-                         GCancellable         *cancellable,
-                         GAsyncReadyCallback   callback,
-                         gpointer              user_data)
-{
-  g_return_if_fail (TG_IS_STORE (store));
-  g_return_if_fail (G_IS_FILE (file));
-  export_async (export_geojson, tg_export_geojson_async, store, query, file, flags,
-                progress, progress_data, progress_notify, cancellable, callback, user_data);
-}
-
-gboolean
-tg_export_geojson_finish (GAsyncResult  *result,
-                          guint         *n_exported,
-                          GError       **error)
-{
-  return export_finish (result, tg_export_geojson_async, n_exported, error);
 }
 
 void

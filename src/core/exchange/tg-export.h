@@ -82,15 +82,6 @@ typedef void (*TgExportProgressFunc) (guint    done,
 #define TG_EXPORT_UNNAMED  "[unnamed]"
 
 /* Writes to a stream (not closed). @query: (nullable). */
-gboolean tg_export_geojson_to_stream (TgStore             *store,
-                                      const TgReportQuery *query,
-                                      GOutputStream       *stream,
-                                      TgExportFlags        flags,
-                                      TgExportProgressFunc progress,
-                                      gpointer             progress_data,
-                                      guint               *n_exported,
-                                      GCancellable        *cancellable,
-                                      GError             **error);
 gboolean tg_export_csv_to_stream     (TgStore             *store,
                                       const TgReportQuery *query,
                                       GOutputStream       *stream,
@@ -123,19 +114,6 @@ gboolean tg_export_csv               (TgStore             *store,
                                       GError             **error);
 
 /* In a worker thread. @progress_notify frees @progress_data at the end. */
-void     tg_export_geojson_async     (TgStore             *store,
-                                      const TgReportQuery *query,
-                                      GFile               *file,
-                                      TgExportFlags        flags,
-                                      TgExportProgressFunc progress,
-                                      gpointer             progress_data,
-                                      GDestroyNotify       progress_notify,
-                                      GCancellable        *cancellable,
-                                      GAsyncReadyCallback  callback,
-                                      gpointer             user_data);
-gboolean tg_export_geojson_finish    (GAsyncResult        *result,
-                                      guint               *n_exported,
-                                      GError             **error);
 void     tg_export_csv_async         (TgStore             *store,
                                       const TgReportQuery *query,
                                       GFile               *file,

@@ -75,14 +75,6 @@ gboolean tg_import_geojson        (TgStore             *store,
                                    guint               *n_imported,
                                    GCancellable        *cancellable,
                                    GError             **error);
-void     tg_import_geojson_async  (TgStore             *store,
-                                   GFile               *file,
-                                   GCancellable        *cancellable,
-                                   GAsyncReadyCallback  callback,
-                                   gpointer             user_data);
-gboolean tg_import_geojson_finish (GAsyncResult        *result,
-                                   guint               *n_imported,
-                                   GError             **error);
 
 /* @n_skipped: (optional): rows whose report is already in the store */
 gboolean tg_import_csv_data       (TgStore             *store,
@@ -96,15 +88,6 @@ gboolean tg_import_csv            (TgStore             *store,
                                    guint               *n_imported,
                                    guint               *n_skipped,
                                    GCancellable        *cancellable,
-                                   GError             **error);
-void     tg_import_csv_async      (TgStore             *store,
-                                   GFile               *file,
-                                   GCancellable        *cancellable,
-                                   GAsyncReadyCallback  callback,
-                                   gpointer             user_data);
-gboolean tg_import_csv_finish     (GAsyncResult        *result,
-                                   guint               *n_imported,
-                                   guint               *n_skipped,
                                    GError             **error);
 
 /* One call for the app and the command line: GeoJSON or CSV, by the

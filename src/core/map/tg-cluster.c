@@ -34,6 +34,7 @@ tg_cluster_points (const TgClusterPoint *points,
                    guint               **membership)
 {
   g_autoptr(GHashTable) cells = NULL;
+  g_autofree gint64 *keys = NULL;
   GArray *clusters;
   guint *member = NULL;
   double world;
@@ -49,7 +50,7 @@ tg_cluster_points (const TgClusterPoint *points,
     member = g_new (guint, MAX (n_points, 1));
 
   /* Keys live in this array so the hash table can point at them. */
-  g_autofree gint64 *keys = g_new (gint64, MAX (n_points, 1));
+  keys = g_new (gint64, MAX (n_points, 1));
 
   for (guint i = 0; i < n_points; i++)
     {

@@ -165,18 +165,6 @@ tg_gazetteer_place_get_population (TgGazetteerPlace *self)
 }
 
 /**
- * tg_gazetteer_place_get_feature:
- *
- * Returns: the GeoNames feature code ("PPLA", "PPL", …)
- */
-const char *
-tg_gazetteer_place_get_feature (TgGazetteerPlace *self)
-{
-  g_return_val_if_fail (TG_IS_GAZETTEER_PLACE (self), NULL);
-  return self->feature;
-}
-
-/**
  * tg_gazetteer_place_dup_label:
  *
  * Returns: (transfer full): "Juliaca, San Román, Puno" — the name with the

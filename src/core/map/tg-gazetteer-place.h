@@ -20,7 +20,6 @@ const char *tg_gazetteer_place_get_admin2_name (TgGazetteerPlace *self);
 double      tg_gazetteer_place_get_latitude    (TgGazetteerPlace *self);
 double      tg_gazetteer_place_get_longitude   (TgGazetteerPlace *self);
 gint64      tg_gazetteer_place_get_population  (TgGazetteerPlace *self);
-const char *tg_gazetteer_place_get_feature     (TgGazetteerPlace *self);
 char       *tg_gazetteer_place_dup_label       (TgGazetteerPlace *self);
 
 /* For the gazetteer only. */

@@ -646,14 +646,6 @@ tg_map_tile_cache_set_max_bytes (TgMapTileCache *self,
     push_job (self, g_task_new (self, NULL, NULL, NULL), trim_job);
 }
 
-gint64
-tg_map_tile_cache_get_max_bytes (TgMapTileCache *self)
-{
-  g_return_val_if_fail (TG_IS_MAP_TILE_CACHE (self), 0);
-
-  return config_get (self, &self->max_bytes);
-}
-
 void
 tg_map_tile_cache_set_max_age (TgMapTileCache *self,
                                gint64          seconds)
@@ -663,14 +655,6 @@ tg_map_tile_cache_set_max_age (TgMapTileCache *self,
   g_mutex_lock (&self->config_lock);
   self->max_age = seconds;
   g_mutex_unlock (&self->config_lock);
-}
-
-gint64
-tg_map_tile_cache_get_max_age (TgMapTileCache *self)
-{
-  g_return_val_if_fail (TG_IS_MAP_TILE_CACHE (self), 0);
-
-  return config_get (self, &self->max_age);
 }
 
 static GTask *

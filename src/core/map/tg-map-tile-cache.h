@@ -33,10 +33,8 @@ const char     *tg_map_tile_cache_get_source_id    (TgMapTileCache      *self);
  * empties the cache and stores nothing more. */
 void            tg_map_tile_cache_set_max_bytes    (TgMapTileCache      *self,
                                                     gint64               max_bytes);
-gint64          tg_map_tile_cache_get_max_bytes    (TgMapTileCache      *self);
 void            tg_map_tile_cache_set_max_age      (TgMapTileCache      *self,
                                                     gint64               seconds);
-gint64          tg_map_tile_cache_get_max_age      (TgMapTileCache      *self);
 
 /* Finds a tile and marks it used now. Finish returns NULL without an
  * error when the cache has no such tile; @fresh says whether it is younger

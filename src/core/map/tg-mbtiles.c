@@ -406,14 +406,6 @@ tg_mbtiles_get_path (TgMbtiles *self)
   return self->path;
 }
 
-gboolean
-tg_mbtiles_is_writable (TgMbtiles *self)
-{
-  g_return_val_if_fail (TG_IS_MBTILES (self), FALSE);
-
-  return self->writable;
-}
-
 /**
  * tg_mbtiles_get_name:
  *

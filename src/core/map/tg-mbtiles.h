@@ -19,7 +19,6 @@ TgMbtiles  *tg_mbtiles_create         (const char  *path,
                                        GError     **error);
 
 const char *tg_mbtiles_get_path       (TgMbtiles   *self);
-gboolean    tg_mbtiles_is_writable    (TgMbtiles   *self);
 const char *tg_mbtiles_get_name       (TgMbtiles   *self);
 const char *tg_mbtiles_get_format     (TgMbtiles   *self);
 const char *tg_mbtiles_get_attribution(TgMbtiles   *self);

@@ -555,13 +555,6 @@ tg_tile_download_set_max_rate (TgTileDownload *self,
   self->max_rate = requests_per_second;
 }
 
-double
-tg_tile_download_get_max_rate (TgTileDownload *self)
-{
-  g_return_val_if_fail (TG_IS_TILE_DOWNLOAD (self), 0);
-  return self->max_rate;
-}
-
 const char *
 tg_tile_download_get_user_agent (TgTileDownload *self)
 {

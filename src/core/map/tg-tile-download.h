@@ -40,7 +40,6 @@ void            tg_tile_download_set_name       (TgTileDownload  *self,
                                                  const char      *name);
 void            tg_tile_download_set_max_rate   (TgTileDownload  *self,
                                                  double           requests_per_second);
-double          tg_tile_download_get_max_rate   (TgTileDownload  *self);
 const char     *tg_tile_download_get_user_agent (TgTileDownload  *self);
 
 guint64         tg_tile_download_get_total      (TgTileDownload  *self);

@@ -1,4 +1,4 @@
-/* tg-person.c
+/* tg-person.c — a person in a report: fields, JSON form and validation
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -248,19 +248,6 @@ tg_person_write_json (TgPerson     *self,
   tg_json_write_string (writer, "consent", tg_consent_to_string (self->consent));
   tg_json_write_string (writer, "notes", self->notes);
   tg_json_writer_end_object (writer);
-}
-
-JsonNode *
-tg_person_to_json (TgPerson *self)
-{
-  g_autoptr(GString) out = g_string_new (NULL);
-  TgJsonWriter writer;
-
-  g_return_val_if_fail (TG_IS_PERSON (self), NULL);
-
-  tg_json_writer_init (&writer, out);
-  tg_person_write_json (self, &writer);
-  return json_from_string (out->str, NULL);
 }
 
 TgPerson *

@@ -56,7 +56,6 @@ const char   *tg_person_get_notes        (TgPerson      *self);
 void          tg_person_set_notes        (TgPerson      *self,
                                           const char    *notes);
 
-JsonNode     *tg_person_to_json          (TgPerson      *self);
 TgPerson     *tg_person_new_from_json    (JsonNode      *node,
                                           GError       **error);
 gboolean      tg_person_validate         (TgPerson      *self,

@@ -1,4 +1,4 @@
-/* tg-report.c
+/* tg-report.c — a report: its fields and "changed" signal, JSON form, validation, coordinates
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */

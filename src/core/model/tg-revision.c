@@ -1,4 +1,4 @@
-/* tg-revision.c
+/* tg-revision.c — immutable revisions: the canonical form hashed into the id, the wire JSON
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */

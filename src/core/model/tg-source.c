@@ -1,4 +1,4 @@
-/* tg-source.c
+/* tg-source.c — a source of a report (file, link or testimony): fields, JSON form, validation
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -199,19 +199,6 @@ tg_source_write_json (TgSource     *self,
   tg_json_write_string (writer, "url", self->url);
   tg_json_write_string (writer, "text", self->text);
   tg_json_writer_end_object (writer);
-}
-
-JsonNode *
-tg_source_to_json (TgSource *self)
-{
-  g_autoptr(GString) out = g_string_new (NULL);
-  TgJsonWriter writer;
-
-  g_return_val_if_fail (TG_IS_SOURCE (self), NULL);
-
-  tg_json_writer_init (&writer, out);
-  tg_source_write_json (self, &writer);
-  return json_from_string (out->str, NULL);
 }
 
 TgSource *

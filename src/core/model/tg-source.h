@@ -58,7 +58,6 @@ const char   *tg_source_get_text           (TgSource      *self);
 void          tg_source_set_text           (TgSource      *self,
                                             const char    *text);
 
-JsonNode     *tg_source_to_json            (TgSource      *self);
 TgSource     *tg_source_new_from_json      (JsonNode      *node,
                                             GError       **error);
 gboolean      tg_source_validate           (TgSource      *self,

@@ -1,4 +1,4 @@
-/* tg-vocabulary.c
+/* tg-vocabulary.c — controlled vocabularies read from translated JSON files, as list models
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */

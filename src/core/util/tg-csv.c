@@ -1,4 +1,4 @@
-/* tg-csv.c
+/* tg-csv.c — RFC 4180 CSV: a streaming writer with the formula guard, a strict reader
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */

@@ -8,22 +8,6 @@
 
 G_BEGIN_DECLS
 
-void         tg_json_add_string   (JsonBuilder         *builder,
-                                   const char          *name,
-                                   const char          *value);
-void         tg_json_add_int      (JsonBuilder         *builder,
-                                   const char          *name,
-                                   gint64               value);
-void         tg_json_add_double   (JsonBuilder         *builder,
-                                   const char          *name,
-                                   double               value); /* NAN → null */
-void         tg_json_add_bool     (JsonBuilder         *builder,
-                                   const char          *name,
-                                   gboolean             value);
-void         tg_json_add_strv     (JsonBuilder         *builder,
-                                   const char          *name,
-                                   const char * const  *values);
-
 /* Readers: a missing member or null gives the default; a member of the
  * wrong type is an error naming @what and the member. */
 gboolean     tg_json_get_string   (JsonObject          *object,

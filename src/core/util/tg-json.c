@@ -1,4 +1,4 @@
-/* tg-json.c
+/* tg-json.c — typed readers of the model's JSON members, and a streaming JSON writer
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -10,60 +10,6 @@
 
 #include "tg-json-private.h"
 #include "tg-types.h"
-
-void
-tg_json_add_string (JsonBuilder *builder,
-                    const char  *name,
-                    const char  *value)
-{
-  json_builder_set_member_name (builder, name);
-  if (value != NULL)
-    json_builder_add_string_value (builder, value);
-  else
-    json_builder_add_null_value (builder);
-}
-
-void
-tg_json_add_int (JsonBuilder *builder,
-                 const char  *name,
-                 gint64       value)
-{
-  json_builder_set_member_name (builder, name);
-  json_builder_add_int_value (builder, value);
-}
-
-void
-tg_json_add_double (JsonBuilder *builder,
-                    const char  *name,
-                    double       value)
-{
-  json_builder_set_member_name (builder, name);
-  if (isnan (value))
-    json_builder_add_null_value (builder);
-  else
-    json_builder_add_double_value (builder, value);
-}
-
-void
-tg_json_add_bool (JsonBuilder *builder,
-                  const char  *name,
-                  gboolean     value)
-{
-  json_builder_set_member_name (builder, name);
-  json_builder_add_boolean_value (builder, value);
-}
-
-void
-tg_json_add_strv (JsonBuilder        *builder,
-                  const char         *name,
-                  const char * const *values)
-{
-  json_builder_set_member_name (builder, name);
-  json_builder_begin_array (builder);
-  for (guint i = 0; values != NULL && values[i] != NULL; i++)
-    json_builder_add_string_value (builder, values[i]);
-  json_builder_end_array (builder);
-}
 
 static gboolean
 wrong_type (const char  *what,

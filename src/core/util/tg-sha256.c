@@ -1,4 +1,4 @@
-/* tg-sha256.c
+/* tg-sha256.c — SHA-256 over nettle, as lower-case hex, for ids, custody links and files
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */

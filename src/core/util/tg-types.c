@@ -1,4 +1,4 @@
-/* tg-types.c
+/* tg-types.c — the core's error quark, and the string names of its enumerations
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */

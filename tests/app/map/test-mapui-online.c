@@ -168,6 +168,8 @@ tile_handler (SoupServer        *server,
       soup_server_message_pause (msg);
       g_ptr_array_add (ts->hung, g_object_ref (msg));
       break;
+    default:
+      g_assert_not_reached ();
     }
 }
 

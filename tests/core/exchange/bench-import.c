@@ -1,5 +1,7 @@
-/* bench-import.c — imports one GeoJSON or CSV file into a new store and
- * prints how long it took and the process's peak memory
+/* bench-import.c — the time and peak memory of one GeoJSON or CSV import
+ *
+ * Imports one file into a new store and prints how long it took and the
+ * process's peak memory.
  *
  *   bench-import STORE-DIR FILE [--csv]
  *

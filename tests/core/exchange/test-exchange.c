@@ -1,5 +1,4 @@
-/* test-exchange.c — vocabularies, GeoJSON and CSV export/import, the demo
- * data set
+/* test-exchange.c — vocabularies, GeoJSON and CSV export/import, demo data
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */

@@ -1,5 +1,4 @@
-/* test-map.c — the offline map's core: basemap, MBTiles, gazetteer,
- * region download and clustering
+/* test-map.c — the offline map's core: basemap, MBTiles, gazetteer, download, clusters
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */

@@ -1,5 +1,7 @@
-/* test-crash.c — kill a writer at random moments; nothing it was told was
- * saved may be missing afterwards, and the database must be whole
+/* test-crash.c — a writer killed at random moments loses nothing it saved
+ *
+ * Nothing the writer was told was saved may be missing afterwards, and the
+ * database must be whole.
  *
  * The test runs itself as the writer: `test-crash --writer DIR` saves
  * reports (single saves and batches) as fast as it can and prints the id

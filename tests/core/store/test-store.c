@@ -1,5 +1,7 @@
-/* test-store.c — the local store: CRUD, revisions and conflicts,
- * migrations, full-text search, live lists and damaged files
+/* test-store.c — the local store, from saving a report to a damaged file
+ *
+ * CRUD, revisions and conflicts, migrations, full-text search, live lists
+ * and damaged files.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
