@@ -203,16 +203,26 @@ set_sqlite_error (TgServerStore  *self,
   return FALSE;
 }
 
+/* The cached statement for @sql, reset; NULL with @error set when it
+ * cannot be prepared (a damaged or altered database): the request fails
+ * with a 500 and the server goes on serving. */
 static sqlite3_stmt *
-get_statement (TgServerStore *self,
-               const char    *sql)
+get_statement (TgServerStore  *self,
+               const char     *sql,
+               GError        **error)
 {
   sqlite3_stmt *stmt = g_hash_table_lookup (self->statements, sql);
 
   if (stmt == NULL)
     {
       if (sqlite3_prepare_v3 (self->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt, NULL) != SQLITE_OK)
-        g_error ("cannot prepare statement: %s (%s)", sqlite3_errmsg (self->db), sql);
+        {
+          g_set_error (error, TG_SERVER_ERROR, TG_SERVER_ERROR_INTERNAL,
+                       "database error while preparing a statement: %s (%s)",
+                       sqlite3_errmsg (self->db), sql);
+          sqlite3_finalize (stmt);
+          return NULL;
+        }
       g_hash_table_insert (self->statements, (gpointer) sql, stmt);
     }
   sqlite3_reset (stmt);
@@ -298,7 +308,8 @@ migrate (TgServerStore  *self,
   migrations[1] = schema_v1;
   migrations[2] = schema_v2;
 
-  stmt = get_statement (self, "PRAGMA user_version");
+  if ((stmt = get_statement (self, "PRAGMA user_version", error)) == NULL)
+    return FALSE;
   if (step (self, stmt) != SQLITE_ROW)
     return set_sqlite_error (self, error, "reading the schema version");
   version = sqlite3_column_int (stmt, 0);
@@ -421,7 +432,8 @@ tg_server_store_add_user (TgServerStore  *self,
       return FALSE;
     }
 
-  stmt = get_statement (self, "INSERT INTO users (name, role, created_at) VALUES (?, ?, ?)");
+  if ((stmt = get_statement (self, "INSERT INTO users (name, role, created_at) VALUES (?, ?, ?)", error)) == NULL)
+    return FALSE;
   bind_text (stmt, 1, name);
   bind_text (stmt, 2, tg_server_role_to_string (role));
   sqlite3_bind_int64 (stmt, 3, now_s ());
@@ -452,7 +464,8 @@ tg_server_store_create_enrol_code (TgServerStore  *self,
   sqlite3_stmt *stmt;
   gint64 user_id;
 
-  stmt = get_statement (self, "SELECT id FROM users WHERE name = ?");
+  if ((stmt = get_statement (self, "SELECT id FROM users WHERE name = ?", error)) == NULL)
+    return NULL;
   bind_text (stmt, 1, user_name);
   if (step (self, stmt) != SQLITE_ROW)
     {
@@ -464,8 +477,9 @@ tg_server_store_create_enrol_code (TgServerStore  *self,
   user_id = sqlite3_column_int64 (stmt, 0);
   sqlite3_reset (stmt);
 
-  stmt = get_statement (self, "INSERT INTO enrol_codes (code_sha256, user_id, created_at, expires_at) "
-                              "VALUES (?, ?, ?, ?)");
+  if ((stmt = get_statement (self, "INSERT INTO enrol_codes (code_sha256, user_id, created_at, expires_at) "
+                                   "VALUES (?, ?, ?, ?)", error)) == NULL)
+    return NULL;
   bind_text (stmt, 1, hash);
   sqlite3_bind_int64 (stmt, 2, user_id);
   sqlite3_bind_int64 (stmt, 3, now_s ());
@@ -504,8 +518,9 @@ tg_server_store_enrol (TgServerStore  *self,
   if (!exec (self, "BEGIN IMMEDIATE", error))
     return FALSE;
 
-  stmt = get_statement (self, "SELECT user_id, expires_at, used_at IS NOT NULL "
-                              "FROM enrol_codes WHERE code_sha256 = ?");
+  if ((stmt = get_statement (self, "SELECT user_id, expires_at, used_at IS NOT NULL "
+                                   "FROM enrol_codes WHERE code_sha256 = ?", error)) == NULL)
+    goto rollback;
   bind_text (stmt, 1, hash);
   if (step (self, stmt) != SQLITE_ROW)
     {
@@ -533,8 +548,9 @@ tg_server_store_enrol (TgServerStore  *self,
   new_token = tg_server_random_token (32);
   token_hash = tg_server_sha256_hex (new_token, strlen (new_token));
 
-  stmt = get_statement (self, "INSERT INTO devices (id, user_id, name, token_sha256, created_at) "
-                              "VALUES (?, ?, ?, ?, ?)");
+  if ((stmt = get_statement (self, "INSERT INTO devices (id, user_id, name, token_sha256, created_at) "
+                                   "VALUES (?, ?, ?, ?, ?)", error)) == NULL)
+    goto rollback;
   bind_text (stmt, 1, new_id);
   sqlite3_bind_int64 (stmt, 2, user_id);
   bind_text (stmt, 3, device_name);
@@ -544,7 +560,9 @@ tg_server_store_enrol (TgServerStore  *self,
     goto failed;
   sqlite3_reset (stmt);
 
-  stmt = get_statement (self, "UPDATE enrol_codes SET used_at = ?, device_id = ? WHERE code_sha256 = ?");
+  if ((stmt = get_statement (self, "UPDATE enrol_codes SET used_at = ?, device_id = ? WHERE code_sha256 = ?",
+                            error)) == NULL)
+    goto rollback;
   sqlite3_bind_int64 (stmt, 1, now_s ());
   bind_text (stmt, 2, new_id);
   bind_text (stmt, 3, hash);
@@ -552,8 +570,9 @@ tg_server_store_enrol (TgServerStore  *self,
     goto failed;
   sqlite3_reset (stmt);
 
-  stmt = get_statement (self, "INSERT INTO audit (at, user_id, device_id, action, detail) "
-                              "VALUES (?, ?, ?, 'enrol', NULL)");
+  if ((stmt = get_statement (self, "INSERT INTO audit (at, user_id, device_id, action, detail) "
+                                   "VALUES (?, ?, ?, 'enrol', NULL)", error)) == NULL)
+    goto rollback;
   sqlite3_bind_int64 (stmt, 1, now_s ());
   sqlite3_bind_int64 (stmt, 2, user_id);
   bind_text (stmt, 3, new_id);
@@ -574,33 +593,40 @@ tg_server_store_enrol (TgServerStore  *self,
 failed:
   set_sqlite_error (self, error, "enrolling a device");
   sqlite3_reset (stmt);
+rollback:
   exec (self, "ROLLBACK", NULL);
   return FALSE;
 }
 
 TgServerAuth *
-tg_server_store_authenticate (TgServerStore *self,
-                              const char    *token)
+tg_server_store_authenticate (TgServerStore  *self,
+                              const char     *token,
+                              GError        **error)
 {
   g_autofree char *hash = NULL;
   sqlite3_stmt *stmt;
   TgServerAuth *auth = NULL;
+  int rc;
 
   if (token == NULL)
     return NULL;
 
   hash = tg_server_sha256_hex (token, strlen (token));
-  stmt = get_statement (self, "SELECT d.id, d.user_id, u.role FROM devices d "
-                              "JOIN users u ON u.id = d.user_id "
-                              "WHERE d.token_sha256 = ? AND d.revoked_at IS NULL");
+  if ((stmt = get_statement (self, "SELECT d.id, d.user_id, u.role FROM devices d "
+                                   "JOIN users u ON u.id = d.user_id "
+                                   "WHERE d.token_sha256 = ? AND d.revoked_at IS NULL", error)) == NULL)
+    return NULL;
   bind_text (stmt, 1, hash);
-  if (step (self, stmt) == SQLITE_ROW)
+  rc = step (self, stmt);
+  if (rc == SQLITE_ROW)
     {
       auth = g_new0 (TgServerAuth, 1);
       auth->device_id = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
       auth->user_id = sqlite3_column_int64 (stmt, 1);
       tg_server_role_from_string ((const char *) sqlite3_column_text (stmt, 2), &auth->role);
     }
+  else if (rc != SQLITE_DONE)
+    set_sqlite_error (self, error, "checking a device token");
   sqlite3_reset (stmt);
   return auth;
 }
@@ -612,7 +638,9 @@ tg_server_store_revoke (TgServerStore  *self,
 {
   sqlite3_stmt *stmt;
 
-  stmt = get_statement (self, "UPDATE devices SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL");
+  if ((stmt = get_statement (self, "UPDATE devices SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL",
+                            error)) == NULL)
+    return FALSE;
   sqlite3_bind_int64 (stmt, 1, now_s ());
   bind_text (stmt, 2, device_id);
   if (step (self, stmt) != SQLITE_DONE)
@@ -643,8 +671,10 @@ tg_server_store_list_devices (TgServerStore  *self,
   sqlite3_stmt *stmt;
   int rc;
 
-  stmt = get_statement (self, "SELECT d.id, u.name, u.role, d.name, d.created_at, d.last_seen, d.revoked_at "
-                              "FROM devices d JOIN users u ON u.id = d.user_id ORDER BY d.created_at, d.id");
+  if ((stmt = get_statement (self, "SELECT d.id, u.name, u.role, d.name, d.created_at, d.last_seen, d.revoked_at "
+                                   "FROM devices d JOIN users u ON u.id = d.user_id ORDER BY d.created_at, d.id",
+                            error)) == NULL)
+    return NULL;
   json_builder_begin_array (builder);
   while ((rc = step (self, stmt)) == SQLITE_ROW)
     {
@@ -679,15 +709,21 @@ tg_server_store_list_devices (TgServerStore  *self,
   return json_builder_get_root (builder);
 }
 
+/* The one integer @sql selects; -1 with @error set when it fails. */
 static gint64
-count (TgServerStore *self,
-       const char    *sql)
+count (TgServerStore  *self,
+       const char     *sql,
+       GError        **error)
 {
-  sqlite3_stmt *stmt = get_statement (self, sql);
-  gint64 n = 0;
+  sqlite3_stmt *stmt = get_statement (self, sql, error);
+  gint64 n = -1;
 
+  if (stmt == NULL)
+    return -1;
   if (step (self, stmt) == SQLITE_ROW)
     n = sqlite3_column_int64 (stmt, 0);
+  else
+    set_sqlite_error (self, error, "counting");
   sqlite3_reset (stmt);
   return n;
 }
@@ -718,8 +754,12 @@ tg_server_store_stats (TgServerStore  *self,
   json_builder_begin_object (builder);
   for (guint i = 0; i < G_N_ELEMENTS (stats); i++)
     {
+      gint64 n = count (self, stats[i].sql, error);
+
+      if (n < 0)
+        return NULL;
       json_builder_set_member_name (builder, stats[i].name);
-      json_builder_add_int_value (builder, count (self, stats[i].sql));
+      json_builder_add_int_value (builder, n);
     }
   json_builder_end_object (builder);
   return json_builder_get_root (builder);
@@ -731,10 +771,16 @@ tg_server_store_audit (TgServerStore *self,
                        const char    *action,
                        const char    *detail)
 {
+  g_autoptr(GError) error = NULL;
   sqlite3_stmt *stmt;
 
-  stmt = get_statement (self, "INSERT INTO audit (at, user_id, device_id, action, detail) "
-                              "VALUES (?, ?, ?, ?, ?)");
+  /* an audit line that cannot be written is logged instead */
+  if ((stmt = get_statement (self, "INSERT INTO audit (at, user_id, device_id, action, detail) "
+                                   "VALUES (?, ?, ?, ?, ?)", &error)) == NULL)
+    {
+      g_warning ("audit %s (%s): %s", action, detail ? detail : "", error->message);
+      return;
+    }
   sqlite3_bind_int64 (stmt, 1, now_s ());
   if (auth != NULL)
     {
@@ -842,51 +888,80 @@ tg_server_store_get_wal_path (TgServerStore *self)
 
 /* push ------------------------------------------------------------------- */
 
+static gint64
+last_seq (TgServerStore  *self,
+          GError        **error)
+{
+  return count (self, "SELECT coalesce(max(seq), 0) FROM revisions", error);
+}
+
 gint64
 tg_server_store_get_last_seq (TgServerStore *self)
 {
-  return count (self, "SELECT coalesce(max(seq), 0) FROM revisions");
+  g_autoptr(GError) error = NULL;
+  gint64 seq = last_seq (self, &error);
+
+  if (seq < 0)
+    {
+      g_warning ("%s", error->message);
+      return 0;
+    }
+  return seq;
 }
 
-/* Owner and kind of a record; FALSE when unknown. */
-static gboolean
+/* Owner and kind of a record: 1 when known, 0 when unknown, -1 with
+ * @error set when the database fails. */
+static int
 lookup_record (TgServerStore  *self,
                const char     *record_id,
                gint64         *owner,
-               char          **kind)
+               char          **kind,
+               GError        **error)
 {
-  sqlite3_stmt *stmt = get_statement (self, "SELECT owner_user_id, kind FROM records WHERE id = ?");
-  gboolean found = FALSE;
+  sqlite3_stmt *stmt = get_statement (self, "SELECT owner_user_id, kind FROM records WHERE id = ?", error);
+  int found = 0;
+  int rc;
 
+  if (stmt == NULL)
+    return -1;
   bind_text (stmt, 1, record_id);
-  if (step (self, stmt) == SQLITE_ROW)
+  if ((rc = step (self, stmt)) == SQLITE_ROW)
     {
-      found = TRUE;
+      found = 1;
       if (owner)
         *owner = sqlite3_column_int64 (stmt, 0);
       if (kind)
         *kind = g_strdup ((const char *) sqlite3_column_text (stmt, 1));
     }
+  else if (rc != SQLITE_DONE)
+    found = set_sqlite_error (self, error, "looking up a record") - 1;
   sqlite3_reset (stmt);
   return found;
 }
 
-/* seq of a stored revision and its record, 0 when unknown */
+/* seq of a stored revision and its record, 0 when unknown, -1 with
+ * @error set when the database fails */
 static gint64
 lookup_revision (TgServerStore  *self,
                  const char     *id,
-                 char          **record_id)
+                 char          **record_id,
+                 GError        **error)
 {
-  sqlite3_stmt *stmt = get_statement (self, "SELECT seq, record_id FROM revisions WHERE id = ?");
+  sqlite3_stmt *stmt = get_statement (self, "SELECT seq, record_id FROM revisions WHERE id = ?", error);
   gint64 seq = 0;
+  int rc;
 
+  if (stmt == NULL)
+    return -1;
   bind_text (stmt, 1, id);
-  if (step (self, stmt) == SQLITE_ROW)
+  if ((rc = step (self, stmt)) == SQLITE_ROW)
     {
       seq = sqlite3_column_int64 (stmt, 0);
       if (record_id)
         *record_id = g_strdup ((const char *) sqlite3_column_text (stmt, 1));
     }
+  else if (rc != SQLITE_DONE)
+    seq = set_sqlite_error (self, error, "looking up a revision") - 1;
   sqlite3_reset (stmt);
   return seq;
 }
@@ -910,6 +985,7 @@ check_push_allowed (TgServerStore  *self,
     {
       TgRevision *revision = g_ptr_array_index (revisions, i);
       gint64 owner;
+      int known;
 
       if (strcmp (tg_revision_get_kind (revision), TG_REVISION_KIND_INCIDENT) == 0)
         {
@@ -917,8 +993,9 @@ check_push_allowed (TgServerStore  *self,
                        "revisions[%u]: monitors may not push incidents", i);
           return FALSE;
         }
-      if (lookup_record (self, tg_revision_get_record_id (revision), &owner, NULL) &&
-          owner != auth->user_id)
+      if ((known = lookup_record (self, tg_revision_get_record_id (revision), &owner, NULL, error)) < 0)
+        return FALSE;
+      if (known && owner != auth->user_id)
         {
           g_set_error (error, TG_SERVER_ERROR, TG_SERVER_ERROR_FORBIDDEN,
                        "revisions[%u]: record %s was created by another user", i,
@@ -929,39 +1006,47 @@ check_push_allowed (TgServerStore  *self,
   return TRUE;
 }
 
+/* Stores @revision: "" when stored, a reason when it is rejected, NULL
+ * with @error set when the database fails. */
 static const char *
 insert_revision (TgServerStore  *self,
                  TgServerAuth   *auth,
                  TgRevision     *revision,
-                 gint64         *seq)
+                 gint64         *seq,
+                 GError        **error)
 {
   const char * const *parents = tg_revision_get_parents (revision);
   const char *record_id = tg_revision_get_record_id (revision);
   g_autofree char *record_kind = NULL;
   g_autofree char *parents_text = NULL;
   sqlite3_stmt *stmt;
-  gboolean record_exists;
+  int record_exists;
 
   for (guint i = 0; parents[i]; i++)
     {
       g_autofree char *parent_record = NULL;
+      gint64 parent_seq = lookup_revision (self, parents[i], &parent_record, error);
 
-      if (lookup_revision (self, parents[i], &parent_record) == 0)
+      if (parent_seq < 0)
+        return NULL;
+      if (parent_seq == 0)
         return "unknown parent";
       if (strcmp (parent_record, record_id) != 0)
         return "a parent belongs to another record";
     }
 
-  record_exists = lookup_record (self, record_id, NULL, &record_kind);
+  if ((record_exists = lookup_record (self, record_id, NULL, &record_kind, error)) < 0)
+    return NULL;
   if (record_exists && strcmp (record_kind, tg_revision_get_kind (revision)) != 0)
     return "its kind differs from its record's";
   if (!record_exists && parents[0] != NULL)
     return "unknown parent";
 
   parents_text = g_strjoinv (" ", (char **) parents);
-  stmt = get_statement (self, "INSERT INTO revisions (id, record_id, kind, parents, device, device_seq, "
-                              "created_at, deleted, content, pushed_by_device, received_at) "
-                              "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+  if ((stmt = get_statement (self, "INSERT INTO revisions (id, record_id, kind, parents, device, device_seq, "
+                                   "created_at, deleted, content, pushed_by_device, received_at) "
+                                   "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", error)) == NULL)
+    return NULL;
   bind_text (stmt, 1, tg_revision_get_id (revision));
   bind_text (stmt, 2, record_id);
   bind_text (stmt, 3, tg_revision_get_kind (revision));
@@ -979,13 +1064,21 @@ insert_revision (TgServerStore  *self,
   if (!record_exists)
     {
       sqlite3_stmt *rec = get_statement (self, "INSERT INTO records (id, kind, owner_user_id, created_seq) "
-                                               "VALUES (?, ?, ?, 0)");
+                                               "VALUES (?, ?, ?, 0)", error);
+
+      if (rec == NULL)
+        {
+          sqlite3_reset (stmt);
+          return NULL;
+        }
       bind_text (rec, 1, record_id);
       bind_text (rec, 2, tg_revision_get_kind (revision));
       sqlite3_bind_int64 (rec, 3, auth->user_id);
       if (step (self, rec) != SQLITE_DONE)
         {
+          set_sqlite_error (self, error, "storing a record");
           sqlite3_reset (rec);
+          sqlite3_reset (stmt);
           return NULL;
         }
       sqlite3_reset (rec);
@@ -994,6 +1087,7 @@ insert_revision (TgServerStore  *self,
 
   if (step (self, stmt) != SQLITE_DONE)
     {
+      set_sqlite_error (self, error, "storing a revision");
       sqlite3_reset (stmt);
       return NULL;
     }
@@ -1002,86 +1096,119 @@ insert_revision (TgServerStore  *self,
 
   if (!record_exists)
     {
-      stmt = get_statement (self, "UPDATE records SET created_seq = ? WHERE id = ?");
+      if ((stmt = get_statement (self, "UPDATE records SET created_seq = ? WHERE id = ?", error)) == NULL)
+        return NULL;
       sqlite3_bind_int64 (stmt, 1, *seq);
       bind_text (stmt, 2, record_id);
-      step (self, stmt);
+      if (step (self, stmt) != SQLITE_DONE)
+        goto failed;
       sqlite3_reset (stmt);
     }
 
   for (guint i = 0; parents[i]; i++)
     {
-      stmt = get_statement (self, "INSERT INTO parents (revision_id, parent_id) VALUES (?, ?)");
+      if ((stmt = get_statement (self, "INSERT INTO parents (revision_id, parent_id) VALUES (?, ?)",
+                                error)) == NULL)
+        return NULL;
       bind_text (stmt, 1, tg_revision_get_id (revision));
       bind_text (stmt, 2, parents[i]);
       if (step (self, stmt) != SQLITE_DONE)
-        {
-          sqlite3_reset (stmt);
-          return NULL;
-        }
+        goto failed;
       sqlite3_reset (stmt);
 
-      stmt = get_statement (self, "DELETE FROM heads WHERE record_id = ? AND revision_id = ?");
+      if ((stmt = get_statement (self, "DELETE FROM heads WHERE record_id = ? AND revision_id = ?",
+                                error)) == NULL)
+        return NULL;
       bind_text (stmt, 1, record_id);
       bind_text (stmt, 2, parents[i]);
-      step (self, stmt);
+      if (step (self, stmt) != SQLITE_DONE)
+        goto failed;
       sqlite3_reset (stmt);
     }
 
   /* A revision already named as a parent cannot arrive after its child
    * (children need their parents first), so a new revision is a head. */
-  stmt = get_statement (self, "INSERT INTO heads (record_id, revision_id) VALUES (?, ?)");
+  if ((stmt = get_statement (self, "INSERT INTO heads (record_id, revision_id) VALUES (?, ?)", error)) == NULL)
+    return NULL;
   bind_text (stmt, 1, record_id);
   bind_text (stmt, 2, tg_revision_get_id (revision));
   if (step (self, stmt) != SQLITE_DONE)
-    {
-      sqlite3_reset (stmt);
-      return NULL;
-    }
+    goto failed;
   sqlite3_reset (stmt);
   return "";
+
+failed:
+  set_sqlite_error (self, error, "storing a revision");
+  sqlite3_reset (stmt);
+  return NULL;
 }
 
 /* Records which blobs the revision refers to and lists the ones the
  * pusher must upload: those not complete and, for a monitor, those their
  * account does not hold — a blob someone else uploaded is listed exactly
  * like one the server never saw. *probes counts the latter. */
-static void
-add_blob_refs (TgServerStore *self,
-               TgServerAuth  *auth,
-               TgRevision    *revision,
-               char         **blobs,
-               GHashTable    *missing,
-               GPtrArray     *probes)
+static int blob_is_complete (TgServerStore  *self,
+                             const char     *sha256,
+                             GError        **error);
+static int blob_held        (TgServerStore  *self,
+                             TgServerAuth   *auth,
+                             const char     *sha256,
+                             GError        **error);
+
+static gboolean
+add_blob_refs (TgServerStore  *self,
+               TgServerAuth   *auth,
+               TgRevision     *revision,
+               char          **blobs,
+               GHashTable     *missing,
+               GPtrArray      *probes,
+               GError        **error)
 {
   gint64 owner = 0;
 
-  if (auth->role == TG_SERVER_ROLE_COORDINATOR)
-    lookup_record (self, tg_revision_get_record_id (revision), &owner, NULL);
+  if (auth->role == TG_SERVER_ROLE_COORDINATOR &&
+      lookup_record (self, tg_revision_get_record_id (revision), &owner, NULL, error) < 0)
+    return FALSE;
 
   for (guint i = 0; blobs[i]; i++)
     {
-      sqlite3_stmt *stmt = get_statement (self, "INSERT OR IGNORE INTO blob_refs (sha256, record_id) VALUES (?, ?)");
-      gboolean complete;
+      sqlite3_stmt *stmt = get_statement (self, "INSERT OR IGNORE INTO blob_refs (sha256, record_id) VALUES (?, ?)",
+                                          error);
+      int complete, held;
 
+      if (stmt == NULL)
+        return FALSE;
       bind_text (stmt, 1, blobs[i]);
       bind_text (stmt, 2, tg_revision_get_record_id (revision));
-      step (self, stmt);
+      if (step (self, stmt) != SQLITE_DONE)
+        {
+          set_sqlite_error (self, error, "recording a blob reference");
+          sqlite3_reset (stmt);
+          return FALSE;
+        }
       sqlite3_reset (stmt);
 
       /* a coordinator who puts a file on a monitor's report shares it */
-      if (owner != 0 && owner != auth->user_id)
-        tg_server_store_blob_add_holder (self, blobs[i], owner, NULL);
+      if (owner != 0 && owner != auth->user_id &&
+          !tg_server_store_blob_add_holder (self, blobs[i], owner, error))
+        return FALSE;
 
-      complete = tg_server_store_blob_is_complete (self, blobs[i]);
+      if ((complete = blob_is_complete (self, blobs[i], error)) < 0)
+        return FALSE;
       if (!complete)
-        g_hash_table_add (missing, g_strdup (blobs[i]));
-      else if (!tg_server_store_blob_held (self, auth, blobs[i]))
+        {
+          g_hash_table_add (missing, g_strdup (blobs[i]));
+          continue;
+        }
+      if ((held = blob_held (self, auth, blobs[i], error)) < 0)
+        return FALSE;
+      if (!held)
         {
           if (g_hash_table_add (missing, g_strdup (blobs[i])))
             g_ptr_array_add (probes, g_strdup (blobs[i]));
         }
     }
+  return TRUE;
 }
 
 /* The indices of @revisions, each after its parents within the batch
@@ -1149,6 +1276,7 @@ tg_server_store_push (TgServerStore  *self,
   g_autofree const char **reasons = g_new0 (const char *, revisions->len + 1);
   g_autofree guint *order = NULL;
   guint n_new = 0, n_known = 0, n_rejected = 0;
+  gint64 server_seq;
 
   if (!exec (self, "BEGIN IMMEDIATE", error))
     return NULL;
@@ -1164,7 +1292,12 @@ tg_server_store_push (TgServerStore  *self,
     {
       TgRevision *revision = g_ptr_array_index (revisions, i);
 
-      if ((seqs[i] = lookup_revision (self, tg_revision_get_id (revision), NULL)) > 0)
+      if ((seqs[i] = lookup_revision (self, tg_revision_get_id (revision), NULL, error)) < 0)
+        {
+          exec (self, "ROLLBACK", NULL);
+          return NULL;
+        }
+      if (seqs[i] > 0)
         n_known++;
     }
 
@@ -1180,10 +1313,9 @@ tg_server_store_push (TgServerStore  *self,
 
       if (seqs[i] > 0)
         continue;
-      reason = insert_revision (self, auth, revision, &seqs[i]);
+      reason = insert_revision (self, auth, revision, &seqs[i], error);
       if (reason == NULL)
         {
-          set_sqlite_error (self, error, "storing a revision");
           exec (self, "ROLLBACK", NULL);
           return NULL;
         }
@@ -1205,7 +1337,11 @@ tg_server_store_push (TgServerStore  *self,
 
       if (seqs[i] == 0)
         continue;
-      add_blob_refs (self, auth, revision, g_ptr_array_index (blobs, i), missing, probes);
+      if (!add_blob_refs (self, auth, revision, g_ptr_array_index (blobs, i), missing, probes, error))
+        {
+          exec (self, "ROLLBACK", NULL);
+          return NULL;
+        }
       json_builder_begin_object (builder);
       json_builder_set_member_name (builder, "id");
       json_builder_add_string_value (builder, tg_revision_get_id (revision));
@@ -1243,8 +1379,13 @@ tg_server_store_push (TgServerStore  *self,
   }
   json_builder_end_array (builder);
 
+  if ((server_seq = last_seq (self, error)) < 0)
+    {
+      exec (self, "ROLLBACK", NULL);
+      return NULL;
+    }
   json_builder_set_member_name (builder, "server_seq");
-  json_builder_add_int_value (builder, tg_server_store_get_last_seq (self));
+  json_builder_add_int_value (builder, server_seq);
   json_builder_end_object (builder);
 
   {
@@ -1261,7 +1402,13 @@ tg_server_store_push (TgServerStore  *self,
       tg_server_store_audit (self, auth, "blob-probe", detail);
     }
   {
-    sqlite3_stmt *stmt = get_statement (self, "UPDATE devices SET last_seen = ? WHERE id = ?");
+    sqlite3_stmt *stmt = get_statement (self, "UPDATE devices SET last_seen = ? WHERE id = ?", error);
+
+    if (stmt == NULL)
+      {
+        exec (self, "ROLLBACK", NULL);
+        return NULL;
+      }
     sqlite3_bind_int64 (stmt, 1, now_s ());
     bind_text (stmt, 2, auth->device_id);
     step (self, stmt);
@@ -1326,6 +1473,7 @@ tg_server_store_pull (TgServerStore  *self,
   gboolean more = FALSE;
   guint n = 0;
   gint64 page_bytes = 0;
+  gint64 server_seq;
   int rc;
 
   if (auth->role == TG_SERVER_ROLE_ADMIN)
@@ -1343,7 +1491,9 @@ tg_server_store_pull (TgServerStore  *self,
     {
       stmt = get_statement (self, "SELECT seq, id, record_id, parents, kind, device, device_seq, "
                                   "created_at, deleted, content FROM revisions "
-                                  "WHERE seq > ? ORDER BY seq LIMIT ?");
+                                  "WHERE seq > ? ORDER BY seq LIMIT ?", error);
+      if (stmt == NULL)
+        goto failed;
       sqlite3_bind_int64 (stmt, 1, since);
       sqlite3_bind_int64 (stmt, 2, (gint64) limit + 1);
     }
@@ -1352,7 +1502,9 @@ tg_server_store_pull (TgServerStore  *self,
       stmt = get_statement (self, "SELECT r.seq, r.id, r.record_id, r.parents, r.kind, r.device, r.device_seq, "
                                   "r.created_at, r.deleted, r.content FROM revisions r "
                                   "JOIN records c ON c.id = r.record_id "
-                                  "WHERE r.seq > ? AND c.owner_user_id = ? ORDER BY r.seq LIMIT ?");
+                                  "WHERE r.seq > ? AND c.owner_user_id = ? ORDER BY r.seq LIMIT ?", error);
+      if (stmt == NULL)
+        goto failed;
       sqlite3_bind_int64 (stmt, 1, since);
       sqlite3_bind_int64 (stmt, 2, auth->user_id);
       sqlite3_bind_int64 (stmt, 3, (gint64) limit + 1);
@@ -1382,8 +1534,7 @@ tg_server_store_pull (TgServerStore  *self,
   if (rc != SQLITE_ROW && rc != SQLITE_DONE)
     {
       set_sqlite_error (self, error, "reading revisions");
-      exec (self, "ROLLBACK TO pull; RELEASE pull", NULL);
-      return NULL;
+      goto failed;
     }
 
   /* Records of this page with more than one head: concurrent branches a
@@ -1399,11 +1550,19 @@ tg_server_store_pull (TgServerStore  *self,
       {
         g_autoptr(GPtrArray) heads = g_ptr_array_new_with_free_func (g_free);
 
-        stmt = get_statement (self, "SELECT revision_id FROM heads WHERE record_id = ? ORDER BY revision_id");
+        stmt = get_statement (self, "SELECT revision_id FROM heads WHERE record_id = ? ORDER BY revision_id",
+                              error);
+        if (stmt == NULL)
+          goto failed;
         bind_text (stmt, 1, record_id);
-        while (step (self, stmt) == SQLITE_ROW)
+        while ((rc = step (self, stmt)) == SQLITE_ROW)
           g_ptr_array_add (heads, g_strdup ((const char *) sqlite3_column_text (stmt, 0)));
         sqlite3_reset (stmt);
+        if (rc != SQLITE_DONE)
+          {
+            set_sqlite_error (self, error, "reading heads");
+            goto failed;
+          }
         if (heads->len < 2)
           continue;
 
@@ -1424,8 +1583,10 @@ tg_server_store_pull (TgServerStore  *self,
   json_builder_add_int_value (builder, next);
   json_builder_set_member_name (builder, "more");
   json_builder_add_boolean_value (builder, more);
+  if ((server_seq = last_seq (self, error)) < 0)
+    goto failed;
   json_builder_set_member_name (builder, "server_seq");
-  json_builder_add_int_value (builder, tg_server_store_get_last_seq (self));
+  json_builder_add_int_value (builder, server_seq);
   json_builder_end_object (builder);
 
   exec (self, "RELEASE pull", NULL);
@@ -1435,6 +1596,10 @@ tg_server_store_pull (TgServerStore  *self,
     tg_server_store_audit (self, auth, "pull", detail);
   }
   return json_builder_get_root (builder);
+
+failed:
+  exec (self, "ROLLBACK TO pull; RELEASE pull", NULL);
+  return NULL;
 }
 
 gboolean
@@ -1449,7 +1614,9 @@ tg_server_store_foreach_head (TgServerStore    *self,
   stmt = get_statement (self, "SELECT h.record_id, r.kind, r.id, r.seq, "
                               "(SELECT count(*) FROM heads h2 WHERE h2.record_id = h.record_id), r.content "
                               "FROM heads h JOIN revisions r ON r.id = h.revision_id "
-                              "ORDER BY h.record_id, r.seq");
+                              "ORDER BY h.record_id, r.seq", error);
+  if (stmt == NULL)
+    return FALSE;
   while ((rc = step (self, stmt)) == SQLITE_ROW)
     func ((const char *) sqlite3_column_text (stmt, 0),
           (const char *) sqlite3_column_text (stmt, 1),
@@ -1471,6 +1638,7 @@ tg_server_store_blob_visible (TgServerStore *self,
                               TgServerAuth  *auth,
                               const char    *sha256)
 {
+  g_autoptr(GError) error = NULL;
   sqlite3_stmt *stmt;
   gboolean visible;
 
@@ -1479,19 +1647,57 @@ tg_server_store_blob_visible (TgServerStore *self,
 
   if (auth->role == TG_SERVER_ROLE_COORDINATOR)
     {
-      stmt = get_statement (self, "SELECT 1 FROM blob_refs WHERE sha256 = ? LIMIT 1");
-      bind_text (stmt, 1, sha256);
+      stmt = get_statement (self, "SELECT 1 FROM blob_refs WHERE sha256 = ? LIMIT 1", &error);
+      if (stmt != NULL)
+        bind_text (stmt, 1, sha256);
     }
   else
     {
       stmt = get_statement (self, "SELECT 1 FROM blob_refs b JOIN records c ON c.id = b.record_id "
-                                  "WHERE b.sha256 = ? AND c.owner_user_id = ? LIMIT 1");
-      bind_text (stmt, 1, sha256);
-      sqlite3_bind_int64 (stmt, 2, auth->user_id);
+                                  "WHERE b.sha256 = ? AND c.owner_user_id = ? LIMIT 1", &error);
+      if (stmt != NULL)
+        {
+          bind_text (stmt, 1, sha256);
+          sqlite3_bind_int64 (stmt, 2, auth->user_id);
+        }
+    }
+  /* a database that fails shows no blob */
+  if (stmt == NULL)
+    {
+      g_warning ("%s", error->message);
+      return FALSE;
     }
   visible = step (self, stmt) == SQLITE_ROW;
   sqlite3_reset (stmt);
   return visible;
+}
+
+/* 1 when @auth holds the blob, 0 when not, -1 with @error set when the
+ * database fails */
+static int
+blob_held (TgServerStore  *self,
+           TgServerAuth   *auth,
+           const char     *sha256,
+           GError        **error)
+{
+  sqlite3_stmt *stmt;
+  int held, rc;
+
+  if (auth->role == TG_SERVER_ROLE_ADMIN)
+    return 0;
+  if (auth->role == TG_SERVER_ROLE_COORDINATOR)
+    return 1;
+
+  if ((stmt = get_statement (self, "SELECT 1 FROM blob_holders WHERE sha256 = ? AND user_id = ?", error)) == NULL)
+    return -1;
+  bind_text (stmt, 1, sha256);
+  sqlite3_bind_int64 (stmt, 2, auth->user_id);
+  rc = step (self, stmt);
+  held = rc == SQLITE_ROW;
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+    held = set_sqlite_error (self, error, "looking up a blob holder") - 1;
+  sqlite3_reset (stmt);
+  return held;
 }
 
 gboolean
@@ -1499,20 +1705,13 @@ tg_server_store_blob_held (TgServerStore *self,
                            TgServerAuth  *auth,
                            const char    *sha256)
 {
-  sqlite3_stmt *stmt;
-  gboolean held;
+  g_autoptr(GError) error = NULL;
+  int held = blob_held (self, auth, sha256, &error);
 
-  if (auth->role == TG_SERVER_ROLE_ADMIN)
-    return FALSE;
-  if (auth->role == TG_SERVER_ROLE_COORDINATOR)
-    return TRUE;
-
-  stmt = get_statement (self, "SELECT 1 FROM blob_holders WHERE sha256 = ? AND user_id = ?");
-  bind_text (stmt, 1, sha256);
-  sqlite3_bind_int64 (stmt, 2, auth->user_id);
-  held = step (self, stmt) == SQLITE_ROW;
-  sqlite3_reset (stmt);
-  return held;
+  /* a database that fails holds nothing for anyone */
+  if (held < 0)
+    g_warning ("%s", error->message);
+  return held > 0;
 }
 
 gboolean
@@ -1521,8 +1720,11 @@ tg_server_store_blob_add_holder (TgServerStore  *self,
                                  gint64          user_id,
                                  GError        **error)
 {
-  sqlite3_stmt *stmt = get_statement (self, "INSERT OR IGNORE INTO blob_holders (sha256, user_id) VALUES (?, ?)");
+  sqlite3_stmt *stmt = get_statement (self, "INSERT OR IGNORE INTO blob_holders (sha256, user_id) VALUES (?, ?)",
+                                      error);
 
+  if (stmt == NULL)
+    return FALSE;
   bind_text (stmt, 1, sha256);
   sqlite3_bind_int64 (stmt, 2, user_id);
   if (step (self, stmt) != SQLITE_DONE)
@@ -1534,18 +1736,39 @@ tg_server_store_blob_add_holder (TgServerStore  *self,
   return TRUE;
 }
 
+/* 1 when the blob is complete, 0 when not, -1 with @error set when the
+ * database fails */
+static int
+blob_is_complete (TgServerStore  *self,
+                  const char     *sha256,
+                  GError        **error)
+{
+  sqlite3_stmt *stmt = get_statement (self, "SELECT complete FROM blobs WHERE sha256 = ?", error);
+  int complete = 0;
+  int rc;
+
+  if (stmt == NULL)
+    return -1;
+  bind_text (stmt, 1, sha256);
+  if ((rc = step (self, stmt)) == SQLITE_ROW)
+    complete = sqlite3_column_int (stmt, 0) != 0;
+  else if (rc != SQLITE_DONE)
+    complete = set_sqlite_error (self, error, "looking up a blob") - 1;
+  sqlite3_reset (stmt);
+  return complete;
+}
+
 gboolean
 tg_server_store_blob_is_complete (TgServerStore *self,
                                   const char    *sha256)
 {
-  sqlite3_stmt *stmt = get_statement (self, "SELECT complete FROM blobs WHERE sha256 = ?");
-  gboolean complete = FALSE;
+  g_autoptr(GError) error = NULL;
+  int complete = blob_is_complete (self, sha256, &error);
 
-  bind_text (stmt, 1, sha256);
-  if (step (self, stmt) == SQLITE_ROW)
-    complete = sqlite3_column_int (stmt, 0) != 0;
-  sqlite3_reset (stmt);
-  return complete;
+  /* a database that fails has no complete blob to serve */
+  if (complete < 0)
+    g_warning ("%s", error->message);
+  return complete > 0;
 }
 
 gboolean
@@ -1556,9 +1779,10 @@ tg_server_store_blob_set_complete (TgServerStore  *self,
 {
   sqlite3_stmt *stmt;
 
-  stmt = get_statement (self, "INSERT INTO blobs (sha256, size, complete, created_at, completed_at) "
-                              "VALUES (?1, ?2, 1, ?3, ?3) ON CONFLICT (sha256) DO UPDATE "
-                              "SET size = ?2, complete = 1, completed_at = ?3");
+  if ((stmt = get_statement (self, "INSERT INTO blobs (sha256, size, complete, created_at, completed_at) "
+                                   "VALUES (?1, ?2, 1, ?3, ?3) ON CONFLICT (sha256) DO UPDATE "
+                                   "SET size = ?2, complete = 1, completed_at = ?3", error)) == NULL)
+    return FALSE;
   bind_text (stmt, 1, sha256);
   sqlite3_bind_int64 (stmt, 2, size);
   sqlite3_bind_int64 (stmt, 3, now_s ());

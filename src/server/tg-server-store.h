@@ -60,9 +60,11 @@ gboolean       tg_server_store_enrol             (TgServerStore  *self,
                                                   char          **device_id,
                                                   char          **token,
                                                   GError        **error);
-/* NULL for an unknown or revoked token. */
+/* NULL for an unknown or revoked token; NULL with @error set when the
+ * database fails. */
 TgServerAuth  *tg_server_store_authenticate      (TgServerStore  *self,
-                                                  const char     *token);
+                                                  const char     *token,
+                                                  GError        **error);
 gboolean       tg_server_store_revoke            (TgServerStore  *self,
                                                   const char     *device_id,
                                                   GError        **error);

@@ -1448,8 +1448,15 @@ early_handler_cb (SoupServer        *server,
 
   if (route != ROUTE_INFO && route != ROUTE_ENROL)
     {
+      g_autoptr(GError) auth_error = NULL;
+
       token = tg_server_decode_bearer (soup_message_headers_get_one (headers, "Authorization"));
-      req->auth = tg_server_store_authenticate (self->reader, token);
+      req->auth = tg_server_store_authenticate (self->reader, token, &auth_error);
+      if (auth_error != NULL)
+        {
+          respond_gerror (msg, auth_error);
+          return;
+        }
       if (req->auth == NULL)
         {
           soup_message_headers_replace (soup_server_message_get_response_headers (msg),

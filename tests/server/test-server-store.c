@@ -6,6 +6,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include <glib/gstdio.h>
+#include <sqlite3.h>
 
 #include "tg-revision.h"
 #include "tg-server-decode.h"
@@ -80,7 +81,7 @@ enrol (TgServerStore *store,
   normal = tg_server_normalize_code (code);
   g_assert_true (tg_server_store_enrol (store, normal, "laptop", &device_id, &token, &error));
   g_assert_no_error (error);
-  auth = tg_server_store_authenticate (store, token);
+  auth = tg_server_store_authenticate (store, token, NULL);
   g_assert_nonnull (auth);
   g_assert_cmpstr (auth->device_id, ==, device_id);
   g_assert_cmpint (auth->role, ==, role);
@@ -311,7 +312,7 @@ test_accounts (Fixture       *fx,
   g_assert_true (tg_server_store_enrol (fx->store, normal, "phone", &device_id, &token, &error));
   g_assert_no_error (error);
   g_assert_cmpstr (device_id, !=, ana->device_id);
-  again = tg_server_store_authenticate (fx->store, token);
+  again = tg_server_store_authenticate (fx->store, token, NULL);
   g_assert_nonnull (again);
   g_assert_cmpint (again->user_id, ==, ana->user_id);
   g_clear_pointer (&device_id, g_free);
@@ -328,13 +329,13 @@ test_accounts (Fixture       *fx,
   g_clear_error (&error);
 
   /* an unknown token is nobody */
-  g_assert_null (tg_server_store_authenticate (fx->store, "not-a-token"));
+  g_assert_null (tg_server_store_authenticate (fx->store, "not-a-token", NULL));
 
   /* revoking the phone locks it out, and only it */
   g_assert_true (tg_server_store_revoke (fx->store, again->device_id, &error));
   g_assert_no_error (error);
   {
-    g_autoptr(TgServerAuth) gone = tg_server_store_authenticate (fx->store, token);
+    g_autoptr(TgServerAuth) gone = tg_server_store_authenticate (fx->store, token, NULL);
 
     g_assert_null (gone);
   }
@@ -766,6 +767,49 @@ test_backup (Fixture       *fx,
   }
 }
 
+/* A table dropped behind the store's back: the push that needs it fails
+ * with an error (no abort), stores nothing, and the store goes on. */
+static void
+test_broken_table (Fixture       *fx,
+                   gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TgServerAuth) ana = enrol (fx->store, "ana", TG_SERVER_ROLE_MONITOR);
+  g_autofree char *sha = tg_server_sha256_hex ("photo", 5);
+  g_autofree char *content = g_strdup_printf ("{\"sources\":[{\"sha256\":\"%s\"}]}", sha);
+  g_autofree char *record = g_uuid_string_random ();
+  g_autoptr(TgRevision) r1 = make_revision (record, NULL, NULL, "report", ana, 1, "{}");
+  g_autoptr(TgRevision) r2 = make_revision (record, tg_revision_get_id (r1), NULL, "report", ana, 2, content);
+  g_autoptr(JsonNode) reply = NULL;
+  g_autoptr(JsonNode) page = NULL;
+  g_autoptr(JsonNode) stats = NULL;
+  JsonNode *failed;
+  sqlite3 *db = NULL;
+
+  reply = push (fx->store, ana, &error, r1, NULL);
+  g_assert_no_error (error);
+
+  g_assert_cmpint (sqlite3_open_v2 (tg_server_store_get_path (fx->store), &db, SQLITE_OPEN_READWRITE, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_exec (db, "DROP TABLE blob_refs", NULL, NULL, NULL), ==, SQLITE_OK);
+  sqlite3_close (db);
+
+  failed = push (fx->store, ana, &error, r2, NULL);
+  g_assert_null (failed);
+  g_assert_error (error, TG_SERVER_ERROR, TG_SERVER_ERROR_INTERNAL);
+  g_assert_cmpuint (tg_server_error_to_status (error), ==, 500);
+  g_clear_error (&error);
+
+  /* rolled back: one revision, and the store still answers */
+  g_assert_cmpint (tg_server_store_get_last_seq (fx->store), ==, 1);
+  page = pull_all (fx->store, ana);
+  g_assert_cmpuint (json_array_get_length (member_array (page, "revisions")), ==, 1);
+  /* the statistics count missing blobs from the dropped table: an
+   * error too, not an abort */
+  stats = tg_server_store_stats (fx->store, &error);
+  g_assert_null (stats);
+  g_assert_error (error, TG_SERVER_ERROR, TG_SERVER_ERROR_INTERNAL);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -779,6 +823,8 @@ main (int   argc,
   g_test_add ("/server-store/roles", Fixture, NULL, fixture_setup, test_roles, fixture_teardown);
   g_test_add ("/server-store/blobs", Fixture, NULL, fixture_setup, test_blobs, fixture_teardown);
   g_test_add ("/server-store/backup", Fixture, NULL, fixture_setup, test_backup, fixture_teardown);
+
+  g_test_add ("/server-store/broken-table", Fixture, NULL, fixture_setup, test_broken_table, fixture_teardown);
 
   return g_test_run ();
 }
