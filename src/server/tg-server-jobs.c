@@ -25,6 +25,7 @@
 #include "tg-server-conn.h"
 #include "tg-server-decode.h"
 #include "tg-server-tls.h"
+#include "tg-server-wire.h"
 
 /* the store thread ------------------------------------------------------- */
 
@@ -95,12 +96,14 @@ static void
 run_push (TgServer *self,
           Job      *job)
 {
+  g_autoptr(TgServerPushResult) result = NULL;
   g_autoptr(JsonNode) reply = NULL;
 
   /* decoded and checked against every cap before it was queued here */
-  reply = tg_server_store_push (self->store, job->auth, job->revisions, job->blobs, &job->error);
-  if (reply == NULL)
+  result = tg_server_store_push (self->store, job->auth, job->revisions, job->blobs, &job->error);
+  if (result == NULL)
     return;
+  reply = tg_server_push_result_to_json (result);
   g_debug ("push from device %s: %u revisions", job->auth->device_id, job->revisions->len);
   job->reply = node_to_text (reply);
   job->status = 200;
@@ -111,13 +114,15 @@ static void
 run_pull (TgServer *self,
           Job      *job)
 {
+  g_autoptr(TgServerPullPage) page = NULL;
   g_autoptr(JsonNode) reply = NULL;
   gint64 since;
   guint limit;
 
   if (!tg_server_decode_pull_query (job->text, self->config->max_pull, &since, &limit, &job->error) ||
-      !(reply = tg_server_store_pull (self->store, job->auth, since, limit, &job->error)))
+      !(page = tg_server_store_pull (self->store, job->auth, since, limit, &job->error)))
     return;
+  reply = tg_server_pull_page_to_json (page);
   job->reply = node_to_text (reply);
   job->status = 200;
   /* never hand out a seq whose commit could still be lost: every commit

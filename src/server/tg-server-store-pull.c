@@ -18,54 +18,70 @@
 /* pull ------------------------------------------------------------------- */
 
 static void
-add_revision_row (JsonBuilder  *builder,
-                  sqlite3_stmt *stmt)
+pulled_revision_free (TgServerPulledRevision *revision)
 {
-  g_auto(GStrv) parents = g_strsplit ((const char *) sqlite3_column_text (stmt, 3), " ", -1);
-
-  json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "id");
-  json_builder_add_string_value (builder, (const char *) sqlite3_column_text (stmt, 1));
-  json_builder_set_member_name (builder, "record");
-  json_builder_add_string_value (builder, (const char *) sqlite3_column_text (stmt, 2));
-  json_builder_set_member_name (builder, "kind");
-  json_builder_add_string_value (builder, (const char *) sqlite3_column_text (stmt, 4));
-  json_builder_set_member_name (builder, "parents");
-  json_builder_begin_array (builder);
-  for (guint i = 0; parents[i]; i++)
-    if (*parents[i])
-      json_builder_add_string_value (builder, parents[i]);
-  json_builder_end_array (builder);
-  json_builder_set_member_name (builder, "device");
-  json_builder_add_string_value (builder, (const char *) sqlite3_column_text (stmt, 5));
-  json_builder_set_member_name (builder, "device_seq");
-  json_builder_add_int_value (builder, sqlite3_column_int64 (stmt, 6));
-  json_builder_set_member_name (builder, "created_at");
-  json_builder_add_int_value (builder, sqlite3_column_int64 (stmt, 7));
-  json_builder_set_member_name (builder, "deleted");
-  json_builder_add_boolean_value (builder, sqlite3_column_int (stmt, 8));
-  json_builder_set_member_name (builder, "content");
-  json_builder_add_string_value (builder, (const char *) sqlite3_column_text (stmt, 9));
-  json_builder_set_member_name (builder, "server_seq");
-  json_builder_add_int_value (builder, sqlite3_column_int64 (stmt, 0));
-  json_builder_end_object (builder);
+  g_free (revision->id);
+  g_free (revision->record_id);
+  g_free (revision->kind);
+  g_strfreev (revision->parents);
+  g_free (revision->device);
+  g_free (revision->content);
+  g_free (revision);
 }
 
-JsonNode *
+static void
+conflict_free (TgServerConflict *conflict)
+{
+  g_free (conflict->record_id);
+  g_strfreev (conflict->heads);
+  g_free (conflict);
+}
+
+void
+tg_server_pull_page_free (TgServerPullPage *page)
+{
+  g_clear_pointer (&page->revisions, g_ptr_array_unref);
+  g_clear_pointer (&page->conflicts, g_ptr_array_unref);
+  g_free (page);
+}
+
+static TgServerPulledRevision *
+pulled_revision_new (sqlite3_stmt *stmt)
+{
+  TgServerPulledRevision *revision = g_new0 (TgServerPulledRevision, 1);
+  g_auto(GStrv) parents = g_strsplit ((const char *) sqlite3_column_text (stmt, 3), " ", -1);
+  guint n = 0;
+
+  revision->seq = sqlite3_column_int64 (stmt, 0);
+  revision->id = g_strdup ((const char *) sqlite3_column_text (stmt, 1));
+  revision->record_id = g_strdup ((const char *) sqlite3_column_text (stmt, 2));
+  revision->kind = g_strdup ((const char *) sqlite3_column_text (stmt, 4));
+  revision->parents = g_new0 (char *, g_strv_length (parents) + 1);
+  for (guint i = 0; parents[i]; i++)
+    if (*parents[i])
+      revision->parents[n++] = g_strdup (parents[i]);
+  revision->device = g_strdup ((const char *) sqlite3_column_text (stmt, 5));
+  revision->device_seq = sqlite3_column_int64 (stmt, 6);
+  revision->created_at = sqlite3_column_int64 (stmt, 7);
+  revision->deleted = sqlite3_column_int (stmt, 8) != 0;
+  revision->content = g_strdup ((const char *) sqlite3_column_text (stmt, 9));
+  return revision;
+}
+
+TgServerPullPage *
 tg_server_store_pull (TgServerStore  *self,
                       TgServerAuth   *auth,
                       gint64          since,
                       guint           limit,
                       GError        **error)
 {
-  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autoptr(TgServerPullPage) page = g_new0 (TgServerPullPage, 1);
   g_autoptr(GHashTable) records = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   sqlite3_stmt *stmt;
   gint64 next = since;
   gboolean more = FALSE;
   guint n = 0;
   gint64 page_bytes = 0;
-  gint64 server_seq;
   int rc;
 
   if (auth->role == TG_SERVER_ROLE_ADMIN)
@@ -102,9 +118,8 @@ tg_server_store_pull (TgServerStore  *self,
       sqlite3_bind_int64 (stmt, 3, (gint64) limit + 1);
     }
 
-  json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "revisions");
-  json_builder_begin_array (builder);
+  page->revisions = g_ptr_array_new_with_free_func ((GDestroyNotify) pulled_revision_free);
+  page->conflicts = g_ptr_array_new_with_free_func ((GDestroyNotify) conflict_free);
   while ((rc = _tg_server_store_step (self, stmt)) == SQLITE_ROW)
     {
       /* a page ends at @limit revisions or past TG_SERVER_PULL_PAGE_BYTES
@@ -116,13 +131,12 @@ tg_server_store_pull (TgServerStore  *self,
           break;
         }
       page_bytes += sqlite3_column_bytes (stmt, 9);
-      add_revision_row (builder, stmt);
+      g_ptr_array_add (page->revisions, pulled_revision_new (stmt));
       next = sqlite3_column_int64 (stmt, 0);
       g_hash_table_add (records, g_strdup ((const char *) sqlite3_column_text (stmt, 2)));
       n++;
     }
   sqlite3_reset (stmt);
-  json_builder_end_array (builder);
   if (rc != SQLITE_ROW && rc != SQLITE_DONE)
     {
       _tg_server_store_sql_error (self, error, "reading revisions");
@@ -131,8 +145,6 @@ tg_server_store_pull (TgServerStore  *self,
 
   /* Records of this page with more than one head: concurrent branches a
    * person has to merge. */
-  json_builder_set_member_name (builder, "conflicts");
-  json_builder_begin_array (builder);
   {
     GHashTableIter iter;
     const char *record_id;
@@ -158,28 +170,21 @@ tg_server_store_pull (TgServerStore  *self,
         if (heads->len < 2)
           continue;
 
-        json_builder_begin_object (builder);
-        json_builder_set_member_name (builder, "record");
-        json_builder_add_string_value (builder, record_id);
-        json_builder_set_member_name (builder, "heads");
-        json_builder_begin_array (builder);
-        for (guint i = 0; i < heads->len; i++)
-          json_builder_add_string_value (builder, g_ptr_array_index (heads, i));
-        json_builder_end_array (builder);
-        json_builder_end_object (builder);
+        {
+          TgServerConflict *conflict = g_new0 (TgServerConflict, 1);
+
+          conflict->record_id = g_strdup (record_id);
+          g_ptr_array_add (heads, NULL);
+          conflict->heads = (GStrv) g_ptr_array_steal (heads, NULL);
+          g_ptr_array_add (page->conflicts, conflict);
+        }
       }
   }
-  json_builder_end_array (builder);
 
-  json_builder_set_member_name (builder, "next");
-  json_builder_add_int_value (builder, next);
-  json_builder_set_member_name (builder, "more");
-  json_builder_add_boolean_value (builder, more);
-  if ((server_seq = _tg_server_store_last_seq (self, error)) < 0)
+  page->next = next;
+  page->more = more;
+  if ((page->server_seq = _tg_server_store_last_seq (self, error)) < 0)
     goto failed;
-  json_builder_set_member_name (builder, "server_seq");
-  json_builder_add_int_value (builder, server_seq);
-  json_builder_end_object (builder);
 
   _tg_server_store_exec (self, "RELEASE pull", NULL);
 
@@ -187,7 +192,7 @@ tg_server_store_pull (TgServerStore  *self,
     g_autofree char *detail = g_strdup_printf ("since %" G_GINT64_FORMAT ", %u revisions", since, n);
     tg_server_store_audit (self, auth, "pull", detail);
   }
-  return json_builder_get_root (builder);
+  return g_steal_pointer (&page);
 
 failed:
   _tg_server_store_exec (self, "ROLLBACK TO pull; RELEASE pull", NULL);

@@ -362,21 +362,44 @@ batch_order (GPtrArray *revisions)
   return order;
 }
 
-JsonNode *
+static void
+push_item_clear (TgServerPushItem *item)
+{
+  g_free (item->id);
+}
+
+void
+tg_server_push_result_free (TgServerPushResult *result)
+{
+  g_clear_pointer (&result->accepted, g_array_unref);
+  g_clear_pointer (&result->rejected, g_array_unref);
+  g_strfreev (result->missing_blobs);
+  g_free (result);
+}
+
+static GArray *
+push_items_new (void)
+{
+  GArray *items = g_array_new (FALSE, TRUE, sizeof (TgServerPushItem));
+
+  g_array_set_clear_func (items, (GDestroyNotify) push_item_clear);
+  return items;
+}
+
+TgServerPushResult *
 tg_server_store_push (TgServerStore  *self,
                       TgServerAuth   *auth,
                       GPtrArray      *revisions,
                       GPtrArray      *blobs,
                       GError        **error)
 {
-  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autoptr(TgServerPushResult) result = g_new0 (TgServerPushResult, 1);
   g_autoptr(GHashTable) missing = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   g_autoptr(GPtrArray) probes = g_ptr_array_new_with_free_func (g_free);
   g_autofree gint64 *seqs = g_new0 (gint64, revisions->len + 1);
   g_autofree const char **reasons = g_new0 (const char *, revisions->len + 1);
   g_autofree guint *order = NULL;
   guint n_new = 0, n_known = 0, n_rejected = 0;
-  gint64 server_seq;
 
   if (!_tg_server_store_exec (self, "BEGIN IMMEDIATE", error))
     return NULL;
@@ -428,9 +451,7 @@ tg_server_store_push (TgServerStore  *self,
         reasons[i] = reason;
     }
 
-  json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "accepted");
-  json_builder_begin_array (builder);
+  result->accepted = push_items_new ();
   for (guint i = 0; i < revisions->len; i++)
     {
       TgRevision *revision = g_ptr_array_index (revisions, i);
@@ -442,17 +463,14 @@ tg_server_store_push (TgServerStore  *self,
           _tg_server_store_exec (self, "ROLLBACK", NULL);
           return NULL;
         }
-      json_builder_begin_object (builder);
-      json_builder_set_member_name (builder, "id");
-      json_builder_add_string_value (builder, tg_revision_get_id (revision));
-      json_builder_set_member_name (builder, "seq");
-      json_builder_add_int_value (builder, seqs[i]);
-      json_builder_end_object (builder);
-    }
-  json_builder_end_array (builder);
+      {
+        TgServerPushItem item = { g_strdup (tg_revision_get_id (revision)), seqs[i], NULL };
 
-  json_builder_set_member_name (builder, "rejected");
-  json_builder_begin_array (builder);
+        g_array_append_val (result->accepted, item);
+      }
+    }
+
+  result->rejected = push_items_new ();
   for (guint i = 0; i < revisions->len; i++)
     {
       TgRevision *revision = g_ptr_array_index (revisions, i);
@@ -460,33 +478,27 @@ tg_server_store_push (TgServerStore  *self,
       if (seqs[i] > 0)
         continue;
       n_rejected++;
-      json_builder_begin_object (builder);
-      json_builder_set_member_name (builder, "id");
-      json_builder_add_string_value (builder, tg_revision_get_id (revision));
-      json_builder_set_member_name (builder, "reason");
-      json_builder_add_string_value (builder, reasons[i] ? reasons[i] : "rejected");
-      json_builder_end_object (builder);
+      {
+        TgServerPushItem item = { g_strdup (tg_revision_get_id (revision)), 0,
+                                  reasons[i] ? reasons[i] : "rejected" };
+
+        g_array_append_val (result->rejected, item);
+      }
     }
-  json_builder_end_array (builder);
 
-  json_builder_set_member_name (builder, "missing_blobs");
-  json_builder_begin_array (builder);
   {
-    g_autofree const char **keys = (const char **) g_hash_table_get_keys_as_array (missing, NULL);
+    g_autofree char **keys = (char **) g_hash_table_get_keys_as_array (missing, NULL);
 
+    result->missing_blobs = g_new0 (char *, g_hash_table_size (missing) + 1);
     for (guint i = 0; keys[i]; i++)
-      json_builder_add_string_value (builder, keys[i]);
+      result->missing_blobs[i] = g_strdup (keys[i]);
   }
-  json_builder_end_array (builder);
 
-  if ((server_seq = _tg_server_store_last_seq (self, error)) < 0)
+  if ((result->server_seq = _tg_server_store_last_seq (self, error)) < 0)
     {
       _tg_server_store_exec (self, "ROLLBACK", NULL);
       return NULL;
     }
-  json_builder_set_member_name (builder, "server_seq");
-  json_builder_add_int_value (builder, server_seq);
-  json_builder_end_object (builder);
 
   {
     g_autofree char *detail = g_strdup_printf ("new %u, known %u, rejected %u",
@@ -520,5 +532,5 @@ tg_server_store_push (TgServerStore  *self,
       _tg_server_store_exec (self, "ROLLBACK", NULL);
       return NULL;
     }
-  return json_builder_get_root (builder);
+  return g_steal_pointer (&result);
 }

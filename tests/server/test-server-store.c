@@ -11,6 +11,7 @@
 #include "tg-revision.h"
 #include "tg-server-decode.h"
 #include "tg-server-store.h"
+#include "tg-server-wire.h"
 
 typedef struct
 {
@@ -113,6 +114,7 @@ push (TgServerStore  *store,
 {
   g_autoptr(GPtrArray) revisions = g_ptr_array_new ();
   g_autoptr(GPtrArray) blobs = g_ptr_array_new_with_free_func ((GDestroyNotify) g_strfreev);
+  g_autoptr(TgServerPushResult) result = NULL;
   TgRevision *revision;
   va_list args;
 
@@ -123,7 +125,21 @@ push (TgServerStore  *store,
       g_ptr_array_add (blobs, tg_server_content_blobs (tg_revision_get_content (revision), 1 << 20));
     }
   va_end (args);
-  return tg_server_store_push (store, auth, revisions, blobs, error);
+  result = tg_server_store_push (store, auth, revisions, blobs, error);
+  return result ? tg_server_push_result_to_json (result) : NULL;
+}
+
+/* A pull page, as the wire has it. */
+static JsonNode *
+pull (TgServerStore  *store,
+      TgServerAuth   *auth,
+      gint64          since,
+      guint           limit,
+      GError        **error)
+{
+  g_autoptr(TgServerPullPage) page = tg_server_store_pull (store, auth, since, limit, error);
+
+  return page ? tg_server_pull_page_to_json (page) : NULL;
 }
 
 static JsonArray *
@@ -189,7 +205,7 @@ pull_all (TgServerStore *store,
           TgServerAuth  *auth)
 {
   g_autoptr(GError) error = NULL;
-  JsonNode *page = tg_server_store_pull (store, auth, 0, 1000, &error);
+  JsonNode *page = pull (store, auth, 0, 1000, &error);
 
   g_assert_no_error (error);
   g_assert_nonnull (page);
@@ -422,13 +438,33 @@ test_push_pull (Fixture       *fx,
   g_assert_false (json_object_get_boolean_member (json_node_get_object (page), "more"));
   g_assert_cmpuint (json_array_get_length (member_array (page, "conflicts")), ==, 0);
 
+  /* the page as the store returns it, before any JSON */
+  {
+    g_autoptr(TgServerPullPage) raw = tg_server_store_pull (fx->store, ana, 0, 1000, &error);
+    TgServerPulledRevision *second;
+
+    g_assert_no_error (error);
+    g_assert_cmpuint (raw->revisions->len, ==, 3);
+    g_assert_cmpuint (raw->conflicts->len, ==, 0);
+    g_assert_cmpint (raw->next, ==, 3);
+    g_assert_false (raw->more);
+    g_assert_cmpint (raw->server_seq, ==, 3);
+    second = g_ptr_array_index (raw->revisions, 1);
+    g_assert_cmpstr (second->id, ==, tg_revision_get_id (r2));
+    g_assert_cmpint (second->seq, ==, 2);
+    g_assert_cmpuint (g_strv_length (second->parents), ==, 1);
+    g_assert_cmpstr (second->parents[0], ==, tg_revision_get_id (r1));
+    g_assert_cmpstr (second->content, ==, tg_revision_get_content (r2));
+    g_assert_cmpuint (g_strv_length (((TgServerPulledRevision *) g_ptr_array_index (raw->revisions, 0))->parents), ==, 0);
+  }
+
   /* pages: one at a time, then the rest */
-  page1 = tg_server_store_pull (fx->store, ana, 0, 1, &error);
+  page1 = pull (fx->store, ana, 0, 1, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (json_array_get_length (member_array (page1, "revisions")), ==, 1);
   g_assert_true (json_object_get_boolean_member (json_node_get_object (page1), "more"));
   g_assert_cmpint (member_int (page1, "next"), ==, 1);
-  page2 = tg_server_store_pull (fx->store, ana, 1, 10, &error);
+  page2 = pull (fx->store, ana, 1, 10, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (json_array_get_length (member_array (page2, "revisions")), ==, 2);
   g_assert_false (json_object_get_boolean_member (json_node_get_object (page2), "more"));
@@ -551,7 +587,7 @@ test_heads (Fixture       *fx,
   one = heads_new (fx->store);
   g_assert_cmpstr (g_hash_table_lookup (one->heads, record), ==, tg_revision_get_id (merge));
   g_assert_cmpuint (GPOINTER_TO_UINT (g_hash_table_lookup (one->n_heads, record)), ==, 1);
-  after = tg_server_store_pull (fx->store, ana, 3, 100, &error);
+  after = pull (fx->store, ana, 3, 100, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (json_array_get_length (member_array (after, "conflicts")), ==, 0);
 }
@@ -608,7 +644,7 @@ test_roles (Fixture       *fx,
   g_assert_null (refused);
   g_assert_error (error, TG_SERVER_ERROR, TG_SERVER_ERROR_FORBIDDEN);
   g_clear_error (&error);
-  refused = tg_server_store_pull (fx->store, root, 0, 100, &error);
+  refused = pull (fx->store, root, 0, 100, &error);
   g_assert_null (refused);
   g_assert_error (error, TG_SERVER_ERROR, TG_SERVER_ERROR_FORBIDDEN);
   g_clear_error (&error);
