@@ -60,9 +60,11 @@ gboolean       tg_server_store_enrol             (TgServerStore  *self,
                                                   char          **device_id,
                                                   char          **token,
                                                   GError        **error);
-/* NULL for an unknown or revoked token. */
+/* NULL for an unknown or revoked token; NULL with @error set when the
+ * database fails. */
 TgServerAuth  *tg_server_store_authenticate      (TgServerStore  *self,
-                                                  const char     *token);
+                                                  const char     *token,
+                                                  GError        **error);
 gboolean       tg_server_store_revoke            (TgServerStore  *self,
                                                   const char     *device_id,
                                                   GError        **error);
@@ -91,15 +93,71 @@ void           tg_server_store_set_read_only     (TgServerStore  *self);
  * many bytes (it always holds one revision). */
 #define TG_SERVER_PULL_PAGE_BYTES (16 << 20)
 
-/* sync: the replies of POST /push and GET /pull, errors in TG_SERVER_ERROR */
+/* sync: the results of POST /push and GET /pull, errors in TG_SERVER_ERROR;
+ * tg-server-wire.h encodes them for the wire */
+
+/* One revision of a push: acknowledged with its seq, or rejected with a
+ * reason (a static string). */
+typedef struct
+{
+  char       *id;
+  gint64      seq;
+  const char *reason;
+} TgServerPushItem;
+
+typedef struct
+{
+  GArray  *accepted;       /* TgServerPushItem with a seq, in the order sent */
+  GArray  *rejected;       /* TgServerPushItem with a reason, in the order sent */
+  GStrv    missing_blobs;  /* blobs the pusher must upload */
+  gint64   server_seq;
+} TgServerPushResult;
+
+void tg_server_push_result_free (TgServerPushResult *result);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (TgServerPushResult, tg_server_push_result_free)
+
+/* One revision of a pull page, as stored. */
+typedef struct
+{
+  gint64    seq;
+  char     *id;
+  char     *record_id;
+  char     *kind;
+  GStrv     parents;
+  char     *device;
+  gint64    device_seq;
+  gint64    created_at;
+  gboolean  deleted;
+  char     *content;
+} TgServerPulledRevision;
+
+/* A record of the page with more than one head. */
+typedef struct
+{
+  char  *record_id;
+  GStrv  heads;           /* sorted */
+} TgServerConflict;
+
+typedef struct
+{
+  GPtrArray *revisions;   /* TgServerPulledRevision, by seq */
+  GPtrArray *conflicts;   /* TgServerConflict */
+  gint64     next;
+  gboolean   more;
+  gint64     server_seq;
+} TgServerPullPage;
+
+void tg_server_pull_page_free (TgServerPullPage *page);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (TgServerPullPage, tg_server_pull_page_free)
+
 /* @blobs: for each revision, the GStrv of blobs its content refers to
  * (from tg_server_decode_push) */
-JsonNode      *tg_server_store_push              (TgServerStore  *self,
+TgServerPushResult *tg_server_store_push         (TgServerStore  *self,
                                                   TgServerAuth   *auth,
                                                   GPtrArray      *revisions,
                                                   GPtrArray      *blobs,
                                                   GError        **error);
-JsonNode      *tg_server_store_pull              (TgServerStore  *self,
+TgServerPullPage   *tg_server_store_pull         (TgServerStore  *self,
                                                   TgServerAuth   *auth,
                                                   gint64          since,
                                                   guint           limit,

@@ -1487,6 +1487,60 @@ test_crash (void)
   test_server_free (crashy);
 }
 
+/* A statement that cannot be prepared (here: a table dropped behind the
+ * server's back) fails its request with a 500; the server goes on
+ * serving instead of aborting. */
+static void
+test_broken_table (void)
+{
+  TestServer *broken = test_server_new (NULL);
+  TestClient *ana;
+  g_autofree char *record = g_uuid_string_random ();
+  g_autofree char *sha = g_compute_checksum_for_string (G_CHECKSUM_SHA256, "photo", -1);
+  g_autofree char *content = g_strdup_printf ("{\"sources\":[{\"sha256\":\"%s\"}]}", sha);
+  g_autoptr(TgRevision) plain = NULL;
+  g_autoptr(TgRevision) with_blob = NULL;
+  g_autoptr(JsonNode) ok = NULL;
+  g_autoptr(JsonNode) failed = NULL;
+  g_autoptr(JsonNode) page = NULL;
+  g_autoptr(JsonNode) info = NULL;
+  guint status = 0;
+
+  test_server_start (broken);
+  test_server_add_user (broken, "ana", "monitor");
+  ana = test_client_enrol (broken, "ana");
+
+  plain = make_revision (record, NULL, "report", ana->device_id, 1, FALSE, "{\"title\":\"Puno\"}");
+  ok = push (ana, &plain, 1, &status);
+  g_assert_cmpuint (status, ==, 200);
+
+  /* the blob references' table goes; the server has not used it yet */
+  {
+    sqlite3 *db = NULL;
+
+    g_assert_cmpint (sqlite3_open_v2 (broken->db_path, &db, SQLITE_OPEN_READWRITE, NULL), ==, SQLITE_OK);
+    sqlite3_busy_timeout (db, 5000);
+    g_assert_cmpint (sqlite3_exec (db, "DROP TABLE blob_refs", NULL, NULL, NULL), ==, SQLITE_OK);
+    sqlite3_close (db);
+  }
+
+  with_blob = make_revision (record, tg_revision_get_id (plain), "report", ana->device_id, 2, FALSE, content);
+  failed = push (ana, &with_blob, 1, &status);
+  g_assert_cmpuint (status, ==, 500);
+
+  /* still serving, and the failed push stored nothing */
+  page = pull (ana, 0, 100, &status);
+  g_assert_cmpuint (status, ==, 200);
+  g_assert_cmpuint (json_array_get_length (test_json_array (page, "revisions")), ==, 1);
+  g_assert_cmpint (test_json_int (page, "server_seq"), ==, 1);
+  info = test_client_json (ana, "GET", "/api/v1/info", NULL, &status);
+  g_assert_cmpuint (status, ==, 200);
+
+  test_client_free (ana);
+  /* and it stops cleanly on SIGTERM (exit status 0, not an abort) */
+  test_server_free (broken);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1523,6 +1577,7 @@ main (int   argc,
   g_test_add_func ("/server/admin/commands", test_admin);
   g_test_add_func ("/server/sync/concurrent-checkpoint", test_concurrent_checkpoint);
   g_test_add_func ("/server/crash/sigkill", test_crash);
+  g_test_add_func ("/server/crash/broken-table", test_broken_table);
 
   ret = g_test_run ();
   test_server_free (server);

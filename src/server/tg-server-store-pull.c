@@ -1,0 +1,229 @@
+/* tg-server-store-pull.c — GET /pull: a page of revisions with the
+ * conflicts on it, and every record's heads (for exports)
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#define G_LOG_DOMAIN "testigo-server"
+
+#include "config.h"
+
+#include <string.h>
+#include <sqlite3.h>
+#include <glib/gi18n.h>
+
+#include "tg-revision.h"
+#include "tg-server-decode.h"
+#include "tg-server-store-private.h"
+
+/* pull ------------------------------------------------------------------- */
+
+static void
+pulled_revision_free (TgServerPulledRevision *revision)
+{
+  g_free (revision->id);
+  g_free (revision->record_id);
+  g_free (revision->kind);
+  g_strfreev (revision->parents);
+  g_free (revision->device);
+  g_free (revision->content);
+  g_free (revision);
+}
+
+static void
+conflict_free (TgServerConflict *conflict)
+{
+  g_free (conflict->record_id);
+  g_strfreev (conflict->heads);
+  g_free (conflict);
+}
+
+void
+tg_server_pull_page_free (TgServerPullPage *page)
+{
+  g_clear_pointer (&page->revisions, g_ptr_array_unref);
+  g_clear_pointer (&page->conflicts, g_ptr_array_unref);
+  g_free (page);
+}
+
+static TgServerPulledRevision *
+pulled_revision_new (sqlite3_stmt *stmt)
+{
+  TgServerPulledRevision *revision = g_new0 (TgServerPulledRevision, 1);
+  g_auto(GStrv) parents = g_strsplit ((const char *) sqlite3_column_text (stmt, 3), " ", -1);
+  guint n = 0;
+
+  revision->seq = sqlite3_column_int64 (stmt, 0);
+  revision->id = g_strdup ((const char *) sqlite3_column_text (stmt, 1));
+  revision->record_id = g_strdup ((const char *) sqlite3_column_text (stmt, 2));
+  revision->kind = g_strdup ((const char *) sqlite3_column_text (stmt, 4));
+  revision->parents = g_new0 (char *, g_strv_length (parents) + 1);
+  for (guint i = 0; parents[i]; i++)
+    if (*parents[i])
+      revision->parents[n++] = g_strdup (parents[i]);
+  revision->device = g_strdup ((const char *) sqlite3_column_text (stmt, 5));
+  revision->device_seq = sqlite3_column_int64 (stmt, 6);
+  revision->created_at = sqlite3_column_int64 (stmt, 7);
+  revision->deleted = sqlite3_column_int (stmt, 8) != 0;
+  revision->content = g_strdup ((const char *) sqlite3_column_text (stmt, 9));
+  return revision;
+}
+
+TgServerPullPage *
+tg_server_store_pull (TgServerStore  *self,
+                      TgServerAuth   *auth,
+                      gint64          since,
+                      guint           limit,
+                      GError        **error)
+{
+  g_autoptr(TgServerPullPage) page = g_new0 (TgServerPullPage, 1);
+  g_autoptr(GHashTable) records = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  sqlite3_stmt *stmt;
+  gint64 next = since;
+  gboolean more = FALSE;
+  guint n = 0;
+  gint64 page_bytes = 0;
+  int rc;
+
+  if (auth->role == TG_SERVER_ROLE_ADMIN)
+    {
+      g_set_error_literal (error, TG_SERVER_ERROR, TG_SERVER_ERROR_FORBIDDEN,
+                           "admin accounts manage the server; they do not push or pull records");
+      return NULL;
+    }
+
+  /* A read transaction so the page and the heads agree. */
+  if (!_tg_server_store_exec (self, "SAVEPOINT pull", error))
+    return NULL;
+
+  if (auth->role == TG_SERVER_ROLE_COORDINATOR)
+    {
+      stmt = _tg_server_store_statement (self, "SELECT seq, id, record_id, parents, kind, device, device_seq, "
+                                               "created_at, deleted, content FROM revisions "
+                                               "WHERE seq > ? ORDER BY seq LIMIT ?", error);
+      if (stmt == NULL)
+        goto failed;
+      sqlite3_bind_int64 (stmt, 1, since);
+      sqlite3_bind_int64 (stmt, 2, (gint64) limit + 1);
+    }
+  else
+    {
+      stmt = _tg_server_store_statement (self, "SELECT r.seq, r.id, r.record_id, r.parents, r.kind, r.device, r.device_seq, "
+                                               "r.created_at, r.deleted, r.content FROM revisions r "
+                                               "JOIN records c ON c.id = r.record_id "
+                                               "WHERE r.seq > ? AND c.owner_user_id = ? ORDER BY r.seq LIMIT ?", error);
+      if (stmt == NULL)
+        goto failed;
+      sqlite3_bind_int64 (stmt, 1, since);
+      sqlite3_bind_int64 (stmt, 2, auth->user_id);
+      sqlite3_bind_int64 (stmt, 3, (gint64) limit + 1);
+    }
+
+  page->revisions = g_ptr_array_new_with_free_func ((GDestroyNotify) pulled_revision_free);
+  page->conflicts = g_ptr_array_new_with_free_func ((GDestroyNotify) conflict_free);
+  while ((rc = _tg_server_store_step (self, stmt)) == SQLITE_ROW)
+    {
+      /* a page ends at @limit revisions or past TG_SERVER_PULL_PAGE_BYTES
+       * of content, whichever comes first: a thousand revisions of 1 MiB
+       * must not hold the store thread (and a gigabyte of reply) */
+      if (n == limit || (n > 0 && page_bytes >= TG_SERVER_PULL_PAGE_BYTES))
+        {
+          more = TRUE;
+          break;
+        }
+      page_bytes += sqlite3_column_bytes (stmt, 9);
+      g_ptr_array_add (page->revisions, pulled_revision_new (stmt));
+      next = sqlite3_column_int64 (stmt, 0);
+      g_hash_table_add (records, g_strdup ((const char *) sqlite3_column_text (stmt, 2)));
+      n++;
+    }
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+    {
+      _tg_server_store_sql_error (self, error, "reading revisions");
+      goto failed;
+    }
+
+  /* Records of this page with more than one head: concurrent branches a
+   * person has to merge. */
+  {
+    GHashTableIter iter;
+    const char *record_id;
+
+    g_hash_table_iter_init (&iter, records);
+    while (g_hash_table_iter_next (&iter, (gpointer *) &record_id, NULL))
+      {
+        g_autoptr(GPtrArray) heads = g_ptr_array_new_with_free_func (g_free);
+
+        stmt = _tg_server_store_statement (self, "SELECT revision_id FROM heads WHERE record_id = ? ORDER BY revision_id",
+                                           error);
+        if (stmt == NULL)
+          goto failed;
+        _tg_server_store_bind_text (stmt, 1, record_id);
+        while ((rc = _tg_server_store_step (self, stmt)) == SQLITE_ROW)
+          g_ptr_array_add (heads, g_strdup ((const char *) sqlite3_column_text (stmt, 0)));
+        sqlite3_reset (stmt);
+        if (rc != SQLITE_DONE)
+          {
+            _tg_server_store_sql_error (self, error, "reading heads");
+            goto failed;
+          }
+        if (heads->len < 2)
+          continue;
+
+        {
+          TgServerConflict *conflict = g_new0 (TgServerConflict, 1);
+
+          conflict->record_id = g_strdup (record_id);
+          g_ptr_array_add (heads, NULL);
+          conflict->heads = (GStrv) g_ptr_array_steal (heads, NULL);
+          g_ptr_array_add (page->conflicts, conflict);
+        }
+      }
+  }
+
+  page->next = next;
+  page->more = more;
+  if ((page->server_seq = _tg_server_store_last_seq (self, error)) < 0)
+    goto failed;
+
+  _tg_server_store_exec (self, "RELEASE pull", NULL);
+
+  {
+    g_autofree char *detail = g_strdup_printf ("since %" G_GINT64_FORMAT ", %u revisions", since, n);
+    tg_server_store_audit (self, auth, "pull", detail);
+  }
+  return g_steal_pointer (&page);
+
+failed:
+  _tg_server_store_exec (self, "ROLLBACK TO pull; RELEASE pull", NULL);
+  return NULL;
+}
+
+gboolean
+tg_server_store_foreach_head (TgServerStore    *self,
+                              TgServerHeadFunc  func,
+                              gpointer          user_data,
+                              GError          **error)
+{
+  sqlite3_stmt *stmt;
+  int rc;
+
+  stmt = _tg_server_store_statement (self, "SELECT h.record_id, r.kind, r.id, r.seq, "
+                                           "(SELECT count(*) FROM heads h2 WHERE h2.record_id = h.record_id), r.content "
+                                           "FROM heads h JOIN revisions r ON r.id = h.revision_id "
+                                           "ORDER BY h.record_id, r.seq", error);
+  if (stmt == NULL)
+    return FALSE;
+  while ((rc = _tg_server_store_step (self, stmt)) == SQLITE_ROW)
+    func ((const char *) sqlite3_column_text (stmt, 0),
+          (const char *) sqlite3_column_text (stmt, 1),
+          (const char *) sqlite3_column_text (stmt, 2),
+          sqlite3_column_int64 (stmt, 3),
+          (guint) sqlite3_column_int (stmt, 4),
+          (const char *) sqlite3_column_text (stmt, 5),
+          user_data);
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_DONE)
+    return _tg_server_store_sql_error (self, error, "reading heads");
+  return TRUE;
+}

@@ -1,0 +1,648 @@
+/* tg-server-upload.c — resumable blob uploads, written and hashed on an
+ * upload thread
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#define G_LOG_DOMAIN "testigo-server"
+
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+#include <glib/gi18n.h>
+#include <glib/gstdio.h>
+#include <libsoup/soup.h>
+#include <gnutls/crypto.h>
+
+#include "tg-revision.h"
+#include "tg-server-private.h"
+#include "tg-server-conn.h"
+#include "tg-server-decode.h"
+#include "tg-server-tls.h"
+
+/* helpers ---------------------------------------------------------------- */
+
+/* GnuTLS's SHA-256 (nettle, with the CPU's SHA instructions where it has
+ * them) runs several times faster than GChecksum's: it is on the path of
+ * every uploaded byte. */
+static void
+checksum_free (gnutls_hash_hd_t checksum)
+{
+  gnutls_hash_deinit (checksum, NULL);
+}
+
+static char *
+checksum_hex (gnutls_hash_hd_t checksum)
+{
+  guint8 digest[32];
+  char *hex = g_malloc (65);
+
+  gnutls_hash_output (checksum, digest);
+  for (guint i = 0; i < sizeof digest; i++)
+    {
+      hex[2 * i] = "0123456789abcdef"[digest[i] >> 4];
+      hex[2 * i + 1] = "0123456789abcdef"[digest[i] & 15];
+    }
+  hex[64] = '\0';
+  return hex;
+}
+
+/* the upload thread, shared by every server in the process */
+GThreadPool *_tg_server_upload_pool;
+
+/* Hands what is queued, however little, to the upload thread. Locked. */
+static void
+upload_flush_locked (Upload *upload)
+{
+  if (!upload->writing && upload->pending.length > 0)
+    {
+      upload->writing = TRUE;
+      g_thread_pool_push (_tg_server_upload_pool, upload, NULL);
+    }
+}
+
+/* Waits until the upload thread wrote every chunk queued for @upload. */
+void
+_tg_server_upload_drain (Upload *upload)
+{
+  g_mutex_lock (&upload->lock);
+  upload_flush_locked (upload);
+  while (upload->writing)
+    g_cond_wait (&upload->cond, &upload->lock);
+  g_mutex_unlock (&upload->lock);
+}
+
+gint64
+_tg_server_upload_get_offset (Upload *upload)
+{
+  gint64 offset;
+
+  g_mutex_lock (&upload->lock);
+  offset = upload->offset;
+  g_mutex_unlock (&upload->lock);
+  return offset;
+}
+
+void
+_tg_server_upload_free (Upload *upload)
+{
+  _tg_server_upload_drain (upload);
+  if (upload->fd >= 0)
+    close (upload->fd);
+  g_mutex_clear (&upload->lock);
+  g_cond_clear (&upload->cond);
+  g_clear_pointer (&upload->checksum, checksum_free);
+  g_free (upload->sha256);
+  g_free (upload->key);
+  g_free (upload);
+}
+
+char *
+_tg_server_blob_path (TgServer   *self,
+                      const char *sha256)
+{
+  char prefix[3] = { sha256[0], sha256[1], '\0' };
+
+  return g_build_filename (self->blob_dir, prefix, sha256, NULL);
+}
+
+/* Uploads are per account: a monitor's offset and partial file say
+ * nothing about anyone else's upload of the same bytes. */
+char *
+_tg_server_upload_key (const char         *sha256,
+                       const TgServerAuth *auth)
+{
+  return g_strdup_printf ("%s.%" G_GINT64_FORMAT, sha256, auth->user_id);
+}
+
+char *
+_tg_server_partial_path (TgServer   *self,
+                         const char *key)
+{
+  return g_build_filename (self->partial_dir, key, NULL);
+}
+
+gboolean
+_tg_server_blob_is_complete (TgServer   *self,
+                             const char *sha256,
+                             gint64     *size)
+{
+  g_autofree char *path = _tg_server_blob_path (self, sha256);
+  struct stat st;
+
+  /* The file is renamed into place only after its hash was verified, so
+   * its presence is the truth; the database catches up if a crash fell
+   * between the rename and the update. */
+  if (g_stat (path, &st) != 0)
+    return FALSE;
+  if (!tg_server_store_blob_is_complete (self->reader, sha256))
+    {
+      Job *job = _tg_server_job_new (self, JOB_BLOB_REPAIR, NULL, NULL);
+
+      job->text = g_strdup (sha256);
+      job->size = st.st_size;
+      _tg_server_job_queue (job, FALSE);
+    }
+  if (size)
+    *size = st.st_size;
+  return TRUE;
+}
+
+/* A request about a blob stored on the server that the caller does not
+ * hold got the answer it would get for a blob the server never saw; it is
+ * audited (without telling the caller), since a monitor naming files
+ * other people uploaded may be looking for them. */
+void
+_tg_server_audit_probe (TgServer   *self,
+                        Request    *req,
+                        const char *what)
+{
+  g_autofree char *path = NULL;
+  g_autofree char *detail = NULL;
+
+  if (req->auth == NULL || req->auth->role == TG_SERVER_ROLE_COORDINATOR)
+    return;
+  path = _tg_server_blob_path (self, req->sha256);
+  if (!g_file_test (path, G_FILE_TEST_EXISTS) ||
+      tg_server_store_blob_held (self->reader, req->auth, req->sha256))
+    return;
+  detail = g_strdup_printf ("%s, blob %s", what, req->sha256);
+  g_message ("blob probe by device %s: %s", req->auth->device_id, detail);
+  _tg_server_audit_later (self, req->auth, "blob-probe", detail);
+}
+
+/* uploads ---------------------------------------------------------------- */
+
+static Upload *
+get_upload (TgServer            *self,
+            const char          *sha256,
+            const TgServerAuth  *auth,
+            GError             **error)
+{
+  g_autofree char *key = _tg_server_upload_key (sha256, auth);
+  Upload *upload = g_hash_table_lookup (self->uploads, key);
+  g_autofree char *path = NULL;
+  struct stat st;
+  int fd;
+
+  if (upload != NULL)
+    return upload;
+
+  path = _tg_server_partial_path (self, key);
+  fd = g_open (path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0 || fstat (fd, &st) != 0)
+    {
+      g_set_error (error, TG_SERVER_ERROR, TG_SERVER_ERROR_INTERNAL,
+                   "cannot open a partial upload: %s", g_strerror (errno));
+      if (fd >= 0)
+        close (fd);
+      return NULL;
+    }
+
+  upload = g_new0 (Upload, 1);
+  upload->sha256 = g_strdup (sha256);
+  upload->key = g_steal_pointer (&key);
+  upload->fd = fd;
+  upload->offset = st.st_size;
+  g_mutex_init (&upload->lock);
+  g_cond_init (&upload->cond);
+  g_queue_init (&upload->pending);
+  g_hash_table_insert (self->uploads, upload->key, upload);
+  return upload;
+}
+
+/* After a restart the checksum of what is already on disk is rebuilt once. */
+static gboolean
+ensure_checksum (Upload  *upload,
+                 GError **error)
+{
+  g_autofree guint8 *buf = NULL;
+  gint64 done = 0;
+
+  if (upload->checksum != NULL)
+    return TRUE;
+
+  if (gnutls_hash_init (&upload->checksum, GNUTLS_DIG_SHA256) < 0)
+    {
+      upload->checksum = NULL;
+      g_set_error_literal (error, TG_SERVER_ERROR, TG_SERVER_ERROR_INTERNAL, "cannot start a SHA-256");
+      return FALSE;
+    }
+  buf = g_malloc (1 << 20);
+  while (done < upload->offset)
+    {
+      gssize n = pread (upload->fd, buf, MIN ((gint64) (1 << 20), upload->offset - done), done);
+
+      if (n <= 0)
+        {
+          g_clear_pointer (&upload->checksum, checksum_free);
+          g_set_error (error, TG_SERVER_ERROR, TG_SERVER_ERROR_INTERNAL,
+                       "cannot read a partial upload: %s", n < 0 ? g_strerror (errno) : "short file");
+          return FALSE;
+        }
+      gnutls_hash (upload->checksum, buf, n);
+      done += n;
+    }
+  return TRUE;
+}
+
+static void
+discard_upload (TgServer *self,
+                Upload   *upload)
+{
+  g_autofree char *path = _tg_server_partial_path (self, upload->key);
+
+  g_unlink (path);
+  g_hash_table_remove (self->uploads, upload->key);
+}
+
+static gboolean
+write_all (int           fd,
+           const guint8 *data,
+           gsize         length)
+{
+  gsize done = 0;
+
+  while (done < length)
+    {
+      gssize n = write (fd, data + done, length - done);
+
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n <= 0)
+        return FALSE;
+      done += n;
+    }
+  return TRUE;
+}
+
+/* The upload thread: writes and hashes the queued chunks of one upload. */
+void
+_tg_server_upload_thread (gpointer data,
+                          gpointer user_data)
+{
+  Upload *upload = data;
+  GBytes *chunk;
+
+  g_mutex_lock (&upload->lock);
+  while ((chunk = g_queue_pop_head (&upload->pending)))
+    {
+      gboolean failed = upload->write_failed;
+      gsize length;
+      const guint8 *bytes = g_bytes_get_data (chunk, &length);
+      gboolean ok = FALSE;
+      int saved = 0;
+
+      g_mutex_unlock (&upload->lock);
+      /* after a failure the rest is dropped: the client resumes */
+      if (!failed)
+        {
+          ok = write_all (upload->fd, bytes, length);
+          saved = errno;
+          if (ok)
+            gnutls_hash (upload->checksum, bytes, length);
+          else
+            {
+              g_warning ("writing a partial upload failed: %s", g_strerror (saved));
+              /* back to the last consistent state */
+              if (ftruncate (upload->fd, upload->offset) != 0 ||
+                  lseek (upload->fd, upload->offset, SEEK_SET) < 0)
+                g_clear_pointer (&upload->checksum, checksum_free);
+            }
+        }
+      g_bytes_unref (chunk);
+      g_mutex_lock (&upload->lock);
+      upload->pending_bytes -= length;
+      if (ok)
+        upload->offset += length;
+      else
+        upload->write_failed = TRUE;
+      g_cond_broadcast (&upload->cond);
+    }
+  upload->writing = FALSE;
+  g_cond_broadcast (&upload->cond);
+  g_mutex_unlock (&upload->lock);
+}
+
+static void
+upload_got_chunk_cb (SoupServerMessage *msg,
+                     GBytes            *chunk,
+                     Request           *req)
+{
+  Upload *upload = req->upload;
+  gsize length = g_bytes_get_size (chunk);
+  gboolean start = FALSE;
+
+  if (req->upload_error != NULL || upload == NULL || upload->active != msg)
+    return;
+
+  if (upload->received + (gint64) length > upload->total)
+    {
+      /* never read past the limit: answer now and close the connection */
+      req->upload_error = g_strdup ("the body goes past Upload-Length");
+      req->upload_status = 413;
+      _tg_server_upload_drain (upload);
+      _tg_server_respond_offset (msg, 413, _tg_server_upload_get_offset (upload), FALSE, req->upload_error);
+      tg_server_conns_refuse (req->server->conns, msg);
+      return;
+    }
+
+  /* TLS and HTTP stay on the main loop; the write and the SHA-256 of each
+   * chunk run on the upload thread, so the two use both cores */
+  g_mutex_lock (&upload->lock);
+  while (upload->pending_bytes >= UPLOAD_QUEUE_BYTES && !upload->write_failed)
+    g_cond_wait (&upload->cond, &upload->lock);
+  if (upload->write_failed)
+    {
+      g_mutex_unlock (&upload->lock);
+      req->upload_error = g_strdup ("the server could not store the upload");
+      req->upload_status = 507;
+      return;
+    }
+  g_queue_push_tail (&upload->pending, g_bytes_ref (chunk));
+  upload->pending_bytes += length;
+  if (!upload->writing && upload->pending_bytes >= UPLOAD_BATCH_BYTES)
+    start = upload->writing = TRUE;
+  g_mutex_unlock (&upload->lock);
+  upload->received += length;
+  /* the rest, below a batch, is written by _tg_server_upload_drain () */
+  if (start)
+    g_thread_pool_push (_tg_server_upload_pool, upload, NULL);
+}
+
+void
+_tg_server_message_finished_cb (SoupServerMessage *msg,
+                                Request           *req)
+{
+  /* A dropped connection ends here without the handler: what was written
+   * stays, and the next request resumes from it. */
+  if (req->upload != NULL && req->upload->active == msg && !req->upload->finishing)
+    {
+      req->upload->active = NULL;
+      g_mutex_lock (&req->upload->lock);
+      upload_flush_locked (req->upload);
+      g_mutex_unlock (&req->upload->lock);
+    }
+}
+
+typedef struct
+{
+  char   *final_path;
+  char   *partial;
+  char   *dir;
+  int     fd;
+} FinishData;
+
+static void
+finish_data_free (FinishData *data)
+{
+  if (data->fd >= 0)
+    close (data->fd);
+  g_free (data->final_path);
+  g_free (data->partial);
+  g_free (data->dir);
+  g_free (data);
+}
+
+static void
+finish_upload_thread (GTask        *task,
+                      gpointer      source_object,
+                      gpointer      task_data,
+                      GCancellable *cancellable)
+{
+  FinishData *data = task_data;
+  int dir_fd;
+
+  /* Another account may have stored the same bytes already: this upload
+   * was verified all the same, and only makes its uploader a holder. It
+   * pays the same fsyncs, so the reply's delay does not say which. */
+  if (fsync (data->fd) != 0 ||
+      (g_mkdir_with_parents (data->dir, 0700) != 0))
+    {
+      g_task_return_new_error (task, TG_SERVER_ERROR, TG_SERVER_ERROR_INTERNAL,
+                               "cannot store a blob: %s", g_strerror (errno));
+      return;
+    }
+  if (g_file_test (data->final_path, G_FILE_TEST_EXISTS))
+    g_unlink (data->partial);
+  else if (g_rename (data->partial, data->final_path) != 0)
+    {
+      g_task_return_new_error (task, TG_SERVER_ERROR, TG_SERVER_ERROR_INTERNAL,
+                               "cannot store a blob: %s", g_strerror (errno));
+      return;
+    }
+  dir_fd = open (data->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dir_fd >= 0)
+    {
+      fsync (dir_fd);
+      close (dir_fd);
+    }
+  g_task_return_boolean (task, TRUE);
+}
+
+static void
+finish_upload_cb (GObject      *object,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  TgServer *self = TG_SERVER (object);
+  g_autoptr(SoupServerMessage) msg = user_data;
+  Request *req = g_object_get_data (G_OBJECT (msg), "tg-request");
+  Upload *upload = req->upload;
+  g_autoptr(GError) error = NULL;
+  Job *job;
+
+  if (!g_task_propagate_boolean (G_TASK (result), &error))
+    {
+      upload->finishing = FALSE;
+      upload->active = NULL;
+      _tg_server_respond_gerror (msg, error);
+      soup_server_message_unpause (msg);
+      return;
+    }
+  /* the blob is in place; the database records it on the store thread,
+   * and _tg_server_job_done () replies (still paused) */
+  job = _tg_server_job_new (self, JOB_BLOB_COMPLETE, msg, req->auth);
+  job->text = g_strdup (upload->sha256);
+  job->size = upload->total;
+  _tg_server_job_queue (job, TRUE);
+}
+
+void
+_tg_server_handle_upload (TgServer          *self,
+                          SoupServerMessage *msg,
+                          Request           *req)
+{
+  Upload *upload = req->upload;
+  g_autofree char *digest = NULL;
+  g_autoptr(GTask) task = NULL;
+  FinishData *data;
+
+  upload->active = NULL;
+  _tg_server_upload_drain (upload);
+  if (upload->write_failed && req->upload_error == NULL)
+    {
+      req->upload_error = g_strdup ("the server could not store the upload");
+      req->upload_status = 507;
+    }
+  upload->write_failed = FALSE;
+
+  if (req->upload_error != NULL)
+    {
+      _tg_server_respond_offset (msg, req->upload_status, upload->offset, FALSE, req->upload_error);
+      return;
+    }
+  if (upload->offset < upload->total)
+    {
+      _tg_server_respond_offset (msg, 200, upload->offset, FALSE, NULL);
+      return;
+    }
+
+  digest = checksum_hex (upload->checksum);
+  if (strcmp (digest, upload->sha256) != 0)
+    {
+      g_autofree char *message =
+        g_strdup_printf ("the uploaded bytes have SHA-256 %s, not %s; the partial upload was discarded",
+                         digest, upload->sha256);
+
+      g_message ("upload of blob %s failed its hash check", upload->sha256);
+      discard_upload (self, upload);
+      req->upload = NULL;
+      _tg_server_respond_offset (msg, 422, 0, FALSE, message);
+      return;
+    }
+
+  /* fsync and rename off the main loop */
+  data = g_new0 (FinishData, 1);
+  data->final_path = _tg_server_blob_path (self, upload->sha256);
+  data->dir = g_path_get_dirname (data->final_path);
+  data->partial = _tg_server_partial_path (self, upload->key);
+  data->fd = upload->fd;
+  upload->fd = -1;
+  upload->finishing = TRUE;
+  upload->active = msg;
+
+  soup_server_message_pause (msg);
+  task = g_task_new (self, NULL, finish_upload_cb, g_object_ref (msg));
+  g_task_set_task_data (task, data, (GDestroyNotify) finish_data_free);
+  g_task_run_in_thread (task, finish_upload_thread);
+}
+
+/* Everything about an upload that can be refused before the body is read. */
+void
+_tg_server_early_upload (TgServer          *self,
+                         SoupServerMessage *msg,
+                         Request           *req,
+                         GHashTable        *query)
+{
+  SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
+  g_autoptr(GError) error = NULL;
+  const char *offset_str, *length_str;
+  gint64 offset, total, size;
+  goffset content_length;
+  Upload *upload;
+
+  /* who may see it first, then whether it is there, and only for a
+   * holder: no other answer depends on another account's files */
+  if (!tg_server_store_blob_visible (self->reader, req->auth, req->sha256))
+    {
+      _tg_server_respond_error (msg, 404, "no revision you can see refers to this blob");
+      _tg_server_audit_probe (self, req, "upload refused (404)");
+      return;
+    }
+  if (tg_server_store_blob_held (self->reader, req->auth, req->sha256) &&
+      _tg_server_blob_is_complete (self, req->sha256, &size))
+    {
+      _tg_server_respond_offset (msg, 200, size, TRUE, NULL);
+      return;
+    }
+
+  offset_str = query ? g_hash_table_lookup (query, "offset") : NULL;
+  length_str = soup_message_headers_get_one (headers, "Upload-Length");
+  if (offset_str == NULL)
+    {
+      _tg_server_respond_error (msg, 400, "the \"offset\" query parameter is missing");
+      return;
+    }
+  if (length_str == NULL)
+    {
+      _tg_server_respond_error (msg, 400, "the Upload-Length header (the blob's total size) is missing");
+      return;
+    }
+  if (!tg_server_decode_offset (offset_str, &offset, &error) ||
+      !tg_server_decode_offset (length_str, &total, &error))
+    {
+      _tg_server_respond_gerror (msg, error);
+      return;
+    }
+  if (total > self->config->max_blob_bytes)
+    {
+      g_autofree char *message = g_strdup_printf ("blobs are limited to %" G_GINT64_FORMAT " bytes",
+                                                  self->config->max_blob_bytes);
+      _tg_server_respond_error (msg, 413, message);
+      return;
+    }
+  if (offset > total)
+    {
+      _tg_server_respond_error (msg, 400, "\"offset\" is past Upload-Length");
+      return;
+    }
+  content_length = soup_message_headers_get_encoding (headers) == SOUP_ENCODING_CONTENT_LENGTH
+                   ? soup_message_headers_get_content_length (headers) : -1;
+  if (content_length >= 0 && offset + content_length > total)
+    {
+      _tg_server_respond_error (msg, 413, "the body goes past Upload-Length");
+      return;
+    }
+
+  if (!(upload = get_upload (self, req->sha256, req->auth, &error)))
+    {
+      _tg_server_respond_gerror (msg, error);
+      return;
+    }
+  if (upload->active != NULL)
+    {
+      _tg_server_respond_offset (msg, 409, _tg_server_upload_get_offset (upload), FALSE, "another upload of this blob is in progress");
+      return;
+    }
+  /* chunks of a dropped connection may still be on their way to disk */
+  _tg_server_upload_drain (upload);
+  upload->write_failed = FALSE;
+  if (upload->total != 0 && upload->total != total)
+    {
+      /* a different size for the same hash: start again */
+      if (ftruncate (upload->fd, 0) == 0)
+        {
+          upload->offset = 0;
+          g_clear_pointer (&upload->checksum, checksum_free);
+        }
+    }
+  if (offset != upload->offset)
+    {
+      g_autofree char *message = g_strdup_printf ("the upload is at byte %" G_GINT64_FORMAT
+                                                  "; send from there", upload->offset);
+      _tg_server_respond_offset (msg, 409, upload->offset, FALSE, message);
+      return;
+    }
+  if (!ensure_checksum (upload, &error) ||
+      lseek (upload->fd, upload->offset, SEEK_SET) < 0)
+    {
+      if (error == NULL)
+        g_set_error (&error, TG_SERVER_ERROR, TG_SERVER_ERROR_INTERNAL, "seek failed");
+      _tg_server_respond_gerror (msg, error);
+      return;
+    }
+
+  upload->total = total;
+  upload->received = upload->offset;
+  upload->active = msg;
+  req->upload = upload;
+  soup_message_body_set_accumulate (soup_server_message_get_request_body (msg), FALSE);
+  g_signal_connect (msg, "got-chunk", G_CALLBACK (upload_got_chunk_cb), req);
+}
