@@ -1309,9 +1309,14 @@ scan_parse_value (Scan        *scan,
     }
   if (!json_parser_load_from_data (parser, scan->capture->str, scan->capture->len, &local_error))
     {
+      /* json-glib quotes the bad text, which need not be UTF-8 (a lone
+       * surrogate escape decodes to bytes that are not): the message is
+       * shown in a label. */
+      g_autofree char *message = g_utf8_make_valid (local_error->message, -1);
+
       g_set_error (error, TG_ERROR, TG_ERROR_WRONG_FORMAT,
                    _("This file is not valid GeoJSON (it may be cut short): %s. "
-                     "Nothing was imported."), local_error->message);
+                     "Nothing was imported."), message);
       return NULL;
     }
   return json_node_ref (json_parser_get_root (parser));

@@ -569,11 +569,27 @@ assert_refused (TgStore    *store,
     length = strlen (text);
   g_assert_false (tg_import_geojson_data (store, text, length, &n, &error));
   g_assert_error (error, TG_ERROR, code);
+  /* The message is shown in a label. */
+  g_assert_true (g_utf8_validate (error->message, -1, NULL));
   if (needle != NULL && strstr (error->message, needle) == NULL)
     g_error ("\"%s\" not in: %s", needle, error->message);
   g_assert_nonnull (strstr (error->message, "Nothing was imported"));
   g_assert_cmpuint (n, ==, 0);
   g_assert_cmpuint (tg_store_count_reports (store), ==, before);
+}
+
+/* Found by fuzz-geojson: json-glib refuses a lone surrogate escape and
+ * quotes the string it decoded, which is not UTF-8, in its message; ours
+ * quoted that on, for a label that shows nothing of a string that is not
+ * UTF-8. */
+static void
+test_geojson_bad_escape_message (Fixture       *fixture,
+                                 gconstpointer  data)
+{
+  assert_refused (fixture->store,
+                  "{\"type\": \"FeatureCollection\", \"features\": [{\"type\": \"Feature\","
+                  " \"geometry\": null, \"properties\": {\"title\": \"e3d\\ude00\", \"n\": 1}}]}",
+                  -1, TG_ERROR_WRONG_FORMAT, "not valid GeoJSON");
 }
 
 static void
@@ -2341,6 +2357,7 @@ main (int   argc,
   ADD ("/exchange/geojson/edited-elsewhere", test_geojson_edited_elsewhere);
   ADD ("/exchange/geojson/foreign", test_geojson_foreign);
   ADD ("/exchange/geojson/bad-input", test_geojson_bad_input);
+  ADD ("/exchange/geojson/bad-escape-message", test_geojson_bad_escape_message);
   ADD ("/exchange/geojson/member-order", test_geojson_member_order);
   ADD ("/exchange/geojson/hostile", test_geojson_hostile);
   ADD ("/exchange/geojson/streaming-memory", test_geojson_streaming_memory);
