@@ -509,10 +509,13 @@ exif_date_to_iso8601 (const char *value,
       hour > 23 || minute > 59 || second > 60 || hour < 0 || minute < 0 || second < 0)
     return NULL;
 
+  /* An offset out of range ("+99:99") would make a time nothing parses:
+   * then the local time alone. */
   if (offset != NULL &&
       strlen (offset) == 6 && (offset[0] == '+' || offset[0] == '-') &&
       g_ascii_isdigit (offset[1]) && g_ascii_isdigit (offset[2]) && offset[3] == ':' &&
-      g_ascii_isdigit (offset[4]) && g_ascii_isdigit (offset[5]))
+      g_ascii_isdigit (offset[4]) && g_ascii_isdigit (offset[5]) &&
+      (offset[1] - '0') * 10 + (offset[2] - '0') <= 23 && offset[4] <= '5')
     return g_strdup_printf ("%04d-%02d-%02dT%02d:%02d:%02d%s",
                             year, month, day, hour, minute, second, offset);
 

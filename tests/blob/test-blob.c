@@ -524,6 +524,34 @@ test_import_damaged_exif (Fixture       *fixture,
   g_assert_nonnull (tg_blob_info_get_thumbnail_sha256 (info));
 }
 
+/* Found by fuzz-exif: an offset such as "+99:99" was written after the
+ * capture time, and the app could not parse what it was given. A time
+ * zone offset out of range gives the local time alone. */
+static void
+test_import_photo_bad_offset (Fixture       *fixture,
+                              gconstpointer  data)
+{
+  g_autofree char *path = write_photo_full (fixture, "desfase.jpg", NULL, "+99:99");
+  g_autofree char *east = write_photo_full (fixture, "kiribati.jpg", NULL, "+14:00");
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  g_autoptr(GFile) east_file = g_file_new_for_path (east);
+  g_autoptr(TgBlobInfo) info = NULL;
+  g_autoptr(TgBlobInfo) east_info = NULL;
+  g_autoptr(GTimeZone) local = g_time_zone_new_local ();
+  g_autoptr(GDateTime) parsed = NULL;
+  g_autoptr(GError) error = NULL;
+
+  info = tg_blob_store_import_file (fixture->store, file, NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (tg_blob_info_get_captured_at (info), ==, "2023-01-09T15:42:07");
+  parsed = g_date_time_new_from_iso8601 (tg_blob_info_get_captured_at (info), local);
+  g_assert_nonnull (parsed);
+
+  east_info = tg_blob_store_import_file (fixture->store, east_file, NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (tg_blob_info_get_captured_at (east_info), ==, "2023-01-09T15:42:07+14:00");
+}
+
 /* A phone held upright writes a landscape image and "rotate 90°": the
  * thumbnail comes out upright. */
 static void
@@ -931,6 +959,7 @@ main (int   argc,
   ADD ("/blob/import/dedupe", test_import_dedupe);
   ADD ("/blob/import/photo", test_import_photo);
   ADD ("/blob/import/photo-rotated", test_import_photo_rotated);
+  ADD ("/blob/import/photo-bad-offset", test_import_photo_bad_offset);
   ADD ("/blob/import/corrupt-image", test_import_corrupt_image);
   ADD ("/blob/import/damaged-exif", test_import_damaged_exif);
   ADD ("/blob/import/directory", test_import_directory);
