@@ -1385,9 +1385,13 @@ plan_feature (JsonNode  *feature,
   JsonNode *node;
   double latitude, longitude;
 
+  /* Not json_object_get_string_member_with_default (): it is critical
+   * about a "type" that is an object or a list. */
   if (!JSON_NODE_HOLDS_OBJECT (feature) ||
       (object = json_node_get_object (feature),
-       g_strcmp0 (json_object_get_string_member_with_default (object, "type", NULL), "Feature") != 0))
+       node = json_object_get_member (object, "type"),
+       node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
+       g_strcmp0 (json_node_get_string (node), "Feature") != 0))
     return feature_error (error, index, _("it is not a GeoJSON Feature"));
 
   node = json_object_get_member (object, "properties");

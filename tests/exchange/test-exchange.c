@@ -628,6 +628,27 @@ test_geojson_surrogates (Fixture       *fixture,
   g_assert_cmpuint (n, ==, 1);
 }
 
+/* Found by fuzz-geojson: a feature whose "type" is an object or a list
+ * made json-glib critical (fatal in a test, a crash with
+ * G_DEBUG=fatal-criticals) before the feature was refused. */
+static void
+test_geojson_type_not_string (Fixture       *fixture,
+                              gconstpointer  data)
+{
+  assert_refused (fixture->store,
+                  "{\"type\": \"FeatureCollection\", \"features\": ["
+                  "{\"type\": {\"type\": \"Feature\"}, \"geometry\": null}]}",
+                  -1, TG_ERROR_INVALID, "Feature 1");
+  assert_refused (fixture->store,
+                  "{\"type\": \"FeatureCollection\", \"features\": ["
+                  "{\"type\": [\"Feature\"], \"geometry\": null}]}",
+                  -1, TG_ERROR_INVALID, "Feature 1");
+  assert_refused (fixture->store,
+                  "{\"type\": \"FeatureCollection\", \"features\": ["
+                  "{\"type\": 7, \"geometry\": null}]}",
+                  -1, TG_ERROR_INVALID, "Feature 1");
+}
+
 static void
 test_geojson_bad_input (Fixture       *fixture,
                         gconstpointer  data)
@@ -2395,6 +2416,7 @@ main (int   argc,
   ADD ("/exchange/geojson/bad-input", test_geojson_bad_input);
   ADD ("/exchange/geojson/bad-escape-message", test_geojson_bad_escape_message);
   ADD ("/exchange/geojson/surrogates", test_geojson_surrogates);
+  ADD ("/exchange/geojson/type-not-string", test_geojson_type_not_string);
   ADD ("/exchange/geojson/member-order", test_geojson_member_order);
   ADD ("/exchange/geojson/hostile", test_geojson_hostile);
   ADD ("/exchange/geojson/streaming-memory", test_geojson_streaming_memory);
