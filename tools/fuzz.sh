@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-3.0-or-later
 #
-# Build testigo-server's request decoders with clang + libFuzzer + ASan/UBSan
+# Build the libFuzzer targets (the server's request decoders, the CSV and
+# GeoJSON imports, MBTiles metadata, photos' EXIF) with clang + ASan/UBSan
 # and fuzz each for a while:
 #   tools/fuzz.sh [SECONDS-PER-TARGET] [BUILDDIR]
 # Default 60 s each in build-fuzz. Exit 77 (skipped) when clang cannot build
@@ -28,7 +29,7 @@ fi
 if [ ! -f "$builddir/build.ninja" ]; then
   CC=clang meson setup "$builddir" "$here" -Dfuzzing=true -Db_lundef=false >/dev/null
 fi
-targets=(push pull enrol upload)
+targets=(push pull enrol upload csv geojson mbtiles exif)
 meson compile -C "$builddir" $(printf 'tests/fuzz/fuzz-%s ' "${targets[@]}") >/dev/null
 
 mkdir -p "$builddir/fuzz-artifacts"

@@ -1151,6 +1151,46 @@ scan_skip_space (Scan    *scan,
     }
 }
 
+static gboolean
+scan_bad_escape (Scan    *scan,
+                 GError **error)
+{
+  g_set_error (error, TG_ERROR, TG_ERROR_WRONG_FORMAT,
+               _("This file is not valid GeoJSON: the escape before byte %" PRIu64 " is not "
+                 "a character (\\u0000, or half of a surrogate pair). Nothing was imported."),
+               scan->offset + scan->pos + 1);
+  return FALSE;
+}
+
+/* The four hex digits of a \u escape, after the "u"; with @whole, the
+ * "\u" too (the second half of a surrogate pair, which must be there). */
+static gboolean
+scan_unicode_escape (Scan     *scan,
+                     gboolean  whole,
+                     guint    *unit,
+                     GError  **error)
+{
+  int c;
+
+  *unit = 0;
+  for (guint i = 0; whole && i < 2; i++)
+    {
+      c = scan_peek (scan, error);
+      if (c != "\\u"[i])
+        return c < 0 ? scan_fail (scan, error, c) : scan_bad_escape (scan, error);
+      scan_take (scan);
+    }
+  for (guint i = 0; i < 4; i++)
+    {
+      c = scan_peek (scan, error);
+      if (c < 0 || !g_ascii_isxdigit (c))
+        return scan_fail (scan, error, c);
+      *unit = *unit * 16 + g_ascii_xdigit_value (c);
+      scan_take (scan);
+    }
+  return TRUE;
+}
+
 /* A string, from its opening quote to its closing one. Bytes outside
  * escapes are copied a run at a time. */
 static gboolean
@@ -1201,13 +1241,23 @@ scan_string (Scan    *scan,
         return scan_fail (scan, error, c);
       scan_take (scan);
       if (c == 'u')
-        for (guint i = 0; i < 4; i++)
-          {
-            c = scan_peek (scan, error);
-            if (c < 0 || !g_ascii_isxdigit (c))
-              return scan_fail (scan, error, c);
-            scan_take (scan);
-          }
+        {
+          guint unit;
+
+          if (!scan_unicode_escape (scan, FALSE, &unit, error))
+            return FALSE;
+          /* json-glib 1.6 turns a lone surrogate into bytes that are not
+           * UTF-8 and cuts a string at \u0000: refused here. */
+          if (unit == 0 || (unit >= 0xDC00 && unit <= 0xDFFF))
+            return scan_bad_escape (scan, error);
+          if (unit >= 0xD800 && unit <= 0xDBFF)
+            {
+              if (!scan_unicode_escape (scan, TRUE, &unit, error))
+                return FALSE;
+              if (unit < 0xDC00 || unit > 0xDFFF)
+                return scan_bad_escape (scan, error);
+            }
+        }
     }
 }
 
@@ -1309,9 +1359,14 @@ scan_parse_value (Scan        *scan,
     }
   if (!json_parser_load_from_data (parser, scan->capture->str, scan->capture->len, &local_error))
     {
+      /* json-glib quotes the bad text, which need not be UTF-8 (a lone
+       * surrogate escape decodes to bytes that are not): the message is
+       * shown in a label. */
+      g_autofree char *message = g_utf8_make_valid (local_error->message, -1);
+
       g_set_error (error, TG_ERROR, TG_ERROR_WRONG_FORMAT,
                    _("This file is not valid GeoJSON (it may be cut short): %s. "
-                     "Nothing was imported."), local_error->message);
+                     "Nothing was imported."), message);
       return NULL;
     }
   return json_node_ref (json_parser_get_root (parser));
@@ -1330,9 +1385,13 @@ plan_feature (JsonNode  *feature,
   JsonNode *node;
   double latitude, longitude;
 
+  /* Not json_object_get_string_member_with_default (): it is critical
+   * about a "type" that is an object or a list. */
   if (!JSON_NODE_HOLDS_OBJECT (feature) ||
       (object = json_node_get_object (feature),
-       g_strcmp0 (json_object_get_string_member_with_default (object, "type", NULL), "Feature") != 0))
+       node = json_object_get_member (object, "type"),
+       node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
+       g_strcmp0 (json_node_get_string (node), "Feature") != 0))
     return feature_error (error, index, _("it is not a GeoJSON Feature"));
 
   node = json_object_get_member (object, "properties");

@@ -11,6 +11,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -510,7 +511,8 @@ tg_mbtiles_get_bounds (TgMbtiles *self,
       char *end = NULL;
 
       v[i] = g_ascii_strtod (g_strstrip (parts[i]), &end);
-      if (end == parts[i] || *end != '\0')
+      /* "nan" reads as a number, and passes every comparison below. */
+      if (end == parts[i] || *end != '\0' || !isfinite (v[i]))
         return FALSE;
     }
   if (v[0] < -180 || v[2] > 180 || v[1] < -90 || v[3] > 90 || v[0] > v[2] || v[1] > v[3])

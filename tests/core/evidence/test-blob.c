@@ -463,6 +463,95 @@ test_import_photo (Fixture       *fixture,
   g_assert_cmpuint (count_blobs (fixture->blob_dir), ==, 2);
 }
 
+/* Found by fuzz-exif: an EXIF block whose GPS entry points past its end.
+ * exiv2 complains, gexiv2 logged that as a critical, and a critical is
+ * fatal here as in any test program: the import must go on, quietly,
+ * keeping the photo and its picture. */
+static void
+test_import_damaged_exif (Fixture       *fixture,
+                          gconstpointer  data)
+{
+  static const guint8 exif[] = {
+    0x49, 0x49, 0x2a, 0x00, 0x08, 0x00, 0x00, 0x00, 0x04, 0x00, 0x0f, 0x01,
+    0x02, 0x00, 0x09, 0x00, 0x00, 0x00, 0x3e, 0x00, 0x00, 0x00, 0x10, 0x01,
+    0x02, 0x00, 0x0a, 0x00, 0x00, 0x00, 0x48, 0x00, 0x00, 0x00, 0x69, 0x87,
+    0x04, 0x00, 0x01, 0x00, 0x00, 0x00, 0x52, 0x00, 0x00, 0x00, 0x25, 0x88,
+    0x04, 0x00, 0x01, 0x00, 0x00, 0x00, 0x78, 0x00, 0x00, 0x00, 0x00, 0x00,
+    0x00, 0x30, 0x30, 0x30, 0x30, 0x3a, 0x30, 0x30, 0x3a, 0x30, 0x30, 0x20,
+    0x30, 0x30, 0x3a, 0x30, 0x30, 0x3a, 0x30, 0x30, 0x00, 0x08, 0x00, 0x00,
+    0x00, 0x01, 0x00, 0x04, 0x00, 0x00, 0x00, 0x02, 0x00, 0x00, 0x00, 0x01,
+    0x00, 0x02, 0x00, 0x02, 0x00, 0x00, 0x00, 0x4e, 0x00, 0x00, 0x00, 0x02,
+    0x00, 0x05, 0x00, 0x03, 0x00, 0x00, 0x00, 0xde, 0x00, 0x00, 0x00, 0x03,
+    0x00, 0x02, 0x00, 0x02, 0x00, 0x00, 0x00, 0x57, 0x00, 0x00, 0x00, 0x04,
+    0x00, 0x05, 0x00, 0x03, 0x00, 0x00, 0x00, 0xf6, 0x00, 0x00, 0x00, 0x05,
+    0x00, 0x01, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x06,
+    0x00, 0x0a, 0x00, 0x01, 0x00, 0x00, 0x00, 0x0e, 0x01, 0x00, 0x00, 0x12,
+    0x00, 0x02, 0x00, 0x07, 0x00, 0x00, 0x00, 0x16, 0x01, 0x00, 0x00, 0x00,
+    0x00, 0x00, 0x00, 0x5a, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00,
+    0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x40,
+    0x42, 0x0f, 0x00, 0xb4, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00,
+    0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x40,
+    0x42, 0x0f, 0x00, 0xf1, 0x0e, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x57,
+    0x47, 0x53, 0x2d, 0x38, 0x34, 0x00, 0x00,
+  };
+  g_autoptr(GdkPixbuf) pixbuf = render_image (64, 48);
+  g_autoptr(GByteArray) jpeg = g_byte_array_new ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GFile) file = NULL;
+  g_autoptr(TgBlobInfo) info = NULL;
+  g_autofree char *body = NULL;
+  g_autofree char *path = NULL;
+  gsize body_len;
+  guint8 length[2] = { (2 + 6 + sizeof exif) >> 8, (2 + 6 + sizeof exif) & 0xff };
+
+  g_assert_true (gdk_pixbuf_save_to_buffer (pixbuf, &body, &body_len, "jpeg", &error, NULL));
+  g_assert_no_error (error);
+  /* SOI, the APP1 segment with the EXIF block, then the rest of the JPEG. */
+  g_byte_array_append (jpeg, (const guint8 *) "\xff\xd8\xff\xe1", 4);
+  g_byte_array_append (jpeg, length, 2);
+  g_byte_array_append (jpeg, (const guint8 *) "Exif\0\0", 6);
+  g_byte_array_append (jpeg, exif, sizeof exif);
+  g_byte_array_append (jpeg, (const guint8 *) body + 2, body_len - 2);
+  path = write_source (fixture, "gps-roto.jpg", (const char *) jpeg->data, jpeg->len);
+  file = g_file_new_for_path (path);
+
+  info = tg_blob_store_import_file (fixture->store, file, NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (tg_blob_info_get_mime_type (info), ==, "image/jpeg");
+  g_assert_cmpint (tg_blob_info_get_size (info), ==, jpeg->len);
+  /* A camera without its clock set: no capture time. */
+  g_assert_null (tg_blob_info_get_captured_at (info));
+  g_assert_nonnull (tg_blob_info_get_thumbnail_sha256 (info));
+}
+
+/* Found by fuzz-exif: an offset such as "+99:99" was written after the
+ * capture time, and the app could not parse what it was given. A time
+ * zone offset out of range gives the local time alone. */
+static void
+test_import_photo_bad_offset (Fixture       *fixture,
+                              gconstpointer  data)
+{
+  g_autofree char *path = write_photo_full (fixture, "desfase.jpg", NULL, "+99:99");
+  g_autofree char *east = write_photo_full (fixture, "kiribati.jpg", NULL, "+14:00");
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  g_autoptr(GFile) east_file = g_file_new_for_path (east);
+  g_autoptr(TgBlobInfo) info = NULL;
+  g_autoptr(TgBlobInfo) east_info = NULL;
+  g_autoptr(GTimeZone) local = g_time_zone_new_local ();
+  g_autoptr(GDateTime) parsed = NULL;
+  g_autoptr(GError) error = NULL;
+
+  info = tg_blob_store_import_file (fixture->store, file, NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (tg_blob_info_get_captured_at (info), ==, "2023-01-09T15:42:07");
+  parsed = g_date_time_new_from_iso8601 (tg_blob_info_get_captured_at (info), local);
+  g_assert_nonnull (parsed);
+
+  east_info = tg_blob_store_import_file (fixture->store, east_file, NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (tg_blob_info_get_captured_at (east_info), ==, "2023-01-09T15:42:07+14:00");
+}
+
 /* A phone held upright writes a landscape image and "rotate 90°": the
  * thumbnail comes out upright. */
 static void
@@ -870,7 +959,9 @@ main (int   argc,
   ADD ("/blob/import/dedupe", test_import_dedupe);
   ADD ("/blob/import/photo", test_import_photo);
   ADD ("/blob/import/photo-rotated", test_import_photo_rotated);
+  ADD ("/blob/import/photo-bad-offset", test_import_photo_bad_offset);
   ADD ("/blob/import/corrupt-image", test_import_corrupt_image);
+  ADD ("/blob/import/damaged-exif", test_import_damaged_exif);
   ADD ("/blob/import/directory", test_import_directory);
   ADD ("/blob/import/vanished", test_import_vanished);
   ADD ("/blob/import/unsafe-name", test_import_unsafe_name);

@@ -568,11 +568,84 @@ assert_refused (TgStore    *store,
     length = strlen (text);
   g_assert_false (tg_import_geojson_data (store, text, length, &n, &error));
   g_assert_error (error, TG_ERROR, code);
+  /* The message is shown in a label. */
+  g_assert_true (g_utf8_validate (error->message, -1, NULL));
   if (needle != NULL && strstr (error->message, needle) == NULL)
     g_error ("\"%s\" not in: %s", needle, error->message);
   g_assert_nonnull (strstr (error->message, "Nothing was imported"));
   g_assert_cmpuint (n, ==, 0);
   g_assert_cmpuint (tg_store_count_reports (store), ==, before);
+}
+
+/* Found by fuzz-geojson: json-glib refuses a lone surrogate escape and
+ * quotes the string it decoded, which is not UTF-8, in its message; ours
+ * quoted that on, for a label that shows nothing of a string that is not
+ * UTF-8. */
+static void
+test_geojson_bad_escape_message (Fixture       *fixture,
+                                 gconstpointer  data)
+{
+  assert_refused (fixture->store,
+                  "{\"type\": \"FeatureCollection\", \"features\": [{\"type\": \"Feature\","
+                  " \"geometry\": null, \"properties\": {\"title\": \"e3d\\ude00\", \"n\": 1}}]}",
+                  -1, TG_ERROR_WRONG_FORMAT, "not valid GeoJSON");
+}
+
+/* Found by fuzz-geojson: json-glib 1.6 turns a lone surrogate escape
+ * into bytes that are not UTF-8 (in a member name, it went into the
+ * narrative as "name: value") and cuts a string at \u0000. The scanner
+ * refuses both; a whole pair is a character like any other. */
+static void
+test_geojson_surrogates (Fixture       *fixture,
+                         gconstpointer  data)
+{
+  const char *pair =
+    "{\"type\": \"Feature\", \"geometry\": null,"
+    " \"properties\": {\"title\": \"risa \\ud83d\\ude00\"}}";
+  g_autoptr(GError) error = NULL;
+  guint n = 0;
+
+  assert_refused (fixture->store,
+                  "{\"type\": \"Feature\", \"geometry\": null,"
+                  " \"properties\": {\"title\": \"a\", \"k\\ud800x\": \"v\"}}",
+                  -1, TG_ERROR_WRONG_FORMAT, "surrogate");
+  assert_refused (fixture->store,
+                  "{\"type\": \"Feature\", \"geometry\": null,"
+                  " \"properties\": {\"title\": \"a\\udc00\"}}",
+                  -1, TG_ERROR_WRONG_FORMAT, "surrogate");
+  assert_refused (fixture->store,
+                  "{\"type\": \"Feature\", \"geometry\": null,"
+                  " \"properties\": {\"title\": \"a\\ud800\\u0041\"}}",
+                  -1, TG_ERROR_WRONG_FORMAT, "surrogate");
+  assert_refused (fixture->store,
+                  "{\"type\": \"Feature\", \"geometry\": null,"
+                  " \"properties\": {\"title\": \"a\\u0000b\"}}",
+                  -1, TG_ERROR_WRONG_FORMAT, "\\u0000");
+
+  g_assert_true (tg_import_geojson_data (fixture->store, pair, strlen (pair), &n, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (n, ==, 1);
+}
+
+/* Found by fuzz-geojson: a feature whose "type" is an object or a list
+ * made json-glib critical (fatal in a test, a crash with
+ * G_DEBUG=fatal-criticals) before the feature was refused. */
+static void
+test_geojson_type_not_string (Fixture       *fixture,
+                              gconstpointer  data)
+{
+  assert_refused (fixture->store,
+                  "{\"type\": \"FeatureCollection\", \"features\": ["
+                  "{\"type\": {\"type\": \"Feature\"}, \"geometry\": null}]}",
+                  -1, TG_ERROR_INVALID, "Feature 1");
+  assert_refused (fixture->store,
+                  "{\"type\": \"FeatureCollection\", \"features\": ["
+                  "{\"type\": [\"Feature\"], \"geometry\": null}]}",
+                  -1, TG_ERROR_INVALID, "Feature 1");
+  assert_refused (fixture->store,
+                  "{\"type\": \"FeatureCollection\", \"features\": ["
+                  "{\"type\": 7, \"geometry\": null}]}",
+                  -1, TG_ERROR_INVALID, "Feature 1");
 }
 
 static void
@@ -2340,6 +2413,9 @@ main (int   argc,
   ADD ("/exchange/geojson/edited-elsewhere", test_geojson_edited_elsewhere);
   ADD ("/exchange/geojson/foreign", test_geojson_foreign);
   ADD ("/exchange/geojson/bad-input", test_geojson_bad_input);
+  ADD ("/exchange/geojson/bad-escape-message", test_geojson_bad_escape_message);
+  ADD ("/exchange/geojson/surrogates", test_geojson_surrogates);
+  ADD ("/exchange/geojson/type-not-string", test_geojson_type_not_string);
   ADD ("/exchange/geojson/member-order", test_geojson_member_order);
   ADD ("/exchange/geojson/hostile", test_geojson_hostile);
   ADD ("/exchange/geojson/streaming-memory", test_geojson_streaming_memory);

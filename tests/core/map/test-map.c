@@ -451,6 +451,46 @@ test_mbtiles_write_read (void)
   sqlite3_close (db);
 }
 
+/* Found by fuzz-mbtiles' check of the bounds it is given: "nan" reads as a
+ * number and passed every range comparison, so a file with "nan" in its
+ * bounds had valid bounds of NaN degrees. */
+static void
+test_mbtiles_bounds (void)
+{
+  static const struct { const char *bounds; gboolean valid; } cases[] = {
+    { "-71,-17,-69,-14", TRUE },
+    { " -71 , -17 ,-69,-14", TRUE },
+    { "nan,nan,nan,nan", FALSE },
+    { "-71,-17,-69,nan", FALSE },
+    { "-71,-17,-69,NAN", FALSE },
+    { "-inf,-17,-69,-14", FALSE },
+    { "-71,-17,-69", FALSE },
+    { "-69,-17,-71,-14", FALSE },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *path = tmp_path ("bounds.mbtiles");
+      g_autoptr(GError) error = NULL;
+      g_autoptr(TgMbtiles) writer = NULL;
+      g_autoptr(TgMbtiles) reader = NULL;
+      double west = 0, south = 0, east = 0, north = 0;
+
+      g_unlink (path);
+      writer = tg_mbtiles_create (path, "Puno", "png", &error);
+      g_assert_no_error (error);
+      g_assert_true (tg_mbtiles_set_metadata (writer, "bounds", cases[i].bounds, &error));
+      g_clear_object (&writer);
+
+      reader = tg_mbtiles_open (path, &error);
+      g_assert_no_error (error);
+      if (tg_mbtiles_get_bounds (reader, &west, &south, &east, &north) != cases[i].valid)
+        g_error ("bounds \"%s\" taken as %s", cases[i].bounds, cases[i].valid ? "invalid" : "valid");
+      if (cases[i].valid)
+        g_assert_true (west == -71 && south == -17 && east == -69 && north == -14);
+    }
+}
+
 static void
 test_mbtiles_rejects (void)
 {
@@ -966,6 +1006,7 @@ main (int   argc,
   g_test_add_func ("/map/mbtiles/gdal-tms", test_mbtiles_gdal);
   g_test_add_func ("/map/mbtiles/write-read", test_mbtiles_write_read);
   g_test_add_func ("/map/mbtiles/rejects", test_mbtiles_rejects);
+  g_test_add_func ("/map/mbtiles/bounds", test_mbtiles_bounds);
   g_test_add_func ("/map/gazetteer/normalize", test_gazetteer_normalize);
   g_test_add_func ("/map/gazetteer/ranking", test_gazetteer_ranking);
   g_test_add_func ("/map/gazetteer/describe", test_gazetteer_describe);
