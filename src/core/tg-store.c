@@ -619,7 +619,9 @@ open_store (const char  *directory,
       !migrate (self, version, error))
     return NULL;
 
-  if (!(self->checkpointer = tg_wal_checkpointer_new (self->db, self->db_path, error)))
+  if (!(self->checkpointer = tg_wal_checkpointer_new (self->db, self->db_path,
+                                                      TG_WAL_CHECKPOINT_PAGES,
+                                                      TG_WAL_WRITER_CHECKPOINT_PAGES, error)))
     return NULL;
 
   if (version >= 1 && (!load_device_id (self, error) || !load_device_seq_locked (self, error)))
