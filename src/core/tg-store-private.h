@@ -4,15 +4,12 @@
  */
 #pragma once
 
-#include <sqlite3.h>
-
 #include "tg-blob-store.h"
 #include "tg-custody-log.h"
+#include "tg-sqlite.h"
 #include "tg-store.h"
 
 G_BEGIN_DECLS
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (sqlite3_stmt, sqlite3_finalize)
 
 /* The connection is shared by threads: hold the lock for every use. The
  * lock is recursive, so a function holding it may call another that

@@ -20,6 +20,8 @@
 #include <math.h>
 #include <string.h>
 
+#include "tg-migrations.h"
+#include "tg-sqlite.h"
 #include "tg-store-private.h"
 #include "tg-wal-checkpointer.h"
 
@@ -29,7 +31,8 @@ struct _TgStore
 
   char          *directory;
   char          *db_path;
-  sqlite3       *db;
+  TgSqlite      *sql;         /* the connection and its statements */
+  sqlite3       *db;          /* its handle, while open */
   GRecMutex      lock;
   GMainContext  *context;
   char          *device_id;
@@ -38,25 +41,12 @@ struct _TgStore
   int            schema_version;
   TgBlobStore   *blob_store;
   TgCustodyLog  *custody_log;
-  GHashTable    *statements;  /* SQL → prepared statement, reused */
   TgWalCheckpointer *checkpointer;
   /* A read-only connection for long reads (every report's position), so
    * they hold up neither saves nor the list; opened on first use. */
-  sqlite3       *reader;
+  TgSqlite      *reader;
   GMutex         reader_lock;
 };
-
-/* A statement from the cache: reset, not finalised, when done. */
-typedef sqlite3_stmt TgStmt;
-
-static void
-stmt_release (TgStmt *stmt)
-{
-  sqlite3_reset (stmt);
-  sqlite3_clear_bindings (stmt);
-}
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (TgStmt, stmt_release)
 
 G_DEFINE_FINAL_TYPE (TgStore, tg_store, G_TYPE_OBJECT)
 
@@ -69,36 +59,12 @@ static guint signals[N_SIGNALS];
 
 /* Helpers --------------------------------------------------------------- */
 
-static gboolean
-set_db_error (TgStore     *self,
-              sqlite3     *db,
-              GError     **error,
-              const char  *what)
-{
-  int code = sqlite3_extended_errcode (db) & 0xff;
-  int tg_code = TG_ERROR_FAILED;
-
-  if (code == SQLITE_CORRUPT)
-    tg_code = TG_ERROR_CORRUPT;
-  else if (code == SQLITE_NOTADB)
-    tg_code = TG_ERROR_NOT_A_DATABASE;
-
-  if (tg_code == TG_ERROR_CORRUPT || tg_code == TG_ERROR_NOT_A_DATABASE)
-    g_set_error (error, TG_ERROR, tg_code,
-                 _("The database %s is damaged and cannot be used (%s). "
-                   "Nothing was changed; restore it from a backup."),
-                 self->db_path, sqlite3_errmsg (db));
-  else
-    g_set_error (error, TG_ERROR, tg_code, "%s: %s", what, sqlite3_errmsg (db));
-  return FALSE;
-}
-
 gboolean
 tg_store_set_error (TgStore     *self,
                     GError     **error,
                     const char  *what)
 {
-  return set_db_error (self, self->db, error, what);
+  return tg_sqlite_fail (self->sql, error, what);
 }
 
 sqlite3 *
@@ -119,48 +85,6 @@ tg_store_unlock (TgStore *self)
   g_rec_mutex_unlock (&self->lock);
 }
 
-/* Prepared statements are kept for the life of the connection: a save
- * runs a dozen of them, and parsing SQL each time would cost more than
- * running it. Callers hold the lock and release with stmt_release(). */
-static TgStmt *
-prepare (TgStore     *self,
-         const char  *sql,
-         GError     **error)
-{
-  sqlite3_stmt *stmt = g_hash_table_lookup (self->statements, sql);
-
-  if (stmt != NULL)
-    return stmt;
-  if (sqlite3_prepare_v3 (self->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt, NULL) != SQLITE_OK)
-    {
-      tg_store_set_error (self, error, "prepare");
-      return NULL;
-    }
-  g_hash_table_insert (self->statements, g_strdup (sql), stmt);
-  return stmt;
-}
-
-static gboolean
-exec (TgStore     *self,
-      const char  *sql,
-      GError     **error)
-{
-  if (sqlite3_exec (self->db, sql, NULL, NULL, NULL) != SQLITE_OK)
-    return tg_store_set_error (self, error, sql);
-  return TRUE;
-}
-
-static void
-bind_text (sqlite3_stmt *stmt,
-           int           column,
-           const char   *text)
-{
-  if (text != NULL)
-    sqlite3_bind_text (stmt, column, text, -1, SQLITE_TRANSIENT);
-  else
-    sqlite3_bind_null (stmt, column);
-}
-
 static void
 bind_double (sqlite3_stmt *stmt,
              int           column,
@@ -170,16 +94,6 @@ bind_double (sqlite3_stmt *stmt,
     sqlite3_bind_null (stmt, column);
   else
     sqlite3_bind_double (stmt, column, value);
-}
-
-static gboolean
-step_done (TgStore       *self,
-           sqlite3_stmt  *stmt,
-           GError       **error)
-{
-  if (sqlite3_step (stmt) != SQLITE_DONE)
-    return tg_store_set_error (self, error, "write");
-  return TRUE;
 }
 
 typedef struct
@@ -383,31 +297,34 @@ static gboolean materialize_locked (TgStore     *self,
                                     GError     **error);
 
 static gboolean
-migrate_to_v1 (TgStore  *self,
-               GError  **error)
+migrate_to_v1 (gpointer   owner,
+               GError   **error)
 {
-  return exec (self, schema_v1, error);
+  TgStore *self = owner;
+
+  return tg_sqlite_exec (self->sql, schema_v1, error);
 }
 
 /* v2 adds full-text search and fills it from every report's current
  * revision. */
 static gboolean
-migrate_to_v2 (TgStore  *self,
-               GError  **error)
+migrate_to_v2 (gpointer   owner,
+               GError   **error)
 {
-  g_autoptr(TgStmt) stmt = NULL;
+  TgStore *self = owner;
+  g_autoptr(TgSqliteStmt) stmt = NULL;
   g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func (g_free);
   int rc;
 
-  if (!exec (self, schema_v2, error))
+  if (!tg_sqlite_exec (self->sql, schema_v2, error))
     return FALSE;
 
-  if (!(stmt = prepare (self, "SELECT id FROM reports", error)))
+  if (!(stmt = tg_sqlite_prepare (self->sql, "SELECT id FROM reports", error)))
     return FALSE;
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
     g_ptr_array_add (ids, g_strdup ((const char *) sqlite3_column_text (stmt, 0)));
   if (rc != SQLITE_DONE)
-    return tg_store_set_error (self, error, "migrate");
+    return tg_sqlite_fail (self->sql, error, "migrate");
 
   self->schema_version = 2;
   if (!load_device_seq_locked (self, error))
@@ -420,63 +337,73 @@ migrate_to_v2 (TgStore  *self,
 
 /* v3 adds the custody log. */
 static gboolean
-migrate_to_v3 (TgStore  *self,
-               GError  **error)
+migrate_to_v3 (gpointer   owner,
+               GError   **error)
 {
+  TgStore *self = owner;
+
   return tg_custody_log_create_table (self->db, error);
 }
 
 /* v4 indexes this device's revisions by counter: opening a store reads the
  * highest one, which was a scan of every revision. */
 static gboolean
-migrate_to_v4 (TgStore  *self,
-               GError  **error)
+migrate_to_v4 (gpointer   owner,
+               GError   **error)
 {
-  return exec (self, "CREATE INDEX revisions_device ON revisions (device_id, device_seq)", error);
+  TgStore *self = owner;
+
+  return tg_sqlite_exec (self->sql, "CREATE INDEX revisions_device ON revisions (device_id, device_seq)", error);
 }
 
 /* v5: a report's row id is the order it last changed in, which is the
  * list's default order; the index by device clock goes. */
 static gboolean
-migrate_to_v5 (TgStore  *self,
-               GError  **error)
+migrate_to_v5 (gpointer   owner,
+               GError   **error)
 {
-  return exec (self,
-               "DROP INDEX reports_updated;"
-               "CREATE INDEX reports_live ON reports (deleted);", error);
+  TgStore *self = owner;
+
+  return tg_sqlite_exec (self->sql,
+                         "DROP INDEX reports_updated;"
+                         "CREATE INDEX reports_live ON reports (deleted);", error);
 }
 
 /* v6: the full-text index keeps which reports hold a word but not where
  * (detail=none): a third less work per save and a smaller file. Searches
  * are words, never phrases, so nothing is lost. */
 static gboolean
-migrate_to_v6 (TgStore  *self,
-               GError  **error)
+migrate_to_v6 (gpointer   owner,
+               GError   **error)
 {
-  return exec (self,
-               "CREATE VIRTUAL TABLE reports_fts_v6 USING fts5 ("
-               "  title, narrative, place, persons, tags,"
-               "  tokenize = 'unicode61 remove_diacritics 2', detail = none"
-               ");"
-               "INSERT INTO reports_fts_v6 (rowid, title, narrative, place, persons, tags) "
-               "  SELECT rowid, title, narrative, place, persons, tags FROM reports_fts;"
-               "DROP TABLE reports_fts;"
-               "ALTER TABLE reports_fts_v6 RENAME TO reports_fts;", error);
+  TgStore *self = owner;
+
+  return tg_sqlite_exec (self->sql,
+                         "CREATE VIRTUAL TABLE reports_fts_v6 USING fts5 ("
+                         "  title, narrative, place, persons, tags,"
+                         "  tokenize = 'unicode61 remove_diacritics 2', detail = none"
+                         ");"
+                         "INSERT INTO reports_fts_v6 (rowid, title, narrative, place, persons, tags) "
+                         "  SELECT rowid, title, narrative, place, persons, tags FROM reports_fts;"
+                         "DROP TABLE reports_fts;"
+                         "ALTER TABLE reports_fts_v6 RENAME TO reports_fts;", error);
 }
 
 /* v7: each report's first category beside its position, so the map can
  * place and colour every marker from the reports table alone. */
 static gboolean
-migrate_to_v7 (TgStore  *self,
-               GError  **error)
+migrate_to_v7 (gpointer   owner,
+               GError   **error)
 {
-  return exec (self,
-               "ALTER TABLE reports ADD COLUMN category TEXT;"
-               "UPDATE reports SET category = (SELECT json_extract (v.content, '$.categories[0]') "
-               "  FROM revisions v WHERE v.rev_id = reports.rev_id);", error);
+  TgStore *self = owner;
+
+  return tg_sqlite_exec (self->sql,
+                         "ALTER TABLE reports ADD COLUMN category TEXT;"
+                         "UPDATE reports SET category = (SELECT json_extract (v.content, '$.categories[0]') "
+                         "  FROM revisions v WHERE v.rev_id = reports.rev_id);", error);
 }
 
-static gboolean (* const migrations[]) (TgStore *, GError **) = {
+static const TgMigrationStep migrations[] = {
   NULL,
   migrate_to_v1,
   migrate_to_v2,
@@ -494,68 +421,31 @@ migrate (TgStore  *self,
          int       target,
          GError  **error)
 {
-  g_autoptr(TgStmt) stmt = NULL;
-  int version;
-
-  if (!(stmt = prepare (self, "PRAGMA user_version", error)))
-    return FALSE;
-  if (sqlite3_step (stmt) != SQLITE_ROW)
-    return tg_store_set_error (self, error, "read schema version");
-  version = sqlite3_column_int (stmt, 0);
-  g_clear_pointer (&stmt, stmt_release);
-
-  if (version > TG_STORE_SCHEMA_VERSION)
-    {
-      g_set_error (error, TG_ERROR, TG_ERROR_TOO_NEW,
-                   _("The database %s was written by a newer version of Testigo "
-                     "(schema %d; this version knows up to %d). Update Testigo to open it."),
-                   self->db_path, version, TG_STORE_SCHEMA_VERSION);
-      return FALSE;
-    }
-
-  while (version < target)
-    {
-      g_autofree char *set_version = NULL;
-
-      if (!exec (self, "BEGIN IMMEDIATE", error))
-        return FALSE;
-      self->schema_version = version;
-      set_version = g_strdup_printf ("PRAGMA user_version = %d", version + 1);
-      if (!migrations[version + 1] (self, error) || !exec (self, set_version, error) ||
-          !exec (self, "COMMIT", error))
-        {
-          sqlite3_exec (self->db, "ROLLBACK", NULL, NULL, NULL);
-          g_prefix_error (error, "migration to schema %d: ", version + 1);
-          return FALSE;
-        }
-      version++;
-      g_debug ("migrated %s to schema %d", self->db_path, version);
-    }
-  self->schema_version = version;
-  return TRUE;
+  return tg_migrations_run (self->sql, migrations, TG_STORE_SCHEMA_VERSION, target,
+                            self, &self->schema_version, error);
 }
 
 static gboolean
 load_device_id (TgStore  *self,
                 GError  **error)
 {
-  g_autoptr(TgStmt) stmt = NULL;
+  g_autoptr(TgSqliteStmt) stmt = NULL;
   g_autofree char *device_id = NULL;
 
-  if (!(stmt = prepare (self, "SELECT value FROM meta WHERE key = 'device_id'", error)))
+  if (!(stmt = tg_sqlite_prepare (self->sql, "SELECT value FROM meta WHERE key = 'device_id'", error)))
     return FALSE;
   if (sqlite3_step (stmt) == SQLITE_ROW)
     {
       self->device_id = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
       return TRUE;
     }
-  g_clear_pointer (&stmt, stmt_release);
+  g_clear_pointer (&stmt, tg_sqlite_stmt_release);
 
   device_id = g_uuid_string_random ();
-  if (!(stmt = prepare (self, "INSERT INTO meta (key, value) VALUES ('device_id', ?)", error)))
+  if (!(stmt = tg_sqlite_prepare (self->sql, "INSERT INTO meta (key, value) VALUES ('device_id', ?)", error)))
     return FALSE;
-  bind_text (stmt, 1, device_id);
-  if (!step_done (self, stmt, error))
+  tg_sqlite_bind_text (stmt, 1, device_id);
+  if (!tg_sqlite_step_done (self->sql, stmt, error))
     return FALSE;
   self->device_id = g_steal_pointer (&device_id);
   return TRUE;
@@ -568,7 +458,6 @@ open_store (const char  *directory,
 {
   g_autoptr(TgStore) self = NULL;
   g_autofree char *blob_dir = NULL;
-  int rc;
 
   g_return_val_if_fail (directory != NULL, NULL);
 
@@ -588,16 +477,12 @@ open_store (const char  *directory,
   if (!check_database_file (self->db_path, error))
     return NULL;
 
-  rc = sqlite3_open_v2 (self->db_path, &self->db,
-                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
-                        NULL);
-  if (rc != SQLITE_OK)
-    {
-      g_set_error (error, TG_ERROR, TG_ERROR_FAILED, _("Could not open %s: %s"),
-                   self->db_path, self->db ? sqlite3_errmsg (self->db) : sqlite3_errstr (rc));
-      return NULL;
-    }
-  sqlite3_extended_result_codes (self->db, 1);
+  self->sql = tg_sqlite_open (self->db_path,
+                              SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
+                              error);
+  if (self->sql == NULL)
+    return NULL;
+  self->db = tg_sqlite_get_db (self->sql);
   sqlite3_busy_timeout (self->db, 5000);
 
   /* Reading the schema first: a damaged database fails here, before any
@@ -609,13 +494,13 @@ open_store (const char  *directory,
    * than with 4 KiB; searches were as fast (docs/benchmarks.md). The page
    * size of an existing store stays what it is (a WAL database cannot
    * change it). */
-  if (!exec (self, "SELECT count(*) FROM sqlite_schema", error) ||
-      !exec (self, "PRAGMA page_size = 16384", error) ||
-      !exec (self, "PRAGMA journal_mode = WAL", error) ||
-      !exec (self, "PRAGMA synchronous = FULL", error) ||
-      !exec (self, "PRAGMA foreign_keys = ON", error) ||
-      !exec (self, "PRAGMA cache_size = -32768", error) ||
-      !exec (self, "PRAGMA journal_size_limit = 67108864", error) ||
+  if (!tg_sqlite_exec (self->sql, "SELECT count(*) FROM sqlite_schema", error) ||
+      !tg_sqlite_exec (self->sql, "PRAGMA page_size = 16384", error) ||
+      !tg_sqlite_exec (self->sql, "PRAGMA journal_mode = WAL", error) ||
+      !tg_sqlite_exec (self->sql, "PRAGMA synchronous = FULL", error) ||
+      !tg_sqlite_exec (self->sql, "PRAGMA foreign_keys = ON", error) ||
+      !tg_sqlite_exec (self->sql, "PRAGMA cache_size = -32768", error) ||
+      !tg_sqlite_exec (self->sql, "PRAGMA journal_size_limit = 67108864", error) ||
       !migrate (self, version, error))
     return NULL;
 
@@ -650,7 +535,6 @@ tg_store_finalize (GObject *object)
   g_free (self->db_path);
   g_free (self->device_id);
   g_clear_pointer (&self->context, g_main_context_unref);
-  g_clear_pointer (&self->statements, g_hash_table_unref);
   g_rec_mutex_clear (&self->lock);
   g_mutex_clear (&self->reader_lock);
 
@@ -678,8 +562,6 @@ tg_store_init (TgStore *self)
 {
   g_rec_mutex_init (&self->lock);
   g_mutex_init (&self->reader_lock);
-  self->statements = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
-                                            (GDestroyNotify) sqlite3_finalize);
   self->context = g_main_context_ref_thread_default ();
 }
 
@@ -752,18 +634,14 @@ tg_store_close (TgStore *self)
   g_return_if_fail (TG_IS_STORE (self));
 
   g_mutex_lock (&self->reader_lock);
-  g_clear_pointer (&self->reader, sqlite3_close_v2);
+  g_clear_pointer (&self->reader, tg_sqlite_close);
   g_mutex_unlock (&self->reader_lock);
 
   g_rec_mutex_lock (&self->lock);
   g_clear_pointer (&self->checkpointer, tg_wal_checkpointer_free);
   g_clear_object (&self->custody_log);
-  g_hash_table_remove_all (self->statements);
-  if (self->db != NULL)
-    {
-      sqlite3_close_v2 (self->db);
-      self->db = NULL;
-    }
+  g_clear_pointer (&self->sql, tg_sqlite_close);
+  self->db = NULL;
   g_rec_mutex_unlock (&self->lock);
 }
 
@@ -853,26 +731,26 @@ get_revision_locked (TgStore     *self,
                      const char  *rev_id,
                      GError     **error)
 {
-  g_autoptr(TgStmt) stmt = NULL;
-  g_autoptr(TgStmt) parents_stmt = NULL;
+  g_autoptr(TgSqliteStmt) stmt = NULL;
+  g_autoptr(TgSqliteStmt) parents_stmt = NULL;
   g_autoptr(GPtrArray) parents = g_ptr_array_new_with_free_func (g_free);
   g_autoptr(TgRevision) rev = NULL;
   int rc;
 
-  if (!(parents_stmt = prepare (self, "SELECT parent_id FROM revision_parents WHERE rev_id = ?", error)))
+  if (!(parents_stmt = tg_sqlite_prepare (self->sql, "SELECT parent_id FROM revision_parents WHERE rev_id = ?", error)))
     return NULL;
-  bind_text (parents_stmt, 1, rev_id);
+  tg_sqlite_bind_text (parents_stmt, 1, rev_id);
   while ((rc = sqlite3_step (parents_stmt)) == SQLITE_ROW)
     g_ptr_array_add (parents, g_strdup ((const char *) sqlite3_column_text (parents_stmt, 0)));
   if (rc != SQLITE_DONE)
     {
-      tg_store_set_error (self, error, "read revision");
+      tg_sqlite_fail (self->sql, error, "read revision");
       return NULL;
     }
 
-  if (!(stmt = prepare (self, "SELECT " REVISION_COLUMNS " FROM revisions WHERE rev_id = ?", error)))
+  if (!(stmt = tg_sqlite_prepare (self->sql, "SELECT " REVISION_COLUMNS " FROM revisions WHERE rev_id = ?", error)))
     return NULL;
-  bind_text (stmt, 1, rev_id);
+  tg_sqlite_bind_text (stmt, 1, rev_id);
   rc = sqlite3_step (stmt);
   if (rc == SQLITE_DONE)
     {
@@ -881,7 +759,7 @@ get_revision_locked (TgStore     *self,
     }
   if (rc != SQLITE_ROW)
     {
-      tg_store_set_error (self, error, "read revision");
+      tg_sqlite_fail (self->sql, error, "read revision");
       return NULL;
     }
 
@@ -901,22 +779,22 @@ list_head_ids_locked (TgStore     *self,
                       const char  *record_id,
                       GError     **error)
 {
-  g_autoptr(TgStmt) stmt = NULL;
+  g_autoptr(TgSqliteStmt) stmt = NULL;
   g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func (g_free);
   int rc;
 
   /* Newest arrival first: never ordered by device clocks. */
-  if (!(stmt = prepare (self,
-                        "SELECT h.rev_id FROM heads h JOIN revisions r ON r.rev_id = h.rev_id "
-                        "WHERE h.record_id = ? ORDER BY r.deleted ASC, r.local_seq DESC",
-                        error)))
+  if (!(stmt = tg_sqlite_prepare (self->sql,
+                                  "SELECT h.rev_id FROM heads h JOIN revisions r ON r.rev_id = h.rev_id "
+                                  "WHERE h.record_id = ? ORDER BY r.deleted ASC, r.local_seq DESC",
+                                  error)))
     return NULL;
-  bind_text (stmt, 1, record_id);
+  tg_sqlite_bind_text (stmt, 1, record_id);
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
     g_ptr_array_add (ids, g_strdup ((const char *) sqlite3_column_text (stmt, 0)));
   if (rc != SQLITE_DONE)
     {
-      tg_store_set_error (self, error, "read heads");
+      tg_sqlite_fail (self->sql, error, "read heads");
       return NULL;
     }
   return g_steal_pointer (&ids);
@@ -931,27 +809,27 @@ insert_revision_locked (TgStore     *self,
                         gboolean    *inserted,
                         GError     **error)
 {
-  g_autoptr(TgStmt) stmt = NULL;
+  g_autoptr(TgSqliteStmt) stmt = NULL;
   const char * const *parents = tg_revision_get_parents (rev);
   const char *record_id = tg_revision_get_record_id (rev);
   const char *rev_id = tg_revision_get_id (rev);
   gboolean has_child;
 
-  if (!(stmt = prepare (self,
-                        "INSERT OR IGNORE INTO revisions (rev_id, record_id, kind, device_id, "
-                        "device_seq, created_at, deleted, content, server_seq) "
-                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", error)))
+  if (!(stmt = tg_sqlite_prepare (self->sql,
+                                  "INSERT OR IGNORE INTO revisions (rev_id, record_id, kind, device_id, "
+                                  "device_seq, created_at, deleted, content, server_seq) "
+                                  "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", error)))
     return FALSE;
-  bind_text (stmt, 1, rev_id);
-  bind_text (stmt, 2, record_id);
-  bind_text (stmt, 3, tg_revision_get_kind (rev));
-  bind_text (stmt, 4, tg_revision_get_device_id (rev));
+  tg_sqlite_bind_text (stmt, 1, rev_id);
+  tg_sqlite_bind_text (stmt, 2, record_id);
+  tg_sqlite_bind_text (stmt, 3, tg_revision_get_kind (rev));
+  tg_sqlite_bind_text (stmt, 4, tg_revision_get_device_id (rev));
   sqlite3_bind_int64 (stmt, 5, tg_revision_get_device_seq (rev));
   sqlite3_bind_int64 (stmt, 6, tg_revision_get_created_at (rev));
   sqlite3_bind_int (stmt, 7, tg_revision_get_deleted (rev));
-  bind_text (stmt, 8, tg_revision_get_content (rev));
+  tg_sqlite_bind_text (stmt, 8, tg_revision_get_content (rev));
   sqlite3_bind_int64 (stmt, 9, tg_revision_get_server_seq (rev));
-  if (!step_done (self, stmt, error))
+  if (!tg_sqlite_step_done (self->sql, stmt, error))
     return FALSE;
 
   *inserted = sqlite3_changes (self->db) > 0;
@@ -960,33 +838,33 @@ insert_revision_locked (TgStore     *self,
       /* Known already: only learn its server sequence. */
       if (tg_revision_get_server_seq (rev) > 0)
         {
-          g_clear_pointer (&stmt, stmt_release);
-          if (!(stmt = prepare (self, "UPDATE revisions SET server_seq = ? "
+          g_clear_pointer (&stmt, tg_sqlite_stmt_release);
+          if (!(stmt = tg_sqlite_prepare (self->sql, "UPDATE revisions SET server_seq = ? "
                                 "WHERE rev_id = ? AND server_seq = 0", error)))
             return FALSE;
           sqlite3_bind_int64 (stmt, 1, tg_revision_get_server_seq (rev));
-          bind_text (stmt, 2, rev_id);
-          return step_done (self, stmt, error);
+          tg_sqlite_bind_text (stmt, 2, rev_id);
+          return tg_sqlite_step_done (self->sql, stmt, error);
         }
       return TRUE;
     }
 
   for (guint i = 0; parents[i] != NULL; i++)
     {
-      g_clear_pointer (&stmt, stmt_release);
-      if (!(stmt = prepare (self, "INSERT INTO revision_parents (rev_id, parent_id) VALUES (?, ?)", error)))
+      g_clear_pointer (&stmt, tg_sqlite_stmt_release);
+      if (!(stmt = tg_sqlite_prepare (self->sql, "INSERT INTO revision_parents (rev_id, parent_id) VALUES (?, ?)", error)))
         return FALSE;
-      bind_text (stmt, 1, rev_id);
-      bind_text (stmt, 2, parents[i]);
-      if (!step_done (self, stmt, error))
+      tg_sqlite_bind_text (stmt, 1, rev_id);
+      tg_sqlite_bind_text (stmt, 2, parents[i]);
+      if (!tg_sqlite_step_done (self->sql, stmt, error))
         return FALSE;
 
-      g_clear_pointer (&stmt, stmt_release);
-      if (!(stmt = prepare (self, "DELETE FROM heads WHERE record_id = ? AND rev_id = ?", error)))
+      g_clear_pointer (&stmt, tg_sqlite_stmt_release);
+      if (!(stmt = tg_sqlite_prepare (self->sql, "DELETE FROM heads WHERE record_id = ? AND rev_id = ?", error)))
         return FALSE;
-      bind_text (stmt, 1, record_id);
-      bind_text (stmt, 2, parents[i]);
-      if (!step_done (self, stmt, error))
+      tg_sqlite_bind_text (stmt, 1, record_id);
+      tg_sqlite_bind_text (stmt, 2, parents[i]);
+      if (!tg_sqlite_step_done (self->sql, stmt, error))
         return FALSE;
     }
 
@@ -995,23 +873,23 @@ insert_revision_locked (TgStore     *self,
   has_child = FALSE;
   if (!is_local)
     {
-      g_clear_pointer (&stmt, stmt_release);
-      if (!(stmt = prepare (self, "SELECT 1 FROM revision_parents WHERE parent_id = ? AND rev_id != ? LIMIT 1",
+      g_clear_pointer (&stmt, tg_sqlite_stmt_release);
+      if (!(stmt = tg_sqlite_prepare (self->sql, "SELECT 1 FROM revision_parents WHERE parent_id = ? AND rev_id != ? LIMIT 1",
                             error)))
         return FALSE;
-      bind_text (stmt, 1, rev_id);
-      bind_text (stmt, 2, rev_id);
+      tg_sqlite_bind_text (stmt, 1, rev_id);
+      tg_sqlite_bind_text (stmt, 2, rev_id);
       has_child = sqlite3_step (stmt) == SQLITE_ROW;
     }
 
   if (!has_child)
     {
-      g_clear_pointer (&stmt, stmt_release);
-      if (!(stmt = prepare (self, "INSERT OR IGNORE INTO heads (record_id, rev_id) VALUES (?, ?)", error)))
+      g_clear_pointer (&stmt, tg_sqlite_stmt_release);
+      if (!(stmt = tg_sqlite_prepare (self->sql, "INSERT OR IGNORE INTO heads (record_id, rev_id) VALUES (?, ?)", error)))
         return FALSE;
-      bind_text (stmt, 1, record_id);
-      bind_text (stmt, 2, rev_id);
-      if (!step_done (self, stmt, error))
+      tg_sqlite_bind_text (stmt, 1, record_id);
+      tg_sqlite_bind_text (stmt, 2, rev_id);
+      if (!tg_sqlite_step_done (self->sql, stmt, error))
         return FALSE;
     }
 
@@ -1083,7 +961,7 @@ materialize_locked (TgStore     *self,
   g_autoptr(GPtrArray) heads = NULL;
   g_autoptr(TgRevision) current = NULL;
   g_autoptr(TgReport) report = NULL;
-  g_autoptr(TgStmt) stmt = NULL;
+  g_autoptr(TgSqliteStmt) stmt = NULL;
   g_autofree char *persons = NULL;
   g_autofree char *place = NULL;
   g_autofree char *tags = NULL;
@@ -1126,63 +1004,63 @@ materialize_locked (TgStore     *self,
     {
       gint64 old_rowid;
 
-      if (!(stmt = prepare (self, "SELECT rowid FROM reports WHERE id = ?", error)))
+      if (!(stmt = tg_sqlite_prepare (self->sql, "SELECT rowid FROM reports WHERE id = ?", error)))
         return FALSE;
-      bind_text (stmt, 1, record_id);
+      tg_sqlite_bind_text (stmt, 1, record_id);
       old_rowid = sqlite3_step (stmt) == SQLITE_ROW ? sqlite3_column_int64 (stmt, 0) : 0;
-      g_clear_pointer (&stmt, stmt_release);
+      g_clear_pointer (&stmt, tg_sqlite_stmt_release);
 
       if (old_rowid != 0)
         {
-          if (!(stmt = prepare (self, "DELETE FROM reports WHERE rowid = ?", error)))
+          if (!(stmt = tg_sqlite_prepare (self->sql, "DELETE FROM reports WHERE rowid = ?", error)))
             return FALSE;
           sqlite3_bind_int64 (stmt, 1, old_rowid);
-          if (!step_done (self, stmt, error))
+          if (!tg_sqlite_step_done (self->sql, stmt, error))
             return FALSE;
-          g_clear_pointer (&stmt, stmt_release);
+          g_clear_pointer (&stmt, tg_sqlite_stmt_release);
 
           if (self->schema_version >= 2)
             {
-              if (!(stmt = prepare (self, "DELETE FROM reports_fts WHERE rowid = ?", error)))
+              if (!(stmt = tg_sqlite_prepare (self->sql, "DELETE FROM reports_fts WHERE rowid = ?", error)))
                 return FALSE;
               sqlite3_bind_int64 (stmt, 1, old_rowid);
-              if (!step_done (self, stmt, error))
+              if (!tg_sqlite_step_done (self->sql, stmt, error))
                 return FALSE;
-              g_clear_pointer (&stmt, stmt_release);
+              g_clear_pointer (&stmt, tg_sqlite_stmt_release);
             }
         }
     }
 
   /* The new row's id is one past the highest ever given, never one freed
    * by the delete above. */
-  if (!(stmt = prepare (self,
-                        self->schema_version >= 7 ?
-                        "INSERT INTO reports (rowid, id, rev_id, n_heads, deleted, title, place_name, "
-                        "region_code, province_code, start_time, end_time, latitude, longitude, "
-                        "status, killed, injured, detained, disappeared, updated_at, category) "
-                        "VALUES (?19, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?20)"
-                        :
-                        "INSERT INTO reports (rowid, id, rev_id, n_heads, deleted, title, place_name, "
-                        "region_code, province_code, start_time, end_time, latitude, longitude, "
-                        "status, killed, injured, detained, disappeared, updated_at) "
-                        "VALUES (?19, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
-                        error)))
+  if (!(stmt = tg_sqlite_prepare (self->sql,
+                                  self->schema_version >= 7 ?
+                                  "INSERT INTO reports (rowid, id, rev_id, n_heads, deleted, title, place_name, "
+                                  "region_code, province_code, start_time, end_time, latitude, longitude, "
+                                  "status, killed, injured, detained, disappeared, updated_at, category) "
+                                  "VALUES (?19, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?20)"
+                                  :
+                                  "INSERT INTO reports (rowid, id, rev_id, n_heads, deleted, title, place_name, "
+                                  "region_code, province_code, start_time, end_time, latitude, longitude, "
+                                  "status, killed, injured, detained, disappeared, updated_at) "
+                                  "VALUES (?19, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
+                                  error)))
     return FALSE;
-  bind_text (stmt, 1, record_id);
-  bind_text (stmt, 2, tg_revision_get_id (current));
+  tg_sqlite_bind_text (stmt, 1, record_id);
+  tg_sqlite_bind_text (stmt, 2, tg_revision_get_id (current));
   sqlite3_bind_int (stmt, 3, heads->len);
   sqlite3_bind_int (stmt, 4, tg_revision_get_deleted (current));
-  bind_text (stmt, 5, tg_report_get_title (report));
-  bind_text (stmt, 6, tg_report_get_place_name (report));
-  bind_text (stmt, 7, tg_report_get_region_code (report));
-  bind_text (stmt, 8, tg_report_get_province_code (report));
+  tg_sqlite_bind_text (stmt, 5, tg_report_get_title (report));
+  tg_sqlite_bind_text (stmt, 6, tg_report_get_place_name (report));
+  tg_sqlite_bind_text (stmt, 7, tg_report_get_region_code (report));
+  tg_sqlite_bind_text (stmt, 8, tg_report_get_province_code (report));
   if (tg_report_get_start (report) != NULL)
     sqlite3_bind_int64 (stmt, 9, to_unix (tg_report_get_start (report)));
   if (tg_report_get_end (report) != NULL)
     sqlite3_bind_int64 (stmt, 10, to_unix (tg_report_get_end (report)));
   bind_double (stmt, 11, tg_report_get_latitude (report));
   bind_double (stmt, 12, tg_report_get_longitude (report));
-  bind_text (stmt, 13, tg_report_status_to_string (tg_report_get_status (report)));
+  tg_sqlite_bind_text (stmt, 13, tg_report_status_to_string (tg_report_get_status (report)));
   sqlite3_bind_int (stmt, 14, tg_report_get_killed (report));
   sqlite3_bind_int (stmt, 15, tg_report_get_injured (report));
   sqlite3_bind_int (stmt, 16, tg_report_get_detained (report));
@@ -1191,24 +1069,24 @@ materialize_locked (TgStore     *self,
   rowid = ++self->last_report_rowid;
   sqlite3_bind_int64 (stmt, 19, rowid);
   if (self->schema_version >= 7)
-    bind_text (stmt, 20, tg_report_get_categories (report) ? tg_report_get_categories (report)[0] : NULL);
-  if (!step_done (self, stmt, error))
+    tg_sqlite_bind_text (stmt, 20, tg_report_get_categories (report) ? tg_report_get_categories (report)[0] : NULL);
+  if (!tg_sqlite_step_done (self->sql, stmt, error))
     {
       self->last_report_rowid--;
       return FALSE;
     }
-  g_clear_pointer (&stmt, stmt_release);
+  g_clear_pointer (&stmt, tg_sqlite_stmt_release);
 
   categories = tg_report_get_categories (report);
   for (guint i = 0; categories != NULL && categories[i] != NULL; i++)
     {
-      g_clear_pointer (&stmt, stmt_release);
-      if (!(stmt = prepare (self, "INSERT OR IGNORE INTO report_categories (category, report_rowid) "
+      g_clear_pointer (&stmt, tg_sqlite_stmt_release);
+      if (!(stmt = tg_sqlite_prepare (self->sql, "INSERT OR IGNORE INTO report_categories (category, report_rowid) "
                             "VALUES (?, ?)", error)))
         return FALSE;
-      bind_text (stmt, 1, categories[i]);
+      tg_sqlite_bind_text (stmt, 1, categories[i]);
       sqlite3_bind_int64 (stmt, 2, rowid);
-      if (!step_done (self, stmt, error))
+      if (!tg_sqlite_step_done (self->sql, stmt, error))
         return FALSE;
     }
 
@@ -1226,17 +1104,17 @@ materialize_locked (TgStore     *self,
                      NULL);
   tags = join_strv (tg_report_get_tags (report), categories);
 
-  g_clear_pointer (&stmt, stmt_release);
-  if (!(stmt = prepare (self, "INSERT INTO reports_fts (rowid, title, narrative, place, persons, tags) "
+  g_clear_pointer (&stmt, tg_sqlite_stmt_release);
+  if (!(stmt = tg_sqlite_prepare (self->sql, "INSERT INTO reports_fts (rowid, title, narrative, place, persons, tags) "
                         "VALUES (?, ?, ?, ?, ?, ?)", error)))
     return FALSE;
   sqlite3_bind_int64 (stmt, 1, rowid);
-  bind_text (stmt, 2, tg_report_get_title (report));
-  bind_text (stmt, 3, tg_report_get_narrative (report));
-  bind_text (stmt, 4, place);
-  bind_text (stmt, 5, persons);
-  bind_text (stmt, 6, tags);
-  return step_done (self, stmt, error);
+  tg_sqlite_bind_text (stmt, 2, tg_report_get_title (report));
+  tg_sqlite_bind_text (stmt, 3, tg_report_get_narrative (report));
+  tg_sqlite_bind_text (stmt, 4, place);
+  tg_sqlite_bind_text (stmt, 5, persons);
+  tg_sqlite_bind_text (stmt, 6, tags);
+  return tg_sqlite_step_done (self->sql, stmt, error);
 }
 
 /* This device's revision counter lives in memory, loaded from the
@@ -1245,20 +1123,20 @@ static gboolean
 load_device_seq_locked (TgStore  *self,
                         GError  **error)
 {
-  g_autoptr(TgStmt) stmt = NULL;
+  g_autoptr(TgSqliteStmt) stmt = NULL;
 
-  if (!(stmt = prepare (self, "SELECT max(device_seq) FROM revisions WHERE device_id = ?", error)))
+  if (!(stmt = tg_sqlite_prepare (self->sql, "SELECT max(device_seq) FROM revisions WHERE device_id = ?", error)))
     return FALSE;
-  bind_text (stmt, 1, self->device_id);
+  tg_sqlite_bind_text (stmt, 1, self->device_id);
   if (sqlite3_step (stmt) != SQLITE_ROW)
-    return tg_store_set_error (self, error, "device sequence");
+    return tg_sqlite_fail (self->sql, error, "device sequence");
   self->device_seq = sqlite3_column_int64 (stmt, 0);
-  g_clear_pointer (&stmt, stmt_release);
+  g_clear_pointer (&stmt, tg_sqlite_stmt_release);
 
-  if (!(stmt = prepare (self, "SELECT max(rowid) FROM reports", error)))
+  if (!(stmt = tg_sqlite_prepare (self->sql, "SELECT max(rowid) FROM reports", error)))
     return FALSE;
   if (sqlite3_step (stmt) != SQLITE_ROW)
-    return tg_store_set_error (self, error, "report rows");
+    return tg_sqlite_fail (self->sql, error, "report rows");
   self->last_report_rowid = sqlite3_column_int64 (stmt, 0);
   return TRUE;
 }
@@ -1321,7 +1199,7 @@ begin (TgStore  *self,
 {
   if (!check_open (self, error))
     return FALSE;
-  return exec (self, "BEGIN IMMEDIATE", error);
+  return tg_sqlite_begin (self->sql, error);
 }
 
 static void
@@ -1336,7 +1214,7 @@ commit (TgStore  *self,
         gboolean  ok,
         GError  **error)
 {
-  if (ok && exec (self, "COMMIT", error))
+  if (ok && tg_sqlite_exec (self->sql, "COMMIT", error))
     return TRUE;
   rollback (self);
   return FALSE;
@@ -1798,7 +1676,7 @@ load_report_where (TgStore      *self,
                    gboolean      include_deleted,
                    GError      **error)
 {
-  g_autoptr(TgStmt) stmt = NULL;
+  g_autoptr(TgSqliteStmt) stmt = NULL;
   g_autofree char *sql = NULL;
   g_autoptr(TgReport) report = NULL;
   int rc;
@@ -1810,10 +1688,10 @@ load_report_where (TgStore      *self,
   sql = g_strdup_printf ("SELECT r.rev_id, r.n_heads, r.deleted, r.updated_at, v.content "
                          "FROM reports r JOIN revisions v ON v.rev_id = r.rev_id WHERE %s",
                          where);
-  if (!(stmt = prepare (self, sql, error)))
+  if (!(stmt = tg_sqlite_prepare (self->sql, sql, error)))
     goto out;
   if (id_text != NULL)
-    bind_text (stmt, 1, id_text);
+    tg_sqlite_bind_text (stmt, 1, id_text);
   else
     sqlite3_bind_int64 (stmt, 1, rowid);
 
@@ -1826,7 +1704,7 @@ load_report_where (TgStore      *self,
     }
   if (rc != SQLITE_ROW)
     {
-      tg_store_set_error (self, error, "load report");
+      tg_sqlite_fail (self->sql, error, "load report");
       goto out;
     }
 
@@ -1872,7 +1750,7 @@ tg_store_get_report_label (TgStore  *self,
                            char    **title,
                            GError  **error)
 {
-  g_autoptr(TgStmt) stmt = NULL;
+  g_autoptr(TgSqliteStmt) stmt = NULL;
   gboolean ok = FALSE;
   int rc;
 
@@ -1880,7 +1758,7 @@ tg_store_get_report_label (TgStore  *self,
 
   tg_store_lock (self);
   if (!check_open (self, error) ||
-      !(stmt = prepare (self, "SELECT id, title FROM reports WHERE rowid = ? AND deleted = 0", error)))
+      !(stmt = tg_sqlite_prepare (self->sql, "SELECT id, title FROM reports WHERE rowid = ? AND deleted = 0", error)))
     goto out;
   sqlite3_bind_int64 (stmt, 1, rowid);
   rc = sqlite3_step (stmt);
@@ -1895,7 +1773,7 @@ tg_store_get_report_label (TgStore  *self,
   else if (rc == SQLITE_DONE)
     g_set_error (error, TG_ERROR, TG_ERROR_NOT_FOUND, "no live report in row %" G_GINT64_FORMAT, rowid);
   else
-    tg_store_set_error (self, error, "query");
+    tg_sqlite_fail (self->sql, error, "query");
 
 out:
   tg_store_unlock (self);
@@ -1906,7 +1784,7 @@ gint64
 tg_store_lookup_rowid (TgStore    *self,
                        const char *id)
 {
-  g_autoptr(TgStmt) stmt = NULL;
+  g_autoptr(TgSqliteStmt) stmt = NULL;
   gint64 rowid = 0;
 
   g_return_val_if_fail (TG_IS_STORE (self), 0);
@@ -1914,9 +1792,9 @@ tg_store_lookup_rowid (TgStore    *self,
 
   tg_store_lock (self);
   if (check_open (self, NULL) &&
-      (stmt = prepare (self, "SELECT rowid FROM reports WHERE id = ?", NULL)) != NULL)
+      (stmt = tg_sqlite_prepare (self->sql, "SELECT rowid FROM reports WHERE id = ?", NULL)) != NULL)
     {
-      bind_text (stmt, 1, id);
+      tg_sqlite_bind_text (stmt, 1, id);
       if (sqlite3_step (stmt) == SQLITE_ROW)
         rowid = sqlite3_column_int64 (stmt, 0);
     }
@@ -1977,21 +1855,21 @@ list_revisions_where (TgStore     *self,
 {
   g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func (g_free);
   g_autoptr(GPtrArray) revs = g_ptr_array_new_with_free_func (g_object_unref);
-  g_autoptr(TgStmt) stmt = NULL;
+  g_autoptr(TgSqliteStmt) stmt = NULL;
   gboolean ok = FALSE;
   int rc;
 
   tg_store_lock (self);
-  if (!check_open (self, error) || !(stmt = prepare (self, sql, error)))
+  if (!check_open (self, error) || !(stmt = tg_sqlite_prepare (self->sql, sql, error)))
     goto out;
   if (text != NULL)
-    bind_text (stmt, 1, text);
+    tg_sqlite_bind_text (stmt, 1, text);
   sqlite3_bind_int64 (stmt, text ? 2 : 1, number);
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
     g_ptr_array_add (ids, g_strdup ((const char *) sqlite3_column_text (stmt, 0)));
   if (rc != SQLITE_DONE)
     {
-      tg_store_set_error (self, error, "list revisions");
+      tg_sqlite_fail (self->sql, error, "list revisions");
       goto out;
     }
   ok = TRUE;
@@ -2039,18 +1917,18 @@ tg_store_mark_synced (TgStore     *self,
                       gint64       server_seq,
                       GError     **error)
 {
-  g_autoptr(TgStmt) stmt = NULL;
+  g_autoptr(TgSqliteStmt) stmt = NULL;
   gboolean ok = FALSE;
 
   g_return_val_if_fail (TG_IS_STORE (self), FALSE);
 
   tg_store_lock (self);
   if (check_open (self, error) &&
-      (stmt = prepare (self, "UPDATE revisions SET server_seq = ? WHERE rev_id = ?", error)))
+      (stmt = tg_sqlite_prepare (self->sql, "UPDATE revisions SET server_seq = ? WHERE rev_id = ?", error)))
     {
       sqlite3_bind_int64 (stmt, 1, server_seq);
-      bind_text (stmt, 2, rev_id);
-      ok = step_done (self, stmt, error);
+      tg_sqlite_bind_text (stmt, 2, rev_id);
+      ok = tg_sqlite_step_done (self->sql, stmt, error);
     }
   tg_store_unlock (self);
   return ok;
@@ -2150,14 +2028,14 @@ tg_store_insert_revisions (TgStore    *self,
 guint
 tg_store_count_reports (TgStore *self)
 {
-  g_autoptr(TgStmt) stmt = NULL;
+  g_autoptr(TgSqliteStmt) stmt = NULL;
   guint count = 0;
 
   g_return_val_if_fail (TG_IS_STORE (self), 0);
 
   tg_store_lock (self);
   if (self->db != NULL &&
-      (stmt = prepare (self, "SELECT count(*) FROM reports WHERE deleted = 0", NULL)) &&
+      (stmt = tg_sqlite_prepare (self->sql, "SELECT count(*) FROM reports WHERE deleted = 0", NULL)) &&
       sqlite3_step (stmt) == SQLITE_ROW)
     count = sqlite3_column_int (stmt, 0);
   tg_store_unlock (self);
@@ -2318,22 +2196,22 @@ build_query (const TgReportQuery *query,
 }
 
 static void
-bind_query (TgStmt              *stmt,
+bind_query (TgSqliteStmt              *stmt,
             const TgReportQuery *query,
             const char          *fts)
 {
   int column = 1;
 
   if (fts != NULL)
-    bind_text (stmt, column++, fts);
+    tg_sqlite_bind_text (stmt, column++, fts);
   if (query == NULL)
     return;
   if (query->category != NULL)
-    bind_text (stmt, column++, query->category);
+    tg_sqlite_bind_text (stmt, column++, query->category);
   if (query->region_code != NULL)
-    bind_text (stmt, column++, query->region_code);
+    tg_sqlite_bind_text (stmt, column++, query->region_code);
   if (query->status >= 0)
-    bind_text (stmt, column++, tg_report_status_to_string (query->status));
+    tg_sqlite_bind_text (stmt, column++, tg_report_status_to_string (query->status));
   if (query->start_from != 0)
     sqlite3_bind_int64 (stmt, column++, query->start_from);
   if (query->start_until != 0)
@@ -2346,7 +2224,7 @@ tg_store_query_rowids (TgStore              *self,
                        GError              **error)
 {
   g_autoptr(GArray) rowids = g_array_new (FALSE, FALSE, sizeof (gint64));
-  g_autoptr(TgStmt) stmt = NULL;
+  g_autoptr(TgSqliteStmt) stmt = NULL;
   g_autofree char *fts = NULL;
   g_autofree char *sql = NULL;
   gboolean ok = FALSE;
@@ -2359,7 +2237,7 @@ tg_store_query_rowids (TgStore              *self,
   sql = build_query (query, fts, "r.rowid", TRUE);
 
   tg_store_lock (self);
-  if (!check_open (self, error) || !(stmt = prepare (self, sql, error)))
+  if (!check_open (self, error) || !(stmt = tg_sqlite_prepare (self->sql, sql, error)))
     goto out;
   bind_query (stmt, query, fts);
 
@@ -2370,7 +2248,7 @@ tg_store_query_rowids (TgStore              *self,
     }
   if (rc != SQLITE_DONE)
     {
-      tg_store_set_error (self, error, "query");
+      tg_sqlite_fail (self->sql, error, "query");
       goto out;
     }
   ok = TRUE;
@@ -2407,20 +2285,15 @@ tg_store_query_locations (TgStore              *self,
     goto out;
   if (self->reader == NULL)
     {
-      rc = sqlite3_open_v2 (self->db_path, &self->reader,
-                            SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL);
-      if (rc != SQLITE_OK)
-        {
-          g_set_error (error, TG_ERROR, TG_ERROR_FAILED, _("Could not open %s: %s"), self->db_path,
-                       self->reader ? sqlite3_errmsg (self->reader) : sqlite3_errstr (rc));
-          g_clear_pointer (&self->reader, sqlite3_close_v2);
-          goto out;
-        }
-      sqlite3_busy_timeout (self->reader, 5000);
+      self->reader = tg_sqlite_open (self->db_path, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX,
+                                     error);
+      if (self->reader == NULL)
+        goto out;
+      sqlite3_busy_timeout (tg_sqlite_get_db (self->reader), 5000);
     }
-  if (sqlite3_prepare_v2 (self->reader, sql, -1, &stmt, NULL) != SQLITE_OK)
+  if (sqlite3_prepare_v2 (tg_sqlite_get_db (self->reader), sql, -1, &stmt, NULL) != SQLITE_OK)
     {
-      set_db_error (self, self->reader, error, "query");
+      tg_sqlite_fail (self->reader, error, "query");
       goto out;
     }
   bind_query (stmt, query, fts);
@@ -2438,7 +2311,7 @@ tg_store_query_locations (TgStore              *self,
     }
   if (rc != SQLITE_DONE)
     {
-      set_db_error (self, self->reader, error, "query");
+      tg_sqlite_fail (self->reader, error, "query");
       goto out;
     }
   ok = TRUE;
