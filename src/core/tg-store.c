@@ -59,14 +59,6 @@ static guint signals[N_SIGNALS];
 
 /* Helpers --------------------------------------------------------------- */
 
-gboolean
-tg_store_set_error (TgStore     *self,
-                    GError     **error,
-                    const char  *what)
-{
-  return tg_sqlite_fail (self->sql, error, what);
-}
-
 sqlite3 *
 tg_store_get_db (TgStore *self)
 {
@@ -1741,6 +1733,64 @@ tg_store_load_report_by_rowid (TgStore  *self,
 {
   g_return_val_if_fail (TG_IS_STORE (self), NULL);
   return load_report_where (self, "r.rowid = ?", NULL, rowid, TRUE, error);
+}
+
+GArray *
+tg_store_list_live_rowids (TgStore  *self,
+                           GError  **error)
+{
+  g_autoptr(GArray) rowids = g_array_new (FALSE, FALSE, sizeof (gint64));
+  g_autoptr(TgSqliteStmt) stmt = NULL;
+  gboolean ok = FALSE;
+  int rc;
+
+  g_return_val_if_fail (TG_IS_STORE (self), NULL);
+
+  tg_store_lock (self);
+  if (check_open (self, error) &&
+      (stmt = tg_sqlite_prepare (self->sql, "SELECT rowid FROM reports WHERE deleted = 0 ORDER BY id",
+                                 error)))
+    {
+      while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+        {
+          gint64 rowid = sqlite3_column_int64 (stmt, 0);
+          g_array_append_val (rowids, rowid);
+        }
+      ok = rc == SQLITE_DONE || tg_sqlite_fail (self->sql, error, "list reports");
+    }
+  g_clear_pointer (&stmt, tg_sqlite_stmt_release);
+  tg_store_unlock (self);
+
+  return ok ? g_steal_pointer (&rowids) : NULL;
+}
+
+gboolean
+tg_store_get_rev_id (TgStore  *self,
+                     gint64    rowid,
+                     char    **rev_id,
+                     GError  **error)
+{
+  g_autoptr(TgSqliteStmt) stmt = NULL;
+  gboolean ok = FALSE;
+  int rc;
+
+  g_return_val_if_fail (TG_IS_STORE (self), FALSE);
+  g_return_val_if_fail (rev_id != NULL, FALSE);
+
+  *rev_id = NULL;
+  tg_store_lock (self);
+  if (check_open (self, error) &&
+      (stmt = tg_sqlite_prepare (self->sql, "SELECT rev_id FROM reports WHERE rowid = ?", error)))
+    {
+      sqlite3_bind_int64 (stmt, 1, rowid);
+      rc = sqlite3_step (stmt);
+      if (rc == SQLITE_ROW)
+        *rev_id = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
+      ok = rc == SQLITE_ROW || rc == SQLITE_DONE || tg_sqlite_fail (self->sql, error, "read report");
+    }
+  g_clear_pointer (&stmt, tg_sqlite_stmt_release);
+  tg_store_unlock (self);
+  return ok;
 }
 
 gboolean
