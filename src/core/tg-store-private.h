@@ -53,9 +53,9 @@ gboolean  tg_store_append_custody_events (TgStore             *self,
 /* Custody log on a connection shared with the store. The log takes @lock
  * (recursive) around each use, so the store may call append_locked while it
  * holds the lock inside its own transaction. */
-gboolean      tg_custody_log_create_table (sqlite3         *db,
+gboolean      tg_custody_log_create_table (TgSqlite        *sql,
                                            GError         **error);
-TgCustodyLog *tg_custody_log_new_for_db   (sqlite3         *db,
+TgCustodyLog *tg_custody_log_new_for_db   (TgSqlite        *sql,
                                            GRecMutex       *lock,
                                            const char      *device_id);
 /* Appends inside the caller's transaction (the caller holds @lock). */

@@ -334,7 +334,7 @@ migrate_to_v3 (gpointer   owner,
 {
   TgStore *self = owner;
 
-  return tg_custody_log_create_table (self->db, error);
+  return tg_custody_log_create_table (self->sql, error);
 }
 
 /* v4 indexes this device's revisions by counter: opening a store reads the
@@ -509,7 +509,7 @@ open_store (const char  *directory,
   blob_dir = g_build_filename (directory, "blobs", NULL);
   self->blob_store = tg_blob_store_new (blob_dir);
   if (version >= 3)
-    self->custody_log = tg_custody_log_new_for_db (self->db, &self->lock, self->device_id);
+    self->custody_log = tg_custody_log_new_for_db (self->sql, &self->lock, self->device_id);
 
   return g_steal_pointer (&self);
 }
