@@ -256,6 +256,8 @@ test_error_mapping (void)
   g_assert_cmpint (tg_sqlite_error_code (SQLITE_BUSY), ==, TG_ERROR_FAILED);
   g_assert_cmpint (tg_sqlite_error_code (SQLITE_CONSTRAINT_UNIQUE), ==, TG_ERROR_FAILED);
   g_assert_cmpint (tg_sqlite_error_code (SQLITE_IOERR_FSYNC), ==, TG_ERROR_FAILED);
+  g_assert_cmpint (tg_sqlite_error_code_or (SQLITE_IOERR, TG_ERROR_CORRUPT), ==, TG_ERROR_CORRUPT);
+  g_assert_cmpint (tg_sqlite_error_code_or (SQLITE_NOTADB, TG_ERROR_CORRUPT), ==, TG_ERROR_NOT_A_DATABASE);
 
   /* A real file that is not a database: the code, and a message that
    * names the file. */

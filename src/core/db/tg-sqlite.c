@@ -31,7 +31,8 @@ tg_sqlite_stmt_release (TgSqliteStmt *stmt)
 }
 
 TgError
-tg_sqlite_error_code (int rc)
+tg_sqlite_error_code_or (int      rc,
+                         TgError  otherwise)
 {
   switch (rc & 0xff)
     {
@@ -40,8 +41,14 @@ tg_sqlite_error_code (int rc)
     case SQLITE_NOTADB:
       return TG_ERROR_NOT_A_DATABASE;
     default:
-      return TG_ERROR_FAILED;
+      return otherwise;
     }
+}
+
+TgError
+tg_sqlite_error_code (int rc)
+{
+  return tg_sqlite_error_code_or (rc, TG_ERROR_FAILED);
 }
 
 gboolean

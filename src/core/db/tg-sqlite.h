@@ -22,8 +22,12 @@ void tg_sqlite_stmt_release (TgSqliteStmt *stmt);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (TgSqliteStmt, tg_sqlite_stmt_release)
 
-/* The TG_ERROR code for an SQLite result code (primary or extended). */
-TgError  tg_sqlite_error_code (int rc);
+/* The TG_ERROR code for an SQLite result code (primary or extended):
+ * CORRUPT, NOT_A_DATABASE, or else FAILED; the _or form gives @otherwise
+ * instead of FAILED, for a file that must read (a shipped map). */
+TgError  tg_sqlite_error_code    (int      rc);
+TgError  tg_sqlite_error_code_or (int      rc,
+                                  TgError  otherwise);
 
 /* Sets @error from @db's last error: the code by tg_sqlite_error_code(),
  * the message from @format. Returns FALSE. */
