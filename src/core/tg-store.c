@@ -77,6 +77,32 @@ tg_store_unlock (TgStore *self)
   g_rec_mutex_unlock (&self->lock);
 }
 
+/* The store's connection through the SQLite layer (core/db). Callers hold
+ * the lock and release statements with tg_sqlite_stmt_release(). */
+static TgSqliteStmt *
+prepare (TgStore     *self,
+         const char  *sql,
+         GError     **error)
+{
+  return tg_sqlite_prepare (self->sql, sql, error);
+}
+
+static gboolean
+exec (TgStore     *self,
+      const char  *sql,
+      GError     **error)
+{
+  return tg_sqlite_exec (self->sql, sql, error);
+}
+
+static gboolean
+step_done (TgStore       *self,
+           sqlite3_stmt  *stmt,
+           GError       **error)
+{
+  return tg_sqlite_step_done (self->sql, stmt, error);
+}
+
 static void
 bind_double (sqlite3_stmt *stmt,
              int           column,
@@ -294,7 +320,7 @@ migrate_to_v1 (gpointer   owner,
 {
   TgStore *self = owner;
 
-  return tg_sqlite_exec (self->sql, schema_v1, error);
+  return exec (self, schema_v1, error);
 }
 
 /* v2 adds full-text search and fills it from every report's current
@@ -308,10 +334,10 @@ migrate_to_v2 (gpointer   owner,
   g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func (g_free);
   int rc;
 
-  if (!tg_sqlite_exec (self->sql, schema_v2, error))
+  if (!exec (self, schema_v2, error))
     return FALSE;
 
-  if (!(stmt = tg_sqlite_prepare (self->sql, "SELECT id FROM reports", error)))
+  if (!(stmt = prepare (self, "SELECT id FROM reports", error)))
     return FALSE;
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
     g_ptr_array_add (ids, g_strdup ((const char *) sqlite3_column_text (stmt, 0)));
@@ -345,7 +371,7 @@ migrate_to_v4 (gpointer   owner,
 {
   TgStore *self = owner;
 
-  return tg_sqlite_exec (self->sql, "CREATE INDEX revisions_device ON revisions (device_id, device_seq)", error);
+  return exec (self, "CREATE INDEX revisions_device ON revisions (device_id, device_seq)", error);
 }
 
 /* v5: a report's row id is the order it last changed in, which is the
@@ -356,9 +382,9 @@ migrate_to_v5 (gpointer   owner,
 {
   TgStore *self = owner;
 
-  return tg_sqlite_exec (self->sql,
-                         "DROP INDEX reports_updated;"
-                         "CREATE INDEX reports_live ON reports (deleted);", error);
+  return exec (self,
+               "DROP INDEX reports_updated;"
+               "CREATE INDEX reports_live ON reports (deleted);", error);
 }
 
 /* v6: the full-text index keeps which reports hold a word but not where
@@ -370,15 +396,15 @@ migrate_to_v6 (gpointer   owner,
 {
   TgStore *self = owner;
 
-  return tg_sqlite_exec (self->sql,
-                         "CREATE VIRTUAL TABLE reports_fts_v6 USING fts5 ("
-                         "  title, narrative, place, persons, tags,"
-                         "  tokenize = 'unicode61 remove_diacritics 2', detail = none"
-                         ");"
-                         "INSERT INTO reports_fts_v6 (rowid, title, narrative, place, persons, tags) "
-                         "  SELECT rowid, title, narrative, place, persons, tags FROM reports_fts;"
-                         "DROP TABLE reports_fts;"
-                         "ALTER TABLE reports_fts_v6 RENAME TO reports_fts;", error);
+  return exec (self,
+               "CREATE VIRTUAL TABLE reports_fts_v6 USING fts5 ("
+               "  title, narrative, place, persons, tags,"
+               "  tokenize = 'unicode61 remove_diacritics 2', detail = none"
+               ");"
+               "INSERT INTO reports_fts_v6 (rowid, title, narrative, place, persons, tags) "
+               "  SELECT rowid, title, narrative, place, persons, tags FROM reports_fts;"
+               "DROP TABLE reports_fts;"
+               "ALTER TABLE reports_fts_v6 RENAME TO reports_fts;", error);
 }
 
 /* v7: each report's first category beside its position, so the map can
@@ -389,10 +415,10 @@ migrate_to_v7 (gpointer   owner,
 {
   TgStore *self = owner;
 
-  return tg_sqlite_exec (self->sql,
-                         "ALTER TABLE reports ADD COLUMN category TEXT;"
-                         "UPDATE reports SET category = (SELECT json_extract (v.content, '$.categories[0]') "
-                         "  FROM revisions v WHERE v.rev_id = reports.rev_id);", error);
+  return exec (self,
+               "ALTER TABLE reports ADD COLUMN category TEXT;"
+               "UPDATE reports SET category = (SELECT json_extract (v.content, '$.categories[0]') "
+               "  FROM revisions v WHERE v.rev_id = reports.rev_id);", error);
 }
 
 static const TgMigrationStep migrations[] = {
@@ -424,7 +450,7 @@ load_device_id (TgStore  *self,
   g_autoptr(TgSqliteStmt) stmt = NULL;
   g_autofree char *device_id = NULL;
 
-  if (!(stmt = tg_sqlite_prepare (self->sql, "SELECT value FROM meta WHERE key = 'device_id'", error)))
+  if (!(stmt = prepare (self, "SELECT value FROM meta WHERE key = 'device_id'", error)))
     return FALSE;
   if (sqlite3_step (stmt) == SQLITE_ROW)
     {
@@ -434,10 +460,10 @@ load_device_id (TgStore  *self,
   g_clear_pointer (&stmt, tg_sqlite_stmt_release);
 
   device_id = g_uuid_string_random ();
-  if (!(stmt = tg_sqlite_prepare (self->sql, "INSERT INTO meta (key, value) VALUES ('device_id', ?)", error)))
+  if (!(stmt = prepare (self, "INSERT INTO meta (key, value) VALUES ('device_id', ?)", error)))
     return FALSE;
   tg_sqlite_bind_text (stmt, 1, device_id);
-  if (!tg_sqlite_step_done (self->sql, stmt, error))
+  if (!step_done (self, stmt, error))
     return FALSE;
   self->device_id = g_steal_pointer (&device_id);
   return TRUE;
@@ -486,13 +512,13 @@ open_store (const char  *directory,
    * than with 4 KiB; searches were as fast (docs/benchmarks.md). The page
    * size of an existing store stays what it is (a WAL database cannot
    * change it). */
-  if (!tg_sqlite_exec (self->sql, "SELECT count(*) FROM sqlite_schema", error) ||
-      !tg_sqlite_exec (self->sql, "PRAGMA page_size = 16384", error) ||
-      !tg_sqlite_exec (self->sql, "PRAGMA journal_mode = WAL", error) ||
-      !tg_sqlite_exec (self->sql, "PRAGMA synchronous = FULL", error) ||
-      !tg_sqlite_exec (self->sql, "PRAGMA foreign_keys = ON", error) ||
-      !tg_sqlite_exec (self->sql, "PRAGMA cache_size = -32768", error) ||
-      !tg_sqlite_exec (self->sql, "PRAGMA journal_size_limit = 67108864", error) ||
+  if (!exec (self, "SELECT count(*) FROM sqlite_schema", error) ||
+      !exec (self, "PRAGMA page_size = 16384", error) ||
+      !exec (self, "PRAGMA journal_mode = WAL", error) ||
+      !exec (self, "PRAGMA synchronous = FULL", error) ||
+      !exec (self, "PRAGMA foreign_keys = ON", error) ||
+      !exec (self, "PRAGMA cache_size = -32768", error) ||
+      !exec (self, "PRAGMA journal_size_limit = 67108864", error) ||
       !migrate (self, version, error))
     return NULL;
 
@@ -729,7 +755,7 @@ get_revision_locked (TgStore     *self,
   g_autoptr(TgRevision) rev = NULL;
   int rc;
 
-  if (!(parents_stmt = tg_sqlite_prepare (self->sql, "SELECT parent_id FROM revision_parents WHERE rev_id = ?", error)))
+  if (!(parents_stmt = prepare (self, "SELECT parent_id FROM revision_parents WHERE rev_id = ?", error)))
     return NULL;
   tg_sqlite_bind_text (parents_stmt, 1, rev_id);
   while ((rc = sqlite3_step (parents_stmt)) == SQLITE_ROW)
@@ -740,7 +766,7 @@ get_revision_locked (TgStore     *self,
       return NULL;
     }
 
-  if (!(stmt = tg_sqlite_prepare (self->sql, "SELECT " REVISION_COLUMNS " FROM revisions WHERE rev_id = ?", error)))
+  if (!(stmt = prepare (self, "SELECT " REVISION_COLUMNS " FROM revisions WHERE rev_id = ?", error)))
     return NULL;
   tg_sqlite_bind_text (stmt, 1, rev_id);
   rc = sqlite3_step (stmt);
@@ -776,10 +802,10 @@ list_head_ids_locked (TgStore     *self,
   int rc;
 
   /* Newest arrival first: never ordered by device clocks. */
-  if (!(stmt = tg_sqlite_prepare (self->sql,
-                                  "SELECT h.rev_id FROM heads h JOIN revisions r ON r.rev_id = h.rev_id "
-                                  "WHERE h.record_id = ? ORDER BY r.deleted ASC, r.local_seq DESC",
-                                  error)))
+  if (!(stmt = prepare (self,
+                        "SELECT h.rev_id FROM heads h JOIN revisions r ON r.rev_id = h.rev_id "
+                        "WHERE h.record_id = ? ORDER BY r.deleted ASC, r.local_seq DESC",
+                        error)))
     return NULL;
   tg_sqlite_bind_text (stmt, 1, record_id);
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
@@ -807,10 +833,10 @@ insert_revision_locked (TgStore     *self,
   const char *rev_id = tg_revision_get_id (rev);
   gboolean has_child;
 
-  if (!(stmt = tg_sqlite_prepare (self->sql,
-                                  "INSERT OR IGNORE INTO revisions (rev_id, record_id, kind, device_id, "
-                                  "device_seq, created_at, deleted, content, server_seq) "
-                                  "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", error)))
+  if (!(stmt = prepare (self,
+                        "INSERT OR IGNORE INTO revisions (rev_id, record_id, kind, device_id, "
+                        "device_seq, created_at, deleted, content, server_seq) "
+                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", error)))
     return FALSE;
   tg_sqlite_bind_text (stmt, 1, rev_id);
   tg_sqlite_bind_text (stmt, 2, record_id);
@@ -821,7 +847,7 @@ insert_revision_locked (TgStore     *self,
   sqlite3_bind_int (stmt, 7, tg_revision_get_deleted (rev));
   tg_sqlite_bind_text (stmt, 8, tg_revision_get_content (rev));
   sqlite3_bind_int64 (stmt, 9, tg_revision_get_server_seq (rev));
-  if (!tg_sqlite_step_done (self->sql, stmt, error))
+  if (!step_done (self, stmt, error))
     return FALSE;
 
   *inserted = sqlite3_changes (self->db) > 0;
@@ -831,12 +857,12 @@ insert_revision_locked (TgStore     *self,
       if (tg_revision_get_server_seq (rev) > 0)
         {
           g_clear_pointer (&stmt, tg_sqlite_stmt_release);
-          if (!(stmt = tg_sqlite_prepare (self->sql, "UPDATE revisions SET server_seq = ? "
+          if (!(stmt = prepare (self, "UPDATE revisions SET server_seq = ? "
                                 "WHERE rev_id = ? AND server_seq = 0", error)))
             return FALSE;
           sqlite3_bind_int64 (stmt, 1, tg_revision_get_server_seq (rev));
           tg_sqlite_bind_text (stmt, 2, rev_id);
-          return tg_sqlite_step_done (self->sql, stmt, error);
+          return step_done (self, stmt, error);
         }
       return TRUE;
     }
@@ -844,19 +870,19 @@ insert_revision_locked (TgStore     *self,
   for (guint i = 0; parents[i] != NULL; i++)
     {
       g_clear_pointer (&stmt, tg_sqlite_stmt_release);
-      if (!(stmt = tg_sqlite_prepare (self->sql, "INSERT INTO revision_parents (rev_id, parent_id) VALUES (?, ?)", error)))
+      if (!(stmt = prepare (self, "INSERT INTO revision_parents (rev_id, parent_id) VALUES (?, ?)", error)))
         return FALSE;
       tg_sqlite_bind_text (stmt, 1, rev_id);
       tg_sqlite_bind_text (stmt, 2, parents[i]);
-      if (!tg_sqlite_step_done (self->sql, stmt, error))
+      if (!step_done (self, stmt, error))
         return FALSE;
 
       g_clear_pointer (&stmt, tg_sqlite_stmt_release);
-      if (!(stmt = tg_sqlite_prepare (self->sql, "DELETE FROM heads WHERE record_id = ? AND rev_id = ?", error)))
+      if (!(stmt = prepare (self, "DELETE FROM heads WHERE record_id = ? AND rev_id = ?", error)))
         return FALSE;
       tg_sqlite_bind_text (stmt, 1, record_id);
       tg_sqlite_bind_text (stmt, 2, parents[i]);
-      if (!tg_sqlite_step_done (self->sql, stmt, error))
+      if (!step_done (self, stmt, error))
         return FALSE;
     }
 
@@ -866,7 +892,7 @@ insert_revision_locked (TgStore     *self,
   if (!is_local)
     {
       g_clear_pointer (&stmt, tg_sqlite_stmt_release);
-      if (!(stmt = tg_sqlite_prepare (self->sql, "SELECT 1 FROM revision_parents WHERE parent_id = ? AND rev_id != ? LIMIT 1",
+      if (!(stmt = prepare (self, "SELECT 1 FROM revision_parents WHERE parent_id = ? AND rev_id != ? LIMIT 1",
                             error)))
         return FALSE;
       tg_sqlite_bind_text (stmt, 1, rev_id);
@@ -877,11 +903,11 @@ insert_revision_locked (TgStore     *self,
   if (!has_child)
     {
       g_clear_pointer (&stmt, tg_sqlite_stmt_release);
-      if (!(stmt = tg_sqlite_prepare (self->sql, "INSERT OR IGNORE INTO heads (record_id, rev_id) VALUES (?, ?)", error)))
+      if (!(stmt = prepare (self, "INSERT OR IGNORE INTO heads (record_id, rev_id) VALUES (?, ?)", error)))
         return FALSE;
       tg_sqlite_bind_text (stmt, 1, record_id);
       tg_sqlite_bind_text (stmt, 2, rev_id);
-      if (!tg_sqlite_step_done (self->sql, stmt, error))
+      if (!step_done (self, stmt, error))
         return FALSE;
     }
 
@@ -996,7 +1022,7 @@ materialize_locked (TgStore     *self,
     {
       gint64 old_rowid;
 
-      if (!(stmt = tg_sqlite_prepare (self->sql, "SELECT rowid FROM reports WHERE id = ?", error)))
+      if (!(stmt = prepare (self, "SELECT rowid FROM reports WHERE id = ?", error)))
         return FALSE;
       tg_sqlite_bind_text (stmt, 1, record_id);
       old_rowid = sqlite3_step (stmt) == SQLITE_ROW ? sqlite3_column_int64 (stmt, 0) : 0;
@@ -1004,19 +1030,19 @@ materialize_locked (TgStore     *self,
 
       if (old_rowid != 0)
         {
-          if (!(stmt = tg_sqlite_prepare (self->sql, "DELETE FROM reports WHERE rowid = ?", error)))
+          if (!(stmt = prepare (self, "DELETE FROM reports WHERE rowid = ?", error)))
             return FALSE;
           sqlite3_bind_int64 (stmt, 1, old_rowid);
-          if (!tg_sqlite_step_done (self->sql, stmt, error))
+          if (!step_done (self, stmt, error))
             return FALSE;
           g_clear_pointer (&stmt, tg_sqlite_stmt_release);
 
           if (self->schema_version >= 2)
             {
-              if (!(stmt = tg_sqlite_prepare (self->sql, "DELETE FROM reports_fts WHERE rowid = ?", error)))
+              if (!(stmt = prepare (self, "DELETE FROM reports_fts WHERE rowid = ?", error)))
                 return FALSE;
               sqlite3_bind_int64 (stmt, 1, old_rowid);
-              if (!tg_sqlite_step_done (self->sql, stmt, error))
+              if (!step_done (self, stmt, error))
                 return FALSE;
               g_clear_pointer (&stmt, tg_sqlite_stmt_release);
             }
@@ -1025,18 +1051,18 @@ materialize_locked (TgStore     *self,
 
   /* The new row's id is one past the highest ever given, never one freed
    * by the delete above. */
-  if (!(stmt = tg_sqlite_prepare (self->sql,
-                                  self->schema_version >= 7 ?
-                                  "INSERT INTO reports (rowid, id, rev_id, n_heads, deleted, title, place_name, "
-                                  "region_code, province_code, start_time, end_time, latitude, longitude, "
-                                  "status, killed, injured, detained, disappeared, updated_at, category) "
-                                  "VALUES (?19, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?20)"
-                                  :
-                                  "INSERT INTO reports (rowid, id, rev_id, n_heads, deleted, title, place_name, "
-                                  "region_code, province_code, start_time, end_time, latitude, longitude, "
-                                  "status, killed, injured, detained, disappeared, updated_at) "
-                                  "VALUES (?19, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
-                                  error)))
+  if (!(stmt = prepare (self,
+                        self->schema_version >= 7 ?
+                        "INSERT INTO reports (rowid, id, rev_id, n_heads, deleted, title, place_name, "
+                        "region_code, province_code, start_time, end_time, latitude, longitude, "
+                        "status, killed, injured, detained, disappeared, updated_at, category) "
+                        "VALUES (?19, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?20)"
+                        :
+                        "INSERT INTO reports (rowid, id, rev_id, n_heads, deleted, title, place_name, "
+                        "region_code, province_code, start_time, end_time, latitude, longitude, "
+                        "status, killed, injured, detained, disappeared, updated_at) "
+                        "VALUES (?19, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
+                        error)))
     return FALSE;
   tg_sqlite_bind_text (stmt, 1, record_id);
   tg_sqlite_bind_text (stmt, 2, tg_revision_get_id (current));
@@ -1061,8 +1087,9 @@ materialize_locked (TgStore     *self,
   rowid = ++self->last_report_rowid;
   sqlite3_bind_int64 (stmt, 19, rowid);
   if (self->schema_version >= 7)
-    tg_sqlite_bind_text (stmt, 20, tg_report_get_categories (report) ? tg_report_get_categories (report)[0] : NULL);
-  if (!tg_sqlite_step_done (self->sql, stmt, error))
+    tg_sqlite_bind_text (stmt, 20, tg_report_get_categories (report)
+                                   ? tg_report_get_categories (report)[0] : NULL);
+  if (!step_done (self, stmt, error))
     {
       self->last_report_rowid--;
       return FALSE;
@@ -1073,12 +1100,12 @@ materialize_locked (TgStore     *self,
   for (guint i = 0; categories != NULL && categories[i] != NULL; i++)
     {
       g_clear_pointer (&stmt, tg_sqlite_stmt_release);
-      if (!(stmt = tg_sqlite_prepare (self->sql, "INSERT OR IGNORE INTO report_categories (category, report_rowid) "
+      if (!(stmt = prepare (self, "INSERT OR IGNORE INTO report_categories (category, report_rowid) "
                             "VALUES (?, ?)", error)))
         return FALSE;
       tg_sqlite_bind_text (stmt, 1, categories[i]);
       sqlite3_bind_int64 (stmt, 2, rowid);
-      if (!tg_sqlite_step_done (self->sql, stmt, error))
+      if (!step_done (self, stmt, error))
         return FALSE;
     }
 
@@ -1097,7 +1124,7 @@ materialize_locked (TgStore     *self,
   tags = join_strv (tg_report_get_tags (report), categories);
 
   g_clear_pointer (&stmt, tg_sqlite_stmt_release);
-  if (!(stmt = tg_sqlite_prepare (self->sql, "INSERT INTO reports_fts (rowid, title, narrative, place, persons, tags) "
+  if (!(stmt = prepare (self, "INSERT INTO reports_fts (rowid, title, narrative, place, persons, tags) "
                         "VALUES (?, ?, ?, ?, ?, ?)", error)))
     return FALSE;
   sqlite3_bind_int64 (stmt, 1, rowid);
@@ -1106,7 +1133,7 @@ materialize_locked (TgStore     *self,
   tg_sqlite_bind_text (stmt, 4, place);
   tg_sqlite_bind_text (stmt, 5, persons);
   tg_sqlite_bind_text (stmt, 6, tags);
-  return tg_sqlite_step_done (self->sql, stmt, error);
+  return step_done (self, stmt, error);
 }
 
 /* This device's revision counter lives in memory, loaded from the
@@ -1117,7 +1144,7 @@ load_device_seq_locked (TgStore  *self,
 {
   g_autoptr(TgSqliteStmt) stmt = NULL;
 
-  if (!(stmt = tg_sqlite_prepare (self->sql, "SELECT max(device_seq) FROM revisions WHERE device_id = ?", error)))
+  if (!(stmt = prepare (self, "SELECT max(device_seq) FROM revisions WHERE device_id = ?", error)))
     return FALSE;
   tg_sqlite_bind_text (stmt, 1, self->device_id);
   if (sqlite3_step (stmt) != SQLITE_ROW)
@@ -1125,7 +1152,7 @@ load_device_seq_locked (TgStore  *self,
   self->device_seq = sqlite3_column_int64 (stmt, 0);
   g_clear_pointer (&stmt, tg_sqlite_stmt_release);
 
-  if (!(stmt = tg_sqlite_prepare (self->sql, "SELECT max(rowid) FROM reports", error)))
+  if (!(stmt = prepare (self, "SELECT max(rowid) FROM reports", error)))
     return FALSE;
   if (sqlite3_step (stmt) != SQLITE_ROW)
     return tg_sqlite_fail (self->sql, error, "report rows");
@@ -1206,7 +1233,7 @@ commit (TgStore  *self,
         gboolean  ok,
         GError  **error)
 {
-  if (ok && tg_sqlite_exec (self->sql, "COMMIT", error))
+  if (ok && exec (self, "COMMIT", error))
     return TRUE;
   rollback (self);
   return FALSE;
@@ -1680,7 +1707,7 @@ load_report_where (TgStore      *self,
   sql = g_strdup_printf ("SELECT r.rev_id, r.n_heads, r.deleted, r.updated_at, v.content "
                          "FROM reports r JOIN revisions v ON v.rev_id = r.rev_id WHERE %s",
                          where);
-  if (!(stmt = tg_sqlite_prepare (self->sql, sql, error)))
+  if (!(stmt = prepare (self, sql, error)))
     goto out;
   if (id_text != NULL)
     tg_sqlite_bind_text (stmt, 1, id_text);
@@ -1748,8 +1775,8 @@ tg_store_list_live_rowids (TgStore  *self,
 
   tg_store_lock (self);
   if (check_open (self, error) &&
-      (stmt = tg_sqlite_prepare (self->sql, "SELECT rowid FROM reports WHERE deleted = 0 ORDER BY id",
-                                 error)))
+      (stmt = prepare (self, "SELECT rowid FROM reports WHERE deleted = 0 ORDER BY id",
+                       error)))
     {
       while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
         {
@@ -1780,13 +1807,14 @@ tg_store_get_rev_id (TgStore  *self,
   *rev_id = NULL;
   tg_store_lock (self);
   if (check_open (self, error) &&
-      (stmt = tg_sqlite_prepare (self->sql, "SELECT rev_id FROM reports WHERE rowid = ?", error)))
+      (stmt = prepare (self, "SELECT rev_id FROM reports WHERE rowid = ?", error)))
     {
       sqlite3_bind_int64 (stmt, 1, rowid);
       rc = sqlite3_step (stmt);
       if (rc == SQLITE_ROW)
         *rev_id = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
-      ok = rc == SQLITE_ROW || rc == SQLITE_DONE || tg_sqlite_fail (self->sql, error, "read report");
+      ok = rc == SQLITE_ROW || rc == SQLITE_DONE ||
+           tg_sqlite_fail (self->sql, error, "read report");
     }
   g_clear_pointer (&stmt, tg_sqlite_stmt_release);
   tg_store_unlock (self);
@@ -1808,7 +1836,7 @@ tg_store_get_report_label (TgStore  *self,
 
   tg_store_lock (self);
   if (!check_open (self, error) ||
-      !(stmt = tg_sqlite_prepare (self->sql, "SELECT id, title FROM reports WHERE rowid = ? AND deleted = 0", error)))
+      !(stmt = prepare (self, "SELECT id, title FROM reports WHERE rowid = ? AND deleted = 0", error)))
     goto out;
   sqlite3_bind_int64 (stmt, 1, rowid);
   rc = sqlite3_step (stmt);
@@ -1842,7 +1870,7 @@ tg_store_lookup_rowid (TgStore    *self,
 
   tg_store_lock (self);
   if (check_open (self, NULL) &&
-      (stmt = tg_sqlite_prepare (self->sql, "SELECT rowid FROM reports WHERE id = ?", NULL)) != NULL)
+      (stmt = prepare (self, "SELECT rowid FROM reports WHERE id = ?", NULL)) != NULL)
     {
       tg_sqlite_bind_text (stmt, 1, id);
       if (sqlite3_step (stmt) == SQLITE_ROW)
@@ -1910,7 +1938,7 @@ list_revisions_where (TgStore     *self,
   int rc;
 
   tg_store_lock (self);
-  if (!check_open (self, error) || !(stmt = tg_sqlite_prepare (self->sql, sql, error)))
+  if (!check_open (self, error) || !(stmt = prepare (self, sql, error)))
     goto out;
   if (text != NULL)
     tg_sqlite_bind_text (stmt, 1, text);
@@ -1974,11 +2002,11 @@ tg_store_mark_synced (TgStore     *self,
 
   tg_store_lock (self);
   if (check_open (self, error) &&
-      (stmt = tg_sqlite_prepare (self->sql, "UPDATE revisions SET server_seq = ? WHERE rev_id = ?", error)))
+      (stmt = prepare (self, "UPDATE revisions SET server_seq = ? WHERE rev_id = ?", error)))
     {
       sqlite3_bind_int64 (stmt, 1, server_seq);
       tg_sqlite_bind_text (stmt, 2, rev_id);
-      ok = tg_sqlite_step_done (self->sql, stmt, error);
+      ok = step_done (self, stmt, error);
     }
   tg_store_unlock (self);
   return ok;
@@ -2085,7 +2113,7 @@ tg_store_count_reports (TgStore *self)
 
   tg_store_lock (self);
   if (self->db != NULL &&
-      (stmt = tg_sqlite_prepare (self->sql, "SELECT count(*) FROM reports WHERE deleted = 0", NULL)) &&
+      (stmt = prepare (self, "SELECT count(*) FROM reports WHERE deleted = 0", NULL)) &&
       sqlite3_step (stmt) == SQLITE_ROW)
     count = sqlite3_column_int (stmt, 0);
   tg_store_unlock (self);
@@ -2287,7 +2315,7 @@ tg_store_query_rowids (TgStore              *self,
   sql = build_query (query, fts, "r.rowid", TRUE);
 
   tg_store_lock (self);
-  if (!check_open (self, error) || !(stmt = tg_sqlite_prepare (self->sql, sql, error)))
+  if (!check_open (self, error) || !(stmt = prepare (self, sql, error)))
     goto out;
   bind_query (stmt, query, fts);
 
