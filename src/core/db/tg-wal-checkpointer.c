@@ -7,9 +7,10 @@
  * connection does it instead, woken once the log holds CHECKPOINT_PAGES:
  * a passive checkpoint copies what no reader still needs and never blocks
  * the writer, so saves cost their own pages only.
+ * The store wakes it at 1000 pages (TG_WAL_CHECKPOINT_PAGES).
  *
  * Should the thread fall behind (a long read holds the log), the writer
- * checkpoints itself past WRITER_CHECKPOINT_PAGES, as SQLite's own
+ * checkpoints itself past its own threshold, as SQLite's own
  * automatic checkpoint would, so the log stays bounded.
  *
  * Durability is unchanged: a commit is synced to the log before it
@@ -26,9 +27,6 @@
 #include "tg-types.h"
 #include "tg-wal-checkpointer.h"
 
-#define CHECKPOINT_PAGES        1000
-#define WRITER_CHECKPOINT_PAGES 8000
-
 struct _TgWalCheckpointer
 {
   sqlite3  *writer;
@@ -39,6 +37,8 @@ struct _TgWalCheckpointer
   gboolean  pending;
   gboolean  stopping;
   guint     n_checkpoints;
+  int       thread_pages;  /* wake the thread at this many pages */
+  int       writer_pages;  /* the writer checkpoints itself at this many */
 };
 
 static int
@@ -49,12 +49,12 @@ wal_hook_cb (gpointer    data,
 {
   TgWalCheckpointer *self = data;
 
-  if (n_pages >= WRITER_CHECKPOINT_PAGES)
+  if (n_pages >= self->writer_pages)
     {
       /* SQLITE_BUSY here means the thread is at it: nothing to do. */
       sqlite3_wal_checkpoint_v2 (db, name, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
     }
-  else if (n_pages >= CHECKPOINT_PAGES)
+  else if (n_pages >= self->thread_pages)
     {
       g_mutex_lock (&self->mutex);
       self->pending = TRUE;
@@ -93,10 +93,11 @@ checkpoint_thread (gpointer data)
   return NULL;
 }
 
-/* @writer must already be in WAL mode; @path is its database file. */
 TgWalCheckpointer *
 tg_wal_checkpointer_new (sqlite3     *writer,
                          const char  *path,
+                         guint        thread_pages,
+                         guint        writer_pages,
                          GError     **error)
 {
   TgWalCheckpointer *self;
@@ -119,6 +120,8 @@ tg_wal_checkpointer_new (sqlite3     *writer,
   self = g_new0 (TgWalCheckpointer, 1);
   self->writer = writer;
   self->db = db;
+  self->thread_pages = (int) MIN (thread_pages, G_MAXINT);
+  self->writer_pages = (int) MIN (writer_pages, G_MAXINT);
   g_mutex_init (&self->mutex);
   g_cond_init (&self->cond);
   self->thread = g_thread_new ("tg-wal-checkpoint", checkpoint_thread, self);

@@ -11,8 +11,18 @@ G_BEGIN_DECLS
 
 typedef struct _TgWalCheckpointer TgWalCheckpointer;
 
+/* The client store's thresholds, in pages of the write-ahead log. */
+#define TG_WAL_CHECKPOINT_PAGES        1000
+#define TG_WAL_WRITER_CHECKPOINT_PAGES 8000
+
+/* Checkpoints @writer's database (@path) on a thread with a connection of
+ * its own, woken once the log holds @thread_pages; past @writer_pages
+ * (the thread fell behind) the writer checkpoints itself, so the log
+ * stays bounded. @writer must already be in WAL mode. */
 TgWalCheckpointer *tg_wal_checkpointer_new  (sqlite3            *writer,
                                              const char         *path,
+                                             guint               thread_pages,
+                                             guint               writer_pages,
                                              GError            **error);
 void               tg_wal_checkpointer_free (TgWalCheckpointer  *self);
 guint              tg_wal_checkpointer_get_n_checkpoints

@@ -187,14 +187,11 @@ struct _TgCustodyLog
 {
   GObject    parent_instance;
 
-  sqlite3   *db;         /* not owned */
+  TgSqlite  *sql;        /* the store's connection, not owned */
+  sqlite3   *db;         /* its handle */
   GRecMutex *lock;       /* the store's, or own_lock */
   GRecMutex  own_lock;
   char      *device_id;
-
-  /* Kept prepared for append, the hot path (one per saved revision). */
-  sqlite3_stmt *last_stmt;
-  sqlite3_stmt *insert_stmt;
 };
 
 G_DEFINE_FINAL_TYPE (TgCustodyLog, tg_custody_log, G_TYPE_OBJECT)
@@ -260,28 +257,22 @@ static gboolean
 set_db_error (TgCustodyLog  *self,
               GError       **error)
 {
-  int rc = sqlite3_errcode (self->db) & 0xff;
-
-  g_set_error (error, TG_ERROR,
-               (rc == SQLITE_CORRUPT || rc == SQLITE_NOTADB) ? TG_ERROR_CORRUPT : TG_ERROR_FAILED,
-               /* Translators: %s is the database's own message */
-               _("Could not use the custody log: %s"),
-               sqlite3_errmsg (self->db));
-  return FALSE;
+  /* Translators: %s is the database's own message */
+  return tg_sqlite_set_error (error, self->db, _("Could not use the custody log: %s"),
+                              sqlite3_errmsg (self->db));
 }
 
-static sqlite3_stmt *
+/* A statement from the connection's cache (kept for its life: append is
+ * the hot path, one per saved revision), released on scope exit. */
+static TgSqliteStmt *
 prepare (TgCustodyLog  *self,
          const char    *sql,
          GError       **error)
 {
-  sqlite3_stmt *stmt = NULL;
+  TgSqliteStmt *stmt = tg_sqlite_prepare (self->sql, sql, NULL);
 
-  if (sqlite3_prepare_v2 (self->db, sql, -1, &stmt, NULL) != SQLITE_OK)
-    {
-      set_db_error (self, error);
-      return NULL;
-    }
+  if (stmt == NULL)
+    set_db_error (self, error);
   return stmt;
 }
 
@@ -302,24 +293,6 @@ column_dup (sqlite3_stmt *stmt,
   const char *text = (const char *) sqlite3_column_text (stmt, column);
 
   return g_strdup (text ? text : "");
-}
-
-/* A statement kept for the log's life, reset before it is returned. */
-static sqlite3_stmt *
-cached (TgCustodyLog   *self,
-        sqlite3_stmt  **slot,
-        const char     *sql,
-        GError        **error)
-{
-  if (*slot == NULL &&
-      sqlite3_prepare_v3 (self->db, sql, -1, SQLITE_PREPARE_PERSISTENT, slot, NULL) != SQLITE_OK)
-    {
-      set_db_error (self, error);
-      return NULL;
-    }
-  sqlite3_reset (*slot);
-  sqlite3_clear_bindings (*slot);
-  return *slot;
 }
 
 #define EVENT_COLUMNS "seq, time, device_id, action, subject, detail, prev_hash, hash"
@@ -348,8 +321,6 @@ tg_custody_log_finalize (GObject *object)
 {
   TgCustodyLog *self = (TgCustodyLog *) object;
 
-  g_clear_pointer (&self->last_stmt, sqlite3_finalize);
-  g_clear_pointer (&self->insert_stmt, sqlite3_finalize);
   g_free (self->device_id);
   g_rec_mutex_clear (&self->own_lock);
 
@@ -445,8 +416,8 @@ tg_custody_event_get_hash (TgCustodyEvent *self)
 }
 
 gboolean
-tg_custody_log_create_table (sqlite3  *db,
-                             GError  **error)
+tg_custody_log_create_table (TgSqlite  *connection,
+                             GError   **error)
 {
   static const char *sql =
     "CREATE TABLE IF NOT EXISTS custody ("
@@ -464,10 +435,12 @@ tg_custody_log_create_table (sqlite3  *db,
     " BEGIN SELECT RAISE (ABORT, 'custody log is append-only'); END;"
     "CREATE TRIGGER IF NOT EXISTS custody_no_delete BEFORE DELETE ON custody"
     " BEGIN SELECT RAISE (ABORT, 'custody log is append-only'); END;";
+  sqlite3 *db;
   char *message = NULL;
 
-  g_return_val_if_fail (db != NULL, FALSE);
+  g_return_val_if_fail (connection != NULL, FALSE);
 
+  db = tg_sqlite_get_db (connection);
   if (sqlite3_exec (db, sql, NULL, NULL, &message) != SQLITE_OK)
     {
       g_set_error (error, TG_ERROR, TG_ERROR_FAILED,
@@ -480,17 +453,18 @@ tg_custody_log_create_table (sqlite3  *db,
 }
 
 TgCustodyLog *
-tg_custody_log_new_for_db (sqlite3    *db,
+tg_custody_log_new_for_db (TgSqlite   *sql,
                            GRecMutex  *lock,
                            const char *device_id)
 {
   TgCustodyLog *self;
 
-  g_return_val_if_fail (db != NULL, NULL);
+  g_return_val_if_fail (sql != NULL, NULL);
   g_return_val_if_fail (device_id != NULL, NULL);
 
   self = g_object_new (TG_TYPE_CUSTODY_LOG, NULL);
-  self->db = db;
+  self->sql = sql;
+  self->db = tg_sqlite_get_db (sql);
   if (lock != NULL)
     self->lock = lock;
   self->device_id = g_strdup (device_id);
@@ -505,8 +479,8 @@ tg_custody_log_append_locked (TgCustodyLog     *self,
                               const char       *detail,
                               GError          **error)
 {
-  sqlite3_stmt *last = NULL;
-  sqlite3_stmt *insert = NULL;
+  g_autoptr(TgSqliteStmt) last = NULL;
+  g_autoptr(TgSqliteStmt) insert = NULL;
   g_autofree char *prev_hash = NULL;
   g_autofree char *hash = NULL;
   const char *action_string;
@@ -528,8 +502,7 @@ tg_custody_log_append_locked (TgCustodyLog     *self,
 
   g_rec_mutex_lock (self->lock);
 
-  if (!(last = cached (self, &self->last_stmt,
-                       "SELECT seq, hash FROM custody ORDER BY seq DESC LIMIT 1", error)))
+  if (!(last = prepare (self, "SELECT seq, hash FROM custody ORDER BY seq DESC LIMIT 1", error)))
     goto fail;
   rc = sqlite3_step (last);
   if (rc == SQLITE_ROW)
@@ -548,11 +521,11 @@ tg_custody_log_append_locked (TgCustodyLog     *self,
   now = g_get_real_time ();
   hash = compute_hash (prev_hash, seq, now, self->device_id, action_string, subject, detail);
 
-  sqlite3_reset (last);
+  g_clear_pointer (&last, tg_sqlite_stmt_release);
 
-  if (!(insert = cached (self, &self->insert_stmt,
-                         "INSERT INTO custody (" EVENT_COLUMNS ")"
-                         " VALUES (?, ?, ?, ?, ?, ?, ?, ?)", error)))
+  if (!(insert = prepare (self,
+                          "INSERT INTO custody (" EVENT_COLUMNS ")"
+                          " VALUES (?, ?, ?, ?, ?, ?, ?, ?)", error)))
     goto fail;
   sqlite3_bind_int64 (insert, 1, seq);
   sqlite3_bind_int64 (insert, 2, now);
@@ -568,19 +541,13 @@ tg_custody_log_append_locked (TgCustodyLog     *self,
       goto fail;
     }
 
-  sqlite3_reset (insert);
-  sqlite3_clear_bindings (insert);
+  g_clear_pointer (&insert, tg_sqlite_stmt_release);
   g_rec_mutex_unlock (self->lock);
   return TRUE;
 
 fail:
-  if (last != NULL)
-    sqlite3_reset (last);
-  if (insert != NULL)
-    {
-      sqlite3_reset (insert);
-      sqlite3_clear_bindings (insert);
-    }
+  g_clear_pointer (&last, tg_sqlite_stmt_release);
+  g_clear_pointer (&insert, tg_sqlite_stmt_release);
   g_rec_mutex_unlock (self->lock);
   return FALSE;
 }
@@ -631,7 +598,7 @@ tg_custody_log_list (TgCustodyLog  *self,
                      GError       **error)
 {
   g_autoptr(GPtrArray) events = g_ptr_array_new_with_free_func (g_object_unref);
-  g_autoptr(sqlite3_stmt) stmt = NULL;
+  g_autoptr(TgSqliteStmt) stmt = NULL;
   int rc;
 
   g_return_val_if_fail (TG_IS_CUSTODY_LOG (self), NULL);
@@ -655,10 +622,12 @@ tg_custody_log_list (TgCustodyLog  *self,
   if (rc != SQLITE_DONE)
     {
       set_db_error (self, error);
+      g_clear_pointer (&stmt, tg_sqlite_stmt_release);
       g_rec_mutex_unlock (self->lock);
       return NULL;
     }
 
+  g_clear_pointer (&stmt, tg_sqlite_stmt_release);
   g_rec_mutex_unlock (self->lock);
   return g_steal_pointer (&events);
 }
@@ -668,7 +637,7 @@ tg_custody_log_verify (TgCustodyLog  *self,
                        gint64        *first_broken,
                        GError       **error)
 {
-  g_autoptr(sqlite3_stmt) stmt = NULL;
+  g_autoptr(TgSqliteStmt) stmt = NULL;
   g_autofree char *prev_hash = g_strdup (ZERO_HASH);
   gint64 expected_seq = 1;
   gint64 broken = 0;
@@ -727,13 +696,11 @@ tg_custody_log_verify (TgCustodyLog  *self,
     }
 
   if (why == NULL && rc != SQLITE_DONE)
-    {
-      set_db_error (self, error);
-      g_rec_mutex_unlock (self->lock);
-      return FALSE;
-    }
-
+    set_db_error (self, error);
+  g_clear_pointer (&stmt, tg_sqlite_stmt_release);
   g_rec_mutex_unlock (self->lock);
+  if (why == NULL && rc != SQLITE_DONE)
+    return FALSE;
 
   if (why != NULL)
     {
@@ -758,16 +725,14 @@ tg_custody_log_has_subject_locked (TgCustodyLog  *self,
                                    gboolean      *has,
                                    GError       **error)
 {
-  g_autoptr(sqlite3_stmt) stmt = NULL;
+  g_autoptr(TgSqliteStmt) stmt = NULL;
   int rc;
 
   g_return_val_if_fail (TG_IS_CUSTODY_LOG (self), FALSE);
 
   g_rec_mutex_lock (self->lock);
-  if (sqlite3_prepare_v2 (self->db, "SELECT 1 FROM custody WHERE subject = ? LIMIT 1",
-                          -1, &stmt, NULL) != SQLITE_OK)
+  if (!(stmt = prepare (self, "SELECT 1 FROM custody WHERE subject = ? LIMIT 1", error)))
     {
-      set_db_error (self, error);
       g_rec_mutex_unlock (self->lock);
       return FALSE;
     }
@@ -776,7 +741,7 @@ tg_custody_log_has_subject_locked (TgCustodyLog  *self,
   if (rc != SQLITE_ROW && rc != SQLITE_DONE)
     set_db_error (self, error);
   *has = rc == SQLITE_ROW;
-  g_clear_pointer (&stmt, sqlite3_finalize);
+  g_clear_pointer (&stmt, tg_sqlite_stmt_release);
   g_rec_mutex_unlock (self->lock);
   return rc == SQLITE_ROW || rc == SQLITE_DONE;
 }

@@ -158,44 +158,6 @@ written_add (Written  *written,
   g_ptr_array_add (written->rev_ids, g_strdup (revs != NULL && revs[0] != NULL ? revs[0] : ""));
 }
 
-/* Every live report, ordered by id: the same in any store that holds the
- * same revisions. */
-static GArray *
-all_rowids (TgStore  *store,
-            GError  **error)
-{
-  g_autoptr(GArray) rowids = g_array_new (FALSE, FALSE, sizeof (gint64));
-  g_autoptr(sqlite3_stmt) stmt = NULL;
-  sqlite3 *db;
-  gboolean ok = TRUE;
-  int rc;
-
-  tg_store_lock (store);
-  db = tg_store_get_db (store);
-  if (db == NULL)
-    {
-      g_set_error_literal (error, TG_ERROR, TG_ERROR_FAILED, "the store is closed");
-      ok = FALSE;
-    }
-  else if (sqlite3_prepare_v2 (db, "SELECT rowid FROM reports WHERE deleted = 0 ORDER BY id",
-                               -1, &stmt, NULL) != SQLITE_OK)
-    ok = tg_store_set_error (store, error, "list reports");
-  else
-    {
-      while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
-        {
-          gint64 rowid = sqlite3_column_int64 (stmt, 0);
-          g_array_append_val (rowids, rowid);
-        }
-      if (rc != SQLITE_DONE)
-        ok = tg_store_set_error (store, error, "list reports");
-    }
-  g_clear_pointer (&stmt, sqlite3_finalize);
-  tg_store_unlock (store);
-
-  return ok ? g_steal_pointer (&rowids) : NULL;
-}
-
 /* Thread-local: which reports the export running on this thread writes
  * when the caller named them (tg_export_file_async with @ids). */
 static GPrivate export_ids;
@@ -221,7 +183,7 @@ select_rowids (TgStore              *store,
       return rowids;
     }
   if (query == NULL)
-    return all_rowids (store, error);
+    return tg_store_list_live_rowids (store, error);
   return tg_store_query_rowids (store, query, error);
 }
 
@@ -514,30 +476,17 @@ build_masked_feature (TgStore       *store,
 }
 
 static char *
-rev_id_for_rowid (TgStore       *store,
-                  sqlite3_stmt **stmt,
-                  gint64         rowid,
-                  GError       **error)
+rev_id_for_rowid (TgStore  *store,
+                  gint64    rowid,
+                  GError  **error)
 {
   char *rev_id = NULL;
 
-  tg_store_lock (store);
-  if (*stmt == NULL &&
-      sqlite3_prepare_v2 (tg_store_get_db (store), "SELECT rev_id FROM reports WHERE rowid = ?",
-                          -1, stmt, NULL) != SQLITE_OK)
-    tg_store_set_error (store, error, "read report");
-  else
-    {
-      sqlite3_reset (*stmt);
-      sqlite3_bind_int64 (*stmt, 1, rowid);
-      if (sqlite3_step (*stmt) == SQLITE_ROW)
-        rev_id = g_strdup ((const char *) sqlite3_column_text (*stmt, 0));
-      else
-        g_set_error (error, TG_ERROR, TG_ERROR_NOT_FOUND,
-                     _("A report went missing during the export."));
-      sqlite3_reset (*stmt);
-    }
-  tg_store_unlock (store);
+  if (!tg_store_get_rev_id (store, rowid, &rev_id, error))
+    return NULL;
+  if (rev_id == NULL)
+    g_set_error (error, TG_ERROR, TG_ERROR_NOT_FOUND,
+                 _("A report went missing during the export."));
   return rev_id;
 }
 
@@ -558,7 +507,6 @@ write_features (TgStore              *store,
                 TgProgress           *progress,
                 guint                *n_exported,
                 Written              *written,
-                sqlite3_stmt        **stmt_p,
                 GCancellable         *cancellable,
                 GError              **error)
 {
@@ -595,8 +543,7 @@ write_features (TgStore              *store,
         }
       else
         {
-          g_autofree char *rev_id = rev_id_for_rowid (store, stmt_p, g_array_index (rowids, gint64, i),
-                                                      error);
+          g_autofree char *rev_id = rev_id_for_rowid (store, g_array_index (rowids, gint64, i), error);
 
           /* The report loaded from the row is the state of that revision. */
           if (rev_id == NULL || !(feature = build_feature (store, rev_id, report, flags, error)))
@@ -633,15 +580,8 @@ export_geojson (TgStore              *store,
                 GCancellable         *cancellable,
                 GError              **error)
 {
-  sqlite3_stmt *stmt = NULL;
-  gboolean ok;
-
-  ok = write_features (store, query, stream, flags, progress, n_exported, written, &stmt,
-                       cancellable, error);
-  tg_store_lock (store);
-  g_clear_pointer (&stmt, sqlite3_finalize);
-  tg_store_unlock (store);
-  return ok;
+  return write_features (store, query, stream, flags, progress, n_exported, written,
+                         cancellable, error);
 }
 
 /* CSV -------------------------------------------------------------------- */

@@ -4,14 +4,15 @@
  */
 #pragma once
 
-#include <sqlite3.h>
 #include <glib.h>
+
+#include "tg-sqlite.h"
 
 G_BEGIN_DECLS
 
 #define TG_BASEMAP_SCHEMA_VERSION 1
 
-sqlite3 *_tg_basemap_open_db (const char  *path,
-                              GError     **error);
+TgSqlite *_tg_basemap_open_db (const char  *path,
+                               GError     **error);
 
 G_END_DECLS

@@ -20,16 +20,17 @@
 #define MAX_LABELS 48
 #define LEVEL_COUNT 3
 
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (sqlite3_stmt, sqlite3_finalize)
-
 struct _TgBasemap
 {
   GObject       parent_instance;
 
   char         *path;
   char         *attribution;
-  sqlite3      *db;
+  TgSqlite     *sql;
+  sqlite3      *db;          /* its handle */
   GMutex        mutex;       /* guards db and the statements */
+  /* From the connection's cache, prepared at open (which checks the
+   * file has the tables) and finalised when it closes. */
   sqlite3_stmt *shapes[LEVEL_COUNT];
   sqlite3_stmt *places;
   gboolean      show_places;
@@ -114,14 +115,15 @@ place_clear (gpointer data)
 
 /* Helpers ----------------------------------------------------------------- */
 
-sqlite3 *
+TgSqlite *
 _tg_basemap_open_db (const char  *path,
                      GError     **error)
 {
   g_autofree char *uri = NULL;
   g_autofree char *full_uri = NULL;
-  g_autoptr(sqlite3_stmt) stmt = NULL;
-  sqlite3 *db = NULL;
+  g_autoptr(TgSqlite) sql = NULL;
+  g_autoptr(GError) local_error = NULL;
+  sqlite3 *db;
   int version;
   int rc;
 
@@ -138,44 +140,34 @@ _tg_basemap_open_db (const char  *path,
   /* The shipped file never changes: no locks, no journal. */
   full_uri = g_strconcat (uri, "?immutable=1", NULL);
 
-  rc = sqlite3_open_v2 (full_uri, &db,
-                        SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX,
-                        NULL);
-  if (rc != SQLITE_OK)
+  sql = tg_sqlite_open (full_uri, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX,
+                        &local_error);
+  if (sql == NULL)
     {
       g_set_error (error, TG_ERROR, TG_ERROR_FAILED,
-                   _("Could not open the map data file “%s”: %s"),
-                   path, db ? sqlite3_errmsg (db) : sqlite3_errstr (rc));
-      sqlite3_close (db);
+                   _("Could not open the map data file “%s”: %s"), path, local_error->message);
       return NULL;
     }
+  db = tg_sqlite_get_db (sql);
 
-  rc = sqlite3_prepare_v2 (db, "PRAGMA user_version", -1, &stmt, NULL);
-  if (rc == SQLITE_OK)
-    rc = sqlite3_step (stmt);
-  if (rc != SQLITE_ROW)
+  if (!tg_sqlite_get_user_version (sql, &version, NULL))
     {
-      g_set_error (error, TG_ERROR,
-                   rc == SQLITE_NOTADB ? TG_ERROR_NOT_A_DATABASE : TG_ERROR_CORRUPT,
+      rc = sqlite3_extended_errcode (db);
+      g_set_error (error, TG_ERROR, tg_sqlite_error_code_or (rc, TG_ERROR_CORRUPT),
                    _("The map data file “%s” is damaged: %s"),
                    path, sqlite3_errmsg (db));
-      g_clear_pointer (&stmt, sqlite3_finalize);
-      sqlite3_close (db);
       return NULL;
     }
-  version = sqlite3_column_int (stmt, 0);
-  g_clear_pointer (&stmt, sqlite3_finalize);
 
   if (version != TG_BASEMAP_SCHEMA_VERSION)
     {
       g_set_error (error, TG_ERROR, TG_ERROR_WRONG_FORMAT,
                    _("The map data file “%s” has format %d; this version of Testigo reads format %d"),
                    path, version, TG_BASEMAP_SCHEMA_VERSION);
-      sqlite3_close (db);
       return NULL;
     }
 
-  return db;
+  return g_steal_pointer (&sql);
 }
 
 double
@@ -556,9 +548,10 @@ tg_basemap_finalize (GObject *object)
   TgBasemap *self = TG_BASEMAP (object);
 
   for (int i = 0; i < LEVEL_COUNT; i++)
-    g_clear_pointer (&self->shapes[i], sqlite3_finalize);
-  g_clear_pointer (&self->places, sqlite3_finalize);
-  g_clear_pointer (&self->db, sqlite3_close);
+    self->shapes[i] = NULL;
+  self->places = NULL;
+  self->db = NULL;
+  g_clear_pointer (&self->sql, tg_sqlite_close);
   g_mutex_clear (&self->mutex);
   g_clear_pointer (&self->path, g_free);
   g_clear_pointer (&self->attribution, g_free);
@@ -668,12 +661,13 @@ tg_basemap_new (const char  *path,
                 GError     **error)
 {
   g_autoptr(TgBasemap) self = g_object_new (TG_TYPE_BASEMAP, NULL);
-  g_autoptr(sqlite3_stmt) meta = NULL;
+  g_autoptr(TgSqliteStmt) meta = NULL;
 
   self->path = path ? g_strdup (path) : tg_basemap_default_path ();
-  self->db = _tg_basemap_open_db (self->path, error);
-  if (self->db == NULL)
+  self->sql = _tg_basemap_open_db (self->path, error);
+  if (self->sql == NULL)
     return NULL;
+  self->db = tg_sqlite_get_db (self->sql);
 
   for (int i = 0; i < LEVEL_COUNT; i++)
     {
@@ -684,20 +678,18 @@ tg_basemap_new (const char  *path,
                          " AND i.min_lat <= ?3 AND i.max_lat >= ?4"
                          " ORDER BY s.layer, s.id", i);
 
-      if (sqlite3_prepare_v3 (self->db, sql, -1, SQLITE_PREPARE_PERSISTENT,
-                              &self->shapes[i], NULL) != SQLITE_OK)
+      if (!(self->shapes[i] = tg_sqlite_prepare (self->sql, sql, NULL)))
         goto fail;
     }
 
-  if (sqlite3_prepare_v3 (self->db,
-                          "SELECT name, lat, lon, population, feature FROM place"
-                          " WHERE min_zoom = ?1 AND tx BETWEEN ?2 AND ?3"
-                          " AND ty BETWEEN ?4 AND ?5",
-                          -1, SQLITE_PREPARE_PERSISTENT, &self->places, NULL) != SQLITE_OK)
+  if (!(self->places = tg_sqlite_prepare (self->sql,
+                                         "SELECT name, lat, lon, population, feature FROM place"
+                                         " WHERE min_zoom = ?1 AND tx BETWEEN ?2 AND ?3"
+                                         " AND ty BETWEEN ?4 AND ?5", NULL)))
     goto fail;
 
-  if (sqlite3_prepare_v2 (self->db, "SELECT value FROM meta WHERE key = 'attribution'",
-                          -1, &meta, NULL) != SQLITE_OK)
+  if (!(meta = tg_sqlite_prepare (self->sql, "SELECT value FROM meta WHERE key = 'attribution'",
+                                  NULL)))
     goto fail;
   if (sqlite3_step (meta) == SQLITE_ROW)
     self->attribution = g_strdup ((const char *) sqlite3_column_text (meta, 0));

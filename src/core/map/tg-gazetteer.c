@@ -23,15 +23,16 @@
 #define MAX_CANDIDATES 4000
 #define EARTH_RADIUS_KM 6371.0
 
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (sqlite3_stmt, sqlite3_finalize)
-
 struct _TgGazetteer
 {
   GObject       parent_instance;
 
   char         *path;
-  sqlite3      *db;
+  TgSqlite     *sql;
+  sqlite3      *db;     /* its handle */
   GMutex        mutex;
+  /* From the connection's cache, prepared at open (which checks the file
+   * has a place index) and finalised when it closes. */
   sqlite3_stmt *exact;
   sqlite3_stmt *prefix;
   sqlite3_stmt *admin;
@@ -204,11 +205,9 @@ tg_gazetteer_finalize (GObject *object)
 {
   TgGazetteer *self = TG_GAZETTEER (object);
 
-  g_clear_pointer (&self->exact, sqlite3_finalize);
-  g_clear_pointer (&self->prefix, sqlite3_finalize);
-  g_clear_pointer (&self->admin, sqlite3_finalize);
-  g_clear_pointer (&self->grid, sqlite3_finalize);
-  g_clear_pointer (&self->db, sqlite3_close);
+  self->exact = self->prefix = self->admin = self->grid = NULL;
+  self->db = NULL;
+  g_clear_pointer (&self->sql, tg_sqlite_close);
   g_clear_pointer (&self->path, g_free);
   g_mutex_clear (&self->mutex);
 
@@ -280,34 +279,31 @@ tg_gazetteer_new (const char  *path,
                   GError     **error)
 {
   g_autoptr(TgGazetteer) self = g_object_new (TG_TYPE_GAZETTEER, NULL);
-  int rc;
 
   self->path = path ? g_strdup (path) : tg_basemap_default_path ();
-  self->db = _tg_basemap_open_db (self->path, error);
-  if (self->db == NULL)
+  self->sql = _tg_basemap_open_db (self->path, error);
+  if (self->sql == NULL)
     return NULL;
+  self->db = tg_sqlite_get_db (self->sql);
 
-  rc = sqlite3_prepare_v3 (self->db,
-                           "SELECT k.key, k.kind, " PLACE_COLUMNS
-                           " FROM place_key k JOIN place p ON p.id = k.place"
-                           " WHERE k.key = ?1",
-                           -1, SQLITE_PREPARE_PERSISTENT, &self->exact, NULL);
-  if (rc == SQLITE_OK)
-    rc = sqlite3_prepare_v3 (self->db,
-                             "SELECT k.key, k.kind, " PLACE_COLUMNS
-                             " FROM place_key k JOIN place p ON p.id = k.place"
-                             " WHERE k.key > ?1 AND k.key < ?2 LIMIT " G_STRINGIFY (MAX_CANDIDATES),
-                             -1, SQLITE_PREPARE_PERSISTENT, &self->prefix, NULL);
-  if (rc == SQLITE_OK)
-    rc = sqlite3_prepare_v3 (self->db, "SELECT name FROM admin WHERE code = ?1",
-                             -1, SQLITE_PREPARE_PERSISTENT, &self->admin, NULL);
-  if (rc == SQLITE_OK)
-    rc = sqlite3_prepare_v3 (self->db,
-                             "SELECT " PLACE_COLUMNS " FROM place p"
-                             " WHERE p.min_zoom = ?1 AND p.tx BETWEEN ?2 AND ?3"
-                             " AND p.ty BETWEEN ?4 AND ?5",
-                             -1, SQLITE_PREPARE_PERSISTENT, &self->grid, NULL);
-  if (rc != SQLITE_OK)
+  self->exact = tg_sqlite_prepare (self->sql,
+                                   "SELECT k.key, k.kind, " PLACE_COLUMNS
+                                   " FROM place_key k JOIN place p ON p.id = k.place"
+                                   " WHERE k.key = ?1", NULL);
+  if (self->exact != NULL)
+    self->prefix = tg_sqlite_prepare (self->sql,
+                                      "SELECT k.key, k.kind, " PLACE_COLUMNS
+                                      " FROM place_key k JOIN place p ON p.id = k.place"
+                                      " WHERE k.key > ?1 AND k.key < ?2 LIMIT "
+                                      G_STRINGIFY (MAX_CANDIDATES), NULL);
+  if (self->prefix != NULL)
+    self->admin = tg_sqlite_prepare (self->sql, "SELECT name FROM admin WHERE code = ?1", NULL);
+  if (self->admin != NULL)
+    self->grid = tg_sqlite_prepare (self->sql,
+                                    "SELECT " PLACE_COLUMNS " FROM place p"
+                                    " WHERE p.min_zoom = ?1 AND p.tx BETWEEN ?2 AND ?3"
+                                    " AND p.ty BETWEEN ?4 AND ?5", NULL);
+  if (self->grid == NULL)
     {
       g_set_error (error, TG_ERROR, TG_ERROR_WRONG_FORMAT,
                    _("The map data file “%s” has no usable place index: %s"),

@@ -20,13 +20,10 @@
 #include <glib/gi18n.h>
 #include <errno.h>
 #include <glib/gstdio.h>
-#include <sqlite3.h>
-
 #include "tg-map-tile-cache.h"
 #include "tg-mbtiles.h"
+#include "tg-sqlite.h"
 #include "tg-types.h"
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (sqlite3_stmt, sqlite3_finalize)
 
 #define SOURCE_KEY       "testigo-tile-source"
 #define TRIM_TO_FRACTION 0.9
@@ -45,7 +42,8 @@ struct _TgMapTileCache
   gint64         max_age;
 
   /* Only the worker thread touches these. */
-  sqlite3       *db;
+  TgSqlite      *sql;
+  sqlite3       *db;          /* its handle */
   TgMbtiles     *mbtiles;
   GError        *open_error;
   gint64         total_bytes;
@@ -98,21 +96,12 @@ config_get (TgMapTileCache *self,
   return value;
 }
 
-static int
-exec (sqlite3    *db,
-      const char *sql)
-{
-  return sqlite3_exec (db, sql, NULL, NULL, NULL);
-}
-
 static gboolean
 set_db_error (TgMapTileCache  *self,
               GError         **error)
 {
-  g_set_error (error, TG_ERROR, TG_ERROR_FAILED,
-               _("The map tile cache “%s” could not be used: %s"),
-               self->path, self->db ? sqlite3_errmsg (self->db) : g_strerror (ENOMEM));
-  return FALSE;
+  return tg_sqlite_set_error (error, self->db, _("The map tile cache “%s” could not be used: %s"),
+                              self->path, self->db ? sqlite3_errmsg (self->db) : g_strerror (ENOMEM));
 }
 
 static inline int
@@ -134,17 +123,18 @@ static void
 close_db (TgMapTileCache *self)
 {
   g_clear_object (&self->mbtiles);
-  g_clear_pointer (&self->db, sqlite3_close);
+  self->db = NULL;
+  g_clear_pointer (&self->sql, tg_sqlite_close);
 }
 
 static gboolean
 query_totals (TgMapTileCache *self)
 {
-  g_autoptr(sqlite3_stmt) stmt = NULL;
+  g_autoptr(TgSqliteStmt) stmt = NULL;
 
-  if (sqlite3_prepare_v2 (self->db,
-                          "SELECT coalesce (sum (bytes), 0), count (*), coalesce (max (last_used), 0)"
-                          " FROM tile_usage", -1, &stmt, NULL) != SQLITE_OK ||
+  if (!(stmt = tg_sqlite_prepare (self->sql,
+                                  "SELECT coalesce (sum (bytes), 0), count (*), coalesce (max (last_used), 0)"
+                                  " FROM tile_usage", NULL)) ||
       sqlite3_step (stmt) != SQLITE_ROW)
     return FALSE;
 
@@ -160,7 +150,7 @@ try_open (TgMapTileCache  *self,
 {
   g_autofree char *dir = g_path_get_dirname (self->path);
   g_autofree char *held_source = NULL;
-  int rc;
+  g_autoptr(GError) local_error = NULL;
 
   if (g_mkdir_with_parents (dir, 0700) != 0)
     {
@@ -172,24 +162,30 @@ try_open (TgMapTileCache  *self,
       return FALSE;
     }
 
-  rc = sqlite3_open_v2 (self->path, &self->db,
-                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                        NULL);
-  if (rc != SQLITE_OK)
-    return set_db_error (self, error);
+  self->sql = tg_sqlite_open (self->path,
+                              SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                              &local_error);
+  if (self->sql == NULL)
+    {
+      g_set_error (error, TG_ERROR, local_error->code,
+                   _("The map tile cache “%s” could not be used: %s"),
+                   self->path, local_error->message);
+      return FALSE;
+    }
+  self->db = tg_sqlite_get_db (self->sql);
   sqlite3_busy_timeout (self->db, 5000);
 
   /* auto_vacuum only takes on a new file, before the first table. */
-  if (exec (self->db, "PRAGMA auto_vacuum = INCREMENTAL") != SQLITE_OK ||
-      exec (self->db, "PRAGMA journal_mode = WAL") != SQLITE_OK ||
-      exec (self->db, "PRAGMA synchronous = NORMAL") != SQLITE_OK ||
-      exec (self->db,
-            "CREATE TABLE IF NOT EXISTS tile_usage ("
-            " zoom_level INTEGER NOT NULL, tile_column INTEGER NOT NULL,"
-            " tile_row INTEGER NOT NULL, fetched INTEGER NOT NULL,"
-            " last_used INTEGER NOT NULL, bytes INTEGER NOT NULL,"
-            " PRIMARY KEY (zoom_level, tile_column, tile_row)) WITHOUT ROWID;"
-            "CREATE INDEX IF NOT EXISTS tile_usage_lru ON tile_usage (last_used);") != SQLITE_OK)
+  if (!tg_sqlite_exec (self->sql, "PRAGMA auto_vacuum = INCREMENTAL", NULL) ||
+      !tg_sqlite_exec (self->sql, "PRAGMA journal_mode = WAL", NULL) ||
+      !tg_sqlite_exec (self->sql, "PRAGMA synchronous = NORMAL", NULL) ||
+      !tg_sqlite_exec (self->sql,
+                       "CREATE TABLE IF NOT EXISTS tile_usage ("
+                       " zoom_level INTEGER NOT NULL, tile_column INTEGER NOT NULL,"
+                       " tile_row INTEGER NOT NULL, fetched INTEGER NOT NULL,"
+                       " last_used INTEGER NOT NULL, bytes INTEGER NOT NULL,"
+                       " PRIMARY KEY (zoom_level, tile_column, tile_row)) WITHOUT ROWID;"
+                       "CREATE INDEX IF NOT EXISTS tile_usage_lru ON tile_usage (last_used);", NULL))
     return set_db_error (self, error);
 
   self->mbtiles = tg_mbtiles_create (self->path, _("Map tile cache"), "png", error);
@@ -200,23 +196,23 @@ try_open (TgMapTileCache  *self,
   held_source = tg_mbtiles_dup_metadata (self->mbtiles, SOURCE_KEY);
   if (g_strcmp0 (held_source, self->source_id) != 0)
     {
-      if (exec (self->db, "BEGIN IMMEDIATE; DELETE FROM tiles; DELETE FROM tile_usage; COMMIT;") != SQLITE_OK)
+      if (!tg_sqlite_exec (self->sql, "BEGIN IMMEDIATE; DELETE FROM tiles; DELETE FROM tile_usage; COMMIT;", NULL))
         return set_db_error (self, error);
-      exec (self->db, "PRAGMA incremental_vacuum");
+      tg_sqlite_exec (self->sql, "PRAGMA incremental_vacuum", NULL);
       if (!tg_mbtiles_set_metadata (self->mbtiles, SOURCE_KEY, self->source_id, error))
         return FALSE;
     }
 
   /* A crash between writing a tile and its usage row leaves one without
    * the other: tiles without a row count as the least recently used. */
-  if (exec (self->db,
-            "BEGIN IMMEDIATE;"
-            "INSERT OR IGNORE INTO tile_usage"
-            " SELECT zoom_level, tile_column, tile_row, 0, 0, length (tile_data) FROM tiles;"
-            "DELETE FROM tile_usage WHERE NOT EXISTS (SELECT 1 FROM tiles t"
-            " WHERE t.zoom_level = tile_usage.zoom_level AND t.tile_column = tile_usage.tile_column"
-            " AND t.tile_row = tile_usage.tile_row);"
-            "COMMIT;") != SQLITE_OK)
+  if (!tg_sqlite_exec (self->sql,
+                       "BEGIN IMMEDIATE;"
+                       "INSERT OR IGNORE INTO tile_usage"
+                       " SELECT zoom_level, tile_column, tile_row, 0, 0, length (tile_data) FROM tiles;"
+                       "DELETE FROM tile_usage WHERE NOT EXISTS (SELECT 1 FROM tiles t"
+                       " WHERE t.zoom_level = tile_usage.zoom_level AND t.tile_column = tile_usage.tile_column"
+                       " AND t.tile_row = tile_usage.tile_row);"
+                       "COMMIT;", NULL))
     return set_db_error (self, error);
 
   if (!query_totals (self))
@@ -275,14 +271,14 @@ static void
 evict_locked (TgMapTileCache *self,
               gint64          max_bytes)
 {
-  g_autoptr(sqlite3_stmt) select = NULL;
-  g_autoptr(sqlite3_stmt) del_tile = NULL;
-  g_autoptr(sqlite3_stmt) del_usage = NULL;
+  g_autoptr(TgSqliteStmt) select = NULL;
+  g_autoptr(TgSqliteStmt) del_tile = NULL;
+  g_autoptr(TgSqliteStmt) del_usage = NULL;
   g_autoptr(GArray) victims = NULL;
   gint64 target;
   gint64 freed = 0;
   gint64 start;
-  int rc;
+  g_autoptr(GError) error = NULL;
 
   if (self->total_bytes <= max_bytes)
     return;
@@ -292,10 +288,10 @@ evict_locked (TgMapTileCache *self,
 
   /* Pick first, delete after: no table is changed under a running query. */
   victims = g_array_new (FALSE, FALSE, sizeof (gint64) * 4);
-  rc = sqlite3_prepare_v2 (self->db,
-                           "SELECT zoom_level, tile_column, tile_row, bytes FROM tile_usage"
-                           " ORDER BY last_used", -1, &select, NULL);
-  while (rc == SQLITE_OK && self->total_bytes - freed > target &&
+  select = tg_sqlite_prepare (self->sql,
+                              "SELECT zoom_level, tile_column, tile_row, bytes FROM tile_usage"
+                              " ORDER BY last_used", NULL);
+  while (select != NULL && self->total_bytes - freed > target &&
          sqlite3_step (select) == SQLITE_ROW)
     {
       gint64 row[4];
@@ -305,19 +301,19 @@ evict_locked (TgMapTileCache *self,
       g_array_append_val (victims, row);
       freed += row[3];
     }
-  g_clear_pointer (&select, sqlite3_finalize);
+  g_clear_pointer (&select, tg_sqlite_stmt_release);
 
-  if (exec (self->db, "BEGIN IMMEDIATE") != SQLITE_OK)
+  if (!tg_sqlite_begin (self->sql, &error))
     {
-      g_warning ("Map tile cache not trimmed: %s", sqlite3_errmsg (self->db));
+      g_warning ("Map tile cache not trimmed: %s", error->message);
       return;
     }
-  sqlite3_prepare_v2 (self->db,
-                      "DELETE FROM tiles WHERE zoom_level = ?1 AND tile_column = ?2 AND tile_row = ?3",
-                      -1, &del_tile, NULL);
-  sqlite3_prepare_v2 (self->db,
-                      "DELETE FROM tile_usage WHERE zoom_level = ?1 AND tile_column = ?2 AND tile_row = ?3",
-                      -1, &del_usage, NULL);
+  del_tile = tg_sqlite_prepare (self->sql,
+                                "DELETE FROM tiles"
+                                " WHERE zoom_level = ?1 AND tile_column = ?2 AND tile_row = ?3", NULL);
+  del_usage = tg_sqlite_prepare (self->sql,
+                                 "DELETE FROM tile_usage"
+                                 " WHERE zoom_level = ?1 AND tile_column = ?2 AND tile_row = ?3", NULL);
   for (guint i = 0; del_tile && del_usage && i < victims->len; i++)
     {
       gint64 *row = &g_array_index (victims, gint64, i * 4);
@@ -331,16 +327,15 @@ evict_locked (TgMapTileCache *self,
           sqlite3_step (stmts[s]);
         }
     }
-  if (exec (self->db, "COMMIT") != SQLITE_OK)
+  if (!tg_sqlite_commit (self->sql, &error))
     {
-      g_warning ("Map tile cache not trimmed: %s", sqlite3_errmsg (self->db));
-      exec (self->db, "ROLLBACK");
+      g_warning ("Map tile cache not trimmed: %s", error->message);
       return;
     }
 
   /* Give the freed pages back to the file system. */
-  exec (self->db, "PRAGMA incremental_vacuum");
-  exec (self->db, "PRAGMA wal_checkpoint(TRUNCATE)");
+  tg_sqlite_exec (self->sql, "PRAGMA incremental_vacuum", NULL);
+  tg_sqlite_exec (self->sql, "PRAGMA wal_checkpoint(TRUNCATE)", NULL);
   query_totals (self);
 
   g_mutex_lock (&self->config_lock);
@@ -359,7 +354,7 @@ lookup_job (TgMapTileCache *self,
             GTask          *task)
 {
   TileJob *job = g_task_get_task_data (task);
-  g_autoptr(sqlite3_stmt) stmt = NULL;
+  g_autoptr(TgSqliteStmt) stmt = NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(GBytes) bytes = NULL;
   gint64 fetched = 0;
@@ -383,10 +378,10 @@ lookup_job (TgMapTileCache *self,
       return;
     }
 
-  if (sqlite3_prepare_v2 (self->db,
-                          "UPDATE tile_usage SET last_used = ?4"
-                          " WHERE zoom_level = ?1 AND tile_column = ?2 AND tile_row = ?3"
-                          " RETURNING fetched", -1, &stmt, NULL) == SQLITE_OK)
+  if ((stmt = tg_sqlite_prepare (self->sql,
+                                 "UPDATE tile_usage SET last_used = ?4"
+                                 " WHERE zoom_level = ?1 AND tile_column = ?2 AND tile_row = ?3"
+                                 " RETURNING fetched", NULL)) != NULL)
     {
       sqlite3_bind_int (stmt, 1, job->zoom);
       sqlite3_bind_int (stmt, 2, job->x);
@@ -407,7 +402,7 @@ store_job (TgMapTileCache *self,
            GTask          *task)
 {
   TileJob *job = g_task_get_task_data (task);
-  g_autoptr(sqlite3_stmt) stmt = NULL;
+  g_autoptr(TgSqliteStmt) stmt = NULL;
   g_autoptr(GError) error = NULL;
   gint64 max_bytes = config_get (self, &self->max_bytes);
   gint64 size = (gint64) g_bytes_get_size (job->data);
@@ -427,10 +422,9 @@ store_job (TgMapTileCache *self,
       return;
     }
 
-  if (sqlite3_prepare_v2 (self->db,
-                          "SELECT bytes FROM tile_usage"
-                          " WHERE zoom_level = ?1 AND tile_column = ?2 AND tile_row = ?3",
-                          -1, &stmt, NULL) == SQLITE_OK)
+  if ((stmt = tg_sqlite_prepare (self->sql,
+                                 "SELECT bytes FROM tile_usage"
+                                 " WHERE zoom_level = ?1 AND tile_column = ?2 AND tile_row = ?3", NULL)) != NULL)
     {
       sqlite3_bind_int (stmt, 1, job->zoom);
       sqlite3_bind_int (stmt, 2, job->x);
@@ -441,7 +435,7 @@ store_job (TgMapTileCache *self,
           old_size = sqlite3_column_int64 (stmt, 0);
         }
     }
-  g_clear_pointer (&stmt, sqlite3_finalize);
+  g_clear_pointer (&stmt, tg_sqlite_stmt_release);
 
   if (!tg_mbtiles_put_tile (self->mbtiles, job->zoom, job->x, job->y, job->data, &error))
     {
@@ -449,10 +443,10 @@ store_job (TgMapTileCache *self,
       return;
     }
 
-  if (sqlite3_prepare_v2 (self->db,
-                          "INSERT OR REPLACE INTO tile_usage"
-                          " (zoom_level, tile_column, tile_row, fetched, last_used, bytes)"
-                          " VALUES (?1, ?2, ?3, ?4, ?5, ?6)", -1, &stmt, NULL) != SQLITE_OK)
+  if (!(stmt = tg_sqlite_prepare (self->sql,
+                                  "INSERT OR REPLACE INTO tile_usage"
+                                  " (zoom_level, tile_column, tile_row, fetched, last_used, bytes)"
+                                  " VALUES (?1, ?2, ?3, ?4, ?5, ?6)", NULL)))
     {
       set_db_error (self, &error);
       g_task_return_error (task, g_steal_pointer (&error));

@@ -17,21 +17,20 @@
 
 #include <glib/gi18n-lib.h>
 #include <glib/gstdio.h>
-#include <sqlite3.h>
-
 #include "tg-mbtiles.h"
+#include "tg-sqlite.h"
 #include "tg-types.h"
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (sqlite3_stmt, sqlite3_finalize)
 
 struct _TgMbtiles
 {
   GObject       parent_instance;
 
   char         *path;
-  sqlite3      *db;
+  TgSqlite     *sql;
+  sqlite3      *db;        /* its handle */
   GMutex        mutex;
   GHashTable   *metadata;
+  /* From the connection's cache, finalised when it closes. */
   sqlite3_stmt *get_tile;
   sqlite3_stmt *has_tile;
   sqlite3_stmt *put_tile;
@@ -44,11 +43,12 @@ G_DEFINE_FINAL_TYPE (TgMbtiles, tg_mbtiles, G_TYPE_OBJECT)
 
 /* Helpers ----------------------------------------------------------------- */
 
+/* Damage, for a tile file: what the layer calls damaged or not a
+ * database, and an auxiliary database format error. */
 static gboolean
 is_corrupt_code (int rc)
 {
-  rc &= 0xff;
-  return rc == SQLITE_CORRUPT || rc == SQLITE_NOTADB || rc == SQLITE_FORMAT;
+  return tg_sqlite_error_code (rc) != TG_ERROR_FAILED || (rc & 0xff) == SQLITE_FORMAT;
 }
 
 static void
@@ -97,13 +97,6 @@ check_sqlite_header (const char  *path,
       return FALSE;
     }
   return TRUE;
-}
-
-static int
-exec (sqlite3    *db,
-      const char *sql)
-{
-  return sqlite3_exec (db, sql, NULL, NULL, NULL);
 }
 
 static int
@@ -192,16 +185,16 @@ load (TgMbtiles  *self,
         self->max_zoom = sqlite3_column_int (stmt, 1);
     }
 
-  rc = sqlite3_prepare_v3 (self->db,
-                           "SELECT tile_data FROM tiles"
-                           " WHERE zoom_level = ?1 AND tile_column = ?2 AND tile_row = ?3",
-                           -1, SQLITE_PREPARE_PERSISTENT, &self->get_tile, NULL);
-  if (rc == SQLITE_OK)
-    rc = sqlite3_prepare_v3 (self->db,
-                             "SELECT 1 FROM tiles"
-                             " WHERE zoom_level = ?1 AND tile_column = ?2 AND tile_row = ?3",
-                             -1, SQLITE_PREPARE_PERSISTENT, &self->has_tile, NULL);
-  if (rc != SQLITE_OK)
+  self->get_tile = tg_sqlite_prepare (self->sql,
+                                      "SELECT tile_data FROM tiles"
+                                      " WHERE zoom_level = ?1 AND tile_column = ?2 AND tile_row = ?3",
+                                      NULL);
+  if (self->get_tile != NULL)
+    self->has_tile = tg_sqlite_prepare (self->sql,
+                                        "SELECT 1 FROM tiles"
+                                        " WHERE zoom_level = ?1 AND tile_column = ?2 AND tile_row = ?3",
+                                        NULL);
+  if (self->has_tile == NULL)
     {
       g_set_error (error, TG_ERROR, TG_ERROR_WRONG_FORMAT,
                    _("“%s” is not a usable MBTiles file: %s"),
@@ -247,10 +240,9 @@ tg_mbtiles_finalize (GObject *object)
 {
   TgMbtiles *self = TG_MBTILES (object);
 
-  g_clear_pointer (&self->get_tile, sqlite3_finalize);
-  g_clear_pointer (&self->has_tile, sqlite3_finalize);
-  g_clear_pointer (&self->put_tile, sqlite3_finalize);
-  g_clear_pointer (&self->db, sqlite3_close);
+  self->get_tile = self->has_tile = self->put_tile = NULL;
+  self->db = NULL;
+  g_clear_pointer (&self->sql, tg_sqlite_close);
   g_clear_pointer (&self->metadata, g_hash_table_unref);
   g_clear_pointer (&self->path, g_free);
   g_mutex_clear (&self->mutex);
@@ -291,7 +283,6 @@ tg_mbtiles_open (const char  *path,
                  GError     **error)
 {
   g_autoptr(TgMbtiles) self = NULL;
-  int rc;
 
   g_return_val_if_fail (path != NULL, NULL);
 
@@ -301,13 +292,9 @@ tg_mbtiles_open (const char  *path,
   self = g_object_new (TG_TYPE_MBTILES, NULL);
   self->path = g_strdup (path);
 
-  rc = sqlite3_open_v2 (path, &self->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL);
-  if (rc != SQLITE_OK)
-    {
-      set_sqlite_error (self, rc, error);
-      return NULL;
-    }
-  sqlite3_extended_result_codes (self->db, TRUE);
+  if (!(self->sql = tg_sqlite_open (path, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, error)))
+    return NULL;
+  self->db = tg_sqlite_get_db (self->sql);
 
   if (!load (self, error))
     return NULL;
@@ -346,28 +333,23 @@ tg_mbtiles_create (const char  *path,
   self->path = g_strdup (path);
   self->writable = TRUE;
 
-  rc = sqlite3_open_v2 (path, &self->db,
-                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                        NULL);
-  if (rc != SQLITE_OK)
-    {
-      set_sqlite_error (self, rc, error);
-      return NULL;
-    }
-  sqlite3_extended_result_codes (self->db, TRUE);
+  if (!(self->sql = tg_sqlite_open (path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                                    error)))
+    return NULL;
+  self->db = tg_sqlite_get_db (self->sql);
   sqlite3_busy_timeout (self->db, 5000);
 
-  rc = exec (self->db, "PRAGMA journal_mode = WAL");
+  rc = sqlite3_exec (self->db, "PRAGMA journal_mode = WAL", NULL, NULL, NULL);
   if (rc == SQLITE_OK)
-    rc = exec (self->db, "PRAGMA synchronous = NORMAL");
+    rc = sqlite3_exec (self->db, "PRAGMA synchronous = NORMAL", NULL, NULL, NULL);
   if (rc == SQLITE_OK)
-    rc = exec (self->db,
-               "BEGIN;"
-               "CREATE TABLE IF NOT EXISTS metadata (name TEXT PRIMARY KEY, value TEXT);"
-               "CREATE TABLE IF NOT EXISTS tiles (zoom_level INTEGER NOT NULL,"
-               " tile_column INTEGER NOT NULL, tile_row INTEGER NOT NULL, tile_data BLOB NOT NULL);"
-               "CREATE UNIQUE INDEX IF NOT EXISTS tile_index ON tiles (zoom_level, tile_column, tile_row);"
-               "COMMIT;");
+    rc = sqlite3_exec (self->db,
+                       "BEGIN;"
+                       "CREATE TABLE IF NOT EXISTS metadata (name TEXT PRIMARY KEY, value TEXT);"
+                       "CREATE TABLE IF NOT EXISTS tiles (zoom_level INTEGER NOT NULL,"
+                       " tile_column INTEGER NOT NULL, tile_row INTEGER NOT NULL, tile_data BLOB NOT NULL);"
+                       "CREATE UNIQUE INDEX IF NOT EXISTS tile_index ON tiles (zoom_level, tile_column, tile_row);"
+                       "COMMIT;", NULL, NULL, NULL);
   if (rc != SQLITE_OK)
     {
       set_sqlite_error (self, rc, error);
@@ -377,13 +359,13 @@ tg_mbtiles_create (const char  *path,
   if (!load (self, error))
     return NULL;
 
-  rc = sqlite3_prepare_v3 (self->db,
-                           "INSERT OR REPLACE INTO tiles (zoom_level, tile_column, tile_row, tile_data)"
-                           " VALUES (?1, ?2, ?3, ?4)",
-                           -1, SQLITE_PREPARE_PERSISTENT, &self->put_tile, NULL);
-  if (rc != SQLITE_OK)
+  self->put_tile = tg_sqlite_prepare (self->sql,
+                                      "INSERT OR REPLACE INTO tiles (zoom_level, tile_column, tile_row, tile_data)"
+                                      " VALUES (?1, ?2, ?3, ?4)",
+                                      NULL);
+  if (self->put_tile == NULL)
     {
-      set_sqlite_error (self, rc, error);
+      set_sqlite_error (self, sqlite3_extended_errcode (self->db), error);
       return NULL;
     }
 

@@ -4,26 +4,31 @@
  */
 #pragma once
 
-#include <sqlite3.h>
-
 #include "tg-blob-store.h"
 #include "tg-custody-log.h"
+#include "tg-sqlite.h"
 #include "tg-store.h"
 
 G_BEGIN_DECLS
 
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (sqlite3_stmt, sqlite3_finalize)
-
-/* The connection is shared by threads: hold the lock for every use. The
- * lock is recursive, so a function holding it may call another that
- * takes it. */
+/* The store's connection, for tests that inspect or damage the file. No
+ * core file takes it: each asks the store (or the custody log) instead. */
 sqlite3  *tg_store_get_db      (TgStore *self);
+/* The lock that serialises use of the connection across threads. It is
+ * recursive, so a function holding it may call another that takes it. */
 void      tg_store_lock        (TgStore *self);
 void      tg_store_unlock      (TgStore *self);
-/* Sets @error from the connection's last error. */
-gboolean  tg_store_set_error   (TgStore *self,
-                                GError **error,
-                                const char *what);
+
+/* Every live report's row id, ordered by report id: the same order in any
+ * store that holds the same revisions. */
+GArray   *tg_store_list_live_rowids (TgStore  *self,
+                                     GError  **error);
+/* The revision a report's row holds now; *@rev_id is NULL (and the call
+ * succeeds) if no row has @rowid. */
+gboolean  tg_store_get_rev_id  (TgStore  *self,
+                                gint64    rowid,
+                                char    **rev_id,
+                                GError  **error);
 /* Queues "report-changed" for the owning main context. */
 void      tg_store_emit_changed(TgStore *self,
                                 const char *report_id);
@@ -48,9 +53,9 @@ gboolean  tg_store_append_custody_events (TgStore             *self,
 /* Custody log on a connection shared with the store. The log takes @lock
  * (recursive) around each use, so the store may call append_locked while it
  * holds the lock inside its own transaction. */
-gboolean      tg_custody_log_create_table (sqlite3         *db,
+gboolean      tg_custody_log_create_table (TgSqlite        *sql,
                                            GError         **error);
-TgCustodyLog *tg_custody_log_new_for_db   (sqlite3         *db,
+TgCustodyLog *tg_custody_log_new_for_db   (TgSqlite        *sql,
                                            GRecMutex       *lock,
                                            const char      *device_id);
 /* Appends inside the caller's transaction (the caller holds @lock). */

@@ -20,6 +20,8 @@
 #include <math.h>
 #include <string.h>
 
+#include "tg-migrations.h"
+#include "tg-sqlite.h"
 #include "tg-store-private.h"
 #include "tg-wal-checkpointer.h"
 
@@ -29,7 +31,8 @@ struct _TgStore
 
   char          *directory;
   char          *db_path;
-  sqlite3       *db;
+  TgSqlite      *sql;         /* the connection and its statements */
+  sqlite3       *db;          /* its handle, while open */
   GRecMutex      lock;
   GMainContext  *context;
   char          *device_id;
@@ -38,25 +41,12 @@ struct _TgStore
   int            schema_version;
   TgBlobStore   *blob_store;
   TgCustodyLog  *custody_log;
-  GHashTable    *statements;  /* SQL → prepared statement, reused */
   TgWalCheckpointer *checkpointer;
   /* A read-only connection for long reads (every report's position), so
    * they hold up neither saves nor the list; opened on first use. */
-  sqlite3       *reader;
+  TgSqlite      *reader;
   GMutex         reader_lock;
 };
-
-/* A statement from the cache: reset, not finalised, when done. */
-typedef sqlite3_stmt TgStmt;
-
-static void
-stmt_release (TgStmt *stmt)
-{
-  sqlite3_reset (stmt);
-  sqlite3_clear_bindings (stmt);
-}
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (TgStmt, stmt_release)
 
 G_DEFINE_FINAL_TYPE (TgStore, tg_store, G_TYPE_OBJECT)
 
@@ -68,38 +58,6 @@ enum {
 static guint signals[N_SIGNALS];
 
 /* Helpers --------------------------------------------------------------- */
-
-static gboolean
-set_db_error (TgStore     *self,
-              sqlite3     *db,
-              GError     **error,
-              const char  *what)
-{
-  int code = sqlite3_extended_errcode (db) & 0xff;
-  int tg_code = TG_ERROR_FAILED;
-
-  if (code == SQLITE_CORRUPT)
-    tg_code = TG_ERROR_CORRUPT;
-  else if (code == SQLITE_NOTADB)
-    tg_code = TG_ERROR_NOT_A_DATABASE;
-
-  if (tg_code == TG_ERROR_CORRUPT || tg_code == TG_ERROR_NOT_A_DATABASE)
-    g_set_error (error, TG_ERROR, tg_code,
-                 _("The database %s is damaged and cannot be used (%s). "
-                   "Nothing was changed; restore it from a backup."),
-                 self->db_path, sqlite3_errmsg (db));
-  else
-    g_set_error (error, TG_ERROR, tg_code, "%s: %s", what, sqlite3_errmsg (db));
-  return FALSE;
-}
-
-gboolean
-tg_store_set_error (TgStore     *self,
-                    GError     **error,
-                    const char  *what)
-{
-  return set_db_error (self, self->db, error, what);
-}
 
 sqlite3 *
 tg_store_get_db (TgStore *self)
@@ -119,25 +77,14 @@ tg_store_unlock (TgStore *self)
   g_rec_mutex_unlock (&self->lock);
 }
 
-/* Prepared statements are kept for the life of the connection: a save
- * runs a dozen of them, and parsing SQL each time would cost more than
- * running it. Callers hold the lock and release with stmt_release(). */
-static TgStmt *
+/* The store's connection through the SQLite layer (core/db). Callers hold
+ * the lock and release statements with tg_sqlite_stmt_release(). */
+static TgSqliteStmt *
 prepare (TgStore     *self,
          const char  *sql,
          GError     **error)
 {
-  sqlite3_stmt *stmt = g_hash_table_lookup (self->statements, sql);
-
-  if (stmt != NULL)
-    return stmt;
-  if (sqlite3_prepare_v3 (self->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt, NULL) != SQLITE_OK)
-    {
-      tg_store_set_error (self, error, "prepare");
-      return NULL;
-    }
-  g_hash_table_insert (self->statements, g_strdup (sql), stmt);
-  return stmt;
+  return tg_sqlite_prepare (self->sql, sql, error);
 }
 
 static gboolean
@@ -145,20 +92,15 @@ exec (TgStore     *self,
       const char  *sql,
       GError     **error)
 {
-  if (sqlite3_exec (self->db, sql, NULL, NULL, NULL) != SQLITE_OK)
-    return tg_store_set_error (self, error, sql);
-  return TRUE;
+  return tg_sqlite_exec (self->sql, sql, error);
 }
 
-static void
-bind_text (sqlite3_stmt *stmt,
-           int           column,
-           const char   *text)
+static gboolean
+step_done (TgStore       *self,
+           sqlite3_stmt  *stmt,
+           GError       **error)
 {
-  if (text != NULL)
-    sqlite3_bind_text (stmt, column, text, -1, SQLITE_TRANSIENT);
-  else
-    sqlite3_bind_null (stmt, column);
+  return tg_sqlite_step_done (self->sql, stmt, error);
 }
 
 static void
@@ -170,16 +112,6 @@ bind_double (sqlite3_stmt *stmt,
     sqlite3_bind_null (stmt, column);
   else
     sqlite3_bind_double (stmt, column, value);
-}
-
-static gboolean
-step_done (TgStore       *self,
-           sqlite3_stmt  *stmt,
-           GError       **error)
-{
-  if (sqlite3_step (stmt) != SQLITE_DONE)
-    return tg_store_set_error (self, error, "write");
-  return TRUE;
 }
 
 typedef struct
@@ -383,19 +315,22 @@ static gboolean materialize_locked (TgStore     *self,
                                     GError     **error);
 
 static gboolean
-migrate_to_v1 (TgStore  *self,
-               GError  **error)
+migrate_to_v1 (gpointer   owner,
+               GError   **error)
 {
+  TgStore *self = owner;
+
   return exec (self, schema_v1, error);
 }
 
 /* v2 adds full-text search and fills it from every report's current
  * revision. */
 static gboolean
-migrate_to_v2 (TgStore  *self,
-               GError  **error)
+migrate_to_v2 (gpointer   owner,
+               GError   **error)
 {
-  g_autoptr(TgStmt) stmt = NULL;
+  TgStore *self = owner;
+  g_autoptr(TgSqliteStmt) stmt = NULL;
   g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func (g_free);
   int rc;
 
@@ -407,7 +342,7 @@ migrate_to_v2 (TgStore  *self,
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
     g_ptr_array_add (ids, g_strdup ((const char *) sqlite3_column_text (stmt, 0)));
   if (rc != SQLITE_DONE)
-    return tg_store_set_error (self, error, "migrate");
+    return tg_sqlite_fail (self->sql, error, "migrate");
 
   self->schema_version = 2;
   if (!load_device_seq_locked (self, error))
@@ -420,27 +355,33 @@ migrate_to_v2 (TgStore  *self,
 
 /* v3 adds the custody log. */
 static gboolean
-migrate_to_v3 (TgStore  *self,
-               GError  **error)
+migrate_to_v3 (gpointer   owner,
+               GError   **error)
 {
-  return tg_custody_log_create_table (self->db, error);
+  TgStore *self = owner;
+
+  return tg_custody_log_create_table (self->sql, error);
 }
 
 /* v4 indexes this device's revisions by counter: opening a store reads the
  * highest one, which was a scan of every revision. */
 static gboolean
-migrate_to_v4 (TgStore  *self,
-               GError  **error)
+migrate_to_v4 (gpointer   owner,
+               GError   **error)
 {
+  TgStore *self = owner;
+
   return exec (self, "CREATE INDEX revisions_device ON revisions (device_id, device_seq)", error);
 }
 
 /* v5: a report's row id is the order it last changed in, which is the
  * list's default order; the index by device clock goes. */
 static gboolean
-migrate_to_v5 (TgStore  *self,
-               GError  **error)
+migrate_to_v5 (gpointer   owner,
+               GError   **error)
 {
+  TgStore *self = owner;
+
   return exec (self,
                "DROP INDEX reports_updated;"
                "CREATE INDEX reports_live ON reports (deleted);", error);
@@ -450,9 +391,11 @@ migrate_to_v5 (TgStore  *self,
  * (detail=none): a third less work per save and a smaller file. Searches
  * are words, never phrases, so nothing is lost. */
 static gboolean
-migrate_to_v6 (TgStore  *self,
-               GError  **error)
+migrate_to_v6 (gpointer   owner,
+               GError   **error)
 {
+  TgStore *self = owner;
+
   return exec (self,
                "CREATE VIRTUAL TABLE reports_fts_v6 USING fts5 ("
                "  title, narrative, place, persons, tags,"
@@ -467,16 +410,18 @@ migrate_to_v6 (TgStore  *self,
 /* v7: each report's first category beside its position, so the map can
  * place and colour every marker from the reports table alone. */
 static gboolean
-migrate_to_v7 (TgStore  *self,
-               GError  **error)
+migrate_to_v7 (gpointer   owner,
+               GError   **error)
 {
+  TgStore *self = owner;
+
   return exec (self,
                "ALTER TABLE reports ADD COLUMN category TEXT;"
                "UPDATE reports SET category = (SELECT json_extract (v.content, '$.categories[0]') "
                "  FROM revisions v WHERE v.rev_id = reports.rev_id);", error);
 }
 
-static gboolean (* const migrations[]) (TgStore *, GError **) = {
+static const TgMigrationStep migrations[] = {
   NULL,
   migrate_to_v1,
   migrate_to_v2,
@@ -494,52 +439,15 @@ migrate (TgStore  *self,
          int       target,
          GError  **error)
 {
-  g_autoptr(TgStmt) stmt = NULL;
-  int version;
-
-  if (!(stmt = prepare (self, "PRAGMA user_version", error)))
-    return FALSE;
-  if (sqlite3_step (stmt) != SQLITE_ROW)
-    return tg_store_set_error (self, error, "read schema version");
-  version = sqlite3_column_int (stmt, 0);
-  g_clear_pointer (&stmt, stmt_release);
-
-  if (version > TG_STORE_SCHEMA_VERSION)
-    {
-      g_set_error (error, TG_ERROR, TG_ERROR_TOO_NEW,
-                   _("The database %s was written by a newer version of Testigo "
-                     "(schema %d; this version knows up to %d). Update Testigo to open it."),
-                   self->db_path, version, TG_STORE_SCHEMA_VERSION);
-      return FALSE;
-    }
-
-  while (version < target)
-    {
-      g_autofree char *set_version = NULL;
-
-      if (!exec (self, "BEGIN IMMEDIATE", error))
-        return FALSE;
-      self->schema_version = version;
-      set_version = g_strdup_printf ("PRAGMA user_version = %d", version + 1);
-      if (!migrations[version + 1] (self, error) || !exec (self, set_version, error) ||
-          !exec (self, "COMMIT", error))
-        {
-          sqlite3_exec (self->db, "ROLLBACK", NULL, NULL, NULL);
-          g_prefix_error (error, "migration to schema %d: ", version + 1);
-          return FALSE;
-        }
-      version++;
-      g_debug ("migrated %s to schema %d", self->db_path, version);
-    }
-  self->schema_version = version;
-  return TRUE;
+  return tg_migrations_run (self->sql, migrations, TG_STORE_SCHEMA_VERSION, target,
+                            self, &self->schema_version, error);
 }
 
 static gboolean
 load_device_id (TgStore  *self,
                 GError  **error)
 {
-  g_autoptr(TgStmt) stmt = NULL;
+  g_autoptr(TgSqliteStmt) stmt = NULL;
   g_autofree char *device_id = NULL;
 
   if (!(stmt = prepare (self, "SELECT value FROM meta WHERE key = 'device_id'", error)))
@@ -549,12 +457,12 @@ load_device_id (TgStore  *self,
       self->device_id = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
       return TRUE;
     }
-  g_clear_pointer (&stmt, stmt_release);
+  g_clear_pointer (&stmt, tg_sqlite_stmt_release);
 
   device_id = g_uuid_string_random ();
   if (!(stmt = prepare (self, "INSERT INTO meta (key, value) VALUES ('device_id', ?)", error)))
     return FALSE;
-  bind_text (stmt, 1, device_id);
+  tg_sqlite_bind_text (stmt, 1, device_id);
   if (!step_done (self, stmt, error))
     return FALSE;
   self->device_id = g_steal_pointer (&device_id);
@@ -568,7 +476,6 @@ open_store (const char  *directory,
 {
   g_autoptr(TgStore) self = NULL;
   g_autofree char *blob_dir = NULL;
-  int rc;
 
   g_return_val_if_fail (directory != NULL, NULL);
 
@@ -588,16 +495,12 @@ open_store (const char  *directory,
   if (!check_database_file (self->db_path, error))
     return NULL;
 
-  rc = sqlite3_open_v2 (self->db_path, &self->db,
-                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
-                        NULL);
-  if (rc != SQLITE_OK)
-    {
-      g_set_error (error, TG_ERROR, TG_ERROR_FAILED, _("Could not open %s: %s"),
-                   self->db_path, self->db ? sqlite3_errmsg (self->db) : sqlite3_errstr (rc));
-      return NULL;
-    }
-  sqlite3_extended_result_codes (self->db, 1);
+  self->sql = tg_sqlite_open (self->db_path,
+                              SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
+                              error);
+  if (self->sql == NULL)
+    return NULL;
+  self->db = tg_sqlite_get_db (self->sql);
   sqlite3_busy_timeout (self->db, 5000);
 
   /* Reading the schema first: a damaged database fails here, before any
@@ -619,7 +522,9 @@ open_store (const char  *directory,
       !migrate (self, version, error))
     return NULL;
 
-  if (!(self->checkpointer = tg_wal_checkpointer_new (self->db, self->db_path, error)))
+  if (!(self->checkpointer = tg_wal_checkpointer_new (self->db, self->db_path,
+                                                      TG_WAL_CHECKPOINT_PAGES,
+                                                      TG_WAL_WRITER_CHECKPOINT_PAGES, error)))
     return NULL;
 
   if (version >= 1 && (!load_device_id (self, error) || !load_device_seq_locked (self, error)))
@@ -630,7 +535,7 @@ open_store (const char  *directory,
   blob_dir = g_build_filename (directory, "blobs", NULL);
   self->blob_store = tg_blob_store_new (blob_dir);
   if (version >= 3)
-    self->custody_log = tg_custody_log_new_for_db (self->db, &self->lock, self->device_id);
+    self->custody_log = tg_custody_log_new_for_db (self->sql, &self->lock, self->device_id);
 
   return g_steal_pointer (&self);
 }
@@ -648,7 +553,6 @@ tg_store_finalize (GObject *object)
   g_free (self->db_path);
   g_free (self->device_id);
   g_clear_pointer (&self->context, g_main_context_unref);
-  g_clear_pointer (&self->statements, g_hash_table_unref);
   g_rec_mutex_clear (&self->lock);
   g_mutex_clear (&self->reader_lock);
 
@@ -676,8 +580,6 @@ tg_store_init (TgStore *self)
 {
   g_rec_mutex_init (&self->lock);
   g_mutex_init (&self->reader_lock);
-  self->statements = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
-                                            (GDestroyNotify) sqlite3_finalize);
   self->context = g_main_context_ref_thread_default ();
 }
 
@@ -750,18 +652,14 @@ tg_store_close (TgStore *self)
   g_return_if_fail (TG_IS_STORE (self));
 
   g_mutex_lock (&self->reader_lock);
-  g_clear_pointer (&self->reader, sqlite3_close_v2);
+  g_clear_pointer (&self->reader, tg_sqlite_close);
   g_mutex_unlock (&self->reader_lock);
 
   g_rec_mutex_lock (&self->lock);
   g_clear_pointer (&self->checkpointer, tg_wal_checkpointer_free);
   g_clear_object (&self->custody_log);
-  g_hash_table_remove_all (self->statements);
-  if (self->db != NULL)
-    {
-      sqlite3_close_v2 (self->db);
-      self->db = NULL;
-    }
+  g_clear_pointer (&self->sql, tg_sqlite_close);
+  self->db = NULL;
   g_rec_mutex_unlock (&self->lock);
 }
 
@@ -851,26 +749,26 @@ get_revision_locked (TgStore     *self,
                      const char  *rev_id,
                      GError     **error)
 {
-  g_autoptr(TgStmt) stmt = NULL;
-  g_autoptr(TgStmt) parents_stmt = NULL;
+  g_autoptr(TgSqliteStmt) stmt = NULL;
+  g_autoptr(TgSqliteStmt) parents_stmt = NULL;
   g_autoptr(GPtrArray) parents = g_ptr_array_new_with_free_func (g_free);
   g_autoptr(TgRevision) rev = NULL;
   int rc;
 
   if (!(parents_stmt = prepare (self, "SELECT parent_id FROM revision_parents WHERE rev_id = ?", error)))
     return NULL;
-  bind_text (parents_stmt, 1, rev_id);
+  tg_sqlite_bind_text (parents_stmt, 1, rev_id);
   while ((rc = sqlite3_step (parents_stmt)) == SQLITE_ROW)
     g_ptr_array_add (parents, g_strdup ((const char *) sqlite3_column_text (parents_stmt, 0)));
   if (rc != SQLITE_DONE)
     {
-      tg_store_set_error (self, error, "read revision");
+      tg_sqlite_fail (self->sql, error, "read revision");
       return NULL;
     }
 
   if (!(stmt = prepare (self, "SELECT " REVISION_COLUMNS " FROM revisions WHERE rev_id = ?", error)))
     return NULL;
-  bind_text (stmt, 1, rev_id);
+  tg_sqlite_bind_text (stmt, 1, rev_id);
   rc = sqlite3_step (stmt);
   if (rc == SQLITE_DONE)
     {
@@ -879,7 +777,7 @@ get_revision_locked (TgStore     *self,
     }
   if (rc != SQLITE_ROW)
     {
-      tg_store_set_error (self, error, "read revision");
+      tg_sqlite_fail (self->sql, error, "read revision");
       return NULL;
     }
 
@@ -899,7 +797,7 @@ list_head_ids_locked (TgStore     *self,
                       const char  *record_id,
                       GError     **error)
 {
-  g_autoptr(TgStmt) stmt = NULL;
+  g_autoptr(TgSqliteStmt) stmt = NULL;
   g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func (g_free);
   int rc;
 
@@ -909,12 +807,12 @@ list_head_ids_locked (TgStore     *self,
                         "WHERE h.record_id = ? ORDER BY r.deleted ASC, r.local_seq DESC",
                         error)))
     return NULL;
-  bind_text (stmt, 1, record_id);
+  tg_sqlite_bind_text (stmt, 1, record_id);
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
     g_ptr_array_add (ids, g_strdup ((const char *) sqlite3_column_text (stmt, 0)));
   if (rc != SQLITE_DONE)
     {
-      tg_store_set_error (self, error, "read heads");
+      tg_sqlite_fail (self->sql, error, "read heads");
       return NULL;
     }
   return g_steal_pointer (&ids);
@@ -929,7 +827,7 @@ insert_revision_locked (TgStore     *self,
                         gboolean    *inserted,
                         GError     **error)
 {
-  g_autoptr(TgStmt) stmt = NULL;
+  g_autoptr(TgSqliteStmt) stmt = NULL;
   const char * const *parents = tg_revision_get_parents (rev);
   const char *record_id = tg_revision_get_record_id (rev);
   const char *rev_id = tg_revision_get_id (rev);
@@ -940,14 +838,14 @@ insert_revision_locked (TgStore     *self,
                         "device_seq, created_at, deleted, content, server_seq) "
                         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", error)))
     return FALSE;
-  bind_text (stmt, 1, rev_id);
-  bind_text (stmt, 2, record_id);
-  bind_text (stmt, 3, tg_revision_get_kind (rev));
-  bind_text (stmt, 4, tg_revision_get_device_id (rev));
+  tg_sqlite_bind_text (stmt, 1, rev_id);
+  tg_sqlite_bind_text (stmt, 2, record_id);
+  tg_sqlite_bind_text (stmt, 3, tg_revision_get_kind (rev));
+  tg_sqlite_bind_text (stmt, 4, tg_revision_get_device_id (rev));
   sqlite3_bind_int64 (stmt, 5, tg_revision_get_device_seq (rev));
   sqlite3_bind_int64 (stmt, 6, tg_revision_get_created_at (rev));
   sqlite3_bind_int (stmt, 7, tg_revision_get_deleted (rev));
-  bind_text (stmt, 8, tg_revision_get_content (rev));
+  tg_sqlite_bind_text (stmt, 8, tg_revision_get_content (rev));
   sqlite3_bind_int64 (stmt, 9, tg_revision_get_server_seq (rev));
   if (!step_done (self, stmt, error))
     return FALSE;
@@ -958,12 +856,12 @@ insert_revision_locked (TgStore     *self,
       /* Known already: only learn its server sequence. */
       if (tg_revision_get_server_seq (rev) > 0)
         {
-          g_clear_pointer (&stmt, stmt_release);
+          g_clear_pointer (&stmt, tg_sqlite_stmt_release);
           if (!(stmt = prepare (self, "UPDATE revisions SET server_seq = ? "
                                 "WHERE rev_id = ? AND server_seq = 0", error)))
             return FALSE;
           sqlite3_bind_int64 (stmt, 1, tg_revision_get_server_seq (rev));
-          bind_text (stmt, 2, rev_id);
+          tg_sqlite_bind_text (stmt, 2, rev_id);
           return step_done (self, stmt, error);
         }
       return TRUE;
@@ -971,19 +869,19 @@ insert_revision_locked (TgStore     *self,
 
   for (guint i = 0; parents[i] != NULL; i++)
     {
-      g_clear_pointer (&stmt, stmt_release);
+      g_clear_pointer (&stmt, tg_sqlite_stmt_release);
       if (!(stmt = prepare (self, "INSERT INTO revision_parents (rev_id, parent_id) VALUES (?, ?)", error)))
         return FALSE;
-      bind_text (stmt, 1, rev_id);
-      bind_text (stmt, 2, parents[i]);
+      tg_sqlite_bind_text (stmt, 1, rev_id);
+      tg_sqlite_bind_text (stmt, 2, parents[i]);
       if (!step_done (self, stmt, error))
         return FALSE;
 
-      g_clear_pointer (&stmt, stmt_release);
+      g_clear_pointer (&stmt, tg_sqlite_stmt_release);
       if (!(stmt = prepare (self, "DELETE FROM heads WHERE record_id = ? AND rev_id = ?", error)))
         return FALSE;
-      bind_text (stmt, 1, record_id);
-      bind_text (stmt, 2, parents[i]);
+      tg_sqlite_bind_text (stmt, 1, record_id);
+      tg_sqlite_bind_text (stmt, 2, parents[i]);
       if (!step_done (self, stmt, error))
         return FALSE;
     }
@@ -993,22 +891,22 @@ insert_revision_locked (TgStore     *self,
   has_child = FALSE;
   if (!is_local)
     {
-      g_clear_pointer (&stmt, stmt_release);
+      g_clear_pointer (&stmt, tg_sqlite_stmt_release);
       if (!(stmt = prepare (self, "SELECT 1 FROM revision_parents WHERE parent_id = ? AND rev_id != ? LIMIT 1",
                             error)))
         return FALSE;
-      bind_text (stmt, 1, rev_id);
-      bind_text (stmt, 2, rev_id);
+      tg_sqlite_bind_text (stmt, 1, rev_id);
+      tg_sqlite_bind_text (stmt, 2, rev_id);
       has_child = sqlite3_step (stmt) == SQLITE_ROW;
     }
 
   if (!has_child)
     {
-      g_clear_pointer (&stmt, stmt_release);
+      g_clear_pointer (&stmt, tg_sqlite_stmt_release);
       if (!(stmt = prepare (self, "INSERT OR IGNORE INTO heads (record_id, rev_id) VALUES (?, ?)", error)))
         return FALSE;
-      bind_text (stmt, 1, record_id);
-      bind_text (stmt, 2, rev_id);
+      tg_sqlite_bind_text (stmt, 1, record_id);
+      tg_sqlite_bind_text (stmt, 2, rev_id);
       if (!step_done (self, stmt, error))
         return FALSE;
     }
@@ -1081,7 +979,7 @@ materialize_locked (TgStore     *self,
   g_autoptr(GPtrArray) heads = NULL;
   g_autoptr(TgRevision) current = NULL;
   g_autoptr(TgReport) report = NULL;
-  g_autoptr(TgStmt) stmt = NULL;
+  g_autoptr(TgSqliteStmt) stmt = NULL;
   g_autofree char *persons = NULL;
   g_autofree char *place = NULL;
   g_autofree char *tags = NULL;
@@ -1126,9 +1024,9 @@ materialize_locked (TgStore     *self,
 
       if (!(stmt = prepare (self, "SELECT rowid FROM reports WHERE id = ?", error)))
         return FALSE;
-      bind_text (stmt, 1, record_id);
+      tg_sqlite_bind_text (stmt, 1, record_id);
       old_rowid = sqlite3_step (stmt) == SQLITE_ROW ? sqlite3_column_int64 (stmt, 0) : 0;
-      g_clear_pointer (&stmt, stmt_release);
+      g_clear_pointer (&stmt, tg_sqlite_stmt_release);
 
       if (old_rowid != 0)
         {
@@ -1137,7 +1035,7 @@ materialize_locked (TgStore     *self,
           sqlite3_bind_int64 (stmt, 1, old_rowid);
           if (!step_done (self, stmt, error))
             return FALSE;
-          g_clear_pointer (&stmt, stmt_release);
+          g_clear_pointer (&stmt, tg_sqlite_stmt_release);
 
           if (self->schema_version >= 2)
             {
@@ -1146,7 +1044,7 @@ materialize_locked (TgStore     *self,
               sqlite3_bind_int64 (stmt, 1, old_rowid);
               if (!step_done (self, stmt, error))
                 return FALSE;
-              g_clear_pointer (&stmt, stmt_release);
+              g_clear_pointer (&stmt, tg_sqlite_stmt_release);
             }
         }
     }
@@ -1166,21 +1064,21 @@ materialize_locked (TgStore     *self,
                         "VALUES (?19, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
                         error)))
     return FALSE;
-  bind_text (stmt, 1, record_id);
-  bind_text (stmt, 2, tg_revision_get_id (current));
+  tg_sqlite_bind_text (stmt, 1, record_id);
+  tg_sqlite_bind_text (stmt, 2, tg_revision_get_id (current));
   sqlite3_bind_int (stmt, 3, heads->len);
   sqlite3_bind_int (stmt, 4, tg_revision_get_deleted (current));
-  bind_text (stmt, 5, tg_report_get_title (report));
-  bind_text (stmt, 6, tg_report_get_place_name (report));
-  bind_text (stmt, 7, tg_report_get_region_code (report));
-  bind_text (stmt, 8, tg_report_get_province_code (report));
+  tg_sqlite_bind_text (stmt, 5, tg_report_get_title (report));
+  tg_sqlite_bind_text (stmt, 6, tg_report_get_place_name (report));
+  tg_sqlite_bind_text (stmt, 7, tg_report_get_region_code (report));
+  tg_sqlite_bind_text (stmt, 8, tg_report_get_province_code (report));
   if (tg_report_get_start (report) != NULL)
     sqlite3_bind_int64 (stmt, 9, to_unix (tg_report_get_start (report)));
   if (tg_report_get_end (report) != NULL)
     sqlite3_bind_int64 (stmt, 10, to_unix (tg_report_get_end (report)));
   bind_double (stmt, 11, tg_report_get_latitude (report));
   bind_double (stmt, 12, tg_report_get_longitude (report));
-  bind_text (stmt, 13, tg_report_status_to_string (tg_report_get_status (report)));
+  tg_sqlite_bind_text (stmt, 13, tg_report_status_to_string (tg_report_get_status (report)));
   sqlite3_bind_int (stmt, 14, tg_report_get_killed (report));
   sqlite3_bind_int (stmt, 15, tg_report_get_injured (report));
   sqlite3_bind_int (stmt, 16, tg_report_get_detained (report));
@@ -1189,22 +1087,23 @@ materialize_locked (TgStore     *self,
   rowid = ++self->last_report_rowid;
   sqlite3_bind_int64 (stmt, 19, rowid);
   if (self->schema_version >= 7)
-    bind_text (stmt, 20, tg_report_get_categories (report) ? tg_report_get_categories (report)[0] : NULL);
+    tg_sqlite_bind_text (stmt, 20, tg_report_get_categories (report)
+                                   ? tg_report_get_categories (report)[0] : NULL);
   if (!step_done (self, stmt, error))
     {
       self->last_report_rowid--;
       return FALSE;
     }
-  g_clear_pointer (&stmt, stmt_release);
+  g_clear_pointer (&stmt, tg_sqlite_stmt_release);
 
   categories = tg_report_get_categories (report);
   for (guint i = 0; categories != NULL && categories[i] != NULL; i++)
     {
-      g_clear_pointer (&stmt, stmt_release);
+      g_clear_pointer (&stmt, tg_sqlite_stmt_release);
       if (!(stmt = prepare (self, "INSERT OR IGNORE INTO report_categories (category, report_rowid) "
                             "VALUES (?, ?)", error)))
         return FALSE;
-      bind_text (stmt, 1, categories[i]);
+      tg_sqlite_bind_text (stmt, 1, categories[i]);
       sqlite3_bind_int64 (stmt, 2, rowid);
       if (!step_done (self, stmt, error))
         return FALSE;
@@ -1224,16 +1123,16 @@ materialize_locked (TgStore     *self,
                      NULL);
   tags = join_strv (tg_report_get_tags (report), categories);
 
-  g_clear_pointer (&stmt, stmt_release);
+  g_clear_pointer (&stmt, tg_sqlite_stmt_release);
   if (!(stmt = prepare (self, "INSERT INTO reports_fts (rowid, title, narrative, place, persons, tags) "
                         "VALUES (?, ?, ?, ?, ?, ?)", error)))
     return FALSE;
   sqlite3_bind_int64 (stmt, 1, rowid);
-  bind_text (stmt, 2, tg_report_get_title (report));
-  bind_text (stmt, 3, tg_report_get_narrative (report));
-  bind_text (stmt, 4, place);
-  bind_text (stmt, 5, persons);
-  bind_text (stmt, 6, tags);
+  tg_sqlite_bind_text (stmt, 2, tg_report_get_title (report));
+  tg_sqlite_bind_text (stmt, 3, tg_report_get_narrative (report));
+  tg_sqlite_bind_text (stmt, 4, place);
+  tg_sqlite_bind_text (stmt, 5, persons);
+  tg_sqlite_bind_text (stmt, 6, tags);
   return step_done (self, stmt, error);
 }
 
@@ -1243,20 +1142,20 @@ static gboolean
 load_device_seq_locked (TgStore  *self,
                         GError  **error)
 {
-  g_autoptr(TgStmt) stmt = NULL;
+  g_autoptr(TgSqliteStmt) stmt = NULL;
 
   if (!(stmt = prepare (self, "SELECT max(device_seq) FROM revisions WHERE device_id = ?", error)))
     return FALSE;
-  bind_text (stmt, 1, self->device_id);
+  tg_sqlite_bind_text (stmt, 1, self->device_id);
   if (sqlite3_step (stmt) != SQLITE_ROW)
-    return tg_store_set_error (self, error, "device sequence");
+    return tg_sqlite_fail (self->sql, error, "device sequence");
   self->device_seq = sqlite3_column_int64 (stmt, 0);
-  g_clear_pointer (&stmt, stmt_release);
+  g_clear_pointer (&stmt, tg_sqlite_stmt_release);
 
   if (!(stmt = prepare (self, "SELECT max(rowid) FROM reports", error)))
     return FALSE;
   if (sqlite3_step (stmt) != SQLITE_ROW)
-    return tg_store_set_error (self, error, "report rows");
+    return tg_sqlite_fail (self->sql, error, "report rows");
   self->last_report_rowid = sqlite3_column_int64 (stmt, 0);
   return TRUE;
 }
@@ -1319,7 +1218,7 @@ begin (TgStore  *self,
 {
   if (!check_open (self, error))
     return FALSE;
-  return exec (self, "BEGIN IMMEDIATE", error);
+  return tg_sqlite_begin (self->sql, error);
 }
 
 static void
@@ -1796,7 +1695,7 @@ load_report_where (TgStore      *self,
                    gboolean      include_deleted,
                    GError      **error)
 {
-  g_autoptr(TgStmt) stmt = NULL;
+  g_autoptr(TgSqliteStmt) stmt = NULL;
   g_autofree char *sql = NULL;
   g_autoptr(TgReport) report = NULL;
   int rc;
@@ -1811,7 +1710,7 @@ load_report_where (TgStore      *self,
   if (!(stmt = prepare (self, sql, error)))
     goto out;
   if (id_text != NULL)
-    bind_text (stmt, 1, id_text);
+    tg_sqlite_bind_text (stmt, 1, id_text);
   else
     sqlite3_bind_int64 (stmt, 1, rowid);
 
@@ -1824,7 +1723,7 @@ load_report_where (TgStore      *self,
     }
   if (rc != SQLITE_ROW)
     {
-      tg_store_set_error (self, error, "load report");
+      tg_sqlite_fail (self->sql, error, "load report");
       goto out;
     }
 
@@ -1863,6 +1762,65 @@ tg_store_load_report_by_rowid (TgStore  *self,
   return load_report_where (self, "r.rowid = ?", NULL, rowid, TRUE, error);
 }
 
+GArray *
+tg_store_list_live_rowids (TgStore  *self,
+                           GError  **error)
+{
+  g_autoptr(GArray) rowids = g_array_new (FALSE, FALSE, sizeof (gint64));
+  g_autoptr(TgSqliteStmt) stmt = NULL;
+  gboolean ok = FALSE;
+  int rc;
+
+  g_return_val_if_fail (TG_IS_STORE (self), NULL);
+
+  tg_store_lock (self);
+  if (check_open (self, error) &&
+      (stmt = prepare (self, "SELECT rowid FROM reports WHERE deleted = 0 ORDER BY id",
+                       error)))
+    {
+      while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+        {
+          gint64 rowid = sqlite3_column_int64 (stmt, 0);
+          g_array_append_val (rowids, rowid);
+        }
+      ok = rc == SQLITE_DONE || tg_sqlite_fail (self->sql, error, "list reports");
+    }
+  g_clear_pointer (&stmt, tg_sqlite_stmt_release);
+  tg_store_unlock (self);
+
+  return ok ? g_steal_pointer (&rowids) : NULL;
+}
+
+gboolean
+tg_store_get_rev_id (TgStore  *self,
+                     gint64    rowid,
+                     char    **rev_id,
+                     GError  **error)
+{
+  g_autoptr(TgSqliteStmt) stmt = NULL;
+  gboolean ok = FALSE;
+  int rc;
+
+  g_return_val_if_fail (TG_IS_STORE (self), FALSE);
+  g_return_val_if_fail (rev_id != NULL, FALSE);
+
+  *rev_id = NULL;
+  tg_store_lock (self);
+  if (check_open (self, error) &&
+      (stmt = prepare (self, "SELECT rev_id FROM reports WHERE rowid = ?", error)))
+    {
+      sqlite3_bind_int64 (stmt, 1, rowid);
+      rc = sqlite3_step (stmt);
+      if (rc == SQLITE_ROW)
+        *rev_id = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
+      ok = rc == SQLITE_ROW || rc == SQLITE_DONE ||
+           tg_sqlite_fail (self->sql, error, "read report");
+    }
+  g_clear_pointer (&stmt, tg_sqlite_stmt_release);
+  tg_store_unlock (self);
+  return ok;
+}
+
 gboolean
 tg_store_get_report_label (TgStore  *self,
                            gint64    rowid,
@@ -1870,7 +1828,7 @@ tg_store_get_report_label (TgStore  *self,
                            char    **title,
                            GError  **error)
 {
-  g_autoptr(TgStmt) stmt = NULL;
+  g_autoptr(TgSqliteStmt) stmt = NULL;
   gboolean ok = FALSE;
   int rc;
 
@@ -1893,7 +1851,7 @@ tg_store_get_report_label (TgStore  *self,
   else if (rc == SQLITE_DONE)
     g_set_error (error, TG_ERROR, TG_ERROR_NOT_FOUND, "no live report in row %" G_GINT64_FORMAT, rowid);
   else
-    tg_store_set_error (self, error, "query");
+    tg_sqlite_fail (self->sql, error, "query");
 
 out:
   tg_store_unlock (self);
@@ -1904,7 +1862,7 @@ gint64
 tg_store_lookup_rowid (TgStore    *self,
                        const char *id)
 {
-  g_autoptr(TgStmt) stmt = NULL;
+  g_autoptr(TgSqliteStmt) stmt = NULL;
   gint64 rowid = 0;
 
   g_return_val_if_fail (TG_IS_STORE (self), 0);
@@ -1914,7 +1872,7 @@ tg_store_lookup_rowid (TgStore    *self,
   if (check_open (self, NULL) &&
       (stmt = prepare (self, "SELECT rowid FROM reports WHERE id = ?", NULL)) != NULL)
     {
-      bind_text (stmt, 1, id);
+      tg_sqlite_bind_text (stmt, 1, id);
       if (sqlite3_step (stmt) == SQLITE_ROW)
         rowid = sqlite3_column_int64 (stmt, 0);
     }
@@ -1975,7 +1933,7 @@ list_revisions_where (TgStore     *self,
 {
   g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func (g_free);
   g_autoptr(GPtrArray) revs = g_ptr_array_new_with_free_func (g_object_unref);
-  g_autoptr(TgStmt) stmt = NULL;
+  g_autoptr(TgSqliteStmt) stmt = NULL;
   gboolean ok = FALSE;
   int rc;
 
@@ -1983,13 +1941,13 @@ list_revisions_where (TgStore     *self,
   if (!check_open (self, error) || !(stmt = prepare (self, sql, error)))
     goto out;
   if (text != NULL)
-    bind_text (stmt, 1, text);
+    tg_sqlite_bind_text (stmt, 1, text);
   sqlite3_bind_int64 (stmt, text ? 2 : 1, number);
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
     g_ptr_array_add (ids, g_strdup ((const char *) sqlite3_column_text (stmt, 0)));
   if (rc != SQLITE_DONE)
     {
-      tg_store_set_error (self, error, "list revisions");
+      tg_sqlite_fail (self->sql, error, "list revisions");
       goto out;
     }
   ok = TRUE;
@@ -2037,7 +1995,7 @@ tg_store_mark_synced (TgStore     *self,
                       gint64       server_seq,
                       GError     **error)
 {
-  g_autoptr(TgStmt) stmt = NULL;
+  g_autoptr(TgSqliteStmt) stmt = NULL;
   gboolean ok = FALSE;
 
   g_return_val_if_fail (TG_IS_STORE (self), FALSE);
@@ -2047,7 +2005,7 @@ tg_store_mark_synced (TgStore     *self,
       (stmt = prepare (self, "UPDATE revisions SET server_seq = ? WHERE rev_id = ?", error)))
     {
       sqlite3_bind_int64 (stmt, 1, server_seq);
-      bind_text (stmt, 2, rev_id);
+      tg_sqlite_bind_text (stmt, 2, rev_id);
       ok = step_done (self, stmt, error);
     }
   tg_store_unlock (self);
@@ -2148,7 +2106,7 @@ tg_store_insert_revisions (TgStore    *self,
 guint
 tg_store_count_reports (TgStore *self)
 {
-  g_autoptr(TgStmt) stmt = NULL;
+  g_autoptr(TgSqliteStmt) stmt = NULL;
   guint count = 0;
 
   g_return_val_if_fail (TG_IS_STORE (self), 0);
@@ -2316,22 +2274,22 @@ build_query (const TgReportQuery *query,
 }
 
 static void
-bind_query (TgStmt              *stmt,
+bind_query (TgSqliteStmt              *stmt,
             const TgReportQuery *query,
             const char          *fts)
 {
   int column = 1;
 
   if (fts != NULL)
-    bind_text (stmt, column++, fts);
+    tg_sqlite_bind_text (stmt, column++, fts);
   if (query == NULL)
     return;
   if (query->category != NULL)
-    bind_text (stmt, column++, query->category);
+    tg_sqlite_bind_text (stmt, column++, query->category);
   if (query->region_code != NULL)
-    bind_text (stmt, column++, query->region_code);
+    tg_sqlite_bind_text (stmt, column++, query->region_code);
   if (query->status >= 0)
-    bind_text (stmt, column++, tg_report_status_to_string (query->status));
+    tg_sqlite_bind_text (stmt, column++, tg_report_status_to_string (query->status));
   if (query->start_from != 0)
     sqlite3_bind_int64 (stmt, column++, query->start_from);
   if (query->start_until != 0)
@@ -2344,7 +2302,7 @@ tg_store_query_rowids (TgStore              *self,
                        GError              **error)
 {
   g_autoptr(GArray) rowids = g_array_new (FALSE, FALSE, sizeof (gint64));
-  g_autoptr(TgStmt) stmt = NULL;
+  g_autoptr(TgSqliteStmt) stmt = NULL;
   g_autofree char *fts = NULL;
   g_autofree char *sql = NULL;
   gboolean ok = FALSE;
@@ -2368,7 +2326,7 @@ tg_store_query_rowids (TgStore              *self,
     }
   if (rc != SQLITE_DONE)
     {
-      tg_store_set_error (self, error, "query");
+      tg_sqlite_fail (self->sql, error, "query");
       goto out;
     }
   ok = TRUE;
@@ -2405,20 +2363,15 @@ tg_store_query_locations (TgStore              *self,
     goto out;
   if (self->reader == NULL)
     {
-      rc = sqlite3_open_v2 (self->db_path, &self->reader,
-                            SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL);
-      if (rc != SQLITE_OK)
-        {
-          g_set_error (error, TG_ERROR, TG_ERROR_FAILED, _("Could not open %s: %s"), self->db_path,
-                       self->reader ? sqlite3_errmsg (self->reader) : sqlite3_errstr (rc));
-          g_clear_pointer (&self->reader, sqlite3_close_v2);
-          goto out;
-        }
-      sqlite3_busy_timeout (self->reader, 5000);
+      self->reader = tg_sqlite_open (self->db_path, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX,
+                                     error);
+      if (self->reader == NULL)
+        goto out;
+      sqlite3_busy_timeout (tg_sqlite_get_db (self->reader), 5000);
     }
-  if (sqlite3_prepare_v2 (self->reader, sql, -1, &stmt, NULL) != SQLITE_OK)
+  if (sqlite3_prepare_v2 (tg_sqlite_get_db (self->reader), sql, -1, &stmt, NULL) != SQLITE_OK)
     {
-      set_db_error (self, self->reader, error, "query");
+      tg_sqlite_fail (self->reader, error, "query");
       goto out;
     }
   bind_query (stmt, query, fts);
@@ -2436,7 +2389,7 @@ tg_store_query_locations (TgStore              *self,
     }
   if (rc != SQLITE_DONE)
     {
-      set_db_error (self, self->reader, error, "query");
+      tg_sqlite_fail (self->reader, error, "query");
       goto out;
     }
   ok = TRUE;

@@ -69,6 +69,7 @@ main (int   argc,
   g_autoptr(GFile) file = NULL;
   g_autoptr(TgCustodyLog) log = NULL;
   GRecMutex lock;
+  TgSqlite *sql = NULL;
   sqlite3 *db = NULL;
   gint64 start, rss_before;
   double secs;
@@ -119,11 +120,13 @@ main (int   argc,
   }
 
   /* The custody log. */
-  g_assert_cmpint (sqlite3_open (db_path, &db), ==, SQLITE_OK);
+  sql = tg_sqlite_open (db_path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, &error);
+  g_assert_no_error (error);
+  db = tg_sqlite_get_db (sql);
   sqlite3_exec (db, "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL", NULL, NULL, NULL);
-  g_assert_true (tg_custody_log_create_table (db, &error));
+  g_assert_true (tg_custody_log_create_table (sql, &error));
   g_rec_mutex_init (&lock);
-  log = tg_custody_log_new_for_db (db, &lock, "bench-device");
+  log = tg_custody_log_new_for_db (sql, &lock, "bench-device");
 
   start = g_get_monotonic_time ();
   for (gint64 i = 0; i < events; i += 1000)
@@ -166,7 +169,7 @@ main (int   argc,
   g_print ("peak RSS: %" G_GINT64_FORMAT " KiB\n", peak_rss_kib ());
 
   g_clear_object (&log);
-  sqlite3_close (db);
+  tg_sqlite_close (sql);
   g_rec_mutex_clear (&lock);
   remove_tree (dir);
   return 0;

@@ -15,6 +15,7 @@
 typedef struct
 {
   char         *dir;
+  TgSqlite     *sql;
   sqlite3      *db;
   GRecMutex     lock;
   TgCustodyLog *log;
@@ -30,17 +31,19 @@ fixture_set_up (Fixture       *fixture,
   fixture->dir = g_dir_make_tmp ("testigo-custody-XXXXXX", &error);
   g_assert_no_error (error);
   path = g_build_filename (fixture->dir, "custody.db", NULL);
-  g_assert_cmpint (sqlite3_open_v2 (path, &fixture->db,
-                                    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
-                                    NULL), ==, SQLITE_OK);
-  g_assert_true (tg_custody_log_create_table (fixture->db, &error));
+  fixture->sql = tg_sqlite_open (path,
+                                 SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
+                                 &error);
+  g_assert_no_error (error);
+  fixture->db = tg_sqlite_get_db (fixture->sql);
+  g_assert_true (tg_custody_log_create_table (fixture->sql, &error));
   g_assert_no_error (error);
   /* Creating it again (a migration run twice) changes nothing. */
-  g_assert_true (tg_custody_log_create_table (fixture->db, &error));
+  g_assert_true (tg_custody_log_create_table (fixture->sql, &error));
   g_assert_no_error (error);
 
   g_rec_mutex_init (&fixture->lock);
-  fixture->log = tg_custody_log_new_for_db (fixture->db, &fixture->lock, "device-a");
+  fixture->log = tg_custody_log_new_for_db (fixture->sql, &fixture->lock, "device-a");
 }
 
 static void
@@ -49,8 +52,16 @@ fixture_tear_down (Fixture       *fixture,
 {
   g_autofree char *path = g_build_filename (fixture->dir, "custody.db", NULL);
 
+  guint n_statements = 0;
+
   g_clear_object (&fixture->log);
-  g_assert_cmpint (sqlite3_close (fixture->db), ==, SQLITE_OK);
+  /* No statement left open but the connection's cache, which closing it
+   * finalises. */
+  for (sqlite3_stmt *stmt = sqlite3_next_stmt (fixture->db, NULL); stmt != NULL;
+       stmt = sqlite3_next_stmt (fixture->db, stmt))
+    n_statements++;
+  g_assert_cmpuint (n_statements, ==, tg_sqlite_get_n_cached (fixture->sql));
+  g_clear_pointer (&fixture->sql, tg_sqlite_close);
   g_rec_mutex_clear (&fixture->lock);
   g_unlink (path);
   g_assert_cmpint (g_rmdir (fixture->dir), ==, 0);
@@ -180,9 +191,9 @@ test_triggers_refuse (Fixture       *fixture,
   append_some (fixture, 4);
 
   g_assert_cmpint (exec (fixture, "UPDATE custody SET detail = 'nothing happened' WHERE seq = 2"),
-                   ==, SQLITE_CONSTRAINT);
+                   ==, SQLITE_CONSTRAINT_TRIGGER);
   g_assert_nonnull (strstr (sqlite3_errmsg (fixture->db), "append-only"));
-  g_assert_cmpint (exec (fixture, "DELETE FROM custody WHERE seq = 3"), ==, SQLITE_CONSTRAINT);
+  g_assert_cmpint (exec (fixture, "DELETE FROM custody WHERE seq = 3"), ==, SQLITE_CONSTRAINT_TRIGGER);
   g_assert_nonnull (strstr (sqlite3_errmsg (fixture->db), "append-only"));
 
   events = tg_custody_log_list (fixture->log, NULL, &error);
