@@ -120,11 +120,60 @@ current_report (TgWindow *self)
   return self->editor != NULL ? tg_report_editor_get_report (self->editor) : NULL;
 }
 
-/* Saves what the editor holds; TRUE when there is nothing left unsaved. */
-static gboolean
-flush_editor (TgWindow *self)
+/* Saves what the editor holds, then calls @then (unless the save failed
+ * and @only_if_saved); the main loop runs on meanwhile. */
+typedef void (*AfterFlush) (TgWindow *self, gpointer data);
+
+typedef struct
 {
-  return self->editor == NULL || tg_report_editor_flush (self->editor);
+  TgWindow      *window;
+  AfterFlush     then;
+  gpointer       data;
+  GDestroyNotify destroy;
+  gboolean       only_if_saved;
+} FlushData;
+
+static void
+flush_done_cb (GObject      *object,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  FlushData *data = user_data;
+  g_autoptr(GError) error = NULL;
+  gboolean ok = tg_report_editor_flush_finish (TG_REPORT_EDITOR (object), result, &error);
+
+  /* The editor has said why it could not save. */
+  if ((ok || !data->only_if_saved) && gtk_widget_get_realized (GTK_WIDGET (data->window)))
+    data->then (data->window, data->data);
+  if (data->destroy != NULL)
+    data->destroy (data->data);
+  g_object_unref (data->window);
+  g_free (data);
+}
+
+static void
+flush_editor_then (TgWindow       *self,
+                   gboolean        only_if_saved,
+                   AfterFlush      then,
+                   gpointer        data,
+                   GDestroyNotify  destroy)
+{
+  FlushData *flush;
+
+  if (self->editor == NULL)
+    {
+      then (self, data);
+      if (destroy != NULL)
+        destroy (data);
+      return;
+    }
+  flush = g_new0 (FlushData, 1);
+  flush->window = g_object_ref (self);
+  flush->then = then;
+  flush->data = data;
+  flush->destroy = destroy;
+  flush->only_if_saved = only_if_saved;
+  tg_report_editor_flush_async (self->editor, flush_done_cb, flush);
 }
 
 static gboolean
@@ -506,8 +555,8 @@ new_report_action (GtkWidget  *widget,
   g_autoptr(TgReport) report = tg_report_new ();
   g_autofree char *region = NULL;
 
-  flush_editor (self);
-
+  /* The report open is left as it is (saved, or dropped if empty) by the
+   * editor, without waiting. */
   region = g_settings_get_string (tg_application_get_settings (self->app), "default-region");
   if (region != NULL && *region != '\0')
     tg_report_set_region_code (report, region);
@@ -531,15 +580,24 @@ search_action (GtkWidget  *widget,
 }
 
 static void
+start_next (TgWindow *self,
+            gpointer  data)
+{
+  gtk_widget_activate_action (GTK_WIDGET (self), "win.new-report", NULL);
+}
+
+static void
 save_and_next_action (GtkWidget  *widget,
                       const char *action_name,
                       GVariant   *param)
 {
   TgWindow *self = TG_WINDOW (widget);
 
-  if (current_report (self) != NULL && !flush_editor (self))
-    return;
-  gtk_widget_activate_action (widget, "win.new-report", NULL);
+  /* An invalid report stays open, with the reason under its field. */
+  if (current_report (self) != NULL)
+    flush_editor_then (self, TRUE, start_next, NULL, NULL);
+  else
+    start_next (self, NULL);
 }
 
 static void
@@ -556,16 +614,18 @@ undo_action (GtkWidget  *widget,
 }
 
 static void
-undo_delete_action (GtkWidget  *widget,
-                    const char *action_name,
-                    GVariant   *param)
+restore_done_cb (GObject      *object,
+                 GAsyncResult *result,
+                 gpointer      user_data)
 {
-  TgWindow *self = TG_WINDOW (widget);
-  const char *report_id = g_variant_get_string (param, NULL);
+  g_autoptr(TgWindow) self = user_data;
   g_autoptr(TgRevision) rev = NULL;
   g_autoptr(GError) error = NULL;
 
-  rev = tg_store_restore_report (self->store, report_id, &error);
+  rev = tg_store_restore_report_finish (TG_STORE (object), result, &error);
+  g_application_release (G_APPLICATION (self->app));
+  if (!gtk_widget_get_realized (GTK_WIDGET (self)))
+    return;
   if (rev == NULL)
     {
       g_autofree char *message = g_strdup_printf (_("Could not restore the report: %s"), error->message);
@@ -573,8 +633,52 @@ undo_delete_action (GtkWidget  *widget,
       toast (self, message);
       return;
     }
-  tg_window_open_report (self, report_id);
+  tg_window_open_report (self, tg_revision_get_record_id (rev));
   toast (self, _("Report restored"));
+}
+
+static void
+undo_delete_action (GtkWidget  *widget,
+                    const char *action_name,
+                    GVariant   *param)
+{
+  TgWindow *self = TG_WINDOW (widget);
+  const char *report_id = g_variant_get_string (param, NULL);
+
+  /* The app stays until the restore is written. */
+  g_application_hold (G_APPLICATION (self->app));
+  tg_store_restore_report_async (self->store, report_id, NULL, restore_done_cb, g_object_ref (self));
+}
+
+static void
+delete_done_cb (GObject      *object,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  g_autoptr(TgWindow) self = user_data;
+  g_autoptr(TgRevision) rev = NULL;
+  g_autoptr(GError) error = NULL;
+  AdwToast *t;
+
+  rev = tg_report_editor_delete_finish (TG_REPORT_EDITOR (object), result, &error);
+  if (!gtk_widget_get_realized (GTK_WIDGET (self)))
+    return;
+  if (rev == NULL && error != NULL)
+    {
+      g_autofree char *message = g_strdup_printf (_("Could not delete the report: %s"), error->message);
+
+      toast (self, message);
+      return;
+    }
+  if (rev == NULL)
+    return;  /* a new report with nothing in it: nothing to delete */
+
+  t = adw_toast_new (_("Report deleted"));
+  adw_toast_set_button_label (t, _("_Undo"));
+  adw_toast_set_action_name (t, "win.undo-delete");
+  adw_toast_set_action_target_value (t, g_variant_new_string (tg_revision_get_record_id (rev)));
+  adw_toast_set_timeout (t, 10);
+  adw_toast_overlay_add_toast (self->toast_overlay, t);
 }
 
 static void
@@ -582,42 +686,14 @@ delete_response_cb (AdwMessageDialog *dialog,
                     const char       *response,
                     TgWindow         *self)
 {
-  TgReport *report = current_report (self);
-  g_autofree char *report_id = NULL;
-  g_autoptr(TgRevision) rev = NULL;
-  g_autoptr(GError) error = NULL;
-  AdwToast *t;
-
-  if (g_strcmp0 (response, "delete") != 0 || report == NULL)
+  if (g_strcmp0 (response, "delete") != 0 || current_report (self) == NULL)
     return;
 
-  report_id = g_strdup (tg_report_get_id (report));
-  flush_editor (self);
-  if (!tg_report_editor_is_stored (self->editor))
-    {
-      /* A new report with nothing in it: there is nothing to delete. */
-      show_report (self, NULL);
-      return;
-    }
-
-  rev = tg_store_delete_report (self->store, report_id, &error);
-  if (rev == NULL)
-    {
-      g_autofree char *message = g_strdup_printf (_("Could not delete the report: %s"), error->message);
-
-      toast (self, message);
-      return;
-    }
-
+  /* The editor closes the report now and writes the tombstone after any
+   * save in flight. */
+  tg_report_editor_delete_async (self->editor, delete_done_cb, g_object_ref (self));
   show_report (self, NULL);
   adw_leaflet_set_visible_child (self->leaflet, self->list_pane);
-
-  t = adw_toast_new (_("Report deleted"));
-  adw_toast_set_button_label (t, _("_Undo"));
-  adw_toast_set_action_name (t, "win.undo-delete");
-  adw_toast_set_action_target_value (t, g_variant_new_string (report_id));
-  adw_toast_set_timeout (t, 10);
-  adw_toast_overlay_add_toast (self->toast_overlay, t);
 }
 
 static void
@@ -654,32 +730,34 @@ delete_report_action (GtkWidget  *widget,
 /* Import and export (tg-exchange.c) */
 
 static void
-export_action (GtkWidget  *widget,
-               const char *action_name,
-               GVariant   *param)
+export_now (TgWindow *self,
+            gpointer  data)
 {
-  TgWindow *self = TG_WINDOW (widget);
-
-  /* What is typed in the editor goes into the export too. */
-  flush_editor (self);
   tg_exchange_export (GTK_WINDOW (self), self->store, tg_report_list_get_query (self->reports),
                       g_list_model_get_n_items (G_LIST_MODEL (self->reports)),
                       current_report (self));
 }
 
+static void
+export_action (GtkWidget  *widget,
+               const char *action_name,
+               GVariant   *param)
+{
+  /* What is typed in the editor goes into the export too. */
+  flush_editor_then (TG_WINDOW (widget), FALSE, export_now, NULL, NULL);
+}
+
 /* "Export This Report…" in a row's menu: the dialog with that report
  * chosen. The report is read as stored; the open one is saved first. */
 static void
-export_report_action (GtkWidget  *widget,
-                      const char *action_name,
-                      GVariant   *param)
+export_report_now (TgWindow *self,
+                   gpointer  data)
 {
-  TgWindow *self = TG_WINDOW (widget);
+  const char *report_id = data;
   g_autoptr(TgReport) report = NULL;
   g_autoptr(GError) error = NULL;
 
-  flush_editor (self);
-  report = tg_store_load_report (self->store, g_variant_get_string (param, NULL), &error);
+  report = tg_store_load_report (self->store, report_id, &error);
   if (report == NULL)
     {
       g_autofree char *message = g_strdup_printf (_("Could not open the report: %s"), error->message);
@@ -689,6 +767,15 @@ export_report_action (GtkWidget  *widget,
     }
   tg_exchange_export_report (GTK_WINDOW (self), self->store, tg_report_list_get_query (self->reports),
                              g_list_model_get_n_items (G_LIST_MODEL (self->reports)), report);
+}
+
+static void
+export_report_action (GtkWidget  *widget,
+                      const char *action_name,
+                      GVariant   *param)
+{
+  flush_editor_then (TG_WINDOW (widget), FALSE, export_report_now,
+                     g_strdup (g_variant_get_string (param, NULL)), g_free);
 }
 
 /* The row's menu (secondary click, long press, Menu or Shift+F10 on the
@@ -1080,8 +1167,13 @@ tg_window_open_report (TgWindow   *self,
 
   g_return_val_if_fail (TG_IS_WINDOW (self), FALSE);
 
-  flush_editor (self);
-  report = tg_store_load_report (self->store, report_id, &error);
+  /* The report open before is left without waiting (the editor saves it
+   * on). One left a moment ago, its save still in flight, is taken back
+   * as the editor holds it: the store has not caught up with it yet. */
+  if (self->editor != NULL && tg_report_editor_get_left_report (self->editor, report_id) != NULL)
+    report = g_object_ref (tg_report_editor_get_left_report (self->editor, report_id));
+  else
+    report = tg_store_load_report (self->store, report_id, &error);
   if (report == NULL)
     {
       g_autofree char *message = g_strdup_printf (_("Could not open the report: %s"), error->message);
