@@ -14,56 +14,7 @@
 #include "tg-report-editor.h"
 #include "tg-report-row.h"
 #include "tg-ui-util.h"
-#include "tg-window.h"
-
-struct _TgWindow
-{
-  AdwApplicationWindow  parent_instance;
-
-  TgApplication        *app;
-  TgStore              *store;
-  TgReportList         *reports;
-  GtkSliceListModel    *slice;      /* the first rows, then all of them */
-  GtkSingleSelection   *selection;
-  GListModel           *category_codes;
-
-  /* template children */
-  AdwToastOverlay      *toast_overlay;
-  AdwLeaflet           *leaflet;
-  GtkWidget            *list_pane;
-  AdwHeaderBar         *list_header;
-  AdwWindowTitle       *list_title;
-  GtkSearchEntry       *search_entry;
-  GtkStack             *list_stack;
-  GtkListView          *list_view;
-  AdwStatusPage        *empty_list_page;
-  GtkLabel             *status_label;
-  GtkWidget            *editor_pane;
-  AdwHeaderBar         *editor_header;
-  AdwWindowTitle       *editor_title;
-  GtkWidget            *back_button;
-  GtkWidget            *map_button;
-  GtkStack             *editor_stack;
-  TgReportEditor       *editor;     /* NULL until a report is first opened */
-  GtkWidget            *map_pane;
-  AdwHeaderBar         *map_header;
-  GtkWidget            *map_back_button;
-  TgMapView            *map_view;
-  GtkDropDown          *category_filter;
-  GtkDropDown          *status_filter;
-  GtkEntry             *region_filter;
-  GtkEntry             *from_filter;
-  GtkEntry             *until_filter;
-  GtkCheckButton       *conflict_filter;
-  GtkDropDown          *sort_filter;
-  GtkLabel             *filter_error;
-
-  gulong                first_frame_handler;
-  gulong                loaded_frame_handler;
-  gboolean              first_frame_shown;
-  gboolean              locations_loaded;
-  GtkWidget            *row_menu;   /* a list row's menu, made when first shown */
-};
+#include "tg-window-private.h"
 
 G_DEFINE_FINAL_TYPE (TgWindow, tg_window, ADW_TYPE_APPLICATION_WINDOW)
 
@@ -77,8 +28,8 @@ static GParamSpec *properties[N_PROPS];
 
 /* Helpers --------------------------------------------------------------- */
 
-static void
-toast (TgWindow   *self,
+void
+tg_window_toast (TgWindow   *self,
        const char *message)
 {
   AdwToast *t = adw_toast_new (message);
@@ -114,66 +65,10 @@ ensure_editor (TgWindow *self)
 }
 
 /* The report open in the editor, if any. */
-static TgReport *
-current_report (TgWindow *self)
+TgReport *
+tg_window_get_current_report (TgWindow *self)
 {
   return self->editor != NULL ? tg_report_editor_get_report (self->editor) : NULL;
-}
-
-/* Saves what the editor holds, then calls @then (unless the save failed
- * and @only_if_saved); the main loop runs on meanwhile. */
-typedef void (*AfterFlush) (TgWindow *self, gpointer data);
-
-typedef struct
-{
-  TgWindow      *window;
-  AfterFlush     then;
-  gpointer       data;
-  GDestroyNotify destroy;
-  gboolean       only_if_saved;
-} FlushData;
-
-static void
-flush_done_cb (GObject      *object,
-               GAsyncResult *result,
-               gpointer      user_data)
-{
-  FlushData *data = user_data;
-  g_autoptr(GError) error = NULL;
-  gboolean ok = tg_report_editor_flush_finish (TG_REPORT_EDITOR (object), result, &error);
-
-  /* The editor has said why it could not save. */
-  if ((ok || !data->only_if_saved) && gtk_widget_get_realized (GTK_WIDGET (data->window)))
-    data->then (data->window, data->data);
-  if (data->destroy != NULL)
-    data->destroy (data->data);
-  g_object_unref (data->window);
-  g_free (data);
-}
-
-static void
-flush_editor_then (TgWindow       *self,
-                   gboolean        only_if_saved,
-                   AfterFlush      then,
-                   gpointer        data,
-                   GDestroyNotify  destroy)
-{
-  FlushData *flush;
-
-  if (self->editor == NULL)
-    {
-      then (self, data);
-      if (destroy != NULL)
-        destroy (data);
-      return;
-    }
-  flush = g_new0 (FlushData, 1);
-  flush->window = g_object_ref (self);
-  flush->then = then;
-  flush->data = data;
-  flush->destroy = destroy;
-  flush->only_if_saved = only_if_saved;
-  tg_report_editor_flush_async (self->editor, flush_done_cb, flush);
 }
 
 static gboolean
@@ -307,10 +202,10 @@ setup_filters (TgWindow *self)
   g_signal_connect_swapped (self->conflict_filter, "toggled", G_CALLBACK (apply_filters), self);
 }
 
-static void
-update_editor_title (TgWindow *self)
+void
+tg_window_update_editor_title (TgWindow *self)
 {
-  TgReport *report = current_report (self);
+  TgReport *report = tg_window_get_current_report (self);
   const char *title = report ? tg_report_get_title (report) : NULL;
 
   adw_window_title_set_title (self->editor_title,
@@ -323,8 +218,8 @@ update_editor_title (TgWindow *self)
                                  report != NULL && tg_report_editor_can_undo (self->editor));
 }
 
-static void
-show_report (TgWindow *self,
+void
+tg_window_show_report (TgWindow *self,
              TgReport *report)
 {
   if (report != NULL || self->editor != NULL)
@@ -334,7 +229,7 @@ show_report (TgWindow *self,
   if (report != NULL && tg_report_has_location (report))
     tg_map_view_center_on (self->map_view, tg_report_get_latitude (report),
                            tg_report_get_longitude (report), 10);
-  update_editor_title (self);
+  tg_window_update_editor_title (self);
   if (report != NULL)
     adw_leaflet_set_visible_child (self->leaflet, self->editor_pane);
 }
@@ -464,7 +359,7 @@ static void
 selection_changed_cb (TgWindow *self)
 {
   TgReport *item = gtk_single_selection_get_selected_item (self->selection);
-  TgReport *current = current_report (self);
+  TgReport *current = tg_window_get_current_report (self);
 
   /* A refresh of the list drops the selection: keep what is open. */
   if (item == NULL)
@@ -491,7 +386,7 @@ static void
 items_changed_cb (TgWindow *self)
 {
   TgReport *item = gtk_single_selection_get_selected_item (self->selection);
-  TgReport *current = current_report (self);
+  TgReport *current = tg_window_get_current_report (self);
 
   /* GtkSingleSelection may move the selection to another row when rows
    * change; a highlighted row that is not the open report would then
@@ -508,7 +403,7 @@ pick_location_cb (TgWindow *self)
   tg_map_view_set_picking (self->map_view, TRUE);
   if (adw_leaflet_get_folded (self->leaflet))
     adw_leaflet_set_visible_child (self->leaflet, self->map_pane);
-  toast (self, _("Click the place on the map"));
+  tg_window_toast (self, _("Click the place on the map"));
 }
 
 static void
@@ -516,7 +411,7 @@ location_picked_cb (TgWindow *self,
                     double    latitude,
                     double    longitude)
 {
-  if (current_report (self) == NULL)
+  if (tg_window_get_current_report (self) == NULL)
     return;
   tg_map_view_set_picking (self->map_view, FALSE);
   tg_report_editor_set_location (self->editor, latitude, longitude, TG_LOCATION_METHOD_MAP);
@@ -534,248 +429,14 @@ map_report_activated_cb (TgWindow   *self,
 static void
 save_state_cb (TgWindow *self)
 {
-  update_editor_title (self);
+  tg_window_update_editor_title (self);
 }
 
 static void
 editor_message_cb (TgWindow   *self,
                    const char *message)
 {
-  toast (self, message);
-}
-
-/* Actions --------------------------------------------------------------- */
-
-static void
-new_report_action (GtkWidget  *widget,
-                   const char *action_name,
-                   GVariant   *param)
-{
-  TgWindow *self = TG_WINDOW (widget);
-  g_autoptr(TgReport) report = tg_report_new ();
-  g_autofree char *region = NULL;
-
-  /* The report open is left as it is (saved, or dropped if empty) by the
-   * editor, without waiting. */
-  region = g_settings_get_string (tg_application_get_settings (self->app), "default-region");
-  if (region != NULL && *region != '\0')
-    tg_report_set_region_code (report, region);
-
-  /* Not stored yet: the editor writes it once something is set in it,
-   * and drops it if it is left empty. */
-  gtk_single_selection_set_selected (self->selection, GTK_INVALID_LIST_POSITION);
-  show_report (self, report);
-  tg_report_editor_focus_title (self->editor);
-}
-
-static void
-search_action (GtkWidget  *widget,
-               const char *action_name,
-               GVariant   *param)
-{
-  TgWindow *self = TG_WINDOW (widget);
-
-  adw_leaflet_set_visible_child (self->leaflet, self->list_pane);
-  gtk_widget_grab_focus (GTK_WIDGET (self->search_entry));
-}
-
-static void
-start_next (TgWindow *self,
-            gpointer  data)
-{
-  gtk_widget_activate_action (GTK_WIDGET (self), "win.new-report", NULL);
-}
-
-static void
-save_and_next_action (GtkWidget  *widget,
-                      const char *action_name,
-                      GVariant   *param)
-{
-  TgWindow *self = TG_WINDOW (widget);
-
-  /* An invalid report stays open, with the reason under its field. */
-  if (current_report (self) != NULL)
-    flush_editor_then (self, TRUE, start_next, NULL, NULL);
-  else
-    start_next (self, NULL);
-}
-
-static void
-undo_action (GtkWidget  *widget,
-             const char *action_name,
-             GVariant   *param)
-{
-  TgWindow *self = TG_WINDOW (widget);
-
-  if (self->editor == NULL)
-    return;
-  tg_report_editor_undo (self->editor);
-  update_editor_title (self);
-}
-
-static void
-restore_done_cb (GObject      *object,
-                 GAsyncResult *result,
-                 gpointer      user_data)
-{
-  g_autoptr(TgWindow) self = user_data;
-  g_autoptr(TgRevision) rev = NULL;
-  g_autoptr(GError) error = NULL;
-
-  rev = tg_store_restore_report_finish (TG_STORE (object), result, &error);
-  g_application_release (G_APPLICATION (self->app));
-  if (!gtk_widget_get_realized (GTK_WIDGET (self)))
-    return;
-  if (rev == NULL)
-    {
-      g_autofree char *message = g_strdup_printf (_("Could not restore the report: %s"), error->message);
-
-      toast (self, message);
-      return;
-    }
-  tg_window_open_report (self, tg_revision_get_record_id (rev));
-  toast (self, _("Report restored"));
-}
-
-static void
-undo_delete_action (GtkWidget  *widget,
-                    const char *action_name,
-                    GVariant   *param)
-{
-  TgWindow *self = TG_WINDOW (widget);
-  const char *report_id = g_variant_get_string (param, NULL);
-
-  /* The app stays until the restore is written. */
-  g_application_hold (G_APPLICATION (self->app));
-  tg_store_restore_report_async (self->store, report_id, NULL, restore_done_cb, g_object_ref (self));
-}
-
-static void
-delete_done_cb (GObject      *object,
-                GAsyncResult *result,
-                gpointer      user_data)
-{
-  g_autoptr(TgWindow) self = user_data;
-  g_autoptr(TgRevision) rev = NULL;
-  g_autoptr(GError) error = NULL;
-  AdwToast *t;
-
-  rev = tg_report_editor_delete_finish (TG_REPORT_EDITOR (object), result, &error);
-  if (!gtk_widget_get_realized (GTK_WIDGET (self)))
-    return;
-  if (rev == NULL && error != NULL)
-    {
-      g_autofree char *message = g_strdup_printf (_("Could not delete the report: %s"), error->message);
-
-      toast (self, message);
-      return;
-    }
-  if (rev == NULL)
-    return;  /* a new report with nothing in it: nothing to delete */
-
-  t = adw_toast_new (_("Report deleted"));
-  adw_toast_set_button_label (t, _("_Undo"));
-  adw_toast_set_action_name (t, "win.undo-delete");
-  adw_toast_set_action_target_value (t, g_variant_new_string (tg_revision_get_record_id (rev)));
-  adw_toast_set_timeout (t, 10);
-  adw_toast_overlay_add_toast (self->toast_overlay, t);
-}
-
-static void
-delete_response_cb (AdwMessageDialog *dialog,
-                    const char       *response,
-                    TgWindow         *self)
-{
-  if (g_strcmp0 (response, "delete") != 0 || current_report (self) == NULL)
-    return;
-
-  /* The editor closes the report now and writes the tombstone after any
-   * save in flight. */
-  tg_report_editor_delete_async (self->editor, delete_done_cb, g_object_ref (self));
-  show_report (self, NULL);
-  adw_leaflet_set_visible_child (self->leaflet, self->list_pane);
-}
-
-static void
-delete_report_action (GtkWidget  *widget,
-                      const char *action_name,
-                      GVariant   *param)
-{
-  TgWindow *self = TG_WINDOW (widget);
-  TgReport *report = current_report (self);
-  const char *title;
-  AdwMessageDialog *dialog;
-
-  if (report == NULL)
-    return;
-
-  title = tg_report_get_title (report);
-  dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (GTK_WINDOW (self), _("Delete This Report?"), NULL));
-  adw_message_dialog_format_body (dialog,
-                                  _("“%s” will leave the list. Its history stays in the store, and you can undo right after."),
-                                  (title != NULL && *title != '\0') ? title : _("Untitled report"));
-  adw_message_dialog_add_responses (dialog,
-                                    "cancel", _("_Cancel"),
-                                    "delete", _("_Delete"),
-                                    NULL);
-  adw_message_dialog_set_response_appearance (dialog, "delete", ADW_RESPONSE_DESTRUCTIVE);
-  adw_message_dialog_set_default_response (dialog, "cancel");
-  adw_message_dialog_set_close_response (dialog, "cancel");
-  g_signal_connect (dialog, "response", G_CALLBACK (delete_response_cb), self);
-  gtk_window_present (GTK_WINDOW (dialog));
-}
-
-/* Vfuncs ---------------------------------------------------------------- */
-
-/* Import and export (tg-exchange.c) */
-
-static void
-export_now (TgWindow *self,
-            gpointer  data)
-{
-  tg_exchange_export (GTK_WINDOW (self), self->store, tg_report_list_get_query (self->reports),
-                      g_list_model_get_n_items (G_LIST_MODEL (self->reports)),
-                      current_report (self));
-}
-
-static void
-export_action (GtkWidget  *widget,
-               const char *action_name,
-               GVariant   *param)
-{
-  /* What is typed in the editor goes into the export too. */
-  flush_editor_then (TG_WINDOW (widget), FALSE, export_now, NULL, NULL);
-}
-
-/* "Export This Report…" in a row's menu: the dialog with that report
- * chosen. The report is read as stored; the open one is saved first. */
-static void
-export_report_now (TgWindow *self,
-                   gpointer  data)
-{
-  const char *report_id = data;
-  g_autoptr(TgReport) report = NULL;
-  g_autoptr(GError) error = NULL;
-
-  report = tg_store_load_report (self->store, report_id, &error);
-  if (report == NULL)
-    {
-      g_autofree char *message = g_strdup_printf (_("Could not open the report: %s"), error->message);
-
-      toast (self, message);
-      return;
-    }
-  tg_exchange_export_report (GTK_WINDOW (self), self->store, tg_report_list_get_query (self->reports),
-                             g_list_model_get_n_items (G_LIST_MODEL (self->reports)), report);
-}
-
-static void
-export_report_action (GtkWidget  *widget,
-                      const char *action_name,
-                      GVariant   *param)
-{
-  flush_editor_then (TG_WINDOW (widget), FALSE, export_report_now,
-                     g_strdup (g_variant_get_string (param, NULL)), g_free);
+  tg_window_toast (self, message);
 }
 
 /* The row's menu (secondary click, long press, Menu or Shift+F10 on the
@@ -874,16 +535,6 @@ row_menu_key_cb (GtkWidget *widget,
   return TRUE;
 }
 
-static void
-import_action (GtkWidget  *widget,
-               const char *action_name,
-               GVariant   *param)
-{
-  TgWindow *self = TG_WINDOW (widget);
-
-  tg_exchange_import_choose (GTK_WINDOW (self), self->store);
-}
-
 static gboolean
 list_drop_cb (GtkDropTarget *target,
               const GValue  *value,
@@ -899,7 +550,7 @@ list_drop_cb (GtkDropTarget *target,
   if (files == NULL)
     return FALSE;
   if (files->next != NULL)
-    toast (self, _("Drop one file at a time: only the first was imported."));
+    tg_window_toast (self, _("Drop one file at a time: only the first was imported."));
   tg_exchange_import_file (GTK_WINDOW (self), self->store, files->data);
   g_slist_free (files);
   return TRUE;
@@ -1010,7 +661,7 @@ tg_window_constructed (GObject *object)
   g_signal_connect_swapped (self->leaflet, "notify::folded", G_CALLBACK (folded_changed_cb), self);
   folded_changed_cb (self);
   update_list_state (self);
-  update_editor_title (self);
+  tg_window_update_editor_title (self);
 }
 
 static void
@@ -1122,23 +773,7 @@ tg_window_class_init (TgWindowClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, location_picked_cb);
   gtk_widget_class_bind_template_callback (widget_class, map_report_activated_cb);
 
-  gtk_widget_class_install_action (widget_class, "win.new-report", NULL, new_report_action);
-  gtk_widget_class_install_action (widget_class, "win.search", NULL, search_action);
-  gtk_widget_class_install_action (widget_class, "win.save-and-next", NULL, save_and_next_action);
-  gtk_widget_class_install_action (widget_class, "win.delete-report", NULL, delete_report_action);
-  gtk_widget_class_install_action (widget_class, "win.undo", NULL, undo_action);
-  gtk_widget_class_install_action (widget_class, "win.undo-delete", "s", undo_delete_action);
-  gtk_widget_class_install_action (widget_class, "win.export", NULL, export_action);
-  gtk_widget_class_install_action (widget_class, "win.import", NULL, import_action);
-  gtk_widget_class_install_action (widget_class, "win.export-report", "s", export_report_action);
-
-  /* Bubble-phase bindings: a focused text field keeps its own keys. */
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_n, GDK_CONTROL_MASK, "win.new-report", NULL);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_f, GDK_CONTROL_MASK, "win.search", NULL);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Return, GDK_CONTROL_MASK, "win.save-and-next", NULL);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_KP_Enter, GDK_CONTROL_MASK, "win.save-and-next", NULL);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Delete, 0, "win.delete-report", NULL);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_z, GDK_CONTROL_MASK, "win.undo", NULL);
+  tg_window_class_add_actions (widget_class);
 }
 
 static void
@@ -1178,9 +813,9 @@ tg_window_open_report (TgWindow   *self,
     {
       g_autofree char *message = g_strdup_printf (_("Could not open the report: %s"), error->message);
 
-      toast (self, message);
+      tg_window_toast (self, message);
       return FALSE;
     }
-  show_report (self, report);
+  tg_window_show_report (self, report);
   return TRUE;
 }
