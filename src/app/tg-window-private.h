@@ -23,6 +23,7 @@ struct _TgWindow
 
   /* template children */
   AdwToastOverlay      *toast_overlay;
+  GtkStack             *window_stack;  /* "opening" until the store is open, then "main" */
   AdwLeaflet           *leaflet;
   GtkWidget            *list_pane;
   AdwHeaderBar         *list_header;

@@ -288,6 +288,9 @@ static void
 first_frame_cb (GdkFrameClock *clock,
                 TgWindow      *self)
 {
+  /* The first frame with the list, not the "Opening…" page. */
+  if (self->reports == NULL)
+    return;
   g_clear_signal_handler (&self->first_frame_handler, clock);
 
   if (reporting_start_up ())
@@ -592,25 +595,24 @@ tg_window_realize (GtkWidget *widget)
     self->first_frame_handler = g_signal_connect (clock, "after-paint", G_CALLBACK (first_frame_cb), self);
 }
 
+static const char * const store_actions[] = {
+  "win.new-report", "win.search", "win.save-and-next", "win.delete-report", "win.undo",
+  "win.undo-delete", "win.export", "win.import", "win.export-report",
+};
+
+/* Everything that needs the store: the list, the map's reports, the
+ * filters, the actions. */
 static void
-tg_window_constructed (GObject *object)
+attach_store (TgWindow *self,
+              TgStore  *store)
 {
-  TgWindow *self = TG_WINDOW (object);
-  GSettings *settings;
   g_autoptr(TgReportQuery) query = tg_report_query_new ();
   GtkListItemFactory *factory;
 
-  G_OBJECT_CLASS (tg_window_parent_class)->constructed (object);
+  for (guint i = 0; i < G_N_ELEMENTS (store_actions); i++)
+    gtk_widget_action_set_enabled (GTK_WIDGET (self), store_actions[i], TRUE);
 
-  gtk_window_set_application (GTK_WINDOW (self), GTK_APPLICATION (self->app));
-  settings = tg_application_get_settings (self->app);
-  gtk_window_set_default_size (GTK_WINDOW (self),
-                               g_settings_get_int (settings, "window-width"),
-                               g_settings_get_int (settings, "window-height"));
-  if (g_settings_get_boolean (settings, "window-maximized"))
-    gtk_window_maximize (GTK_WINDOW (self));
-
-  self->store = g_object_ref (tg_application_get_store (self->app));
+  self->store = g_object_ref (store);
   self->reports = tg_report_list_new (self->store, query);
   self->slice = gtk_slice_list_model_new (g_object_ref (G_LIST_MODEL (self->reports)), 0, FIRST_ROWS);
   self->selection = gtk_single_selection_new (g_object_ref (G_LIST_MODEL (self->slice)));
@@ -662,6 +664,36 @@ tg_window_constructed (GObject *object)
   folded_changed_cb (self);
   update_list_state (self);
   tg_window_update_editor_title (self);
+  gtk_stack_set_visible_child_name (self->window_stack, "main");
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+static void
+tg_window_constructed (GObject *object)
+{
+  TgWindow *self = TG_WINDOW (object);
+  GSettings *settings;
+  TgStore *store;
+
+  G_OBJECT_CLASS (tg_window_parent_class)->constructed (object);
+
+  gtk_window_set_application (GTK_WINDOW (self), GTK_APPLICATION (self->app));
+  settings = tg_application_get_settings (self->app);
+  gtk_window_set_default_size (GTK_WINDOW (self),
+                               g_settings_get_int (settings, "window-width"),
+                               g_settings_get_int (settings, "window-height"));
+  if (g_settings_get_boolean (settings, "window-maximized"))
+    gtk_window_maximize (GTK_WINDOW (self));
+
+  store = tg_application_get_store (self->app);
+  if (store != NULL)
+    {
+      attach_store (self, store);
+      return;
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (store_actions); i++)
+    gtk_widget_action_set_enabled (GTK_WIDGET (self), store_actions[i], FALSE);
+  gtk_stack_set_visible_child_name (self->window_stack, "opening");
 }
 
 static void
@@ -738,6 +770,7 @@ tg_window_class_init (TgWindowClass *klass)
 
   gtk_widget_class_set_template_from_resource (widget_class, "/io/github/testigo/Testigo/tg-window.ui");
   gtk_widget_class_bind_template_child (widget_class, TgWindow, toast_overlay);
+  gtk_widget_class_bind_template_child (widget_class, TgWindow, window_stack);
   gtk_widget_class_bind_template_child (widget_class, TgWindow, leaflet);
   gtk_widget_class_bind_template_child (widget_class, TgWindow, list_pane);
   gtk_widget_class_bind_template_child (widget_class, TgWindow, list_header);
@@ -818,4 +851,15 @@ tg_window_open_report (TgWindow   *self,
     }
   tg_window_show_report (self, report);
   return TRUE;
+}
+
+void
+tg_window_set_store (TgWindow *self,
+                     TgStore  *store)
+{
+  g_return_if_fail (TG_IS_WINDOW (self));
+  g_return_if_fail (TG_IS_STORE (store));
+  g_return_if_fail (self->store == NULL);
+
+  attach_store (self, store);
 }

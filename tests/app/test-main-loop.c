@@ -1,10 +1,11 @@
-/* test-editor-leave.c — leaving a report while its save is in flight
+/* test-main-loop.c — the main loop never waits on the disk
  *
  * The editor widget with a real store: a report is left (another opened,
  * an undo made) while its save is still being written. Leaving must not
  * run the main loop (it would dispatch input in the middle of switching
  * reports), and what was typed since the save started, or erased, must
- * reach the store all the same.
+ * reach the store all the same. And the window, made before the store is
+ * open, shows its "Opening…" page until it gets the store.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -15,6 +16,7 @@
 
 #include "tg-application.h"
 #include "tg-report-editor.h"
+#include "tg-window-private.h"
 
 #define SETTLE_US (20 * G_USEC_PER_SEC)
 
@@ -302,6 +304,62 @@ test_undo_while_saving (Fixture       *fixture,
   assert_one_head (fixture, id);
 }
 
+static void
+keep_result_cb (GObject      *object,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  *(GAsyncResult **) user_data = g_object_ref (result);
+}
+
+/* The window before the store is open: the opening page, no actions;
+ * once tg_window_set_store() hands it the store, the list. */
+static void
+test_window_opening (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("testigo-opening-XXXXXX", &error);
+  TgApplication *app = TG_APPLICATION (g_application_get_default ());
+  g_autoptr(TgStore) store = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  TgWindow *window;
+  gint64 end = g_get_monotonic_time () + SETTLE_US;
+
+  g_assert_no_error (error);
+  g_assert_null (tg_application_get_store (app));
+  window = tg_window_new (app);
+  gtk_window_present (GTK_WINDOW (window));
+  g_assert_cmpstr (gtk_stack_get_visible_child_name (window->window_stack), ==, "opening");
+  g_assert_null (window->reports);
+  /* Disabled: activating does nothing (and needs no store). */
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.new-report", NULL);
+  g_assert_null (window->editor);
+
+  tg_store_open_async (dir, NULL, keep_result_cb, &result);
+  while (result == NULL)
+    {
+      g_assert_cmpint (g_get_monotonic_time (), <, end);
+      /* The page is still up while the store opens. */
+      g_assert_cmpstr (gtk_stack_get_visible_child_name (window->window_stack), ==, "opening");
+      g_main_context_iteration (NULL, TRUE);
+    }
+  store = tg_store_open_finish (result, &error);
+  g_assert_no_error (error);
+
+  tg_window_set_store (window, store);
+  g_assert_cmpstr (gtk_stack_get_visible_child_name (window->window_stack), ==, "main");
+  g_assert_nonnull (window->reports);
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.new-report", NULL);
+  g_assert_nonnull (window->editor);
+  g_assert_nonnull (tg_report_editor_get_report (window->editor));
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+  tg_store_close (store);
+  remove_tree (dir);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -331,5 +389,6 @@ main (int   argc,
               fixture_set_up, test_reopen_while_saving, fixture_tear_down);
   g_test_add ("/editor/undo/while-saving", Fixture, NULL,
               fixture_set_up, test_undo_while_saving, fixture_tear_down);
+  g_test_add_func ("/window/opening", test_window_opening);
   return g_test_run ();
 }
