@@ -54,50 +54,136 @@ apply_style_variant (TgApplication *self)
     adw_style_manager_set_color_scheme (manager, ADW_COLOR_SCHEME_DEFAULT);
 }
 
-/* Opens (or creates) the store in @dir and makes it the app's. */
-static gboolean
-open_store_at (TgApplication  *self,
-               const char     *dir,
-               GError        **error)
+/* Opening the store. A migration can rewrite every row, so the store is
+ * opened on a worker thread (tg_store_open_async) while the window shows
+ * its "Opening…" page; the main loop never waits on the disk. */
+
+static void show_store_error (TgApplication *self,
+                              const char    *damaged_dir,
+                              const GError  *error);
+
+typedef struct
 {
-  g_clear_pointer (&self->data_dir, g_free);
-  self->data_dir = g_strdup (dir);
-  if (g_mkdir_with_parents (self->data_dir, 0700) != 0)
-    {
-      int saved = errno;
+  TgApplication *app;
+  TgWindow      *window;       /* showing "Opening…" */
+  char          *dir;
+  gboolean       remember;     /* keep @dir in the settings once open */
+} OpenData;
 
-      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved),
-                   _("Could not create the data folder “%s”: %s"),
-                   self->data_dir, g_strerror (saved));
-      return FALSE;
-    }
+static void
+open_data_free (OpenData *data)
+{
+  g_application_release (G_APPLICATION (data->app));
+  g_object_unref (data->app);
+  g_clear_object (&data->window);
+  g_free (data->dir);
+  g_free (data);
+}
 
-  self->store = tg_store_open (self->data_dir, error);
+/* The store is open: the window shows it. */
+static void
+store_ready (OpenData *data)
+{
+  TgApplication *self = data->app;
+  const char *env = g_getenv ("TESTIGO_DATA_DIR");
+
+  tg_start_up_mark ("store-open");
+  if (data->remember && (env == NULL || *env == '\0') && !self->demo)
+    g_settings_set_string (self->settings, "data-directory", data->dir);
+  tg_window_set_store (data->window, self->store);
+  open_data_free (data);
+}
+
+static void
+demo_thread (GTask        *task,
+             gpointer      source_object,
+             gpointer      task_data,
+             GCancellable *cancellable)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!tg_demo_populate (task_data, TG_DEMO_DEFAULT_SIZE, TG_DEMO_DEFAULT_SEED, &error))
+    g_warning ("Could not fill the demo store: %s", error->message);
+  g_task_return_boolean (task, TRUE);
+}
+
+static void
+demo_done_cb (GObject      *object,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  store_ready (user_data);
+}
+
+static void
+store_opened_cb (GObject      *object,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  OpenData *data = user_data;
+  TgApplication *self = data->app;
+  g_autoptr(GError) error = NULL;
+
+  self->store = tg_store_open_finish (result, &error);
   if (self->store == NULL)
-    return FALSE;
+    {
+      /* The dialog first, so the app always has a window. */
+      show_store_error (self, data->dir, error);
+      gtk_window_destroy (GTK_WINDOW (data->window));
+      open_data_free (data);
+      return;
+    }
 
   if (self->demo && tg_store_count_reports (self->store) == 0)
     {
-      g_autoptr(GError) local_error = NULL;
+      g_autoptr(GTask) task = g_task_new (NULL, NULL, demo_done_cb, data);
 
-      if (!tg_demo_populate (self->store, TG_DEMO_DEFAULT_SIZE, TG_DEMO_DEFAULT_SEED, &local_error))
-        g_warning ("Could not fill the demo store: %s", local_error->message);
+      g_task_set_task_data (task, g_object_ref (self->store), g_object_unref);
+      g_task_run_in_thread (task, demo_thread);
+      return;
     }
-
-  return TRUE;
+  store_ready (data);
 }
 
-static gboolean
-open_store (TgApplication  *self,
-            GError        **error)
+/* Opens (or creates) the store in @dir and makes it the app's, showing
+ * the main window at once (its "Opening…" page until the store is open). */
+static void
+open_store_at (TgApplication *self,
+               const char    *dir,
+               gboolean       remember)
 {
-  g_autofree char *dir = NULL;
+  OpenData *data;
 
-  if (self->store != NULL)
-    return TRUE;
+  g_clear_object (&self->store);
+  g_clear_pointer (&self->data_dir, g_free);
+  self->data_dir = g_strdup (dir);
 
-  dir = tg_application_find_data_dir (self->settings, self->demo);
-  return open_store_at (self, dir, error);
+  data = g_new0 (OpenData, 1);
+  data->app = g_object_ref (self);
+  data->dir = g_strdup (dir);
+  data->remember = remember;
+  g_application_hold (G_APPLICATION (self));
+
+  tg_start_up_mark ("opening");
+  data->window = g_object_ref (tg_window_new (self));
+  tg_start_up_mark ("window-built");
+  gtk_window_present (GTK_WINDOW (data->window));
+  tg_start_up_mark ("presented");
+
+  if (g_mkdir_with_parents (self->data_dir, 0700) != 0)
+    {
+      int saved = errno;
+      g_autoptr(GError) error = NULL;
+
+      g_set_error (&error, G_IO_ERROR, g_io_error_from_errno (saved),
+                   _("Could not create the data folder “%s”: %s"),
+                   self->data_dir, g_strerror (saved));
+      show_store_error (self, data->dir, error);
+      gtk_window_destroy (GTK_WINDOW (data->window));
+      open_data_free (data);
+      return;
+    }
+  tg_store_open_async (self->data_dir, NULL, store_opened_cb, data);
 }
 
 /* A folder beside @dir that does not exist yet, for a new store:
@@ -121,22 +207,6 @@ new_store_dir (const char *dir)
   return candidate;
 }
 
-static void show_store_error (TgApplication *self,
-                              const char    *damaged_dir,
-                              const GError  *error);
-
-static void
-present_main_window (TgApplication *self)
-{
-  GtkWindow *window;
-
-  tg_start_up_mark ("store-open");
-  window = GTK_WINDOW (tg_window_new (self));
-  tg_start_up_mark ("window-built");
-  gtk_window_present (window);
-  tg_start_up_mark ("presented");
-}
-
 /* After the store in the data folder could not be opened: opens the one
  * in @dir instead and, unless $TESTIGO_DATA_DIR or --demo decide the
  * folder, keeps it in the settings for the next start. The damaged
@@ -146,17 +216,7 @@ switch_to_store (TgApplication *self,
                  const char    *damaged_dir,
                  const char    *dir)
 {
-  g_autoptr(GError) error = NULL;
-  const char *env = g_getenv ("TESTIGO_DATA_DIR");
-
-  if (!open_store_at (self, dir, &error))
-    {
-      show_store_error (self, dir, error);
-      return;
-    }
-  if ((env == NULL || *env == '\0') && !self->demo)
-    g_settings_set_string (self->settings, "data-directory", dir);
-  present_main_window (self);
+  open_store_at (self, dir, TRUE);
 }
 
 typedef struct
@@ -436,7 +496,6 @@ static void
 tg_application_activate (GApplication *app)
 {
   TgApplication *self = TG_APPLICATION (app);
-  g_autoptr(GError) error = NULL;
   GtkWindow *window;
 
   window = gtk_application_get_active_window (GTK_APPLICATION (self));
@@ -447,15 +506,16 @@ tg_application_activate (GApplication *app)
     }
 
   tg_start_up_mark ("activate");
-  if (!open_store (self, &error))
+  if (self->store != NULL)
     {
-      g_autofree char *dir = g_strdup (self->data_dir);
-
-      show_store_error (self, dir, error);
+      gtk_window_present (GTK_WINDOW (tg_window_new (self)));
       return;
     }
+  {
+    g_autofree char *dir = tg_application_find_data_dir (self->settings, self->demo);
 
-  present_main_window (self);
+    open_store_at (self, dir, FALSE);
+  }
 }
 
 static void

@@ -14,56 +14,7 @@
 #include "tg-report-editor.h"
 #include "tg-report-row.h"
 #include "tg-ui-util.h"
-#include "tg-window.h"
-
-struct _TgWindow
-{
-  AdwApplicationWindow  parent_instance;
-
-  TgApplication        *app;
-  TgStore              *store;
-  TgReportList         *reports;
-  GtkSliceListModel    *slice;      /* the first rows, then all of them */
-  GtkSingleSelection   *selection;
-  GListModel           *category_codes;
-
-  /* template children */
-  AdwToastOverlay      *toast_overlay;
-  AdwLeaflet           *leaflet;
-  GtkWidget            *list_pane;
-  AdwHeaderBar         *list_header;
-  AdwWindowTitle       *list_title;
-  GtkSearchEntry       *search_entry;
-  GtkStack             *list_stack;
-  GtkListView          *list_view;
-  AdwStatusPage        *empty_list_page;
-  GtkLabel             *status_label;
-  GtkWidget            *editor_pane;
-  AdwHeaderBar         *editor_header;
-  AdwWindowTitle       *editor_title;
-  GtkWidget            *back_button;
-  GtkWidget            *map_button;
-  GtkStack             *editor_stack;
-  TgReportEditor       *editor;     /* NULL until a report is first opened */
-  GtkWidget            *map_pane;
-  AdwHeaderBar         *map_header;
-  GtkWidget            *map_back_button;
-  TgMapView            *map_view;
-  GtkDropDown          *category_filter;
-  GtkDropDown          *status_filter;
-  GtkEntry             *region_filter;
-  GtkEntry             *from_filter;
-  GtkEntry             *until_filter;
-  GtkCheckButton       *conflict_filter;
-  GtkDropDown          *sort_filter;
-  GtkLabel             *filter_error;
-
-  gulong                first_frame_handler;
-  gulong                loaded_frame_handler;
-  gboolean              first_frame_shown;
-  gboolean              locations_loaded;
-  GtkWidget            *row_menu;   /* a list row's menu, made when first shown */
-};
+#include "tg-window-private.h"
 
 G_DEFINE_FINAL_TYPE (TgWindow, tg_window, ADW_TYPE_APPLICATION_WINDOW)
 
@@ -77,8 +28,8 @@ static GParamSpec *properties[N_PROPS];
 
 /* Helpers --------------------------------------------------------------- */
 
-static void
-toast (TgWindow   *self,
+void
+tg_window_toast (TgWindow   *self,
        const char *message)
 {
   AdwToast *t = adw_toast_new (message);
@@ -114,17 +65,10 @@ ensure_editor (TgWindow *self)
 }
 
 /* The report open in the editor, if any. */
-static TgReport *
-current_report (TgWindow *self)
+TgReport *
+tg_window_get_current_report (TgWindow *self)
 {
   return self->editor != NULL ? tg_report_editor_get_report (self->editor) : NULL;
-}
-
-/* Saves what the editor holds; TRUE when there is nothing left unsaved. */
-static gboolean
-flush_editor (TgWindow *self)
-{
-  return self->editor == NULL || tg_report_editor_flush (self->editor);
 }
 
 static gboolean
@@ -258,10 +202,10 @@ setup_filters (TgWindow *self)
   g_signal_connect_swapped (self->conflict_filter, "toggled", G_CALLBACK (apply_filters), self);
 }
 
-static void
-update_editor_title (TgWindow *self)
+void
+tg_window_update_editor_title (TgWindow *self)
 {
-  TgReport *report = current_report (self);
+  TgReport *report = tg_window_get_current_report (self);
   const char *title = report ? tg_report_get_title (report) : NULL;
 
   adw_window_title_set_title (self->editor_title,
@@ -274,8 +218,8 @@ update_editor_title (TgWindow *self)
                                  report != NULL && tg_report_editor_can_undo (self->editor));
 }
 
-static void
-show_report (TgWindow *self,
+void
+tg_window_show_report (TgWindow *self,
              TgReport *report)
 {
   if (report != NULL || self->editor != NULL)
@@ -285,7 +229,7 @@ show_report (TgWindow *self,
   if (report != NULL && tg_report_has_location (report))
     tg_map_view_center_on (self->map_view, tg_report_get_latitude (report),
                            tg_report_get_longitude (report), 10);
-  update_editor_title (self);
+  tg_window_update_editor_title (self);
   if (report != NULL)
     adw_leaflet_set_visible_child (self->leaflet, self->editor_pane);
 }
@@ -344,6 +288,9 @@ static void
 first_frame_cb (GdkFrameClock *clock,
                 TgWindow      *self)
 {
+  /* The first frame with the list, not the "Opening…" page. */
+  if (self->reports == NULL)
+    return;
   g_clear_signal_handler (&self->first_frame_handler, clock);
 
   if (reporting_start_up ())
@@ -415,7 +362,7 @@ static void
 selection_changed_cb (TgWindow *self)
 {
   TgReport *item = gtk_single_selection_get_selected_item (self->selection);
-  TgReport *current = current_report (self);
+  TgReport *current = tg_window_get_current_report (self);
 
   /* A refresh of the list drops the selection: keep what is open. */
   if (item == NULL)
@@ -442,7 +389,7 @@ static void
 items_changed_cb (TgWindow *self)
 {
   TgReport *item = gtk_single_selection_get_selected_item (self->selection);
-  TgReport *current = current_report (self);
+  TgReport *current = tg_window_get_current_report (self);
 
   /* GtkSingleSelection may move the selection to another row when rows
    * change; a highlighted row that is not the open report would then
@@ -459,7 +406,7 @@ pick_location_cb (TgWindow *self)
   tg_map_view_set_picking (self->map_view, TRUE);
   if (adw_leaflet_get_folded (self->leaflet))
     adw_leaflet_set_visible_child (self->leaflet, self->map_pane);
-  toast (self, _("Click the place on the map"));
+  tg_window_toast (self, _("Click the place on the map"));
 }
 
 static void
@@ -467,7 +414,7 @@ location_picked_cb (TgWindow *self,
                     double    latitude,
                     double    longitude)
 {
-  if (current_report (self) == NULL)
+  if (tg_window_get_current_report (self) == NULL)
     return;
   tg_map_view_set_picking (self->map_view, FALSE);
   tg_report_editor_set_location (self->editor, latitude, longitude, TG_LOCATION_METHOD_MAP);
@@ -485,210 +432,14 @@ map_report_activated_cb (TgWindow   *self,
 static void
 save_state_cb (TgWindow *self)
 {
-  update_editor_title (self);
+  tg_window_update_editor_title (self);
 }
 
 static void
 editor_message_cb (TgWindow   *self,
                    const char *message)
 {
-  toast (self, message);
-}
-
-/* Actions --------------------------------------------------------------- */
-
-static void
-new_report_action (GtkWidget  *widget,
-                   const char *action_name,
-                   GVariant   *param)
-{
-  TgWindow *self = TG_WINDOW (widget);
-  g_autoptr(TgReport) report = tg_report_new ();
-  g_autofree char *region = NULL;
-
-  flush_editor (self);
-
-  region = g_settings_get_string (tg_application_get_settings (self->app), "default-region");
-  if (region != NULL && *region != '\0')
-    tg_report_set_region_code (report, region);
-
-  /* Not stored yet: the editor writes it once something is set in it,
-   * and drops it if it is left empty. */
-  gtk_single_selection_set_selected (self->selection, GTK_INVALID_LIST_POSITION);
-  show_report (self, report);
-  tg_report_editor_focus_title (self->editor);
-}
-
-static void
-search_action (GtkWidget  *widget,
-               const char *action_name,
-               GVariant   *param)
-{
-  TgWindow *self = TG_WINDOW (widget);
-
-  adw_leaflet_set_visible_child (self->leaflet, self->list_pane);
-  gtk_widget_grab_focus (GTK_WIDGET (self->search_entry));
-}
-
-static void
-save_and_next_action (GtkWidget  *widget,
-                      const char *action_name,
-                      GVariant   *param)
-{
-  TgWindow *self = TG_WINDOW (widget);
-
-  if (current_report (self) != NULL && !flush_editor (self))
-    return;
-  gtk_widget_activate_action (widget, "win.new-report", NULL);
-}
-
-static void
-undo_action (GtkWidget  *widget,
-             const char *action_name,
-             GVariant   *param)
-{
-  TgWindow *self = TG_WINDOW (widget);
-
-  if (self->editor == NULL)
-    return;
-  tg_report_editor_undo (self->editor);
-  update_editor_title (self);
-}
-
-static void
-undo_delete_action (GtkWidget  *widget,
-                    const char *action_name,
-                    GVariant   *param)
-{
-  TgWindow *self = TG_WINDOW (widget);
-  const char *report_id = g_variant_get_string (param, NULL);
-  g_autoptr(TgRevision) rev = NULL;
-  g_autoptr(GError) error = NULL;
-
-  rev = tg_store_restore_report (self->store, report_id, &error);
-  if (rev == NULL)
-    {
-      g_autofree char *message = g_strdup_printf (_("Could not restore the report: %s"), error->message);
-
-      toast (self, message);
-      return;
-    }
-  tg_window_open_report (self, report_id);
-  toast (self, _("Report restored"));
-}
-
-static void
-delete_response_cb (AdwMessageDialog *dialog,
-                    const char       *response,
-                    TgWindow         *self)
-{
-  TgReport *report = current_report (self);
-  g_autofree char *report_id = NULL;
-  g_autoptr(TgRevision) rev = NULL;
-  g_autoptr(GError) error = NULL;
-  AdwToast *t;
-
-  if (g_strcmp0 (response, "delete") != 0 || report == NULL)
-    return;
-
-  report_id = g_strdup (tg_report_get_id (report));
-  flush_editor (self);
-  if (!tg_report_editor_is_stored (self->editor))
-    {
-      /* A new report with nothing in it: there is nothing to delete. */
-      show_report (self, NULL);
-      return;
-    }
-
-  rev = tg_store_delete_report (self->store, report_id, &error);
-  if (rev == NULL)
-    {
-      g_autofree char *message = g_strdup_printf (_("Could not delete the report: %s"), error->message);
-
-      toast (self, message);
-      return;
-    }
-
-  show_report (self, NULL);
-  adw_leaflet_set_visible_child (self->leaflet, self->list_pane);
-
-  t = adw_toast_new (_("Report deleted"));
-  adw_toast_set_button_label (t, _("_Undo"));
-  adw_toast_set_action_name (t, "win.undo-delete");
-  adw_toast_set_action_target_value (t, g_variant_new_string (report_id));
-  adw_toast_set_timeout (t, 10);
-  adw_toast_overlay_add_toast (self->toast_overlay, t);
-}
-
-static void
-delete_report_action (GtkWidget  *widget,
-                      const char *action_name,
-                      GVariant   *param)
-{
-  TgWindow *self = TG_WINDOW (widget);
-  TgReport *report = current_report (self);
-  const char *title;
-  AdwMessageDialog *dialog;
-
-  if (report == NULL)
-    return;
-
-  title = tg_report_get_title (report);
-  dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (GTK_WINDOW (self), _("Delete This Report?"), NULL));
-  adw_message_dialog_format_body (dialog,
-                                  _("“%s” will leave the list. Its history stays in the store, and you can undo right after."),
-                                  (title != NULL && *title != '\0') ? title : _("Untitled report"));
-  adw_message_dialog_add_responses (dialog,
-                                    "cancel", _("_Cancel"),
-                                    "delete", _("_Delete"),
-                                    NULL);
-  adw_message_dialog_set_response_appearance (dialog, "delete", ADW_RESPONSE_DESTRUCTIVE);
-  adw_message_dialog_set_default_response (dialog, "cancel");
-  adw_message_dialog_set_close_response (dialog, "cancel");
-  g_signal_connect (dialog, "response", G_CALLBACK (delete_response_cb), self);
-  gtk_window_present (GTK_WINDOW (dialog));
-}
-
-/* Vfuncs ---------------------------------------------------------------- */
-
-/* Import and export (tg-exchange.c) */
-
-static void
-export_action (GtkWidget  *widget,
-               const char *action_name,
-               GVariant   *param)
-{
-  TgWindow *self = TG_WINDOW (widget);
-
-  /* What is typed in the editor goes into the export too. */
-  flush_editor (self);
-  tg_exchange_export (GTK_WINDOW (self), self->store, tg_report_list_get_query (self->reports),
-                      g_list_model_get_n_items (G_LIST_MODEL (self->reports)),
-                      current_report (self));
-}
-
-/* "Export This Report…" in a row's menu: the dialog with that report
- * chosen. The report is read as stored; the open one is saved first. */
-static void
-export_report_action (GtkWidget  *widget,
-                      const char *action_name,
-                      GVariant   *param)
-{
-  TgWindow *self = TG_WINDOW (widget);
-  g_autoptr(TgReport) report = NULL;
-  g_autoptr(GError) error = NULL;
-
-  flush_editor (self);
-  report = tg_store_load_report (self->store, g_variant_get_string (param, NULL), &error);
-  if (report == NULL)
-    {
-      g_autofree char *message = g_strdup_printf (_("Could not open the report: %s"), error->message);
-
-      toast (self, message);
-      return;
-    }
-  tg_exchange_export_report (GTK_WINDOW (self), self->store, tg_report_list_get_query (self->reports),
-                             g_list_model_get_n_items (G_LIST_MODEL (self->reports)), report);
+  tg_window_toast (self, message);
 }
 
 /* The row's menu (secondary click, long press, Menu or Shift+F10 on the
@@ -787,16 +538,6 @@ row_menu_key_cb (GtkWidget *widget,
   return TRUE;
 }
 
-static void
-import_action (GtkWidget  *widget,
-               const char *action_name,
-               GVariant   *param)
-{
-  TgWindow *self = TG_WINDOW (widget);
-
-  tg_exchange_import_choose (GTK_WINDOW (self), self->store);
-}
-
 static gboolean
 list_drop_cb (GtkDropTarget *target,
               const GValue  *value,
@@ -812,7 +553,7 @@ list_drop_cb (GtkDropTarget *target,
   if (files == NULL)
     return FALSE;
   if (files->next != NULL)
-    toast (self, _("Drop one file at a time: only the first was imported."));
+    tg_window_toast (self, _("Drop one file at a time: only the first was imported."));
   tg_exchange_import_file (GTK_WINDOW (self), self->store, files->data);
   g_slist_free (files);
   return TRUE;
@@ -854,25 +595,24 @@ tg_window_realize (GtkWidget *widget)
     self->first_frame_handler = g_signal_connect (clock, "after-paint", G_CALLBACK (first_frame_cb), self);
 }
 
+static const char * const store_actions[] = {
+  "win.new-report", "win.search", "win.save-and-next", "win.delete-report", "win.undo",
+  "win.undo-delete", "win.export", "win.import", "win.export-report",
+};
+
+/* Everything that needs the store: the list, the map's reports, the
+ * filters, the actions. */
 static void
-tg_window_constructed (GObject *object)
+attach_store (TgWindow *self,
+              TgStore  *store)
 {
-  TgWindow *self = TG_WINDOW (object);
-  GSettings *settings;
   g_autoptr(TgReportQuery) query = tg_report_query_new ();
   GtkListItemFactory *factory;
 
-  G_OBJECT_CLASS (tg_window_parent_class)->constructed (object);
+  for (guint i = 0; i < G_N_ELEMENTS (store_actions); i++)
+    gtk_widget_action_set_enabled (GTK_WIDGET (self), store_actions[i], TRUE);
 
-  gtk_window_set_application (GTK_WINDOW (self), GTK_APPLICATION (self->app));
-  settings = tg_application_get_settings (self->app);
-  gtk_window_set_default_size (GTK_WINDOW (self),
-                               g_settings_get_int (settings, "window-width"),
-                               g_settings_get_int (settings, "window-height"));
-  if (g_settings_get_boolean (settings, "window-maximized"))
-    gtk_window_maximize (GTK_WINDOW (self));
-
-  self->store = g_object_ref (tg_application_get_store (self->app));
+  self->store = g_object_ref (store);
   self->reports = tg_report_list_new (self->store, query);
   self->slice = gtk_slice_list_model_new (g_object_ref (G_LIST_MODEL (self->reports)), 0, FIRST_ROWS);
   self->selection = gtk_single_selection_new (g_object_ref (G_LIST_MODEL (self->slice)));
@@ -923,7 +663,37 @@ tg_window_constructed (GObject *object)
   g_signal_connect_swapped (self->leaflet, "notify::folded", G_CALLBACK (folded_changed_cb), self);
   folded_changed_cb (self);
   update_list_state (self);
-  update_editor_title (self);
+  tg_window_update_editor_title (self);
+  gtk_stack_set_visible_child_name (self->window_stack, "main");
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+static void
+tg_window_constructed (GObject *object)
+{
+  TgWindow *self = TG_WINDOW (object);
+  GSettings *settings;
+  TgStore *store;
+
+  G_OBJECT_CLASS (tg_window_parent_class)->constructed (object);
+
+  gtk_window_set_application (GTK_WINDOW (self), GTK_APPLICATION (self->app));
+  settings = tg_application_get_settings (self->app);
+  gtk_window_set_default_size (GTK_WINDOW (self),
+                               g_settings_get_int (settings, "window-width"),
+                               g_settings_get_int (settings, "window-height"));
+  if (g_settings_get_boolean (settings, "window-maximized"))
+    gtk_window_maximize (GTK_WINDOW (self));
+
+  store = tg_application_get_store (self->app);
+  if (store != NULL)
+    {
+      attach_store (self, store);
+      return;
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (store_actions); i++)
+    gtk_widget_action_set_enabled (GTK_WIDGET (self), store_actions[i], FALSE);
+  gtk_stack_set_visible_child_name (self->window_stack, "opening");
 }
 
 static void
@@ -1000,6 +770,7 @@ tg_window_class_init (TgWindowClass *klass)
 
   gtk_widget_class_set_template_from_resource (widget_class, "/io/github/testigo/Testigo/tg-window.ui");
   gtk_widget_class_bind_template_child (widget_class, TgWindow, toast_overlay);
+  gtk_widget_class_bind_template_child (widget_class, TgWindow, window_stack);
   gtk_widget_class_bind_template_child (widget_class, TgWindow, leaflet);
   gtk_widget_class_bind_template_child (widget_class, TgWindow, list_pane);
   gtk_widget_class_bind_template_child (widget_class, TgWindow, list_header);
@@ -1035,23 +806,7 @@ tg_window_class_init (TgWindowClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, location_picked_cb);
   gtk_widget_class_bind_template_callback (widget_class, map_report_activated_cb);
 
-  gtk_widget_class_install_action (widget_class, "win.new-report", NULL, new_report_action);
-  gtk_widget_class_install_action (widget_class, "win.search", NULL, search_action);
-  gtk_widget_class_install_action (widget_class, "win.save-and-next", NULL, save_and_next_action);
-  gtk_widget_class_install_action (widget_class, "win.delete-report", NULL, delete_report_action);
-  gtk_widget_class_install_action (widget_class, "win.undo", NULL, undo_action);
-  gtk_widget_class_install_action (widget_class, "win.undo-delete", "s", undo_delete_action);
-  gtk_widget_class_install_action (widget_class, "win.export", NULL, export_action);
-  gtk_widget_class_install_action (widget_class, "win.import", NULL, import_action);
-  gtk_widget_class_install_action (widget_class, "win.export-report", "s", export_report_action);
-
-  /* Bubble-phase bindings: a focused text field keeps its own keys. */
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_n, GDK_CONTROL_MASK, "win.new-report", NULL);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_f, GDK_CONTROL_MASK, "win.search", NULL);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Return, GDK_CONTROL_MASK, "win.save-and-next", NULL);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_KP_Enter, GDK_CONTROL_MASK, "win.save-and-next", NULL);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Delete, 0, "win.delete-report", NULL);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_z, GDK_CONTROL_MASK, "win.undo", NULL);
+  tg_window_class_add_actions (widget_class);
 }
 
 static void
@@ -1080,15 +835,31 @@ tg_window_open_report (TgWindow   *self,
 
   g_return_val_if_fail (TG_IS_WINDOW (self), FALSE);
 
-  flush_editor (self);
-  report = tg_store_load_report (self->store, report_id, &error);
+  /* The report open before is left without waiting (the editor saves it
+   * on). One left a moment ago, its save still in flight, is taken back
+   * as the editor holds it: the store has not caught up with it yet. */
+  if (self->editor != NULL && tg_report_editor_get_left_report (self->editor, report_id) != NULL)
+    report = g_object_ref (tg_report_editor_get_left_report (self->editor, report_id));
+  else
+    report = tg_store_load_report (self->store, report_id, &error);
   if (report == NULL)
     {
       g_autofree char *message = g_strdup_printf (_("Could not open the report: %s"), error->message);
 
-      toast (self, message);
+      tg_window_toast (self, message);
       return FALSE;
     }
-  show_report (self, report);
+  tg_window_show_report (self, report);
   return TRUE;
+}
+
+void
+tg_window_set_store (TgWindow *self,
+                     TgStore  *store)
+{
+  g_return_if_fail (TG_IS_WINDOW (self));
+  g_return_if_fail (TG_IS_STORE (store));
+  g_return_if_fail (self->store == NULL);
+
+  attach_store (self, store);
 }

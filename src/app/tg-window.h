@@ -13,7 +13,11 @@ G_BEGIN_DECLS
 #define TG_TYPE_WINDOW (tg_window_get_type ())
 G_DECLARE_FINAL_TYPE (TgWindow, tg_window, TG, WINDOW, AdwApplicationWindow)
 
+/* Before the application's store is open, the window shows "Opening the
+ * Reports…" with a spinner until tg_window_set_store() is called. */
 TgWindow *tg_window_new          (TgApplication *app);
+void      tg_window_set_store    (TgWindow      *self,
+                                  TgStore       *store);
 /* Opens a report in the editor, saving the one open before. */
 gboolean  tg_window_open_report  (TgWindow      *self,
                                   const char    *report_id);

@@ -536,20 +536,11 @@ def empty_drafts():
     records = stored_records()
     # Two records in the history: the one with a narrative, and the one
     # emptied again, now deleted.
-    # KNOWN RACE (issue 11, open): about one run in three the draft typed
-    # "x" and then erased is still live with the title "x" after the
-    # restart. The cause is not found yet (suspects: the editor's nested
-    # main loop while a save is under way, or the list reloading the
-    # report from the store under the editor). Reported as TODO so the
-    # check keeps running and printing what it saw without failing CI;
-    # remove the todo= once the race is fixed.
-    todo = "known race: an erased draft can stay live (issue 11)"
     tap(status == 0 and len(reports) == 1 and reports[0]["narrative"] == NARRATIVE and records == 2,
         "[%s] new reports left empty are not kept; one with a narrative is" % LANG,
         "exit %s, %d live reports, %d records in the history: %s; steps: %s" % (
             status, len(reports), records, [(r["title"], r["narrative"]) for r in reports],
-            "; ".join(steps)),
-        todo=todo)
+            "; ".join(steps)))
     wait_for(lambda: list_items(app) == 1, 5)
     rows = list_items(app)
     quit_app(process, app)
@@ -823,8 +814,7 @@ def main():
     global process
     print("1..25")
     rows = empty_drafts()
-    tap(rows == 1, "[%s] after the restart the list has that one report" % LANG, "%s rows" % rows,
-        todo="known race: an erased draft can stay live (issue 11)")
+    tap(rows == 1, "[%s] after the restart the list has that one report" % LANG, "%s rows" % rows)
 
     process, app = start()
     if app is None:

@@ -36,7 +36,8 @@ struct _TgReportEditor
   TgReport       *report;
   gboolean        loading;
   gboolean        dirty;
-  gboolean        saving;
+  struct _SaveJob *job;           /* the save in flight of the open report */
+  GPtrArray      *left_jobs;      /* SaveJob: reports left with work in flight */
   guint           save_source;
   char           *save_state;
   GQueue          undo;           /* JSON strings, newest first */
@@ -527,40 +528,209 @@ is_blank (TgReportEditor *self)
   return g_strcmp0 (json, self->blank) == 0;
 }
 
-/* Leaves an empty draft: nothing written if it never was, else deleted
- * (it was saved once with something in it, then emptied again). */
-static void
-discard_blank (TgReportEditor *self)
+/* Saving and leaving --------------------------------------------------- */
+
+/* Nothing here waits on the disk: the main loop stays free (docs/app.md).
+ * Each save is a SaveJob holding its own report; the store serialises the
+ * report when the save starts and moves its base when it finishes. A
+ * report left while its save is in flight hands the job what must follow
+ * (save again what was edited since, or delete a draft emptied back to
+ * blank), and the job does it when the save finishes. Every job holds the
+ * application, so quitting waits for it. */
+
+typedef enum
 {
-  g_clear_handle_id (&self->save_source, g_source_remove);
-  while (self->saving)
-    g_main_context_iteration (NULL, TRUE);
-  self->dirty = FALSE;
+  FOLLOW_NONE,
+  FOLLOW_SAVE,
+  FOLLOW_DELETE,
+} Follow;
 
-  if (!never_saved (self->report) && self->store != NULL)
+typedef struct _SaveJob
+{
+  TgReportEditor *editor;       /* NULL once the editor is gone */
+  TgStore        *store;
+  TgReport       *saved;        /* the object whose save is in flight */
+  TgReport       *latest;       /* once left: the report as it was left */
+  char           *blank;        /* once left: the draft as made, or NULL */
+  gboolean        left;
+  Follow          follow;
+  GPtrArray      *waiters;      /* GTask from tg_report_editor_flush_async() */
+  GTask          *delete_task;  /* from tg_report_editor_delete_async() */
+  GError         *error;        /* the last failure, for the waiters */
+} SaveJob;
+
+static void save_done_cb   (GObject *object, GAsyncResult *result, gpointer user_data);
+static void delete_done_cb (GObject *object, GAsyncResult *result, gpointer user_data);
+
+static SaveJob *
+job_new (TgReportEditor *self)
+{
+  SaveJob *job = g_new0 (SaveJob, 1);
+  GApplication *app = g_application_get_default ();
+
+  job->editor = self;
+  job->store = g_object_ref (self->store);
+  job->waiters = g_ptr_array_new_with_free_func (g_object_unref);
+  if (app != NULL)
+    g_application_hold (app);
+  return job;
+}
+
+/* The job is over: answers who waits for it, and lets the app quit. */
+static void
+job_free (SaveJob *job)
+{
+  GApplication *app = g_application_get_default ();
+
+  for (guint i = 0; i < job->waiters->len; i++)
     {
-      g_autoptr(TgRevision) rev = NULL;
-      g_autoptr(GError) error = NULL;
+      GTask *task = job->waiters->pdata[i];
 
-      rev = tg_store_delete_report (self->store, tg_report_get_id (self->report), &error);
+      if (job->error != NULL)
+        g_task_return_error (task, g_error_copy (job->error));
+      else
+        g_task_return_boolean (task, TRUE);
+    }
+  g_ptr_array_unref (job->waiters);
+  if (job->delete_task != NULL)
+    {
+      /* Only reached when there was nothing stored to delete. */
+      if (job->error != NULL)
+        g_task_return_error (job->delete_task, g_error_copy (job->error));
+      else
+        g_task_return_pointer (job->delete_task, NULL, NULL);
+      g_object_unref (job->delete_task);
+    }
+  if (job->left && job->editor != NULL)
+    g_ptr_array_remove (job->editor->left_jobs, job);
+  g_clear_object (&job->store);
+  g_clear_object (&job->saved);
+  g_clear_object (&job->latest);
+  g_free (job->blank);
+  g_clear_error (&job->error);
+  g_free (job);
+  if (app != NULL)
+    g_application_release (app);
+}
+
+static void
+job_set_error (SaveJob      *job,
+               const GError *error)
+{
+  g_clear_error (&job->error);
+  job->error = g_error_copy (error);
+}
+
+/* A left report: what follows its save, then the end of the job. */
+static void
+job_run_follow (SaveJob *job)
+{
+  Follow follow = job->follow;
+
+  job->follow = FOLLOW_NONE;
+  if (follow == FOLLOW_SAVE)
+    {
+      g_set_object (&job->saved, job->latest);
+      tg_store_save_report_async (job->store, job->saved, NULL, save_done_cb, job);
+      return;
+    }
+  if (follow == FOLLOW_DELETE && !never_saved (job->latest))
+    {
+      g_clear_error (&job->error);
+      tg_store_delete_report_async (job->store, tg_report_get_id (job->latest), NULL,
+                                    delete_done_cb, job);
+      return;
+    }
+  job_free (job);
+}
+
+/* Work for a report that is no longer open: @follow, now. */
+static void
+job_start_left (TgReportEditor *self,
+                TgReport       *report,
+                Follow          follow,
+                GTask          *delete_task)
+{
+  SaveJob *job = job_new (self);
+
+  job->left = TRUE;
+  job->latest = g_object_ref (report);
+  job->follow = follow;
+  job->delete_task = delete_task;
+  g_ptr_array_add (self->left_jobs, job);
+  job_run_follow (job);
+}
+
+static void
+delete_done_cb (GObject      *object,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  SaveJob *job = user_data;
+  g_autoptr(GError) error = NULL;
+  TgRevision *rev = tg_store_delete_report_finish (TG_STORE (object), result, &error);
+
+  if (job->delete_task != NULL)
+    {
+      if (rev != NULL)
+        g_task_return_pointer (job->delete_task, rev, g_object_unref);
+      else
+        g_task_return_error (job->delete_task, g_steal_pointer (&error));
+      g_clear_object (&job->delete_task);
+    }
+  else
+    {
       if (rev == NULL)
         g_warning ("Could not discard an empty draft: %s", error->message);
+      g_clear_object (&rev);
     }
+  job_free (job);
 }
 
 static void schedule_save (TgReportEditor *self);
+static void start_save    (TgReportEditor *self);
 
 static void
 save_done_cb (GObject      *object,
               GAsyncResult *result,
               gpointer      user_data)
 {
-  g_autoptr(TgReportEditor) self = user_data;
+  SaveJob *job = user_data;
+  TgReportEditor *self = job->editor;
   g_autoptr(TgRevision) rev = NULL;
   g_autoptr(GError) error = NULL;
+  TgReport *current;
 
-  self->saving = FALSE;
   rev = tg_store_save_report_finish (TG_STORE (object), result, &error);
+  current = job->left ? job->latest : (self != NULL ? self->report : NULL);
+  if (rev != NULL && current != NULL && current != job->saved)
+    {
+      /* An undo replaced the report while it was being saved: the new
+       * object carries on from the revision just written. */
+      tg_report_set_base_revisions (current, tg_report_get_base_revisions (job->saved));
+      tg_report_set_n_heads (current, tg_report_get_n_heads (job->saved));
+    }
+
+  if (job->left || self == NULL)
+    {
+      if (rev == NULL)
+        {
+          g_autofree char *text = g_strdup_printf (_("Not saved: %s"), error->message);
+
+          g_warning ("%s", text);
+          job_set_error (job, error);
+          if (self != NULL)
+            message (self, text);
+        }
+      if (job->left)
+        job_run_follow (job);
+      else
+        job_free (job);
+      return;
+    }
+
+  /* The report is still open. */
+  self->job = NULL;
   if (rev == NULL)
     {
       g_autofree char *text = g_strdup_printf (_("Not saved: %s"), error->message);
@@ -568,14 +738,29 @@ save_done_cb (GObject      *object,
       self->dirty = TRUE;
       set_save_state (self, _("Not saved"));
       show_field_error (self->save_error, text);
+      if (job->waiters->len > 0)
+        message (self, text);
+      job_set_error (job, error);
+      job_free (job);
       return;
     }
 
   gtk_widget_set_visible (GTK_WIDGET (self->save_error), FALSE);
-  if (self->dirty)
+  if (self->dirty && job->waiters->len > 0)
+    {
+      /* Someone waits for everything to be saved: again, now. */
+      start_save (self);
+      if (self->job != NULL)
+        {
+          g_ptr_array_extend_and_steal (self->job->waiters, g_steal_pointer (&job->waiters));
+          job->waiters = g_ptr_array_new_with_free_func (g_object_unref);
+        }
+    }
+  else if (self->dirty)
     schedule_save (self);
   else
     set_save_state (self, _("Saved"));
+  job_free (job);
 }
 
 static void
@@ -583,7 +768,7 @@ start_save (TgReportEditor *self)
 {
   if (self->report == NULL || self->store == NULL || !self->dirty)
     return;
-  if (self->saving)
+  if (self->job != NULL)
     return;  /* save_done_cb saves again */
   if (never_saved (self->report) && is_blank (self))
     {
@@ -594,13 +779,64 @@ start_save (TgReportEditor *self)
     }
 
   self->dirty = FALSE;
-  self->saving = TRUE;
+  self->job = job_new (self);
+  self->job->saved = g_object_ref (self->report);
   set_save_state (self, _("Saving…"));
   /* The end of a burst of edits: the state undo comes back to. */
   g_free (self->snapshot);
   self->snapshot = tg_report_to_json_string (self->report);
   self->in_burst = FALSE;
-  tg_store_save_report_async (self->store, self->report, NULL, save_done_cb, g_object_ref (self));
+  tg_store_save_report_async (self->store, self->report, NULL, save_done_cb, self->job);
+}
+
+/* Leaves the open report without waiting: saved if edited, deleted if
+ * it is a stored draft emptied back to blank, nothing written if it is a
+ * draft never changed. With its save in flight, the job does what
+ * follows once that save is done. */
+static void
+leave_report (TgReportEditor *self)
+{
+  gboolean blank;
+
+  g_clear_handle_id (&self->save_source, g_source_remove);
+  if (self->report == NULL || self->store == NULL)
+    return;
+
+  blank = is_blank (self);
+  if (self->job != NULL)
+    {
+      SaveJob *job = g_steal_pointer (&self->job);
+
+      job->left = TRUE;
+      g_set_object (&job->latest, self->report);
+      job->blank = g_strdup (self->blank);
+      job->follow = blank ? FOLLOW_DELETE : self->dirty ? FOLLOW_SAVE : FOLLOW_NONE;
+      g_ptr_array_add (self->left_jobs, job);
+    }
+  else if (blank)
+    {
+      if (!never_saved (self->report))
+        job_start_left (self, self->report, FOLLOW_DELETE, NULL);
+    }
+  else if (self->dirty)
+    job_start_left (self, self->report, FOLLOW_SAVE, NULL);
+  self->dirty = FALSE;
+}
+
+/* The job in flight for a report left, if its id is @report_id. */
+static SaveJob *
+find_left_job (TgReportEditor *self,
+               const char     *report_id)
+{
+  for (guint i = 0; i < self->left_jobs->len; i++)
+    {
+      SaveJob *job = self->left_jobs->pdata[i];
+
+      if (job->delete_task == NULL &&
+          g_strcmp0 (tg_report_get_id (job->latest), report_id) == 0)
+        return job;
+    }
+  return NULL;
 }
 
 static gboolean
@@ -1225,6 +1461,16 @@ tg_report_editor_dispose (GObject *object)
 {
   TgReportEditor *self = TG_REPORT_EDITOR (object);
 
+  /* Work in flight carries on without the editor (it holds the app). */
+  if (self->left_jobs != NULL)
+    {
+      leave_report (self);
+      for (guint i = 0; i < self->left_jobs->len; i++)
+        ((SaveJob *) self->left_jobs->pdata[i])->editor = NULL;
+      g_clear_pointer (&self->left_jobs, g_ptr_array_unref);
+    }
+  if (self->job != NULL)
+    g_steal_pointer (&self->job)->editor = NULL;
   g_clear_handle_id (&self->save_source, g_source_remove);
   g_clear_handle_id (&self->search_source, g_source_remove);
   if (self->search_cancellable)
@@ -1354,6 +1600,7 @@ tg_report_editor_init (TgReportEditor *self)
   self->loading = TRUE;
   gtk_widget_init_template (GTK_WIDGET (self));
 
+  self->left_jobs = g_ptr_array_new ();
   self->category_checks = g_ptr_array_new ();
   self->perpetrator_checks = g_ptr_array_new ();
   self->person_rows = g_ptr_array_new ();
@@ -1421,15 +1668,14 @@ void
 tg_report_editor_set_report (TgReportEditor *self,
                              TgReport       *report)
 {
+  SaveJob *job = NULL;
+
   g_return_if_fail (TG_IS_REPORT_EDITOR (self));
 
   if (self->report == report)
     return;
 
-  if (is_blank (self))
-    discard_blank (self);
-  else
-    tg_report_editor_flush (self);
+  leave_report (self);
   g_clear_pointer (&self->blank, g_free);
   cancel_imports (self);
   g_queue_clear_full (&self->undo, g_free);
@@ -1439,15 +1685,35 @@ tg_report_editor_set_report (TgReportEditor *self,
   gtk_widget_set_visible (GTK_WIDGET (self->save_error), FALSE);
   gtk_widget_set_visible (GTK_WIDGET (self->sources_error), FALSE);
 
+  /* A report left a moment ago, its work still in flight: the same
+   * object is taken back, with the job, so nothing branches. */
+  for (guint i = 0; report != NULL && i < self->left_jobs->len; i++)
+    if (((SaveJob *) self->left_jobs->pdata[i])->latest == report &&
+        ((SaveJob *) self->left_jobs->pdata[i])->delete_task == NULL)
+      job = self->left_jobs->pdata[i];
+
   g_set_object (&self->report, report);
+  if (job != NULL)
+    {
+      g_ptr_array_remove (self->left_jobs, job);
+      job->left = FALSE;
+      self->dirty = job->follow != FOLLOW_NONE;
+      job->follow = FOLLOW_NONE;
+      self->blank = g_steal_pointer (&job->blank);
+      g_clear_object (&job->latest);
+      self->job = job;
+    }
   if (report != NULL)
     {
       self->snapshot = tg_report_to_json_string (report);
-      if (never_saved (report))
+      if (job == NULL && never_saved (report))
         self->blank = g_strdup (self->snapshot);
       load_widgets (self);
       gtk_adjustment_set_value (gtk_scrolled_window_get_vadjustment (self->scroller), 0);
-      set_save_state (self, self->blank != NULL ? "" : _("Saved"));
+      if (job != NULL)
+        set_save_state (self, _("Saving…"));
+      else
+        set_save_state (self, self->blank != NULL ? "" : _("Saved"));
     }
   else
     {
@@ -1463,44 +1729,105 @@ tg_report_editor_get_report (TgReportEditor *self)
   return self->report;
 }
 
-gboolean
-tg_report_editor_flush (TgReportEditor *self)
+TgReport *
+tg_report_editor_get_left_report (TgReportEditor *self,
+                                  const char     *report_id)
 {
-  g_autoptr(TgRevision) rev = NULL;
-  g_autoptr(GError) error = NULL;
+  SaveJob *job;
 
+  g_return_val_if_fail (TG_IS_REPORT_EDITOR (self), NULL);
+  job = find_left_job (self, report_id);
+  return job != NULL ? job->latest : NULL;
+}
+
+gboolean
+tg_report_editor_is_busy (TgReportEditor *self)
+{
   g_return_val_if_fail (TG_IS_REPORT_EDITOR (self), FALSE);
+  return self->job != NULL || self->left_jobs->len > 0;
+}
 
+void
+tg_report_editor_flush_async (TgReportEditor      *self,
+                              GAsyncReadyCallback  callback,
+                              gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+
+  g_return_if_fail (TG_IS_REPORT_EDITOR (self));
+
+  task = g_task_new (self, NULL, callback, user_data);
+  g_task_set_source_tag (task, tg_report_editor_flush_async);
+  g_clear_handle_id (&self->save_source, g_source_remove);
+  if (self->job == NULL)
+    start_save (self);
+  if (self->job != NULL)
+    {
+      /* Answered when this save, and the one after it if the report is
+       * edited meanwhile, is done. */
+      g_ptr_array_add (self->job->waiters, g_steal_pointer (&task));
+      return;
+    }
+  g_task_return_boolean (task, TRUE);
+}
+
+gboolean
+tg_report_editor_flush_finish (TgReportEditor  *self,
+                               GAsyncResult    *result,
+                               GError         **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+void
+tg_report_editor_delete_async (TgReportEditor      *self,
+                               GAsyncReadyCallback  callback,
+                               gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+
+  g_return_if_fail (TG_IS_REPORT_EDITOR (self));
+
+  task = g_task_new (self, NULL, callback, user_data);
+  g_task_set_source_tag (task, tg_report_editor_delete_async);
   g_clear_handle_id (&self->save_source, g_source_remove);
 
-  /* Let a save under way finish first, so the two never branch. */
-  while (self->saving)
-    g_main_context_iteration (NULL, TRUE);
-
-  if (!self->dirty || self->report == NULL || self->store == NULL)
-    return TRUE;
-  if (never_saved (self->report) && is_blank (self))
+  if (self->report == NULL || self->store == NULL)
     {
-      self->dirty = FALSE;
-      return TRUE;
+      g_task_return_pointer (task, NULL, NULL);
+      return;
     }
-
-  rev = tg_store_save_report (self->store, self->report, &error);
-  if (rev == NULL)
+  if (self->job != NULL)
     {
-      g_autofree char *text = g_strdup_printf (_("Not saved: %s"), error->message);
+      /* Deleted once the save in flight is written, so the tombstone
+       * comes after it. Edits since are not saved: it is being deleted. */
+      SaveJob *job = g_steal_pointer (&self->job);
 
-      set_save_state (self, _("Not saved"));
-      show_field_error (self->save_error, text);
-      message (self, text);
-      return FALSE;
+      job->left = TRUE;
+      g_set_object (&job->latest, self->report);
+      job->follow = FOLLOW_DELETE;
+      job->delete_task = g_steal_pointer (&task);
+      g_ptr_array_add (self->left_jobs, job);
     }
+  else if (never_saved (self->report))
+    g_task_return_pointer (task, NULL, NULL);  /* nothing stored */
+  else
+    job_start_left (self, self->report, FOLLOW_DELETE, g_steal_pointer (&task));
+
+  /* Closed without saving or discarding anything more. */
   self->dirty = FALSE;
-  g_free (self->snapshot);
-  self->snapshot = tg_report_to_json_string (self->report);
-  self->in_burst = FALSE;
-  set_save_state (self, _("Saved"));
-  return TRUE;
+  g_clear_pointer (&self->blank, g_free);
+  tg_report_editor_set_report (self, NULL);
+}
+
+TgRevision *
+tg_report_editor_delete_finish (TgReportEditor  *self,
+                                GAsyncResult    *result,
+                                GError         **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
 }
 
 gboolean
@@ -1508,9 +1835,8 @@ tg_report_editor_is_stored (TgReportEditor *self)
 {
   g_return_val_if_fail (TG_IS_REPORT_EDITOR (self), FALSE);
 
-  while (self->saving)
-    g_main_context_iteration (NULL, TRUE);
-  return self->report != NULL && !never_saved (self->report);
+  /* A save in flight stores it. */
+  return self->report != NULL && (!never_saved (self->report) || self->job != NULL);
 }
 
 const char *
@@ -1539,9 +1865,6 @@ tg_report_editor_undo (TgReportEditor *self)
   if (self->report == NULL || g_queue_is_empty (&self->undo))
     return FALSE;
 
-  while (self->saving)
-    g_main_context_iteration (NULL, TRUE);
-
   json = g_queue_pop_head (&self->undo);
   previous = tg_report_new_from_json_string (json, -1, &error);
   if (previous == NULL)
@@ -1550,7 +1873,9 @@ tg_report_editor_undo (TgReportEditor *self)
       return FALSE;
     }
 
-  /* The old content becomes the newest revision of the same history. */
+  /* The old content becomes the newest revision of the same history.
+   * With a save in flight the base moves when it is written: save_done_cb
+   * hands it on to this object, and the save of the undo follows. */
   tg_report_set_base_revisions (previous, tg_report_get_base_revisions (self->report));
   tg_report_set_n_heads (previous, tg_report_get_n_heads (self->report));
   g_set_object (&self->report, previous);

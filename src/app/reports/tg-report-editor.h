@@ -22,15 +22,38 @@ G_DECLARE_FINAL_TYPE (TgReportEditor, tg_report_editor, TG, REPORT_EDITOR, GtkWi
 void        tg_report_editor_set_store      (TgReportEditor   *self,
                                              TgStore          *store);
 /* Edits @report (a copy loaded from the store, or a new report not stored
- * yet; the editor keeps a ref). The report open before is saved first, or
- * discarded if it is a new report still as it was made. NULL closes the
+ * yet; the editor keeps a ref). The report open before is saved, or
+ * discarded if it is a new report still as it was made, or deleted if it
+ * is a stored draft emptied back to blank; none of this waits: with a
+ * save in flight, what follows is done when it finishes. NULL closes the
  * editor (and so saves or discards the same way). */
 void        tg_report_editor_set_report     (TgReportEditor   *self,
                                              TgReport         *report);
 TgReport   *tg_report_editor_get_report     (TgReportEditor   *self);
-/* Saves now what is not saved yet; FALSE when the report is invalid. */
-gboolean    tg_report_editor_flush          (TgReportEditor   *self);
-/* FALSE for a new report that has not been written to the store yet. */
+/* A report left with its save or delete still in flight (the same object
+ * set_report() takes back), or NULL. */
+TgReport   *tg_report_editor_get_left_report (TgReportEditor  *self,
+                                             const char       *report_id);
+/* TRUE while a save or delete started by the editor is in flight. */
+gboolean    tg_report_editor_is_busy        (TgReportEditor   *self);
+/* Saves now what is not saved yet; answers once it is in the store
+ * (an error when the report is invalid or could not be written). */
+void        tg_report_editor_flush_async    (TgReportEditor   *self,
+                                             GAsyncReadyCallback callback,
+                                             gpointer          user_data);
+gboolean    tg_report_editor_flush_finish   (TgReportEditor   *self,
+                                             GAsyncResult     *result,
+                                             GError          **error);
+/* Closes the open report and deletes it (a tombstone) after any save in
+ * flight; edits not saved yet are dropped. The finish gives the
+ * tombstone, or NULL without an error when the report was never stored. */
+void        tg_report_editor_delete_async   (TgReportEditor   *self,
+                                             GAsyncReadyCallback callback,
+                                             gpointer          user_data);
+TgRevision *tg_report_editor_delete_finish  (TgReportEditor   *self,
+                                             GAsyncResult     *result,
+                                             GError          **error);
+/* FALSE for a new report that is not (being) written to the store. */
 gboolean    tg_report_editor_is_stored      (TgReportEditor   *self);
 const char *tg_report_editor_get_save_state (TgReportEditor   *self);
 gboolean    tg_report_editor_can_undo       (TgReportEditor   *self);

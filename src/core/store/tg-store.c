@@ -2399,3 +2399,80 @@ out:
   g_mutex_unlock (&self->reader_lock);
   return ok ? g_steal_pointer (&locations) : NULL;
 }
+
+/* Deleting and restoring on a worker thread ------------------------------ */
+
+static void
+change_deleted_thread (GTask        *task,
+                       gpointer      source_object,
+                       gpointer      task_data,
+                       GCancellable *cancellable)
+{
+  gboolean deleted = g_task_get_source_tag (task) == tg_store_delete_report_async;
+  GError *error = NULL;
+  TgRevision *rev = change_deleted (source_object, task_data, deleted, &error);
+
+  if (rev == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, rev, g_object_unref);
+}
+
+static void
+change_deleted_async (TgStore             *self,
+                      const char          *report_id,
+                      gpointer             source_tag,
+                      GCancellable        *cancellable,
+                      GAsyncReadyCallback  callback,
+                      gpointer             user_data)
+{
+  g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
+
+  g_task_set_source_tag (task, source_tag);
+  g_task_set_task_data (task, g_strdup (report_id), g_free);
+  g_task_run_in_thread (task, change_deleted_thread);
+}
+
+void
+tg_store_delete_report_async (TgStore             *self,
+                              const char          *report_id,
+                              GCancellable        *cancellable,
+                              GAsyncReadyCallback  callback,
+                              gpointer             user_data)
+{
+  g_return_if_fail (TG_IS_STORE (self));
+  g_return_if_fail (report_id != NULL);
+  change_deleted_async (self, report_id, tg_store_delete_report_async,
+                        cancellable, callback, user_data);
+}
+
+TgRevision *
+tg_store_delete_report_finish (TgStore       *self,
+                               GAsyncResult  *result,
+                               GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+void
+tg_store_restore_report_async (TgStore             *self,
+                               const char          *report_id,
+                               GCancellable        *cancellable,
+                               GAsyncReadyCallback  callback,
+                               gpointer             user_data)
+{
+  g_return_if_fail (TG_IS_STORE (self));
+  g_return_if_fail (report_id != NULL);
+  change_deleted_async (self, report_id, tg_store_restore_report_async,
+                        cancellable, callback, user_data);
+}
+
+TgRevision *
+tg_store_restore_report_finish (TgStore       *self,
+                                GAsyncResult  *result,
+                                GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
+}

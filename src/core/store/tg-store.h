@@ -69,6 +69,24 @@ TgRevision    *tg_store_restore_report     (TgStore             *self,
                                             const char          *report_id,
                                             GError             **error);
 
+/* The same two on a worker thread. */
+void           tg_store_delete_report_async   (TgStore             *self,
+                                               const char          *report_id,
+                                               GCancellable        *cancellable,
+                                               GAsyncReadyCallback  callback,
+                                               gpointer             user_data);
+TgRevision    *tg_store_delete_report_finish  (TgStore             *self,
+                                               GAsyncResult        *result,
+                                               GError             **error);
+void           tg_store_restore_report_async  (TgStore             *self,
+                                               const char          *report_id,
+                                               GCancellable        *cancellable,
+                                               GAsyncReadyCallback  callback,
+                                               gpointer             user_data);
+TgRevision    *tg_store_restore_report_finish (TgStore             *self,
+                                               GAsyncResult        *result,
+                                               GError             **error);
+
 /* The current state (the newest head; see tg_report_has_conflict()).
  * Deleted reports are TG_ERROR_NOT_FOUND unless @include_deleted. */
 TgReport      *tg_store_load_report        (TgStore             *self,

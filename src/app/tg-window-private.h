@@ -1,0 +1,76 @@
+/* tg-window-private.h — what the window's files share
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include "tg-map-view.h"
+#include "tg-report-editor.h"
+#include "tg-window.h"
+
+G_BEGIN_DECLS
+
+struct _TgWindow
+{
+  AdwApplicationWindow  parent_instance;
+
+  TgApplication        *app;
+  TgStore              *store;
+  TgReportList         *reports;
+  GtkSliceListModel    *slice;      /* the first rows, then all of them */
+  GtkSingleSelection   *selection;
+  GListModel           *category_codes;
+
+  /* template children */
+  AdwToastOverlay      *toast_overlay;
+  GtkStack             *window_stack;  /* "opening" until the store is open, then "main" */
+  AdwLeaflet           *leaflet;
+  GtkWidget            *list_pane;
+  AdwHeaderBar         *list_header;
+  AdwWindowTitle       *list_title;
+  GtkSearchEntry       *search_entry;
+  GtkStack             *list_stack;
+  GtkListView          *list_view;
+  AdwStatusPage        *empty_list_page;
+  GtkLabel             *status_label;
+  GtkWidget            *editor_pane;
+  AdwHeaderBar         *editor_header;
+  AdwWindowTitle       *editor_title;
+  GtkWidget            *back_button;
+  GtkWidget            *map_button;
+  GtkStack             *editor_stack;
+  TgReportEditor       *editor;     /* NULL until a report is first opened */
+  GtkWidget            *map_pane;
+  AdwHeaderBar         *map_header;
+  GtkWidget            *map_back_button;
+  TgMapView            *map_view;
+  GtkDropDown          *category_filter;
+  GtkDropDown          *status_filter;
+  GtkEntry             *region_filter;
+  GtkEntry             *from_filter;
+  GtkEntry             *until_filter;
+  GtkCheckButton       *conflict_filter;
+  GtkDropDown          *sort_filter;
+  GtkLabel             *filter_error;
+
+  gulong                first_frame_handler;
+  gulong                loaded_frame_handler;
+  gboolean              first_frame_shown;
+  gboolean              locations_loaded;
+  GtkWidget            *row_menu;   /* a list row's menu, made when first shown */
+};
+
+/* tg-window.c */
+void      tg_window_toast               (TgWindow       *self,
+                                         const char     *message);
+/* The report open in the editor, if any. */
+TgReport *tg_window_get_current_report  (TgWindow       *self);
+/* Shows @report in the editor (NULL: none), leaving the one open before. */
+void      tg_window_show_report         (TgWindow       *self,
+                                         TgReport       *report);
+void      tg_window_update_editor_title (TgWindow       *self);
+
+/* tg-window-actions.c */
+void      tg_window_class_add_actions   (GtkWidgetClass *widget_class);
+
+G_END_DECLS

@@ -1,0 +1,394 @@
+/* test-main-loop.c — the main loop never waits on the disk
+ *
+ * The editor widget with a real store: a report is left (another opened,
+ * an undo made) while its save is still being written. Leaving must not
+ * run the main loop (it would dispatch input in the middle of switching
+ * reports), and what was typed since the save started, or erased, must
+ * reach the store all the same. And the window, made before the store is
+ * open, shows its "Opening…" page until it gets the store.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <glib/gstdio.h>
+#include <locale.h>
+
+#include "tg-application.h"
+#include "tg-report-editor.h"
+#include "tg-window-private.h"
+
+#define SETTLE_US (20 * G_USEC_PER_SEC)
+
+typedef struct
+{
+  char           *dir;
+  TgStore        *store;
+  TgReportEditor *editor;
+} Fixture;
+
+static void
+remove_tree (const char *path)
+{
+  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
+  const char *name;
+
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *child = g_build_filename (path, name, NULL);
+
+      if (g_file_test (child, G_FILE_TEST_IS_DIR) && !g_file_test (child, G_FILE_TEST_IS_SYMLINK))
+        remove_tree (child);
+      else
+        g_unlink (child);
+    }
+  g_rmdir (path);
+}
+
+static void
+fixture_set_up (Fixture       *fixture,
+                gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+
+  fixture->dir = g_dir_make_tmp ("testigo-leave-XXXXXX", &error);
+  g_assert_no_error (error);
+  fixture->store = tg_store_open (fixture->dir, &error);
+  g_assert_no_error (error);
+  fixture->editor = g_object_ref_sink (g_object_new (TG_TYPE_REPORT_EDITOR, NULL));
+  tg_report_editor_set_store (fixture->editor, fixture->store);
+}
+
+static void
+fixture_tear_down (Fixture       *fixture,
+                   gconstpointer  data)
+{
+  gint64 end = g_get_monotonic_time () + SETTLE_US;
+
+  /* Whatever is still in flight ends before the store closes. */
+  tg_report_editor_set_report (fixture->editor, NULL);
+  while (tg_report_editor_is_busy (fixture->editor))
+    {
+      g_assert_cmpint (g_get_monotonic_time (), <, end);
+      g_main_context_iteration (NULL, TRUE);
+    }
+  g_clear_object (&fixture->editor);
+  tg_store_close (fixture->store);
+  g_clear_object (&fixture->store);
+  remove_tree (fixture->dir);
+  g_free (fixture->dir);
+}
+
+/* The editor's title field (an AdwEntryRow titled "Title"). */
+static GtkEditable *
+find_title (GtkWidget *widget)
+{
+  if (ADW_IS_ENTRY_ROW (widget) &&
+      g_strcmp0 (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (widget)), "Title") == 0)
+    return GTK_EDITABLE (widget);
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkEditable *found = find_title (child);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+static void
+type_title (Fixture    *fixture,
+            const char *text)
+{
+  GtkEditable *title = find_title (GTK_WIDGET (fixture->editor));
+
+  g_assert_nonnull (title);
+  gtk_editable_set_text (title, text);
+}
+
+/* Iterates until the editor has started the save of what was typed (the
+ * save runs on a worker thread; its end is dispatched by a later
+ * iteration, so it is still in flight when this returns). */
+static void
+wait_for_save_started (Fixture *fixture)
+{
+  gint64 end = g_get_monotonic_time () + SETTLE_US;
+
+  while (g_strcmp0 (tg_report_editor_get_save_state (fixture->editor), "Saving…") != 0)
+    {
+      g_assert_cmpint (g_get_monotonic_time (), <, end);
+      g_main_context_iteration (NULL, TRUE);
+    }
+}
+
+static void
+wait_for_saved (Fixture *fixture)
+{
+  gint64 end = g_get_monotonic_time () + SETTLE_US;
+
+  while (g_strcmp0 (tg_report_editor_get_save_state (fixture->editor), "Saved") != 0)
+    {
+      g_assert_cmpint (g_get_monotonic_time (), <, end);
+      g_main_context_iteration (NULL, TRUE);
+    }
+}
+
+/* Set when the main loop dispatches anything: leaving must not. */
+static gboolean
+probe_cb (gpointer user_data)
+{
+  *(gboolean *) user_data = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+static guint
+add_probe (gboolean *ran)
+{
+  *ran = FALSE;
+  return g_idle_add (probe_cb, ran);
+}
+
+/* The stored title of @id, or NULL once it is deleted. */
+static char *
+stored_title (Fixture    *fixture,
+              const char *id)
+{
+  g_autoptr(TgReport) report = tg_store_load_report (fixture->store, id, NULL);
+
+  return report != NULL ? g_strdup (tg_report_get_title (report)) : NULL;
+}
+
+/* Bounded: iterates until @id is stored with @title (NULL: deleted). */
+static void
+wait_for_stored (Fixture    *fixture,
+                 const char *id,
+                 const char *title)
+{
+  gint64 end = g_get_monotonic_time () + SETTLE_US;
+
+  for (;;)
+    {
+      g_autofree char *now = stored_title (fixture, id);
+
+      if (g_strcmp0 (now, title) == 0)
+        break;
+      if (g_get_monotonic_time () > end)
+        g_error ("report %s stored as “%s”, expected “%s”", id, now ? now : "(deleted)",
+                 title ? title : "(deleted)");
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (1000);  /* a bounded poll for the worker thread's write */
+    }
+}
+
+/* No branch: the saves followed each other. */
+static void
+assert_one_head (Fixture    *fixture,
+                 const char *id)
+{
+  g_autoptr(GPtrArray) heads = tg_store_list_heads (fixture->store, id, NULL);
+
+  g_assert_nonnull (heads);
+  g_assert_cmpuint (heads->len, ==, 1);
+}
+
+/* A draft typed "x", saved, erased while that save is in flight, then
+ * left: it is deleted once the save is written, and leaving ran nothing. */
+static void
+test_leave_erased (Fixture       *fixture,
+                   gconstpointer  data)
+{
+  g_autoptr(TgReport) draft = tg_report_new ();
+  g_autoptr(TgReport) other = tg_report_new ();
+  g_autofree char *id = g_strdup (tg_report_get_id (draft));
+  gboolean ran;
+  guint probe;
+
+  tg_report_editor_set_report (fixture->editor, draft);
+  type_title (fixture, "x");
+  wait_for_save_started (fixture);
+  type_title (fixture, "");
+  probe = add_probe (&ran);
+  tg_report_editor_set_report (fixture->editor, other);
+  g_assert_false (ran);
+  g_source_remove (probe);
+
+  wait_for_stored (fixture, id, NULL);
+  {
+    g_autoptr(GPtrArray) heads = tg_store_list_heads (fixture->store, id, NULL);
+
+    /* It was written ("x"), then deleted: one head, a tombstone. */
+    g_assert_nonnull (heads);
+    g_assert_cmpuint (heads->len, ==, 1);
+    g_assert_true (tg_revision_get_deleted (heads->pdata[0]));
+  }
+}
+
+/* Typed on after the save started, then left: the rest is saved too. */
+static void
+test_leave_edited (Fixture       *fixture,
+                   gconstpointer  data)
+{
+  g_autoptr(TgReport) report = tg_report_new ();
+  g_autoptr(TgReport) other = tg_report_new ();
+  g_autofree char *id = g_strdup (tg_report_get_id (report));
+  gboolean ran;
+  guint probe;
+
+  tg_report_editor_set_report (fixture->editor, report);
+  type_title (fixture, "Puente");
+  wait_for_save_started (fixture);
+  type_title (fixture, "Puente norte");
+  probe = add_probe (&ran);
+  tg_report_editor_set_report (fixture->editor, other);
+  g_assert_false (ran);
+  g_source_remove (probe);
+
+  wait_for_stored (fixture, id, "Puente norte");
+  assert_one_head (fixture, id);
+}
+
+/* Left while saving, then opened again before that save is written:
+ * the editor takes back the report it holds (the store has not caught
+ * up), and the edits made after that land on the same line of history. */
+static void
+test_reopen_while_saving (Fixture       *fixture,
+                          gconstpointer  data)
+{
+  g_autoptr(TgReport) report = tg_report_new ();
+  g_autoptr(TgReport) other = tg_report_new ();
+  g_autofree char *id = g_strdup (tg_report_get_id (report));
+  TgReport *left;
+
+  tg_report_editor_set_report (fixture->editor, report);
+  type_title (fixture, "Corte");
+  wait_for_save_started (fixture);
+  type_title (fixture, "Corte de ruta");
+  tg_report_editor_set_report (fixture->editor, other);
+
+  left = tg_report_editor_get_left_report (fixture->editor, id);
+  g_assert_true (left == report);
+  tg_report_editor_set_report (fixture->editor, left);
+  g_assert_true (tg_report_editor_get_report (fixture->editor) == report);
+  type_title (fixture, "Corte de ruta 3");
+  tg_report_editor_set_report (fixture->editor, NULL);
+
+  wait_for_stored (fixture, id, "Corte de ruta 3");
+  assert_one_head (fixture, id);
+}
+
+/* Undo while a save is in flight: applied, saved after it, no branch. */
+static void
+test_undo_while_saving (Fixture       *fixture,
+                        gconstpointer  data)
+{
+  g_autoptr(TgReport) report = tg_report_new ();
+  g_autofree char *id = g_strdup (tg_report_get_id (report));
+  gboolean ran;
+  guint probe;
+
+  tg_report_editor_set_report (fixture->editor, report);
+  type_title (fixture, "Marcha");
+  wait_for_saved (fixture);
+  type_title (fixture, "Marcha del 12");
+  wait_for_save_started (fixture);
+  probe = add_probe (&ran);
+  g_assert_true (tg_report_editor_undo (fixture->editor));
+  g_assert_false (ran);
+  g_source_remove (probe);
+  g_assert_cmpstr (tg_report_get_title (tg_report_editor_get_report (fixture->editor)), ==, "Marcha");
+
+  /* Left before the undo's own save even started. */
+  tg_report_editor_set_report (fixture->editor, NULL);
+  wait_for_stored (fixture, id, "Marcha");
+  assert_one_head (fixture, id);
+}
+
+static void
+keep_result_cb (GObject      *object,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  *(GAsyncResult **) user_data = g_object_ref (result);
+}
+
+/* The window before the store is open: the opening page, no actions;
+ * once tg_window_set_store() hands it the store, the list. */
+static void
+test_window_opening (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("testigo-opening-XXXXXX", &error);
+  TgApplication *app = TG_APPLICATION (g_application_get_default ());
+  g_autoptr(TgStore) store = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  TgWindow *window;
+  gint64 end = g_get_monotonic_time () + SETTLE_US;
+
+  g_assert_no_error (error);
+  g_assert_null (tg_application_get_store (app));
+  window = tg_window_new (app);
+  gtk_window_present (GTK_WINDOW (window));
+  g_assert_cmpstr (gtk_stack_get_visible_child_name (window->window_stack), ==, "opening");
+  g_assert_null (window->reports);
+  /* Disabled: activating does nothing (and needs no store). */
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.new-report", NULL);
+  g_assert_null (window->editor);
+
+  tg_store_open_async (dir, NULL, keep_result_cb, &result);
+  while (result == NULL)
+    {
+      g_assert_cmpint (g_get_monotonic_time (), <, end);
+      /* The page is still up while the store opens. */
+      g_assert_cmpstr (gtk_stack_get_visible_child_name (window->window_stack), ==, "opening");
+      g_main_context_iteration (NULL, TRUE);
+    }
+  store = tg_store_open_finish (result, &error);
+  g_assert_no_error (error);
+
+  tg_window_set_store (window, store);
+  g_assert_cmpstr (gtk_stack_get_visible_child_name (window->window_stack), ==, "main");
+  g_assert_nonnull (window->reports);
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.new-report", NULL);
+  g_assert_nonnull (window->editor);
+  g_assert_nonnull (tg_report_editor_get_report (window->editor));
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+  tg_store_close (store);
+  remove_tree (dir);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_autoptr(TgApplication) app = NULL;
+  g_autoptr(GError) error = NULL;
+
+  setlocale (LC_ALL, "");
+  g_test_init (&argc, &argv, NULL);
+  if (!gtk_init_check ())
+    {
+      g_test_skip ("no display");
+      return g_test_run ();
+    }
+
+  /* The editor reads the vocabularies and settings from the app. */
+  app = tg_application_new ();
+  g_application_set_flags (G_APPLICATION (app), G_APPLICATION_NON_UNIQUE);
+  if (!g_application_register (G_APPLICATION (app), NULL, &error))
+    g_error ("%s", error->message);
+
+  g_test_add ("/editor/leave/erased-while-saving", Fixture, NULL,
+              fixture_set_up, test_leave_erased, fixture_tear_down);
+  g_test_add ("/editor/leave/edited-while-saving", Fixture, NULL,
+              fixture_set_up, test_leave_edited, fixture_tear_down);
+  g_test_add ("/editor/leave/reopened-while-saving", Fixture, NULL,
+              fixture_set_up, test_reopen_while_saving, fixture_tear_down);
+  g_test_add ("/editor/undo/while-saving", Fixture, NULL,
+              fixture_set_up, test_undo_while_saving, fixture_tear_down);
+  g_test_add_func ("/window/opening", test_window_opening);
+  return g_test_run ();
+}
