@@ -361,6 +361,9 @@ preferences_action (GSimpleAction *action,
   GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (self));
   GtkWindow *prefs;
 
+  /* Not while the store is opening: the preferences count its reports. */
+  if (self->store == NULL)
+    return;
   prefs = GTK_WINDOW (tg_preferences_window_new (self));
   gtk_window_set_application (prefs, GTK_APPLICATION (self));
   gtk_window_set_destroy_with_parent (prefs, TRUE);

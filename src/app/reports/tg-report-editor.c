@@ -722,6 +722,8 @@ save_done_cb (GObject      *object,
           if (self != NULL)
             message (self, text);
         }
+      else
+        g_clear_error (&job->error);  /* a save after a failed one went through */
       if (job->left)
         job_run_follow (job);
       else
