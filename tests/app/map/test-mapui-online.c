@@ -18,6 +18,7 @@
 #include "tg-map-view-private.h"
 #include "tg-online-tile-source.h"
 #include "tg-test-common.h"
+#include "tg-test-map.h"
 
 #define SERVER_COLOR 0xff00ff   /* every tile the server draws is magenta… */
 #define NOISE_TILE   TRUE       /* …or magenta with a square of noise */
@@ -214,62 +215,15 @@ tile_server_free (TileServer *ts)
   g_free (ts);
 }
 
-typedef struct
-{
-  gboolean  received;
-  gboolean  received_before_done;
-  gboolean  done;
-  GBytes   *bytes;
-  GError   *error;
-} TileFetch;
-
-static void
-received_data_cb (ShumateDataSource *source,
-                  int                x,
-                  int                y,
-                  int                zoom,
-                  GBytes            *bytes,
-                  TileFetch         *fetch)
-{
-  fetch->received = TRUE;
-}
-
-static void
-tile_data_cb (GObject      *object,
-              GAsyncResult *result,
-              gpointer      user_data)
-{
-  TileFetch *fetch = user_data;
-
-  fetch->received_before_done = fetch->received;
-  fetch->bytes = shumate_data_source_get_tile_data_finish (SHUMATE_DATA_SOURCE (object),
-                                                           result, &fetch->error);
-  fetch->done = TRUE;
-}
-
+/* The online source's tile at @zoom/@x/@y (the order its tests think in). */
 static void
 fetch_tile (TgOnlineTileSource *source,
             int                 zoom,
             int                 x,
             int                 y,
-            TileFetch          *fetch)
+            TgTestTileFetch    *fetch)
 {
-  gulong id;
-
-  memset (fetch, 0, sizeof *fetch);
-  id = g_signal_connect (source, "received-data", G_CALLBACK (received_data_cb), fetch);
-  shumate_data_source_get_tile_data_async (SHUMATE_DATA_SOURCE (source), x, y, zoom,
-                                           NULL, tile_data_cb, fetch);
-  tg_test_iterate_until_set (&fetch->done, 20000, "the tile's data");
-  g_signal_handler_disconnect (source, id);
-  g_assert_true (fetch->done);
-}
-
-static void
-tile_fetch_clear (TileFetch *fetch)
-{
-  g_clear_pointer (&fetch->bytes, g_bytes_unref);
-  g_clear_error (&fetch->error);
+  tg_test_fetch_tile (SHUMATE_DATA_SOURCE (source), x, y, zoom, fetch);
 }
 
 /* Fetches a tile that must come through, and checks it is the server's. */
@@ -281,7 +235,7 @@ assert_tile (TgOnlineTileSource *source,
              gboolean            noise)
 {
   g_autoptr(GBytes) expected = server_tile (zoom, x, y, noise);
-  TileFetch fetch;
+  TgTestTileFetch fetch;
 
   fetch_tile (source, zoom, x, y, &fetch);
   g_assert_no_error (fetch.error);
@@ -289,7 +243,7 @@ assert_tile (TgOnlineTileSource *source,
   /* libshumate 1.0 draws what "received-data" carried. */
   g_assert_true (fetch.received_before_done);
   g_assert_true (g_bytes_equal (fetch.bytes, expected));
-  tile_fetch_clear (&fetch);
+  tg_test_tile_fetch_clear (&fetch);
 }
 
 static void
@@ -298,13 +252,13 @@ assert_no_tile (TgOnlineTileSource *source,
                 int                 x,
                 int                 y)
 {
-  TileFetch fetch;
+  TgTestTileFetch fetch;
 
   fetch_tile (source, zoom, x, y, &fetch);
   g_assert_null (fetch.bytes);
   g_assert_nonnull (fetch.error);
   g_assert_false (fetch.received);
-  tile_fetch_clear (&fetch);
+  tg_test_tile_fetch_clear (&fetch);
 }
 
 static char *

@@ -22,6 +22,7 @@
 #include "tg-report.h"
 #include "tg-tile-download.h"
 #include "tg-test-common.h"
+#include "tg-test-map.h"
 
 #define JULIACA_LAT  (-15.4997)
 #define JULIACA_LON  (-70.1333)
@@ -69,71 +70,6 @@ wait_for_n_markers (TgMapView *view,
 
   tg_test_iterate_until_or_timeout (has_n_markers_cb, &wait, 20000);
   return _tg_map_view_get_markers (view);
-}
-
-typedef struct
-{
-  gboolean  received;
-  int       x, y, zoom;
-  GBytes   *received_bytes;
-  gboolean  received_before_done;
-  gboolean  done;
-  GBytes   *bytes;
-  GError   *error;
-} TileFetch;
-
-static void
-received_data_cb (ShumateDataSource *source,
-                  int                x,
-                  int                y,
-                  int                zoom,
-                  GBytes            *bytes,
-                  TileFetch         *fetch)
-{
-  fetch->received = TRUE;
-  fetch->x = x;
-  fetch->y = y;
-  fetch->zoom = zoom;
-  g_clear_pointer (&fetch->received_bytes, g_bytes_unref);
-  fetch->received_bytes = g_bytes_ref (bytes);
-}
-
-static void
-tile_data_cb (GObject      *object,
-              GAsyncResult *result,
-              gpointer      user_data)
-{
-  TileFetch *fetch = user_data;
-
-  fetch->received_before_done = fetch->received;
-  fetch->bytes = shumate_data_source_get_tile_data_finish (SHUMATE_DATA_SOURCE (object),
-                                                           result, &fetch->error);
-  fetch->done = TRUE;
-}
-
-static void
-fetch_tile (ShumateDataSource *source,
-            int                x,
-            int                y,
-            int                zoom,
-            TileFetch         *fetch)
-{
-  gulong id;
-
-  memset (fetch, 0, sizeof *fetch);
-  id = g_signal_connect (source, "received-data", G_CALLBACK (received_data_cb), fetch);
-  shumate_data_source_get_tile_data_async (source, x, y, zoom, NULL, tile_data_cb, fetch);
-  tg_test_iterate_until_set (&fetch->done, 20000, "the tile's data");
-  g_signal_handler_disconnect (source, id);
-  g_assert_true (fetch->done);
-}
-
-static void
-tile_fetch_clear (TileFetch *fetch)
-{
-  g_clear_pointer (&fetch->bytes, g_bytes_unref);
-  g_clear_pointer (&fetch->received_bytes, g_bytes_unref);
-  g_clear_error (&fetch->error);
 }
 
 static GdkPixbuf *
@@ -274,7 +210,7 @@ test_basemap_source_tile (void)
   g_autoptr(TgBasemap) basemap = tg_basemap_new (NULL, &error);
   g_autoptr(TgBasemapSource) source = NULL;
   g_autoptr(GdkPixbuf) pixbuf = NULL;
-  TileFetch fetch;
+  TgTestTileFetch fetch;
   int z = 6;
   /* The tile holding Lima: land to the east, the Pacific to the west. */
   int x = (int) tg_basemap_lon_to_tile_x (-77.03, z);
@@ -282,7 +218,7 @@ test_basemap_source_tile (void)
 
   g_assert_no_error (error);
   source = tg_basemap_source_new (basemap, FALSE);
-  fetch_tile (SHUMATE_DATA_SOURCE (source), x, y, z, &fetch);
+  tg_test_fetch_tile (SHUMATE_DATA_SOURCE (source), x, y, z, &fetch);
 
   g_assert_no_error (fetch.error);
   g_assert_nonnull (fetch.bytes);
@@ -301,14 +237,14 @@ test_basemap_source_tile (void)
   g_assert_cmpint (gdk_pixbuf_get_width (pixbuf), ==, 256);
   g_assert_cmpint (count_color (pixbuf, TG_BASEMAP_SEA_COLOR), >, 1000);
   g_assert_cmpint (count_color (pixbuf, TG_BASEMAP_LAND_COLOR), >, 1000);
-  tile_fetch_clear (&fetch);
+  tg_test_tile_fetch_clear (&fetch);
 
   /* A tile that cannot exist fails, and nothing is painted. */
-  fetch_tile (SHUMATE_DATA_SOURCE (source), 1 << z, 0, z, &fetch);
+  tg_test_fetch_tile (SHUMATE_DATA_SOURCE (source), 1 << z, 0, z, &fetch);
   g_assert_null (fetch.bytes);
   g_assert_nonnull (fetch.error);
   g_assert_false (fetch.received);
-  tile_fetch_clear (&fetch);
+  tg_test_tile_fetch_clear (&fetch);
 }
 
 static void
@@ -338,7 +274,7 @@ test_mbtiles_source (void)
   g_autoptr(ShumateRasterRenderer) renderer = NULL;
   g_autoptr(GBytes) red = solid_png (1, 0, 0);
   g_autoptr(GdkPixbuf) pixbuf = NULL;
-  TileFetch fetch;
+  TgTestTileFetch fetch;
 
   g_assert_no_error (error);
   writer = tg_mbtiles_create (path, "Puno survey", "png", &error);
@@ -353,19 +289,19 @@ test_mbtiles_source (void)
   renderer = tg_mbtiles_source_create_renderer (source);
   g_assert_cmpstr (shumate_map_source_get_name (SHUMATE_MAP_SOURCE (renderer)), ==, "Puno survey");
 
-  fetch_tile (SHUMATE_DATA_SOURCE (source), 2, 4, 3, &fetch);
+  tg_test_fetch_tile (SHUMATE_DATA_SOURCE (source), 2, 4, 3, &fetch);
   g_assert_no_error (fetch.error);
   g_assert_true (fetch.received_before_done);
   g_assert_true (g_bytes_equal (fetch.bytes, red));
   pixbuf = decode (fetch.bytes);
   g_assert_cmphex (pixel_at (pixbuf, 128, 128), ==, 0xff0000);
-  tile_fetch_clear (&fetch);
+  tg_test_tile_fetch_clear (&fetch);
 
   /* The TMS row is flipped inside: the mirrored row holds nothing. */
-  fetch_tile (SHUMATE_DATA_SOURCE (source), 2, 3, 3, &fetch);
+  tg_test_fetch_tile (SHUMATE_DATA_SOURCE (source), 2, 3, 3, &fetch);
   g_assert_null (fetch.bytes);
   g_assert_false (fetch.received);
-  tile_fetch_clear (&fetch);
+  tg_test_tile_fetch_clear (&fetch);
 
   /* A file that is not MBTiles is refused with a message naming it. */
   g_assert_true (g_file_set_contents (junk, "not a map", -1, NULL));
