@@ -243,3 +243,24 @@ def wait_settled(node, timeout=3.0):
         except Exception:
             return False
     return wait_for(settled, timeout)
+
+
+def choose_file(app, path):
+    """Picks @path in the file chooser the "Add File…" button opens: types
+    it (typing a "/" opens the chooser's location entry), then presses
+    Add. True once the chooser has closed."""
+    click(button(app, "Add File…"))
+    chooser = window_named(app, "Add Files as Sources")
+    if chooser is None:
+        return False
+    wait_active(chooser)
+    import pyatspi
+    pyatspi.Registry.generateKeyboardEvent(0, path, pyatspi.KEY_STRING)
+    entry = find(chooser, role="text", name="GtkFileChooserEntry", timeout=5)
+    if entry is not None:
+        type_into(entry, path)
+    add = button(chooser, "Add", timeout=5)
+    if add is None:
+        return False
+    click(add)
+    return wait_for(lambda: all(c is None or c.name != "Add Files as Sources" for c in app), timeout=10)

@@ -39,7 +39,7 @@ TITLE_TIME = "Plaza de Armas %d" % PID
 PHOTO_LAT, PHOTO_LON = -15.4997, -70.1333
 
 from tap_atspi import (
-    button, click, find, find_app, label_texts, quit_app, require_atspi,
+    button, choose_file, click, find, find_app, label_texts, quit_app, require_atspi,
     results, showing, tap, text_of, type_into, wait_active, wait_for,
     wait_settled, walk, window_named)
 
@@ -85,25 +85,6 @@ def open_report(app, title):
         if wait_for(lambda: label_texts(app).count(title) >= 2, timeout=5):
             return True
     return False
-
-
-def choose_file(app, path):
-    """Picks @path in the "Add File…" chooser (typed into its location
-    entry, then Add). True once the chooser has closed."""
-    click(button(app, "Add File…"))
-    chooser = window_named(app, "Add Files as Sources")
-    if chooser is None:
-        return False
-    wait_active(chooser)
-    pyatspi.Registry.generateKeyboardEvent(0, path, pyatspi.KEY_STRING)
-    entry = find(chooser, role="text", name="GtkFileChooserEntry", timeout=5)
-    if entry is not None:
-        type_into(entry, path)
-    add = button(chooser, "Add", timeout=5)
-    if add is None:
-        return False
-    click(add)
-    return wait_for(lambda: all(c is None or c.name != "Add Files as Sources" for c in app), timeout=10)
 
 
 def new_report(app, title):

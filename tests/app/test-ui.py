@@ -26,7 +26,7 @@ URL = "https://video.example.org/juliaca-9-enero"
 TESTIMONY = "Vi a los policías disparar desde el puente."
 
 from tap_atspi import (
-    button, click, find, find_app, label_texts, quit_app, require_atspi,
+    button, choose_file, click, find, find_app, label_texts, quit_app, require_atspi,
     results, showing, tap, type_into, wait_active, wait_for, walk,
     window_named)
 
@@ -49,26 +49,6 @@ def list_row(app, text, timeout=10.0):
         if time.time() > end:
             return None
         time.sleep(0.2)
-
-
-def choose_file(app, path):
-    """Picks @path in the file chooser the "Add File…" button opens: types
-    it (typing a "/" opens the chooser's location entry), then presses
-    Add. True once the chooser has closed."""
-    click(button(app, "Add File…"))
-    chooser = window_named(app, "Add Files as Sources")
-    if chooser is None:
-        return False
-    wait_active(chooser)
-    pyatspi.Registry.generateKeyboardEvent(0, path, pyatspi.KEY_STRING)
-    entry = find(chooser, role="text", name="GtkFileChooserEntry", timeout=5)
-    if entry is not None:
-        type_into(entry, path)
-    add = button(chooser, "Add", timeout=5)
-    if add is None:
-        return False
-    click(add)
-    return wait_for(lambda: all(c is None or c.name != "Add Files as Sources" for c in app), timeout=10)
 
 
 data_dir = tempfile.mkdtemp(prefix="testigo-ui-")
