@@ -62,3 +62,205 @@ def wait_for(pred, timeout=10.0):
             return True
         time.sleep(0.2)
     return pred()
+
+
+# Finding and driving nodes ------------------------------------------------
+#
+# pyatspi is imported where it is used: require_atspi() is what checks
+# that it is there, and skips the test when it is not.
+
+
+def showing(node):
+    # GTK 4.8 marks only windows "showing"; "visible" follows the widget's
+    # own visibility, which is what hides error labels and buttons here.
+    import pyatspi
+    try:
+        return node.getState().contains(pyatspi.STATE_VISIBLE)
+    except Exception:
+        return False
+
+
+def windows(app):
+    try:
+        return [w for w in app if w is not None]
+    except Exception:
+        return []
+
+
+def find(root, role=None, name=None, contains=None, visible=True, timeout=10.0):
+    """The first node below root (root included) with that role, exact
+    name, name containing contains and, with visible, visible; polled
+    until timeout, then None."""
+    end = time.time() + timeout
+    while True:
+        for node in walk(root):
+            try:
+                if role is not None and node.getRoleName() != role:
+                    continue
+                if name is not None and node.name != name:
+                    continue
+                if contains is not None and contains not in (node.name or ""):
+                    continue
+                if visible and not showing(node):
+                    continue
+                return node
+            except Exception:
+                continue
+        if time.time() > end:
+            return None
+        time.sleep(0.2)
+
+
+def find_app(process, timeout=20.0):
+    """The testigo started as process, once it shows a window (a frame)."""
+    import pyatspi
+    end = time.time() + timeout
+    while time.time() < end:
+        for app in pyatspi.Registry.getDesktop(0):
+            try:
+                if app is not None and app.name == "testigo" and app.get_process_id() == process.pid:
+                    if find(app, role="frame", timeout=0.5):
+                        return app
+            except Exception:
+                pass
+        time.sleep(0.2)
+    return None
+
+
+def button(root, label, timeout=10.0):
+    # GTK 4.8 names a labelled button "<label> <label of its child>" (the
+    # child's label may be shorter, as on the source buttons: "Add Link Link").
+    end = time.time() + timeout
+    while True:
+        for node in walk(root):
+            try:
+                if node.getRoleName() != "push button" or not showing(node):
+                    continue
+                plain = (node.name or "").replace("_", "")
+                rest = plain[len(label) + 1:] if plain.startswith(label + " ") else None
+                if plain == label or (rest and rest in label):
+                    return node
+            except Exception:
+                continue
+        if time.time() > end:
+            return None
+        time.sleep(0.2)
+
+
+def do(node, action=0):
+    node.queryAction().doAction(action)
+
+
+def click(node):
+    """The node's first action (no pointer involved)."""
+    do(node)
+
+
+def type_into(node, text):
+    node.queryEditableText().setTextContents(text)
+
+
+def text_of(node):
+    """A text node's whole text, or None when it has none."""
+    try:
+        t = node.queryText()
+        return t.getText(0, t.characterCount)  # GTK 4.8 gives nothing for (0, -1)
+    except Exception:
+        return None
+
+
+def label_texts(root):
+    out = []
+    for node in walk(root):
+        try:
+            if node.getRoleName() == "label" and showing(node):
+                out.append(node.name)
+        except Exception:
+            pass
+    return out
+
+
+def quit_app(process, app):
+    """Closes the main window with its Close button and waits (15 s at
+    most) for the process to end; kills it after that. Its exit status,
+    or None when it had to be killed."""
+    import subprocess
+    frame = find(app, role="frame", name="Testigo")
+    close = find(frame, role="push button", name="Close") if frame else None
+    if close is not None:
+        click(close)
+    try:
+        return process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        return None
+
+
+# Waiting for a state instead of for time -----------------------------------
+
+
+def window_named(app, name, timeout=10.0):
+    """The app's window called name, polled for until timeout; or None."""
+    found = []
+
+    def there():
+        found[:] = [w for w in windows(app) if w.name == name]
+        return bool(found)
+    return found[0] if wait_for(there, timeout) else None
+
+
+def wait_active(window, timeout=5.0):
+    """Waits until window is the active one, where typed keys go (a file
+    chooser just opened is not yet, above all on a loaded machine)."""
+    import pyatspi
+
+    def active():
+        try:
+            return window.getState().contains(pyatspi.STATE_ACTIVE)
+        except Exception:
+            return False
+    if wait_for(active, timeout):
+        return True
+    print("# window %r did not become active in %.0f s" % (window.name, timeout))
+    return False
+
+
+def extents(node):
+    import pyatspi
+    e = node.queryComponent().getExtents(pyatspi.WINDOW_COORDS)
+    return e.x, e.y, e.width, e.height
+
+
+def wait_settled(node, timeout=3.0):
+    """Waits until node stays where it is across two looks 0.1 s apart (a
+    list still filling, a revealer sliding in), before a click at its
+    place."""
+    def settled():
+        try:
+            now = extents(node)
+            time.sleep(0.1)
+            return extents(node) == now
+        except Exception:
+            return False
+    return wait_for(settled, timeout)
+
+
+def choose_file(app, path):
+    """Picks @path in the file chooser the "Add File…" button opens: types
+    it (typing a "/" opens the chooser's location entry), then presses
+    Add. True once the chooser has closed."""
+    click(button(app, "Add File…"))
+    chooser = window_named(app, "Add Files as Sources")
+    if chooser is None:
+        return False
+    wait_active(chooser)
+    import pyatspi
+    pyatspi.Registry.generateKeyboardEvent(0, path, pyatspi.KEY_STRING)
+    entry = find(chooser, role="text", name="GtkFileChooserEntry", timeout=5)
+    if entry is not None:
+        type_into(entry, path)
+    add = button(chooser, "Add", timeout=5)
+    if add is None:
+        return False
+    click(add)
+    return wait_for(lambda: all(c is None or c.name != "Add Files as Sources" for c in app), timeout=10)

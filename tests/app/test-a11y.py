@@ -26,7 +26,9 @@ import sys
 import tempfile
 import time
 
-from tap_atspi import require_atspi, results, tap, wait_for, walk
+from tap_atspi import (
+    require_atspi, results, tap, wait_active, wait_for, walk, window_named,
+    windows)
 
 TESTIGO = sys.argv[1] if len(sys.argv) > 1 else "testigo"
 pyatspi = require_atspi()
@@ -177,10 +179,6 @@ def act(node, name=None):
     raise RuntimeError("no action %r on %s %r" % (name, node.getRoleName(), node.name))
 
 
-def windows(app):
-    return [w for w in app if w is not None]
-
-
 def find_app(process, timeout=20.0):
     end = time.time() + timeout
     while time.time() < end:
@@ -204,7 +202,7 @@ def keys(*names):
 def expand_all(root):
     """Opens every collapsed expander row, so their insides are walked."""
     for _ in range(3):
-        opened = False
+        opened = []
         for node in walk(root):
             try:
                 if not mapped(node) or n_actions(node) == 0:
@@ -212,12 +210,13 @@ def expand_all(root):
                 st = node.getState()
                 if st.contains(pyatspi.STATE_EXPANDABLE) and not st.contains(pyatspi.STATE_EXPANDED):
                     act(node)
-                    opened = True
+                    opened.append(node)
             except Exception:
                 pass
         if not opened:
             return
-        time.sleep(0.5)
+        # Their insides are there once they say they are expanded.
+        wait_for(lambda: all(state(n, pyatspi.STATE_EXPANDED) for n in opened), timeout=5)
 
 
 def choose_file(app, path):
@@ -227,14 +226,10 @@ def choose_file(app, path):
     if add is None:
         return "no Add File… button"
     act(add)
-    chooser = None
-    end = time.time() + 10
-    while chooser is None and time.time() < end:
-        chooser = next((c for c in windows(app) if c.name == "Add Files as Sources"), None)
-        time.sleep(0.2)
+    chooser = window_named(app, "Add Files as Sources")
     if chooser is None:
         return "no file chooser: %s" % [w.name for w in windows(app)]
-    time.sleep(0.5)
+    wait_active(chooser)
     pyatspi.Registry.generateKeyboardEvent(0, path, pyatspi.KEY_STRING)
     entry = find(chooser, "text", "GtkFileChooserEntry", timeout=5)
     if entry is not None:
@@ -322,15 +317,12 @@ def main():
         act(find(frame, "push button", "Main menu", actionable=True))
         item = find(app, "menu item", "Preferences", actionable=True, timeout=5)
         act(item)
-        prefs = None
-        end = time.time() + 10
-        while prefs is None and time.time() < end:
-            prefs = next((w for w in windows(app) if w.name == "Preferences"), None)
-            time.sleep(0.2)
+        prefs = window_named(app, "Preferences")
         if prefs is None:
             tap(False, "the preferences open")
         else:
-            time.sleep(1)
+            # The first page is laid out once one of its controls is mapped.
+            wait_for(lambda: any(mapped(n) and n_actions(n) > 0 for n in walk(prefs)), timeout=10)
             report("preferences, first page", prefs)
             tabs = [n for n in walk(prefs) if n.getRoleName() in ("page tab", "toggle button", "radio button")
                     and mapped(n) and n.name and not CLASS_NAME.match(n.name)]
@@ -340,7 +332,9 @@ def main():
                     act(tab)
                 except Exception:
                     continue
-                time.sleep(1)
+                # The page is switched once its tab says it is the chosen one.
+                wait_for(lambda: any(state(tab, s) for s in (pyatspi.STATE_CHECKED, pyatspi.STATE_SELECTED,
+                                                             pyatspi.STATE_PRESSED)), timeout=5)
                 seen += 1
                 report("preferences page %r" % tab.name, prefs)
             tap(seen >= 2, "the preferences' pages were all walked", "pages=%d" % seen)

@@ -23,6 +23,7 @@
 
 #include "tg-date-button.h"
 #include "tg-source-import.h"
+#include "tg-test-common.h"
 
 typedef struct
 {
@@ -36,10 +37,7 @@ typedef struct
   TgSource  *source;
   GError    *error;
   char      *notice;
-  guint      n_progress;
-  goffset    last_done;
-  goffset    last_total;
-  gboolean   monotonic;
+  TgTestProgress progress;
   long       max_rss_kb;
 } Result;
 
@@ -89,31 +87,9 @@ fixture_set_up (Fixture       *f,
 {
   g_autofree char *blobs = NULL;
 
-  f->dir = g_dir_make_tmp ("testigo-app-XXXXXX", NULL);
-  g_assert_nonnull (f->dir);
+  f->dir = tg_test_make_tmp_dir ("testigo-app-XXXXXX");
   blobs = g_build_filename (f->dir, "store", NULL);
   f->blobs = tg_blob_store_new (blobs);
-}
-
-static void
-rm_rf (const char *path)
-{
-  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  while (dir != NULL && (name = g_dir_read_name (dir)))
-    {
-      g_autofree char *child = g_build_filename (path, name, NULL);
-
-      if (g_file_test (child, G_FILE_TEST_IS_DIR) && !g_file_test (child, G_FILE_TEST_IS_SYMLINK))
-        rm_rf (child);
-      else
-        {
-          g_chmod (child, 0600);
-          g_unlink (child);
-        }
-    }
-  g_rmdir (path);
 }
 
 static void
@@ -121,7 +97,7 @@ fixture_tear_down (Fixture       *f,
                    gconstpointer  data)
 {
   g_clear_object (&f->blobs);
-  rm_rf (f->dir);
+  tg_test_rm_rf (f->dir);
   g_free (f->dir);
 }
 
@@ -133,11 +109,7 @@ progress_cb (goffset  done,
   Result *r = user_data;
   long rss = rss_kb ();
 
-  if (done < r->last_done)
-    r->monotonic = FALSE;
-  r->last_done = done;
-  r->last_total = total;
-  r->n_progress++;
+  tg_test_progress_cb (done, total, &r->progress);
   r->max_rss_kb = MAX (r->max_rss_kb, rss);
 }
 
@@ -160,7 +132,7 @@ run_import (Fixture    *f,
   g_autoptr(GFile) file = g_file_new_for_path (path);
 
   memset (r, 0, sizeof *r);
-  r->monotonic = TRUE;
+  tg_test_progress_init (&r->progress, FALSE);
   r->loop = g_main_loop_new (NULL, FALSE);
   tg_source_import_async (f->blobs, file, progress_cb, r, NULL, done_cb, r);
   g_main_loop_run (r->loop);
@@ -462,10 +434,10 @@ test_big_video (Fixture       *f,
   g_assert_nonnull (r.source);
   g_assert_cmpint (tg_source_get_size (r.source), ==, size);
   /* Progress came in many steps, in order, up to the whole file. */
-  g_assert_cmpuint (r.n_progress, >, 10);
-  g_assert_true (r.monotonic);
-  g_assert_cmpint (r.last_done, ==, size);
-  g_assert_cmpint (r.last_total, ==, size);
+  g_assert_cmpuint (r.progress.calls, >, 10);
+  g_assert_true (r.progress.monotonic);
+  g_assert_cmpint (r.progress.last_done, ==, size);
+  g_assert_cmpint (r.progress.last_total, ==, size);
   /* Never in memory: far less than the file's size. */
   g_test_message ("RSS before %ld kB, peak during import %ld kB", rss_before, r.max_rss_kb);
   g_assert_cmpint (r.max_rss_kb - rss_before, <, 256 * 1024);

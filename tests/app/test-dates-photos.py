@@ -38,78 +38,12 @@ TITLE_PHOTO = "Puente Maravillas %d" % PID
 TITLE_TIME = "Plaza de Armas %d" % PID
 PHOTO_LAT, PHOTO_LON = -15.4997, -70.1333
 
-from tap_atspi import require_atspi, results, tap, wait_for, walk
+from tap_atspi import (
+    button, choose_file, click, find, find_app, label_texts, quit_app, require_atspi,
+    results, showing, tap, text_of, type_into, wait_active, wait_for,
+    wait_settled, walk, window_named)
 
 pyatspi = require_atspi()
-
-
-def showing(node):
-    try:
-        return node.getState().contains(pyatspi.STATE_VISIBLE)
-    except Exception:
-        return False
-
-
-def find(root, role=None, name=None, contains=None, visible=True, timeout=10.0):
-    end = time.time() + timeout
-    while True:
-        for node in walk(root):
-            try:
-                if role is not None and node.getRoleName() != role:
-                    continue
-                if name is not None and node.name != name:
-                    continue
-                if contains is not None and contains not in (node.name or ""):
-                    continue
-                if visible and not showing(node):
-                    continue
-                return node
-            except Exception:
-                continue
-        if time.time() > end:
-            return None
-        time.sleep(0.2)
-
-
-def find_app(process, timeout=20.0):
-    end = time.time() + timeout
-    while time.time() < end:
-        for app in pyatspi.Registry.getDesktop(0):
-            try:
-                if app is not None and app.name == "testigo" and app.get_process_id() == process.pid:
-                    if find(app, role="frame", timeout=0.5):
-                        return app
-            except Exception:
-                pass
-        time.sleep(0.2)
-    return None
-
-
-def button(root, label, timeout=10.0):
-    # GTK 4.8 names a labelled button "<label> <label of its child>".
-    end = time.time() + timeout
-    while True:
-        for node in walk(root):
-            try:
-                if node.getRoleName() != "push button" or not showing(node):
-                    continue
-                plain = (node.name or "").replace("_", "")
-                rest = plain[len(label) + 1:] if plain.startswith(label + " ") else None
-                if plain == label or (rest and rest in label):
-                    return node
-            except Exception:
-                continue
-        if time.time() > end:
-            return None
-        time.sleep(0.2)
-
-
-def click(node):
-    node.queryAction().doAction(0)
-
-
-def type_into(node, text):
-    node.queryEditableText().setTextContents(text)
 
 
 def press_enter(node):
@@ -119,17 +53,6 @@ def press_enter(node):
     pyatspi.Registry.generateMouseEvent(ext.x + ext.width - 8, ext.y + ext.height // 2, "b1c")
     wait_for(lambda: node.getState().contains(pyatspi.STATE_FOCUSED), timeout=3)
     pyatspi.Registry.generateKeyboardEvent(0xff0d, None, pyatspi.KEY_SYM)
-
-
-def label_texts(root):
-    out = []
-    for node in walk(root):
-        try:
-            if node.getRoleName() == "label" and showing(node):
-                out.append(node.name)
-        except Exception:
-            pass
-    return out
 
 
 def list_row(app, text, timeout=10.0):
@@ -156,35 +79,12 @@ def open_report(app, title):
         item = list_row(app, title, timeout=5)
         if item is None:
             return False
-        time.sleep(0.5)
+        wait_settled(item)
         ext = item.queryComponent().getExtents(pyatspi.WINDOW_COORDS)
         pyatspi.Registry.generateMouseEvent(ext.x + ext.width // 2, ext.y + ext.height // 2, "b1c")
         if wait_for(lambda: label_texts(app).count(title) >= 2, timeout=5):
             return True
     return False
-
-
-def choose_file(app, path):
-    """Picks @path in the "Add File…" chooser (typed into its location
-    entry, then Add). True once the chooser has closed."""
-    click(button(app, "Add File…"))
-    chooser = None
-    end = time.time() + 10
-    while chooser is None and time.time() < end:
-        chooser = next((c for c in app if c is not None and c.name == "Add Files as Sources"), None)
-        time.sleep(0.2)
-    if chooser is None:
-        return False
-    time.sleep(0.5)
-    pyatspi.Registry.generateKeyboardEvent(0, path, pyatspi.KEY_STRING)
-    entry = find(chooser, role="text", name="GtkFileChooserEntry", timeout=5)
-    if entry is not None:
-        type_into(entry, path)
-    add = button(chooser, "Add", timeout=5)
-    if add is None:
-        return False
-    click(add)
-    return wait_for(lambda: all(c is None or c.name != "Add Files as Sources" for c in app), timeout=10)
 
 
 def new_report(app, title):
@@ -249,14 +149,6 @@ def calendar_button(app):
         except Exception:
             pass
     return None
-
-
-def text_of(node):
-    try:
-        t = node.queryText()
-        return t.getText(0, t.characterCount)
-    except Exception:
-        return None
 
 
 def map_scale_m(app):
@@ -336,18 +228,6 @@ with open(BROKEN, "wb") as f:
 def start():
     process = subprocess.Popen([TESTIGO], env=env, stdout=subprocess.DEVNULL)
     return process, find_app(process)
-
-
-def quit_app(process, app):
-    frame = find(app, role="frame", name="Testigo")
-    close = find(frame, role="push button", name="Close") if frame else None
-    if close is not None:
-        click(close)
-    try:
-        return process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        return None
 
 
 def main():

@@ -34,7 +34,7 @@ import sys
 import tempfile
 import time
 
-from tap_atspi import require_atspi, results, tap as _tap, wait_for, walk
+from tap_atspi import do, require_atspi, results, showing, tap as _tap, type_into, wait_for, walk
 
 STARTED = time.time()
 
@@ -124,13 +124,6 @@ def locale_env():
 env = dict(os.environ, TESTIGO_DATA_DIR=data_dir, GTK_A11Y="atspi", NO_AT_BRIDGE="0",
            TESTIGO_LOCALEDIR=os.path.join(BUILDDIR, "po"), LANGUAGE=LANG, LANG=LOCALES[LANG])
 env.update(locale_env())
-
-
-def showing(node):
-    try:
-        return node.getState().contains(pyatspi.STATE_VISIBLE)
-    except Exception:
-        return False
 
 
 def checked(node):
@@ -258,14 +251,6 @@ UP, DOWN, RETURN = 0xff52, 0xff54, 0xff0d
 def text_of(node):
     t = node.queryText()
     return t.getText(0, t.characterCount)  # GTK 4.8 gives nothing for (0, -1)
-
-
-def type_into(node, text):
-    node.queryEditableText().setTextContents(text)
-
-
-def do(node, action=0):
-    node.queryAction().doAction(action)
 
 
 def button(root, label, timeout=10.0):

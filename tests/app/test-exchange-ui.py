@@ -32,7 +32,9 @@ import time
 
 here = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(here, "..", "core", "exchange"))
-from tap_atspi import require_atspi, results, tap, wait_for, walk  # noqa: E402
+from tap_atspi import (  # noqa: E402
+    require_atspi, results, showing, tap, wait_active, wait_for, wait_settled,
+    walk)
 from rfc3339 import is_rfc3339, timestamps  # noqa: E402
 
 TESTIGO = sys.argv[1] if len(sys.argv) > 1 else "testigo"
@@ -81,13 +83,6 @@ NAMES = {
         "kind": "En GeoJSON, para la organización",
     },
 }[LANG]
-
-
-def showing(node):
-    try:
-        return node.getState().contains(pyatspi.STATE_VISIBLE)
-    except Exception:
-        return False
 
 
 def find(root, role=None, name=None, contains=None, timeout=10.0):
@@ -236,7 +231,7 @@ def choose_in_chooser(app, title, accept, path, save):
             return False
         entry.queryEditableText().setTextContents(path)
     else:
-        time.sleep(0.5)
+        wait_active(chooser)
         pyatspi.Registry.generateKeyboardEvent(0, path, pyatspi.KEY_STRING)
         entry = find(chooser, role="text", name="GtkFileChooserEntry", timeout=5)
         if entry is not None:
@@ -372,7 +367,7 @@ def check_custody(app, tmp):
         if row is None:
             return app, None
         for attempt in range(3):
-            time.sleep(0.5)  # the list settles after the import; only for the click
+            wait_settled(row)  # the list settles after the import; only for the click
             ext = row.queryComponent().getExtents(pyatspi.WINDOW_COORDS)
             pyatspi.Registry.generateMouseEvent(ext.x + ext.width // 2, ext.y + ext.height // 2, "b1c")
             # Open: the editor's header shows the title too.

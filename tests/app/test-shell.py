@@ -22,20 +22,13 @@ import sys
 import tempfile
 import time
 
-from tap_atspi import require_atspi, results, skip_all, tap, wait_for, walk
+from tap_atspi import require_atspi, results, skip_all, tap, wait_for, walk, windows
 
 TESTIGO = sys.argv[1]
 SOURCE_ROOT = sys.argv[2]
 if shutil.which("xdotool") is None:
     skip_all("xdotool is not installed")
 pyatspi = require_atspi()
-
-
-def windows(app):
-    try:
-        return [w for w in app if w is not None]
-    except Exception:
-        return []
 
 
 def window_names(app):

@@ -28,17 +28,12 @@ import sys
 import tempfile
 import time
 
-from tap_atspi import require_atspi, results, tap, wait_for, walk
+from tap_atspi import (
+    require_atspi, results, tap, wait_active, wait_for, walk, window_named,
+    windows)
 
 TESTIGO = sys.argv[1] if len(sys.argv) > 1 else "testigo"
 pyatspi = require_atspi()
-
-
-def windows(app):
-    try:
-        return [w for w in app if w is not None]
-    except Exception:
-        return []
 
 
 def find_app(process, timeout=20.0):
@@ -223,15 +218,11 @@ def choose_folder_path(root):
         if app is None or not error_dialog(app, home, label):
             return
         act(find(app, "push button", "Choose Another Folder…"))
-        chooser = None
-        end = time.time() + 10
-        while chooser is None and time.time() < end:
-            chooser = next((w for w in windows(app) if w.name == "Choose a Folder for the Reports"), None)
-            time.sleep(0.2)
+        chooser = window_named(app, "Choose a Folder for the Reports")
         if chooser is None:
             tap(False, "%s: the folder chooser opens" % label)
             return
-        time.sleep(0.5)
+        wait_active(chooser)
         pyatspi.Registry.generateKeyboardEvent(0, chosen + "/", pyatspi.KEY_STRING)
         entry = find(chooser, "text", "GtkFileChooserEntry", timeout=5)
         if entry is not None:

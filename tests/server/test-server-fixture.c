@@ -20,6 +20,7 @@
 #include <glib/gstdio.h>
 
 #include "test-server-fixture.h"
+#include "tg-test-common.h"
 
 #ifndef TESTIGO_SERVER_PATH
 #error "TESTIGO_SERVER_PATH must be defined by meson"
@@ -82,8 +83,7 @@ test_server_new (const char *extra_config)
   g_autofree char *cert = NULL, *key = NULL;
   GString *config = g_string_new ("[server]\nlisten=127.0.0.1\nport=0\n");
 
-  server->dir = g_dir_make_tmp ("testigo-server-XXXXXX", &error);
-  g_assert_no_error (error);
+  server->dir = tg_test_make_tmp_dir ("testigo-server-XXXXXX");
   server->data_dir = g_build_filename (server->dir, "data", NULL);
   server->config_path = g_build_filename (server->dir, "server.conf", NULL);
   server->db_path = g_build_filename (server->data_dir, "server.db", NULL);
@@ -175,30 +175,11 @@ test_server_stop (TestServer *server)
   g_clear_object (&server->process);
 }
 
-static void
-remove_tree (const char *path)
-{
-  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  if (dir != NULL)
-    while ((name = g_dir_read_name (dir)))
-      {
-        g_autofree char *child = g_build_filename (path, name, NULL);
-
-        if (g_file_test (child, G_FILE_TEST_IS_DIR) && !g_file_test (child, G_FILE_TEST_IS_SYMLINK))
-          remove_tree (child);
-        else
-          g_unlink (child);
-      }
-  g_rmdir (path);
-}
-
 void
 test_server_free (TestServer *server)
 {
   test_server_stop (server);
-  remove_tree (server->dir);
+  tg_test_rm_rf (server->dir);
   g_free (server->dir);
   g_free (server->data_dir);
   g_free (server->config_path);

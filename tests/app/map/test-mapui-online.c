@@ -17,6 +17,8 @@
 #include "tg-map-util.h"
 #include "tg-map-view-private.h"
 #include "tg-online-tile-source.h"
+#include "tg-test-common.h"
+#include "tg-test-map.h"
 
 #define SERVER_COLOR 0xff00ff   /* every tile the server draws is magenta… */
 #define NOISE_TILE   TRUE       /* …or magenta with a square of noise */
@@ -24,24 +26,6 @@
 static char *cache_home;
 
 /* Helpers */
-
-static void
-iterate_until (gboolean *done,
-               guint     timeout_ms)
-{
-  gint64 end = g_get_monotonic_time () + timeout_ms * 1000;
-
-  while (!*done && g_get_monotonic_time () < end)
-    g_main_context_iteration (NULL, FALSE);
-}
-
-static void
-iterate_for (guint ms)
-{
-  gboolean never = FALSE;
-
-  iterate_until (&never, ms);
-}
 
 typedef enum
 {
@@ -231,62 +215,15 @@ tile_server_free (TileServer *ts)
   g_free (ts);
 }
 
-typedef struct
-{
-  gboolean  received;
-  gboolean  received_before_done;
-  gboolean  done;
-  GBytes   *bytes;
-  GError   *error;
-} TileFetch;
-
-static void
-received_data_cb (ShumateDataSource *source,
-                  int                x,
-                  int                y,
-                  int                zoom,
-                  GBytes            *bytes,
-                  TileFetch         *fetch)
-{
-  fetch->received = TRUE;
-}
-
-static void
-tile_data_cb (GObject      *object,
-              GAsyncResult *result,
-              gpointer      user_data)
-{
-  TileFetch *fetch = user_data;
-
-  fetch->received_before_done = fetch->received;
-  fetch->bytes = shumate_data_source_get_tile_data_finish (SHUMATE_DATA_SOURCE (object),
-                                                           result, &fetch->error);
-  fetch->done = TRUE;
-}
-
+/* The online source's tile at @zoom/@x/@y (the order its tests think in). */
 static void
 fetch_tile (TgOnlineTileSource *source,
             int                 zoom,
             int                 x,
             int                 y,
-            TileFetch          *fetch)
+            TgTestTileFetch    *fetch)
 {
-  gulong id;
-
-  memset (fetch, 0, sizeof *fetch);
-  id = g_signal_connect (source, "received-data", G_CALLBACK (received_data_cb), fetch);
-  shumate_data_source_get_tile_data_async (SHUMATE_DATA_SOURCE (source), x, y, zoom,
-                                           NULL, tile_data_cb, fetch);
-  iterate_until (&fetch->done, 20000);
-  g_signal_handler_disconnect (source, id);
-  g_assert_true (fetch->done);
-}
-
-static void
-tile_fetch_clear (TileFetch *fetch)
-{
-  g_clear_pointer (&fetch->bytes, g_bytes_unref);
-  g_clear_error (&fetch->error);
+  tg_test_fetch_tile (SHUMATE_DATA_SOURCE (source), x, y, zoom, fetch);
 }
 
 /* Fetches a tile that must come through, and checks it is the server's. */
@@ -298,7 +235,7 @@ assert_tile (TgOnlineTileSource *source,
              gboolean            noise)
 {
   g_autoptr(GBytes) expected = server_tile (zoom, x, y, noise);
-  TileFetch fetch;
+  TgTestTileFetch fetch;
 
   fetch_tile (source, zoom, x, y, &fetch);
   g_assert_no_error (fetch.error);
@@ -306,7 +243,7 @@ assert_tile (TgOnlineTileSource *source,
   /* libshumate 1.0 draws what "received-data" carried. */
   g_assert_true (fetch.received_before_done);
   g_assert_true (g_bytes_equal (fetch.bytes, expected));
-  tile_fetch_clear (&fetch);
+  tg_test_tile_fetch_clear (&fetch);
 }
 
 static void
@@ -315,13 +252,13 @@ assert_no_tile (TgOnlineTileSource *source,
                 int                 x,
                 int                 y)
 {
-  TileFetch fetch;
+  TgTestTileFetch fetch;
 
   fetch_tile (source, zoom, x, y, &fetch);
   g_assert_null (fetch.bytes);
   g_assert_nonnull (fetch.error);
   g_assert_false (fetch.received);
-  tile_fetch_clear (&fetch);
+  tg_test_tile_fetch_clear (&fetch);
 }
 
 static char *
@@ -434,11 +371,40 @@ share_of_colors (GtkWidget     *widget,
   g_assert_nonnull (clock);
   id = g_signal_connect (clock, "after-paint", G_CALLBACK (after_paint_cb), &shot);
   gtk_widget_queue_draw (widget);
-  iterate_until (&shot.done, 5000);
+  tg_test_iterate_until_set (&shot.done, 20000, "a frame to be painted");
   g_signal_handler_disconnect (clock, id);
   g_assert_true (shot.done);
 
   return shot.share;
+}
+
+typedef struct
+{
+  GtkWidget     *widget;
+  const guint32 *colors;
+  guint          n_colors;
+  double         over;
+} ShareWait;
+
+static gboolean
+share_over_cb (gpointer data)
+{
+  ShareWait *wait = data;
+
+  return share_of_colors (wait->widget, wait->colors, wait->n_colors) > wait->over;
+}
+
+/* Waits (up to 20 s) for @colors to cover more than @over of @widget:
+ * tiles come from other threads and are drawn frames later. */
+static void
+wait_for_share (GtkWidget     *widget,
+                const guint32 *colors,
+                guint          n_colors,
+                double         over)
+{
+  ShareWait wait = { widget, colors, n_colors, over };
+
+  tg_test_iterate_until_or_timeout (share_over_cb, &wait, 20000);
 }
 
 static guint
@@ -702,6 +668,20 @@ typedef struct
   ShumateMap *map;
 } Fixture;
 
+static gboolean
+map_has_width_cb (gpointer data)
+{
+  Fixture *f = data;
+
+  return gtk_widget_get_width (GTK_WIDGET (f->map)) > 0;
+}
+
+static gboolean
+label_visible_cb (gpointer data)
+{
+  return gtk_widget_get_visible (data);
+}
+
 static void
 fixture_setup (Fixture *f)
 {
@@ -712,8 +692,7 @@ fixture_setup (Fixture *f)
   f->map = _tg_map_view_get_map (f->view);
   gtk_window_present (GTK_WINDOW (f->window));
 
-  for (guint i = 0; i < 500 && gtk_widget_get_width (GTK_WIDGET (f->map)) <= 0; i++)
-    iterate_for (10);
+  tg_test_iterate_until (map_has_width_cb, f, 20000, "the map to be laid out");
   g_assert_cmpint (gtk_widget_get_width (GTK_WIDGET (f->map)), >, 0);
   /* Southern Peru: land and sea in view. */
   tg_map_view_center_on (f->view, -15.5, -72.0, 5);
@@ -723,7 +702,7 @@ static void
 fixture_teardown (Fixture *f)
 {
   gtk_window_destroy (GTK_WINDOW (f->window));
-  iterate_for (50);
+  tg_test_iterate_pending ();
 }
 
 static void
@@ -749,7 +728,7 @@ test_setting_switches_layer (void)
   /* No template, no layer: the basemap alone. */
   g_assert_null (_tg_map_view_get_online_layer (f.view));
   g_assert_cmpuint (count_map_layers (f.map), ==, 1);
-  iterate_for (1500);
+  wait_for_share (GTK_WIDGET (f.map), basemap_colors, 2, 0.3);
   share = share_of_colors (GTK_WIDGET (f.map), basemap_colors, 2);
   g_assert_cmpfloat (share, >, 0.3);
 
@@ -760,8 +739,7 @@ test_setting_switches_layer (void)
   g_assert_cmpuint (count_map_layers (f.map), ==, 2);
   g_assert_true (gtk_widget_get_prev_sibling (GTK_WIDGET (layer))
                  == GTK_WIDGET (_tg_map_view_get_basemap_layer (f.view)));
-  for (guint i = 0; i < 300 && share_of_colors (GTK_WIDGET (f.map), server_colors, 1) < 0.5; i++)
-    iterate_for (20);
+  wait_for_share (GTK_WIDGET (f.map), server_colors, 1, 0.5);
   g_assert_cmpuint (ts->n_requests, >, 0);
   g_assert_cmpfloat (share_of_colors (GTK_WIDGET (f.map), server_colors, 1), >, 0.5);
 
@@ -781,11 +759,10 @@ test_setting_switches_layer (void)
   /* (A place not seen before: libshumate keeps showing a layer's old
    * tiles, scaled, where new ones fail.) */
   tg_map_view_center_on (f.view, -8.0, -40.0, 5);
-  for (guint i = 0; i < 300 && !gtk_widget_get_visible (_tg_map_view_get_online_label (f.view)); i++)
-    iterate_for (20);
+  tg_test_iterate_until_or_timeout (label_visible_cb, _tg_map_view_get_online_label (f.view), 20000);
   g_assert_true (gtk_widget_get_visible (_tg_map_view_get_online_label (f.view)));
   g_assert_nonnull (gtk_label_get_text (GTK_LABEL (_tg_map_view_get_online_label (f.view))));
-  iterate_for (1500);
+  wait_for_share (GTK_WIDGET (f.map), basemap_colors, 2, 0.3);
   share = share_of_colors (GTK_WIDGET (f.map), basemap_colors, 2);
   g_test_message ("basemap share of the map with a failing tile server: %.2f (server colour %.2f)",
                   share, share_of_colors (GTK_WIDGET (f.map), server_colors, 1));
@@ -825,14 +802,12 @@ test_basemap_follows_style (void)
   g_settings_set_string (settings, "tile-url-template", "");
   adw_style_manager_set_color_scheme (style, ADW_COLOR_SCHEME_FORCE_LIGHT);
   fixture_setup (&f);
-  for (guint i = 0; i < 300 && share_of_colors (GTK_WIDGET (f.map), light_colors, 2) < 0.3; i++)
-    iterate_for (20);
+  wait_for_share (GTK_WIDGET (f.map), light_colors, 2, 0.3);
   g_assert_cmpfloat (share_of_colors (GTK_WIDGET (f.map), light_colors, 2), >, 0.3);
   g_assert_cmpfloat (share_of_colors (GTK_WIDGET (f.map), dark_colors, 2), ==, 0);
 
   adw_style_manager_set_color_scheme (style, ADW_COLOR_SCHEME_FORCE_DARK);
-  for (guint i = 0; i < 300 && share_of_colors (GTK_WIDGET (f.map), dark_colors, 2) < 0.3; i++)
-    iterate_for (20);
+  wait_for_share (GTK_WIDGET (f.map), dark_colors, 2, 0.3);
   g_assert_cmpfloat (share_of_colors (GTK_WIDGET (f.map), dark_colors, 2), >, 0.3);
   g_assert_cmpfloat (share_of_colors (GTK_WIDGET (f.map), light_colors, 2), <, 0.01);
   g_assert_cmpuint (count_map_layers (f.map), ==, 1);
@@ -846,8 +821,7 @@ test_basemap_follows_style (void)
   g_settings_set_string (settings, "tile-url-template", "");
 
   adw_style_manager_set_color_scheme (style, ADW_COLOR_SCHEME_FORCE_LIGHT);
-  for (guint i = 0; i < 300 && share_of_colors (GTK_WIDGET (f.map), light_colors, 2) < 0.3; i++)
-    iterate_for (20);
+  wait_for_share (GTK_WIDGET (f.map), light_colors, 2, 0.3);
   g_assert_cmpfloat (share_of_colors (GTK_WIDGET (f.map), light_colors, 2), >, 0.3);
   g_assert_cmpuint (count_map_layers (f.map), ==, 1);
 

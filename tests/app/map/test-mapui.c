@@ -21,6 +21,8 @@
 #include "tg-mbtiles-source.h"
 #include "tg-report.h"
 #include "tg-tile-download.h"
+#include "tg-test-common.h"
+#include "tg-test-map.h"
 
 #define JULIACA_LAT  (-15.4997)
 #define JULIACA_LON  (-70.1333)
@@ -29,101 +31,45 @@
 
 /* Helpers */
 
-static void
-iterate_until (gboolean *done,
-               guint     timeout_ms)
+static gboolean
+never_cb (gpointer data)
 {
-  gint64 end = g_get_monotonic_time () + timeout_ms * 1000;
-
-  while (!*done && g_get_monotonic_time () < end)
-    g_main_context_iteration (NULL, FALSE);
+  return FALSE;
 }
 
+/* Only where a step checks that nothing happens: there is no state to
+ * wait for, so the map gets @ms to do the wrong thing. */
 static void
 iterate_for (guint ms)
 {
-  gboolean never = FALSE;
+  tg_test_iterate_until_or_timeout (never_cb, NULL, ms);
+}
 
-  iterate_until (&never, ms);
+typedef struct
+{
+  TgMapView *view;
+  guint      n;
+} MarkersWait;
+
+static gboolean
+has_n_markers_cb (gpointer data)
+{
+  MarkersWait *wait = data;
+
+  return _tg_map_view_get_markers (wait->view)->len == wait->n;
 }
 
 /* Re-clustering runs after a short delay and, under load, later still:
- * wait (up to 10 s) for the map to hold the number of markers a step
+ * wait (up to 20 s) for the map to hold the number of markers a step
  * expects, rather than for a fixed time. */
 static GPtrArray *
 wait_for_n_markers (TgMapView *view,
                     guint      n)
 {
-  gint64 end = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+  MarkersWait wait = { view, n };
 
-  while (_tg_map_view_get_markers (view)->len != n && g_get_monotonic_time () < end)
-    g_main_context_iteration (NULL, FALSE);
+  tg_test_iterate_until_or_timeout (has_n_markers_cb, &wait, 20000);
   return _tg_map_view_get_markers (view);
-}
-
-typedef struct
-{
-  gboolean  received;
-  int       x, y, zoom;
-  GBytes   *received_bytes;
-  gboolean  received_before_done;
-  gboolean  done;
-  GBytes   *bytes;
-  GError   *error;
-} TileFetch;
-
-static void
-received_data_cb (ShumateDataSource *source,
-                  int                x,
-                  int                y,
-                  int                zoom,
-                  GBytes            *bytes,
-                  TileFetch         *fetch)
-{
-  fetch->received = TRUE;
-  fetch->x = x;
-  fetch->y = y;
-  fetch->zoom = zoom;
-  g_clear_pointer (&fetch->received_bytes, g_bytes_unref);
-  fetch->received_bytes = g_bytes_ref (bytes);
-}
-
-static void
-tile_data_cb (GObject      *object,
-              GAsyncResult *result,
-              gpointer      user_data)
-{
-  TileFetch *fetch = user_data;
-
-  fetch->received_before_done = fetch->received;
-  fetch->bytes = shumate_data_source_get_tile_data_finish (SHUMATE_DATA_SOURCE (object),
-                                                           result, &fetch->error);
-  fetch->done = TRUE;
-}
-
-static void
-fetch_tile (ShumateDataSource *source,
-            int                x,
-            int                y,
-            int                zoom,
-            TileFetch         *fetch)
-{
-  gulong id;
-
-  memset (fetch, 0, sizeof *fetch);
-  id = g_signal_connect (source, "received-data", G_CALLBACK (received_data_cb), fetch);
-  shumate_data_source_get_tile_data_async (source, x, y, zoom, NULL, tile_data_cb, fetch);
-  iterate_until (&fetch->done, 20000);
-  g_signal_handler_disconnect (source, id);
-  g_assert_true (fetch->done);
-}
-
-static void
-tile_fetch_clear (TileFetch *fetch)
-{
-  g_clear_pointer (&fetch->bytes, g_bytes_unref);
-  g_clear_pointer (&fetch->received_bytes, g_bytes_unref);
-  g_clear_error (&fetch->error);
 }
 
 static GdkPixbuf *
@@ -215,6 +161,14 @@ typedef struct
   ShumateMap *map;
 } Fixture;
 
+static gboolean
+map_has_width_cb (gpointer data)
+{
+  Fixture *f = data;
+
+  return gtk_widget_get_width (GTK_WIDGET (f->map)) > 0;
+}
+
 static void
 fixture_setup (Fixture *f)
 {
@@ -225,8 +179,7 @@ fixture_setup (Fixture *f)
   f->map = _tg_map_view_get_map (f->view);
   gtk_window_present (GTK_WINDOW (f->window));
 
-  for (guint i = 0; i < 500 && gtk_widget_get_width (GTK_WIDGET (f->map)) <= 0; i++)
-    iterate_for (10);
+  tg_test_iterate_until (map_has_width_cb, f, 20000, "the map to be laid out");
   g_assert_cmpint (gtk_widget_get_width (GTK_WIDGET (f->map)), >, 0);
 }
 
@@ -234,7 +187,7 @@ static void
 fixture_teardown (Fixture *f)
 {
   gtk_window_destroy (GTK_WINDOW (f->window));
-  iterate_for (20);
+  tg_test_iterate_pending ();
 }
 
 static guint
@@ -257,7 +210,7 @@ test_basemap_source_tile (void)
   g_autoptr(TgBasemap) basemap = tg_basemap_new (NULL, &error);
   g_autoptr(TgBasemapSource) source = NULL;
   g_autoptr(GdkPixbuf) pixbuf = NULL;
-  TileFetch fetch;
+  TgTestTileFetch fetch;
   int z = 6;
   /* The tile holding Lima: land to the east, the Pacific to the west. */
   int x = (int) tg_basemap_lon_to_tile_x (-77.03, z);
@@ -265,7 +218,7 @@ test_basemap_source_tile (void)
 
   g_assert_no_error (error);
   source = tg_basemap_source_new (basemap, FALSE);
-  fetch_tile (SHUMATE_DATA_SOURCE (source), x, y, z, &fetch);
+  tg_test_fetch_tile (SHUMATE_DATA_SOURCE (source), x, y, z, &fetch);
 
   g_assert_no_error (fetch.error);
   g_assert_nonnull (fetch.bytes);
@@ -284,14 +237,14 @@ test_basemap_source_tile (void)
   g_assert_cmpint (gdk_pixbuf_get_width (pixbuf), ==, 256);
   g_assert_cmpint (count_color (pixbuf, TG_BASEMAP_SEA_COLOR), >, 1000);
   g_assert_cmpint (count_color (pixbuf, TG_BASEMAP_LAND_COLOR), >, 1000);
-  tile_fetch_clear (&fetch);
+  tg_test_tile_fetch_clear (&fetch);
 
   /* A tile that cannot exist fails, and nothing is painted. */
-  fetch_tile (SHUMATE_DATA_SOURCE (source), 1 << z, 0, z, &fetch);
+  tg_test_fetch_tile (SHUMATE_DATA_SOURCE (source), 1 << z, 0, z, &fetch);
   g_assert_null (fetch.bytes);
   g_assert_nonnull (fetch.error);
   g_assert_false (fetch.received);
-  tile_fetch_clear (&fetch);
+  tg_test_tile_fetch_clear (&fetch);
 }
 
 static void
@@ -321,7 +274,7 @@ test_mbtiles_source (void)
   g_autoptr(ShumateRasterRenderer) renderer = NULL;
   g_autoptr(GBytes) red = solid_png (1, 0, 0);
   g_autoptr(GdkPixbuf) pixbuf = NULL;
-  TileFetch fetch;
+  TgTestTileFetch fetch;
 
   g_assert_no_error (error);
   writer = tg_mbtiles_create (path, "Puno survey", "png", &error);
@@ -336,19 +289,19 @@ test_mbtiles_source (void)
   renderer = tg_mbtiles_source_create_renderer (source);
   g_assert_cmpstr (shumate_map_source_get_name (SHUMATE_MAP_SOURCE (renderer)), ==, "Puno survey");
 
-  fetch_tile (SHUMATE_DATA_SOURCE (source), 2, 4, 3, &fetch);
+  tg_test_fetch_tile (SHUMATE_DATA_SOURCE (source), 2, 4, 3, &fetch);
   g_assert_no_error (fetch.error);
   g_assert_true (fetch.received_before_done);
   g_assert_true (g_bytes_equal (fetch.bytes, red));
   pixbuf = decode (fetch.bytes);
   g_assert_cmphex (pixel_at (pixbuf, 128, 128), ==, 0xff0000);
-  tile_fetch_clear (&fetch);
+  tg_test_tile_fetch_clear (&fetch);
 
   /* The TMS row is flipped inside: the mirrored row holds nothing. */
-  fetch_tile (SHUMATE_DATA_SOURCE (source), 2, 3, 3, &fetch);
+  tg_test_fetch_tile (SHUMATE_DATA_SOURCE (source), 2, 3, 3, &fetch);
   g_assert_null (fetch.bytes);
   g_assert_false (fetch.received);
-  tile_fetch_clear (&fetch);
+  tg_test_tile_fetch_clear (&fetch);
 
   /* A file that is not MBTiles is refused with a message naming it. */
   g_assert_true (g_file_set_contents (junk, "not a map", -1, NULL));
@@ -610,6 +563,24 @@ test_selected_drag_and_circle (void)
 
 /* Waits (bounded) until the view's centre is within @tolerance degrees of
  * the point; the flight there is animated while the map is on screen. */
+typedef struct
+{
+  TgMapView *view;
+  double     lat, lon, tolerance, min_zoom;
+  double     clat, clon, zoom;
+} CenterWait;
+
+static gboolean
+centered_cb (gpointer data)
+{
+  CenterWait *wait = data;
+
+  tg_map_view_get_center (wait->view, &wait->clat, &wait->clon, &wait->zoom);
+  return fabs (wait->clat - wait->lat) < wait->tolerance &&
+         fabs (wait->clon - wait->lon) < wait->tolerance &&
+         wait->zoom >= wait->min_zoom;
+}
+
 static gboolean
 wait_for_center (Fixture *f,
                  double   lat,
@@ -617,17 +588,13 @@ wait_for_center (Fixture *f,
                  double   tolerance,
                  double  *zoom)
 {
-  double clat = NAN, clon = NAN;
+  CenterWait wait = { f->view, lat, lon, tolerance, -G_MAXDOUBLE, NAN, NAN, NAN };
+  gboolean held = tg_test_iterate_until_or_timeout (centered_cb, &wait, 20000);
 
-  for (guint i = 0; i < 1000; i++)
-    {
-      tg_map_view_get_center (f->view, &clat, &clon, zoom);
-      if (fabs (clat - lat) < tolerance && fabs (clon - lon) < tolerance)
-        return TRUE;
-      iterate_for (10);
-    }
-  g_test_message ("centre %f, %f; expected %f, %f", clat, clon, lat, lon);
-  return FALSE;
+  *zoom = wait.zoom;
+  if (!held)
+    g_test_message ("centre %f, %f; expected %f, %f", wait.clat, wait.clon, lat, lon);
+  return held;
 }
 
 /* A place picked for the selected report from the list of places or a
@@ -650,11 +617,12 @@ test_selected_follows_place (void)
   /* From the list of places, 400 km away: the map flies there, zooming in. */
   tg_report_set_location (report, AYACUCHO_LAT, AYACUCHO_LON, TG_LOCATION_METHOD_GAZETTEER);
   g_assert_true (wait_for_center (&f, AYACUCHO_LAT, AYACUCHO_LON, 1e-4, &zoom));
-  for (guint i = 0; i < 500 && zoom < 13; i++)
-    {
-      iterate_for (10);
-      tg_map_view_get_center (f.view, &lat, &lon, &zoom);
-    }
+  {
+    CenterWait wait = { f.view, AYACUCHO_LAT, AYACUCHO_LON, G_MAXDOUBLE, 13, NAN, NAN, NAN };
+
+    tg_test_iterate_until_or_timeout (centered_cb, &wait, 20000);
+    zoom = wait.zoom;
+  }
   g_assert_cmpfloat (zoom, >=, 13);
 
   /* From a photo, back in Juliaca: closer in already, the zoom stays. */
@@ -720,7 +688,7 @@ test_search (void)
 
   /* Accents and case do not matter. */
   tg_map_search_set_text (search, "JULIACA");
-  iterate_until (&wait.done, 10000);
+  tg_test_iterate_until_set (&wait.done, 20000, "search results");
   g_assert_cmpuint (g_list_model_get_n_items (results), >, 0);
   first = g_list_model_get_item (results, 0);
   g_assert_cmpstr (tg_gazetteer_place_get_name (first), ==, "Juliaca");
@@ -728,14 +696,15 @@ test_search (void)
 
   /* Choosing it centres the map there. */
   tg_map_search_choose (search, 0);
-  for (guint i = 0; i < 500; i++)
-    {
-      iterate_for (10);
-      tg_map_view_get_center (f.view, &lat, &lon, &zoom);
-      if (fabs (lat - tg_gazetteer_place_get_latitude (first)) < 0.005 &&
-          fabs (lon - tg_gazetteer_place_get_longitude (first)) < 0.005 && zoom >= 10)
-        break;
-    }
+  {
+    CenterWait centre = { f.view, tg_gazetteer_place_get_latitude (first),
+                          tg_gazetteer_place_get_longitude (first), 0.005, 10, NAN, NAN, NAN };
+
+    tg_test_iterate_until_or_timeout (centered_cb, &centre, 20000);
+    lat = centre.clat;
+    lon = centre.clon;
+    zoom = centre.zoom;
+  }
   g_assert_cmpfloat_with_epsilon (lat, tg_gazetteer_place_get_latitude (first), 0.01);
   g_assert_cmpfloat_with_epsilon (lon, tg_gazetteer_place_get_longitude (first), 0.01);
   g_assert_cmpfloat (zoom, >=, 10);
@@ -810,7 +779,7 @@ test_preferences_and_layers (void)
   }
 
   gtk_window_destroy (GTK_WINDOW (window));
-  iterate_for (20);
+  tg_test_iterate_pending ();
   g_unlink (junk);
   g_unlink (path);
   g_rmdir (dir);
@@ -837,6 +806,25 @@ test_download_dialog (void)
                                    "juliaca-z8-14.mbtiles"));
 
   gtk_window_destroy (GTK_WINDOW (dialog));
+}
+
+static gboolean
+has_sum_cb (gpointer data)
+{
+  MarkersWait *wait = data;
+
+  return sum_counts (_tg_map_view_get_markers (wait->view)) == wait->n;
+}
+
+/* Waits (up to 20 s) for the markers to stand for @n reports in all. */
+static GPtrArray *
+wait_for_sum (TgMapView *view,
+              guint      n)
+{
+  MarkersWait wait = { view, n };
+
+  tg_test_iterate_until_or_timeout (has_sum_cb, &wait, 20000);
+  return _tg_map_view_get_markers (view);
 }
 
 /* With a live list from the store, positions are read on a worker
@@ -870,22 +858,13 @@ test_markers_from_store (void)
   tg_map_view_set_reports (f.view, G_LIST_MODEL (list));
   _tg_map_view_update_markers (f.view);
 
-  markers = _tg_map_view_get_markers (f.view);
-  for (guint i = 0; i < 500 && sum_counts (markers) != 300; i++)
-    {
-      iterate_for (10);
-      markers = _tg_map_view_get_markers (f.view);
-    }
+  markers = wait_for_sum (f.view, 300);
   g_assert_cmpuint (sum_counts (markers), ==, 300);
 
   extra = make_report ("Juliaca, later", JULIACA_LAT, JULIACA_LON + 0.05, "injury");
   g_assert_nonnull (tg_store_save_report (store, extra, &error));
   g_assert_no_error (error);
-  for (guint i = 0; i < 500 && sum_counts (markers) != 301; i++)
-    {
-      iterate_for (10);
-      markers = _tg_map_view_get_markers (f.view);
-    }
+  markers = wait_for_sum (f.view, 301);
   g_assert_cmpuint (sum_counts (markers), ==, 301);
 
   /* Close enough for single pins: each is labelled from the store, by

@@ -19,6 +19,7 @@
 #include "tg-blob-store.h"
 #include "tg-revision.h"
 #include "tg-types.h"
+#include "tg-test-common.h"
 
 typedef struct
 {
@@ -29,33 +30,6 @@ typedef struct
 } Fixture;
 
 /* Helpers ----------------------------------------------------------------- */
-
-static void
-remove_tree (const char *path)
-{
-  GDir *dir;
-
-  if (!g_file_test (path, G_FILE_TEST_IS_DIR) || g_file_test (path, G_FILE_TEST_IS_SYMLINK))
-    {
-      g_unlink (path);
-      return;
-    }
-  g_chmod (path, 0700);
-  dir = g_dir_open (path, 0, NULL);
-  if (dir != NULL)
-    {
-      const char *name;
-
-      while ((name = g_dir_read_name (dir)) != NULL)
-        {
-          g_autofree char *child = g_build_filename (path, name, NULL);
-
-          remove_tree (child);
-        }
-      g_dir_close (dir);
-    }
-  g_rmdir (path);
-}
 
 /* Regular files under @path, leaving out tmp/. */
 static guint
@@ -202,10 +176,7 @@ static void
 fixture_set_up (Fixture       *fixture,
                 gconstpointer  data)
 {
-  g_autoptr(GError) error = NULL;
-
-  fixture->dir = g_dir_make_tmp ("testigo-blob-XXXXXX", &error);
-  g_assert_no_error (error);
+  fixture->dir = tg_test_make_tmp_dir ("testigo-blob-XXXXXX");
   fixture->blob_dir = g_build_filename (fixture->dir, "blobs", NULL);
   fixture->src_dir = g_build_filename (fixture->dir, "src", NULL);
   g_assert_cmpint (g_mkdir (fixture->src_dir, 0700), ==, 0);
@@ -218,7 +189,7 @@ fixture_tear_down (Fixture       *fixture,
                    gconstpointer  data)
 {
   g_clear_object (&fixture->store);
-  remove_tree (fixture->dir);
+  tg_test_rm_rf (fixture->dir);
   g_assert_false (g_file_test (fixture->dir, G_FILE_TEST_EXISTS));
   g_free (fixture->dir);
   g_free (fixture->blob_dir);
@@ -814,32 +785,6 @@ make_sparse_file (Fixture    *fixture,
   return path;
 }
 
-typedef struct
-{
-  GCancellable *cancellable;
-  goffset       cancel_at;
-  goffset       last_done;
-  goffset       last_total;
-  guint         calls;
-  gboolean      monotonic;
-} Progress;
-
-static void
-progress_cb (goffset  done,
-             goffset  total,
-             gpointer user_data)
-{
-  Progress *progress = user_data;
-
-  if (done < progress->last_done || done > total)
-    progress->monotonic = FALSE;
-  progress->last_done = done;
-  progress->last_total = total;
-  progress->calls++;
-  if (progress->cancellable != NULL && done >= progress->cancel_at)
-    g_cancellable_cancel (progress->cancellable);
-}
-
 static void
 test_import_cancel (Fixture       *fixture,
                     gconstpointer  data)
@@ -849,9 +794,12 @@ test_import_cancel (Fixture       *fixture,
   g_autoptr(GCancellable) cancellable = g_cancellable_new ();
   g_autoptr(TgBlobInfo) info = NULL;
   g_autoptr(GError) error = NULL;
-  Progress progress = { cancellable, 8 * 1024 * 1024, 0, 0, 0, TRUE };
+  TgTestProgress progress;
 
-  info = tg_blob_store_import_file (fixture->store, file, progress_cb, &progress,
+  tg_test_progress_init (&progress, TRUE);
+  progress.cancellable = cancellable;
+  progress.cancel_at = 8 * 1024 * 1024;
+  info = tg_blob_store_import_file (fixture->store, file, tg_test_progress_cb, &progress,
                                     cancellable, &error);
   g_assert_null (info);
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
@@ -882,7 +830,7 @@ test_import_large (Fixture       *fixture,
   g_autoptr(GChecksum) checksum = g_checksum_new (G_CHECKSUM_SHA256);
   g_autoptr(GError) error = NULL;
   g_autofree guint8 *zeros = g_malloc0 (1024 * 1024);
-  Progress progress = { NULL, 0, 0, 0, 0, TRUE };
+  TgTestProgress progress;
   gint64 rss_before, rss_after;
 
   /* The expected hash, computed here without the store. */
@@ -898,7 +846,8 @@ test_import_large (Fixture       *fixture,
   g_assert_no_error (error);
 
   rss_before = peak_rss_kib ();
-  info = tg_blob_store_import_file (fixture->store, file, progress_cb, &progress, NULL, &error);
+  tg_test_progress_init (&progress, TRUE);
+  info = tg_blob_store_import_file (fixture->store, file, tg_test_progress_cb, &progress, NULL, &error);
   rss_after = peak_rss_kib ();
   g_assert_no_error (error);
 

@@ -11,6 +11,7 @@
 #include "tg-custody-log.h"
 #include "tg-store-private.h"
 #include "tg-types.h"
+#include "tg-test-common.h"
 
 typedef struct
 {
@@ -28,8 +29,7 @@ fixture_set_up (Fixture       *fixture,
   g_autoptr(GError) error = NULL;
   g_autofree char *path = NULL;
 
-  fixture->dir = g_dir_make_tmp ("testigo-custody-XXXXXX", &error);
-  g_assert_no_error (error);
+  fixture->dir = tg_test_make_tmp_dir ("testigo-custody-XXXXXX");
   path = g_build_filename (fixture->dir, "custody.db", NULL);
   fixture->sql = tg_sqlite_open (path,
                                  SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,

@@ -14,34 +14,12 @@
 #include "tg-export.h"
 #include "tg-import.h"
 #include "tg-store-private.h"
+#include "tg-test-common.h"
 #include "tg-vocabulary.h"
 
 #define VOCAB_DIR SRCDATADIR "/vocabularies"
 
 /* Helpers ---------------------------------------------------------------- */
-
-static void
-rm_rf (const char *path)
-{
-  g_autoptr(GFile) file = g_file_new_for_path (path);
-  g_autoptr(GFileEnumerator) children = NULL;
-
-  children = g_file_enumerate_children (file, G_FILE_ATTRIBUTE_STANDARD_NAME,
-                                        G_FILE_QUERY_INFO_NOFOLLOW_SYMLINKS, NULL, NULL);
-  if (children != NULL)
-    {
-      GFileInfo *info;
-
-      while ((info = g_file_enumerator_next_file (children, NULL, NULL)) != NULL)
-        {
-          g_autofree char *child = g_build_filename (path, g_file_info_get_name (info), NULL);
-
-          rm_rf (child);
-          g_object_unref (info);
-        }
-    }
-  g_remove (path);
-}
 
 typedef struct
 {
@@ -49,29 +27,12 @@ typedef struct
   TgStore *store;
 } Fixture;
 
-static TgStore *
-open_store_in (const char *parent,
-               const char *name)
-{
-  g_autoptr(GError) error = NULL;
-  g_autofree char *dir = g_build_filename (parent, name, NULL);
-  TgStore *store;
-
-  g_mkdir_with_parents (dir, 0700);
-  store = tg_store_open (dir, &error);
-  g_assert_no_error (error);
-  return store;
-}
-
 static void
 fixture_set_up (Fixture       *fixture,
                 gconstpointer  data)
 {
-  g_autoptr(GError) error = NULL;
-
-  fixture->dir = g_dir_make_tmp ("testigo-exchange-XXXXXX", &error);
-  g_assert_no_error (error);
-  fixture->store = open_store_in (fixture->dir, "a");
+  fixture->dir = tg_test_make_tmp_dir ("testigo-exchange-XXXXXX");
+  fixture->store = tg_test_open_store_in (fixture->dir, "a");
 }
 
 static void
@@ -80,7 +41,7 @@ fixture_tear_down (Fixture       *fixture,
 {
   tg_store_close (fixture->store);
   g_clear_object (&fixture->store);
-  rm_rf (fixture->dir);
+  tg_test_rm_rf (fixture->dir);
   g_free (fixture->dir);
 }
 
@@ -253,7 +214,7 @@ test_vocabulary_malformed (void)
     { "[{\"code\": \"x\", \"en\": 3}]", "\"en\"" },
     { "[{\"code\": \"x\", \"en\": \"X\", \"colour\": \"red\"}]", "colour" },
   };
-  g_autofree char *dir = g_dir_make_tmp ("testigo-vocab-XXXXXX", NULL);
+  g_autofree char *dir = tg_test_make_tmp_dir ("testigo-vocab-XXXXXX");
   g_autofree char *path = g_build_filename (dir, "categories.json", NULL);
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
@@ -277,13 +238,13 @@ test_vocabulary_malformed (void)
     g_assert_null (vocab);
     g_assert_error (error, TG_ERROR, TG_ERROR_NOT_FOUND);
   }
-  rm_rf (dir);
+  tg_test_rm_rf (dir);
 }
 
 static void
 test_vocabulary_data_dir (void)
 {
-  g_autofree char *dir = g_dir_make_tmp ("testigo-data-XXXXXX", NULL);
+  g_autofree char *dir = tg_test_make_tmp_dir ("testigo-data-XXXXXX");
   g_autofree char *vdir = g_build_filename (dir, "vocabularies", NULL);
   g_autofree char *path = g_build_filename (vdir, "perpetrators.json", NULL);
   g_autofree char *old = g_strdup (g_getenv ("TESTIGO_DATA_DIR"));
@@ -306,7 +267,7 @@ test_vocabulary_data_dir (void)
     g_setenv ("TESTIGO_DATA_DIR", old, TRUE);
   else
     g_unsetenv ("TESTIGO_DATA_DIR");
-  rm_rf (dir);
+  tg_test_rm_rf (dir);
 }
 
 /* GeoJSON ---------------------------------------------------------------- */
@@ -361,7 +322,7 @@ test_geojson_round_trip (Fixture       *fixture,
   path1 = export_geojson_to_file (fixture->store, fixture->dir, "one.geojson", TG_EXPORT_NONE, &n_exported);
   g_assert_cmpuint (n_exported, ==, 42);
 
-  other = open_store_in (fixture->dir, "b");
+  other = tg_test_open_store_in (fixture->dir, "b");
   file1 = g_file_new_for_path (path1);
   g_assert_true (tg_import_geojson (other, file1, &n_imported, NULL, &error));
   g_assert_no_error (error);
@@ -701,7 +662,7 @@ test_geojson_bad_input (Fixture       *fixture,
   path = export_geojson_to_file (fixture->store, fixture->dir, "t.geojson", TG_EXPORT_NONE, NULL);
   exported = read_file (path, &length);
   {
-    g_autoptr(TgStore) fresh = open_store_in (fixture->dir, "fresh");
+    g_autoptr(TgStore) fresh = tg_test_open_store_in (fixture->dir, "fresh");
 
     assert_refused (fresh, exported, length / 2, TG_ERROR_WRONG_FORMAT, "cut short");
 
@@ -795,7 +756,7 @@ test_csv_round_trip (Fixture       *fixture,
   g_assert_cmpstr (unit, ==, tg_report_get_perpetrator_unit (report));
 
   /* And back into a fresh store. */
-  other = open_store_in (fixture->dir, "b");
+  other = tg_test_open_store_in (fixture->dir, "b");
   g_assert_true (tg_import_csv_data (other, csv, strlen (csv), &n, &skipped, &error));
   g_assert_no_error (error);
   g_assert_cmpuint (n, ==, 1);
@@ -1037,7 +998,7 @@ import_memory_child (void)
   gint64 size, before, growth;
   guint n = 0;
 
-  store = open_store_in (g_getenv ("TG_TEST_IMPORT_DIR"), "b");
+  store = tg_test_open_store_in (g_getenv ("TG_TEST_IMPORT_DIR"), "b");
   /* SQLite's page cache is a constant of the store (32 MiB), whatever the
    * file; a small one here keeps the measure to what the import holds. */
   tg_store_lock (store);
@@ -1869,7 +1830,7 @@ test_geojson_without_revision (Fixture       *fixture,
   path = export_geojson_to_file (fixture->store, fixture->dir, "org.geojson", TG_EXPORT_NONE, NULL);
   rewrite_features (path, edited, edit_by_hand);
 
-  other = open_store_in (fixture->dir, "b");
+  other = tg_test_open_store_in (fixture->dir, "b");
   file = g_file_new_for_path (edited);
   g_assert_true (tg_import_file (other, file, TG_IMPORT_FORMAT_AUTO, NULL, NULL,
                                  &n_imported, &n_skipped, NULL, &error));
@@ -1967,7 +1928,7 @@ test_import_file_counts (Fixture       *fixture,
   g_assert_true (tg_export_csv (fixture->store, NULL, cfile, TG_EXPORT_NONE, NULL, NULL, NULL, NULL, &error));
   g_assert_no_error (error);
 
-  other = open_store_in (fixture->dir, "b");
+  other = tg_test_open_store_in (fixture->dir, "b");
   /* 8 reports already there: the GeoJSON brings 52 more. */
   {
     g_autoptr(GPtrArray) demo = tg_demo_generate (60, 3);
@@ -1995,7 +1956,7 @@ test_import_file_counts (Fixture       *fixture,
 
   /* Without a telling extension the first byte decides. */
   {
-    g_autoptr(TgStore) third = open_store_in (fixture->dir, "c");
+    g_autoptr(TgStore) third = tg_test_open_store_in (fixture->dir, "c");
     g_autofree char *g_txt = g_build_filename (fixture->dir, "geo.txt", NULL);
     g_autofree char *c_txt = g_build_filename (fixture->dir, "csv.txt", NULL);
     g_autofree char *g_data = NULL;
@@ -2087,7 +2048,7 @@ test_geojson_org_withholds (Fixture       *fixture,
   g_assert_cmpstr (a, ==, b);
 
   /* Into another store: the report, with the name withheld. */
-  other = open_store_in (fixture->dir, "b");
+  other = tg_test_open_store_in (fixture->dir, "b");
   g_assert_true (tg_import_file (other, file, TG_IMPORT_FORMAT_AUTO, NULL, NULL,
                                  &n_imported, &n_skipped, NULL, &error));
   g_assert_no_error (error);

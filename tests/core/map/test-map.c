@@ -20,6 +20,7 @@
 #include "tg-mbtiles.h"
 #include "tg-tile-download.h"
 #include "tg-types.h"
+#include "tg-test-common.h"
 
 /* Places the tests look at. */
 #define CUSCO_LAT   -13.5319
@@ -150,19 +151,14 @@ render_at (double lat,
   return render_styled_at (lat, lon, zoom, TG_BASEMAP_STYLE_LIGHT, px, py);
 }
 
+static char *tmp_dir;
+
 static char *
 tmp_path (const char *name)
 {
-  static char *dir;
-
-  if (dir == NULL)
-    {
-      g_autoptr(GError) error = NULL;
-
-      dir = g_dir_make_tmp ("test-map-XXXXXX", &error);
-      g_assert_no_error (error);
-    }
-  return g_build_filename (dir, name, NULL);
+  if (tmp_dir == NULL)
+    tmp_dir = tg_test_make_tmp_dir ("test-map-XXXXXX");
+  return g_build_filename (tmp_dir, name, NULL);
 }
 
 /* Basemap ------------------------------------------------------------------ */
@@ -1018,5 +1014,8 @@ main (int   argc,
 
   g_clear_object (&basemap);
   g_clear_object (&gazetteer);
+  if (tmp_dir != NULL)
+    tg_test_rm_rf (tmp_dir);
+  g_free (tmp_dir);
   return ret;
 }

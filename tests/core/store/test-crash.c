@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "tg-store-private.h"
+#include "tg-test-common.h"
 
 #define ROUNDS 25
 
@@ -95,7 +96,7 @@ static void
 test_kill_writer (void)
 {
   g_autoptr(GError) error = NULL;
-  g_autofree char *dir = g_dir_make_tmp ("testigo-crash-XXXXXX", &error);
+  g_autofree char *dir = tg_test_make_tmp_dir ("testigo-crash-XXXXXX");
   g_autoptr(GHashTable) saved = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   g_autofree char *edited_id = NULL;
   g_autofree char *last_narrative = NULL;
@@ -184,6 +185,7 @@ test_kill_writer (void)
 
   g_test_message ("%u rounds, %u acknowledged writes checked", ROUNDS, total_acknowledged);
   g_assert_cmpuint (total_acknowledged, >, 0);
+  tg_test_rm_rf (dir);
 }
 
 int

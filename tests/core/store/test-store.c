@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "tg-store-private.h"
+#include "tg-test-common.h"
 
 typedef struct
 {
@@ -21,40 +22,11 @@ typedef struct
 } Fixture;
 
 static void
-rm_rf (const char *path)
-{
-  g_autoptr(GFile) file = g_file_new_for_path (path);
-  g_autoptr(GFileEnumerator) children = NULL;
-
-  children = g_file_enumerate_children (file, G_FILE_ATTRIBUTE_STANDARD_NAME,
-                                        G_FILE_QUERY_INFO_NOFOLLOW_SYMLINKS, NULL, NULL);
-  if (children != NULL)
-    {
-      GFileInfo *info;
-
-      while ((info = g_file_enumerator_next_file (children, NULL, NULL)) != NULL)
-        {
-          g_autofree char *child = g_build_filename (path, g_file_info_get_name (info), NULL);
-
-          g_chmod (child, 0700);
-          rm_rf (child);
-          g_object_unref (info);
-        }
-    }
-  g_remove (path);
-}
-
-static void
 fixture_set_up (Fixture       *fixture,
                 gconstpointer  data)
 {
-  g_autoptr(GError) error = NULL;
-
-  fixture->dir = g_dir_make_tmp ("testigo-store-XXXXXX", &error);
-  g_assert_no_error (error);
-  fixture->store = tg_store_open (fixture->dir, &error);
-  g_assert_no_error (error);
-  g_assert_nonnull (fixture->store);
+  fixture->dir = tg_test_make_tmp_dir ("testigo-store-XXXXXX");
+  fixture->store = tg_test_open_store (fixture->dir);
 }
 
 static void
@@ -62,7 +34,7 @@ fixture_tear_down (Fixture       *fixture,
                    gconstpointer  data)
 {
   g_clear_object (&fixture->store);
-  rm_rf (fixture->dir);
+  tg_test_rm_rf (fixture->dir);
   g_free (fixture->dir);
 }
 
@@ -724,7 +696,7 @@ static void
 test_damaged_files (void)
 {
   g_autoptr(GError) error = NULL;
-  g_autofree char *dir = g_dir_make_tmp ("testigo-damaged-XXXXXX", NULL);
+  g_autofree char *dir = tg_test_make_tmp_dir ("testigo-damaged-XXXXXX");
   g_autofree char *db = g_build_filename (dir, "testigo.db", NULL);
   g_autofree char *original = NULL;
   g_autofree char *after = NULL;
@@ -790,14 +762,14 @@ test_damaged_files (void)
     g_clear_pointer (&after, g_free);
   }
 
-  rm_rf (dir);
+  tg_test_rm_rf (dir);
 }
 
 static void
 test_too_new (void)
 {
   g_autoptr(GError) error = NULL;
-  g_autofree char *dir = g_dir_make_tmp ("testigo-new-XXXXXX", NULL);
+  g_autofree char *dir = tg_test_make_tmp_dir ("testigo-new-XXXXXX");
 
   {
     g_autoptr(TgStore) store = tg_store_open (dir, &error);
@@ -809,7 +781,7 @@ test_too_new (void)
     g_assert_null (store);
     g_assert_error (error, TG_ERROR, TG_ERROR_TOO_NEW);
   }
-  rm_rf (dir);
+  tg_test_rm_rf (dir);
 }
 
 /* Each earlier schema, holding data written at that version, opens in
@@ -820,7 +792,7 @@ test_migrations (void)
   for (int from = 0; from < TG_STORE_SCHEMA_VERSION; from++)
     {
       g_autoptr(GError) error = NULL;
-      g_autofree char *dir = g_dir_make_tmp ("testigo-migrate-XXXXXX", NULL);
+      g_autofree char *dir = tg_test_make_tmp_dir ("testigo-migrate-XXXXXX");
       g_autofree char *id = NULL;
 
       g_test_message ("from schema %d", from);
@@ -875,7 +847,7 @@ test_migrations (void)
           g_assert_no_error (error);
         }
       }
-      rm_rf (dir);
+      tg_test_rm_rf (dir);
     }
 }
 

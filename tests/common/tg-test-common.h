@@ -1,0 +1,78 @@
+/* tg-test-common.h — helpers the C tests share (tests/common)
+ *
+ * Temporary folders made and removed, stores in them, a bounded main
+ * context iteration that fails the test with a message when the state it
+ * waits for never comes, and a recorder for progress callbacks.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <glib.h>
+
+#include "tg-store.h"
+
+G_BEGIN_DECLS
+
+/* Temporary folders ------------------------------------------------------- */
+
+char    *tg_test_make_tmp_dir  (const char *tmpl);
+void     tg_test_rm_rf         (const char *path);
+
+/* Stores ------------------------------------------------------------------- */
+
+TgStore *tg_test_open_store    (const char *dir);
+TgStore *tg_test_open_store_in (const char *parent,
+                                const char *name);
+
+/* Waiting for a state ------------------------------------------------------ */
+
+typedef gboolean (*TgTestCheck) (gpointer data);
+
+gboolean tg_test_flag_is_set   (gpointer flag);
+
+gboolean _tg_test_iterate_until (TgTestCheck  check,
+                                 gpointer     data,
+                                 guint        timeout_ms,
+                                 gboolean     fail,
+                                 const char  *what,
+                                 const char  *file,
+                                 int          line,
+                                 const char  *func);
+
+/* Iterates the thread-default main context until @check (@data) holds,
+ * for @timeout_ms at most; on timeout the test fails with a message naming
+ * @what at the caller's line. Returns whether the state came. */
+#define tg_test_iterate_until(check, data, timeout_ms, what) \
+  _tg_test_iterate_until ((check), (data), (timeout_ms), TRUE, (what), __FILE__, __LINE__, G_STRFUNC)
+
+/* The same for a gboolean that a callback sets. */
+#define tg_test_iterate_until_set(flag, timeout_ms, what) \
+  _tg_test_iterate_until (tg_test_flag_is_set, (flag), (timeout_ms), TRUE, (what), __FILE__, __LINE__, G_STRFUNC)
+
+/* As above, but a timeout is no failure: the caller asserts what it can. */
+#define tg_test_iterate_until_or_timeout(check, data, timeout_ms) \
+  _tg_test_iterate_until ((check), (data), (timeout_ms), FALSE, NULL, __FILE__, __LINE__, G_STRFUNC)
+
+void     tg_test_iterate_pending (void);
+
+/* Progress recorder -------------------------------------------------------- */
+
+typedef struct
+{
+  GCancellable *cancellable;  /* cancelled once done reaches cancel_at */
+  goffset       cancel_at;
+  goffset       last_done;
+  goffset       last_total;
+  guint         calls;
+  gboolean      monotonic;    /* done never went back, nor past total */
+  gboolean      check_total;  /* whether done > total breaks monotonic */
+} TgTestProgress;
+
+void     tg_test_progress_init (TgTestProgress *progress,
+                                gboolean        check_total);
+void     tg_test_progress_cb   (goffset         done,
+                                goffset         total,
+                                gpointer        progress);
+
+G_END_DECLS
