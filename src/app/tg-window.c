@@ -765,6 +765,7 @@ tg_window_constructed (GObject *object)
                                g_settings_get_int (settings, "window-height"));
   if (g_settings_get_boolean (settings, "window-maximized"))
     gtk_window_maximize (GTK_WINDOW (self));
+  tg_map_view_set_settings (self->map_view, settings);
 
   self->store = g_object_ref (tg_application_get_store (self->app));
   self->reports = tg_report_list_new (self->store, query);
