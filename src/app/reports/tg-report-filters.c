@@ -95,8 +95,12 @@ static void
 tg_report_filters_dispose (GObject *object)
 {
   TgReportFilters *self = TG_REPORT_FILTERS (object);
+  GtkWidget *child;
 
   gtk_widget_dispose_template (GTK_WIDGET (self), TG_TYPE_REPORT_FILTERS);
+  /* GTK 4.8 leaves the template's unnamed top child in place. */
+  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self))) != NULL)
+    gtk_widget_unparent (child);
   g_clear_object (&self->categories);
   g_clear_pointer (&self->search_text, g_free);
 
