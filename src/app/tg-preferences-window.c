@@ -170,7 +170,7 @@ tg_preferences_window_new (TgApplication *app)
   adw_action_row_set_subtitle (self->count_row, count);
   /* The map's own page (tile server, MBTiles files, cache). */
   adw_preferences_window_add (ADW_PREFERENCES_WINDOW (self),
-                              ADW_PREFERENCES_PAGE (tg_map_preferences_page_new ()));
+                              ADW_PREFERENCES_PAGE (tg_map_preferences_page_new (self->settings)));
 
   return self;
 }

@@ -6,6 +6,7 @@
 
 #include "tg-map-view.h"
 #include "tg-report-editor.h"
+#include "tg-report-filters.h"
 #include "tg-window.h"
 
 G_BEGIN_DECLS
@@ -19,7 +20,6 @@ struct _TgWindow
   TgReportList         *reports;
   GtkSliceListModel    *slice;      /* the first rows, then all of them */
   GtkSingleSelection   *selection;
-  GListModel           *category_codes;
 
   /* template children */
   AdwToastOverlay      *toast_overlay;
@@ -44,14 +44,7 @@ struct _TgWindow
   AdwHeaderBar         *map_header;
   GtkWidget            *map_back_button;
   TgMapView            *map_view;
-  GtkDropDown          *category_filter;
-  GtkDropDown          *status_filter;
-  GtkEntry             *region_filter;
-  GtkEntry             *from_filter;
-  GtkEntry             *until_filter;
-  GtkCheckButton       *conflict_filter;
-  GtkDropDown          *sort_filter;
-  GtkLabel             *filter_error;
+  TgReportFilters      *filters;
 
   gulong                first_frame_handler;
   gulong                loaded_frame_handler;

@@ -12,6 +12,7 @@
 #include "tg-exchange.h"
 #include "tg-map-view.h"
 #include "tg-report-editor.h"
+#include "tg-report-filters.h"
 #include "tg-report-row.h"
 #include "tg-ui-util.h"
 #include "tg-window-private.h"
@@ -71,29 +72,6 @@ tg_window_get_current_report (TgWindow *self)
   return self->editor != NULL ? tg_report_editor_get_report (self->editor) : NULL;
 }
 
-static gboolean
-parse_day (const char *text,
-           gint64     *unix_seconds,
-           gboolean    end_of_day)
-{
-  int y, m, d;
-  char extra;
-  g_autoptr(GDateTime) date = NULL;
-
-  if (text == NULL || *text == '\0')
-    {
-      *unix_seconds = 0;
-      return TRUE;
-    }
-  if (sscanf (text, "%d-%d-%d%c", &y, &m, &d, &extra) != 3)
-    return FALSE;
-  date = g_date_time_new_utc (y, m, d, 0, 0, 0);
-  if (date == NULL)
-    return FALSE;
-  *unix_seconds = g_date_time_to_unix (date) + (end_of_day ? 86399 : 0);
-  return TRUE;
-}
-
 static void
 update_list_state (TgWindow *self)
 {
@@ -125,38 +103,7 @@ update_list_state (TgWindow *self)
 static void
 apply_filters (TgWindow *self)
 {
-  g_autoptr(TgReportQuery) query = tg_report_query_new ();
-  const char *text = gtk_editable_get_text (GTK_EDITABLE (self->search_entry));
-  const char *region = gtk_editable_get_text (GTK_EDITABLE (self->region_filter));
-  guint category = gtk_drop_down_get_selected (self->category_filter);
-  guint status = gtk_drop_down_get_selected (self->status_filter);
-  gboolean dates_ok;
-
-  query->text = *text ? g_strdup (text) : NULL;
-  query->region_code = *region ? g_strstrip (g_strdup (region)) : NULL;
-  if (category != GTK_INVALID_LIST_POSITION && category > 0 && self->category_codes != NULL)
-    {
-      g_autoptr(TgVocabularyEntry) entry = g_list_model_get_item (self->category_codes, category - 1);
-
-      if (entry != NULL)
-        query->category = g_strdup (tg_vocabulary_entry_get_code (entry));
-    }
-  query->status = (status == GTK_INVALID_LIST_POSITION || status == 0) ? -1 : (int) status - 1;
-  query->only_conflicts = gtk_check_button_get_active (self->conflict_filter);
-  query->sort = gtk_drop_down_get_selected (self->sort_filter);
-  if ((guint) query->sort > TG_REPORT_SORT_TITLE)
-    query->sort = TG_REPORT_SORT_UPDATED_DESC;
-
-  dates_ok = parse_day (gtk_editable_get_text (GTK_EDITABLE (self->from_filter)), &query->start_from, FALSE) &&
-             parse_day (gtk_editable_get_text (GTK_EDITABLE (self->until_filter)), &query->start_until, TRUE);
-  if (!dates_ok)
-    {
-      gtk_label_set_text (self->filter_error, _("Write dates as year-month-day, such as 2023-01-09."));
-      gtk_widget_set_visible (GTK_WIDGET (self->filter_error), TRUE);
-      query->start_from = query->start_until = 0;
-    }
-  else
-    gtk_widget_set_visible (GTK_WIDGET (self->filter_error), FALSE);
+  g_autoptr(TgReportQuery) query = tg_report_filters_get_query (self->filters);
 
   tg_report_list_set_query (self->reports, query);
   update_list_state (self);
@@ -165,41 +112,9 @@ apply_filters (TgWindow *self)
 static void
 setup_filters (TgWindow *self)
 {
-  g_autoptr(GtkStringList) categories = gtk_string_list_new (NULL);
-  g_autoptr(GtkStringList) statuses = gtk_string_list_new (NULL);
-  g_autoptr(GtkStringList) sorts = gtk_string_list_new (NULL);
-  GListModel *vocabulary = tg_application_get_vocabulary (self->app, TG_VOCABULARY_CATEGORIES);
-  guint n = g_list_model_get_n_items (vocabulary);
-
-  self->category_codes = g_object_ref (vocabulary);
-  gtk_string_list_append (categories, _("Any category"));
-  for (guint i = 0; i < n; i++)
-    {
-      g_autoptr(TgVocabularyEntry) entry = g_list_model_get_item (vocabulary, i);
-
-      gtk_string_list_append (categories, tg_vocabulary_entry_get_label (entry));
-    }
-  gtk_drop_down_set_model (self->category_filter, G_LIST_MODEL (categories));
-
-  gtk_string_list_append (statuses, _("Any status"));
-  for (int s = TG_REPORT_STATUS_DRAFT; s <= TG_REPORT_STATUS_REJECTED; s++)
-    gtk_string_list_append (statuses, tg_ui_status_label (s));
-  gtk_drop_down_set_model (self->status_filter, G_LIST_MODEL (statuses));
-
-  /* In TgReportSort order. */
-  gtk_string_list_append (sorts, _("Recently edited"));
-  gtk_string_list_append (sorts, _("Newest incident"));
-  gtk_string_list_append (sorts, _("Oldest incident"));
-  gtk_string_list_append (sorts, _("Title"));
-  gtk_drop_down_set_model (self->sort_filter, G_LIST_MODEL (sorts));
-
-  g_signal_connect_swapped (self->category_filter, "notify::selected", G_CALLBACK (apply_filters), self);
-  g_signal_connect_swapped (self->status_filter, "notify::selected", G_CALLBACK (apply_filters), self);
-  g_signal_connect_swapped (self->sort_filter, "notify::selected", G_CALLBACK (apply_filters), self);
-  g_signal_connect_swapped (self->region_filter, "changed", G_CALLBACK (apply_filters), self);
-  g_signal_connect_swapped (self->from_filter, "changed", G_CALLBACK (apply_filters), self);
-  g_signal_connect_swapped (self->until_filter, "changed", G_CALLBACK (apply_filters), self);
-  g_signal_connect_swapped (self->conflict_filter, "toggled", G_CALLBACK (apply_filters), self);
+  tg_report_filters_set_categories (self->filters,
+                                    tg_application_get_vocabulary (self->app, TG_VOCABULARY_CATEGORIES));
+  g_signal_connect_object (self->filters, "changed", G_CALLBACK (apply_filters), self, G_CONNECT_SWAPPED);
 }
 
 void
@@ -310,20 +225,7 @@ first_frame_cb (GdkFrameClock *clock,
 static void
 search_changed_cb (TgWindow *self)
 {
-  apply_filters (self);
-}
-
-static void
-reset_filters_cb (TgWindow *self)
-{
-  gtk_drop_down_set_selected (self->category_filter, 0);
-  gtk_drop_down_set_selected (self->status_filter, 0);
-  gtk_drop_down_set_selected (self->sort_filter, 0);
-  gtk_editable_set_text (GTK_EDITABLE (self->region_filter), "");
-  gtk_editable_set_text (GTK_EDITABLE (self->from_filter), "");
-  gtk_editable_set_text (GTK_EDITABLE (self->until_filter), "");
-  gtk_check_button_set_active (self->conflict_filter, FALSE);
-  apply_filters (self);
+  tg_report_filters_set_search_text (self->filters, gtk_editable_get_text (GTK_EDITABLE (self->search_entry)));
 }
 
 static void
@@ -684,6 +586,7 @@ tg_window_constructed (GObject *object)
                                g_settings_get_int (settings, "window-height"));
   if (g_settings_get_boolean (settings, "window-maximized"))
     gtk_window_maximize (GTK_WINDOW (self));
+  tg_map_view_set_settings (self->map_view, settings);
 
   store = tg_application_get_store (self->app);
   if (store != NULL)
@@ -713,7 +616,6 @@ tg_window_dispose (GObject *object)
   g_clear_object (&self->selection);
   g_clear_object (&self->slice);
   g_clear_object (&self->reports);
-  g_clear_object (&self->category_codes);
   g_clear_object (&self->store);
 
   G_OBJECT_CLASS (tg_window_parent_class)->dispose (object);
@@ -767,6 +669,7 @@ tg_window_class_init (TgWindowClass *klass)
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   g_type_ensure (TG_TYPE_MAP_VIEW);
+  g_type_ensure (TG_TYPE_REPORT_FILTERS);
 
   gtk_widget_class_set_template_from_resource (widget_class, "/io/github/testigo/Testigo/tg-window.ui");
   gtk_widget_class_bind_template_child (widget_class, TgWindow, toast_overlay);
@@ -790,16 +693,8 @@ tg_window_class_init (TgWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, TgWindow, map_header);
   gtk_widget_class_bind_template_child (widget_class, TgWindow, map_back_button);
   gtk_widget_class_bind_template_child (widget_class, TgWindow, map_view);
-  gtk_widget_class_bind_template_child (widget_class, TgWindow, category_filter);
-  gtk_widget_class_bind_template_child (widget_class, TgWindow, status_filter);
-  gtk_widget_class_bind_template_child (widget_class, TgWindow, region_filter);
-  gtk_widget_class_bind_template_child (widget_class, TgWindow, from_filter);
-  gtk_widget_class_bind_template_child (widget_class, TgWindow, until_filter);
-  gtk_widget_class_bind_template_child (widget_class, TgWindow, conflict_filter);
-  gtk_widget_class_bind_template_child (widget_class, TgWindow, sort_filter);
-  gtk_widget_class_bind_template_child (widget_class, TgWindow, filter_error);
+  gtk_widget_class_bind_template_child (widget_class, TgWindow, filters);
   gtk_widget_class_bind_template_callback (widget_class, search_changed_cb);
-  gtk_widget_class_bind_template_callback (widget_class, reset_filters_cb);
   gtk_widget_class_bind_template_callback (widget_class, back_clicked_cb);
   gtk_widget_class_bind_template_callback (widget_class, show_map_cb);
   gtk_widget_class_bind_template_callback (widget_class, map_back_clicked_cb);

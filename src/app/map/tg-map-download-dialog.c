@@ -449,7 +449,6 @@ tg_map_download_dialog_init (TgMapDownloadDialog *self)
   GtkWidget *box;
   GtkWidget *buttons;
 
-  self->settings = tg_map_settings_new ();
   self->view_box[0] = -180;
   self->view_box[1] = -85;
   self->view_box[2] = 180;
@@ -548,22 +547,25 @@ tg_map_download_dialog_init (TgMapDownloadDialog *self)
   g_signal_connect_swapped (self->min_zoom, "value-changed", G_CALLBACK (changed_cb), self);
   g_signal_connect_swapped (self->max_zoom, "value-changed", G_CALLBACK (changed_cb), self);
   g_signal_connect_swapped (self->view_check, "toggled", G_CALLBACK (changed_cb), self);
-  if (self->settings != NULL)
-    g_signal_connect_object (self->settings, "changed::tile-url-template",
-                             G_CALLBACK (changed_cb), self, G_CONNECT_SWAPPED);
 }
 
 /* Public API */
 
 GtkWidget *
-tg_map_download_dialog_new (TgGazetteer *gazetteer)
+tg_map_download_dialog_new (TgGazetteer *gazetteer,
+                            GSettings   *settings)
 {
   TgMapDownloadDialog *self;
 
   g_return_val_if_fail (gazetteer == NULL || TG_IS_GAZETTEER (gazetteer), NULL);
+  g_return_val_if_fail (settings == NULL || G_IS_SETTINGS (settings), NULL);
 
   self = g_object_new (TG_TYPE_MAP_DOWNLOAD_DIALOG, NULL);
   g_set_object (&self->gazetteer, gazetteer);
+  g_set_object (&self->settings, settings);
+  if (self->settings != NULL)
+    g_signal_connect_object (self->settings, "changed::tile-url-template",
+                             G_CALLBACK (changed_cb), self, G_CONNECT_SWAPPED);
   update_summary (self);
 
   return GTK_WIDGET (self);

@@ -14,7 +14,10 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE (TgMapDownloadDialog, tg_map_download_dialog, TG, MAP_DOWNLOAD_DIALOG, AdwWindow)
 
 /* @gazetteer: (nullable): for picking a region by a place's name */
-GtkWidget  *tg_map_download_dialog_new            (TgGazetteer         *gazetteer);
+/* @settings: (nullable): the app's settings (the tile URL to download
+ * from; the file is added to the map's MBTiles files). */
+GtkWidget  *tg_map_download_dialog_new            (TgGazetteer         *gazetteer,
+                                                   GSettings           *settings);
 /* @name: (nullable): the region's name, used for the file name */
 void        tg_map_download_dialog_set_region     (TgMapDownloadDialog *self,
                                                    const char          *name,

@@ -244,17 +244,28 @@ tg_map_preferences_page_class_init (TgMapPreferencesPageClass *klass)
 static void
 tg_map_preferences_page_init (TgMapPreferencesPage *self)
 {
-  g_autofree char *url = NULL;
-
   gtk_widget_init_template (GTK_WIDGET (self));
 
-  self->settings = tg_map_settings_new ();
-  if (self->settings == NULL)
-    {
-      gtk_widget_set_sensitive (GTK_WIDGET (self), FALSE);
-      return;
-    }
+  /* Nothing to change until the settings are handed in. */
+  gtk_widget_set_sensitive (GTK_WIDGET (self), FALSE);
+}
 
+/* Public API */
+
+GtkWidget *
+tg_map_preferences_page_new (GSettings *settings)
+{
+  TgMapPreferencesPage *self;
+  g_autofree char *url = NULL;
+
+  g_return_val_if_fail (settings == NULL || G_IS_SETTINGS (settings), NULL);
+
+  self = g_object_new (TG_TYPE_MAP_PREFERENCES_PAGE, NULL);
+  if (settings == NULL)
+    return GTK_WIDGET (self);
+
+  self->settings = g_object_ref (settings);
+  gtk_widget_set_sensitive (GTK_WIDGET (self), TRUE);
   url = g_settings_get_string (self->settings, "tile-url-template");
   gtk_editable_set_text (GTK_EDITABLE (self->url_row), url);
   url_changed_cb (self);
@@ -264,14 +275,7 @@ tg_map_preferences_page_init (TgMapPreferencesPage *self)
   g_signal_connect_swapped (self->settings, "changed::mbtiles-files",
                             G_CALLBACK (reload_files), self);
   reload_files (self);
-}
-
-/* Public API */
-
-GtkWidget *
-tg_map_preferences_page_new (void)
-{
-  return g_object_new (TG_TYPE_MAP_PREFERENCES_PAGE, NULL);
+  return GTK_WIDGET (self);
 }
 
 gboolean

@@ -14,7 +14,9 @@ G_DECLARE_FINAL_TYPE (TgMapPreferencesPage, tg_map_preferences_page, TG, MAP_PRE
 /* Tile server address template, MBTiles files and tile cache size, bound
  * to the application's settings. Add it to an AdwPreferencesWindow with
  * adw_preferences_window_add(). */
-GtkWidget *tg_map_preferences_page_new      (void);
+/* @settings: (nullable): the app's settings; without them the page is
+ * insensitive. */
+GtkWidget *tg_map_preferences_page_new      (GSettings            *settings);
 /* Adds an MBTiles file after checking it opens; FALSE with @error if not. */
 gboolean   tg_map_preferences_page_add_file (TgMapPreferencesPage  *self,
                                              const char            *path,

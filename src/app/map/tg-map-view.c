@@ -818,7 +818,7 @@ map_click_released_cb (GtkGestureClick *gesture,
 static void
 update_units (TgMapView *self)
 {
-  g_autofree char *units = g_settings_get_string (self->settings, "units");
+  g_autofree char *units = self->settings ? g_settings_get_string (self->settings, "units") : NULL;
 
   shumate_scale_set_unit (self->scale, g_strcmp0 (units, "imperial") == 0
                                          ? SHUMATE_UNIT_IMPERIAL : SHUMATE_UNIT_METRIC);
@@ -1136,21 +1136,6 @@ tg_map_view_init (TgMapView *self)
   gtk_widget_set_visible (self->online_label, FALSE);
   gtk_overlay_add_overlay (GTK_OVERLAY (self->overlay), self->online_label);
 
-  self->settings = tg_map_settings_new ();
-  if (self->settings != NULL)
-    {
-      g_signal_connect_swapped (self->settings, "changed::mbtiles-files",
-                                G_CALLBACK (settings_changed_cb), self);
-      g_signal_connect_swapped (self->settings, "changed::units",
-                                G_CALLBACK (settings_changed_cb), self);
-      g_signal_connect_swapped (self->settings, "changed::tile-url-template",
-                                G_CALLBACK (settings_changed_cb), self);
-      g_signal_connect_swapped (self->settings, "changed::tile-cache-size-mb",
-                                G_CALLBACK (settings_changed_cb), self);
-      reload_online_layer (self);
-      reload_mbtiles_layers (self);
-      update_units (self);
-    }
 
   shumate_map_center_on (self->map, DEFAULT_LATITUDE, DEFAULT_LONGITUDE);
   shumate_viewport_set_zoom_level (self->viewport, DEFAULT_ZOOM);
@@ -1247,6 +1232,34 @@ GtkWidget *
 tg_map_view_new (void)
 {
   return g_object_new (TG_TYPE_MAP_VIEW, NULL);
+}
+
+void
+tg_map_view_set_settings (TgMapView *self,
+                          GSettings *settings)
+{
+  g_return_if_fail (TG_IS_MAP_VIEW (self));
+  g_return_if_fail (settings == NULL || G_IS_SETTINGS (settings));
+
+  if (self->settings == settings)
+    return;
+  if (self->settings != NULL)
+    g_signal_handlers_disconnect_by_data (self->settings, self);
+  g_set_object (&self->settings, settings);
+  if (self->settings != NULL)
+    {
+      g_signal_connect_swapped (self->settings, "changed::mbtiles-files",
+                                G_CALLBACK (settings_changed_cb), self);
+      g_signal_connect_swapped (self->settings, "changed::units",
+                                G_CALLBACK (settings_changed_cb), self);
+      g_signal_connect_swapped (self->settings, "changed::tile-url-template",
+                                G_CALLBACK (settings_changed_cb), self);
+      g_signal_connect_swapped (self->settings, "changed::tile-cache-size-mb",
+                                G_CALLBACK (settings_changed_cb), self);
+    }
+  reload_online_layer (self);
+  reload_mbtiles_layers (self);
+  update_units (self);
 }
 
 void
@@ -1394,7 +1407,7 @@ tg_map_view_show_download_dialog (TgMapView *self)
   g_return_if_fail (TG_IS_MAP_VIEW (self));
 
   tg_map_view_get_bounds (self, &west, &south, &east, &north);
-  dialog = tg_map_download_dialog_new (self->gazetteer);
+  dialog = tg_map_download_dialog_new (self->gazetteer, self->settings);
   tg_map_download_dialog_set_region (TG_MAP_DOWNLOAD_DIALOG (dialog), NULL,
                                      west, south, east, north);
   tg_map_download_dialog_set_zoom_range (TG_MAP_DOWNLOAD_DIALOG (dialog),

@@ -14,6 +14,10 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE (TgMapView, tg_map_view, TG, MAP_VIEW, GtkWidget)
 
 GtkWidget  *tg_map_view_new                 (void);
+/* The app's settings (tile URL, MBTiles files, cache size, units), read
+ * and followed; NULL (the default) shows the basemap only. */
+void        tg_map_view_set_settings        (TgMapView  *self,
+                                             GSettings  *settings);
 /* The reports to show as markers (a GListModel of TgReport, e.g. the
  * window's filtered list). */
 void        tg_map_view_set_reports         (TgMapView  *self,

@@ -8,9 +8,9 @@
 
 #include <glib/gi18n.h>
 
-#include "tg-application.h"
 #include "tg-person-row.h"
 #include "tg-ui-util.h"
+#include "tg-vocabulary-checklist.h"
 
 struct _TgPersonRow
 {
@@ -18,8 +18,6 @@ struct _TgPersonRow
 
   TgPerson       *person;
   gboolean        loading;
-  GPtrArray      *harm_checks;
-  GPtrArray      *weapon_checks;
 
   AdwEntryRow    *name_row;
   GtkSwitch      *pseudonym_switch;
@@ -30,8 +28,8 @@ struct _TgPersonRow
   GtkSwitch      *minor_switch;
   AdwEntryRow    *ethnicity_row;
   AdwEntryRow    *community_row;
-  AdwExpanderRow *harms_row;
-  AdwExpanderRow *weapons_row;
+  TgVocabularyChecklist *harms_row;
+  TgVocabularyChecklist *weapons_row;
   AdwComboRow    *consent_row;
   AdwEntryRow    *notes_row;
 };
@@ -55,34 +53,6 @@ update_header (TgPersonRow *self)
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self),
                                  (name != NULL && *name != '\0') ? name : _("Unnamed person"));
   adw_expander_row_set_subtitle (ADW_EXPANDER_ROW (self), tg_ui_role_label (tg_person_get_role (self->person)));
-}
-
-static char **
-collect_codes (GPtrArray *checks)
-{
-  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
-
-  for (guint i = 0; i < checks->len; i++)
-    if (gtk_check_button_get_active (g_ptr_array_index (checks, i)))
-      g_strv_builder_add (builder, g_object_get_data (g_ptr_array_index (checks, i), "code"));
-  return g_strv_builder_end (builder);
-}
-
-static void
-update_summary (AdwExpanderRow *row,
-                GPtrArray      *checks)
-{
-  g_autoptr(GString) text = g_string_new (NULL);
-
-  for (guint i = 0; i < checks->len; i++)
-    {
-      GtkCheckButton *check = g_ptr_array_index (checks, i);
-
-      if (gtk_check_button_get_active (check))
-        g_string_append_printf (text, "%s%s", text->len ? ", " : "",
-                                (const char *) g_object_get_data (G_OBJECT (check), "label"));
-    }
-  adw_expander_row_set_subtitle (row, text->str);
 }
 
 /* Widgets → model: each control writes its own field when it changes. */
@@ -180,19 +150,20 @@ consent_changed_cb (TgPersonRow *self)
 
 /* A tick writes the whole set of ticked codes of its group. */
 static void
-check_toggled_cb (GtkCheckButton *check,
-                  TgPersonRow    *self)
+harms_changed_cb (TgPersonRow *self)
 {
-  GPtrArray *checks = g_object_get_data (G_OBJECT (check), "checks");
-  AdwExpanderRow *expander = g_object_get_data (G_OBJECT (check), "expander");
-  CodesSetter set = (CodesSetter) g_object_get_data (G_OBJECT (check), "setter");
-  g_auto(GStrv) codes = NULL;
-
-  update_summary (expander, checks);
   if (self->loading || self->person == NULL)
     return;
-  codes = collect_codes (checks);
-  set (self->person, (const char * const *) codes);
+  tg_person_set_harms (self->person, tg_vocabulary_checklist_get_codes (self->harms_row));
+  changed (self);
+}
+
+static void
+weapons_changed_cb (TgPersonRow *self)
+{
+  if (self->loading || self->person == NULL)
+    return;
+  tg_person_set_weapons (self->person, tg_vocabulary_checklist_get_codes (self->weapons_row));
   changed (self);
 }
 
@@ -200,42 +171,6 @@ static void
 remove_clicked_cb (TgPersonRow *self)
 {
   g_signal_emit (self, signals[REMOVE], 0);
-}
-
-static void
-add_checks (TgPersonRow      *self,
-            AdwExpanderRow   *expander,
-            TgVocabularyKind  kind,
-            GPtrArray        *checks,
-            const char * const *selected,
-            CodesSetter       setter)
-{
-  GListModel *vocabulary = tg_application_get_vocabulary (tg_application_get_default (), kind);
-  guint n = g_list_model_get_n_items (vocabulary);
-
-  for (guint i = 0; i < n; i++)
-    {
-      g_autoptr(TgVocabularyEntry) entry = g_list_model_get_item (vocabulary, i);
-      const char *code = tg_vocabulary_entry_get_code (entry);
-      GtkWidget *row = adw_action_row_new ();
-      GtkWidget *check = gtk_check_button_new ();
-
-      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), tg_vocabulary_entry_get_label (entry));
-      g_object_set_data_full (G_OBJECT (check), "code", g_strdup (code), g_free);
-      g_object_set_data_full (G_OBJECT (check), "label", g_strdup (tg_vocabulary_entry_get_label (entry)), g_free);
-      gtk_check_button_set_active (GTK_CHECK_BUTTON (check),
-                                   selected != NULL && g_strv_contains (selected, code));
-      tg_ui_set_accessible_label (check, tg_vocabulary_entry_get_label (entry));
-      adw_action_row_add_prefix (ADW_ACTION_ROW (row), check);
-      adw_action_row_set_activatable_widget (ADW_ACTION_ROW (row), check);
-      g_object_set_data (G_OBJECT (check), "checks", checks);
-      g_object_set_data (G_OBJECT (check), "expander", expander);
-      g_object_set_data (G_OBJECT (check), "setter", (gpointer) setter);
-      g_signal_connect_object (check, "toggled", G_CALLBACK (check_toggled_cb), self, 0);
-      adw_expander_row_add_row (expander, row);
-      g_ptr_array_add (checks, check);
-    }
-  update_summary (expander, checks);
 }
 
 static void
@@ -255,10 +190,8 @@ load_fields (TgPersonRow *self)
   gtk_editable_set_text (GTK_EDITABLE (self->community_row), tg_person_get_community (p) ? tg_person_get_community (p) : "");
   adw_combo_row_set_selected (self->consent_row, tg_person_get_consent (p));
   gtk_editable_set_text (GTK_EDITABLE (self->notes_row), tg_person_get_notes (p) ? tg_person_get_notes (p) : "");
-  add_checks (self, self->harms_row, TG_VOCABULARY_HARMS, self->harm_checks, tg_person_get_harms (p),
-              tg_person_set_harms);
-  add_checks (self, self->weapons_row, TG_VOCABULARY_WEAPONS, self->weapon_checks, tg_person_get_weapons (p),
-              tg_person_set_weapons);
+  tg_vocabulary_checklist_set_codes (self->harms_row, tg_person_get_harms (p));
+  tg_vocabulary_checklist_set_codes (self->weapons_row, tg_person_get_weapons (p));
   update_header (self);
   self->loading = FALSE;
 }
@@ -270,8 +203,6 @@ tg_person_row_dispose (GObject *object)
 
   gtk_widget_dispose_template (GTK_WIDGET (self), TG_TYPE_PERSON_ROW);
   g_clear_object (&self->person);
-  g_clear_pointer (&self->harm_checks, g_ptr_array_unref);
-  g_clear_pointer (&self->weapon_checks, g_ptr_array_unref);
 
   G_OBJECT_CLASS (tg_person_row_parent_class)->dispose (object);
 }
@@ -283,6 +214,8 @@ tg_person_row_class_init (TgPersonRowClass *klass)
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
   object_class->dispose = tg_person_row_dispose;
+
+  g_type_ensure (TG_TYPE_VOCABULARY_CHECKLIST);
 
   signals[CHANGED] = g_signal_new ("changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                                    0, NULL, NULL, NULL, G_TYPE_NONE, 0);
@@ -309,6 +242,8 @@ tg_person_row_class_init (TgPersonRowClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, sex_changed_cb);
   gtk_widget_class_bind_template_callback (widget_class, minor_changed_cb);
   gtk_widget_class_bind_template_callback (widget_class, consent_changed_cb);
+  gtk_widget_class_bind_template_callback (widget_class, harms_changed_cb);
+  gtk_widget_class_bind_template_callback (widget_class, weapons_changed_cb);
   gtk_widget_class_bind_template_callback (widget_class, remove_clicked_cb);
 }
 
@@ -321,8 +256,6 @@ tg_person_row_init (TgPersonRow *self)
 
   self->loading = TRUE;
   gtk_widget_init_template (GTK_WIDGET (self));
-  self->harm_checks = g_ptr_array_new ();
-  self->weapon_checks = g_ptr_array_new ();
   adw_combo_row_set_model (self->role_row, roles);
   adw_combo_row_set_model (self->sex_row, sexes);
   adw_combo_row_set_model (self->consent_row, consents);
@@ -336,11 +269,15 @@ tg_person_row_init (TgPersonRow *self)
 }
 
 GtkWidget *
-tg_person_row_new (TgPerson *person)
+tg_person_row_new (TgPerson   *person,
+                   GListModel *harms,
+                   GListModel *weapons)
 {
   TgPersonRow *self = g_object_new (TG_TYPE_PERSON_ROW, NULL);
 
   self->person = g_object_ref (person);
+  tg_vocabulary_checklist_set_vocabulary (self->harms_row, harms);
+  tg_vocabulary_checklist_set_vocabulary (self->weapons_row, weapons);
   load_fields (self);
   return GTK_WIDGET (self);
 }

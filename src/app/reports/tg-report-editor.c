@@ -22,6 +22,7 @@
 #include "tg-source-import.h"
 #include "tg-source-row.h"
 #include "tg-ui-util.h"
+#include "tg-vocabulary-checklist.h"
 
 #define SAVE_DELAY_MS   500
 #define SEARCH_DELAY_MS 200
@@ -46,8 +47,8 @@ struct _TgReportEditor
   gboolean        in_burst;
   gboolean        imperial;
 
-  GPtrArray      *category_checks;
-  GPtrArray      *perpetrator_checks;
+  GListModel     *harms;        /* the person rows' vocabularies */
+  GListModel     *weapons;
   GPtrArray      *person_rows;
   GPtrArray      *source_rows;
 
@@ -79,12 +80,12 @@ struct _TgReportEditor
   AdwActionRow   *uncertainty_row;
   GtkSpinButton  *uncertainty_spin;
   GtkLabel       *where_error;
-  AdwExpanderRow *categories_row;
+  TgVocabularyChecklist *categories_row;
   GtkSpinButton  *killed_spin;
   GtkSpinButton  *injured_spin;
   GtkSpinButton  *detained_spin;
   GtkSpinButton  *disappeared_spin;
-  AdwExpanderRow *perpetrators_row;
+  TgVocabularyChecklist *perpetrators_row;
   AdwEntryRow    *unit_row;
   GtkLabel       *counts_error;
   AdwPreferencesGroup *persons_group;
@@ -237,100 +238,23 @@ validate (TgReportEditor *self)
   mark_row (self->uncertainty_row, bad_uncertainty);
 }
 
-static char **
-collect_codes (GPtrArray *checks)
-{
-  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
-
-  for (guint i = 0; i < checks->len; i++)
-    if (gtk_check_button_get_active (g_ptr_array_index (checks, i)))
-      g_strv_builder_add (builder, g_object_get_data (g_ptr_array_index (checks, i), "code"));
-  return g_strv_builder_end (builder);
-}
-
-static void
-update_summary (AdwExpanderRow *row,
-                GPtrArray      *checks)
-{
-  g_autoptr(GString) text = g_string_new (NULL);
-
-  for (guint i = 0; i < checks->len; i++)
-    {
-      GtkCheckButton *check = g_ptr_array_index (checks, i);
-
-      if (gtk_check_button_get_active (check))
-        g_string_append_printf (text, "%s%s", text->len ? ", " : "",
-                                (const char *) g_object_get_data (G_OBJECT (check), "label"));
-    }
-  adw_expander_row_set_subtitle (row, text->len ? text->str : _("None chosen"));
-}
-
-typedef void (*CodesSetter) (TgReport *report, const char * const *codes);
-
 /* A tick writes the whole set of ticked codes of its group. */
 static void
-check_toggled_cb (GtkCheckButton *check,
-                  TgReportEditor *self)
+categories_changed_cb (TgReportEditor *self)
 {
-  GPtrArray *checks = g_object_get_data (G_OBJECT (check), "checks");
-  AdwExpanderRow *expander = g_object_get_data (G_OBJECT (check), "expander");
-  CodesSetter set = (CodesSetter) g_object_get_data (G_OBJECT (check), "setter");
-  g_auto(GStrv) codes = NULL;
-
-  update_summary (expander, checks);
   if (self->loading || self->report == NULL)
     return;
-  codes = collect_codes (checks);
-  set (self->report, (const char * const *) codes);
+  tg_report_set_categories (self->report, tg_vocabulary_checklist_get_codes (self->categories_row));
   edited (self);
 }
 
 static void
-build_checks (TgReportEditor   *self,
-              AdwExpanderRow   *expander,
-              TgVocabularyKind  kind,
-              GPtrArray        *checks,
-              CodesSetter       setter)
+perpetrators_changed_cb (TgReportEditor *self)
 {
-  GListModel *vocabulary = tg_application_get_vocabulary (tg_application_get_default (), kind);
-  guint n = g_list_model_get_n_items (vocabulary);
-
-  for (guint i = 0; i < n; i++)
-    {
-      g_autoptr(TgVocabularyEntry) entry = g_list_model_get_item (vocabulary, i);
-      GtkWidget *row = adw_action_row_new ();
-      GtkWidget *check = gtk_check_button_new ();
-      const char *label = tg_vocabulary_entry_get_label (entry);
-      const char *description = tg_vocabulary_entry_get_description (entry);
-
-      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), label);
-      if (description != NULL && *description != '\0')
-        adw_action_row_set_subtitle (ADW_ACTION_ROW (row), description);
-      g_object_set_data_full (G_OBJECT (check), "code", g_strdup (tg_vocabulary_entry_get_code (entry)), g_free);
-      g_object_set_data_full (G_OBJECT (check), "label", g_strdup (label), g_free);
-      tg_ui_set_accessible_label (check, label);
-      adw_action_row_add_prefix (ADW_ACTION_ROW (row), check);
-      adw_action_row_set_activatable_widget (ADW_ACTION_ROW (row), check);
-      g_object_set_data (G_OBJECT (check), "checks", checks);
-      g_object_set_data (G_OBJECT (check), "expander", expander);
-      g_object_set_data (G_OBJECT (check), "setter", (gpointer) setter);
-      g_signal_connect_object (check, "toggled", G_CALLBACK (check_toggled_cb), self, 0);
-      adw_expander_row_add_row (expander, row);
-      g_ptr_array_add (checks, check);
-    }
-}
-
-static void
-set_checks (GPtrArray          *checks,
-            const char * const *codes)
-{
-  for (guint i = 0; i < checks->len; i++)
-    {
-      GtkCheckButton *check = g_ptr_array_index (checks, i);
-      const char *code = g_object_get_data (G_OBJECT (check), "code");
-
-      gtk_check_button_set_active (check, codes != NULL && g_strv_contains (codes, code));
-    }
+  if (self->loading || self->report == NULL)
+    return;
+  tg_report_set_perpetrators (self->report, tg_vocabulary_checklist_get_codes (self->perpetrators_row));
+  edited (self);
 }
 
 static const char *
@@ -397,7 +321,7 @@ rebuild_persons (TgReportEditor *self)
   for (guint i = 0; i < g_list_model_get_n_items (persons); i++)
     {
       g_autoptr(TgPerson) person = g_list_model_get_item (persons, i);
-      GtkWidget *row = tg_person_row_new (person);
+      GtkWidget *row = tg_person_row_new (person, self->harms, self->weapons);
 
       g_signal_connect_swapped (row, "changed", G_CALLBACK (person_changed_cb), self);
       g_signal_connect_swapped (row, "remove", G_CALLBACK (person_remove_cb), self);
@@ -486,14 +410,12 @@ load_widgets (TgReportEditor *self)
                              round (self->imperial ? uncertainty * FEET_PER_METRE : uncertainty));
   update_location_subtitle (self);
 
-  set_checks (self->category_checks, tg_report_get_categories (r));
-  update_summary (self->categories_row, self->category_checks);
+  tg_vocabulary_checklist_set_codes (self->categories_row, tg_report_get_categories (r));
   gtk_spin_button_set_value (self->killed_spin, tg_report_get_killed (r));
   gtk_spin_button_set_value (self->injured_spin, tg_report_get_injured (r));
   gtk_spin_button_set_value (self->detained_spin, tg_report_get_detained (r));
   gtk_spin_button_set_value (self->disappeared_spin, tg_report_get_disappeared (r));
-  set_checks (self->perpetrator_checks, tg_report_get_perpetrators (r));
-  update_summary (self->perpetrators_row, self->perpetrator_checks);
+  tg_vocabulary_checklist_set_codes (self->perpetrators_row, tg_report_get_perpetrators (r));
   set_entry (self->unit_row, tg_report_get_perpetrator_unit (r));
 
   rebuild_persons (self);
@@ -1485,8 +1407,8 @@ tg_report_editor_dispose (GObject *object)
 
   g_clear_object (&self->report);
   g_clear_object (&self->store);
-  g_clear_pointer (&self->category_checks, g_ptr_array_unref);
-  g_clear_pointer (&self->perpetrator_checks, g_ptr_array_unref);
+  g_clear_object (&self->harms);
+  g_clear_object (&self->weapons);
   g_clear_pointer (&self->person_rows, g_ptr_array_unref);
   g_clear_pointer (&self->source_rows, g_ptr_array_unref);
   g_queue_clear_full (&self->undo, g_free);
@@ -1535,6 +1457,7 @@ tg_report_editor_class_init (TgReportEditorClass *klass)
                                         0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
 
   g_type_ensure (TG_TYPE_DATE_BUTTON);
+  g_type_ensure (TG_TYPE_VOCABULARY_CHECKLIST);
 
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
   gtk_widget_class_set_template_from_resource (widget_class, "/io/github/testigo/Testigo/tg-report-editor.ui");
@@ -1589,6 +1512,8 @@ tg_report_editor_class_init (TgReportEditorClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, add_link_cb);
   gtk_widget_class_bind_template_callback (widget_class, add_testimony_cb);
   gtk_widget_class_bind_template_callback (widget_class, cancel_import_cb);
+  gtk_widget_class_bind_template_callback (widget_class, categories_changed_cb);
+  gtk_widget_class_bind_template_callback (widget_class, perpetrators_changed_cb);
 }
 
 static void
@@ -1603,8 +1528,6 @@ tg_report_editor_init (TgReportEditor *self)
   gtk_widget_init_template (GTK_WIDGET (self));
 
   self->left_jobs = g_ptr_array_new ();
-  self->category_checks = g_ptr_array_new ();
-  self->perpetrator_checks = g_ptr_array_new ();
   self->person_rows = g_ptr_array_new ();
   self->source_rows = g_ptr_array_new ();
   g_queue_init (&self->undo);
@@ -1636,10 +1559,12 @@ tg_report_editor_init (TgReportEditor *self)
       self->imperial = g_strcmp0 (units, "imperial") == 0;
       g_signal_connect_object (settings, "changed::units", G_CALLBACK (units_changed_cb),
                                self, G_CONNECT_SWAPPED);
-      build_checks (self, self->categories_row, TG_VOCABULARY_CATEGORIES, self->category_checks,
-                    tg_report_set_categories);
-      build_checks (self, self->perpetrators_row, TG_VOCABULARY_PERPETRATORS, self->perpetrator_checks,
-                    tg_report_set_perpetrators);
+      tg_vocabulary_checklist_set_vocabulary (self->categories_row,
+                                              tg_application_get_vocabulary (app, TG_VOCABULARY_CATEGORIES));
+      tg_vocabulary_checklist_set_vocabulary (self->perpetrators_row,
+                                              tg_application_get_vocabulary (app, TG_VOCABULARY_PERPETRATORS));
+      self->harms = g_object_ref (tg_application_get_vocabulary (app, TG_VOCABULARY_HARMS));
+      self->weapons = g_object_ref (tg_application_get_vocabulary (app, TG_VOCABULARY_WEAPONS));
     }
   update_uncertainty_label (self);
   g_signal_connect_swapped (self->start_button, "notify::date", G_CALLBACK (update_photo_offers), self);

@@ -17,6 +17,7 @@
 #include <math.h>
 
 #include "tg-demo.h"
+#include "tg-map-util.h"
 #include "tg-map-view-private.h"
 #include "tg-report.h"
 
@@ -96,6 +97,11 @@ main (int   argc,
   gtk_window_set_decorated (GTK_WINDOW (window), FALSE);
   gtk_window_set_default_size (GTK_WINDOW (window), opt_width, opt_height);
   view = tg_map_view_new ();
+  {
+    g_autoptr(GSettings) settings = tg_map_settings_new ();
+
+    tg_map_view_set_settings (TG_MAP_VIEW (view), settings);
+  }
   gtk_window_set_child (GTK_WINDOW (window), view);
   tg_map_view_set_reports (TG_MAP_VIEW (view), G_LIST_MODEL (store));
   tg_map_view_center_on (TG_MAP_VIEW (view), opt_lat, opt_lon, opt_zoom);

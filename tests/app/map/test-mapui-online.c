@@ -688,6 +688,11 @@ fixture_setup (Fixture *f)
   f->window = gtk_window_new ();
   gtk_window_set_default_size (GTK_WINDOW (f->window), 640, 480);
   f->view = TG_MAP_VIEW (tg_map_view_new ());
+  {
+    g_autoptr(GSettings) settings = tg_map_settings_new ();
+
+    tg_map_view_set_settings (f->view, settings);
+  }
   gtk_window_set_child (GTK_WINDOW (f->window), GTK_WIDGET (f->view));
   f->map = _tg_map_view_get_map (f->view);
   gtk_window_present (GTK_WINDOW (f->window));

@@ -175,6 +175,11 @@ fixture_setup (Fixture *f)
   f->window = gtk_window_new ();
   gtk_window_set_default_size (GTK_WINDOW (f->window), 800, 600);
   f->view = TG_MAP_VIEW (tg_map_view_new ());
+  {
+    g_autoptr(GSettings) settings = tg_map_settings_new ();
+
+    tg_map_view_set_settings (f->view, settings);
+  }
   gtk_window_set_child (GTK_WINDOW (f->window), GTK_WIDGET (f->view));
   f->map = _tg_map_view_get_map (f->view);
   gtk_window_present (GTK_WINDOW (f->window));
@@ -737,7 +742,7 @@ test_preferences_and_layers (void)
   g_assert_true (g_file_set_contents (junk, "SQLite? no", -1, NULL));
 
   window = adw_preferences_window_new ();
-  page = tg_map_preferences_page_new ();
+  page = tg_map_preferences_page_new (settings);
   adw_preferences_window_add (ADW_PREFERENCES_WINDOW (window), ADW_PREFERENCES_PAGE (page));
   gtk_window_present (GTK_WINDOW (window));
 
@@ -793,7 +798,7 @@ test_download_dialog (void)
   guint64 expected;
 
   g_settings_set_string (settings, "tile-url-template", "");
-  dialog = tg_map_download_dialog_new (NULL);
+  dialog = tg_map_download_dialog_new (NULL, settings);
 
   /* The tile count shown before starting is the region's. */
   tg_map_download_dialog_set_region (TG_MAP_DOWNLOAD_DIALOG (dialog), "Juliaca",
