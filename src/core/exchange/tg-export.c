@@ -13,6 +13,7 @@
 
 #include "tg-csv.h"
 #include "tg-export.h"
+#include "tg-export-columns.h"
 #include "tg-exchange-private.h"
 #include "tg-custody-log.h"
 #include "tg-source.h"
@@ -646,51 +647,7 @@ export_geojson (TgStore              *store,
 
 /* CSV -------------------------------------------------------------------- */
 
-static char *
-join (const char * const *values)
-{
-  if (values == NULL || values[0] == NULL)
-    return NULL;
-  return g_strjoinv (";", (char **) values);
-}
-
-static char *
-format_count (int count)
-{
-  return count < 0 ? NULL : g_strdup_printf ("%d", count);
-}
-
-static char *
-format_time (GDateTime *time)
-{
-  return tg_format_rfc3339 (time);
-}
-
-static char *
-victims_column (TgReport      *report,
-                TgExportFlags  flags)
-{
-  GListModel *persons = tg_report_get_persons (report);
-  g_autoptr(GPtrArray) names = g_ptr_array_new ();
-
-  for (guint i = 0; i < g_list_model_get_n_items (persons); i++)
-    {
-      g_autoptr(TgPerson) person = g_list_model_get_item (persons, i);
-      const char *name = tg_person_get_name (person);
-
-      if (tg_person_get_role (person) != TG_PERSON_ROLE_VICTIM)
-        continue;
-      if (name == NULL || *name == '\0')
-        g_ptr_array_add (names, (char *) TG_EXPORT_UNNAMED);
-      else if (_tg_export_may_name (person, flags))
-        g_ptr_array_add (names, (char *) name);
-      else
-        g_ptr_array_add (names, (char *) TG_EXPORT_WITHHELD);
-    }
-  g_ptr_array_add (names, NULL);
-  return join ((const char * const *) names->pdata);
-}
-
+/* One row a report, its cells from the column table (tg-export-columns.h). */
 static gboolean
 write_csv_row (TgCsvWriter    *writer,
                TgReport       *report,
@@ -698,41 +655,16 @@ write_csv_row (TgCsvWriter    *writer,
                GCancellable   *cancellable,
                GError        **error)
 {
-  static const char *columns[] = { TG_EXPORT_CSV_COLUMNS };
-  char *fields[G_N_ELEMENTS (columns)] = { NULL, };
-  double uncertainty = tg_report_get_uncertainty (report);
+  guint n_columns;
+  const TgExportColumn *columns = tg_export_columns (&n_columns);
+  g_autofree char **fields = g_new0 (char *, n_columns);
   gboolean ok;
-  guint i = 0;
 
-  fields[i++] = g_strdup (tg_report_get_id (report));
-  fields[i++] = g_strdup (tg_report_get_title (report));
-  fields[i++] = g_strdup (tg_report_get_narrative (report));
-  fields[i++] = format_time (tg_report_get_start (report));
-  fields[i++] = format_time (tg_report_get_end (report));
-  fields[i++] = g_strdup (tg_date_precision_to_string (tg_report_get_date_precision (report)));
-  fields[i++] = _tg_format_double (tg_report_get_latitude (report));
-  fields[i++] = _tg_format_double (tg_report_get_longitude (report));
-  fields[i++] = uncertainty > 0 ? _tg_format_double (uncertainty) : NULL;
-  fields[i++] = g_strdup (tg_location_method_to_string (tg_report_get_location_method (report)));
-  fields[i++] = g_strdup (tg_report_get_place_name (report));
-  fields[i++] = g_strdup (tg_report_get_region_code (report));
-  fields[i++] = g_strdup (tg_report_get_province_code (report));
-  fields[i++] = join (tg_report_get_categories (report));
-  fields[i++] = join (tg_report_get_tags (report));
-  fields[i++] = format_count (tg_report_get_killed (report));
-  fields[i++] = format_count (tg_report_get_injured (report));
-  fields[i++] = format_count (tg_report_get_detained (report));
-  fields[i++] = format_count (tg_report_get_disappeared (report));
-  fields[i++] = join (tg_report_get_perpetrators (report));
-  fields[i++] = g_strdup (tg_report_get_perpetrator_unit (report));
-  fields[i++] = g_strdup (tg_report_status_to_string (tg_report_get_status (report)));
-  fields[i++] = g_strdup_printf ("%u", g_list_model_get_n_items (tg_report_get_persons (report)));
-  fields[i++] = g_strdup_printf ("%u", g_list_model_get_n_items (tg_report_get_sources (report)));
-  fields[i++] = victims_column (report, flags);
-  g_assert (i == G_N_ELEMENTS (columns));
+  for (guint i = 0; i < n_columns; i++)
+    fields[i] = columns[i].format (report, flags);
 
-  ok = tg_csv_writer_write_row (writer, (const char * const *) fields, i, cancellable, error);
-  for (i = 0; i < G_N_ELEMENTS (columns); i++)
+  ok = tg_csv_writer_write_row (writer, (const char * const *) fields, n_columns, cancellable, error);
+  for (guint i = 0; i < n_columns; i++)
     g_free (fields[i]);
   return ok;
 }
@@ -748,7 +680,6 @@ export_csv (TgStore              *store,
             GCancellable         *cancellable,
             GError              **error)
 {
-  static const char *columns[] = { TG_EXPORT_CSV_COLUMNS };
   g_autoptr(GArray) rowids = NULL;
   g_autoptr(TgCsvWriter) writer = tg_csv_writer_new (stream, TG_CSV_GUARD_FORMULAS);
   guint n = 0;
@@ -758,7 +689,7 @@ export_csv (TgStore              *store,
 
   _tg_progress_report (progress, 0, rowids->len, TRUE);
 
-  if (!tg_csv_writer_write_row (writer, columns, G_N_ELEMENTS (columns), cancellable, error))
+  if (!tg_csv_writer_write_row (writer, tg_export_column_names (), -1, cancellable, error))
     return FALSE;
 
   for (guint i = 0; i < rowids->len; i++)

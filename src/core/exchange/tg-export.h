@@ -16,7 +16,7 @@
  * file back never writes the masked copy over the full report.
  *
  * CSV (RFC 4180, see tg-csv.h): a header row and one row per report with
- * flattened fields (the columns are TG_EXPORT_CSV_COLUMNS). Lists are joined
+ * flattened fields (the columns of tg-export-columns.h). Lists are joined
  * with ";". The "victims" column names a victim only with consent to share
  * their identity with the organisation or the public (or when the name is
  * a pseudonym); otherwise it says "[withheld]" ("[unnamed]" for a victim
@@ -70,13 +70,6 @@ typedef enum
 typedef void (*TgExportProgressFunc) (guint    done,
                                 guint    total,
                                 gpointer user_data);
-
-#define TG_EXPORT_CSV_COLUMNS                                           \
-  "id", "title", "narrative", "start", "end", "date_precision",         \
-  "latitude", "longitude", "uncertainty_m", "location_method",          \
-  "place_name", "region_code", "province_code", "categories", "tags",   \
-  "killed", "injured", "detained", "disappeared", "perpetrators",       \
-  "perpetrator_unit", "status", "n_persons", "n_sources", "victims"
 
 #define TG_EXPORT_WITHHELD "[withheld]"
 #define TG_EXPORT_UNNAMED  "[unnamed]"

@@ -20,6 +20,7 @@
 #include "tg-csv.h"
 #include "tg-exchange-private.h"
 #include "tg-import.h"
+#include "tg-export-columns.h"
 
 /* Helpers ---------------------------------------------------------------- */
 
@@ -1726,7 +1727,7 @@ import_csv_stream (TgStore       *store,
                    GCancellable  *cancellable,
                    GError       **error)
 {
-  static const char * const known[] = { TG_EXPORT_CSV_COLUMNS, NULL };
+  const char * const *known = tg_export_column_names ();
   g_autoptr(GBufferedInputStream) buffered = NULL;
   g_autoptr(TgCsvReader) reader = NULL;
   g_autoptr(Spool) spool = NULL;

@@ -39,7 +39,7 @@
  * province_code, categories, tags, killed, injured, detained, disappeared,
  * perpetrators, perpetrator_unit, status) and a Point geometry.
  *
- * CSV: the columns of TG_EXPORT_CSV_COLUMNS (any subset, any order; an
+ * CSV: the columns of tg_export_column_names() (any subset, any order; an
  * unknown column refuses the file). A row whose id is already in the store
  * is skipped; other rows become new reports (keeping a valid id). Persons
  * and sources are not in CSV, so they are not imported from it.

@@ -12,6 +12,7 @@
 #include "tg-custody-log.h"
 #include "tg-demo.h"
 #include "tg-export.h"
+#include "tg-export-columns.h"
 #include "tg-import.h"
 #include "tg-store-private.h"
 #include "tg-vocabulary.h"
@@ -676,7 +677,7 @@ static void
 test_csv_round_trip (Fixture       *fixture,
                      gconstpointer  data)
 {
-  static const char *columns[] = { TG_EXPORT_CSV_COLUMNS, NULL };
+  const char * const *columns = tg_export_column_names ();
   g_autoptr(GError) error = NULL;
   g_autoptr(TgReport) report = tricky_report ();
   g_autoptr(GPtrArray) rows = NULL;
