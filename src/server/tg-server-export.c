@@ -156,7 +156,8 @@ head_cb (const char *record_id,
               g_ptr_array_add (cells, get_list (object, column->name));
               break;
             case TG_EXPORT_COLUMN_COUNT:
-              g_ptr_array_add (cells, get_number (object, column->name, &v)
+              /* A negative count is "unknown" (-1 in a report): empty. */
+              g_ptr_array_add (cells, get_number (object, column->name, &v) && v >= 0
                                         ? g_strdup_printf ("%.0f", v) : NULL);
               break;
             case TG_EXPORT_COLUMN_NUMBER:
@@ -238,7 +239,7 @@ head_cb (const char *record_id,
               break;
             case TG_EXPORT_COLUMN_COUNT:
               json_builder_set_member_name (builder, column->name);
-              if (get_number (object, column->name, &v))
+              if (get_number (object, column->name, &v) && v >= 0)
                 json_builder_add_int_value (builder, (gint64) v);
               else
                 json_builder_add_null_value (builder);

@@ -336,8 +336,6 @@ test_columns (Fixture       *fixture,
           g_assert_cmpint (s, <, 0);
           continue;
         }
-      if (columns[i].kind == TG_EXPORT_COLUMN_COUNT)
-        continue;
       if (columns[i].kind == TG_EXPORT_COLUMN_LATITUDE || columns[i].kind == TG_EXPORT_COLUMN_LONGITUDE)
         g_assert_cmpfloat_with_epsilon (g_ascii_strtod (server_row[s], NULL),
                                         g_ascii_strtod (app_row[a], NULL), 1e-9);
@@ -346,9 +344,37 @@ test_columns (Fixture       *fixture,
     }
   g_assert_cmpstr (server_row[column_of (server_header, "title")], ==, "Puente Añashuayco");
   g_assert_cmpstr (server_row[column_of (server_header, "killed")], ==, "2");
+  g_assert_cmpstr (server_row[column_of (server_header, "detained")], ==, "0");
+  /* Unknown (-1 in the report's JSON): empty, as in the app's export. */
+  g_assert_cmpstr (server_row[column_of (server_header, "injured")], ==, "");
   g_assert_cmpstr (server_row[column_of (server_header, "categories")], ==, "killing;threat");
   for (guint i = 0; i < n_server; i++)
     g_assert_null (strstr (server_row[i], "SECRET"));
+
+  /* GeoJSON: the same event-level properties, an unknown count null. */
+  {
+    g_autoptr(GError) error = NULL;
+    g_autoptr(JsonParser) parser = json_parser_new ();
+    g_autofree char *path = g_build_filename (fixture->dir, "server.geojson", NULL);
+    JsonObject *props;
+
+    g_assert_true (tg_server_export (fixture->server, "geojson", path, &error));
+    g_assert_no_error (error);
+    g_assert_true (json_parser_load_from_file (parser, path, &error));
+    g_assert_no_error (error);
+    props = json_object_get_object_member (json_array_get_object_element (
+      json_object_get_array_member (json_node_get_object (json_parser_get_root (parser)), "features"), 0),
+      "properties");
+    for (guint i = 0; i < n_columns; i++)
+      {
+        gboolean geometry = columns[i].kind == TG_EXPORT_COLUMN_LATITUDE ||
+                            columns[i].kind == TG_EXPORT_COLUMN_LONGITUDE;
+
+        g_assert_cmpint (json_object_has_member (props, columns[i].name), ==, columns[i].event && !geometry);
+      }
+    g_assert_cmpint (json_object_get_int_member (props, "killed"), ==, 2);
+    g_assert_true (json_object_get_null_member (props, "injured"));
+  }
 }
 
 int
