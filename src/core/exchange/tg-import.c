@@ -20,6 +20,7 @@
 #include "tg-csv.h"
 #include "tg-exchange-private.h"
 #include "tg-import.h"
+#include "tg-json-scanner.h"
 #include "tg-export-columns.h"
 
 /* Helpers ---------------------------------------------------------------- */
@@ -1289,6 +1290,57 @@ scan_value (Scan    *scan,
     }
 }
 
+/* The core's one pre-scan of hostile JSON (tg-json-scanner.h) on the
+ * value read, before json-glib parses it: what the reader above checks
+ * while it finds the value's end, and lone surrogates, \u0000 and the
+ * other rules the server applies to a request. */
+static gboolean
+check_hostile (const char  *data,
+               gsize        length,
+               guint        depth,
+               GError     **error)
+{
+  const TgJsonLimits limits = {
+    .max_depth = TG_IMPORT_MAX_DEPTH - depth,
+    .max_string = TG_IMPORT_MAX_FEATURE,
+    .max_values = TG_IMPORT_MAX_VALUES,
+  };
+  TgJsonScanResult result;
+
+  if (tg_json_scan (data, length, &limits, &result))
+    return TRUE;
+
+  switch (result.problem)
+    {
+    case TG_JSON_SCAN_TOO_DEEP:
+      g_set_error (error, TG_ERROR, TG_ERROR_INVALID,
+                   _("This GeoJSON file nests objects or lists more than %u deep; "
+                     "Testigo does not import such a file. Nothing was imported."),
+                   TG_IMPORT_MAX_DEPTH);
+      break;
+    case TG_JSON_SCAN_STRING_TOO_LONG:
+      return scan_too_large (error);
+    case TG_JSON_SCAN_TOO_MANY_VALUES:
+      g_set_error (error, TG_ERROR, TG_ERROR_INVALID,
+                   _("This GeoJSON file has a feature or member made of more than %u values; "
+                     "Testigo does not import such a file. Nothing was imported."),
+                   TG_IMPORT_MAX_VALUES);
+      break;
+    case TG_JSON_SCAN_NUL:
+    case TG_JSON_SCAN_CONTROL:
+    case TG_JSON_SCAN_BAD_ESCAPE:
+      g_set_error_literal (error, TG_ERROR, TG_ERROR_WRONG_FORMAT,
+                           _("This file is not valid GeoJSON: a text in it holds a control "
+                             "character or a bad escape sequence (an unknown escape, a lone "
+                             "surrogate or \\u0000). Nothing was imported."));
+      break;
+    case TG_JSON_SCAN_OK:
+    default:
+      g_assert_not_reached ();
+    }
+  return FALSE;
+}
+
 /* Reads one value and parses it with json-glib. */
 static JsonNode *
 scan_parse_value (Scan        *scan,
@@ -1308,6 +1360,8 @@ scan_parse_value (Scan        *scan,
                              "UTF-8. Nothing was imported."));
       return NULL;
     }
+  if (!check_hostile (scan->capture->str, scan->capture->len, depth, error))
+    return NULL;
   if (!json_parser_load_from_data (parser, scan->capture->str, scan->capture->len, &local_error))
     {
       g_set_error (error, TG_ERROR, TG_ERROR_WRONG_FORMAT,

@@ -1155,6 +1155,49 @@ test_geojson_hostile (Fixture       *fixture,
   g_assert_cmpuint (tg_store_count_reports (fixture->store), ==, 0);
 }
 
+/* The rules of the one JSON pre-scan (tg-json-scanner.h) that the
+ * importer did not have before it shared the server's: escapes that
+ * json-glib 1.6 turns into text that is not UTF-8 (lone surrogates) or
+ * that C cuts short (\u0000) refuse the file; a real pair is imported. */
+static void
+test_geojson_hostile_escapes (Fixture       *fixture,
+                              gconstpointer  data)
+{
+  static const char *bad[] = {
+    "\\ud800", "\\udc00", "a\\ud800\\u0041", "\\ud800\\ud800", "\\u0000", "x\\u0000y",
+  };
+  const char *head = "{\"type\": \"FeatureCollection\", \"features\": [";
+  g_autoptr(GString) text = g_string_new (NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TgReportQuery) query = tg_report_query_new ();
+  g_autoptr(GArray) rowids = NULL;
+  g_autoptr(TgReport) report = NULL;
+  guint n = 0;
+
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_string_printf (text, "%s%s, {\"type\": \"Feature\", \"geometry\": null, "
+                       "\"properties\": {\"title\": \"%s\"}}]}", head, GOOD_FEATURE, bad[i]);
+      assert_refused (fixture->store, text->str, text->len, TG_ERROR_WRONG_FORMAT, "escape");
+    }
+  /* In another top-level member too. */
+  g_string_printf (text, "%s%s], \"name\": \"\\udfff\"}", head, GOOD_FEATURE);
+  assert_refused (fixture->store, text->str, text->len, TG_ERROR_WRONG_FORMAT, "escape");
+
+  /* A surrogate pair is one character (U+1F600): imported. */
+  g_string_printf (text, "%s{\"type\": \"Feature\", \"geometry\": null, "
+                   "\"properties\": {\"title\": \"risa \\ud83d\\ude00\"}}]}", head);
+  g_assert_true (tg_import_geojson_data (fixture->store, text->str, text->len, &n, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (n, ==, 1);
+  rowids = tg_store_query_rowids (fixture->store, query, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (rowids->len, ==, 1);
+  report = tg_store_load_report_by_rowid (fixture->store, g_array_index (rowids, gint64, 0), &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (tg_report_get_title (report), ==, "risa \xF0\x9F\x98\x80");
+}
+
 static void
 test_csv_hostile (Fixture       *fixture,
                   gconstpointer  data)
@@ -2350,6 +2393,7 @@ main (int   argc,
   ADD ("/exchange/csv/withheld", test_csv_withheld);
   ADD ("/exchange/csv/bad-input", test_csv_bad_input);
   ADD ("/exchange/csv/hostile", test_csv_hostile);
+  ADD ("/exchange/geojson/hostile-escapes", test_geojson_hostile_escapes);
   ADD ("/exchange/export/async", test_export_async);
   ADD ("/exchange/export/atomic", test_export_atomic);
   ADD ("/exchange/demo/populate", test_demo_populate);
