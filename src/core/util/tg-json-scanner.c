@@ -98,10 +98,17 @@ tg_json_scan (const char          *data,
 
   for (gsize i = 0; i < length; i++)
     {
-      char c = data[i];
+      char c;
 
       if (in_string)
         {
+          /* Most of a document is the text of its strings: skip a run of
+           * plain bytes at a time. */
+          while (i < length && (guchar) data[i] >= 0x20 && data[i] != '"' && data[i] != '\\')
+            i++;
+          if (i == length)
+            break;
+          c = data[i];
           if (c == '\\')
             {
               if (!check_escape (data, length, &i))
@@ -118,6 +125,7 @@ tg_json_scan (const char          *data,
           continue;
         }
 
+      c = data[i];
       /* A value begins: a string, an object, an array, or the first
        * byte of a number or literal. */
       if (c == '"' || c == '{' || c == '[' ||
