@@ -19,110 +19,6 @@
 #include "tg-source.h"
 #include "tg-store-private.h"
 
-/* Progress --------------------------------------------------------------- */
-
-struct _TgProgress
-{
-  TgExportProgressFunc  func;
-  gpointer              data;
-  GDestroyNotify        notify;
-  GMainContext         *context;   /* NULL: call directly */
-  gint64                last;
-};
-
-typedef struct
-{
-  TgProgress *progress;
-  guint       done;
-  guint       total;
-} ProgressCall;
-
-static void
-progress_clear (TgProgress *progress)
-{
-  if (progress->notify != NULL)
-    progress->notify (progress->data);
-  g_clear_pointer (&progress->context, g_main_context_unref);
-}
-
-TgProgress *
-_tg_progress_new (TgExportProgressFunc  func,
-                  gpointer              data,
-                  GDestroyNotify        notify,
-                  GMainContext         *context)
-{
-  TgProgress *progress = g_atomic_rc_box_new0 (TgProgress);
-
-  progress->func = func;
-  progress->data = data;
-  progress->notify = notify;
-  progress->context = context ? g_main_context_ref (context) : NULL;
-  return progress;
-}
-
-void
-_tg_progress_unref (TgProgress *progress)
-{
-  if (progress != NULL)
-    g_atomic_rc_box_release_full (progress, (GDestroyNotify) progress_clear);
-}
-
-static gboolean
-progress_call_cb (gpointer user_data)
-{
-  ProgressCall *call = user_data;
-
-  call->progress->func (call->done, call->total, call->progress->data);
-  return G_SOURCE_REMOVE;
-}
-
-static void
-progress_call_free (gpointer user_data)
-{
-  ProgressCall *call = user_data;
-
-  _tg_progress_unref (call->progress);
-  g_free (call);
-}
-
-void
-_tg_progress_report (TgProgress *progress,
-                     guint       done,
-                     guint       total,
-                     gboolean    force)
-{
-  gint64 now;
-
-  if (progress == NULL || progress->func == NULL)
-    return;
-
-  now = g_get_monotonic_time ();
-  if (!force && now - progress->last < G_USEC_PER_SEC / 20)
-    return;
-  progress->last = now;
-
-  if (progress->context == NULL)
-    progress->func (done, total, progress->data);
-  else
-    {
-      ProgressCall *call = g_new0 (ProgressCall, 1);
-      GSource *source;
-
-      call->progress = g_atomic_rc_box_acquire (progress);
-      call->done = done;
-      call->total = total;
-      /* Always through a source: g_main_context_invoke() would call the
-       * function in this worker thread whenever it can acquire the
-       * context, e.g. the global default one between two iterations. */
-      source = g_idle_source_new ();
-      g_source_set_priority (source, G_PRIORITY_DEFAULT);
-      g_source_set_callback (source, progress_call_cb, call, progress_call_free);
-      g_source_set_static_name (source, "[testigo] export progress");
-      g_source_attach (source, progress->context);
-      g_source_unref (source);
-    }
-}
-
 /* Helpers ---------------------------------------------------------------- */
 
 /* What a file export wrote, logged once the file is in place: each
@@ -570,7 +466,7 @@ write_features (TgStore              *store,
   if (!(rowids = select_rowids (store, query, error)))
     return FALSE;
 
-  _tg_progress_report (progress, 0, rowids->len, TRUE);
+  tg_progress_report (progress, 0, rowids->len, TRUE);
 
   if (!write_str (stream, "{\"type\":\"FeatureCollection\",\"testigo:format\":1,\"features\":[",
                   cancellable, error))
@@ -611,13 +507,13 @@ write_features (TgStore              *store,
         return FALSE;
       written_add (written, report);
       n++;
-      _tg_progress_report (progress, n, rowids->len, FALSE);
+      tg_progress_report (progress, n, rowids->len, FALSE);
     }
 
   if (!write_str (stream, "\n]}\n", cancellable, error))
     return FALSE;
 
-  _tg_progress_report (progress, n, rowids->len, TRUE);
+  tg_progress_report (progress, n, rowids->len, TRUE);
   if (n_exported != NULL)
     *n_exported = n;
   return TRUE;
@@ -687,7 +583,7 @@ export_csv (TgStore              *store,
   if (!(rowids = select_rowids (store, query, error)))
     return FALSE;
 
-  _tg_progress_report (progress, 0, rowids->len, TRUE);
+  tg_progress_report (progress, 0, rowids->len, TRUE);
 
   if (!tg_csv_writer_write_row (writer, tg_export_column_names (), -1, cancellable, error))
     return FALSE;
@@ -703,10 +599,10 @@ export_csv (TgStore              *store,
         return FALSE;
       written_add (written, report);
       n++;
-      _tg_progress_report (progress, n, rowids->len, FALSE);
+      tg_progress_report (progress, n, rowids->len, FALSE);
     }
 
-  _tg_progress_report (progress, n, rowids->len, TRUE);
+  tg_progress_report (progress, n, rowids->len, TRUE);
   if (n_exported != NULL)
     *n_exported = n;
   return TRUE;
@@ -819,13 +715,13 @@ tg_export_csv_to_stream (TgStore              *store,
                          const TgReportQuery  *query,
                          GOutputStream        *stream,
                          TgExportFlags         flags,
-                         TgExportProgressFunc  progress,
+                         TgProgressFunc  progress,
                          gpointer              progress_data,
                          guint                *n_exported,
                          GCancellable         *cancellable,
                          GError              **error)
 {
-  g_autoptr(TgProgress) p = _tg_progress_new (progress, progress_data, NULL, NULL);
+  g_autoptr(TgProgress) p = tg_progress_new (progress, progress_data, NULL, NULL, TG_PROGRESS_INTERVAL_MS);
 
   g_return_val_if_fail (TG_IS_STORE (store), FALSE);
   g_return_val_if_fail (G_IS_OUTPUT_STREAM (stream), FALSE);
@@ -837,13 +733,13 @@ tg_export_geojson (TgStore              *store,
                    const TgReportQuery  *query,
                    GFile                *file,
                    TgExportFlags         flags,
-                   TgExportProgressFunc  progress,
+                   TgProgressFunc  progress,
                    gpointer              progress_data,
                    guint                *n_exported,
                    GCancellable         *cancellable,
                    GError              **error)
 {
-  g_autoptr(TgProgress) p = _tg_progress_new (progress, progress_data, NULL, NULL);
+  g_autoptr(TgProgress) p = tg_progress_new (progress, progress_data, NULL, NULL, TG_PROGRESS_INTERVAL_MS);
 
   g_return_val_if_fail (TG_IS_STORE (store), FALSE);
   g_return_val_if_fail (G_IS_FILE (file), FALSE);
@@ -856,13 +752,13 @@ tg_export_csv (TgStore              *store,
                const TgReportQuery  *query,
                GFile                *file,
                TgExportFlags         flags,
-               TgExportProgressFunc  progress,
+               TgProgressFunc  progress,
                gpointer              progress_data,
                guint                *n_exported,
                GCancellable         *cancellable,
                GError              **error)
 {
-  g_autoptr(TgProgress) p = _tg_progress_new (progress, progress_data, NULL, NULL);
+  g_autoptr(TgProgress) p = tg_progress_new (progress, progress_data, NULL, NULL, TG_PROGRESS_INTERVAL_MS);
 
   g_return_val_if_fail (TG_IS_STORE (store), FALSE);
   g_return_val_if_fail (G_IS_FILE (file), FALSE);
@@ -891,7 +787,7 @@ export_data_free (gpointer user_data)
   g_clear_object (&data->store);
   g_clear_pointer (&data->query, tg_report_query_free);
   g_clear_object (&data->file);
-  g_clear_pointer (&data->progress, _tg_progress_unref);
+  g_clear_pointer (&data->progress, tg_progress_unref);
   g_strfreev (data->ids);
   g_free (data);
 }
@@ -925,7 +821,7 @@ export_async (ExportFunc            func,
               const TgReportQuery  *query,
               GFile                *file,
               TgExportFlags         flags,
-              TgExportProgressFunc  progress,
+              TgProgressFunc  progress,
               gpointer              progress_data,
               GDestroyNotify        progress_notify,
               GCancellable         *cancellable,
@@ -941,10 +837,11 @@ export_async (ExportFunc            func,
   data->query = query ? tg_report_query_copy (query) : NULL;
   data->file = g_object_ref (file);
   data->flags = flags;
-  data->progress = _tg_progress_new (progress, progress_data, progress_notify,
+  data->progress = tg_progress_new (progress, progress_data, progress_notify,
                                      g_main_context_get_thread_default ()
                                        ? g_main_context_get_thread_default ()
-                                       : g_main_context_default ());
+                                       : g_main_context_default (),
+                                    TG_PROGRESS_INTERVAL_MS);
   g_task_set_task_data (task, data, export_data_free);
   g_task_run_in_thread (task, export_thread);
 }
@@ -973,7 +870,7 @@ tg_export_csv_async (TgStore              *store,
                      const TgReportQuery  *query,
                      GFile                *file,
                      TgExportFlags         flags,
-                     TgExportProgressFunc  progress,
+                     TgProgressFunc  progress,
                      gpointer              progress_data,
                      GDestroyNotify        progress_notify,
                      GCancellable         *cancellable,
@@ -1001,7 +898,7 @@ tg_export_file_async (TgStore              *store,
                       GFile                *file,
                       TgExportFormat        format,
                       TgExportFlags         flags,
-                      TgExportProgressFunc  progress,
+                      TgProgressFunc  progress,
                       gpointer              progress_data,
                       GDestroyNotify        progress_notify,
                       GCancellable         *cancellable,
@@ -1024,8 +921,9 @@ tg_export_file_async (TgStore              *store,
   data->ids = g_strdupv ((char **) ids);
   data->file = g_object_ref (file);
   data->flags = flags;
-  data->progress = _tg_progress_new (progress, progress_data, progress_notify,
-                                     context ? context : g_main_context_default ());
+  data->progress = tg_progress_new (progress, progress_data, progress_notify,
+                                     context ? context : g_main_context_default (),
+                                     TG_PROGRESS_INTERVAL_MS);
   g_task_set_task_data (task, data, export_data_free);
   g_task_run_in_thread (task, export_thread);
 }

@@ -50,6 +50,7 @@
 
 #include <gio/gio.h>
 
+#include "tg-progress.h"
 #include "tg-store.h"
 
 G_BEGIN_DECLS
@@ -64,12 +65,10 @@ typedef enum
   TG_EXPORT_CUSTODY = 1 << 1,
 } TgExportFlags;
 
-/* Called as reports are written (at most ~20 times a second and at the
- * end). Synchronous calls run it in the calling thread; _async ones in the
+/* Progress (reports done of total) is a TgProgressFunc (tg-progress.h),
+ * called at most every TG_PROGRESS_INTERVAL_MS and at the end.
+ * Synchronous calls run it in the calling thread; _async ones in the
  * thread-default main context of the caller. */
-typedef void (*TgExportProgressFunc) (guint    done,
-                                guint    total,
-                                gpointer user_data);
 
 #define TG_EXPORT_WITHHELD "[withheld]"
 #define TG_EXPORT_UNNAMED  "[unnamed]"
@@ -79,7 +78,7 @@ gboolean tg_export_csv_to_stream     (TgStore             *store,
                                       const TgReportQuery *query,
                                       GOutputStream       *stream,
                                       TgExportFlags        flags,
-                                      TgExportProgressFunc progress,
+                                      TgProgressFunc progress,
                                       gpointer             progress_data,
                                       guint               *n_exported,
                                       GCancellable        *cancellable,
@@ -91,7 +90,7 @@ gboolean tg_export_geojson           (TgStore             *store,
                                       const TgReportQuery *query,
                                       GFile               *file,
                                       TgExportFlags        flags,
-                                      TgExportProgressFunc progress,
+                                      TgProgressFunc progress,
                                       gpointer             progress_data,
                                       guint               *n_exported,
                                       GCancellable        *cancellable,
@@ -100,7 +99,7 @@ gboolean tg_export_csv               (TgStore             *store,
                                       const TgReportQuery *query,
                                       GFile               *file,
                                       TgExportFlags        flags,
-                                      TgExportProgressFunc progress,
+                                      TgProgressFunc progress,
                                       gpointer             progress_data,
                                       guint               *n_exported,
                                       GCancellable        *cancellable,
@@ -111,7 +110,7 @@ void     tg_export_csv_async         (TgStore             *store,
                                       const TgReportQuery *query,
                                       GFile               *file,
                                       TgExportFlags        flags,
-                                      TgExportProgressFunc progress,
+                                      TgProgressFunc progress,
                                       gpointer             progress_data,
                                       GDestroyNotify       progress_notify,
                                       GCancellable        *cancellable,
@@ -139,7 +138,7 @@ void     tg_export_file_async        (TgStore             *store,
                                       GFile               *file,
                                       TgExportFormat       format,
                                       TgExportFlags        flags,
-                                      TgExportProgressFunc progress,
+                                      TgProgressFunc progress,
                                       gpointer             progress_data,
                                       GDestroyNotify       progress_notify,
                                       GCancellable        *cancellable,

@@ -211,7 +211,7 @@ spool_report_progress (Spool    *spool,
   if (spool->progress == NULL || spool->seekable == NULL)
     return;
   at = g_seekable_tell (spool->seekable);
-  _tg_progress_report (spool->progress, MIN ((guint) (at / 1024), spool->total_kib),
+  tg_progress_report (spool->progress, MIN ((guint) (at / 1024), spool->total_kib),
                        spool->total_kib, force);
 }
 
@@ -2017,14 +2017,14 @@ gboolean
 tg_import_file (TgStore              *store,
                 GFile                *file,
                 TgImportFormat        format,
-                TgExportProgressFunc  progress,
+                TgProgressFunc  progress,
                 gpointer              progress_data,
                 guint                *n_imported,
                 guint                *n_skipped,
                 GCancellable         *cancellable,
                 GError              **error)
 {
-  g_autoptr(TgProgress) p = _tg_progress_new (progress, progress_data, NULL, NULL);
+  g_autoptr(TgProgress) p = tg_progress_new (progress, progress_data, NULL, NULL, TG_PROGRESS_INTERVAL_MS);
 
   g_return_val_if_fail (TG_IS_STORE (store), FALSE);
   g_return_val_if_fail (G_IS_FILE (file), FALSE);
@@ -2048,7 +2048,7 @@ import_file_data_free (gpointer user_data)
 
   g_clear_object (&data->store);
   g_clear_object (&data->file);
-  g_clear_pointer (&data->progress, _tg_progress_unref);
+  g_clear_pointer (&data->progress, tg_progress_unref);
   g_free (data);
 }
 
@@ -2072,7 +2072,7 @@ void
 tg_import_file_async (TgStore              *store,
                       GFile                *file,
                       TgImportFormat        format,
-                      TgExportProgressFunc  progress,
+                      TgProgressFunc  progress,
                       gpointer              progress_data,
                       GDestroyNotify        progress_notify,
                       GCancellable         *cancellable,
@@ -2091,8 +2091,9 @@ tg_import_file_async (TgStore              *store,
   data->store = g_object_ref (store);
   data->file = g_object_ref (file);
   data->format = format;
-  data->progress = _tg_progress_new (progress, progress_data, progress_notify,
-                                     context ? context : g_main_context_default ());
+  data->progress = tg_progress_new (progress, progress_data, progress_notify,
+                                    context ? context : g_main_context_default (),
+                                    TG_PROGRESS_INTERVAL_MS);
   g_task_set_source_tag (task, tg_import_file_async);
   g_task_set_task_data (task, data, import_file_data_free);
   g_task_run_in_thread (task, import_file_thread);

@@ -21,6 +21,9 @@ struct _TgProgress
   goffset         total;
   gint64          last;       /* monotonic time of the last delivery */
   gboolean        pending;    /* a source will deliver the newest values */
+  gboolean        delivered;  /* something was delivered: */
+  goffset         last_done;  /* what */
+  goffset         last_total;
 };
 
 static void
@@ -72,14 +75,26 @@ deliver_cb (gpointer user_data)
   TgProgress *self = user_data;
   goffset done, total;
 
+  gboolean repeat;
+
   g_mutex_lock (&self->mutex);
   done = self->done;
   total = self->total;
   self->pending = FALSE;
-  self->last = g_get_monotonic_time ();
+  /* A forced delivery and a timed one can both be queued: the second
+   * has nothing new. */
+  repeat = self->delivered && done == self->last_done && total == self->last_total;
+  if (!repeat)
+    {
+      self->last = g_get_monotonic_time ();
+      self->delivered = TRUE;
+      self->last_done = done;
+      self->last_total = total;
+    }
   g_mutex_unlock (&self->mutex);
 
-  self->func (done, total, self->data);
+  if (!repeat)
+    self->func (done, total, self->data);
   return G_SOURCE_REMOVE;
 }
 
@@ -109,7 +124,7 @@ tg_progress_report (TgProgress *self,
   g_mutex_lock (&self->mutex);
   self->done = done;
   self->total = total;
-  if (self->pending)
+  if (self->pending && !force)
     {
       /* The queued delivery takes these values. */
       g_mutex_unlock (&self->mutex);
@@ -122,7 +137,9 @@ tg_progress_report (TgProgress *self,
   /* Always through a source: g_main_context_invoke() would call the
    * function in this worker thread whenever it can acquire the context,
    * e.g. the global default one between two iterations. */
-  if (wait > 0)
+  /* Forced (the end of the work): at once, so that it comes before the
+   * work's own completion, queued after it. */
+  if (wait > 0 && !force)
     source = g_timeout_source_new ((guint) ((wait + 999) / 1000));
   else
     source = g_idle_source_new ();

@@ -6,7 +6,9 @@
  * once every @interval_ms, always with the newest values, and the last
  * values reported are always delivered (a report that comes too soon
  * after a delivery is delivered when the interval has passed, unless a
- * newer one replaces it). Without a context the function is called
+ * newer one replaces it). A forced report is delivered at once (the end
+ * of the work: before the work's completion, which is queued after it).
+ * Without a context the function is called
  * directly in the reporting thread, at most once every @interval_ms, and
  * always when @force is set (the caller forces its last report).
  *
@@ -38,8 +40,7 @@ TgProgress *tg_progress_new    (TgProgressFunc  func,
                                 guint           interval_ms);
 TgProgress *tg_progress_ref    (TgProgress     *self);
 void        tg_progress_unref  (TgProgress     *self);
-/* From any thread. @force: deliver even within the interval (direct
- * calls); with a context the newest values are always delivered. */
+/* From any thread. @force: deliver now, even within the interval. */
 void        tg_progress_report (TgProgress     *self,
                                 goffset         done,
                                 goffset         total,

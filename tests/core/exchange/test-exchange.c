@@ -1257,8 +1257,8 @@ typedef struct
 } AsyncData;
 
 static void
-progress_cb (guint    done,
-             guint    total,
+progress_cb (goffset  done,
+             goffset  total,
              gpointer user_data)
 {
   AsyncData *data = user_data;
@@ -1321,8 +1321,8 @@ test_export_async (Fixture       *fixture,
 }
 
 static void
-cancel_progress_cb (guint    done,
-                    guint    total,
+cancel_progress_cb (goffset  done,
+                    goffset  total,
                     gpointer user_data)
 {
   g_cancellable_cancel (user_data);
