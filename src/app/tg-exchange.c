@@ -92,8 +92,8 @@ show_progress (Operation  *op,
 
 /* Runs in the main context; @data is the bar, kept alive by a weak ref. */
 static void
-progress_cb (guint    done,
-             guint    total,
+progress_cb (goffset  done,
+             goffset  total,
              gpointer user_data)
 {
   GWeakRef *ref = user_data;

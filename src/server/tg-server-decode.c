@@ -9,6 +9,7 @@
 #include <string.h>
 #include <libsoup/soup.h>
 
+#include "tg-json-scanner.h"
 #include "tg-revision.h"
 #include "tg-server-decode.h"
 
@@ -35,154 +36,60 @@ tg_server_error_to_status (const GError *error)
     }
 }
 
-static int
-hex4 (const char *data,
-      gsize       length,
-      gsize       at)
-{
-  int value = 0;
-
-  if (at + 4 > length)
-    return -1;
-  for (gsize k = at; k < at + 4; k++)
-    {
-      int d = g_ascii_xdigit_value (data[k]);
-
-      if (d < 0)
-        return -1;
-      value = value * 16 + d;
-    }
-  return value;
-}
-
-/* json-glib 1.6 lets unknown escapes and lone surrogates through and then
- * hands back strings that are not UTF-8: refuse them here. *i is on the
- * backslash; on success it is left on the escape's last byte. */
-static gboolean
-check_escape (const char *data,
-              gsize       length,
-              gsize      *i)
-{
-  gsize at = *i + 1;
-  int unit;
-
-  if (at >= length)
-    return FALSE;
-  if (strchr ("\"\\/bfnrt", data[at]) != NULL && data[at] != '\0')
-    {
-      *i = at;
-      return TRUE;
-    }
-  if (data[at] != 'u' || (unit = hex4 (data, length, at + 1)) < 0)
-    return FALSE;
-  at += 4;
-  if (unit >= 0xDC00 && unit <= 0xDFFF)
-    return FALSE;
-  if (unit >= 0xD800 && unit <= 0xDBFF)
-    {
-      int low;
-
-      if (at + 2 >= length || data[at + 1] != '\\' || data[at + 2] != 'u' ||
-          (low = hex4 (data, length, at + 3)) < 0xDC00 || low > 0xDFFF)
-        return FALSE;
-      at += 6;
-    }
-  if (unit == 0)
-    return FALSE;  /* \u0000 would cut C strings short */
-  *i = at;
-  return TRUE;
-}
-
-/* Walks the raw text once, outside json-glib, so that a hostile document
- * cannot make the (recursive) parser go deep or allocate a huge string. */
+/* The core's one pre-scan (tg-json-scanner.h), with the server's limits
+ * and its own messages. */
 static gboolean
 check_json_shape (const char  *data,
                   gsize        length,
                   gsize        max_string,
                   GError     **error)
 {
-  guint depth = 0;
-  gboolean in_string = FALSE;
-  gsize string_start = 0;
+  const TgJsonLimits limits = {
+    .max_depth = TG_SERVER_MAX_JSON_DEPTH,
+    .max_string = max_string,
+    .max_values = TG_JSON_MAX_VALUES,
+  };
+  TgJsonScanResult result;
 
-  for (gsize i = 0; i < length; i++)
+  if (tg_json_scan (data, length, &limits, &result))
+    return TRUE;
+
+  switch (result.problem)
     {
-      char c = data[i];
-
-      if (in_string)
-        {
-          if (c == '\\')
-            {
-              if (!check_escape (data, length, &i))
-                {
-                  g_set_error (error, TG_SERVER_ERROR, TG_SERVER_ERROR_BAD_REQUEST,
-                               "invalid JSON: bad escape sequence at byte %" G_GSIZE_FORMAT, i);
-                  return FALSE;
-                }
-            }
-          else if ((guchar) c < 0x20)
-            {
-              /* RFC 8259: control characters must be escaped in strings */
-              g_set_error (error, TG_SERVER_ERROR, TG_SERVER_ERROR_BAD_REQUEST,
-                           "invalid JSON: raw control character U+%04X in a string at byte %"
-                           G_GSIZE_FORMAT " (escape it)", (guint) (guchar) c, i);
-              return FALSE;
-            }
-          else if (c == '"')
-            {
-              in_string = FALSE;
-              if (i - string_start > max_string)
-                {
-                  g_set_error (error, TG_SERVER_ERROR, TG_SERVER_ERROR_BAD_REQUEST,
-                               "invalid JSON: a string at byte %" G_GSIZE_FORMAT
-                               " is longer than %" G_GSIZE_FORMAT " bytes",
-                               string_start, max_string);
-                  return FALSE;
-                }
-            }
-          continue;
-        }
-
-      switch (c)
-        {
-        case '"':
-          in_string = TRUE;
-          string_start = i + 1;
-          break;
-        case '[':
-        case '{':
-          if (++depth > TG_SERVER_MAX_JSON_DEPTH)
-            {
-              g_set_error (error, TG_SERVER_ERROR, TG_SERVER_ERROR_BAD_REQUEST,
-                           "invalid JSON: nesting deeper than %d levels at byte %" G_GSIZE_FORMAT,
-                           TG_SERVER_MAX_JSON_DEPTH, i);
-              return FALSE;
-            }
-          break;
-        case ']':
-        case '}':
-          if (depth > 0)
-            depth--;
-          break;
-        case '\0':
-          g_set_error (error, TG_SERVER_ERROR, TG_SERVER_ERROR_BAD_REQUEST,
-                       "invalid JSON: NUL byte at byte %" G_GSIZE_FORMAT, i);
-          return FALSE;
-        default:
-          break;
-        }
-    }
-
-  if (in_string && length - string_start > max_string)
-    {
+    case TG_JSON_SCAN_BAD_ESCAPE:
+      g_set_error (error, TG_SERVER_ERROR, TG_SERVER_ERROR_BAD_REQUEST,
+                   "invalid JSON: bad escape sequence at byte %" G_GSIZE_FORMAT, result.offset);
+      break;
+    case TG_JSON_SCAN_CONTROL:
+      /* RFC 8259: control characters must be escaped in strings */
+      g_set_error (error, TG_SERVER_ERROR, TG_SERVER_ERROR_BAD_REQUEST,
+                   "invalid JSON: raw control character U+%04X in a string at byte %"
+                   G_GSIZE_FORMAT " (escape it)", (guint) result.byte, result.offset);
+      break;
+    case TG_JSON_SCAN_STRING_TOO_LONG:
       g_set_error (error, TG_SERVER_ERROR, TG_SERVER_ERROR_BAD_REQUEST,
                    "invalid JSON: a string at byte %" G_GSIZE_FORMAT
                    " is longer than %" G_GSIZE_FORMAT " bytes",
-                   string_start, max_string);
-      return FALSE;
+                   result.offset, max_string);
+      break;
+    case TG_JSON_SCAN_TOO_DEEP:
+      g_set_error (error, TG_SERVER_ERROR, TG_SERVER_ERROR_BAD_REQUEST,
+                   "invalid JSON: nesting deeper than %d levels at byte %" G_GSIZE_FORMAT,
+                   TG_SERVER_MAX_JSON_DEPTH, result.offset);
+      break;
+    case TG_JSON_SCAN_NUL:
+      g_set_error (error, TG_SERVER_ERROR, TG_SERVER_ERROR_BAD_REQUEST,
+                   "invalid JSON: NUL byte at byte %" G_GSIZE_FORMAT, result.offset);
+      break;
+    case TG_JSON_SCAN_TOO_MANY_VALUES:
+      g_set_error (error, TG_SERVER_ERROR, TG_SERVER_ERROR_BAD_REQUEST,
+                   "invalid JSON: more than %d values", TG_JSON_MAX_VALUES);
+      break;
+    case TG_JSON_SCAN_OK:
+    default:
+      g_assert_not_reached ();
     }
-
-  return TRUE;
+  return FALSE;
 }
 
 JsonNode *

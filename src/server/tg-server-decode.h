@@ -34,10 +34,13 @@ guint       tg_server_error_to_status     (const GError *error);
 
 #define TG_SERVER_MAX_JSON_DEPTH 32
 
-/* Parses a JSON document after checking, before json-glib sees it, that
- * nesting is at most TG_SERVER_MAX_JSON_DEPTH and that no string is longer
- * than @max_string bytes. Errors are TG_SERVER_ERROR_BAD_REQUEST with a
- * message naming the problem. */
+/* Parses a JSON document after checking, before json-glib sees it, with
+ * the core's pre-scan of hostile JSON (tg-json-scanner.h, shared with the
+ * importer), that nesting is at most TG_SERVER_MAX_JSON_DEPTH, that no
+ * string is longer than @max_string bytes, that it holds at most
+ * TG_JSON_MAX_VALUES values, and no NUL, raw control character in a
+ * string, unknown escape, lone surrogate or \u0000. Errors are
+ * TG_SERVER_ERROR_BAD_REQUEST with a message naming the problem. */
 JsonNode   *tg_server_parse_json          (const char  *data,
                                            gsize        length,
                                            gsize        max_string,

@@ -1,10 +1,12 @@
 /* tg-server-export.c — GeoJSON and CSV of every record's current version
  *
- * A small writer of its own over the revisions' content: one row (or
- * feature) per head revision, so a record in conflict appears once per
- * branch with "conflict" set. Only event-level fields are written: no
- * narrative, no persons, no file names — the export is for figures and
- * maps, and it leaves the server.
+ * One row (or feature) per head revision, over the revisions' content, so
+ * a record in conflict appears once per branch with "conflict" set. Only
+ * event-level fields are written — the columns of the core's one column
+ * table (tg-export-columns.h) marked event, in its order: no narrative, no
+ * persons, no file names; the export is for figures and maps, and it
+ * leaves the server. CSV goes through the core's writer (tg-csv.h) with
+ * its formula guard, the same as the app's export.
  *
  * Rows are written as they are read, 64 KiB at a time, so an export of
  * the whole server never sits in memory. A file is replaced only when the
@@ -22,39 +24,25 @@
 #include <gio/gunixoutputstream.h>
 #include <glib/gi18n.h>
 
+#include "tg-csv.h"
+#include "tg-export-columns.h"
 #include "tg-server-decode.h"
 #include "tg-server-export.h"
 
-static const char *string_fields[] = {
-  "title", "start", "end", "date_precision", "place_name", "region_code",
-  "province_code", "status", "perpetrator_unit", NULL,
-};
-static const char *int_fields[] = {
-  "killed", "injured", "detained", "disappeared", NULL,
-};
-static const char *list_fields[] = {
-  "categories", "perpetrators", NULL,
-};
-
 #define FLUSH_BYTES (64 * 1024)
+
+/* The record's own columns, before the report's event-level ones. */
+static const char * const record_columns[] = {
+  "record", "revision", "server_seq", "kind", "conflict",
+};
 
 typedef struct
 {
-  GString       *out;     /* what is not written yet */
-  GOutputStream *stream;
+  GOutputStream *stream;  /* buffered, FLUSH_BYTES at a time */
+  TgCsvWriter   *csv;     /* NULL for GeoJSON */
   GError        *error;   /* the first write error; nothing is written after it */
-  gboolean       csv;
   guint          n;
 } Export;
-
-static void
-flush_out (Export *export)
-{
-  if (export->error == NULL && export->out->len > 0)
-    g_output_stream_write_all (export->stream, export->out->str, export->out->len,
-                               NULL, NULL, &export->error);
-  g_string_truncate (export->out, 0);
-}
 
 static JsonObject *
 content_object (const char *content,
@@ -122,26 +110,6 @@ get_list (JsonObject *object,
 }
 
 static void
-csv_field (GString    *out,
-           const char *value)
-{
-  if (value == NULL)
-    value = "";
-  /* Quote everything; double inner quotes. A leading =, +, - or @ is
-   * prefixed with ' so a spreadsheet does not run it as a formula. */
-  g_string_append_c (out, '"');
-  if (strchr ("=+-@", value[0]) != NULL && value[0] != '\0')
-    g_string_append_c (out, '\'');
-  for (const char *p = value; *p; p++)
-    {
-      if (*p == '"')
-        g_string_append_c (out, '"');
-      g_string_append_c (out, *p);
-    }
-  g_string_append_c (out, '"');
-}
-
-static void
 head_cb (const char *record_id,
          const char *kind,
          const char *revision_id,
@@ -151,49 +119,64 @@ head_cb (const char *record_id,
          gpointer    user_data)
 {
   Export *export = user_data;
+  guint n_columns;
+  const TgExportColumn *columns = tg_export_columns (&n_columns);
   g_autoptr(JsonNode) root = NULL;
   JsonObject *object = content_object (content, &root);
   double lat = 0, lon = 0;
   gboolean has_point = get_number (object, "latitude", &lat) && get_number (object, "longitude", &lon) &&
                        lat >= -90 && lat <= 90 && lon >= -180 && lon <= 180 && !(lat == 0 && lon == 0);
 
-  if (export->csv)
+  if (export->error != NULL)
+    return;
+
+  if (export->csv != NULL)
     {
+      g_autoptr(GPtrArray) cells = g_ptr_array_new_with_free_func (g_free);
       char buf[G_ASCII_DTOSTR_BUF_SIZE];
 
-      csv_field (export->out, record_id);
-      g_string_append_c (export->out, ',');
-      csv_field (export->out, revision_id);
-      g_string_append_printf (export->out, ",%" G_GINT64_FORMAT ",", seq);
-      csv_field (export->out, kind);
-      g_string_append_printf (export->out, ",%s", n_heads > 1 ? "true" : "false");
-      for (guint i = 0; string_fields[i]; i++)
+      g_ptr_array_add (cells, g_strdup (record_id));
+      g_ptr_array_add (cells, g_strdup (revision_id));
+      g_ptr_array_add (cells, g_strdup_printf ("%" G_GINT64_FORMAT, seq));
+      g_ptr_array_add (cells, g_strdup (kind));
+      g_ptr_array_add (cells, g_strdup (n_heads > 1 ? "true" : "false"));
+      for (guint i = 0; i < n_columns; i++)
         {
-          g_string_append_c (export->out, ',');
-          csv_field (export->out, get_string (object, string_fields[i]));
-        }
-      for (guint i = 0; list_fields[i]; i++)
-        {
-          g_autofree char *list = get_list (object, list_fields[i]);
-
-          g_string_append_c (export->out, ',');
-          csv_field (export->out, list);
-        }
-      for (guint i = 0; int_fields[i]; i++)
-        {
+          const TgExportColumn *column = &columns[i];
           double v = 0;
 
-          g_string_append_c (export->out, ',');
-          if (get_number (object, int_fields[i], &v))
-            g_string_append_printf (export->out, "%.0f", v);
+          if (!column->event)
+            continue;
+          switch (column->kind)
+            {
+            case TG_EXPORT_COLUMN_TEXT:
+              g_ptr_array_add (cells, g_strdup (get_string (object, column->name)));
+              break;
+            case TG_EXPORT_COLUMN_LIST:
+              g_ptr_array_add (cells, get_list (object, column->name));
+              break;
+            case TG_EXPORT_COLUMN_COUNT:
+              /* A negative count is "unknown" (-1 in a report): empty. */
+              g_ptr_array_add (cells, get_number (object, column->name, &v) && v >= 0
+                                        ? g_strdup_printf ("%.0f", v) : NULL);
+              break;
+            case TG_EXPORT_COLUMN_NUMBER:
+              g_ptr_array_add (cells, get_number (object, column->name, &v)
+                                        ? g_strdup (g_ascii_dtostr (buf, sizeof buf, v)) : NULL);
+              break;
+            case TG_EXPORT_COLUMN_LATITUDE:
+            case TG_EXPORT_COLUMN_LONGITUDE:
+              v = column->kind == TG_EXPORT_COLUMN_LATITUDE ? lat : lon;
+              g_ptr_array_add (cells, has_point ? g_strdup (g_ascii_dtostr (buf, sizeof buf, v)) : NULL);
+              break;
+            case TG_EXPORT_COLUMN_DERIVED:
+            default:
+              /* Computed from a whole report: never event-level. */
+              g_assert_not_reached ();
+            }
         }
-      g_string_append_c (export->out, ',');
-      if (has_point)
-        g_string_append (export->out, g_ascii_dtostr (buf, sizeof buf, lat));
-      g_string_append_c (export->out, ',');
-      if (has_point)
-        g_string_append (export->out, g_ascii_dtostr (buf, sizeof buf, lon));
-      g_string_append (export->out, "\r\n");
+      tg_csv_writer_write_row (export->csv, (const char * const *) cells->pdata, cells->len,
+                               NULL, &export->error);
     }
   else
     {
@@ -231,44 +214,85 @@ head_cb (const char *record_id,
       json_builder_add_string_value (builder, kind);
       json_builder_set_member_name (builder, "conflict");
       json_builder_add_boolean_value (builder, n_heads > 1);
-      for (guint i = 0; string_fields[i]; i++)
+      for (guint i = 0; i < n_columns; i++)
         {
-          const char *v = get_string (object, string_fields[i]);
-
-          json_builder_set_member_name (builder, string_fields[i]);
-          if (v)
-            json_builder_add_string_value (builder, v);
-          else
-            json_builder_add_null_value (builder);
-        }
-      for (guint i = 0; list_fields[i]; i++)
-        {
-          g_autofree char *list = get_list (object, list_fields[i]);
-
-          json_builder_set_member_name (builder, list_fields[i]);
-          json_builder_add_string_value (builder, list);
-        }
-      for (guint i = 0; int_fields[i]; i++)
-        {
+          const TgExportColumn *column = &columns[i];
+          const char *value;
+          g_autofree char *list = NULL;
           double v = 0;
 
-          json_builder_set_member_name (builder, int_fields[i]);
-          if (get_number (object, int_fields[i], &v))
-            json_builder_add_int_value (builder, (gint64) v);
-          else
-            json_builder_add_null_value (builder);
+          if (!column->event)
+            continue;
+          switch (column->kind)
+            {
+            case TG_EXPORT_COLUMN_TEXT:
+              json_builder_set_member_name (builder, column->name);
+              if ((value = get_string (object, column->name)) != NULL)
+                json_builder_add_string_value (builder, value);
+              else
+                json_builder_add_null_value (builder);
+              break;
+            case TG_EXPORT_COLUMN_LIST:
+              list = get_list (object, column->name);
+              json_builder_set_member_name (builder, column->name);
+              json_builder_add_string_value (builder, list);
+              break;
+            case TG_EXPORT_COLUMN_COUNT:
+              json_builder_set_member_name (builder, column->name);
+              if (get_number (object, column->name, &v) && v >= 0)
+                json_builder_add_int_value (builder, (gint64) v);
+              else
+                json_builder_add_null_value (builder);
+              break;
+            case TG_EXPORT_COLUMN_NUMBER:
+              json_builder_set_member_name (builder, column->name);
+              if (get_number (object, column->name, &v))
+                json_builder_add_double_value (builder, v);
+              else
+                json_builder_add_null_value (builder);
+              break;
+            case TG_EXPORT_COLUMN_LATITUDE:
+            case TG_EXPORT_COLUMN_LONGITUDE:
+              break;  /* the geometry */
+            case TG_EXPORT_COLUMN_DERIVED:
+            default:
+              g_assert_not_reached ();
+            }
         }
       json_builder_end_object (builder);
       json_builder_end_object (builder);
 
       feature = json_builder_get_root (builder);
       text = json_to_string (feature, FALSE);
-      g_string_append (export->out, export->n ? ",\n" : "\n");
-      g_string_append (export->out, text);
+      if (g_output_stream_write_all (export->stream, export->n ? ",\n" : "\n",
+                                     strlen (export->n ? ",\n" : "\n"), NULL, NULL, &export->error))
+        g_output_stream_write_all (export->stream, text, strlen (text), NULL, NULL, &export->error);
     }
   export->n++;
-  if (export->out->len >= FLUSH_BYTES)
-    flush_out (export);
+}
+
+static gboolean
+write_text (Export     *export,
+            const char *text)
+{
+  return export->error == NULL &&
+         g_output_stream_write_all (export->stream, text, strlen (text), NULL, NULL, &export->error);
+}
+
+static gboolean
+write_csv_header (Export *export)
+{
+  guint n_columns;
+  const TgExportColumn *columns = tg_export_columns (&n_columns);
+  g_autoptr(GPtrArray) names = g_ptr_array_new ();
+
+  for (guint i = 0; i < G_N_ELEMENTS (record_columns); i++)
+    g_ptr_array_add (names, (char *) record_columns[i]);
+  for (guint i = 0; i < n_columns; i++)
+    if (columns[i].event)
+      g_ptr_array_add (names, (char *) columns[i].name);
+  return tg_csv_writer_write_row (export->csv, (const char * const *) names->pdata, names->len,
+                                  NULL, &export->error);
 }
 
 gboolean
@@ -277,9 +301,11 @@ tg_server_export (TgServerStore  *store,
                   const char     *path,
                   GError        **error)
 {
-  Export export = { g_string_sized_new (FLUSH_BYTES + 4096), NULL, NULL, g_strcmp0 (format, "csv") == 0, 0 };
+  Export export = { NULL, NULL, NULL, 0 };
   g_autoptr(GFileOutputStream) file_stream = NULL;
+  g_autoptr(GOutputStream) base = NULL;
   g_autofree char *detail = NULL;
+  gboolean csv = g_strcmp0 (format, "csv") == 0;
   gboolean ok;
 
   if (path != NULL)
@@ -290,33 +316,29 @@ tg_server_export (TgServerStore  *store,
                                     G_FILE_CREATE_PRIVATE | G_FILE_CREATE_REPLACE_DESTINATION,
                                     NULL, error);
       if (file_stream == NULL)
-        {
-          g_string_free (export.out, TRUE);
-          return FALSE;
-        }
-      export.stream = g_object_ref (G_OUTPUT_STREAM (file_stream));
+        return FALSE;
+      base = g_object_ref (G_OUTPUT_STREAM (file_stream));
     }
   else
-    export.stream = g_unix_output_stream_new (STDOUT_FILENO, FALSE);
+    base = g_unix_output_stream_new (STDOUT_FILENO, FALSE);
 
-  if (export.csv)
+  /* The base stream is closed (or, on failure, abandoned) below, by hand. */
+  export.stream = g_buffered_output_stream_new_sized (base, FLUSH_BYTES);
+  g_filter_output_stream_set_close_base_stream (G_FILTER_OUTPUT_STREAM (export.stream), FALSE);
+
+  if (csv)
     {
-      g_string_append (export.out, "record,revision,server_seq,kind,conflict");
-      for (guint i = 0; string_fields[i]; i++)
-        g_string_append_printf (export.out, ",%s", string_fields[i]);
-      for (guint i = 0; list_fields[i]; i++)
-        g_string_append_printf (export.out, ",%s", list_fields[i]);
-      for (guint i = 0; int_fields[i]; i++)
-        g_string_append_printf (export.out, ",%s", int_fields[i]);
-      g_string_append (export.out, ",latitude,longitude\r\n");
+      export.csv = tg_csv_writer_new (export.stream, TG_CSV_GUARD_FORMULAS);
+      write_csv_header (&export);
     }
   else
-    g_string_append (export.out, "{\"type\":\"FeatureCollection\",\"features\":[");
+    write_text (&export, "{\"type\":\"FeatureCollection\",\"features\":[");
 
   ok = tg_server_store_foreach_head (store, head_cb, &export, error);
-  if (!export.csv)
-    g_string_append (export.out, "\n]}\n");
-  flush_out (&export);
+  if (!csv)
+    write_text (&export, "\n]}\n");
+  if (export.error == NULL)
+    g_output_stream_flush (export.stream, NULL, &export.error);
   if (ok && export.error != NULL)
     {
       g_propagate_error (error, g_steal_pointer (&export.error));
@@ -325,15 +347,15 @@ tg_server_export (TgServerStore  *store,
   g_clear_error (&export.error);
 
   if (ok)
-    ok = file_stream != NULL ? g_output_stream_close (export.stream, NULL, error)
-                             : g_output_stream_flush (export.stream, NULL, error);
+    ok = file_stream != NULL ? g_output_stream_close (base, NULL, error)
+                             : g_output_stream_flush (base, NULL, error);
   else if (file_stream != NULL)
     {
       /* A cancelled close leaves any earlier file as it was. */
       g_autoptr(GCancellable) abort = g_cancellable_new ();
 
       g_cancellable_cancel (abort);
-      g_output_stream_close (export.stream, abort, NULL);
+      g_output_stream_close (base, abort, NULL);
     }
 
   if (ok)
@@ -341,7 +363,7 @@ tg_server_export (TgServerStore  *store,
       detail = g_strdup_printf ("%s, %u rows", format, export.n);
       tg_server_store_audit (store, NULL, "export", detail);
     }
+  g_clear_pointer (&export.csv, tg_csv_writer_free);
   g_clear_object (&export.stream);
-  g_string_free (export.out, TRUE);
   return ok;
 }

@@ -18,22 +18,6 @@ G_BEGIN_DECLS
  * organisation. */
 #define TG_GEOJSON_CUSTODY_MEMBER "testigo:custody"
 
-/* A progress callback, throttled, called directly or (with a context) in
- * that context's thread. Reference counted so that calls still queued
- * when the work ends stay valid. */
-typedef struct _TgProgress TgProgress;
-
-TgProgress *_tg_progress_new    (TgExportProgressFunc  func,
-                                 gpointer              data,
-                                 GDestroyNotify        notify,
-                                 GMainContext         *context);
-void        _tg_progress_unref  (TgProgress           *progress);
-void        _tg_progress_report (TgProgress           *progress,
-                                 guint                 done,
-                                 guint                 total,
-                                 gboolean              force);
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (TgProgress, _tg_progress_unref)
-
 gboolean    _tg_export_may_name (TgPerson             *person,
                                  TgExportFlags         flags);
 /* Shortest decimal form that reads back as the same double; NULL for NAN. */

@@ -13,114 +13,11 @@
 
 #include "tg-csv.h"
 #include "tg-export.h"
+#include "tg-export-columns.h"
 #include "tg-exchange-private.h"
 #include "tg-custody-log.h"
 #include "tg-source.h"
 #include "tg-store-private.h"
-
-/* Progress --------------------------------------------------------------- */
-
-struct _TgProgress
-{
-  TgExportProgressFunc  func;
-  gpointer              data;
-  GDestroyNotify        notify;
-  GMainContext         *context;   /* NULL: call directly */
-  gint64                last;
-};
-
-typedef struct
-{
-  TgProgress *progress;
-  guint       done;
-  guint       total;
-} ProgressCall;
-
-static void
-progress_clear (TgProgress *progress)
-{
-  if (progress->notify != NULL)
-    progress->notify (progress->data);
-  g_clear_pointer (&progress->context, g_main_context_unref);
-}
-
-TgProgress *
-_tg_progress_new (TgExportProgressFunc  func,
-                  gpointer              data,
-                  GDestroyNotify        notify,
-                  GMainContext         *context)
-{
-  TgProgress *progress = g_atomic_rc_box_new0 (TgProgress);
-
-  progress->func = func;
-  progress->data = data;
-  progress->notify = notify;
-  progress->context = context ? g_main_context_ref (context) : NULL;
-  return progress;
-}
-
-void
-_tg_progress_unref (TgProgress *progress)
-{
-  if (progress != NULL)
-    g_atomic_rc_box_release_full (progress, (GDestroyNotify) progress_clear);
-}
-
-static gboolean
-progress_call_cb (gpointer user_data)
-{
-  ProgressCall *call = user_data;
-
-  call->progress->func (call->done, call->total, call->progress->data);
-  return G_SOURCE_REMOVE;
-}
-
-static void
-progress_call_free (gpointer user_data)
-{
-  ProgressCall *call = user_data;
-
-  _tg_progress_unref (call->progress);
-  g_free (call);
-}
-
-void
-_tg_progress_report (TgProgress *progress,
-                     guint       done,
-                     guint       total,
-                     gboolean    force)
-{
-  gint64 now;
-
-  if (progress == NULL || progress->func == NULL)
-    return;
-
-  now = g_get_monotonic_time ();
-  if (!force && now - progress->last < G_USEC_PER_SEC / 20)
-    return;
-  progress->last = now;
-
-  if (progress->context == NULL)
-    progress->func (done, total, progress->data);
-  else
-    {
-      ProgressCall *call = g_new0 (ProgressCall, 1);
-      GSource *source;
-
-      call->progress = g_atomic_rc_box_acquire (progress);
-      call->done = done;
-      call->total = total;
-      /* Always through a source: g_main_context_invoke() would call the
-       * function in this worker thread whenever it can acquire the
-       * context, e.g. the global default one between two iterations. */
-      source = g_idle_source_new ();
-      g_source_set_priority (source, G_PRIORITY_DEFAULT);
-      g_source_set_callback (source, progress_call_cb, call, progress_call_free);
-      g_source_set_static_name (source, "[testigo] export progress");
-      g_source_attach (source, progress->context);
-      g_source_unref (source);
-    }
-}
 
 /* Helpers ---------------------------------------------------------------- */
 
@@ -517,7 +414,7 @@ write_features (TgStore              *store,
   if (!(rowids = select_rowids (store, query, error)))
     return FALSE;
 
-  _tg_progress_report (progress, 0, rowids->len, TRUE);
+  tg_progress_report (progress, 0, rowids->len, TRUE);
 
   if (!write_str (stream, "{\"type\":\"FeatureCollection\",\"testigo:format\":1,\"features\":[",
                   cancellable, error))
@@ -557,13 +454,13 @@ write_features (TgStore              *store,
         return FALSE;
       written_add (written, report);
       n++;
-      _tg_progress_report (progress, n, rowids->len, FALSE);
+      tg_progress_report (progress, n, rowids->len, FALSE);
     }
 
   if (!write_str (stream, "\n]}\n", cancellable, error))
     return FALSE;
 
-  _tg_progress_report (progress, n, rowids->len, TRUE);
+  tg_progress_report (progress, n, rowids->len, TRUE);
   if (n_exported != NULL)
     *n_exported = n;
   return TRUE;
@@ -586,51 +483,7 @@ export_geojson (TgStore              *store,
 
 /* CSV -------------------------------------------------------------------- */
 
-static char *
-join (const char * const *values)
-{
-  if (values == NULL || values[0] == NULL)
-    return NULL;
-  return g_strjoinv (";", (char **) values);
-}
-
-static char *
-format_count (int count)
-{
-  return count < 0 ? NULL : g_strdup_printf ("%d", count);
-}
-
-static char *
-format_time (GDateTime *time)
-{
-  return tg_format_rfc3339 (time);
-}
-
-static char *
-victims_column (TgReport      *report,
-                TgExportFlags  flags)
-{
-  GListModel *persons = tg_report_get_persons (report);
-  g_autoptr(GPtrArray) names = g_ptr_array_new ();
-
-  for (guint i = 0; i < g_list_model_get_n_items (persons); i++)
-    {
-      g_autoptr(TgPerson) person = g_list_model_get_item (persons, i);
-      const char *name = tg_person_get_name (person);
-
-      if (tg_person_get_role (person) != TG_PERSON_ROLE_VICTIM)
-        continue;
-      if (name == NULL || *name == '\0')
-        g_ptr_array_add (names, (char *) TG_EXPORT_UNNAMED);
-      else if (_tg_export_may_name (person, flags))
-        g_ptr_array_add (names, (char *) name);
-      else
-        g_ptr_array_add (names, (char *) TG_EXPORT_WITHHELD);
-    }
-  g_ptr_array_add (names, NULL);
-  return join ((const char * const *) names->pdata);
-}
-
+/* One row a report, its cells from the column table (tg-export-columns.h). */
 static gboolean
 write_csv_row (TgCsvWriter    *writer,
                TgReport       *report,
@@ -638,41 +491,16 @@ write_csv_row (TgCsvWriter    *writer,
                GCancellable   *cancellable,
                GError        **error)
 {
-  static const char *columns[] = { TG_EXPORT_CSV_COLUMNS };
-  char *fields[G_N_ELEMENTS (columns)] = { NULL, };
-  double uncertainty = tg_report_get_uncertainty (report);
+  guint n_columns;
+  const TgExportColumn *columns = tg_export_columns (&n_columns);
+  g_autofree char **fields = g_new0 (char *, n_columns);
   gboolean ok;
-  guint i = 0;
 
-  fields[i++] = g_strdup (tg_report_get_id (report));
-  fields[i++] = g_strdup (tg_report_get_title (report));
-  fields[i++] = g_strdup (tg_report_get_narrative (report));
-  fields[i++] = format_time (tg_report_get_start (report));
-  fields[i++] = format_time (tg_report_get_end (report));
-  fields[i++] = g_strdup (tg_date_precision_to_string (tg_report_get_date_precision (report)));
-  fields[i++] = _tg_format_double (tg_report_get_latitude (report));
-  fields[i++] = _tg_format_double (tg_report_get_longitude (report));
-  fields[i++] = uncertainty > 0 ? _tg_format_double (uncertainty) : NULL;
-  fields[i++] = g_strdup (tg_location_method_to_string (tg_report_get_location_method (report)));
-  fields[i++] = g_strdup (tg_report_get_place_name (report));
-  fields[i++] = g_strdup (tg_report_get_region_code (report));
-  fields[i++] = g_strdup (tg_report_get_province_code (report));
-  fields[i++] = join (tg_report_get_categories (report));
-  fields[i++] = join (tg_report_get_tags (report));
-  fields[i++] = format_count (tg_report_get_killed (report));
-  fields[i++] = format_count (tg_report_get_injured (report));
-  fields[i++] = format_count (tg_report_get_detained (report));
-  fields[i++] = format_count (tg_report_get_disappeared (report));
-  fields[i++] = join (tg_report_get_perpetrators (report));
-  fields[i++] = g_strdup (tg_report_get_perpetrator_unit (report));
-  fields[i++] = g_strdup (tg_report_status_to_string (tg_report_get_status (report)));
-  fields[i++] = g_strdup_printf ("%u", g_list_model_get_n_items (tg_report_get_persons (report)));
-  fields[i++] = g_strdup_printf ("%u", g_list_model_get_n_items (tg_report_get_sources (report)));
-  fields[i++] = victims_column (report, flags);
-  g_assert (i == G_N_ELEMENTS (columns));
+  for (guint i = 0; i < n_columns; i++)
+    fields[i] = columns[i].format (report, flags);
 
-  ok = tg_csv_writer_write_row (writer, (const char * const *) fields, i, cancellable, error);
-  for (i = 0; i < G_N_ELEMENTS (columns); i++)
+  ok = tg_csv_writer_write_row (writer, (const char * const *) fields, n_columns, cancellable, error);
+  for (guint i = 0; i < n_columns; i++)
     g_free (fields[i]);
   return ok;
 }
@@ -688,7 +516,6 @@ export_csv (TgStore              *store,
             GCancellable         *cancellable,
             GError              **error)
 {
-  static const char *columns[] = { TG_EXPORT_CSV_COLUMNS };
   g_autoptr(GArray) rowids = NULL;
   g_autoptr(TgCsvWriter) writer = tg_csv_writer_new (stream, TG_CSV_GUARD_FORMULAS);
   guint n = 0;
@@ -696,9 +523,9 @@ export_csv (TgStore              *store,
   if (!(rowids = select_rowids (store, query, error)))
     return FALSE;
 
-  _tg_progress_report (progress, 0, rowids->len, TRUE);
+  tg_progress_report (progress, 0, rowids->len, TRUE);
 
-  if (!tg_csv_writer_write_row (writer, columns, G_N_ELEMENTS (columns), cancellable, error))
+  if (!tg_csv_writer_write_row (writer, tg_export_column_names (), -1, cancellable, error))
     return FALSE;
 
   for (guint i = 0; i < rowids->len; i++)
@@ -712,10 +539,10 @@ export_csv (TgStore              *store,
         return FALSE;
       written_add (written, report);
       n++;
-      _tg_progress_report (progress, n, rowids->len, FALSE);
+      tg_progress_report (progress, n, rowids->len, FALSE);
     }
 
-  _tg_progress_report (progress, n, rowids->len, TRUE);
+  tg_progress_report (progress, n, rowids->len, TRUE);
   if (n_exported != NULL)
     *n_exported = n;
   return TRUE;
@@ -828,13 +655,13 @@ tg_export_csv_to_stream (TgStore              *store,
                          const TgReportQuery  *query,
                          GOutputStream        *stream,
                          TgExportFlags         flags,
-                         TgExportProgressFunc  progress,
+                         TgProgressFunc  progress,
                          gpointer              progress_data,
                          guint                *n_exported,
                          GCancellable         *cancellable,
                          GError              **error)
 {
-  g_autoptr(TgProgress) p = _tg_progress_new (progress, progress_data, NULL, NULL);
+  g_autoptr(TgProgress) p = tg_progress_new (progress, progress_data, NULL, NULL, TG_PROGRESS_INTERVAL_MS);
 
   g_return_val_if_fail (TG_IS_STORE (store), FALSE);
   g_return_val_if_fail (G_IS_OUTPUT_STREAM (stream), FALSE);
@@ -846,13 +673,13 @@ tg_export_geojson (TgStore              *store,
                    const TgReportQuery  *query,
                    GFile                *file,
                    TgExportFlags         flags,
-                   TgExportProgressFunc  progress,
+                   TgProgressFunc  progress,
                    gpointer              progress_data,
                    guint                *n_exported,
                    GCancellable         *cancellable,
                    GError              **error)
 {
-  g_autoptr(TgProgress) p = _tg_progress_new (progress, progress_data, NULL, NULL);
+  g_autoptr(TgProgress) p = tg_progress_new (progress, progress_data, NULL, NULL, TG_PROGRESS_INTERVAL_MS);
 
   g_return_val_if_fail (TG_IS_STORE (store), FALSE);
   g_return_val_if_fail (G_IS_FILE (file), FALSE);
@@ -865,13 +692,13 @@ tg_export_csv (TgStore              *store,
                const TgReportQuery  *query,
                GFile                *file,
                TgExportFlags         flags,
-               TgExportProgressFunc  progress,
+               TgProgressFunc  progress,
                gpointer              progress_data,
                guint                *n_exported,
                GCancellable         *cancellable,
                GError              **error)
 {
-  g_autoptr(TgProgress) p = _tg_progress_new (progress, progress_data, NULL, NULL);
+  g_autoptr(TgProgress) p = tg_progress_new (progress, progress_data, NULL, NULL, TG_PROGRESS_INTERVAL_MS);
 
   g_return_val_if_fail (TG_IS_STORE (store), FALSE);
   g_return_val_if_fail (G_IS_FILE (file), FALSE);
@@ -900,7 +727,7 @@ export_data_free (gpointer user_data)
   g_clear_object (&data->store);
   g_clear_pointer (&data->query, tg_report_query_free);
   g_clear_object (&data->file);
-  g_clear_pointer (&data->progress, _tg_progress_unref);
+  g_clear_pointer (&data->progress, tg_progress_unref);
   g_strfreev (data->ids);
   g_free (data);
 }
@@ -934,7 +761,7 @@ export_async (ExportFunc            func,
               const TgReportQuery  *query,
               GFile                *file,
               TgExportFlags         flags,
-              TgExportProgressFunc  progress,
+              TgProgressFunc  progress,
               gpointer              progress_data,
               GDestroyNotify        progress_notify,
               GCancellable         *cancellable,
@@ -950,10 +777,11 @@ export_async (ExportFunc            func,
   data->query = query ? tg_report_query_copy (query) : NULL;
   data->file = g_object_ref (file);
   data->flags = flags;
-  data->progress = _tg_progress_new (progress, progress_data, progress_notify,
+  data->progress = tg_progress_new (progress, progress_data, progress_notify,
                                      g_main_context_get_thread_default ()
                                        ? g_main_context_get_thread_default ()
-                                       : g_main_context_default ());
+                                       : g_main_context_default (),
+                                    TG_PROGRESS_INTERVAL_MS);
   g_task_set_task_data (task, data, export_data_free);
   g_task_run_in_thread (task, export_thread);
 }
@@ -982,7 +810,7 @@ tg_export_csv_async (TgStore              *store,
                      const TgReportQuery  *query,
                      GFile                *file,
                      TgExportFlags         flags,
-                     TgExportProgressFunc  progress,
+                     TgProgressFunc  progress,
                      gpointer              progress_data,
                      GDestroyNotify        progress_notify,
                      GCancellable         *cancellable,
@@ -1010,7 +838,7 @@ tg_export_file_async (TgStore              *store,
                       GFile                *file,
                       TgExportFormat        format,
                       TgExportFlags         flags,
-                      TgExportProgressFunc  progress,
+                      TgProgressFunc  progress,
                       gpointer              progress_data,
                       GDestroyNotify        progress_notify,
                       GCancellable         *cancellable,
@@ -1033,8 +861,9 @@ tg_export_file_async (TgStore              *store,
   data->ids = g_strdupv ((char **) ids);
   data->file = g_object_ref (file);
   data->flags = flags;
-  data->progress = _tg_progress_new (progress, progress_data, progress_notify,
-                                     context ? context : g_main_context_default ());
+  data->progress = tg_progress_new (progress, progress_data, progress_notify,
+                                     context ? context : g_main_context_default (),
+                                     TG_PROGRESS_INTERVAL_MS);
   g_task_set_task_data (task, data, export_data_free);
   g_task_run_in_thread (task, export_thread);
 }

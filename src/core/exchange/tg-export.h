@@ -16,7 +16,7 @@
  * file back never writes the masked copy over the full report.
  *
  * CSV (RFC 4180, see tg-csv.h): a header row and one row per report with
- * flattened fields (the columns are TG_EXPORT_CSV_COLUMNS). Lists are joined
+ * flattened fields (the columns of tg-export-columns.h). Lists are joined
  * with ";". The "victims" column names a victim only with consent to share
  * their identity with the organisation or the public (or when the name is
  * a pseudonym); otherwise it says "[withheld]" ("[unnamed]" for a victim
@@ -50,6 +50,7 @@
 
 #include <gio/gio.h>
 
+#include "tg-progress.h"
 #include "tg-store.h"
 
 G_BEGIN_DECLS
@@ -64,19 +65,10 @@ typedef enum
   TG_EXPORT_CUSTODY = 1 << 1,
 } TgExportFlags;
 
-/* Called as reports are written (at most ~20 times a second and at the
- * end). Synchronous calls run it in the calling thread; _async ones in the
+/* Progress (reports done of total) is a TgProgressFunc (tg-progress.h),
+ * called at most every TG_PROGRESS_INTERVAL_MS and at the end.
+ * Synchronous calls run it in the calling thread; _async ones in the
  * thread-default main context of the caller. */
-typedef void (*TgExportProgressFunc) (guint    done,
-                                guint    total,
-                                gpointer user_data);
-
-#define TG_EXPORT_CSV_COLUMNS                                           \
-  "id", "title", "narrative", "start", "end", "date_precision",         \
-  "latitude", "longitude", "uncertainty_m", "location_method",          \
-  "place_name", "region_code", "province_code", "categories", "tags",   \
-  "killed", "injured", "detained", "disappeared", "perpetrators",       \
-  "perpetrator_unit", "status", "n_persons", "n_sources", "victims"
 
 #define TG_EXPORT_WITHHELD "[withheld]"
 #define TG_EXPORT_UNNAMED  "[unnamed]"
@@ -86,7 +78,7 @@ gboolean tg_export_csv_to_stream     (TgStore             *store,
                                       const TgReportQuery *query,
                                       GOutputStream       *stream,
                                       TgExportFlags        flags,
-                                      TgExportProgressFunc progress,
+                                      TgProgressFunc progress,
                                       gpointer             progress_data,
                                       guint               *n_exported,
                                       GCancellable        *cancellable,
@@ -98,7 +90,7 @@ gboolean tg_export_geojson           (TgStore             *store,
                                       const TgReportQuery *query,
                                       GFile               *file,
                                       TgExportFlags        flags,
-                                      TgExportProgressFunc progress,
+                                      TgProgressFunc progress,
                                       gpointer             progress_data,
                                       guint               *n_exported,
                                       GCancellable        *cancellable,
@@ -107,7 +99,7 @@ gboolean tg_export_csv               (TgStore             *store,
                                       const TgReportQuery *query,
                                       GFile               *file,
                                       TgExportFlags        flags,
-                                      TgExportProgressFunc progress,
+                                      TgProgressFunc progress,
                                       gpointer             progress_data,
                                       guint               *n_exported,
                                       GCancellable        *cancellable,
@@ -118,7 +110,7 @@ void     tg_export_csv_async         (TgStore             *store,
                                       const TgReportQuery *query,
                                       GFile               *file,
                                       TgExportFlags        flags,
-                                      TgExportProgressFunc progress,
+                                      TgProgressFunc progress,
                                       gpointer             progress_data,
                                       GDestroyNotify       progress_notify,
                                       GCancellable        *cancellable,
@@ -146,7 +138,7 @@ void     tg_export_file_async        (TgStore             *store,
                                       GFile               *file,
                                       TgExportFormat       format,
                                       TgExportFlags        flags,
-                                      TgExportProgressFunc progress,
+                                      TgProgressFunc progress,
                                       gpointer             progress_data,
                                       GDestroyNotify       progress_notify,
                                       GCancellable        *cancellable,

@@ -20,6 +20,8 @@
 #include "tg-csv.h"
 #include "tg-exchange-private.h"
 #include "tg-import.h"
+#include "tg-json-scanner.h"
+#include "tg-export-columns.h"
 
 /* Helpers ---------------------------------------------------------------- */
 
@@ -209,7 +211,7 @@ spool_report_progress (Spool    *spool,
   if (spool->progress == NULL || spool->seekable == NULL)
     return;
   at = g_seekable_tell (spool->seekable);
-  _tg_progress_report (spool->progress, MIN ((guint) (at / 1024), spool->total_kib),
+  tg_progress_report (spool->progress, MIN ((guint) (at / 1024), spool->total_kib),
                        spool->total_kib, force);
 }
 
@@ -1338,6 +1340,57 @@ scan_value (Scan    *scan,
     }
 }
 
+/* The core's one pre-scan of hostile JSON (tg-json-scanner.h) on the
+ * value read, before json-glib parses it: what the reader above checks
+ * while it finds the value's end, and lone surrogates, \u0000 and the
+ * other rules the server applies to a request. */
+static gboolean
+check_hostile (const char  *data,
+               gsize        length,
+               guint        depth,
+               GError     **error)
+{
+  const TgJsonLimits limits = {
+    .max_depth = TG_IMPORT_MAX_DEPTH - depth,
+    .max_string = TG_IMPORT_MAX_FEATURE,
+    .max_values = TG_IMPORT_MAX_VALUES,
+  };
+  TgJsonScanResult result;
+
+  if (tg_json_scan (data, length, &limits, &result))
+    return TRUE;
+
+  switch (result.problem)
+    {
+    case TG_JSON_SCAN_TOO_DEEP:
+      g_set_error (error, TG_ERROR, TG_ERROR_INVALID,
+                   _("This GeoJSON file nests objects or lists more than %u deep; "
+                     "Testigo does not import such a file. Nothing was imported."),
+                   TG_IMPORT_MAX_DEPTH);
+      break;
+    case TG_JSON_SCAN_STRING_TOO_LONG:
+      return scan_too_large (error);
+    case TG_JSON_SCAN_TOO_MANY_VALUES:
+      g_set_error (error, TG_ERROR, TG_ERROR_INVALID,
+                   _("This GeoJSON file has a feature or member made of more than %u values; "
+                     "Testigo does not import such a file. Nothing was imported."),
+                   TG_IMPORT_MAX_VALUES);
+      break;
+    case TG_JSON_SCAN_NUL:
+    case TG_JSON_SCAN_CONTROL:
+    case TG_JSON_SCAN_BAD_ESCAPE:
+      g_set_error_literal (error, TG_ERROR, TG_ERROR_WRONG_FORMAT,
+                           _("This file is not valid GeoJSON: a text in it holds a control "
+                             "character or a bad escape sequence (an unknown escape, a lone "
+                             "surrogate or \\u0000). Nothing was imported."));
+      break;
+    case TG_JSON_SCAN_OK:
+    default:
+      g_assert_not_reached ();
+    }
+  return FALSE;
+}
+
 /* Reads one value and parses it with json-glib. */
 static JsonNode *
 scan_parse_value (Scan        *scan,
@@ -1357,6 +1410,8 @@ scan_parse_value (Scan        *scan,
                              "UTF-8. Nothing was imported."));
       return NULL;
     }
+  if (!check_hostile (scan->capture->str, scan->capture->len, depth, error))
+    return NULL;
   if (!json_parser_load_from_data (parser, scan->capture->str, scan->capture->len, &local_error))
     {
       /* json-glib quotes the bad text, which need not be UTF-8 (a lone
@@ -1785,7 +1840,7 @@ import_csv_stream (TgStore       *store,
                    GCancellable  *cancellable,
                    GError       **error)
 {
-  static const char * const known[] = { TG_EXPORT_CSV_COLUMNS, NULL };
+  const char * const *known = tg_export_column_names ();
   g_autoptr(GBufferedInputStream) buffered = NULL;
   g_autoptr(TgCsvReader) reader = NULL;
   g_autoptr(Spool) spool = NULL;
@@ -2021,14 +2076,14 @@ gboolean
 tg_import_file (TgStore              *store,
                 GFile                *file,
                 TgImportFormat        format,
-                TgExportProgressFunc  progress,
+                TgProgressFunc  progress,
                 gpointer              progress_data,
                 guint                *n_imported,
                 guint                *n_skipped,
                 GCancellable         *cancellable,
                 GError              **error)
 {
-  g_autoptr(TgProgress) p = _tg_progress_new (progress, progress_data, NULL, NULL);
+  g_autoptr(TgProgress) p = tg_progress_new (progress, progress_data, NULL, NULL, TG_PROGRESS_INTERVAL_MS);
 
   g_return_val_if_fail (TG_IS_STORE (store), FALSE);
   g_return_val_if_fail (G_IS_FILE (file), FALSE);
@@ -2052,7 +2107,7 @@ import_file_data_free (gpointer user_data)
 
   g_clear_object (&data->store);
   g_clear_object (&data->file);
-  g_clear_pointer (&data->progress, _tg_progress_unref);
+  g_clear_pointer (&data->progress, tg_progress_unref);
   g_free (data);
 }
 
@@ -2076,7 +2131,7 @@ void
 tg_import_file_async (TgStore              *store,
                       GFile                *file,
                       TgImportFormat        format,
-                      TgExportProgressFunc  progress,
+                      TgProgressFunc  progress,
                       gpointer              progress_data,
                       GDestroyNotify        progress_notify,
                       GCancellable         *cancellable,
@@ -2095,8 +2150,9 @@ tg_import_file_async (TgStore              *store,
   data->store = g_object_ref (store);
   data->file = g_object_ref (file);
   data->format = format;
-  data->progress = _tg_progress_new (progress, progress_data, progress_notify,
-                                     context ? context : g_main_context_default ());
+  data->progress = tg_progress_new (progress, progress_data, progress_notify,
+                                    context ? context : g_main_context_default (),
+                                    TG_PROGRESS_INTERVAL_MS);
   g_task_set_source_tag (task, tg_import_file_async);
   g_task_set_task_data (task, data, import_file_data_free);
   g_task_run_in_thread (task, import_file_thread);

@@ -7,7 +7,10 @@
  * TG_IMPORT_MAX_FEATURE or with more than TG_IMPORT_MAX_VALUES values, or
  * nesting deeper than TG_IMPORT_MAX_DEPTH, is refused with
  * TG_ERROR_INVALID; anything after the top-level object with
- * TG_ERROR_WRONG_FORMAT.
+ * TG_ERROR_WRONG_FORMAT. Each feature and member also passes the core's
+ * pre-scan of hostile JSON (tg-json-scanner.h), the one the server uses:
+ * a raw control character, an unknown escape, a lone surrogate or \u0000
+ * in a text refuses the file with TG_ERROR_WRONG_FORMAT.
  *
  * Imports are all-or-nothing: the whole file is read and checked first;
  * a file that is not what it claims (not JSON, not a FeatureCollection, a
@@ -39,7 +42,7 @@
  * province_code, categories, tags, killed, injured, detained, disappeared,
  * perpetrators, perpetrator_unit, status) and a Point geometry.
  *
- * CSV: the columns of TG_EXPORT_CSV_COLUMNS (any subset, any order; an
+ * CSV: the columns of tg_export_column_names() (any subset, any order; an
  * unknown column refuses the file). A row whose id is already in the store
  * is skipped; other rows become new reports (keeping a valid id). Persons
  * and sources are not in CSV, so they are not imported from it.
@@ -51,6 +54,7 @@
 #include <gio/gio.h>
 
 #include "tg-export.h"
+#include "tg-json-scanner.h"
 #include "tg-store.h"
 
 G_BEGIN_DECLS
@@ -63,7 +67,7 @@ G_BEGIN_DECLS
 /* Most values (strings, numbers, objects, lists...) in one feature, and
  * in all other top-level members together: parsed, each takes some 100
  * bytes however short its text. */
-#define TG_IMPORT_MAX_VALUES  1000000
+#define TG_IMPORT_MAX_VALUES  TG_JSON_MAX_VALUES
 
 gboolean tg_import_geojson_data   (TgStore             *store,
                                    const char          *data,
@@ -105,7 +109,7 @@ typedef enum
 gboolean tg_import_file           (TgStore             *store,
                                    GFile               *file,
                                    TgImportFormat       format,
-                                   TgExportProgressFunc progress,
+                                   TgProgressFunc progress,
                                    gpointer             progress_data,
                                    guint               *n_imported,
                                    guint               *n_skipped,
@@ -114,7 +118,7 @@ gboolean tg_import_file           (TgStore             *store,
 void     tg_import_file_async     (TgStore             *store,
                                    GFile               *file,
                                    TgImportFormat       format,
-                                   TgExportProgressFunc progress,
+                                   TgProgressFunc progress,
                                    gpointer             progress_data,
                                    GDestroyNotify       progress_notify,
                                    GCancellable        *cancellable,
