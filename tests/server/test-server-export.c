@@ -85,7 +85,8 @@ fixture_set_up (Fixture       *fixture,
   normal = tg_server_normalize_code (code);
   g_assert_true (tg_server_store_enrol (fixture->server, normal, "laptop", &device_id, &token, &error));
   g_assert_no_error (error);
-  fixture->auth = tg_server_store_authenticate (fixture->server, token);
+  fixture->auth = tg_server_store_authenticate (fixture->server, token, &error);
+  g_assert_no_error (error);
   g_assert_nonnull (fixture->auth);
   fixture->reports = g_ptr_array_new_with_free_func (g_object_unref);
 }
@@ -112,7 +113,7 @@ add_report (Fixture  *fixture,
   g_autoptr(TgRevision) saved = tg_store_save_report (fixture->store, report, &error);
   g_autoptr(GPtrArray) revisions = g_ptr_array_new_with_free_func (g_object_unref);
   g_autoptr(GPtrArray) blobs = g_ptr_array_new_with_free_func ((GDestroyNotify) g_strfreev);
-  g_autoptr(JsonNode) reply = NULL;
+  g_autoptr(TgServerPushResult) reply = NULL;
   g_autofree char *content = tg_report_to_json_string (report);
 
   g_assert_no_error (error);
