@@ -16,6 +16,7 @@
 
 #include "tg-application.h"
 #include "tg-report-editor.h"
+#include "tg-test-common.h"
 #include "tg-window-private.h"
 
 #define SETTLE_US (20 * G_USEC_PER_SEC)
@@ -26,24 +27,6 @@ typedef struct
   TgStore        *store;
   TgReportEditor *editor;
 } Fixture;
-
-static void
-remove_tree (const char *path)
-{
-  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *child = g_build_filename (path, name, NULL);
-
-      if (g_file_test (child, G_FILE_TEST_IS_DIR) && !g_file_test (child, G_FILE_TEST_IS_SYMLINK))
-        remove_tree (child);
-      else
-        g_unlink (child);
-    }
-  g_rmdir (path);
-}
 
 static void
 fixture_set_up (Fixture       *fixture,
@@ -75,7 +58,7 @@ fixture_tear_down (Fixture       *fixture,
   g_clear_object (&fixture->editor);
   tg_store_close (fixture->store);
   g_clear_object (&fixture->store);
-  remove_tree (fixture->dir);
+  tg_test_rm_rf (fixture->dir);
   g_free (fixture->dir);
 }
 
@@ -357,7 +340,7 @@ test_window_opening (void)
   while (g_main_context_iteration (NULL, FALSE))
     ;
   tg_store_close (store);
-  remove_tree (dir);
+  tg_test_rm_rf (dir);
 }
 
 int

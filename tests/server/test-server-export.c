@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "tg-csv.h"
+#include "tg-test-common.h"
 #include "tg-export.h"
 #include "tg-export-columns.h"
 #include "tg-server-decode.h"
@@ -38,24 +39,6 @@ typedef struct
   TgServerAuth  *auth;
   GPtrArray     *reports;
 } Fixture;
-
-static void
-remove_tree (const char *path)
-{
-  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *child = g_build_filename (path, name, NULL);
-
-      if (g_file_test (child, G_FILE_TEST_IS_DIR) && !g_file_test (child, G_FILE_TEST_IS_SYMLINK))
-        remove_tree (child);
-      else
-        g_unlink (child);
-    }
-  g_rmdir (path);
-}
 
 static void
 fixture_set_up (Fixture       *fixture,
@@ -100,7 +83,7 @@ fixture_tear_down (Fixture       *fixture,
   g_clear_object (&fixture->server);
   tg_store_close (fixture->store);
   g_clear_object (&fixture->store);
-  remove_tree (fixture->dir);
+  tg_test_rm_rf (fixture->dir);
   g_free (fixture->dir);
 }
 
