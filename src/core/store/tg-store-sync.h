@@ -1,0 +1,200 @@
+/* tg-store-sync.h — what sync keeps in the local store: the push queue,
+ * the blobs still to send, the pull cursor, the account, per-report sync
+ * state and the sync history
+ *
+ * Every function is safe from any thread (the store's lock) and touches
+ * the disk: call it off the main thread, except the two cheap lookups
+ * marked "cheap" that the list rows use.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include "tg-store.h"
+
+G_BEGIN_DECLS
+
+/* ---- Per-report state, as the list and the editor show it ------------ */
+
+typedef enum
+{
+  TG_REPORT_SYNC_LOCAL_ONLY,       /* no revision of it is on the server yet */
+  TG_REPORT_SYNC_CHANGES_PENDING,  /* on the server; newer edits only here */
+  TG_REPORT_SYNC_FILES_PENDING,    /* every revision on the server; files to send */
+  TG_REPORT_SYNC_SYNCED,           /* revisions and files on the server */
+  TG_REPORT_SYNC_CONFLICT,         /* more than one head: a person must merge */
+} TgReportSyncState;
+
+/* Cheap (indexed lookups); TG_REPORT_SYNC_LOCAL_ONLY for an unknown id. */
+TgReportSyncState tg_store_get_report_sync_state (TgStore    *self,
+                                                  const char *report_id);
+
+/* What waits to leave this laptop. */
+typedef struct
+{
+  guint   n_reports;          /* reports with at least one unsent revision */
+  guint   n_revisions;        /* unsent revisions made on this device */
+  guint   n_thumbnails;       /* thumbnails still to send */
+  guint   n_originals;        /* original files still to send */
+  guint64 bytes;              /* bytes of those files */
+  guint64 original_bytes;     /* of which originals */
+  guint   n_conflicts;        /* live reports with more than one head */
+} TgSyncPending;
+
+gboolean tg_store_get_sync_pending (TgStore        *self,
+                                    TgSyncPending  *pending,
+                                    GError        **error);
+
+/* ---- Push ----------------------------------------------------------- */
+
+/* tg_store_list_unsynced() (tg-store.h) gives revisions made here and not
+ * yet acknowledged, parents before children. Marks a pushed batch in one
+ * transaction: @rev_ids[i] got @server_seqs[i]. Emits "report-sync-changed"
+ * for each report whose state changed. */
+gboolean tg_store_mark_synced_batch (TgStore            *self,
+                                     const char * const *rev_ids,
+                                     const gint64       *server_seqs,
+                                     guint               n,
+                                     GError            **error);
+
+/* ---- Blobs to send ---------------------------------------------------- */
+
+/* Every blob held in this store's blob folder and named by a live report
+ * made or edited here starts as "to send"; it leaves the queue when the
+ * server confirms it holds it (upload complete, or the offset query says
+ * complete). */
+typedef struct
+{
+  char     *sha256;
+  gint64    size;
+  gboolean  is_thumbnail;
+  char     *report_id;       /* one report naming it, for messages */
+} TgSyncBlob;
+
+void        tg_sync_blob_free          (TgSyncBlob *blob);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (TgSyncBlob, tg_sync_blob_free)
+
+/* Thumbnails first, then originals, each in the order they were added;
+ * at most @limit (0: all). @include_originals FALSE lists thumbnails only.
+ * GPtrArray of TgSyncBlob, owning. */
+GPtrArray  *tg_store_list_blobs_to_send (TgStore   *self,
+                                         gboolean   include_originals,
+                                         guint      limit,
+                                         GError   **error);
+/* The server holds it now. Emits "report-sync-changed". */
+gboolean    tg_store_mark_blob_sent     (TgStore     *self,
+                                         const char  *sha256,
+                                         GError     **error);
+/* The file is gone from the blob folder (deleted by hand, disk damage):
+ * keep it out of the queue and remember why, so the history and the
+ * report say so instead of failing every sync. */
+gboolean    tg_store_mark_blob_missing  (TgStore     *self,
+                                         const char  *sha256,
+                                         GError     **error);
+
+/* ---- Pull ----------------------------------------------------------- */
+
+/* The server sequence up to which this store has applied pulls (0 at
+ * first). */
+gint64   tg_store_get_pull_cursor (TgStore *self);
+
+/* Applies one pulled page in one transaction: inserts the revisions
+ * (checked against their hashes; known ones ignored), re-materialises the
+ * reports they touch, and stores @next as the cursor, all or nothing.
+ * *@n_new_reports / *@n_changed_reports count live reports that appeared
+ * or changed; *@n_conflicts reports now holding more than one head. Emits
+ * "report-changed" for each touched report. */
+gboolean tg_store_apply_pull_page (TgStore     *self,
+                                   GPtrArray   *revisions,
+                                   gint64       next,
+                                   guint       *n_new_reports,
+                                   guint       *n_changed_reports,
+                                   guint       *n_conflicts,
+                                   GError     **error);
+
+/* ---- Conflicts -------------------------------------------------------- */
+
+/* The report as head revision @rev_id has it (for the resolver, which
+ * shows each head side by side). */
+TgReport *tg_store_load_report_at (TgStore     *self,
+                                   const char  *rev_id,
+                                   GError     **error);
+/* Saves @merged as one new revision whose parents are every current head
+ * of the report, whatever @merged's base revisions say; fails with
+ * TG_ERROR_CONFLICT if the heads changed since @expected_heads (a pull
+ * brought another branch while the person was choosing). */
+TgRevision *tg_store_resolve_conflict (TgStore            *self,
+                                       TgReport           *merged,
+                                       const char * const *expected_heads,
+                                       GError            **error);
+
+/* ---- The account (no secret: the token lives in the keyring) ---------- */
+
+typedef struct
+{
+  char *server_uri;          /* "https://host:port" */
+  char *fingerprint;         /* "AB:CD:…" SHA-256 of the certificate's DER */
+  char *server_device_id;    /* from enrolment */
+  char *device_name;
+} TgSyncAccount;
+
+void           tg_sync_account_free (TgSyncAccount *account);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (TgSyncAccount, tg_sync_account_free)
+
+/* NULL (no error) when this store is not connected to a server. */
+TgSyncAccount *tg_store_get_sync_account   (TgStore              *self,
+                                            GError              **error);
+/* NULL forgets the account (disconnect). Nothing else is deleted: the
+ * queue and the cursor stay (a re-enrolment to the same server goes on
+ * where it left off; to another server, the cursor is reset to 0). */
+gboolean       tg_store_set_sync_account   (TgStore              *self,
+                                            const TgSyncAccount  *account,
+                                            GError              **error);
+
+/* ---- History ---------------------------------------------------------- */
+
+typedef enum
+{
+  TG_SYNC_OUTCOME_OK,          /* everything that was due went both ways */
+  TG_SYNC_OUTCOME_PARTIAL,     /* stopped early or held originals back */
+  TG_SYNC_OUTCOME_FAILED,
+  TG_SYNC_OUTCOME_CANCELLED,
+} TgSyncOutcome;
+
+typedef struct
+{
+  gint64        started_at;          /* unix µs, this laptop's clock */
+  gint64        duration_us;
+  TgSyncOutcome outcome;
+  guint         n_revisions_sent;
+  guint         n_reports_sent;      /* distinct reports */
+  guint         n_files_sent;        /* blobs completed */
+  guint64       bytes_sent;          /* file bytes put on the wire, resends included */
+  guint         n_revisions_received;
+  guint         n_reports_new;
+  guint         n_reports_changed;
+  guint         n_conflicts;
+  guint         n_files_held_back;   /* originals kept for an unmetered link */
+  gint64        clock_offset_us;     /* server minus laptop; 0 if unknown */
+  char         *error;               /* plain words, translated; NULL if none */
+} TgSyncEntry;
+
+TgSyncEntry *tg_sync_entry_copy (const TgSyncEntry *entry);
+void         tg_sync_entry_free (TgSyncEntry       *entry);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (TgSyncEntry, tg_sync_entry_free)
+
+/* Keeps the newest TG_SYNC_HISTORY_MAX entries. */
+#define TG_SYNC_HISTORY_MAX 500
+gboolean   tg_store_add_sync_entry    (TgStore            *self,
+                                       const TgSyncEntry  *entry,
+                                       GError            **error);
+/* Newest first; GPtrArray of TgSyncEntry, owning. */
+GPtrArray *tg_store_list_sync_entries (TgStore            *self,
+                                       guint               limit,
+                                       GError            **error);
+
+/* Signal on TgStore, in the store's main context like "report-changed":
+ *   "report-sync-changed" (const char *report_id) — the report's
+ *                         TgReportSyncState may have changed. */
+
+G_END_DECLS
