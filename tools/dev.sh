@@ -21,13 +21,13 @@ build_packages=(
   meson ninja-build pkg-config gcc gettext itstool
   libglib2.0-dev libglib2.0-bin libgtk-4-dev libepoxy-dev libadwaita-1-dev libshumate-dev
   libsoup-3.0-dev libsqlite3-dev libjson-glib-dev libgexiv2-dev
-  libgdk-pixbuf-2.0-dev libcairo2-dev libgnutls28-dev nettle-dev
+  libgdk-pixbuf-2.0-dev libcairo2-dev libgnutls28-dev nettle-dev libsecret-1-dev
   desktop-file-utils appstream adwaita-icon-theme hicolor-icon-theme fonts-cantarell
 )
 test_packages=(
   xvfb xauth x11-apps xdotool imagemagick dbus dbus-x11 at-spi2-core python3-pyatspi
   sqlite3 gnutls-bin curl clang libclang-rt-14-dev gdal-bin flatpak-builder
-  librsvg2-bin python3 locales groff-base man-db
+  librsvg2-bin python3 locales groff-base man-db gnome-keyring libsecret-tools
 )
 
 as_root() {
