@@ -180,7 +180,7 @@ test_codes_to_ticks (Fixture       *f,
 {
   g_autoptr(GtkWidget) checklist = NULL;
   g_autoptr(GPtrArray) checks = NULL;
-  const char * const some[] = { "seized", "killed", "unknown", NULL };
+  const char * const some[] = { "seized", "killed", NULL };
 
   if (!have_display ())
     return;
@@ -193,7 +193,7 @@ test_codes_to_ticks (Fixture       *f,
   g_assert_false (gtk_check_button_get_active (g_ptr_array_index (checks, 0)));
   g_assert_true (gtk_check_button_get_active (g_ptr_array_index (checks, 1)));
   g_assert_true (gtk_check_button_get_active (g_ptr_array_index (checks, 2)));
-  /* In vocabulary order; a code with no check has nothing to tick. */
+  /* In vocabulary order. */
   g_assert_cmpstrv (tg_vocabulary_checklist_get_codes (TG_VOCABULARY_CHECKLIST (checklist)),
                     ((const char * const[]) { "killed", "seized", NULL }));
   g_assert_cmpstr (adw_expander_row_get_subtitle (ADW_EXPANDER_ROW (checklist)), ==, "Killed, Equipment seized");
@@ -208,6 +208,63 @@ test_codes_to_ticks (Fixture       *f,
   for (guint i = 0; i < checks->len; i++)
     g_assert_false (gtk_check_button_get_active (g_ptr_array_index (checks, i)));
   g_assert_cmpstr (adw_expander_row_get_subtitle (ADW_EXPANDER_ROW (checklist)), ==, "");
+}
+
+/* A code this laptop's vocabulary lacks (written by a newer Testigo) is
+ * shown under its own name and kept when the person ticks another box:
+ * before, ticking anything dropped it from the report. */
+static void
+test_unknown_codes_kept (Fixture       *f,
+                         gconstpointer  data)
+{
+  g_autoptr(GtkWidget) checklist = NULL;
+  g_autoptr(GPtrArray) checks = NULL;
+  const char * const some[] = { "x-newer-code", "seized", NULL };
+  GtkWidget *unknown = NULL;
+
+  if (!have_display ())
+    return;
+  checklist = new_checklist (f, NULL);
+  tg_vocabulary_checklist_set_codes (TG_VOCABULARY_CHECKLIST (checklist), some);
+  g_assert_cmpuint (f->n_changed, ==, 0);
+  g_assert_cmpstrv (tg_vocabulary_checklist_get_codes (TG_VOCABULARY_CHECKLIST (checklist)),
+                    ((const char * const[]) { "seized", "x-newer-code", NULL }));
+  g_assert_cmpstr (adw_expander_row_get_subtitle (ADW_EXPANDER_ROW (checklist)), ==,
+                   "Equipment seized, x-newer-code");
+
+  /* It has a ticked check of its own, after the vocabulary's. */
+  checks = checks_of (checklist);
+  g_assert_cmpuint (checks->len, ==, 4);
+  unknown = g_ptr_array_index (checks, 3);
+  g_assert_cmpstr (check_title (unknown), ==, "x-newer-code");
+  g_assert_nonnull (check_subtitle (unknown));
+  g_assert_true (gtk_check_button_get_active (GTK_CHECK_BUTTON (unknown)));
+
+  /* Ticking another box keeps it. */
+  gtk_check_button_set_active (g_ptr_array_index (checks, 0), TRUE);
+  g_assert_cmpuint (f->n_changed, ==, 1);
+  g_assert_cmpstrv (tg_vocabulary_checklist_get_codes (TG_VOCABULARY_CHECKLIST (checklist)),
+                    ((const char * const[]) { "beaten", "seized", "x-newer-code", NULL }));
+
+  /* A new language rebuilds the checks and keeps it too. */
+  tg_vocabulary_checklist_set_language (TG_VOCABULARY_CHECKLIST (checklist), "es");
+  g_assert_cmpstrv (tg_vocabulary_checklist_get_codes (TG_VOCABULARY_CHECKLIST (checklist)),
+                    ((const char * const[]) { "beaten", "seized", "x-newer-code", NULL }));
+
+  /* Unticking it is the person's choice, and drops it. */
+  g_clear_pointer (&checks, g_ptr_array_unref);
+  checks = checks_of (checklist);
+  g_assert_cmpuint (checks->len, ==, 4);
+  gtk_check_button_set_active (g_ptr_array_index (checks, 3), FALSE);
+  g_assert_cmpuint (f->n_changed, ==, 2);
+  g_assert_cmpstrv (tg_vocabulary_checklist_get_codes (TG_VOCABULARY_CHECKLIST (checklist)),
+                    ((const char * const[]) { "beaten", "seized", NULL }));
+
+  /* Another report's codes clear it away. */
+  tg_vocabulary_checklist_set_codes (TG_VOCABULARY_CHECKLIST (checklist), NULL);
+  g_clear_pointer (&checks, g_ptr_array_unref);
+  checks = checks_of (checklist);
+  g_assert_cmpuint (checks->len, ==, 3);
 }
 
 static void
@@ -251,6 +308,8 @@ main (int   argc,
               fixture_set_up, test_ticks_to_codes, fixture_tear_down);
   g_test_add ("/widgets/vocabulary-checklist/codes-to-ticks", Fixture, NULL,
               fixture_set_up, test_codes_to_ticks, fixture_tear_down);
+  g_test_add ("/widgets/vocabulary-checklist/unknown-codes-kept", Fixture, NULL,
+              fixture_set_up, test_unknown_codes_kept, fixture_tear_down);
   g_test_add ("/widgets/vocabulary-checklist/language", Fixture, NULL,
               fixture_set_up, test_language, fixture_tear_down);
   return g_test_run ();

@@ -11,6 +11,8 @@
 
 #include "config.h"
 
+#include <glib/gi18n.h>
+
 #include "tg-ui-util.h"
 #include "tg-vocabulary.h"
 #include "tg-vocabulary-checklist.h"
@@ -81,21 +83,6 @@ update_codes (TgVocabularyChecklist *self)
                                  text->len ? text->str : (self->empty_text ? self->empty_text : ""));
 }
 
-static void
-tick (TgVocabularyChecklist *self,
-      const char * const    *codes)
-{
-  self->loading = TRUE;
-  for (guint i = 0; i < self->checks->len; i++)
-    {
-      GtkCheckButton *check = g_ptr_array_index (self->checks, i);
-
-      gtk_check_button_set_active (check, codes != NULL && g_strv_contains (codes, check_code (check)));
-    }
-  self->loading = FALSE;
-  update_codes (self);
-}
-
 /* A tick gives the whole set of ticked codes. */
 static void
 check_toggled_cb (TgVocabularyChecklist *self)
@@ -105,6 +92,74 @@ check_toggled_cb (TgVocabularyChecklist *self)
   update_codes (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CODES]);
   g_signal_emit (self, signals[CHANGED], 0);
+}
+
+/* A check for a code this laptop's vocabulary lacks (a report from a
+ * newer Testigo, or from an organisation with a longer list): shown ticked
+ * under its code and kept, so that ticking another box never drops it.
+ * The person may untick it. */
+static GtkWidget *
+add_unknown_check (TgVocabularyChecklist *self,
+                   const char            *code)
+{
+  GtkWidget *row = adw_action_row_new ();
+  GtkWidget *check = gtk_check_button_new ();
+
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), code);
+  adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
+  adw_action_row_set_subtitle (ADW_ACTION_ROW (row),
+                               _("Not in this laptop’s list; kept as it is"));
+  g_object_set_data_full (G_OBJECT (check), "code", g_strdup (code), g_free);
+  g_object_set_data_full (G_OBJECT (check), "label", g_strdup (code), g_free);
+  g_object_set_data (G_OBJECT (check), "unknown", GINT_TO_POINTER (TRUE));
+  tg_ui_set_accessible_label (check, code);
+  gtk_check_button_set_active (GTK_CHECK_BUTTON (check), TRUE);
+  adw_action_row_add_prefix (ADW_ACTION_ROW (row), check);
+  adw_action_row_set_activatable_widget (ADW_ACTION_ROW (row), check);
+  g_signal_connect_object (check, "toggled", G_CALLBACK (check_toggled_cb), self, G_CONNECT_SWAPPED);
+  adw_expander_row_add_row (ADW_EXPANDER_ROW (self), row);
+  g_ptr_array_add (self->rows, row);
+  g_ptr_array_add (self->checks, check);
+  return check;
+}
+
+static gboolean
+is_unknown (GtkCheckButton *check)
+{
+  return g_object_get_data (G_OBJECT (check), "unknown") != NULL;
+}
+
+static void
+tick (TgVocabularyChecklist *self,
+      const char * const    *codes)
+{
+  self->loading = TRUE;
+  /* The unknown codes' checks come last; drop them and make them anew. */
+  while (self->checks->len > 0 &&
+         is_unknown (g_ptr_array_index (self->checks, self->checks->len - 1)))
+    {
+      adw_expander_row_remove (ADW_EXPANDER_ROW (self),
+                               g_ptr_array_index (self->rows, self->rows->len - 1));
+      g_ptr_array_set_size (self->rows, self->rows->len - 1);
+      g_ptr_array_set_size (self->checks, self->checks->len - 1);
+    }
+  for (guint i = 0; i < self->checks->len; i++)
+    {
+      GtkCheckButton *check = g_ptr_array_index (self->checks, i);
+
+      gtk_check_button_set_active (check, codes != NULL && g_strv_contains (codes, check_code (check)));
+    }
+  for (guint i = 0; codes != NULL && codes[i] != NULL; i++)
+    {
+      gboolean known = FALSE;
+
+      for (guint j = 0; j < self->checks->len && !known; j++)
+        known = g_strcmp0 (check_code (g_ptr_array_index (self->checks, j)), codes[i]) == 0;
+      if (!known && *codes[i] != '\0')
+        add_unknown_check (self, codes[i]);
+    }
+  self->loading = FALSE;
+  update_codes (self);
 }
 
 static void

@@ -36,8 +36,11 @@ void                tg_vocabulary_checklist_set_language          (TgVocabularyC
                                                                    const char            *language);
 /* Never NULL; owned by the widget, valid until the next change. */
 const char * const *tg_vocabulary_checklist_get_codes             (TgVocabularyChecklist *self);
-/* Ticks the checks of @codes (NULL: none); codes the vocabulary lacks
- * have no check and are not given back by get_codes. */
+/* Ticks the checks of @codes (NULL: none). A code the vocabulary lacks
+ * gets a ticked check of its own, labelled with the code, after the
+ * vocabulary's: it is given back by get_codes (after the known ones, in
+ * the order set) until the person unticks it, so that ticking another box
+ * never drops data a newer vocabulary wrote. */
 void                tg_vocabulary_checklist_set_codes             (TgVocabularyChecklist *self,
                                                                    const char * const    *codes);
 const char         *tg_vocabulary_checklist_get_empty_text        (TgVocabularyChecklist *self);
