@@ -419,134 +419,47 @@ static void
 tg_map_download_dialog_class_init (TgMapDownloadDialogClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
   object_class->dispose = tg_map_download_dialog_dispose;
   object_class->finalize = tg_map_download_dialog_finalize;
-}
 
-static GtkWidget *
-spin_row (const char  *title,
-          GtkWidget  **spin)
-{
-  GtkWidget *row = adw_action_row_new ();
-
-  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
-  *spin = gtk_spin_button_new_with_range (0, TG_BASEMAP_MAX_ZOOM, 1);
-  gtk_widget_set_valign (*spin, GTK_ALIGN_CENTER);
-  adw_action_row_add_suffix (ADW_ACTION_ROW (row), *spin);
-  adw_action_row_set_activatable_widget (ADW_ACTION_ROW (row), *spin);
-
-  return row;
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               "/io/github/testigo/Testigo/map/tg-map-download-dialog.ui");
+  gtk_widget_class_bind_template_child (widget_class, TgMapDownloadDialog, view_check);
+  gtk_widget_class_bind_template_child (widget_class, TgMapDownloadDialog, view_row);
+  gtk_widget_class_bind_template_child (widget_class, TgMapDownloadDialog, place_check);
+  gtk_widget_class_bind_template_child (widget_class, TgMapDownloadDialog, place_row);
+  gtk_widget_class_bind_template_child (widget_class, TgMapDownloadDialog, min_zoom);
+  gtk_widget_class_bind_template_child (widget_class, TgMapDownloadDialog, max_zoom);
+  gtk_widget_class_bind_template_child (widget_class, TgMapDownloadDialog, size_row);
+  gtk_widget_class_bind_template_child (widget_class, TgMapDownloadDialog, server_row);
+  gtk_widget_class_bind_template_child (widget_class, TgMapDownloadDialog, file_row);
+  gtk_widget_class_bind_template_child (widget_class, TgMapDownloadDialog, progress);
+  gtk_widget_class_bind_template_child (widget_class, TgMapDownloadDialog, status);
+  gtk_widget_class_bind_template_child (widget_class, TgMapDownloadDialog, start_button);
+  gtk_widget_class_bind_template_child (widget_class, TgMapDownloadDialog, cancel_button);
+  gtk_widget_class_bind_template_callback (widget_class, changed_cb);
+  gtk_widget_class_bind_template_callback (widget_class, place_apply_cb);
+  gtk_widget_class_bind_template_callback (widget_class, start_clicked_cb);
+  gtk_widget_class_bind_template_callback (widget_class, cancel_clicked_cb);
+  gtk_widget_class_bind_template_callback (widget_class, close_request_cb);
 }
 
 static void
 tg_map_download_dialog_init (TgMapDownloadDialog *self)
 {
-  GtkWidget *toolbar;
-  GtkWidget *header;
-  GtkWidget *page;
-  GtkWidget *group;
-  GtkWidget *box;
-  GtkWidget *buttons;
-
   self->view_box[0] = -180;
   self->view_box[1] = -85;
   self->view_box[2] = 180;
   self->view_box[3] = 85;
 
-  gtk_window_set_title (GTK_WINDOW (self), _("Download Map Region"));
-  gtk_window_set_default_size (GTK_WINDOW (self), 480, 640);
-  gtk_window_set_modal (GTK_WINDOW (self), TRUE);
-  gtk_window_set_hide_on_close (GTK_WINDOW (self), FALSE);
-  g_signal_connect (self, "close-request", G_CALLBACK (close_request_cb), NULL);
-
-  toolbar = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
-  header = adw_header_bar_new ();
-  gtk_box_append (GTK_BOX (toolbar), header);
-
-  page = adw_preferences_page_new ();
-  gtk_widget_set_vexpand (page, TRUE);
-  gtk_box_append (GTK_BOX (toolbar), page);
-
-  /* Region */
-  group = adw_preferences_group_new ();
-  adw_preferences_group_set_title (ADW_PREFERENCES_GROUP (group), _("Region"));
-  adw_preferences_group_set_description (ADW_PREFERENCES_GROUP (group),
-                                         _("Map tiles of this area are saved on this computer and shown without a network."));
-
-  self->view_row = adw_action_row_new ();
-  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->view_row), _("Area in View"));
-  self->view_check = gtk_check_button_new ();
-  gtk_check_button_set_active (GTK_CHECK_BUTTON (self->view_check), TRUE);
-  adw_action_row_add_prefix (ADW_ACTION_ROW (self->view_row), self->view_check);
-  adw_action_row_set_activatable_widget (ADW_ACTION_ROW (self->view_row), self->view_check);
-  adw_preferences_group_add (ADW_PREFERENCES_GROUP (group), self->view_row);
-
-  self->place_check = gtk_check_button_new ();
-  gtk_check_button_set_group (GTK_CHECK_BUTTON (self->place_check), GTK_CHECK_BUTTON (self->view_check));
-  gtk_widget_set_sensitive (self->place_check, FALSE);
-  self->place_row = adw_entry_row_new ();
-  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->place_row), _("Around a Place"));
-  adw_entry_row_set_show_apply_button (ADW_ENTRY_ROW (self->place_row), TRUE);
-  adw_entry_row_add_prefix (ADW_ENTRY_ROW (self->place_row), self->place_check);
-  g_signal_connect_swapped (self->place_row, "apply", G_CALLBACK (place_apply_cb), self);
-  g_signal_connect_swapped (self->place_row, "entry-activated", G_CALLBACK (place_apply_cb), self);
-  adw_preferences_group_add (ADW_PREFERENCES_GROUP (group), self->place_row);
-  adw_preferences_page_add (ADW_PREFERENCES_PAGE (page), ADW_PREFERENCES_GROUP (group));
-
-  /* Zoom levels */
-  group = adw_preferences_group_new ();
-  adw_preferences_group_set_title (ADW_PREFERENCES_GROUP (group), _("Zoom Levels"));
-  adw_preferences_group_set_description (ADW_PREFERENCES_GROUP (group),
-                                         _("Each level shows twice the detail of the one before and needs four times as many tiles."));
-  adw_preferences_group_add (ADW_PREFERENCES_GROUP (group), spin_row (_("From"), &self->min_zoom));
-  adw_preferences_group_add (ADW_PREFERENCES_GROUP (group), spin_row (_("To"), &self->max_zoom));
-  adw_preferences_page_add (ADW_PREFERENCES_PAGE (page), ADW_PREFERENCES_GROUP (group));
-
-  /* Summary */
-  group = adw_preferences_group_new ();
-  adw_preferences_group_set_title (ADW_PREFERENCES_GROUP (group), _("Download"));
-  self->size_row = adw_action_row_new ();
-  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->size_row), _("Size"));
-  adw_preferences_group_add (ADW_PREFERENCES_GROUP (group), self->size_row);
-  self->server_row = adw_action_row_new ();
-  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->server_row), _("Tile Server"));
-  adw_preferences_group_add (ADW_PREFERENCES_GROUP (group), self->server_row);
-  self->file_row = adw_action_row_new ();
-  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->file_row), _("Saved As"));
-  adw_preferences_group_add (ADW_PREFERENCES_GROUP (group), self->file_row);
-
-  box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 6);
-  gtk_widget_set_margin_top (box, 12);
-  self->progress = gtk_progress_bar_new ();
-  gtk_progress_bar_set_show_text (GTK_PROGRESS_BAR (self->progress), TRUE);
-  gtk_widget_set_visible (self->progress, FALSE);
-  gtk_box_append (GTK_BOX (box), self->progress);
-  self->status = gtk_label_new (NULL);
-  gtk_label_set_wrap (GTK_LABEL (self->status), TRUE);
-  gtk_label_set_xalign (GTK_LABEL (self->status), 0);
-  gtk_widget_set_visible (self->status, FALSE);
-  gtk_box_append (GTK_BOX (box), self->status);
-
-  buttons = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 12);
-  gtk_widget_set_halign (buttons, GTK_ALIGN_END);
-  gtk_widget_set_margin_top (buttons, 12);
-  self->cancel_button = gtk_button_new_with_mnemonic (_("_Close"));
-  g_signal_connect_swapped (self->cancel_button, "clicked", G_CALLBACK (cancel_clicked_cb), self);
-  gtk_box_append (GTK_BOX (buttons), self->cancel_button);
-  self->start_button = gtk_button_new_with_mnemonic (_("_Download"));
-  gtk_widget_add_css_class (self->start_button, "suggested-action");
-  g_signal_connect_swapped (self->start_button, "clicked", G_CALLBACK (start_clicked_cb), self);
-  gtk_box_append (GTK_BOX (buttons), self->start_button);
-  gtk_box_append (GTK_BOX (box), buttons);
-  adw_preferences_group_add (ADW_PREFERENCES_GROUP (group), box);
-  adw_preferences_page_add (ADW_PREFERENCES_PAGE (page), ADW_PREFERENCES_GROUP (group));
-
-  adw_window_set_content (ADW_WINDOW (self), toolbar);
-
-  g_signal_connect_swapped (self->min_zoom, "value-changed", G_CALLBACK (changed_cb), self);
-  g_signal_connect_swapped (self->max_zoom, "value-changed", G_CALLBACK (changed_cb), self);
-  g_signal_connect_swapped (self->view_check, "toggled", G_CALLBACK (changed_cb), self);
+  gtk_widget_init_template (GTK_WIDGET (self));
+  /* The zoom range comes from the basemap's limit, not the template. */
+  gtk_adjustment_set_upper (gtk_spin_button_get_adjustment (GTK_SPIN_BUTTON (self->min_zoom)),
+                            TG_BASEMAP_MAX_ZOOM);
+  gtk_adjustment_set_upper (gtk_spin_button_get_adjustment (GTK_SPIN_BUTTON (self->max_zoom)),
+                            TG_BASEMAP_MAX_ZOOM);
 }
 
 /* Public API */
