@@ -936,7 +936,7 @@ tg_map_view_dispose (GObject *object)
   g_clear_pointer (&self->markers, g_ptr_array_unref);
   g_clear_pointer (&self->mbtiles_layers, g_ptr_array_unref);
   g_clear_pointer (&self->mbtiles_renderers, g_ptr_array_unref);
-  g_clear_pointer (&self->overlay, gtk_widget_unparent);
+  gtk_widget_dispose_template (GTK_WIDGET (self), TG_TYPE_MAP_VIEW);
   g_clear_object (&self->reports);
   cancel_locations (self);
   g_clear_object (&self->selected);
@@ -980,26 +980,20 @@ tg_map_view_class_init (TgMapViewClass *klass)
   gtk_widget_class_install_action (widget_class, "map.download-region", NULL, download_action);
   gtk_widget_class_install_action (widget_class, "map.search", NULL, search_action);
 
+  g_type_ensure (SHUMATE_TYPE_MAP);
+  g_type_ensure (SHUMATE_TYPE_SCALE);
+  g_type_ensure (SHUMATE_TYPE_LICENSE);
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               "/io/github/testigo/Testigo/map/tg-map-view.ui");
+  gtk_widget_class_bind_template_child (widget_class, TgMapView, overlay);
+  gtk_widget_class_bind_template_child (widget_class, TgMapView, map);
+  gtk_widget_class_bind_template_child (widget_class, TgMapView, scale);
+  gtk_widget_class_bind_template_child (widget_class, TgMapView, license);
+  gtk_widget_class_bind_template_child (widget_class, TgMapView, online_label);
+  gtk_widget_class_bind_template_callback (widget_class, map_click_released_cb);
+
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
   gtk_widget_class_set_css_name (widget_class, "tgmapview");
-}
-
-static GtkWidget *
-osd_button (const char *icon_name,
-            const char *tooltip,
-            const char *action_name)
-{
-  GtkWidget *button = gtk_button_new_from_icon_name (icon_name);
-
-  gtk_widget_set_tooltip_text (button, tooltip);
-  /* GTK 4.8 does not name a button by its tooltip: screen readers need
-   * the label. */
-  gtk_accessible_update_property (GTK_ACCESSIBLE (button),
-                                  GTK_ACCESSIBLE_PROPERTY_LABEL, tooltip,
-                                  -1);
-  gtk_actionable_set_action_name (GTK_ACTIONABLE (button), action_name);
-
-  return button;
 }
 
 static void
@@ -1007,8 +1001,6 @@ tg_map_view_init (TgMapView *self)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(TgBasemapSource) source = NULL;
-  GtkWidget *box;
-  GtkGesture *click;
 
   self->markers = g_ptr_array_new ();
   self->mbtiles_layers = g_ptr_array_new ();
@@ -1017,18 +1009,9 @@ tg_map_view_init (TgMapView *self)
   self->selected_latitude = NAN;
   self->selected_longitude = NAN;
 
-  self->overlay = gtk_overlay_new ();
-  gtk_widget_set_parent (self->overlay, GTK_WIDGET (self));
-
-  self->map = shumate_map_new ();
-  gtk_widget_set_hexpand (GTK_WIDGET (self->map), TRUE);
-  gtk_widget_set_vexpand (GTK_WIDGET (self->map), TRUE);
-  gtk_overlay_set_child (GTK_OVERLAY (self->overlay), GTK_WIDGET (self->map));
+  gtk_widget_init_template (GTK_WIDGET (self));
   self->viewport = shumate_map_get_viewport (self->map);
-
-  self->license = shumate_license_new ();
-  gtk_widget_set_halign (GTK_WIDGET (self->license), GTK_ALIGN_END);
-  gtk_widget_set_valign (GTK_WIDGET (self->license), GTK_ALIGN_END);
+  shumate_scale_set_viewport (self->scale, self->viewport);
 
   self->basemap = tg_basemap_new (NULL, &error);
   if (self->basemap != NULL)
@@ -1065,11 +1048,6 @@ tg_map_view_init (TgMapView *self)
   self->marker_layer = shumate_marker_layer_new (self->viewport);
   shumate_map_add_layer (self->map, SHUMATE_LAYER (self->marker_layer));
 
-  click = gtk_gesture_click_new ();
-  gtk_gesture_single_set_button (GTK_GESTURE_SINGLE (click), GDK_BUTTON_PRIMARY);
-  g_signal_connect (click, "released", G_CALLBACK (map_click_released_cb), self);
-  gtk_widget_add_controller (GTK_WIDGET (self->map), GTK_EVENT_CONTROLLER (click));
-
   g_signal_connect_object (adw_style_manager_get_default (), "notify::dark",
                            G_CALLBACK (style_dark_changed_cb), self, G_CONNECT_SWAPPED);
 
@@ -1080,8 +1058,7 @@ tg_map_view_init (TgMapView *self)
   g_signal_connect_swapped (self->viewport, "notify::zoom-level",
                             G_CALLBACK (zoom_changed_cb), self);
 
-  /* Overlays: search at the top left, buttons at the top right, scale
-   * and licence at the bottom. */
+  /* The search at the top left, above the template's overlays. */
   if (self->gazetteer != NULL)
     {
       GtkEventController *focus = gtk_event_controller_focus_new ();
@@ -1097,45 +1074,8 @@ tg_map_view_init (TgMapView *self)
       gtk_overlay_add_overlay (GTK_OVERLAY (self->overlay), self->search);
     }
 
-  box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 6);
-  gtk_widget_set_halign (box, GTK_ALIGN_END);
-  gtk_widget_set_valign (box, GTK_ALIGN_START);
-  gtk_widget_set_margin_end (box, 8);
-  gtk_widget_set_margin_top (box, 8);
-  {
-    GtkWidget *zoom_box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
-
-    gtk_widget_add_css_class (zoom_box, "linked");
-    gtk_box_append (GTK_BOX (zoom_box), osd_button ("zoom-in-symbolic", _("Zoom In"), "map.zoom-in"));
-    gtk_box_append (GTK_BOX (zoom_box), osd_button ("zoom-out-symbolic", _("Zoom Out"), "map.zoom-out"));
-    gtk_box_append (GTK_BOX (box), zoom_box);
-  }
-  gtk_box_append (GTK_BOX (box), osd_button ("folder-download-symbolic",
-                                             _("Download Map Region for Offline Use…"),
-                                             "map.download-region"));
-  gtk_overlay_add_overlay (GTK_OVERLAY (self->overlay), box);
-
-  self->scale = shumate_scale_new (self->viewport);
-  gtk_widget_set_halign (GTK_WIDGET (self->scale), GTK_ALIGN_START);
-  gtk_widget_set_valign (GTK_WIDGET (self->scale), GTK_ALIGN_END);
-  gtk_widget_set_can_target (GTK_WIDGET (self->scale), FALSE);
-  gtk_overlay_add_overlay (GTK_OVERLAY (self->overlay), GTK_WIDGET (self->scale));
-  gtk_overlay_add_overlay (GTK_OVERLAY (self->overlay), GTK_WIDGET (self->license));
-
   if (self->error_label != NULL)
     gtk_overlay_add_overlay (GTK_OVERLAY (self->overlay), self->error_label);
-
-  self->online_label = gtk_label_new (NULL);
-  gtk_widget_add_css_class (self->online_label, "osd");
-  gtk_widget_add_css_class (self->online_label, "caption");
-  gtk_widget_set_halign (self->online_label, GTK_ALIGN_CENTER);
-  gtk_widget_set_valign (self->online_label, GTK_ALIGN_END);
-  gtk_widget_set_margin_bottom (self->online_label, 32);
-  gtk_widget_set_can_target (self->online_label, FALSE);
-  gtk_label_set_wrap (GTK_LABEL (self->online_label), TRUE);
-  gtk_widget_set_visible (self->online_label, FALSE);
-  gtk_overlay_add_overlay (GTK_OVERLAY (self->overlay), self->online_label);
-
 
   shumate_map_center_on (self->map, DEFAULT_LATITUDE, DEFAULT_LONGITUDE);
   shumate_viewport_set_zoom_level (self->viewport, DEFAULT_ZOOM);
