@@ -71,6 +71,9 @@ struct _TgSyncEngine
   gboolean         send_originals_on_metered;
   gsize            chunk_size;
 
+  gboolean         refreshing;       /* a pending count is being read */
+  gboolean         refresh_again;
+
   TgSyncChunkHook  chunk_hook;       /* tests */
   gpointer         chunk_hook_data;
 };
@@ -345,6 +348,79 @@ load_account (TgSyncEngine *self)
 
   g_task_set_source_tag (task, load_account);
   g_task_run_in_thread (task, load_account_thread);
+}
+
+/* What waits to leave changes with every local edit: read it again (off
+ * the main thread, one read at a time) so that the status says PENDING
+ * after an edit made while UP_TO_DATE. */
+static void refresh_pending (TgSyncEngine *self);
+
+static void
+pending_thread (GTask        *task,
+                gpointer      source,
+                gpointer      task_data,
+                GCancellable *cancellable)
+{
+  TgSyncEngine *self = source;
+  TgSyncPending *pending = g_new0 (TgSyncPending, 1);
+  GError *error = NULL;
+
+  if (!tg_store_get_sync_pending (self->store, pending, &error))
+    {
+      g_free (pending);
+      g_task_return_error (task, error);
+      return;
+    }
+  g_task_return_pointer (task, pending, g_free);
+}
+
+static void
+pending_done_cb (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  TgSyncEngine *self = TG_SYNC_ENGINE (source);
+  g_autofree TgSyncPending *pending = g_task_propagate_pointer (G_TASK (result), NULL);
+
+  self->refreshing = FALSE;
+  if (pending && !self->syncing)
+    {
+      self->pending_left = pending->n_revisions > 0 || pending->n_thumbnails > 0
+                           || (!self->held_back && pending->n_originals > 0);
+      self->n_conflicts = pending->n_conflicts;
+      update_status (self);
+    }
+  if (self->refresh_again)
+    {
+      self->refresh_again = FALSE;
+      refresh_pending (self);
+    }
+}
+
+static void
+refresh_pending (TgSyncEngine *self)
+{
+  g_autoptr(GTask) task = NULL;
+
+  if (self->syncing)
+    return;   /* the sync's end reads it */
+  if (self->refreshing)
+    {
+      self->refresh_again = TRUE;
+      return;
+    }
+  self->refreshing = TRUE;
+  task = g_task_new (self, NULL, pending_done_cb, NULL);
+  g_task_set_source_tag (task, refresh_pending);
+  g_task_run_in_thread (task, pending_thread);
+}
+
+static void
+store_changed_cb (TgStore      *store,
+                  const char   *report_id,
+                  TgSyncEngine *self)
+{
+  refresh_pending (self);
 }
 
 /* the sync, in the worker thread ------------------------------------------ */
@@ -733,6 +809,7 @@ static void
 run_sync (SyncJob *job)
 {
   g_autoptr(TgSyncAccount) account = NULL;
+  g_autofree char *pin = NULL;
   TgSyncWireInfo info = { 0 };
   TgSyncTarget target = { 0 };
   TgSyncPending before = { 0 }, after = { 0 };
@@ -753,8 +830,15 @@ run_sync (SyncJob *job)
   job->n_revisions_due = before.n_revisions;
   job->n_files_due = before.n_thumbnails + (job->send_originals ? before.n_originals : 0);
 
+  pin = tg_sync_normalize_fingerprint (account->fingerprint);
+  if (pin == NULL)
+    {
+      error = g_error_new_literal (TG_SYNC_ERROR, TG_SYNC_ERROR_NOT_CONFIGURED,
+                                   _("This laptop is not connected to a server yet."));
+      goto out;
+    }
   target.base_uri = account->server_uri;
-  target.pin = account->fingerprint;
+  target.pin = pin;
   target.token = job->token;
 
   if (!get_info (job, &target, &info, &error))
@@ -922,6 +1006,8 @@ sync_done_cb (GObject      *source,
           schedule (self, self->interval_s * 1000);
         }
     }
+  else if (self->automatic && cancelled)
+    schedule (self, self->interval_s * 1000);
   else if (!error)
     self->n_failures = 0;
   update_status (self);
@@ -1314,6 +1400,9 @@ tg_sync_engine_new (TgStore         *store,
   self->monitor = g_object_ref (monitor ? monitor : g_network_monitor_get_default ());
   self->network_changed_id = g_signal_connect (self->monitor, "network-changed",
                                                G_CALLBACK (network_changed_cb), self);
+  g_signal_connect_object (store, "report-changed", G_CALLBACK (store_changed_cb), self, 0);
+  if (g_signal_lookup ("report-sync-changed", TG_TYPE_STORE))
+    g_signal_connect_object (store, "report-sync-changed", G_CALLBACK (store_changed_cb), self, 0);
   load_account (self);
   return self;
 }
