@@ -28,6 +28,7 @@ tg_server_config_new (void)
   config->max_blob_refs = 1000;
   config->max_batch_blob_refs = 10000;
   config->max_blob_bytes = G_GINT64_CONSTANT (8) * 1024 * 1024 * 1024;
+  config->max_chunk_bytes = 8 * 1024 * 1024;
   config->rate_limit = 50.0;
   config->rate_burst = 100.0;
   config->request_timeout = 60;
@@ -123,7 +124,7 @@ tg_server_config_load (TgServerConfig  *config,
   static const char *known[] = {
     "listen", "port", "data-dir", "tls-certificate", "tls-key",
     "max-body-bytes", "max-string-bytes", "max-batch", "max-pull",
-    "max-blob-bytes", "max-blob-refs", "max-batch-blob-refs", "rate-limit", "rate-burst", "request-timeout",
+    "max-blob-bytes", "max-chunk-bytes", "max-blob-refs", "max-batch-blob-refs", "rate-limit", "rate-burst", "request-timeout",
     "header-timeout", "body-timeout", "min-body-rate", "idle-timeout",
     "max-connections", "max-connections-per-address", NULL,
   };
@@ -166,6 +167,7 @@ tg_server_config_load (TgServerConfig  *config,
       !get_int (file, "max-batch", 1, 100000, &max_batch, error) ||
       !get_int (file, "max-pull", 1, 100000, &max_pull, error) ||
       !get_int (file, "max-blob-bytes", 1, G_GINT64_CONSTANT (1) << 50, &config->max_blob_bytes, error) ||
+      !get_int (file, "max-chunk-bytes", 1024, G_GINT64_CONSTANT (1) << 40, &config->max_chunk_bytes, error) ||
       !get_int (file, "max-blob-refs", 1, 100000, &max_refs, error) ||
       !get_int (file, "max-batch-blob-refs", 1, 1000000, &max_batch_refs, error) ||
       !get_int (file, "request-timeout", 1, 3600, &timeout, error) ||

@@ -22,6 +22,7 @@ typedef struct
   guint    max_blob_refs;       /* blob references in one revision (413 beyond) */
   guint    max_batch_blob_refs; /* blob references in one push (413 beyond) */
   gint64   max_blob_bytes;      /* one uploaded file (413 beyond) */
+  gint64   max_chunk_bytes;     /* one upload request's body, a chunk (413 beyond) */
   double   rate_limit;          /* requests per second per device */
   double   rate_burst;          /* bucket size */
   guint    request_timeout;     /* seconds a response may wait for the client to read it */

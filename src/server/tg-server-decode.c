@@ -592,6 +592,99 @@ tg_server_decode_offset (const char  *str,
   return TRUE;
 }
 
+static int
+base64_value (char c)
+{
+  if (c >= 'A' && c <= 'Z')
+    return c - 'A';
+  if (c >= 'a' && c <= 'z')
+    return c - 'a' + 26;
+  if (c >= '0' && c <= '9')
+    return c - '0' + 52;
+  if (c == '+')
+    return 62;
+  if (c == '/')
+    return 63;
+  return -1;
+}
+
+gboolean
+tg_server_decode_upload_checksum (const char  *header,
+                                  guint8       digest[32],
+                                  GError     **error)
+{
+  const char *p = header, *name, *b64;
+  gsize name_length, b64_length;
+  guint32 acc = 0;
+  guint bits = 0, out = 0;
+
+  if (header == NULL || strlen (header) > TG_SERVER_UPLOAD_CHECKSUM_MAX)
+    {
+      g_set_error_literal (error, TG_SERVER_ERROR, TG_SERVER_ERROR_BAD_REQUEST,
+                           "Upload-Checksum must be \"sha256 <base64 of the chunk's SHA-256>\"");
+      return FALSE;
+    }
+  while (*p == ' ' || *p == '\t')
+    p++;
+  name = p;
+  while (*p != '\0' && *p != ' ' && *p != '\t')
+    p++;
+  name_length = p - name;
+  while (*p == ' ' || *p == '\t')
+    p++;
+  b64 = p;
+  while (*p != '\0' && *p != ' ' && *p != '\t')
+    p++;
+  b64_length = p - b64;
+  while (*p == ' ' || *p == '\t')
+    p++;
+
+  if (name_length == 0 || b64_length == 0 || *p != '\0')
+    {
+      g_set_error_literal (error, TG_SERVER_ERROR, TG_SERVER_ERROR_BAD_REQUEST,
+                           "Upload-Checksum must be \"sha256 <base64 of the chunk's SHA-256>\"");
+      return FALSE;
+    }
+  if (name_length != 6 || g_ascii_strncasecmp (name, "sha256", 6) != 0)
+    {
+      g_autofree char *shown = g_strndup (name, MIN (name_length, 32));
+
+      for (char *c = shown; *c; c++)
+        if (!g_ascii_isgraph (*c))
+          *c = '?';
+      g_set_error (error, TG_SERVER_ERROR, TG_SERVER_ERROR_BAD_REQUEST,
+                   "Upload-Checksum: unknown algorithm \"%s\"; this server checks only sha256", shown);
+      return FALSE;
+    }
+
+  /* 32 bytes are 43 base64 digits and one "=": the last digit carries 2
+   * bits of padding, which must be zero for the text to be canonical */
+  if (b64_length != 44 || b64[43] != '=')
+    goto bad_base64;
+  for (guint i = 0; i < 43; i++)
+    {
+      int v = base64_value (b64[i]);
+
+      if (v < 0)
+        goto bad_base64;
+      acc = (acc << 6) | (guint32) v;
+      bits += 6;
+      if (bits >= 8)
+        {
+          bits -= 8;
+          digest[out++] = (guint8) (acc >> bits);
+        }
+    }
+  if (out != 32 || (acc & ((1u << bits) - 1)) != 0)
+    goto bad_base64;
+  return TRUE;
+
+bad_base64:
+  g_set_error_literal (error, TG_SERVER_ERROR, TG_SERVER_ERROR_BAD_REQUEST,
+                       "Upload-Checksum: the SHA-256 is not the base64 of 32 bytes");
+  return FALSE;
+}
+
 gboolean
 tg_server_decode_range (const char  *header,
                         gint64       size,

@@ -111,6 +111,17 @@ gboolean    tg_server_decode_offset       (const char  *str,
                                            gint64      *value,
                                            GError     **error);
 
+/* Upload-Checksum (sync protocol 2, the tus checksum extension's form):
+ * "sha256 <base64 of the 32-byte digest>". The algorithm name is matched
+ * without regard to case; the base64 must be canonical (44 characters,
+ * one "=", no line breaks or stray characters). Any other algorithm, or
+ * anything else, is TG_SERVER_ERROR_BAD_REQUEST with a message naming the
+ * problem. */
+#define TG_SERVER_UPLOAD_CHECKSUM_MAX 128
+gboolean    tg_server_decode_upload_checksum (const char  *header,
+                                              guint8       digest[32],
+                                              GError     **error);
+
 /* A single "bytes=a-b", "bytes=a-" or "bytes=-n" range against a file of
  * @size bytes; *end is inclusive. TG_SERVER_ERROR_RANGE when it cannot be
  * satisfied, TG_SERVER_ERROR_BAD_REQUEST when malformed. */

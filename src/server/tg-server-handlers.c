@@ -46,7 +46,8 @@ respond_json (SoupServerMessage *msg,
   char *text = json_to_string (node, FALSE);
 
   length = strlen (text);
-  soup_server_message_set_status (msg, status, NULL);
+  /* 460 is the tus checksum extension's, unknown to libsoup */
+  soup_server_message_set_status (msg, status, status == 460 ? "Checksum Mismatch" : NULL);
   soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_TAKE, text, length);
 }
 
@@ -379,7 +380,7 @@ handle_info (TgServer          *self,
   json_builder_set_member_name (builder, "version");
   json_builder_add_string_value (builder, PACKAGE_VERSION);
   json_builder_set_member_name (builder, "api");
-  json_builder_add_int_value (builder, 1);
+  json_builder_add_int_value (builder, 2);
   json_builder_set_member_name (builder, "time");
   json_builder_add_string_value (builder, iso);
   json_builder_set_member_name (builder, "time_us");
@@ -406,6 +407,8 @@ handle_info (TgServer          *self,
   json_builder_add_int_value (builder, self->config->max_pull);
   json_builder_set_member_name (builder, "max_blob_bytes");
   json_builder_add_int_value (builder, self->config->max_blob_bytes);
+  json_builder_set_member_name (builder, "max_chunk_bytes");
+  json_builder_add_int_value (builder, self->config->max_chunk_bytes);
   json_builder_end_object (builder);
   json_builder_end_object (builder);
   node = json_builder_get_root (builder);
@@ -526,20 +529,12 @@ handle_blob_offset (TgServer          *self,
   _tg_server_audit_probe (self, req, "offset query");
   key = _tg_server_upload_key (req->sha256, req->auth);
   upload = g_hash_table_lookup (self->uploads, key);
+  /* the verified offset: bytes of a chunk not yet checked, cut or
+   * refused never count */
   if (upload != NULL)
-    {
-      /* bytes of a dropped connection count once they are on disk */
-      if (upload->active == NULL)
-        _tg_server_upload_drain (upload);
-      size = _tg_server_upload_get_offset (upload);
-    }
+    size = _tg_server_upload_get_offset (upload);
   else
-    {
-      g_autofree char *path = _tg_server_partial_path (self, key);
-      struct stat st;
-
-      size = g_stat (path, &st) == 0 ? st.st_size : 0;
-    }
+    size = _tg_server_partial_offset (self, key);
   _tg_server_respond_offset (msg, 200, size, FALSE, NULL);
 }
 

@@ -25,20 +25,30 @@ typedef enum
   ROUTE_BLOB_GET,
 } Route;
 
-/* An upload's chunks are written and hashed on the upload thread. While
- * it works on them (writing), it alone touches fd, checksum and offset;
- * the main loop waits for it (_tg_server_upload_drain) before it reads them. */
+/* An upload's bytes are written and hashed on the upload thread. While
+ * it works on them (writing), it alone touches fd, written, tentative and
+ * chunk; the main loop waits for it (_tg_server_upload_drain) before it
+ * reads them.
+ *
+ * Sync protocol 2: each request's body is one chunk, with the SHA-256 its
+ * Upload-Checksum names. Its bytes go to the partial file past the
+ * verified offset as they arrive, into a copy of the whole file's SHA-256
+ * (tentative) and into the chunk's own (chunk). Only when the whole chunk
+ * arrived and its SHA-256 matches does the copy become the checksum and
+ * written the offset, recorded in "<partial>.offset"; a mismatch, a cut or
+ * a refusal truncates the file back to the offset (rollback). */
 typedef struct
 {
   char              *sha256;
   char              *key;        /* "<sha256>.<user id>": one upload per account */
   int                fd;
-  gint64             offset;     /* bytes on disk and in checksum */
+  gint64             offset;     /* verified bytes: on disk, in checksum and in the .offset file */
   gint64             total;      /* Upload-Length, 0 while unknown */
   gnutls_hash_hd_t   checksum;   /* SHA-256 over bytes [0, offset), NULL when to be rebuilt */
   SoupServerMessage *active;     /* the request writing to it, if any */
-  gboolean           finishing;
-  gint64             received;   /* main loop: offset + bytes queued */
+  gboolean           finishing;  /* a thread fsyncs, renames or rolls back for active */
+  gint64             received;   /* main loop: offset + the active request's bytes queued */
+  guint8             expected[32]; /* the active request's Upload-Checksum */
 
   GMutex             lock;       /* guards the fields below, and offset */
   GCond              cond;
@@ -46,6 +56,10 @@ typedef struct
   gsize              pending_bytes;
   gboolean           writing;    /* queued to or running on the upload thread */
   gboolean           write_failed;
+  gboolean           rollback;   /* drop the active request's bytes, then truncate */
+  gint64             written;    /* upload thread: offset + the active request's bytes on disk */
+  gnutls_hash_hd_t   tentative;  /* upload thread: checksum continued over them */
+  gnutls_hash_hd_t   chunk;      /* upload thread: SHA-256 of the active request's body */
 } Upload;
 
 /* An enrolment is a code and a device name: its body is small, and it
@@ -204,6 +218,8 @@ char    *_tg_server_blob_path               (TgServer   *self,
 char    *_tg_server_upload_key              (const char         *sha256,
                                              const TgServerAuth *auth);
 char    *_tg_server_partial_path            (TgServer   *self,
+                                             const char *key);
+gint64   _tg_server_partial_offset          (TgServer   *self,
                                              const char *key);
 gboolean _tg_server_blob_is_complete        (TgServer   *self,
                                              const char *sha256,

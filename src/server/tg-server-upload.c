@@ -1,5 +1,5 @@
-/* tg-server-upload.c — resumable blob uploads, written and hashed on an
- * upload thread
+/* tg-server-upload.c — resumable blob uploads, each chunk checked against
+ * its SHA-256 (sync protocol 2), written and hashed on an upload thread
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -98,6 +98,8 @@ _tg_server_upload_free (Upload *upload)
   g_mutex_clear (&upload->lock);
   g_cond_clear (&upload->cond);
   g_clear_pointer (&upload->checksum, checksum_free);
+  g_clear_pointer (&upload->tentative, checksum_free);
+  g_clear_pointer (&upload->chunk, checksum_free);
   g_free (upload->sha256);
   g_free (upload->key);
   g_free (upload);
@@ -126,6 +128,84 @@ _tg_server_partial_path (TgServer   *self,
                          const char *key)
 {
   return g_build_filename (self->partial_dir, key, NULL);
+}
+
+/* "<partial>.offset" holds the verified offset: the partial file may hold
+ * more (a chunk cut, refused or not yet checked when the server stopped),
+ * and those bytes never count. Written with one pwrite of a fixed width,
+ * after the bytes it vouches for were written; not synced: a lost update
+ * only makes the offset older, and a chunk is then sent again. */
+#define OFFSET_TEXT_LENGTH 20
+
+static char *
+offset_path (TgServer   *self,
+             const char *key)
+{
+  g_autofree char *partial = _tg_server_partial_path (self, key);
+
+  return g_strconcat (partial, ".offset", NULL);
+}
+
+/* The verified offset recorded for @key, or -1 when there is no record
+ * (a partial file of version 1, whose bytes all counted) */
+static gint64
+read_offset_file (TgServer   *self,
+                  const char *key)
+{
+  g_autofree char *path = offset_path (self, key);
+  char text[OFFSET_TEXT_LENGTH + 1];
+  gint64 value;
+  gssize n;
+  int fd = g_open (path, O_RDONLY | O_CLOEXEC, 0);
+
+  if (fd < 0)
+    return -1;
+  n = read (fd, text, OFFSET_TEXT_LENGTH);
+  close (fd);
+  text[MAX (n, 0)] = '\0';
+  /* unreadable: nothing of the partial file is vouched for */
+  if (n <= 0 || !tg_server_decode_offset (g_strstrip (text), &value, NULL))
+    return 0;
+  return value;
+}
+
+static gboolean
+write_offset_file (TgServer   *self,
+                   const char *key,
+                   gint64      offset)
+{
+  g_autofree char *path = offset_path (self, key);
+  char text[OFFSET_TEXT_LENGTH + 1];
+  gboolean ok;
+  int fd = g_open (path, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+
+  if (fd < 0)
+    {
+      g_warning ("cannot record an upload's offset in %s: %s", path, g_strerror (errno));
+      return FALSE;
+    }
+  g_snprintf (text, sizeof text, "%019" G_GINT64_FORMAT "\n", offset);
+  ok = pwrite (fd, text, OFFSET_TEXT_LENGTH, 0) == OFFSET_TEXT_LENGTH;
+  if (!ok)
+    g_warning ("cannot record an upload's offset in %s: %s", path, g_strerror (errno));
+  close (fd);
+  return ok;
+}
+
+/* The verified offset of an upload that is not open: what its .offset
+ * file records, never more than the partial file holds. */
+gint64
+_tg_server_partial_offset (TgServer   *self,
+                           const char *key)
+{
+  g_autofree char *path = _tg_server_partial_path (self, key);
+  struct stat st;
+  gint64 recorded;
+
+  if (g_stat (path, &st) != 0)
+    return 0;
+  recorded = read_offset_file (self, key);
+  return recorded < 0 ? st.st_size : MIN (recorded, (gint64) st.st_size);
 }
 
 gboolean
@@ -189,6 +269,7 @@ get_upload (TgServer            *self,
   Upload *upload = g_hash_table_lookup (self->uploads, key);
   g_autofree char *path = NULL;
   struct stat st;
+  gint64 recorded;
   int fd;
 
   if (upload != NULL)
@@ -205,11 +286,26 @@ get_upload (TgServer            *self,
       return NULL;
     }
 
+  /* bytes past the recorded offset were never verified: they go; a
+   * partial file without a record is version 1's, whose bytes counted */
+  recorded = read_offset_file (self, key);
+  if (recorded < 0)
+    recorded = st.st_size;
+  recorded = MIN (recorded, (gint64) st.st_size);
+  if ((recorded < st.st_size && ftruncate (fd, recorded) != 0) ||
+      !write_offset_file (self, key, recorded))
+    {
+      g_set_error (error, TG_SERVER_ERROR, TG_SERVER_ERROR_INTERNAL,
+                   "cannot open a partial upload: %s", g_strerror (errno));
+      close (fd);
+      return NULL;
+    }
+
   upload = g_new0 (Upload, 1);
   upload->sha256 = g_strdup (sha256);
   upload->key = g_steal_pointer (&key);
   upload->fd = fd;
-  upload->offset = st.st_size;
+  upload->offset = recorded;
   g_mutex_init (&upload->lock);
   g_cond_init (&upload->cond);
   g_queue_init (&upload->pending);
@@ -257,8 +353,10 @@ discard_upload (TgServer *self,
                 Upload   *upload)
 {
   g_autofree char *path = _tg_server_partial_path (self, upload->key);
+  g_autofree char *offset_file = offset_path (self, upload->key);
 
   g_unlink (path);
+  g_unlink (offset_file);
   g_hash_table_remove (self->uploads, upload->key);
 }
 
@@ -282,7 +380,31 @@ write_all (int           fd,
   return TRUE;
 }
 
-/* The upload thread: writes and hashes the queued chunks of one upload. */
+/* Upload thread: back to the verified offset, the active request's bytes
+ * and hashes dropped. Durable: a 460 promises the chunk was not kept. */
+static void
+rollback_locked (Upload *upload)
+{
+  gint64 offset = upload->offset;
+
+  g_mutex_unlock (&upload->lock);
+  g_clear_pointer (&upload->tentative, checksum_free);
+  g_clear_pointer (&upload->chunk, checksum_free);
+  if (upload->written != offset)
+    {
+      if (ftruncate (upload->fd, offset) != 0 || fdatasync (upload->fd) != 0)
+        g_warning ("cannot truncate a partial upload: %s", g_strerror (errno));
+    }
+  /* whatever is past the offset is overwritten by the next chunk, and
+   * never counted: the .offset file does not vouch for it */
+  if (lseek (upload->fd, offset, SEEK_SET) < 0)
+    g_clear_pointer (&upload->checksum, checksum_free);
+  upload->written = offset;
+  g_mutex_lock (&upload->lock);
+}
+
+/* The upload thread: writes and hashes the queued chunks of one upload,
+ * then rolls back when asked. */
 void
 _tg_server_upload_thread (gpointer data,
                           gpointer user_data)
@@ -291,43 +413,74 @@ _tg_server_upload_thread (gpointer data,
   GBytes *chunk;
 
   g_mutex_lock (&upload->lock);
-  while ((chunk = g_queue_pop_head (&upload->pending)))
+  for (;;)
     {
       gboolean failed = upload->write_failed;
       gsize length;
-      const guint8 *bytes = g_bytes_get_data (chunk, &length);
+      const guint8 *bytes;
       gboolean ok = FALSE;
       int saved = 0;
 
+      if ((chunk = g_queue_pop_head (&upload->pending)) == NULL)
+        {
+          if (!upload->rollback)
+            break;
+          upload->rollback = FALSE;
+          rollback_locked (upload);
+          continue;
+        }
+      bytes = g_bytes_get_data (chunk, &length);
       g_mutex_unlock (&upload->lock);
       /* after a failure the rest is dropped: the client resumes */
-      if (!failed)
+      if (!failed && upload->tentative != NULL && upload->chunk != NULL)
         {
           ok = write_all (upload->fd, bytes, length);
           saved = errno;
           if (ok)
-            gnutls_hash (upload->checksum, bytes, length);
-          else
             {
-              g_warning ("writing a partial upload failed: %s", g_strerror (saved));
-              /* back to the last consistent state */
-              if (ftruncate (upload->fd, upload->offset) != 0 ||
-                  lseek (upload->fd, upload->offset, SEEK_SET) < 0)
-                g_clear_pointer (&upload->checksum, checksum_free);
+              gnutls_hash (upload->tentative, bytes, length);
+              gnutls_hash (upload->chunk, bytes, length);
+              upload->written += length;
             }
+          else
+            g_warning ("writing a partial upload failed: %s", g_strerror (saved));
         }
       g_bytes_unref (chunk);
       g_mutex_lock (&upload->lock);
       upload->pending_bytes -= length;
-      if (ok)
-        upload->offset += length;
-      else
-        upload->write_failed = TRUE;
+      if (!ok && !failed)
+        {
+          upload->write_failed = TRUE;
+          rollback_locked (upload);
+        }
       g_cond_broadcast (&upload->cond);
     }
   upload->writing = FALSE;
   g_cond_broadcast (&upload->cond);
   g_mutex_unlock (&upload->lock);
+}
+
+/* Main loop: the active request's bytes are dropped (a cut, a refusal),
+ * those still queued at once, those written by the upload thread. */
+static void
+upload_rollback_later (Upload *upload)
+{
+  GBytes *chunk;
+
+  g_mutex_lock (&upload->lock);
+  while ((chunk = g_queue_pop_head (&upload->pending)))
+    {
+      upload->pending_bytes -= g_bytes_get_size (chunk);
+      g_bytes_unref (chunk);
+    }
+  upload->rollback = TRUE;
+  if (!upload->writing)
+    {
+      upload->writing = TRUE;
+      g_thread_pool_push (_tg_server_upload_pool, upload, NULL);
+    }
+  g_mutex_unlock (&upload->lock);
+  upload->received = upload->offset;
 }
 
 static void
@@ -342,12 +495,18 @@ upload_got_chunk_cb (SoupServerMessage *msg,
   if (req->upload_error != NULL || upload == NULL || upload->active != msg)
     return;
 
-  if (upload->received + (gint64) length > upload->total)
+  if (upload->received + (gint64) length > upload->total ||
+      upload->received - upload->offset + (gint64) length > req->server->config->max_chunk_bytes)
     {
-      /* never read past the limit: answer now and close the connection */
-      req->upload_error = g_strdup ("the body goes past Upload-Length");
+      /* never read past the limit: answer now and close the connection;
+       * nothing of the chunk is kept (the cut rolls it back) */
+      if (upload->received + (gint64) length > upload->total)
+        req->upload_error = g_strdup ("the body goes past Upload-Length");
+      else
+        req->upload_error = g_strdup_printf ("a chunk is limited to %" G_GINT64_FORMAT
+                                             " bytes (max_chunk_bytes): send smaller chunks",
+                                             req->server->config->max_chunk_bytes);
       req->upload_status = 413;
-      _tg_server_upload_drain (upload);
       _tg_server_respond_offset (msg, 413, _tg_server_upload_get_offset (upload), FALSE, req->upload_error);
       tg_server_conns_refuse (req->server->conns, msg);
       return;
@@ -380,14 +539,12 @@ void
 _tg_server_message_finished_cb (SoupServerMessage *msg,
                                 Request           *req)
 {
-  /* A dropped connection ends here without the handler: what was written
-   * stays, and the next request resumes from it. */
+  /* A dropped connection ends here without the handler: nothing of its
+   * chunk counts, and the next request resumes from the verified offset. */
   if (req->upload != NULL && req->upload->active == msg && !req->upload->finishing)
     {
       req->upload->active = NULL;
-      g_mutex_lock (&req->upload->lock);
-      upload_flush_locked (req->upload);
-      g_mutex_unlock (&req->upload->lock);
+      upload_rollback_later (req->upload);
     }
 }
 
@@ -395,6 +552,7 @@ typedef struct
 {
   char   *final_path;
   char   *partial;
+  char   *offset_file;
   char   *dir;
   int     fd;
 } FinishData;
@@ -406,6 +564,7 @@ finish_data_free (FinishData *data)
     close (data->fd);
   g_free (data->final_path);
   g_free (data->partial);
+  g_free (data->offset_file);
   g_free (data->dir);
   g_free (data);
 }
@@ -443,6 +602,9 @@ finish_upload_thread (GTask        *task,
       fsync (dir_fd);
       close (dir_fd);
     }
+  /* left behind by a crash here, it vouches for nothing: a new partial
+   * file is shorter than it says */
+  g_unlink (data->offset_file);
   g_task_return_boolean (task, TRUE);
 }
 
@@ -474,6 +636,57 @@ finish_upload_cb (GObject      *object,
   _tg_server_job_queue (job, TRUE);
 }
 
+typedef struct
+{
+  int     fd;
+  gint64  offset;
+  char   *message;
+} RollbackData;
+
+static void
+rollback_data_free (RollbackData *data)
+{
+  g_free (data->message);
+  g_free (data);
+}
+
+static void
+mismatch_rollback_thread (GTask        *task,
+                          gpointer      source_object,
+                          gpointer      task_data,
+                          GCancellable *cancellable)
+{
+  RollbackData *data = task_data;
+
+  if (ftruncate (data->fd, data->offset) != 0 || fdatasync (data->fd) != 0)
+    g_warning ("cannot truncate a partial upload: %s", g_strerror (errno));
+  if (lseek (data->fd, data->offset, SEEK_SET) < 0)
+    g_warning ("cannot seek in a partial upload: %s", g_strerror (errno));
+  g_task_return_boolean (task, TRUE);
+}
+
+static void
+mismatch_rollback_cb (GObject      *object,
+                      GAsyncResult *result,
+                      gpointer      user_data)
+{
+  g_autoptr(SoupServerMessage) msg = user_data;
+  Request *req = g_object_get_data (G_OBJECT (msg), "tg-request");
+  RollbackData *data = g_task_get_task_data (G_TASK (result));
+  Upload *upload = req->upload;
+
+  g_task_propagate_boolean (G_TASK (result), NULL);
+  upload->finishing = FALSE;
+  upload->active = NULL;
+  upload->written = upload->offset;
+  upload->received = upload->offset;
+  _tg_server_respond_offset (msg, 460, upload->offset, FALSE, data->message);
+  soup_server_message_unpause (msg);
+}
+
+/* The request's whole body arrived: it counts if its SHA-256 is the one
+ * its Upload-Checksum named (then, on the last byte, the whole file's is
+ * checked too); otherwise nothing of it is kept. */
 void
 _tg_server_handle_upload (TgServer          *self,
                           SoupServerMessage *msg,
@@ -482,6 +695,7 @@ _tg_server_handle_upload (TgServer          *self,
   Upload *upload = req->upload;
   g_autofree char *digest = NULL;
   g_autoptr(GTask) task = NULL;
+  guint8 got[32];
   FinishData *data;
 
   upload->active = NULL;
@@ -495,9 +709,47 @@ _tg_server_handle_upload (TgServer          *self,
 
   if (req->upload_error != NULL)
     {
+      upload_rollback_later (upload);
       _tg_server_respond_offset (msg, req->upload_status, upload->offset, FALSE, req->upload_error);
       return;
     }
+
+  gnutls_hash_output (upload->chunk, got);
+  g_clear_pointer (&upload->chunk, checksum_free);
+  if (memcmp (got, upload->expected, sizeof got) != 0)
+    {
+      RollbackData *rollback = g_new0 (RollbackData, 1);
+      g_autofree char *got64 = g_base64_encode (got, sizeof got);
+      g_autofree char *expected64 = g_base64_encode (upload->expected, sizeof upload->expected);
+
+      g_message ("a chunk of blob %s failed its checksum at byte %" G_GINT64_FORMAT,
+                 upload->sha256, upload->offset);
+      g_clear_pointer (&upload->tentative, checksum_free);
+      rollback->fd = upload->fd;
+      rollback->offset = upload->offset;
+      rollback->message = g_strdup_printf ("the chunk's bytes have SHA-256 %s, not the %s of its "
+                                           "Upload-Checksum; nothing of it was kept: send it again "
+                                           "from byte %" G_GINT64_FORMAT,
+                                           got64, expected64, upload->offset);
+      /* truncate and sync off the main loop; the reply waits for it */
+      upload->finishing = TRUE;
+      upload->active = msg;
+      soup_server_message_pause (msg);
+      task = g_task_new (self, NULL, mismatch_rollback_cb, g_object_ref (msg));
+      g_task_set_task_data (task, rollback, (GDestroyNotify) rollback_data_free);
+      g_task_run_in_thread (task, mismatch_rollback_thread);
+      return;
+    }
+
+  /* verified: the chunk counts */
+  g_clear_pointer (&upload->checksum, checksum_free);
+  upload->checksum = g_steal_pointer (&upload->tentative);
+  g_mutex_lock (&upload->lock);
+  upload->offset = upload->written;
+  g_mutex_unlock (&upload->lock);
+  upload->received = upload->offset;
+  write_offset_file (self, upload->key, upload->offset);
+
   if (upload->offset < upload->total)
     {
       _tg_server_respond_offset (msg, 200, upload->offset, FALSE, NULL);
@@ -523,6 +775,7 @@ _tg_server_handle_upload (TgServer          *self,
   data->final_path = _tg_server_blob_path (self, upload->sha256);
   data->dir = g_path_get_dirname (data->final_path);
   data->partial = _tg_server_partial_path (self, upload->key);
+  data->offset_file = offset_path (self, upload->key);
   data->fd = upload->fd;
   upload->fd = -1;
   upload->finishing = TRUE;
@@ -543,10 +796,26 @@ _tg_server_early_upload (TgServer          *self,
 {
   SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
   g_autoptr(GError) error = NULL;
-  const char *offset_str, *length_str;
+  const char *offset_str, *length_str, *checksum_str;
+  guint8 expected[32];
   gint64 offset, total, size;
   goffset content_length;
   Upload *upload;
+
+  /* sync protocol 2: every request's body is a chunk checked against its
+   * SHA-256; a client of version 1 sends none and is told to update */
+  checksum_str = soup_message_headers_get_one (headers, "Upload-Checksum");
+  if (checksum_str == NULL)
+    {
+      _tg_server_respond_error (msg, 400, "every upload to this server requires Upload-Checksum "
+                                          "(sync protocol 2): update Testigo to send files to it");
+      return;
+    }
+  if (!tg_server_decode_upload_checksum (checksum_str, expected, &error))
+    {
+      _tg_server_respond_gerror (msg, error);
+      return;
+    }
 
   /* who may see it first, then whether it is there, and only for a
    * holder: no other answer depends on another account's files */
@@ -600,6 +869,15 @@ _tg_server_early_upload (TgServer          *self,
       _tg_server_respond_error (msg, 413, "the body goes past Upload-Length");
       return;
     }
+  /* a chunked body is counted as it arrives (upload_got_chunk_cb) */
+  if (content_length > self->config->max_chunk_bytes)
+    {
+      g_autofree char *message = g_strdup_printf ("a chunk is limited to %" G_GINT64_FORMAT
+                                                  " bytes (max_chunk_bytes): send smaller chunks",
+                                                  self->config->max_chunk_bytes);
+      _tg_server_respond_error (msg, 413, message);
+      return;
+    }
 
   if (!(upload = get_upload (self, req->sha256, req->auth, &error)))
     {
@@ -621,6 +899,7 @@ _tg_server_early_upload (TgServer          *self,
         {
           upload->offset = 0;
           g_clear_pointer (&upload->checksum, checksum_free);
+          write_offset_file (self, upload->key, 0);
         }
     }
   if (offset != upload->offset)
@@ -639,6 +918,20 @@ _tg_server_early_upload (TgServer          *self,
       return;
     }
 
+  /* this request's bytes are hashed on their own and into a copy of the
+   * file's checksum, which replaces it only if they are the right ones */
+  g_clear_pointer (&upload->tentative, checksum_free);
+  g_clear_pointer (&upload->chunk, checksum_free);
+  upload->tentative = gnutls_hash_copy (upload->checksum);
+  if (upload->tentative == NULL || gnutls_hash_init (&upload->chunk, GNUTLS_DIG_SHA256) < 0)
+    {
+      upload->chunk = NULL;
+      g_clear_pointer (&upload->tentative, checksum_free);
+      _tg_server_respond_error (msg, 500, "internal server error");
+      return;
+    }
+  memcpy (upload->expected, expected, sizeof expected);
+  upload->written = upload->offset;
   upload->total = total;
   upload->received = upload->offset;
   upload->active = msg;

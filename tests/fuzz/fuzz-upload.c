@@ -1,11 +1,13 @@
 /* fuzz-upload.c — upload and download headers, and the admin's --expires
  *
- * Offsets, Upload-Length, Range, Authorization and --expires durations: the
- * input is split on newlines into those fields.
+ * Offsets, Upload-Length, Range, Authorization, --expires durations and
+ * Upload-Checksum: the input is split on newlines into those fields.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include "config.h"
+
+#include <string.h>
 
 #include "fuzz-common.h"
 
@@ -14,12 +16,13 @@ LLVMFuzzerTestOneInput (const uint8_t *data,
                         size_t         size)
 {
   g_autofree char *text = fuzz_string (data, size);
-  g_auto(GStrv) fields = g_strsplit (text, "\n", 5);
-  const char *f[5] = { NULL, NULL, NULL, NULL, NULL };
+  g_auto(GStrv) fields = g_strsplit (text, "\n", 6);
+  const char *f[6] = { NULL, NULL, NULL, NULL, NULL, NULL };
   gint64 offset = -1, length = -1, start = -1, end = -1, seconds = -1;
   g_autofree char *token = NULL;
+  guint8 digest[32];
 
-  for (guint i = 0; fields[i] && i < 5; i++)
+  for (guint i = 0; fields[i] && i < 6; i++)
     f[i] = fields[i];
 
   if (tg_server_decode_offset (f[0], &offset, NULL))
@@ -38,5 +41,13 @@ LLVMFuzzerTestOneInput (const uint8_t *data,
 
   if (tg_server_decode_duration (f[4], &seconds, NULL))
     g_assert (seconds >= 1 && seconds <= 365 * 86400);
+
+  /* an accepted checksum is canonical: it encodes back to what was sent */
+  if (tg_server_decode_upload_checksum (f[5], digest, NULL))
+    {
+      g_autofree char *b64 = g_base64_encode (digest, sizeof digest);
+
+      g_assert (strstr (f[5], b64) != NULL);
+    }
   return 0;
 }

@@ -9,6 +9,7 @@
 # count), never a sleep standing for one.
 #
 # SPDX-License-Identifier: GPL-3.0-or-later
+import base64
 import concurrent.futures
 import hashlib
 import json
@@ -167,7 +168,10 @@ def test_bodies_refused():
                 before = server.status_kb("VmHWM")
             for method, path in routes:
                 for with_token in (False, True):
-                    headers = {"Upload-Length": str(gib)}
+                    # a well-formed Upload-Checksum (protocol 2): the
+                    # refusal is the route's own, not the missing header's
+                    headers = {"Upload-Length": str(gib),
+                               "Upload-Checksum": "sha256 " + "A" * 43 + "="}
                     if with_token:
                         headers["Authorization"] = "Bearer " + token
                     sock = hostile.connect(server)
@@ -352,9 +356,15 @@ def test_unread_response():
         body = json.dumps({"revisions": [hostile.revision(str(uuid.uuid4()), "dev-1", 1, content)]}).encode()
         status, _, reply = hostile.request(server, "POST", "/api/v1/push", body, auth)
         assert status == 200 and sha in json.loads(reply)["missing_blobs"], reply
-        status = hostile.request(server, "PUT", "/api/v1/blobs/%s?offset=0" % sha, blob,
-                                 dict(auth, **{"Upload-Length": str(len(blob))}))[0]
-        assert status == 201, status
+        # two chunks of 8 MiB (max-chunk-bytes), each with its checksum
+        half = len(blob) // 2
+        for offset, expected in ((0, 200), (half, 201)):
+            chunk = blob[offset:offset + half]
+            checksum = "sha256 " + base64.b64encode(hashlib.sha256(chunk).digest()).decode()
+            status = hostile.request(server, "PUT", "/api/v1/blobs/%s?offset=%d" % (sha, offset), chunk,
+                                     dict(auth, **{"Upload-Length": str(len(blob)),
+                                                   "Upload-Checksum": checksum}))[0]
+            assert status == expected, status
         base = server.settle_fds(0, 0.5)
 
         # asks for 16 MiB and reads none of it

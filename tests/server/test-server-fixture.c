@@ -369,6 +369,21 @@ test_client_request (TestClient          *client,
   return reply;
 }
 
+char *
+test_upload_checksum (gconstpointer data,
+                      gsize         length)
+{
+  g_autoptr(GChecksum) checksum = g_checksum_new (G_CHECKSUM_SHA256);
+  guint8 digest[32];
+  gsize digest_length = sizeof digest;
+  g_autofree char *b64 = NULL;
+
+  g_checksum_update (checksum, data, length);
+  g_checksum_get_digest (checksum, digest, &digest_length);
+  b64 = g_base64_encode (digest, digest_length);
+  return g_strconcat ("sha256 ", b64, NULL);
+}
+
 JsonNode *
 test_client_json (TestClient *client,
                   const char *method,

@@ -66,6 +66,11 @@ GBytes     *test_client_request   (TestClient          *client,
                                    guint               *status,
                                    SoupMessageHeaders **response_headers,
                                    GError             **error);
+/* "sha256 <base64>": the Upload-Checksum of a request whose body is
+ * @length bytes at @data (sync protocol 2). */
+char       *test_upload_checksum  (gconstpointer  data,
+                                   gsize          length);
+
 JsonNode   *test_client_json      (TestClient  *client,
                                    const char  *method,
                                    const char  *path,

@@ -143,8 +143,9 @@ upload_slice (TestClient  *client,
 {
   g_autofree char *path = g_strdup_printf ("/api/v1/blobs/%s?offset=%" G_GSIZE_FORMAT, sha256, offset);
   g_autofree char *total = g_strdup_printf ("%" G_GSIZE_FORMAT, g_bytes_get_size (data));
-  const char *headers[] = { "Upload-Length", total, NULL };
   g_autoptr(GBytes) slice = g_bytes_new_from_bytes (data, offset, length);
+  g_autofree char *checksum = test_upload_checksum (g_bytes_get_data (slice, NULL), length);
+  const char *headers[] = { "Upload-Length", total, "Upload-Checksum", checksum, NULL };
   g_autoptr(GBytes) body = NULL;
   g_autoptr(GError) error = NULL;
   guint status;

@@ -17,12 +17,14 @@
 #include <glib/gstdio.h>
 
 #include "tg-revision.h"
+#include "tg-test-common.h"
 #include "test-server-fixture.h"
 
 #define MAX_BODY   262144
 #define MAX_STRING 65536
 #define MAX_BATCH  20
 #define MAX_BLOB   4194304
+#define MAX_CHUNK  1048576
 
 static TestServer *server;
 
@@ -167,8 +169,9 @@ upload_slice (TestClient *client,
 {
   g_autofree char *path = g_strdup_printf ("/api/v1/blobs/%s?offset=%" G_GSIZE_FORMAT, sha256, offset);
   g_autofree char *total = g_strdup_printf ("%" G_GSIZE_FORMAT, g_bytes_get_size (data));
-  const char *headers[] = { "Upload-Length", total, NULL };
   g_autoptr(GBytes) slice = g_bytes_new_from_bytes (data, offset, length);
+  g_autofree char *checksum = test_upload_checksum (g_bytes_get_data (slice, NULL), length);
+  const char *headers[] = { "Upload-Length", total, "Upload-Checksum", checksum, NULL };
   g_autoptr(GBytes) reply = NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(SoupMessageHeaders) response_headers = NULL;
@@ -204,8 +207,9 @@ query_offset (TestClient *client,
   return test_json_int (json_parser_get_root (parser), "offset");
 }
 
-/* A raw TLS connection that sends the headers of an upload and only part
- * of its body, then drops: a connection cut mid-upload. */
+/* A raw TLS connection that sends the headers of an upload (a chunk of
+ * the rest, at most MAX_CHUNK) and only @sent bytes of its body, then
+ * drops: a connection cut mid-chunk. */
 static void
 tls_event_cb (GSocketClient      *socket_client,
               GSocketClientEvent  event,
@@ -258,21 +262,26 @@ cut_upload (TestClient *client,
   g_autoptr(GSocketConnection) connection = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *head = NULL;
+  g_autofree char *checksum = NULL;
   const char *hostport = client->server->base_uri + strlen ("https://");
   GOutputStream *out;
   gsize total = g_bytes_get_size (data);
+  gsize length = MIN (total - offset, (gsize) MAX_CHUNK);
 
   g_socket_client_set_tls (socket_client, TRUE);
   g_signal_connect (socket_client, "event", G_CALLBACK (tls_event_cb), client);
   connection = g_socket_client_connect_to_host (socket_client, hostport, 443, NULL, &error);
   g_assert_no_error (error);
 
+  /* the checksum of the chunk the client meant to send, all of it */
+  checksum = test_upload_checksum ((const guint8 *) g_bytes_get_data (data, NULL) + offset, length);
   head = g_strdup_printf ("PUT /api/v1/blobs/%s?offset=%" G_GSIZE_FORMAT " HTTP/1.1\r\n"
                           "Host: 127.0.0.1\r\n"
                           "Authorization: Bearer %s\r\n"
                           "Upload-Length: %" G_GSIZE_FORMAT "\r\n"
+                          "Upload-Checksum: %s\r\n"
                           "Content-Length: %" G_GSIZE_FORMAT "\r\n\r\n",
-                          sha256, offset, client->token, total, total - offset);
+                          sha256, offset, client->token, total, checksum, length);
   out = g_io_stream_get_output_stream (G_IO_STREAM (connection));
   g_output_stream_write_all (out, head, strlen (head), NULL, NULL, &error);
   g_assert_no_error (error);
@@ -281,6 +290,516 @@ cut_upload (TestClient *client,
   g_assert_no_error (error);
   g_output_stream_flush (out, NULL, NULL);
   g_io_stream_close (G_IO_STREAM (connection), NULL, NULL);
+}
+
+static gboolean
+bytes_contain (GBytes     *bytes,
+               const char *text)
+{
+  return bytes != NULL &&
+         g_strstr_len (g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes), text) != NULL;
+}
+
+/* Re-sends the chunk a cut connection carried, until the server, having
+ * seen the cut, takes it. While it has not yet seen it the chunk is
+ * refused as a concurrent upload from the same offset; any other offset
+ * would mean that bytes of the cut chunk were kept. */
+typedef struct
+{
+  TestClient *client;
+  const char *sha256;
+  GBytes     *data;
+  gsize       offset;
+  gsize       length;
+  gint64      new_offset;
+} ResendWait;
+
+static gboolean
+resend_chunk_cb (gpointer user_data)
+{
+  ResendWait *wait = user_data;
+  gint64 offset = -1;
+  guint status = upload_slice (wait->client, wait->sha256, wait->data, wait->offset, wait->length, &offset);
+
+  if (status == 409)
+    {
+      g_assert_cmpint (offset, ==, (gint64) wait->offset);
+      return FALSE;
+    }
+  g_assert_cmpuint (status, ==, 200);
+  wait->new_offset = offset;
+  return TRUE;
+}
+
+/* Sync protocol 2 -------------------------------------------------------- */
+
+/* PUT @length bytes of @body at @offset of the blob @sha256 (@total bytes)
+ * with @checksum as its Upload-Checksum (none when NULL); returns the
+ * status, *reply the JSON body. */
+static guint
+put_chunk (TestClient  *client,
+           const char  *sha256,
+           gsize        total,
+           gsize        offset,
+           GBytes      *body,
+           const char  *checksum,
+           JsonNode   **reply)
+{
+  g_autofree char *path = g_strdup_printf ("/api/v1/blobs/%s?offset=%" G_GSIZE_FORMAT, sha256, offset);
+  g_autofree char *length = g_strdup_printf ("%" G_GSIZE_FORMAT, total);
+  const char *headers[] = { "Upload-Length", length, checksum ? "Upload-Checksum" : NULL, checksum, NULL };
+  g_autoptr(GBytes) got = NULL;
+  g_autoptr(GError) error = NULL;
+  guint status = 0;
+
+  got = test_client_request (client, "PUT", path, body, headers, &status, NULL, &error);
+  g_assert_no_error (error);
+  if (reply)
+    {
+      g_autoptr(JsonParser) parser = json_parser_new ();
+
+      g_assert_true (json_parser_load_from_data (parser, g_bytes_get_data (got, NULL),
+                                                 g_bytes_get_size (got), NULL));
+      *reply = json_node_ref (json_parser_get_root (parser));
+    }
+  return status;
+}
+
+/* A raw TLS connection to the test server, read with a 10 s timeout: a
+ * server that hangs fails the test instead of holding it. */
+static GSocketConnection *
+raw_connect (TestClient *client)
+{
+  g_autoptr(GSocketClient) socket_client = g_socket_client_new ();
+  g_autoptr(GError) error = NULL;
+  GSocketConnection *connection;
+
+  g_socket_client_set_tls (socket_client, TRUE);
+  g_signal_connect (socket_client, "event", G_CALLBACK (tls_event_cb), client);
+  connection = g_socket_client_connect_to_host (socket_client, client->server->base_uri + strlen ("https://"),
+                                                443, NULL, &error);
+  g_assert_no_error (error);
+  g_socket_set_timeout (g_socket_connection_get_socket (connection), 10);
+  return connection;
+}
+
+/* Everything the server sends until it closes (at most @size - 1 bytes),
+ * NUL-terminated; *closed when it closed the connection. */
+static gsize
+raw_read_all (GSocketConnection *connection,
+              char              *buf,
+              gsize              size,
+              gboolean          *closed)
+{
+  GInputStream *in = g_io_stream_get_input_stream (G_IO_STREAM (connection));
+  gsize got = 0;
+  gssize n = 0;
+
+  while (got < size - 1 && (n = g_input_stream_read (in, buf + got, size - 1 - got, NULL, NULL)) > 0)
+    got += n;
+  buf[got] = '\0';
+  *closed = n == 0;
+  return got;
+}
+
+static void
+push_blob_record (TestClient *client,
+                  const char *sha256,
+                  gint64      device_seq)
+{
+  g_autofree char *content = content_with_blob ("Huancavelica", sha256);
+  g_autofree char *record = g_uuid_string_random ();
+  g_autoptr(TgRevision) rev = make_revision (record, NULL, "report", client->device_id, device_seq, FALSE, content);
+  g_autoptr(JsonNode) reply = NULL;
+  guint status;
+
+  reply = push (client, &rev, 1, &status);
+  g_assert_cmpuint (status, ==, 200);
+  g_assert_true (array_has_string (test_json_array (reply, "missing_blobs"), sha256));
+}
+
+static void
+assert_downloads (TestClient *client,
+                  const char *sha256,
+                  GBytes     *blob)
+{
+  g_autofree char *path = g_strdup_printf ("/api/v1/blobs/%s", sha256);
+  g_autoptr(GBytes) got = NULL;
+  guint status;
+
+  got = test_client_request (client, "GET", path, NULL, NULL, &status, NULL, NULL);
+  g_assert_cmpuint (status, ==, 200);
+  g_assert_true (g_bytes_equal (got, blob));
+}
+
+/* A chunk whose bytes do not hash to its Upload-Checksum (a byte flipped
+ * on the way, or a wrong checksum) is refused with 460 and nothing of it
+ * is kept; the right chunk then counts. */
+static void
+test_v2_checksum_mismatch (void)
+{
+  g_autoptr(TestClient) ana = test_client_enrol (server, "ana");
+  g_autoptr(GBytes) blob = random_bytes (300000);
+  g_autofree char *sha = sha256_of (blob);
+  gsize size = g_bytes_get_size (blob);
+  g_autoptr(GBytes) first = g_bytes_new_from_bytes (blob, 0, 100000);
+  g_autoptr(GBytes) second = g_bytes_new_from_bytes (blob, 100000, 100000);
+  g_autoptr(GBytes) third = g_bytes_new_from_bytes (blob, 200000, size - 200000);
+  g_autofree char *first_sum = test_upload_checksum (g_bytes_get_data (first, NULL), 100000);
+  g_autofree char *second_sum = test_upload_checksum (g_bytes_get_data (second, NULL), 100000);
+  g_autofree char *third_sum = test_upload_checksum (g_bytes_get_data (third, NULL), size - 200000);
+  g_autoptr(GBytes) flipped = NULL;
+  guint8 *copy;
+  guint status;
+
+  push_blob_record (ana, sha, 1);
+
+  /* the first chunk with a byte flipped, its checksum the right one */
+  copy = g_memdup2 (g_bytes_get_data (first, NULL), 100000);
+  copy[54321] ^= 0x20;
+  flipped = g_bytes_new_take (copy, 100000);
+  {
+    g_autoptr(JsonNode) reply = NULL;
+
+    g_assert_cmpuint (put_chunk (ana, sha, size, 0, flipped, first_sum, &reply), ==, 460);
+    g_assert_cmpint (test_json_int (reply, "offset"), ==, 0);
+    g_assert_false (json_object_get_boolean_member (json_node_get_object (reply), "complete"));
+    g_assert_nonnull (strstr (test_json_string (reply, "error"), "nothing of it was kept"));
+  }
+  g_assert_cmpint (query_offset (ana, sha, &status), ==, 0);
+  /* the right chunk then goes in */
+  {
+    g_autoptr(JsonNode) reply = NULL;
+
+    g_assert_cmpuint (put_chunk (ana, sha, size, 0, first, first_sum, &reply), ==, 200);
+    g_assert_cmpint (test_json_int (reply, "offset"), ==, 100000);
+  }
+
+  /* the second chunk with the first's checksum: refused, the offset is
+   * still the end of the first chunk (not 0, not past it) */
+  {
+    g_autoptr(JsonNode) reply = NULL;
+
+    g_assert_cmpuint (put_chunk (ana, sha, size, 100000, second, first_sum, &reply), ==, 460);
+    g_assert_cmpint (test_json_int (reply, "offset"), ==, 100000);
+  }
+  g_assert_cmpint (query_offset (ana, sha, &status), ==, 100000);
+  /* and the same wrong bytes again: still nothing kept */
+  g_assert_cmpuint (put_chunk (ana, sha, size, 100000, flipped, second_sum, NULL), ==, 460);
+  g_assert_cmpint (query_offset (ana, sha, &status), ==, 100000);
+
+  g_assert_cmpuint (put_chunk (ana, sha, size, 100000, second, second_sum, NULL), ==, 200);
+  g_assert_cmpint (query_offset (ana, sha, &status), ==, 200000);
+  /* the last chunk: checked, then the whole file */
+  {
+    g_autoptr(JsonNode) reply = NULL;
+
+    g_assert_cmpuint (put_chunk (ana, sha, size, 200000, third, third_sum, &reply), ==, 201);
+    g_assert_cmpint (test_json_int (reply, "offset"), ==, (gint64) size);
+    g_assert_true (json_object_get_boolean_member (json_node_get_object (reply), "complete"));
+  }
+  assert_downloads (ana, sha, blob);
+}
+
+/* A 460 on the wire: the tus status line, Upload-Offset, and the
+ * connection kept open for the next chunk. */
+static void
+test_v2_mismatch_wire (void)
+{
+  g_autoptr(TestClient) ana = test_client_enrol (server, "ana");
+  g_autoptr(GBytes) blob = random_bytes (2000);
+  g_autofree char *sha = sha256_of (blob);
+  g_autoptr(GSocketConnection) connection = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *head = NULL;
+  char buf[4096];
+  gssize n;
+
+  push_blob_record (ana, sha, 1);
+  connection = raw_connect (ana);
+  head = g_strdup_printf ("PUT /api/v1/blobs/%s?offset=0 HTTP/1.1\r\n"
+                          "Host: 127.0.0.1\r\n"
+                          "Authorization: Bearer %s\r\n"
+                          "Upload-Length: 2000\r\n"
+                          "Upload-Checksum: sha256 AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\r\n"
+                          "Content-Length: 2000\r\n\r\n", sha, ana->token);
+  g_output_stream_write_all (g_io_stream_get_output_stream (G_IO_STREAM (connection)),
+                             head, strlen (head), NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_output_stream_write_all (g_io_stream_get_output_stream (G_IO_STREAM (connection)),
+                             g_bytes_get_data (blob, NULL), 2000, NULL, NULL, &error);
+  g_assert_no_error (error);
+  n = g_input_stream_read (g_io_stream_get_input_stream (G_IO_STREAM (connection)),
+                           buf, sizeof buf - 1, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (n, >, 0);
+  buf[n] = '\0';
+  g_assert_true (g_str_has_prefix (buf, "HTTP/1.1 460 Checksum Mismatch\r\n"));
+  g_assert_nonnull (strstr (buf, "Upload-Offset: 0\r\n"));
+  g_assert_null (strstr (buf, "Connection: close"));
+}
+
+/* A connection cut after half of a chunk keeps nothing of it: the offset
+ * stays where it was, and the whole chunk is sent again. */
+static void
+test_v2_cut_mid_chunk (void)
+{
+  g_autoptr(TestClient) ana = test_client_enrol (server, "ana");
+  g_autoptr(GBytes) blob = random_bytes (2 * MAX_CHUNK + 12345);
+  g_autofree char *sha = sha256_of (blob);
+  gsize size = g_bytes_get_size (blob);
+  ResendWait wait = { ana, sha, blob, MAX_CHUNK, MAX_CHUNK, 0 };
+  gint64 offset = -1;
+  guint status;
+
+  push_blob_record (ana, sha, 1);
+  g_assert_cmpuint (upload_slice (ana, sha, blob, 0, MAX_CHUNK, &offset), ==, 200);
+  g_assert_cmpint (offset, ==, MAX_CHUNK);
+
+  /* half of the second chunk, then the connection drops */
+  cut_upload (ana, sha, blob, MAX_CHUNK, MAX_CHUNK / 2);
+  g_assert_cmpint (query_offset (ana, sha, &status), ==, MAX_CHUNK);
+  tg_test_iterate_until (resend_chunk_cb, &wait, 20000, "the server to drop the cut chunk");
+  g_assert_cmpint (wait.new_offset, ==, 2 * MAX_CHUNK);
+
+  g_assert_cmpuint (upload_slice (ana, sha, blob, 2 * MAX_CHUNK, size - 2 * MAX_CHUNK, &offset), ==, 201);
+  g_assert_cmpint (offset, ==, (gint64) size);
+  assert_downloads (ana, sha, blob);
+}
+
+/* A client of protocol 1 sends no Upload-Checksum: it is told, at once
+ * and from the headers, that it must be updated; never left hanging. */
+static void
+test_v2_old_client (void)
+{
+  g_autoptr(TestClient) ana = test_client_enrol (server, "ana");
+  g_autoptr(GBytes) blob = random_bytes (40000);
+  g_autofree char *sha = sha256_of (blob);
+  gsize size = g_bytes_get_size (blob);
+  guint status;
+
+  push_blob_record (ana, sha, 1);
+
+  /* through libsoup, as the version-1 app did */
+  {
+    g_autoptr(JsonNode) reply = NULL;
+    const char *error;
+
+    g_assert_cmpuint (put_chunk (ana, sha, size, 0, blob, NULL, &reply), ==, 400);
+    error = test_json_string (reply, "error");
+    g_assert_nonnull (strstr (error, "requires Upload-Checksum"));
+    g_assert_nonnull (strstr (error, "sync protocol 2"));
+    g_assert_nonnull (strstr (error, "update Testigo"));
+  }
+  g_assert_cmpint (query_offset (ana, sha, &status), ==, 0);
+
+  /* on the wire: answered from the headers alone (the body is never
+   * sent), with Connection: close, then closed */
+  {
+    g_autoptr(GSocketConnection) connection = raw_connect (ana);
+    g_autoptr(GError) error = NULL;
+    g_autofree char *head = g_strdup_printf ("PUT /api/v1/blobs/%s?offset=0 HTTP/1.1\r\n"
+                                             "Host: 127.0.0.1\r\n"
+                                             "Authorization: Bearer %s\r\n"
+                                             "Upload-Length: %" G_GSIZE_FORMAT "\r\n"
+                                             "Content-Length: %" G_GSIZE_FORMAT "\r\n\r\n",
+                                             sha, ana->token, size, size);
+    char buf[4096];
+    gboolean closed;
+
+    g_output_stream_write_all (g_io_stream_get_output_stream (G_IO_STREAM (connection)),
+                               head, strlen (head), NULL, NULL, &error);
+    g_assert_no_error (error);
+    raw_read_all (connection, buf, sizeof buf, &closed);
+    g_assert_true (g_str_has_prefix (buf, "HTTP/1.1 400"));
+    g_assert_nonnull (strstr (buf, "Connection: close"));
+    g_assert_nonnull (strstr (buf, "requires Upload-Checksum (sync protocol 2): update Testigo"));
+    g_assert_true (closed);
+  }
+
+  /* malformed checksums and other algorithms: 400, naming the problem */
+  {
+    const struct { const char *value; const char *says; } bad[] = {
+      { "sha256", "must be" },
+      { "sha256 not-base64-at-all", "not the base64 of 32 bytes" },
+      { "sha256 AAAA", "not the base64 of 32 bytes" },
+      /* 32 bytes whose last digit has padding bits set: not canonical */
+      { "sha256 AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAB=", "not the base64 of 32 bytes" },
+      { "md5 1B2M2Y8AsgTpgAmY7PhCfg==", "unknown algorithm \"md5\"" },
+      { "sha1 2jmj7l5rSw0yVb/vlWAYkK/YBwk=", "unknown algorithm \"sha1\"" },
+      { "sha256 AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA= extra", "must be" },
+    };
+
+    for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+      {
+        g_autoptr(JsonNode) reply = NULL;
+
+        g_assert_cmpuint (put_chunk (ana, sha, size, 0, blob, bad[i].value, &reply), ==, 400);
+        if (strstr (test_json_string (reply, "error"), bad[i].says) == NULL)
+          g_error ("\"%s\": %s", bad[i].value, test_json_string (reply, "error"));
+      }
+  }
+  g_assert_cmpint (query_offset (ana, sha, &status), ==, 0);
+
+  /* the same algorithm name in capitals is understood */
+  {
+    g_autofree char *checksum = test_upload_checksum (g_bytes_get_data (blob, NULL), size);
+
+    memcpy (checksum, "SHA256", 6);
+    g_assert_cmpuint (put_chunk (ana, sha, size, 0, blob, checksum, NULL), ==, 201);
+  }
+  assert_downloads (ana, sha, blob);
+}
+
+/* A chunk larger than max-chunk-bytes is refused from its headers: the
+ * body is never sent, and the 413 arrives all the same. A chunked body
+ * is counted as it arrives and refused at the first bytes past it. */
+static void
+test_v2_oversized_chunk (void)
+{
+  g_autoptr(TestClient) ana = test_client_enrol (server, "ana");
+  g_autoptr(GBytes) blob = random_bytes (3 * MAX_CHUNK);
+  g_autofree char *sha = sha256_of (blob);
+  gsize size = g_bytes_get_size (blob);
+  gint64 offset = -1;
+  guint status;
+
+  push_blob_record (ana, sha, 1);
+  g_assert_cmpuint (upload_slice (ana, sha, blob, 0, 1000, &offset), ==, 200);
+
+  /* Content-Length one byte over the limit, no body */
+  {
+    g_autoptr(GSocketConnection) connection = raw_connect (ana);
+    g_autoptr(GError) error = NULL;
+    g_autofree char *head = g_strdup_printf ("PUT /api/v1/blobs/%s?offset=1000 HTTP/1.1\r\n"
+                                             "Host: 127.0.0.1\r\n"
+                                             "Authorization: Bearer %s\r\n"
+                                             "Upload-Length: %" G_GSIZE_FORMAT "\r\n"
+                                             "Upload-Checksum: sha256 AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\r\n"
+                                             "Content-Length: %d\r\n\r\n",
+                                             sha, ana->token, size, MAX_CHUNK + 1);
+    char buf[4096];
+    gboolean closed;
+
+    g_output_stream_write_all (g_io_stream_get_output_stream (G_IO_STREAM (connection)),
+                               head, strlen (head), NULL, NULL, &error);
+    g_assert_no_error (error);
+    raw_read_all (connection, buf, sizeof buf, &closed);
+    g_assert_true (g_str_has_prefix (buf, "HTTP/1.1 413"));
+    g_assert_nonnull (strstr (buf, "Connection: close"));
+    g_assert_nonnull (strstr (buf, "a chunk is limited to 1048576 bytes (max_chunk_bytes)"));
+    g_assert_true (closed);
+  }
+  g_assert_cmpint (query_offset (ana, sha, &status), ==, 1000);
+
+  /* chunked: 64 KiB pieces, refused at the first past the limit, while
+   * the client still has more to send; nothing of it kept */
+  {
+    g_autoptr(GSocketConnection) connection = raw_connect (ana);
+    g_autoptr(GError) error = NULL;
+    GOutputStream *out = g_io_stream_get_output_stream (G_IO_STREAM (connection));
+    g_autofree char *head = g_strdup_printf ("PUT /api/v1/blobs/%s?offset=1000 HTTP/1.1\r\n"
+                                             "Host: 127.0.0.1\r\n"
+                                             "Authorization: Bearer %s\r\n"
+                                             "Upload-Length: %" G_GSIZE_FORMAT "\r\n"
+                                             "Upload-Checksum: sha256 AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\r\n"
+                                             "Transfer-Encoding: chunked\r\n\r\n",
+                                             sha, ana->token, size);
+    const guint8 *data = g_bytes_get_data (blob, NULL);
+    char buf[4096];
+    gboolean closed;
+    gsize sent = 0;
+
+    g_output_stream_write_all (out, head, strlen (head), NULL, NULL, &error);
+    g_assert_no_error (error);
+    /* the limit and one piece more: the server answers after that piece */
+    while (sent <= MAX_CHUNK)
+      {
+        g_autofree char *size_line = g_strdup_printf ("%x\r\n", 65536);
+
+        g_output_stream_write_all (out, size_line, strlen (size_line), NULL, NULL, &error);
+        g_assert_no_error (error);
+        g_output_stream_write_all (out, data + 1000 + sent, 65536, NULL, NULL, &error);
+        g_assert_no_error (error);
+        g_output_stream_write_all (out, "\r\n", 2, NULL, NULL, &error);
+        g_assert_no_error (error);
+        sent += 65536;
+      }
+    raw_read_all (connection, buf, sizeof buf, &closed);
+    g_assert_true (g_str_has_prefix (buf, "HTTP/1.1 413"));
+    g_assert_nonnull (strstr (buf, "max_chunk_bytes"));
+    g_assert_nonnull (strstr (buf, "Upload-Offset: 1000\r\n"));
+    g_assert_true (closed);
+  }
+  {
+    ResendWait wait = { ana, sha, blob, 1000, MAX_CHUNK, 0 };
+
+    /* once the server has dropped the refused request, the offset is
+     * where it was and a chunk of the limit's size is taken */
+    tg_test_iterate_until (resend_chunk_cb, &wait, 20000, "the server to drop the refused chunk");
+    g_assert_cmpint (wait.new_offset, ==, 1000 + MAX_CHUNK);
+  }
+}
+
+/* A few MiB in chunks of the limit's size, one of them chunked on the
+ * wire (Transfer-Encoding: chunked, checked all the same), then the blob
+ * comes back byte for byte. */
+static void
+test_v2_multi_chunk (void)
+{
+  g_autoptr(TestClient) ana = test_client_enrol (server, "ana");
+  g_autoptr(GBytes) blob = random_bytes (3 * MAX_CHUNK + 777);
+  g_autofree char *sha = sha256_of (blob);
+  gsize size = g_bytes_get_size (blob);
+  gsize offset = 0;
+  guint chunks = 0;
+  guint status;
+
+  push_blob_record (ana, sha, 1);
+  while (offset < size)
+    {
+      gsize n = MIN ((gsize) MAX_CHUNK, size - offset);
+      g_autoptr(GBytes) piece = g_bytes_new_from_bytes (blob, offset, n);
+      g_autofree char *checksum = test_upload_checksum (g_bytes_get_data (piece, NULL), n);
+      g_autoptr(JsonNode) reply = NULL;
+
+      if (chunks == 1)
+        {
+          /* this one with no Content-Length: libsoup sends it chunked */
+          g_autofree char *uri = g_strdup_printf ("%s/api/v1/blobs/%s?offset=%" G_GSIZE_FORMAT,
+                                                  server->base_uri, sha, offset);
+          g_autofree char *auth = g_strconcat ("Bearer ", ana->token, NULL);
+          g_autofree char *length = g_strdup_printf ("%" G_GSIZE_FORMAT, size);
+          g_autoptr(SoupMessage) msg = soup_message_new ("PUT", uri);
+          g_autoptr(GInputStream) stream = g_memory_input_stream_new_from_bytes (piece);
+          g_autoptr(GBytes) got = NULL;
+          g_autoptr(GError) error = NULL;
+          SoupMessageHeaders *headers = soup_message_get_request_headers (msg);
+
+          soup_message_headers_replace (headers, "Authorization", auth);
+          soup_message_headers_replace (headers, "Upload-Length", length);
+          soup_message_headers_replace (headers, "Upload-Checksum", checksum);
+          soup_message_set_request_body (msg, "application/octet-stream", stream, -1);
+          test_client_pin (ana, msg);
+          got = soup_session_send_and_read (ana->session, msg, NULL, &error);
+          g_assert_no_error (error);
+          g_assert_cmpuint (soup_message_headers_get_encoding (headers), ==, SOUP_ENCODING_CHUNKED);
+          g_assert_cmpuint (soup_message_get_status (msg), ==, 200);
+          g_assert_cmpstr (soup_message_headers_get_one (soup_message_get_response_headers (msg), "Upload-Offset"),
+                           ==, "2097152");
+        }
+      else
+        {
+          g_assert_cmpuint (put_chunk (ana, sha, size, offset, piece, checksum, &reply), ==,
+                            offset + n < size ? 200 : 201);
+          g_assert_cmpint (test_json_int (reply, "offset"), ==, (gint64) (offset + n));
+        }
+      offset += n;
+      chunks++;
+    }
+  g_assert_cmpuint (chunks, ==, 4);
+  g_assert_cmpint (query_offset (ana, sha, &status), ==, (gint64) size);
+  assert_downloads (ana, sha, blob);
 }
 
 /* tests ------------------------------------------------------------------ */
@@ -298,6 +817,12 @@ test_info (void)
   g_assert_cmpuint (status, ==, 200);
   g_assert_cmpstr (test_json_string (info, "version"), ==, PACKAGE_VERSION);
   g_assert_cmpstr (test_json_string (info, "fingerprint"), ==, server->fingerprint);
+  /* sync protocol 2: chunks checked against their SHA-256, and how large */
+  g_assert_cmpint (test_json_int (info, "api"), ==, 2);
+  g_assert_cmpint (json_object_get_int_member (json_object_get_object_member (json_node_get_object (info), "limits"),
+                                               "max_chunk_bytes"), ==, MAX_CHUNK);
+  g_assert_cmpint (json_object_get_int_member (json_object_get_object_member (json_node_get_object (info), "limits"),
+                                               "max_blob_bytes"), ==, MAX_BLOB);
   /* the clock is usable for offset checks */
   g_assert_cmpint (ABS (test_json_int (info, "time_us") - now), <, 10 * G_USEC_PER_SEC);
 }
@@ -700,7 +1225,7 @@ test_resumable_upload (void)
   g_autoptr(TgRevision) rev = NULL, rev2 = NULL;
   g_autoptr(JsonNode) reply = NULL, after = NULL;
   gsize size = g_bytes_get_size (blob);
-  gsize cuts[] = { 1000, 70000, 200001 };
+  gsize cuts[] = { 0, 1000, 70000, 200001 };
   gsize expected = 0;
   gint64 offset = -1;
   guint status;
@@ -710,20 +1235,19 @@ test_resumable_upload (void)
   g_assert_true (array_has_string (test_json_array (reply, "missing_blobs"), sha));
   g_assert_cmpint (query_offset (ana, sha, &status), ==, 0);
 
-  /* three connections cut in the middle of the body */
+  /* connections cut in the middle of a chunk keep nothing of it (sync
+   * protocol 2): each time the whole chunk goes again, from the same
+   * offset, and then counts */
   for (guint i = 0; i < G_N_ELEMENTS (cuts); i++)
     {
+      ResendWait wait = { ana, sha, blob, expected, 50000 + i * 1000, 0 };
+
       cut_upload (ana, sha, blob, expected, cuts[i]);
-      expected += cuts[i];
-      /* the server notices the drop asynchronously */
-      for (guint tries = 0; tries < 200; tries++)
-        {
-          offset = query_offset (ana, sha, &status);
-          if (offset == (gint64) expected)
-            break;
-          g_usleep (10 * 1000);
-        }
-      g_assert_cmpint (offset, ==, (gint64) expected);
+      g_assert_cmpint (query_offset (ana, sha, &status), ==, (gint64) expected);
+      tg_test_iterate_until (resend_chunk_cb, &wait, 20000, "the server to drop the cut chunk");
+      g_assert_cmpint (wait.new_offset, ==, (gint64) (expected + wait.length));
+      expected += wait.length;
+      g_assert_cmpint (query_offset (ana, sha, &status), ==, (gint64) expected);
     }
 
   /* a wrong offset is refused with the right one */
@@ -807,15 +1331,20 @@ test_upload_refusals (void)
   {
     g_autofree char *path = g_strdup_printf ("/api/v1/blobs/%s?offset=0", huge_sha);
     g_autofree char *length = g_strdup_printf ("%d", MAX_BLOB + 1);
-    const char *headers[] = { "Upload-Length", length, NULL };
+    g_autofree char *checksum = test_upload_checksum (g_bytes_get_data (huge, NULL), g_bytes_get_size (huge));
+    const char *headers[] = { "Upload-Length", length, "Upload-Checksum", checksum, NULL };
     g_autoptr(GBytes) got = test_client_request (ana, "PUT", path, huge, headers, &status, NULL, NULL);
     g_assert_cmpuint (status, ==, 413);
+    g_assert_true (bytes_contain (got, "blobs are limited to"));
   }
   /* no Upload-Length */
   {
     g_autofree char *path = g_strdup_printf ("/api/v1/blobs/%s?offset=0", huge_sha);
-    g_autoptr(GBytes) got = test_client_request (ana, "PUT", path, huge, NULL, &status, NULL, NULL);
+    g_autofree char *checksum = test_upload_checksum (g_bytes_get_data (huge, NULL), g_bytes_get_size (huge));
+    const char *headers[] = { "Upload-Checksum", checksum, NULL };
+    g_autoptr(GBytes) got = test_client_request (ana, "PUT", path, huge, headers, &status, NULL, NULL);
     g_assert_cmpuint (status, ==, 400);
+    g_assert_true (bytes_contain (got, "Upload-Length"));
   }
   /* a chunked body past Upload-Length: answered at its first chunk past
    * it and closed, without waiting for (or reading) the rest */
@@ -827,6 +1356,7 @@ test_upload_refusals (void)
                                              "Host: 127.0.0.1\r\n"
                                              "Authorization: Bearer %s\r\n"
                                              "Upload-Length: 1000\r\n"
+                                             "Upload-Checksum: sha256 AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\r\n"
                                              "Transfer-Encoding: chunked\r\n\r\n"
                                              "%x\r\n", huge_sha, ana->token, 4000);
     g_autofree char *zeros = g_malloc0 (4000);
@@ -1554,6 +2084,7 @@ main (int   argc,
                             "max-batch=20\n"
                             "max-pull=100\n"
                             "max-blob-bytes=4194304\n"
+                            "max-chunk-bytes=1048576\n"
                             "rate-limit=10000\n"
                             "rate-burst=10000\n");
   test_server_start (server);
@@ -1571,6 +2102,12 @@ main (int   argc,
   g_test_add_func ("/server/roles/matrix", test_roles);
   g_test_add_func ("/server/blobs/resumable", test_resumable_upload);
   g_test_add_func ("/server/blobs/refusals", test_upload_refusals);
+  g_test_add_func ("/server/blobs/v2/checksum-mismatch", test_v2_checksum_mismatch);
+  g_test_add_func ("/server/blobs/v2/mismatch-wire", test_v2_mismatch_wire);
+  g_test_add_func ("/server/blobs/v2/cut-mid-chunk", test_v2_cut_mid_chunk);
+  g_test_add_func ("/server/blobs/v2/old-client", test_v2_old_client);
+  g_test_add_func ("/server/blobs/v2/oversized-chunk", test_v2_oversized_chunk);
+  g_test_add_func ("/server/blobs/v2/multi-chunk", test_v2_multi_chunk);
   g_test_add_func ("/server/limits/hostile-json", test_hostile_json);
   g_test_add_func ("/server/limits/sizes", test_limits);
   g_test_add_func ("/server/limits/rate-and-timeout", test_rate_limit);
