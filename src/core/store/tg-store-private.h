@@ -70,4 +70,79 @@ gboolean      tg_custody_log_has_subject_locked (TgCustodyLog *self,
                                                  gboolean     *has,
                                                  GError      **error);
 
+/* ---- Between tg-store.c and tg-store-sync.c ----------------------------
+ * The _locked functions are called with the store's lock held; those that
+ * write, inside a transaction begun with tg_store_begin(). */
+
+TgSqlite   *tg_store_get_sql         (TgStore  *self);
+gboolean    tg_store_check_open      (TgStore  *self,
+                                      GError  **error);
+/* BEGIN IMMEDIATE (the store must be open). */
+gboolean    tg_store_begin           (TgStore  *self,
+                                      GError  **error);
+/* COMMIT if @ok, else (or if the commit fails) ROLLBACK; FALSE then. */
+gboolean    tg_store_commit          (TgStore  *self,
+                                      gboolean  ok,
+                                      GError  **error);
+/* Queues "report-sync-changed" for the owning main context. */
+void        tg_store_emit_sync_changed (TgStore    *self,
+                                        const char *report_id);
+
+gboolean    tg_store_materialize_locked   (TgStore     *self,
+                                           const char  *record_id,
+                                           GError     **error);
+/* Newest arrival first, live heads before tombstones. */
+GPtrArray  *tg_store_list_head_ids_locked (TgStore     *self,
+                                           const char  *record_id,
+                                           GError     **error);
+TgRevision *tg_store_get_revision_locked  (TgStore     *self,
+                                           const char  *rev_id,
+                                           GError     **error);
+/* Records @report (serialised as @content) as a new revision made here
+ * with @parents. */
+TgRevision *tg_store_record_revision_locked (TgStore            *self,
+                                             TgReport           *report,
+                                             const char         *content,
+                                             const char * const *parents,
+                                             GError            **error);
+/* What a successful save sets on the report: its base, heads, time. */
+void        tg_store_apply_saved          (TgReport    *report,
+                                           TgRevision  *rev,
+                                           guint        n_heads);
+/* Revisions from elsewhere, checked and inserted (no materialisation):
+ * @touched gets the record ids that got a new revision, @learned (may be
+ * NULL) those where a known revision learned its server sequence. */
+gboolean    tg_store_insert_revisions_locked (TgStore     *self,
+                                              GPtrArray   *revisions,
+                                              GHashTable  *touched,
+                                              GHashTable  *learned,
+                                              guint       *n_inserted,
+                                              GError     **error);
+/* The revisions whose ids @sql selects (parameters: @text if not NULL,
+ * then @number), verified. Takes the lock. */
+GPtrArray  *tg_store_list_revisions_where (TgStore     *self,
+                                           const char  *sql,
+                                           const char  *text,
+                                           gint64       number,
+                                           GError     **error);
+
+/* In tg-store-sync.c, called by tg-store.c with the lock held inside its
+ * transaction; each does nothing below schema 8. */
+
+/* Creates the sync tables and fills them from the store's data. */
+gboolean    tg_store_sync_migrate_locked       (TgStore     *self,
+                                                GError     **error);
+/* @rev was inserted (@learned FALSE) or, known already, learned its
+ * server sequence (@learned TRUE): the report's sync counters follow. */
+gboolean    tg_store_sync_note_revision_locked (TgStore     *self,
+                                                TgRevision  *rev,
+                                                gboolean     learned,
+                                                GError     **error);
+/* A revision made here with @content: the files it names that the blob
+ * folder holds join the queue to send. */
+gboolean    tg_store_sync_queue_blobs_locked   (TgStore     *self,
+                                                const char  *report_id,
+                                                const char  *content,
+                                                GError     **error);
+
 G_END_DECLS

@@ -23,6 +23,7 @@
 #include "tg-migrations.h"
 #include "tg-sqlite.h"
 #include "tg-store-private.h"
+#include "tg-store-sync.h"
 #include "tg-wal-checkpointer.h"
 
 struct _TgStore
@@ -52,6 +53,7 @@ G_DEFINE_FINAL_TYPE (TgStore, tg_store, G_TYPE_OBJECT)
 
 enum {
   REPORT_CHANGED,
+  REPORT_SYNC_CHANGED,
   N_SIGNALS
 };
 
@@ -87,6 +89,12 @@ prepare (TgStore     *self,
   return tg_sqlite_prepare (self->sql, sql, error);
 }
 
+TgSqlite *
+tg_store_get_sql (TgStore *self)
+{
+  return self->sql;
+}
+
 static gboolean
 exec (TgStore     *self,
       const char  *sql,
@@ -117,6 +125,7 @@ bind_double (sqlite3_stmt *stmt,
 typedef struct
 {
   GWeakRef  store;
+  guint     signal;
   char     *report_id;
 } ChangedData;
 
@@ -127,7 +136,7 @@ emit_changed_cb (gpointer user_data)
   g_autoptr(TgStore) self = g_weak_ref_get (&data->store);
 
   if (self != NULL)
-    g_signal_emit (self, signals[REPORT_CHANGED], 0, data->report_id);
+    g_signal_emit (self, signals[data->signal], 0, data->report_id);
   return G_SOURCE_REMOVE;
 }
 
@@ -141,16 +150,32 @@ changed_data_free (gpointer user_data)
   g_free (data);
 }
 
-void
-tg_store_emit_changed (TgStore    *self,
-                       const char *report_id)
+static void
+emit_in_context (TgStore    *self,
+                 guint       signal,
+                 const char *report_id)
 {
   ChangedData *data = g_new0 (ChangedData, 1);
 
   g_weak_ref_init (&data->store, self);
+  data->signal = signal;
   data->report_id = g_strdup (report_id);
   g_main_context_invoke_full (self->context, G_PRIORITY_DEFAULT,
                               emit_changed_cb, data, changed_data_free);
+}
+
+void
+tg_store_emit_changed (TgStore    *self,
+                       const char *report_id)
+{
+  emit_in_context (self, REPORT_CHANGED, report_id);
+}
+
+void
+tg_store_emit_sync_changed (TgStore    *self,
+                            const char *report_id)
+{
+  emit_in_context (self, REPORT_SYNC_CHANGED, report_id);
 }
 
 /* Opening and migrations ------------------------------------------------ */
@@ -421,6 +446,18 @@ migrate_to_v7 (gpointer   owner,
                "  FROM revisions v WHERE v.rev_id = reports.rev_id);", error);
 }
 
+/* v8: what sync keeps: the blobs to send, each report's sync state, the
+ * history (tg-store-sync.c). */
+static gboolean
+migrate_to_v8 (gpointer   owner,
+               GError   **error)
+{
+  TgStore *self = owner;
+
+  self->schema_version = 8;
+  return tg_store_sync_migrate_locked (self, error);
+}
+
 static const TgMigrationStep migrations[] = {
   NULL,
   migrate_to_v1,
@@ -430,6 +467,7 @@ static const TgMigrationStep migrations[] = {
   migrate_to_v5,
   migrate_to_v6,
   migrate_to_v7,
+  migrate_to_v8,
 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == TG_STORE_SCHEMA_VERSION + 1);
@@ -495,6 +533,10 @@ open_store (const char  *directory,
   if (!check_database_file (self->db_path, error))
     return NULL;
 
+  /* Before the migrations: schema 8 queues the blobs the folder holds. */
+  blob_dir = g_build_filename (directory, "blobs", NULL);
+  self->blob_store = tg_blob_store_new (blob_dir);
+
   self->sql = tg_sqlite_open (self->db_path,
                               SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
                               error);
@@ -532,8 +574,6 @@ open_store (const char  *directory,
   else if (version < 1)
     self->device_id = g_strdup ("");
 
-  blob_dir = g_build_filename (directory, "blobs", NULL);
-  self->blob_store = tg_blob_store_new (blob_dir);
   if (version >= 3)
     self->custody_log = tg_custody_log_new_for_db (self->sql, &self->lock, self->device_id);
 
@@ -572,6 +612,17 @@ tg_store_class_init (TgStoreClass *klass)
    */
   signals[REPORT_CHANGED] =
     g_signal_new ("report-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
+
+  /**
+   * TgStore::report-sync-changed:
+   * @report_id: the report's id
+   *
+   * The report's #TgReportSyncState may have changed (a save, a push
+   * acknowledged, a file sent, a pull).
+   */
+  signals[REPORT_SYNC_CHANGED] =
+    g_signal_new ("report-sync-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
 }
 
@@ -825,6 +876,7 @@ insert_revision_locked (TgStore     *self,
                         TgRevision  *rev,
                         gboolean     is_local,
                         gboolean    *inserted,
+                        gboolean    *learned,
                         GError     **error)
 {
   g_autoptr(TgSqliteStmt) stmt = NULL;
@@ -851,6 +903,8 @@ insert_revision_locked (TgStore     *self,
     return FALSE;
 
   *inserted = sqlite3_changes (self->db) > 0;
+  if (learned != NULL)
+    *learned = FALSE;
   if (!*inserted)
     {
       /* Known already: only learn its server sequence. */
@@ -862,10 +916,20 @@ insert_revision_locked (TgStore     *self,
             return FALSE;
           sqlite3_bind_int64 (stmt, 1, tg_revision_get_server_seq (rev));
           tg_sqlite_bind_text (stmt, 2, rev_id);
-          return step_done (self, stmt, error);
+          if (!step_done (self, stmt, error))
+            return FALSE;
+          if (sqlite3_changes (self->db) > 0)
+            {
+              if (learned != NULL)
+                *learned = TRUE;
+              return tg_store_sync_note_revision_locked (self, rev, TRUE, error);
+            }
         }
       return TRUE;
     }
+
+  if (!tg_store_sync_note_revision_locked (self, rev, FALSE, error))
+    return FALSE;
 
   for (guint i = 0; parents[i] != NULL; i++)
     {
@@ -1180,8 +1244,11 @@ record_local_revision_locked (TgStore            *self,
 
   rev = tg_revision_new (record_id, TG_REVISION_KIND_REPORT, parents, self->device_id,
                          seq, g_get_real_time (), deleted, content);
-  if (!insert_revision_locked (self, rev, TRUE, &inserted, error) ||
+  if (!insert_revision_locked (self, rev, TRUE, &inserted, NULL, error) ||
       !materialize_locked (self, record_id, rev, report, error))
+    return NULL;
+  /* The files it names wait to be sent. */
+  if (!deleted && !tg_store_sync_queue_blobs_locked (self, record_id, content, error))
     return NULL;
   if (self->custody_log != NULL &&
       !tg_custody_log_append_locked (self->custody_log, action, record_id,
@@ -1237,6 +1304,65 @@ commit (TgStore  *self,
     return TRUE;
   rollback (self);
   return FALSE;
+}
+
+/* For tg-store-sync.c (tg-store-private.h). */
+
+gboolean
+tg_store_check_open (TgStore  *self,
+                     GError  **error)
+{
+  return check_open (self, error);
+}
+
+gboolean
+tg_store_begin (TgStore  *self,
+                GError  **error)
+{
+  return begin (self, error);
+}
+
+gboolean
+tg_store_commit (TgStore  *self,
+                 gboolean  ok,
+                 GError  **error)
+{
+  return commit (self, ok, error);
+}
+
+gboolean
+tg_store_materialize_locked (TgStore     *self,
+                             const char  *record_id,
+                             GError     **error)
+{
+  return materialize_locked (self, record_id, NULL, NULL, error);
+}
+
+GPtrArray *
+tg_store_list_head_ids_locked (TgStore     *self,
+                               const char  *record_id,
+                               GError     **error)
+{
+  return list_head_ids_locked (self, record_id, error);
+}
+
+TgRevision *
+tg_store_get_revision_locked (TgStore     *self,
+                              const char  *rev_id,
+                              GError     **error)
+{
+  return get_revision_locked (self, rev_id, error);
+}
+
+TgRevision *
+tg_store_record_revision_locked (TgStore            *self,
+                                 TgReport           *report,
+                                 const char         *content,
+                                 const char * const *parents,
+                                 GError            **error)
+{
+  return record_local_revision_locked (self, tg_report_get_id (report), parents, FALSE, content,
+                                       report, TG_CUSTODY_EDITED, error);
 }
 
 gboolean
@@ -1362,14 +1488,17 @@ save_one (TgStore   *self,
   tg_store_unlock (self);
 
   if (rev != NULL)
-    tg_store_emit_changed (self, save->record_id);
+    {
+      tg_store_emit_changed (self, save->record_id);
+      tg_store_emit_sync_changed (self, save->record_id);
+    }
   return g_steal_pointer (&rev);
 }
 
-static void
-apply_saved (TgReport   *report,
-             TgRevision *rev,
-             guint       n_heads)
+void
+tg_store_apply_saved (TgReport   *report,
+                      TgRevision *rev,
+                      guint       n_heads)
 {
   const char *ids[] = { tg_revision_get_id (rev), NULL };
 
@@ -1396,7 +1525,7 @@ tg_store_save_report (TgStore   *self,
   rev = save_one (self, save, &n_heads, error);
   save_data_free (save);
   if (rev != NULL)
-    apply_saved (report, rev, n_heads);
+    tg_store_apply_saved (report, rev, n_heads);
   return rev;
 }
 
@@ -1482,7 +1611,7 @@ tg_store_save_report_finish (TgStore       *self,
    * will be children of this revision. */
   report = g_object_get_data (G_OBJECT (result), "report");
   data = g_task_get_task_data (G_TASK (result));
-  apply_saved (report, rev, data->n_heads);
+  tg_store_apply_saved (report, rev, data->n_heads);
   return rev;
 }
 
@@ -1616,8 +1745,9 @@ tg_store_save_reports (TgStore    *self,
 
   for (guint i = 0; i < revs->len; i++)
     {
-      apply_saved (reports->pdata[i], revs->pdata[i], 1);
+      tg_store_apply_saved (reports->pdata[i], revs->pdata[i], 1);
       tg_store_emit_changed (self, tg_report_get_id (reports->pdata[i]));
+      tg_store_emit_sync_changed (self, tg_report_get_id (reports->pdata[i]));
     }
   return TRUE;
 }
@@ -1665,7 +1795,10 @@ change_deleted (TgStore     *self,
   tg_store_unlock (self);
 
   if (rev != NULL)
-    tg_store_emit_changed (self, report_id);
+    {
+      tg_store_emit_changed (self, report_id);
+      tg_store_emit_sync_changed (self, report_id);
+    }
   return g_steal_pointer (&rev);
 }
 
@@ -1924,12 +2057,12 @@ tg_store_get_revision (TgStore     *self,
   return rev;
 }
 
-static GPtrArray *
-list_revisions_where (TgStore     *self,
-                      const char  *sql,
-                      const char  *text,
-                      gint64       number,
-                      GError     **error)
+GPtrArray *
+tg_store_list_revisions_where (TgStore     *self,
+                               const char  *sql,
+                               const char  *text,
+                               gint64       number,
+                               GError     **error)
 {
   g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func (g_free);
   g_autoptr(GPtrArray) revs = g_ptr_array_new_with_free_func (g_object_unref);
@@ -1971,66 +2104,32 @@ tg_store_list_revisions (TgStore     *self,
                          GError     **error)
 {
   g_return_val_if_fail (TG_IS_STORE (self), NULL);
-  return list_revisions_where (self,
-                               "SELECT rev_id FROM revisions WHERE record_id = ? "
-                               "ORDER BY local_seq LIMIT ?",
-                               record_id, G_MAXINT64, error);
+  return tg_store_list_revisions_where (self,
+                                        "SELECT rev_id FROM revisions WHERE record_id = ? "
+                                        "ORDER BY local_seq LIMIT ?",
+                                        record_id, G_MAXINT64, error);
 }
 
-GPtrArray *
-tg_store_list_unsynced (TgStore  *self,
-                        guint     limit,
-                        GError  **error)
-{
-  g_return_val_if_fail (TG_IS_STORE (self), NULL);
-  return list_revisions_where (self,
-                               "SELECT rev_id FROM revisions WHERE device_id = ? AND server_seq = 0 "
-                               "ORDER BY local_seq LIMIT ?",
-                               self->device_id, limit ? limit : G_MAXINT64, error);
-}
-
+/* Checks and inserts revisions from elsewhere inside the caller's
+ * transaction. Adds to @touched the records that got a new revision (to
+ * materialise) and to @learned those whose sync state changed because a
+ * known revision learned its server sequence. */
 gboolean
-tg_store_mark_synced (TgStore     *self,
-                      const char  *rev_id,
-                      gint64       server_seq,
-                      GError     **error)
+tg_store_insert_revisions_locked (TgStore     *self,
+                                  GPtrArray   *revisions,
+                                  GHashTable  *touched,
+                                  GHashTable  *learned,
+                                  guint       *n_inserted,
+                                  GError     **error)
 {
-  g_autoptr(TgSqliteStmt) stmt = NULL;
-  gboolean ok = FALSE;
-
-  g_return_val_if_fail (TG_IS_STORE (self), FALSE);
-
-  tg_store_lock (self);
-  if (check_open (self, error) &&
-      (stmt = prepare (self, "UPDATE revisions SET server_seq = ? WHERE rev_id = ?", error)))
-    {
-      sqlite3_bind_int64 (stmt, 1, server_seq);
-      tg_sqlite_bind_text (stmt, 2, rev_id);
-      ok = step_done (self, stmt, error);
-    }
-  tg_store_unlock (self);
-  return ok;
-}
-
-gboolean
-tg_store_insert_revisions (TgStore    *self,
-                           GPtrArray  *revisions,
-                           guint      *n_inserted,
-                           GError    **error)
-{
-  g_autoptr(GHashTable) touched = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  gboolean ok;
   guint count = 0;
 
-  g_return_val_if_fail (TG_IS_STORE (self), FALSE);
-
-  tg_store_lock (self);
-  ok = begin (self, error);
-  for (guint i = 0; ok && i < revisions->len; i++)
+  for (guint i = 0; i < revisions->len; i++)
     {
       TgRevision *rev = revisions->pdata[i];
       g_autofree char *check = NULL;
       gboolean inserted = FALSE;
+      gboolean was_learned = FALSE;
 
       /* A revision built elsewhere is checked against its id. */
       check = tg_revision_compute_id (tg_revision_get_record_id (rev), tg_revision_get_kind (rev),
@@ -2043,8 +2142,7 @@ tg_store_insert_revisions (TgStore    *self,
         {
           g_set_error (error, TG_ERROR, TG_ERROR_HASH_MISMATCH,
                        _("Revision %s does not match its content."), tg_revision_get_id (rev));
-          ok = FALSE;
-          break;
+          return FALSE;
         }
       if (g_strcmp0 (tg_revision_get_kind (rev), TG_REVISION_KIND_REPORT) == 0)
         {
@@ -2059,14 +2157,15 @@ tg_store_insert_revisions (TgStore    *self,
                              "revision %s: the report inside belongs to another record",
                              tg_revision_get_id (rev));
               g_prefix_error (error, "revision %s: ", tg_revision_get_id (rev));
-              ok = FALSE;
-              break;
+              return FALSE;
             }
         }
 
-      if (!insert_revision_locked (self, rev, FALSE, &inserted, error))
-        ok = FALSE;
-      else if (inserted)
+      if (!insert_revision_locked (self, rev, FALSE, &inserted, &was_learned, error))
+        return FALSE;
+      if (was_learned && learned != NULL)
+        g_hash_table_add (learned, g_strdup (tg_revision_get_record_id (rev)));
+      if (inserted)
         {
           count++;
           g_hash_table_add (touched, g_strdup (tg_revision_get_record_id (rev)));
@@ -2074,9 +2173,30 @@ tg_store_insert_revisions (TgStore    *self,
               !tg_custody_log_append_locked (self->custody_log, TG_CUSTODY_RECEIVED,
                                              tg_revision_get_record_id (rev),
                                              tg_revision_get_id (rev), error))
-            ok = FALSE;
+            return FALSE;
         }
     }
+  if (n_inserted != NULL)
+    *n_inserted = count;
+  return TRUE;
+}
+
+gboolean
+tg_store_insert_revisions (TgStore    *self,
+                           GPtrArray  *revisions,
+                           guint      *n_inserted,
+                           GError    **error)
+{
+  g_autoptr(GHashTable) touched = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr(GHashTable) learned = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  gboolean ok;
+  guint count = 0;
+
+  g_return_val_if_fail (TG_IS_STORE (self), FALSE);
+
+  tg_store_lock (self);
+  ok = begin (self, error) &&
+       tg_store_insert_revisions_locked (self, revisions, touched, learned, &count, error);
   if (ok)
     {
       GHashTableIter iter;
@@ -2096,7 +2216,14 @@ tg_store_insert_revisions (TgStore    *self,
 
       g_hash_table_iter_init (&iter, touched);
       while (g_hash_table_iter_next (&iter, &key, NULL))
-        tg_store_emit_changed (self, key);
+        {
+          tg_store_emit_changed (self, key);
+          tg_store_emit_sync_changed (self, key);
+        }
+      g_hash_table_iter_init (&iter, learned);
+      while (g_hash_table_iter_next (&iter, &key, NULL))
+        if (!g_hash_table_contains (touched, key))
+          tg_store_emit_sync_changed (self, key);
     }
   if (n_inserted != NULL)
     *n_inserted = ok ? count : 0;

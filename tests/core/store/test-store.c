@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "tg-store-private.h"
+#include "tg-store-sync.h"
 #include "tg-test-common.h"
 
 typedef struct
@@ -830,6 +831,17 @@ test_migrations (void)
             /* The full-text index was filled from the old data. */
             g_assert_cmpuint (count_matches (store, "periodistas"), ==, 1);
             g_assert_cmpuint (count_matches (store, "migracion"), ==, 1);
+            /* Schema 8 counted it as waiting to be pushed. */
+            {
+              TgSyncPending pending;
+
+              g_assert_true (tg_store_get_sync_pending (store, &pending, &error));
+              g_assert_no_error (error);
+              g_assert_cmpuint (pending.n_reports, ==, 1);
+              g_assert_cmpuint (pending.n_revisions, ==, 1);
+              g_assert_cmpint (tg_store_get_report_sync_state (store, id), ==,
+                               TG_REPORT_SYNC_LOCAL_ONLY);
+            }
             /* And the map's columns were filled from it. */
             {
               g_autoptr(GArray) locations = tg_store_query_locations (store, NULL, &error);
