@@ -4,8 +4,9 @@
  *
  * Prints: time to insert N reports with 2 persons and 3 sources each;
  * median and p95 of full-text queries; time to open the store and load
- * the first 50 rows of the report list; peak resident memory. Targets are
- * in docs/benchmarks.md.
+ * the first 50 rows of the report list; the sync page's pending counts
+ * and the sync state of those 50 rows (every report waiting to be pushed);
+ * peak resident memory. Targets are in docs/benchmarks.md.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -17,6 +18,7 @@
 #include <sys/resource.h>
 
 #include "tg-store.h"
+#include "tg-store-sync.h"
 
 static const char *places[] = { "Juliaca", "Ayacucho", "Huamanga", "Cusco", "Andahuaylas",
                                 "Lima", "Puno", "Ilave", "Chalhuanca", "Abancay" };
@@ -220,6 +222,37 @@ main (int   argc,
     open_ms = (g_get_monotonic_time () - t0) / 1e3;
     printf ("open store + list of %u + first 50 rows: %.1f ms (target < 50 ms)\n",
             g_list_model_get_n_items (G_LIST_MODEL (list)), open_ms);
+
+    /* What the sync page and the list rows ask of the store. */
+    {
+      double pending_ms[5];
+      double state_us[50];
+      TgSyncPending pending;
+
+      for (guint rep = 0; rep < G_N_ELEMENTS (pending_ms); rep++)
+        {
+          t0 = g_get_monotonic_time ();
+          if (!tg_store_get_sync_pending (store, &pending, &error))
+            g_error ("%s", error->message);
+          pending_ms[rep] = (g_get_monotonic_time () - t0) / 1e3;
+        }
+      qsort (pending_ms, G_N_ELEMENTS (pending_ms), sizeof (double), compare_doubles);
+      printf ("sync pending counts (%u reports, %u revisions to push): median %.2f ms of 5\n",
+              pending.n_reports, pending.n_revisions, pending_ms[2]);
+
+      for (guint i = 0; i < 50; i++)
+        {
+          g_autoptr(TgReport) report = g_list_model_get_item (G_LIST_MODEL (list), i);
+
+          t0 = g_get_monotonic_time ();
+          if (tg_store_get_report_sync_state (store, tg_report_get_id (report)) != TG_REPORT_SYNC_LOCAL_ONLY)
+            g_error ("a report never pushed is not local only");
+          state_us[i] = g_get_monotonic_time () - t0;
+        }
+      qsort (state_us, 50, sizeof (double), compare_doubles);
+      printf ("  a list row's sync state: median %.0f µs, p95 %.0f µs of 50 rows\n",
+              state_us[25], state_us[47]);
+    }
   }
 
   printf ("peak resident memory: %.1f MB\n", peak_rss_kb () / 1024.0);
