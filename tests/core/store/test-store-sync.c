@@ -360,6 +360,22 @@ test_blob_queue (Fixture       *fixture,
   g_assert_cmpuint (p.n_originals, ==, 1);
   g_assert_cmpuint (p.bytes, ==, tsize2 + size1);
   g_assert_cmpuint (p.original_bytes, ==, size1);
+  g_clear_pointer (&blobs, g_ptr_array_unref);
+
+  /* A missing file that is in the folder again when its report is saved
+   * goes back in the queue, at its old place; a sent one stays sent. */
+  tg_report_set_title (second, "Segundo, con la foto recuperada");
+  g_clear_object (&rev2);
+  rev2 = save (fixture->store, second);
+  tg_report_set_title (first, "Primero, tercera vez");
+  g_clear_object (&rev1);
+  rev1 = save (fixture->store, first);
+  reopen (fixture);
+  blobs = blobs_to_send (fixture->store, TRUE, 0);
+  g_assert_cmpuint (blobs->len, ==, 3);
+  g_assert_cmpstr (((TgSyncBlob *) blobs->pdata[0])->sha256, ==, thumb2);
+  g_assert_cmpstr (((TgSyncBlob *) blobs->pdata[1])->sha256, ==, photo1);
+  g_assert_cmpstr (((TgSyncBlob *) blobs->pdata[2])->sha256, ==, photo2);
 }
 
 /* Pulled pages: new and changed reports counted, the cursor kept, the
@@ -449,6 +465,45 @@ test_pull (Fixture       *fixture,
 
     g_assert_no_error (error);
     g_assert_cmpstr (tg_report_get_title (loaded), ==, "Cusco, versión del otro portátil");
+  }
+
+  /* This laptop's own revision coming back in a pull (pushed, the
+   * acknowledgement lost): nothing new, but it is on the server now. */
+  {
+    g_autoptr(TgReport) own = new_report ("Sicuani");
+    g_autoptr(TgRevision) own1 = save (fixture->store, own);
+    g_autoptr(TgRevision) echo = NULL;
+    g_autoptr(JsonNode) node = tg_revision_to_json (own1);
+
+    echo = tg_revision_new_from_json (node, &error);
+    g_assert_no_error (error);
+    tg_revision_set_server_seq (echo, 110);
+    g_assert_cmpint (tg_store_get_report_sync_state (fixture->store, tg_report_get_id (own)), ==,
+                     TG_REPORT_SYNC_LOCAL_ONLY);
+    g_assert_cmpuint (pending (fixture->store).n_revisions, ==, 1);
+    g_ptr_array_set_size (page, 0);
+    g_ptr_array_add (page, echo);
+    apply_page (fixture->store, page, 110, 0, 0, 0);
+    reopen (fixture);
+    g_assert_cmpint (tg_store_get_report_sync_state (fixture->store, tg_report_get_id (own)), ==,
+                     TG_REPORT_SYNC_SYNCED);
+    g_assert_cmpuint (pending (fixture->store).n_revisions, ==, 0);
+    g_assert_cmpuint (pending (fixture->store).n_reports, ==, 0);
+  }
+
+  /* A deletion made elsewhere: a change, and the report leaves the list. */
+  {
+    g_autofree char *content = tg_report_to_json_string (a);
+    const char *parents[] = { tg_revision_get_id (a2), NULL };
+    g_autoptr(TgRevision) tombstone = tg_revision_new (tg_report_get_id (a), TG_REVISION_KIND_REPORT,
+                                                       parents, OTHER_DEVICE, 6, 1006, TRUE, content);
+
+    tg_revision_set_server_seq (tombstone, 111);
+    g_ptr_array_set_size (page, 0);
+    g_ptr_array_add (page, tombstone);
+    apply_page (fixture->store, page, 111, 0, 1, 0);
+    g_assert_cmpuint (tg_store_count_reports (fixture->store), ==, 2);
+    g_assert_cmpint (tg_store_get_pull_cursor (fixture->store), ==, 111);
   }
 }
 
