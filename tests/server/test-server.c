@@ -1844,6 +1844,106 @@ test_concurrent_checkpoint (void)
   test_server_free (busy);
 }
 
+/* The server killed while a chunk is half in: the bytes it wrote of that
+ * chunk were never verified, and after the restart they do not count. */
+typedef struct
+{
+  const char *dir;
+  const char *sha256;
+  gint64      min_size;
+} PartialWait;
+
+static char *
+find_partial (const char *dir,
+              const char *sha256)
+{
+  g_autoptr(GDir) listing = g_dir_open (dir, 0, NULL);
+  const char *name;
+
+  while (listing && (name = g_dir_read_name (listing)))
+    if (g_str_has_prefix (name, sha256) && !g_str_has_suffix (name, ".offset"))
+      return g_build_filename (dir, name, NULL);
+  return NULL;
+}
+
+static gboolean
+partial_grew_cb (gpointer user_data)
+{
+  PartialWait *wait = user_data;
+  g_autofree char *path = find_partial (wait->dir, wait->sha256);
+  GStatBuf st;
+
+  return path != NULL && g_stat (path, &st) == 0 && st.st_size >= wait->min_size;
+}
+
+static void
+test_crash_unverified_chunk (void)
+{
+  TestServer *crashy = test_server_new ("max-chunk-bytes=1048576\n");
+  g_autoptr(TestClient) ana = NULL;
+  g_autoptr(GBytes) blob = random_bytes (3 * MAX_CHUNK);
+  g_autofree char *sha = sha256_of (blob);
+  g_autofree char *partial_dir = NULL;
+  g_autofree char *partial = NULL;
+  g_autoptr(GSocketConnection) connection = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *head = NULL;
+  g_autofree char *checksum = NULL;
+  gsize size = g_bytes_get_size (blob);
+  const guint8 *data = g_bytes_get_data (blob, NULL);
+  PartialWait wait;
+  gint64 offset = -1;
+  guint status;
+  GStatBuf st;
+
+  test_server_start (crashy);
+  test_server_add_user (crashy, "ana", "monitor");
+  ana = test_client_enrol (crashy, "ana");
+  push_blob_record (ana, sha, 1);
+  g_assert_cmpuint (upload_slice (ana, sha, blob, 0, MAX_CHUNK, &offset), ==, 200);
+
+  /* three quarters of the second chunk, the connection left open */
+  connection = raw_connect (ana);
+  checksum = test_upload_checksum (data + MAX_CHUNK, MAX_CHUNK);
+  head = g_strdup_printf ("PUT /api/v1/blobs/%s?offset=%d HTTP/1.1\r\n"
+                          "Host: 127.0.0.1\r\n"
+                          "Authorization: Bearer %s\r\n"
+                          "Upload-Length: %" G_GSIZE_FORMAT "\r\n"
+                          "Upload-Checksum: %s\r\n"
+                          "Content-Length: %d\r\n\r\n",
+                          sha, MAX_CHUNK, ana->token, size, checksum, MAX_CHUNK);
+  g_output_stream_write_all (g_io_stream_get_output_stream (G_IO_STREAM (connection)),
+                             head, strlen (head), NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_output_stream_write_all (g_io_stream_get_output_stream (G_IO_STREAM (connection)),
+                             data + MAX_CHUNK, 3 * MAX_CHUNK / 4, NULL, NULL, &error);
+  g_assert_no_error (error);
+
+  /* until the server has written some of it past the verified offset */
+  partial_dir = g_build_filename (crashy->data_dir, "partial", NULL);
+  wait = (PartialWait) { partial_dir, sha, MAX_CHUNK + MAX_CHUNK / 4 };
+  tg_test_iterate_until (partial_grew_cb, &wait, 20000, "the server to write the unverified bytes");
+  test_server_kill (crashy);
+  g_io_stream_close (G_IO_STREAM (connection), NULL, NULL);
+
+  test_server_start (crashy);
+  test_client_reset (ana);
+  /* the offset is the verified one, whatever the file held */
+  g_assert_cmpint (query_offset (ana, sha, &status), ==, MAX_CHUNK);
+  g_assert_cmpuint (status, ==, 200);
+  partial = find_partial (partial_dir, sha);
+  g_assert_nonnull (partial);
+  g_assert_cmpint (g_stat (partial, &st), ==, 0);
+  g_assert_cmpint (st.st_size, >, MAX_CHUNK);
+  /* the next chunk goes on from there, and the blob is whole */
+  g_assert_cmpuint (upload_slice (ana, sha, blob, MAX_CHUNK, MAX_CHUNK, &offset), ==, 200);
+  g_assert_cmpint (offset, ==, 2 * MAX_CHUNK);
+  g_assert_cmpuint (upload_slice (ana, sha, blob, 2 * MAX_CHUNK, MAX_CHUNK, &offset), ==, 201);
+  assert_downloads (ana, sha, blob);
+  g_clear_pointer (&ana, test_client_free);
+  test_server_free (crashy);
+}
+
 static void
 test_crash (void)
 {
@@ -2114,6 +2214,7 @@ main (int   argc,
   g_test_add_func ("/server/admin/commands", test_admin);
   g_test_add_func ("/server/sync/concurrent-checkpoint", test_concurrent_checkpoint);
   g_test_add_func ("/server/crash/sigkill", test_crash);
+  g_test_add_func ("/server/crash/unverified-chunk", test_crash_unverified_chunk);
   g_test_add_func ("/server/crash/broken-table", test_broken_table);
 
   ret = g_test_run ();
