@@ -14,7 +14,12 @@
  *   3. a blob upload (default 1024 MiB) by libsoup and by curl to the same
  *      server (target ≥ 80 % of curl's rate), in rounds whose order
  *      alternates; each with the CPU time of the client and the server
- *   4. the server's peak memory (VmHWM)
+ *   4. a blob (default 64 MiB) in chunks (default 1 MiB), one PUT per
+ *      chunk on one keep-alive connection, each with its Upload-Checksum
+ *      (sync protocol 2): the cost of checking every chunk.
+ *      BENCH_CHUNKED_MIB and BENCH_CHUNK_KIB change the sizes;
+ *      BENCH_ONLY_CHUNKED=1 runs only this part (and 5).
+ *   5. the server's peak memory (VmHWM)
  * Figures are in docs/server.md.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
@@ -737,6 +742,19 @@ children_cpu (void)
          (usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
 }
 
+/* The Upload-Checksum of a whole blob sent in one request: its own name */
+static char *
+whole_checksum (const char *sha)
+{
+  guint8 digest[32];
+  g_autofree char *b64 = NULL;
+
+  for (guint i = 0; i < sizeof digest; i++)
+    digest[i] = g_ascii_xdigit_value (sha[2 * i]) << 4 | g_ascii_xdigit_value (sha[2 * i + 1]);
+  b64 = g_base64_encode (digest, sizeof digest);
+  return g_strconcat ("sha256 ", b64, NULL);
+}
+
 static double
 upload_libsoup (TestClient *client,
                 const char *path,
@@ -751,12 +769,14 @@ upload_libsoup (TestClient *client,
   g_autoptr(GBytes) bytes = g_mapped_file_get_bytes (mapped);
   g_autofree char *auth = g_strconcat ("Bearer ", client->token, NULL);
   g_autofree char *length = g_strdup_printf ("%" G_GSIZE_FORMAT, size);
+  g_autofree char *checksum = whole_checksum (sha);
   g_autoptr(GBytes) reply = NULL;
   g_autoptr(GError) error = NULL;
   gint64 t0;
 
   soup_message_headers_replace (soup_message_get_request_headers (msg), "Authorization", auth);
   soup_message_headers_replace (soup_message_get_request_headers (msg), "Upload-Length", length);
+  soup_message_headers_replace (soup_message_get_request_headers (msg), "Upload-Checksum", checksum);
   soup_message_set_request_body_from_bytes (msg, "application/octet-stream", bytes);
   test_client_pin (client, msg);
 
@@ -776,8 +796,10 @@ upload_curl (TestClient *client,
   g_autofree char *uri = g_strdup_printf ("%s/api/v1/blobs/%s?offset=0", client->server->base_uri, sha);
   g_autofree char *auth = g_strconcat ("Authorization: Bearer ", client->token, NULL);
   g_autofree char *length = g_strdup_printf ("Upload-Length: %" G_GSIZE_FORMAT, size);
+  g_autofree char *whole = whole_checksum (sha);
+  g_autofree char *checksum = g_strconcat ("Upload-Checksum: ", whole, NULL);
   g_autofree char *out = NULL;
-  const char *argv[] = { "curl", "-sS", "-k", "-T", path, "-H", auth, "-H", length,
+  const char *argv[] = { "curl", "-sS", "-k", "-T", path, "-H", auth, "-H", length, "-H", checksum,
                          "-H", "Expect:", "-o", "/dev/null", "-w", "%{http_code}", uri, NULL };
   g_autoptr(GError) error = NULL;
   int wait_status;
@@ -892,6 +914,104 @@ bench_blob (TestServer *server,
   g_unlink (path);
 }
 
+/* 4 ------------------------------------------------------------------------ */
+
+/* "sha256 <base64>" of @length bytes at @data: the Upload-Checksum of a chunk */
+static char *
+chunk_checksum (const guint8 *data,
+                gsize         length)
+{
+  guint8 digest[32];
+  g_autofree char *b64 = NULL;
+
+  gnutls_hash_fast (GNUTLS_DIG_SHA256, data, length, digest);
+  b64 = g_base64_encode (digest, sizeof digest);
+  return g_strconcat ("sha256 ", b64, NULL);
+}
+
+/* One blob sent as a client of protocol 2 sends it: a PUT per chunk, the
+ * client hashing each chunk before it sends it, rounds of fresh blobs. */
+static void
+bench_chunked (TestServer *server,
+               TestClient *client)
+{
+  gsize mib = g_getenv ("BENCH_CHUNKED_MIB") ? CLAMP (atoi (g_getenv ("BENCH_CHUNKED_MIB")), 1, 4096) : 64;
+  gsize chunk = (g_getenv ("BENCH_CHUNK_KIB") ? CLAMP (atoi (g_getenv ("BENCH_CHUNK_KIB")), 1, 1 << 20) : 1024) << 10;
+  guint rounds = g_getenv ("BENCH_UPLOAD_ROUNDS") ? CLAMP (atoi (g_getenv ("BENCH_UPLOAD_ROUNDS")), 1, 20) : 3;
+  g_autofree char *path = g_build_filename (server->dir, "chunked", NULL);
+  g_autofree char *unused_sha = write_random_file (server->dir, "chunked", mib);
+  g_autoptr(GPtrArray) shas = g_ptr_array_new_with_free_func (g_free);
+  GString *content = g_string_new ("{\"title\":\"chunks\",\"sources\":[");
+  g_autoptr(TgRevision) rev = NULL;
+  g_autofree char *record = NULL;
+  g_autoptr(GPtrArray) one = g_ptr_array_new ();
+  g_autofree char *body = NULL;
+  g_autofree char *auth = g_strconcat ("Bearer ", client->token, NULL);
+  g_autofree char *length = g_strdup_printf ("%" G_GSIZE_FORMAT, mib << 20);
+  gsize size = mib << 20;
+  GPid pid = test_server_get_pid (server);
+  double sum = 0, sum_server = 0;
+
+  for (guint k = 0; k < rounds; k++)
+    {
+      g_ptr_array_add (shas, make_variant (path, 1000 + k));
+      g_string_append_printf (content, "%s{\"kind\":\"file\",\"sha256\":\"%s\"}", k ? "," : "",
+                              (char *) g_ptr_array_index (shas, k));
+    }
+  g_string_append (content, "]}");
+  record = tg_record_id_new ();
+  rev = tg_revision_new (record, "report", NULL, client->device_id,
+                         999998, g_get_real_time (), FALSE, content->str);
+  g_string_free (content, TRUE);
+  g_ptr_array_add (one, rev);
+  body = batch_body (one, 0, 1);
+  g_assert_cmpuint (post (client, "/api/v1/push", body), ==, 200);
+
+  for (guint r = 0; r < rounds; r++)
+    {
+      g_autofree char *check = make_variant (path, 1000 + r);
+      const char *sha = g_ptr_array_index (shas, r);
+      g_autoptr(GMappedFile) mapped = g_mapped_file_new (path, FALSE, NULL);
+      g_autoptr(GBytes) bytes = g_mapped_file_get_bytes (mapped);
+      double server0 = process_cpu (pid), t;
+      guint last = 0, requests = 0;
+      gint64 t0;
+
+      g_assert_cmpstr (check, ==, sha);
+      t0 = g_get_monotonic_time ();
+      for (gsize offset = 0; offset < size; offset += chunk)
+        {
+          gsize n = MIN (chunk, size - offset);
+          g_autofree char *uri = g_strdup_printf ("%s/api/v1/blobs/%s?offset=%" G_GSIZE_FORMAT,
+                                                  client->server->base_uri, sha, offset);
+          g_autoptr(SoupMessage) msg = soup_message_new ("PUT", uri);
+          g_autoptr(GBytes) slice = g_bytes_new_from_bytes (bytes, offset, n);
+          g_autofree char *checksum = chunk_checksum (g_bytes_get_data (slice, NULL), n);
+          g_autoptr(GBytes) reply = NULL;
+          g_autoptr(GError) error = NULL;
+
+          soup_message_headers_replace (soup_message_get_request_headers (msg), "Authorization", auth);
+          soup_message_headers_replace (soup_message_get_request_headers (msg), "Upload-Length", length);
+          soup_message_headers_replace (soup_message_get_request_headers (msg), "Upload-Checksum", checksum);
+          soup_message_set_request_body_from_bytes (msg, "application/octet-stream", slice);
+          test_client_pin (client, msg);
+          reply = soup_session_send_and_read (client->session, msg, NULL, &error);
+          g_assert_no_error (error);
+          last = soup_message_get_status (msg);
+          g_assert_cmpuint (last, ==, offset + n < size ? 200 : 201);
+          requests++;
+        }
+      t = (g_get_monotonic_time () - t0) / 1e6;
+      sum += t;
+      sum_server += process_cpu (pid) - server0;
+      g_print ("chunked blob %zu MiB in %u PUTs of %zu KiB, round %u: %.2f s (%.0f MiB/s; server CPU %.2f s)\n",
+               mib, requests, chunk >> 10, r + 1, t, mib / t, process_cpu (pid) - server0);
+    }
+  g_print ("chunked blob %zu MiB in %zu KiB chunks x %u: %.0f MiB/s, server CPU %.2f s per blob\n",
+           mib, chunk >> 10, rounds, rounds * mib / sum, sum_server / rounds);
+  g_unlink (path);
+}
+
 static void
 print_peak_memory (TestServer *server)
 {
@@ -917,26 +1037,37 @@ main (int   argc,
   if (g_getenv ("BENCH_DEVICES"))
     N_DEVICES = CLAMP (atoi (g_getenv ("BENCH_DEVICES")), 1, MAX_DEVICES);
 
-  server = test_server_new ("max-body-bytes=67108864\n"
-                            "max-batch=1000\n"
-                            "max-pull=1000\n"
-                            "rate-limit=100000\n"
-                            "rate-burst=100000\n"
-                            /* every device connects from 127.0.0.1 */
-                            "max-connections-per-address=1024\n"
-                            "max-connections=1024\n");
+  /* section 3 sends a whole blob in one request: one chunk of up to
+   * 4 GiB. Section 4 alone leaves the default (8 MiB), and then runs
+   * against a server of protocol 1 too, which ignores Upload-Checksum:
+   * the "before" of docs/server.md. */
+  server = test_server_new (g_getenv ("BENCH_ONLY_CHUNKED") ? "rate-limit=100000\n"
+                                                             "rate-burst=100000\n"
+                                                           : "max-body-bytes=67108864\n"
+                                                             "max-chunk-bytes=4294967296\n"
+                                                             "max-batch=1000\n"
+                                                             "max-pull=1000\n"
+                                                             "rate-limit=100000\n"
+                                                             "rate-burst=100000\n"
+                                                             /* every device connects from 127.0.0.1 */
+                                                             "max-connections-per-address=1024\n"
+                                                             "max-connections=1024\n");
   test_server_start (server);
   test_server_add_user (server, "coord", "coordinator");
   client = test_client_enrol (server, "coord");
 
-  bench_push_pull (server, client);
-  bench_concurrent_tls (server);
-  if (g_getenv ("BENCH_CURL"))
-    bench_concurrent_curl (server);
-  if (g_getenv ("BENCH_LIBSOUP"))
-    bench_concurrent (server);
-  if (mib > 0)
-    bench_blob (server, client, mib);
+  if (!g_getenv ("BENCH_ONLY_CHUNKED"))
+    {
+      bench_push_pull (server, client);
+      bench_concurrent_tls (server);
+      if (g_getenv ("BENCH_CURL"))
+        bench_concurrent_curl (server);
+      if (g_getenv ("BENCH_LIBSOUP"))
+        bench_concurrent (server);
+      if (mib > 0)
+        bench_blob (server, client, mib);
+    }
+  bench_chunked (server, client);
   print_peak_memory (server);
 
   test_client_free (client);
