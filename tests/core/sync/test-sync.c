@@ -1336,6 +1336,183 @@ test_backoff (void)
     }
 }
 
+/* A fake blob endpoint that damages the first chunk it gets (460), moves
+ * the offset once (409), and checks every Upload-Checksum. */
+typedef struct
+{
+  GBytes  *file;
+  gint64   offset;
+  guint    n_puts;
+  guint    n_460;
+  guint    n_409;
+  guint    n_bad_checksum;
+  gboolean damaged_once;
+  gboolean moved_once;
+} FakeBlob;
+
+static void
+fake_offset_reply (SoupServerMessage *msg,
+                   guint              status,
+                   gint64             offset,
+                   gboolean           complete)
+{
+  g_autofree char *body = g_strdup_printf ("{\"offset\": %" G_GINT64_FORMAT ", \"complete\": %s}",
+                                           offset, complete ? "true" : "false");
+
+  soup_server_message_set_status (msg, status, NULL);
+  soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_COPY, body, strlen (body));
+}
+
+static void
+fake_blob_handler (SoupServer        *soup_server,
+                   SoupServerMessage *msg,
+                   const char        *path,
+                   GHashTable        *query,
+                   gpointer           data)
+{
+  FakeBlob *fake = data;
+  gsize size = g_bytes_get_size (fake->file);
+  SoupMessageBody *request;
+  g_autoptr(GBytes) chunk = NULL;
+  g_autofree char *expected = NULL;
+  const char *checksum;
+  gint64 offset;
+
+  if (strcmp (soup_server_message_get_method (msg), "GET") == 0)
+    {
+      fake_offset_reply (msg, 200, fake->offset, FALSE);
+      return;
+    }
+  fake->n_puts++;
+  offset = g_ascii_strtoll (g_hash_table_lookup (query, "offset"), NULL, 10);
+  request = soup_server_message_get_request_body (msg);
+  chunk = soup_message_body_flatten (request);
+  checksum = soup_message_headers_get_one (soup_server_message_get_request_headers (msg), "Upload-Checksum");
+  expected = tg_sync_upload_checksum (g_bytes_get_data (chunk, NULL), g_bytes_get_size (chunk));
+  if (g_strcmp0 (checksum, expected) != 0)
+    fake->n_bad_checksum++;
+  if (offset != fake->offset)
+    {
+      fake->n_409++;
+      fake_offset_reply (msg, 409, fake->offset, FALSE);
+      return;
+    }
+  if (!fake->damaged_once)
+    {
+      fake->damaged_once = TRUE;
+      fake->n_460++;
+      fake_offset_reply (msg, 460, fake->offset, FALSE);
+      return;
+    }
+  g_assert_cmpmem (g_bytes_get_data (chunk, NULL), g_bytes_get_size (chunk),
+                   (const guint8 *) g_bytes_get_data (fake->file, NULL) + offset, g_bytes_get_size (chunk));
+  fake->offset += g_bytes_get_size (chunk);
+  fake_offset_reply (msg, fake->offset == (gint64) size ? 201 : 200, fake->offset,
+                     fake->offset == (gint64) size);
+  if (!fake->moved_once && fake->offset < (gint64) size)
+    {
+      /* after the reply, as if another of this account's uploads had
+       * moved on: the client's next PUT is at a stale offset */
+      fake->moved_once = TRUE;
+      fake->offset += 1000;
+    }
+}
+
+typedef struct
+{
+  TgSyncUpload       upload;
+  TgSyncUploadResult result;
+  GError            *error;
+  gboolean           ok;
+  gboolean           done;
+} UploadRun;
+
+static void
+upload_thread (GTask        *task,
+               gpointer      source,
+               gpointer      data,
+               GCancellable *cancellable)
+{
+  UploadRun *run = data;
+
+  run->ok = tg_sync_upload_run (&run->upload, &run->result, NULL, &run->error);
+  g_task_return_boolean (task, TRUE);
+}
+
+static void
+upload_done_cb (GObject      *source,
+                GAsyncResult *result,
+                gpointer      data)
+{
+  ((UploadRun *) data)->done = TRUE;
+}
+
+static void
+test_upload_resends (void)
+{
+  g_autofree char *cert = g_build_filename (server->dir, "cert.pem", NULL);
+  g_autofree char *key = g_build_filename (server->dir, "key.pem", NULL);
+  g_autofree char *path = g_build_filename (tmp_dir, "resend.bin", NULL);
+  g_autoptr(GTlsCertificate) certificate = NULL;
+  g_autoptr(SoupServer) fake_server = NULL;
+  g_autoptr(GSList) uris = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  g_autoptr(GTask) task = NULL;
+  g_autofree char *base = NULL, *sha = NULL;
+  TgSyncClient *client = tg_sync_client_new ();
+  FakeBlob fake = { 0 };
+  TgSyncTarget target = { 0 };
+  UploadRun run = { { 0 } };
+  gsize size = 5 * 4096 + 17;
+
+  fake.file = random_bytes (size, 99);
+  sha = tg_sha256_hex (g_bytes_get_data (fake.file, NULL), size);
+  g_file_set_contents (path, g_bytes_get_data (fake.file, NULL), size, &error);
+  g_assert_no_error (error);
+
+  certificate = g_tls_certificate_new_from_files (cert, key, &error);
+  g_assert_no_error (error);
+  fake_server = soup_server_new ("tls-certificate", certificate, NULL);
+  soup_server_add_handler (fake_server, "/api/v1/blobs", fake_blob_handler, &fake, NULL);
+  soup_server_listen_local (fake_server, 0, SOUP_SERVER_LISTEN_IPV4_ONLY | SOUP_SERVER_LISTEN_HTTPS, &error);
+  g_assert_no_error (error);
+  uris = soup_server_get_uris (fake_server);
+  base = g_strdup_printf ("https://127.0.0.1:%d", g_uri_get_port (uris->data));
+  g_slist_free_full (g_steal_pointer (&uris), (GDestroyNotify) g_uri_unref);
+
+  target.base_uri = base;
+  target.pin = server->fingerprint;
+  target.token = "token";
+  run.upload.client = client;
+  run.upload.target = &target;
+  run.upload.file = file;
+  run.upload.sha256 = sha;
+  run.upload.size = (gint64) size;
+  run.upload.chunk_size = 4096;
+
+  task = g_task_new (NULL, NULL, upload_done_cb, &run);
+  g_task_set_task_data (task, &run, NULL);
+  g_task_run_in_thread (task, upload_thread);
+  tg_test_iterate_until_set (&run.done, WAIT_MS, "the upload");
+
+  g_assert_no_error (run.error);
+  g_assert_true (run.ok);
+  g_assert_true (run.result.complete);
+  g_assert_cmpuint (fake.n_460, ==, 1);
+  g_assert_cmpuint (run.result.n_resent_chunks, ==, 1);
+  g_assert_cmpuint (fake.n_409, ==, 1);
+  g_assert_cmpuint (fake.n_bad_checksum, ==, 0);
+  g_assert_cmpint (fake.offset, ==, (gint64) size);
+  /* every byte once, the damaged chunk twice, the 1000 bytes the server
+   * skipped never, the chunk sent at the stale offset once more */
+  g_assert_cmpuint (run.result.bytes_sent, ==, size + 4096 - 1000 + 4096);
+  g_assert_cmpuint (tg_sync_client_get_n_connections (client), ==, 1);
+  tg_sync_client_free (client);
+  g_bytes_unref (fake.file);
+  g_unlink (path);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1365,6 +1542,7 @@ main (int   argc,
   g_test_add_func ("/sync/metered", test_metered);
   g_test_add_func ("/sync/verification", test_verification_pulled);
   g_test_add_func ("/sync/upload-resumes", test_upload_resumes);
+  g_test_add_func ("/sync/upload-resends", test_upload_resends);
   g_test_add_func ("/sync/automatic/network", test_automatic_network);
   g_test_add_func ("/sync/automatic/backoff", test_backoff);
 
