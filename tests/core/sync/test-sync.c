@@ -1513,6 +1513,47 @@ test_upload_resends (void)
   g_unlink (path);
 }
 
+static void
+test_missing_file (void)
+{
+  g_autoptr(TgStore) store = new_store ("missing");
+  g_autoptr(TgSyncEngine) engine = tg_sync_engine_new (store, NULL);
+  g_autoptr(TestClient) coordinator = test_client_enrol (server, "demo-coco");
+  g_autoptr(TgSyncEntry) entry = NULL, again = NULL;
+  g_autoptr(GFile) gone = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *lost_id = NULL, *kept_id = NULL, *thumb = NULL, *kept = NULL;
+  AddedFile lost = { 0 }, other = { 0 };
+  TgSyncPending pending = { 0 };
+
+  lost_id = add_file_report (store, "Lost photo", 50 * 1000, 11, &lost);
+  kept_id = add_file_report (store, "Kept photo", 60 * 1000, 12, &other);
+  gone = tg_blob_store_get_file (tg_store_get_blob_store (store), lost.original);
+  g_assert_true (g_file_delete (gone, NULL, &error));
+  enrol (engine, "missing", "monitor");
+  tg_test_iterate_until (engine_configured, engine, WAIT_MS, "the account");
+
+  entry = sync_ok (engine);
+  g_assert_cmpint (entry->outcome, ==, TG_SYNC_OUTCOME_PARTIAL);
+  g_assert_nonnull (entry->error);
+  g_assert_true (strstr (entry->error, "Lost photo") != NULL);
+  g_assert_true (strstr (entry->error, "missing") != NULL);
+  /* the rest went: both thumbnails and the other original */
+  g_assert_cmpuint (entry->n_files_sent, ==, 3);
+  thumb = server_blob_sha256 (coordinator, lost.thumbnail);
+  kept = server_blob_sha256 (coordinator, other.original);
+  g_assert_cmpstr (thumb, ==, lost.thumbnail);
+  g_assert_cmpstr (kept, ==, other.original);
+  /* and it does not fail every sync after */
+  g_assert_true (tg_store_get_sync_pending (store, &pending, &error));
+  g_assert_cmpuint (pending.n_originals, ==, 0);
+  again = sync_ok (engine);
+  g_assert_cmpint (again->outcome, ==, TG_SYNC_OUTCOME_OK);
+  g_assert_cmpuint (again->n_files_sent, ==, 0);
+  added_file_clear (&lost);
+  added_file_clear (&other);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1543,6 +1584,7 @@ main (int   argc,
   g_test_add_func ("/sync/verification", test_verification_pulled);
   g_test_add_func ("/sync/upload-resumes", test_upload_resumes);
   g_test_add_func ("/sync/upload-resends", test_upload_resends);
+  g_test_add_func ("/sync/missing-file", test_missing_file);
   g_test_add_func ("/sync/automatic/network", test_automatic_network);
   g_test_add_func ("/sync/automatic/backoff", test_backoff);
 
