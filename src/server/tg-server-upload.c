@@ -381,7 +381,11 @@ write_all (int           fd,
 }
 
 /* Upload thread: back to the verified offset, the active request's bytes
- * and hashes dropped. Durable: a 460 promises the chunk was not kept. */
+ * and hashes dropped (a cut, a refusal, a failed write). Not synced: the
+ * next request's early handler waits for this, and the .offset file
+ * already disowns those bytes should the truncation not reach the disk.
+ * (A 460, which promises the client the chunk was not kept, truncates
+ * and syncs on a thread of its own before the reply.) */
 static void
 rollback_locked (Upload *upload)
 {
@@ -390,11 +394,8 @@ rollback_locked (Upload *upload)
   g_mutex_unlock (&upload->lock);
   g_clear_pointer (&upload->tentative, checksum_free);
   g_clear_pointer (&upload->chunk, checksum_free);
-  if (upload->written != offset)
-    {
-      if (ftruncate (upload->fd, offset) != 0 || fdatasync (upload->fd) != 0)
-        g_warning ("cannot truncate a partial upload: %s", g_strerror (errno));
-    }
+  if (upload->written != offset && ftruncate (upload->fd, offset) != 0)
+    g_warning ("cannot truncate a partial upload: %s", g_strerror (errno));
   /* whatever is past the offset is overwritten by the next chunk, and
    * never counted: the .offset file does not vouch for it */
   if (lseek (upload->fd, offset, SEEK_SET) < 0)
