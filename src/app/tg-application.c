@@ -28,6 +28,7 @@ struct _TgApplication
 
   GSettings      *settings;
   TgStore        *store;
+  TgSyncManager  *sync;       /* one per open store */
   char           *data_dir;
   GListModel     *vocabularies[TG_VOCABULARY_PERPETRATORS + 1];
   TgGazetteer    *gazetteer;
@@ -90,6 +91,10 @@ store_ready (OpenData *data)
   tg_start_up_mark ("store-open");
   if (data->remember && (env == NULL || *env == '\0') && !self->demo)
     g_settings_set_string (self->settings, "data-directory", data->dir);
+  /* Reads the account and asks the keyring for the token, off the main
+   * loop; the window's indicator shows it when it answers. */
+  g_clear_object (&self->sync);
+  self->sync = tg_sync_manager_new (self->store, self->settings);
   tg_window_set_store (data->window, self->store);
   open_data_free (data);
 }
@@ -154,6 +159,7 @@ open_store_at (TgApplication *self,
 {
   OpenData *data;
 
+  g_clear_object (&self->sync);
   g_clear_object (&self->store);
   g_clear_pointer (&self->data_dir, g_free);
   self->data_dir = g_strdup (dir);
@@ -306,6 +312,7 @@ show_store_error (TgApplication *self,
   StoreErrorData *data = g_new0 (StoreErrorData, 1);
   g_autofree char *proposed = new_store_dir (damaged_dir);
 
+  g_clear_object (&self->sync);
   g_clear_object (&self->store);
   data->app = g_object_ref (self);
   data->damaged_dir = g_strdup (damaged_dir);
@@ -352,23 +359,49 @@ quit_action (GSimpleAction *action,
     }
 }
 
-static void
-preferences_action (GSimpleAction *action,
-                    GVariant      *param,
-                    gpointer       user_data)
+static TgPreferencesWindow *
+show_preferences (TgApplication *self)
 {
-  TgApplication *self = user_data;
   GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (self));
   GtkWindow *prefs;
 
   /* Not while the store is opening: the preferences count its reports. */
   if (self->store == NULL)
-    return;
+    return NULL;
+  /* One preferences window: asked again, it comes to the front. */
+  for (GList *l = gtk_application_get_windows (GTK_APPLICATION (self)); l != NULL; l = l->next)
+    if (TG_IS_PREFERENCES_WINDOW (l->data))
+      {
+        gtk_window_present (l->data);
+        return l->data;
+      }
   prefs = GTK_WINDOW (tg_preferences_window_new (self));
   gtk_window_set_application (prefs, GTK_APPLICATION (self));
   gtk_window_set_destroy_with_parent (prefs, TRUE);
   gtk_window_set_transient_for (prefs, window);
   gtk_window_present (prefs);
+  return TG_PREFERENCES_WINDOW (prefs);
+}
+
+static void
+preferences_action (GSimpleAction *action,
+                    GVariant      *param,
+                    gpointer       user_data)
+{
+  show_preferences (user_data);
+}
+
+/* The preferences, opened on the Sync page (the indicator's "Set Up
+ * Sync…", the first-run offer). */
+static void
+sync_preferences_action (GSimpleAction *action,
+                         GVariant      *param,
+                         gpointer       user_data)
+{
+  TgPreferencesWindow *prefs = show_preferences (user_data);
+
+  if (prefs != NULL)
+    tg_preferences_window_show_sync_page (prefs);
 }
 
 static void
@@ -435,6 +468,7 @@ about_action (GSimpleAction *action,
 static const GActionEntry app_actions[] = {
   { "quit", quit_action },
   { "preferences", preferences_action },
+  { "sync-preferences", sync_preferences_action },
   { "about", about_action },
 };
 
@@ -528,6 +562,9 @@ tg_application_shutdown (GApplication *app)
 
   G_APPLICATION_CLASS (tg_application_parent_class)->shutdown (app);
 
+  /* A sync under way is cancelled; what it sent is kept (the engine
+   * checkpoints after each step). */
+  g_clear_object (&self->sync);
   if (self->store != NULL)
     tg_store_close (self->store);
 }
@@ -537,6 +574,7 @@ tg_application_dispose (GObject *object)
 {
   TgApplication *self = TG_APPLICATION (object);
 
+  g_clear_object (&self->sync);
   g_clear_object (&self->settings);
   g_clear_object (&self->store);
   g_clear_object (&self->gazetteer);
@@ -609,6 +647,13 @@ tg_application_get_store (TgApplication *self)
 {
   g_return_val_if_fail (TG_IS_APPLICATION (self), NULL);
   return self->store;
+}
+
+TgSyncManager *
+tg_application_get_sync_manager (TgApplication *self)
+{
+  g_return_val_if_fail (TG_IS_APPLICATION (self), NULL);
+  return self->sync;
 }
 
 const char *

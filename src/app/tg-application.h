@@ -8,6 +8,7 @@
 
 #include "tg-gazetteer.h"
 #include "tg-store.h"
+#include "tg-sync-manager.h"
 #include "tg-vocabulary.h"
 
 G_BEGIN_DECLS
@@ -19,6 +20,8 @@ TgApplication *tg_application_new             (void);
 TgApplication *tg_application_get_default     (void);
 GSettings     *tg_application_get_settings    (TgApplication    *self);
 TgStore       *tg_application_get_store       (TgApplication    *self);
+/* The open store's sync (engine, account, token); NULL until it is open. */
+TgSyncManager *tg_application_get_sync_manager (TgApplication   *self);
 const char    *tg_application_get_data_dir    (TgApplication    *self);
 /* The vocabulary of @kind in the language chosen in the preferences;
  * never NULL (an empty list when the file cannot be read). */

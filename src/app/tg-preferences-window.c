@@ -10,6 +10,7 @@
 
 #include "tg-map-preferences-page.h"
 #include "tg-preferences-window.h"
+#include "tg-sync-preferences-page.h"
 
 struct _TgPreferencesWindow
 {
@@ -24,6 +25,7 @@ struct _TgPreferencesWindow
   AdwComboRow          *style_row;
   AdwActionRow         *data_row;
   AdwActionRow         *count_row;
+  GtkWidget            *sync_page;
 };
 
 G_DEFINE_FINAL_TYPE (TgPreferencesWindow, tg_preferences_window, ADW_TYPE_PREFERENCES_WINDOW)
@@ -168,9 +170,25 @@ tg_preferences_window_new (TgApplication *app)
   n = tg_store_count_reports (tg_application_get_store (app));
   count = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u report", "%u reports", n), n);
   adw_action_row_set_subtitle (self->count_row, count);
+  /* Sync: the store's own engine and account, handed over. */
+  if (tg_application_get_sync_manager (app) != NULL)
+    {
+      self->sync_page = tg_sync_preferences_page_new (tg_application_get_sync_manager (app));
+      adw_preferences_window_add (ADW_PREFERENCES_WINDOW (self), ADW_PREFERENCES_PAGE (self->sync_page));
+    }
   /* The map's own page (tile server, MBTiles files, cache). */
   adw_preferences_window_add (ADW_PREFERENCES_WINDOW (self),
                               ADW_PREFERENCES_PAGE (tg_map_preferences_page_new (self->settings)));
 
   return self;
+}
+
+void
+tg_preferences_window_show_sync_page (TgPreferencesWindow *self)
+{
+  g_return_if_fail (TG_IS_PREFERENCES_WINDOW (self));
+
+  if (self->sync_page != NULL)
+    adw_preferences_window_set_visible_page (ADW_PREFERENCES_WINDOW (self),
+                                             ADW_PREFERENCES_PAGE (self->sync_page));
 }

@@ -313,6 +313,82 @@ import_action (GtkWidget  *widget,
   tg_exchange_import_choose (GTK_WINDOW (self), self->store);
 }
 
+/* Sync now (Ctrl+R, the indicator's buttons): what is typed is saved
+ * first; the end of the sync is told in a toast (never a dialog: the
+ * person may be doing something else by then). */
+
+static char *
+describe_entry (const TgSyncEntry *entry)
+{
+  g_autofree char *size = g_format_size (entry->bytes_sent);
+  g_autofree char *done = NULL;
+
+  if (entry->n_revisions_sent == 0 && entry->n_files_sent == 0 && entry->n_revisions_received == 0)
+    done = g_strdup (_("Sync done: nothing new to send or receive"));
+  else
+    /* TRANSLATORS: a toast at the end of a sync. */
+    done = g_strdup_printf (_("Sync done — sent: %u reports, %u files (%s); received: %u changes"),
+                            entry->n_reports_sent, entry->n_files_sent, size, entry->n_revisions_received);
+  if (entry->n_conflicts > 0)
+    return g_strdup_printf (_("%s. Conflicts to resolve: %u"), done, entry->n_conflicts);
+  if (entry->n_files_held_back > 0)
+    return g_strdup_printf (_("%s. Originals waiting for a connection that is not metered: %u"),
+                            done, entry->n_files_held_back);
+  return g_steal_pointer (&done);
+}
+
+static void
+sync_done_cb (GObject      *object,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  g_autoptr(TgWindow) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TgSyncEntry) entry = tg_sync_engine_sync_finish (TG_SYNC_ENGINE (object), result, &error);
+  g_autofree char *message = NULL;
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) ||
+      !gtk_widget_get_realized (GTK_WIDGET (self)))
+    return;
+  if (entry == NULL)
+    message = g_strdup_printf (_("Sync failed: %s"), error ? error->message : _("unknown error"));
+  else if (entry->outcome == TG_SYNC_OUTCOME_FAILED)
+    message = g_strdup_printf (_("Sync failed: %s"), entry->error ? entry->error : _("unknown error"));
+  else if (entry->outcome == TG_SYNC_OUTCOME_CANCELLED)
+    message = g_strdup (_("Sync cancelled"));
+  else
+    message = describe_entry (entry);
+  tg_window_toast (self, message);
+}
+
+static void
+sync_now (TgWindow *self,
+          gpointer  data)
+{
+  TgSyncManager *sync = tg_application_get_sync_manager (self->app);
+
+  if (sync == NULL)
+    return;
+  tg_sync_engine_sync_async (tg_sync_manager_get_engine (sync), GPOINTER_TO_UINT (data), NULL,
+                             sync_done_cb, g_object_ref (self));
+}
+
+static void
+sync_now_action (GtkWidget  *widget,
+                 const char *action_name,
+                 GVariant   *param)
+{
+  flush_editor_then (TG_WINDOW (widget), FALSE, sync_now, GUINT_TO_POINTER (TG_SYNC_FLAGS_NONE), NULL);
+}
+
+static void
+send_originals_action (GtkWidget  *widget,
+                       const char *action_name,
+                       GVariant   *param)
+{
+  flush_editor_then (TG_WINDOW (widget), FALSE, sync_now, GUINT_TO_POINTER (TG_SYNC_FLAGS_SEND_ORIGINALS), NULL);
+}
+
 void
 tg_window_class_add_actions (GtkWidgetClass *widget_class)
 {
@@ -325,6 +401,8 @@ tg_window_class_add_actions (GtkWidgetClass *widget_class)
   gtk_widget_class_install_action (widget_class, "win.export", NULL, export_action);
   gtk_widget_class_install_action (widget_class, "win.import", NULL, import_action);
   gtk_widget_class_install_action (widget_class, "win.export-report", "s", export_report_action);
+  gtk_widget_class_install_action (widget_class, "win.sync-now", NULL, sync_now_action);
+  gtk_widget_class_install_action (widget_class, "win.send-originals", NULL, send_originals_action);
 
   /* Bubble-phase bindings: a focused text field keeps its own keys. */
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_n, GDK_CONTROL_MASK, "win.new-report", NULL);
@@ -333,4 +411,5 @@ tg_window_class_add_actions (GtkWidgetClass *widget_class)
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_KP_Enter, GDK_CONTROL_MASK, "win.save-and-next", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Delete, 0, "win.delete-report", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_z, GDK_CONTROL_MASK, "win.undo", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_r, GDK_CONTROL_MASK, "win.sync-now", NULL);
 }

@@ -7,6 +7,7 @@
 #include "tg-map-view.h"
 #include "tg-report-editor.h"
 #include "tg-report-filters.h"
+#include "tg-sync-indicator.h"
 #include "tg-window.h"
 
 G_BEGIN_DECLS
@@ -33,6 +34,11 @@ struct _TgWindow
   GtkListView          *list_view;
   AdwStatusPage        *empty_list_page;
   GtkLabel             *status_label;
+  GtkImage             *status_icon;
+  TgSyncIndicator      *sync_indicator;
+  GtkRevealer          *sync_offer;    /* "Connect to your organisation's server" */
+  TgSyncManager        *sync;          /* the store's, from the application */
+  gboolean              store_was_new; /* no report when the window got the store */
   GtkWidget            *editor_pane;
   AdwHeaderBar         *editor_header;
   AdwWindowTitle       *editor_title;

@@ -483,6 +483,54 @@ tg_window_close_request (GtkWindow *window)
   return GTK_WINDOW_CLASS (tg_window_parent_class)->close_request (window);
 }
 
+/* Sync: the indicator, the status line under the list, the sync
+ * actions and the first-run offer follow the store's sync manager. */
+static void
+update_sync (TgWindow *self)
+{
+  TgSyncTokenState state;
+  gboolean connected;
+  gboolean offer;
+
+  if (self->sync == NULL)
+    return;
+  state = tg_sync_manager_get_token_state (self->sync);
+  connected = state == TG_SYNC_TOKEN_KEYRING || state == TG_SYNC_TOKEN_MEMORY;
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.sync-now", connected);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.send-originals", connected);
+
+  offer = self->store_was_new && tg_sync_manager_get_loaded (self->sync) &&
+          tg_sync_manager_get_account (self->sync) == NULL &&
+          !g_settings_get_boolean (tg_application_get_settings (self->app), "sync-offer-dismissed");
+  gtk_revealer_set_reveal_child (self->sync_offer, offer);
+  gtk_widget_set_visible (GTK_WIDGET (self->sync_offer), offer);
+}
+
+static void
+dismiss_sync_offer_cb (TgWindow *self)
+{
+  g_settings_set_boolean (tg_application_get_settings (self->app), "sync-offer-dismissed", TRUE);
+  update_sync (self);
+}
+
+static void
+attach_sync (TgWindow *self)
+{
+  self->sync = tg_application_get_sync_manager (self->app);
+  if (self->sync == NULL)
+    return;
+  g_object_ref (self->sync);
+  self->store_was_new = tg_store_count_reports (self->store) == 0;
+  tg_sync_indicator_set_manager (self->sync_indicator, self->sync);
+  g_object_bind_property (self->sync_indicator, "summary", self->status_label, "label", G_BINDING_SYNC_CREATE);
+  g_object_bind_property (self->sync_indicator, "icon-name", self->status_icon, "icon-name", G_BINDING_SYNC_CREATE);
+  g_signal_connect_object (self->sync, "account-changed", G_CALLBACK (update_sync), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->sync, "notify::loaded", G_CALLBACK (update_sync), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (tg_application_get_settings (self->app), "changed::sync-offer-dismissed",
+                           G_CALLBACK (update_sync), self, G_CONNECT_SWAPPED);
+  update_sync (self);
+}
+
 static void
 tg_window_realize (GtkWidget *widget)
 {
@@ -500,6 +548,11 @@ tg_window_realize (GtkWidget *widget)
 static const char * const store_actions[] = {
   "win.new-report", "win.search", "win.save-and-next", "win.delete-report", "win.undo",
   "win.undo-delete", "win.export", "win.import", "win.export-report",
+};
+
+/* Off until the store is open and its token answered. */
+static const char * const sync_actions[] = {
+  "win.sync-now", "win.send-originals",
 };
 
 /* Everything that needs the store: the list, the map's reports, the
@@ -566,6 +619,7 @@ attach_store (TgWindow *self,
   folded_changed_cb (self);
   update_list_state (self);
   tg_window_update_editor_title (self);
+  attach_sync (self);
   gtk_stack_set_visible_child_name (self->window_stack, "main");
   gtk_widget_queue_draw (GTK_WIDGET (self));
 }
@@ -578,6 +632,9 @@ tg_window_constructed (GObject *object)
   TgStore *store;
 
   G_OBJECT_CLASS (tg_window_parent_class)->constructed (object);
+
+  for (guint i = 0; i < G_N_ELEMENTS (sync_actions); i++)
+    gtk_widget_action_set_enabled (GTK_WIDGET (self), sync_actions[i], FALSE);
 
   gtk_window_set_application (GTK_WINDOW (self), GTK_APPLICATION (self->app));
   settings = tg_application_get_settings (self->app);
@@ -617,6 +674,7 @@ tg_window_dispose (GObject *object)
   g_clear_object (&self->slice);
   g_clear_object (&self->reports);
   g_clear_object (&self->store);
+  g_clear_object (&self->sync);
 
   G_OBJECT_CLASS (tg_window_parent_class)->dispose (object);
 }
@@ -670,6 +728,7 @@ tg_window_class_init (TgWindowClass *klass)
 
   g_type_ensure (TG_TYPE_MAP_VIEW);
   g_type_ensure (TG_TYPE_REPORT_FILTERS);
+  g_type_ensure (TG_TYPE_SYNC_INDICATOR);
 
   gtk_widget_class_set_template_from_resource (widget_class, "/io/github/testigo/Testigo/tg-window.ui");
   gtk_widget_class_bind_template_child (widget_class, TgWindow, toast_overlay);
@@ -683,6 +742,9 @@ tg_window_class_init (TgWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, TgWindow, list_view);
   gtk_widget_class_bind_template_child (widget_class, TgWindow, empty_list_page);
   gtk_widget_class_bind_template_child (widget_class, TgWindow, status_label);
+  gtk_widget_class_bind_template_child (widget_class, TgWindow, status_icon);
+  gtk_widget_class_bind_template_child (widget_class, TgWindow, sync_indicator);
+  gtk_widget_class_bind_template_child (widget_class, TgWindow, sync_offer);
   gtk_widget_class_bind_template_child (widget_class, TgWindow, editor_pane);
   gtk_widget_class_bind_template_child (widget_class, TgWindow, editor_header);
   gtk_widget_class_bind_template_child (widget_class, TgWindow, editor_title);
@@ -700,6 +762,7 @@ tg_window_class_init (TgWindowClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, map_back_clicked_cb);
   gtk_widget_class_bind_template_callback (widget_class, location_picked_cb);
   gtk_widget_class_bind_template_callback (widget_class, map_report_activated_cb);
+  gtk_widget_class_bind_template_callback (widget_class, dismiss_sync_offer_cb);
 
   tg_window_class_add_actions (widget_class);
 }

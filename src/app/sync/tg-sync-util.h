@@ -1,0 +1,29 @@
+/* tg-sync-util.h — words and numbers the sync widgets share
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include "tg-sync-engine.h"
+#include "tg-sync-manager.h"
+
+G_BEGIN_DECLS
+
+/* Beyond this the sync page warns that the laptop's clock is off. */
+#define TG_SYNC_CLOCK_WARNING_US (5 * 60 * G_USEC_PER_SEC)
+
+/* "6 Dec 2026, 21:14" in the local time zone; "Never" for 0. */
+char       *tg_sync_format_time     (gint64         unix_us);
+/* "0.4 s", "12 s", "3 min 5 s". */
+char       *tg_sync_format_duration (gint64         duration_us);
+/* "This laptop’s clock is 7 minutes behind the server’s…", or NULL when
+ * the offset is within TG_SYNC_CLOCK_WARNING_US. */
+char       *tg_sync_describe_clock  (gint64         offset_us);
+/* What the indicator says, short ("Up to date", "Syncing: 40 %"), and
+ * its symbolic icon, from the engine and the manager together. */
+char       *tg_sync_describe_status (TgSyncManager *manager,
+                                     const char   **icon_name);
+/* "Done", "Partly done", "Failed", "Cancelled". */
+const char *tg_sync_outcome_label   (TgSyncOutcome  outcome);
+
+G_END_DECLS
