@@ -39,10 +39,12 @@ static GHashTable *
 token_attributes (const char *server_uri,
                   const char *device_id)
 {
-  GHashTable *attributes = g_hash_table_new (g_str_hash, g_str_equal);
+  /* libsecret keeps a reference to the table past the call: it owns
+   * copies, so the caller may free its strings at once. */
+  GHashTable *attributes = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_free);
 
-  g_hash_table_insert (attributes, (gpointer) "server", (gpointer) server_uri);
-  g_hash_table_insert (attributes, (gpointer) "device", (gpointer) device_id);
+  g_hash_table_insert (attributes, (gpointer) "server", g_strdup (server_uri));
+  g_hash_table_insert (attributes, (gpointer) "device", g_strdup (device_id));
   return attributes;
 }
 
