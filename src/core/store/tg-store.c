@@ -36,6 +36,7 @@ struct _TgStore
   sqlite3       *db;          /* its handle, while open */
   GRecMutex      lock;
   GMainContext  *context;
+  GThread       *context_thread;  /* the thread that gave the context */
   char          *device_id;
   gint64         device_seq;
   gint64         last_report_rowid;
@@ -160,6 +161,21 @@ emit_in_context (TgStore    *self,
   g_weak_ref_init (&data->store, self);
   data->signal = signal;
   data->report_id = g_strdup (report_id);
+
+  /* From another thread, always through the context: invoking would call
+   * the handlers right here, on the worker, whenever no loop runs the
+   * context at that moment. */
+  if (g_thread_self () != self->context_thread && !g_main_context_is_owner (self->context))
+    {
+      GSource *source = g_idle_source_new ();
+
+      g_source_set_priority (source, G_PRIORITY_DEFAULT);
+      g_source_set_callback (source, emit_changed_cb, data, changed_data_free);
+      g_source_set_static_name (source, "[tg-store] changed");
+      g_source_attach (source, self->context);
+      g_source_unref (source);
+      return;
+    }
   g_main_context_invoke_full (self->context, G_PRIORITY_DEFAULT,
                               emit_changed_cb, data, changed_data_free);
 }
@@ -632,6 +648,7 @@ tg_store_init (TgStore *self)
   g_rec_mutex_init (&self->lock);
   g_mutex_init (&self->reader_lock);
   self->context = g_main_context_ref_thread_default ();
+  self->context_thread = g_thread_self ();
 }
 
 /* Public API: opening --------------------------------------------------- */
@@ -693,6 +710,7 @@ tg_store_open_finish (GAsyncResult  *result,
       /* Signals go to the context of the thread that asked. */
       g_clear_pointer (&store->context, g_main_context_unref);
       store->context = g_main_context_ref_thread_default ();
+      store->context_thread = g_thread_self ();
     }
   return store;
 }

@@ -839,6 +839,68 @@ test_signal (Fixture       *fixture,
   g_signal_handlers_disconnect_by_data (fixture->store, &signal_data);
 }
 
+typedef struct
+{
+  TgStore   *store;
+  GPtrArray *page;
+  gboolean   ok;
+} PullJob;
+
+static gpointer
+pull_thread (gpointer user_data)
+{
+  PullJob *job = user_data;
+
+  job->ok = tg_store_apply_pull_page (job->store, job->page, 9, NULL, NULL, NULL, NULL);
+  return NULL;
+}
+
+typedef struct
+{
+  const char *want;
+  GThread    *main_thread;
+  gboolean    seen;
+  gboolean    on_main_thread;
+} ThreadData;
+
+static void
+thread_cb (TgStore    *store,
+           const char *report_id,
+           gpointer    user_data)
+{
+  ThreadData *data = user_data;
+
+  if (g_strcmp0 (report_id, data->want) != 0)
+    return;
+  data->seen = TRUE;
+  data->on_main_thread = g_thread_self () == data->main_thread;
+}
+
+/* A page applied on a worker thread: the rows hear of it on the thread
+ * that opened the store. */
+static void
+test_signal_from_worker (Fixture       *fixture,
+                         gconstpointer  data)
+{
+  g_autoptr(TgReport) report = new_report ("Chucuito");
+  g_autoptr(GPtrArray) page = g_ptr_array_new_with_free_func (g_object_unref);
+  ThreadData thread_data = { tg_report_get_id (report), g_thread_self (), FALSE, FALSE };
+  PullJob job = { fixture->store, page, FALSE };
+  GThread *thread;
+
+  g_ptr_array_add (page, other_revision (report, NULL, 1, 9));
+  g_signal_connect (fixture->store, "report-sync-changed", G_CALLBACK (thread_cb), &thread_data);
+  thread = g_thread_new ("pull", pull_thread, &job);
+  g_thread_join (thread);
+  g_assert_true (job.ok);
+  g_assert_false (thread_data.seen);
+  tg_test_iterate_until_set (&thread_data.seen, 5000, "report-sync-changed from a worker");
+  g_assert_true (thread_data.on_main_thread);
+  g_assert_cmpint (tg_store_get_report_sync_state (fixture->store, tg_report_get_id (report)), ==,
+                   TG_REPORT_SYNC_SYNCED);
+  g_signal_handlers_disconnect_by_data (fixture->store, &thread_data);
+}
+
 /* A store of schema 7 with reports and files upgrades with its files
  * queued and its reports counted. */
 static void
@@ -917,6 +979,7 @@ main (int   argc,
   ADD ("/store/sync/account", test_account);
   ADD ("/store/sync/history", test_history);
   ADD ("/store/sync/signal", test_signal);
+  ADD ("/store/sync/signal-from-worker", test_signal_from_worker);
   g_test_add_func ("/store/sync/migrate-from-v7", test_migrate_from_v7);
 
   return g_test_run ();
