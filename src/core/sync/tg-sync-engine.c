@@ -276,6 +276,10 @@ account_update_cb (gpointer data)
       self->n_conflicts = update->pending.n_conflicts;
     }
   update_status (self);
+  /* automatic syncs asked for before the account was read start now */
+  if (self->automatic && self->account && self->token && !self->syncing && self->timer == NULL
+      && g_network_monitor_get_network_available (self->monitor))
+    schedule (self, 0);
   return G_SOURCE_REMOVE;
 }
 
