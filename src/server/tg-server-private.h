@@ -60,6 +60,9 @@ typedef struct
   gint64             written;    /* upload thread: offset + the active request's bytes on disk */
   gnutls_hash_hd_t   tentative;  /* upload thread: checksum continued over them */
   gnutls_hash_hd_t   chunk;      /* upload thread: SHA-256 of the active request's body */
+  GMainContext      *context;    /* the main loop's */
+  SoupServerMessage *waiting;    /* a paused request whose body is in, waiting for the thread */
+  GSource           *wake;       /* attached by the thread when done, for waiting */
 } Upload;
 
 /* An enrolment is a code and a device name: its body is small, and it

@@ -93,6 +93,14 @@ void
 _tg_server_upload_free (Upload *upload)
 {
   _tg_server_upload_drain (upload);
+  /* the server stops: a request waiting for the thread is not answered */
+  if (upload->wake != NULL)
+    {
+      g_source_destroy (upload->wake);
+      g_clear_pointer (&upload->wake, g_source_unref);
+    }
+  g_clear_object (&upload->waiting);
+  g_clear_pointer (&upload->context, g_main_context_unref);
   if (upload->fd >= 0)
     close (upload->fd);
   g_mutex_clear (&upload->lock);
@@ -306,6 +314,7 @@ get_upload (TgServer            *self,
   upload->key = g_steal_pointer (&key);
   upload->fd = fd;
   upload->offset = recorded;
+  upload->context = g_main_context_ref (self->context);
   g_mutex_init (&upload->lock);
   g_cond_init (&upload->cond);
   g_queue_init (&upload->pending);
@@ -404,6 +413,8 @@ rollback_locked (Upload *upload)
   g_mutex_lock (&upload->lock);
 }
 
+static gboolean upload_written_cb (gpointer data);
+
 /* The upload thread: writes and hashes the queued chunks of one upload,
  * then rolls back when asked. */
 void
@@ -457,6 +468,13 @@ _tg_server_upload_thread (gpointer data,
       g_cond_broadcast (&upload->cond);
     }
   upload->writing = FALSE;
+  /* a request whose body is in waits for this, on the main loop */
+  if (upload->waiting != NULL && upload->wake == NULL)
+    {
+      upload->wake = g_idle_source_new ();
+      g_source_set_callback (upload->wake, upload_written_cb, upload, NULL);
+      g_source_attach (upload->wake, upload->context);
+    }
   g_cond_broadcast (&upload->cond);
   g_mutex_unlock (&upload->lock);
 }
@@ -685,13 +703,15 @@ mismatch_rollback_cb (GObject      *object,
   soup_server_message_unpause (msg);
 }
 
-/* The request's whole body arrived: it counts if its SHA-256 is the one
- * its Upload-Checksum named (then, on the last byte, the whole file's is
- * checked too); otherwise nothing of it is kept. */
-void
-_tg_server_handle_upload (TgServer          *self,
-                          SoupServerMessage *msg,
-                          Request           *req)
+/* The request's whole body arrived and is written: it counts if its
+ * SHA-256 is the one its Upload-Checksum named (then, on the last byte,
+ * the whole file's is checked too); otherwise nothing of it is kept.
+ * @paused: the request waited for the upload thread, paused. */
+static void
+upload_chunk_done (TgServer          *self,
+                   SoupServerMessage *msg,
+                   Request           *req,
+                   gboolean           paused)
 {
   Upload *upload = req->upload;
   g_autofree char *digest = NULL;
@@ -700,7 +720,7 @@ _tg_server_handle_upload (TgServer          *self,
   FinishData *data;
 
   upload->active = NULL;
-  _tg_server_upload_drain (upload);
+  upload->finishing = FALSE;
   if (upload->write_failed && req->upload_error == NULL)
     {
       req->upload_error = g_strdup ("the server could not store the upload");
@@ -712,6 +732,8 @@ _tg_server_handle_upload (TgServer          *self,
     {
       upload_rollback_later (upload);
       _tg_server_respond_offset (msg, req->upload_status, upload->offset, FALSE, req->upload_error);
+      if (paused)
+        soup_server_message_unpause (msg);
       return;
     }
 
@@ -735,7 +757,8 @@ _tg_server_handle_upload (TgServer          *self,
       /* truncate and sync off the main loop; the reply waits for it */
       upload->finishing = TRUE;
       upload->active = msg;
-      soup_server_message_pause (msg);
+      if (!paused)
+        soup_server_message_pause (msg);
       task = g_task_new (self, NULL, mismatch_rollback_cb, g_object_ref (msg));
       g_task_set_task_data (task, rollback, (GDestroyNotify) rollback_data_free);
       g_task_run_in_thread (task, mismatch_rollback_thread);
@@ -754,6 +777,8 @@ _tg_server_handle_upload (TgServer          *self,
   if (upload->offset < upload->total)
     {
       _tg_server_respond_offset (msg, 200, upload->offset, FALSE, NULL);
+      if (paused)
+        soup_server_message_unpause (msg);
       return;
     }
 
@@ -768,6 +793,8 @@ _tg_server_handle_upload (TgServer          *self,
       discard_upload (self, upload);
       req->upload = NULL;
       _tg_server_respond_offset (msg, 422, 0, FALSE, message);
+      if (paused)
+        soup_server_message_unpause (msg);
       return;
     }
 
@@ -782,10 +809,58 @@ _tg_server_handle_upload (TgServer          *self,
   upload->finishing = TRUE;
   upload->active = msg;
 
-  soup_server_message_pause (msg);
+  if (!paused)
+    soup_server_message_pause (msg);
   task = g_task_new (self, NULL, finish_upload_cb, g_object_ref (msg));
   g_task_set_task_data (task, data, (GDestroyNotify) finish_data_free);
   g_task_run_in_thread (task, finish_upload_thread);
+}
+
+/* Main loop: the upload thread has written what the waiting request
+ * brought. */
+static gboolean
+upload_written_cb (gpointer data)
+{
+  Upload *upload = data;
+  SoupServerMessage *msg;
+  Request *req;
+
+  g_mutex_lock (&upload->lock);
+  msg = g_steal_pointer (&upload->waiting);
+  g_clear_pointer (&upload->wake, g_source_unref);
+  g_mutex_unlock (&upload->lock);
+  if (msg == NULL)
+    return G_SOURCE_REMOVE;
+  req = g_object_get_data (G_OBJECT (msg), "tg-request");
+  upload_chunk_done (req->server, msg, req, TRUE);
+  g_object_unref (msg);
+  return G_SOURCE_REMOVE;
+}
+
+/* The request's whole body arrived. What is still queued for the upload
+ * thread (up to UPLOAD_QUEUE_BYTES, written and hashed twice) is waited
+ * for with the request paused, not by the main loop. */
+void
+_tg_server_handle_upload (TgServer          *self,
+                          SoupServerMessage *msg,
+                          Request           *req)
+{
+  Upload *upload = req->upload;
+
+  g_mutex_lock (&upload->lock);
+  upload_flush_locked (upload);
+  if (upload->writing)
+    {
+      /* still its request: no other starts, and a cut now changes
+       * nothing (the chunk is whole) */
+      upload->finishing = TRUE;
+      upload->waiting = g_object_ref (msg);
+      soup_server_message_pause (msg);
+      g_mutex_unlock (&upload->lock);
+      return;
+    }
+  g_mutex_unlock (&upload->lock);
+  upload_chunk_done (self, msg, req, FALSE);
 }
 
 /* Everything about an upload that can be refused before the body is read. */
