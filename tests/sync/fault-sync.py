@@ -37,12 +37,13 @@
 # printed beside: the engine counts a chunk once it is answered, so it
 # shows 409 and 460 resends, not chunks lost to a cut.)
 #
-# At the end: faults off, one clean sync (a second if the first still
-# left something), then a coordinator pulls everything from the server:
-# the server's revision ids must be distinct (nothing doubled) and equal
-# to the client store's (nothing lost either way); every file named by a
-# live report in the store must download from the server with the same
-# SHA-256 as its name, and the store's own copy must hash to it too.
+# At the end: faults off, the connections left over dropped, one clean
+# sync (a second if the first still left something), then a coordinator
+# pulls everything from the server: the server's revision ids must be
+# distinct (nothing doubled) and equal to the client store's (nothing
+# lost either way); every file named by a live report in the store must
+# download from the server with the same SHA-256 as its name, and the
+# store's own copy must hash to it too.
 #
 # Prints TAP with --tap (the short run in the suite); exit 0 when every
 # check held. Bounded: --max-minutes stops starting rounds (the checks
@@ -330,6 +331,11 @@ class Harness:
     def final(self):
         self.proxy.command("faults off")
         self.proxy.configure(rate_kbit=0, latency_ms=0)
+        # drop what is left of the faults: a connection still in a stall
+        # would keep a killed driver's upload open at the server, which
+        # answers the next sync's upload of that file with 409 ("another
+        # upload is in progress") until it sees the connection go
+        self.proxy.command("cut-all")
         entries = []
         for _ in range(3):
             run = self.driver(["--syncs", "1", "--send-originals"])
