@@ -578,7 +578,7 @@ attach_store (TgWindow *self,
                             G_CALLBACK (selection_changed_cb), self);
   g_signal_connect_swapped (self->reports, "items-changed", G_CALLBACK (items_changed_cb), self);
 
-  factory = tg_report_row_factory_new ();
+  factory = tg_report_row_factory_new (self->store);
   gtk_list_view_set_factory (self->list_view, factory);
   g_object_unref (factory);
   gtk_list_view_set_model (self->list_view, GTK_SELECTION_MODEL (self->selection));

@@ -9,9 +9,21 @@
 #include <glib/gi18n.h>
 
 #include "tg-report-row.h"
+#include "tg-sync-badge.h"
 #include "tg-ui-util.h"
 
 #define MAX_CHIPS 3
+
+/* The rows a factory has bound, by report id, so that one handler of the
+ * store's "report-sync-changed" reaches the one row showing that report
+ * (the list may hold 100,000 reports; only the bound rows, a few hundred,
+ * are in here). Shared by the factory and its rows. */
+typedef struct
+{
+  TgStore    *store;
+  gulong      handler;
+  GHashTable *rows;     /* report id (the row's own string) → TgReportRow */
+} RowTracker;
 
 struct _TgReportRow
 {
@@ -20,18 +32,106 @@ struct _TgReportRow
   GtkLabel  *title_label;
   GtkLabel  *subtitle_label;
   GtkWidget *conflict_badge;
+  GtkImage  *sync_icon;
   GtkLabel  *status_label;
   GtkBox    *chips_box;
   char      *report_id;
+  char      *sentence;     /* title, place · date, status */
+  gboolean   has_conflict; /* as the bound report says */
+  RowTracker *tracker;
 };
 
 G_DEFINE_FINAL_TYPE (TgReportRow, tg_report_row, GTK_TYPE_WIDGET)
 
+static void update_sync_state (TgReportRow *self);
+
+static void
+row_tracker_free (RowTracker *tracker)
+{
+  g_clear_signal_handler (&tracker->handler, tracker->store);
+  g_clear_object (&tracker->store);
+  g_hash_table_unref (tracker->rows);
+}
+
+static RowTracker *
+row_tracker_ref (RowTracker *tracker)
+{
+  return g_rc_box_acquire (tracker);
+}
+
+static void
+row_tracker_unref (RowTracker *tracker)
+{
+  g_rc_box_release_full (tracker, (GDestroyNotify) row_tracker_free);
+}
+
+static void
+sync_changed_cb (TgStore    *store,
+                 const char *report_id,
+                 RowTracker *tracker)
+{
+  TgReportRow *row = g_hash_table_lookup (tracker->rows, report_id);
+
+  if (row != NULL)
+    update_sync_state (row);
+}
+
+static void
+untrack (TgReportRow *self)
+{
+  if (self->tracker != NULL && self->report_id != NULL &&
+      g_hash_table_lookup (self->tracker->rows, self->report_id) == self)
+    g_hash_table_remove (self->tracker->rows, self->report_id);
+}
+
+/* The state shown: the store's (one indexed lookup), or a conflict the
+ * bound report itself knows of. */
+static void
+update_sync_state (TgReportRow *self)
+{
+  TgReportSyncState state = TG_REPORT_SYNC_LOCAL_ONLY;
+  g_autofree char *sentence = NULL;
+  GtkWidget *cell;
+  gboolean conflict;
+
+  if (self->report_id == NULL)
+    return;
+  if (self->tracker != NULL && self->tracker->store != NULL)
+    state = tg_store_get_report_sync_state (self->tracker->store, self->report_id);
+  conflict = state == TG_REPORT_SYNC_CONFLICT || self->has_conflict;
+  if (conflict)
+    state = TG_REPORT_SYNC_CONFLICT;
+
+  gtk_widget_set_visible (self->conflict_badge, conflict);
+  gtk_widget_set_visible (GTK_WIDGET (self->sync_icon), !conflict);
+  if (!conflict)
+    tg_sync_badge_apply (self->sync_icon, state);
+
+  /* One sentence for screen readers and AT-SPI tools, and what the state
+   * means as the description (on the row and on the list's cell, which
+   * is what a screen reader lands on). */
+  sentence = g_strdup_printf ("%s, %s", self->sentence ? self->sentence : "",
+                              conflict ? _("conflict") : tg_sync_badge_label (state));
+  tg_ui_set_accessible_label (GTK_WIDGET (self), sentence);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self),
+                                  GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, tg_sync_badge_description (state),
+                                  -1);
+  cell = gtk_widget_get_parent (GTK_WIDGET (self));
+  if (cell != NULL)
+    gtk_accessible_update_property (GTK_ACCESSIBLE (cell),
+                                    GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, tg_sync_badge_description (state),
+                                    -1);
+}
+
 static void
 setup_cb (GtkSignalListItemFactory *factory,
-          GtkListItem              *item)
+          GtkListItem              *item,
+          RowTracker               *tracker)
 {
-  gtk_list_item_set_child (item, tg_report_row_new ());
+  TgReportRow *row = TG_REPORT_ROW (tg_report_row_new ());
+
+  row->tracker = row_tracker_ref (tracker);
+  gtk_list_item_set_child (item, GTK_WIDGET (row));
 }
 
 static void
@@ -78,8 +178,18 @@ bind_cb (GtkSignalListItemFactory *factory,
 {
   GtkWidget *row = gtk_list_item_get_child (item);
 
-  tg_report_row_set_report (TG_REPORT_ROW (row), gtk_list_item_get_item (item));
   setup_cell (item, row);
+  tg_report_row_set_report (TG_REPORT_ROW (row), gtk_list_item_get_item (item));
+}
+
+static void
+unbind_cb (GtkSignalListItemFactory *factory,
+           GtkListItem              *item)
+{
+  GtkWidget *row = gtk_list_item_get_child (item);
+
+  if (row != NULL)
+    untrack (TG_REPORT_ROW (row));
 }
 
 static void
@@ -87,7 +197,12 @@ tg_report_row_dispose (GObject *object)
 {
   GtkWidget *child;
 
-  g_clear_pointer (&TG_REPORT_ROW (object)->report_id, g_free);
+  TgReportRow *self = TG_REPORT_ROW (object);
+
+  untrack (self);
+  g_clear_pointer (&self->report_id, g_free);
+  g_clear_pointer (&self->sentence, g_free);
+  g_clear_pointer (&self->tracker, row_tracker_unref);
   gtk_widget_dispose_template (GTK_WIDGET (object), TG_TYPE_REPORT_ROW);
   while ((child = gtk_widget_get_first_child (GTK_WIDGET (object))))
     gtk_widget_unparent (child);
@@ -107,6 +222,7 @@ tg_report_row_class_init (TgReportRowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, TgReportRow, title_label);
   gtk_widget_class_bind_template_child (widget_class, TgReportRow, subtitle_label);
   gtk_widget_class_bind_template_child (widget_class, TgReportRow, conflict_badge);
+  gtk_widget_class_bind_template_child (widget_class, TgReportRow, sync_icon);
   gtk_widget_class_bind_template_child (widget_class, TgReportRow, status_label);
   gtk_widget_class_bind_template_child (widget_class, TgReportRow, chips_box);
 }
@@ -140,10 +256,13 @@ tg_report_row_set_report (TgReportRow *self,
   while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->chips_box))))
     gtk_box_remove (self->chips_box, child);
 
+  untrack (self);
   g_free (self->report_id);
   self->report_id = report ? g_strdup (tg_report_get_id (report)) : NULL;
   if (report == NULL)
     return;
+  if (self->tracker != NULL)
+    g_hash_table_replace (self->tracker->rows, self->report_id, self);
 
   title = tg_report_get_title (report);
   if (title == NULL || *title == '\0')
@@ -161,7 +280,6 @@ tg_report_row_set_report (TgReportRow *self,
   gtk_label_set_text (self->subtitle_label, subtitle->str);
 
   gtk_label_set_text (self->status_label, tg_ui_status_label (tg_report_get_status (report)));
-  gtk_widget_set_visible (self->conflict_badge, tg_report_has_conflict (report));
 
   categories = tg_report_get_categories (report);
   for (guint i = 0; categories != NULL && categories[i] != NULL; i++)
@@ -184,22 +302,56 @@ tg_report_row_set_report (TgReportRow *self,
     }
   gtk_widget_set_visible (GTK_WIDGET (self->chips_box), n > 0);
 
-  /* One sentence for screen readers and AT-SPI tools. */
   g_string_append_printf (accessible, "%s, %s, %s", title, subtitle->str,
                           tg_ui_status_label (tg_report_get_status (report)));
-  if (tg_report_has_conflict (report))
-    g_string_append_printf (accessible, ", %s", _("conflict"));
-  tg_ui_set_accessible_label (GTK_WIDGET (self), accessible->str);
+  g_free (self->sentence);
+  self->sentence = g_string_free (g_steal_pointer (&accessible), FALSE);
+  self->has_conflict = tg_report_has_conflict (report);
+  update_sync_state (self);
 }
 
 GtkListItemFactory *
-tg_report_row_factory_new (void)
+tg_report_row_factory_new (TgStore *store)
 {
   GtkListItemFactory *factory = gtk_signal_list_item_factory_new ();
+  RowTracker *tracker = g_rc_box_new0 (RowTracker);
 
-  g_signal_connect (factory, "setup", G_CALLBACK (setup_cb), NULL);
+  g_return_val_if_fail (store == NULL || TG_IS_STORE (store), NULL);
+
+  tracker->rows = g_hash_table_new (g_str_hash, g_str_equal);
+  if (store != NULL)
+    {
+      tracker->store = g_object_ref (store);
+      tracker->handler = g_signal_connect (store, "report-sync-changed",
+                                           G_CALLBACK (sync_changed_cb), tracker);
+    }
+  g_signal_connect_data (factory, "setup", G_CALLBACK (setup_cb),
+                         tracker, (GClosureNotify) row_tracker_unref, 0);
   g_signal_connect (factory, "bind", G_CALLBACK (bind_cb), NULL);
+  g_signal_connect (factory, "unbind", G_CALLBACK (unbind_cb), NULL);
   return factory;
+}
+
+gboolean
+tg_report_row_get_conflict_shown (TgReportRow *self)
+{
+  g_return_val_if_fail (TG_IS_REPORT_ROW (self), FALSE);
+  return gtk_widget_get_visible (self->conflict_badge);
+}
+
+TgReportSyncState
+tg_report_row_get_sync_state_shown (TgReportRow *self)
+{
+  const char *icon;
+
+  g_return_val_if_fail (TG_IS_REPORT_ROW (self), TG_REPORT_SYNC_LOCAL_ONLY);
+  if (gtk_widget_get_visible (self->conflict_badge))
+    return TG_REPORT_SYNC_CONFLICT;
+  icon = gtk_image_get_icon_name (self->sync_icon);
+  for (TgReportSyncState s = TG_REPORT_SYNC_LOCAL_ONLY; s <= TG_REPORT_SYNC_CONFLICT; s++)
+    if (g_strcmp0 (icon, tg_sync_badge_icon_name (s)) == 0)
+      return s;
+  return TG_REPORT_SYNC_LOCAL_ONLY;
 }
 
 const char *

@@ -7,6 +7,7 @@
 #include <gtk/gtk.h>
 
 #include "tg-report.h"
+#include "tg-store-sync.h"
 
 G_BEGIN_DECLS
 
@@ -16,9 +17,16 @@ G_DECLARE_FINAL_TYPE (TgReportRow, tg_report_row, TG, REPORT_ROW, GtkWidget)
 GtkWidget          *tg_report_row_new          (void);
 void                tg_report_row_set_report   (TgReportRow *self,
                                                 TgReport    *report);
-/* A factory making TgReportRow for a GtkListView of TgReport. */
-GtkListItemFactory *tg_report_row_factory_new  (void);
+/* A factory making TgReportRow for a GtkListView of TgReport; the rows
+ * show each report's sync state in @store and follow its
+ * "report-sync-changed" (one handler for all rows). */
+GtkListItemFactory *tg_report_row_factory_new  (TgStore     *store);
 /* The id of the report the row shows, or NULL. */
 const char         *tg_report_row_get_report_id (TgReportRow *self);
+
+/* What the row shows now (for tests): the conflict badge, and the state
+ * its icon stands for. */
+gboolean            tg_report_row_get_conflict_shown   (TgReportRow *self);
+TgReportSyncState   tg_report_row_get_sync_state_shown (TgReportRow *self);
 
 G_END_DECLS
