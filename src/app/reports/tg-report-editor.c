@@ -16,11 +16,14 @@
 #include <math.h>
 
 #include "tg-application.h"
+#include "tg-conflict-resolver.h"
 #include "tg-date-button.h"
 #include "tg-person-row.h"
 #include "tg-report-editor.h"
 #include "tg-source-import.h"
 #include "tg-source-row.h"
+#include "tg-store-sync.h"
+#include "tg-sync-badge.h"
 #include "tg-ui-util.h"
 #include "tg-vocabulary-checklist.h"
 
@@ -56,9 +59,16 @@ struct _TgReportEditor
   GCancellable   *search_cancellable;
   GQueue          import_queue;   /* GFile */
   GCancellable   *import_cancellable;
+  TgReportSyncState sync_state;   /* as shown */
+  TgConflictResolver *resolver;   /* weak: open while merging */
 
   /* template children */
   GtkScrolledWindow *scroller;
+  GtkRevealer    *conflict_revealer;
+  GtkWidget      *resolve_button;
+  GtkWidget      *sync_box;
+  GtkImage       *sync_image;
+  GtkLabel       *sync_label;
   GtkLabel       *save_error;
   AdwEntryRow    *title_row;
   AdwComboRow    *status_row;
@@ -424,6 +434,112 @@ load_widgets (TgReportEditor *self)
   validate (self);
 }
 
+/* Sync state and conflicts ------------------------------------------------ */
+
+/* The open report's sync state as the store has it (a cheap indexed
+ * lookup): the line under the banner, and the banner when it has more
+ * than one head. */
+static void
+update_sync_state (TgReportEditor *self)
+{
+  TgReportSyncState state = TG_REPORT_SYNC_LOCAL_ONLY;
+  gboolean conflict;
+
+  if (self->report == NULL)
+    return;
+  if (self->store != NULL)
+    state = tg_store_get_report_sync_state (self->store, tg_report_get_id (self->report));
+  conflict = state == TG_REPORT_SYNC_CONFLICT;
+  self->sync_state = state;
+  tg_sync_badge_apply (self->sync_image, state);
+  gtk_label_set_text (self->sync_label, tg_sync_badge_label (state));
+  gtk_widget_set_tooltip_text (self->sync_box, tg_sync_badge_description (state));
+  gtk_widget_set_visible (self->sync_box, !conflict);
+  /* Hidden too, not only folded: a screen reader would still find the
+   * button of a folded revealer. */
+  gtk_widget_set_visible (GTK_WIDGET (self->conflict_revealer), conflict);
+  gtk_revealer_set_reveal_child (self->conflict_revealer, conflict);
+}
+
+static void
+store_report_cb (TgStore        *store,
+                 const char     *report_id,
+                 TgReportEditor *self)
+{
+  if (self->report != NULL && g_strcmp0 (report_id, tg_report_get_id (self->report)) == 0)
+    update_sync_state (self);
+}
+
+
+/* The merge is stored: the editor goes on from it. */
+static void
+resolved_cb (TgReportEditor *self,
+             TgReport       *merged)
+{
+  if (self->report == NULL || g_strcmp0 (tg_report_get_id (self->report), tg_report_get_id (merged)) != 0)
+    return;
+  tg_report_editor_set_report (self, merged);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SAVE_STATE]);
+  g_signal_emit (self, signals[SHOW_MESSAGE], 0,
+                 _("Merged report saved. The versions it replaces stay in the report's history."));
+}
+
+/* Closed: gtk_window_destroy() unrealizes the window and drops the
+ * toplevel's reference, but someone else may still hold one, so the weak
+ * pointer alone would keep it "open". */
+static void
+resolver_closed_cb (TgReportEditor *self)
+{
+  if (self->resolver != NULL)
+    {
+      g_object_remove_weak_pointer (G_OBJECT (self->resolver), (gpointer *) &self->resolver);
+      self->resolver = NULL;
+    }
+}
+
+static void
+flush_for_resolve_cb (GObject      *object,
+                      GAsyncResult *result,
+                      gpointer      user_data)
+{
+  TgReportEditor *self = TG_REPORT_EDITOR (object);
+  g_autoptr(GError) error = NULL;
+  GtkRoot *root;
+
+  gtk_widget_set_sensitive (self->resolve_button, TRUE);
+  if (!tg_report_editor_flush_finish (self, result, &error))
+    {
+      g_autofree char *text = g_strdup_printf (_("Fix this report before merging: %s"), error->message);
+
+      g_signal_emit (self, signals[SHOW_MESSAGE], 0, text);
+      return;
+    }
+  if (self->report == NULL || self->store == NULL || self->resolver != NULL)
+    return;
+
+  self->resolver = tg_conflict_resolver_new (self->store, tg_report_get_id (self->report));
+  g_object_add_weak_pointer (G_OBJECT (self->resolver), (gpointer *) &self->resolver);
+  g_signal_connect_object (self->resolver, "resolved", G_CALLBACK (resolved_cb), self, G_CONNECT_SWAPPED);
+  root = gtk_widget_get_root (GTK_WIDGET (self));
+  if (GTK_IS_WINDOW (root))
+    gtk_window_set_transient_for (GTK_WINDOW (self->resolver), GTK_WINDOW (root));
+  gtk_window_present (GTK_WINDOW (self->resolver));
+  g_signal_connect_object (self->resolver, "unrealize", G_CALLBACK (resolver_closed_cb), self, G_CONNECT_SWAPPED);
+}
+
+/* What was typed is saved first, so the merge starts from it. */
+static void
+resolve_clicked_cb (TgReportEditor *self)
+{
+  if (self->resolver != NULL)
+    {
+      gtk_window_present (GTK_WINDOW (self->resolver));
+      return;
+    }
+  gtk_widget_set_sensitive (self->resolve_button, FALSE);
+  tg_report_editor_flush_async (self, flush_for_resolve_cb, NULL);
+}
+
 /* Saving ------------------------------------------------------------------ */
 
 /* Empty drafts. "New report" gives the editor a report that is not in the
@@ -684,6 +800,7 @@ save_done_cb (GObject      *object,
     schedule_save (self);
   else
     set_save_state (self, _("Saved"));
+  update_sync_state (self);
   job_free (job);
 }
 
@@ -1397,6 +1514,11 @@ tg_report_editor_dispose (GObject *object)
     g_steal_pointer (&self->job)->editor = NULL;
   g_clear_handle_id (&self->save_source, g_source_remove);
   g_clear_handle_id (&self->search_source, g_source_remove);
+  if (self->resolver != NULL)
+    {
+      g_object_remove_weak_pointer (G_OBJECT (self->resolver), (gpointer *) &self->resolver);
+      self->resolver = NULL;
+    }
   if (self->search_cancellable)
     g_cancellable_cancel (self->search_cancellable);
   g_clear_object (&self->search_cancellable);
@@ -1462,6 +1584,11 @@ tg_report_editor_class_init (TgReportEditorClass *klass)
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
   gtk_widget_class_set_template_from_resource (widget_class, "/io/github/testigo/Testigo/tg-report-editor.ui");
   gtk_widget_class_bind_template_child (widget_class, TgReportEditor, scroller);
+  gtk_widget_class_bind_template_child (widget_class, TgReportEditor, conflict_revealer);
+  gtk_widget_class_bind_template_child (widget_class, TgReportEditor, resolve_button);
+  gtk_widget_class_bind_template_child (widget_class, TgReportEditor, sync_box);
+  gtk_widget_class_bind_template_child (widget_class, TgReportEditor, sync_image);
+  gtk_widget_class_bind_template_child (widget_class, TgReportEditor, sync_label);
   gtk_widget_class_bind_template_child (widget_class, TgReportEditor, save_error);
   gtk_widget_class_bind_template_child (widget_class, TgReportEditor, title_row);
   gtk_widget_class_bind_template_child (widget_class, TgReportEditor, status_row);
@@ -1498,6 +1625,7 @@ tg_report_editor_class_init (TgReportEditorClass *klass)
   gtk_widget_class_bind_template_child (widget_class, TgReportEditor, import_label);
   gtk_widget_class_bind_template_child (widget_class, TgReportEditor, import_progress);
   gtk_widget_class_bind_template_child (widget_class, TgReportEditor, sources_error);
+  gtk_widget_class_bind_template_callback (widget_class, resolve_clicked_cb);
   gtk_widget_class_bind_template_callback (widget_class, status_changed_cb);
   gtk_widget_class_bind_template_callback (widget_class, start_changed_cb);
   gtk_widget_class_bind_template_callback (widget_class, end_changed_cb);
@@ -1526,6 +1654,7 @@ tg_report_editor_init (TgReportEditor *self)
 
   self->loading = TRUE;
   gtk_widget_init_template (GTK_WIDGET (self));
+  tg_reports_ensure_style ();
 
   self->left_jobs = g_ptr_array_new ();
   self->person_rows = g_ptr_array_new ();
@@ -1588,7 +1717,17 @@ tg_report_editor_set_store (TgReportEditor *self,
                             TgStore        *store)
 {
   g_return_if_fail (TG_IS_REPORT_EDITOR (self));
+  if (self->store == store)
+    return;
+  if (self->store != NULL)
+    g_signal_handlers_disconnect_by_func (self->store, store_report_cb, self);
   g_set_object (&self->store, store);
+  if (store != NULL)
+    {
+      g_signal_connect_object (store, "report-sync-changed", G_CALLBACK (store_report_cb), self, 0);
+      g_signal_connect_object (store, "report-changed", G_CALLBACK (store_report_cb), self, 0);
+    }
+  update_sync_state (self);
 }
 
 void
@@ -1636,6 +1775,7 @@ tg_report_editor_set_report (TgReportEditor *self,
       if (job == NULL && never_saved (report))
         self->blank = g_strdup (self->snapshot);
       load_widgets (self);
+      update_sync_state (self);
       gtk_adjustment_set_value (gtk_scrolled_window_get_vadjustment (self->scroller), 0);
       if (job != NULL)
         set_save_state (self, _("Saving…"));
@@ -1867,4 +2007,25 @@ tg_report_editor_import_files (TgReportEditor *self,
   for (guint i = 0; i < g_list_model_get_n_items (files); i++)
     g_queue_push_tail (&self->import_queue, g_list_model_get_item (files, i));
   import_next (self);
+}
+
+TgReportSyncState
+tg_report_editor_get_sync_state (TgReportEditor *self)
+{
+  g_return_val_if_fail (TG_IS_REPORT_EDITOR (self), TG_REPORT_SYNC_LOCAL_ONLY);
+  return self->sync_state;
+}
+
+gboolean
+tg_report_editor_get_conflict_shown (TgReportEditor *self)
+{
+  g_return_val_if_fail (TG_IS_REPORT_EDITOR (self), FALSE);
+  return self->report != NULL && gtk_revealer_get_reveal_child (self->conflict_revealer);
+}
+
+GtkWindow *
+tg_report_editor_get_resolver (TgReportEditor *self)
+{
+  g_return_val_if_fail (TG_IS_REPORT_EDITOR (self), NULL);
+  return self->resolver ? GTK_WINDOW (self->resolver) : NULL;
 }

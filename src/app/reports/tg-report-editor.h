@@ -7,6 +7,7 @@
 #include <gtk/gtk.h>
 
 #include "tg-store.h"
+#include "tg-store-sync.h"
 
 G_BEGIN_DECLS
 
@@ -66,5 +67,12 @@ void        tg_report_editor_focus_title    (TgReportEditor   *self);
 /* Adds files as sources, one after the other, with progress. */
 void        tg_report_editor_import_files   (TgReportEditor   *self,
                                              GListModel       *files);
+
+/* The open report's sync state as shown (the line at the top, or the
+ * conflict banner with its Resolve… button). */
+TgReportSyncState tg_report_editor_get_sync_state     (TgReportEditor *self);
+gboolean          tg_report_editor_get_conflict_shown (TgReportEditor *self);
+/* The conflict resolver opened from the banner, while it is open. */
+GtkWindow        *tg_report_editor_get_resolver       (TgReportEditor *self);
 
 G_END_DECLS

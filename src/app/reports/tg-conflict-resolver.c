@@ -1,0 +1,1302 @@
+/* tg-conflict-resolver.c — merge a report changed on two devices, field by field
+ *
+ * Every head of the report is loaded on a worker thread (its revision and
+ * the report as that revision has it). Each field whose value differs
+ * between heads gets a group: one choice per head, saying which device
+ * wrote it and when (that device's clock), and for text fields a value of
+ * one's own. Fields are compared on the report's JSON form, so a field the
+ * list below does not name still shows up ("Other details") instead of
+ * being merged silently. The merged report is the first head with each
+ * answered field taken from the chosen head; it is saved on a worker
+ * thread as one revision whose parents are every head
+ * (tg_store_resolve_conflict). If the heads changed meanwhile (a sync
+ * brought another branch) the store refuses; the versions are loaded
+ * again, the choices that still apply are kept, and the window says so.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#define G_LOG_DOMAIN "tg-conflict-resolver"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "tg-conflict-resolver.h"
+#include "tg-store-sync.h"
+#include "tg-sync-badge.h"
+#include "tg-types.h"
+#include "tg-ui-util.h"
+
+#define PICK_NONE   (-1)
+#define PICK_TYPED  (-2)
+#define PICK_UNION  (-3)
+#define SHOWN_CHARS 600   /* of a long text in a choice */
+#define NAMED_CHARS 80    /* of a value in a choice's accessible name */
+
+typedef enum
+{
+  KIND_CHOICE,   /* one of the heads' values */
+  KIND_LINE,     /* … or a line of one's own */
+  KIND_TEXT,     /* … or a text of one's own */
+  KIND_LIST,     /* … or every head's items together */
+} FieldKind;
+
+typedef char *(*FormatFunc) (TgReport *report);
+
+typedef struct
+{
+  const char *key;
+  const char *members[5];
+  const char *label;       /* N_() */
+  const char *new_label;   /* N_(), for KIND_LINE and KIND_TEXT */
+  FieldKind   kind;
+  FormatFunc  format;
+} FieldDesc;
+
+typedef struct
+{
+  TgRevision *rev;
+  TgReport   *report;
+  JsonNode   *json;
+  char       *who;
+  char       *when;
+} Head;
+
+typedef struct
+{
+  const FieldDesc *desc;
+  char           **members;
+  char            *label;
+  int              pick;
+  GtkEditable     *entry;
+  GtkTextBuffer   *buffer;
+} Field;
+
+struct _TgConflictResolver
+{
+  AdwWindow       parent_instance;
+
+  TgStore        *store;
+  char           *report_id;
+  GPtrArray      *heads;        /* Head */
+  GPtrArray      *fields;       /* Field */
+  GHashTable     *previous;     /* field key → JsonNode (an object) or char * typed, "\x01" prefixed */
+  char           *state;
+  char           *notice;
+  GCancellable   *cancellable;
+  gboolean        building;
+
+  /* template children */
+  AdwWindowTitle *window_title;
+  GtkWidget      *save_button;
+  GtkRevealer    *notice_revealer;
+  GtkLabel       *notice_label;
+  GtkStack       *stack;
+  GtkSpinner     *spinner;
+  AdwStatusPage  *status_page;
+  GtkScrolledWindow *scroller;
+  AdwPreferencesGroup *versions_group;
+  GtkBox         *fields_box;
+  GtkLabel       *progress_label;
+};
+
+G_DEFINE_FINAL_TYPE (TgConflictResolver, tg_conflict_resolver, ADW_TYPE_WINDOW)
+
+enum {
+  PROP_0,
+  PROP_STATE,
+  N_PROPS
+};
+
+enum {
+  RESOLVED,
+  N_SIGNALS
+};
+
+static GParamSpec *properties[N_PROPS];
+static guint signals[N_SIGNALS];
+
+static void load (TgConflictResolver *self);
+
+/* Showing values ------------------------------------------------------- */
+
+static char *
+text_or_empty (const char *text)
+{
+  if (text == NULL || *text == '\0')
+    return g_strdup (_("(empty)"));
+  if (g_utf8_strlen (text, -1) > SHOWN_CHARS)
+    {
+      g_autofree char *cut = g_utf8_substring (text, 0, SHOWN_CHARS);
+
+      return g_strconcat (cut, "…", NULL);
+    }
+  return g_strdup (text);
+}
+
+static char *
+vocabulary_list (TgVocabularyKind    kind,
+                 const char * const *codes)
+{
+  g_autoptr(GString) out = g_string_new (NULL);
+
+  for (guint i = 0; codes != NULL && codes[i] != NULL; i++)
+    g_string_append_printf (out, "%s%s", out->len ? ", " : "", tg_ui_vocabulary_label (kind, codes[i]));
+  if (out->len == 0)
+    return g_strdup (C_("no items", "None"));
+  return g_string_free (g_steal_pointer (&out), FALSE);
+}
+
+static char *
+count_text (int count)
+{
+  return count < 0 ? g_strdup (_("Unknown")) : g_strdup_printf ("%d", count);
+}
+
+static char *format_title (TgReport *r) { return text_or_empty (tg_report_get_title (r)); }
+static char *format_narrative (TgReport *r) { return text_or_empty (tg_report_get_narrative (r)); }
+static char *format_place (TgReport *r) { return text_or_empty (tg_report_get_place_name (r)); }
+static char *format_unit (TgReport *r) { return text_or_empty (tg_report_get_perpetrator_unit (r)); }
+static char *format_status (TgReport *r) { return g_strdup (tg_ui_status_label (tg_report_get_status (r))); }
+static char *format_killed (TgReport *r) { return count_text (tg_report_get_killed (r)); }
+static char *format_injured (TgReport *r) { return count_text (tg_report_get_injured (r)); }
+static char *format_detained (TgReport *r) { return count_text (tg_report_get_detained (r)); }
+static char *format_disappeared (TgReport *r) { return count_text (tg_report_get_disappeared (r)); }
+
+static char *
+format_categories (TgReport *r)
+{
+  return vocabulary_list (TG_VOCABULARY_CATEGORIES, tg_report_get_categories (r));
+}
+
+static char *
+format_perpetrators (TgReport *r)
+{
+  return vocabulary_list (TG_VOCABULARY_PERPETRATORS, tg_report_get_perpetrators (r));
+}
+
+static char *
+format_tags (TgReport *r)
+{
+  const char * const *tags = tg_report_get_tags (r);
+
+  if (tags == NULL || tags[0] == NULL)
+    return g_strdup (C_("no items", "None"));
+  return g_strjoinv (", ", (char **) tags);
+}
+
+static char *
+format_when (TgReport *r)
+{
+  TgDatePrecision precision = tg_report_get_date_precision (r);
+  g_autofree char *start = tg_ui_format_date (tg_report_get_start (r), precision);
+  g_autofree char *end = tg_ui_format_date (tg_report_get_end (r), precision);
+
+  if (start == NULL)
+    return g_strdup (_("No date"));
+  if (end == NULL)
+    return g_strdup_printf ("%s (%s)", start, tg_ui_precision_label (precision));
+  return g_strdup_printf ("%s – %s (%s)", start, end, tg_ui_precision_label (precision));
+}
+
+static char *
+format_location (TgReport *r)
+{
+  char lat[G_ASCII_DTOSTR_BUF_SIZE], lon[G_ASCII_DTOSTR_BUF_SIZE];
+
+  if (!tg_report_has_location (r))
+    return g_strdup (_("No location"));
+  g_ascii_formatd (lat, sizeof lat, "%.5f", tg_report_get_latitude (r));
+  g_ascii_formatd (lon, sizeof lon, "%.5f", tg_report_get_longitude (r));
+  if (tg_report_get_uncertainty (r) > 0)
+    return g_strdup_printf (_("%s, %s, within %.0f m"), lat, lon, tg_report_get_uncertainty (r));
+  return g_strdup_printf ("%s, %s", lat, lon);
+}
+
+static char *
+format_region (TgReport *r)
+{
+  const char *region = tg_report_get_region_code (r);
+  const char *province = tg_report_get_province_code (r);
+
+  return g_strdup_printf (_("Region %s, province %s"),
+                          region && *region ? region : "—",
+                          province && *province ? province : "—");
+}
+
+static char *
+format_persons (TgReport *r)
+{
+  GListModel *persons = tg_report_get_persons (r);
+  guint n = g_list_model_get_n_items (persons);
+  g_autoptr(GString) out = g_string_new (NULL);
+
+  if (n == 0)
+    return g_strdup (_("Nobody"));
+  g_string_printf (out, ngettext ("%u person: ", "%u people: ", n), n);
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(TgPerson) p = g_list_model_get_item (persons, i);
+      const char *name = tg_person_get_name (p);
+
+      g_string_append_printf (out, "%s%s (%s)", i ? "; " : "",
+                              name && *name ? name : _("no name"),
+                              tg_ui_role_label (tg_person_get_role (p)));
+    }
+  return g_string_free (g_steal_pointer (&out), FALSE);
+}
+
+static char *
+format_sources (TgReport *r)
+{
+  GListModel *sources = tg_report_get_sources (r);
+  guint n = g_list_model_get_n_items (sources);
+  g_autoptr(GString) out = g_string_new (NULL);
+
+  if (n == 0)
+    return g_strdup (C_("no items", "None"));
+  g_string_printf (out, ngettext ("%u source: ", "%u sources: ", n), n);
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(TgSource) s = g_list_model_get_item (sources, i);
+      const char *name = tg_source_get_title (s);
+
+      if (name == NULL || *name == '\0')
+        name = tg_source_get_file_name (s);
+      if (name == NULL || *name == '\0')
+        name = tg_source_get_url (s);
+      if (name == NULL || *name == '\0')
+        name = tg_ui_source_kind_label (tg_source_get_kind (s));
+      g_string_append_printf (out, "%s%s", i ? "; " : "", name);
+    }
+  return g_string_free (g_steal_pointer (&out), FALSE);
+}
+
+static const FieldDesc field_descs[] = {
+  { "title", { "title" }, N_("Title"), N_("Write a new title"), KIND_LINE, format_title },
+  { "status", { "status" }, N_("Status"), NULL, KIND_CHOICE, format_status },
+  { "narrative", { "narrative" }, N_("Narrative"), N_("Write a new narrative"), KIND_TEXT, format_narrative },
+  { "when", { "start", "end", "date_precision" }, N_("When"), NULL, KIND_CHOICE, format_when },
+  { "location", { "latitude", "longitude", "uncertainty_m", "location_method" }, N_("Location"), NULL, KIND_CHOICE, format_location },
+  { "place", { "place_name" }, N_("Place"), N_("Write a new place name"), KIND_LINE, format_place },
+  { "region", { "region_code", "province_code" }, N_("Region and province"), NULL, KIND_CHOICE, format_region },
+  { "categories", { "categories" }, N_("Categories"), NULL, KIND_CHOICE, format_categories },
+  { "killed", { "killed" }, N_("Killed"), NULL, KIND_CHOICE, format_killed },
+  { "injured", { "injured" }, N_("Injured"), NULL, KIND_CHOICE, format_injured },
+  { "detained", { "detained" }, N_("Detained"), NULL, KIND_CHOICE, format_detained },
+  { "disappeared", { "disappeared" }, N_("Disappeared"), NULL, KIND_CHOICE, format_disappeared },
+  { "perpetrators", { "perpetrators" }, N_("Alleged perpetrators"), NULL, KIND_CHOICE, format_perpetrators },
+  { "unit", { "perpetrator_unit" }, N_("Unit"), N_("Write a new unit"), KIND_LINE, format_unit },
+  { "tags", { "tags" }, N_("Tags"), NULL, KIND_CHOICE, format_tags },
+  { "persons", { "persons" }, N_("People involved"), NULL, KIND_LIST, format_persons },
+  { "sources", { "sources" }, N_("Sources"), NULL, KIND_LIST, format_sources },
+};
+
+/* Heads and fields ------------------------------------------------------- */
+
+static void
+head_free (Head *head)
+{
+  g_clear_object (&head->rev);
+  g_clear_object (&head->report);
+  g_clear_pointer (&head->json, json_node_unref);
+  g_free (head->who);
+  g_free (head->when);
+  g_free (head);
+}
+
+static void
+field_free (Field *field)
+{
+  g_strfreev (field->members);
+  g_free (field->label);
+  g_free (field);
+}
+
+/* Tests find a field's widgets by this key ("title", …, "other"). */
+static const char *
+field_key (Field *field)
+{
+  return field->desc != NULL ? field->desc->key : "other";
+}
+
+static JsonObject *
+head_object (Head *head)
+{
+  return json_node_get_object (head->json);
+}
+
+/* Whether heads @a and @b hold the same value in @members. */
+static gboolean
+same_members (JsonObject         *a,
+              JsonObject         *b,
+              const char * const *members)
+{
+  for (guint i = 0; members[i] != NULL; i++)
+    {
+      JsonNode *x = json_object_get_member (a, members[i]);
+      JsonNode *y = json_object_get_member (b, members[i]);
+
+      if ((x == NULL) != (y == NULL))
+        return FALSE;
+      if (x != NULL && !json_node_equal (x, y))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+field_differs (TgConflictResolver *self,
+               const char * const *members)
+{
+  for (guint i = 1; i < self->heads->len; i++)
+    if (!same_members (head_object (self->heads->pdata[0]), head_object (self->heads->pdata[i]), members))
+      return TRUE;
+  return FALSE;
+}
+
+static const char *
+item_id (JsonNode *item)
+{
+  if (item == NULL || !JSON_NODE_HOLDS_OBJECT (item))
+    return NULL;
+  return json_object_get_string_member_with_default (json_node_get_object (item), "id", NULL);
+}
+
+/* Every head's items of list @member, each once by id (the first head's
+ * order, then what the others add); NULL when one id has different
+ * contents in two heads, since that is no longer a plain union. */
+static JsonNode *
+union_of (TgConflictResolver *self,
+          const char         *member)
+{
+  g_autoptr(GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
+  JsonArray *out = json_array_new ();
+  JsonNode *node = json_node_new (JSON_NODE_ARRAY);
+
+  json_node_take_array (node, out);
+  for (guint h = 0; h < self->heads->len; h++)
+    {
+      JsonNode *list = json_object_get_member (head_object (self->heads->pdata[h]), member);
+      JsonArray *array = list && JSON_NODE_HOLDS_ARRAY (list) ? json_node_get_array (list) : NULL;
+
+      for (guint i = 0; array != NULL && i < json_array_get_length (array); i++)
+        {
+          JsonNode *item = json_array_get_element (array, i);
+          const char *id = item_id (item);
+          JsonNode *before;
+
+          if (id == NULL)
+            {
+              json_node_unref (node);
+              return NULL;
+            }
+          before = g_hash_table_lookup (seen, id);
+          if (before == NULL)
+            {
+              g_hash_table_insert (seen, (gpointer) id, item);
+              json_array_add_element (out, json_node_copy (item));
+            }
+          else if (!json_node_equal (before, item))
+            {
+              json_node_unref (node);
+              return NULL;
+            }
+        }
+    }
+  return node;
+}
+
+static char *
+who_wrote (TgConflictResolver *self,
+           TgRevision         *rev,
+           const char         *device_name)
+{
+  const char *device = tg_revision_get_device_id (rev);
+
+  if (g_strcmp0 (device, tg_store_get_device_id (self->store)) == 0)
+    {
+      if (device_name != NULL && *device_name != '\0')
+        return g_strdup_printf (_("this laptop (%s)"), device_name);
+      return g_strdup (_("this laptop"));
+    }
+  return g_strdup_printf (_("device %.8s"), device ? device : "?");
+}
+
+static char *
+when_written (TgRevision *rev)
+{
+  g_autoptr(GDateTime) dt = g_date_time_new_from_unix_local (tg_revision_get_created_at (rev) / G_USEC_PER_SEC);
+  g_autofree char *text = dt ? tg_ui_format_date (dt, TG_DATE_PRECISION_EXACT) : NULL;
+
+  if (text == NULL)
+    return g_strdup (_("at an unknown time"));
+  /* TRANSLATORS: a time as the device that wrote a version had it. */
+  return g_strdup_printf (_("%s by its clock"), text);
+}
+
+/* Choosing ---------------------------------------------------------------- */
+
+static guint
+count_chosen (TgConflictResolver *self)
+{
+  guint n = 0;
+
+  for (guint i = 0; self->fields != NULL && i < self->fields->len; i++)
+    if (((Field *) self->fields->pdata[i])->pick != PICK_NONE)
+      n++;
+  return n;
+}
+
+static void
+set_state (TgConflictResolver *self,
+           const char         *state)
+{
+  if (g_strcmp0 (self->state, state) == 0)
+    return;
+  g_free (self->state);
+  self->state = g_strdup (state);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATE]);
+}
+
+static void
+set_notice (TgConflictResolver *self,
+            const char         *notice)
+{
+  g_free (self->notice);
+  self->notice = g_strdup (notice);
+  gtk_label_set_text (self->notice_label, notice ? notice : "");
+  gtk_revealer_set_reveal_child (self->notice_revealer, notice != NULL);
+}
+
+static void
+update_progress (TgConflictResolver *self)
+{
+  guint n = self->fields ? self->fields->len : 0;
+  guint chosen = count_chosen (self);
+  g_autofree char *text = NULL;
+
+  if (n == 0)
+    text = g_strdup (_("Every version holds the same details: saving joins them into one."));
+  else if (chosen < n)
+    text = g_strdup_printf (ngettext ("%u of %u detail chosen", "%u of %u details chosen", n), chosen, n);
+  else
+    text = g_strdup (_("Every detail chosen: save the merged report."));
+  gtk_label_set_text (self->progress_label, text);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "resolver.save",
+                                 g_strcmp0 (self->state, "choosing") == 0 && chosen == n);
+}
+
+static void
+check_toggled_cb (GtkCheckButton     *check,
+                  TgConflictResolver *self)
+{
+  Field *field = g_object_get_data (G_OBJECT (check), "tg-field-data");
+
+  if (!gtk_check_button_get_active (check) || field == NULL)
+    return;
+  field->pick = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (check), "tg-pick"));
+  update_progress (self);
+}
+
+/* Typing a value of one's own chooses it. */
+static void
+typed_cb (gpointer            editable_or_buffer,
+          GtkCheckButton     *check)
+{
+  TgConflictResolver *self = g_object_get_data (G_OBJECT (check), "tg-resolver");
+
+  if (self != NULL && !self->building)
+    gtk_check_button_set_active (check, TRUE);
+}
+
+static GtkCheckButton *
+add_check (TgConflictResolver *self,
+           Field              *field,
+           GtkCheckButton     *group,
+           int                 pick,
+           const char         *accessible)
+{
+  GtkCheckButton *check = GTK_CHECK_BUTTON (gtk_check_button_new ());
+
+  gtk_widget_set_valign (GTK_WIDGET (check), GTK_ALIGN_CENTER);
+  if (group != NULL)
+    gtk_check_button_set_group (check, group);
+  g_object_set_data (G_OBJECT (check), "tg-field", (gpointer) field_key (field));
+  g_object_set_data (G_OBJECT (check), "tg-field-data", field);
+  g_object_set_data (G_OBJECT (check), "tg-pick", GINT_TO_POINTER (pick));
+  g_object_set_data (G_OBJECT (check), "tg-resolver", self);
+  tg_ui_set_accessible_label (GTK_WIDGET (check), accessible);
+  g_signal_connect (check, "toggled", G_CALLBACK (check_toggled_cb), self);
+  return check;
+}
+
+static char *
+short_value (const char *value)
+{
+  g_autofree char *flat = g_strdup (value);
+
+  g_strdelimit (flat, "\n\r\t", ' ');
+  if (g_utf8_strlen (flat, -1) > NAMED_CHARS)
+    {
+      g_autofree char *cut = g_utf8_substring (flat, 0, NAMED_CHARS);
+
+      return g_strconcat (cut, "…", NULL);
+    }
+  return g_steal_pointer (&flat);
+}
+
+/* The value picked for @field before a reload, in head @h? */
+static gboolean
+was_picked (TgConflictResolver *self,
+            Field              *field,
+            guint               h)
+{
+  JsonNode *previous = g_hash_table_lookup (self->previous, field->label);
+
+  if (previous == NULL || !JSON_NODE_HOLDS_OBJECT (previous))
+    return FALSE;
+  return same_members (json_node_get_object (previous), head_object (self->heads->pdata[h]),
+                       (const char * const *) field->members);
+}
+
+static const char *
+typed_before (TgConflictResolver *self,
+              Field              *field)
+{
+  JsonNode *previous = g_hash_table_lookup (self->previous, field->label);
+
+  if (previous == NULL || !JSON_NODE_HOLDS_VALUE (previous))
+    return NULL;
+  return json_node_get_string (previous);
+}
+
+static void
+build_field (TgConflictResolver *self,
+             Field              *field)
+{
+  GtkWidget *group = adw_preferences_group_new ();
+  GtkCheckButton *leader = NULL;
+  GtkCheckButton *to_pick = NULL;
+  const char *typed = typed_before (self, field);
+
+  adw_preferences_group_set_title (ADW_PREFERENCES_GROUP (group), field->label);
+  g_object_set_data (G_OBJECT (group), "tg-field", (gpointer) field_key (field));
+
+  for (guint h = 0; h < self->heads->len; h++)
+    {
+      Head *head = self->heads->pdata[h];
+      g_autofree char *value = field->desc ? field->desc->format (head->report) : g_strdup (_("As in this version"));
+      g_autofree char *shown = short_value (value);
+      g_autofree char *subtitle = g_strdup_printf (_("Version %u, from %s, %s"), h + 1, head->who, head->when);
+      g_autofree char *accessible = g_strdup_printf (_("%s from version %u (%s): %s"), field->label, h + 1,
+                                                     head->who, shown);
+      GtkWidget *row = adw_action_row_new ();
+      GtkCheckButton *check = add_check (self, field, leader, h, accessible);
+
+      if (leader == NULL)
+        leader = check;
+      adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
+      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), value);
+      adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
+      adw_action_row_set_title_lines (ADW_ACTION_ROW (row), field->desc && field->desc->kind == KIND_TEXT ? 8 : 3);
+      adw_action_row_add_prefix (ADW_ACTION_ROW (row), GTK_WIDGET (check));
+      adw_action_row_set_activatable_widget (ADW_ACTION_ROW (row), GTK_WIDGET (check));
+      adw_preferences_group_add (ADW_PREFERENCES_GROUP (group), row);
+      if (typed == NULL && was_picked (self, field, h) && to_pick == NULL)
+        to_pick = check;
+    }
+
+  if (field->desc != NULL && field->desc->kind == KIND_LIST)
+    {
+      g_autoptr(JsonNode) both = union_of (self, field->members[0]);
+
+      if (both != NULL)
+        {
+          g_autoptr(JsonNode) holder = json_node_copy (((Head *) self->heads->pdata[0])->json);
+          g_autoptr(TgReport) merged = NULL;
+          g_autofree char *value = NULL;
+          g_autofree char *accessible = NULL;
+          GtkWidget *row = adw_action_row_new ();
+          GtkCheckButton *check;
+
+          json_object_set_member (json_node_get_object (holder), field->members[0], json_node_copy (both));
+          merged = tg_report_new_from_json (holder, NULL);
+          value = merged ? field->desc->format (merged) : g_strdup ("");
+          accessible = g_strdup_printf (_("%s from every version together: %s"), field->label, value);
+          check = add_check (self, field, leader, PICK_UNION, accessible);
+          adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
+          adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), value);
+          adw_action_row_set_subtitle (ADW_ACTION_ROW (row), _("Every version's items, together"));
+          adw_action_row_set_title_lines (ADW_ACTION_ROW (row), 3);
+          adw_action_row_add_prefix (ADW_ACTION_ROW (row), GTK_WIDGET (check));
+          adw_action_row_set_activatable_widget (ADW_ACTION_ROW (row), GTK_WIDGET (check));
+          adw_preferences_group_add (ADW_PREFERENCES_GROUP (group), row);
+        }
+    }
+
+  if (field->desc != NULL && (field->desc->kind == KIND_LINE || field->desc->kind == KIND_TEXT))
+    {
+      JsonObject *first = head_object (self->heads->pdata[0]);
+      const char *start = typed ? typed : json_object_get_string_member_with_default (first, field->members[0], "");
+      GtkCheckButton *check = add_check (self, field, leader, PICK_TYPED, _(field->desc->new_label));
+
+      if (field->desc->kind == KIND_LINE)
+        {
+          GtkWidget *row = adw_entry_row_new ();
+
+          adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), _(field->desc->new_label));
+          gtk_editable_set_text (GTK_EDITABLE (row), start ? start : "");
+          adw_entry_row_add_prefix (ADW_ENTRY_ROW (row), GTK_WIDGET (check));
+          g_object_set_data (G_OBJECT (row), "tg-field", (gpointer) field->desc->key);
+          g_signal_connect (row, "changed", G_CALLBACK (typed_cb), check);
+          field->entry = GTK_EDITABLE (row);
+          adw_preferences_group_add (ADW_PREFERENCES_GROUP (group), row);
+        }
+      else
+        {
+          GtkWidget *row = adw_action_row_new ();
+          GtkWidget *view = gtk_text_view_new ();
+
+          adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), _(field->desc->new_label));
+          adw_action_row_set_subtitle (ADW_ACTION_ROW (row), _("Start from the first version's text, below"));
+          adw_action_row_add_prefix (ADW_ACTION_ROW (row), GTK_WIDGET (check));
+          adw_action_row_set_activatable_widget (ADW_ACTION_ROW (row), GTK_WIDGET (check));
+          adw_preferences_group_add (ADW_PREFERENCES_GROUP (group), row);
+
+          gtk_text_view_set_wrap_mode (GTK_TEXT_VIEW (view), GTK_WRAP_WORD_CHAR);
+          gtk_text_view_set_accepts_tab (GTK_TEXT_VIEW (view), FALSE);
+          gtk_text_view_set_top_margin (GTK_TEXT_VIEW (view), 10);
+          gtk_text_view_set_bottom_margin (GTK_TEXT_VIEW (view), 10);
+          gtk_text_view_set_left_margin (GTK_TEXT_VIEW (view), 10);
+          gtk_text_view_set_right_margin (GTK_TEXT_VIEW (view), 10);
+          gtk_widget_set_size_request (view, -1, 120);
+          gtk_widget_set_margin_top (view, 6);
+          gtk_widget_add_css_class (view, "card");
+          tg_ui_set_accessible_label (view, _(field->desc->new_label));
+          g_object_set_data (G_OBJECT (view), "tg-field", (gpointer) field->desc->key);
+          field->buffer = gtk_text_view_get_buffer (GTK_TEXT_VIEW (view));
+          gtk_text_buffer_set_text (field->buffer, start ? start : "", -1);
+          g_signal_connect (field->buffer, "changed", G_CALLBACK (typed_cb), check);
+          adw_preferences_group_add (ADW_PREFERENCES_GROUP (group), view);
+        }
+      if (typed != NULL)
+        to_pick = check;
+    }
+
+  if (to_pick != NULL)
+    gtk_check_button_set_active (to_pick, TRUE);
+  gtk_box_append (self->fields_box, group);
+}
+
+static void
+clear_fields (TgConflictResolver *self)
+{
+  GtkWidget *child;
+
+  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->fields_box))))
+    gtk_box_remove (self->fields_box, child);
+  while ((child = g_object_get_data (G_OBJECT (self->versions_group), "tg-first-row")))
+    {
+      GtkWidget *next = g_object_get_data (G_OBJECT (child), "tg-next-row");
+
+      adw_preferences_group_remove (self->versions_group, child);
+      g_object_set_data (G_OBJECT (self->versions_group), "tg-first-row", next);
+    }
+  g_clear_pointer (&self->fields, g_ptr_array_unref);
+}
+
+static void
+build (TgConflictResolver *self)
+{
+  g_autoptr(GHashTable) known = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr(GPtrArray) others = g_ptr_array_new_with_free_func (g_free);
+  GtkWidget *last_row = NULL;
+  Head *first = self->heads->pdata[0];
+  const char *title = tg_report_get_title (first->report);
+
+  self->building = TRUE;
+  clear_fields (self);
+  self->fields = g_ptr_array_new_with_free_func ((GDestroyNotify) field_free);
+  adw_window_title_set_subtitle (self->window_title, title && *title ? title : _("Untitled report"));
+
+  for (guint h = 0; h < self->heads->len; h++)
+    {
+      Head *head = self->heads->pdata[h];
+      GtkWidget *row = adw_action_row_new ();
+      g_autofree char *row_title = g_strdup_printf (_("Version %u, from %s"), h + 1, head->who);
+      g_autofree char *subtitle = g_strdup_printf (_("Saved %s · revision %.12s"), head->when,
+                                                   tg_revision_get_id (head->rev));
+
+      adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
+      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), row_title);
+      adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
+      adw_preferences_group_add (self->versions_group, row);
+      if (last_row == NULL)
+        g_object_set_data (G_OBJECT (self->versions_group), "tg-first-row", row);
+      else
+        g_object_set_data (G_OBJECT (last_row), "tg-next-row", row);
+      last_row = row;
+    }
+
+  for (guint i = 0; i < G_N_ELEMENTS (field_descs); i++)
+    {
+      const FieldDesc *desc = &field_descs[i];
+      Field *field;
+
+      for (guint m = 0; desc->members[m] != NULL; m++)
+        g_hash_table_add (known, (gpointer) desc->members[m]);
+      if (!field_differs (self, desc->members))
+        continue;
+      field = g_new0 (Field, 1);
+      field->desc = desc;
+      field->members = g_strdupv ((char **) desc->members);
+      field->label = g_strdup (_(desc->label));
+      field->pick = PICK_NONE;
+      g_ptr_array_add (self->fields, field);
+    }
+
+  /* Whatever else differs (a field this window does not know by name). */
+  g_hash_table_add (known, (gpointer) "id");
+  for (guint h = 0; h < self->heads->len; h++)
+    {
+      g_autoptr(GList) names = json_object_get_members (head_object (self->heads->pdata[h]));
+
+      for (GList *l = names; l != NULL; l = l->next)
+        if (!g_hash_table_contains (known, l->data))
+          {
+            g_hash_table_add (known, l->data);
+            g_ptr_array_add (others, g_strdup (l->data));
+          }
+    }
+  g_ptr_array_add (others, NULL);
+  if (others->len > 1 && field_differs (self, (const char * const *) others->pdata))
+    {
+      Field *field = g_new0 (Field, 1);
+
+      field->members = g_strdupv ((char **) others->pdata);
+      field->label = g_strdup (_("Other details"));
+      field->pick = PICK_NONE;
+      g_ptr_array_add (self->fields, field);
+    }
+
+  for (guint i = 0; i < self->fields->len; i++)
+    build_field (self, self->fields->pdata[i]);
+  g_hash_table_remove_all (self->previous);
+  self->building = FALSE;
+
+  set_state (self, "choosing");
+  gtk_stack_set_visible_child_name (self->stack, "fields");
+  update_progress (self);
+}
+
+/* Loading ----------------------------------------------------------------- */
+
+typedef struct
+{
+  GPtrArray *heads;
+  char      *device_name;
+} Loaded;
+
+static void
+loaded_free (Loaded *loaded)
+{
+  g_clear_pointer (&loaded->heads, g_ptr_array_unref);
+  g_free (loaded->device_name);
+  g_free (loaded);
+}
+
+static gint
+compare_heads (gconstpointer a,
+               gconstpointer b,
+               gpointer      user_data)
+{
+  const char *here = user_data;
+  Head *x = *(Head **) a, *y = *(Head **) b;
+  gboolean x_here = g_strcmp0 (tg_revision_get_device_id (x->rev), here) == 0;
+  gboolean y_here = g_strcmp0 (tg_revision_get_device_id (y->rev), here) == 0;
+  gint64 tx = tg_revision_get_created_at (x->rev), ty = tg_revision_get_created_at (y->rev);
+
+  /* This laptop's version first, then the others as their devices dated
+   * them (only for a stable order: nothing is decided by it). */
+  if (x_here != y_here)
+    return x_here ? -1 : 1;
+  if (tx != ty)
+    return tx < ty ? -1 : 1;
+  return g_strcmp0 (tg_revision_get_id (x->rev), tg_revision_get_id (y->rev));
+}
+
+static void
+load_thread (GTask        *task,
+             gpointer      source,
+             gpointer      task_data,
+             GCancellable *cancellable)
+{
+  TgStore *store = task_data;
+  const char *report_id = g_object_get_data (G_OBJECT (task), "tg-report-id");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) revs = NULL;
+  g_autoptr(TgSyncAccount) account = NULL;
+  Loaded *loaded = g_new0 (Loaded, 1);
+
+  loaded->heads = g_ptr_array_new_with_free_func ((GDestroyNotify) head_free);
+  revs = tg_store_list_heads (store, report_id, &error);
+  for (guint i = 0; revs != NULL && i < revs->len; i++)
+    {
+      Head *head = g_new0 (Head, 1);
+
+      head->rev = g_object_ref (revs->pdata[i]);
+      g_ptr_array_add (loaded->heads, head);
+      head->report = tg_store_load_report_at (store, tg_revision_get_id (head->rev), &error);
+      if (head->report == NULL)
+        break;
+      head->json = tg_report_to_json (head->report);
+    }
+  if (error != NULL)
+    {
+      loaded_free (loaded);
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  account = tg_store_get_sync_account (store, NULL);
+  if (account != NULL)
+    loaded->device_name = g_strdup (account->device_name);
+  g_ptr_array_sort_with_data (loaded->heads, compare_heads, (gpointer) tg_store_get_device_id (store));
+  g_task_return_pointer (task, loaded, (GDestroyNotify) loaded_free);
+}
+
+static void
+show_message (TgConflictResolver *self,
+              const char         *icon,
+              const char         *title,
+              const char         *description)
+{
+  adw_status_page_set_icon_name (self->status_page, icon);
+  adw_status_page_set_title (self->status_page, title);
+  adw_status_page_set_description (self->status_page, description);
+  gtk_stack_set_visible_child_name (self->stack, "message");
+}
+
+static void
+load_done_cb (GObject      *object,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  g_autoptr(TgConflictResolver) self = user_data;
+  g_autoptr(GError) error = NULL;
+  Loaded *loaded = g_task_propagate_pointer (G_TASK (result), &error);
+
+  gtk_spinner_stop (self->spinner);
+  if (loaded == NULL)
+    {
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        return;
+      set_state (self, "error");
+      show_message (self, "dialog-error-symbolic", _("Could Not Load the Versions"), error->message);
+      return;
+    }
+
+  g_clear_pointer (&self->heads, g_ptr_array_unref);
+  self->heads = g_steal_pointer (&loaded->heads);
+  for (guint i = 0; i < self->heads->len; i++)
+    {
+      Head *head = self->heads->pdata[i];
+
+      head->who = who_wrote (self, head->rev, loaded->device_name);
+      head->when = when_written (head->rev);
+    }
+  loaded_free (loaded);
+
+  if (self->heads->len < 2)
+    {
+      set_state (self, "nothing");
+      show_message (self, "emblem-ok-symbolic", _("Nothing to Resolve"),
+                    _("This report has a single version now: it was merged already, here or on another device."));
+      update_progress (self);
+      return;
+    }
+  build (self);
+  if (self->fields->len > 0)
+    gtk_widget_child_focus (GTK_WIDGET (self->fields_box), GTK_DIR_TAB_FORWARD);
+}
+
+static void
+load (TgConflictResolver *self)
+{
+  g_autoptr(GTask) task = NULL;
+
+  set_state (self, "loading");
+  gtk_stack_set_visible_child_name (self->stack, "loading");
+  gtk_spinner_start (self->spinner);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "resolver.save", FALSE);
+  task = g_task_new (NULL, self->cancellable, load_done_cb, g_object_ref (self));
+  g_task_set_source_tag (task, load);
+  g_task_set_task_data (task, g_object_ref (self->store), g_object_unref);
+  g_object_set_data_full (G_OBJECT (task), "tg-report-id", g_strdup (self->report_id), g_free);
+  g_task_run_in_thread (task, load_thread);
+}
+
+/* Saving ------------------------------------------------------------------ */
+
+static char *
+typed_text (Field *field)
+{
+  if (field->entry != NULL)
+    return g_strdup (gtk_editable_get_text (field->entry));
+  if (field->buffer != NULL)
+    {
+      GtkTextIter start, end;
+
+      gtk_text_buffer_get_bounds (field->buffer, &start, &end);
+      return gtk_text_buffer_get_text (field->buffer, &start, &end, FALSE);
+    }
+  return g_strdup ("");
+}
+
+/* The first head with every answered field taken from its answer. */
+static TgReport *
+build_merged (TgConflictResolver  *self,
+              GError             **error)
+{
+  g_autoptr(JsonNode) node = json_node_copy (((Head *) self->heads->pdata[0])->json);
+  JsonObject *out = json_node_get_object (node);
+  g_autoptr(GPtrArray) parents = g_ptr_array_new ();
+  TgReport *merged;
+
+  for (guint i = 0; i < self->fields->len; i++)
+    {
+      Field *field = self->fields->pdata[i];
+
+      if (field->pick >= 0)
+        {
+          JsonObject *from = head_object (self->heads->pdata[field->pick]);
+
+          for (guint m = 0; field->members[m] != NULL; m++)
+            {
+              JsonNode *value = json_object_get_member (from, field->members[m]);
+
+              if (value != NULL)
+                json_object_set_member (out, field->members[m], json_node_copy (value));
+              else
+                json_object_remove_member (out, field->members[m]);
+            }
+        }
+      else if (field->pick == PICK_TYPED)
+        {
+          g_autofree char *text = typed_text (field);
+
+          json_object_set_string_member (out, field->members[0], text);
+        }
+      else if (field->pick == PICK_UNION)
+        json_object_set_member (out, field->members[0], union_of (self, field->members[0]));
+    }
+
+  merged = tg_report_new_from_json (node, error);
+  if (merged == NULL)
+    return NULL;
+  for (guint h = 0; h < self->heads->len; h++)
+    g_ptr_array_add (parents, (gpointer) tg_revision_get_id (((Head *) self->heads->pdata[h])->rev));
+  g_ptr_array_add (parents, NULL);
+  tg_report_set_base_revisions (merged, (const char * const *) parents->pdata);
+  return merged;
+}
+
+typedef struct
+{
+  TgStore   *store;
+  TgReport  *merged;
+  GStrv      expected;
+} SaveData;
+
+static void
+save_data_free (SaveData *data)
+{
+  g_clear_object (&data->store);
+  g_clear_object (&data->merged);
+  g_strfreev (data->expected);
+  g_free (data);
+}
+
+static void
+save_thread (GTask        *task,
+             gpointer      source,
+             gpointer      task_data,
+             GCancellable *cancellable)
+{
+  SaveData *data = task_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TgRevision) rev = NULL;
+  TgReport *current;
+
+  rev = tg_store_resolve_conflict (data->store, data->merged,
+                                   (const char * const *) data->expected, &error);
+  if (rev == NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  current = tg_store_load_report (data->store, tg_report_get_id (data->merged), &error);
+  if (current == NULL)
+    g_task_return_error (task, g_steal_pointer (&error));
+  else
+    g_task_return_pointer (task, current, g_object_unref);
+}
+
+/* Keeps what was chosen, to choose it again once the versions are
+ * loaded anew: a head's value where a new head has the same, and text
+ * of one's own as typed. */
+static void
+remember_picks (TgConflictResolver *self)
+{
+  g_hash_table_remove_all (self->previous);
+  for (guint i = 0; self->fields != NULL && i < self->fields->len; i++)
+    {
+      Field *field = self->fields->pdata[i];
+
+      if (field->pick >= 0)
+        {
+          JsonObject *from = head_object (self->heads->pdata[field->pick]);
+          JsonObject *kept = json_object_new ();
+          JsonNode *node = json_node_new (JSON_NODE_OBJECT);
+
+          for (guint m = 0; field->members[m] != NULL; m++)
+            if (json_object_has_member (from, field->members[m]))
+              json_object_set_member (kept, field->members[m],
+                                      json_node_copy (json_object_get_member (from, field->members[m])));
+          json_node_take_object (node, kept);
+          g_hash_table_insert (self->previous, g_strdup (field->label), node);
+        }
+      else if (field->pick == PICK_TYPED)
+        {
+          g_autofree char *text = typed_text (field);
+          JsonNode *node = json_node_new (JSON_NODE_VALUE);
+
+          json_node_set_string (node, text);
+          g_hash_table_insert (self->previous, g_strdup (field->label), node);
+        }
+    }
+}
+
+static void
+save_done_cb (GObject      *object,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  g_autoptr(TgConflictResolver) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TgReport) current = g_task_propagate_pointer (G_TASK (result), &error);
+  GApplication *app = g_application_get_default ();
+
+  if (app != NULL)
+    g_application_release (app);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->fields_box), TRUE);
+
+  if (current == NULL)
+    {
+      if (g_error_matches (error, TG_ERROR, TG_ERROR_CONFLICT))
+        {
+          remember_picks (self);
+          set_notice (self, _("Another change to this report arrived while you were choosing, "
+                              "so nothing was saved. The versions below include it now; "
+                              "your choices are kept where they still apply. Check them and save again."));
+          load (self);
+          return;
+        }
+      {
+        g_autofree char *text = g_strdup_printf (_("The merged report could not be saved: %s"), error->message);
+
+        set_state (self, "choosing");
+        set_notice (self, text);
+        update_progress (self);
+      }
+      return;
+    }
+
+  set_state (self, "saved");
+  g_signal_emit (self, signals[RESOLVED], 0, current);
+  gtk_window_close (GTK_WINDOW (self));
+}
+
+static void
+save_action (GtkWidget  *widget,
+             const char *action_name,
+             GVariant   *param)
+{
+  TgConflictResolver *self = TG_CONFLICT_RESOLVER (widget);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GTask) task = NULL;
+  g_autoptr(TgReport) merged = NULL;
+  GApplication *app = g_application_get_default ();
+  SaveData *data;
+
+  if (g_strcmp0 (self->state, "choosing") != 0 || count_chosen (self) < self->fields->len)
+    return;
+
+  merged = build_merged (self, &error);
+  if (merged == NULL || !tg_report_validate (merged, &error))
+    {
+      g_autofree char *text = g_strdup_printf (_("The merged report could not be saved: %s"), error->message);
+
+      set_notice (self, text);
+      return;
+    }
+
+  data = g_new0 (SaveData, 1);
+  data->store = g_object_ref (self->store);
+  data->merged = g_steal_pointer (&merged);
+  data->expected = g_new0 (char *, self->heads->len + 1);
+  for (guint h = 0; h < self->heads->len; h++)
+    data->expected[h] = g_strdup (tg_revision_get_id (((Head *) self->heads->pdata[h])->rev));
+
+  set_notice (self, NULL);
+  set_state (self, "saving");
+  gtk_widget_action_set_enabled (widget, "resolver.save", FALSE);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->fields_box), FALSE);
+  gtk_label_set_text (self->progress_label, _("Saving the merged report…"));
+  /* Quitting waits for the save. */
+  if (app != NULL)
+    g_application_hold (app);
+  task = g_task_new (NULL, NULL, save_done_cb, g_object_ref (self));
+  g_task_set_source_tag (task, save_action);
+  g_task_set_task_data (task, data, (GDestroyNotify) save_data_free);
+  g_task_run_in_thread (task, save_thread);
+}
+
+/* Vfuncs ---------------------------------------------------------------- */
+
+static void
+tg_conflict_resolver_dispose (GObject *object)
+{
+  TgConflictResolver *self = TG_CONFLICT_RESOLVER (object);
+
+  if (self->cancellable != NULL)
+    g_cancellable_cancel (self->cancellable);
+  g_clear_pointer (&self->fields, g_ptr_array_unref);
+  gtk_widget_dispose_template (GTK_WIDGET (self), TG_TYPE_CONFLICT_RESOLVER);
+  G_OBJECT_CLASS (tg_conflict_resolver_parent_class)->dispose (object);
+}
+
+static void
+tg_conflict_resolver_finalize (GObject *object)
+{
+  TgConflictResolver *self = TG_CONFLICT_RESOLVER (object);
+
+  g_clear_object (&self->store);
+  g_clear_object (&self->cancellable);
+  g_clear_pointer (&self->heads, g_ptr_array_unref);
+  g_clear_pointer (&self->previous, g_hash_table_unref);
+  g_free (self->report_id);
+  g_free (self->state);
+  g_free (self->notice);
+  G_OBJECT_CLASS (tg_conflict_resolver_parent_class)->finalize (object);
+}
+
+static void
+tg_conflict_resolver_get_property (GObject    *object,
+                                   guint       prop_id,
+                                   GValue     *value,
+                                   GParamSpec *pspec)
+{
+  TgConflictResolver *self = TG_CONFLICT_RESOLVER (object);
+
+  switch (prop_id)
+    {
+    case PROP_STATE:
+      g_value_set_string (value, self->state);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+tg_conflict_resolver_class_init (TgConflictResolverClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = tg_conflict_resolver_dispose;
+  object_class->finalize = tg_conflict_resolver_finalize;
+  object_class->get_property = tg_conflict_resolver_get_property;
+
+  properties[PROP_STATE] =
+    g_param_spec_string ("state", NULL, NULL, NULL,
+                         G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  signals[RESOLVED] = g_signal_new ("resolved", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                    0, NULL, NULL, NULL, G_TYPE_NONE, 1, TG_TYPE_REPORT);
+
+  gtk_widget_class_install_action (widget_class, "resolver.save", NULL, save_action);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_s, GDK_CONTROL_MASK, "resolver.save", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Escape, 0, "window.close", NULL);
+
+  gtk_widget_class_set_template_from_resource (widget_class, "/io/github/testigo/Testigo/tg-conflict-resolver.ui");
+  gtk_widget_class_bind_template_child (widget_class, TgConflictResolver, window_title);
+  gtk_widget_class_bind_template_child (widget_class, TgConflictResolver, save_button);
+  gtk_widget_class_bind_template_child (widget_class, TgConflictResolver, notice_revealer);
+  gtk_widget_class_bind_template_child (widget_class, TgConflictResolver, notice_label);
+  gtk_widget_class_bind_template_child (widget_class, TgConflictResolver, stack);
+  gtk_widget_class_bind_template_child (widget_class, TgConflictResolver, spinner);
+  gtk_widget_class_bind_template_child (widget_class, TgConflictResolver, status_page);
+  gtk_widget_class_bind_template_child (widget_class, TgConflictResolver, scroller);
+  gtk_widget_class_bind_template_child (widget_class, TgConflictResolver, versions_group);
+  gtk_widget_class_bind_template_child (widget_class, TgConflictResolver, fields_box);
+  gtk_widget_class_bind_template_child (widget_class, TgConflictResolver, progress_label);
+}
+
+static void
+tg_conflict_resolver_init (TgConflictResolver *self)
+{
+  gtk_widget_init_template (GTK_WIDGET (self));
+  tg_reports_ensure_style ();
+  self->cancellable = g_cancellable_new ();
+  self->previous = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) json_node_unref);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "resolver.save", FALSE);
+}
+
+/* Public API ------------------------------------------------------------ */
+
+TgConflictResolver *
+tg_conflict_resolver_new (TgStore    *store,
+                          const char *report_id)
+{
+  TgConflictResolver *self;
+
+  g_return_val_if_fail (TG_IS_STORE (store), NULL);
+  g_return_val_if_fail (report_id != NULL, NULL);
+
+  self = g_object_new (TG_TYPE_CONFLICT_RESOLVER, NULL);
+  self->store = g_object_ref (store);
+  self->report_id = g_strdup (report_id);
+  load (self);
+  return self;
+}
+
+const char *
+tg_conflict_resolver_get_state (TgConflictResolver *self)
+{
+  g_return_val_if_fail (TG_IS_CONFLICT_RESOLVER (self), NULL);
+  return self->state;
+}
+
+const char *
+tg_conflict_resolver_get_notice (TgConflictResolver *self)
+{
+  g_return_val_if_fail (TG_IS_CONFLICT_RESOLVER (self), NULL);
+  return self->notice;
+}
+
+guint
+tg_conflict_resolver_get_n_fields (TgConflictResolver *self)
+{
+  g_return_val_if_fail (TG_IS_CONFLICT_RESOLVER (self), 0);
+  return self->fields ? self->fields->len : 0;
+}
+
+guint
+tg_conflict_resolver_get_n_chosen (TgConflictResolver *self)
+{
+  g_return_val_if_fail (TG_IS_CONFLICT_RESOLVER (self), 0);
+  return count_chosen (self);
+}
