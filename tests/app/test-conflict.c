@@ -135,6 +135,22 @@ row_shows (gpointer data)
   return row != NULL && tg_report_row_get_conflict_shown (row) == wait->conflict;
 }
 
+typedef struct
+{
+  TgWindow          *window;
+  const char        *report_id;
+  TgReportSyncState  state;
+} StateWait;
+
+static gboolean
+row_shows_state (gpointer data)
+{
+  StateWait *wait = data;
+  TgReportRow *row = row_of (wait->window, wait->report_id);
+
+  return row != NULL && tg_report_row_get_sync_state_shown (row) == wait->state;
+}
+
 static gboolean
 editor_shows_conflict (gpointer data)
 {
@@ -296,6 +312,18 @@ test_resolve (void)
   tg_test_iterate_until (row_shows, &wait, WAIT_MS, "the other row has no badge");
   g_assert_cmpint (tg_report_row_get_sync_state_shown (row_of (window, tg_report_get_id (other))), ==,
                    TG_REPORT_SYNC_LOCAL_ONLY);
+
+  /* The server acknowledges the other report: only "report-sync-changed"
+   * is emitted (its content is unchanged), and its row follows. */
+  {
+    const char *rev_ids[] = { tg_revision_get_id (other_rev) };
+    const gint64 seqs[] = { 1 };
+    StateWait state_wait = { window, tg_report_get_id (other), TG_REPORT_SYNC_SYNCED };
+
+    g_assert_true (tg_store_mark_synced_batch (store, rev_ids, seqs, 1, &error));
+    g_assert_no_error (error);
+    tg_test_iterate_until (row_shows_state, &state_wait, WAIT_MS, "the other row shows it is on the server");
+  }
 
   /* The editor: the banner, then Resolve…. */
   g_assert_true (tg_window_open_report (window, id));
