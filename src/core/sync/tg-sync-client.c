@@ -37,6 +37,8 @@ typedef struct
   const char   *pin;
   char         *seen;
   gboolean      mismatch;
+  gboolean      connected;     /* this message opened a connection */
+  gboolean      handshaked;    /* and its TLS handshake finished */
 } Pinning;
 
 G_DEFINE_QUARK (tg-sync-error-quark, tg_sync_error)
@@ -184,8 +186,11 @@ network_event_cb (SoupMessage        *msg,
                   GIOStream          *connection,
                   Pinning            *pinning)
 {
+  if (event == G_SOCKET_CLIENT_TLS_HANDSHAKED)
+    pinning->handshaked = TRUE;
   if (event != G_SOCKET_CLIENT_CONNECTED)
     return;
+  pinning->connected = TRUE;
   g_atomic_int_inc (&pinning->client->n_connections);
   /* no Nagle delay between a request's headers and its body */
   if (G_IS_SOCKET_CONNECTION (connection))
@@ -205,13 +210,20 @@ fingerprint_error (void)
 }
 
 static GError *
-transport_error (const GError *error)
+transport_error (const GError *error,
+                 gboolean      after_handshake)
 {
   g_debug ("transport error: %s (%s %d)", error->message,
            g_quark_to_string (error->domain), error->code);
 
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return g_error_copy (error);
+  /* after the handshake: a record that failed its check (a byte changed
+   * on the way) or a connection closed without TLS's goodbye */
+  if (error->domain == G_TLS_ERROR && after_handshake)
+    return g_error_new_literal (TG_SYNC_ERROR, TG_SYNC_ERROR_NETWORK,
+                                _("The connection to the server was damaged or cut on the way. "
+                                  "Nothing was lost; Testigo will try again."));
   if (error->domain == G_TLS_ERROR)
     return g_error_new_literal (TG_SYNC_ERROR, TG_SYNC_ERROR_TLS,
                                 _("A secure connection to the server could not be made. Check the "
@@ -412,7 +424,7 @@ tg_sync_client_send (TgSyncClient        *self,
   g_autoptr(SoupMessage) msg = NULL;
   g_autoptr(GError) local_error = NULL;
   g_autoptr(GBytes) bytes = NULL;
-  Pinning pinning = { self, target->pin, NULL, FALSE };
+  Pinning pinning = { self, target->pin, NULL, FALSE, FALSE, FALSE };
   SoupMessageHeaders *request_headers;
   GTlsCertificate *peer;
   g_autofree char *seen = NULL;
@@ -464,7 +476,8 @@ tg_sync_client_send (TgSyncClient        *self,
   g_clear_pointer (&pinning.seen, g_free);
   if (local_error)
     {
-      g_propagate_error (error, transport_error (local_error));
+      /* a connection kept alive from an earlier message had its handshake */
+      g_propagate_error (error, transport_error (local_error, !pinning.connected || pinning.handshaked));
       return FALSE;
     }
 

@@ -1154,6 +1154,16 @@ cut_run_cb (GThreadedSocketService *service,
       if (strstr (buffer, "\r\n\r\n"))
         break;
     }
+  if (g_object_get_data (G_OBJECT (service), "garble"))
+    {
+      /* bytes that are no TLS record, as if the link changed them */
+      static const char garbage[] = "\x17\x03\x03\x00\x20garbled-on-the-way-by-a-bad-link!";
+
+      g_output_stream_write_all (g_io_stream_get_output_stream (G_IO_STREAM (connection)),
+                                 garbage, sizeof garbage - 1, NULL, NULL, NULL);
+      g_io_stream_close (G_IO_STREAM (connection), NULL, NULL);
+      return TRUE;
+    }
   g_output_stream_write_all (g_io_stream_get_output_stream (tls), answer, sizeof answer - 1,
                              NULL, NULL, NULL);
   g_io_stream_close (tls, NULL, NULL);
@@ -1190,6 +1200,15 @@ test_reply_cut (void)
   tg_test_iterate_until_set (&wait.done, WAIT_MS, "the probe");
   g_assert_error (wait.error, TG_SYNC_ERROR, TG_SYNC_ERROR_NETWORK);
   g_assert_true (strstr (wait.error->message, "cut") != NULL);
+  g_clear_error (&wait.error);
+
+  /* a reply damaged after the handshake is the link, not the server's TLS */
+  g_object_set_data (G_OBJECT (cut), "garble", GINT_TO_POINTER (TRUE));
+  wait.done = FALSE;
+  tg_sync_engine_probe_async (engine, base, NULL, probe_done_cb, &wait);
+  tg_test_iterate_until_set (&wait.done, WAIT_MS, "the probe");
+  g_assert_error (wait.error, TG_SYNC_ERROR, TG_SYNC_ERROR_NETWORK);
+  g_assert_true (strstr (wait.error->message, "damaged or cut") != NULL);
   g_clear_error (&wait.error);
   g_socket_service_stop (cut);
 }
