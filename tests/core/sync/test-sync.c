@@ -1573,6 +1573,63 @@ test_missing_file (void)
   added_file_clear (&other);
 }
 
+static void
+test_unknown_parent (void)
+{
+  g_autoptr(TgStore) a = new_store ("parent-a");
+  g_autoptr(TgStore) b = new_store ("parent-b");
+  g_autoptr(TgSyncEngine) ea = tg_sync_engine_new (a, NULL);
+  g_autoptr(TgSyncEngine) eb = tg_sync_engine_new (b, NULL);
+  g_autoptr(TgReport) report = tg_report_new ();
+  g_autoptr(TgRevision) first = NULL;
+  g_autoptr(GPtrArray) carried = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(TgSyncEntry) refused = NULL, parent = NULL, accepted = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *child = NULL;
+  guint n_inserted = 0;
+
+  enrol (ea, "carried", "monitor");
+  {
+    g_autofree char *code = make_code (server, "carried");
+    g_autofree char *token = enrol_with (eb, server, server->fingerprint, code, &error);
+
+    g_assert_no_error (error);
+    tg_sync_engine_set_token (eb, token);
+  }
+  tg_test_iterate_until (engine_configured, ea, WAIT_MS, "device A's account");
+  tg_test_iterate_until (engine_configured, eb, WAIT_MS, "device B's account");
+
+  /* A's report reaches B on a USB stick, not through the server; B edits it */
+  tg_report_set_title (report, "Carried by hand");
+  first = tg_store_save_report (a, report, &error);
+  g_assert_no_error (error);
+  g_ptr_array_add (carried, g_object_ref (first));
+  g_assert_true (tg_store_insert_revisions (b, carried, &n_inserted, &error));
+  g_assert_cmpuint (n_inserted, ==, 1);
+  child = save_title (b, tg_report_get_id (report), "Carried by hand, then edited");
+
+  /* B first: the server does not know the parent */
+  refused = sync_ok (eb);
+  g_assert_cmpint (refused->outcome, ==, TG_SYNC_OUTCOME_PARTIAL);
+  g_assert_cmpuint (refused->n_revisions_sent, ==, 0);
+  g_assert_nonnull (refused->error);
+  g_assert_true (strstr (refused->error, "stays on this laptop") != NULL);
+  g_assert_cmpint (tg_store_get_report_sync_state (b, tg_report_get_id (report)), !=, TG_REPORT_SYNC_SYNCED);
+
+  /* A pushes the parent; B's edit goes at its next sync */
+  parent = sync_ok (ea);
+  g_assert_cmpuint (parent->n_revisions_sent, ==, 1);
+  accepted = sync_ok (eb);
+  g_assert_cmpint (accepted->outcome, ==, TG_SYNC_OUTCOME_OK);
+  g_assert_cmpuint (accepted->n_revisions_sent, ==, 1);
+  {
+    g_autoptr(GPtrArray) unsynced = tg_store_list_unsynced (b, 0, &error);
+
+    g_assert_no_error (error);
+    g_assert_cmpuint (unsynced->len, ==, 0);
+  }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1604,6 +1661,7 @@ main (int   argc,
   g_test_add_func ("/sync/upload-resumes", test_upload_resumes);
   g_test_add_func ("/sync/upload-resends", test_upload_resends);
   g_test_add_func ("/sync/missing-file", test_missing_file);
+  g_test_add_func ("/sync/unknown-parent", test_unknown_parent);
   g_test_add_func ("/sync/automatic/network", test_automatic_network);
   g_test_add_func ("/sync/automatic/backoff", test_backoff);
 
