@@ -1553,11 +1553,41 @@ tg_sync_engine_disconnect (TgSyncEngine *self)
   g_task_run_in_thread (task, disconnect_thread);
 }
 
+/* A caller's cancellable, connected for as long as its task lives. */
+typedef struct
+{
+  TgSyncEngine *engine;
+  GCancellable *cancellable;
+  gulong        handler;
+} CallerCancel;
+
+static void
+caller_cancel_free (gpointer data)
+{
+  CallerCancel *caller = data;
+
+  g_cancellable_disconnect (caller->cancellable, caller->handler);
+  g_object_unref (caller->cancellable);
+  g_object_unref (caller->engine);
+  g_free (caller);
+}
+
+static gboolean
+cancel_in_context_cb (gpointer data)
+{
+  tg_sync_engine_cancel (data);
+  return G_SOURCE_REMOVE;
+}
+
 static void
 caller_cancelled_cb (GCancellable *cancellable,
-                     TgSyncEngine *self)
+                     gpointer      data)
 {
-  tg_sync_engine_cancel (self);
+  CallerCancel *caller = data;
+
+  /* g_cancellable_cancel() may come from any thread */
+  g_main_context_invoke_full (caller->engine->context, G_PRIORITY_DEFAULT,
+                              cancel_in_context_cb, g_object_ref (caller->engine), g_object_unref);
 }
 
 void
@@ -1576,7 +1606,15 @@ tg_sync_engine_sync_async (TgSyncEngine        *self,
   g_task_set_check_cancellable (task, FALSE);
   start_sync (self, flags, task);
   if (cancellable)
-    g_signal_connect_object (cancellable, "cancelled", G_CALLBACK (caller_cancelled_cb), self, 0);
+    {
+      CallerCancel *caller = g_new0 (CallerCancel, 1);
+
+      caller->engine = g_object_ref (self);
+      caller->cancellable = g_object_ref (cancellable);
+      /* runs at once if it is already cancelled */
+      caller->handler = g_cancellable_connect (cancellable, G_CALLBACK (caller_cancelled_cb), caller, NULL);
+      g_task_set_task_data (task, caller, caller_cancel_free);
+    }
 }
 
 TgSyncEntry *

@@ -1630,6 +1630,41 @@ test_unknown_parent (void)
   }
 }
 
+static void
+test_cancelled_by_caller (void)
+{
+  g_autoptr(TgStore) store = new_store ("caller-cancel");
+  g_autoptr(TgSyncEngine) engine = tg_sync_engine_new (store, NULL);
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr(TgReport) report = tg_report_new ();
+  g_autoptr(TgRevision) rev = NULL;
+  g_autoptr(TgSyncEntry) entry = NULL;
+  g_autoptr(GError) error = NULL;
+  Wait wait = { 0 };
+
+  enrol (engine, "caller-cancel", "monitor");
+  tg_test_iterate_until (engine_configured, engine, WAIT_MS, "the account");
+  tg_report_set_title (report, "Not now");
+  rev = tg_store_save_report (store, report, &error);
+  g_assert_no_error (error);
+
+  /* a caller's cancellable stops the sync, even one cancelled already */
+  g_cancellable_cancel (cancellable);
+  tg_sync_engine_sync_async (engine, TG_SYNC_FLAGS_NONE, cancellable, sync_done_cb, &wait);
+  tg_test_iterate_until_set (&wait.done, WAIT_MS, "a cancelled sync");
+  g_assert_error (wait.error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_assert_null (wait.result);
+  g_clear_error (&wait.error);
+  {
+    g_autoptr(GPtrArray) unsynced = tg_store_list_unsynced (store, 0, &error);
+    g_assert_cmpuint (unsynced->len, ==, 1);
+  }
+
+  /* the next one, without it, goes */
+  entry = sync_ok (engine);
+  g_assert_cmpuint (entry->n_revisions_sent, ==, 1);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1662,6 +1697,7 @@ main (int   argc,
   g_test_add_func ("/sync/upload-resends", test_upload_resends);
   g_test_add_func ("/sync/missing-file", test_missing_file);
   g_test_add_func ("/sync/unknown-parent", test_unknown_parent);
+  g_test_add_func ("/sync/cancelled-by-caller", test_cancelled_by_caller);
   g_test_add_func ("/sync/automatic/network", test_automatic_network);
   g_test_add_func ("/sync/automatic/backoff", test_backoff);
 
