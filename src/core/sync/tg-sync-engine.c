@@ -607,20 +607,26 @@ typedef struct
 } UploadProgress;
 
 static void
+post_file_progress (SyncJob *job,
+                    double   within)
+{
+  g_autofree char *phase = g_strdup_printf (_("Sending files: %u of %u"),
+                                            MIN (job->n_files_done + 1, MAX (job->n_files_due, 1)),
+                                            MAX (job->n_files_due, 1));
+
+  post_progress (job, 0.3 + 0.6 * (job->n_files_done + within) / MAX (job->n_files_due, 1), phase);
+}
+
+static void
 upload_progress_cb (gint64   offset,
                     gpointer data)
 {
   UploadProgress *progress = data;
   SyncJob *job = progress->job;
-  g_autofree char *phase = g_strdup_printf (_("Sending files: %u of %u"),
-                                            MIN (job->n_files_done + 1, job->n_files_due),
-                                            job->n_files_due);
-  double within = progress->size > 0 ? (double) offset / progress->size : 1.0;
 
   if (job->engine->chunk_hook)
     job->engine->chunk_hook (job->engine, offset, job->engine->chunk_hook_data);
-
-  post_progress (job, 0.3 + 0.6 * (job->n_files_done + within) / MAX (job->n_files_due, 1), phase);
+  post_file_progress (job, progress->size > 0 ? (double) offset / progress->size : 1.0);
 }
 
 static char *
@@ -656,6 +662,9 @@ send_blob (SyncJob             *job,
   if (info->max_chunk_bytes > 0)
     chunk = MIN (chunk, (gsize) info->max_chunk_bytes);
   upload.chunk_size = chunk;
+  /* say so before the first chunk: a file of one chunk never reports
+   * progress of its own */
+  post_file_progress (job, 0.0);
 
   if (file == NULL || !g_file_query_exists (file, job->cancellable))
     goto missing;

@@ -812,8 +812,30 @@ test_fingerprint_changed (void)
 }
 
 static void
+phase_cb (TgSyncEngine *engine,
+          GParamSpec   *pspec,
+          GPtrArray    *phases)
+{
+  const char *phase = tg_sync_engine_get_phase (engine);
+
+  if (phase && (phases->len == 0 || g_strcmp0 (g_ptr_array_index (phases, phases->len - 1), phase) != 0))
+    g_ptr_array_add (phases, g_strdup (phase));
+}
+
+static gboolean
+phases_have (GPtrArray  *phases,
+             const char *text)
+{
+  for (guint i = 0; i < phases->len; i++)
+    if (strcmp (g_ptr_array_index (phases, i), text) == 0)
+      return TRUE;
+  return FALSE;
+}
+
+static void
 test_metered (void)
 {
+  g_autoptr(GPtrArray) phases = g_ptr_array_new_with_free_func (g_free);
   g_autoptr(TgStore) store = new_store ("metered");
   g_autoptr(TestMonitor) monitor = g_object_new (TEST_TYPE_MONITOR, NULL);
   g_autoptr(TgSyncEngine) engine = tg_sync_engine_new (store, G_NETWORK_MONITOR (monitor));
@@ -840,7 +862,14 @@ test_metered (void)
 
   /* unmetered now */
   test_monitor_set (monitor, TRUE, FALSE);
+  g_signal_connect (engine, "notify::phase", G_CALLBACK (phase_cb), phases);
   sent = sync_ok (engine);
+  /* a file of one chunk is announced too, between the checks and the pull */
+  g_assert_true (phases_have (phases, "Checking the server"));
+  g_assert_true (phases_have (phases, "Sending files: 1 of 1"));
+  g_assert_true (phases_have (phases, "Receiving changes"));
+  g_assert_null (tg_sync_engine_get_phase (engine));
+  g_assert_cmpfloat (tg_sync_engine_get_progress (engine), ==, -1);
   g_assert_cmpint (sent->outcome, ==, TG_SYNC_OUTCOME_OK);
   g_assert_cmpuint (sent->n_files_sent, ==, 1);
   g_assert_cmpuint (sent->n_files_held_back, ==, 0);
