@@ -81,11 +81,24 @@ make_row (const TgSyncEntry *entry)
   title = g_strdup_printf (_("%s — %s"), when, tg_sync_outcome_label (entry->outcome));
   g_string_append_printf (details, _("Took %s"), took);
   g_string_append_c (details, '\n');
-  g_string_append_printf (details, _("Sent: %u reports (%u changes), %u files, %s"),
-                          entry->n_reports_sent, entry->n_revisions_sent, entry->n_files_sent, sent_size);
-  g_string_append_c (details, '\n');
-  g_string_append_printf (details, _("Received: %u changes — %u new reports, %u changed"),
-                          entry->n_revisions_received, entry->n_reports_new, entry->n_reports_changed);
+  {
+    g_autofree char *reports = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u report", "%u reports",
+                                                             entry->n_reports_sent), entry->n_reports_sent);
+    g_autofree char *changes = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u change", "%u changes",
+                                                             entry->n_revisions_sent), entry->n_revisions_sent);
+    g_autofree char *files = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u file", "%u files",
+                                                           entry->n_files_sent), entry->n_files_sent);
+    g_autofree char *received = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u change", "%u changes",
+                                                              entry->n_revisions_received),
+                                                 entry->n_revisions_received);
+
+    /* TRANSLATORS: "Sent: 2 reports (3 changes), 1 file, 1.2 MB". */
+    g_string_append_printf (details, _("Sent: %s (%s), %s, %s"), reports, changes, files, sent_size);
+    g_string_append_c (details, '\n');
+    /* TRANSLATORS: "Received: 4 changes — 1 new report(s), 2 changed". */
+    g_string_append_printf (details, _("Received: %s — new reports: %u, changed: %u"),
+                            received, entry->n_reports_new, entry->n_reports_changed);
+  }
   if (entry->n_files_held_back > 0)
     {
       g_string_append_c (details, '\n');
