@@ -400,6 +400,15 @@ def shoot_popover(app):
         if wait_for(lambda: popover_window() is not None, 10):
             break
     subprocess.run(["xdotool", "mousemove", "1000", "700"], check=False)  # no hover on the button
+    # The pending count arrives from a worker thread and the popover grows
+    # to hold it: the window's geometry is read once it stays the same.
+    wait_for(lambda: any(T("Nothing waits to be sent.") == t for t in label_texts(app.app)), 20)
+    seen = []
+
+    def steady():
+        seen.append(popover_window())
+        return len(seen) > 1 and seen[-1] == seen[-2] and seen[-1] is not None
+    wait_for(steady, 10)
     found = popover_window()
     shot("sync-popover")
     if found is not None:
@@ -431,7 +440,10 @@ def run_with_keyring(work, server):
         server.admin("user", "add", "ana", "--role", "monitor")
         code = server.admin("enrol-code", "ana").strip()
         connect(prefs, server, code, "AB" * 32)
-        refused = has_label(prefs, "another fingerprint")
+        refused = has_label(prefs, T("Not connected: the server at this address shows another fingerprint than "
+                                     "the one your administrator gave. The address may be mistyped, or someone "
+                                     "may be pretending to be your server. Check both with your "
+                                     "administrator.")[:30])
         tap(refused and has_label(prefs, T("They do not match"), 5) and has_label(prefs, server.fingerprint, 5),
             "a wrong fingerprint is refused in plain words, the one seen shown")
         tap(devices(server) == [], "nothing was enrolled with the wrong fingerprint")
