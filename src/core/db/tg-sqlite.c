@@ -161,6 +161,12 @@ tg_sqlite_prepare (TgSqlite    *self,
   return stmt;
 }
 
+void
+tg_sqlite_clear_cache (TgSqlite *self)
+{
+  g_hash_table_remove_all (self->statements);
+}
+
 guint
 tg_sqlite_get_n_cached (TgSqlite *self)
 {

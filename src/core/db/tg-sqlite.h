@@ -64,6 +64,9 @@ gboolean      tg_sqlite_fail          (TgSqlite     *self,
 TgSqliteStmt *tg_sqlite_prepare       (TgSqlite     *self,
                                        const char   *sql,
                                        GError      **error);
+/* Finalises every cached statement, for a connection whose schema was
+ * replaced under them (a backup copied into it). None may be in use. */
+void          tg_sqlite_clear_cache   (TgSqlite     *self);
 /* How many statements the cache holds. */
 guint         tg_sqlite_get_n_cached  (TgSqlite     *self);
 

@@ -8,6 +8,9 @@
  * a passive checkpoint copies what no reader still needs and never blocks
  * the writer, so saves cost their own pages only.
  * The store wakes it at 1000 pages (TG_WAL_CHECKPOINT_PAGES).
+ * testigo-server (tg_wal_checkpointer_new_full) wakes it once per 4000
+ * new pages and past 25000 has it RESTART the log, since under a load
+ * that never pauses a passive checkpoint cannot let the log start over.
  *
  * Should the thread fall behind (a long read holds the log), the writer
  * checkpoints itself past its own threshold, as SQLite's own
@@ -39,6 +42,12 @@ struct _TgWalCheckpointer
   guint     n_checkpoints;
   int       thread_pages;  /* wake the thread at this many pages */
   int       writer_pages;  /* the writer checkpoints itself at this many */
+  /* tg_wal_checkpointer_new_full () only; 0 keeps them off */
+  int       rearm_pages;   /* next wake this many pages after the last */
+  int       restart_pages; /* RESTART after the PASSIVE one past this many */
+  int       next_wake;     /* the writer's: pages for the next wake */
+  int       last_pages;    /* the writer's: the log's size at the last commit */
+  int       mode;          /* the mode asked for, under the mutex */
 };
 
 static int
@@ -49,12 +58,30 @@ wal_hook_cb (gpointer    data,
 {
   TgWalCheckpointer *self = data;
 
+  if (self->rearm_pages > 0)
+    {
+      /* the log started over: everything in it was checkpointed */
+      if (n_pages < self->last_pages)
+        self->next_wake = self->thread_pages;
+      self->last_pages = n_pages;
+    }
+
   if (n_pages >= self->writer_pages)
     {
       /* SQLITE_BUSY here means the thread is at it: nothing to do. */
       sqlite3_wal_checkpoint_v2 (db, name, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
     }
-  else if (n_pages >= self->thread_pages)
+  else if (self->rearm_pages > 0 && n_pages >= self->next_wake)
+    {
+      self->next_wake = n_pages + self->rearm_pages;
+      g_mutex_lock (&self->mutex);
+      self->pending = TRUE;
+      if (self->restart_pages > 0 && n_pages >= self->restart_pages)
+        self->mode = SQLITE_CHECKPOINT_RESTART;
+      g_cond_signal (&self->cond);
+      g_mutex_unlock (&self->mutex);
+    }
+  else if (self->rearm_pages == 0 && n_pages >= self->thread_pages)
     {
       g_mutex_lock (&self->mutex);
       self->pending = TRUE;
@@ -71,6 +98,7 @@ checkpoint_thread (gpointer data)
 
   for (;;)
     {
+      int mode;
       int rc;
 
       g_mutex_lock (&self->mutex);
@@ -82,9 +110,15 @@ checkpoint_thread (gpointer data)
           break;
         }
       self->pending = FALSE;
+      mode = self->mode;
+      self->mode = SQLITE_CHECKPOINT_PASSIVE;
       g_mutex_unlock (&self->mutex);
 
+      /* PASSIVE never blocks the writer, so it copies the bulk before a
+       * RESTART makes the writer wait for the rest */
       rc = sqlite3_wal_checkpoint_v2 (self->db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+      if (mode != SQLITE_CHECKPOINT_PASSIVE && (rc == SQLITE_OK || rc == SQLITE_BUSY))
+        rc = sqlite3_wal_checkpoint_v2 (self->db, NULL, mode, NULL, NULL);
       if (rc != SQLITE_OK && rc != SQLITE_BUSY)
         g_warning ("WAL checkpoint failed: %s", sqlite3_errmsg (self->db));
       else
@@ -93,20 +127,25 @@ checkpoint_thread (gpointer data)
   return NULL;
 }
 
-TgWalCheckpointer *
-tg_wal_checkpointer_new (sqlite3     *writer,
-                         const char  *path,
-                         guint        thread_pages,
-                         guint        writer_pages,
-                         GError     **error)
+static TgWalCheckpointer *
+checkpointer_new (sqlite3                        *writer,
+                  const char                     *path,
+                  const TgWalCheckpointerOptions *options,
+                  gboolean                        read_first,
+                  GError                        **error)
 {
   TgWalCheckpointer *self;
   sqlite3 *db = NULL;
   int rc;
 
   rc = sqlite3_open_v2 (path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL);
+  if (rc == SQLITE_OK && options->busy_timeout_ms > 0)
+    rc = sqlite3_busy_timeout (db, (int) MIN (options->busy_timeout_ms, G_MAXINT));
   if (rc == SQLITE_OK)
     rc = sqlite3_exec (db, "PRAGMA synchronous = FULL", NULL, NULL, NULL);
+  /* a new connection knows the file is in WAL mode only once it read it */
+  if (rc == SQLITE_OK && read_first)
+    rc = sqlite3_exec (db, "PRAGMA journal_mode = WAL", NULL, NULL, NULL);
   if (rc != SQLITE_OK)
     {
       g_set_error (error, TG_ERROR, TG_ERROR_FAILED, _("Could not open %s: %s"),
@@ -120,8 +159,12 @@ tg_wal_checkpointer_new (sqlite3     *writer,
   self = g_new0 (TgWalCheckpointer, 1);
   self->writer = writer;
   self->db = db;
-  self->thread_pages = (int) MIN (thread_pages, G_MAXINT);
-  self->writer_pages = (int) MIN (writer_pages, G_MAXINT);
+  self->thread_pages = (int) MIN (options->thread_pages, G_MAXINT);
+  self->writer_pages = (int) MIN (options->writer_pages, G_MAXINT);
+  self->rearm_pages = (int) MIN (options->rearm_pages, G_MAXINT);
+  self->restart_pages = (int) MIN (options->restart_pages, G_MAXINT);
+  self->next_wake = self->thread_pages;
+  self->mode = SQLITE_CHECKPOINT_PASSIVE;
   g_mutex_init (&self->mutex);
   g_cond_init (&self->cond);
   self->thread = g_thread_new ("tg-wal-checkpoint", checkpoint_thread, self);
@@ -129,6 +172,35 @@ tg_wal_checkpointer_new (sqlite3     *writer,
   /* Replaces the writer's automatic checkpoint (a WAL hook as well). */
   sqlite3_wal_hook (writer, wal_hook_cb, self);
   return self;
+}
+
+TgWalCheckpointer *
+tg_wal_checkpointer_new (sqlite3     *writer,
+                         const char  *path,
+                         guint        thread_pages,
+                         guint        writer_pages,
+                         GError     **error)
+{
+  const TgWalCheckpointerOptions options = {
+    .thread_pages = thread_pages,
+    .writer_pages = writer_pages,
+  };
+
+  return checkpointer_new (writer, path, &options, FALSE, error);
+}
+
+TgWalCheckpointer *
+tg_wal_checkpointer_new_full (sqlite3                        *writer,
+                              const char                     *path,
+                              const TgWalCheckpointerOptions *options,
+                              GError                        **error)
+{
+  TgWalCheckpointerOptions full = *options;
+
+  /* 0: the writer never checkpoints itself */
+  if (full.writer_pages == 0)
+    full.writer_pages = G_MAXINT;
+  return checkpointer_new (writer, path, &full, TRUE, error);
 }
 
 /* Call while no commit can run on the writer. */

@@ -24,6 +24,29 @@ TgWalCheckpointer *tg_wal_checkpointer_new  (sqlite3            *writer,
                                              guint               thread_pages,
                                              guint               writer_pages,
                                              GError            **error);
+
+/* The knobs of tg_wal_checkpointer_new_full(); zero is "as
+ * tg_wal_checkpointer_new() does" for each. */
+typedef struct
+{
+  guint thread_pages;     /* wake the thread once the log holds this many */
+  guint writer_pages;     /* past this the writer checkpoints itself; 0: never */
+  guint rearm_pages;      /* 0: wake on every commit past thread_pages; else
+                           * next after this many more pages (reset when the
+                           * log starts over) */
+  guint restart_pages;    /* 0: never; else past this the thread follows its
+                           * PASSIVE checkpoint with a RESTART one, which waits
+                           * for the writer so that the log starts over */
+  guint busy_timeout_ms;  /* the thread's connection's busy timeout */
+} TgWalCheckpointerOptions;
+
+/* As tg_wal_checkpointer_new(), with every knob. The thread's connection
+ * reads the file once at start (so it knows it is in WAL mode). */
+TgWalCheckpointer *tg_wal_checkpointer_new_full
+                                            (sqlite3                        *writer,
+                                             const char                     *path,
+                                             const TgWalCheckpointerOptions *options,
+                                             GError                        **error);
 void               tg_wal_checkpointer_free (TgWalCheckpointer  *self);
 guint              tg_wal_checkpointer_get_n_checkpoints
                                             (TgWalCheckpointer  *self);
