@@ -138,8 +138,8 @@ tg_server_store_add_user (TgServerStore  *self,
 
   if ((stmt = _tg_server_store_statement (self, "INSERT INTO users (name, role, created_at) VALUES (?, ?, ?)", error)) == NULL)
     return FALSE;
-  _tg_server_store_bind_text (stmt, 1, name);
-  _tg_server_store_bind_text (stmt, 2, tg_server_role_to_string (role));
+  tg_sqlite_bind_text (stmt, 1, name);
+  tg_sqlite_bind_text (stmt, 2, tg_server_role_to_string (role));
   sqlite3_bind_int64 (stmt, 3, _tg_server_store_now ());
   rc = sqlite3_step (stmt);
   sqlite3_reset (stmt);
@@ -170,7 +170,7 @@ tg_server_store_create_enrol_code (TgServerStore  *self,
 
   if ((stmt = _tg_server_store_statement (self, "SELECT id FROM users WHERE name = ?", error)) == NULL)
     return NULL;
-  _tg_server_store_bind_text (stmt, 1, user_name);
+  tg_sqlite_bind_text (stmt, 1, user_name);
   if (_tg_server_store_step (self, stmt) != SQLITE_ROW)
     {
       sqlite3_reset (stmt);
@@ -184,7 +184,7 @@ tg_server_store_create_enrol_code (TgServerStore  *self,
   if ((stmt = _tg_server_store_statement (self, "INSERT INTO enrol_codes (code_sha256, user_id, created_at, expires_at) "
                                                 "VALUES (?, ?, ?, ?)", error)) == NULL)
     return NULL;
-  _tg_server_store_bind_text (stmt, 1, hash);
+  tg_sqlite_bind_text (stmt, 1, hash);
   sqlite3_bind_int64 (stmt, 2, user_id);
   sqlite3_bind_int64 (stmt, 3, _tg_server_store_now ());
   sqlite3_bind_int64 (stmt, 4, _tg_server_store_now () + lifetime_s);
@@ -225,11 +225,11 @@ tg_server_store_enrol (TgServerStore  *self,
   if ((stmt = _tg_server_store_statement (self, "SELECT user_id, expires_at, used_at IS NOT NULL "
                                                 "FROM enrol_codes WHERE code_sha256 = ?", error)) == NULL)
     goto rollback;
-  _tg_server_store_bind_text (stmt, 1, hash);
+  tg_sqlite_bind_text (stmt, 1, hash);
   if (_tg_server_store_step (self, stmt) != SQLITE_ROW)
     {
       sqlite3_reset (stmt);
-      _tg_server_store_exec (self, "ROLLBACK", NULL);
+      tg_sqlite_rollback (self->db);
       g_set_error_literal (error, TG_SERVER_ERROR, TG_SERVER_ERROR_FORBIDDEN,
                            "unknown enrolment code");
       return FALSE;
@@ -241,7 +241,7 @@ tg_server_store_enrol (TgServerStore  *self,
 
   if (used || expires_at <= _tg_server_store_now ())
     {
-      _tg_server_store_exec (self, "ROLLBACK", NULL);
+      tg_sqlite_rollback (self->db);
       g_set_error_literal (error, TG_SERVER_ERROR, TG_SERVER_ERROR_FORBIDDEN,
                            used ? "this enrolment code has already been used"
                                 : "this enrolment code has expired");
@@ -255,10 +255,10 @@ tg_server_store_enrol (TgServerStore  *self,
   if ((stmt = _tg_server_store_statement (self, "INSERT INTO devices (id, user_id, name, token_sha256, created_at) "
                                                 "VALUES (?, ?, ?, ?, ?)", error)) == NULL)
     goto rollback;
-  _tg_server_store_bind_text (stmt, 1, new_id);
+  tg_sqlite_bind_text (stmt, 1, new_id);
   sqlite3_bind_int64 (stmt, 2, user_id);
-  _tg_server_store_bind_text (stmt, 3, device_name);
-  _tg_server_store_bind_text (stmt, 4, token_hash);
+  tg_sqlite_bind_text (stmt, 3, device_name);
+  tg_sqlite_bind_text (stmt, 4, token_hash);
   sqlite3_bind_int64 (stmt, 5, _tg_server_store_now ());
   if (_tg_server_store_step (self, stmt) != SQLITE_DONE)
     goto failed;
@@ -268,8 +268,8 @@ tg_server_store_enrol (TgServerStore  *self,
                                           error)) == NULL)
     goto rollback;
   sqlite3_bind_int64 (stmt, 1, _tg_server_store_now ());
-  _tg_server_store_bind_text (stmt, 2, new_id);
-  _tg_server_store_bind_text (stmt, 3, hash);
+  tg_sqlite_bind_text (stmt, 2, new_id);
+  tg_sqlite_bind_text (stmt, 3, hash);
   if (_tg_server_store_step (self, stmt) != SQLITE_DONE)
     goto failed;
   sqlite3_reset (stmt);
@@ -279,14 +279,14 @@ tg_server_store_enrol (TgServerStore  *self,
     goto rollback;
   sqlite3_bind_int64 (stmt, 1, _tg_server_store_now ());
   sqlite3_bind_int64 (stmt, 2, user_id);
-  _tg_server_store_bind_text (stmt, 3, new_id);
+  tg_sqlite_bind_text (stmt, 3, new_id);
   if (_tg_server_store_step (self, stmt) != SQLITE_DONE)
     goto failed;
   sqlite3_reset (stmt);
 
   if (!_tg_server_store_exec (self, "COMMIT", error))
     {
-      _tg_server_store_exec (self, "ROLLBACK", NULL);
+      tg_sqlite_rollback (self->db);
       return FALSE;
     }
 
@@ -298,7 +298,7 @@ failed:
   _tg_server_store_sql_error (self, error, "enrolling a device");
   sqlite3_reset (stmt);
 rollback:
-  _tg_server_store_exec (self, "ROLLBACK", NULL);
+  tg_sqlite_rollback (self->db);
   return FALSE;
 }
 
@@ -320,7 +320,7 @@ tg_server_store_authenticate (TgServerStore  *self,
                                                 "JOIN users u ON u.id = d.user_id "
                                                 "WHERE d.token_sha256 = ? AND d.revoked_at IS NULL", error)) == NULL)
     return NULL;
-  _tg_server_store_bind_text (stmt, 1, hash);
+  tg_sqlite_bind_text (stmt, 1, hash);
   rc = _tg_server_store_step (self, stmt);
   if (rc == SQLITE_ROW)
     {
@@ -346,14 +346,14 @@ tg_server_store_revoke (TgServerStore  *self,
                                           error)) == NULL)
     return FALSE;
   sqlite3_bind_int64 (stmt, 1, _tg_server_store_now ());
-  _tg_server_store_bind_text (stmt, 2, device_id);
+  tg_sqlite_bind_text (stmt, 2, device_id);
   if (_tg_server_store_step (self, stmt) != SQLITE_DONE)
     {
       sqlite3_reset (stmt);
       return _tg_server_store_sql_error (self, error, "revoking a device");
     }
   sqlite3_reset (stmt);
-  if (sqlite3_changes (self->db) != 1)
+  if (sqlite3_changes (tg_sqlite_get_db (self->db)) != 1)
     {
       g_set_error (error, TG_SERVER_ERROR, TG_SERVER_ERROR_NOT_FOUND,
                    _("There is no active device “%s”"), device_id);
@@ -470,10 +470,10 @@ tg_server_store_audit (TgServerStore *self,
   if (auth != NULL)
     {
       sqlite3_bind_int64 (stmt, 2, auth->user_id);
-      _tg_server_store_bind_text (stmt, 3, auth->device_id);
+      tg_sqlite_bind_text (stmt, 3, auth->device_id);
     }
-  _tg_server_store_bind_text (stmt, 4, action);
-  _tg_server_store_bind_text (stmt, 5, detail);
+  tg_sqlite_bind_text (stmt, 4, action);
+  tg_sqlite_bind_text (stmt, 5, detail);
   _tg_server_store_step (self, stmt);
   sqlite3_reset (stmt);
 }

@@ -72,7 +72,7 @@ tg_server_store_backup (TgServerStore  *self,
       sqlite3_close (out);
       return FALSE;
     }
-  ok = copy_database (self->db, out, error);
+  ok = copy_database (tg_sqlite_get_db (self->db), out, error);
   if (ok)
     sqlite3_exec (out, "PRAGMA journal_mode = DELETE", NULL, NULL, NULL);
   sqlite3_close (out);
@@ -135,8 +135,8 @@ tg_server_store_restore (TgServerStore  *self,
   g_clear_pointer (&stmt, sqlite3_finalize);
 
   /* Drop our cached statements: the schema is replaced under them. */
-  g_hash_table_remove_all (self->statements);
-  ok = copy_database (in, self->db, error);
+  tg_sqlite_clear_cache (self->db);
+  ok = copy_database (in, tg_sqlite_get_db (self->db), error);
   if (ok)
     ok = _tg_server_store_migrate (self, error);
   if (ok)

@@ -32,7 +32,7 @@ tg_server_store_blob_visible (TgServerStore *self,
     {
       stmt = _tg_server_store_statement (self, "SELECT 1 FROM blob_refs WHERE sha256 = ? LIMIT 1", &error);
       if (stmt != NULL)
-        _tg_server_store_bind_text (stmt, 1, sha256);
+        tg_sqlite_bind_text (stmt, 1, sha256);
     }
   else
     {
@@ -40,7 +40,7 @@ tg_server_store_blob_visible (TgServerStore *self,
                                                "WHERE b.sha256 = ? AND c.owner_user_id = ? LIMIT 1", &error);
       if (stmt != NULL)
         {
-          _tg_server_store_bind_text (stmt, 1, sha256);
+          tg_sqlite_bind_text (stmt, 1, sha256);
           sqlite3_bind_int64 (stmt, 2, auth->user_id);
         }
     }
@@ -73,7 +73,7 @@ _tg_server_store_blob_held (TgServerStore  *self,
 
   if ((stmt = _tg_server_store_statement (self, "SELECT 1 FROM blob_holders WHERE sha256 = ? AND user_id = ?", error)) == NULL)
     return -1;
-  _tg_server_store_bind_text (stmt, 1, sha256);
+  tg_sqlite_bind_text (stmt, 1, sha256);
   sqlite3_bind_int64 (stmt, 2, auth->user_id);
   rc = _tg_server_store_step (self, stmt);
   held = rc == SQLITE_ROW;
@@ -108,7 +108,7 @@ tg_server_store_blob_add_holder (TgServerStore  *self,
 
   if (stmt == NULL)
     return FALSE;
-  _tg_server_store_bind_text (stmt, 1, sha256);
+  tg_sqlite_bind_text (stmt, 1, sha256);
   sqlite3_bind_int64 (stmt, 2, user_id);
   if (_tg_server_store_step (self, stmt) != SQLITE_DONE)
     {
@@ -132,7 +132,7 @@ _tg_server_store_blob_is_complete (TgServerStore  *self,
 
   if (stmt == NULL)
     return -1;
-  _tg_server_store_bind_text (stmt, 1, sha256);
+  tg_sqlite_bind_text (stmt, 1, sha256);
   if ((rc = _tg_server_store_step (self, stmt)) == SQLITE_ROW)
     complete = sqlite3_column_int (stmt, 0) != 0;
   else if (rc != SQLITE_DONE)
@@ -166,7 +166,7 @@ tg_server_store_blob_set_complete (TgServerStore  *self,
                                                 "VALUES (?1, ?2, 1, ?3, ?3) ON CONFLICT (sha256) DO UPDATE "
                                                 "SET size = ?2, complete = 1, completed_at = ?3", error)) == NULL)
     return FALSE;
-  _tg_server_store_bind_text (stmt, 1, sha256);
+  tg_sqlite_bind_text (stmt, 1, sha256);
   sqlite3_bind_int64 (stmt, 2, size);
   sqlite3_bind_int64 (stmt, 3, _tg_server_store_now ());
   if (_tg_server_store_step (self, stmt) != SQLITE_DONE)

@@ -8,39 +8,33 @@
 #include <sqlite3.h>
 
 #include "tg-server-store.h"
+#include "tg-sqlite.h"
+#include "tg-wal-checkpointer.h"
 
 G_BEGIN_DECLS
 
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (sqlite3_stmt, sqlite3_finalize)
-
 struct _TgServerStore
 {
-  GObject     parent_instance;
+  GObject            parent_instance;
 
-  char       *path;
-  sqlite3    *db;
-  GHashTable *statements;   /* SQL literal (by address) → sqlite3_stmt, prepared once */
-
-  /* background checkpoints: a thread with a connection of its own */
-  GThreadPool *checkpoint_pool;
-  sqlite3     *checkpoint_db;  /* used only on that thread */
-  int          checkpointing;  /* atomic */
-  int          wal_pages;      /* the writer's: WAL size at the last commit */
-  int          checkpoint_at;  /* the writer's: WAL size for the next one */
+  TgSqlite          *db;            /* the connection and its statement cache */
+  TgWalCheckpointer *checkpointer;  /* background checkpoints, once asked for */
 };
 
-/* helpers (tg-server-store.c); every SQL text is a string literal, the
- * statement cache's key */
+/* helpers (tg-server-store.c) over the shared SQLite layer (tg-sqlite.h).
+ * The store's errors are in TG_SERVER_ERROR (the HTTP status comes from
+ * them): each helper reports an SQLite failure as
+ * TG_SERVER_ERROR_INTERNAL, with tg_sqlite_fail()'s message. */
 gint64        _tg_server_store_now              (void);
 gboolean      _tg_server_store_sql_error        (TgServerStore  *self,
                                                  GError        **error,
                                                  const char     *what);
+/* The cached statement for @sql (tg_sqlite_prepare()), reset and its
+ * bindings cleared: the store's callers reset a statement when done
+ * with it, and every fetch starts clean even if one did not. */
 sqlite3_stmt *_tg_server_store_statement        (TgServerStore  *self,
                                                  const char     *sql,
                                                  GError        **error);
-void          _tg_server_store_bind_text        (sqlite3_stmt   *stmt,
-                                                 int             index,
-                                                 const char     *text);
 gboolean      _tg_server_store_exec             (TgServerStore  *self,
                                                  const char     *sql,
                                                  GError        **error);

@@ -158,7 +158,7 @@ tg_server_store_pull (TgServerStore  *self,
                                            error);
         if (stmt == NULL)
           goto failed;
-        _tg_server_store_bind_text (stmt, 1, record_id);
+        tg_sqlite_bind_text (stmt, 1, record_id);
         while ((rc = _tg_server_store_step (self, stmt)) == SQLITE_ROW)
           g_ptr_array_add (heads, g_strdup ((const char *) sqlite3_column_text (stmt, 0)));
         sqlite3_reset (stmt);

@@ -32,7 +32,7 @@ lookup_record (TgServerStore  *self,
 
   if (stmt == NULL)
     return -1;
-  _tg_server_store_bind_text (stmt, 1, record_id);
+  tg_sqlite_bind_text (stmt, 1, record_id);
   if ((rc = _tg_server_store_step (self, stmt)) == SQLITE_ROW)
     {
       found = 1;
@@ -61,7 +61,7 @@ lookup_revision (TgServerStore  *self,
 
   if (stmt == NULL)
     return -1;
-  _tg_server_store_bind_text (stmt, 1, id);
+  tg_sqlite_bind_text (stmt, 1, id);
   if ((rc = _tg_server_store_step (self, stmt)) == SQLITE_ROW)
     {
       seq = sqlite3_column_int64 (stmt, 0);
@@ -155,16 +155,16 @@ insert_revision (TgServerStore  *self,
                                                 "created_at, deleted, content, pushed_by_device, received_at) "
                                                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", error)) == NULL)
     return NULL;
-  _tg_server_store_bind_text (stmt, 1, tg_revision_get_id (revision));
-  _tg_server_store_bind_text (stmt, 2, record_id);
-  _tg_server_store_bind_text (stmt, 3, tg_revision_get_kind (revision));
-  _tg_server_store_bind_text (stmt, 4, parents_text);
-  _tg_server_store_bind_text (stmt, 5, tg_revision_get_device_id (revision));
+  tg_sqlite_bind_text (stmt, 1, tg_revision_get_id (revision));
+  tg_sqlite_bind_text (stmt, 2, record_id);
+  tg_sqlite_bind_text (stmt, 3, tg_revision_get_kind (revision));
+  tg_sqlite_bind_text (stmt, 4, parents_text);
+  tg_sqlite_bind_text (stmt, 5, tg_revision_get_device_id (revision));
   sqlite3_bind_int64 (stmt, 6, tg_revision_get_device_seq (revision));
   sqlite3_bind_int64 (stmt, 7, tg_revision_get_created_at (revision));
   sqlite3_bind_int (stmt, 8, tg_revision_get_deleted (revision));
   sqlite3_bind_text (stmt, 9, tg_revision_get_content (revision), -1, SQLITE_STATIC);
-  _tg_server_store_bind_text (stmt, 10, auth->device_id);
+  tg_sqlite_bind_text (stmt, 10, auth->device_id);
   sqlite3_bind_int64 (stmt, 11, _tg_server_store_now ());
 
   /* The record row must exist first (foreign key); created_seq is fixed
@@ -179,8 +179,8 @@ insert_revision (TgServerStore  *self,
           sqlite3_reset (stmt);
           return NULL;
         }
-      _tg_server_store_bind_text (rec, 1, record_id);
-      _tg_server_store_bind_text (rec, 2, tg_revision_get_kind (revision));
+      tg_sqlite_bind_text (rec, 1, record_id);
+      tg_sqlite_bind_text (rec, 2, tg_revision_get_kind (revision));
       sqlite3_bind_int64 (rec, 3, auth->user_id);
       if (_tg_server_store_step (self, rec) != SQLITE_DONE)
         {
@@ -200,14 +200,14 @@ insert_revision (TgServerStore  *self,
       return NULL;
     }
   sqlite3_reset (stmt);
-  *seq = sqlite3_last_insert_rowid (self->db);
+  *seq = sqlite3_last_insert_rowid (tg_sqlite_get_db (self->db));
 
   if (!record_exists)
     {
       if ((stmt = _tg_server_store_statement (self, "UPDATE records SET created_seq = ? WHERE id = ?", error)) == NULL)
         return NULL;
       sqlite3_bind_int64 (stmt, 1, *seq);
-      _tg_server_store_bind_text (stmt, 2, record_id);
+      tg_sqlite_bind_text (stmt, 2, record_id);
       if (_tg_server_store_step (self, stmt) != SQLITE_DONE)
         goto failed;
       sqlite3_reset (stmt);
@@ -218,8 +218,8 @@ insert_revision (TgServerStore  *self,
       if ((stmt = _tg_server_store_statement (self, "INSERT INTO parents (revision_id, parent_id) VALUES (?, ?)",
                                               error)) == NULL)
         return NULL;
-      _tg_server_store_bind_text (stmt, 1, tg_revision_get_id (revision));
-      _tg_server_store_bind_text (stmt, 2, parents[i]);
+      tg_sqlite_bind_text (stmt, 1, tg_revision_get_id (revision));
+      tg_sqlite_bind_text (stmt, 2, parents[i]);
       if (_tg_server_store_step (self, stmt) != SQLITE_DONE)
         goto failed;
       sqlite3_reset (stmt);
@@ -227,8 +227,8 @@ insert_revision (TgServerStore  *self,
       if ((stmt = _tg_server_store_statement (self, "DELETE FROM heads WHERE record_id = ? AND revision_id = ?",
                                               error)) == NULL)
         return NULL;
-      _tg_server_store_bind_text (stmt, 1, record_id);
-      _tg_server_store_bind_text (stmt, 2, parents[i]);
+      tg_sqlite_bind_text (stmt, 1, record_id);
+      tg_sqlite_bind_text (stmt, 2, parents[i]);
       if (_tg_server_store_step (self, stmt) != SQLITE_DONE)
         goto failed;
       sqlite3_reset (stmt);
@@ -238,8 +238,8 @@ insert_revision (TgServerStore  *self,
    * (children need their parents first), so a new revision is a head. */
   if ((stmt = _tg_server_store_statement (self, "INSERT INTO heads (record_id, revision_id) VALUES (?, ?)", error)) == NULL)
     return NULL;
-  _tg_server_store_bind_text (stmt, 1, record_id);
-  _tg_server_store_bind_text (stmt, 2, tg_revision_get_id (revision));
+  tg_sqlite_bind_text (stmt, 1, record_id);
+  tg_sqlite_bind_text (stmt, 2, tg_revision_get_id (revision));
   if (_tg_server_store_step (self, stmt) != SQLITE_DONE)
     goto failed;
   sqlite3_reset (stmt);
@@ -278,8 +278,8 @@ add_blob_refs (TgServerStore  *self,
 
       if (stmt == NULL)
         return FALSE;
-      _tg_server_store_bind_text (stmt, 1, blobs[i]);
-      _tg_server_store_bind_text (stmt, 2, tg_revision_get_record_id (revision));
+      tg_sqlite_bind_text (stmt, 1, blobs[i]);
+      tg_sqlite_bind_text (stmt, 2, tg_revision_get_record_id (revision));
       if (_tg_server_store_step (self, stmt) != SQLITE_DONE)
         {
           _tg_server_store_sql_error (self, error, "recording a blob reference");
@@ -406,7 +406,7 @@ tg_server_store_push (TgServerStore  *self,
 
   if (!check_push_allowed (self, auth, revisions, error))
     {
-      _tg_server_store_exec (self, "ROLLBACK", NULL);
+      tg_sqlite_rollback (self->db);
       return NULL;
     }
 
@@ -417,7 +417,7 @@ tg_server_store_push (TgServerStore  *self,
 
       if ((seqs[i] = lookup_revision (self, tg_revision_get_id (revision), NULL, error)) < 0)
         {
-          _tg_server_store_exec (self, "ROLLBACK", NULL);
+          tg_sqlite_rollback (self->db);
           return NULL;
         }
       if (seqs[i] > 0)
@@ -439,7 +439,7 @@ tg_server_store_push (TgServerStore  *self,
       reason = insert_revision (self, auth, revision, &seqs[i], error);
       if (reason == NULL)
         {
-          _tg_server_store_exec (self, "ROLLBACK", NULL);
+          tg_sqlite_rollback (self->db);
           return NULL;
         }
       if (*reason == '\0')
@@ -460,7 +460,7 @@ tg_server_store_push (TgServerStore  *self,
         continue;
       if (!add_blob_refs (self, auth, revision, g_ptr_array_index (blobs, i), missing, probes, error))
         {
-          _tg_server_store_exec (self, "ROLLBACK", NULL);
+          tg_sqlite_rollback (self->db);
           return NULL;
         }
       {
@@ -496,7 +496,7 @@ tg_server_store_push (TgServerStore  *self,
 
   if ((result->server_seq = _tg_server_store_last_seq (self, error)) < 0)
     {
-      _tg_server_store_exec (self, "ROLLBACK", NULL);
+      tg_sqlite_rollback (self->db);
       return NULL;
     }
 
@@ -518,18 +518,18 @@ tg_server_store_push (TgServerStore  *self,
 
     if (stmt == NULL)
       {
-        _tg_server_store_exec (self, "ROLLBACK", NULL);
+        tg_sqlite_rollback (self->db);
         return NULL;
       }
     sqlite3_bind_int64 (stmt, 1, _tg_server_store_now ());
-    _tg_server_store_bind_text (stmt, 2, auth->device_id);
+    tg_sqlite_bind_text (stmt, 2, auth->device_id);
     _tg_server_store_step (self, stmt);
     sqlite3_reset (stmt);
   }
 
   if (!_tg_server_store_exec (self, "COMMIT", error))
     {
-      _tg_server_store_exec (self, "ROLLBACK", NULL);
+      tg_sqlite_rollback (self->db);
       return NULL;
     }
   return g_steal_pointer (&result);

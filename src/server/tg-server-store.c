@@ -2,6 +2,11 @@
  * migrations, the statement helpers its other files share, durability
  * (deferred sync, background checkpoints) and the sequence
  *
+ * The connection, its statement cache, the migration runner and the
+ * checkpoint thread are the core's (src/core/db: TgSqlite,
+ * tg_migrations_run, TgWalCheckpointer); what stays here is the schema,
+ * the server's thresholds and its error domain (TG_SERVER_ERROR).
+ *
  * The rest is split by subject, around tg-server-store-private.h:
  * -accounts.c, -push.c, -pull.c, -blobs.c, -backup.c.
  *
@@ -16,6 +21,7 @@
 #include <glib/gi18n.h>
 #include <glib/gstdio.h>
 
+#include "tg-migrations.h"
 #include "tg-revision.h"
 #include "tg-server-decode.h"
 #include "tg-server-store-private.h"
@@ -24,7 +30,7 @@
  * new pages; past the limit a RESTART one, which makes the writer wait
  * while it copies the last frames, so that the WAL starts over (a passive
  * checkpoint from another connection cannot let it start over under a load
- * that never pauses) */
+ * that never pauses). The writer never checkpoints itself. */
 #define CHECKPOINT_PAGES       4000
 #define CHECKPOINT_PAGES_LIMIT 25000
 
@@ -110,13 +116,48 @@ static const char *schema_v2 =
   "  WHERE action = 'upload' AND user_id IS NOT NULL AND detail LIKE 'blob %'"
   "    AND user_id IN (SELECT id FROM users);";
 
-static const char *migrations[] = {
-  NULL,       /* version 0: empty file */
-  NULL,       /* schema_v1, set in _tg_server_store_migrate () */
-  NULL,       /* schema_v2 */
+static gboolean
+migrate_v1 (gpointer   owner,
+            GError   **error)
+{
+  TgServerStore *self = owner;
+
+  return tg_sqlite_exec (self->db, schema_v1, error);
+}
+
+static gboolean
+migrate_v2 (gpointer   owner,
+            GError   **error)
+{
+  TgServerStore *self = owner;
+
+  return tg_sqlite_exec (self->db, schema_v2, error);
+}
+
+/* one step per version: steps[v] brings the schema from v - 1 to v */
+static const TgMigrationStep migrations[] = {
+  NULL,        /* version 0: empty file */
+  migrate_v1,
+  migrate_v2,
 };
 
+G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == TG_SERVER_STORE_VERSION + 1);
+
 /* helpers ---------------------------------------------------------------- */
+
+/* An error from the shared SQLite layer (TG_ERROR) as the store's own:
+ * the HTTP status comes from TG_SERVER_ERROR, and any SQLite failure is
+ * the server's (500). Returns FALSE. */
+static gboolean
+internal_error (GError **error)
+{
+  if (error != NULL && *error != NULL && (*error)->domain == TG_ERROR)
+    {
+      (*error)->domain = TG_SERVER_ERROR;
+      (*error)->code = TG_SERVER_ERROR_INTERNAL;
+    }
+  return FALSE;
+}
 
 gint64
 _tg_server_store_now (void)
@@ -129,44 +170,29 @@ _tg_server_store_sql_error (TgServerStore  *self,
                             GError        **error,
                             const char     *what)
 {
-  g_set_error (error, TG_SERVER_ERROR, TG_SERVER_ERROR_INTERNAL,
-               "database error while %s: %s", what, sqlite3_errmsg (self->db));
-  return FALSE;
+  g_autofree char *doing = g_strconcat ("database error while ", what, NULL);
+
+  tg_sqlite_fail (self->db, error, doing);
+  return internal_error (error);
 }
 
-/* The cached statement for @sql, reset; NULL with @error set when it
- * cannot be prepared (a damaged or altered database): the request fails
- * with a 500 and the server goes on serving. */
+/* A statement that cannot be prepared (a damaged or altered database) is
+ * an error: the request fails with a 500 and the server goes on serving. */
 sqlite3_stmt *
 _tg_server_store_statement (TgServerStore  *self,
                             const char     *sql,
                             GError        **error)
 {
-  sqlite3_stmt *stmt = g_hash_table_lookup (self->statements, sql);
+  TgSqliteStmt *stmt = tg_sqlite_prepare (self->db, sql, error);
 
   if (stmt == NULL)
     {
-      if (sqlite3_prepare_v3 (self->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt, NULL) != SQLITE_OK)
-        {
-          g_set_error (error, TG_SERVER_ERROR, TG_SERVER_ERROR_INTERNAL,
-                       "database error while preparing a statement: %s (%s)",
-                       sqlite3_errmsg (self->db), sql);
-          sqlite3_finalize (stmt);
-          return NULL;
-        }
-      g_hash_table_insert (self->statements, (gpointer) sql, stmt);
+      g_prefix_error (error, "database error while preparing a statement (%s): ", sql);
+      internal_error (error);
+      return NULL;
     }
-  sqlite3_reset (stmt);
-  sqlite3_clear_bindings (stmt);
+  tg_sqlite_stmt_release (stmt);
   return stmt;
-}
-
-void
-_tg_server_store_bind_text (sqlite3_stmt *stmt,
-                            int           index,
-                            const char   *text)
-{
-  sqlite3_bind_text (stmt, index, text, -1, SQLITE_TRANSIENT);
 }
 
 gboolean
@@ -174,8 +200,8 @@ _tg_server_store_exec (TgServerStore  *self,
                        const char     *sql,
                        GError        **error)
 {
-  if (sqlite3_exec (self->db, sql, NULL, NULL, NULL) != SQLITE_OK)
-    return _tg_server_store_sql_error (self, error, sql);
+  if (!tg_sqlite_exec (self->db, sql, error))
+    return internal_error (error);
   return TRUE;
 }
 
@@ -187,7 +213,7 @@ _tg_server_store_step (TgServerStore *self,
   int rc = sqlite3_step (stmt);
 
   if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-    g_warning ("sqlite step failed: %s", sqlite3_errmsg (self->db));
+    g_warning ("sqlite step failed: %s", sqlite3_errmsg (tg_sqlite_get_db (self->db)));
   return rc;
 }
 
@@ -216,42 +242,24 @@ gboolean
 _tg_server_store_migrate (TgServerStore  *self,
                           GError        **error)
 {
-  sqlite3_stmt *stmt;
-  int version;
+  g_autoptr(GError) local_error = NULL;
+  int version = 0;
 
-  migrations[1] = schema_v1;
-  migrations[2] = schema_v2;
+  if (tg_migrations_run (self->db, migrations, TG_SERVER_STORE_VERSION,
+                         TG_SERVER_STORE_VERSION, self, NULL, &local_error))
+    return TRUE;
 
-  if ((stmt = _tg_server_store_statement (self, "PRAGMA user_version", error)) == NULL)
-    return FALSE;
-  if (_tg_server_store_step (self, stmt) != SQLITE_ROW)
-    return _tg_server_store_sql_error (self, error, "reading the schema version");
-  version = sqlite3_column_int (stmt, 0);
-  sqlite3_reset (stmt);
-
-  if (version > TG_SERVER_STORE_VERSION)
+  if (g_error_matches (local_error, TG_ERROR, TG_ERROR_TOO_NEW) &&
+      tg_sqlite_get_user_version (self->db, &version, NULL))
+    g_set_error (error, TG_SERVER_ERROR, TG_SERVER_ERROR_INTERNAL,
+                 _("The database %s was written by a newer testigo-server (schema %d, this one knows %d)"),
+                 tg_sqlite_get_path (self->db), version, TG_SERVER_STORE_VERSION);
+  else
     {
-      g_set_error (error, TG_SERVER_ERROR, TG_SERVER_ERROR_INTERNAL,
-                   _("The database %s was written by a newer testigo-server (schema %d, this one knows %d)"),
-                   self->path, version, TG_SERVER_STORE_VERSION);
-      return FALSE;
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      internal_error (error);
     }
-
-  for (int v = version + 1; v <= TG_SERVER_STORE_VERSION; v++)
-    {
-      g_autofree char *set_version = g_strdup_printf ("PRAGMA user_version = %d", v);
-
-      if (!_tg_server_store_exec (self, "BEGIN IMMEDIATE", error))
-        return FALSE;
-      if (!_tg_server_store_exec (self, migrations[v], error) ||
-          !_tg_server_store_exec (self, set_version, error) ||
-          !_tg_server_store_exec (self, "COMMIT", error))
-        {
-          sqlite3_exec (self->db, "ROLLBACK", NULL, NULL, NULL);
-          return FALSE;
-        }
-    }
-  return TRUE;
+  return FALSE;
 }
 
 static void
@@ -259,14 +267,9 @@ tg_server_store_finalize (GObject *object)
 {
   TgServerStore *self = (TgServerStore *) object;
 
-  if (self->checkpoint_pool != NULL)
-    g_thread_pool_free (self->checkpoint_pool, FALSE, TRUE);
-  if (self->checkpoint_db != NULL)
-    sqlite3_close_v2 (self->checkpoint_db);
-  g_clear_pointer (&self->statements, g_hash_table_unref);
-  if (self->db != NULL)
-    sqlite3_close_v2 (self->db);
-  g_free (self->path);
+  /* before the connection whose commits it watches */
+  g_clear_pointer (&self->checkpointer, tg_wal_checkpointer_free);
+  g_clear_pointer (&self->db, tg_sqlite_close);
 
   G_OBJECT_CLASS (tg_server_store_parent_class)->finalize (object);
 }
@@ -280,9 +283,6 @@ tg_server_store_class_init (TgServerStoreClass *klass)
 static void
 tg_server_store_init (TgServerStore *self)
 {
-  /* every SQL text is a string literal: its address is its key */
-  self->statements = g_hash_table_new_full (NULL, NULL, NULL,
-                                            (GDestroyNotify) sqlite3_finalize);
 }
 
 TgServerStore *
@@ -291,18 +291,14 @@ tg_server_store_open (const char  *path,
 {
   g_autoptr(TgServerStore) self = g_object_new (TG_TYPE_SERVER_STORE, NULL);
 
-  self->path = g_strdup (path);
-  if (sqlite3_open_v2 (path, &self->db,
-                       SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                       NULL) != SQLITE_OK)
+  self->db = tg_sqlite_open (path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                             error);
+  if (self->db == NULL)
     {
-      g_set_error (error, TG_SERVER_ERROR, TG_SERVER_ERROR_INTERNAL,
-                   _("Cannot open the database %s: %s"), path,
-                   self->db ? sqlite3_errmsg (self->db) : "out of memory");
+      internal_error (error);
       return NULL;
     }
-  sqlite3_extended_result_codes (self->db, 1);
-  sqlite3_busy_timeout (self->db, 5000);
+  sqlite3_busy_timeout (tg_sqlite_get_db (self->db), 5000);
 
   if (!_tg_server_store_exec (self, "PRAGMA journal_mode = WAL", error) ||
       !_tg_server_store_exec (self, "PRAGMA synchronous = FULL", error) ||
@@ -316,7 +312,7 @@ tg_server_store_open (const char  *path,
 const char *
 tg_server_store_get_path (TgServerStore *self)
 {
-  return self->path;
+  return tg_sqlite_get_path (self->db);
 }
 
 /* durability ------------------------------------------------------------ */
@@ -334,82 +330,39 @@ tg_server_store_set_read_only (TgServerStore *self)
   _tg_server_store_exec (self, "PRAGMA query_only = ON", NULL);
 }
 
-static void
-checkpoint_thread (gpointer data,
-                   gpointer user_data)
-{
-  TgServerStore *self = user_data;
-  int mode = GPOINTER_TO_INT (data) - 1;
-  int rc;
-
-  if (self->checkpoint_db == NULL)
-    {
-      if (sqlite3_open_v2 (self->path, &self->checkpoint_db,
-                           SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK)
-        {
-          g_warning ("cannot open %s to checkpoint it: %s", self->path,
-                     self->checkpoint_db ? sqlite3_errmsg (self->checkpoint_db) : "out of memory");
-          g_clear_pointer (&self->checkpoint_db, sqlite3_close_v2);
-          g_atomic_int_set (&self->checkpointing, 0);
-          return;
-        }
-      sqlite3_busy_timeout (self->checkpoint_db, 5000);
-      /* a new connection knows the file is in WAL mode only once it read it */
-      sqlite3_exec (self->checkpoint_db, "PRAGMA journal_mode = WAL", NULL, NULL, NULL);
-    }
-  /* copies the committed frames into the database file, syncing the WAL
-   * before and the database after; PASSIVE never blocks the writer, so it
-   * copies the bulk before a RESTART makes the writer wait for the rest */
-  rc = sqlite3_wal_checkpoint_v2 (self->checkpoint_db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
-  if (mode != SQLITE_CHECKPOINT_PASSIVE && (rc == SQLITE_OK || rc == SQLITE_BUSY))
-    rc = sqlite3_wal_checkpoint_v2 (self->checkpoint_db, NULL, mode, NULL, NULL);
-  if (rc != SQLITE_OK && rc != SQLITE_BUSY)
-    g_warning ("checkpoint failed: %s", sqlite3_errmsg (self->checkpoint_db));
-  g_atomic_int_set (&self->checkpointing, 0);
-}
-
-static int
-wal_hook_cb (void       *data,
-             sqlite3    *db,
-             const char *name,
-             int         n_pages)
-{
-  TgServerStore *self = data;
-
-  /* the WAL started over: it was all checkpointed */
-  if (n_pages < self->wal_pages)
-    self->checkpoint_at = CHECKPOINT_PAGES;
-  self->wal_pages = n_pages;
-
-  if (n_pages >= self->checkpoint_at &&
-      g_atomic_int_compare_and_exchange (&self->checkpointing, 0, 1))
-    {
-      int mode = n_pages >= CHECKPOINT_PAGES_LIMIT ? SQLITE_CHECKPOINT_RESTART : SQLITE_CHECKPOINT_PASSIVE;
-
-      /* one per 4000 new pages (16 MiB), not one per commit: each syncs
-       * the database file, which competes with the WAL's fdatasync */
-      self->checkpoint_at = n_pages + CHECKPOINT_PAGES;
-      g_thread_pool_push (self->checkpoint_pool, GINT_TO_POINTER (mode + 1), NULL);
-    }
-  return SQLITE_OK;
-}
-
+/* Replaces SQLite's automatic checkpoint, which runs inside the commit
+ * that crosses 1000 pages with its two fsyncs, by one on a thread with a
+ * connection of its own: one per 4000 new pages (16 MiB), not one per
+ * commit, since each syncs the database file, which competes with the
+ * WAL's fdatasync. */
 void
 tg_server_store_checkpoint_in_background (TgServerStore *self)
 {
-  g_return_if_fail (self->checkpoint_pool == NULL);
+  const TgWalCheckpointerOptions options = {
+    .thread_pages = CHECKPOINT_PAGES,
+    .rearm_pages = CHECKPOINT_PAGES,
+    .restart_pages = CHECKPOINT_PAGES_LIMIT,
+    .writer_pages = 0,
+    .busy_timeout_ms = 5000,
+  };
+  g_autoptr(GError) error = NULL;
 
-  self->checkpoint_at = CHECKPOINT_PAGES;
-  self->checkpoint_pool = g_thread_pool_new (checkpoint_thread, self, 1, TRUE, NULL);
-  /* replaces SQLite's automatic checkpoint, which runs inside the commit
-   * that crosses 1000 pages, with its two fsyncs */
-  sqlite3_wal_hook (self->db, wal_hook_cb, self);
+  g_return_if_fail (self->checkpointer == NULL);
+
+  self->checkpointer = tg_wal_checkpointer_new_full (tg_sqlite_get_db (self->db),
+                                                     tg_sqlite_get_path (self->db),
+                                                     &options, &error);
+  /* as before, a checkpoint that cannot run only warns: the server goes
+   * on with SQLite's own automatic checkpoint */
+  if (self->checkpointer == NULL)
+    g_warning ("cannot checkpoint %s in the background: %s",
+               tg_sqlite_get_path (self->db), error->message);
 }
 
 char *
 tg_server_store_get_wal_path (TgServerStore *self)
 {
-  return g_strconcat (self->path, "-wal", NULL);
+  return g_strconcat (tg_sqlite_get_path (self->db), "-wal", NULL);
 }
 
 /* sequence --------------------------------------------------------------- */

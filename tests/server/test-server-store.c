@@ -5,6 +5,7 @@
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
+#include <string.h>
 #include <glib/gstdio.h>
 #include <sqlite3.h>
 
@@ -846,6 +847,268 @@ test_broken_table (Fixture       *fx,
   g_assert_error (error, TG_SERVER_ERROR, TG_SERVER_ERROR_INTERNAL);
 }
 
+/* The schema today's testigo-server (user_version 2) writes, as it was
+ * when the store moved onto the shared SQLite layer (src/core/db): a
+ * fixture, so that a change of the store's DDL cannot pass unnoticed. */
+static const char legacy_schema[] =
+  "CREATE TABLE users ("
+  "  id INTEGER PRIMARY KEY,"
+  "  name TEXT NOT NULL UNIQUE,"
+  "  role TEXT NOT NULL CHECK (role IN ('monitor', 'coordinator', 'admin')),"
+  "  created_at INTEGER NOT NULL);"
+  "CREATE TABLE devices ("
+  "  id TEXT PRIMARY KEY,"
+  "  user_id INTEGER NOT NULL REFERENCES users (id),"
+  "  name TEXT NOT NULL,"
+  "  token_sha256 TEXT NOT NULL UNIQUE,"
+  "  created_at INTEGER NOT NULL,"
+  "  last_seen INTEGER,"
+  "  revoked_at INTEGER);"
+  "CREATE TABLE enrol_codes ("
+  "  code_sha256 TEXT PRIMARY KEY,"
+  "  user_id INTEGER NOT NULL REFERENCES users (id),"
+  "  created_at INTEGER NOT NULL,"
+  "  expires_at INTEGER NOT NULL,"
+  "  used_at INTEGER,"
+  "  device_id TEXT REFERENCES devices (id));"
+  "CREATE TABLE records ("
+  "  id TEXT PRIMARY KEY,"
+  "  kind TEXT NOT NULL,"
+  "  owner_user_id INTEGER NOT NULL REFERENCES users (id),"
+  "  created_seq INTEGER NOT NULL);"
+  "CREATE INDEX records_owner ON records (owner_user_id);"
+  "CREATE TABLE revisions ("
+  "  seq INTEGER PRIMARY KEY AUTOINCREMENT,"
+  "  id TEXT NOT NULL UNIQUE,"
+  "  record_id TEXT NOT NULL REFERENCES records (id),"
+  "  kind TEXT NOT NULL,"
+  "  parents TEXT NOT NULL,"
+  "  device TEXT NOT NULL,"
+  "  device_seq INTEGER NOT NULL,"
+  "  created_at INTEGER NOT NULL,"
+  "  deleted INTEGER NOT NULL,"
+  "  content TEXT NOT NULL,"
+  "  pushed_by_device TEXT REFERENCES devices (id),"
+  "  received_at INTEGER NOT NULL);"
+  "CREATE INDEX revisions_record ON revisions (record_id, seq);"
+  "CREATE TABLE parents ("
+  "  revision_id TEXT NOT NULL REFERENCES revisions (id),"
+  "  parent_id TEXT NOT NULL REFERENCES revisions (id),"
+  "  PRIMARY KEY (revision_id, parent_id)) WITHOUT ROWID;"
+  "CREATE TABLE heads ("
+  "  record_id TEXT NOT NULL REFERENCES records (id),"
+  "  revision_id TEXT NOT NULL REFERENCES revisions (id),"
+  "  PRIMARY KEY (record_id, revision_id)) WITHOUT ROWID;"
+  "CREATE TABLE blobs ("
+  "  sha256 TEXT PRIMARY KEY,"
+  "  size INTEGER,"
+  "  complete INTEGER NOT NULL DEFAULT 0,"
+  "  created_at INTEGER NOT NULL,"
+  "  completed_at INTEGER);"
+  "CREATE TABLE blob_refs ("
+  "  sha256 TEXT NOT NULL,"
+  "  record_id TEXT NOT NULL REFERENCES records (id),"
+  "  PRIMARY KEY (sha256, record_id)) WITHOUT ROWID;"
+  "CREATE TABLE audit ("
+  "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+  "  at INTEGER NOT NULL,"
+  "  user_id INTEGER,"
+  "  device_id TEXT,"
+  "  action TEXT NOT NULL,"
+  "  detail TEXT);"
+  "CREATE TABLE blob_holders ("
+  "  sha256 TEXT NOT NULL,"
+  "  user_id INTEGER NOT NULL REFERENCES users (id),"
+  "  PRIMARY KEY (sha256, user_id)) WITHOUT ROWID;";
+
+/* Every table's and index's SQL, in name order, and user_version. */
+static char *
+schema_dump (const char *path)
+{
+  GString *dump = g_string_new (NULL);
+  sqlite3 *db = NULL;
+  sqlite3_stmt *stmt = NULL;
+
+  g_assert_cmpint (sqlite3_open_v2 (path, &db, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_prepare_v2 (db, "SELECT type, name, coalesce(sql, '') FROM sqlite_master ORDER BY name",
+                                       -1, &stmt, NULL), ==, SQLITE_OK);
+  while (sqlite3_step (stmt) == SQLITE_ROW)
+    g_string_append_printf (dump, "%s %s %s\n", sqlite3_column_text (stmt, 0),
+                            sqlite3_column_text (stmt, 1), sqlite3_column_text (stmt, 2));
+  sqlite3_finalize (stmt);
+  g_assert_cmpint (sqlite3_prepare_v2 (db, "PRAGMA user_version", -1, &stmt, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
+  g_string_append_printf (dump, "user_version %d\n", sqlite3_column_int (stmt, 0));
+  sqlite3_finalize (stmt);
+  sqlite3_close (db);
+  return g_string_free (dump, FALSE);
+}
+
+/* A database the server wrote before the store moved onto the shared
+ * SQLite layer opens unchanged: same schema SQL, same user_version, and
+ * its accounts, revisions, heads and blob holders read as before. */
+static void
+test_open_existing (Fixture       *fx,
+                    gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *path = g_build_filename (fx->dir, "legacy.db", NULL);
+  g_autofree char *token_hash = tg_server_sha256_hex ("legacy-token", 12);
+  g_autofree char *sha = tg_server_sha256_hex ("photo", 5);
+  g_autofree char *before = NULL;
+  g_autofree char *after = NULL;
+  g_autofree char *data_sql = NULL;
+  g_autoptr(TgServerStore) store = NULL;
+  g_autoptr(TgServerAuth) auth = NULL;
+  g_autoptr(JsonNode) page = NULL;
+  JsonArray *revisions;
+  JsonObject *revision;
+  sqlite3 *db = NULL;
+
+  g_assert_cmpint (sqlite3_open_v2 (path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_exec (db, "PRAGMA journal_mode = WAL", NULL, NULL, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_exec (db, legacy_schema, NULL, NULL, NULL), ==, SQLITE_OK);
+  data_sql = g_strdup_printf (
+    "INSERT INTO users VALUES (1, 'ana', 'monitor', 1700000000);"
+    "INSERT INTO devices VALUES ('dev-1', 1, 'laptop', '%s', 1700000000, NULL, NULL);"
+    "INSERT INTO records VALUES ('rec-1', 'report', 1, 1);"
+    "INSERT INTO revisions (id, record_id, kind, parents, device, device_seq, created_at, deleted,"
+    "                       content, pushed_by_device, received_at)"
+    "  VALUES ('rev-1', 'rec-1', 'report', '', 'dev-1', 1, 1700000001, 0, '{\"title\":\"old\"}', 'dev-1', 1700000002);"
+    "INSERT INTO heads VALUES ('rec-1', 'rev-1');"
+    "INSERT INTO blobs VALUES ('%s', 5, 1, 1700000003, 1700000004);"
+    "INSERT INTO blob_holders VALUES ('%s', 1);"
+    "PRAGMA user_version = 2;",
+    token_hash, sha, sha);
+  g_assert_cmpint (sqlite3_exec (db, data_sql, NULL, NULL, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_close (db), ==, SQLITE_OK);
+  before = schema_dump (path);
+  g_assert_nonnull (strstr (before, "user_version 2\n"));
+
+  store = tg_server_store_open (path, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (store);
+
+  /* the data reads as before */
+  auth = tg_server_store_authenticate (store, "legacy-token", NULL);
+  g_assert_nonnull (auth);
+  g_assert_cmpstr (auth->device_id, ==, "dev-1");
+  g_assert_cmpint (auth->role, ==, TG_SERVER_ROLE_MONITOR);
+  g_assert_cmpint (tg_server_store_get_last_seq (store), ==, 1);
+  page = pull_all (store, auth);
+  revisions = member_array (page, "revisions");
+  g_assert_cmpuint (json_array_get_length (revisions), ==, 1);
+  revision = json_array_get_object_element (revisions, 0);
+  g_assert_cmpstr (json_object_get_string_member (revision, "id"), ==, "rev-1");
+  g_assert_true (tg_server_store_blob_held (store, auth, sha));
+  g_assert_true (tg_server_store_blob_is_complete (store, sha));
+  g_clear_object (&store);
+
+  /* and the file is as it was: no step ran again, no table changed */
+  after = schema_dump (path);
+  g_assert_cmpstr (after, ==, before);
+}
+
+/* A statement that cannot run (its table gone) is a GError from the
+ * shared layer, in the store's domain, never an abort; a file that is not
+ * a database at all refuses to open with an error too. */
+static void
+test_statement_error (Fixture       *fx,
+                      gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *garbage = g_build_filename (fx->dir, "garbage.db", NULL);
+  g_autoptr(TgServerStore) broken = NULL;
+  g_autoptr(JsonNode) devices = NULL;
+  sqlite3 *db = NULL;
+
+  g_assert_cmpint (sqlite3_open_v2 (tg_server_store_get_path (fx->store), &db, SQLITE_OPEN_READWRITE, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_exec (db, "DROP TABLE enrol_codes", NULL, NULL, NULL), ==, SQLITE_OK);
+  sqlite3_close (db);
+
+  g_assert_true (tg_server_store_add_user (fx->store, "ana", TG_SERVER_ROLE_MONITOR, &error));
+  g_assert_no_error (error);
+  /* the statement was never prepared before: preparing it fails */
+  g_assert_null (tg_server_store_create_enrol_code (fx->store, "ana", 3600, &error));
+  g_assert_error (error, TG_SERVER_ERROR, TG_SERVER_ERROR_INTERNAL);
+  g_assert_nonnull (strstr (error->message, "enrol_codes"));
+  g_assert_cmpuint (tg_server_error_to_status (error), ==, 500);
+  g_clear_error (&error);
+
+  /* the store goes on: other statements still run */
+  devices = tg_server_store_list_devices (fx->store, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (devices);
+
+  /* a damaged file: not a database */
+  g_assert_true (g_file_set_contents (garbage, "this is not an SQLite database, not at all......"
+                                      "................................................", -1, NULL));
+  broken = tg_server_store_open (garbage, &error);
+  g_assert_null (broken);
+  g_assert_error (error, TG_SERVER_ERROR, TG_SERVER_ERROR_INTERNAL);
+  g_assert_nonnull (strstr (error->message, garbage));
+}
+
+/* With background checkpoints on, the server's threshold (4000 pages of
+ * WAL) wakes the checkpoint thread, which copies the log into the
+ * database file: the file grows, while the log grew to that threshold
+ * first (SQLite's own automatic checkpoint, at 1000 pages in the
+ * writer's commit, is off). */
+static void
+test_background_checkpoint (Fixture       *fx,
+                            gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TgServerAuth) ana = enrol (fx->store, "ana", TG_SERVER_ROLE_MONITOR);
+  g_autoptr(GString) content = g_string_new ("{\"notes\":\"");
+  g_autoptr(GFile) file = g_file_new_for_path (tg_server_store_get_path (fx->store));
+  g_autoptr(GFileInfo) info = NULL;
+  goffset size = 0;
+  gint64 deadline;
+
+  for (guint i = 0; i < 64 * 1024; i++)
+    g_string_append_c (content, 'a' + (char) (i * 7 % 26));
+  g_string_append (content, "\"}");
+
+  tg_server_store_checkpoint_in_background (fx->store);
+
+  /* some 300 × 64 KiB, about 4800 pages: past one wake of the thread */
+  for (guint i = 0; i < 300; i++)
+    {
+      g_autofree char *record = g_uuid_string_random ();
+      g_autoptr(TgRevision) revision = make_revision (record, NULL, NULL, "report", ana, i + 1, content->str);
+      g_autoptr(JsonNode) reply = push (fx->store, ana, &error, revision, NULL);
+
+      g_assert_no_error (error);
+      g_assert_nonnull (reply);
+    }
+
+  /* the database file itself holds the copied pages (bounded wait) */
+  deadline = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
+  do
+    {
+      g_clear_object (&info);
+      info = g_file_query_info (file, G_FILE_ATTRIBUTE_STANDARD_SIZE, G_FILE_QUERY_INFO_NONE, NULL, &error);
+      g_assert_no_error (error);
+      size = g_file_info_get_size (info);
+      if (size > 8 * 1024 * 1024)
+        break;
+      g_usleep (10000);
+    }
+  while (g_get_monotonic_time () < deadline);
+  g_assert_cmpint (size, >, 8 * 1024 * 1024);
+  g_assert_cmpint (tg_server_store_get_last_seq (fx->store), ==, 300);
+
+  /* the log is never truncated: its size is the most it held */
+  {
+    g_autofree char *wal_path = tg_server_store_get_wal_path (fx->store);
+    GStatBuf st;
+
+    g_assert_cmpint (g_stat (wal_path, &st), ==, 0);
+    g_assert_cmpint (st.st_size, >=, 4000 * 4096);
+  }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -861,6 +1124,9 @@ main (int   argc,
   g_test_add ("/server-store/backup", Fixture, NULL, fixture_setup, test_backup, fixture_teardown);
 
   g_test_add ("/server-store/broken-table", Fixture, NULL, fixture_setup, test_broken_table, fixture_teardown);
+  g_test_add ("/server-store/open-existing", Fixture, NULL, fixture_setup, test_open_existing, fixture_teardown);
+  g_test_add ("/server-store/statement-error", Fixture, NULL, fixture_setup, test_statement_error, fixture_teardown);
+  g_test_add ("/server-store/background-checkpoint", Fixture, NULL, fixture_setup, test_background_checkpoint, fixture_teardown);
 
   return g_test_run ();
 }
