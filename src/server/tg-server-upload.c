@@ -962,6 +962,14 @@ _tg_server_early_upload (TgServer          *self,
     }
   if (upload->active != NULL)
     {
+      char seconds[16];
+
+      /* The other connection may be one its client has lost without a
+       * word (a killed app, a dropped mobile link): the server lets it go
+       * when it brings too little for body-timeout. Say when to try
+       * again, so that the client does not send the chunk over and over. */
+      g_snprintf (seconds, sizeof seconds, "%u", MAX (self->config->body_timeout, 1));
+      soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Retry-After", seconds);
       _tg_server_respond_offset (msg, 409, _tg_server_upload_get_offset (upload), FALSE, "another upload of this blob is in progress");
       return;
     }
