@@ -408,6 +408,15 @@ tg_sync_client_get_bytes_in (TgSyncClient *self)
   return n;
 }
 
+/* Counts what actually left, so that a chunk cut half-way counts half. */
+static void
+wrote_body_data_cb (SoupMessage *msg,
+                    guint        chunk_size,
+                    TgSyncReply *reply)
+{
+  reply->body_bytes_written += chunk_size;
+}
+
 gboolean
 tg_sync_client_send (TgSyncClient        *self,
                      const TgSyncTarget  *target,
@@ -454,6 +463,7 @@ tg_sync_client_send (TgSyncClient        *self,
   if (body)
     soup_message_set_request_body_from_bytes (msg, content_type ? content_type : "application/json", body);
 
+  g_signal_connect (msg, "wrote-body-data", G_CALLBACK (wrote_body_data_cb), reply);
   g_signal_connect (msg, "accept-certificate", G_CALLBACK (accept_certificate_cb), &pinning);
   g_signal_connect (msg, "network-event", G_CALLBACK (network_event_cb), &pinning);
 
@@ -461,6 +471,7 @@ tg_sync_client_send (TgSyncClient        *self,
   bytes = soup_session_send_and_read (self->session, msg, cancellable, &local_error);
   reply->received_at = g_get_real_time ();
   g_signal_handlers_disconnect_by_data (msg, &pinning);
+  g_signal_handlers_disconnect_by_data (msg, reply);
 
   g_mutex_lock (&self->lock);
   self->bytes_out += body ? g_bytes_get_size (body) : 0;

@@ -447,7 +447,8 @@ is_fatal (const GError *error)
    * one file or revision is noted and the sync goes on */
   if (error->domain != TG_SYNC_ERROR)
     return g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
-  return error->code != TG_SYNC_ERROR_PROTOCOL && error->code != TG_SYNC_ERROR_TOO_LARGE;
+  return error->code != TG_SYNC_ERROR_PROTOCOL && error->code != TG_SYNC_ERROR_TOO_LARGE &&
+         error->code != TG_SYNC_ERROR_BUSY;
 }
 
 static gboolean
@@ -957,7 +958,8 @@ is_retryable (const GError *error)
       || error->code == TG_SYNC_ERROR_LOCAL
       || error->code == TG_SYNC_ERROR_PROTOCOL
       || error->code == TG_SYNC_ERROR_TLS
-      || error->code == TG_SYNC_ERROR_TOO_LARGE;
+      || error->code == TG_SYNC_ERROR_TOO_LARGE
+      || error->code == TG_SYNC_ERROR_BUSY;
 }
 
 static void

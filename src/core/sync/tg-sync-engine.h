@@ -36,6 +36,8 @@ typedef enum
   TG_SYNC_ERROR_RATE_LIMITED,         /* 429 (Retry-After honoured) */
   TG_SYNC_ERROR_SERVER,               /* 5xx */
   TG_SYNC_ERROR_LOCAL,                /* disk full, store error: nothing was lost */
+  TG_SYNC_ERROR_BUSY,                 /* 409 with Retry-After: the server is still taking this
+                                       * file from an earlier connection; sent in a later sync */
 } TgSyncError;
 
 typedef enum

@@ -53,6 +53,8 @@ typedef struct
   char               *fingerprint;    /* of the certificate seen */
   gint64              sent_at;        /* g_get_real_time () around the exchange */
   gint64              received_at;
+  guint64             body_bytes_written; /* request body bytes put on the wire, even when the
+                                           * exchange then failed */
 } TgSyncReply;
 
 void          tg_sync_reply_clear           (TgSyncReply *reply);

@@ -5,8 +5,10 @@
  * a chunk only when all of it arrived intact. The file is read chunk by
  * chunk from the blob store: memory is one chunk whatever the file's size.
  * 460 (the chunk arrived damaged) resends it; 409 (not the server's
- * offset) asks again and goes on from there; 422 (the whole file did not
- * hash to its name) starts once more from 0. Each of these is bounded.
+ * offset) asks again and goes on from there, unless it says the server is
+ * still taking this file over another connection (Retry-After): then the
+ * file waits for a later sync; 422 (the whole file did not hash to its
+ * name) starts once more from 0. Each of these is bounded.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -80,6 +82,25 @@ reply_offset (const TgSyncReply *reply,
         }
     }
   return FALSE;
+}
+
+/* A 409 that says "busy", not "wrong offset": the server adds Retry-After
+ * (protocol 2), and an older one names the very offset that was sent. */
+static gboolean
+is_busy (const TgSyncReply *reply,
+         gint64             sent_offset,
+         guint             *retry_after_s)
+{
+  const char *header = reply->headers ? soup_message_headers_get_one (reply->headers, "Retry-After") : NULL;
+  gint64 named = -1;
+  guint64 seconds = 0;
+
+  if (header == NULL && !(reply_offset (reply, &named) && named == sent_offset))
+    return FALSE;
+  if (header == NULL || !g_ascii_string_to_unsigned (header, 10, 1, 3600, &seconds, NULL))
+    seconds = 10;
+  *retry_after_s = (guint) seconds;
+  return TRUE;
 }
 
 static gboolean
@@ -160,12 +181,18 @@ tg_sync_upload_run (const TgSyncUpload  *upload,
       {
         const char *headers[] = { "Upload-Length", size_text, "Upload-Checksum", checksum, NULL };
 
-        if (!tg_sync_client_send (upload->client, upload->target, "PUT", path,
-                                  "application/octet-stream", body, headers, &reply,
-                                  cancellable, error))
-          return FALSE;
+        gboolean sent = tg_sync_client_send (upload->client, upload->target, "PUT", path,
+                                             "application/octet-stream", body, headers, &reply,
+                                             cancellable, error);
+
+        /* what left, even when the connection was cut under it */
+        result->bytes_sent += reply.body_bytes_written;
+        if (!sent)
+          {
+            tg_sync_reply_clear (&reply);
+            return FALSE;
+          }
       }
-      result->bytes_sent += length;
       result->uploaded = TRUE;
 
       switch (reply.status)
@@ -208,6 +235,18 @@ tg_sync_upload_run (const TgSyncUpload  *upload,
           break;
 
         case 409:
+          if (is_busy (&reply, offset, &result->retry_after_s))
+            {
+              /* another connection of this account is still sending this
+               * file (one cut without a word reaches the server only when
+               * its time runs out): sending again now would be refused the
+               * same way and waste the link */
+              tg_sync_reply_clear (&reply);
+              g_set_error_literal (error, TG_SYNC_ERROR, TG_SYNC_ERROR_BUSY,
+                                   _("The server is still receiving this file over an earlier "
+                                     "connection; it will be sent in a later sync."));
+              return FALSE;
+            }
           if (++n_reoffsets > MAX_REOFFSETS || !reply_offset (&reply, &next))
             {
               g_propagate_error (error, tg_sync_error_from_reply (&reply, NULL));

@@ -1396,6 +1396,8 @@ typedef struct
   guint    n_bad_checksum;
   gboolean damaged_once;
   gboolean moved_once;
+  int      busy;           /* answer every PUT "another upload in progress":
+                            * 1 with Retry-After: 7, 2 without (an older server) */
 } FakeBlob;
 
 static void
@@ -1439,6 +1441,14 @@ fake_blob_handler (SoupServer        *soup_server,
   expected = tg_sync_upload_checksum (g_bytes_get_data (chunk, NULL), g_bytes_get_size (chunk));
   if (g_strcmp0 (checksum, expected) != 0)
     fake->n_bad_checksum++;
+  if (fake->busy)
+    {
+      fake->n_409++;
+      if (fake->busy == 1)
+        soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Retry-After", "7");
+      fake_offset_reply (msg, 409, fake->offset, FALSE);
+      return;
+    }
   if (offset != fake->offset)
     {
       fake->n_409++;
@@ -1557,6 +1567,81 @@ test_upload_resends (void)
   g_assert_cmpuint (run.result.bytes_sent, ==, size + 4096 - 1000 + 4096);
   g_assert_cmpuint (tg_sync_client_get_n_connections (client), ==, 1);
   tg_sync_client_free (client);
+  g_bytes_unref (fake.file);
+  g_unlink (path);
+}
+
+/* The server is still taking the file over an earlier connection (a
+ * killed app's, a dropped link's): 409 with Retry-After. The engine used
+ * to send the chunk five times over at once and fail; now it sends it
+ * once, leaves the file for a later sync and says when to come back. An
+ * older server without Retry-After names the very offset that was sent. */
+static void
+test_upload_busy (void)
+{
+  g_autofree char *cert = g_build_filename (server->dir, "cert.pem", NULL);
+  g_autofree char *key = g_build_filename (server->dir, "key.pem", NULL);
+  g_autofree char *path = g_build_filename (tmp_dir, "busy.bin", NULL);
+  g_autoptr(GTlsCertificate) certificate = NULL;
+  g_autoptr(SoupServer) fake_server = NULL;
+  g_autoptr(GSList) uris = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  g_autofree char *base = NULL, *sha = NULL;
+  FakeBlob fake = { 0 };
+  TgSyncTarget target = { 0 };
+  gsize size = 3 * 4096 + 5;
+
+  fake.file = random_bytes (size, 77);
+  fake.offset = 4096;
+  sha = tg_sha256_hex (g_bytes_get_data (fake.file, NULL), size);
+  g_file_set_contents (path, g_bytes_get_data (fake.file, NULL), size, &error);
+  g_assert_no_error (error);
+
+  certificate = g_tls_certificate_new_from_files (cert, key, &error);
+  g_assert_no_error (error);
+  fake_server = soup_server_new ("tls-certificate", certificate, NULL);
+  soup_server_add_handler (fake_server, "/api/v1/blobs", fake_blob_handler, &fake, NULL);
+  soup_server_listen_local (fake_server, 0, SOUP_SERVER_LISTEN_IPV4_ONLY | SOUP_SERVER_LISTEN_HTTPS, &error);
+  g_assert_no_error (error);
+  uris = soup_server_get_uris (fake_server);
+  base = g_strdup_printf ("https://127.0.0.1:%d", g_uri_get_port (uris->data));
+  g_slist_free_full (g_steal_pointer (&uris), (GDestroyNotify) g_uri_unref);
+  target.base_uri = base;
+  target.pin = server->fingerprint;
+  target.token = "token";
+
+  for (int busy = 1; busy <= 2; busy++)
+    {
+      g_autoptr(GTask) task = NULL;
+      TgSyncClient *client = tg_sync_client_new ();
+      UploadRun run = { { 0 } };
+
+      fake.busy = busy;
+      fake.n_puts = fake.n_409 = 0;
+      run.upload.client = client;
+      run.upload.target = &target;
+      run.upload.file = file;
+      run.upload.sha256 = sha;
+      run.upload.size = (gint64) size;
+      run.upload.chunk_size = 4096;
+      task = g_task_new (NULL, NULL, upload_done_cb, &run);
+      g_task_set_task_data (task, &run, NULL);
+      g_task_run_in_thread (task, upload_thread);
+      tg_test_iterate_until_set (&run.done, WAIT_MS, "the upload");
+
+      g_assert_false (run.ok);
+      g_assert_error (run.error, TG_SYNC_ERROR, TG_SYNC_ERROR_BUSY);
+      g_assert_cmpuint (fake.n_puts, ==, 1);
+      g_assert_cmpuint (fake.n_409, ==, 1);
+      g_assert_cmpuint (run.result.retry_after_s, ==, busy == 1 ? 7 : 10);
+      /* the one chunk that left is counted, though it was refused */
+      g_assert_cmpuint (run.result.bytes_sent, ==, 4096);
+      g_assert_false (run.result.complete);
+      g_assert_cmpint (fake.offset, ==, 4096);
+      g_clear_error (&run.error);
+      tg_sync_client_free (client);
+    }
   g_bytes_unref (fake.file);
   g_unlink (path);
 }
@@ -1724,6 +1809,7 @@ main (int   argc,
   g_test_add_func ("/sync/verification", test_verification_pulled);
   g_test_add_func ("/sync/upload-resumes", test_upload_resumes);
   g_test_add_func ("/sync/upload-resends", test_upload_resends);
+  g_test_add_func ("/sync/upload-busy", test_upload_busy);
   g_test_add_func ("/sync/missing-file", test_missing_file);
   g_test_add_func ("/sync/unknown-parent", test_unknown_parent);
   g_test_add_func ("/sync/cancelled-by-caller", test_cancelled_by_caller);
