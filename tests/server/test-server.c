@@ -651,68 +651,6 @@ test_v2_old_client (void)
   assert_downloads (ana, sha, blob);
 }
 
-/* A connection that stalls in the middle of a chunk (an app killed while
- * its packets were under way, a dropped link) holds the upload until the
- * server lets it go. Meanwhile another PUT of the same blob by the same
- * account is 409 with Retry-After: body-timeout, so that a client waits
- * instead of sending its chunk again and again. */
-static void
-test_v2_busy_retry_after (void)
-{
-  g_autoptr(TestClient) ana = test_client_enrol (server, "ana");
-  g_autoptr(GBytes) blob = random_bytes (64 * 1024);
-  g_autofree char *sha = sha256_of (blob);
-  g_autofree char *checksum = test_upload_checksum (g_bytes_get_data (blob, NULL), g_bytes_get_size (blob));
-  g_autofree char *path = g_strdup_printf ("/api/v1/blobs/%s?offset=0", sha);
-  g_autofree char *total = g_strdup_printf ("%" G_GSIZE_FORMAT, g_bytes_get_size (blob));
-  g_autoptr(GSocketConnection) stalled = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autofree char *head = NULL;
-  const char *wrong = "sha256 AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=";
-  const char *headers[] = { "Upload-Length", total, "Upload-Checksum", wrong, NULL };
-  guint status = 0;
-  gint64 deadline = g_get_monotonic_time () + 20 * G_USEC_PER_SEC;
-
-  push_blob_record (ana, sha, 1);
-  stalled = raw_connect (ana);
-  head = g_strdup_printf ("PUT %s HTTP/1.1\r\n"
-                          "Host: 127.0.0.1\r\n"
-                          "Authorization: Bearer %s\r\n"
-                          "Upload-Length: %s\r\n"
-                          "Upload-Checksum: %s\r\n"
-                          "Content-Length: %s\r\n\r\n",
-                          path, ana->token, total, checksum, total);
-  g_output_stream_write_all (g_io_stream_get_output_stream (G_IO_STREAM (stalled)),
-                             head, strlen (head), NULL, NULL, &error);
-  g_assert_no_error (error);
-  /* half the chunk, then nothing */
-  g_output_stream_write_all (g_io_stream_get_output_stream (G_IO_STREAM (stalled)),
-                             g_bytes_get_data (blob, NULL), g_bytes_get_size (blob) / 2, NULL, NULL, &error);
-  g_assert_no_error (error);
-
-  /* Until the stalled request holds the upload, a PUT with a wrong
-   * checksum is 460 and keeps nothing; once it holds it, 409. Bounded in
-   * count and time; no sleep: each request is a round trip. */
-  for (guint i = 0; i < 1000 && g_get_monotonic_time () < deadline; i++)
-    {
-      g_autoptr(GBytes) body = g_bytes_new_from_bytes (blob, 0, 1024);
-      g_autoptr(GBytes) reply = NULL;
-      g_autoptr(SoupMessageHeaders) response_headers = NULL;
-      const char *retry_after;
-
-      reply = test_client_request (ana, "PUT", path, body, headers, &status, &response_headers, &error);
-      g_assert_no_error (error);
-      if (status == 460)
-        continue;
-      g_assert_cmpuint (status, ==, 409);
-      retry_after = soup_message_headers_get_one (response_headers, "Retry-After");
-      g_assert_cmpstr (retry_after, ==, "10");
-      g_assert_cmpstr (soup_message_headers_get_one (response_headers, "Upload-Offset"), ==, "0");
-      break;
-    }
-  g_assert_cmpuint (status, ==, 409);
-}
-
 /* A chunk larger than max-chunk-bytes is refused from its headers: the
  * body is never sent, and the 413 arrives all the same. A chunked body
  * is counted as it arrives and refused at the first bytes past it. */
@@ -1936,6 +1874,76 @@ partial_grew_cb (gpointer user_data)
   GStatBuf st;
 
   return path != NULL && g_stat (path, &st) == 0 && st.st_size >= wait->min_size;
+}
+
+/* A connection that stalls in the middle of a chunk (an app killed while
+ * its packets were under way, a dropped link) holds the upload until the
+ * server lets it go. Meanwhile another PUT of the same blob by the same
+ * account is 409 with Retry-After: body-timeout, so that a client waits
+ * instead of sending its chunk again and again. */
+static void
+test_v2_busy_retry_after (void)
+{
+  g_autoptr(TestClient) ana = test_client_enrol (server, "ana");
+  g_autoptr(GBytes) blob = random_bytes (64 * 1024);
+  g_autofree char *sha = sha256_of (blob);
+  g_autofree char *checksum = test_upload_checksum (g_bytes_get_data (blob, NULL), g_bytes_get_size (blob));
+  g_autofree char *path = g_strdup_printf ("/api/v1/blobs/%s?offset=0", sha);
+  g_autofree char *total = g_strdup_printf ("%" G_GSIZE_FORMAT, g_bytes_get_size (blob));
+  g_autoptr(GSocketConnection) stalled = NULL;
+  g_autoptr(GError) error = NULL;
+  const char *wrong = "sha256 AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=";
+  const char *headers[] = { "Upload-Length", total, "Upload-Checksum", wrong, NULL };
+  gint64 deadline = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
+  guint status = 0;
+
+  push_blob_record (ana, sha, 1);
+
+  /* The stalled request and the probing PUTs race for the upload: when a
+   * probe holds it as the stalled headers arrive, the stalled request is
+   * the one refused (its connection has an answer to read), and a new
+   * one is sent. Bounded in count and time; each probe is a round trip. */
+  for (guint i = 0; i < 500 && g_get_monotonic_time () < deadline && status != 409; i++)
+    {
+      g_autoptr(GBytes) body = g_bytes_new_from_bytes (blob, 0, 1024);
+      g_autoptr(GBytes) reply = NULL;
+      g_autoptr(SoupMessageHeaders) response_headers = NULL;
+
+      if (stalled != NULL &&
+          g_socket_condition_check (g_socket_connection_get_socket (stalled), G_IO_IN) != 0)
+        g_clear_object (&stalled);
+      if (stalled == NULL)
+        {
+          g_autofree char *head = NULL;
+
+          stalled = raw_connect (ana);
+          head = g_strdup_printf ("PUT %s HTTP/1.1\r\n"
+                                  "Host: 127.0.0.1\r\n"
+                                  "Authorization: Bearer %s\r\n"
+                                  "Upload-Length: %s\r\n"
+                                  "Upload-Checksum: %s\r\n"
+                                  "Content-Length: %s\r\n\r\n",
+                                  path, ana->token, total, checksum, total);
+          g_output_stream_write_all (g_io_stream_get_output_stream (G_IO_STREAM (stalled)),
+                                     head, strlen (head), NULL, NULL, &error);
+          g_assert_no_error (error);
+          /* half the chunk, then nothing */
+          g_output_stream_write_all (g_io_stream_get_output_stream (G_IO_STREAM (stalled)),
+                                     g_bytes_get_data (blob, NULL), g_bytes_get_size (blob) / 2,
+                                     NULL, NULL, &error);
+          g_assert_no_error (error);
+        }
+
+      /* a wrong checksum: 460 (kept nothing) while nobody holds the upload */
+      reply = test_client_request (ana, "PUT", path, body, headers, &status, &response_headers, &error);
+      g_assert_no_error (error);
+      if (status == 460)
+        continue;
+      g_assert_cmpuint (status, ==, 409);
+      g_assert_cmpstr (soup_message_headers_get_one (response_headers, "Retry-After"), ==, "10");
+      g_assert_cmpstr (soup_message_headers_get_one (response_headers, "Upload-Offset"), ==, "0");
+    }
+  g_assert_cmpuint (status, ==, 409);
 }
 
 static void
