@@ -388,6 +388,7 @@ tg_server_decode_pull_query (const char  *query,
                              guint        max_limit,
                              gint64      *since,
                              guint       *limit,
+                             gint64      *own_through,
                              GError     **error)
 {
   g_autoptr(GHashTable) form = NULL;
@@ -396,6 +397,7 @@ tg_server_decode_pull_query (const char  *query,
 
   *since = 0;
   *limit = max_limit;
+  *own_through = 0;
 
   if (query == NULL || *query == '\0')
     return TRUE;
@@ -426,6 +428,16 @@ tg_server_decode_pull_query (const char  *query,
           return FALSE;
         }
       *limit = (guint) MIN (v, (guint64) max_limit);
+    }
+  if ((value = g_hash_table_lookup (form, "own_through")))
+    {
+      if (!parse_uint (value, G_MAXINT64, &v))
+        {
+          g_set_error_literal (error, TG_SERVER_ERROR, TG_SERVER_ERROR_BAD_REQUEST,
+                               "\"own_through\" must be a non-negative integer");
+          return FALSE;
+        }
+      *own_through = (gint64) v;
     }
   return TRUE;
 }

@@ -71,12 +71,14 @@ GPtrArray  *tg_server_decode_push         (const char                *data,
                                            GPtrArray                **blobs,
                                            GError                   **error);
 
-/* GET /api/v1/pull?since=N&limit=M — @query is the raw query string (may be
- * NULL). since defaults to 0, limit to @max_limit and is clamped to it. */
+/* GET /api/v1/pull?since=N&limit=M&own_through=S — @query is the raw query
+ * string (may be NULL). since defaults to 0, limit to @max_limit and is
+ * clamped to it, own_through defaults to 0 (leave nothing out). */
 gboolean    tg_server_decode_pull_query   (const char  *query,
                                            guint        max_limit,
                                            gint64      *since,
                                            guint       *limit,
+                                           gint64      *own_through,
                                            GError     **error);
 
 /* POST /api/v1/enrol: {"code": "...", "device_name": "..."}. The code is

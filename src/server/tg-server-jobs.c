@@ -116,11 +116,12 @@ run_pull (TgServer *self,
 {
   g_autoptr(TgServerPullPage) page = NULL;
   g_autoptr(JsonNode) reply = NULL;
-  gint64 since;
+  gint64 since, own_through;
   guint limit;
 
-  if (!tg_server_decode_pull_query (job->text, self->config->max_pull, &since, &limit, &job->error) ||
-      !(page = tg_server_store_pull (self->store, job->auth, since, limit, &job->error)))
+  if (!tg_server_decode_pull_query (job->text, self->config->max_pull, &since, &limit,
+                                    &own_through, &job->error) ||
+      !(page = tg_server_store_pull (self->store, job->auth, since, limit, own_through, &job->error)))
     return;
   reply = tg_server_pull_page_to_json (page);
   job->reply = node_to_text (reply);

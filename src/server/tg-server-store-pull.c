@@ -73,6 +73,7 @@ tg_server_store_pull (TgServerStore  *self,
                       TgServerAuth   *auth,
                       gint64          since,
                       guint           limit,
+                      gint64          own_through,
                       GError        **error)
 {
   g_autoptr(TgServerPullPage) page = g_new0 (TgServerPullPage, 1);
@@ -99,23 +100,30 @@ tg_server_store_pull (TgServerStore  *self,
     {
       stmt = _tg_server_store_statement (self, "SELECT seq, id, record_id, parents, kind, device, device_seq, "
                                                "created_at, deleted, content FROM revisions "
-                                               "WHERE seq > ? ORDER BY seq LIMIT ?", error);
+                                               "WHERE seq > ? AND NOT (seq <= ? AND pushed_by_device IS ?) "
+                                               "ORDER BY seq LIMIT ?", error);
       if (stmt == NULL)
         goto failed;
       sqlite3_bind_int64 (stmt, 1, since);
-      sqlite3_bind_int64 (stmt, 2, (gint64) limit + 1);
+      sqlite3_bind_int64 (stmt, 2, own_through);
+      tg_sqlite_bind_text (stmt, 3, auth->device_id);
+      sqlite3_bind_int64 (stmt, 4, (gint64) limit + 1);
     }
   else
     {
       stmt = _tg_server_store_statement (self, "SELECT r.seq, r.id, r.record_id, r.parents, r.kind, r.device, r.device_seq, "
                                                "r.created_at, r.deleted, r.content FROM revisions r "
                                                "JOIN records c ON c.id = r.record_id "
-                                               "WHERE r.seq > ? AND c.owner_user_id = ? ORDER BY r.seq LIMIT ?", error);
+                                               "WHERE r.seq > ? AND c.owner_user_id = ? "
+                                               "AND NOT (r.seq <= ? AND r.pushed_by_device IS ?) "
+                                               "ORDER BY r.seq LIMIT ?", error);
       if (stmt == NULL)
         goto failed;
       sqlite3_bind_int64 (stmt, 1, since);
       sqlite3_bind_int64 (stmt, 2, auth->user_id);
-      sqlite3_bind_int64 (stmt, 3, (gint64) limit + 1);
+      sqlite3_bind_int64 (stmt, 3, own_through);
+      tg_sqlite_bind_text (stmt, 4, auth->device_id);
+      sqlite3_bind_int64 (stmt, 5, (gint64) limit + 1);
     }
 
   page->revisions = g_ptr_array_new_with_free_func ((GDestroyNotify) pulled_revision_free);
@@ -181,10 +189,14 @@ tg_server_store_pull (TgServerStore  *self,
       }
   }
 
-  page->next = next;
   page->more = more;
   if ((page->server_seq = _tg_server_store_last_seq (self, error)) < 0)
     goto failed;
+  /* With the whole rest read, the revisions left out (the caller's own, up
+   * to own_through) are behind the cursor too. */
+  if (!more && own_through > next)
+    next = MIN (own_through, page->server_seq);
+  page->next = next;
 
   _tg_server_store_exec (self, "RELEASE pull", NULL);
 

@@ -157,10 +157,14 @@ TgServerPushResult *tg_server_store_push         (TgServerStore  *self,
                                                   GPtrArray      *revisions,
                                                   GPtrArray      *blobs,
                                                   GError        **error);
+/* @own_through > 0 leaves out the revisions the caller's device pushed
+ * whose seq is at most @own_through (it holds them: the client says so);
+ * the page's "next" then moves past them too. */
 TgServerPullPage   *tg_server_store_pull         (TgServerStore  *self,
                                                   TgServerAuth   *auth,
                                                   gint64          since,
                                                   guint           limit,
+                                                  gint64          own_through,
                                                   GError        **error);
 gint64         tg_server_store_get_last_seq      (TgServerStore  *self);
 

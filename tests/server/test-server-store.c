@@ -138,7 +138,7 @@ pull (TgServerStore  *store,
       guint           limit,
       GError        **error)
 {
-  g_autoptr(TgServerPullPage) page = tg_server_store_pull (store, auth, since, limit, error);
+  g_autoptr(TgServerPullPage) page = tg_server_store_pull (store, auth, since, limit, 0, error);
 
   return page ? tg_server_pull_page_to_json (page) : NULL;
 }
@@ -441,7 +441,7 @@ test_push_pull (Fixture       *fx,
 
   /* the page as the store returns it, before any JSON */
   {
-    g_autoptr(TgServerPullPage) raw = tg_server_store_pull (fx->store, ana, 0, 1000, &error);
+    g_autoptr(TgServerPullPage) raw = tg_server_store_pull (fx->store, ana, 0, 1000, 0, &error);
     TgServerPulledRevision *second;
 
     g_assert_no_error (error);
@@ -489,6 +489,100 @@ test_push_pull (Fixture       *fx,
   g_assert_cmpint (accepted_seq (reply, orphan), ==, 0);
   g_assert_cmpstr (rejected_reason (reply, orphan), ==, "unknown parent");
   g_assert_cmpint (tg_server_store_get_last_seq (fx->store), ==, 3);
+}
+
+/* A second device of @user. */
+static TgServerAuth *
+enrol_another (TgServerStore *store,
+               const char    *user)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *code = tg_server_store_create_enrol_code (store, user, 3600, &error);
+  g_autofree char *normal = NULL;
+  g_autofree char *device_id = NULL;
+  g_autofree char *token = NULL;
+
+  g_assert_no_error (error);
+  normal = tg_server_normalize_code (code);
+  g_assert_true (tg_server_store_enrol (store, normal, "desktop", &device_id, &token, &error));
+  g_assert_no_error (error);
+  return tg_server_store_authenticate (store, token, NULL);
+}
+
+/* own_through leaves out what the caller's device pushed up to that seq
+ * (it holds them), never another device's, never what it pushed later
+ * (a store restored from an older backup says a smaller own_through and
+ * gets those back), and moves the cursor past what it left out. */
+static void
+test_pull_own_through (Fixture       *fx,
+                       gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TgServerAuth) laptop = enrol (fx->store, "ana", TG_SERVER_ROLE_MONITOR);
+  g_autoptr(TgServerAuth) desktop = enrol_another (fx->store, "ana");
+  g_autoptr(TgServerAuth) coco = enrol (fx->store, "coco", TG_SERVER_ROLE_COORDINATOR);
+  g_autofree char *record = g_uuid_string_random ();
+  g_autofree char *record2 = g_uuid_string_random ();
+  g_autoptr(TgRevision) r1 = make_revision (record, NULL, NULL, "report", laptop, 1, "{\"title\":\"Puno\"}");
+  g_autoptr(TgRevision) r2 = make_revision (record, tg_revision_get_id (r1), NULL, "report", desktop, 1,
+                                            "{\"title\":\"Puno, 9 de enero\"}");
+  g_autoptr(TgRevision) r3 = make_revision (record2, NULL, NULL, "report", laptop, 2, "{\"title\":\"Juliaca\"}");
+  g_autoptr(TgRevision) r4 = make_revision (record2, tg_revision_get_id (r3), NULL, "report", laptop, 3,
+                                            "{\"title\":\"Juliaca, 10 de enero\"}");
+  g_autoptr(JsonNode) reply = NULL;
+
+  g_assert_nonnull (desktop);
+  reply = push (fx->store, laptop, &error, r1, NULL);
+  g_assert_no_error (error);
+  g_clear_pointer (&reply, json_node_unref);
+  reply = push (fx->store, desktop, &error, r2, NULL);
+  g_assert_no_error (error);
+  g_clear_pointer (&reply, json_node_unref);
+  reply = push (fx->store, laptop, &error, r3, r4, NULL);
+  g_assert_no_error (error);
+  g_assert_cmpint (tg_server_store_get_last_seq (fx->store), ==, 4);
+
+  /* the laptop holds what it pushed up to 4: only the desktop's comes */
+  {
+    g_autoptr(TgServerPullPage) page = tg_server_store_pull (fx->store, laptop, 0, 1000, 4, &error);
+
+    g_assert_no_error (error);
+    g_assert_cmpuint (page->revisions->len, ==, 1);
+    g_assert_cmpstr (((TgServerPulledRevision *) page->revisions->pdata[0])->id, ==, tg_revision_get_id (r2));
+    g_assert_false (page->more);
+    g_assert_cmpint (page->next, ==, 4);
+  }
+  /* restored from a backup taken after seq 1: r3 and r4 come back */
+  {
+    g_autoptr(TgServerPullPage) page = tg_server_store_pull (fx->store, laptop, 0, 1000, 1, &error);
+
+    g_assert_no_error (error);
+    g_assert_cmpuint (page->revisions->len, ==, 3);
+    g_assert_cmpint (page->next, ==, 4);
+  }
+  /* a page cut by limit: next is the last revision on it, the rest next time */
+  {
+    g_autoptr(TgServerPullPage) page = tg_server_store_pull (fx->store, laptop, 0, 1, 3, &error);
+
+    g_assert_no_error (error);
+    g_assert_cmpuint (page->revisions->len, ==, 1);
+    g_assert_true (page->more);
+    g_assert_cmpint (page->next, ==, 2);
+  }
+  /* another device (the desktop) and another account (a coordinator)
+   * get everything they may see, whatever own_through they name */
+  {
+    g_autoptr(TgServerPullPage) page = tg_server_store_pull (fx->store, desktop, 0, 1000, 4, &error);
+
+    g_assert_no_error (error);
+    g_assert_cmpuint (page->revisions->len, ==, 3);
+  }
+  {
+    g_autoptr(TgServerPullPage) page = tg_server_store_pull (fx->store, coco, 0, 1000, 4, &error);
+
+    g_assert_no_error (error);
+    g_assert_cmpuint (page->revisions->len, ==, 4);
+  }
 }
 
 static void
@@ -1117,6 +1211,7 @@ main (int   argc,
 
   g_test_add ("/server-store/accounts", Fixture, NULL, fixture_setup, test_accounts, fixture_teardown);
   g_test_add ("/server-store/push-pull", Fixture, NULL, fixture_setup, test_push_pull, fixture_teardown);
+  g_test_add ("/server-store/pull-own-through", Fixture, NULL, fixture_setup, test_pull_own_through, fixture_teardown);
   g_test_add ("/server-store/idempotent", Fixture, NULL, fixture_setup, test_idempotent, fixture_teardown);
   g_test_add ("/server-store/heads", Fixture, NULL, fixture_setup, test_heads, fixture_teardown);
   g_test_add ("/server-store/roles", Fixture, NULL, fixture_setup, test_roles, fixture_teardown);

@@ -791,6 +791,26 @@ tg_store_get_pull_cursor (TgStore *self)
   return cursor;
 }
 
+gint64
+tg_store_get_pushed_through (TgStore *self)
+{
+  g_autoptr(TgSqliteStmt) stmt = NULL;
+  gint64 through = 0;
+
+  g_return_val_if_fail (TG_IS_STORE (self), 0);
+
+  tg_store_lock (self);
+  if (check_ready (self, NULL) &&
+      (stmt = prepare (self, "SELECT max (server_seq) FROM revisions WHERE device_id = ?", NULL)))
+    {
+      tg_sqlite_bind_text (stmt, 1, tg_store_get_device_id (self));
+      if (sqlite3_step (stmt) == SQLITE_ROW)
+        through = sqlite3_column_int64 (stmt, 0);
+    }
+  tg_store_unlock (self);
+  return through;
+}
+
 typedef struct
 {
   char     *rev_id;   /* NULL: no row */

@@ -98,6 +98,11 @@ gboolean    tg_store_mark_blob_missing  (TgStore     *self,
  * first). */
 gint64   tg_store_get_pull_cursor (TgStore *self);
 
+/* The highest server sequence the server gave a revision made on this
+ * device (0 if none): this store holds every revision it pushed up to
+ * there, so a pull may leave them out (own_through, sync protocol 2). */
+gint64   tg_store_get_pushed_through (TgStore *self);
+
 /* Applies one pulled page in one transaction: inserts the revisions
  * (checked against their hashes; known ones ignored), re-materialises the
  * reports they touch, and stores @next as the cursor, all or nothing.

@@ -754,12 +754,15 @@ pull (SyncJob              *job,
 {
   const char *device = tg_store_get_device_id (job->store);
   gint64 cursor = tg_store_get_pull_cursor (job->store);
+  /* what this laptop pushed and holds need not come back down the link */
+  gint64 own_through = tg_store_get_pushed_through (job->store);
   guint max_pages = G_MAXUINT;
 
   for (guint page = 0; page < max_pages; page++)
     {
-      g_autofree char *path = g_strdup_printf ("/api/v1/pull?since=%" G_GINT64_FORMAT "&limit=%" G_GINT64_FORMAT,
-                                               cursor, info->max_pull);
+      g_autofree char *path = g_strdup_printf ("/api/v1/pull?since=%" G_GINT64_FORMAT "&limit=%" G_GINT64_FORMAT
+                                               "&own_through=%" G_GINT64_FORMAT,
+                                               cursor, info->max_pull, own_through);
       g_autoptr(JsonNode) root = NULL;
       TgSyncWirePull wire = { 0 };
       TgSyncReply reply = { 0 };
