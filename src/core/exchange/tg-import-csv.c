@@ -280,5 +280,5 @@ tg_import_csv (TgStore       *store,
   if (!(stream = g_file_read (file, cancellable, error)))
     return FALSE;
   return _tg_import_csv_stream (store, G_INPUT_STREAM (stream), NULL, n_imported, n_skipped,
-                            cancellable, error);
+                                cancellable, error);
 }

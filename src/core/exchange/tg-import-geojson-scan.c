@@ -443,7 +443,7 @@ plan_feature (JsonNode  *feature,
       props = json_node_get_object (node);
     }
   if (!_tg_import_parse_geometry (json_object_get_member (object, "geometry"), index,
-                       &latitude, &longitude, error))
+                                  &latitude, &longitude, error))
     return FALSE;
 
   if (props != NULL && json_object_has_member (props, TG_GEOJSON_REVISION_MEMBER))
@@ -734,5 +734,5 @@ tg_import_geojson (TgStore       *store,
   if (!(stream = g_file_read (file, cancellable, error)))
     return FALSE;
   return _tg_import_geojson_stream (store, G_INPUT_STREAM (stream), NULL, n_imported, NULL,
-                                cancellable, error);
+                                    cancellable, error);
 }

@@ -232,9 +232,9 @@ import_file (TgStore         *store,
     return FALSE;
   if (format == TG_IMPORT_FORMAT_CSV)
     return _tg_import_csv_stream (store, G_INPUT_STREAM (stream), progress, n_imported, n_skipped,
-                              cancellable, error);
+                                  cancellable, error);
   return _tg_import_geojson_stream (store, G_INPUT_STREAM (stream), progress, n_imported, n_skipped,
-                                cancellable, error);
+                                    cancellable, error);
 }
 
 gboolean
