@@ -1084,11 +1084,49 @@ tg_store_get_sync_account (TgStore  *self,
   return g_steal_pointer (&account);
 }
 
+/* Enrolled with another server: nothing this device sent is on it. Every
+ * revision loses its old server's number, so the device's own are pushed
+ * again, and every file sent goes back in the queue. Collects the reports
+ * whose state changes in @changed. */
+static gboolean
+forget_server_locked (TgStore     *self,
+                      GHashTable  *changed,
+                      GError     **error)
+{
+  g_autoptr(TgSqliteStmt) stmt = NULL;
+  int rc;
+
+  if (!(stmt = prepare (self, "SELECT report_id FROM sync_reports WHERE on_server <> 0", error)))
+    return FALSE;
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    g_hash_table_add (changed, g_strdup ((const char *) sqlite3_column_text (stmt, 0)));
+  if (rc != SQLITE_DONE)
+    return fail (self, error, "forget server");
+  g_clear_pointer (&stmt, tg_sqlite_stmt_release);
+
+  if (!tg_sqlite_exec (tg_store_get_sql (self),
+                       "UPDATE revisions SET server_seq = 0 WHERE server_seq <> 0;"
+                       "DELETE FROM sync_reports;"
+                       "INSERT INTO sync_reports (report_id, n_unsent, on_server) "
+                       "SELECT record_id, "
+                       "  sum (device_id = (SELECT value FROM meta WHERE key = 'device_id')), 0 "
+                       "FROM revisions GROUP BY record_id", error))
+    return FALSE;
+
+  if (!(stmt = prepare (self, "UPDATE sync_blobs SET state = ?, changed_at = ? WHERE state = ?", error)))
+    return FALSE;
+  sqlite3_bind_int (stmt, 1, BLOB_TO_SEND);
+  sqlite3_bind_int64 (stmt, 2, g_get_real_time ());
+  sqlite3_bind_int (stmt, 3, BLOB_SENT);
+  return step_done (self, stmt, error);
+}
+
 gboolean
 tg_store_set_sync_account (TgStore              *self,
                            const TgSyncAccount  *account,
                            GError              **error)
 {
+  g_autoptr(GHashTable) changed = string_set_new ();
   gboolean ok;
 
   g_return_val_if_fail (TG_IS_STORE (self), FALSE);
@@ -1100,11 +1138,14 @@ tg_store_set_sync_account (TgStore              *self,
     {
       g_autofree char *cursor_server = NULL;
 
-      /* The cursor counts one server's sequence: another server starts
-       * from the beginning. */
+      /* The cursor counts one server's sequence, and what was sent went
+       * to one server: another server starts from the beginning, both
+       * ways. */
       ok = meta_get_locked (self, META_CURSOR_SERVER, &cursor_server, error);
       if (ok && g_strcmp0 (cursor_server, account->server_uri) != 0)
-        ok = (cursor_server == NULL || meta_set_locked (self, META_PULL_CURSOR, "0", error)) &&
+        ok = (cursor_server == NULL ||
+              (meta_set_locked (self, META_PULL_CURSOR, "0", error) &&
+               forget_server_locked (self, changed, error))) &&
              meta_set_locked (self, META_CURSOR_SERVER, account->server_uri, error);
     }
   ok = ok &&
@@ -1115,6 +1156,9 @@ tg_store_set_sync_account (TgStore              *self,
   if (tg_store_get_db (self) != NULL && !sqlite3_get_autocommit (tg_store_get_db (self)))
     ok = tg_store_commit (self, ok, error);
   tg_store_unlock (self);
+
+  if (ok)
+    emit_all (self, changed, FALSE);
   return ok;
 }
 

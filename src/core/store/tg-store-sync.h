@@ -151,7 +151,9 @@ TgSyncAccount *tg_store_get_sync_account   (TgStore              *self,
                                             GError              **error);
 /* NULL forgets the account (disconnect). Nothing else is deleted: the
  * queue and the cursor stay (a re-enrolment to the same server goes on
- * where it left off; to another server, the cursor is reset to 0). */
+ * where it left off). Enrolling with another server starts over: the
+ * cursor goes back to 0, and every revision and file this device sent is
+ * queued again, since none of it is on the new server. */
 gboolean       tg_store_set_sync_account   (TgStore              *self,
                                             const TgSyncAccount  *account,
                                             GError              **error);

@@ -707,6 +707,83 @@ test_account (Fixture       *fixture,
   }
 }
 
+/* Enrolled with another server, the device sends again what it sent to
+ * the first: its revisions and its files; a report it only pulled is on
+ * neither server as far as the new one knows. */
+static void
+test_another_server (Fixture       *fixture,
+                     gconstpointer  data)
+{
+  TgSyncAccount account = {
+    .server_uri = (char *) "https://primero.example",
+    .fingerprint = (char *) "AB:CD:EF",
+    .server_device_id = (char *) "device-1",
+    .device_name = (char *) "Portátil de Rosa",
+  };
+  g_autoptr(TgReport) mine = new_report ("Ayaviri");
+  g_autoptr(TgReport) pulled = new_report ("Lampa");
+  g_autoptr(GPtrArray) page = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(TgRevision) rev = NULL;
+  g_autoptr(GPtrArray) blobs = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *photo = NULL, *thumb = NULL;
+  gint64 photo_size, thumb_size;
+  TgSyncPending p;
+
+  g_assert_true (tg_store_set_sync_account (fixture->store, &account, &error));
+  g_assert_no_error (error);
+  photo = import_blob (fixture->store, "la foto de Ayaviri", &photo_size);
+  thumb = import_blob (fixture->store, "su miniatura", &thumb_size);
+  add_file_source (mine, photo, photo_size, thumb);
+  rev = save (fixture->store, mine);
+  g_assert_true (tg_store_mark_synced (fixture->store, tg_revision_get_id (rev), 41, &error));
+  g_assert_no_error (error);
+  g_assert_true (tg_store_mark_blob_sent (fixture->store, thumb, &error));
+  g_assert_true (tg_store_mark_blob_sent (fixture->store, photo, &error));
+  g_assert_no_error (error);
+  g_ptr_array_add (page, other_revision (pulled, NULL, 1, 42));
+  apply_page (fixture->store, page, 42, 1, 0, 0);
+
+  g_assert_cmpint (tg_store_get_report_sync_state (fixture->store, tg_report_get_id (mine)), ==,
+                   TG_REPORT_SYNC_SYNCED);
+  g_assert_cmpint (tg_store_get_pushed_through (fixture->store), ==, 41);
+  p = pending (fixture->store);
+  g_assert_cmpuint (p.n_revisions, ==, 0);
+  g_assert_cmpuint (p.n_thumbnails + p.n_originals, ==, 0);
+
+  /* The same server again, under a new device id: nothing to send again. */
+  account.server_device_id = (char *) "device-2";
+  g_assert_true (tg_store_set_sync_account (fixture->store, &account, &error));
+  g_assert_no_error (error);
+  p = pending (fixture->store);
+  g_assert_cmpuint (p.n_revisions, ==, 0);
+
+  account.server_uri = (char *) "https://segundo.example";
+  g_assert_true (tg_store_set_sync_account (fixture->store, &account, &error));
+  g_assert_no_error (error);
+  reopen (fixture);
+  g_assert_cmpint (tg_store_get_report_sync_state (fixture->store, tg_report_get_id (mine)), ==,
+                   TG_REPORT_SYNC_LOCAL_ONLY);
+  g_assert_cmpint (tg_store_get_pushed_through (fixture->store), ==, 0);
+  p = pending (fixture->store);
+  g_assert_cmpuint (p.n_reports, ==, 1);
+  g_assert_cmpuint (p.n_revisions, ==, 1);
+  g_assert_cmpuint (p.n_thumbnails, ==, 1);
+  g_assert_cmpuint (p.n_originals, ==, 1);
+  {
+    g_autoptr(GPtrArray) unsynced = tg_store_list_unsynced (fixture->store, 0, &error);
+
+    g_assert_no_error (error);
+    g_assert_cmpuint (unsynced->len, ==, 1);
+    g_assert_cmpstr (tg_revision_get_id (unsynced->pdata[0]), ==, tg_revision_get_id (rev));
+  }
+  blobs = blobs_to_send (fixture->store, TRUE, 0);
+  g_assert_cmpuint (blobs->len, ==, 2);
+  g_assert_cmpstr (((TgSyncBlob *) blobs->pdata[0])->sha256, ==, thumb);
+  g_assert_cmpstr (((TgSyncBlob *) blobs->pdata[1])->sha256, ==, photo);
+  assert_counters_match (fixture->store);
+}
+
 /* The history keeps the newest TG_SYNC_HISTORY_MAX entries, newest first. */
 static void
 test_history (Fixture       *fixture,
@@ -977,6 +1054,7 @@ main (int   argc,
   ADD ("/store/sync/pull", test_pull);
   ADD ("/store/sync/conflict", test_conflict);
   ADD ("/store/sync/account", test_account);
+  ADD ("/store/sync/another-server", test_another_server);
   ADD ("/store/sync/history", test_history);
   ADD ("/store/sync/signal", test_signal);
   ADD ("/store/sync/signal-from-worker", test_signal_from_worker);
