@@ -290,6 +290,100 @@ test_undo_while_saving (Fixture       *fixture,
 static void
 keep_result_cb (GObject      *object,
                 GAsyncResult *result,
+                gpointer      user_data);
+
+/* Deletes the open report and waits for the editor to answer. */
+static void
+delete_open_report (Fixture *fixture)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(TgRevision) tombstone = NULL;
+  g_autoptr(GError) error = NULL;
+  gint64 end = g_get_monotonic_time () + SETTLE_US;
+
+  tg_report_editor_delete_async (fixture->editor, keep_result_cb, &result);
+  while (result == NULL)
+    {
+      g_assert_cmpint (g_get_monotonic_time (), <, end);
+      g_main_context_iteration (NULL, TRUE);
+    }
+  tombstone = tg_report_editor_delete_finish (fixture->editor, result, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (tombstone);
+  g_assert_true (tg_revision_get_deleted (tombstone));
+}
+
+/* The deleted report's tombstone holds @title, and an undo of the
+ * deletion brings it back with that title, on one line of history. */
+static void
+assert_deleted_with (Fixture    *fixture,
+                     const char *id,
+                     const char *title)
+{
+  g_autoptr(GPtrArray) heads = tg_store_list_heads (fixture->store, id, NULL);
+  g_autoptr(TgRevision) restored = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *now = NULL;
+
+  g_assert_nonnull (heads);
+  g_assert_cmpuint (heads->len, ==, 1);
+  g_assert_true (tg_revision_get_deleted (heads->pdata[0]));
+  {
+    g_autoptr(TgReport) in_tombstone = tg_store_load_report_at (fixture->store,
+                                                                tg_revision_get_id (heads->pdata[0]),
+                                                                &error);
+
+    g_assert_no_error (error);
+    g_assert_cmpstr (tg_report_get_title (in_tombstone), ==, title);
+  }
+  restored = tg_store_restore_report (fixture->store, id, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (restored);
+  now = stored_title (fixture, id);
+  g_assert_cmpstr (now, ==, title);
+  assert_one_head (fixture, id);
+}
+
+/* Typed on after a save started, then deleted: the last words are saved
+ * before the tombstone, so undoing the deletion loses nothing. */
+static void
+test_delete_edited_while_saving (Fixture       *fixture,
+                                 gconstpointer  data)
+{
+  g_autoptr(TgReport) report = tg_report_new ();
+  g_autofree char *id = g_strdup (tg_report_get_id (report));
+
+  tg_report_editor_set_report (fixture->editor, report);
+  type_title (fixture, "Acta");
+  wait_for_saved (fixture);
+  type_title (fixture, "Acta de la marcha");
+  wait_for_save_started (fixture);
+  type_title (fixture, "Acta de la marcha del 12");
+  delete_open_report (fixture);
+
+  assert_deleted_with (fixture, id, "Acta de la marcha del 12");
+}
+
+/* Typed, then deleted before the editor's own save came round. */
+static void
+test_delete_edited (Fixture       *fixture,
+                    gconstpointer  data)
+{
+  g_autoptr(TgReport) report = tg_report_new ();
+  g_autofree char *id = g_strdup (tg_report_get_id (report));
+
+  tg_report_editor_set_report (fixture->editor, report);
+  type_title (fixture, "Paro");
+  wait_for_saved (fixture);
+  type_title (fixture, "Paro agrario");
+  delete_open_report (fixture);
+
+  assert_deleted_with (fixture, id, "Paro agrario");
+}
+
+static void
+keep_result_cb (GObject      *object,
+                GAsyncResult *result,
                 gpointer      user_data)
 {
   *(GAsyncResult **) user_data = g_object_ref (result);
@@ -372,6 +466,10 @@ main (int   argc,
               fixture_set_up, test_reopen_while_saving, fixture_tear_down);
   g_test_add ("/editor/undo/while-saving", Fixture, NULL,
               fixture_set_up, test_undo_while_saving, fixture_tear_down);
+  g_test_add ("/editor/delete/edited-while-saving", Fixture, NULL,
+              fixture_set_up, test_delete_edited_while_saving, fixture_tear_down);
+  g_test_add ("/editor/delete/edited", Fixture, NULL,
+              fixture_set_up, test_delete_edited, fixture_tear_down);
   g_test_add_func ("/window/opening", test_window_opening);
   return g_test_run ();
 }

@@ -581,6 +581,8 @@ typedef enum
   FOLLOW_NONE,
   FOLLOW_SAVE,
   FOLLOW_DELETE,
+  FOLLOW_SAVE_THEN_DELETE,  /* the last edits first, so the tombstone and
+                             * an undo of the deletion carry them */
 } Follow;
 
 typedef struct _SaveJob
@@ -666,8 +668,10 @@ job_run_follow (SaveJob *job)
   Follow follow = job->follow;
 
   job->follow = FOLLOW_NONE;
-  if (follow == FOLLOW_SAVE)
+  if (follow == FOLLOW_SAVE || follow == FOLLOW_SAVE_THEN_DELETE)
     {
+      if (follow == FOLLOW_SAVE_THEN_DELETE)
+        job->follow = FOLLOW_DELETE;
       g_set_object (&job->saved, job->latest);
       tg_store_save_report_async (job->store, job->saved, NULL, save_done_cb, job);
       return;
@@ -1868,19 +1872,21 @@ tg_report_editor_delete_async (TgReportEditor      *self,
   if (self->job != NULL)
     {
       /* Deleted once the save in flight is written, so the tombstone
-       * comes after it. Edits since are not saved: it is being deleted. */
+       * comes after it; edits made since are saved first, so the
+       * tombstone holds them and an undo brings them back. */
       SaveJob *job = g_steal_pointer (&self->job);
 
       job->left = TRUE;
       g_set_object (&job->latest, self->report);
-      job->follow = FOLLOW_DELETE;
+      job->follow = self->dirty ? FOLLOW_SAVE_THEN_DELETE : FOLLOW_DELETE;
       job->delete_task = g_steal_pointer (&task);
       g_ptr_array_add (self->left_jobs, job);
     }
   else if (never_saved (self->report))
     g_task_return_pointer (task, NULL, NULL);  /* nothing stored */
   else
-    job_start_left (self, self->report, FOLLOW_DELETE, g_steal_pointer (&task));
+    job_start_left (self, self->report, self->dirty ? FOLLOW_SAVE_THEN_DELETE : FOLLOW_DELETE,
+                    g_steal_pointer (&task));
 
   /* Closed without saving or discarding anything more. */
   self->dirty = FALSE;
