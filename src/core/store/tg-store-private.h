@@ -145,4 +145,31 @@ gboolean    tg_store_sync_queue_blobs_locked   (TgStore     *self,
                                                 const char  *content,
                                                 GError     **error);
 
+/* ---- Incidents (tg-store-incident.c, schema 9) --------------------------
+ * Called with the lock held, inside a transaction. */
+
+/* Queues "incident-changed" for the owning main context. */
+void        tg_store_emit_incident_changed       (TgStore            *self,
+                                                  const char         *incident_id);
+/* Creates the incident tables and fills them from the store's data. */
+gboolean    tg_store_incident_migrate_locked     (TgStore            *self,
+                                                  GError            **error);
+/* Rewrites the incident's rows from @current, its shown head (one of
+ * @n_heads): its state, and its members unless it is a tombstone. */
+gboolean    tg_store_incident_materialize_locked (TgStore            *self,
+                                                  const char         *incident_id,
+                                                  TgRevision         *current,
+                                                  guint               n_heads,
+                                                  GError            **error);
+/* Records a revision of kind "incident" made here, materialises it and
+ * logs @action in the custody log (subject the incident, detail the
+ * revision). */
+TgRevision *tg_store_record_incident_locked      (TgStore            *self,
+                                                  const char         *incident_id,
+                                                  const char * const *parents,
+                                                  gboolean            deleted,
+                                                  const char         *content,
+                                                  TgCustodyAction     action,
+                                                  GError            **error);
+
 G_END_DECLS

@@ -20,6 +20,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "tg-incident.h"
 #include "tg-migrations.h"
 #include "tg-sqlite.h"
 #include "tg-store-private.h"
@@ -55,6 +56,7 @@ G_DEFINE_FINAL_TYPE (TgStore, tg_store, G_TYPE_OBJECT)
 enum {
   REPORT_CHANGED,
   REPORT_SYNC_CHANGED,
+  INCIDENT_CHANGED,
   N_SIGNALS
 };
 
@@ -180,11 +182,38 @@ emit_in_context (TgStore    *self,
                               emit_changed_cb, data, changed_data_free);
 }
 
+/* A record id is a report's or an incident's: pulls and imports say
+ * "changed" for both, and each goes out as its own signal. */
 void
 tg_store_emit_changed (TgStore    *self,
                        const char *report_id)
 {
-  emit_in_context (self, REPORT_CHANGED, report_id);
+  gboolean is_incident = FALSE;
+
+  if (self->schema_version >= 9)
+    {
+      tg_store_lock (self);
+      if (self->db != NULL)
+        {
+          g_autoptr(TgSqliteStmt) stmt =
+            tg_sqlite_prepare (self->sql, "SELECT 1 FROM incidents WHERE incident_id = ?", NULL);
+
+          if (stmt != NULL)
+            {
+              tg_sqlite_bind_text (stmt, 1, report_id);
+              is_incident = sqlite3_step (stmt) == SQLITE_ROW;
+            }
+        }
+      tg_store_unlock (self);
+    }
+  emit_in_context (self, is_incident ? INCIDENT_CHANGED : REPORT_CHANGED, report_id);
+}
+
+void
+tg_store_emit_incident_changed (TgStore    *self,
+                                const char *incident_id)
+{
+  emit_in_context (self, INCIDENT_CHANGED, incident_id);
 }
 
 void
@@ -474,6 +503,19 @@ migrate_to_v8 (gpointer   owner,
   return tg_store_sync_migrate_locked (self, error);
 }
 
+/* v9: incidents (tg-store-incident.c): their current state, which
+ * incident holds which report, dismissed duplicate pairs, and each
+ * report's monitor device. */
+static gboolean
+migrate_to_v9 (gpointer   owner,
+               GError   **error)
+{
+  TgStore *self = owner;
+
+  self->schema_version = 9;
+  return tg_store_incident_migrate_locked (self, error);
+}
+
 static const TgMigrationStep migrations[] = {
   NULL,
   migrate_to_v1,
@@ -484,6 +526,7 @@ static const TgMigrationStep migrations[] = {
   migrate_to_v6,
   migrate_to_v7,
   migrate_to_v8,
+  migrate_to_v9,
 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == TG_STORE_SCHEMA_VERSION + 1);
@@ -639,6 +682,17 @@ tg_store_class_init (TgStoreClass *klass)
    */
   signals[REPORT_SYNC_CHANGED] =
     g_signal_new ("report-sync-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
+
+  /**
+   * TgStore::incident-changed:
+   * @incident_id: the incident's id
+   *
+   * An incident got a new revision (made here or pulled), or was
+   * dissolved.
+   */
+  signals[INCIDENT_CHANGED] =
+    g_signal_new ("incident-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
 }
 
@@ -1078,6 +1132,9 @@ materialize_locked (TgStore     *self,
     current = g_object_ref (known_rev);
   else if (!(current = get_revision_locked (self, heads->pdata[0], error)))
     return FALSE;
+  if (g_strcmp0 (tg_revision_get_kind (current), TG_REVISION_KIND_INCIDENT) == 0)
+    return self->schema_version < 9 ||
+           tg_store_incident_materialize_locked (self, record_id, current, heads->len, error);
   if (g_strcmp0 (tg_revision_get_kind (current), TG_REVISION_KIND_REPORT) != 0)
     return TRUE;
 
@@ -1177,6 +1234,27 @@ materialize_locked (TgStore     *self,
       return FALSE;
     }
   g_clear_pointer (&stmt, tg_sqlite_stmt_release);
+
+  /* The monitor: the device that made the report's first revision. */
+  if (self->schema_version >= 9)
+    {
+      if (!(stmt = prepare (self,
+                            is_new ?
+                            "UPDATE reports SET origin_device = ?2 WHERE rowid = ?1" :
+                            "UPDATE reports SET origin_device = (SELECT r.device_id FROM revisions r "
+                            "  WHERE r.record_id = ?3 AND NOT EXISTS (SELECT 1 FROM revision_parents p "
+                            "  WHERE p.rev_id = r.rev_id) ORDER BY r.local_seq LIMIT 1) WHERE rowid = ?1",
+                            error)))
+        return FALSE;
+      sqlite3_bind_int64 (stmt, 1, rowid);
+      if (is_new)
+        tg_sqlite_bind_text (stmt, 2, tg_revision_get_device_id (current));
+      else
+        tg_sqlite_bind_text (stmt, 3, record_id);
+      if (!step_done (self, stmt, error))
+        return FALSE;
+      g_clear_pointer (&stmt, tg_sqlite_stmt_release);
+    }
 
   categories = tg_report_get_categories (report);
   for (guint i = 0; categories != NULL && categories[i] != NULL; i++)
@@ -1294,6 +1372,30 @@ record_local_revision_locked (TgStore            *self,
             return NULL;
         }
     }
+  return g_steal_pointer (&rev);
+}
+
+TgRevision *
+tg_store_record_incident_locked (TgStore            *self,
+                                 const char         *incident_id,
+                                 const char * const *parents,
+                                 gboolean            deleted,
+                                 const char         *content,
+                                 TgCustodyAction     action,
+                                 GError            **error)
+{
+  g_autoptr(TgRevision) rev = NULL;
+  gboolean inserted;
+
+  rev = tg_revision_new (incident_id, TG_REVISION_KIND_INCIDENT, parents, self->device_id,
+                         ++self->device_seq, g_get_real_time (), deleted, content);
+  if (!insert_revision_locked (self, rev, TRUE, &inserted, NULL, error) ||
+      !materialize_locked (self, incident_id, rev, NULL, error))
+    return NULL;
+  if (self->custody_log != NULL &&
+      !tg_custody_log_append_locked (self->custody_log, action, incident_id,
+                                     tg_revision_get_id (rev), error))
+    return NULL;
   return g_steal_pointer (&rev);
 }
 
@@ -2174,6 +2276,21 @@ tg_store_insert_revisions_locked (TgStore     *self,
                 g_set_error (error, TG_ERROR, TG_ERROR_INVALID,
                              "revision %s: the report inside belongs to another record",
                              tg_revision_get_id (rev));
+              g_prefix_error (error, "revision %s: ", tg_revision_get_id (rev));
+              return FALSE;
+            }
+        }
+      else if (g_strcmp0 (tg_revision_get_kind (rev), TG_REVISION_KIND_INCIDENT) == 0)
+        {
+          g_autoptr(TgIncident) incident =
+            tg_incident_new_from_json_string (tg_revision_get_content (rev), -1, error);
+
+          if (incident == NULL ||
+              g_strcmp0 (tg_incident_get_id (incident), tg_revision_get_record_id (rev)) != 0)
+            {
+              if (incident != NULL)
+                g_set_error (error, TG_ERROR, TG_ERROR_INVALID,
+                             "the incident inside belongs to another record");
               g_prefix_error (error, "revision %s: ", tg_revision_get_id (rev));
               return FALSE;
             }

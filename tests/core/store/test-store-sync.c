@@ -1022,7 +1022,7 @@ test_migrate_from_v7 (void)
     TgSyncPending p;
 
     g_assert_no_error (error);
-    g_assert_cmpint (tg_store_get_schema_version (store), ==, 8);
+    g_assert_cmpint (tg_store_get_schema_version (store), ==, TG_STORE_SCHEMA_VERSION);
     blobs = blobs_to_send (store, TRUE, 0);
     g_assert_cmpuint (blobs->len, ==, 2);
     g_assert_cmpstr (((TgSyncBlob *) blobs->pdata[0])->sha256, ==, thumb);
