@@ -1,0 +1,1966 @@
+/* tg-workspace.c — the coordinator's workspace: report lists, incidents
+ * and every change to them, each one revision of the incident
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#define G_LOG_DOMAIN "tg-workspace"
+
+#include "config.h"
+
+#include <glib/gi18n-lib.h>
+#include <math.h>
+#include <string.h>
+
+#include "tg-names.h"
+#include "tg-store-private.h"
+#include "tg-workspace.h"
+
+struct _TgWorkspace
+{
+  GObject   parent_instance;
+
+  TgStore  *store;
+  char     *actor;
+};
+
+G_DEFINE_FINAL_TYPE (TgWorkspace, tg_workspace, G_TYPE_OBJECT)
+
+/* Boxed types ----------------------------------------------------------- */
+
+TgWorkspaceFilter *
+tg_workspace_filter_new (void)
+{
+  TgWorkspaceFilter *filter = g_new0 (TgWorkspaceFilter, 1);
+
+  filter->report_status = -1;
+  filter->incident_status = -1;
+  return filter;
+}
+
+TgWorkspaceFilter *
+tg_workspace_filter_copy (const TgWorkspaceFilter *filter)
+{
+  TgWorkspaceFilter *copy;
+
+  if (filter == NULL)
+    return tg_workspace_filter_new ();
+  copy = g_memdup2 (filter, sizeof *filter);
+  copy->device_id = g_strdup (filter->device_id);
+  copy->region_code = g_strdup (filter->region_code);
+  copy->province_code = g_strdup (filter->province_code);
+  copy->category = g_strdup (filter->category);
+  return copy;
+}
+
+void
+tg_workspace_filter_free (TgWorkspaceFilter *filter)
+{
+  if (filter == NULL)
+    return;
+  g_free (filter->device_id);
+  g_free (filter->region_code);
+  g_free (filter->province_code);
+  g_free (filter->category);
+  g_free (filter);
+}
+
+G_DEFINE_BOXED_TYPE (TgWorkspaceFilter, tg_workspace_filter,
+                     tg_workspace_filter_copy, tg_workspace_filter_free)
+
+TgWorkspaceReport *
+tg_workspace_report_copy (const TgWorkspaceReport *row)
+{
+  TgWorkspaceReport *copy = g_memdup2 (row, sizeof *row);
+
+  copy->report_id = g_strdup (row->report_id);
+  copy->rev_id = g_strdup (row->rev_id);
+  copy->title = g_strdup (row->title);
+  copy->device_id = g_strdup (row->device_id);
+  copy->region_code = g_strdup (row->region_code);
+  copy->province_code = g_strdup (row->province_code);
+  copy->place_name = g_strdup (row->place_name);
+  copy->category = g_strdup (row->category);
+  copy->incident_id = g_strdup (row->incident_id);
+  return copy;
+}
+
+void
+tg_workspace_report_free (TgWorkspaceReport *row)
+{
+  if (row == NULL)
+    return;
+  g_free (row->report_id);
+  g_free (row->rev_id);
+  g_free (row->title);
+  g_free (row->device_id);
+  g_free (row->region_code);
+  g_free (row->province_code);
+  g_free (row->place_name);
+  g_free (row->category);
+  g_free (row->incident_id);
+  g_free (row);
+}
+
+G_DEFINE_BOXED_TYPE (TgWorkspaceReport, tg_workspace_report,
+                     tg_workspace_report_copy, tg_workspace_report_free)
+
+TgIncidentSummary *
+tg_incident_summary_copy (const TgIncidentSummary *row)
+{
+  TgIncidentSummary *copy = g_memdup2 (row, sizeof *row);
+
+  copy->incident_id = g_strdup (row->incident_id);
+  copy->rev_id = g_strdup (row->rev_id);
+  copy->title = g_strdup (row->title);
+  copy->region_code = g_strdup (row->region_code);
+  return copy;
+}
+
+void
+tg_incident_summary_free (TgIncidentSummary *row)
+{
+  if (row == NULL)
+    return;
+  g_free (row->incident_id);
+  g_free (row->rev_id);
+  g_free (row->title);
+  g_free (row->region_code);
+  g_free (row);
+}
+
+G_DEFINE_BOXED_TYPE (TgIncidentSummary, tg_incident_summary,
+                     tg_incident_summary_copy, tg_incident_summary_free)
+
+void
+tg_membership_conflict_free (TgMembershipConflict *conflict)
+{
+  if (conflict == NULL)
+    return;
+  g_free (conflict->report_id);
+  g_strfreev (conflict->incident_ids);
+  g_free (conflict);
+}
+
+void
+tg_incident_bundle_free (TgIncidentBundle *bundle)
+{
+  if (bundle == NULL)
+    return;
+  g_clear_object (&bundle->incident);
+  g_clear_pointer (&bundle->reports, g_ptr_array_unref);
+  g_clear_pointer (&bundle->heads, g_ptr_array_unref);
+  g_clear_pointer (&bundle->conflicts, g_ptr_array_unref);
+  g_free (bundle);
+}
+
+/* Names ----------------------------------------------------------------- */
+
+/* Two names of the same individual, by the dedupe's matcher (tg-names.h):
+ * accents, case, word order, typos, initials, a missing second surname. */
+static gboolean
+names_match (const char *a,
+             const char *b)
+{
+  if (a == NULL || b == NULL)
+    return FALSE;
+  return tg_names_compare (a, b) >= TG_NAME_MATCH_THRESHOLD;
+}
+
+/* Helpers --------------------------------------------------------------- */
+
+static gboolean
+fail_sql (TgWorkspace  *self,
+          GError      **error,
+          const char   *what)
+{
+  return tg_sqlite_fail (tg_store_get_sql (self->store), error, what);
+}
+
+static TgSqliteStmt *
+prepare (TgWorkspace  *self,
+         const char   *sql,
+         GError      **error)
+{
+  return tg_sqlite_prepare (tg_store_get_sql (self->store), sql, error);
+}
+
+static char *
+column_dup (sqlite3_stmt *stmt,
+            int           column)
+{
+  return g_strdup ((const char *) sqlite3_column_text (stmt, column));
+}
+
+static TgIncidentStatus
+status_from_column (sqlite3_stmt *stmt,
+                    int           column)
+{
+  TgIncidentStatus status = TG_INCIDENT_STATUS_UNVERIFIED;
+
+  tg_incident_status_from_string ((const char *) sqlite3_column_text (stmt, column), &status);
+  return status;
+}
+
+/* A member report as it is now: its shown head, live or, when its
+ * monitor deleted it, the tombstone (whose content is the last state).
+ * NULL with TG_ERROR_NOT_FOUND when the store has no revision of it. */
+static TgReport *
+load_member_report (TgWorkspace  *self,
+                    const char   *report_id,
+                    char        **rev_id,
+                    gboolean     *deleted,
+                    GError      **error)
+{
+  g_autoptr(GPtrArray) heads = tg_store_list_heads (self->store, report_id, error);
+  TgRevision *head;
+  TgReport *report;
+  const char *ids[2] = { NULL, NULL };
+
+  if (heads == NULL)
+    return NULL;
+  if (heads->len == 0)
+    {
+      g_set_error (error, TG_ERROR, TG_ERROR_NOT_FOUND, _("There is no report %s."), report_id);
+      return NULL;
+    }
+  head = heads->pdata[0];
+  if (g_strcmp0 (tg_revision_get_kind (head), TG_REVISION_KIND_REPORT) != 0)
+    {
+      g_set_error (error, TG_ERROR, TG_ERROR_INVALID, _("%s is not a report."), report_id);
+      return NULL;
+    }
+  report = tg_report_new_from_json_string (tg_revision_get_content (head), -1, error);
+  if (report == NULL)
+    return NULL;
+  ids[0] = tg_revision_get_id (head);
+  tg_report_set_base_revisions (report, ids);
+  tg_report_set_n_heads (report, heads->len);
+  if (rev_id != NULL)
+    *rev_id = g_strdup (ids[0]);
+  if (deleted != NULL)
+    *deleted = tg_revision_get_deleted (head);
+  return report;
+}
+
+static TgIncident *
+incident_from_revision (TgRevision  *rev,
+                        guint        n_heads,
+                        GError     **error)
+{
+  const char *ids[] = { tg_revision_get_id (rev), NULL };
+  TgIncident *incident;
+
+  incident = tg_incident_new_from_json_string (tg_revision_get_content (rev), -1, error);
+  if (incident == NULL)
+    return NULL;
+  tg_incident_set_base_revisions (incident, ids);
+  tg_incident_set_n_heads (incident, n_heads);
+  return incident;
+}
+
+/* The incident's heads, shown one first; TG_ERROR_NOT_FOUND when there
+ * is none, or (unless @include_dissolved) when it is dissolved. */
+static GPtrArray *
+incident_heads (TgWorkspace  *self,
+                const char   *incident_id,
+                gboolean      include_dissolved,
+                GError      **error)
+{
+  g_autoptr(GPtrArray) heads = NULL;
+
+  g_return_val_if_fail (incident_id != NULL, NULL);
+
+  if (!(heads = tg_store_list_heads (self->store, incident_id, error)))
+    return NULL;
+  if (heads->len == 0 ||
+      g_strcmp0 (tg_revision_get_kind (heads->pdata[0]), TG_REVISION_KIND_INCIDENT) != 0)
+    {
+      g_set_error (error, TG_ERROR, TG_ERROR_NOT_FOUND, _("There is no incident %s."), incident_id);
+      return NULL;
+    }
+  if (!include_dissolved && tg_revision_get_deleted (heads->pdata[0]))
+    {
+      g_set_error (error, TG_ERROR, TG_ERROR_NOT_FOUND,
+                   _("The incident %s was dissolved."), incident_id);
+      return NULL;
+    }
+  return g_steal_pointer (&heads);
+}
+
+/* The live incidents holding @report_id, other than @except. */
+static GPtrArray *
+incidents_holding (TgWorkspace  *self,
+                   const char   *report_id,
+                   const char   *except,
+                   GError      **error)
+{
+  g_autoptr(TgSqliteStmt) stmt = NULL;
+  g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func (g_free);
+  int rc;
+
+  if (!(stmt = prepare (self, "SELECT incident_id FROM incident_members WHERE report_id = ? "
+                        "ORDER BY incident_id", error)))
+    return NULL;
+  tg_sqlite_bind_text (stmt, 1, report_id);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    if (g_strcmp0 ((const char *) sqlite3_column_text (stmt, 0), except) != 0)
+      g_ptr_array_add (ids, column_dup (stmt, 0));
+  if (rc != SQLITE_DONE)
+    {
+      fail_sql (self, error, "incident members");
+      return NULL;
+    }
+  return g_steal_pointer (&ids);
+}
+
+/* Whether @report has a value for @field worth taking. */
+static gboolean
+field_present (TgIncidentField  field,
+               TgReport        *report)
+{
+  switch (field)
+    {
+    case TG_INCIDENT_FIELD_TITLE:
+      return tg_report_get_title (report) != NULL && *tg_report_get_title (report) != '\0';
+    case TG_INCIDENT_FIELD_NARRATIVE:
+      return tg_report_get_narrative (report) != NULL && *tg_report_get_narrative (report) != '\0';
+    case TG_INCIDENT_FIELD_WHEN:
+      return tg_report_get_start (report) != NULL;
+    case TG_INCIDENT_FIELD_LOCATION:
+      return tg_report_has_location (report);
+    case TG_INCIDENT_FIELD_PLACE:
+      return tg_report_get_place_name (report) != NULL || tg_report_get_region_code (report) != NULL ||
+             tg_report_get_province_code (report) != NULL;
+    case TG_INCIDENT_FIELD_CATEGORIES:
+      return tg_report_get_categories (report) != NULL && tg_report_get_categories (report)[0] != NULL;
+    case TG_INCIDENT_FIELD_PERPETRATORS:
+      return (tg_report_get_perpetrators (report) != NULL && tg_report_get_perpetrators (report)[0] != NULL) ||
+             tg_report_get_perpetrator_unit (report) != NULL;
+    case TG_INCIDENT_N_FIELDS:
+    default:
+      return FALSE;
+    }
+}
+
+/* The member reports, by id (last state for deleted ones); members the
+ * store does not hold yet are left out. */
+static GHashTable *
+load_members (TgWorkspace  *self,
+              TgIncident   *incident,
+              GError      **error)
+{
+  g_autoptr(GHashTable) reports = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
+
+  for (guint i = 0; i < tg_incident_get_n_members (incident); i++)
+    {
+      const TgIncidentMember *member = tg_incident_get_member (incident, i);
+      g_autoptr(GError) local_error = NULL;
+      g_autofree char *rev_id = NULL;
+      gboolean deleted = FALSE;
+      TgReport *report = load_member_report (self, member->report_id, &rev_id, &deleted, &local_error);
+
+      if (report == NULL)
+        {
+          if (g_error_matches (local_error, TG_ERROR, TG_ERROR_NOT_FOUND))
+            continue;
+          g_propagate_error (error, g_steal_pointer (&local_error));
+          return NULL;
+        }
+      g_hash_table_insert (reports, g_strdup (member->report_id), report);
+      /* The link follows the report: its head now, and whether its
+       * monitor deleted it. */
+      tg_incident_set_member_state (incident, member->report_id, rev_id, deleted);
+    }
+  return g_steal_pointer (&reports);
+}
+
+/* Fields no member gives yet take the first member's value that has one
+ * (in member order). */
+static void
+fill_fields (TgIncident *incident,
+             GHashTable *reports,
+             const char * const *prefer)
+{
+  for (guint f = 0; f < TG_INCIDENT_N_FIELDS; f++)
+    {
+      if (tg_incident_get_field_provenance (incident, f)->kind != TG_PROVENANCE_NONE)
+        continue;
+      /* The reports named first (a merge's order), then every member. */
+      for (guint i = 0; prefer != NULL && prefer[i] != NULL; i++)
+        {
+          TgReport *report = g_hash_table_lookup (reports, prefer[i]);
+
+          if (report != NULL && field_present (f, report))
+            {
+              tg_incident_set_field_from_report (incident, f, report);
+              break;
+            }
+        }
+      for (guint i = 0; tg_incident_get_field_provenance (incident, f)->kind == TG_PROVENANCE_NONE &&
+                        i < tg_incident_get_n_members (incident); i++)
+        {
+          TgReport *report = g_hash_table_lookup (reports, tg_incident_get_member (incident, i)->report_id);
+
+          if (report != NULL && field_present (f, report))
+            tg_incident_set_field_from_report (incident, f, report);
+        }
+    }
+}
+
+static void
+compute_counts (TgIncident *incident,
+                GHashTable *reports)
+{
+  for (guint c = 0; c < TG_INCIDENT_N_COUNTS; c++)
+    {
+      tg_incident_clear_count_sources (incident, c);
+      for (guint i = 0; i < tg_incident_get_n_members (incident); i++)
+        {
+          const char *report_id = tg_incident_get_member (incident, i)->report_id;
+          TgReport *report = g_hash_table_lookup (reports, report_id);
+
+          if (report != NULL)
+            tg_incident_add_count_source (incident, c, report_id,
+                                          tg_incident_count_from_report (c, report));
+        }
+    }
+}
+
+static TgPerson *
+find_report_person (TgReport   *report,
+                    const char *person_id)
+{
+  GListModel *persons = tg_report_get_persons (report);
+
+  for (guint i = 0; i < g_list_model_get_n_items (persons); i++)
+    {
+      g_autoptr(TgPerson) person = g_list_model_get_item (persons, i);
+
+      if (g_strcmp0 (tg_person_get_id (person), person_id) == 0)
+        return g_steal_pointer (&person);
+    }
+  return NULL;
+}
+
+/* Whether incident person @person is the individual @name (@role)
+ * mentioned in report @report_id. Never two mentions of one report: a
+ * report that names someone twice means two people. */
+static gboolean
+person_matches (const TgIncidentPerson *person,
+                GHashTable             *reports,
+                const char             *report_id,
+                const char             *name,
+                TgPersonRole            role)
+{
+  if (person->role != role || name == NULL)
+    return FALSE;
+  for (guint i = 0; i < person->n_links; i++)
+    if (g_strcmp0 (person->links[i].report_id, report_id) == 0)
+      return FALSE;
+  if (names_match (person->name, name))
+    return TRUE;
+  for (guint i = 0; i < person->n_links; i++)
+    {
+      TgReport *report = g_hash_table_lookup (reports, person->links[i].report_id);
+      g_autoptr(TgPerson) mention = report ? find_report_person (report, person->links[i].person_id) : NULL;
+
+      if (mention != NULL && names_match (tg_person_get_name (mention), name))
+        return TRUE;
+    }
+  return FALSE;
+}
+
+/* Every mention no person holds yet joins the person it matches, or
+ * becomes a person of its own. Matches and splits made by hand stay. */
+static void
+match_persons (TgIncident *incident,
+               GHashTable *reports)
+{
+  for (guint i = 0; i < tg_incident_get_n_members (incident); i++)
+    {
+      const char *report_id = tg_incident_get_member (incident, i)->report_id;
+      TgReport *report = g_hash_table_lookup (reports, report_id);
+      GListModel *persons;
+
+      if (report == NULL)
+        continue;
+      persons = tg_report_get_persons (report);
+      for (guint j = 0; j < g_list_model_get_n_items (persons); j++)
+        {
+          g_autoptr(TgPerson) mention = g_list_model_get_item (persons, j);
+          const char *mention_id = tg_person_get_id (mention);
+          const char *name = tg_person_get_name (mention);
+          gboolean linked = FALSE;
+
+          if (tg_incident_find_person_by_link (incident, report_id, mention_id) != NULL)
+            continue;
+          for (guint k = 0; k < tg_incident_get_n_persons (incident) && !linked; k++)
+            {
+              const TgIncidentPerson *person = tg_incident_get_person (incident, k);
+
+              if (person_matches (person, reports, report_id, name, tg_person_get_role (mention)))
+                linked = tg_incident_link_person (incident, person->id, report_id, mention_id);
+            }
+          if (!linked)
+            tg_incident_add_person (incident, name, tg_person_get_role (mention), report_id, mention_id);
+        }
+    }
+}
+
+/* Recording ------------------------------------------------------------- */
+
+/* Checks that every base revision of @incident is a head of it now. */
+static gboolean
+check_base (TgWorkspace  *self,
+            TgIncident   *incident,
+            GError      **error)
+{
+  const char * const *base = tg_incident_get_base_revisions (incident);
+  g_autoptr(GPtrArray) heads = tg_store_list_heads (self->store, tg_incident_get_id (incident), error);
+
+  if (heads == NULL)
+    return FALSE;
+  for (guint i = 0; base != NULL && base[i] != NULL; i++)
+    {
+      gboolean found = FALSE;
+
+      for (guint j = 0; j < heads->len && !found; j++)
+        found = g_strcmp0 (tg_revision_get_id (heads->pdata[j]), base[i]) == 0;
+      if (!found)
+        {
+          g_set_error (error, TG_ERROR, TG_ERROR_CONFLICT,
+                       _("The incident changed meanwhile (on this device or in a sync). "
+                         "Open it again to see the change; nothing was saved."));
+          return FALSE;
+        }
+    }
+  if ((base == NULL || base[0] == NULL) && heads->len > 0)
+    {
+      g_set_error (error, TG_ERROR, TG_ERROR_CONFLICT,
+                   _("An incident with this id exists already."));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* Each member's link follows its report: the head the store shows now,
+ * and whether its monitor deleted it. A report the store does not hold
+ * (not pulled yet) keeps what the incident says. */
+static gboolean
+refresh_members_locked (TgWorkspace  *self,
+                        TgIncident   *incident,
+                        GError      **error)
+{
+  for (guint i = 0; i < tg_incident_get_n_members (incident); i++)
+    {
+      const TgIncidentMember *member = tg_incident_get_member (incident, i);
+      g_autoptr(TgSqliteStmt) stmt = prepare (self, "SELECT rev_id, deleted FROM reports WHERE id = ?", error);
+      int rc;
+
+      if (stmt == NULL)
+        return FALSE;
+      tg_sqlite_bind_text (stmt, 1, member->report_id);
+      rc = sqlite3_step (stmt);
+      if (rc == SQLITE_ROW)
+        tg_incident_set_member_state (incident, member->report_id,
+                                      (const char *) sqlite3_column_text (stmt, 0),
+                                      sqlite3_column_int (stmt, 1));
+      else if (rc != SQLITE_DONE)
+        return fail_sql (self, error, "incident members");
+    }
+  return TRUE;
+}
+
+/* Records @incident as a child of its base revisions, inside the caller's
+ * transaction. An unchanged incident records nothing. */
+static gboolean
+record_locked (TgWorkspace      *self,
+               TgIncident       *incident,
+               gboolean          deleted,
+               TgCustodyAction   action,
+               gboolean         *changed,
+               GError          **error)
+{
+  const char * const *base = tg_incident_get_base_revisions (incident);
+  g_autofree char *content = NULL;
+  g_autoptr(TgRevision) rev = NULL;
+  g_autoptr(GPtrArray) heads = NULL;
+
+  *changed = FALSE;
+  if (!refresh_members_locked (self, incident, error) ||
+      !tg_incident_validate (incident, error))
+    return FALSE;
+  content = tg_incident_to_json_string (incident);
+
+  if (base != NULL && base[0] != NULL && base[1] == NULL)
+    {
+      g_autoptr(TgRevision) current = tg_store_get_revision (self->store, base[0], error);
+
+      if (current == NULL)
+        return FALSE;
+      if (tg_revision_get_deleted (current) == deleted &&
+          g_strcmp0 (tg_revision_get_content (current), content) == 0)
+        return TRUE;
+    }
+
+  rev = tg_store_record_incident_locked (self->store, tg_incident_get_id (incident), base,
+                                         deleted, content, action, error);
+  if (rev == NULL)
+    return FALSE;
+  if (!(heads = tg_store_list_head_ids_locked (self->store, tg_incident_get_id (incident), error)))
+    return FALSE;
+  {
+    const char *ids[] = { tg_revision_get_id (rev), NULL };
+
+    tg_incident_set_base_revisions (incident, ids);
+    tg_incident_set_n_heads (incident, heads->len);
+  }
+  *changed = TRUE;
+  return TRUE;
+}
+
+typedef gboolean (*EditFunc) (TgWorkspace  *self,
+                              TgIncident   *incident,
+                              gpointer      data,
+                              GError      **error);
+
+/* Loads the incident's shown head, lets @func change it and records the
+ * result as its child, all in one transaction. */
+static TgIncident *
+edit_incident (TgWorkspace      *self,
+               const char       *incident_id,
+               EditFunc          func,
+               gpointer          data,
+               TgCustodyAction   action,
+               GError          **error)
+{
+  g_autoptr(TgIncident) incident = NULL;
+  gboolean changed = FALSE;
+  gboolean ok = FALSE;
+
+  g_return_val_if_fail (TG_IS_WORKSPACE (self), NULL);
+  g_return_val_if_fail (incident_id != NULL, NULL);
+
+  tg_store_lock (self->store);
+  if (tg_store_begin (self->store, error))
+    {
+      g_autoptr(GPtrArray) heads = incident_heads (self, incident_id, FALSE, error);
+
+      if (heads != NULL &&
+          (incident = incident_from_revision (heads->pdata[0], heads->len, error)) != NULL)
+        ok = func (self, incident, data, error) &&
+             record_locked (self, incident, FALSE, action, &changed, error);
+      ok = tg_store_commit (self->store, ok, error);
+    }
+  tg_store_unlock (self->store);
+
+  if (!ok)
+    return NULL;
+  if (changed)
+    tg_store_emit_incident_changed (self->store, incident_id);
+  return g_steal_pointer (&incident);
+}
+
+/* GObject --------------------------------------------------------------- */
+
+static void
+tg_workspace_finalize (GObject *object)
+{
+  TgWorkspace *self = TG_WORKSPACE (object);
+
+  g_clear_object (&self->store);
+  g_free (self->actor);
+
+  G_OBJECT_CLASS (tg_workspace_parent_class)->finalize (object);
+}
+
+static void
+tg_workspace_class_init (TgWorkspaceClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = tg_workspace_finalize;
+}
+
+static void
+tg_workspace_init (TgWorkspace *self)
+{
+}
+
+TgWorkspace *
+tg_workspace_new (TgStore *store)
+{
+  TgWorkspace *self;
+
+  g_return_val_if_fail (TG_IS_STORE (store), NULL);
+
+  self = g_object_new (TG_TYPE_WORKSPACE, NULL);
+  self->store = g_object_ref (store);
+  return self;
+}
+
+TgStore *
+tg_workspace_get_store (TgWorkspace *self)
+{
+  g_return_val_if_fail (TG_IS_WORKSPACE (self), NULL);
+  return self->store;
+}
+
+const char *
+tg_workspace_get_actor (TgWorkspace *self)
+{
+  g_return_val_if_fail (TG_IS_WORKSPACE (self), NULL);
+  return self->actor ? self->actor : tg_store_get_device_id (self->store);
+}
+
+void
+tg_workspace_set_actor (TgWorkspace *self,
+                        const char  *actor)
+{
+  g_return_if_fail (TG_IS_WORKSPACE (self));
+  g_free (self->actor);
+  self->actor = actor && *actor ? g_strdup (actor) : NULL;
+}
+
+/* Reports --------------------------------------------------------------- */
+
+GPtrArray *
+tg_workspace_list_reports (TgWorkspace              *self,
+                           const TgWorkspaceFilter  *filter,
+                           GError                  **error)
+{
+  g_autoptr(TgWorkspaceFilter) any = NULL;
+  g_autoptr(TgSqliteStmt) stmt = NULL;
+  g_autoptr(GPtrArray) rows = g_ptr_array_new_with_free_func ((GDestroyNotify) tg_workspace_report_free);
+  gboolean ok = FALSE;
+  int rc;
+
+  g_return_val_if_fail (TG_IS_WORKSPACE (self), NULL);
+
+  if (filter == NULL)
+    filter = any = tg_workspace_filter_new ();
+
+  tg_store_lock (self->store);
+  if (!tg_store_check_open (self->store, error))
+    goto out;
+  stmt = prepare (self,
+                  "SELECT r.rowid, r.id, r.rev_id, r.title, r.origin_device, r.region_code, "
+                  "  r.province_code, r.place_name, r.category, r.start_time, r.status, r.killed, "
+                  "  r.n_heads, i.incident_id, i.status, "
+                  "  (SELECT count(*) FROM incident_members c WHERE c.report_id = r.id) "
+                  "FROM reports r "
+                  "LEFT JOIN incidents i ON i.incident_id = (SELECT m.incident_id FROM incident_members m "
+                  "  JOIN incidents j ON j.incident_id = m.incident_id WHERE m.report_id = r.id "
+                  "  ORDER BY j.changed_seq DESC LIMIT 1) "
+                  "WHERE r.deleted = 0 "
+                  "  AND (?1 IS NULL OR r.origin_device = ?1) "
+                  "  AND (?2 IS NULL OR r.region_code = ?2) "
+                  "  AND (?3 IS NULL OR r.province_code = ?3) "
+                  "  AND (?4 = 0 OR r.start_time >= ?4) "
+                  "  AND (?5 = 0 OR r.start_time <= ?5) "
+                  "  AND (?6 IS NULL OR EXISTS (SELECT 1 FROM report_categories k "
+                  "       WHERE k.category = ?6 AND k.report_rowid = r.rowid)) "
+                  "  AND (?7 IS NULL OR r.status = ?7) "
+                  "  AND (?8 = 0 OR NOT EXISTS (SELECT 1 FROM incident_members n WHERE n.report_id = r.id)) "
+                  "  AND (?9 IS NULL OR EXISTS (SELECT 1 FROM incident_members s JOIN incidents t "
+                  "       ON t.incident_id = s.incident_id WHERE s.report_id = r.id AND t.status = ?9)) "
+                  "ORDER BY r.rowid DESC LIMIT ?10 OFFSET ?11",
+                  error);
+  if (stmt == NULL)
+    goto out;
+  tg_sqlite_bind_text (stmt, 1, filter->device_id);
+  tg_sqlite_bind_text (stmt, 2, filter->region_code);
+  tg_sqlite_bind_text (stmt, 3, filter->province_code);
+  sqlite3_bind_int64 (stmt, 4, filter->start_from);
+  sqlite3_bind_int64 (stmt, 5, filter->start_until);
+  tg_sqlite_bind_text (stmt, 6, filter->category);
+  tg_sqlite_bind_text (stmt, 7, filter->report_status >= 0 ?
+                       tg_report_status_to_string (filter->report_status) : NULL);
+  sqlite3_bind_int (stmt, 8, filter->not_in_incident);
+  tg_sqlite_bind_text (stmt, 9, filter->incident_status >= 0 ?
+                       tg_incident_status_to_string (filter->incident_status) : NULL);
+  sqlite3_bind_int64 (stmt, 10, filter->limit > 0 ? (gint64) filter->limit : -1);
+  sqlite3_bind_int64 (stmt, 11, filter->offset);
+
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      TgWorkspaceReport *row = g_new0 (TgWorkspaceReport, 1);
+
+      row->rowid = sqlite3_column_int64 (stmt, 0);
+      row->report_id = column_dup (stmt, 1);
+      row->rev_id = column_dup (stmt, 2);
+      row->title = column_dup (stmt, 3);
+      row->device_id = column_dup (stmt, 4);
+      row->region_code = column_dup (stmt, 5);
+      row->province_code = column_dup (stmt, 6);
+      row->place_name = column_dup (stmt, 7);
+      row->category = column_dup (stmt, 8);
+      row->start = sqlite3_column_int64 (stmt, 9);
+      row->report_status = TG_REPORT_STATUS_DRAFT;
+      tg_report_status_from_string ((const char *) sqlite3_column_text (stmt, 10), &row->report_status);
+      row->killed = sqlite3_column_int (stmt, 11);
+      row->n_heads = sqlite3_column_int (stmt, 12);
+      row->incident_id = column_dup (stmt, 13);
+      row->incident_status = status_from_column (stmt, 14);
+      row->n_incidents = sqlite3_column_int (stmt, 15);
+      g_ptr_array_add (rows, row);
+    }
+  ok = rc == SQLITE_DONE || fail_sql (self, error, "list reports");
+
+out:
+  g_clear_pointer (&stmt, tg_sqlite_stmt_release);
+  tg_store_unlock (self->store);
+  return ok ? g_steal_pointer (&rows) : NULL;
+}
+
+gboolean
+tg_workspace_get_report_incident (TgWorkspace       *self,
+                                  const char        *report_id,
+                                  char             **incident_id,
+                                  TgIncidentStatus  *status,
+                                  char             **reason,
+                                  GError           **error)
+{
+  g_autoptr(TgSqliteStmt) stmt = NULL;
+  gboolean ok = FALSE;
+  int rc;
+
+  g_return_val_if_fail (TG_IS_WORKSPACE (self), FALSE);
+  g_return_val_if_fail (report_id != NULL && incident_id != NULL, FALSE);
+
+  *incident_id = NULL;
+  tg_store_lock (self->store);
+  if (tg_store_check_open (self->store, error) &&
+      (stmt = prepare (self, "SELECT i.incident_id, i.status, i.status_reason FROM incident_members m "
+                       "JOIN incidents i ON i.incident_id = m.incident_id WHERE m.report_id = ? "
+                       "ORDER BY i.changed_seq DESC LIMIT 1", error)))
+    {
+      tg_sqlite_bind_text (stmt, 1, report_id);
+      rc = sqlite3_step (stmt);
+      if (rc == SQLITE_ROW)
+        {
+          *incident_id = column_dup (stmt, 0);
+          if (status != NULL)
+            *status = status_from_column (stmt, 1);
+          if (reason != NULL)
+            *reason = column_dup (stmt, 2);
+        }
+      ok = rc == SQLITE_ROW || rc == SQLITE_DONE || fail_sql (self, error, "report incident");
+    }
+  g_clear_pointer (&stmt, tg_sqlite_stmt_release);
+  tg_store_unlock (self->store);
+  return ok;
+}
+
+/* Incidents ------------------------------------------------------------- */
+
+GPtrArray *
+tg_workspace_list_incidents (TgWorkspace  *self,
+                             int           status,
+                             GError      **error)
+{
+  g_autoptr(TgSqliteStmt) stmt = NULL;
+  g_autoptr(GPtrArray) rows = g_ptr_array_new_with_free_func ((GDestroyNotify) tg_incident_summary_free);
+  gboolean ok = FALSE;
+  int rc;
+
+  g_return_val_if_fail (TG_IS_WORKSPACE (self), NULL);
+
+  tg_store_lock (self->store);
+  if (!tg_store_check_open (self->store, error) ||
+      !(stmt = prepare (self,
+                        "SELECT i.incident_id, i.rev_id, i.title, i.status, i.start_time, i.latitude, "
+                        "  i.longitude, i.region_code, i.killed_min, i.killed_max, i.killed_figure, "
+                        "  i.n_members, i.n_heads, "
+                        "  (SELECT count(*) FROM incident_members m LEFT JOIN reports r ON r.id = m.report_id "
+                        "   WHERE m.incident_id = i.incident_id AND (m.tombstoned OR r.deleted = 1)), "
+                        "  (SELECT count(*) FROM incident_members m WHERE m.incident_id = i.incident_id "
+                        "   AND EXISTS (SELECT 1 FROM incident_members o WHERE o.report_id = m.report_id "
+                        "   AND o.incident_id != m.incident_id)) "
+                        "FROM incidents i WHERE i.deleted = 0 AND (?1 IS NULL OR i.status = ?1) "
+                        "ORDER BY i.changed_seq DESC", error)))
+    goto out;
+  tg_sqlite_bind_text (stmt, 1, status >= 0 ? tg_incident_status_to_string (status) : NULL);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      TgIncidentSummary *row = g_new0 (TgIncidentSummary, 1);
+
+      row->incident_id = column_dup (stmt, 0);
+      row->rev_id = column_dup (stmt, 1);
+      row->title = column_dup (stmt, 2);
+      row->status = status_from_column (stmt, 3);
+      row->start = sqlite3_column_int64 (stmt, 4);
+      row->latitude = sqlite3_column_type (stmt, 5) == SQLITE_NULL ? NAN : sqlite3_column_double (stmt, 5);
+      row->longitude = sqlite3_column_type (stmt, 6) == SQLITE_NULL ? NAN : sqlite3_column_double (stmt, 6);
+      row->region_code = column_dup (stmt, 7);
+      row->killed_min = sqlite3_column_int (stmt, 8);
+      row->killed_max = sqlite3_column_int (stmt, 9);
+      row->killed_figure = sqlite3_column_int (stmt, 10);
+      row->n_members = sqlite3_column_int (stmt, 11);
+      row->n_heads = sqlite3_column_int (stmt, 12);
+      row->n_tombstoned = sqlite3_column_int (stmt, 13);
+      row->n_shared = sqlite3_column_int (stmt, 14);
+      g_ptr_array_add (rows, row);
+    }
+  ok = rc == SQLITE_DONE || fail_sql (self, error, "list incidents");
+
+out:
+  g_clear_pointer (&stmt, tg_sqlite_stmt_release);
+  tg_store_unlock (self->store);
+  return ok ? g_steal_pointer (&rows) : NULL;
+}
+
+static int
+compare_strv_items (gconstpointer a,
+                    gconstpointer b,
+                    gpointer      user_data)
+{
+  return g_strcmp0 (*(char * const *) a, *(char * const *) b);
+}
+
+static GPtrArray *
+list_conflicts (TgWorkspace  *self,
+                const char   *incident_id,
+                GError      **error)
+{
+  g_autoptr(TgSqliteStmt) stmt = NULL;
+  g_autoptr(GPtrArray) rows = g_ptr_array_new_with_free_func ((GDestroyNotify) tg_membership_conflict_free);
+  gboolean ok = FALSE;
+  int rc;
+
+  tg_store_lock (self->store);
+  if (!tg_store_check_open (self->store, error) ||
+      !(stmt = prepare (self,
+                        "SELECT report_id, group_concat (incident_id, ' ') FROM incident_members "
+                        "WHERE ?1 IS NULL OR report_id IN (SELECT report_id FROM incident_members "
+                        "  WHERE incident_id = ?1) "
+                        "GROUP BY report_id HAVING count(*) > 1 ORDER BY report_id", error)))
+    goto out;
+  tg_sqlite_bind_text (stmt, 1, incident_id);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      TgMembershipConflict *conflict = g_new0 (TgMembershipConflict, 1);
+
+      conflict->report_id = column_dup (stmt, 0);
+      conflict->incident_ids = g_strsplit ((const char *) sqlite3_column_text (stmt, 1), " ", -1);
+      g_qsort_with_data (conflict->incident_ids, g_strv_length (conflict->incident_ids),
+                         sizeof (char *), compare_strv_items, NULL);
+      g_ptr_array_add (rows, conflict);
+    }
+  ok = rc == SQLITE_DONE || fail_sql (self, error, "membership conflicts");
+
+out:
+  g_clear_pointer (&stmt, tg_sqlite_stmt_release);
+  tg_store_unlock (self->store);
+  return ok ? g_steal_pointer (&rows) : NULL;
+}
+
+GPtrArray *
+tg_workspace_list_membership_conflicts (TgWorkspace  *self,
+                                        GError      **error)
+{
+  g_return_val_if_fail (TG_IS_WORKSPACE (self), NULL);
+  return list_conflicts (self, NULL, error);
+}
+
+TgIncident *
+tg_workspace_load_incident (TgWorkspace  *self,
+                            const char   *incident_id,
+                            GError      **error)
+{
+  g_autoptr(GPtrArray) heads = NULL;
+
+  g_return_val_if_fail (TG_IS_WORKSPACE (self), NULL);
+
+  if (!(heads = incident_heads (self, incident_id, FALSE, error)))
+    return NULL;
+  return incident_from_revision (heads->pdata[0], heads->len, error);
+}
+
+GPtrArray *
+tg_workspace_list_incident_heads (TgWorkspace  *self,
+                                  const char   *incident_id,
+                                  GError      **error)
+{
+  g_autoptr(GPtrArray) heads = NULL;
+  g_autoptr(GPtrArray) incidents = g_ptr_array_new_with_free_func (g_object_unref);
+
+  g_return_val_if_fail (TG_IS_WORKSPACE (self), NULL);
+
+  if (!(heads = incident_heads (self, incident_id, TRUE, error)))
+    return NULL;
+  for (guint i = 0; i < heads->len; i++)
+    {
+      TgIncident *incident = incident_from_revision (heads->pdata[i], heads->len, error);
+
+      if (incident == NULL)
+        return NULL;
+      g_ptr_array_add (incidents, incident);
+    }
+  return g_steal_pointer (&incidents);
+}
+
+TgIncidentBundle *
+tg_workspace_load_bundle (TgWorkspace  *self,
+                          const char   *incident_id,
+                          GError      **error)
+{
+  g_autoptr(TgIncidentBundle) bundle = g_new0 (TgIncidentBundle, 1);
+  g_autoptr(GHashTable) reports = NULL;
+
+  g_return_val_if_fail (TG_IS_WORKSPACE (self), NULL);
+
+  if (!(bundle->incident = tg_workspace_load_incident (self, incident_id, error)) ||
+      !(reports = load_members (self, bundle->incident, error)) ||
+      !(bundle->heads = tg_workspace_list_incident_heads (self, incident_id, error)) ||
+      !(bundle->conflicts = list_conflicts (self, incident_id, error)))
+    return NULL;
+  bundle->reports = g_ptr_array_new_with_free_func (g_object_unref);
+  for (guint i = 0; i < tg_incident_get_n_members (bundle->incident); i++)
+    {
+      TgReport *report = g_hash_table_lookup (reports, tg_incident_get_member (bundle->incident, i)->report_id);
+
+      if (report != NULL)
+        g_ptr_array_add (bundle->reports, g_object_ref (report));
+    }
+  return g_steal_pointer (&bundle);
+}
+
+/* Changes --------------------------------------------------------------- */
+
+/* Checks that @report_id can join an incident (not @incident_id's own
+ * members): live, a report, in no other live incident. */
+static TgReport *
+load_joining_report (TgWorkspace  *self,
+                     const char   *report_id,
+                     const char   *incident_id,
+                     char        **rev_id,
+                     GError      **error)
+{
+  g_autoptr(TgReport) report = NULL;
+  g_autoptr(GPtrArray) holders = NULL;
+  gboolean deleted = FALSE;
+
+  if (!(report = load_member_report (self, report_id, rev_id, &deleted, error)))
+    return NULL;
+  if (deleted)
+    {
+      g_set_error (error, TG_ERROR, TG_ERROR_NOT_FOUND,
+                   _("The report “%s” was deleted by its monitor."),
+                   tg_report_get_title (report) ? tg_report_get_title (report) : report_id);
+      return NULL;
+    }
+  if (!(holders = incidents_holding (self, report_id, incident_id, error)))
+    return NULL;
+  if (holders->len > 0)
+    {
+      g_set_error (error, TG_ERROR, TG_ERROR_CONFLICT,
+                   _("The report “%s” is already in another incident. Remove it from that "
+                     "incident first, or add the other reports to it."),
+                   tg_report_get_title (report) ? tg_report_get_title (report) : report_id);
+      return NULL;
+    }
+  return g_steal_pointer (&report);
+}
+
+static gboolean
+add_reports (TgWorkspace         *self,
+             TgIncident          *incident,
+             const char * const  *report_ids,
+             GError             **error)
+{
+  g_autoptr(GHashTable) reports = NULL;
+
+  for (guint i = 0; report_ids[i] != NULL; i++)
+    {
+      g_autoptr(TgReport) report = NULL;
+      g_autofree char *rev_id = NULL;
+
+      if (tg_incident_find_member (incident, report_ids[i]) != NULL)
+        continue;
+      if (!(report = load_joining_report (self, report_ids[i], tg_incident_get_id (incident),
+                                          &rev_id, error)))
+        return FALSE;
+      tg_incident_add_member (incident, report_ids[i], rev_id);
+    }
+  if (!(reports = load_members (self, incident, error)))
+    return FALSE;
+  fill_fields (incident, reports, report_ids);
+  compute_counts (incident, reports);
+  match_persons (incident, reports);
+  return TRUE;
+}
+
+TgIncident *
+tg_workspace_merge (TgWorkspace         *self,
+                    const char * const  *report_ids,
+                    GError             **error)
+{
+  g_autoptr(TgIncident) incident = NULL;
+  g_autoptr(GHashTable) distinct = g_hash_table_new (g_str_hash, g_str_equal);
+  gboolean changed = FALSE;
+  gboolean ok = FALSE;
+
+  g_return_val_if_fail (TG_IS_WORKSPACE (self), NULL);
+
+  for (guint i = 0; report_ids != NULL && report_ids[i] != NULL; i++)
+    g_hash_table_add (distinct, (gpointer) report_ids[i]);
+  if (g_hash_table_size (distinct) < 2)
+    {
+      g_set_error_literal (error, TG_ERROR, TG_ERROR_INVALID,
+                           _("Choose at least two reports to merge into an incident."));
+      return NULL;
+    }
+
+  incident = tg_incident_new ();
+  tg_store_lock (self->store);
+  if (tg_store_begin (self->store, error))
+    {
+      ok = add_reports (self, incident, report_ids, error) &&
+           record_locked (self, incident, FALSE, TG_CUSTODY_CREATED, &changed, error);
+      ok = tg_store_commit (self->store, ok, error);
+    }
+  tg_store_unlock (self->store);
+
+  if (!ok)
+    return NULL;
+  tg_store_emit_incident_changed (self->store, tg_incident_get_id (incident));
+  return g_steal_pointer (&incident);
+}
+
+static gboolean
+join_func (TgWorkspace  *self,
+           TgIncident   *incident,
+           gpointer      data,
+           GError      **error)
+{
+  return add_reports (self, incident, data, error);
+}
+
+TgIncident *
+tg_workspace_join (TgWorkspace         *self,
+                   const char          *incident_id,
+                   const char * const  *report_ids,
+                   GError             **error)
+{
+  g_return_val_if_fail (report_ids != NULL, NULL);
+  return edit_incident (self, incident_id, join_func, (gpointer) report_ids, TG_CUSTODY_EDITED, error);
+}
+
+static gboolean
+remove_func (TgWorkspace  *self,
+             TgIncident   *incident,
+             gpointer      data,
+             GError      **error)
+{
+  const char *report_id = data;
+  g_autoptr(GHashTable) reports = NULL;
+
+  if (tg_incident_find_member (incident, report_id) == NULL)
+    {
+      g_set_error (error, TG_ERROR, TG_ERROR_NOT_FOUND, _("That report is not in the incident."));
+      return FALSE;
+    }
+  if (tg_incident_get_n_members (incident) == 1)
+    {
+      g_set_error_literal (error, TG_ERROR, TG_ERROR_INVALID,
+                           _("This is the incident's last report: dissolve the incident instead."));
+      return FALSE;
+    }
+  tg_incident_remove_member (incident, report_id);
+  if (!(reports = load_members (self, incident, error)))
+    return FALSE;
+  fill_fields (incident, reports, NULL);
+  compute_counts (incident, reports);
+  return TRUE;
+}
+
+TgIncident *
+tg_workspace_remove_report (TgWorkspace  *self,
+                            const char   *incident_id,
+                            const char   *report_id,
+                            GError      **error)
+{
+  g_return_val_if_fail (report_id != NULL, NULL);
+  return edit_incident (self, incident_id, remove_func, (gpointer) report_id, TG_CUSTODY_EDITED, error);
+}
+
+TgIncident *
+tg_workspace_dissolve (TgWorkspace  *self,
+                       const char   *incident_id,
+                       GError      **error)
+{
+  g_autoptr(TgIncident) incident = NULL;
+  gboolean changed = FALSE;
+  gboolean ok = FALSE;
+
+  g_return_val_if_fail (TG_IS_WORKSPACE (self), NULL);
+
+  tg_store_lock (self->store);
+  if (tg_store_begin (self->store, error))
+    {
+      g_autoptr(GPtrArray) heads = incident_heads (self, incident_id, FALSE, error);
+
+      if (heads != NULL &&
+          (incident = incident_from_revision (heads->pdata[0], heads->len, error)) != NULL)
+        ok = record_locked (self, incident, TRUE, TG_CUSTODY_DELETED, &changed, error);
+      ok = tg_store_commit (self->store, ok, error);
+    }
+  tg_store_unlock (self->store);
+
+  if (!ok)
+    return NULL;
+  tg_store_emit_incident_changed (self->store, incident_id);
+  return g_steal_pointer (&incident);
+}
+
+typedef struct
+{
+  TgIncidentField  field;
+  const char      *report_id;
+  JsonObject      *value;
+  const char      *reason;
+} FieldEdit;
+
+static gboolean
+field_func (TgWorkspace  *self,
+            TgIncident   *incident,
+            gpointer      data,
+            GError      **error)
+{
+  FieldEdit *edit = data;
+  g_autoptr(TgReport) report = NULL;
+
+  if ((guint) edit->field >= TG_INCIDENT_N_FIELDS)
+    {
+      g_set_error (error, TG_ERROR, TG_ERROR_INVALID, "no field %d", edit->field);
+      return FALSE;
+    }
+  if (edit->value != NULL)
+    {
+      tg_incident_set_field_value (incident, edit->field, edit->value, edit->reason);
+      return TRUE;
+    }
+  if (tg_incident_find_member (incident, edit->report_id) == NULL)
+    {
+      g_set_error (error, TG_ERROR, TG_ERROR_INVALID, _("That report is not in the incident."));
+      return FALSE;
+    }
+  if (!(report = load_member_report (self, edit->report_id, NULL, NULL, error)))
+    return FALSE;
+  tg_incident_set_field_from_report (incident, edit->field, report);
+  return TRUE;
+}
+
+TgIncident *
+tg_workspace_set_field_from_report (TgWorkspace      *self,
+                                    const char       *incident_id,
+                                    TgIncidentField   field,
+                                    const char       *report_id,
+                                    GError          **error)
+{
+  FieldEdit edit = { field, report_id, NULL, NULL };
+
+  g_return_val_if_fail (report_id != NULL, NULL);
+  return edit_incident (self, incident_id, field_func, &edit, TG_CUSTODY_EDITED, error);
+}
+
+TgIncident *
+tg_workspace_set_field (TgWorkspace      *self,
+                        const char       *incident_id,
+                        TgIncidentField   field,
+                        JsonObject       *value,
+                        const char       *reason,
+                        GError          **error)
+{
+  FieldEdit edit = { field, NULL, value, reason };
+
+  g_return_val_if_fail (value != NULL, NULL);
+  return edit_incident (self, incident_id, field_func, &edit, TG_CUSTODY_EDITED, error);
+}
+
+typedef struct
+{
+  TgIncidentCount  count;
+  int              figure;
+  const char      *reason;
+} FigureEdit;
+
+static gboolean
+figure_func (TgWorkspace  *self,
+             TgIncident   *incident,
+             gpointer      data,
+             GError      **error)
+{
+  FigureEdit *edit = data;
+
+  if ((guint) edit->count >= TG_INCIDENT_N_COUNTS)
+    {
+      g_set_error (error, TG_ERROR, TG_ERROR_INVALID, "no count %d", edit->count);
+      return FALSE;
+    }
+  if (edit->figure >= 0 && (edit->reason == NULL || *edit->reason == '\0'))
+    {
+      g_set_error_literal (error, TG_ERROR, TG_ERROR_INVALID,
+                           _("Say why you set this figure: the reports give other counts."));
+      return FALSE;
+    }
+  tg_incident_set_count_figure (incident, edit->count, edit->figure, edit->reason);
+  return TRUE;
+}
+
+TgIncident *
+tg_workspace_set_figure (TgWorkspace      *self,
+                         const char       *incident_id,
+                         TgIncidentCount   count,
+                         int               figure,
+                         const char       *reason,
+                         GError          **error)
+{
+  FigureEdit edit = { count, figure, reason };
+
+  return edit_incident (self, incident_id, figure_func, &edit, TG_CUSTODY_EDITED, error);
+}
+
+static gboolean
+match_func (TgWorkspace  *self,
+            TgIncident   *incident,
+            gpointer      data,
+            GError      **error)
+{
+  g_autoptr(GHashTable) reports = load_members (self, incident, error);
+
+  if (reports == NULL)
+    return FALSE;
+  match_persons (incident, reports);
+  return TRUE;
+}
+
+TgIncident *
+tg_workspace_match_persons (TgWorkspace  *self,
+                            const char   *incident_id,
+                            GError      **error)
+{
+  return edit_incident (self, incident_id, match_func, NULL, TG_CUSTODY_EDITED, error);
+}
+
+typedef struct
+{
+  const char *a;
+  const char *b;
+} PairEdit;
+
+static gboolean
+merge_persons_func (TgWorkspace  *self,
+                    TgIncident   *incident,
+                    gpointer      data,
+                    GError      **error)
+{
+  PairEdit *edit = data;
+
+  if (!tg_incident_merge_persons (incident, edit->a, edit->b))
+    {
+      g_set_error_literal (error, TG_ERROR, TG_ERROR_INVALID,
+                           _("Those are not two persons of this incident."));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+TgIncident *
+tg_workspace_merge_persons (TgWorkspace  *self,
+                            const char   *incident_id,
+                            const char   *into_person_id,
+                            const char   *from_person_id,
+                            GError      **error)
+{
+  PairEdit edit = { into_person_id, from_person_id };
+
+  return edit_incident (self, incident_id, merge_persons_func, &edit, TG_CUSTODY_EDITED, error);
+}
+
+static gboolean
+split_func (TgWorkspace  *self,
+            TgIncident   *incident,
+            gpointer      data,
+            GError      **error)
+{
+  PairEdit *edit = data;
+  g_autoptr(TgReport) report = NULL;
+  g_autoptr(TgPerson) mention = NULL;
+
+  if (tg_incident_find_member (incident, edit->a) == NULL ||
+      !(report = load_member_report (self, edit->a, NULL, NULL, error)))
+    {
+      if (error != NULL && *error == NULL)
+        g_set_error (error, TG_ERROR, TG_ERROR_INVALID, _("That report is not in the incident."));
+      return FALSE;
+    }
+  if (!(mention = find_report_person (report, edit->b)) ||
+      !tg_incident_split_person (incident, edit->a, edit->b, tg_person_get_name (mention),
+                                 tg_person_get_role (mention)))
+    {
+      g_set_error_literal (error, TG_ERROR, TG_ERROR_INVALID,
+                           _("That person is not matched with anyone else: there is nothing to split."));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+TgIncident *
+tg_workspace_split_person (TgWorkspace  *self,
+                           const char   *incident_id,
+                           const char   *report_id,
+                           const char   *report_person_id,
+                           GError      **error)
+{
+  PairEdit edit = { report_id, report_person_id };
+
+  g_return_val_if_fail (report_id != NULL && report_person_id != NULL, NULL);
+  return edit_incident (self, incident_id, split_func, &edit, TG_CUSTODY_EDITED, error);
+}
+
+typedef struct
+{
+  TgIncidentStatus  status;
+  const char       *reason;
+} StatusEdit;
+
+static gboolean
+status_func (TgWorkspace  *self,
+             TgIncident   *incident,
+             gpointer      data,
+             GError      **error)
+{
+  StatusEdit *edit = data;
+  g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
+  g_autoptr(GDateTime) second = g_date_time_add (now, -(g_date_time_get_microsecond (now)));
+
+  if ((guint) edit->status > TG_INCIDENT_STATUS_DISPUTED)
+    {
+      g_set_error (error, TG_ERROR, TG_ERROR_INVALID, "no status %d", edit->status);
+      return FALSE;
+    }
+  if (edit->status != TG_INCIDENT_STATUS_UNVERIFIED && (edit->reason == NULL || *edit->reason == '\0'))
+    {
+      g_set_error_literal (error, TG_ERROR, TG_ERROR_INVALID,
+                           _("Give the reason for this decision: the monitors will see it."));
+      return FALSE;
+    }
+  tg_incident_set_status (incident, edit->status, tg_workspace_get_actor (self), second, edit->reason);
+  return TRUE;
+}
+
+TgIncident *
+tg_workspace_set_status (TgWorkspace       *self,
+                         const char        *incident_id,
+                         TgIncidentStatus   status,
+                         const char        *reason,
+                         GError           **error)
+{
+  StatusEdit edit = { status, reason };
+
+  return edit_incident (self, incident_id, status_func, &edit, TG_CUSTODY_VERIFIED, error);
+}
+
+static gboolean
+notes_func (TgWorkspace  *self,
+            TgIncident   *incident,
+            gpointer      data,
+            GError      **error)
+{
+  tg_incident_set_notes (incident, data);
+  return TRUE;
+}
+
+TgIncident *
+tg_workspace_set_notes (TgWorkspace  *self,
+                        const char   *incident_id,
+                        const char   *notes,
+                        GError      **error)
+{
+  return edit_incident (self, incident_id, notes_func, (gpointer) notes, TG_CUSTODY_EDITED, error);
+}
+
+TgIncident *
+tg_workspace_save_incident (TgWorkspace  *self,
+                            TgIncident   *incident,
+                            GError      **error)
+{
+  g_autoptr(TgIncident) saved = NULL;
+  gboolean changed = FALSE;
+  gboolean ok = FALSE;
+
+  g_return_val_if_fail (TG_IS_WORKSPACE (self), NULL);
+  g_return_val_if_fail (TG_IS_INCIDENT (incident), NULL);
+
+  saved = tg_incident_copy (incident);
+  tg_store_lock (self->store);
+  if (tg_store_begin (self->store, error))
+    {
+      g_autoptr(GHashTable) reports = NULL;
+
+      /* A member added by hand must be free to join. */
+      for (guint i = 0; i < tg_incident_get_n_members (saved); i++)
+        {
+          const char *report_id = tg_incident_get_member (saved, i)->report_id;
+          g_autoptr(GPtrArray) holders = incidents_holding (self, report_id, tg_incident_get_id (saved), error);
+
+          if (holders == NULL)
+            goto done;
+          if (holders->len > 0)
+            {
+              g_set_error (error, TG_ERROR, TG_ERROR_CONFLICT,
+                           _("A report of this incident is already in another incident."));
+              goto done;
+            }
+        }
+      ok = check_base (self, saved, error) &&
+           (reports = load_members (self, saved, error)) != NULL &&
+           record_locked (self, saved, FALSE, TG_CUSTODY_EDITED, &changed, error);
+    done:
+      ok = tg_store_commit (self->store, ok, error);
+    }
+  tg_store_unlock (self->store);
+
+  if (!ok)
+    return NULL;
+  if (changed)
+    tg_store_emit_incident_changed (self->store, tg_incident_get_id (saved));
+  return g_steal_pointer (&saved);
+}
+
+/* Dismissed pairs ------------------------------------------------------- */
+
+char *
+tg_workspace_pair_key (const char *report_a,
+                       const char *report_b)
+{
+  if (g_strcmp0 (report_a, report_b) > 0)
+    return g_strconcat (report_b, " ", report_a, NULL);
+  return g_strconcat (report_a, " ", report_b, NULL);
+}
+
+static void
+order_pair (const char **a,
+            const char **b)
+{
+  if (g_strcmp0 (*a, *b) > 0)
+    {
+      const char *t = *a;
+      *a = *b;
+      *b = t;
+    }
+}
+
+static char *
+report_head_locked (TgWorkspace  *self,
+                    const char   *report_id,
+                    GError      **error)
+{
+  g_autoptr(TgSqliteStmt) stmt = prepare (self, "SELECT rev_id FROM reports WHERE id = ? AND deleted = 0",
+                                          error);
+
+  if (stmt == NULL)
+    return NULL;
+  tg_sqlite_bind_text (stmt, 1, report_id);
+  if (sqlite3_step (stmt) == SQLITE_ROW)
+    return column_dup (stmt, 0);
+  g_set_error (error, TG_ERROR, TG_ERROR_NOT_FOUND, _("There is no report %s."), report_id);
+  return NULL;
+}
+
+gboolean
+tg_workspace_dismiss_pair (TgWorkspace  *self,
+                           const char   *report_a,
+                           const char   *report_b,
+                           GError      **error)
+{
+  g_autoptr(TgSqliteStmt) stmt = NULL;
+  g_autofree char *rev_a = NULL;
+  g_autofree char *rev_b = NULL;
+  gboolean ok = FALSE;
+
+  g_return_val_if_fail (TG_IS_WORKSPACE (self), FALSE);
+  g_return_val_if_fail (report_a != NULL && report_b != NULL, FALSE);
+
+  if (g_strcmp0 (report_a, report_b) == 0)
+    {
+      g_set_error_literal (error, TG_ERROR, TG_ERROR_INVALID, "a pair needs two reports");
+      return FALSE;
+    }
+  order_pair (&report_a, &report_b);
+  tg_store_lock (self->store);
+  if (tg_store_begin (self->store, error))
+    {
+      ok = (rev_a = report_head_locked (self, report_a, error)) != NULL &&
+           (rev_b = report_head_locked (self, report_b, error)) != NULL &&
+           (stmt = prepare (self, "INSERT OR REPLACE INTO dismissed_pairs "
+                            "(report_a, report_b, rev_a, rev_b, dismissed_at) VALUES (?, ?, ?, ?, ?)",
+                            error)) != NULL;
+      if (ok)
+        {
+          tg_sqlite_bind_text (stmt, 1, report_a);
+          tg_sqlite_bind_text (stmt, 2, report_b);
+          tg_sqlite_bind_text (stmt, 3, rev_a);
+          tg_sqlite_bind_text (stmt, 4, rev_b);
+          sqlite3_bind_int64 (stmt, 5, g_get_real_time ());
+          ok = tg_sqlite_step_done (tg_store_get_sql (self->store), stmt, error);
+        }
+      g_clear_pointer (&stmt, tg_sqlite_stmt_release);
+      ok = tg_store_commit (self->store, ok, error);
+    }
+  tg_store_unlock (self->store);
+  return ok;
+}
+
+gboolean
+tg_workspace_undismiss_pair (TgWorkspace  *self,
+                             const char   *report_a,
+                             const char   *report_b,
+                             GError      **error)
+{
+  g_autoptr(TgSqliteStmt) stmt = NULL;
+  gboolean ok = FALSE;
+
+  g_return_val_if_fail (TG_IS_WORKSPACE (self), FALSE);
+
+  order_pair (&report_a, &report_b);
+  tg_store_lock (self->store);
+  if (tg_store_check_open (self->store, error) &&
+      (stmt = prepare (self, "DELETE FROM dismissed_pairs WHERE report_a = ? AND report_b = ?", error)))
+    {
+      tg_sqlite_bind_text (stmt, 1, report_a);
+      tg_sqlite_bind_text (stmt, 2, report_b);
+      ok = tg_sqlite_step_done (tg_store_get_sql (self->store), stmt, error);
+    }
+  g_clear_pointer (&stmt, tg_sqlite_stmt_release);
+  tg_store_unlock (self->store);
+  return ok;
+}
+
+#define DISMISSED_SQL \
+  "SELECT d.report_a, d.report_b FROM dismissed_pairs d " \
+  "JOIN reports ra ON ra.id = d.report_a JOIN reports rb ON rb.id = d.report_b " \
+  "WHERE ra.rev_id = d.rev_a AND rb.rev_id = d.rev_b "
+
+gboolean
+tg_workspace_is_pair_dismissed (TgWorkspace  *self,
+                                const char   *report_a,
+                                const char   *report_b,
+                                gboolean     *dismissed,
+                                GError      **error)
+{
+  g_autoptr(TgSqliteStmt) stmt = NULL;
+  gboolean ok = FALSE;
+  int rc;
+
+  g_return_val_if_fail (TG_IS_WORKSPACE (self), FALSE);
+  g_return_val_if_fail (dismissed != NULL, FALSE);
+
+  *dismissed = FALSE;
+  order_pair (&report_a, &report_b);
+  tg_store_lock (self->store);
+  if (tg_store_check_open (self->store, error) &&
+      (stmt = prepare (self, DISMISSED_SQL "AND d.report_a = ? AND d.report_b = ?", error)))
+    {
+      tg_sqlite_bind_text (stmt, 1, report_a);
+      tg_sqlite_bind_text (stmt, 2, report_b);
+      rc = sqlite3_step (stmt);
+      *dismissed = rc == SQLITE_ROW;
+      ok = rc == SQLITE_ROW || rc == SQLITE_DONE || fail_sql (self, error, "dismissed pairs");
+    }
+  g_clear_pointer (&stmt, tg_sqlite_stmt_release);
+  tg_store_unlock (self->store);
+  return ok;
+}
+
+GHashTable *
+tg_workspace_load_dismissed_pairs (TgWorkspace  *self,
+                                   GError      **error)
+{
+  g_autoptr(GHashTable) pairs = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr(TgSqliteStmt) stmt = NULL;
+  gboolean ok = FALSE;
+  int rc;
+
+  g_return_val_if_fail (TG_IS_WORKSPACE (self), NULL);
+
+  tg_store_lock (self->store);
+  if (tg_store_check_open (self->store, error) && (stmt = prepare (self, DISMISSED_SQL, error)))
+    {
+      while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+        g_hash_table_add (pairs, tg_workspace_pair_key ((const char *) sqlite3_column_text (stmt, 0),
+                                                        (const char *) sqlite3_column_text (stmt, 1)));
+      ok = rc == SQLITE_DONE || fail_sql (self, error, "dismissed pairs");
+    }
+  g_clear_pointer (&stmt, tg_sqlite_stmt_release);
+  tg_store_unlock (self->store);
+  return ok ? g_steal_pointer (&pairs) : NULL;
+}
+
+/* Async ----------------------------------------------------------------- */
+
+typedef enum
+{
+  OP_MERGE,
+  OP_JOIN,
+  OP_REMOVE,
+  OP_DISSOLVE,
+  OP_SAVE,
+  OP_LIST_REPORTS,
+  OP_LIST_INCIDENTS,
+  OP_LOAD_BUNDLE,
+} OpKind;
+
+typedef struct
+{
+  OpKind              kind;
+  char               *incident_id;
+  char               *report_id;
+  char              **report_ids;
+  TgIncident         *incident;
+  TgWorkspaceFilter  *filter;
+  int                 status;
+} Op;
+
+static void
+op_free (gpointer data)
+{
+  Op *op = data;
+
+  g_free (op->incident_id);
+  g_free (op->report_id);
+  g_strfreev (op->report_ids);
+  g_clear_object (&op->incident);
+  tg_workspace_filter_free (op->filter);
+  g_free (op);
+}
+
+static void
+op_thread (GTask        *task,
+           gpointer      source_object,
+           gpointer      task_data,
+           GCancellable *cancellable)
+{
+  TgWorkspace *self = source_object;
+  Op *op = task_data;
+  GError *error = NULL;
+  gpointer result = NULL;
+  GDestroyNotify free_func = g_object_unref;
+
+  switch (op->kind)
+    {
+    case OP_MERGE:
+      result = tg_workspace_merge (self, (const char * const *) op->report_ids, &error);
+      break;
+    case OP_JOIN:
+      result = tg_workspace_join (self, op->incident_id, (const char * const *) op->report_ids, &error);
+      break;
+    case OP_REMOVE:
+      result = tg_workspace_remove_report (self, op->incident_id, op->report_id, &error);
+      break;
+    case OP_DISSOLVE:
+      result = tg_workspace_dissolve (self, op->incident_id, &error);
+      break;
+    case OP_SAVE:
+      result = tg_workspace_save_incident (self, op->incident, &error);
+      break;
+    case OP_LIST_REPORTS:
+      result = tg_workspace_list_reports (self, op->filter, &error);
+      free_func = (GDestroyNotify) g_ptr_array_unref;
+      break;
+    case OP_LIST_INCIDENTS:
+      result = tg_workspace_list_incidents (self, op->status, &error);
+      free_func = (GDestroyNotify) g_ptr_array_unref;
+      break;
+    case OP_LOAD_BUNDLE:
+      result = tg_workspace_load_bundle (self, op->incident_id, &error);
+      free_func = (GDestroyNotify) tg_incident_bundle_free;
+      break;
+    default:
+      g_assert_not_reached ();
+    }
+  if (result == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, result, free_func);
+}
+
+static void
+run_op (TgWorkspace         *self,
+        Op                  *op,
+        gpointer             source_tag,
+        GCancellable        *cancellable,
+        GAsyncReadyCallback  callback,
+        gpointer             user_data)
+{
+  g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
+
+  g_task_set_source_tag (task, source_tag);
+  g_task_set_task_data (task, op, op_free);
+  g_task_run_in_thread (task, op_thread);
+}
+
+static Op *
+op_new (OpKind kind)
+{
+  Op *op = g_new0 (Op, 1);
+
+  op->kind = kind;
+  op->status = -1;
+  return op;
+}
+
+void
+tg_workspace_list_reports_async (TgWorkspace             *self,
+                                 const TgWorkspaceFilter *filter,
+                                 GCancellable            *cancellable,
+                                 GAsyncReadyCallback      callback,
+                                 gpointer                 user_data)
+{
+  Op *op = op_new (OP_LIST_REPORTS);
+
+  g_return_if_fail (TG_IS_WORKSPACE (self));
+  op->filter = tg_workspace_filter_copy (filter);
+  run_op (self, op, tg_workspace_list_reports_async, cancellable, callback, user_data);
+}
+
+GPtrArray *
+tg_workspace_list_reports_finish (TgWorkspace   *self,
+                                  GAsyncResult  *result,
+                                  GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+void
+tg_workspace_list_incidents_async (TgWorkspace         *self,
+                                   int                  status,
+                                   GCancellable        *cancellable,
+                                   GAsyncReadyCallback  callback,
+                                   gpointer             user_data)
+{
+  Op *op = op_new (OP_LIST_INCIDENTS);
+
+  g_return_if_fail (TG_IS_WORKSPACE (self));
+  op->status = status;
+  run_op (self, op, tg_workspace_list_incidents_async, cancellable, callback, user_data);
+}
+
+GPtrArray *
+tg_workspace_list_incidents_finish (TgWorkspace   *self,
+                                    GAsyncResult  *result,
+                                    GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+void
+tg_workspace_load_bundle_async (TgWorkspace         *self,
+                                const char          *incident_id,
+                                GCancellable        *cancellable,
+                                GAsyncReadyCallback  callback,
+                                gpointer             user_data)
+{
+  Op *op = op_new (OP_LOAD_BUNDLE);
+
+  g_return_if_fail (TG_IS_WORKSPACE (self));
+  op->incident_id = g_strdup (incident_id);
+  run_op (self, op, tg_workspace_load_bundle_async, cancellable, callback, user_data);
+}
+
+TgIncidentBundle *
+tg_workspace_load_bundle_finish (TgWorkspace   *self,
+                                 GAsyncResult  *result,
+                                 GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+void
+tg_workspace_merge_async (TgWorkspace         *self,
+                          const char * const  *report_ids,
+                          GCancellable        *cancellable,
+                          GAsyncReadyCallback  callback,
+                          gpointer             user_data)
+{
+  Op *op = op_new (OP_MERGE);
+
+  g_return_if_fail (TG_IS_WORKSPACE (self));
+  op->report_ids = g_strdupv ((char **) report_ids);
+  run_op (self, op, tg_workspace_change_finish, cancellable, callback, user_data);
+}
+
+void
+tg_workspace_join_async (TgWorkspace         *self,
+                         const char          *incident_id,
+                         const char * const  *report_ids,
+                         GCancellable        *cancellable,
+                         GAsyncReadyCallback  callback,
+                         gpointer             user_data)
+{
+  Op *op = op_new (OP_JOIN);
+
+  g_return_if_fail (TG_IS_WORKSPACE (self));
+  op->incident_id = g_strdup (incident_id);
+  op->report_ids = g_strdupv ((char **) report_ids);
+  run_op (self, op, tg_workspace_change_finish, cancellable, callback, user_data);
+}
+
+void
+tg_workspace_remove_report_async (TgWorkspace         *self,
+                                  const char          *incident_id,
+                                  const char          *report_id,
+                                  GCancellable        *cancellable,
+                                  GAsyncReadyCallback  callback,
+                                  gpointer             user_data)
+{
+  Op *op = op_new (OP_REMOVE);
+
+  g_return_if_fail (TG_IS_WORKSPACE (self));
+  op->incident_id = g_strdup (incident_id);
+  op->report_id = g_strdup (report_id);
+  run_op (self, op, tg_workspace_change_finish, cancellable, callback, user_data);
+}
+
+void
+tg_workspace_dissolve_async (TgWorkspace         *self,
+                             const char          *incident_id,
+                             GCancellable        *cancellable,
+                             GAsyncReadyCallback  callback,
+                             gpointer             user_data)
+{
+  Op *op = op_new (OP_DISSOLVE);
+
+  g_return_if_fail (TG_IS_WORKSPACE (self));
+  op->incident_id = g_strdup (incident_id);
+  run_op (self, op, tg_workspace_change_finish, cancellable, callback, user_data);
+}
+
+void
+tg_workspace_save_incident_async (TgWorkspace         *self,
+                                  TgIncident          *incident,
+                                  GCancellable        *cancellable,
+                                  GAsyncReadyCallback  callback,
+                                  gpointer             user_data)
+{
+  Op *op = op_new (OP_SAVE);
+
+  g_return_if_fail (TG_IS_WORKSPACE (self));
+  g_return_if_fail (TG_IS_INCIDENT (incident));
+  /* The worker gets its own copy: it never touches the caller's object. */
+  op->incident = tg_incident_copy (incident);
+  run_op (self, op, tg_workspace_change_finish, cancellable, callback, user_data);
+}
+
+TgIncident *
+tg_workspace_change_finish (TgWorkspace   *self,
+                            GAsyncResult  *result,
+                            GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == tg_workspace_change_finish, NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
