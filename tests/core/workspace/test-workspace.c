@@ -428,6 +428,10 @@ test_merge_round_trip (Fixture       *fixture,
   g_assert_no_error (error);
   g_assert_cmpuint (tg_incident_get_n_members (removed), ==, 2);
   g_assert_null (tg_incident_find_member (removed, j.ids[1]));
+  /* Its mention of Juan and its figure went with it. */
+  g_assert_cmpuint (person_named (removed, "Juan Pérez Quispe")->n_links, ==, 2);
+  g_assert_null (tg_incident_find_person_by_link (removed, j.ids[1], person_id_of (j.reports[1], 0)));
+  g_assert_cmpint (tg_incident_get_count (removed, TG_INCIDENT_COUNT_KILLED)->max, ==, 17);
   g_assert_cmpuint (count_revisions (fixture->store, incident_id), ==, 2);
   {
     g_autofree char *holder = NULL;
@@ -597,6 +601,74 @@ test_merge_provenance (Fixture       *fixture,
     g_assert_cmpstr (tg_incident_get_field_provenance (loaded, TG_INCIDENT_FIELD_TITLE)->reason,
                      ==, "Nombre de la CIDH");
   }
+  juliaca_clear (&j);
+}
+
+static void
+join_done_cb (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  TgIncident **out = user_data;
+  g_autoptr(GError) error = NULL;
+
+  *out = tg_workspace_change_finish (TG_WORKSPACE (source), result, &error);
+  g_assert_no_error (error);
+}
+
+/* A report joins an existing incident; an unchanged save records
+ * nothing. */
+static void
+test_join (Fixture       *fixture,
+           gconstpointer  data)
+{
+  Juliaca j = { 0 };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TgIncident) incident = NULL;
+  g_autoptr(TgIncident) same = NULL;
+  TgIncident *joined = NULL;
+  const char *first[] = { NULL, NULL, NULL };
+  const char *third[] = { NULL, NULL };
+  guint n_revisions;
+
+  juliaca_save (fixture->store, &j);
+  first[0] = j.ids[0];
+  first[1] = j.ids[2];
+  third[0] = j.ids[1];
+  incident = tg_workspace_merge (fixture->workspace, first, &error);
+  g_assert_no_error (error);
+  /* Neither has perpetrators; only report 1 does. */
+  g_assert_cmpint (tg_incident_get_field_provenance (incident, TG_INCIDENT_FIELD_PERPETRATORS)->kind,
+                   ==, TG_PROVENANCE_NONE);
+  g_assert_cmpint (tg_incident_get_count (incident, TG_INCIDENT_COUNT_KILLED)->max, ==, 17);
+
+  tg_workspace_join_async (fixture->workspace, tg_incident_get_id (incident), third, NULL,
+                           join_done_cb, &joined);
+  tg_test_iterate_until (pointer_is_set, &joined, 30000, "join");
+  g_assert_cmpuint (tg_incident_get_n_members (joined), ==, 3);
+  g_assert_cmpstr (tg_incident_get_field_provenance (joined, TG_INCIDENT_FIELD_PERPETRATORS)->report_id,
+                   ==, j.ids[1]);
+  /* Fields already chosen stay. */
+  g_assert_cmpstr (tg_incident_get_field_provenance (joined, TG_INCIDENT_FIELD_TITLE)->report_id,
+                   ==, j.ids[0]);
+  g_assert_cmpint (tg_incident_get_count (joined, TG_INCIDENT_COUNT_KILLED)->max, ==, 18);
+  g_assert_cmpuint (person_named (joined, "Juan Pérez Quispe")->n_links, ==, 3);
+
+  n_revisions = count_revisions (fixture->store, tg_incident_get_id (incident));
+  g_assert_cmpuint (n_revisions, ==, 2);
+  same = tg_workspace_save_incident (fixture->workspace, joined, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (count_revisions (fixture->store, tg_incident_get_id (incident)), ==, n_revisions);
+
+  /* Joining again changes nothing either. */
+  {
+    g_autoptr(TgIncident) again = tg_workspace_join (fixture->workspace, tg_incident_get_id (incident),
+                                                     third, &error);
+
+    g_assert_no_error (error);
+    g_assert_cmpuint (count_revisions (fixture->store, tg_incident_get_id (incident)), ==, n_revisions);
+  }
+  g_object_unref (joined);
   juliaca_clear (&j);
 }
 
@@ -1091,6 +1163,16 @@ test_concurrent_edits (void)
       g_assert_true (tg_incident_has_conflict (shown));
       g_assert_cmpuint (((TgIncidentSummary *) rows->pdata[0])->n_heads, ==, 2);
     }
+
+  /* An operation while the conflict is open changes the shown head only:
+   * the conflict stays open. */
+  {
+    g_autoptr(TgIncident) noted = tg_workspace_set_figure (wa, id, TG_INCIDENT_COUNT_KILLED, 18,
+                                                           "Acta", &error);
+
+    g_assert_no_error (error);
+    g_assert_cmpuint (tg_incident_get_n_heads (noted), ==, 2);
+  }
 
   /* A save based on one head only, by someone who did not see the other:
    * still a conflict, not an overwrite. */
@@ -1689,6 +1771,7 @@ main (int   argc,
   ADD ("merge/round-trip", test_merge_round_trip);
   ADD ("merge/provenance", test_merge_provenance);
   ADD ("merge/counts-range", test_counts_range);
+  ADD ("merge/join", test_join);
   ADD ("merge/200-reports", test_merge_200);
   ADD ("merge/empty-reports", test_empty_reports);
   ADD ("merge/async", test_async);
