@@ -1119,6 +1119,7 @@ materialize_locked (TgStore     *self,
   g_autofree char *persons = NULL;
   g_autofree char *place = NULL;
   g_autofree char *tags = NULL;
+  g_autofree char *origin = NULL;
   const char * const *categories;
   gboolean is_new;
   gint64 rowid;
@@ -1161,10 +1162,17 @@ materialize_locked (TgStore     *self,
     {
       gint64 old_rowid;
 
-      if (!(stmt = prepare (self, "SELECT rowid FROM reports WHERE id = ?", error)))
+      if (!(stmt = prepare (self, self->schema_version >= 9 ?
+                            "SELECT rowid, origin_device FROM reports WHERE id = ?" :
+                            "SELECT rowid, NULL FROM reports WHERE id = ?", error)))
         return FALSE;
       tg_sqlite_bind_text (stmt, 1, record_id);
-      old_rowid = sqlite3_step (stmt) == SQLITE_ROW ? sqlite3_column_int64 (stmt, 0) : 0;
+      old_rowid = 0;
+      if (sqlite3_step (stmt) == SQLITE_ROW)
+        {
+          old_rowid = sqlite3_column_int64 (stmt, 0);
+          origin = g_strdup ((const char *) sqlite3_column_text (stmt, 1));
+        }
       g_clear_pointer (&stmt, tg_sqlite_stmt_release);
 
       if (old_rowid != 0)
@@ -1190,7 +1198,21 @@ materialize_locked (TgStore     *self,
 
   /* The new row's id is one past the highest ever given, never one freed
    * by the delete above. */
+  /* The monitor: the device that made the report's first revision, kept
+   * from the old row, else looked up (a revision that came before its
+   * parent has no root yet: the root's arrival fills it). */
+  if (is_new)
+    origin = g_strdup (tg_revision_get_device_id (current));
   if (!(stmt = prepare (self,
+                        self->schema_version >= 9 ?
+                        "INSERT INTO reports (rowid, id, rev_id, n_heads, deleted, title, place_name, "
+                        "region_code, province_code, start_time, end_time, latitude, longitude, "
+                        "status, killed, injured, detained, disappeared, updated_at, category, origin_device) "
+                        "VALUES (?19, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?20, "
+                        "coalesce (?21, (SELECT r.device_id FROM revisions r WHERE r.record_id = ?1 "
+                        "AND NOT EXISTS (SELECT 1 FROM revision_parents p WHERE p.rev_id = r.rev_id) "
+                        "ORDER BY r.local_seq LIMIT 1)))"
+                        :
                         self->schema_version >= 7 ?
                         "INSERT INTO reports (rowid, id, rev_id, n_heads, deleted, title, place_name, "
                         "region_code, province_code, start_time, end_time, latitude, longitude, "
@@ -1228,33 +1250,14 @@ materialize_locked (TgStore     *self,
   if (self->schema_version >= 7)
     tg_sqlite_bind_text (stmt, 20, tg_report_get_categories (report)
                                    ? tg_report_get_categories (report)[0] : NULL);
+  if (self->schema_version >= 9)
+    tg_sqlite_bind_text (stmt, 21, origin);
   if (!step_done (self, stmt, error))
     {
       self->last_report_rowid--;
       return FALSE;
     }
   g_clear_pointer (&stmt, tg_sqlite_stmt_release);
-
-  /* The monitor: the device that made the report's first revision. */
-  if (self->schema_version >= 9)
-    {
-      if (!(stmt = prepare (self,
-                            is_new ?
-                            "UPDATE reports SET origin_device = ?2 WHERE rowid = ?1" :
-                            "UPDATE reports SET origin_device = (SELECT r.device_id FROM revisions r "
-                            "  WHERE r.record_id = ?3 AND NOT EXISTS (SELECT 1 FROM revision_parents p "
-                            "  WHERE p.rev_id = r.rev_id) ORDER BY r.local_seq LIMIT 1) WHERE rowid = ?1",
-                            error)))
-        return FALSE;
-      sqlite3_bind_int64 (stmt, 1, rowid);
-      if (is_new)
-        tg_sqlite_bind_text (stmt, 2, tg_revision_get_device_id (current));
-      else
-        tg_sqlite_bind_text (stmt, 3, record_id);
-      if (!step_done (self, stmt, error))
-        return FALSE;
-      g_clear_pointer (&stmt, tg_sqlite_stmt_release);
-    }
 
   categories = tg_report_get_categories (report);
   for (guint i = 0; categories != NULL && categories[i] != NULL; i++)

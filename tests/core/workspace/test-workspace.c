@@ -1593,6 +1593,44 @@ test_filters (void)
 
 /* Store ----------------------------------------------------------------- */
 
+/* A report's monitor is the device of its first revision, even when an
+ * edit arrives before it. */
+static void
+test_origin_out_of_order (void)
+{
+  g_autofree char *dir = tg_test_make_tmp_dir ("testigo-workspace-6-XXXXXX");
+  g_autoptr(TgStore) monitor = tg_test_open_store_in (dir, "monitor");
+  g_autoptr(TgStore) store = tg_test_open_store_in (dir, "coordinator");
+  g_autoptr(TgWorkspace) workspace = tg_workspace_new (store);
+  g_autoptr(TgWorkspaceFilter) filter = tg_workspace_filter_new ();
+  g_autoptr(TgReport) report = juliaca_report (0, "Juan Pérez Quispe", 17);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *id = save (monitor, report);
+  g_autoptr(GPtrArray) revs = NULL;
+  g_autoptr(GPtrArray) first = g_ptr_array_new ();
+  g_autoptr(GPtrArray) second = g_ptr_array_new ();
+
+  tg_report_set_killed (report, 18);
+  g_free (save (monitor, report));
+  revs = tg_store_list_revisions (monitor, id, &error);
+  g_assert_cmpuint (revs->len, ==, 2);
+  g_ptr_array_add (first, revs->pdata[1]);
+  g_ptr_array_add (second, revs->pdata[0]);
+
+  filter->device_id = g_strdup (tg_store_get_device_id (monitor));
+  g_assert_true (tg_store_insert_revisions (store, first, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (count_rows (workspace, filter), ==, 0);
+  g_assert_true (tg_store_insert_revisions (store, second, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (count_rows (workspace, filter), ==, 1);
+
+  g_clear_object (&workspace);
+  g_clear_object (&store);
+  g_clear_object (&monitor);
+  tg_test_rm_rf (dir);
+}
+
 /* A store of schema 8 holding a report and a pulled incident opens at 9
  * with the incident in its tables and the report's monitor known. */
 static void
@@ -1785,6 +1823,7 @@ main (int   argc,
   g_test_add_func ("/workspace/conflict/membership", test_membership_conflict);
   g_test_add_func ("/workspace/filters", test_filters);
   g_test_add_func ("/workspace/store/migrate-v8", test_migrate_v8);
+  g_test_add_func ("/workspace/store/origin-out-of-order", test_origin_out_of_order);
 
   return g_test_run ();
 }
