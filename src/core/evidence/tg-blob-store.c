@@ -11,6 +11,13 @@
  *
  * Metadata is read from the stored copy, never the source, so it always
  * describes the bytes that were hashed.
+ *
+ * With a vault (tg_blob_store_set_vault) every file is written encrypted
+ * as it streams (tg-crypt-stream.h: blobs with the vault's blob subkey,
+ * thumbnails with its thumbnail subkey); the temporary file never holds
+ * a plain byte. The name stays the plain content's SHA-256, which the
+ * last encrypted chunk is bound to. Metadata and thumbnails are then
+ * read by decrypting to memory, never to a file.
  */
 #define G_LOG_DOMAIN "tg-blob-store"
 
@@ -30,6 +37,7 @@
 #include <glib/gstdio.h>
 
 #include "tg-blob-store.h"
+#include "tg-crypt-stream.h"
 #include "tg-sha256.h"
 #include "tg-revision.h"
 #include "tg-types.h"
@@ -44,6 +52,10 @@
 #define MAX_DECODE_PIXELS (64 * 1000 * 1000)
 #define STALE_TEMP_AGE   (24 * G_TIME_SPAN_HOUR)
 #define FALLBACK_NAME    "file"
+/* An encrypted photo is decrypted whole to memory up to this size for its
+ * metadata; of a larger one only the start is read for it. */
+#define MAX_IMAGE_IN_MEMORY (64 * 1024 * 1024)
+#define METADATA_PREFIX     (16 * 1024 * 1024)
 
 /* TgBlobInfo ------------------------------------------------------------ */
 
@@ -182,6 +194,8 @@ struct _TgBlobStore
   GObject  parent_instance;
 
   char    *directory;
+  TgVault *vault;      /* NULL: files are written in plain */
+  GMutex   vault_lock;
 };
 
 G_DEFINE_FINAL_TYPE (TgBlobStore, tg_blob_store, G_TYPE_OBJECT)
@@ -318,11 +332,27 @@ remove_stale_temporaries (TgBlobStore *self)
 /* Streams @in into a temporary file while hashing it, then moves it to its
  * place in the store (or drops it when the blob is there already). On any
  * failure, including cancellation, the temporary file is removed. */
+static TgVault *
+dup_vault (TgBlobStore *self)
+{
+  TgVault *vault;
+
+  g_mutex_lock (&self->vault_lock);
+  vault = self->vault ? g_object_ref (self->vault) : NULL;
+  g_mutex_unlock (&self->vault_lock);
+  return vault;
+}
+
+/* @expected (or NULL): the content must have this hash, or nothing is
+ * stored (TG_ERROR_HASH_MISMATCH). @purpose picks the subkey when the
+ * store has a vault. */
 static gboolean
 write_stream (TgBlobStore     *self,
               GInputStream    *in,
               GFile           *source,
               goffset          total,
+              TgVaultPurpose   purpose,
+              const char      *expected,
               TgProgressFunc   progress,
               gpointer         progress_data,
               GCancellable    *cancellable,
@@ -331,6 +361,9 @@ write_stream (TgBlobStore     *self,
 {
   TgSha256 sha;
   g_autoptr(GOutputStream) out = NULL;
+  g_autoptr(TgVault) vault = dup_vault (self);
+  g_autoptr(TgCryptWriter) writer = NULL;
+  gint64 stored_size;
   g_autofree char *tmp_dir = g_build_filename (self->directory, "tmp", NULL);
   g_autofree char *tmp_path = NULL;
   g_autofree char *final_dir = NULL;
@@ -357,6 +390,9 @@ write_stream (TgBlobStore     *self,
                             tmp_dir);
   out = g_unix_output_stream_new (fd, TRUE);
   buffer = g_malloc (BUFFER_SIZE);
+  if (vault != NULL &&
+      !(writer = tg_crypt_writer_new (vault, purpose, out, cancellable, error)))
+    goto fail;
 
   if (progress != NULL)
     progress (0, MAX (total, 0), progress_data);
@@ -387,7 +423,8 @@ write_stream (TgBlobStore     *self,
           result->head_len += take;
         }
 
-      if (!g_output_stream_write_all (out, buffer, n, NULL, cancellable, &local_error))
+      if (writer != NULL ? !tg_crypt_writer_write (writer, buffer, n, cancellable, &local_error)
+                         : !g_output_stream_write_all (out, buffer, n, NULL, cancellable, &local_error))
         {
           if (g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
             g_propagate_error (error, g_steal_pointer (&local_error));
@@ -409,6 +446,19 @@ write_stream (TgBlobStore     *self,
   if (g_cancellable_set_error_if_cancelled (cancellable, error))
     goto fail;
 
+  tg_sha256_finish_hex (&sha, result->sha256);
+  result->size = done;
+  if (expected != NULL && strcmp (expected, result->sha256) != 0)
+    {
+      g_set_error (error, TG_ERROR, TG_ERROR_HASH_MISMATCH,
+                   _("The evidence file %s has been altered: its content no longer "
+                     "matches the fingerprint taken when it was imported"), expected);
+      goto fail;
+    }
+  if (writer != NULL && !tg_crypt_writer_finish (writer, result->sha256, cancellable, error))
+    goto fail;
+  stored_size = writer != NULL ? tg_crypt_encrypted_size (done) : done;
+
   if (fsync (fd) != 0 || fchmod (fd, 0444) != 0)
     {
       set_errno_error (error, _("Could not save %s to disk: %s"), tmp_path);
@@ -416,9 +466,6 @@ write_stream (TgBlobStore     *self,
     }
   if (!g_output_stream_close (out, NULL, error))
     goto fail;
-
-  tg_sha256_finish_hex (&sha, result->sha256);
-  result->size = done;
 
   prefix[0] = result->sha256[0];
   prefix[1] = result->sha256[1];
@@ -432,8 +479,9 @@ write_stream (TgBlobStore     *self,
     goto fail;
 
   /* The same content is there already: keep one copy. A copy of another
-   * size can only be a damaged one, and is replaced. */
-  if (g_stat (final_path, &st) == 0 && S_ISREG (st.st_mode) && st.st_size == done)
+   * size can only be a damaged one (or, with a vault, a plain copy from
+   * before), and is replaced. */
+  if (g_stat (final_path, &st) == 0 && S_ISREG (st.st_mode) && st.st_size == stored_size)
     g_unlink (tmp_path);
   else
     {
@@ -576,10 +624,11 @@ read_exif (TgBlobInfo *info,
     info->camera = g_steal_pointer (&make);
 }
 
-static gboolean store_bytes (TgBlobStore  *self,
-                             GBytes       *bytes,
-                             WriteResult  *result,
-                             GError      **error);
+static gboolean store_bytes (TgBlobStore     *self,
+                             GBytes          *bytes,
+                             TgVaultPurpose   purpose,
+                             WriteResult     *result,
+                             GError         **error);
 
 /* A PNG of at most THUMBNAIL_SIZE pixels a side, turned upright, kept in
  * the store itself. A damaged image gets none: the file itself is kept. */
@@ -630,12 +679,218 @@ make_thumbnail (TgBlobStore *self,
     }
   bytes = g_bytes_new_take (buffer, len);
 
-  if (!store_bytes (self, bytes, &result, &local_error))
+  if (!store_bytes (self, bytes, TG_VAULT_PURPOSE_THUMBNAILS, &result, &local_error))
     {
       g_warning ("Could not store the thumbnail of %s: %s", path, local_error->message);
       return;
     }
   info->thumbnail_sha256 = g_strdup (result.sha256);
+}
+
+/* Encrypted images: metadata and thumbnail from memory ------------------ */
+
+static GBytes *load (TgBlobStore   *self,
+                     const char    *sha256,
+                     gsize          max,
+                     gboolean       prefix_only,
+                     GCancellable  *cancellable,
+                     GError       **error);
+
+static void
+read_exif_bytes (TgBlobInfo *info,
+                 GBytes     *bytes)
+{
+  static const char * const date_tags[][2] = {
+    { "Exif.Photo.DateTimeOriginal", "Exif.Photo.OffsetTimeOriginal" },
+    { "Exif.Photo.DateTimeDigitized", "Exif.Photo.OffsetTimeDigitized" },
+  };
+  g_autoptr(GExiv2Metadata) meta = gexiv2_metadata_new ();
+  g_autoptr(GError) local_error = NULL;
+  g_autofree char *make = NULL;
+  g_autofree char *model = NULL;
+  double lat = NAN, lon = NAN;
+
+  if (!gexiv2_metadata_open_buf (meta, g_bytes_get_data (bytes, NULL),
+                                 g_bytes_get_size (bytes), &local_error))
+    {
+      g_debug ("No metadata in %s: %s", info->sha256, local_error->message);
+      return;
+    }
+
+  for (guint i = 0; i < G_N_ELEMENTS (date_tags) && info->captured_at == NULL; i++)
+    {
+      g_autofree char *value = exif_string (meta, date_tags[i][0]);
+      g_autofree char *offset = exif_string (meta, date_tags[i][1]);
+
+      info->captured_at = exif_date_to_iso8601 (value, offset);
+    }
+
+  {
+    g_autoptr(GError) lat_error = NULL;
+    g_autoptr(GError) lon_error = NULL;
+
+    if (gexiv2_metadata_try_get_gps_latitude (meta, &lat, &lat_error) &&
+        gexiv2_metadata_try_get_gps_longitude (meta, &lon, &lon_error) &&
+        isfinite (lat) && isfinite (lon) &&
+        lat >= -90.0 && lat <= 90.0 && lon >= -180.0 && lon <= 180.0)
+      {
+        info->latitude = lat;
+        info->longitude = lon;
+      }
+  }
+
+  make = exif_string (meta, "Exif.Image.Make");
+  model = exif_string (meta, "Exif.Image.Model");
+  if (make != NULL && model != NULL &&
+      g_ascii_strncasecmp (model, make, strlen (make)) != 0)
+    info->camera = g_strdup_printf ("%s %s", make, model);
+  else if (model != NULL)
+    info->camera = g_steal_pointer (&model);
+  else
+    info->camera = g_steal_pointer (&make);
+}
+
+typedef struct
+{
+  int      width;
+  int      height;
+  gboolean refused;
+} LoaderSize;
+
+/* Scales to THUMBNAIL_SIZE as the decoder goes (JPEG decodes at 1/8 when
+ * asked), and refuses what make_thumbnail refuses. */
+static void
+thumbnail_size_prepared_cb (GdkPixbufLoader *loader,
+                            int              width,
+                            int              height,
+                            LoaderSize      *size)
+{
+  GdkPixbufFormat *format = gdk_pixbuf_loader_get_format (loader);
+  g_autofree char *name = format ? gdk_pixbuf_format_get_name (format) : NULL;
+  double scale;
+
+  size->width = width;
+  size->height = height;
+  if (width <= 0 || height <= 0 || g_strcmp0 (name, "svg") == 0 ||
+      ((gint64) width * height > MAX_DECODE_PIXELS && g_strcmp0 (name, "jpeg") != 0))
+    {
+      size->refused = TRUE;
+      gdk_pixbuf_loader_set_size (loader, 1, 1);
+      return;
+    }
+  scale = MIN (1.0, MIN ((double) THUMBNAIL_SIZE / width, (double) THUMBNAIL_SIZE / height));
+  gdk_pixbuf_loader_set_size (loader, MAX (1, (int) (width * scale + 0.5)),
+                              MAX (1, (int) (height * scale + 0.5)));
+}
+
+/* Decodes the image that @in streams, scaled down as it goes. */
+static GdkPixbuf *
+thumbnail_from_stream (GInputStream  *in,
+                       GError       **error)
+{
+  g_autoptr(GdkPixbufLoader) loader = gdk_pixbuf_loader_new ();
+  g_autofree guint8 *buffer = g_malloc (BUFFER_SIZE);
+  LoaderSize size = { 0 };
+  GdkPixbuf *pixbuf;
+
+  g_signal_connect (loader, "size-prepared", G_CALLBACK (thumbnail_size_prepared_cb), &size);
+  for (;;)
+    {
+      gssize n = g_input_stream_read (in, buffer, BUFFER_SIZE, NULL, error);
+
+      if (n < 0)
+        {
+          gdk_pixbuf_loader_close (loader, NULL);
+          return NULL;
+        }
+      if (n == 0)
+        break;
+      if (!gdk_pixbuf_loader_write (loader, buffer, n, error))
+        {
+          gdk_pixbuf_loader_close (loader, NULL);
+          return NULL;
+        }
+      if (size.refused)
+        break;
+    }
+  if (!gdk_pixbuf_loader_close (loader, size.refused ? NULL : error) || size.refused)
+    {
+      if (size.refused)
+        g_set_error_literal (error, TG_ERROR, TG_ERROR_INVALID, "not made on purpose");
+      return NULL;
+    }
+  pixbuf = gdk_pixbuf_loader_get_pixbuf (loader);
+  return pixbuf ? gdk_pixbuf_apply_embedded_orientation (pixbuf) : NULL;
+}
+
+static void
+store_thumbnail (TgBlobStore *self,
+                 TgBlobInfo  *info,
+                 GdkPixbuf   *upright)
+{
+  g_autoptr(GError) local_error = NULL;
+  g_autoptr(GBytes) bytes = NULL;
+  WriteResult result;
+  char *buffer = NULL;
+  gsize len = 0;
+
+  if (!gdk_pixbuf_save_to_buffer (upright, &buffer, &len, "png", &local_error, NULL))
+    {
+      g_debug ("Could not encode a thumbnail for %s: %s", info->sha256, local_error->message);
+      return;
+    }
+  bytes = g_bytes_new_take (buffer, len);
+  if (!store_bytes (self, bytes, TG_VAULT_PURPOSE_THUMBNAILS, &result, &local_error))
+    {
+      g_warning ("Could not store the thumbnail of %s: %s", info->sha256, local_error->message);
+      return;
+    }
+  info->thumbnail_sha256 = g_strdup (result.sha256);
+}
+
+/* The stored copy is decrypted to memory: whole for a photo of up to
+ * MAX_IMAGE_IN_MEMORY, else its start for the metadata and a second
+ * pass, streamed, for the thumbnail. */
+static void
+read_encrypted_image (TgBlobStore *self,
+                      TgBlobInfo  *info)
+{
+  g_autoptr(GError) local_error = NULL;
+  g_autoptr(GBytes) head = NULL;
+  g_autoptr(GdkPixbuf) upright = NULL;
+  gboolean whole = info->size <= MAX_IMAGE_IN_MEMORY;
+
+  head = load (self, info->sha256, whole ? (gsize) info->size : METADATA_PREFIX, !whole,
+               NULL, &local_error);
+  if (head == NULL)
+    {
+      g_warning ("Could not read back %s: %s", info->sha256, local_error->message);
+      return;
+    }
+  read_exif_bytes (info, head);
+
+  if (g_strcmp0 (info->mime_type, "image/svg+xml") == 0)
+    return;  /* drawings get no preview (see make_thumbnail) */
+  if (whole)
+    {
+      g_autoptr(GInputStream) in = g_memory_input_stream_new_from_bytes (head);
+
+      upright = thumbnail_from_stream (in, &local_error);
+    }
+  else
+    {
+      g_autoptr(GInputStream) in = tg_blob_store_read (self, info->sha256, NULL, &local_error);
+
+      if (in != NULL)
+        upright = thumbnail_from_stream (in, &local_error);
+    }
+  if (upright == NULL)
+    {
+      g_debug ("No thumbnail for %s: %s", info->sha256,
+               local_error ? local_error->message : "no image");
+      return;
+    }
+  store_thumbnail (self, info, upright);
 }
 
 static TgBlobInfo *
@@ -658,22 +913,28 @@ make_info (TgBlobStore *self,
 
   if (g_str_has_prefix (info->mime_type, "image/"))
     {
-      read_exif (info, path);
-      make_thumbnail (self, info, path);
+      if (tg_blob_store_get_vault (self) != NULL)
+        read_encrypted_image (self, info);
+      else
+        {
+          read_exif (info, path);
+          make_thumbnail (self, info, path);
+        }
     }
 
   return g_steal_pointer (&info);
 }
 
 static gboolean
-store_bytes (TgBlobStore  *self,
-             GBytes       *bytes,
-             WriteResult  *result,
-             GError      **error)
+store_bytes (TgBlobStore     *self,
+             GBytes          *bytes,
+             TgVaultPurpose   purpose,
+             WriteResult     *result,
+             GError         **error)
 {
   g_autoptr(GInputStream) in = g_memory_input_stream_new_from_bytes (bytes);
 
-  return write_stream (self, in, NULL, g_bytes_get_size (bytes),
+  return write_stream (self, in, NULL, g_bytes_get_size (bytes), purpose, NULL,
                        NULL, NULL, NULL, result, error);
 }
 
@@ -730,6 +991,8 @@ tg_blob_store_finalize (GObject *object)
   TgBlobStore *self = (TgBlobStore *) object;
 
   g_free (self->directory);
+  g_clear_object (&self->vault);
+  g_mutex_clear (&self->vault_lock);
 
   G_OBJECT_CLASS (tg_blob_store_parent_class)->finalize (object);
 }
@@ -751,6 +1014,7 @@ tg_blob_store_class_init (TgBlobStoreClass *klass)
 static void
 tg_blob_store_init (TgBlobStore *self)
 {
+  g_mutex_init (&self->vault_lock);
 }
 
 /* Public API: TgBlobInfo ------------------------------------------------- */
@@ -896,7 +1160,7 @@ tg_blob_store_import_file (TgBlobStore     *self,
     }
 
   if (!write_stream (self, G_INPUT_STREAM (in), file, g_file_info_get_size (file_info),
-                     progress, progress_data, cancellable, &result, error))
+                     TG_VAULT_PURPOSE_BLOBS, NULL, progress, progress_data, cancellable, &result, error))
     return NULL;
 
   /* Raw bytes from the file system, shown with U+FFFD where they are not
@@ -955,7 +1219,7 @@ tg_blob_store_import_bytes (TgBlobStore  *self,
   g_return_val_if_fail (TG_IS_BLOB_STORE (self), NULL);
   g_return_val_if_fail (bytes != NULL, NULL);
 
-  if (!store_bytes (self, bytes, &result, error))
+  if (!store_bytes (self, bytes, TG_VAULT_PURPOSE_BLOBS, &result, error))
     return NULL;
   return make_info (self, &result, file_name);
 }
@@ -996,9 +1260,7 @@ tg_blob_store_verify (TgBlobStore   *self,
 {
   TgSha256 sha;
   char actual[TG_SHA256_HEX_LENGTH + 1];
-  g_autoptr(GFile) file = NULL;
-  g_autoptr(GFileInputStream) in = NULL;
-  g_autoptr(GError) local_error = NULL;
+  g_autoptr(GInputStream) in = NULL;
   g_autofree guint8 *buffer = NULL;
 
   g_return_val_if_fail (TG_IS_BLOB_STORE (self), FALSE);
@@ -1011,26 +1273,30 @@ tg_blob_store_verify (TgBlobStore   *self,
     }
 
   tg_sha256_init (&sha);
-  file = tg_blob_store_get_file (self, sha256);
-  in = g_file_read (file, cancellable, &local_error);
+  in = tg_blob_store_read (self, sha256, cancellable, error);
   if (in == NULL)
-    {
-      if (g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND))
-        g_set_error (error, TG_ERROR, TG_ERROR_NOT_FOUND,
-                     _("The evidence file %s is missing from the evidence folder"), sha256);
-      else
-        set_read_error (file, local_error, error);
-      return FALSE;
-    }
+    return FALSE;
 
   buffer = g_malloc (BUFFER_SIZE);
   for (;;)
     {
-      gssize n = g_input_stream_read (G_INPUT_STREAM (in), buffer, BUFFER_SIZE,
-                                      cancellable, &local_error);
+      g_autoptr(GError) local_error = NULL;
+      gssize n = g_input_stream_read (in, buffer, BUFFER_SIZE, cancellable, &local_error);
+
       if (n < 0)
         {
-          set_read_error (file, local_error, error);
+          if (local_error->domain == TG_VAULT_ERROR &&
+              (local_error->code == TG_VAULT_ERROR_TAMPERED ||
+               local_error->code == TG_VAULT_ERROR_TRUNCATED))
+            g_set_error (error, TG_ERROR, TG_ERROR_HASH_MISMATCH,
+                         _("The evidence file %s has been altered: %s"), sha256,
+                         local_error->message);
+          else
+            {
+              g_autoptr(GFile) file = tg_blob_store_get_file (self, sha256);
+
+              set_read_error (file, local_error, error);
+            }
           return FALSE;
         }
       if (n == 0)
@@ -1047,6 +1313,299 @@ tg_blob_store_verify (TgBlobStore   *self,
       return FALSE;
     }
   return TRUE;
+}
+
+void
+tg_blob_store_set_vault (TgBlobStore *self,
+                         TgVault     *vault)
+{
+  g_return_if_fail (TG_IS_BLOB_STORE (self));
+  g_return_if_fail (vault == NULL || TG_IS_VAULT (vault));
+
+  g_mutex_lock (&self->vault_lock);
+  g_set_object (&self->vault, vault);
+  g_mutex_unlock (&self->vault_lock);
+}
+
+TgVault *
+tg_blob_store_get_vault (TgBlobStore *self)
+{
+  TgVault *vault;
+
+  g_return_val_if_fail (TG_IS_BLOB_STORE (self), NULL);
+
+  /* The store keeps its reference until it is replaced: peeking is safe
+   * while the caller keeps the store and does not replace the vault. */
+  g_mutex_lock (&self->vault_lock);
+  vault = self->vault;
+  g_mutex_unlock (&self->vault_lock);
+  return vault;
+}
+
+/* Opens the stored file and tells whether it is encrypted, the stream at
+ * its start. */
+static GFileInputStream *
+open_stored (TgBlobStore   *self,
+             const char    *sha256,
+             gboolean      *encrypted,
+             gint64        *file_size,
+             GCancellable  *cancellable,
+             GError       **error)
+{
+  g_autoptr(GFile) file = NULL;
+  g_autoptr(GFileInputStream) in = NULL;
+  g_autoptr(GFileInfo) file_info = NULL;
+  g_autoptr(GError) local_error = NULL;
+  guint8 head[TG_CRYPT_PREFIX_LEN];
+  gsize got = 0;
+
+  if (!tg_is_sha256_hex (sha256))
+    {
+      g_set_error (error, TG_ERROR, TG_ERROR_INVALID,
+                   _("“%s” is not a SHA-256 fingerprint"), sha256 ? sha256 : "");
+      return NULL;
+    }
+  file = tg_blob_store_get_file (self, sha256);
+  in = g_file_read (file, cancellable, &local_error);
+  if (in == NULL)
+    {
+      if (g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND))
+        g_set_error (error, TG_ERROR, TG_ERROR_NOT_FOUND,
+                     _("The evidence file %s is missing from the evidence folder"), sha256);
+      else
+        set_read_error (file, local_error, error);
+      return NULL;
+    }
+  file_info = g_file_input_stream_query_info (in, G_FILE_ATTRIBUTE_STANDARD_SIZE,
+                                              cancellable, error);
+  if (file_info == NULL ||
+      !g_input_stream_read_all (G_INPUT_STREAM (in), head, sizeof head, &got, cancellable, error) ||
+      !g_seekable_seek (G_SEEKABLE (in), 0, G_SEEK_SET, cancellable, error))
+    return NULL;
+  *file_size = g_file_info_get_size (file_info);
+  /* Only a store with a vault looks for encrypted files: a plain store
+   * keeps whatever bytes were imported, even ones that begin like one. */
+  *encrypted = tg_blob_store_get_vault (self) != NULL && tg_crypt_is_encrypted (head, got);
+  return g_steal_pointer (&in);
+}
+
+GInputStream *
+tg_blob_store_read (TgBlobStore   *self,
+                    const char    *sha256,
+                    GCancellable  *cancellable,
+                    GError       **error)
+{
+  g_autoptr(GFileInputStream) in = NULL;
+  g_autoptr(TgVault) vault = NULL;
+  gboolean encrypted = FALSE;
+  gint64 file_size = 0;
+
+  g_return_val_if_fail (TG_IS_BLOB_STORE (self), NULL);
+
+  in = open_stored (self, sha256, &encrypted, &file_size, cancellable, error);
+  if (in == NULL)
+    return NULL;
+  if (!encrypted)
+    return G_INPUT_STREAM (g_steal_pointer (&in));
+  vault = dup_vault (self);
+  return tg_crypt_input_stream_new (G_INPUT_STREAM (in), file_size, vault, sha256, error);
+}
+
+gint64
+tg_blob_store_get_size (TgBlobStore *self,
+                        const char  *sha256)
+{
+  g_autoptr(GFileInputStream) in = NULL;
+  gboolean encrypted = FALSE;
+  gint64 file_size = 0;
+
+  g_return_val_if_fail (TG_IS_BLOB_STORE (self), -1);
+
+  in = open_stored (self, sha256, &encrypted, &file_size, NULL, NULL);
+  if (in == NULL)
+    return -1;
+  return encrypted ? tg_crypt_plain_size (file_size) : file_size;
+}
+
+gboolean
+tg_blob_store_is_encrypted (TgBlobStore *self,
+                            const char  *sha256)
+{
+  g_autoptr(GFileInputStream) in = NULL;
+  gboolean encrypted = FALSE;
+  gint64 file_size = 0;
+
+  g_return_val_if_fail (TG_IS_BLOB_STORE (self), FALSE);
+
+  in = open_stored (self, sha256, &encrypted, &file_size, NULL, NULL);
+  return in != NULL && encrypted;
+}
+
+/* Reads @sha256's content into memory: all of it (TG_ERROR_INVALID if it
+ * is longer than @max), or with @prefix_only its first @max bytes. */
+static GBytes *
+load (TgBlobStore   *self,
+      const char    *sha256,
+      gsize          max,
+      gboolean       prefix_only,
+      GCancellable  *cancellable,
+      GError       **error)
+{
+  g_autoptr(GInputStream) in = NULL;
+  g_autoptr(GByteArray) data = NULL;
+  g_autofree guint8 *buffer = NULL;
+
+  in = tg_blob_store_read (self, sha256, cancellable, error);
+  if (in == NULL)
+    return NULL;
+  data = g_byte_array_new ();
+  buffer = g_malloc (BUFFER_SIZE);
+  /* to the end, so that the last chunk's check runs */
+  for (;;)
+    {
+      gssize n = g_input_stream_read (in, buffer, BUFFER_SIZE, cancellable, error);
+
+      if (n < 0)
+        return NULL;
+      if (n == 0)
+        break;
+      if (data->len + (gsize) n > max)
+        {
+          if (prefix_only)
+            {
+              g_byte_array_append (data, buffer, max - data->len);
+              break;
+            }
+          g_set_error (error, TG_ERROR, TG_ERROR_INVALID,
+                       _("The evidence file %s is too large to open here"), sha256);
+          return NULL;
+        }
+      g_byte_array_append (data, buffer, n);
+    }
+  return g_byte_array_free_to_bytes (g_steal_pointer (&data));
+}
+
+GBytes *
+tg_blob_store_load_bytes (TgBlobStore   *self,
+                          const char    *sha256,
+                          gsize          max_size,
+                          GCancellable  *cancellable,
+                          GError       **error)
+{
+  g_return_val_if_fail (TG_IS_BLOB_STORE (self), NULL);
+  return load (self, sha256, max_size, FALSE, cancellable, error);
+}
+
+static void
+load_bytes_thread (GTask        *task,
+                   gpointer      source_object,
+                   gpointer      task_data,
+                   GCancellable *cancellable)
+{
+  GError *error = NULL;
+  gsize max = GPOINTER_TO_SIZE (g_object_get_data (G_OBJECT (task), "max"));
+  GBytes *bytes = tg_blob_store_load_bytes (source_object, task_data, max, cancellable, &error);
+
+  if (bytes == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, bytes, (GDestroyNotify) g_bytes_unref);
+}
+
+void
+tg_blob_store_load_bytes_async (TgBlobStore         *self,
+                                const char          *sha256,
+                                gsize                max_size,
+                                GCancellable        *cancellable,
+                                GAsyncReadyCallback  callback,
+                                gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+
+  g_return_if_fail (TG_IS_BLOB_STORE (self));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, tg_blob_store_load_bytes_async);
+  g_task_set_task_data (task, g_strdup (sha256), g_free);
+  g_object_set_data (G_OBJECT (task), "max", GSIZE_TO_POINTER (max_size));
+  g_task_run_in_thread (task, load_bytes_thread);
+}
+
+GBytes *
+tg_blob_store_load_bytes_finish (TgBlobStore   *self,
+                                 GAsyncResult  *result,
+                                 GError       **error)
+{
+  g_return_val_if_fail (TG_IS_BLOB_STORE (self), NULL);
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+gboolean
+tg_blob_store_export (TgBlobStore   *self,
+                      const char    *sha256,
+                      GFile         *destination,
+                      GCancellable  *cancellable,
+                      GError       **error)
+{
+  g_autoptr(GInputStream) in = NULL;
+  g_autoptr(GFileOutputStream) out = NULL;
+  g_autoptr(GError) local_error = NULL;
+
+  g_return_val_if_fail (TG_IS_BLOB_STORE (self), FALSE);
+  g_return_val_if_fail (G_IS_FILE (destination), FALSE);
+
+  in = tg_blob_store_read (self, sha256, cancellable, error);
+  if (in == NULL)
+    return FALSE;
+  out = g_file_replace (destination, NULL, FALSE, G_FILE_CREATE_PRIVATE | G_FILE_CREATE_REPLACE_DESTINATION,
+                        cancellable, error);
+  if (out == NULL)
+    return FALSE;
+  /* Closing a replaced file renames it into place: on a failure before
+   * that the destination keeps what it had. */
+  if (g_output_stream_splice (G_OUTPUT_STREAM (out), in, G_OUTPUT_STREAM_SPLICE_CLOSE_SOURCE,
+                              cancellable, &local_error) < 0)
+    {
+      g_autoptr(GCancellable) abandon = g_cancellable_new ();
+
+      g_cancellable_cancel (abandon);
+      g_output_stream_close (G_OUTPUT_STREAM (out), abandon, NULL);
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
+  return g_output_stream_close (G_OUTPUT_STREAM (out), cancellable, error);
+}
+
+gboolean
+tg_blob_store_encrypt_in_place (TgBlobStore   *self,
+                                const char    *sha256,
+                                GCancellable  *cancellable,
+                                GError       **error)
+{
+  g_autoptr(GFileInputStream) in = NULL;
+  WriteResult result;
+  gboolean encrypted = FALSE;
+  gint64 file_size = 0;
+
+  g_return_val_if_fail (TG_IS_BLOB_STORE (self), FALSE);
+
+  if (tg_blob_store_get_vault (self) == NULL)
+    {
+      g_set_error_literal (error, TG_VAULT_ERROR, TG_VAULT_ERROR_LOCKED,
+                           _("Testigo is locked: unlock it first."));
+      return FALSE;
+    }
+  in = open_stored (self, sha256, &encrypted, &file_size, cancellable, error);
+  if (in == NULL)
+    return FALSE;
+  if (encrypted)
+    return TRUE;
+  /* The encrypted copy replaces the plain one by rename, only once it is
+   * whole on disk and its content hashed to @sha256. */
+  return write_stream (self, G_INPUT_STREAM (in), NULL, file_size, TG_VAULT_PURPOSE_BLOBS, sha256,
+                       NULL, NULL, cancellable, &result, error);
 }
 
 /* Names ------------------------------------------------------------------ */

@@ -16,11 +16,21 @@
  *   tg_blob_info_get_file_name() returns. The stored file itself is named
  *   by its hash only, so no name can ever reach the file system.
  *
+ * Encryption. Given a vault (tg_blob_store_set_vault), every file written
+ * from then on is encrypted as it streams (tg-crypt-stream.h), and the
+ * stored files are read through tg_blob_store_read(), which decrypts as
+ * it goes. The name stays the plain content's SHA-256. Read a blob only
+ * through _read(), _load_bytes() or _export(), never through the file
+ * _get_file() names: that file may be encrypted. Without a vault the
+ * store writes and reads plain files, as before.
+ *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #pragma once
 
 #include <gio/gio.h>
+
+#include "tg-vault.h"
 
 G_BEGIN_DECLS
 
@@ -73,8 +83,59 @@ TgBlobInfo  *tg_blob_store_import_bytes   (TgBlobStore           *self,
                                            GError               **error);
 gboolean     tg_blob_store_contains       (TgBlobStore           *self,
                                            const char            *sha256);
+/* The stored file: for its existence, never to read its bytes. */
 GFile       *tg_blob_store_get_file       (TgBlobStore           *self,
                                            const char            *sha256);
+
+/* Encrypts what is written from now on with @vault's subkeys, and reads
+ * encrypted files with them; NULL returns to plain writing. */
+void         tg_blob_store_set_vault      (TgBlobStore           *self,
+                                           TgVault               *vault);
+TgVault     *tg_blob_store_get_vault      (TgBlobStore           *self);
+
+/* A seekable stream of the content, decrypted as it is read when the
+ * stored file is encrypted. Errors: TG_ERROR_NOT_FOUND, and while
+ * reading TG_VAULT_ERROR_TAMPERED, _TRUNCATED, _LOCKED. */
+GInputStream *tg_blob_store_read          (TgBlobStore           *self,
+                                           const char            *sha256,
+                                           GCancellable          *cancellable,
+                                           GError               **error);
+/* The content's size (not the stored file's); -1 if not here. */
+gint64       tg_blob_store_get_size       (TgBlobStore           *self,
+                                           const char            *sha256);
+gboolean     tg_blob_store_is_encrypted   (TgBlobStore           *self,
+                                           const char            *sha256);
+/* The whole content in memory, for showing a photo or a thumbnail (never
+ * through a temporary file); TG_ERROR_INVALID beyond @max_size bytes. */
+GBytes      *tg_blob_store_load_bytes     (TgBlobStore           *self,
+                                           const char            *sha256,
+                                           gsize                  max_size,
+                                           GCancellable          *cancellable,
+                                           GError               **error);
+void         tg_blob_store_load_bytes_async  (TgBlobStore         *self,
+                                              const char          *sha256,
+                                              gsize                max_size,
+                                              GCancellable        *cancellable,
+                                              GAsyncReadyCallback  callback,
+                                              gpointer             user_data);
+GBytes      *tg_blob_store_load_bytes_finish (TgBlobStore         *self,
+                                              GAsyncResult        *result,
+                                              GError             **error);
+/* Writes the plain content to @destination, a file the monitor chose
+ * (replaced only once whole). What is written there is outside the
+ * store's protection. */
+gboolean     tg_blob_store_export         (TgBlobStore           *self,
+                                           const char            *sha256,
+                                           GFile                 *destination,
+                                           GCancellable          *cancellable,
+                                           GError               **error);
+/* For the move to an encrypted store: replaces a plain stored file by
+ * its encrypted copy (written whole, hashed, then renamed over it).
+ * TRUE at once for a file already encrypted. Needs a vault. */
+gboolean     tg_blob_store_encrypt_in_place (TgBlobStore         *self,
+                                             const char          *sha256,
+                                             GCancellable        *cancellable,
+                                             GError             **error);
 /* Re-hashes the stored file; TG_ERROR_HASH_MISMATCH if it changed. */
 gboolean     tg_blob_store_verify         (TgBlobStore           *self,
                                            const char            *sha256,

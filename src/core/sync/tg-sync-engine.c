@@ -663,6 +663,7 @@ send_blob (SyncJob             *job,
   if (info->max_chunk_bytes > 0)
     chunk = MIN (chunk, (gsize) info->max_chunk_bytes);
   upload.chunk_size = chunk;
+  upload.blobs = blobs;
   /* say so before the first chunk: a file of one chunk never reports
    * progress of its own */
   post_file_progress (job, 0.0);

@@ -196,6 +196,8 @@ typedef struct
   /* called after each verified chunk, in the worker thread */
   void              (*progress) (gint64 offset, gpointer data);
   gpointer            progress_data;
+  /* when set, the blob is read through it (decrypted as it is sent) */
+  TgBlobStore        *blobs;
 } TgSyncUpload;
 
 typedef struct

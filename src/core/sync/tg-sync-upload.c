@@ -19,6 +19,7 @@
 #include <string.h>
 #include <glib/gi18n-lib.h>
 
+#include "tg-blob-store.h"
 #include "tg-sync-private.h"
 #include "tg-sha256.h"
 
@@ -134,7 +135,7 @@ tg_sync_upload_run (const TgSyncUpload  *upload,
                     GError             **error)
 {
   g_autofree char *size_text = g_strdup_printf ("%" G_GINT64_FORMAT, upload->size);
-  g_autoptr(GFileInputStream) stream = NULL;
+  g_autoptr(GInputStream) stream = NULL;
   g_autofree guint8 *buffer = NULL;
   gsize chunk_size = MAX (upload->chunk_size, 1024);
   guint n_resends = 0, n_reoffsets = 0, n_restarts = 0;
@@ -151,7 +152,9 @@ tg_sync_upload_run (const TgSyncUpload  *upload,
     }
   result->resumed_from = offset;
 
-  stream = g_file_read (upload->file, cancellable, error);
+  /* through the blob store: an encrypted blob is decrypted as it is sent */
+  stream = upload->blobs ? tg_blob_store_read (upload->blobs, upload->sha256, cancellable, error)
+                         : G_INPUT_STREAM (g_file_read (upload->file, cancellable, error));
   if (stream == NULL)
     return FALSE;
   buffer = g_malloc (MIN ((gint64) chunk_size, MAX (upload->size, 1)));
@@ -171,7 +174,7 @@ tg_sync_upload_run (const TgSyncUpload  *upload,
           return FALSE;
         }
       length = (gsize) MIN ((gint64) chunk_size, upload->size - offset);
-      if (!read_chunk (G_INPUT_STREAM (stream), offset, buffer, length, cancellable, error))
+      if (!read_chunk (stream, offset, buffer, length, cancellable, error))
         return FALSE;
 
       checksum = tg_sync_upload_checksum (buffer, length);
