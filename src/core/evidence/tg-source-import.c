@@ -289,6 +289,82 @@ tg_source_import_finish (GAsyncResult  *result,
  * MAX_DECODE_PIXELS there). */
 #define MAX_CHECK_PIXELS (64 * 1000 * 1000)
 
+typedef struct
+{
+  gboolean prepared;
+  gboolean skip;
+} CheckSize;
+
+static void
+check_size_prepared_cb (GdkPixbufLoader *loader,
+                        int              width,
+                        int              height,
+                        CheckSize       *size)
+{
+  GdkPixbufFormat *format = gdk_pixbuf_loader_get_format (loader);
+  g_autofree char *name = format ? gdk_pixbuf_format_get_name (format) : NULL;
+
+  size->prepared = TRUE;
+  /* Drawings are never rendered; huge images are not decoded twice. */
+  if (g_strcmp0 (name, "svg") == 0 ||
+      ((gint64) width * height > MAX_CHECK_PIXELS && g_strcmp0 (name, "jpeg") != 0))
+    size->skip = TRUE;
+  gdk_pixbuf_loader_set_size (loader, MAX (1, MIN (width, 64)), MAX (1, MIN (height, 64)));
+}
+
+/* The same check for an encrypted file: decoded as it is decrypted, in
+ * memory, a chunk at a time. A file that fails its own check (changed,
+ * cut) is not a readable image either. */
+static TgSourceProblem
+check_encrypted_image (TgBlobStore  *blobs,
+                       const char   *sha256,
+                       GCancellable *cancellable)
+{
+  g_autoptr(GInputStream) in = NULL;
+  g_autoptr(GdkPixbufLoader) loader = gdk_pixbuf_loader_new ();
+  g_autoptr(GError) error = NULL;
+  guint8 buffer[64 * 1024];
+  CheckSize size = { 0 };
+
+  in = tg_blob_store_read (blobs, sha256, cancellable, &error);
+  if (in == NULL)
+    return TG_SOURCE_PROBLEM_NONE;  /* locked, or gone: nothing to say now */
+  g_signal_connect (loader, "size-prepared", G_CALLBACK (check_size_prepared_cb), &size);
+  for (;;)
+    {
+      gssize n = g_input_stream_read (in, buffer, sizeof buffer, cancellable, &error);
+
+      if (n < 0)
+        {
+          gdk_pixbuf_loader_close (loader, NULL);
+          if (g_error_matches (error, TG_VAULT_ERROR, TG_VAULT_ERROR_TAMPERED) ||
+              g_error_matches (error, TG_VAULT_ERROR, TG_VAULT_ERROR_TRUNCATED))
+            return TG_SOURCE_PROBLEM_UNREADABLE_IMAGE;
+          return TG_SOURCE_PROBLEM_NONE;
+        }
+      if (n == 0)
+        break;
+      if (!gdk_pixbuf_loader_write (loader, buffer, n, &error))
+        {
+          gdk_pixbuf_loader_close (loader, NULL);
+          g_debug ("%s does not decode: %s", sha256, error->message);
+          return TG_SOURCE_PROBLEM_UNREADABLE_IMAGE;
+        }
+      if (size.skip)
+        {
+          gdk_pixbuf_loader_close (loader, NULL);
+          return TG_SOURCE_PROBLEM_NONE;
+        }
+    }
+  if (!gdk_pixbuf_loader_close (loader, &error) || !size.prepared ||
+      gdk_pixbuf_loader_get_pixbuf (loader) == NULL)
+    {
+      g_debug ("%s does not decode: %s", sha256, error ? error->message : "no image");
+      return TG_SOURCE_PROBLEM_UNREADABLE_IMAGE;
+    }
+  return TG_SOURCE_PROBLEM_NONE;
+}
+
 TgSourceProblem
 tg_source_check_content (TgBlobStore  *blobs,
                          TgSource     *source,
@@ -323,6 +399,8 @@ tg_source_check_content (TgBlobStore  *blobs,
     return TG_SOURCE_PROBLEM_NONE;  /* not here to look at: nothing to say */
   if (g_cancellable_is_cancelled (cancellable))
     return TG_SOURCE_PROBLEM_NONE;
+  if (tg_blob_store_is_encrypted (blobs, tg_source_get_sha256 (source)))
+    return check_encrypted_image (blobs, tg_source_get_sha256 (source), cancellable);
 
   format = gdk_pixbuf_get_file_info (path, &width, &height);
   if (format == NULL || width <= 0 || height <= 0)

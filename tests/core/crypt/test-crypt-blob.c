@@ -17,6 +17,8 @@
 #include "tg-blob-store.h"
 #include "tg-crypt-stream.h"
 #include "tg-sha256.h"
+#include "tg-source.h"
+#include "tg-source-import.h"
 #include "tg-test-common.h"
 #include "tg-types.h"
 #include "tg-vault.h"
@@ -611,6 +613,34 @@ test_export (Fixture       *f,
   g_free (contents);
 }
 
+static TgSourceProblem
+check (Fixture    *f,
+       TgBlobInfo *info)
+{
+  g_autoptr(TgSource) source = tg_source_new (TG_SOURCE_KIND_FILE);
+
+  tg_source_set_sha256 (source, tg_blob_info_get_sha256 (info));
+  tg_source_set_size (source, tg_blob_info_get_size (info));
+  tg_source_set_mime_type (source, "image/jpeg");
+  /* no thumbnail: the check decodes the file itself */
+  return tg_source_check_content (f->blobs, source, NULL);
+}
+
+static void
+test_check_content (Fixture       *f,
+                    gconstpointer  data)
+{
+  g_autoptr(GBytes) photo = make_photo (1.0, 2.0);
+  g_autoptr(GBytes) garbage = make_content (50000, 15);
+  g_autoptr(TgBlobInfo) good = import (f, photo, "foto.jpg");
+  g_autoptr(TgBlobInfo) bad = import (f, garbage, "broken.jpg");
+
+  /* decoded while decrypted, in memory */
+  g_assert_true (tg_blob_store_is_encrypted (f->blobs, tg_blob_info_get_sha256 (good)));
+  g_assert_cmpint (check (f, good), ==, TG_SOURCE_PROBLEM_NONE);
+  g_assert_cmpint (check (f, bad), ==, TG_SOURCE_PROBLEM_UNREADABLE_IMAGE);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -629,6 +659,7 @@ main (int   argc,
   ADD ("/crypt/blob/photo", test_photo);
   ADD ("/crypt/blob/encrypt-in-place", test_encrypt_in_place);
   ADD ("/crypt/blob/export", test_export);
+  ADD ("/crypt/blob/check-content", test_check_content);
 #undef ADD
 
   return g_test_run ();
