@@ -68,7 +68,7 @@
 
 #define DEFAULT_RADIUS_M      250.0
 #define CELL_DEG              0.05     /* ≈ 5.5 km */
-#define MAX_CELL_RADIUS_M     15000.0
+#define MAX_CELL_RADIUS_M     8000.0
 #define NARROW_S              (3 * 86400)
 #define BUCKET_DAYS           31
 #define NAME_WINDOW_S         (3 * 86400)
@@ -91,7 +91,7 @@ enum {
 typedef struct
 {
   TgName  *name;
-  guint64  bloom;      /* bits of the words' first sounds */
+  guint64  bloom;      /* bits of the words' first three sounds */
   int      age_min;
   int      age_max;
   TgSex    sex;
@@ -106,6 +106,7 @@ typedef struct
   double           lon;
   double           radius;     /* metres */
   guint64          categories; /* bits */
+  guint64          victims_bloom; /* all the victims' Victim.bloom */
   int              counts[4];  /* killed, injured, detained, disappeared */
   Victim          *victims;
   guint64         *files;      /* first 64 bits of each SHA-256 */
@@ -280,12 +281,30 @@ is_usable_name (TgPerson *person)
 }
 
 static void
-extract (Feature    *f,
-         TgReport   *report,
-         GHashTable *category_bits)
+extract_categories (Feature    *f,
+                    TgReport   *report,
+                    GHashTable *category_bits)
+{
+  const char * const *categories = tg_report_get_categories (report);
+
+  for (guint i = 0; categories != NULL && categories[i] != NULL; i++)
+    {
+      gpointer bit;
+
+      if (!g_hash_table_lookup_extended (category_bits, categories[i], NULL, &bit))
+        {
+          bit = GUINT_TO_POINTER (MIN (g_hash_table_size (category_bits), 63));
+          g_hash_table_insert (category_bits, g_strdup (categories[i]), bit);
+        }
+      f->categories |= G_GUINT64_CONSTANT (1) << GPOINTER_TO_UINT (bit);
+    }
+}
+
+static void
+extract (Feature  *f,
+         TgReport *report)
 {
   GDateTime *start = tg_report_get_start (report);
-  const char * const *categories = tg_report_get_categories (report);
   GListModel *persons = tg_report_get_persons (report);
   GListModel *sources = tg_report_get_sources (report);
   guint n_persons = g_list_model_get_n_items (persons);
@@ -308,18 +327,6 @@ extract (Feature    *f,
       f->lat = tg_report_get_latitude (report);
       f->lon = tg_report_get_longitude (report);
       f->radius = u > 0 && isfinite (u) ? u : DEFAULT_RADIUS_M;
-    }
-
-  for (guint i = 0; categories != NULL && categories[i] != NULL; i++)
-    {
-      gpointer bit;
-
-      if (!g_hash_table_lookup_extended (category_bits, categories[i], NULL, &bit))
-        {
-          bit = GUINT_TO_POINTER (MIN (g_hash_table_size (category_bits), 63));
-          g_hash_table_insert (category_bits, g_strdup (categories[i]), bit);
-        }
-      f->categories |= G_GUINT64_CONSTANT (1) << GPOINTER_TO_UINT (bit);
     }
 
   f->counts[0] = tg_report_get_killed (report);
@@ -355,11 +362,17 @@ extract (Feature    *f,
           {
             g_autofree char *key = NULL;
 
-            /* the first sound of each word, initials included: a
-             * word's first letter is the one typos spare most */
+            /* the first three sounds of each word: a typo in them is
+             * rare, and two names match only when words do */
+            if (strlen (tokens[t]) < 2)
+              continue;
             key = tg_name_phonetic_key (tokens[t]);
-            if (key[0] != '\0')
-              v->bloom |= G_GUINT64_CONSTANT (1) << ((guchar) key[0] & 63);
+            {
+              g_autofree char *prefix = g_utf8_substring (key, 0, MIN (3, g_utf8_strlen (key, -1)));
+
+              v->bloom |= G_GUINT64_CONSTANT (1) << (hash_string64 (prefix) & 63);
+            }
+            f->victims_bloom |= v->bloom;
           }
       }
     }
@@ -520,6 +533,9 @@ score_victims (const Feature *a,
   if (a->n_victims == 0 || b->n_victims == 0)
     return;
   c->have[TG_DEDUPE_FIELD_VICTIMS] = 1;
+  c->w[TG_DEDUPE_FIELD_VICTIMS] = W_VICTIM_NONE;
+  if ((a->victims_bloom & b->victims_bloom) == 0)
+    return;   /* no word begins alike: no name can match */
 
   for (guint i = 0; i < a->n_victims; i++)
     {
@@ -662,8 +678,13 @@ compare_features (const Feature *a,
 
   /* Names are the dearest field: skip them when even a full match could
    * not lift the pair to the threshold. */
-  if (sum + W_VICTIM_MAX + W_AGE_SEX_MAX < give_up_below)
-    return sum;
+  {
+    guint most = MIN (a->n_victims, b->n_victims);
+    double best = most == 0 ? 0.0 : MIN (W_VICTIM_MAX, W_VICTIM_FIRST + W_VICTIM_MORE * (most - 1)) + W_AGE_SEX_MAX;
+
+    if (sum + best < give_up_below)
+      return sum;
+  }
 
   score_victims (a, b, c);
   sum += c->w[TG_DEDUPE_FIELD_VICTIMS] + c->w[TG_DEDUPE_FIELD_AGE_SEX];
@@ -826,7 +847,7 @@ emit_cells (GArray        *entries,
             guint64        extra,
             gboolean       probe)
 {
-  double r = MIN (f->radius * 1.5 + 300.0, MAX_CELL_RADIUS_M);
+  double r = MIN (f->radius + 300.0, MAX_CELL_RADIUS_M);
   double dlat = r / 111320.0;
   double dlon = r / (111320.0 * MAX (0.05, cos (f->lat * G_PI / 180.0)));
   gint64 y0 = (gint64) floor ((f->lat - dlat) / CELL_DEG);
@@ -871,8 +892,10 @@ emit_keys (GArray        *entries,
         emit_cells (entries, f, index, KEY_BUCKET_CELL, (guint64) b, !narrow);
     }
 
+  /* a report without a date meets its cells' reports, unless its
+   * victims' names and files give better keys */
   if (f->has_place)
-    emit_cells (entries, f, index, KEY_CELL, 0, !f->has_time);
+    emit_cells (entries, f, index, KEY_CELL, 0, !f->has_time && f->n_victims == 0 && f->n_files == 0);
 
   if (narrow)
     for (gint64 d = day_of (f->t_lo); d <= day_of (f->t_hi - 1); d++)
@@ -949,9 +972,12 @@ block (TgDedupeSet *set)
   GArray *pairs = g_array_new (FALSE, FALSE, sizeof (guint64));
   guint start = 0;
 
+  gint64 t0 = g_get_monotonic_time ();
+
   for (guint i = 0; i < set->n; i++)
     emit_keys (entries, &set->features[i], i);
   g_array_sort (entries, compare_entries);
+  g_debug ("%u keys emitted and sorted in %.3f s", entries->len, (g_get_monotonic_time () - t0) / 1e6);
 
   while (start < entries->len)
     {
@@ -994,6 +1020,7 @@ block (TgDedupeSet *set)
       start = end;
     }
 
+  g_debug ("%u pairs before removing repeats, %.3f s", pairs->len, (g_get_monotonic_time () - t0) / 1e6);
   g_array_sort (pairs, compare_u64);
   {
     guint w = 0;
@@ -1060,6 +1087,80 @@ tg_dedupe_candidate_get_summary (const TgDedupeCandidate *candidate)
   return g_string_free (out, FALSE);
 }
 
+#define MAX_THREADS       4
+#define MIN_PER_THREAD    2000
+
+static guint
+n_threads_for (guint64 work)
+{
+  guint n = CLAMP (g_get_num_processors (), 1, MAX_THREADS);
+
+  return (guint) CLAMP (work / MIN_PER_THREAD, 1, n);
+}
+
+typedef struct
+{
+  TgDedupeSet *set;
+  GPtrArray   *reports;
+  guint        from;
+  guint        to;
+} ExtractJob;
+
+static gpointer
+extract_thread (gpointer data)
+{
+  ExtractJob *job = data;
+
+  for (guint i = job->from; i < job->to; i++)
+    extract (&job->set->features[i], g_ptr_array_index (job->reports, i));
+  return NULL;
+}
+
+typedef struct
+{
+  TgDedupeSet      *set;
+  GArray           *pairs;
+  guint             from;
+  guint             to;
+  double            threshold;
+  TgDedupeSkipFunc  skip;
+  gpointer          skip_data;
+  GCancellable     *cancellable;
+  GPtrArray        *found;
+  gboolean          cancelled;
+} ScoreJob;
+
+static gpointer
+score_thread (gpointer data)
+{
+  ScoreJob *job = data;
+  const Feature *features = job->set->features;
+
+  for (guint p = job->from; p < job->to; p++)
+    {
+      guint64 pair = g_array_index (job->pairs, guint64, p);
+      guint i = (guint) (pair >> 32), j = (guint) (pair & 0xffffffff);
+      const Feature *fa = &features[i], *fb = &features[j];
+      Comparison c;
+
+      if ((p & 0xfff) == 0 && g_cancellable_is_cancelled (job->cancellable))
+        {
+          job->cancelled = TRUE;
+          return NULL;
+        }
+      if (compare_features (fa, fb, &c, job->threshold) < job->threshold)
+        continue;
+      if (strcmp (fa->id, fb->id) == 0)   /* the same report twice */
+        continue;
+      if (job->skip != NULL &&
+          (strcmp (fa->id, fb->id) < 0 ? job->skip (fa->id, fb->id, job->skip_data)
+                                       : job->skip (fb->id, fa->id, job->skip_data)))
+        continue;
+      g_ptr_array_add (job->found, candidate_new (fa, fb, i, j, &c));
+    }
+  return NULL;
+}
+
 TgDedupeSet *
 tg_dedupe_set_new (GPtrArray *reports)
 {
@@ -1070,8 +1171,29 @@ tg_dedupe_set_new (GPtrArray *reports)
 
   set->n = reports->len;
   set->features = g_new0 (Feature, MAX (set->n, 1));
+
+  /* names and dates in parallel, each thread its own reports */
+  {
+    guint n_threads = n_threads_for (set->n);
+    ExtractJob jobs[MAX_THREADS];
+    GThread *threads[MAX_THREADS] = { NULL, };
+
+    for (guint t = 0; t < n_threads; t++)
+      {
+        jobs[t].set = set;
+        jobs[t].reports = reports;
+        jobs[t].from = (guint) ((guint64) set->n * t / n_threads);
+        jobs[t].to = (guint) ((guint64) set->n * (t + 1) / n_threads);
+        if (t > 0)
+          threads[t] = g_thread_new ("tg-dedupe", extract_thread, &jobs[t]);
+      }
+    extract_thread (&jobs[0]);
+    for (guint t = 1; t < n_threads; t++)
+      g_thread_join (threads[t]);
+  }
+
   for (guint i = 0; i < set->n; i++)
-    extract (&set->features[i], g_ptr_array_index (reports, i), category_bits);
+    extract_categories (&set->features[i], g_ptr_array_index (reports, i), category_bits);
 
   return set;
 }
@@ -1123,35 +1245,59 @@ tg_dedupe_set_find (TgDedupeSet      *set,
 {
   g_autoptr(GArray) pairs = NULL;
   g_autoptr(GPtrArray) found = g_ptr_array_new_with_free_func ((GDestroyNotify) tg_dedupe_candidate_free);
+  gint64 t0;
 
   g_return_val_if_fail (set != NULL, NULL);
 
   if (g_cancellable_set_error_if_cancelled (cancellable, error))
     return NULL;
 
+  t0 = g_get_monotonic_time ();
   pairs = block (set);
   set->n_compared = pairs->len;
+  g_debug ("blocking: %u pairs in %.3f s", pairs->len, (g_get_monotonic_time () - t0) / 1e6);
+  t0 = g_get_monotonic_time ();
 
-  for (guint p = 0; p < pairs->len; p++)
-    {
-      guint64 pair = g_array_index (pairs, guint64, p);
-      guint i = (guint) (pair >> 32), j = (guint) (pair & 0xffffffff);
-      const Feature *fa = &set->features[i], *fb = &set->features[j];
-      Comparison c;
+  {
+    guint n_threads = n_threads_for (pairs->len / 2);
+    ScoreJob jobs[MAX_THREADS];
+    GThread *threads[MAX_THREADS] = { NULL, };
+    gboolean cancelled = FALSE;
 
-      if ((p & 0xfff) == 0 && g_cancellable_set_error_if_cancelled (cancellable, error))
+    for (guint t = 0; t < n_threads; t++)
+      {
+        jobs[t] = (ScoreJob) {
+          set, pairs,
+          (guint) ((guint64) pairs->len * t / n_threads),
+          (guint) ((guint64) pairs->len * (t + 1) / n_threads),
+          threshold, skip, skip_data, cancellable,
+          t == 0 ? g_ptr_array_ref (found) : g_ptr_array_new_with_free_func ((GDestroyNotify) tg_dedupe_candidate_free),
+          FALSE
+        };
+        if (t > 0)
+          threads[t] = g_thread_new ("tg-dedupe", score_thread, &jobs[t]);
+      }
+    score_thread (&jobs[0]);
+    for (guint t = 0; t < n_threads; t++)
+      {
+        if (t > 0)
+          {
+            g_thread_join (threads[t]);
+            g_ptr_array_extend_and_steal (found, g_steal_pointer (&jobs[t].found));
+          }
+        else
+          g_ptr_array_unref (jobs[t].found);
+        cancelled |= jobs[t].cancelled;
+      }
+    if (cancelled)
+      {
+        g_cancellable_set_error_if_cancelled (cancellable, error);
         return NULL;
-      if (compare_features (fa, fb, &c, threshold) < threshold)
-        continue;
-      if (strcmp (fa->id, fb->id) == 0)   /* the same report twice */
-        continue;
-      if (skip != NULL &&
-          (strcmp (fa->id, fb->id) < 0 ? skip (fa->id, fb->id, skip_data) : skip (fb->id, fa->id, skip_data)))
-        continue;
-      g_ptr_array_add (found, candidate_new (fa, fb, i, j, &c));
-    }
+      }
+  }
 
   g_ptr_array_sort (found, compare_candidates);
+  g_debug ("scoring: %u candidates in %.3f s", found->len, (g_get_monotonic_time () - t0) / 1e6);
   return g_steal_pointer (&found);
 }
 

@@ -62,13 +62,15 @@ void   tg_dedupe_candidate_free        (TgDedupeCandidate *candidate);
 char  *tg_dedupe_candidate_get_summary (const TgDedupeCandidate *candidate);
 
 /* Return TRUE to leave the pair out (a pair the coordinator dismissed).
- * Called from the thread that scores, with report_a < report_b. */
+ * Called with report_a < report_b from the scoring threads, several at
+ * once on large sets: it must only read what it shares. */
 typedef gboolean (*TgDedupeSkipFunc) (const char *report_a,
                                       const char *report_b,
                                       gpointer    user_data);
 
-/* The features of many reports, extracted once. The reports are read
- * only while the set is made. */
+/* The features of many reports, extracted once (in as many threads as
+ * there are processors, up to 4, for 2,000 reports or more). The reports
+ * are read only while the set is made. */
 typedef struct _TgDedupeSet TgDedupeSet;
 
 TgDedupeSet *tg_dedupe_set_new           (GPtrArray        *reports);

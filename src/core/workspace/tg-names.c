@@ -27,7 +27,7 @@ typedef struct
 {
   char     *text;                    /* normalised UTF-8 */
   char     *phonetic;
-  gunichar  chars[MAX_TOKEN_LEN];
+  gunichar *chars;                   /* len of them */
   guint     len;                     /* in characters, capped */
 } Token;
 
@@ -35,7 +35,7 @@ struct _TgName
 {
   char   *normalized;
   char  **strv;                      /* token texts, NULL-terminated */
-  Token   tokens[MAX_TOKENS];
+  Token  *tokens;                   /* n_tokens of them */
   guint   n_tokens;
 };
 
@@ -199,6 +199,7 @@ token_init (Token      *token,
   token->text = g_strdup (text);
   token->phonetic = tg_name_phonetic_key (text);
   token->len = 0;
+  token->chars = g_new (gunichar, MIN ((guint) g_utf8_strlen (text, -1), MAX_TOKEN_LEN) + 1);
   while (*p != '\0' && token->len < MAX_TOKEN_LEN)
     {
       token->chars[token->len++] = g_utf8_get_char (p);
@@ -230,6 +231,7 @@ tg_name_new (const char *text)
     }
 
   name->strv = g_new0 (char *, kept->len + 1);
+  name->tokens = g_new0 (Token, MAX (kept->len, 1));
   for (guint i = 0; i < kept->len; i++)
     {
       token_init (&name->tokens[i], g_ptr_array_index (kept, i));
@@ -250,7 +252,9 @@ tg_name_free (TgName *name)
     {
       g_free (name->tokens[i].text);
       g_free (name->tokens[i].phonetic);
+      g_free (name->tokens[i].chars);
     }
+  g_free (name->tokens);
   g_free (name->strv);   /* the texts belong to the tokens */
   g_free (name->normalized);
   g_free (name);

@@ -442,7 +442,7 @@ timed_run (guint n_reports)
   g_print ("timed: features %.3f s + blocking and scoring %.3f s = %.3f s wall for %u reports\n",
            (t2 - t1) / 1e6, (g_get_monotonic_time () - t2) / 1e6, (g_get_monotonic_time () - t1) / 1e6,
            gen->reports->len);
-  g_print ("timed: CPU time %.3f s + %.3f s = %.3f s (one thread; load average %s)\n",
+  g_print ("timed: CPU time, all threads: %.3f s + %.3f s = %.3f s (load average %s)\n",
            c2 - c1, c3 - c2, c3 - c1, load_average ());
   g_print ("timed: %" G_GUINT64_FORMAT " pairs compared (of %.0f all-pairs), %u candidates\n",
            tg_dedupe_set_get_n_compared (set), (double) gen->reports->len * (gen->reports->len - 1) / 2,

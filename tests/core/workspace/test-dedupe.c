@@ -613,6 +613,52 @@ test_async (void)
   dedupe_gen_free (gen);
 }
 
+static gboolean
+skip_none (const char *a,
+           const char *b,
+           gpointer    user_data)
+{
+  g_atomic_int_inc ((int *) user_data);
+  return FALSE;
+}
+
+/* A set large enough to be scored in several threads: the candidates are
+ * the ones a pair-by-pair comparison gives, once each, best first. */
+static void
+test_threads (void)
+{
+  DedupeGen *gen = dedupe_gen_new (4500, 900, 11);
+  g_autoptr(GPtrArray) found = NULL;
+  g_autoptr(GHashTable) seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr(GError) error = NULL;
+  int calls = 0;
+  guint right = 0;
+
+  found = tg_dedupe_find (gen->reports, TG_DEDUPE_DEFAULT_THRESHOLD, skip_none, &calls, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (found->len, >, 900);
+  g_assert_cmpuint ((guint) calls, ==, found->len);
+
+  for (guint i = 0; i < found->len; i++)
+    {
+      TgDedupeCandidate *c = found->pdata[i];
+      g_autoptr(TgDedupeCandidate) again = tg_dedupe_compare (gen->reports->pdata[c->index_a],
+                                                              gen->reports->pdata[c->index_b]);
+      char *key = g_strconcat (c->report_a, "/", c->report_b, NULL);
+
+      g_assert_false (g_hash_table_contains (seen, key));
+      g_hash_table_add (seen, key);
+      g_assert_cmpfloat_with_epsilon (again->score, c->score, 1e-9);
+      if (i > 0)
+        g_assert_cmpfloat (((TgDedupeCandidate *) found->pdata[i - 1])->score, >=, c->score);
+      right += g_array_index (gen->truth, int, c->index_a) == g_array_index (gen->truth, int, c->index_b);
+    }
+  g_assert_cmpfloat ((double) right / found->len, >=, 0.95);
+  g_assert_cmpfloat ((double) right / dedupe_truth_pairs (gen->truth), >=, 0.90);
+
+  dedupe_gen_free (gen);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -630,6 +676,7 @@ main (int   argc,
   g_test_add_func ("/dedupe/large-group", test_large_group);
   g_test_add_func ("/dedupe/skip", test_skip);
   g_test_add_func ("/dedupe/async", test_async);
+  g_test_add_func ("/dedupe/threads", test_threads);
 
   return g_test_run ();
 }
