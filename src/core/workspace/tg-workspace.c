@@ -156,14 +156,24 @@ tg_incident_bundle_free (TgIncidentBundle *bundle)
 /* Names ----------------------------------------------------------------- */
 
 /* Two names of the same individual, by the dedupe's matcher (tg-names.h):
- * accents, case, word order, typos, initials, a missing second surname. */
+ * accents, case, word order, typos, initials, a missing second surname.
+ * @cache keeps each name normalised once (a merge of 200 reports
+ * compares every new mention with every person). */
 static gboolean
-names_match (const char *a,
+names_match (GHashTable *cache,
+             const char *a,
              const char *b)
 {
+  TgName *na;
+  TgName *nb;
+
   if (a == NULL || b == NULL)
     return FALSE;
-  return tg_names_compare (a, b) >= TG_NAME_MATCH_THRESHOLD;
+  if (!(na = g_hash_table_lookup (cache, a)))
+    g_hash_table_insert (cache, g_strdup (a), na = tg_name_new (a));
+  if (!(nb = g_hash_table_lookup (cache, b)))
+    g_hash_table_insert (cache, g_strdup (b), nb = tg_name_new (b));
+  return tg_name_matches (na, nb);
 }
 
 /* Helpers --------------------------------------------------------------- */
@@ -448,6 +458,7 @@ find_report_person (TgReport   *report,
 static gboolean
 person_matches (const TgIncidentPerson *person,
                 GHashTable             *reports,
+                GHashTable             *cache,
                 const char             *report_id,
                 const char             *name,
                 TgPersonRole            role)
@@ -457,14 +468,16 @@ person_matches (const TgIncidentPerson *person,
   for (guint i = 0; i < person->n_links; i++)
     if (g_strcmp0 (person->links[i].report_id, report_id) == 0)
       return FALSE;
-  if (names_match (person->name, name))
+  if (names_match (cache, person->name, name))
     return TRUE;
   for (guint i = 0; i < person->n_links; i++)
     {
       TgReport *report = g_hash_table_lookup (reports, person->links[i].report_id);
       g_autoptr(TgPerson) mention = report ? find_report_person (report, person->links[i].person_id) : NULL;
+      const char *other = mention ? tg_person_get_name (mention) : NULL;
 
-      if (mention != NULL && names_match (tg_person_get_name (mention), name))
+      /* The person's own name was tried just above. */
+      if (other != NULL && g_strcmp0 (other, person->name) != 0 && names_match (cache, other, name))
         return TRUE;
     }
   return FALSE;
@@ -476,6 +489,9 @@ static void
 match_persons (TgIncident *incident,
                GHashTable *reports)
 {
+  g_autoptr(GHashTable) cache = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                                       (GDestroyNotify) tg_name_free);
+
   for (guint i = 0; i < tg_incident_get_n_members (incident); i++)
     {
       const char *report_id = tg_incident_get_member (incident, i)->report_id;
@@ -498,7 +514,7 @@ match_persons (TgIncident *incident,
             {
               const TgIncidentPerson *person = tg_incident_get_person (incident, k);
 
-              if (person_matches (person, reports, report_id, name, tg_person_get_role (mention)))
+              if (person_matches (person, reports, cache, report_id, name, tg_person_get_role (mention)))
                 linked = tg_incident_link_person (incident, person->id, report_id, mention_id);
             }
           if (!linked)
