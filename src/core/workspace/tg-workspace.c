@@ -745,6 +745,7 @@ tg_workspace_list_reports (TgWorkspace              *self,
 {
   g_autoptr(TgWorkspaceFilter) any = NULL;
   g_autoptr(TgSqliteStmt) stmt = NULL;
+  g_autoptr(GString) sql = NULL;
   g_autoptr(GPtrArray) rows = g_ptr_array_new_with_free_func ((GDestroyNotify) tg_workspace_report_free);
   gboolean ok = FALSE;
   int rc;
@@ -757,29 +758,40 @@ tg_workspace_list_reports (TgWorkspace              *self,
   tg_store_lock (self->store);
   if (!tg_store_check_open (self->store, error))
     goto out;
-  stmt = prepare (self,
-                  "SELECT r.rowid, r.id, r.rev_id, r.title, r.origin_device, r.region_code, "
-                  "  r.province_code, r.place_name, r.category, r.start_time, r.status, r.killed, "
-                  "  r.n_heads, i.incident_id, i.status, "
-                  "  (SELECT count(*) FROM incident_members c WHERE c.report_id = r.id) "
-                  "FROM reports r "
-                  "LEFT JOIN incidents i ON i.incident_id = (SELECT m.incident_id FROM incident_members m "
-                  "  JOIN incidents j ON j.incident_id = m.incident_id WHERE m.report_id = r.id "
-                  "  ORDER BY j.changed_seq DESC LIMIT 1) "
-                  "WHERE r.deleted = 0 "
-                  "  AND (?1 IS NULL OR r.origin_device = ?1) "
-                  "  AND (?2 IS NULL OR r.region_code = ?2) "
-                  "  AND (?3 IS NULL OR r.province_code = ?3) "
-                  "  AND (?4 = 0 OR r.start_time >= ?4) "
-                  "  AND (?5 = 0 OR r.start_time <= ?5) "
-                  "  AND (?6 IS NULL OR EXISTS (SELECT 1 FROM report_categories k "
-                  "       WHERE k.category = ?6 AND k.report_rowid = r.rowid)) "
-                  "  AND (?7 IS NULL OR r.status = ?7) "
-                  "  AND (?8 = 0 OR NOT EXISTS (SELECT 1 FROM incident_members n WHERE n.report_id = r.id)) "
-                  "  AND (?9 IS NULL OR EXISTS (SELECT 1 FROM incident_members s JOIN incidents t "
-                  "       ON t.incident_id = s.incident_id WHERE s.report_id = r.id AND t.status = ?9)) "
-                  "ORDER BY r.rowid DESC LIMIT ?10 OFFSET ?11",
-                  error);
+  /* Only the conditions the filter sets, so that SQLite can use the
+   * index of each (monitor, region, start); each variant's statement is
+   * prepared once and kept. */
+  sql = g_string_new ("SELECT r.rowid, r.id, r.rev_id, r.title, r.origin_device, r.region_code, "
+                      "  r.province_code, r.place_name, r.category, r.start_time, r.status, r.killed, "
+                      "  r.n_heads, i.incident_id, i.status, "
+                      "  (SELECT count(*) FROM incident_members c WHERE c.report_id = r.id) "
+                      "FROM reports r "
+                      "LEFT JOIN incidents i ON i.incident_id = (SELECT m.incident_id FROM incident_members m "
+                      "  JOIN incidents j ON j.incident_id = m.incident_id WHERE m.report_id = r.id "
+                      "  ORDER BY j.changed_seq DESC LIMIT 1) "
+                      "WHERE r.deleted = 0 ");
+  if (filter->device_id != NULL)
+    g_string_append (sql, "AND r.origin_device = ?1 ");
+  if (filter->region_code != NULL)
+    g_string_append (sql, "AND r.region_code = ?2 ");
+  if (filter->province_code != NULL)
+    g_string_append (sql, "AND r.province_code = ?3 ");
+  if (filter->start_from != 0)
+    g_string_append (sql, "AND r.start_time >= ?4 ");
+  if (filter->start_until != 0)
+    g_string_append (sql, "AND r.start_time <= ?5 ");
+  if (filter->category != NULL)
+    g_string_append (sql, "AND EXISTS (SELECT 1 FROM report_categories k "
+                          "WHERE k.category = ?6 AND k.report_rowid = r.rowid) ");
+  if (filter->report_status >= 0)
+    g_string_append (sql, "AND r.status = ?7 ");
+  if (filter->not_in_incident)
+    g_string_append (sql, "AND NOT EXISTS (SELECT 1 FROM incident_members n WHERE n.report_id = r.id) ");
+  if (filter->incident_status >= 0)
+    g_string_append (sql, "AND EXISTS (SELECT 1 FROM incident_members s JOIN incidents t "
+                          "ON t.incident_id = s.incident_id WHERE s.report_id = r.id AND t.status = ?9) ");
+  g_string_append (sql, "ORDER BY r.rowid DESC LIMIT ?10 OFFSET ?11");
+  stmt = prepare (self, sql->str, error);
   if (stmt == NULL)
     goto out;
   tg_sqlite_bind_text (stmt, 1, filter->device_id);
