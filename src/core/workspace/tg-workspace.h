@@ -190,7 +190,9 @@ typedef struct
   TgIncident *incident;        /* the current head, its base set to it */
   GPtrArray  *reports;         /* TgReport, one per member in member order:
                                 * the report's current state; for a member
-                                * its monitor deleted, the last live state */
+                                * its monitor deleted, the last live state.
+                                * A member this store does not hold yet (not
+                                * pulled) is left out: match by report id. */
   GPtrArray  *heads;           /* TgIncident, every head (one unless a conflict) */
   GPtrArray  *conflicts;       /* TgMembershipConflict for its members */
 } TgIncidentBundle;
@@ -222,8 +224,9 @@ GPtrArray   *tg_workspace_list_incident_heads   (TgWorkspace          *self,
 
 /* Reports (two or more, live, in no live incident here) become a new
  * incident: every field taken from the first report that has it, counts
- * as ranges over all of them, persons matched by name
- * (tg_names_match), status unverified. */
+ * as ranges over all of them, persons matched by name and role
+ * (tg_name_matches(), tg-names.h; two mentions in one report are never
+ * one person), status unverified. */
 TgIncident  *tg_workspace_merge                 (TgWorkspace          *self,
                                                  const char * const   *report_ids,
                                                  GError              **error);
