@@ -72,6 +72,7 @@
 #define NARROW_S              (3 * 86400)
 #define BUCKET_DAYS           31
 #define NAME_WINDOW_S         (3 * 86400)
+#define NAME_BUCKET_DAYS      7        /* dates here are after 1970 */
 #define MAX_BLOCK             600      /* a key shared by more is too common */
 #define MAX_PROBE_PAIRS       200000
 
@@ -918,8 +919,8 @@ emit_keys (GArray        *entries,
 
             if (f->has_time)
               {
-                gint64 b0 = bucket_of_day (day_of (f->t_lo - NAME_WINDOW_S));
-                gint64 b1 = bucket_of_day (day_of (f->t_hi + NAME_WINDOW_S));
+                gint64 b0 = day_of (f->t_lo - NAME_WINDOW_S) / NAME_BUCKET_DAYS;
+                gint64 b1 = day_of (f->t_hi + NAME_WINDOW_S) / NAME_BUCKET_DAYS;
 
                 for (gint64 b = b0; b <= b1; b++)
                   add_entry (entries, key_of (KEY_NAME_BUCKET, h, (guint64) b, 0), index, TRUE);
