@@ -219,6 +219,16 @@ write_labelled (const char *path,
   g_autoptr(JsonBuilder) b = json_builder_new ();
   g_autoptr(JsonGenerator) gen = json_generator_new ();
   g_autoptr(JsonNode) root = NULL;
+  g_autoptr(GArray) sizes = g_array_new (FALSE, TRUE, sizeof (guint));
+
+  for (guint i = 0; i < truth->len; i++)
+    {
+      int t = g_array_index (truth, int, i);
+
+      if ((guint) t >= sizes->len)
+        g_array_set_size (sizes, t + 1);
+      g_array_index (sizes, guint, t)++;
+    }
 
   json_builder_begin_object (b);
   json_builder_set_member_name (b, "type");
@@ -231,9 +241,24 @@ write_labelled (const char *path,
       g_autoptr(JsonNode) props = tg_report_to_json (report);
       JsonObject *o = json_node_get_object (props);
 
+      int t = g_array_index (truth, int, i);
+
       json_object_remove_member (o, "latitude");
       json_object_remove_member (o, "longitude");
-      json_object_set_int_member (o, "truth_group", g_array_index (truth, int, i));
+      /* every form the format allows: a number, a string, null, absent */
+      if (g_array_index (sizes, guint, t) < 2)
+        {
+          if (t % 2 == 0)
+            json_object_set_null_member (o, "truth_group");
+        }
+      else if (t % 2 == 0)
+        json_object_set_int_member (o, "truth_group", t);
+      else
+        {
+          g_autofree char *name = g_strdup_printf ("event-%d", t);
+          json_object_set_string_member (o, "truth_group", name);
+        }
+      json_object_set_boolean_member (o, "testigo:withheld", FALSE);
 
       json_builder_begin_object (b);
       json_builder_set_member_name (b, "type");
@@ -401,13 +426,27 @@ quality_run (guint n_reports)
     {
       g_autoptr(GError) error = NULL;
 
-      if (!write_labelled (opt_write, gen->reports, gen->truth, &error))
+      g_autoptr(GPtrArray) reports = NULL;
+      g_autoptr(GArray) truth = NULL;
+
+      if (!write_labelled (opt_write, gen->reports, gen->truth, &error) ||
+          !read_labelled (opt_write, &reports, &truth, &error))
         {
           g_printerr ("%s\n", error->message);
           ok = FALSE;
         }
       else
-        g_print ("  written to %s\n", opt_write);
+        {
+          /* read back, the file must give the same figures */
+          Quality back = evaluate (reports, truth, &seconds, &compared);
+
+          print_quality (opt_write, reports->len, back, seconds, compared);
+          if (back.proposed != q.proposed || back.correct != q.correct || back.truth != q.truth)
+            {
+              g_printerr ("%s: read back, the figures differ\n", opt_write);
+              ok = FALSE;
+            }
+        }
     }
 
   dedupe_gen_free (gen);
