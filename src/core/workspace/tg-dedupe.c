@@ -47,7 +47,9 @@
 #define W_VICTIM_FIRST        6.0
 #define W_VICTIM_MORE         2.0
 #define W_VICTIM_MAX         12.0
-#define W_VICTIM_NONE        -3.0   /* both name victims, none in common */
+#define W_VICTIM_NONE        -3.0
+#define W_VICTIM_SHORT_LESS   1.5   /* only "Given Surname" names matched:
+                                     * namesakes are common */   /* both name victims, none in common */
 
 #define W_AGE_SEX_AGREE       0.5   /* per matched victim, up to 1.5 */
 #define W_AGE_SEX_MAX         1.5
@@ -529,7 +531,7 @@ score_victims (const Feature *a,
                Comparison    *c)
 {
   guint32 used = 0;
-  guint matched = 0, agree = 0, conflict = 0;
+  guint matched = 0, agree = 0, conflict = 0, full_names = 0;
 
   if (a->n_victims == 0 || b->n_victims == 0)
     return;
@@ -570,6 +572,8 @@ score_victims (const Feature *a,
           }
         used |= 1u << best_j;
         matched++;
+        if (MIN (tg_name_get_n_tokens (x->name), tg_name_get_n_tokens (y->name)) >= 3)
+          full_names++;
         if (ages_known (x, y) || (x->sex != TG_SEX_UNKNOWN && y->sex != TG_SEX_UNKNOWN))
           agree++;
       }
@@ -577,7 +581,8 @@ score_victims (const Feature *a,
 
   c->victims_matched = matched;
   if (matched > 0)
-    c->w[TG_DEDUPE_FIELD_VICTIMS] = MIN (W_VICTIM_MAX, W_VICTIM_FIRST + W_VICTIM_MORE * (matched - 1));
+    c->w[TG_DEDUPE_FIELD_VICTIMS] = MIN (W_VICTIM_MAX, W_VICTIM_FIRST + W_VICTIM_MORE * (matched - 1)) -
+                                    (full_names == 0 ? W_VICTIM_SHORT_LESS : 0.0);
   else
     c->w[TG_DEDUPE_FIELD_VICTIMS] = W_VICTIM_NONE;
 

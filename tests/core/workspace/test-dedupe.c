@@ -303,6 +303,26 @@ test_hard_negative (void)
     g_assert_cmpstr (find_reason (d, TG_DEDUPE_FIELD_AGE_SEX)->sentence, ==, "1 namesake of another age or sex");
     g_assert_cmpstr (find_reason (d, TG_DEDUPE_FIELD_VICTIMS)->sentence, ==, "no victim in common");
   }
+
+  /* "Given Surname" matches weigh less than fuller names: namesakes */
+  {
+    g_autoptr(TgReport) x = make_report (NULL, TG_DATE_PRECISION_DAY, NAN, NAN, 0);
+    g_autoptr(TgReport) y = make_report (NULL, TG_DATE_PRECISION_DAY, NAN, NAN, 0);
+    g_autoptr(TgReport) z = make_report (NULL, TG_DATE_PRECISION_DAY, NAN, NAN, 0);
+    g_autoptr(TgDedupeCandidate) full = NULL;
+    g_autoptr(TgDedupeCandidate) shortened = NULL;
+
+    add_victim (x, "Juan Pérez Quispe", -1, TG_SEX_UNKNOWN);
+    add_victim (y, "Pérez Quispe, Juan", -1, TG_SEX_UNKNOWN);
+    add_victim (z, "Juan Pérez", -1, TG_SEX_UNKNOWN);
+    full = tg_dedupe_compare (x, y);
+    shortened = tg_dedupe_compare (x, z);
+    g_assert_cmpstr (find_reason (shortened, TG_DEDUPE_FIELD_VICTIMS)->sentence, ==, "1 victim in common");
+    g_assert_cmpfloat (find_reason (full, TG_DEDUPE_FIELD_VICTIMS)->weight, >,
+                       find_reason (shortened, TG_DEDUPE_FIELD_VICTIMS)->weight);
+    g_assert_cmpfloat (shortened->score, <, TG_DEDUPE_DEFAULT_THRESHOLD);
+    g_assert_cmpfloat (full->score, >=, TG_DEDUPE_DEFAULT_THRESHOLD);
+  }
 }
 
 static gboolean
