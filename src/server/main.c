@@ -39,7 +39,7 @@ static const GOptionEntry entries[] = {
   { "listen", 0, 0, G_OPTION_ARG_STRING, &opt_listen, N_("Address to listen on"), N_("ADDRESS") },
   { "port", 'p', 0, G_OPTION_ARG_INT, &opt_port, N_("Port to listen on (0: any free port)"), N_("PORT") },
   { "insecure-dev-http", 0, 0, G_OPTION_ARG_NONE, &opt_insecure_http, N_("Serve plain HTTP (development only, loopback only)"), NULL },
-  { "role", 0, 0, G_OPTION_ARG_STRING, &opt_role, N_("user add: monitor, coordinator or admin"), N_("ROLE") },
+  { "role", 0, 0, G_OPTION_ARG_STRING, &opt_role, N_("user add, user role: monitor, coordinator or admin"), N_("ROLE") },
   { "expires", 0, 0, G_OPTION_ARG_STRING, &opt_expires, N_("enrol-code: lifetime such as 30m, 24h, 7d (default 24h)"), N_("DURATION") },
   { "format", 0, 0, G_OPTION_ARG_STRING, &opt_format, N_("export: geojson or csv"), N_("FORMAT") },
   { "output", 'o', 0, G_OPTION_ARG_FILENAME, &opt_output, N_("export: write to FILE instead of standard output"), N_("FILE") },
@@ -51,6 +51,7 @@ static const char *summary =
   N_("Commands:\n"
      "  (none)                     serve the sync API over HTTPS\n"
      "  user add NAME --role ROLE  create a user (monitor, coordinator, admin)\n"
+     "  user role NAME --role ROLE change a user's role (from their next sync)\n"
      "  enrol-code NAME [--expires 24h]\n"
      "                             print a one-time enrolment code for NAME\n"
      "  devices                    list enrolled devices\n"
@@ -179,6 +180,20 @@ admin_command (TgServerConfig  *config,
       if (!tg_server_store_add_user (store, args[2], role, &error))
         return fail (error);
       g_print (_("Added %s “%s”\n"), opt_role, args[2]);
+      return 0;
+    }
+  if (strcmp (command, "user") == 0 && n_args == 3 && strcmp (args[1], "role") == 0)
+    {
+      TgServerRole role;
+
+      if (opt_role == NULL || !tg_server_role_from_string (opt_role, &role))
+        {
+          g_printerr (_("testigo-server: user role needs --role monitor, coordinator or admin\n"));
+          return 2;
+        }
+      if (!tg_server_store_set_role (store, args[2], role, &error))
+        return fail (error);
+      g_print (_("“%s” is now %s\n"), args[2], opt_role);
       return 0;
     }
   if (strcmp (command, "enrol-code") == 0 && n_args == 2)

@@ -70,9 +70,10 @@ run_enrol (TgServer *self,
   g_autofree char *device_id = NULL, *token = NULL;
   g_autoptr(JsonBuilder) builder = NULL;
   g_autoptr(JsonNode) node = NULL;
+  TgServerRole role = TG_SERVER_ROLE_MONITOR;
 
   /* decoded before it was queued here: job->text is the code, job->detail the name */
-  if (!tg_server_store_enrol (self->store, job->text, job->detail, &device_id, &token, &job->error))
+  if (!tg_server_store_enrol (self->store, job->text, job->detail, &device_id, &token, &role, &job->error))
     {
       g_message ("enrolment refused: %s", job->error->message);
       return;
@@ -85,6 +86,9 @@ run_enrol (TgServer *self,
   json_builder_add_string_value (builder, device_id);
   json_builder_set_member_name (builder, "token");
   json_builder_add_string_value (builder, token);
+  /* the app shows a coordinator's workspace only to a coordinator */
+  json_builder_set_member_name (builder, "role");
+  json_builder_add_string_value (builder, tg_server_role_to_string (role));
   json_builder_end_object (builder);
   node = json_builder_get_root (builder);
   job->reply = node_to_text (node);
@@ -124,6 +128,9 @@ run_pull (TgServer *self,
       !(page = tg_server_store_pull (self->store, job->auth, since, limit, own_through, &job->error)))
     return;
   reply = tg_server_pull_page_to_json (page);
+  /* every sync pulls: a role changed since enrolment reaches the app */
+  json_object_set_string_member (json_node_get_object (reply), "role",
+                                 tg_server_role_to_string (job->auth->role));
   job->reply = node_to_text (reply);
   job->status = 200;
   /* never hand out a seq whose commit could still be lost: every commit

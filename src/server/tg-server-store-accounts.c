@@ -156,6 +156,35 @@ tg_server_store_add_user (TgServerStore  *self,
   return TRUE;
 }
 
+gboolean
+tg_server_store_set_role (TgServerStore  *self,
+                          const char     *name,
+                          TgServerRole    role,
+                          GError        **error)
+{
+  sqlite3_stmt *stmt;
+  int rc;
+
+  if ((stmt = _tg_server_store_statement (self, "UPDATE users SET role = ? WHERE name = ?", error)) == NULL)
+    return FALSE;
+  tg_sqlite_bind_text (stmt, 1, tg_server_role_to_string (role));
+  tg_sqlite_bind_text (stmt, 2, name);
+  rc = sqlite3_step (stmt);
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_DONE)
+    return _tg_server_store_sql_error (self, error, "changing a role");
+  if (sqlite3_changes (tg_sqlite_get_db (self->db)) == 0)
+    {
+      g_set_error (error, TG_SERVER_ERROR, TG_SERVER_ERROR_NOT_FOUND, _("There is no user called “%s”"), name);
+      return FALSE;
+    }
+  {
+    g_autofree char *detail = g_strdup_printf ("%s: %s", name, tg_server_role_to_string (role));
+    tg_server_store_audit (self, NULL, "user-role", detail);
+  }
+  return TRUE;
+}
+
 char *
 tg_server_store_create_enrol_code (TgServerStore  *self,
                                    const char     *user_name,
@@ -209,9 +238,11 @@ tg_server_store_enrol (TgServerStore  *self,
                        const char     *device_name,
                        char          **device_id,
                        char          **token,
+                       TgServerRole   *role,
                        GError        **error)
 {
   g_autofree char *hash = tg_server_sha256_hex (code, strlen (code));
+  g_autofree char *role_text = NULL;
   g_autofree char *new_token = NULL;
   g_autofree char *token_hash = NULL;
   g_autofree char *new_id = NULL;
@@ -222,8 +253,9 @@ tg_server_store_enrol (TgServerStore  *self,
   if (!_tg_server_store_exec (self, "BEGIN IMMEDIATE", error))
     return FALSE;
 
-  if ((stmt = _tg_server_store_statement (self, "SELECT user_id, expires_at, used_at IS NOT NULL "
-                                                "FROM enrol_codes WHERE code_sha256 = ?", error)) == NULL)
+  if ((stmt = _tg_server_store_statement (self, "SELECT c.user_id, c.expires_at, c.used_at IS NOT NULL, u.role "
+                                                "FROM enrol_codes c JOIN users u ON u.id = c.user_id "
+                                                "WHERE c.code_sha256 = ?", error)) == NULL)
     goto rollback;
   tg_sqlite_bind_text (stmt, 1, hash);
   if (_tg_server_store_step (self, stmt) != SQLITE_ROW)
@@ -237,6 +269,7 @@ tg_server_store_enrol (TgServerStore  *self,
   user_id = sqlite3_column_int64 (stmt, 0);
   expires_at = sqlite3_column_int64 (stmt, 1);
   used = sqlite3_column_int (stmt, 2);
+  role_text = g_strdup ((const char *) sqlite3_column_text (stmt, 3));
   sqlite3_reset (stmt);
 
   if (used || expires_at <= _tg_server_store_now ())
@@ -292,6 +325,8 @@ tg_server_store_enrol (TgServerStore  *self,
 
   *device_id = g_steal_pointer (&new_id);
   *token = g_steal_pointer (&new_token);
+  if (role != NULL && !tg_server_role_from_string (role_text, role))
+    *role = TG_SERVER_ROLE_MONITOR;
   return TRUE;
 
 failed:

@@ -48,17 +48,25 @@ gboolean       tg_server_store_add_user          (TgServerStore  *self,
                                                   const char     *name,
                                                   TgServerRole    role,
                                                   GError        **error);
+/* Changes a user's role; their devices get it from their next request
+ * (the token is checked against the database each time). */
+gboolean       tg_server_store_set_role          (TgServerStore  *self,
+                                                  const char     *name,
+                                                  TgServerRole    role,
+                                                  GError        **error);
 /* Returns the code to give the person (shown once, stored hashed). */
 char          *tg_server_store_create_enrol_code (TgServerStore  *self,
                                                   const char     *user_name,
                                                   gint64          lifetime_s,
                                                   GError        **error);
-/* @code normalised. Returns the token (shown once, stored hashed). */
+/* @code normalised. Returns the token (shown once, stored hashed) and,
+ * when @role is not NULL, the role of the code's user. */
 gboolean       tg_server_store_enrol             (TgServerStore  *self,
                                                   const char     *code,
                                                   const char     *device_name,
                                                   char          **device_id,
                                                   char          **token,
+                                                  TgServerRole   *role,
                                                   GError        **error);
 /* NULL for an unknown or revoked token; NULL with @error set when the
  * database fails. */

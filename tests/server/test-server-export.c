@@ -66,7 +66,7 @@ fixture_set_up (Fixture       *fixture,
   code = tg_server_store_create_enrol_code (fixture->server, "ana", 3600, &error);
   g_assert_no_error (error);
   normal = tg_server_normalize_code (code);
-  g_assert_true (tg_server_store_enrol (fixture->server, normal, "laptop", &device_id, &token, &error));
+  g_assert_true (tg_server_store_enrol (fixture->server, normal, "laptop", &device_id, &token, NULL, &error));
   g_assert_no_error (error);
   fixture->auth = tg_server_store_authenticate (fixture->server, token, &error);
   g_assert_no_error (error);

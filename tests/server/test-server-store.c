@@ -81,7 +81,7 @@ enrol (TgServerStore *store,
   code = tg_server_store_create_enrol_code (store, user, 3600, &error);
   g_assert_no_error (error);
   normal = tg_server_normalize_code (code);
-  g_assert_true (tg_server_store_enrol (store, normal, "laptop", &device_id, &token, &error));
+  g_assert_true (tg_server_store_enrol (store, normal, "laptop", &device_id, &token, NULL, &error));
   g_assert_no_error (error);
   auth = tg_server_store_authenticate (store, token, NULL);
   g_assert_nonnull (auth);
@@ -326,7 +326,7 @@ test_accounts (Fixture       *fx,
   code = tg_server_store_create_enrol_code (fx->store, "ana", 3600, &error);
   g_assert_no_error (error);
   normal = tg_server_normalize_code (code);
-  g_assert_true (tg_server_store_enrol (fx->store, normal, "phone", &device_id, &token, &error));
+  g_assert_true (tg_server_store_enrol (fx->store, normal, "phone", &device_id, &token, NULL, &error));
   g_assert_no_error (error);
   g_assert_cmpstr (device_id, !=, ana->device_id);
   again = tg_server_store_authenticate (fx->store, token, NULL);
@@ -336,12 +336,12 @@ test_accounts (Fixture       *fx,
   {
     g_autofree char *token2 = NULL;
 
-    g_assert_false (tg_server_store_enrol (fx->store, normal, "tablet", &device_id, &token2, &error));
+    g_assert_false (tg_server_store_enrol (fx->store, normal, "tablet", &device_id, &token2, NULL, &error));
     g_assert_nonnull (error);
     g_assert_null (token2);
     g_clear_error (&error);
   }
-  g_assert_false (tg_server_store_enrol (fx->store, "AAAABBBBCCCC", "tablet", &device_id, &token, &error) &&
+  g_assert_false (tg_server_store_enrol (fx->store, "AAAABBBBCCCC", "tablet", &device_id, &token, NULL, &error) &&
                   error == NULL);
   g_clear_error (&error);
 
@@ -504,7 +504,7 @@ enrol_another (TgServerStore *store,
 
   g_assert_no_error (error);
   normal = tg_server_normalize_code (code);
-  g_assert_true (tg_server_store_enrol (store, normal, "desktop", &device_id, &token, &error));
+  g_assert_true (tg_server_store_enrol (store, normal, "desktop", &device_id, &token, NULL, &error));
   g_assert_no_error (error);
   return tg_server_store_authenticate (store, token, NULL);
 }

@@ -869,6 +869,7 @@ test_enrol_codes (void)
   g_assert_cmpuint (status, ==, 201);
   g_assert_true (tg_is_uuid (test_json_string (first, "device_id")));
   g_assert_cmpuint (strlen (test_json_string (first, "token")), >=, 32);
+  g_assert_cmpstr (test_json_string (first, "role"), ==, "monitor");   /* the app shows no workspace */
 
   /* single use */
   again = test_client_json (client, "POST", "/api/v1/enrol", body, &status);
@@ -1155,6 +1156,16 @@ test_roles (void)
   g_clear_pointer (&reply, json_node_unref);
   reply = pull (root, 0, 10, &status);
   g_assert_cmpuint (status, ==, 403);
+  g_clear_pointer (&reply, json_node_unref);
+
+  /* every pull says the caller's role (the app shows the workspace only
+   * to a coordinator) */
+  reply = pull (coco, 0, 1, &status);
+  g_assert_cmpuint (status, ==, 200);
+  g_assert_cmpstr (test_json_string (reply, "role"), ==, "coordinator");
+  g_clear_pointer (&reply, json_node_unref);
+  reply = pull (beto, 0, 1, &status);
+  g_assert_cmpstr (test_json_string (reply, "role"), ==, "monitor");
   g_clear_pointer (&reply, json_node_unref);
 
   /* pull: the monitor sees their report and the coordinator's decision on it,

@@ -41,6 +41,7 @@ typedef enum
 #define META_FINGERPRINT      "sync_fingerprint"
 #define META_SERVER_DEVICE_ID "sync_server_device_id"
 #define META_DEVICE_NAME      "sync_device_name"
+#define META_ROLE             "sync_role"
 
 static const char *schema_v8 =
   "CREATE TABLE sync_reports ("
@@ -1054,6 +1055,7 @@ tg_sync_account_free (TgSyncAccount *account)
   g_free (account->fingerprint);
   g_free (account->server_device_id);
   g_free (account->device_name);
+  g_free (account->role);
   g_free (account);
 }
 
@@ -1071,7 +1073,8 @@ tg_store_get_sync_account (TgStore  *self,
        meta_get_locked (self, META_SERVER_URI, &account->server_uri, error) &&
        meta_get_locked (self, META_FINGERPRINT, &account->fingerprint, error) &&
        meta_get_locked (self, META_SERVER_DEVICE_ID, &account->server_device_id, error) &&
-       meta_get_locked (self, META_DEVICE_NAME, &account->device_name, error);
+       meta_get_locked (self, META_DEVICE_NAME, &account->device_name, error) &&
+       meta_get_locked (self, META_ROLE, &account->role, error);
   tg_store_unlock (self);
 
   if (!ok || account->server_uri == NULL)
@@ -1147,13 +1150,36 @@ tg_store_set_sync_account (TgStore              *self,
        meta_set_locked (self, META_SERVER_URI, account ? account->server_uri : NULL, error) &&
        meta_set_locked (self, META_FINGERPRINT, account ? account->fingerprint : NULL, error) &&
        meta_set_locked (self, META_SERVER_DEVICE_ID, account ? account->server_device_id : NULL, error) &&
-       meta_set_locked (self, META_DEVICE_NAME, account ? account->device_name : NULL, error);
+       meta_set_locked (self, META_DEVICE_NAME, account ? account->device_name : NULL, error) &&
+       meta_set_locked (self, META_ROLE, account ? account->role : NULL, error);
   if (tg_store_get_db (self) != NULL && !sqlite3_get_autocommit (tg_store_get_db (self)))
     ok = tg_store_commit (self, ok, error);
   tg_store_unlock (self);
 
   if (ok)
     emit_all (self, changed, FALSE);
+  return ok;
+}
+
+gboolean
+tg_store_set_sync_role (TgStore     *self,
+                        const char  *role,
+                        GError     **error)
+{
+  g_autofree char *server_uri = NULL;
+  gboolean ok;
+
+  g_return_val_if_fail (TG_IS_STORE (self), FALSE);
+
+  tg_store_lock (self);
+  ok = check_ready (self, error) && meta_get_locked (self, META_SERVER_URI, &server_uri, error);
+  if (ok && server_uri == NULL)
+    {
+      g_set_error_literal (error, TG_ERROR, TG_ERROR_FAILED, "this store is not connected to a server");
+      ok = FALSE;
+    }
+  ok = ok && meta_set_locked (self, META_ROLE, role, error);
+  tg_store_unlock (self);
   return ok;
 }
 

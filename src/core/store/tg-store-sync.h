@@ -141,7 +141,12 @@ typedef struct
   char *fingerprint;         /* "AB:CD:…" SHA-256 of the certificate's DER */
   char *server_device_id;    /* from enrolment */
   char *device_name;
+  char *role;                /* TG_SYNC_ROLE_NAME_*, NULL when the server has not said */
 } TgSyncAccount;
+
+/* The account's role as the server names it. */
+#define TG_SYNC_ROLE_NAME_MONITOR     "monitor"
+#define TG_SYNC_ROLE_NAME_COORDINATOR "coordinator"
 
 void           tg_sync_account_free (TgSyncAccount *account);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (TgSyncAccount, tg_sync_account_free)
@@ -156,6 +161,11 @@ TgSyncAccount *tg_store_get_sync_account   (TgStore              *self,
  * queued again, since none of it is on the new server. */
 gboolean       tg_store_set_sync_account   (TgStore              *self,
                                             const TgSyncAccount  *account,
+                                            GError              **error);
+/* Records the role the server gave at a sync (NULL: unknown); nothing
+ * else of the account changes. Fails when no account is stored. */
+gboolean       tg_store_set_sync_role      (TgStore              *self,
+                                            const char           *role,
                                             GError              **error);
 
 /* ---- History ---------------------------------------------------------- */

@@ -54,6 +54,7 @@ struct _TgSyncEngine
   gboolean         has_error_code;
   TgSyncError      last_error_code;
   gint64           clock_offset;
+  TgSyncRole       role;
   gboolean         unreachable;
   gboolean         held_back;
   gboolean         pending_left;
@@ -88,6 +89,7 @@ enum {
   PROP_LAST_SUCCESS,
   PROP_LAST_ERROR,
   PROP_CLOCK_OFFSET,
+  PROP_ROLE,
   N_PROPS
 };
 
@@ -122,6 +124,7 @@ typedef struct
   gboolean        held_back;
   gboolean        pending_left;
   guint           n_conflicts;
+  char           *role;             /* what the last pull page said, NULL if nothing */
 
   /* progress */
   guint           n_revisions_due;
@@ -136,6 +139,7 @@ sync_job_free (SyncJob *job)
   g_clear_object (&job->store);
   g_clear_object (&job->cancellable);
   g_free (job->token);
+  g_free (job->role);
   g_free (job->entry.error);
   if (job->problems)
     g_string_free (job->problems, TRUE);
@@ -260,15 +264,32 @@ typedef struct
   TgSyncPending  pending;
 } AccountUpdate;
 
+static TgSyncRole
+role_from_name (const char *name)
+{
+  if (g_strcmp0 (name, TG_SYNC_ROLE_NAME_COORDINATOR) == 0)
+    return TG_SYNC_ROLE_COORDINATOR;
+  if (g_strcmp0 (name, TG_SYNC_ROLE_NAME_MONITOR) == 0)
+    return TG_SYNC_ROLE_MONITOR;
+  return TG_SYNC_ROLE_UNKNOWN;
+}
+
 static gboolean
 account_update_cb (gpointer data)
 {
   AccountUpdate *update = data;
   TgSyncEngine *self = update->engine;
+  TgSyncRole role;
 
   g_clear_pointer (&self->account, tg_sync_account_free);
   self->account = g_steal_pointer (&update->account);
   self->account_loaded = TRUE;
+  role = role_from_name (self->account ? self->account->role : NULL);
+  if (role != self->role)
+    {
+      self->role = role;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ROLE]);
+    }
   if (update->has_pending)
     {
       self->pending_left = update->pending.n_revisions > 0 || update->pending.n_thumbnails > 0
@@ -305,6 +326,7 @@ account_copy (const TgSyncAccount *account)
   copy->fingerprint = g_strdup (account->fingerprint);
   copy->server_device_id = g_strdup (account->server_device_id);
   copy->device_name = g_strdup (account->device_name);
+  copy->role = g_strdup (account->role);
   return copy;
 }
 
@@ -793,6 +815,11 @@ pull (SyncJob              *job,
       job->entry.n_reports_new += n_new;
       job->entry.n_reports_changed += n_changed;
       cursor = MAX (wire.next, cursor);
+      if (wire.role != NULL)
+        {
+          g_free (job->role);
+          job->role = g_steal_pointer (&wire.role);
+        }
       {
         gboolean more = wire.more;
         double done = wire.server_seq > 0 ? (double) cursor / wire.server_seq : 1.0;
@@ -876,6 +903,17 @@ run_sync (SyncJob *job)
     goto out;
   if (!pull (job, &target, &info, &error))
     goto out;
+
+  /* the server says the role on every pull: a coordinator made a monitor
+   * (or the other way round) since enrolment is known from this sync on */
+  if (job->role != NULL && g_strcmp0 (job->role, account->role) != 0)
+    {
+      if (!tg_store_set_sync_role (job->store, job->role, &error))
+        goto out;
+      g_free (account->role);
+      account->role = g_strdup (job->role);
+      post_account (job->engine, account, NULL);
+    }
 
 out:
   tg_sync_wire_info_clear (&info);
@@ -1237,7 +1275,7 @@ enrol_thread (GTask        *task,
   TgSyncTarget target = { data->server_uri, data->fingerprint, NULL };
   g_autoptr(GBytes) body = tg_sync_wire_encode_enrol (data->code, data->device_name);
   g_autoptr(JsonNode) root = NULL;
-  g_autofree char *device_id = NULL, *token = NULL;
+  g_autofree char *device_id = NULL, *token = NULL, *role = NULL;
   TgSyncReply reply = { 0 };
   TgSyncAccount account = { 0 };
   GError *error = NULL;
@@ -1253,7 +1291,7 @@ enrol_thread (GTask        *task,
   else if (reply.status != 201 && reply.status != 200)
     error = tg_sync_error_from_reply (&reply, NULL);
   else if ((root = tg_sync_wire_parse (reply.body, &error)) != NULL)
-    tg_sync_wire_decode_enrol (root, &device_id, &token, &error);
+    tg_sync_wire_decode_enrol (root, &device_id, &token, &role, &error);
   tg_sync_reply_clear (&reply);
   if (error)
     {
@@ -1265,6 +1303,7 @@ enrol_thread (GTask        *task,
   account.fingerprint = data->fingerprint;
   account.server_device_id = device_id;
   account.device_name = data->device_name;
+  account.role = role;
   if (!tg_store_set_sync_account (self->store, &account, &error))
     {
       g_task_return_error (task, local_error_from (error));
@@ -1349,6 +1388,9 @@ tg_sync_engine_get_property (GObject    *object,
     case PROP_CLOCK_OFFSET:
       g_value_set_int64 (value, self->clock_offset);
       break;
+    case PROP_ROLE:
+      g_value_set_int (value, self->role);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -1382,6 +1424,10 @@ tg_sync_engine_class_init (TgSyncEngineClass *klass)
   properties[PROP_CLOCK_OFFSET] =
     g_param_spec_int64 ("clock-offset", NULL, NULL, G_MININT64, G_MAXINT64, 0,
                         G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_ROLE] =
+    g_param_spec_int ("role", NULL, NULL, TG_SYNC_ROLE_UNKNOWN, TG_SYNC_ROLE_COORDINATOR,
+                      TG_SYNC_ROLE_UNKNOWN,
+                      G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   signals[FINISHED] =
@@ -1553,6 +1599,11 @@ tg_sync_engine_disconnect (TgSyncEngine *self)
   unschedule (self);
   g_clear_pointer (&self->token, g_free);
   g_clear_pointer (&self->account, tg_sync_account_free);
+  if (self->role != TG_SYNC_ROLE_UNKNOWN)
+    {
+      self->role = TG_SYNC_ROLE_UNKNOWN;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ROLE]);
+    }
   self->has_error_code = FALSE;
   self->backing_off = FALSE;
   self->n_failures = 0;
@@ -1752,6 +1803,13 @@ tg_sync_engine_get_clock_offset (TgSyncEngine *self)
 {
   g_return_val_if_fail (TG_IS_SYNC_ENGINE (self), 0);
   return self->clock_offset;
+}
+
+TgSyncRole
+tg_sync_engine_get_role (TgSyncEngine *self)
+{
+  g_return_val_if_fail (TG_IS_SYNC_ENGINE (self), TG_SYNC_ROLE_UNKNOWN);
+  return self->role;
 }
 
 void

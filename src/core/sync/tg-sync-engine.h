@@ -50,6 +50,17 @@ typedef enum
   TG_SYNC_STATUS_NEEDS_ATTENTION,     /* a person must act: revoked, identity changed, conflicts, version */
 } TgSyncStatus;
 
+/* What the server says the enrolled account is: a monitor, or a
+ * coordinator (who gets the workspace). UNKNOWN before enrolment and
+ * with a server that does not say (older than the role in the protocol);
+ * the app then shows only the monitor's views. */
+typedef enum
+{
+  TG_SYNC_ROLE_UNKNOWN,
+  TG_SYNC_ROLE_MONITOR,
+  TG_SYNC_ROLE_COORDINATOR,
+} TgSyncRole;
+
 typedef enum
 {
   TG_SYNC_FLAGS_NONE           = 0,
@@ -162,6 +173,11 @@ gboolean     tg_sync_engine_get_last_error_code (TgSyncEngine *self,
                                                  TgSyncError  *code);
 /* Server minus laptop at the last contact, µs; 0 if never. */
 gint64       tg_sync_engine_get_clock_offset  (TgSyncEngine *self);
+/* The account's role: from the stored account once it is read (shortly
+ * after tg_sync_engine_new()), from enrolment, and from every sync (the
+ * server says it on each pull, so a changed role arrives with the next
+ * sync). Notified as "role"; UNKNOWN after disconnect. */
+TgSyncRole   tg_sync_engine_get_role          (TgSyncEngine *self);
 /* TCP connections opened so far (a test checks they are reused). */
 guint        tg_sync_engine_get_n_connections (TgSyncEngine *self);
 
@@ -172,6 +188,7 @@ guint        tg_sync_engine_get_n_connections (TgSyncEngine *self);
  *   "last-success" int64
  *   "last-error"   string
  *   "clock-offset" int64
+ *   "role"         TgSyncRole (as int)
  * Signals:
  *   "finished"     (TgSyncEntry *entry) after every sync, manual or not. */
 

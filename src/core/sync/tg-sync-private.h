@@ -142,6 +142,7 @@ typedef struct
   gint64     next;
   gboolean   more;
   gint64     server_seq;
+  char      *role;              /* the caller's role, NULL when the server did not say */
 } TgSyncWirePull;
 
 void      tg_sync_wire_pull_clear   (TgSyncWirePull *pull);
@@ -153,10 +154,12 @@ JsonNode *tg_sync_wire_parse        (GBytes          *body,
 gboolean  tg_sync_wire_decode_info  (JsonNode        *root,
                                      TgSyncWireInfo  *info,
                                      GError         **error);
-/* {"device_id", "token"} */
+/* {"device_id", "token", "role"}; *role NULL when the server did not
+ * say or named a role this client does not know */
 gboolean  tg_sync_wire_decode_enrol (JsonNode        *root,
                                      char           **device_id,
                                      char           **token,
+                                     char           **role,
                                      GError         **error);
 gboolean  tg_sync_wire_decode_push  (JsonNode        *root,
                                      TgSyncWirePush  *push,

@@ -218,20 +218,46 @@ tg_sync_wire_decode_info (JsonNode        *root,
   return TRUE;
 }
 
+/* "role": optional (a server before roles were sent says none); when
+ * present a string. A role this client does not know is kept as unknown
+ * (NULL), not refused: a newer server may have more. */
+static gboolean
+get_role (JsonObject  *object,
+          char       **role,
+          GError     **error)
+{
+  JsonNode *node = json_object_get_member (object, "role");
+  const char *text;
+
+  *role = NULL;
+  if (node == NULL || JSON_NODE_HOLDS_NULL (node))
+    return TRUE;
+  if ((text = get_string (object, "role", error)) == NULL)
+    return FALSE;
+  if (strcmp (text, TG_SYNC_ROLE_NAME_MONITOR) == 0 || strcmp (text, TG_SYNC_ROLE_NAME_COORDINATOR) == 0)
+    *role = g_strdup (text);
+  return TRUE;
+}
+
 gboolean
 tg_sync_wire_decode_enrol (JsonNode  *root,
                            char     **device_id,
                            char     **token,
+                           char     **role,
                            GError   **error)
 {
   JsonObject *object = json_node_get_object (root);
   const char *id, *tok;
 
   if ((id = get_string (object, "device_id", error)) == NULL
-      || (tok = get_string (object, "token", error)) == NULL)
+      || (tok = get_string (object, "token", error)) == NULL
+      || !get_role (object, role, error))
     return FALSE;
   if (*id == '\0' || *tok == '\0')
-    return protocol_error (error, "empty device id or token");
+    {
+      g_clear_pointer (role, g_free);
+      return protocol_error (error, "empty device id or token");
+    }
   *device_id = g_strdup (id);
   *token = g_strdup (tok);
   return TRUE;
@@ -307,6 +333,7 @@ void
 tg_sync_wire_pull_clear (TgSyncWirePull *pull)
 {
   g_clear_pointer (&pull->revisions, g_ptr_array_unref);
+  g_clear_pointer (&pull->role, g_free);
 }
 
 gboolean
@@ -322,7 +349,8 @@ tg_sync_wire_decode_pull (JsonNode        *root,
       || (conflicts = get_array (object, "conflicts", error)) == NULL
       || !get_int (object, "next", TRUE, &pull->next, error)
       || !get_bool (object, "more", &pull->more, error)
-      || !get_int (object, "server_seq", TRUE, &pull->server_seq, error))
+      || !get_int (object, "server_seq", TRUE, &pull->server_seq, error)
+      || !get_role (object, &pull->role, error))
     return FALSE;
   if (pull->next < 0)
     return protocol_error (error, "\"next\" is negative");

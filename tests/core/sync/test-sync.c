@@ -458,6 +458,141 @@ test_enrol (void)
   g_assert_cmpstr (account->fingerprint, ==, server->fingerprint);
   g_assert_nonnull (account->server_device_id);
   g_assert_cmpstr (account->device_name, ==, "test laptop");
+  g_assert_cmpstr (account->role, ==, TG_SYNC_ROLE_NAME_MONITOR);
+  g_assert_cmpint (tg_sync_engine_get_role (engine), ==, TG_SYNC_ROLE_MONITOR);
+}
+
+typedef struct
+{
+  TgSyncEngine *engine;
+  TgSyncRole    role;
+} RoleWait;
+
+static gboolean
+engine_role_is (gpointer data)
+{
+  RoleWait *wait = data;
+
+  return tg_sync_engine_get_role (wait->engine) == wait->role;
+}
+
+static void
+count_notify (GObject    *object,
+              GParamSpec *pspec,
+              gpointer    data)
+{
+  (*(guint *) data)++;
+}
+
+/* The role comes at enrolment, is kept with the account, read back by a
+ * new engine, and changed by the next sync after the administrator
+ * changes it; disconnecting forgets it. */
+static void
+test_role (void)
+{
+  g_autoptr(TgStore) store = new_store ("role");
+  g_autoptr(TgSyncEngine) engine = tg_sync_engine_new (store, NULL);
+  g_autoptr(TgSyncAccount) account = NULL;
+  g_autoptr(TgSyncEntry) entry = NULL, again = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *err = NULL, *out = NULL;
+  RoleWait wait = { engine, TG_SYNC_ROLE_COORDINATOR };
+  guint notified = 0;
+
+  g_signal_connect (engine, "notify::role", G_CALLBACK (count_notify), &notified);
+  g_assert_cmpint (tg_sync_engine_get_role (engine), ==, TG_SYNC_ROLE_UNKNOWN);
+  enrol (engine, "role-desk", "coordinator");
+  tg_test_iterate_until (engine_role_is, &wait, WAIT_MS, "the engine to say coordinator");
+  g_assert_cmpuint (notified, ==, 1);
+  account = tg_store_get_sync_account (store, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (account->role, ==, TG_SYNC_ROLE_NAME_COORDINATOR);
+
+  /* the app's next start reads it from the store */
+  {
+    g_autoptr(TgSyncEngine) later = tg_sync_engine_new (store, NULL);
+    RoleWait later_wait = { later, TG_SYNC_ROLE_COORDINATOR };
+
+    tg_test_iterate_until (engine_role_is, &later_wait, WAIT_MS, "a new engine to read the role");
+  }
+
+  /* a sync with the same role changes nothing */
+  entry = sync_ok (engine);
+  g_assert_cmpint (tg_sync_engine_get_role (engine), ==, TG_SYNC_ROLE_COORDINATOR);
+  g_assert_cmpuint (notified, ==, 1);
+
+  /* the administrator changes it: the next sync brings it */
+  out = test_server_admin (server, &err, "user", "role", "role-desk", "--role", "monitor", NULL);
+  g_assert_nonnull (out);
+  again = sync_ok (engine);
+  wait.role = TG_SYNC_ROLE_MONITOR;
+  tg_test_iterate_until (engine_role_is, &wait, WAIT_MS, "the engine to say monitor");
+  g_assert_cmpuint (notified, ==, 2);
+  g_clear_pointer (&account, tg_sync_account_free);
+  account = tg_store_get_sync_account (store, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (account->role, ==, TG_SYNC_ROLE_NAME_MONITOR);
+
+  tg_sync_engine_disconnect (engine);
+  g_assert_cmpint (tg_sync_engine_get_role (engine), ==, TG_SYNC_ROLE_UNKNOWN);
+  g_assert_cmpuint (notified, ==, 3);
+}
+
+/* "role" in the enrolment and pull replies: optional (an older server
+ * says none), a string when present, an unknown role kept as unknown. */
+static void
+test_role_wire (void)
+{
+  static const struct { const char *json; gboolean ok; const char *role; } enrols[] = {
+    { "{\"device_id\":\"d\",\"token\":\"t\"}", TRUE, NULL },
+    { "{\"device_id\":\"d\",\"token\":\"t\",\"role\":\"coordinator\"}", TRUE, "coordinator" },
+    { "{\"device_id\":\"d\",\"token\":\"t\",\"role\":\"monitor\"}", TRUE, "monitor" },
+    { "{\"device_id\":\"d\",\"token\":\"t\",\"role\":\"auditor\"}", TRUE, NULL },
+    { "{\"device_id\":\"d\",\"token\":\"t\",\"role\":null}", TRUE, NULL },
+    { "{\"device_id\":\"d\",\"token\":\"t\",\"role\":7}", FALSE, NULL },
+    { "{\"device_id\":\"\",\"token\":\"t\",\"role\":\"monitor\"}", FALSE, NULL },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (enrols); i++)
+    {
+      g_autoptr(GBytes) body = g_bytes_new_static (enrols[i].json, strlen (enrols[i].json));
+      g_autoptr(GError) error = NULL;
+      g_autoptr(JsonNode) root = tg_sync_wire_parse (body, &error);
+      g_autofree char *device_id = NULL, *token = NULL, *role = NULL;
+      gboolean ok;
+
+      g_assert_no_error (error);
+      ok = tg_sync_wire_decode_enrol (root, &device_id, &token, &role, &error);
+      g_assert_cmpint (ok, ==, enrols[i].ok);
+      if (ok)
+        g_assert_no_error (error);
+      else
+        g_assert_error (error, TG_SYNC_ERROR, TG_SYNC_ERROR_PROTOCOL);
+      g_assert_cmpstr (role, ==, enrols[i].role);
+    }
+
+  {
+    static const char *page = "{\"revisions\":[],\"conflicts\":[],\"next\":3,\"more\":false,"
+                              "\"server_seq\":3,\"role\":\"coordinator\"}";
+    static const char *old = "{\"revisions\":[],\"conflicts\":[],\"next\":3,\"more\":false,\"server_seq\":3}";
+    static const char *bad = "{\"revisions\":[],\"conflicts\":[],\"next\":3,\"more\":false,"
+                             "\"server_seq\":3,\"role\":[]}";
+    const char *bodies[] = { page, old, bad };
+    const char *roles[] = { "coordinator", NULL, NULL };
+
+    for (guint i = 0; i < G_N_ELEMENTS (bodies); i++)
+      {
+        g_autoptr(GBytes) body = g_bytes_new_static (bodies[i], strlen (bodies[i]));
+        g_autoptr(GError) error = NULL;
+        g_autoptr(JsonNode) root = tg_sync_wire_parse (body, &error);
+        TgSyncWirePull pull = { 0 };
+        gboolean ok = tg_sync_wire_decode_pull (root, &pull, &error);
+
+        g_assert_cmpint (ok, ==, i != 2);
+        g_assert_cmpstr (pull.role, ==, roles[i]);
+        tg_sync_wire_pull_clear (&pull);
+      }
+  }
 }
 
 static void
@@ -1805,6 +1940,8 @@ main (int   argc,
   g_test_add_func ("/sync/probe/reply-cut", test_reply_cut);
   g_test_add_func ("/sync/enrol", test_enrol);
   g_test_add_func ("/sync/enrol/wrong-pin", test_enrol_wrong_pin);
+  g_test_add_func ("/sync/role", test_role);
+  g_test_add_func ("/sync/role/wire", test_role_wire);
   g_test_add_func ("/sync/errors", test_error_mapping);
   g_test_add_func ("/sync/demo", test_demo_sync);
   g_test_add_func ("/sync/conflict", test_conflict);
