@@ -53,6 +53,13 @@ int           _tg_server_store_blob_held        (TgServerStore  *self,
                                                  TgServerAuth   *auth,
                                                  const char     *sha256,
                                                  GError        **error);
+/* Indexes an incident revision's members and who may pull it (push and
+ * the version 3 migration). */
+gboolean      _tg_server_store_index_incident (TgServerStore       *self,
+                                               gint64               seq,
+                                               const char * const  *parents,
+                                               const char          *content,
+                                               GError             **error);
 int           _tg_server_store_blob_is_complete (TgServerStore  *self,
                                                  const char     *sha256,
                                                  GError        **error);

@@ -114,11 +114,16 @@ tg_server_store_pull (TgServerStore  *self,
       stmt = _tg_server_store_statement (self, "SELECT r.seq, r.id, r.record_id, r.parents, r.kind, r.device, r.device_seq, "
                                                "r.created_at, r.deleted, r.content FROM revisions r "
                                                "JOIN records c ON c.id = r.record_id "
-                                               "WHERE r.seq > ? AND c.owner_user_id = ? "
-                                               "AND NOT (r.seq <= ? AND r.pushed_by_device IS ?) "
-                                               "ORDER BY r.seq LIMIT ?", error);
+                                               "WHERE r.seq > ?1 AND (c.owner_user_id = ?2 "
+                                               "  OR EXISTS (SELECT 1 FROM revision_readers v "
+                                               "             WHERE v.user_id = ?2 AND v.seq = r.seq)) "
+                                               "AND NOT (r.seq <= ?3 AND r.pushed_by_device IS ?4) "
+                                               "ORDER BY r.seq LIMIT ?5", error);
       if (stmt == NULL)
         goto failed;
+      /* a monitor: the records they created, and the revisions of
+       * incidents that hold (or just stopped holding) one of their
+       * reports (revision_readers, filled at push) */
       sqlite3_bind_int64 (stmt, 1, since);
       sqlite3_bind_int64 (stmt, 2, auth->user_id);
       sqlite3_bind_int64 (stmt, 3, own_through);

@@ -234,6 +234,10 @@ insert_revision (TgServerStore  *self,
       sqlite3_reset (stmt);
     }
 
+  if (strcmp (tg_revision_get_kind (revision), TG_REVISION_KIND_INCIDENT) == 0 &&
+      !_tg_server_store_index_incident (self, *seq, parents, tg_revision_get_content (revision), error))
+    return NULL;
+
   /* A revision already named as a parent cannot arrive after its child
    * (children need their parents first), so a new revision is a head. */
   if ((stmt = _tg_server_store_statement (self, "INSERT INTO heads (record_id, revision_id) VALUES (?, ?)", error)) == NULL)
@@ -249,6 +253,93 @@ failed:
   _tg_server_store_sql_error (self, error, "storing a revision");
   sqlite3_reset (stmt);
   return NULL;
+}
+
+/* The report ids an incident's content names as members
+ * (content.members[].report, docs/data-model.md); anything else in it is
+ * not the server's business. Content that is not an incident names none. */
+static GPtrArray *
+incident_members (const char *content)
+{
+  g_autoptr(JsonParser) parser = json_parser_new_immutable ();
+  GPtrArray *ids = g_ptr_array_new_with_free_func (g_free);
+  JsonNode *root, *members;
+
+  if (!json_parser_load_from_data (parser, content, -1, NULL) ||
+      (root = json_parser_get_root (parser)) == NULL || !JSON_NODE_HOLDS_OBJECT (root) ||
+      (members = json_object_get_member (json_node_get_object (root), "members")) == NULL ||
+      !JSON_NODE_HOLDS_ARRAY (members))
+    return ids;
+  for (guint i = 0; i < json_array_get_length (json_node_get_array (members)); i++)
+    {
+      JsonNode *member = json_array_get_element (json_node_get_array (members), i);
+      JsonNode *report;
+
+      if (!JSON_NODE_HOLDS_OBJECT (member) ||
+          (report = json_object_get_member (json_node_get_object (member), "report")) == NULL ||
+          json_node_get_value_type (report) != G_TYPE_STRING)
+        continue;
+      g_ptr_array_add (ids, g_strdup (json_node_get_string (report)));
+    }
+  return ids;
+}
+
+/* Who besides coordinators may pull incident revision @seq: the owners of
+ * the reports it holds, and of those its parents held (so that a monitor
+ * whose report was taken out of the incident sees that revision too, and
+ * no longer shows a decision that is not about their report). */
+gboolean
+_tg_server_store_index_incident (TgServerStore       *self,
+                                 gint64               seq,
+                                 const char * const  *parents,
+                                 const char          *content,
+                                 GError             **error)
+{
+  g_autoptr(GPtrArray) members = incident_members (content);
+  sqlite3_stmt *stmt;
+
+  for (guint i = 0; i < members->len; i++)
+    {
+      if ((stmt = _tg_server_store_statement (self, "INSERT OR IGNORE INTO incident_members (revision_seq, report_id) "
+                                                    "VALUES (?, ?)", error)) == NULL)
+        return FALSE;
+      sqlite3_bind_int64 (stmt, 1, seq);
+      tg_sqlite_bind_text (stmt, 2, members->pdata[i]);
+      if (_tg_server_store_step (self, stmt) != SQLITE_DONE)
+        goto failed;
+      sqlite3_reset (stmt);
+    }
+
+  if ((stmt = _tg_server_store_statement (self, "INSERT OR IGNORE INTO revision_readers (user_id, seq) "
+                                                "SELECT DISTINCT c.owner_user_id, ?1 FROM incident_members m "
+                                                "JOIN records c ON c.id = m.report_id AND c.kind = 'report' "
+                                                "WHERE m.revision_seq = ?1", error)) == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, seq);
+  if (_tg_server_store_step (self, stmt) != SQLITE_DONE)
+    goto failed;
+  sqlite3_reset (stmt);
+
+  for (guint i = 0; parents[i]; i++)
+    {
+      if ((stmt = _tg_server_store_statement (self, "INSERT OR IGNORE INTO revision_readers (user_id, seq) "
+                                                    "SELECT DISTINCT c.owner_user_id, ?1 FROM revisions p "
+                                                    "JOIN incident_members m ON m.revision_seq = p.seq "
+                                                    "JOIN records c ON c.id = m.report_id AND c.kind = 'report' "
+                                                    "WHERE p.id = ?2", error)) == NULL)
+        return FALSE;
+      sqlite3_bind_int64 (stmt, 1, seq);
+      tg_sqlite_bind_text (stmt, 2, parents[i]);
+      if (_tg_server_store_step (self, stmt) != SQLITE_DONE)
+        goto failed;
+      sqlite3_reset (stmt);
+    }
+  return TRUE;
+
+failed:
+  _tg_server_store_sql_error (self, error, "indexing an incident's members");
+  sqlite3_reset (stmt);
+  return FALSE;
 }
 
 /* Records which blobs the revision refers to and lists the ones the

@@ -116,6 +116,21 @@ static const char *schema_v2 =
   "  WHERE action = 'upload' AND user_id IS NOT NULL AND detail LIKE 'blob %'"
   "    AND user_id IN (SELECT id FROM users);";
 
+/* Version 3: which reports each incident revision holds
+ * (content.members[].report) and which monitors may pull it (the owners of
+ * those reports and of its parents' members). Filled from the incident
+ * revisions already stored by migrate_v3. */
+static const char *schema_v3 =
+  "CREATE TABLE incident_members ("
+  "  revision_seq INTEGER NOT NULL REFERENCES revisions (seq),"
+  "  report_id TEXT NOT NULL,"
+  "  PRIMARY KEY (revision_seq, report_id)) WITHOUT ROWID;"
+  "CREATE INDEX incident_members_report ON incident_members (report_id);"
+  "CREATE TABLE revision_readers ("
+  "  user_id INTEGER NOT NULL REFERENCES users (id),"
+  "  seq INTEGER NOT NULL REFERENCES revisions (seq),"
+  "  PRIMARY KEY (user_id, seq)) WITHOUT ROWID;";
+
 static gboolean
 migrate_v1 (gpointer   owner,
             GError   **error)
@@ -134,11 +149,52 @@ migrate_v2 (gpointer   owner,
   return tg_sqlite_exec (self->db, schema_v2, error);
 }
 
+static gboolean
+migrate_v3 (gpointer   owner,
+            GError   **error)
+{
+  TgServerStore *self = owner;
+  g_autoptr(GArray) seqs = g_array_new (FALSE, FALSE, sizeof (gint64));
+  g_autoptr(GPtrArray) parents = g_ptr_array_new_with_free_func ((GDestroyNotify) g_strfreev);
+  g_autoptr(GPtrArray) contents = g_ptr_array_new_with_free_func (g_free);
+  sqlite3_stmt *stmt;
+  int rc;
+
+  if (!tg_sqlite_exec (self->db, schema_v3, error))
+    return FALSE;
+  if ((stmt = _tg_server_store_statement (self, "SELECT seq, parents, content FROM revisions "
+                                                "WHERE kind = 'incident' ORDER BY seq", error)) == NULL)
+    return FALSE;
+  while ((rc = _tg_server_store_step (self, stmt)) == SQLITE_ROW)
+    {
+      gint64 seq = sqlite3_column_int64 (stmt, 0);
+      g_auto(GStrv) split = g_strsplit ((const char *) sqlite3_column_text (stmt, 1), " ", -1);
+      g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+
+      for (guint i = 0; split[i]; i++)
+        if (*split[i])
+          g_strv_builder_add (builder, split[i]);
+      g_array_append_val (seqs, seq);
+      g_ptr_array_add (parents, g_strv_builder_end (builder));
+      g_ptr_array_add (contents, g_strdup ((const char *) sqlite3_column_text (stmt, 2)));
+    }
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_DONE)
+    return _tg_server_store_sql_error (self, error, "reading incidents");
+  for (guint i = 0; i < seqs->len; i++)
+    if (!_tg_server_store_index_incident (self, g_array_index (seqs, gint64, i),
+                                          (const char * const *) parents->pdata[i],
+                                          contents->pdata[i], error))
+      return FALSE;
+  return TRUE;
+}
+
 /* one step per version: steps[v] brings the schema from v - 1 to v */
 static const TgMigrationStep migrations[] = {
   NULL,        /* version 0: empty file */
   migrate_v1,
   migrate_v2,
+  migrate_v3,
 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == TG_SERVER_STORE_VERSION + 1);

@@ -12,7 +12,7 @@
 
 G_BEGIN_DECLS
 
-#define TG_SERVER_STORE_VERSION 2
+#define TG_SERVER_STORE_VERSION 3
 
 typedef enum
 {

@@ -1039,8 +1039,11 @@ schema_dump (const char *path)
 }
 
 /* A database the server wrote before the store moved onto the shared
- * SQLite layer opens unchanged: same schema SQL, same user_version, and
- * its accounts, revisions, heads and blob holders read as before. */
+ * SQLite layer (version 2) opens with its data as it was: its accounts,
+ * revisions, heads and blob holders read as before. Version 3 adds the
+ * incident membership tables only, filled from the incident revisions it
+ * holds (the monitor whose report an old incident holds pulls it); a
+ * second open changes nothing. */
 static void
 test_open_existing (Fixture       *fx,
                     gconstpointer  data)
@@ -1070,6 +1073,15 @@ test_open_existing (Fixture       *fx,
     "                       content, pushed_by_device, received_at)"
     "  VALUES ('rev-1', 'rec-1', 'report', '', 'dev-1', 1, 1700000001, 0, '{\"title\":\"old\"}', 'dev-1', 1700000002);"
     "INSERT INTO heads VALUES ('rec-1', 'rev-1');"
+    "INSERT INTO users VALUES (2, 'coco', 'coordinator', 1700000000);"
+    "INSERT INTO devices VALUES ('dev-2', 2, 'desk', 'x', 1700000000, NULL, NULL);"
+    "INSERT INTO records VALUES ('inc-1', 'incident', 2, 2);"
+    "INSERT INTO revisions (id, record_id, kind, parents, device, device_seq, created_at, deleted,"
+    "                       content, pushed_by_device, received_at)"
+    "  VALUES ('rev-2', 'inc-1', 'incident', '', 'dev-2', 1, 1700000005, 0,"
+    "          '{\"members\":[{\"report\":\"rec-1\",\"revision\":\"rev-1\",\"tombstoned\":false}]}',"
+    "          'dev-2', 1700000006);"
+    "INSERT INTO heads VALUES ('inc-1', 'rev-2');"
     "INSERT INTO blobs VALUES ('%s', 5, 1, 1700000003, 1700000004);"
     "INSERT INTO blob_holders VALUES ('%s', 1);"
     "PRAGMA user_version = 2;",
@@ -1088,19 +1100,44 @@ test_open_existing (Fixture       *fx,
   g_assert_nonnull (auth);
   g_assert_cmpstr (auth->device_id, ==, "dev-1");
   g_assert_cmpint (auth->role, ==, TG_SERVER_ROLE_MONITOR);
-  g_assert_cmpint (tg_server_store_get_last_seq (store), ==, 1);
+  g_assert_cmpint (tg_server_store_get_last_seq (store), ==, 2);
   page = pull_all (store, auth);
   revisions = member_array (page, "revisions");
-  g_assert_cmpuint (json_array_get_length (revisions), ==, 1);
+  g_assert_cmpuint (json_array_get_length (revisions), ==, 2);
   revision = json_array_get_object_element (revisions, 0);
   g_assert_cmpstr (json_object_get_string_member (revision, "id"), ==, "rev-1");
+  revision = json_array_get_object_element (revisions, 1);
+  g_assert_cmpstr (json_object_get_string_member (revision, "id"), ==, "rev-2");
   g_assert_true (tg_server_store_blob_held (store, auth, sha));
   g_assert_true (tg_server_store_blob_is_complete (store, sha));
   g_clear_object (&store);
 
-  /* and the file is as it was: no step ran again, no table changed */
+  /* only the version 3 tables were added */
   after = schema_dump (path);
-  g_assert_cmpstr (after, ==, before);
+  g_assert_nonnull (strstr (after, "user_version 3\n"));
+  g_assert_nonnull (strstr (after, "table incident_members "));
+  g_assert_nonnull (strstr (after, "table revision_readers "));
+  {
+    g_autofree char *again = NULL;
+
+    store = tg_server_store_open (path, &error);
+    g_assert_no_error (error);
+    g_clear_object (&store);
+    again = schema_dump (path);
+    g_assert_cmpstr (again, ==, after);
+  }
+  {
+    g_autofree char *trimmed = g_strdup (after);
+    char *mark;
+
+    /* everything else as it was */
+    while ((mark = strstr (trimmed, "table incident_members ")) || (mark = strstr (trimmed, "index incident_members_report "))
+           || (mark = strstr (trimmed, "table revision_readers ")))
+      memmove (mark, strchr (mark, '\n') + 1, strlen (strchr (mark, '\n') + 1) + 1);
+    mark = strstr (trimmed, "user_version 3");
+    mark[strlen ("user_version ")] = '2';
+    g_assert_cmpstr (trimmed, ==, before);
+  }
 }
 
 /* A statement that cannot run (its table gone) is a GError from the

@@ -2252,6 +2252,145 @@ test_broken_table (void)
   test_server_free (broken);
 }
 
+/* incidents -------------------------------------------------------------- */
+
+/* Minimal incident content: what the server reads of it is
+ * members[].report (docs/data-model.md); the rest is the coordinator's. */
+static char *
+incident_content (const char *incident,
+                  const char *title,
+                  const char *report_a,
+                  const char *report_b)
+{
+  g_autoptr(GString) text = g_string_new (NULL);
+
+  g_string_append_printf (text, "{\"format\":\"testigo-incident-1\",\"id\":\"%s\",\"members\":[", incident);
+  if (report_a)
+    g_string_append_printf (text, "{\"report\":\"%s\",\"revision\":null,\"tombstoned\":false}", report_a);
+  if (report_b)
+    g_string_append_printf (text, "%s{\"report\":\"%s\",\"revision\":null,\"tombstoned\":false}",
+                            report_a ? "," : "", report_b);
+  g_string_append_printf (text, "],\"notes\":\"%s\"}", title);
+  return g_string_free (g_steal_pointer (&text), FALSE);
+}
+
+static TgRevision *
+push_one (TestClient *client,
+          TgRevision *revision,
+          guint       expected)
+{
+  guint status = 0;
+  g_autoptr(JsonNode) reply = push (client, &revision, 1, &status);
+
+  g_assert_cmpuint (status, ==, expected);
+  if (expected == 200)
+    g_assert_cmpuint (json_array_get_length (test_json_array (reply, "accepted")), ==, 1);
+  return revision;
+}
+
+static guint
+conflict_heads (TestClient *client,
+                const char *record)
+{
+  guint status = 0;
+  g_autoptr(JsonNode) reply = pull (client, 0, 100, &status);
+  JsonArray *conflicts = test_json_array (reply, "conflicts");
+
+  g_assert_cmpuint (status, ==, 200);
+  for (guint i = 0; i < json_array_get_length (conflicts); i++)
+    {
+      JsonObject *conflict = json_array_get_object_element (conflicts, i);
+
+      if (g_strcmp0 (json_object_get_string_member (conflict, "record"), record) == 0)
+        return json_array_get_length (json_object_get_array_member (conflict, "heads"));
+    }
+  return 1;
+}
+
+/* Who pulls an incident: coordinators all of it; a monitor the revisions
+ * that hold one of their reports, and the one that takes it out; nobody
+ * else. Two coordinators editing from the same parent leave two heads,
+ * both pulled by both, until a revision names both. */
+static void
+test_incident_visibility (void)
+{
+  g_autoptr(TestClient) ana = NULL, beto = NULL, dora = NULL, coco = NULL, cora = NULL;
+  g_autofree char *ra = g_uuid_string_random (), *rb = g_uuid_string_random ();
+  g_autofree char *incident = g_uuid_string_random (), *other = g_uuid_string_random ();
+  g_autofree char *c1 = NULL, *c2 = NULL, *c3 = NULL, *c4a = NULL, *c4b = NULL, *c5 = NULL, *cj = NULL;
+  g_autoptr(TgRevision) rev_a = NULL, rev_b = NULL, i1 = NULL, i2 = NULL, i3 = NULL, i4a = NULL,
+                        i4b = NULL, i5 = NULL, j1 = NULL, forged = NULL;
+  g_autoptr(GPtrArray) ana_sees = NULL, beto_sees = NULL, dora_sees = NULL, coco_sees = NULL, cora_sees = NULL;
+
+  g_free (test_server_admin (server, NULL, "user", "add", "dora", "--role", "monitor", NULL));
+  g_free (test_server_admin (server, NULL, "user", "add", "cora", "--role", "coordinator", NULL));
+  ana = test_client_enrol (server, "ana");
+  beto = test_client_enrol (server, "beto");
+  dora = test_client_enrol (server, "dora");
+  coco = test_client_enrol (server, "coco");
+  cora = test_client_enrol (server, "cora");
+
+  rev_a = push_one (ana, make_revision (ra, NULL, "report", ana->device_id, 1, FALSE, "{\"title\":\"Juliaca, ana\"}"), 200);
+  rev_b = push_one (beto, make_revision (rb, NULL, "report", beto->device_id, 1, FALSE, "{\"title\":\"Juliaca, beto\"}"), 200);
+
+  /* a monitor may not push an incident, even one holding their report */
+  c1 = incident_content (incident, "merged", ra, rb);
+  forged = push_one (ana, make_revision (incident, NULL, "incident", ana->device_id, 2, FALSE, c1), 403);
+
+  /* i1 holds both reports; i2 takes ana's out; i3 is a later edit */
+  i1 = push_one (coco, make_revision (incident, NULL, "incident", coco->device_id, 1, FALSE, c1), 200);
+  c2 = incident_content (incident, "ana's report removed", NULL, rb);
+  i2 = push_one (coco, make_revision (incident, tg_revision_get_id (i1), "incident", coco->device_id, 2, FALSE, c2), 200);
+  c3 = incident_content (incident, "verified", NULL, rb);
+  i3 = push_one (coco, make_revision (incident, tg_revision_get_id (i2), "incident", coco->device_id, 3, FALSE, c3), 200);
+  /* another incident, of beto's report only */
+  cj = incident_content (other, "other", rb, NULL);
+  j1 = push_one (cora, make_revision (other, NULL, "incident", cora->device_id, 1, FALSE, cj), 200);
+
+  ana_sees = pull_all (ana);
+  beto_sees = pull_all (beto);
+  dora_sees = pull_all (dora);
+  g_assert_true (pulled_contains (ana_sees, tg_revision_get_id (i1)));
+  g_assert_true (pulled_contains (ana_sees, tg_revision_get_id (i2)));   /* the one that took it out */
+  g_assert_false (pulled_contains (ana_sees, tg_revision_get_id (i3)));
+  g_assert_false (pulled_contains (ana_sees, tg_revision_get_id (j1)));
+  g_assert_false (pulled_contains (ana_sees, tg_revision_get_id (rev_b)));  /* never another's report */
+  g_assert_true (pulled_contains (beto_sees, tg_revision_get_id (i1)));
+  g_assert_true (pulled_contains (beto_sees, tg_revision_get_id (i3)));
+  g_assert_true (pulled_contains (beto_sees, tg_revision_get_id (j1)));
+  g_assert_false (pulled_contains (beto_sees, tg_revision_get_id (rev_a)));
+  g_assert_cmpuint (dora_sees->len, ==, 0);                            /* nothing of hers in any */
+
+  /* two coordinators edit i3 at once: both kept, two heads for both */
+  c4a = incident_content (incident, "coco: verified", NULL, rb);
+  c4b = incident_content (incident, "cora: disputed", NULL, rb);
+  i4a = push_one (coco, make_revision (incident, tg_revision_get_id (i3), "incident", coco->device_id, 4, FALSE, c4a), 200);
+  i4b = push_one (cora, make_revision (incident, tg_revision_get_id (i3), "incident", cora->device_id, 2, FALSE, c4b), 200);
+  coco_sees = pull_all (coco);
+  cora_sees = pull_all (cora);
+  g_assert_true (pulled_contains (coco_sees, tg_revision_get_id (i4b)));
+  g_assert_true (pulled_contains (cora_sees, tg_revision_get_id (i4a)));
+  g_assert_cmpuint (conflict_heads (coco, incident), ==, 2);
+  g_assert_cmpuint (conflict_heads (cora, incident), ==, 2);
+  g_assert_cmpuint (conflict_heads (beto, incident), ==, 2);
+
+  /* a resolution names both heads: one head again */
+  {
+    const char *parents[] = { tg_revision_get_id (i4a), tg_revision_get_id (i4b), NULL };
+
+    c5 = incident_content (incident, "resolved", NULL, rb);
+    i5 = push_one (cora, tg_revision_new (incident, "incident", parents, cora->device_id, 3,
+                                          g_get_real_time (), FALSE, c5), 200);
+  }
+  g_assert_cmpuint (conflict_heads (coco, incident), ==, 1);
+  g_clear_pointer (&beto_sees, g_ptr_array_unref);
+  beto_sees = pull_all (beto);
+  g_assert_true (pulled_contains (beto_sees, tg_revision_get_id (i5)));
+  g_clear_pointer (&ana_sees, g_ptr_array_unref);
+  ana_sees = pull_all (ana);
+  g_assert_false (pulled_contains (ana_sees, tg_revision_get_id (i5)));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -2281,6 +2420,7 @@ main (int   argc,
   g_test_add_func ("/server/sync/push-pull", test_push_pull);
   g_test_add_func ("/server/sync/conflict", test_conflict);
   g_test_add_func ("/server/roles/matrix", test_roles);
+  g_test_add_func ("/server/roles/incidents", test_incident_visibility);
   g_test_add_func ("/server/blobs/resumable", test_resumable_upload);
   g_test_add_func ("/server/blobs/refusals", test_upload_refusals);
   g_test_add_func ("/server/blobs/v2/checksum-mismatch", test_v2_checksum_mismatch);
