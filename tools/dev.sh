@@ -23,6 +23,7 @@ build_packages=(
   libsoup-3.0-dev libsqlite3-dev libjson-glib-dev libgexiv2-dev
   libgdk-pixbuf-2.0-dev libcairo2-dev libgnutls28-dev nettle-dev libsecret-1-dev libsodium-dev
   desktop-file-utils appstream adwaita-icon-theme hicolor-icon-theme fonts-cantarell
+  npm
 )
 test_packages=(
   xvfb xauth x11-apps xdotool imagemagick dbus dbus-x11 at-spi2-core python3-pyatspi
@@ -47,6 +48,8 @@ install_missing() {
 }
 
 build() {
+  # The encrypting SQLite, from its pinned tarball (checked by SHA-256).
+  tools/fetch-sqlite3mc.sh
   if [ ! -f "$builddir/build.ninja" ]; then
     meson setup "$builddir" -Ddevelopment=true
   fi
