@@ -13,8 +13,18 @@
 #include "config.h"
 
 #include <glib/gi18n-lib.h>
+#include <glib/gstdio.h>
+#include <string.h>
 
 #include "tg-sqlite.h"
+
+/* The SQLCipher 4 scheme, with the page size of a new store (tg-store.c):
+ * in SQLCipher's own layout ("legacy" in SQLite3MC's words) nothing of the
+ * file is plain, not even the page size, so every encrypted database of
+ * Testigo uses this one. */
+#define CIPHER_NAME      "sqlcipher"
+#define CIPHER_LEGACY    4
+#define CIPHER_PAGE_SIZE 16384
 
 struct _TgSqlite
 {
@@ -97,6 +107,291 @@ tg_sqlite_open (const char  *path,
   self->statements = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                             (GDestroyNotify) sqlite3_finalize);
   return self;
+}
+
+/* The key as SQLite3MC takes a raw key (no key derivation): "raw:" and
+ * the 32 bytes. */
+static void
+raw_key_text (const guint8 *key,
+              char          out[4 + TG_SQLITE_KEY_SIZE])
+{
+  memcpy (out, "raw:", 4);
+  memcpy (out + 4, key, TG_SQLITE_KEY_SIZE);
+}
+
+static gboolean
+configure_cipher (sqlite3 *db)
+{
+  int index = sqlite3mc_cipher_index (CIPHER_NAME);
+
+  return index > 0 &&
+         sqlite3mc_config (db, "cipher", index) == index &&
+         sqlite3mc_config_cipher (db, CIPHER_NAME, "legacy", CIPHER_LEGACY) == CIPHER_LEGACY &&
+         sqlite3mc_config_cipher (db, CIPHER_NAME, "legacy_page_size", CIPHER_PAGE_SIZE) == CIPHER_PAGE_SIZE;
+}
+
+gboolean
+tg_sqlite_file_is_plain (const char *path)
+{
+  static const char header[16] = "SQLite format 3";  /* with its NUL */
+  char buf[16];
+  gboolean plain = FALSE;
+  FILE *file;
+
+  if ((file = g_fopen (path, "rb")) == NULL)
+    return FALSE;
+  if (fread (buf, 1, sizeof buf, file) == sizeof buf)
+    plain = memcmp (buf, header, sizeof buf) == 0;
+  fclose (file);
+  return plain;
+}
+
+gboolean
+tg_sqlite_key_db (sqlite3       *db,
+                  const char    *path,
+                  const guint8  *key,
+                  GError       **error)
+{
+  char raw[4 + TG_SQLITE_KEY_SIZE];
+  int rc;
+
+  g_return_val_if_fail (db != NULL, FALSE);
+  g_return_val_if_fail (key != NULL, FALSE);
+
+  if (!configure_cipher (db))
+    {
+      g_set_error (error, TG_ERROR, TG_ERROR_FAILED,
+                   _("Could not set up the encryption of %s"), path);
+      return FALSE;
+    }
+  raw_key_text (key, raw);
+  rc = sqlite3_key_v2 (db, "main", raw, sizeof raw);
+  explicit_bzero (raw, sizeof raw);
+  if (rc != SQLITE_OK)
+    {
+      g_set_error (error, TG_ERROR, TG_ERROR_FAILED,
+                   _("Could not set up the encryption of %s: %s"), path, sqlite3_errmsg (db));
+      return FALSE;
+    }
+
+  /* The first read decrypts page 1 and checks its HMAC: a wrong key, or a
+   * plain file, fails here, before anything is written. */
+  rc = sqlite3_exec (db, "SELECT count(*) FROM sqlite_schema", NULL, NULL, NULL);
+  if ((rc & 0xff) == SQLITE_NOTADB)
+    {
+      if (tg_sqlite_file_is_plain (path))
+        g_set_error (error, TG_ERROR, TG_ERROR_INVALID,
+                     _("The database %s is not encrypted; it must be converted before "
+                       "it can be opened with a key. Nothing was changed."), path);
+      else
+        g_set_error (error, TG_ERROR, TG_ERROR_WRONG_KEY,
+                     _("The key does not open the database %s (a wrong key, or not a "
+                       "Testigo database). Nothing was changed."), path);
+      return FALSE;
+    }
+  if (rc != SQLITE_OK)
+    return tg_sqlite_set_error (error, db, _("Could not read %s: %s"), path, sqlite3_errmsg (db));
+  return TRUE;
+}
+
+TgSqlite *
+tg_sqlite_open_keyed (const char    *path,
+                      int            flags,
+                      const guint8  *key,
+                      GError       **error)
+{
+  TgSqlite *self;
+
+  g_return_val_if_fail (key != NULL, NULL);
+
+  if (!(self = tg_sqlite_open (path, flags, error)))
+    return NULL;
+  if (!tg_sqlite_key_db (self->db, path, key, error))
+    {
+      tg_sqlite_close (self);
+      return NULL;
+    }
+  return self;
+}
+
+const char *
+tg_sqlite_cipher_version (void)
+{
+  return sqlite3mc_version ();
+}
+
+static void
+remove_database_files (const char *path)
+{
+  static const char *const suffixes[] = { "", "-wal", "-shm", "-journal" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (suffixes); i++)
+    {
+      g_autofree char *file = g_strconcat (path, suffixes[i], NULL);
+
+      g_remove (file);
+    }
+}
+
+static gboolean
+get_int (TgSqlite     *db,
+         const char   *sql,
+         gint64       *value,
+         GError      **error)
+{
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+
+  if (sqlite3_prepare_v2 (db->db, sql, -1, &stmt, NULL) != SQLITE_OK ||
+      sqlite3_step (stmt) != SQLITE_ROW)
+    return tg_sqlite_fail (db, error, sql);
+  *value = sqlite3_column_int64 (stmt, 0);
+  return TRUE;
+}
+
+/* The copy holds what the source holds: it passes an integrity check and
+ * has the same schema version, the same tables and indices (by name and
+ * SQL) and the same number of rows in each table. */
+static gboolean
+verify_copy (TgSqlite     *plain,
+             TgSqlite     *copy,
+             GError      **error)
+{
+  static const char schema_sql[] =
+    "SELECT type, name, coalesce(sql, '') FROM sqlite_schema ORDER BY type, name";
+  g_autoptr(sqlite3_stmt) a = NULL;
+  g_autoptr(sqlite3_stmt) b = NULL;
+  g_autoptr(sqlite3_stmt) check = NULL;
+  gint64 va, vb;
+  int rc_a, rc_b;
+
+  if (sqlite3_prepare_v2 (copy->db, "PRAGMA integrity_check(1)", -1, &check, NULL) != SQLITE_OK ||
+      sqlite3_step (check) != SQLITE_ROW)
+    return tg_sqlite_fail (copy, error, "integrity check");
+  if (g_strcmp0 ((const char *) sqlite3_column_text (check, 0), "ok") != 0)
+    {
+      g_set_error (error, TG_ERROR, TG_ERROR_CORRUPT,
+                   _("The encrypted copy %s failed its integrity check: %s"),
+                   copy->path, sqlite3_column_text (check, 0));
+      return FALSE;
+    }
+
+  if (!get_int (plain, "PRAGMA user_version", &va, error) ||
+      !get_int (copy, "PRAGMA user_version", &vb, error))
+    return FALSE;
+  if (va != vb)
+    goto differ;
+
+  if (sqlite3_prepare_v2 (plain->db, schema_sql, -1, &a, NULL) != SQLITE_OK)
+    return tg_sqlite_fail (plain, error, "read schema");
+  if (sqlite3_prepare_v2 (copy->db, schema_sql, -1, &b, NULL) != SQLITE_OK)
+    return tg_sqlite_fail (copy, error, "read schema");
+  for (;;)
+    {
+      const char *type, *name;
+      g_autofree char *count_sql = NULL;
+
+      rc_a = sqlite3_step (a);
+      rc_b = sqlite3_step (b);
+      if (rc_a != rc_b)
+        goto differ;
+      if (rc_a == SQLITE_DONE)
+        break;
+      if (rc_a != SQLITE_ROW)
+        return tg_sqlite_fail (plain, error, "read schema");
+      for (int i = 0; i < 3; i++)
+        if (g_strcmp0 ((const char *) sqlite3_column_text (a, i),
+                       (const char *) sqlite3_column_text (b, i)) != 0)
+          goto differ;
+
+      type = (const char *) sqlite3_column_text (a, 0);
+      name = (const char *) sqlite3_column_text (a, 1);
+      /* Virtual tables are counted through their shadow tables. */
+      if (g_strcmp0 (type, "table") != 0 ||
+          g_str_has_prefix ((const char *) sqlite3_column_text (a, 2), "CREATE VIRTUAL"))
+        continue;
+      count_sql = sqlite3_mprintf ("SELECT count(*) FROM \"%w\"", name);
+      if (!get_int (plain, count_sql, &va, error) || !get_int (copy, count_sql, &vb, error))
+        {
+          sqlite3_free (g_steal_pointer (&count_sql));
+          return FALSE;
+        }
+      sqlite3_free (g_steal_pointer (&count_sql));
+      if (va != vb)
+        goto differ;
+    }
+  return TRUE;
+
+differ:
+  g_set_error (error, TG_ERROR, TG_ERROR_CORRUPT,
+               _("The encrypted copy %s does not hold what %s holds"),
+               copy->path, plain->path);
+  return FALSE;
+}
+
+gboolean
+tg_sqlite_export_encrypted (const char    *plain_path,
+                            const char    *encrypted_path,
+                            const guint8  *key,
+                            GError       **error)
+{
+  g_autoptr(TgSqlite) plain = NULL;
+  g_autoptr(TgSqlite) copy = NULL;
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+  g_autofree char *escaped = NULL;
+  GString *uri;
+  int rc;
+
+  g_return_val_if_fail (plain_path != NULL && encrypted_path != NULL && key != NULL, FALSE);
+
+  if (g_file_test (encrypted_path, G_FILE_TEST_EXISTS))
+    {
+      g_set_error (error, TG_ERROR, TG_ERROR_CONFLICT,
+                   _("Could not encrypt %s: %s already exists"), plain_path, encrypted_path);
+      return FALSE;
+    }
+  if (!(plain = tg_sqlite_open (plain_path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_URI, error)))
+    return FALSE;
+  /* The copy gets the encrypted page size whatever the source's (an
+   * older store has 4 KiB pages): VACUUM INTO takes it from here. */
+  if (!tg_sqlite_exec (plain, "SELECT count(*) FROM sqlite_schema", error) ||
+      !tg_sqlite_exec (plain, "PRAGMA page_size = " G_STRINGIFY (CIPHER_PAGE_SIZE), error))
+    return FALSE;
+
+  /* VACUUM INTO a URI that carries the cipher and the raw key (hex):
+   * SQLite3MC keys the new file from it, and every page is written
+   * encrypted; nothing of the copy is ever plain on disk. */
+  escaped = g_uri_escape_string (encrypted_path, "/", FALSE);
+  uri = g_string_new ("file:");
+  g_string_append (uri, escaped);
+  g_string_append_printf (uri, "?cipher=%s&legacy=%d&legacy_page_size=%d&key=raw:",
+                          CIPHER_NAME, CIPHER_LEGACY, CIPHER_PAGE_SIZE);
+  for (guint i = 0; i < TG_SQLITE_KEY_SIZE; i++)
+    g_string_append_printf (uri, "%02x", key[i]);
+
+  rc = sqlite3_prepare_v2 (plain->db, "VACUUM INTO ?", -1, &stmt, NULL);
+  if (rc == SQLITE_OK)
+    rc = sqlite3_bind_text (stmt, 1, uri->str, (int) uri->len, SQLITE_TRANSIENT);
+  if (rc == SQLITE_OK)
+    rc = sqlite3_step (stmt);
+  explicit_bzero (uri->str, uri->len);
+  g_string_free (uri, TRUE);
+  if (rc != SQLITE_DONE)
+    {
+      tg_sqlite_fail (plain, error, "encrypt");
+      g_clear_pointer (&stmt, sqlite3_finalize);
+      remove_database_files (encrypted_path);
+      return FALSE;
+    }
+  g_clear_pointer (&stmt, sqlite3_finalize);
+
+  if (!(copy = tg_sqlite_open_keyed (encrypted_path, SQLITE_OPEN_READONLY, key, error)) ||
+      !verify_copy (plain, copy, error))
+    {
+      g_clear_pointer (&copy, tg_sqlite_close);
+      remove_database_files (encrypted_path);
+      return FALSE;
+    }
+  return TRUE;
 }
 
 void

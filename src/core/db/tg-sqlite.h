@@ -43,6 +43,44 @@ typedef struct _TgSqlite TgSqlite;
 TgSqlite     *tg_sqlite_open          (const char   *path,
                                        int           flags,
                                        GError      **error);
+/* Encryption at rest (docs/sqlite-cipher.md): a
+ * database opened with a key is encrypted in the SQLCipher 4 scheme
+ * (AES-256-CBC, HMAC-SHA512 per page, 16 KiB pages) by SQLite3 Multiple
+ * Ciphers, its WAL and journal too. The key is the raw 256-bit data key:
+ * no key derivation per open (the passphrase's Argon2id is the vault's). */
+#define TG_SQLITE_KEY_SIZE 32
+
+/* As tg_sqlite_open(), the file encrypted with @key (TG_SQLITE_KEY_SIZE
+ * bytes; the connection keeps no copy the caller can see). A new file is
+ * created encrypted. A file the key does not open is TG_ERROR_WRONG_KEY
+ * and a plain SQLite file TG_ERROR_INVALID, both before anything is
+ * written to it. */
+TgSqlite     *tg_sqlite_open_keyed    (const char    *path,
+                                       int            flags,
+                                       const guint8  *key,
+                                       GError       **error);
+/* Keys a connection just opened with sqlite3_open_v2() (a raw handle,
+ * e.g. a checkpointer's) and reads its schema, so that a wrong key fails
+ * here. @path only names the file in the error. */
+gboolean      tg_sqlite_key_db        (sqlite3       *db,
+                                       const char    *path,
+                                       const guint8  *key,
+                                       GError       **error);
+/* Whether @path starts with the plain SQLite header ("SQLite format 3").
+ * An encrypted file, a missing or empty one is not plain. */
+gboolean      tg_sqlite_file_is_plain (const char    *path);
+/* Copies the plain database @plain_path into a new file @encrypted_path
+ * encrypted with @key (VACUUM INTO), then verifies the copy: it opens with
+ * the key, passes an integrity check, and holds the same schema version,
+ * tables and row counts as the source. @encrypted_path must not exist.
+ * On failure the partial copy is removed and @plain_path is untouched. */
+gboolean      tg_sqlite_export_encrypted (const char    *plain_path,
+                                          const char    *encrypted_path,
+                                          const guint8  *key,
+                                          GError       **error);
+/* The SQLite3 Multiple Ciphers version the program was built with. */
+const char   *tg_sqlite_cipher_version (void);
+
 /* Finalises every cached statement, then closes the connection. */
 void          tg_sqlite_close         (TgSqlite     *self);
 sqlite3      *tg_sqlite_get_db        (TgSqlite     *self);

@@ -28,6 +28,7 @@
 #include <glib/gi18n-lib.h>
 
 #include "tg-types.h"
+#include "tg-sqlite.h"
 #include "tg-wal-checkpointer.h"
 
 struct _TgWalCheckpointer
@@ -139,6 +140,12 @@ checkpointer_new (sqlite3                        *writer,
   int rc;
 
   rc = sqlite3_open_v2 (path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL);
+  sqlite3_extended_result_codes (db, 1);
+  if (rc == SQLITE_OK && options->key != NULL && !tg_sqlite_key_db (db, path, options->key, error))
+    {
+      sqlite3_close_v2 (db);
+      return NULL;
+    }
   if (rc == SQLITE_OK && options->busy_timeout_ms > 0)
     rc = sqlite3_busy_timeout (db, (int) MIN (options->busy_timeout_ms, G_MAXINT));
   if (rc == SQLITE_OK)
@@ -186,6 +193,24 @@ tg_wal_checkpointer_new (sqlite3     *writer,
     .writer_pages = writer_pages,
   };
 
+  return checkpointer_new (writer, path, &options, FALSE, error);
+}
+
+TgWalCheckpointer *
+tg_wal_checkpointer_new_keyed (sqlite3       *writer,
+                               const char    *path,
+                               const guint8  *key,
+                               guint          thread_pages,
+                               guint          writer_pages,
+                               GError       **error)
+{
+  const TgWalCheckpointerOptions options = {
+    .thread_pages = thread_pages,
+    .writer_pages = writer_pages,
+    .key = key,
+  };
+
+  g_return_val_if_fail (key != NULL, NULL);
   return checkpointer_new (writer, path, &options, FALSE, error);
 }
 

@@ -25,6 +25,17 @@ TgWalCheckpointer *tg_wal_checkpointer_new  (sqlite3            *writer,
                                              guint               writer_pages,
                                              GError            **error);
 
+/* As tg_wal_checkpointer_new(), for a database encrypted with @key
+ * (tg_sqlite_open_keyed()): the thread's connection is keyed too, and a
+ * wrong key is TG_ERROR_WRONG_KEY. @key is not kept. */
+TgWalCheckpointer *tg_wal_checkpointer_new_keyed
+                                            (sqlite3            *writer,
+                                             const char         *path,
+                                             const guint8       *key,
+                                             guint               thread_pages,
+                                             guint               writer_pages,
+                                             GError            **error);
+
 /* The knobs of tg_wal_checkpointer_new_full(); zero is "as
  * tg_wal_checkpointer_new() does" for each. */
 typedef struct
@@ -38,6 +49,8 @@ typedef struct
                            * PASSIVE checkpoint with a RESTART one, which waits
                            * for the writer so that the log starts over */
   guint busy_timeout_ms;  /* the thread's connection's busy timeout */
+  const guint8 *key;      /* NULL: a plain database; else its key
+                           * (TG_SQLITE_KEY_SIZE bytes, not kept) */
 } TgWalCheckpointerOptions;
 
 /* As tg_wal_checkpointer_new(), with every knob. The thread's connection

@@ -49,6 +49,10 @@ struct _TgStore
    * they hold up neither saves nor the list; opened on first use. */
   TgSqlite      *reader;
   GMutex         reader_lock;
+  /* The data key of an encrypted store (TG_SQLITE_KEY_SIZE bytes), for
+   * the connections opened after the first (the reader, the checkpointer);
+   * NULL for a plain store. Wiped when the store closes. */
+  guint8        *key;
 };
 
 G_DEFINE_FINAL_TYPE (TgStore, tg_store, G_TYPE_OBJECT)
@@ -567,9 +571,10 @@ load_device_id (TgStore  *self,
 }
 
 static TgStore *
-open_store (const char  *directory,
-            int          version,
-            GError     **error)
+open_store (const char    *directory,
+            int           version,
+            const guint8 *key,
+            GError      **error)
 {
   g_autoptr(TgStore) self = NULL;
   g_autofree char *blob_dir = NULL;
@@ -589,16 +594,25 @@ open_store (const char  *directory,
   self->directory = g_strdup (directory);
   self->db_path = g_build_filename (directory, "testigo.db", NULL);
 
-  if (!check_database_file (self->db_path, error))
+  /* An encrypted file has no plain header to check: its key is checked
+   * instead (tg_sqlite_open_keyed()), before anything is written. */
+  if (key == NULL && !check_database_file (self->db_path, error))
     return NULL;
+  if (key != NULL)
+    self->key = g_memdup2 (key, TG_SQLITE_KEY_SIZE);
 
   /* Before the migrations: schema 8 queues the blobs the folder holds. */
   blob_dir = g_build_filename (directory, "blobs", NULL);
   self->blob_store = tg_blob_store_new (blob_dir);
 
-  self->sql = tg_sqlite_open (self->db_path,
-                              SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
-                              error);
+  if (key != NULL)
+    self->sql = tg_sqlite_open_keyed (self->db_path,
+                                      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
+                                      key, error);
+  else
+    self->sql = tg_sqlite_open (self->db_path,
+                                SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
+                                error);
   if (self->sql == NULL)
     return NULL;
   self->db = tg_sqlite_get_db (self->sql);
@@ -623,9 +637,15 @@ open_store (const char  *directory,
       !migrate (self, version, error))
     return NULL;
 
-  if (!(self->checkpointer = tg_wal_checkpointer_new (self->db, self->db_path,
-                                                      TG_WAL_CHECKPOINT_PAGES,
-                                                      TG_WAL_WRITER_CHECKPOINT_PAGES, error)))
+  if (key != NULL)
+    self->checkpointer = tg_wal_checkpointer_new_keyed (self->db, self->db_path, key,
+                                                        TG_WAL_CHECKPOINT_PAGES,
+                                                        TG_WAL_WRITER_CHECKPOINT_PAGES, error);
+  else
+    self->checkpointer = tg_wal_checkpointer_new (self->db, self->db_path,
+                                                  TG_WAL_CHECKPOINT_PAGES,
+                                                  TG_WAL_WRITER_CHECKPOINT_PAGES, error);
+  if (self->checkpointer == NULL)
     return NULL;
 
   if (version >= 1 && (!load_device_id (self, error) || !load_device_seq_locked (self, error)))
@@ -711,7 +731,16 @@ TgStore *
 tg_store_open (const char  *directory,
                GError     **error)
 {
-  return open_store (directory, TG_STORE_SCHEMA_VERSION, error);
+  return open_store (directory, TG_STORE_SCHEMA_VERSION, NULL, error);
+}
+
+TgStore *
+tg_store_open_keyed (const char    *directory,
+                     const guint8  *key,
+                     GError       **error)
+{
+  g_return_val_if_fail (key != NULL, NULL);
+  return open_store (directory, TG_STORE_SCHEMA_VERSION, key, error);
 }
 
 TgStore *
@@ -719,7 +748,23 @@ tg_store_open_at_version (const char  *directory,
                           int          version,
                           GError     **error)
 {
-  return open_store (directory, version, error);
+  return open_store (directory, version, NULL, error);
+}
+
+typedef struct
+{
+  char   *directory;
+  guint8 *key;  /* NULL: plain */
+} OpenData;
+
+static void
+open_data_free (OpenData *data)
+{
+  if (data->key != NULL)
+    explicit_bzero (data->key, TG_SQLITE_KEY_SIZE);
+  g_free (data->key);
+  g_free (data->directory);
+  g_free (data);
 }
 
 static void
@@ -728,8 +773,9 @@ open_thread (GTask        *task,
              gpointer      task_data,
              GCancellable *cancellable)
 {
+  OpenData *data = task_data;
   GError *error = NULL;
-  TgStore *store = tg_store_open (task_data, &error);
+  TgStore *store = open_store (data->directory, TG_STORE_SCHEMA_VERSION, data->key, &error);
 
   if (store == NULL)
     g_task_return_error (task, error);
@@ -743,10 +789,23 @@ tg_store_open_async (const char          *directory,
                      GAsyncReadyCallback  callback,
                      gpointer             user_data)
 {
-  g_autoptr(GTask) task = g_task_new (NULL, cancellable, callback, user_data);
+  tg_store_open_keyed_async (directory, NULL, cancellable, callback, user_data);
+}
 
+void
+tg_store_open_keyed_async (const char          *directory,
+                           const guint8        *key,
+                           GCancellable        *cancellable,
+                           GAsyncReadyCallback  callback,
+                           gpointer             user_data)
+{
+  g_autoptr(GTask) task = g_task_new (NULL, cancellable, callback, user_data);
+  OpenData *data = g_new0 (OpenData, 1);
+
+  data->directory = g_strdup (directory);
+  data->key = key ? g_memdup2 (key, TG_SQLITE_KEY_SIZE) : NULL;
   g_task_set_source_tag (task, tg_store_open_async);
-  g_task_set_task_data (task, g_strdup (directory), g_free);
+  g_task_set_task_data (task, data, (GDestroyNotify) open_data_free);
   g_task_run_in_thread (task, open_thread);
 }
 
@@ -783,6 +842,9 @@ tg_store_close (TgStore *self)
   g_clear_object (&self->custody_log);
   g_clear_pointer (&self->sql, tg_sqlite_close);
   self->db = NULL;
+  if (self->key != NULL)
+    explicit_bzero (self->key, TG_SQLITE_KEY_SIZE);
+  g_clear_pointer (&self->key, g_free);
   g_rec_mutex_unlock (&self->lock);
 }
 
@@ -2628,8 +2690,12 @@ tg_store_query_locations (TgStore              *self,
     goto out;
   if (self->reader == NULL)
     {
-      self->reader = tg_sqlite_open (self->db_path, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX,
-                                     error);
+      if (self->key != NULL)
+        self->reader = tg_sqlite_open_keyed (self->db_path, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX,
+                                             self->key, error);
+      else
+        self->reader = tg_sqlite_open (self->db_path, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX,
+                                       error);
       if (self->reader == NULL)
         goto out;
       sqlite3_busy_timeout (tg_sqlite_get_db (self->reader), 5000);

@@ -32,6 +32,21 @@ void           tg_store_open_async         (const char          *directory,
                                             gpointer             user_data);
 TgStore       *tg_store_open_finish        (GAsyncResult        *result,
                                             GError             **error);
+/* As tg_store_open(), the database encrypted with the data key @key
+ * (TG_SQLITE_KEY_SIZE bytes; the store keeps a copy until it closes, and
+ * wipes it then). A new store is created encrypted; the key that does not
+ * open an existing one is TG_ERROR_WRONG_KEY, a plain one TG_ERROR_INVALID
+ * (tg-at-rest-migrate.h converts it), and nothing is written to either.
+ * The custody log and the sync history are tables of the same database.
+ * tg_store_open_finish() finishes the async form; @key is copied. */
+TgStore       *tg_store_open_keyed         (const char          *directory,
+                                            const guint8        *key,
+                                            GError             **error);
+void           tg_store_open_keyed_async   (const char          *directory,
+                                            const guint8        *key,
+                                            GCancellable        *cancellable,
+                                            GAsyncReadyCallback  callback,
+                                            gpointer             user_data);
 void           tg_store_close              (TgStore             *self);
 
 const char    *tg_store_get_directory      (TgStore             *self);

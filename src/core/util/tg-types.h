@@ -23,6 +23,7 @@ typedef enum
   TG_ERROR_WRONG_FORMAT,     /* an import file that is not what it claims */
   TG_ERROR_UNSAFE_NAME,
   TG_ERROR_CONFLICT,
+  TG_ERROR_WRONG_KEY,        /* an encrypted database the key does not open */
 } TgError;
 
 typedef enum
