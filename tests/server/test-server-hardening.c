@@ -548,13 +548,15 @@ test_blob_holders (void)
     g_assert_true (g_bytes_equal (got, blob));
   }
 
-  /* back to schema 1, as a database of the previous version would be */
+  /* back to schema 1, as a database of the previous versions would be (no
+   * blob holders, no incident membership) */
   test_server_stop (own);
   {
     sqlite3 *db = NULL;
 
     g_assert_cmpint (sqlite3_open (own->db_path, &db), ==, SQLITE_OK);
-    g_assert_cmpint (sqlite3_exec (db, "DROP TABLE blob_holders; PRAGMA user_version = 1;",
+    g_assert_cmpint (sqlite3_exec (db, "DROP TABLE blob_holders; DROP TABLE incident_members; "
+                                   "DROP TABLE revision_readers; PRAGMA user_version = 1;",
                                    NULL, NULL, NULL), ==, SQLITE_OK);
     sqlite3_close (db);
   }
@@ -577,7 +579,7 @@ test_blob_holders (void)
     g_assert_cmpint (sqlite3_open_v2 (own->db_path, &db, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
     g_assert_cmpint (sqlite3_prepare_v2 (db, "PRAGMA user_version", -1, &stmt, NULL), ==, SQLITE_OK);
     g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
-    g_assert_cmpint (sqlite3_column_int (stmt, 0), ==, 2);
+    g_assert_cmpint (sqlite3_column_int (stmt, 0), ==, 3);
     sqlite3_finalize (stmt);
     sqlite3_close (db);
   }
