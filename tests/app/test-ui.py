@@ -147,15 +147,19 @@ def main():
             opened, has_victim, has_link, has_testimony, has_photo, label_texts(app)[:12]))
 
     # Delete (with confirmation) and undo -----------------------------------------
-    click(button(app, "Delete report"))
-    confirm = button(app, "Delete", timeout=5)
+    click(button(app, "Delete report", timeout=20))
+    # The dialog is a new window: on a loaded machine the accessibility
+    # bus takes seconds to show it.
+    confirm = button(app, "Delete", timeout=30)
     dialog_ok = confirm is not None
     if dialog_ok:
         click(confirm)
     # Bounds for a loaded machine: the list and the toast follow the delete
     # on the main loop, seconds later when both cores are busy.
-    gone = wait_for(lambda: list_row(app, TITLE, timeout=0) is None, timeout=20)
+    # The toast first: it leaves by itself after 10 s, the list row does not
+    # come back.
     toast = find(app, role="label", name="Report deleted", timeout=20) is not None
+    gone = wait_for(lambda: list_row(app, TITLE, timeout=0) is None, timeout=20)
     tap(dialog_ok and gone and toast, "delete asks first, removes the report and offers undo",
         "confirmed=%s gone=%s toast=%s" % (dialog_ok, gone, toast))
 
