@@ -46,6 +46,7 @@ struct _TgWindow
   GtkWidget            *map_button;
   GtkStack             *editor_stack;
   TgReportEditor       *editor;     /* NULL until a report is first opened */
+  GCancellable         *opening;    /* the report being read for the editor */
   GtkWidget            *map_pane;
   AdwHeaderBar         *map_header;
   GtkWidget            *map_back_button;

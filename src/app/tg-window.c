@@ -670,6 +670,9 @@ tg_window_dispose (GObject *object)
     g_signal_handlers_disconnect_by_data (self->reports, self);
   if (self->selection != NULL)
     g_signal_handlers_disconnect_by_data (self->selection, self);
+  if (self->opening != NULL)
+    g_cancellable_cancel (self->opening);
+  g_clear_object (&self->opening);
   g_clear_object (&self->selection);
   g_clear_object (&self->slice);
   g_clear_object (&self->reports);
@@ -784,31 +787,73 @@ tg_window_new (TgApplication *app)
   return g_object_new (TG_TYPE_WINDOW, "tg-application", app, NULL);
 }
 
-gboolean
-tg_window_open_report (TgWindow   *self,
-                       const char *report_id)
+static void
+load_report_thread (GTask        *task,
+                    gpointer      source_object,
+                    gpointer      task_data,
+                    GCancellable *cancellable)
 {
+  GError *error = NULL;
+  TgReport *report = tg_store_load_report (TG_STORE (source_object), task_data, &error);
+
+  if (report != NULL)
+    g_task_return_pointer (task, report, g_object_unref);
+  else
+    g_task_return_error (task, error);
+}
+
+static void
+report_loaded_cb (GObject      *object,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  g_autoptr(TgWindow) self = user_data;
   g_autoptr(TgReport) report = NULL;
   g_autoptr(GError) error = NULL;
 
-  g_return_val_if_fail (TG_IS_WINDOW (self), FALSE);
-
-  /* The report open before is left without waiting (the editor saves it
-   * on). One left a moment ago, its save still in flight, is taken back
-   * as the editor holds it: the store has not caught up with it yet. */
-  if (self->editor != NULL && tg_report_editor_get_left_report (self->editor, report_id) != NULL)
-    report = g_object_ref (tg_report_editor_get_left_report (self->editor, report_id));
-  else
-    report = tg_store_load_report (self->store, report_id, &error);
+  report = g_task_propagate_pointer (G_TASK (result), &error);
+  if (g_task_get_cancellable (G_TASK (result)) != self->opening || self->store == NULL)
+    return;  /* another report was asked for since, or the window went */
+  g_clear_object (&self->opening);
   if (report == NULL)
     {
       g_autofree char *message = g_strdup_printf (_("Could not open the report: %s"), error->message);
 
       tg_window_toast (self, message);
-      return FALSE;
+      return;
     }
   tg_window_show_report (self, report);
-  return TRUE;
+}
+
+void
+tg_window_open_report (TgWindow   *self,
+                       const char *report_id)
+{
+  g_autoptr(GTask) task = NULL;
+  TgReport *left;
+
+  g_return_if_fail (TG_IS_WINDOW (self));
+  g_return_if_fail (report_id != NULL);
+
+  if (self->opening != NULL)
+    g_cancellable_cancel (self->opening);
+  g_clear_object (&self->opening);
+
+  /* The report open before is left without waiting (the editor saves it
+   * on). One left a moment ago, its save still in flight, is taken back
+   * as the editor holds it: the store has not caught up with it yet. */
+  left = self->editor != NULL ? tg_report_editor_get_left_report (self->editor, report_id) : NULL;
+  if (left != NULL)
+    {
+      tg_window_show_report (self, left);
+      return;
+    }
+
+  self->opening = g_cancellable_new ();
+  task = g_task_new (self->store, self->opening, report_loaded_cb, g_object_ref (self));
+  g_task_set_source_tag (task, tg_window_open_report);
+  g_task_set_task_data (task, g_strdup (report_id), g_free);
+  g_task_run_in_thread (task, load_report_thread);
 }
 
 void

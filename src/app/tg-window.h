@@ -18,8 +18,10 @@ G_DECLARE_FINAL_TYPE (TgWindow, tg_window, TG, WINDOW, AdwApplicationWindow)
 TgWindow *tg_window_new          (TgApplication *app);
 void      tg_window_set_store    (TgWindow      *self,
                                   TgStore       *store);
-/* Opens a report in the editor, saving the one open before. */
-gboolean  tg_window_open_report  (TgWindow      *self,
+/* Opens a report in the editor, saving the one open before. The report
+ * is read on a worker thread: the editor shows it when it is read (a
+ * later call wins; a failure is a toast). */
+void      tg_window_open_report  (TgWindow      *self,
                                   const char    *report_id);
 
 G_END_DECLS

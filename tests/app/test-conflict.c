@@ -326,7 +326,7 @@ test_resolve (void)
   }
 
   /* The editor: the banner, then Resolve…. */
-  g_assert_true (tg_window_open_report (window, id));
+  tg_window_open_report (window, id);
   tg_test_iterate_until (editor_shows_conflict, window, WAIT_MS, "the editor shows the conflict banner");
   g_assert_cmpint (tg_report_editor_get_sync_state (window->editor), ==, TG_REPORT_SYNC_CONFLICT);
   button = find_widget (GTK_WIDGET (window->editor), is_button_labelled, "_Resolve…");
