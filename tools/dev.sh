@@ -23,7 +23,6 @@ build_packages=(
   libsoup-3.0-dev libsqlite3-dev libjson-glib-dev libgexiv2-dev
   libgdk-pixbuf-2.0-dev libcairo2-dev libgnutls28-dev nettle-dev libsecret-1-dev libsodium-dev
   desktop-file-utils appstream adwaita-icon-theme hicolor-icon-theme fonts-cantarell
-  npm
 )
 test_packages=(
   xvfb xauth x11-apps xdotool imagemagick dbus dbus-x11 at-spi2-core python3-pyatspi
@@ -47,6 +46,14 @@ install_missing() {
   fi
 }
 
+# npm fetches the encrypting SQLite's pinned tarball. Debian's npm package
+# only where no npm is on the PATH: a machine whose Node.js comes from
+# elsewhere (its own npm beside it) refuses Debian's npm ("nodejs
+# conflicts with npm").
+install_npm() {
+  command -v npm >/dev/null 2>&1 || install_missing npm
+}
+
 build() {
   # The encrypting SQLite, from its pinned tarball (checked by SHA-256).
   tools/fetch-sqlite3mc.sh
@@ -59,6 +66,7 @@ build() {
 case "${1:-}" in
   run)
     install_missing "${build_packages[@]}"
+    install_npm
     build
     shift
     # Run from the build tree: the settings schema compiled there. The
@@ -69,6 +77,7 @@ case "${1:-}" in
     ;;
   test)
     install_missing "${build_packages[@]}" "${test_packages[@]}"
+    install_npm
     build
     shift
     exec tools/run-tests.sh "$builddir" "$@"
