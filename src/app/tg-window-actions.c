@@ -9,6 +9,7 @@
 #include <glib/gi18n.h>
 
 #include "tg-exchange.h"
+#include "tg-sync-util.h"
 #include "tg-window-private.h"
 
 /* None of these waits on the disk: what the editor holds is saved on a
@@ -366,9 +367,24 @@ sync_now (TgWindow *self,
           gpointer  data)
 {
   TgSyncManager *sync = tg_application_get_sync_manager (self->app);
+  g_autofree char *not_ready = NULL;
 
   if (sync == NULL)
     return;
+  /* Asked for while it cannot run: say why where the person looks, and
+   * offer the page that fixes it (the engine writes no history entry for
+   * a laptop that is not connected). */
+  not_ready = tg_sync_describe_not_ready (sync);
+  if (not_ready != NULL)
+    {
+      AdwToast *toast = adw_toast_new (not_ready);
+
+      adw_toast_set_timeout (toast, 10);
+      adw_toast_set_button_label (toast, _("Open Sync Settings"));
+      adw_toast_set_action_name (toast, "app.sync-preferences");
+      adw_toast_overlay_add_toast (self->toast_overlay, toast);
+      return;
+    }
   tg_sync_engine_sync_async (tg_sync_manager_get_engine (sync), GPOINTER_TO_UINT (data), NULL,
                              sync_done_cb, g_object_ref (self));
 }

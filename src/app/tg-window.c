@@ -488,16 +488,13 @@ tg_window_close_request (GtkWindow *window)
 static void
 update_sync (TgWindow *self)
 {
-  TgSyncTokenState state;
-  gboolean connected;
   gboolean offer;
 
   if (self->sync == NULL)
     return;
-  state = tg_sync_manager_get_token_state (self->sync);
-  connected = state == TG_SYNC_TOKEN_KEYRING || state == TG_SYNC_TOKEN_MEMORY;
-  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.sync-now", connected);
-  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.send-originals", connected);
+  /* On even when not connected: Ctrl+R then says why nothing is sent. */
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.sync-now", TRUE);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.send-originals", TRUE);
 
   offer = self->store_was_new && tg_sync_manager_get_loaded (self->sync) &&
           tg_sync_manager_get_account (self->sync) == NULL &&

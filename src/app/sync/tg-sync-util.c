@@ -138,6 +138,26 @@ tg_sync_describe_status (TgSyncManager  *manager,
   return text;
 }
 
+char *
+tg_sync_describe_not_ready (TgSyncManager *manager)
+{
+  switch (tg_sync_manager_get_token_state (manager))
+    {
+    case TG_SYNC_TOKEN_KEYRING:
+    case TG_SYNC_TOKEN_MEMORY:
+      return NULL;
+    case TG_SYNC_TOKEN_LOADING:
+      return g_strdup (_("Nothing was sent: Testigo is still reading this laptop’s token from the keyring. "
+                         "Try again in a moment."));
+    case TG_SYNC_TOKEN_MISSING:
+      return g_strdup (_("Nothing was sent: this laptop’s token is missing. Re-enrol it on the Sync page."));
+    case TG_SYNC_TOKEN_NONE:
+    default:
+      return g_strdup (_("Nothing was sent: this laptop is not connected to a server yet. "
+                         "Connect it on the Sync page."));
+    }
+}
+
 const char *
 tg_sync_outcome_label (TgSyncOutcome outcome)
 {

@@ -23,6 +23,10 @@ char       *tg_sync_describe_clock  (gint64         offset_us);
  * its symbolic icon, from the engine and the manager together. */
 char       *tg_sync_describe_status (TgSyncManager *manager,
                                      const char   **icon_name);
+/* Why a sync asked for now cannot start, in plain words for a toast
+ * ("Not connected to a server: nothing was sent…"), or NULL when the
+ * laptop is connected and has its token. */
+char       *tg_sync_describe_not_ready (TgSyncManager *manager);
 /* "Done", "Partly done", "Failed", "Cancelled". */
 const char *tg_sync_outcome_label   (TgSyncOutcome  outcome);
 
