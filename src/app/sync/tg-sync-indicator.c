@@ -191,7 +191,7 @@ update (TgSyncIndicator *self)
   else if (tg_sync_manager_get_token_state (self->manager) == TG_SYNC_TOKEN_MISSING)
     error = tg_sync_manager_get_token_problem (self->manager);
 
-  last = tg_sync_format_time (self->engine ? tg_sync_engine_get_last_success (self->engine) : 0);
+  last = tg_sync_format_time (tg_sync_manager_get_last_success (self->manager));
   /* TRANSLATORS: %s is a date and time, or "Never". */
   last_line = g_strdup_printf (_("Last successful sync: %s"), last);
   tooltip = g_strdup_printf ("%s\n%s", summary, last_line);
@@ -351,7 +351,7 @@ tg_sync_indicator_set_manager (TgSyncIndicator *self,
                                TgSyncManager   *manager)
 {
   static const char * const engine_props[] = {
-    "notify::status", "notify::progress", "notify::phase", "notify::last-success", "notify::last-error",
+    "notify::status", "notify::progress", "notify::phase", "notify::last-error",
   };
 
   g_return_if_fail (TG_IS_SYNC_INDICATOR (self));
@@ -364,6 +364,7 @@ tg_sync_indicator_set_manager (TgSyncIndicator *self,
     g_signal_connect_swapped (self->engine, engine_props[i], G_CALLBACK (update), self);
   g_signal_connect_swapped (self->engine, "finished", G_CALLBACK (finished_cb), self);
   g_signal_connect_swapped (manager, "account-changed", G_CALLBACK (update), self);
+  g_signal_connect_swapped (manager, "notify::last-success", G_CALLBACK (update), self);
   update (self);
 }
 

@@ -24,6 +24,7 @@ struct _TgSyncManager
   char             *token_problem;
   char             *pending_token;   /* enrolled, the keyring did not take it */
   gboolean          loaded;
+  gint64            history_success; /* newest good sync in the history */
   GCancellable     *cancellable;     /* the account and keyring reads */
 };
 
@@ -33,6 +34,7 @@ enum {
   PROP_0,
   PROP_TOKEN_STATE,
   PROP_LOADED,
+  PROP_LAST_SUCCESS,
   N_PROPS
 };
 
@@ -122,7 +124,77 @@ set_account (TgSyncManager *self,
   self->account = account;
 }
 
+/* The engine knows only the syncs of this run: the newest good one
+ * before it is read from the history, on a worker thread. */
+static void
+history_thread (GTask        *task,
+                gpointer      source_object,
+                gpointer      task_data,
+                GCancellable *cancellable)
+{
+  GError *error = NULL;
+  g_autoptr(GPtrArray) entries = tg_store_list_sync_entries (task_data, TG_SYNC_HISTORY_MAX, &error);
+  gint64 *when;
+
+  if (entries == NULL)
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  when = g_new0 (gint64, 1);
+  for (guint i = 0; i < entries->len; i++)
+    {
+      const TgSyncEntry *entry = g_ptr_array_index (entries, i);
+
+      /* As the engine counts it: a sync that went through, all or part. */
+      if (entry->outcome == TG_SYNC_OUTCOME_OK || entry->outcome == TG_SYNC_OUTCOME_PARTIAL)
+        {
+          *when = entry->started_at;
+          break;
+        }
+    }
+  g_task_return_pointer (task, when, g_free);
+}
+
+static void
+history_done_cb (GObject      *object,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  TgSyncManager *self = TG_SYNC_MANAGER (object);
+  g_autoptr(GError) error = NULL;
+  g_autofree gint64 *when = g_task_propagate_pointer (G_TASK (result), &error);
+
+  if (when == NULL)
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        g_warning ("Could not read the sync history: %s", error->message);
+      return;
+    }
+  if (*when > self->history_success)
+    {
+      self->history_success = *when;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LAST_SUCCESS]);
+    }
+}
+
+static void
+read_history (TgSyncManager *self)
+{
+  g_autoptr(GTask) task = g_task_new (self, self->cancellable, history_done_cb, NULL);
+
+  g_task_set_source_tag (task, read_history);
+  g_task_set_task_data (task, g_object_ref (self->store), g_object_unref);
+  g_task_run_in_thread (task, history_thread);
+}
+
 /* Callbacks ------------------------------------------------------------- */
+
+static void
+engine_last_success_cb (TgSyncManager *self)
+{
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LAST_SUCCESS]);
+}
 
 static void
 settings_changed_cb (TgSyncManager *self,
@@ -367,6 +439,9 @@ tg_sync_manager_get_property (GObject    *object,
     case PROP_LOADED:
       g_value_set_boolean (value, self->loaded);
       break;
+    case PROP_LAST_SUCCESS:
+      g_value_set_int64 (value, tg_sync_manager_get_last_success (self));
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -388,6 +463,9 @@ tg_sync_manager_class_init (TgSyncManagerClass *klass)
   properties[PROP_LOADED] =
     g_param_spec_boolean ("loaded", NULL, NULL, FALSE,
                           G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_LAST_SUCCESS] =
+    g_param_spec_int64 ("last-success", NULL, NULL, 0, G_MAXINT64, 0,
+                        G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   signals[ACCOUNT_CHANGED] =
@@ -420,7 +498,9 @@ tg_sync_manager_new (TgStore   *store,
   apply_metered (self);
   apply_automatic (self);
   g_signal_connect_swapped (settings, "changed", G_CALLBACK (settings_changed_cb), self);
+  g_signal_connect_swapped (self->engine, "notify::last-success", G_CALLBACK (engine_last_success_cb), self);
   read_account_async (self, self->cancellable, start_account_cb, NULL);
+  read_history (self);
   return self;
 }
 
@@ -471,6 +551,13 @@ tg_sync_manager_get_loaded (TgSyncManager *self)
 {
   g_return_val_if_fail (TG_IS_SYNC_MANAGER (self), FALSE);
   return self->loaded;
+}
+
+gint64
+tg_sync_manager_get_last_success (TgSyncManager *self)
+{
+  g_return_val_if_fail (TG_IS_SYNC_MANAGER (self), 0);
+  return MAX (tg_sync_engine_get_last_success (self->engine), self->history_success);
 }
 
 void

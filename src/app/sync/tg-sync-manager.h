@@ -41,6 +41,10 @@ TgSyncTokenState  tg_sync_manager_get_token_state     (TgSyncManager    *self);
 const char       *tg_sync_manager_get_token_problem   (TgSyncManager    *self);
 /* TRUE once the account was read (connected or not). */
 gboolean          tg_sync_manager_get_loaded          (TgSyncManager    *self);
+/* The start of the newest sync that went through (all or part), this
+ * run's (the engine's) or, read from the history, an earlier run's; 0
+ * if none. Notified as "last-success". */
+gint64            tg_sync_manager_get_last_success    (TgSyncManager    *self);
 
 /* Enrols (the engine pins @fingerprint) and keeps the token in the
  * keyring. Fails with TG_SYNC_CREDENTIALS_ERROR_NO_KEYRING when enrolment
@@ -68,6 +72,7 @@ gboolean          tg_sync_manager_disconnect_finish   (TgSyncManager       *self
                                                        GError             **error);
 
 /* Properties: "account-changed" is a signal (the account or the token
- * state changed); "token-state" (int), "loaded" (boolean). */
+ * state changed); "token-state" (int), "loaded" (boolean),
+ * "last-success" (int64, unix µs). */
 
 G_END_DECLS

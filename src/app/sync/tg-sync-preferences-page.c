@@ -179,7 +179,7 @@ update_state (TgSyncPreferencesPage *self)
                           has_account && !self->reenrolling && !self->keyring_pending);
   if (has_account)
     {
-      g_autofree char *last = tg_sync_format_time (tg_sync_engine_get_last_success (self->engine));
+      g_autofree char *last = tg_sync_format_time (tg_sync_manager_get_last_success (self->manager));
       g_autofree char *clock = tg_sync_describe_clock (tg_sync_engine_get_clock_offset (self->engine));
 
       adw_action_row_set_subtitle (self->server_row, account->server_uri);
@@ -562,7 +562,7 @@ GtkWidget *
 tg_sync_preferences_page_new (TgSyncManager *manager)
 {
   static const char * const engine_props[] = {
-    "notify::status", "notify::last-success", "notify::last-error", "notify::clock-offset",
+    "notify::status", "notify::last-error", "notify::clock-offset",
   };
   TgSyncPreferencesPage *self;
   GSettings *settings;
@@ -580,6 +580,7 @@ tg_sync_preferences_page_new (TgSyncManager *manager)
   for (guint i = 0; i < G_N_ELEMENTS (engine_props); i++)
     g_signal_connect_swapped (self->engine, engine_props[i], G_CALLBACK (update_state), self);
   g_signal_connect_swapped (manager, "account-changed", G_CALLBACK (update_state), self);
+  g_signal_connect_swapped (manager, "notify::last-success", G_CALLBACK (update_state), self);
   update_state (self);
   return GTK_WIDGET (self);
 }
