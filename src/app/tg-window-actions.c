@@ -327,9 +327,19 @@ describe_entry (const TgSyncEntry *entry)
   if (entry->n_revisions_sent == 0 && entry->n_files_sent == 0 && entry->n_revisions_received == 0)
     done = g_strdup (_("Sync done: nothing new to send or receive"));
   else
-    /* TRANSLATORS: a toast at the end of a sync. */
-    done = g_strdup_printf (_("Sync done — sent: %u reports, %u files (%s); received: %u changes"),
-                            entry->n_reports_sent, entry->n_files_sent, size, entry->n_revisions_received);
+    {
+      g_autofree char *reports = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u report", "%u reports",
+                                                               entry->n_reports_sent), entry->n_reports_sent);
+      g_autofree char *files = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u file", "%u files",
+                                                             entry->n_files_sent), entry->n_files_sent);
+      g_autofree char *changes = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u change", "%u changes",
+                                                               entry->n_revisions_received),
+                                                  entry->n_revisions_received);
+
+      /* TRANSLATORS: a toast at the end of a sync: "Sync done — sent: 1
+       * report, 2 files (1.2 MB); received: 3 changes". */
+      done = g_strdup_printf (_("Sync done — sent: %s, %s (%s); received: %s"), reports, files, size, changes);
+    }
   if (entry->n_conflicts > 0)
     return g_strdup_printf (_("%s. Conflicts to resolve: %u"), done, entry->n_conflicts);
   if (entry->n_files_held_back > 0)
