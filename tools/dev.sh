@@ -27,7 +27,7 @@ build_packages=(
 test_packages=(
   xvfb xauth x11-apps xdotool imagemagick dbus dbus-x11 at-spi2-core python3-pyatspi
   sqlite3 gnutls-bin curl clang libclang-rt-14-dev gdal-bin flatpak-builder
-  librsvg2-bin python3 locales groff-base man-db gnome-keyring libsecret-tools
+  librsvg2-bin python3 locales groff-base man-db gnome-keyring libsecret-tools faketime
 )
 
 as_root() {
