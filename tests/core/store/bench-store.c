@@ -1,8 +1,16 @@
 /* bench-store.c — figures for the local store
  *
- *   bench-store [N]   (N reports, default 100000)
+ *   bench-store [N]            (N reports, default 100000)
+ *   bench-store --plain [N]    the plain store only (also with
+ *                              TESTIGO_BENCH_PLAIN=1 in the environment,
+ *                              as tools/bench-compare.sh sets, so that an
+ *                              older tree's figures compare)
  *
- * Prints: time to insert N reports with 2 persons and 3 sources each;
+ * Runs everything twice in the same process, on a plain store and on a
+ * store encrypted at rest (a random key, tg_store_open_keyed()), then
+ * prints the ratio encrypted / plain of the insert time (wall and CPU)
+ * and of the full-text query median; target ≤ 1.3 each. Each run prints:
+ * time to insert N reports with 2 persons and 3 sources each;
  * median and p95 of full-text queries; time to open the store and load
  * the first 50 rows of the report list; the sync page's pending counts
  * and the sync state of those 50 rows (every report waiting to be pushed);
@@ -17,6 +25,7 @@
 #include <string.h>
 #include <sys/resource.h>
 
+#include "tg-sqlite.h"
 #include "tg-store.h"
 #include "tg-store-sync.h"
 
@@ -117,11 +126,46 @@ compare_doubles (gconstpointer a,
   return x < y ? -1 : x > y;
 }
 
-int
-main (int   argc,
-      char *argv[])
+typedef struct
 {
-  guint n = argc > 1 ? (guint) atoi (argv[1]) : 100000;
+  double insert_s;
+  double insert_cpu_s;
+  double query_median_ms;
+  double query_cpu_ms;   /* CPU time of all queries / number of queries */
+  double open_ms;
+} Figures;
+
+static TgStore *
+open_store (const char    *dir,
+            const guint8  *key,
+            GError       **error)
+{
+  return key ? tg_store_open_keyed (dir, key, error) : tg_store_open (dir, error);
+}
+
+static void
+remove_tree (const char *path)
+{
+  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
+  const char *name;
+
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *child = g_build_filename (path, name, NULL);
+
+      if (g_file_test (child, G_FILE_TEST_IS_DIR))
+        remove_tree (child);
+      else
+        remove (child);
+    }
+  remove (path);
+}
+
+static void
+run (guint          n,
+     const guint8  *key,
+     Figures       *figures)
+{
   g_autoptr(GError) error = NULL;
   g_autofree char *dir = g_dir_make_tmp ("testigo-bench-XXXXXX", &error);
   g_autoptr(GRand) rand = g_rand_new_with_seed (42);
@@ -137,10 +181,10 @@ main (int   argc,
                             "termino0042", "termino12", "ayacucho disparos" };
   double open_ms;
 
-  store = tg_store_open (dir, &error);
+  store = open_store (dir, key, &error);
   g_assert_no_error (error);
 
-  printf ("store: %s\n", dir);
+  printf ("\n%s store: %s\n", key ? "ENCRYPTED (SQLCipher 4 scheme)" : "PLAIN", dir);
   for (guint done = 0; done < n;)
     {
       g_autoptr(GPtrArray) batch = g_ptr_array_new_with_free_func (g_object_unref);
@@ -160,6 +204,8 @@ main (int   argc,
     }
   printf ("insert %u reports (2 persons, 3 sources each): %.2f s store time, %.2f s of it on the CPU (target < 10 s)\n",
           n, t_insert / 1e6, cpu_insert);
+  figures->insert_s = t_insert / 1e6;
+  figures->insert_cpu_s = cpu_insert;
 
   /* Three figures per query: the query itself (the ids of every match in
    * the list's default order), loading the first page of 50 reports, and
@@ -168,6 +214,7 @@ main (int   argc,
     double query_ms[G_N_ELEMENTS (queries) * 5], page_ms[G_N_ELEMENTS (queries) * 5];
     double dated_ms[G_N_ELEMENTS (queries) * 5];
     guint n_runs = 0;
+    double cpu_queries = 0;
 
     for (guint rep = 0; rep < 5; rep++)
       for (guint q = 0; q < G_N_ELEMENTS (queries); q++)
@@ -177,11 +224,15 @@ main (int   argc,
           g_autoptr(GArray) dated = NULL;
           gint64 t1, t2;
 
+          double cpu;
+
           query->text = g_strdup (queries[q]);
+          cpu = cpu_seconds ();
           t0 = g_get_monotonic_time ();
           rows = tg_store_query_rowids (store, query, &error);
           g_assert_no_error (error);
           t1 = g_get_monotonic_time ();
+          cpu_queries += cpu_seconds () - cpu;
           for (guint i = 0; i < MIN (rows->len, 50); i++)
             g_object_unref (tg_store_load_report_by_rowid (store, g_array_index (rows, gint64, i), NULL));
           t2 = g_get_monotonic_time ();
@@ -200,6 +251,8 @@ main (int   argc,
     qsort (dated_ms, n_runs, sizeof (double), compare_doubles);
     printf ("fts query over %u reports, ids of all matches newest first: median %.2f ms, p95 %.2f ms (target median < 5 ms)\n",
             n, query_ms[n_runs / 2], query_ms[(n_runs * 95) / 100]);
+    figures->query_median_ms = query_ms[n_runs / 2];
+    figures->query_cpu_ms = cpu_queries * 1e3 / n_runs;
     printf ("  then loading the first 50 matching reports: median %.2f ms, p95 %.2f ms\n",
             page_ms[n_runs / 2], page_ms[(n_runs * 95) / 100]);
     printf ("  the same query sorted by incident date: median %.2f ms, p95 %.2f ms\n",
@@ -209,7 +262,7 @@ main (int   argc,
   g_clear_object (&store);
 
   t0 = g_get_monotonic_time ();
-  store = tg_store_open (dir, &error);
+  store = open_store (dir, key, &error);
   g_assert_no_error (error);
   {
     g_autoptr(TgReportList) list = tg_report_list_new (store, NULL);
@@ -220,6 +273,7 @@ main (int   argc,
         g_assert_nonnull (tg_report_get_title (report));
       }
     open_ms = (g_get_monotonic_time () - t0) / 1e3;
+    figures->open_ms = open_ms;
     printf ("open store + list of %u + first 50 rows: %.1f ms (target < 50 ms)\n",
             g_list_model_get_n_items (G_LIST_MODEL (list)), open_ms);
 
@@ -255,7 +309,45 @@ main (int   argc,
     }
   }
 
+  g_clear_object (&store);
+  remove_tree (dir);
+}
+
+static void
+print_ratio (const char *what,
+             double      plain,
+             double      encrypted)
+{
+  double ratio = plain > 0 ? encrypted / plain : 0;
+
+  printf ("  %-34s plain %9.2f  encrypted %9.2f  ratio %.2f× %s\n", what, plain, encrypted,
+          ratio, ratio <= 1.3 ? "(within 1.3×)" : "(OVER 1.3×)");
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  gboolean plain_flag = argc > 1 && g_str_equal (argv[1], "--plain");
+  gboolean plain_only = plain_flag || g_strcmp0 (g_getenv ("TESTIGO_BENCH_PLAIN"), "1") == 0;
+  guint n = argc > 1 + plain_flag ? (guint) atoi (argv[1 + plain_flag]) : 100000;
+  guint8 key[TG_SQLITE_KEY_SIZE];
+  Figures plain = { 0 }, encrypted = { 0 };
+
+  for (guint i = 0; i < sizeof key; i++)
+    key[i] = (guint8) g_random_int ();
+
+  run (n, NULL, &plain);
+  if (!plain_only)
+    {
+      run (n, key, &encrypted);
+      printf ("\nencrypted against plain, %u reports, the same run (target ≤ 1.3× each):\n", n);
+      print_ratio ("insert, s (wall)", plain.insert_s, encrypted.insert_s);
+      print_ratio ("insert, s (CPU)", plain.insert_cpu_s, encrypted.insert_cpu_s);
+      print_ratio ("fts query median, ms (wall)", plain.query_median_ms, encrypted.query_median_ms);
+      print_ratio ("fts query mean CPU, ms", plain.query_cpu_ms, encrypted.query_cpu_ms);
+      print_ratio ("open + first 50 rows, ms", plain.open_ms, encrypted.open_ms);
+    }
   printf ("peak resident memory: %.1f MB\n", peak_rss_kb () / 1024.0);
-  printf ("(store left at %s; remove it when done)\n", dir);
   return 0;
 }
