@@ -40,6 +40,7 @@ struct _TgSourceRow
   GtkWidget      *both_row;
   GtkWidget      *problem_badge;
   GCancellable   *check_cancellable;
+  GCancellable   *thumb_cancellable;
   gboolean        offer_both;
 };
 
@@ -298,6 +299,35 @@ format_captured (TgSource *source)
   return g_string_new (text ? text : tg_source_get_captured_at (source));
 }
 
+/* A thumbnail is a PNG of 256 pixels a side at most: far below this. */
+#define MAX_THUMBNAIL_BYTES (4 * 1024 * 1024)
+
+static void
+thumbnail_loaded_cb (GObject      *source,
+                     GAsyncResult *result,
+                     gpointer      user_data)
+{
+  g_autoptr(TgSourceRow) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) bytes = tg_blob_store_load_bytes_finish (TG_BLOB_STORE (source), result, &error);
+  g_autoptr(GdkTexture) texture = NULL;
+
+  if (bytes == NULL)
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        g_debug ("No thumbnail: %s", error->message);
+      return;
+    }
+  texture = gdk_texture_new_from_bytes (bytes, &error);
+  if (texture == NULL)
+    {
+      g_debug ("The thumbnail does not decode: %s", error->message);
+      return;
+    }
+  gtk_picture_set_paintable (self->thumbnail, GDK_PAINTABLE (texture));
+  gtk_stack_set_visible_child_name (self->thumb_stack, "thumbnail");
+}
+
 static void
 load_fields (TgSourceRow *self)
 {
@@ -361,10 +391,14 @@ load_fields (TgSourceRow *self)
           }
         if (thumb != NULL && self->blobs != NULL && tg_blob_store_contains (self->blobs, thumb))
           {
-            g_autoptr(GFile) file = tg_blob_store_get_file (self->blobs, thumb);
-
-            gtk_picture_set_file (self->thumbnail, file);
-            gtk_stack_set_visible_child_name (self->thumb_stack, "thumbnail");
+            /* decoded from memory: the stored file may be encrypted */
+            if (self->thumb_cancellable != NULL)
+              g_cancellable_cancel (self->thumb_cancellable);
+            g_clear_object (&self->thumb_cancellable);
+            self->thumb_cancellable = g_cancellable_new ();
+            tg_blob_store_load_bytes_async (self->blobs, thumb, MAX_THUMBNAIL_BYTES,
+                                            self->thumb_cancellable, thumbnail_loaded_cb,
+                                            g_object_ref (self));
           }
       }
       break;
@@ -384,6 +418,9 @@ tg_source_row_dispose (GObject *object)
   if (self->check_cancellable != NULL)
     g_cancellable_cancel (self->check_cancellable);
   g_clear_object (&self->check_cancellable);
+  if (self->thumb_cancellable != NULL)
+    g_cancellable_cancel (self->thumb_cancellable);
+  g_clear_object (&self->thumb_cancellable);
   gtk_widget_dispose_template (GTK_WIDGET (self), TG_TYPE_SOURCE_ROW);
   g_clear_object (&self->source);
   g_clear_object (&self->blobs);
