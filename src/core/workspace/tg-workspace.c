@@ -1567,6 +1567,16 @@ tg_workspace_pair_key (const char *report_a,
   return g_strconcat (report_a, " ", report_b, NULL);
 }
 
+gboolean
+tg_workspace_skip_dismissed (const char *report_a,
+                             const char *report_b,
+                             gpointer    dismissed_pairs)
+{
+  g_autofree char *key = tg_workspace_pair_key (report_a, report_b);
+
+  return dismissed_pairs != NULL && g_hash_table_contains (dismissed_pairs, key);
+}
+
 static void
 order_pair (const char **a,
             const char **b)

@@ -366,5 +366,11 @@ GHashTable  *tg_workspace_load_dismissed_pairs  (TgWorkspace          *self,
                                                  GError              **error);
 char        *tg_workspace_pair_key              (const char           *report_a,
                                                  const char           *report_b);
+/* A TgDedupeSkipFunc (tg-dedupe.h) over such a set: TRUE for a pair
+ * still dismissed. Pass the set as its data (and g_hash_table_unref to
+ * free it): the scoring threads only read it. */
+gboolean     tg_workspace_skip_dismissed        (const char           *report_a,
+                                                 const char           *report_b,
+                                                 gpointer              dismissed_pairs);
 
 G_END_DECLS

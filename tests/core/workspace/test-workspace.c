@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "tg-custody-log.h"
+#include "tg-dedupe.h"
 #include "tg-incident.h"
 #include "tg-store-private.h"
 #include "tg-test-common.h"
@@ -1388,6 +1389,42 @@ test_dismissed_pair (Fixture       *fixture,
     g_autoptr(GHashTable) pairs = tg_workspace_load_dismissed_pairs (fixture->workspace, &error);
 
     g_assert_cmpuint (g_hash_table_size (pairs), ==, 0);
+  }
+
+  /* The review queue's scorer leaves out a dismissed pair, and proposes
+   * it again once a report has changed. */
+  {
+    g_autoptr(GPtrArray) reports = g_ptr_array_new_with_free_func (g_object_unref);
+    g_autoptr(GPtrArray) before = NULL;
+    g_autoptr(GPtrArray) during = NULL;
+    g_autoptr(GPtrArray) after = NULL;
+    g_autoptr(GHashTable) pairs = NULL;
+    g_autoptr(TgReport) edited = NULL;
+    g_autoptr(TgRevision) rev = NULL;
+
+    for (guint i = 0; i < 2; i++)
+      g_ptr_array_add (reports, tg_store_load_report (fixture->store, j.ids[i], &error));
+    before = tg_dedupe_find (reports, TG_DEDUPE_DEFAULT_THRESHOLD, NULL, NULL, NULL, &error);
+    g_assert_no_error (error);
+    g_assert_cmpuint (before->len, ==, 1);
+
+    g_assert_true (tg_workspace_dismiss_pair (fixture->workspace, j.ids[0], j.ids[1], &error));
+    pairs = tg_workspace_load_dismissed_pairs (fixture->workspace, &error);
+    during = tg_dedupe_find (reports, TG_DEDUPE_DEFAULT_THRESHOLD, tg_workspace_skip_dismissed, pairs,
+                             NULL, &error);
+    g_assert_no_error (error);
+    g_assert_cmpuint (during->len, ==, 0);
+
+    edited = tg_store_load_report (fixture->store, j.ids[0], &error);
+    tg_report_set_narrative (edited, "Ampliado: la policía disparó desde la pista.");
+    rev = tg_store_save_report (fixture->store, edited, &error);
+    g_assert_no_error (error);
+    g_clear_pointer (&pairs, g_hash_table_unref);
+    pairs = tg_workspace_load_dismissed_pairs (fixture->workspace, &error);
+    after = tg_dedupe_find (reports, TG_DEDUPE_DEFAULT_THRESHOLD, tg_workspace_skip_dismissed, pairs,
+                            NULL, &error);
+    g_assert_no_error (error);
+    g_assert_cmpuint (after->len, ==, 1);
   }
 
   /* Dismissed again, then taken back by hand. */
