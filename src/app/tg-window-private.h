@@ -58,6 +58,9 @@ struct _TgWindow
   gboolean              first_frame_shown;
   gboolean              locations_loaded;
   GtkWidget            *row_menu;   /* a list row's menu, made when first shown */
+  GtkWidget            *workspace;        /* workspace/: the coordinator's page */
+  GtkWidget            *workspace_button;
+  GObject              *incident_layer;   /* incidents on the map (TgIncidentMapLayer) */
 };
 
 /* tg-window.c */

@@ -16,6 +16,7 @@
 #include "tg-report-row.h"
 #include "tg-ui-util.h"
 #include "tg-window-private.h"
+#include "tg-window-workspace.h"
 
 G_DEFINE_FINAL_TYPE (TgWindow, tg_window, ADW_TYPE_APPLICATION_WINDOW)
 
@@ -617,6 +618,7 @@ attach_store (TgWindow *self,
   update_list_state (self);
   tg_window_update_editor_title (self);
   attach_sync (self);
+  tg_window_attach_workspace (self);
   gtk_stack_set_visible_child_name (self->window_stack, "main");
   gtk_widget_queue_draw (GTK_WIDGET (self));
 }
@@ -675,6 +677,7 @@ tg_window_dispose (GObject *object)
   g_clear_object (&self->reports);
   g_clear_object (&self->store);
   g_clear_object (&self->sync);
+  g_clear_object (&self->incident_layer);
 
   G_OBJECT_CLASS (tg_window_parent_class)->dispose (object);
 }

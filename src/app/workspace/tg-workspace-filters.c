@@ -1,0 +1,324 @@
+/* tg-workspace-filters.c — the coordinator's workspace filters
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#define G_LOG_DOMAIN "tg-workspace-filters"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+#include <stdio.h>
+
+#include "tg-ui-util.h"
+#include "tg-vocabulary.h"
+#include "tg-workspace-filters.h"
+
+struct _TgWorkspaceFilters
+{
+  GtkWidget       parent_instance;
+
+  GListModel     *categories;
+  GStrv           monitor_ids;
+  gboolean        resetting;
+
+  GtkDropDown    *monitor_filter;
+  GtkEntry       *region_filter;
+  GtkEntry       *from_filter;
+  GtkEntry       *until_filter;
+  GtkDropDown    *category_filter;
+  GtkDropDown    *status_filter;
+  GtkCheckButton *unmerged_filter;
+  GtkLabel       *filter_error;
+};
+
+G_DEFINE_FINAL_TYPE (TgWorkspaceFilters, tg_workspace_filters, GTK_TYPE_WIDGET)
+
+enum {
+  CHANGED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
+/* Helpers --------------------------------------------------------------- */
+
+static gboolean
+parse_day (const char *text,
+           gint64     *unix_seconds,
+           gboolean    end_of_day)
+{
+  int y, m, d;
+  char extra;
+  g_autoptr(GDateTime) date = NULL;
+
+  *unix_seconds = 0;
+  if (text == NULL || *text == '\0')
+    return TRUE;
+  if (sscanf (text, "%d-%d-%d%c", &y, &m, &d, &extra) != 3)
+    return FALSE;
+  date = g_date_time_new_utc (y, m, d, 0, 0, 0);
+  if (date == NULL)
+    return FALSE;
+  *unix_seconds = g_date_time_to_unix (date) + (end_of_day ? 86399 : 0);
+  return TRUE;
+}
+
+/* Callbacks ------------------------------------------------------------- */
+
+static void
+control_changed_cb (TgWorkspaceFilters *self)
+{
+  gint64 from, until;
+  gboolean dates_ok;
+
+  dates_ok = parse_day (gtk_editable_get_text (GTK_EDITABLE (self->from_filter)), &from, FALSE) &&
+             parse_day (gtk_editable_get_text (GTK_EDITABLE (self->until_filter)), &until, TRUE);
+  if (!dates_ok)
+    gtk_label_set_text (self->filter_error, _("Write dates as year-month-day, such as 2023-01-09."));
+  gtk_widget_set_visible (GTK_WIDGET (self->filter_error), !dates_ok);
+
+  if (!self->resetting)
+    g_signal_emit (self, signals[CHANGED], 0);
+}
+
+static void
+reset_clicked_cb (TgWorkspaceFilters *self)
+{
+  tg_workspace_filters_reset (self);
+}
+
+/* GObject --------------------------------------------------------------- */
+
+static void
+tg_workspace_filters_dispose (GObject *object)
+{
+  TgWorkspaceFilters *self = TG_WORKSPACE_FILTERS (object);
+  GtkWidget *child;
+
+  gtk_widget_dispose_template (GTK_WIDGET (self), TG_TYPE_WORKSPACE_FILTERS);
+  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self))) != NULL)
+    gtk_widget_unparent (child);
+  g_clear_object (&self->categories);
+  g_clear_pointer (&self->monitor_ids, g_strfreev);
+
+  G_OBJECT_CLASS (tg_workspace_filters_parent_class)->dispose (object);
+}
+
+static void
+tg_workspace_filters_class_init (TgWorkspaceFiltersClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = tg_workspace_filters_dispose;
+
+  signals[CHANGED] = g_signal_new ("changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                   0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+
+  gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
+  gtk_widget_class_set_template_from_resource (widget_class, "/io/github/testigo/Testigo/tg-workspace-filters.ui");
+  gtk_widget_class_bind_template_child (widget_class, TgWorkspaceFilters, monitor_filter);
+  gtk_widget_class_bind_template_child (widget_class, TgWorkspaceFilters, region_filter);
+  gtk_widget_class_bind_template_child (widget_class, TgWorkspaceFilters, from_filter);
+  gtk_widget_class_bind_template_child (widget_class, TgWorkspaceFilters, until_filter);
+  gtk_widget_class_bind_template_child (widget_class, TgWorkspaceFilters, category_filter);
+  gtk_widget_class_bind_template_child (widget_class, TgWorkspaceFilters, status_filter);
+  gtk_widget_class_bind_template_child (widget_class, TgWorkspaceFilters, unmerged_filter);
+  gtk_widget_class_bind_template_child (widget_class, TgWorkspaceFilters, filter_error);
+  gtk_widget_class_bind_template_callback (widget_class, reset_clicked_cb);
+}
+
+static void
+tg_workspace_filters_init (TgWorkspaceFilters *self)
+{
+  g_autoptr(GtkStringList) statuses = gtk_string_list_new (NULL);
+
+  gtk_widget_init_template (GTK_WIDGET (self));
+
+  tg_workspace_filters_set_categories (self, NULL);
+  tg_workspace_filters_set_monitors (self, NULL, NULL);
+
+  gtk_string_list_append (statuses, _("Any status"));
+  for (int s = TG_REPORT_STATUS_DRAFT; s <= TG_REPORT_STATUS_REJECTED; s++)
+    gtk_string_list_append (statuses, tg_ui_status_label (s));
+  gtk_drop_down_set_model (self->status_filter, G_LIST_MODEL (statuses));
+
+  g_signal_connect_swapped (self->monitor_filter, "notify::selected", G_CALLBACK (control_changed_cb), self);
+  g_signal_connect_swapped (self->category_filter, "notify::selected", G_CALLBACK (control_changed_cb), self);
+  g_signal_connect_swapped (self->status_filter, "notify::selected", G_CALLBACK (control_changed_cb), self);
+  g_signal_connect_swapped (self->region_filter, "changed", G_CALLBACK (control_changed_cb), self);
+  g_signal_connect_swapped (self->from_filter, "changed", G_CALLBACK (control_changed_cb), self);
+  g_signal_connect_swapped (self->until_filter, "changed", G_CALLBACK (control_changed_cb), self);
+  g_signal_connect_swapped (self->unmerged_filter, "toggled", G_CALLBACK (control_changed_cb), self);
+}
+
+/* Public API ------------------------------------------------------------ */
+
+GtkWidget *
+tg_workspace_filters_new (void)
+{
+  return g_object_new (TG_TYPE_WORKSPACE_FILTERS, NULL);
+}
+
+void
+tg_workspace_filters_set_categories (TgWorkspaceFilters *self,
+                                     GListModel         *categories)
+{
+  g_autoptr(GtkStringList) labels = gtk_string_list_new (NULL);
+  guint n;
+
+  g_return_if_fail (TG_IS_WORKSPACE_FILTERS (self));
+
+  g_set_object (&self->categories, categories);
+  n = categories ? g_list_model_get_n_items (categories) : 0;
+  gtk_string_list_append (labels, _("Any category"));
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(TgVocabularyEntry) entry = g_list_model_get_item (categories, i);
+
+      gtk_string_list_append (labels, tg_vocabulary_entry_get_label (entry));
+    }
+  self->resetting = TRUE;
+  gtk_drop_down_set_model (self->category_filter, G_LIST_MODEL (labels));
+  self->resetting = FALSE;
+}
+
+void
+tg_workspace_filters_set_monitors (TgWorkspaceFilters *self,
+                                   const char * const *ids,
+                                   const char * const *names)
+{
+  g_autoptr(GtkStringList) labels = gtk_string_list_new (NULL);
+  g_autofree char *chosen = g_strdup (tg_workspace_filters_get_monitor (self));
+  guint selected = 0;
+
+  g_return_if_fail (TG_IS_WORKSPACE_FILTERS (self));
+
+  gtk_string_list_append (labels, _("Any monitor"));
+  for (guint i = 0; ids != NULL && ids[i] != NULL; i++)
+    {
+      gtk_string_list_append (labels, names && names[i] && *names[i] ? names[i] : ids[i]);
+      if (g_strcmp0 (ids[i], chosen) == 0)
+        selected = i + 1;
+    }
+  g_clear_pointer (&self->monitor_ids, g_strfreev);
+  self->monitor_ids = g_strdupv ((char **) ids);
+  self->resetting = TRUE;
+  gtk_drop_down_set_model (self->monitor_filter, G_LIST_MODEL (labels));
+  gtk_drop_down_set_selected (self->monitor_filter, selected);
+  self->resetting = FALSE;
+  if (chosen != NULL && selected == 0)
+    control_changed_cb (self);
+}
+
+void
+tg_workspace_filters_reset (TgWorkspaceFilters *self)
+{
+  g_return_if_fail (TG_IS_WORKSPACE_FILTERS (self));
+
+  self->resetting = TRUE;
+  gtk_drop_down_set_selected (self->monitor_filter, 0);
+  gtk_drop_down_set_selected (self->category_filter, 0);
+  gtk_drop_down_set_selected (self->status_filter, 0);
+  gtk_editable_set_text (GTK_EDITABLE (self->region_filter), "");
+  gtk_editable_set_text (GTK_EDITABLE (self->from_filter), "");
+  gtk_editable_set_text (GTK_EDITABLE (self->until_filter), "");
+  gtk_check_button_set_active (self->unmerged_filter, FALSE);
+  self->resetting = FALSE;
+  control_changed_cb (self);
+}
+
+const char *
+tg_workspace_filters_get_monitor (TgWorkspaceFilters *self)
+{
+  guint selected;
+
+  g_return_val_if_fail (TG_IS_WORKSPACE_FILTERS (self), NULL);
+
+  selected = gtk_drop_down_get_selected (self->monitor_filter);
+  if (self->monitor_ids == NULL || selected == 0 || selected == GTK_INVALID_LIST_POSITION ||
+      selected > g_strv_length (self->monitor_ids))
+    return NULL;
+  return self->monitor_ids[selected - 1];
+}
+
+char *
+tg_workspace_filters_dup_region (TgWorkspaceFilters *self)
+{
+  const char *text;
+
+  g_return_val_if_fail (TG_IS_WORKSPACE_FILTERS (self), NULL);
+
+  text = gtk_editable_get_text (GTK_EDITABLE (self->region_filter));
+  if (text == NULL)
+    return NULL;
+  return *text ? g_strstrip (g_strdup (text)) : NULL;
+}
+
+static gint64
+day_of (GtkEntry *entry,
+        gboolean  end_of_day)
+{
+  gint64 seconds;
+
+  return parse_day (gtk_editable_get_text (GTK_EDITABLE (entry)), &seconds, end_of_day) ? seconds : 0;
+}
+
+gint64
+tg_workspace_filters_get_from (TgWorkspaceFilters *self)
+{
+  g_return_val_if_fail (TG_IS_WORKSPACE_FILTERS (self), 0);
+  return day_of (self->from_filter, FALSE);
+}
+
+gint64
+tg_workspace_filters_get_until (TgWorkspaceFilters *self)
+{
+  g_return_val_if_fail (TG_IS_WORKSPACE_FILTERS (self), 0);
+  return day_of (self->until_filter, TRUE);
+}
+
+const char *
+tg_workspace_filters_get_category (TgWorkspaceFilters *self)
+{
+  g_autoptr(TgVocabularyEntry) entry = NULL;
+  guint selected;
+
+  g_return_val_if_fail (TG_IS_WORKSPACE_FILTERS (self), NULL);
+
+  selected = gtk_drop_down_get_selected (self->category_filter);
+  if (self->categories == NULL || selected == 0 || selected == GTK_INVALID_LIST_POSITION)
+    return NULL;
+  entry = g_list_model_get_item (self->categories, selected - 1);
+  /* The vocabulary owns the entry and its code. */
+  return entry != NULL ? tg_vocabulary_entry_get_code (entry) : NULL;
+}
+
+int
+tg_workspace_filters_get_status (TgWorkspaceFilters *self)
+{
+  guint selected;
+
+  g_return_val_if_fail (TG_IS_WORKSPACE_FILTERS (self), -1);
+
+  selected = gtk_drop_down_get_selected (self->status_filter);
+  return (selected == 0 || selected == GTK_INVALID_LIST_POSITION) ? -1 : (int) selected - 1;
+}
+
+gboolean
+tg_workspace_filters_get_unmerged (TgWorkspaceFilters *self)
+{
+  g_return_val_if_fail (TG_IS_WORKSPACE_FILTERS (self), FALSE);
+  return gtk_check_button_get_active (self->unmerged_filter);
+}
+
+gboolean
+tg_workspace_filters_get_active (TgWorkspaceFilters *self)
+{
+  g_autofree char *region = tg_workspace_filters_dup_region (self);
+
+  return tg_workspace_filters_get_monitor (self) != NULL || region != NULL ||
+         tg_workspace_filters_get_from (self) != 0 || tg_workspace_filters_get_until (self) != 0 ||
+         tg_workspace_filters_get_category (self) != NULL ||
+         tg_workspace_filters_get_status (self) >= 0 || tg_workspace_filters_get_unmerged (self);
+}
