@@ -16,6 +16,8 @@
 #include <glib/gi18n.h>
 
 #include "tg-incident-map-layer.h"
+#include "tg-sync-engine.h"
+#include "tg-sync-manager.h"
 #include "tg-window-private.h"
 #include "tg-window-workspace.h"
 #include "tg-workspace-view.h"
@@ -25,7 +27,19 @@
 static const char *
 current_role (TgWindow *self)
 {
-  return NULL;
+  TgSyncEngine *engine = self->sync != NULL ? tg_sync_manager_get_engine (self->sync) : NULL;
+
+  /* As the server last said, at enrolment or in a pull. */
+  switch (engine != NULL ? tg_sync_engine_get_role (engine) : TG_SYNC_ROLE_UNKNOWN)
+    {
+    case TG_SYNC_ROLE_COORDINATOR:
+      return "coordinator";
+    case TG_SYNC_ROLE_MONITOR:
+      return "monitor";
+    case TG_SYNC_ROLE_UNKNOWN:
+    default:
+      return NULL;
+    }
 }
 
 static void
@@ -135,6 +149,11 @@ tg_window_attach_workspace (TgWindow *self)
                            G_CALLBACK (incident_activated_cb), self, G_CONNECT_SWAPPED);
 
   if (self->sync != NULL)
-    g_signal_connect_object (self->sync, "account-changed", G_CALLBACK (update_role), self, G_CONNECT_SWAPPED);
+    {
+      g_signal_connect_object (self->sync, "account-changed", G_CALLBACK (update_role), self, G_CONNECT_SWAPPED);
+      if (tg_sync_manager_get_engine (self->sync) != NULL)
+        g_signal_connect_object (tg_sync_manager_get_engine (self->sync), "notify::role",
+                                 G_CALLBACK (update_role), self, G_CONNECT_SWAPPED);
+    }
   update_role (self);
 }
