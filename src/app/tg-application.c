@@ -12,6 +12,9 @@
 #include <string.h>
 
 #include "tg-application.h"
+#include "tg-erase.h"
+#include "tg-lock-monitor.h"
+#include "tg-lock-window.h"
 #include "tg-preferences-window.h"
 #include "tg-renderer.h"
 #include "tg-ui-util.h"
@@ -19,6 +22,7 @@
 
 #include "tg-demo.h"
 #include "tg-exchange.h"
+#include "tg-vault.h"
 
 #define SCHEMA_ID "io.github.testigo.Testigo"
 
@@ -35,6 +39,11 @@ struct _TgApplication
   gboolean        gazetteer_failed;
   gboolean        demo;
   char           *renderer;   /* what tg_renderer_choose() said */
+
+  TgVault        *vault;      /* the data folder's key (src/core/crypt) */
+  TgLockMonitor  *lock_monitor;
+  TgLockWindow   *lock_window; /* while locked or before the first unlock */
+  gboolean        lock_remember;
 };
 
 G_DEFINE_FINAL_TYPE (TgApplication, tg_application, ADW_TYPE_APPLICATION)
@@ -96,6 +105,10 @@ store_ready (OpenData *data)
   g_clear_object (&self->sync);
   self->sync = tg_sync_manager_new (self->store, self->settings);
   tg_window_set_store (data->window, self->store);
+  tg_lock_monitor_set_armed (self->lock_monitor, TRUE);
+  /* The lock window goes once the main window is there. */
+  if (self->lock_window != NULL)
+    gtk_window_destroy (GTK_WINDOW (self->lock_window));
   open_data_free (data);
 }
 
@@ -150,19 +163,103 @@ store_opened_cb (GObject      *object,
   store_ready (data);
 }
 
+static void show_lock_window (TgApplication *self);
+
+static gboolean
+has_plain_store (const char *dir)
+{
+  g_autofree char *db = g_build_filename (dir, "testigo.db", NULL);
+
+  return g_file_test (db, G_FILE_TEST_EXISTS);
+}
+
+static void open_store_at (TgApplication *self,
+                           const char    *dir,
+                           gboolean       remember);
+
+typedef struct
+{
+  TgApplication *app;
+  char          *dir;
+  gboolean       remember;
+  gboolean       creating;
+} EnvUnlockData;
+
+/* The vault was unlocked (or made) with $TESTIGO_PASSPHRASE, before any
+ * window: the store is opened next, as after a typed passphrase. */
+static void
+env_unlocked_cb (GObject      *object,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  EnvUnlockData *data = user_data;
+  TgApplication *self = data->app;
+  g_autoptr(GError) error = NULL;
+  gboolean ok = data->creating ? tg_vault_create_finish (TG_VAULT (object), result, &error)
+                               : tg_vault_unlock_finish (TG_VAULT (object), result, &error);
+
+  if (ok)
+    open_store_at (self, data->dir, data->remember);
+  else
+    show_store_error (self, data->dir, error);
+  g_application_release (G_APPLICATION (self));
+  g_object_unref (data->app);
+  g_free (data->dir);
+  g_free (data);
+}
+
 /* Opens (or creates) the store in @dir and makes it the app's, showing
- * the main window at once (its "Opening…" page until the store is open). */
+ * the main window at once (its "Opening…" page until the store is open).
+ * The store opens only once the vault of @dir is unlocked: until then
+ * the lock window asks for the passphrase (or, on a first run, for a new
+ * one). $TESTIGO_PASSPHRASE, for tests only (docs/app.md), types it. */
 static void
 open_store_at (TgApplication *self,
                const char    *dir,
                gboolean       remember)
 {
   OpenData *data;
+  const char *passphrase = g_getenv ("TESTIGO_PASSPHRASE");
 
   g_clear_object (&self->sync);
   g_clear_object (&self->store);
   g_clear_pointer (&self->data_dir, g_free);
   self->data_dir = g_strdup (dir);
+
+  if (self->vault == NULL || g_strcmp0 (tg_vault_get_directory (self->vault), dir) != 0)
+    {
+      g_clear_object (&self->vault);
+      /* The vault reads the key file's presence: the folder must be there. */
+      g_mkdir_with_parents (dir, 0700);
+      self->vault = tg_vault_new (dir);
+    }
+  /* A store written before protection at rest (a database, no key
+   * file) is opened as it is until it can be converted (the migration,
+   * not there yet): no key file is written beside it, so a damaged or
+   * foreign database stays alone in its folder. */
+  if (tg_vault_get_state (self->vault) == TG_VAULT_STATE_NONE && has_plain_store (dir))
+    passphrase = NULL;
+  else if (!tg_vault_is_unlocked (self->vault) && (passphrase == NULL || *passphrase == '\0'))
+    {
+      self->lock_remember = remember;
+      show_lock_window (self);
+      return;
+    }
+  else if (!tg_vault_is_unlocked (self->vault))
+    {
+      EnvUnlockData *env = g_new0 (EnvUnlockData, 1);
+
+      env->app = g_object_ref (self);
+      env->dir = g_strdup (dir);
+      env->remember = remember;
+      env->creating = tg_vault_get_state (self->vault) == TG_VAULT_STATE_NONE;
+      g_application_hold (G_APPLICATION (self));
+      if (env->creating)
+        tg_vault_create_async (self->vault, passphrase, NULL, env_unlocked_cb, env);
+      else
+        tg_vault_unlock_async (self->vault, passphrase, NULL, env_unlocked_cb, env);
+      return;
+    }
 
   data = g_new0 (OpenData, 1);
   data->app = g_object_ref (self);
@@ -172,6 +269,7 @@ open_store_at (TgApplication *self,
 
   tg_start_up_mark ("opening");
   data->window = g_object_ref (tg_window_new (self));
+  tg_lock_monitor_watch_window (self->lock_monitor, GTK_WINDOW (data->window));
   tg_start_up_mark ("window-built");
   gtk_window_present (GTK_WINDOW (data->window));
   tg_start_up_mark ("presented");
@@ -339,7 +437,173 @@ show_store_error (TgApplication *self,
   g_application_release (G_APPLICATION (self));
 }
 
+/* Locking ------------------------------------------------------------- */
+
+static void
+lock_window_unlocked_cb (TgApplication *self)
+{
+  g_autofree char *dir = g_strdup (self->data_dir);
+
+  /* The lock window stays until the main window has the store. */
+  tg_lock_window_show_working (self->lock_window, _("Opening the Reports…"), NULL, -1);
+  open_store_at (self, dir, self->lock_remember);
+}
+
+/* The erase passphrase was typed: everything is gone, as on a fresh
+ * install. */
+static void
+lock_window_erased_cb (TgApplication *self)
+{
+  g_settings_reset (self->settings, "sync-offer-dismissed");
+}
+
+static void
+erase_done_cb (GObject      *object,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  g_autoptr(TgApplication) self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (self->lock_window == NULL)
+    return;
+  if (!tg_vault_erase_finish (TG_VAULT (object), result, &error))
+    {
+      g_autofree char *message = g_strdup_printf (_("The erase did not finish: %s"), error->message);
+
+      /* Whatever state the vault is in now, the window shows it. */
+      if (tg_vault_get_state (TG_VAULT (object)) == TG_VAULT_STATE_NONE)
+        tg_lock_window_show_create (self->lock_window, FALSE);
+      else
+        tg_lock_window_show_unlock (self->lock_window);
+      tg_lock_window_show_message (self->lock_window, message);
+      return;
+    }
+  g_settings_reset (self->settings, "sync-offer-dismissed");
+  tg_lock_window_show_create (self->lock_window, FALSE);
+}
+
+static void lock_now (TgApplication *self);
+
+/* Confirmed: the app locks (store closed, key wiped), then the vault
+ * destroys the key file and removes the encrypted files. */
+static void
+erase_confirmed (TgApplication *self)
+{
+  lock_now (self);
+  if (self->lock_window == NULL)
+    show_lock_window (self);
+  tg_lock_window_show_working (self->lock_window, _("Erasing…"), NULL, -1);
+  tg_vault_erase_async (self->vault, NULL, erase_done_cb, g_object_ref (self));
+}
+
+static void
+lock_window_erase_cb (TgApplication *self)
+{
+  /* Locked, the store is closed: there is nothing a sync could send. */
+  tg_erase_ask (GTK_WINDOW (self->lock_window), NULL, G_CALLBACK (erase_confirmed), self);
+}
+
+static void
+lock_window_destroyed_cb (TgApplication *self)
+{
+  self->lock_window = NULL;
+}
+
+/* The lock window, on its unlock page (or first-run page), for the data
+ * folder self->data_dir. */
+static void
+show_lock_window (TgApplication *self)
+{
+  if (self->lock_window == NULL)
+    {
+      self->lock_window = tg_lock_window_new (GTK_APPLICATION (self), self->vault);
+      gtk_window_set_default_size (GTK_WINDOW (self->lock_window),
+                                   g_settings_get_int (self->settings, "window-width"),
+                                   g_settings_get_int (self->settings, "window-height"));
+      if (g_settings_get_boolean (self->settings, "window-maximized"))
+        gtk_window_maximize (GTK_WINDOW (self->lock_window));
+      g_signal_connect_object (self->lock_window, "unlocked", G_CALLBACK (lock_window_unlocked_cb),
+                               self, G_CONNECT_SWAPPED);
+      g_signal_connect_object (self->lock_window, "erased", G_CALLBACK (lock_window_erased_cb),
+                               self, G_CONNECT_SWAPPED);
+      g_signal_connect_object (self->lock_window, "erase", G_CALLBACK (lock_window_erase_cb),
+                               self, G_CONNECT_SWAPPED);
+      g_signal_connect_object (self->lock_window, "destroy", G_CALLBACK (lock_window_destroyed_cb),
+                               self, G_CONNECT_SWAPPED);
+    }
+  else if (tg_vault_get_state (self->vault) == TG_VAULT_STATE_NONE)
+    tg_lock_window_show_create (self->lock_window, FALSE);
+  else
+    tg_lock_window_show_unlock (self->lock_window);
+  gtk_window_present (GTK_WINDOW (self->lock_window));
+}
+
+/* Locked: the lock window alone, every other window (the main window,
+ * which saves the report being written, the preferences, dialogs)
+ * closed, the store let go of and the key wiped. The store closes as
+ * soon as a save still in flight has ended (the last reference). */
+static void
+lock_now (TgApplication *self)
+{
+  GList *windows;
+
+  if (self->vault == NULL || !tg_vault_is_unlocked (self->vault) || self->store == NULL)
+    return;
+
+  tg_lock_monitor_set_armed (self->lock_monitor, FALSE);
+  /* First, so the application always has a window. */
+  show_lock_window (self);
+  tg_lock_window_show_unlock (self->lock_window);
+
+  windows = g_list_copy (gtk_application_get_windows (GTK_APPLICATION (self)));
+  g_list_foreach (windows, (GFunc) g_object_ref, NULL);
+  for (GList *l = windows; l != NULL; l = l->next)
+    {
+      if (l->data == (gpointer) self->lock_window)
+        continue;
+      if (TG_IS_WINDOW (l->data))
+        gtk_window_close (l->data);   /* saves the report, the window's size */
+      else
+        gtk_window_destroy (l->data);
+    }
+  g_list_free_full (windows, g_object_unref);
+
+  g_clear_object (&self->sync);
+  g_clear_object (&self->store);
+  tg_vault_lock (self->vault);
+}
+
+static void
+lock_monitor_cb (TgApplication *self,
+                 TgLockReason   reason)
+{
+  g_debug ("Locking (reason %d)", reason);
+  lock_now (self);
+}
+
 /* Actions --------------------------------------------------------------- */
+
+static void
+lock_action (GSimpleAction *action,
+             GVariant      *param,
+             gpointer       user_data)
+{
+  lock_now (user_data);
+}
+
+static void
+erase_action (GSimpleAction *action,
+              GVariant      *param,
+              gpointer       user_data)
+{
+  TgApplication *self = user_data;
+  GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (self));
+
+  if (self->store == NULL)
+    return;
+  tg_erase_ask (window, self->sync, G_CALLBACK (erase_confirmed), self);
+}
 
 static void
 quit_action (GSimpleAction *action,
@@ -470,6 +734,8 @@ static const GActionEntry app_actions[] = {
   { "preferences", preferences_action },
   { "sync-preferences", sync_preferences_action },
   { "about", about_action },
+  { "lock", lock_action },
+  { "erase", erase_action },
 };
 
 /* Vfuncs ---------------------------------------------------------------- */
@@ -507,6 +773,7 @@ tg_application_startup (GApplication *app)
      * About. Closing the main window saves and quits, as its close button. */
     { "window.close", { "<Control>w", NULL } },
     { "app.preferences", { "<Control>comma", NULL } },
+    { "app.lock", { "<Control><Shift>l", NULL } },
     { "win.show-help-overlay", { "<Control>question", "<Control><Shift>slash", NULL } },
   };
 
@@ -522,6 +789,9 @@ tg_application_startup (GApplication *app)
                             G_CALLBACK (apply_style_variant), self);
   apply_style_variant (self);
 
+  self->lock_monitor = tg_lock_monitor_new (self->settings);
+  g_signal_connect_object (self->lock_monitor, "lock", G_CALLBACK (lock_monitor_cb), self, G_CONNECT_SWAPPED);
+
   g_action_map_add_action_entries (G_ACTION_MAP (self), app_actions,
                                    G_N_ELEMENTS (app_actions), self);
   for (guint i = 0; i < G_N_ELEMENTS (accels); i++)
@@ -536,6 +806,8 @@ tg_application_activate (GApplication *app)
   GtkWindow *window;
 
   window = gtk_application_get_active_window (GTK_APPLICATION (self));
+  if (window == NULL && self->lock_window != NULL)
+    window = GTK_WINDOW (self->lock_window);
   if (window != NULL)
     {
       gtk_window_present (window);
@@ -567,6 +839,8 @@ tg_application_shutdown (GApplication *app)
   g_clear_object (&self->sync);
   if (self->store != NULL)
     tg_store_close (self->store);
+  if (self->vault != NULL)
+    tg_vault_lock (self->vault);
 }
 
 static void
@@ -575,6 +849,7 @@ tg_application_dispose (GObject *object)
   TgApplication *self = TG_APPLICATION (object);
 
   g_clear_object (&self->sync);
+  g_clear_object (&self->lock_monitor);
   g_clear_object (&self->settings);
   g_clear_object (&self->store);
   g_clear_object (&self->gazetteer);
@@ -582,6 +857,9 @@ tg_application_dispose (GObject *object)
     g_clear_object (&self->vocabularies[i]);
   g_clear_pointer (&self->data_dir, g_free);
   g_clear_pointer (&self->renderer, g_free);
+  if (self->vault != NULL)
+    tg_vault_lock (self->vault);
+  g_clear_object (&self->vault);
 
   G_OBJECT_CLASS (tg_application_parent_class)->dispose (object);
 }
@@ -654,6 +932,13 @@ tg_application_get_sync_manager (TgApplication *self)
 {
   g_return_val_if_fail (TG_IS_APPLICATION (self), NULL);
   return self->sync;
+}
+
+TgVault *
+tg_application_get_vault (TgApplication *self)
+{
+  g_return_val_if_fail (TG_IS_APPLICATION (self), NULL);
+  return self->vault;
 }
 
 const char *

@@ -9,6 +9,7 @@
 #include "tg-gazetteer.h"
 #include "tg-store.h"
 #include "tg-sync-manager.h"
+#include "tg-vault.h"
 #include "tg-vocabulary.h"
 
 G_BEGIN_DECLS
@@ -23,6 +24,8 @@ TgStore       *tg_application_get_store       (TgApplication    *self);
 /* The open store's sync (engine, account, token); NULL until it is open. */
 TgSyncManager *tg_application_get_sync_manager (TgApplication   *self);
 const char    *tg_application_get_data_dir    (TgApplication    *self);
+/* The data folder's vault (its key); NULL before the folder is known. */
+TgVault       *tg_application_get_vault       (TgApplication    *self);
 /* The vocabulary of @kind in the language chosen in the preferences;
  * never NULL (an empty list when the file cannot be read). */
 GListModel    *tg_application_get_vocabulary  (TgApplication    *self,

@@ -11,6 +11,7 @@
 #include "tg-map-preferences-page.h"
 #include "tg-preferences-window.h"
 #include "tg-sync-preferences-page.h"
+#include "tg-vault.h"
 
 struct _TgPreferencesWindow
 {
@@ -25,7 +26,10 @@ struct _TgPreferencesWindow
   AdwComboRow          *style_row;
   AdwActionRow         *data_row;
   AdwActionRow         *count_row;
+  AdwComboRow          *lock_row;
+  AdwActionRow         *erase_row;
   GtkWidget            *sync_page;
+  GArray               *lock_choices;  /* seconds, one per row of lock_row */
 };
 
 G_DEFINE_FINAL_TYPE (TgPreferencesWindow, tg_preferences_window, ADW_TYPE_PREFERENCES_WINDOW)
@@ -60,6 +64,163 @@ combo_changed_cb (TgPreferencesWindow *self,
     g_settings_set_string (self->settings, "units", units[MIN (selected, 1)]);
   else if (row == self->style_row)
     g_settings_set_string (self->settings, "style-variant", styles[MIN (selected, 2)]);
+}
+
+/* "Lock after": the usual choices, and the stored value if it is none
+ * of them (set by hand or by a test), so it is shown as it is. */
+static const guint lock_seconds[] = { 0, 60, 120, 300, 600, 900, 1800, 3600 };
+
+static char *
+lock_label (guint seconds)
+{
+  if (seconds == 0)
+    return g_strdup (_("Never"));
+  if (seconds % 3600 == 0)
+    return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u hour", "%u hours", seconds / 3600), seconds / 3600);
+  if (seconds % 60 == 0)
+    return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u minute", "%u minutes", seconds / 60), seconds / 60);
+  return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u second", "%u seconds", seconds), seconds);
+}
+
+static void
+lock_changed_cb (TgPreferencesWindow *self)
+{
+  guint selected = adw_combo_row_get_selected (self->lock_row);
+
+  if (selected == GTK_INVALID_LIST_POSITION || selected >= self->lock_choices->len)
+    return;
+  g_settings_set_int (self->settings, "lock-idle-seconds",
+                      (int) g_array_index (self->lock_choices, guint, selected));
+}
+
+static void
+setup_lock_row (TgPreferencesWindow *self)
+{
+  g_autoptr(GtkStringList) list = gtk_string_list_new (NULL);
+  guint current = (guint) MAX (0, g_settings_get_int (self->settings, "lock-idle-seconds"));
+  guint selected = G_MAXUINT;
+
+  self->lock_choices = g_array_new (FALSE, FALSE, sizeof (guint));
+  for (guint i = 0; i < G_N_ELEMENTS (lock_seconds); i++)
+    {
+      if (selected == G_MAXUINT && current < lock_seconds[i])
+        {
+          selected = self->lock_choices->len;
+          g_array_append_val (self->lock_choices, current);
+        }
+      if (current == lock_seconds[i])
+        selected = self->lock_choices->len;
+      g_array_append_val (self->lock_choices, lock_seconds[i]);
+    }
+  if (selected == G_MAXUINT)
+    {
+      selected = self->lock_choices->len;
+      g_array_append_val (self->lock_choices, current);
+    }
+  for (guint i = 0; i < self->lock_choices->len; i++)
+    {
+      g_autofree char *label = lock_label (g_array_index (self->lock_choices, guint, i));
+
+      gtk_string_list_append (list, label);
+    }
+  adw_combo_row_set_model (self->lock_row, G_LIST_MODEL (list));
+  adw_combo_row_set_selected (self->lock_row, selected);
+  g_signal_connect_swapped (self->lock_row, "notify::selected", G_CALLBACK (lock_changed_cb), self);
+}
+
+/* The erase passphrase: a dialog with the passphrase twice; "Remove"
+ * clears it. The vault cannot tell whether one is set (its key file
+ * does not say), so neither can this page. */
+typedef struct
+{
+  TgPreferencesWindow *self;
+  GtkEditable         *entry;
+  GtkEditable         *confirm;
+} EraseDialog;
+
+static void
+erase_set_done_cb (GObject      *object,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  g_autoptr(TgPreferencesWindow) self = user_data;
+  g_autoptr(GError) error = NULL;
+  const char *message;
+  g_autofree char *text = NULL;
+
+  if (!tg_vault_set_erase_passphrase_finish (TG_VAULT (object), result, &error))
+    message = text = g_strdup_printf (_("The erase passphrase was not changed: %s"), error->message);
+  else
+    message = _("Erase passphrase saved");
+  adw_preferences_window_add_toast (ADW_PREFERENCES_WINDOW (self), adw_toast_new (message));
+}
+
+static void
+erase_dialog_response_cb (AdwMessageDialog *dialog,
+                          const char       *response,
+                          EraseDialog      *data)
+{
+  TgPreferencesWindow *self = data->self;
+  TgVault *vault = tg_application_get_vault (self->app);
+
+  if (vault != NULL && g_strcmp0 (response, "set") == 0)
+    tg_vault_set_erase_passphrase_async (vault, gtk_editable_get_text (data->entry), NULL,
+                                         erase_set_done_cb, g_object_ref (self));
+  else if (vault != NULL && g_strcmp0 (response, "remove") == 0)
+    tg_vault_set_erase_passphrase_async (vault, NULL, NULL, erase_set_done_cb, g_object_ref (self));
+  g_object_unref (data->self);
+  g_free (data);
+}
+
+static void
+erase_entries_changed_cb (AdwMessageDialog *dialog)
+{
+  EraseDialog *data = g_object_get_data (G_OBJECT (dialog), "tg-erase-dialog");
+  const char *a = gtk_editable_get_text (data->entry);
+
+  adw_message_dialog_set_response_enabled (dialog, "set",
+                                           *a != '\0' && g_strcmp0 (a, gtk_editable_get_text (data->confirm)) == 0);
+}
+
+static void
+erase_passphrase_cb (TgPreferencesWindow *self)
+{
+  AdwMessageDialog *dialog;
+  GtkWidget *list = gtk_list_box_new ();
+  GtkWidget *entry = adw_password_entry_row_new ();
+  GtkWidget *confirm = adw_password_entry_row_new ();
+  EraseDialog *data = g_new0 (EraseDialog, 1);
+
+  gtk_list_box_set_selection_mode (GTK_LIST_BOX (list), GTK_SELECTION_NONE);
+  gtk_widget_add_css_class (list, "boxed-list");
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (entry), _("Erase passphrase"));
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (confirm), _("Confirm erase passphrase"));
+  gtk_list_box_append (GTK_LIST_BOX (list), entry);
+  gtk_list_box_append (GTK_LIST_BOX (list), confirm);
+
+  dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (GTK_WINDOW (self), _("Erase Passphrase"),
+                                                       _("Typed at the unlock page instead of the passphrase, it "
+                                                         "makes the data on this laptop unreadable at once and "
+                                                         "Testigo starts as on a new laptop. It must differ from "
+                                                         "the passphrase. It cannot hide that Testigo was "
+                                                         "installed.")));
+  adw_message_dialog_set_extra_child (dialog, list);
+  adw_message_dialog_add_responses (dialog,
+                                    "cancel", _("_Cancel"),
+                                    "remove", _("_Remove"),
+                                    "set", _("_Set"),
+                                    NULL);
+  adw_message_dialog_set_response_appearance (dialog, "set", ADW_RESPONSE_SUGGESTED);
+  adw_message_dialog_set_response_enabled (dialog, "set", FALSE);
+  adw_message_dialog_set_close_response (dialog, "cancel");
+  data->self = g_object_ref (self);
+  data->entry = GTK_EDITABLE (entry);
+  data->confirm = GTK_EDITABLE (confirm);
+  g_object_set_data (G_OBJECT (dialog), "tg-erase-dialog", data);
+  g_signal_connect_swapped (entry, "changed", G_CALLBACK (erase_entries_changed_cb), dialog);
+  g_signal_connect_swapped (confirm, "changed", G_CALLBACK (erase_entries_changed_cb), dialog);
+  g_signal_connect (dialog, "response", G_CALLBACK (erase_dialog_response_cb), data);
+  gtk_window_present (GTK_WINDOW (dialog));
 }
 
 static void
@@ -106,6 +267,7 @@ tg_preferences_window_dispose (GObject *object)
 
   gtk_widget_dispose_template (GTK_WIDGET (self), TG_TYPE_PREFERENCES_WINDOW);
   g_clear_object (&self->app);
+  g_clear_pointer (&self->lock_choices, g_array_unref);
 
   G_OBJECT_CLASS (tg_preferences_window_parent_class)->dispose (object);
 }
@@ -125,7 +287,10 @@ tg_preferences_window_class_init (TgPreferencesWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, TgPreferencesWindow, style_row);
   gtk_widget_class_bind_template_child (widget_class, TgPreferencesWindow, data_row);
   gtk_widget_class_bind_template_child (widget_class, TgPreferencesWindow, count_row);
+  gtk_widget_class_bind_template_child (widget_class, TgPreferencesWindow, lock_row);
+  gtk_widget_class_bind_template_child (widget_class, TgPreferencesWindow, erase_row);
   gtk_widget_class_bind_template_callback (widget_class, open_folder_cb);
+  gtk_widget_class_bind_template_callback (widget_class, erase_passphrase_cb);
 }
 
 static void
@@ -160,6 +325,7 @@ tg_preferences_window_new (TgApplication *app)
   setup_combo (self->units_row, unit_labels, 2, index_of (unit, units, 2));
   setup_combo (self->style_row, style_labels, 3, index_of (style, styles, 3));
   gtk_editable_set_text (GTK_EDITABLE (self->region_row), region);
+  setup_lock_row (self);
 
   g_signal_connect_swapped (self->language_row, "notify::selected", G_CALLBACK (combo_changed_cb), self);
   g_signal_connect_swapped (self->units_row, "notify::selected", G_CALLBACK (combo_changed_cb), self);

@@ -82,7 +82,7 @@ for lang in ("en", "es"):
         data = tempfile.mkdtemp(prefix="testigo-conflict-shots-")
         subprocess.run([os.path.join(build, "tests/app/test-conflict-store"), data],
                        check=True, stdout=subprocess.DEVNULL)
-        env = dict(os.environ, TESTIGO_DATA_DIR=data, GSETTINGS_BACKEND="memory",
+        env = dict(os.environ, TESTIGO_DATA_DIR=data, GSETTINGS_BACKEND="memory", TESTIGO_PASSPHRASE="screenshots",
                    GSETTINGS_SCHEMA_DIR=os.path.join(build, "data"),
                    TESTIGO_LOCALEDIR=os.path.join(build, "po"),
                    ADW_DEBUG_COLOR_SCHEME="prefer-dark" if scheme == "dark" else "prefer-light",

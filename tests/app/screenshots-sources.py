@@ -102,7 +102,7 @@ for lang in (sys.argv[2:3] or ["en", "es"]):
     T = tr.gettext
     for scheme in ("light", "dark"):
         data = tempfile.mkdtemp(prefix="testigo-shots-")
-        env = dict(os.environ, TESTIGO_DATA_DIR=data, GSETTINGS_BACKEND="memory",
+        env = dict(os.environ, TESTIGO_DATA_DIR=data, GSETTINGS_BACKEND="memory", TESTIGO_PASSPHRASE="screenshots",
                    GSETTINGS_SCHEMA_DIR=os.path.join(build, "data"),
                    TESTIGO_LOCALEDIR=os.path.join(build, "po"), TZ="America/Lima",
                    ADW_DEBUG_COLOR_SCHEME="prefer-dark" if scheme == "dark" else "prefer-light",

@@ -116,7 +116,7 @@ for lang in ("en", "es"):
         names = ["%s-%s-%s" % (view, lang, scheme) for view in ("main", "editor", "preferences")]
         if not any(want(n) for n in names):
             continue
-        env = dict(os.environ, TESTIGO_DATA_DIR=data, GSETTINGS_BACKEND="memory",
+        env = dict(os.environ, TESTIGO_DATA_DIR=data, GSETTINGS_BACKEND="memory", TESTIGO_PASSPHRASE="screenshots",
                    GSETTINGS_SCHEMA_DIR=os.path.join(build, "data"),
                    TESTIGO_LOCALEDIR=os.path.join(build, "po"),
                    ADW_DEBUG_COLOR_SCHEME="prefer-dark" if scheme == "dark" else "prefer-light",
