@@ -200,7 +200,7 @@ erase_passphrase_cb (TgPreferencesWindow *self)
 
   dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (GTK_WINDOW (self), _("Erase Passphrase"),
                                                        _("Typed at the unlock page instead of the passphrase, it "
-                                                         "makes the data on this laptop unreadable at once and "
+                                                         "deletes the data on this laptop at once and "
                                                          "Testigo starts as on a new laptop. It must differ from "
                                                          "the passphrase. It cannot hide that Testigo was "
                                                          "installed.")));
