@@ -20,6 +20,7 @@ tg_sync_badge_icon_name (TgReportSyncState state)
     case TG_REPORT_SYNC_FILES_PENDING:   return "document-send-symbolic";
     case TG_REPORT_SYNC_SYNCED:          return "emblem-ok-symbolic";
     case TG_REPORT_SYNC_CONFLICT:        return "dialog-warning-symbolic";
+    case TG_REPORT_SYNC_FILES_MISSING:   return "dialog-warning-symbolic";
     default:                             return "computer-symbolic";
     }
 }
@@ -34,6 +35,7 @@ tg_sync_badge_label (TgReportSyncState state)
     case TG_REPORT_SYNC_FILES_PENDING:   return _("Files still to send");
     case TG_REPORT_SYNC_SYNCED:          return _("On the server");
     case TG_REPORT_SYNC_CONFLICT:        return _("Conflict");
+    case TG_REPORT_SYNC_FILES_MISSING:   return _("A file is missing");
     default:                             return _("Only on this laptop");
     }
 }
@@ -53,6 +55,8 @@ tg_sync_badge_description (TgReportSyncState state)
       return _("On the server, with all its files");
     case TG_REPORT_SYNC_CONFLICT:
       return _("Conflict: changed on two devices, choose what to keep");
+    case TG_REPORT_SYNC_FILES_MISSING:
+      return _("On the server, but a file it names is missing from this laptop and could not be sent");
     default:
       return _("Only on this laptop: not sent to the server yet");
     }

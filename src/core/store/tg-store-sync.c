@@ -221,7 +221,9 @@ state_locked (TgStore    *self,
   if (!(stmt = prepare (self,
                         "SELECT r.n_heads, coalesce (s.n_unsent, 0), coalesce (s.on_server, 0), "
                         "  EXISTS (SELECT 1 FROM sync_blob_refs f JOIN sync_blobs b ON b.sha256 = f.sha256 "
-                        "          WHERE f.report_id = ?1 AND b.state = 0) "
+                        "          WHERE f.report_id = ?1 AND b.state = 0), "
+                        "  EXISTS (SELECT 1 FROM sync_blob_refs f JOIN sync_blobs b ON b.sha256 = f.sha256 "
+                        "          WHERE f.report_id = ?1 AND b.state = 2) "
                         "FROM reports r LEFT JOIN sync_reports s ON s.report_id = r.id "
                         "WHERE r.id = ?1", NULL)))
     return state;
@@ -235,6 +237,8 @@ state_locked (TgStore    *self,
     state = TG_REPORT_SYNC_LOCAL_ONLY;
   else if (sqlite3_column_int (stmt, 1) > 0)
     state = TG_REPORT_SYNC_CHANGES_PENDING;
+  else if (sqlite3_column_int (stmt, 4))
+    state = TG_REPORT_SYNC_FILES_MISSING;  /* never "with all its files" */
   else if (sqlite3_column_int (stmt, 3))
     state = TG_REPORT_SYNC_FILES_PENDING;
   else

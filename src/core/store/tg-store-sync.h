@@ -23,6 +23,8 @@ typedef enum
   TG_REPORT_SYNC_FILES_PENDING,    /* every revision on the server; files to send */
   TG_REPORT_SYNC_SYNCED,           /* revisions and files on the server */
   TG_REPORT_SYNC_CONFLICT,         /* more than one head: a person must merge */
+  TG_REPORT_SYNC_FILES_MISSING,    /* every revision on the server; a file it names is
+                                    * gone from this laptop and cannot be sent */
 } TgReportSyncState;
 
 /* Cheap (indexed lookups); TG_REPORT_SYNC_LOCAL_ONLY for an unknown id. */

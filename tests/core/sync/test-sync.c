@@ -1811,6 +1811,9 @@ test_missing_file (void)
   g_assert_nonnull (entry->error);
   g_assert_true (strstr (entry->error, "Lost photo") != NULL);
   g_assert_true (strstr (entry->error, "missing") != NULL);
+  /* the report says so, never "with all its files"; the other is whole */
+  g_assert_cmpint (tg_store_get_report_sync_state (store, lost_id), ==, TG_REPORT_SYNC_FILES_MISSING);
+  g_assert_cmpint (tg_store_get_report_sync_state (store, kept_id), ==, TG_REPORT_SYNC_SYNCED);
   /* the rest went: both thumbnails and the other original */
   g_assert_cmpuint (entry->n_files_sent, ==, 3);
   thumb = server_blob_sha256 (coordinator, lost.thumbnail);
