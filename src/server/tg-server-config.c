@@ -31,6 +31,8 @@ tg_server_config_new (void)
   config->max_chunk_bytes = 8 * 1024 * 1024;
   config->rate_limit = 50.0;
   config->rate_burst = 100.0;
+  config->handshake_rate = 10.0;
+  config->handshake_burst = 100.0;
   config->request_timeout = 60;
   config->header_timeout = 10;
   config->body_timeout = 10;
@@ -124,7 +126,8 @@ tg_server_config_load (TgServerConfig  *config,
   static const char *known[] = {
     "listen", "port", "data-dir", "tls-certificate", "tls-key",
     "max-body-bytes", "max-string-bytes", "max-batch", "max-pull",
-    "max-blob-bytes", "max-chunk-bytes", "max-blob-refs", "max-batch-blob-refs", "rate-limit", "rate-burst", "request-timeout",
+    "max-blob-bytes", "max-chunk-bytes", "max-blob-refs", "max-batch-blob-refs", "rate-limit", "rate-burst",
+    "handshake-rate", "handshake-burst", "request-timeout",
     "header-timeout", "body-timeout", "min-body-rate", "idle-timeout",
     "max-connections", "max-connections-per-address", NULL,
   };
@@ -178,7 +181,9 @@ tg_server_config_load (TgServerConfig  *config,
       !get_int (file, "max-connections", 1, 1000000, &max_connections, error) ||
       !get_int (file, "max-connections-per-address", 1, 1000000, &max_per_address, error) ||
       !get_double (file, "rate-limit", &config->rate_limit, error) ||
-      !get_double (file, "rate-burst", &config->rate_burst, error))
+      !get_double (file, "rate-burst", &config->rate_burst, error) ||
+      !get_double (file, "handshake-rate", &config->handshake_rate, error) ||
+      !get_double (file, "handshake-burst", &config->handshake_burst, error))
     return FALSE;
 
   config->port = (guint) port;

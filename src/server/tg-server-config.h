@@ -25,6 +25,8 @@ typedef struct
   gint64   max_chunk_bytes;     /* one upload request's body, a chunk (413 beyond) */
   double   rate_limit;          /* requests per second per device */
   double   rate_burst;          /* bucket size */
+  double   handshake_rate;      /* new TLS handshakes per second per client address */
+  double   handshake_burst;     /* their bucket size */
   guint    request_timeout;     /* seconds a response may wait for the client to read it */
   guint    header_timeout;      /* seconds from a connection or a request's first byte to its complete headers */
   guint    body_timeout;        /* seconds over which min_body_rate is measured */

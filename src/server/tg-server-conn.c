@@ -29,7 +29,9 @@
  *   read;
  * - a timer enforces header-timeout, min-body-rate over body-timeout,
  *   idle-timeout and request-timeout (a response the client does not read);
- * - connections are counted per client address and in total at accept.
+ * - connections are counted per client address and in total at accept,
+ *   and new TLS connections per client address and second (a token
+ *   bucket), so that no TLS work is spent on one over the limits.
  *
  * libsoup keeps connections alive only while it has a listening socket of
  * its own: it gets one on a Unix socket whose name is removed at once, so
@@ -77,6 +79,10 @@
  * (the client has not answered the server's first flight) is cut, the
  * oldest first */
 #define HANDSHAKE_GRACE_US G_USEC_PER_SEC
+/* client addresses whose handshake-rate buckets are kept: past it the full
+ * ones (the same as none) are forgotten, and all of them when most are
+ * still in use */
+#define HANDSHAKE_BUCKETS_MAX 4096
 
 typedef enum
 {
@@ -90,6 +96,12 @@ typedef enum
 
 typedef struct _Conn Conn;
 
+typedef struct
+{
+  double tokens;
+  gint64 last_us;
+} HandshakeBucket;
+
 struct _TgServerConns
 {
   SoupServer      *soup;
@@ -101,6 +113,9 @@ struct _TgServerConns
   GQueue           conns;         /* Conn, one reference each */
   GHashTable      *per_address;   /* address → open sockets */
   GHashTable      *handshakes;    /* address → handshakes running */
+  GHashTable      *handshake_buckets; /* address → HandshakeBucket: new TLS connections */
+  void           (*throttled_func) (const char *host, gpointer data);
+  gpointer         throttled_data;
   guint            handshakes_running;
   guint64          handshakes_cut; /* for the log */
   gint64           handshakes_cut_logged_us;
@@ -937,6 +952,56 @@ conn_wait_for_hello (Conn *conn,
   g_source_attach (conn->hello_source, NULL);
 }
 
+static gboolean
+bucket_is_full (gpointer key,
+                gpointer value,
+                gpointer user_data)
+{
+  HandshakeBucket *bucket = value;
+  TgServerConns *conns = ((gpointer *) user_data)[0];
+  gint64 now = *(gint64 *) ((gpointer *) user_data)[1];
+
+  return bucket->tokens + (now - bucket->last_us) / 1e6 * conns->config->handshake_rate
+         >= conns->config->handshake_burst;
+}
+
+/* Token bucket of new TLS connections per client address (handshake-rate,
+ * handshake-burst): TRUE when this one may start its handshake. Decided
+ * at accept, before any TLS work: a handshake costs the server about a
+ * millisecond of CPU, and a client that opens connections as fast as it
+ * can would otherwise make the server spend it as often as it likes. */
+static gboolean
+handshake_allow (TgServerConns *conns,
+                 const char    *ip)
+{
+  TgServerConfig *config = conns->config;
+  HandshakeBucket *bucket = g_hash_table_lookup (conns->handshake_buckets, ip);
+  gint64 now = g_get_monotonic_time ();
+
+  if (bucket == NULL)
+    {
+      if (g_hash_table_size (conns->handshake_buckets) >= HANDSHAKE_BUCKETS_MAX)
+        {
+          gpointer data[2] = { conns, &now };
+
+          g_hash_table_foreach_remove (conns->handshake_buckets, bucket_is_full, data);
+          if (g_hash_table_size (conns->handshake_buckets) >= HANDSHAKE_BUCKETS_MAX * 3 / 4)
+            g_hash_table_remove_all (conns->handshake_buckets);
+        }
+      bucket = g_new0 (HandshakeBucket, 1);
+      bucket->tokens = config->handshake_burst;
+      bucket->last_us = now;
+      g_hash_table_insert (conns->handshake_buckets, g_strdup (ip), bucket);
+    }
+  bucket->tokens = MIN (config->handshake_burst,
+                        bucket->tokens + (now - bucket->last_us) / 1e6 * config->handshake_rate);
+  bucket->last_us = now;
+  if (bucket->tokens < 1.0)
+    return FALSE;
+  bucket->tokens -= 1.0;
+  return TRUE;
+}
+
 static void
 conn_accept (TgServerConns *conns,
              GSocket       *socket)
@@ -946,6 +1011,7 @@ conn_accept (TgServerConns *conns,
   g_autoptr(GSocketAddress) local = g_socket_get_local_address (socket, NULL);
   g_autoptr(GSocketConnection) connection = NULL;
   g_autofree char *ip = NULL;
+  g_autofree char *host = NULL;
   guint count;
   Conn *conn;
 
@@ -954,12 +1020,9 @@ conn_accept (TgServerConns *conns,
       g_socket_close (socket, NULL);
       return;
     }
-  {
-    g_autofree char *text = g_inet_address_to_string (g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (remote)));
-
-    /* an IPv6 client is counted by its /64 */
-    ip = tg_server_address_key (text);
-  }
+  host = g_inet_address_to_string (g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (remote)));
+  /* an IPv6 client is counted by its /64 */
+  ip = tg_server_address_key (host);
   if (ip == NULL)
     {
       g_socket_close (socket, NULL);
@@ -981,6 +1044,14 @@ conn_accept (TgServerConns *conns,
           conns->refused = 0;
           conns->refused_logged_us = now;
         }
+      return;
+    }
+  if (conns->certificate != NULL && !handshake_allow (conns, ip))
+    {
+      /* over handshake-rate: closed before any TLS work, as above */
+      g_socket_close (socket, NULL);
+      if (conns->throttled_func != NULL)
+        conns->throttled_func (host, conns->throttled_data);
       return;
     }
 
@@ -1429,6 +1500,16 @@ tg_server_conns_set_refused_func (TgServerConns  *conns,
   conns->refused_data = data;
 }
 
+void
+tg_server_conns_set_throttled_func (TgServerConns  *conns,
+                                    void          (*func) (const char *host,
+                                                           gpointer    data),
+                                    gpointer        data)
+{
+  conns->throttled_func = func;
+  conns->throttled_data = data;
+}
+
 TgServerConns *
 tg_server_conns_new (SoupServer       *soup,
                      TgServerConfig   *config,
@@ -1450,6 +1531,7 @@ tg_server_conns_new (SoupServer       *soup,
   conns->listen_socket = g_object_ref (listen_socket);
   conns->per_address = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   conns->handshakes = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  conns->handshake_buckets = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   g_queue_init (&conns->conns);
   g_socket_set_blocking (listen_socket, FALSE);
   conns->request_started_id = g_signal_connect (soup, "request-started", G_CALLBACK (request_started_cb), conns);
@@ -1492,5 +1574,6 @@ tg_server_conns_free (TgServerConns *conns)
   g_clear_object (&conns->soup);
   g_hash_table_unref (conns->per_address);
   g_hash_table_unref (conns->handshakes);
+  g_hash_table_unref (conns->handshake_buckets);
   g_free (conns);
 }

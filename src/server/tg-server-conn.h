@@ -34,6 +34,13 @@ void           tg_server_conns_set_refused_func (TgServerConns     *conns,
                                                                            gpointer           data),
                                                  gpointer           data);
 
+/* Called with the client's address (in full) of each connection closed at
+ * accept because its address is over handshake-rate. */
+void           tg_server_conns_set_throttled_func (TgServerConns  *conns,
+                                                   void          (*func) (const char *host,
+                                                                          gpointer    data),
+                                                   gpointer        data);
+
 /* TRUE when the request announces a body (Content-Length above 0, an
  * invalid Content-Length, or chunked). */
 gboolean       tg_server_request_has_body (SoupServerMessage *msg);

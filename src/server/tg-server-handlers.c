@@ -636,32 +636,19 @@ _tg_server_handler_cb (SoupServer        *server,
     }
 }
 
-/* 401, 403, 413 and 429 are logged and audited: who (device, when the
- * token was known), what (method, path without its query), from where —
- * never a header, a token or a body. */
-void
-_tg_server_request_finished_cb (SoupServer        *server,
-                                SoupServerMessage *msg,
-                                TgServer          *self)
+/* Logs and audits one refusal: one by one up to REFUSALS_AUDITED per
+ * client address (an IPv6 client per /64) and minute, then counted, and
+ * the count audited with the next minute's first refusal. @detail names
+ * what was refused and from where; @auth the device, when known. */
+static void
+note_refusal (TgServer     *self,
+              const char   *host,
+              TgServerAuth *auth,
+              const char   *detail)
 {
-  guint status = soup_server_message_get_status (msg);
-  Request *req = g_object_get_data (G_OBJECT (msg), "tg-request");
-  const char *host = soup_server_message_get_remote_host (msg);
-  GUri *uri = soup_server_message_get_uri (msg);
-  g_autofree char *path = NULL;
-  g_autofree char *detail = NULL;
   g_autofree char *key = NULL;
   RefusalWindow *window;
   gint64 now = g_get_monotonic_time ();
-
-  if (status != 401 && status != 403 && status != 413 && status != 429)
-    return;
-  host = host ? host : "?";
-  /* the path is ours to route; cut whatever a client put there short */
-  path = g_strndup (uri ? g_uri_get_path (uri) : "?", 128);
-  for (char *p = path; *p; p++)
-    if ((guchar) *p < 0x20 || (guchar) *p >= 0x7f)
-      *p = '?';
 
   /* counted per address, an IPv6 client per /64 */
   key = tg_server_address_key (host);
@@ -697,10 +684,50 @@ _tg_server_request_finished_cb (SoupServer        *server,
     }
   window->audited++;
 
-  detail = g_strdup_printf ("%u %s %s from %s", status, soup_server_message_get_method (msg), path, host);
   g_message ("refused: %s%s%s", detail,
-             req && req->auth ? ", device " : "", req && req->auth ? req->auth->device_id : "");
-  _tg_server_audit_later (self, req ? req->auth : NULL, "refused", detail);
+             auth ? ", device " : "", auth ? auth->device_id : "");
+  _tg_server_audit_later (self, auth, "refused", detail);
+}
+
+/* 401, 403, 413 and 429 are logged and audited: who (device, when the
+ * token was known), what (method, path without its query), from where —
+ * never a header, a token or a body. */
+void
+_tg_server_request_finished_cb (SoupServer        *server,
+                                SoupServerMessage *msg,
+                                TgServer          *self)
+{
+  guint status = soup_server_message_get_status (msg);
+  Request *req = g_object_get_data (G_OBJECT (msg), "tg-request");
+  const char *host = soup_server_message_get_remote_host (msg);
+  GUri *uri = soup_server_message_get_uri (msg);
+  g_autofree char *path = NULL;
+  g_autofree char *detail = NULL;
+
+  if (status != 401 && status != 403 && status != 413 && status != 429)
+    return;
+  host = host ? host : "?";
+  /* the path is ours to route; cut whatever a client put there short */
+  path = g_strndup (uri ? g_uri_get_path (uri) : "?", 128);
+  for (char *p = path; *p; p++)
+    if ((guchar) *p < 0x20 || (guchar) *p >= 0x7f)
+      *p = '?';
+
+  detail = g_strdup_printf ("%u %s %s from %s", status, soup_server_message_get_method (msg), path, host);
+  note_refusal (self, host, req ? req->auth : NULL, detail);
+}
+
+/* a connection closed at accept, its address over handshake-rate
+ * (tg-server-conn.c): logged and audited in the same windows */
+void
+_tg_server_handshake_throttled_cb (const char *host,
+                                   gpointer    user_data)
+{
+  TgServer *self = user_data;
+  g_autofree char *detail = g_strdup_printf ("TLS connection over handshake-rate (%g a second, burst %g) from %s",
+                                             self->config->handshake_rate, self->config->handshake_burst, host);
+
+  note_refusal (self, host, NULL, detail);
 }
 
 /* a refusal sent before the body (tg-server-conn.c): libsoup ends its

@@ -205,6 +205,8 @@ Job     *_tg_server_job_new                 (TgServer          *self,
                                              const TgServerAuth *auth);
 void     _tg_server_job_queue               (Job      *job,
                                              gboolean  paused);
+void     _tg_server_handshake_throttled_cb  (const char         *host,
+                                            gpointer            user_data);
 void     _tg_server_audit_later             (TgServer           *self,
                                              const TgServerAuth *auth,
                                              const char         *action,

@@ -198,6 +198,7 @@ tg_server_start (TgServer  *self,
                                            listen_socket, error)))
     return FALSE;
   tg_server_conns_set_refused_func (self->conns, _tg_server_refused_early_cb, self);
+  tg_server_conns_set_throttled_func (self->conns, _tg_server_handshake_throttled_cb, self);
 
   {
     gboolean v6 = strchr (self->config->listen, ':') != NULL;

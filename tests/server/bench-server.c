@@ -1051,7 +1051,9 @@ main (int   argc,
                                                              "rate-burst=100000\n"
                                                              /* every device connects from 127.0.0.1 */
                                                              "max-connections-per-address=1024\n"
-                                                             "max-connections=1024\n");
+                                                             "max-connections=1024\n"
+                                                             "handshake-rate=100000\n"
+                                                             "handshake-burst=100000\n");
   test_server_start (server);
   test_server_add_user (server, "coord", "coordinator");
   client = test_client_enrol (server, "coord");

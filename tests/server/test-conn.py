@@ -18,6 +18,7 @@ import select
 import socket
 import ssl
 import sys
+import threading
 import time
 import uuid
 
@@ -30,7 +31,8 @@ CYCLES = int(os.environ.get("CONN_CYCLES", "2000"))
 STREAM_LIMIT = int(os.environ.get("CONN_STREAM_MIB", "256")) << 20
 # the limits the tests run with (docs/server.md gives the defaults)
 TIMEOUTS = ("header-timeout=2\nbody-timeout=2\nmin-body-rate=1024\n"
-            "idle-timeout=2\nrate-limit=100000\nrate-burst=100000\n")
+            "idle-timeout=2\nrate-limit=100000\nrate-burst=100000\n"
+            "handshake-rate=100000\nhandshake-burst=100000\n")
 TICK = 0.25      # the server checks its deadlines this often
 SLACK = 1.5      # scheduling on a shared machine
 
@@ -622,6 +624,112 @@ def test_refusals_logged():
         os.unlink(log.name)
 
 
+def flood_handshakes(server, source, attempts, stop):
+    """(handshakes completed, connections closed before one): new TLS
+    connections from @source, four at a time, each closed at once, at
+    least @attempts of them and then until @stop is set."""
+    done = [0, 0]
+    lock = threading.Lock()
+
+    def worker():
+        while True:
+            with lock:
+                if sum(done) >= attempts and stop.is_set():
+                    return
+            try:
+                hostile.connect(server, source=source).close()
+                ok = True
+            except (OSError, ssl.SSLError):
+                ok = False
+            with lock:
+                done[0 if ok else 1] += 1
+    workers = [threading.Thread(target=worker) for _ in range(4)]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join()
+    return done[0], done[1]
+
+
+def test_handshake_rate():
+    # new TLS connections from one address beyond handshake-rate are
+    # closed at accept; another address's device syncs meanwhile, and the
+    # refusals are logged and audited in the refusal windows (20 a minute)
+    import sqlite3
+    import tempfile
+    log = tempfile.NamedTemporaryFile(prefix="testigo-stderr-", delete=False)
+    log.close()
+    rate, burst, attempts = 1, 10, 300
+    server = hostile.Server(BINARY, TIMEOUTS.replace("handshake-rate=100000", "handshake-rate=%d" % rate)
+                            .replace("handshake-burst=100000", "handshake-burst=%d" % burst),
+                            stderr_path=log.name)
+    server.start()
+    try:
+        token = server.enrol("ana")
+        base = server.fds()
+        counts = {}
+        flooding = threading.Event()
+        synced = threading.Event()
+
+        def flood():
+            started = time.monotonic()
+            flooding.set()
+            counts["done"], counts["closed"] = flood_handshakes(server, "127.0.0.8", attempts, synced)
+            counts["seconds"] = time.monotonic() - started
+        flooder = threading.Thread(target=flood)
+        flooder.start()
+        flooding.wait()
+        # a device from 127.0.0.1, on a new connection, while the flood runs
+        revisions = [hostile.revision(str(uuid.uuid4()), "ana-laptop", i + 1, json.dumps({"title": "r%d" % i}))
+                     for i in range(5)]
+        headers = {"Authorization": "Bearer " + token}
+        started = time.monotonic()
+        sock = hostile.connect(server)
+        push = hostile.request(server, "POST", "/api/v1/push", json.dumps({"revisions": revisions}).encode(),
+                               headers, sock=sock)
+        pull = hostile.request(server, "GET", "/api/v1/pull?since=0", headers=headers, sock=sock)
+        took = time.monotonic() - started
+        sock.close()
+        synced.set()
+        flooder.join()
+        pulled = {r["id"] for r in json.loads(pull[2])["revisions"]} if pull[0] == 200 else set()
+        allowed = burst + rate * counts["seconds"]
+        diag("flood from 127.0.0.8: %d handshakes completed, %d connections closed in %.2f s "
+             "(the bucket allows %.0f); meanwhile the device's push and pull took %.2f s"
+             % (counts["done"], counts["closed"], counts["seconds"], allowed, took))
+        check("a flood of new TLS connections from one address is throttled to handshake-rate",
+              counts["done"] <= allowed + 1 and counts["closed"] >= attempts - allowed - 1,
+              "%d completed, %d closed" % (counts["done"], counts["closed"]))
+        check("a device from another address syncs in normal time meanwhile",
+              push[0] == 200 and pull[0] == 200 and {r["id"] for r in revisions} <= pulled and took < 3.0,
+              "push %d, pull %d, %.2f s" % (push[0], pull[0], took))
+        check("the closed connections leave no descriptor behind", server.settle_fds(base + 2, 15) <= base + 2)
+        # logged and audited like refused requests: 20 one by one a minute
+        path = os.path.join(server.dir, "data", "server.db")
+        audited = []
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline:
+            db = sqlite3.connect("file:%s?mode=ro" % path, uri=True)
+            try:
+                audited = [row[0] for row in db.execute(
+                    "SELECT detail FROM audit WHERE action = 'refused' AND detail LIKE '%handshake-rate%'")]
+            finally:
+                db.close()
+            if len(audited) >= 20:
+                break
+            time.sleep(0.05)
+        with open(log.name) as f:
+            logged = [line for line in f if "refused: TLS connection over handshake-rate" in line]
+        check("the throttled connections are audited and logged, 20 a minute one by one",
+              len(audited) == 20 and len(logged) == 20 and all("127.0.0.8" in d for d in audited),
+              "%d audited, %d logged" % (len(audited), len(logged)))
+        status = hostile.request(server, "GET", "/api/v1/info")[0]
+        check("the device's address is not throttled", status == 200)
+    finally:
+        server.stop()
+        os.unlink(log.name)
+
+
 def ipv6_in_namespace():
     """Run inside a network namespace of our own (unshare -rn) whose
     loopback carries two /64s: connections from five addresses of one /64
@@ -690,6 +798,7 @@ def main():
         test_stalled_handshakes_many_addresses,
         test_ipv6_per_64,
         test_refusals_logged,
+        test_handshake_rate,
     ]
     only = os.environ.get("CONN_ONLY")     # e.g. CONN_ONLY=test_max_connections
     for test in tests:
