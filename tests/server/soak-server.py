@@ -5,6 +5,7 @@
 #   tests/server/soak-server.py build/src/server/testigo-server [--minutes 10]
 #                               [--seconds S] [--devices 10] [--hostile 12]
 #                               [--hostile-kinds slow,oversize,...] [--same-process]
+#                               [--hostile-nice N] [--server-config 'key=value\n...']
 #
 # The hostile clients run in a process of their own (forked before any
 # thread starts): in the devices' process their 30 s of CPU a minute
@@ -12,7 +13,10 @@
 # --same-process puts them back there, for comparisons. --hostile-kinds
 # runs only some kinds (the CPU each costs the server). The load average
 # and the CPU seconds of the server and of both client processes are
-# printed with the latencies.
+# printed with the latencies. --hostile-nice lowers the hostile process's
+# priority (nice N), to tell the server's cost from the machine's share;
+# --server-config adds lines to the server's [server] group (e.g.
+# handshake-rate=100000 to run without the handshake rate limit).
 #
 # Normal devices (from 127.0.0.1) enrol, then each keeps one keep-alive
 # TLS connection and pushes batches of 5 new revisions, pulls what it can
@@ -210,9 +214,11 @@ class Hostile(threading.Thread):
             self.count += 1
 
 
-def run_hostiles(server, count, kinds, stop, results):
+def run_hostiles(server, count, kinds, stop, results, niceness=0):
     """The hostile clients, in a process of their own (forked), so that
     their CPU and the interpreter's lock are not the devices' latency."""
+    if niceness:
+        os.nice(niceness)
     hostile._context = None
     attackers = [Hostile(server, i, stop, kinds) for i in range(count)]
     for thread in attackers:
@@ -263,6 +269,10 @@ def main():
     parser.add_argument("--same-process", action="store_true",
                         help="run the hostile clients as threads of the devices' process "
                         "(how the soak measured before; for A/B comparisons)")
+    parser.add_argument("--hostile-nice", type=int, default=0,
+                        help="run the hostile process at this nice value (own process only)")
+    parser.add_argument("--server-config", default="",
+                        help="lines added to the server's [server] group")
     parser.add_argument("--tap", action="store_true", help="TAP output (the suite's short run)")
     args = parser.parse_args()
     kinds = tuple(k for k in args.hostile_kinds.split(",") if k)
@@ -271,7 +281,8 @@ def main():
             parser.error("unknown hostile kind %r" % k)
     duration = args.seconds if args.seconds is not None else args.minutes * 60
 
-    server = hostile.Server(args.binary, "rate-limit=50\nrate-burst=100\n")
+    extra = args.server_config.replace("\\n", "\n")
+    server = hostile.Server(args.binary, "rate-limit=50\nrate-burst=100\n" + extra + ("\n" if extra else ""))
     server.start()
     try:
         tokens = [server.enrol("device%d" % i) for i in range(args.devices)]
@@ -291,7 +302,8 @@ def main():
             hostile_stop = forked.Event()
             hostile_results = forked.Queue()
             hostile_process = forked.Process(target=run_hostiles, daemon=True,
-                                             args=(server, args.hostile, kinds, hostile_stop, hostile_results))
+                                             args=(server, args.hostile, kinds, hostile_stop, hostile_results,
+                                                   args.hostile_nice))
             hostile_process.start()
         started = time.monotonic()
         for thread in devices + attackers:
@@ -357,9 +369,11 @@ def main():
 
         prefix = "# " if args.tap else ""
         lines = [
-            "soak: %.0f s, %d devices, %d hostile clients (%s; %s), load average %.2f before, %.2f after"
+            "soak: %.0f s, %d devices, %d hostile clients (%s; %s%s), load average %.2f before, %.2f after%s"
             % (duration, len(devices), args.hostile, ",".join(kinds),
-               "same process" if args.same_process else "own process", load_before, load_after),
+               "same process" if args.same_process else "own process",
+               ", nice %d" % args.hostile_nice if args.hostile_nice else "", load_before, load_after,
+               "; server config: " + extra.replace("\n", " ") if extra else ""),
             "CPU seconds: server %.1f, devices' process %.1f, hostile process %s; "
             "the server's threads waited %.1f s for a CPU; its main thread waited %.1f s, ran %.1f s"
             % ((server_cpu, devices_cpu, "-" if hostile_cpu is None else "%.1f" % hostile_cpu) + server_wait),
