@@ -33,8 +33,8 @@ import time
 here = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(here, "..", "core", "exchange"))
 from tap_atspi import (  # noqa: E402
-    require_atspi, results, showing, tap, wait_active, wait_for, wait_settled,
-    walk)
+    quit_app, require_atspi, results, showing, tap, wait_active, wait_for,
+    wait_settled, walk)
 from rfc3339 import is_rfc3339, timestamps  # noqa: E402
 
 TESTIGO = sys.argv[1] if len(sys.argv) > 1 else "testigo"
@@ -289,25 +289,6 @@ def find_app(process, timeout=20.0):
                 pass
         time.sleep(0.2)
     return None
-
-
-def quit_app(process, app):
-    frame = find(app, role="frame", timeout=2)
-    close = None
-    if frame is not None:
-        for node in walk(frame):
-            try:
-                if node.getRoleName() == "push button" and node.name in ("Close", "Cerrar") and showing(node):
-                    close = node
-            except Exception:
-                pass
-    if close is not None:
-        click(close)
-    try:
-        return process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        return None
 
 
 def features_by_id(path):
