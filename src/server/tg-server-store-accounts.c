@@ -117,7 +117,7 @@ tg_server_store_add_user (TgServerStore  *self,
                           TgServerRole    role,
                           GError        **error)
 {
-  sqlite3_stmt *stmt;
+  g_autoptr(TgSqliteStmt) stmt = NULL;
   int rc;
 
   if (name == NULL || *name == '\0' || strlen (name) > 64 || !g_utf8_validate (name, -1, NULL))
@@ -142,7 +142,6 @@ tg_server_store_add_user (TgServerStore  *self,
   tg_sqlite_bind_text (stmt, 2, tg_server_role_to_string (role));
   sqlite3_bind_int64 (stmt, 3, _tg_server_store_now ());
   rc = sqlite3_step (stmt);
-  sqlite3_reset (stmt);
   if ((rc & 0xff) == SQLITE_CONSTRAINT)
     {
       g_set_error (error, TG_SERVER_ERROR, TG_SERVER_ERROR_CONFLICT,
@@ -162,7 +161,7 @@ tg_server_store_set_role (TgServerStore  *self,
                           TgServerRole    role,
                           GError        **error)
 {
-  sqlite3_stmt *stmt;
+  g_autoptr(TgSqliteStmt) stmt = NULL;
   int rc;
 
   if ((stmt = _tg_server_store_statement (self, "UPDATE users SET role = ? WHERE name = ?", error)) == NULL)
@@ -170,7 +169,6 @@ tg_server_store_set_role (TgServerStore  *self,
   tg_sqlite_bind_text (stmt, 1, tg_server_role_to_string (role));
   tg_sqlite_bind_text (stmt, 2, name);
   rc = sqlite3_step (stmt);
-  sqlite3_reset (stmt);
   if (rc != SQLITE_DONE)
     return _tg_server_store_sql_error (self, error, "changing a role");
   if (sqlite3_changes (tg_sqlite_get_db (self->db)) == 0)
@@ -194,36 +192,38 @@ tg_server_store_create_enrol_code (TgServerStore  *self,
   g_autofree char *code = random_code ();
   g_autofree char *normalized = tg_server_normalize_code (code);
   g_autofree char *hash = tg_server_sha256_hex (normalized, strlen (normalized));
-  sqlite3_stmt *stmt;
   gint64 user_id;
 
-  if ((stmt = _tg_server_store_statement (self, "SELECT id FROM users WHERE name = ?", error)) == NULL)
-    return NULL;
-  tg_sqlite_bind_text (stmt, 1, user_name);
-  if (_tg_server_store_step (self, stmt) != SQLITE_ROW)
-    {
-      sqlite3_reset (stmt);
-      g_set_error (error, TG_SERVER_ERROR, TG_SERVER_ERROR_NOT_FOUND,
-                   _("There is no user called “%s”"), user_name);
-      return NULL;
-    }
-  user_id = sqlite3_column_int64 (stmt, 0);
-  sqlite3_reset (stmt);
+  {
+    g_autoptr(TgSqliteStmt) stmt = NULL;
 
-  if ((stmt = _tg_server_store_statement (self, "INSERT INTO enrol_codes (code_sha256, user_id, created_at, expires_at) "
-                                                "VALUES (?, ?, ?, ?)", error)) == NULL)
-    return NULL;
-  tg_sqlite_bind_text (stmt, 1, hash);
-  sqlite3_bind_int64 (stmt, 2, user_id);
-  sqlite3_bind_int64 (stmt, 3, _tg_server_store_now ());
-  sqlite3_bind_int64 (stmt, 4, _tg_server_store_now () + lifetime_s);
-  if (_tg_server_store_step (self, stmt) != SQLITE_DONE)
-    {
-      sqlite3_reset (stmt);
-      _tg_server_store_sql_error (self, error, "storing an enrolment code");
+    if ((stmt = _tg_server_store_statement (self, "SELECT id FROM users WHERE name = ?", error)) == NULL)
       return NULL;
-    }
-  sqlite3_reset (stmt);
+    tg_sqlite_bind_text (stmt, 1, user_name);
+    if (_tg_server_store_step (self, stmt) != SQLITE_ROW)
+      {
+        g_set_error (error, TG_SERVER_ERROR, TG_SERVER_ERROR_NOT_FOUND,
+                     _("There is no user called “%s”"), user_name);
+        return NULL;
+      }
+    user_id = sqlite3_column_int64 (stmt, 0);
+  }
+  {
+    g_autoptr(TgSqliteStmt) stmt = NULL;
+
+    if ((stmt = _tg_server_store_statement (self, "INSERT INTO enrol_codes (code_sha256, user_id, created_at, expires_at) "
+                                                  "VALUES (?, ?, ?, ?)", error)) == NULL)
+      return NULL;
+    tg_sqlite_bind_text (stmt, 1, hash);
+    sqlite3_bind_int64 (stmt, 2, user_id);
+    sqlite3_bind_int64 (stmt, 3, _tg_server_store_now ());
+    sqlite3_bind_int64 (stmt, 4, _tg_server_store_now () + lifetime_s);
+    if (_tg_server_store_step (self, stmt) != SQLITE_DONE)
+      {
+        _tg_server_store_sql_error (self, error, "storing an enrolment code");
+        return NULL;
+      }
+  }
 
   {
     g_autofree char *detail = g_strdup_printf ("user %" G_GINT64_FORMAT, user_id);
@@ -246,31 +246,31 @@ tg_server_store_enrol (TgServerStore  *self,
   g_autofree char *new_token = NULL;
   g_autofree char *token_hash = NULL;
   g_autofree char *new_id = NULL;
-  sqlite3_stmt *stmt;
   gint64 user_id, expires_at;
   gboolean used;
 
   if (!_tg_server_store_exec (self, "BEGIN IMMEDIATE", error))
     return FALSE;
 
-  if ((stmt = _tg_server_store_statement (self, "SELECT c.user_id, c.expires_at, c.used_at IS NOT NULL, u.role "
-                                                "FROM enrol_codes c JOIN users u ON u.id = c.user_id "
-                                                "WHERE c.code_sha256 = ?", error)) == NULL)
-    goto rollback;
-  tg_sqlite_bind_text (stmt, 1, hash);
-  if (_tg_server_store_step (self, stmt) != SQLITE_ROW)
-    {
-      sqlite3_reset (stmt);
-      tg_sqlite_rollback (self->db);
-      g_set_error_literal (error, TG_SERVER_ERROR, TG_SERVER_ERROR_FORBIDDEN,
-                           "unknown enrolment code");
-      return FALSE;
-    }
-  user_id = sqlite3_column_int64 (stmt, 0);
-  expires_at = sqlite3_column_int64 (stmt, 1);
-  used = sqlite3_column_int (stmt, 2);
-  role_text = g_strdup ((const char *) sqlite3_column_text (stmt, 3));
-  sqlite3_reset (stmt);
+  {
+    g_autoptr(TgSqliteStmt) stmt = NULL;
+
+    if ((stmt = _tg_server_store_statement (self, "SELECT c.user_id, c.expires_at, c.used_at IS NOT NULL, u.role "
+                                                  "FROM enrol_codes c JOIN users u ON u.id = c.user_id "
+                                                  "WHERE c.code_sha256 = ?", error)) == NULL)
+      goto rollback;
+    tg_sqlite_bind_text (stmt, 1, hash);
+    if (_tg_server_store_step (self, stmt) != SQLITE_ROW)
+      {
+        g_set_error_literal (error, TG_SERVER_ERROR, TG_SERVER_ERROR_FORBIDDEN,
+                             "unknown enrolment code");
+        goto rollback;
+      }
+    user_id = sqlite3_column_int64 (stmt, 0);
+    expires_at = sqlite3_column_int64 (stmt, 1);
+    used = sqlite3_column_int (stmt, 2);
+    role_text = g_strdup ((const char *) sqlite3_column_text (stmt, 3));
+  }
 
   if (used || expires_at <= _tg_server_store_now ())
     {
@@ -285,37 +285,44 @@ tg_server_store_enrol (TgServerStore  *self,
   new_token = tg_server_random_token (32);
   token_hash = tg_server_sha256_hex (new_token, strlen (new_token));
 
-  if ((stmt = _tg_server_store_statement (self, "INSERT INTO devices (id, user_id, name, token_sha256, created_at) "
-                                                "VALUES (?, ?, ?, ?, ?)", error)) == NULL)
-    goto rollback;
-  tg_sqlite_bind_text (stmt, 1, new_id);
-  sqlite3_bind_int64 (stmt, 2, user_id);
-  tg_sqlite_bind_text (stmt, 3, device_name);
-  tg_sqlite_bind_text (stmt, 4, token_hash);
-  sqlite3_bind_int64 (stmt, 5, _tg_server_store_now ());
-  if (_tg_server_store_step (self, stmt) != SQLITE_DONE)
-    goto failed;
-  sqlite3_reset (stmt);
+  {
+    g_autoptr(TgSqliteStmt) stmt = NULL;
 
-  if ((stmt = _tg_server_store_statement (self, "UPDATE enrol_codes SET used_at = ?, device_id = ? WHERE code_sha256 = ?",
-                                          error)) == NULL)
-    goto rollback;
-  sqlite3_bind_int64 (stmt, 1, _tg_server_store_now ());
-  tg_sqlite_bind_text (stmt, 2, new_id);
-  tg_sqlite_bind_text (stmt, 3, hash);
-  if (_tg_server_store_step (self, stmt) != SQLITE_DONE)
-    goto failed;
-  sqlite3_reset (stmt);
+    if ((stmt = _tg_server_store_statement (self, "INSERT INTO devices (id, user_id, name, token_sha256, created_at) "
+                                                  "VALUES (?, ?, ?, ?, ?)", error)) == NULL)
+      goto rollback;
+    tg_sqlite_bind_text (stmt, 1, new_id);
+    sqlite3_bind_int64 (stmt, 2, user_id);
+    tg_sqlite_bind_text (stmt, 3, device_name);
+    tg_sqlite_bind_text (stmt, 4, token_hash);
+    sqlite3_bind_int64 (stmt, 5, _tg_server_store_now ());
+    if (_tg_server_store_step (self, stmt) != SQLITE_DONE)
+      goto failed;
+  }
+  {
+    g_autoptr(TgSqliteStmt) stmt = NULL;
 
-  if ((stmt = _tg_server_store_statement (self, "INSERT INTO audit (at, user_id, device_id, action, detail) "
-                                                "VALUES (?, ?, ?, 'enrol', NULL)", error)) == NULL)
-    goto rollback;
-  sqlite3_bind_int64 (stmt, 1, _tg_server_store_now ());
-  sqlite3_bind_int64 (stmt, 2, user_id);
-  tg_sqlite_bind_text (stmt, 3, new_id);
-  if (_tg_server_store_step (self, stmt) != SQLITE_DONE)
-    goto failed;
-  sqlite3_reset (stmt);
+    if ((stmt = _tg_server_store_statement (self, "UPDATE enrol_codes SET used_at = ?, device_id = ? WHERE code_sha256 = ?",
+                                            error)) == NULL)
+      goto rollback;
+    sqlite3_bind_int64 (stmt, 1, _tg_server_store_now ());
+    tg_sqlite_bind_text (stmt, 2, new_id);
+    tg_sqlite_bind_text (stmt, 3, hash);
+    if (_tg_server_store_step (self, stmt) != SQLITE_DONE)
+      goto failed;
+  }
+  {
+    g_autoptr(TgSqliteStmt) stmt = NULL;
+
+    if ((stmt = _tg_server_store_statement (self, "INSERT INTO audit (at, user_id, device_id, action, detail) "
+                                                  "VALUES (?, ?, ?, 'enrol', NULL)", error)) == NULL)
+      goto rollback;
+    sqlite3_bind_int64 (stmt, 1, _tg_server_store_now ());
+    sqlite3_bind_int64 (stmt, 2, user_id);
+    tg_sqlite_bind_text (stmt, 3, new_id);
+    if (_tg_server_store_step (self, stmt) != SQLITE_DONE)
+      goto failed;
+  }
 
   if (!_tg_server_store_exec (self, "COMMIT", error))
     {
@@ -330,8 +337,8 @@ tg_server_store_enrol (TgServerStore  *self,
   return TRUE;
 
 failed:
+  /* the statement was released when its block was left */
   _tg_server_store_sql_error (self, error, "enrolling a device");
-  sqlite3_reset (stmt);
 rollback:
   tg_sqlite_rollback (self->db);
   return FALSE;
@@ -343,7 +350,7 @@ tg_server_store_authenticate (TgServerStore  *self,
                               GError        **error)
 {
   g_autofree char *hash = NULL;
-  sqlite3_stmt *stmt;
+  g_autoptr(TgSqliteStmt) stmt = NULL;
   TgServerAuth *auth = NULL;
   int rc;
 
@@ -366,7 +373,6 @@ tg_server_store_authenticate (TgServerStore  *self,
     }
   else if (rc != SQLITE_DONE)
     _tg_server_store_sql_error (self, error, "checking a device token");
-  sqlite3_reset (stmt);
   return auth;
 }
 
@@ -375,7 +381,7 @@ tg_server_store_revoke (TgServerStore  *self,
                         const char     *device_id,
                         GError        **error)
 {
-  sqlite3_stmt *stmt;
+  g_autoptr(TgSqliteStmt) stmt = NULL;
 
   if ((stmt = _tg_server_store_statement (self, "UPDATE devices SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL",
                                           error)) == NULL)
@@ -383,11 +389,7 @@ tg_server_store_revoke (TgServerStore  *self,
   sqlite3_bind_int64 (stmt, 1, _tg_server_store_now ());
   tg_sqlite_bind_text (stmt, 2, device_id);
   if (_tg_server_store_step (self, stmt) != SQLITE_DONE)
-    {
-      sqlite3_reset (stmt);
-      return _tg_server_store_sql_error (self, error, "revoking a device");
-    }
-  sqlite3_reset (stmt);
+    return _tg_server_store_sql_error (self, error, "revoking a device");
   if (sqlite3_changes (tg_sqlite_get_db (self->db)) != 1)
     {
       g_set_error (error, TG_SERVER_ERROR, TG_SERVER_ERROR_NOT_FOUND,
@@ -407,7 +409,7 @@ tg_server_store_list_devices (TgServerStore  *self,
                               GError        **error)
 {
   g_autoptr(JsonBuilder) builder = json_builder_new ();
-  sqlite3_stmt *stmt;
+  g_autoptr(TgSqliteStmt) stmt = NULL;
   int rc;
 
   if ((stmt = _tg_server_store_statement (self, "SELECT d.id, u.name, u.role, d.name, d.created_at, d.last_seen, d.revoked_at "
@@ -438,7 +440,6 @@ tg_server_store_list_devices (TgServerStore  *self,
       json_builder_add_boolean_value (builder, sqlite3_column_type (stmt, 6) != SQLITE_NULL);
       json_builder_end_object (builder);
     }
-  sqlite3_reset (stmt);
   json_builder_end_array (builder);
   if (rc != SQLITE_DONE)
     {
@@ -492,7 +493,7 @@ tg_server_store_audit (TgServerStore *self,
                        const char    *detail)
 {
   g_autoptr(GError) error = NULL;
-  sqlite3_stmt *stmt;
+  g_autoptr(TgSqliteStmt) stmt = NULL;
 
   /* an audit line that cannot be written is logged instead */
   if ((stmt = _tg_server_store_statement (self, "INSERT INTO audit (at, user_id, device_id, action, detail) "
@@ -510,5 +511,4 @@ tg_server_store_audit (TgServerStore *self,
   tg_sqlite_bind_text (stmt, 4, action);
   tg_sqlite_bind_text (stmt, 5, detail);
   _tg_server_store_step (self, stmt);
-  sqlite3_reset (stmt);
 }

@@ -22,7 +22,7 @@ tg_server_store_blob_visible (TgServerStore *self,
                               const char    *sha256)
 {
   g_autoptr(GError) error = NULL;
-  sqlite3_stmt *stmt;
+  g_autoptr(TgSqliteStmt) stmt = NULL;
   gboolean visible;
 
   if (auth->role == TG_SERVER_ROLE_ADMIN)
@@ -51,7 +51,6 @@ tg_server_store_blob_visible (TgServerStore *self,
       return FALSE;
     }
   visible = _tg_server_store_step (self, stmt) == SQLITE_ROW;
-  sqlite3_reset (stmt);
   return visible;
 }
 
@@ -63,7 +62,7 @@ _tg_server_store_blob_held (TgServerStore  *self,
                             const char     *sha256,
                             GError        **error)
 {
-  sqlite3_stmt *stmt;
+  g_autoptr(TgSqliteStmt) stmt = NULL;
   int held, rc;
 
   if (auth->role == TG_SERVER_ROLE_ADMIN)
@@ -79,7 +78,6 @@ _tg_server_store_blob_held (TgServerStore  *self,
   held = rc == SQLITE_ROW;
   if (rc != SQLITE_ROW && rc != SQLITE_DONE)
     held = _tg_server_store_sql_error (self, error, "looking up a blob holder") - 1;
-  sqlite3_reset (stmt);
   return held;
 }
 
@@ -103,19 +101,15 @@ tg_server_store_blob_add_holder (TgServerStore  *self,
                                  gint64          user_id,
                                  GError        **error)
 {
-  sqlite3_stmt *stmt = _tg_server_store_statement (self, "INSERT OR IGNORE INTO blob_holders (sha256, user_id) VALUES (?, ?)",
-                                                   error);
+  g_autoptr(TgSqliteStmt) stmt = _tg_server_store_statement (self, "INSERT OR IGNORE INTO blob_holders (sha256, user_id) "
+                                                                  "VALUES (?, ?)", error);
 
   if (stmt == NULL)
     return FALSE;
   tg_sqlite_bind_text (stmt, 1, sha256);
   sqlite3_bind_int64 (stmt, 2, user_id);
   if (_tg_server_store_step (self, stmt) != SQLITE_DONE)
-    {
-      sqlite3_reset (stmt);
-      return _tg_server_store_sql_error (self, error, "recording who holds a blob");
-    }
-  sqlite3_reset (stmt);
+    return _tg_server_store_sql_error (self, error, "recording who holds a blob");
   return TRUE;
 }
 
@@ -126,7 +120,7 @@ _tg_server_store_blob_is_complete (TgServerStore  *self,
                                    const char     *sha256,
                                    GError        **error)
 {
-  sqlite3_stmt *stmt = _tg_server_store_statement (self, "SELECT complete FROM blobs WHERE sha256 = ?", error);
+  g_autoptr(TgSqliteStmt) stmt = _tg_server_store_statement (self, "SELECT complete FROM blobs WHERE sha256 = ?", error);
   int complete = 0;
   int rc;
 
@@ -137,7 +131,6 @@ _tg_server_store_blob_is_complete (TgServerStore  *self,
     complete = sqlite3_column_int (stmt, 0) != 0;
   else if (rc != SQLITE_DONE)
     complete = _tg_server_store_sql_error (self, error, "looking up a blob") - 1;
-  sqlite3_reset (stmt);
   return complete;
 }
 
@@ -160,7 +153,7 @@ tg_server_store_blob_set_complete (TgServerStore  *self,
                                    gint64          size,
                                    GError        **error)
 {
-  sqlite3_stmt *stmt;
+  g_autoptr(TgSqliteStmt) stmt = NULL;
 
   if ((stmt = _tg_server_store_statement (self, "INSERT INTO blobs (sha256, size, complete, created_at, completed_at) "
                                                 "VALUES (?1, ?2, 1, ?3, ?3) ON CONFLICT (sha256) DO UPDATE "
@@ -170,10 +163,6 @@ tg_server_store_blob_set_complete (TgServerStore  *self,
   sqlite3_bind_int64 (stmt, 2, size);
   sqlite3_bind_int64 (stmt, 3, _tg_server_store_now ());
   if (_tg_server_store_step (self, stmt) != SQLITE_DONE)
-    {
-      sqlite3_reset (stmt);
-      return _tg_server_store_sql_error (self, error, "recording a blob");
-    }
-  sqlite3_reset (stmt);
+    return _tg_server_store_sql_error (self, error, "recording a blob");
   return TRUE;
 }

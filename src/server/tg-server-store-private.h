@@ -29,10 +29,14 @@ gint64        _tg_server_store_now              (void);
 gboolean      _tg_server_store_sql_error        (TgServerStore  *self,
                                                  GError        **error,
                                                  const char     *what);
-/* The cached statement for @sql (tg_sqlite_prepare()), reset and its
- * bindings cleared: the store's callers reset a statement when done
- * with it, and every fetch starts clean even if one did not. */
-sqlite3_stmt *_tg_server_store_statement        (TgServerStore  *self,
+/* The cached statement for @sql (tg_sqlite_prepare()). Its owner holds
+ * it in a g_autoptr (TgSqliteStmt), which resets it and clears its
+ * bindings when it goes out of scope: a statement whose rows must be let
+ * go before other work (a SELECT left at a row, inside a transaction)
+ * lives in a block of its own. A fetch also starts it clean, so that a
+ * caller that did not release one cannot hand the next a half-run
+ * statement. */
+TgSqliteStmt *_tg_server_store_statement        (TgServerStore  *self,
                                                  const char     *sql,
                                                  GError        **error);
 gboolean      _tg_server_store_exec             (TgServerStore  *self,

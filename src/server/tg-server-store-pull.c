@@ -78,7 +78,6 @@ tg_server_store_pull (TgServerStore  *self,
 {
   g_autoptr(TgServerPullPage) page = g_new0 (TgServerPullPage, 1);
   g_autoptr(GHashTable) records = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  sqlite3_stmt *stmt;
   gint64 next = since;
   gboolean more = FALSE;
   guint n = 0;
@@ -96,65 +95,70 @@ tg_server_store_pull (TgServerStore  *self,
   if (!_tg_server_store_exec (self, "SAVEPOINT pull", error))
     return NULL;
 
-  if (auth->role == TG_SERVER_ROLE_COORDINATOR)
-    {
-      stmt = _tg_server_store_statement (self, "SELECT seq, id, record_id, parents, kind, device, device_seq, "
-                                               "created_at, deleted, content FROM revisions "
-                                               "WHERE seq > ? AND NOT (seq <= ? AND pushed_by_device IS ?) "
-                                               "ORDER BY seq LIMIT ?", error);
-      if (stmt == NULL)
-        goto failed;
-      sqlite3_bind_int64 (stmt, 1, since);
-      sqlite3_bind_int64 (stmt, 2, own_through);
-      tg_sqlite_bind_text (stmt, 3, auth->device_id);
-      sqlite3_bind_int64 (stmt, 4, (gint64) limit + 1);
-    }
-  else
-    {
-      stmt = _tg_server_store_statement (self, "SELECT r.seq, r.id, r.record_id, r.parents, r.kind, r.device, r.device_seq, "
-                                               "r.created_at, r.deleted, r.content FROM revisions r "
-                                               "JOIN records c ON c.id = r.record_id "
-                                               "WHERE r.seq > ?1 AND (c.owner_user_id = ?2 "
-                                               "  OR EXISTS (SELECT 1 FROM revision_readers v "
-                                               "             WHERE v.user_id = ?2 AND v.seq = r.seq)) "
-                                               "AND NOT (r.seq <= ?3 AND r.pushed_by_device IS ?4) "
-                                               "ORDER BY r.seq LIMIT ?5", error);
-      if (stmt == NULL)
-        goto failed;
-      /* a monitor: the records they created, and the revisions of
-       * incidents that hold (or just stopped holding) one of their
-       * reports (revision_readers, filled at push) */
-      sqlite3_bind_int64 (stmt, 1, since);
-      sqlite3_bind_int64 (stmt, 2, auth->user_id);
-      sqlite3_bind_int64 (stmt, 3, own_through);
-      tg_sqlite_bind_text (stmt, 4, auth->device_id);
-      sqlite3_bind_int64 (stmt, 5, (gint64) limit + 1);
-    }
+  /* the page, read in a block of its own: its statement is released
+   * before the heads are read */
+  {
+    g_autoptr(TgSqliteStmt) stmt = NULL;
 
-  page->revisions = g_ptr_array_new_with_free_func ((GDestroyNotify) pulled_revision_free);
-  page->conflicts = g_ptr_array_new_with_free_func ((GDestroyNotify) conflict_free);
-  while ((rc = _tg_server_store_step (self, stmt)) == SQLITE_ROW)
-    {
-      /* a page ends at @limit revisions or past TG_SERVER_PULL_PAGE_BYTES
-       * of content, whichever comes first: a thousand revisions of 1 MiB
-       * must not hold the store thread (and a gigabyte of reply) */
-      if (n == limit || (n > 0 && page_bytes >= TG_SERVER_PULL_PAGE_BYTES))
-        {
-          more = TRUE;
-          break;
-        }
-      page_bytes += sqlite3_column_bytes (stmt, 9);
-      g_ptr_array_add (page->revisions, pulled_revision_new (stmt));
-      next = sqlite3_column_int64 (stmt, 0);
-      g_hash_table_add (records, g_strdup ((const char *) sqlite3_column_text (stmt, 2)));
-      n++;
-    }
-  sqlite3_reset (stmt);
-  if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-    {
-      _tg_server_store_sql_error (self, error, "reading revisions");
-      goto failed;
-    }
+    if (auth->role == TG_SERVER_ROLE_COORDINATOR)
+      {
+        stmt = _tg_server_store_statement (self, "SELECT seq, id, record_id, parents, kind, device, device_seq, "
+                                                 "created_at, deleted, content FROM revisions "
+                                                 "WHERE seq > ? AND NOT (seq <= ? AND pushed_by_device IS ?) "
+                                                 "ORDER BY seq LIMIT ?", error);
+        if (stmt == NULL)
+          goto failed;
+        sqlite3_bind_int64 (stmt, 1, since);
+        sqlite3_bind_int64 (stmt, 2, own_through);
+        tg_sqlite_bind_text (stmt, 3, auth->device_id);
+        sqlite3_bind_int64 (stmt, 4, (gint64) limit + 1);
+      }
+    else
+      {
+        stmt = _tg_server_store_statement (self, "SELECT r.seq, r.id, r.record_id, r.parents, r.kind, r.device, r.device_seq, "
+                                                 "r.created_at, r.deleted, r.content FROM revisions r "
+                                                 "JOIN records c ON c.id = r.record_id "
+                                                 "WHERE r.seq > ?1 AND (c.owner_user_id = ?2 "
+                                                 "  OR EXISTS (SELECT 1 FROM revision_readers v "
+                                                 "             WHERE v.user_id = ?2 AND v.seq = r.seq)) "
+                                                 "AND NOT (r.seq <= ?3 AND r.pushed_by_device IS ?4) "
+                                                 "ORDER BY r.seq LIMIT ?5", error);
+        if (stmt == NULL)
+          goto failed;
+        /* a monitor: the records they created, and the revisions of
+         * incidents that hold (or just stopped holding) one of their
+         * reports (revision_readers, filled at push) */
+        sqlite3_bind_int64 (stmt, 1, since);
+        sqlite3_bind_int64 (stmt, 2, auth->user_id);
+        sqlite3_bind_int64 (stmt, 3, own_through);
+        tg_sqlite_bind_text (stmt, 4, auth->device_id);
+        sqlite3_bind_int64 (stmt, 5, (gint64) limit + 1);
+      }
+
+    page->revisions = g_ptr_array_new_with_free_func ((GDestroyNotify) pulled_revision_free);
+    page->conflicts = g_ptr_array_new_with_free_func ((GDestroyNotify) conflict_free);
+    while ((rc = _tg_server_store_step (self, stmt)) == SQLITE_ROW)
+      {
+        /* a page ends at @limit revisions or past TG_SERVER_PULL_PAGE_BYTES
+         * of content, whichever comes first: a thousand revisions of 1 MiB
+         * must not hold the store thread (and a gigabyte of reply) */
+        if (n == limit || (n > 0 && page_bytes >= TG_SERVER_PULL_PAGE_BYTES))
+          {
+            more = TRUE;
+            break;
+          }
+        page_bytes += sqlite3_column_bytes (stmt, 9);
+        g_ptr_array_add (page->revisions, pulled_revision_new (stmt));
+        next = sqlite3_column_int64 (stmt, 0);
+        g_hash_table_add (records, g_strdup ((const char *) sqlite3_column_text (stmt, 2)));
+        n++;
+      }
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+      {
+        _tg_server_store_sql_error (self, error, "reading revisions");
+        goto failed;
+      }
+  }
 
   /* Records of this page with more than one head: concurrent branches a
    * person has to merge. */
@@ -166,6 +170,7 @@ tg_server_store_pull (TgServerStore  *self,
     while (g_hash_table_iter_next (&iter, (gpointer *) &record_id, NULL))
       {
         g_autoptr(GPtrArray) heads = g_ptr_array_new_with_free_func (g_free);
+        g_autoptr(TgSqliteStmt) stmt = NULL;
 
         stmt = _tg_server_store_statement (self, "SELECT revision_id FROM heads WHERE record_id = ? ORDER BY revision_id",
                                            error);
@@ -174,7 +179,6 @@ tg_server_store_pull (TgServerStore  *self,
         tg_sqlite_bind_text (stmt, 1, record_id);
         while ((rc = _tg_server_store_step (self, stmt)) == SQLITE_ROW)
           g_ptr_array_add (heads, g_strdup ((const char *) sqlite3_column_text (stmt, 0)));
-        sqlite3_reset (stmt);
         if (rc != SQLITE_DONE)
           {
             _tg_server_store_sql_error (self, error, "reading heads");
@@ -222,7 +226,7 @@ tg_server_store_foreach_head (TgServerStore    *self,
                               gpointer          user_data,
                               GError          **error)
 {
-  sqlite3_stmt *stmt;
+  g_autoptr(TgSqliteStmt) stmt = NULL;
   int rc;
 
   stmt = _tg_server_store_statement (self, "SELECT h.record_id, r.kind, r.id, r.seq, "
@@ -239,7 +243,6 @@ tg_server_store_foreach_head (TgServerStore    *self,
           (guint) sqlite3_column_int (stmt, 4),
           (const char *) sqlite3_column_text (stmt, 5),
           user_data);
-  sqlite3_reset (stmt);
   if (rc != SQLITE_DONE)
     return _tg_server_store_sql_error (self, error, "reading heads");
   return TRUE;

@@ -26,7 +26,7 @@ lookup_record (TgServerStore  *self,
                char          **kind,
                GError        **error)
 {
-  sqlite3_stmt *stmt = _tg_server_store_statement (self, "SELECT owner_user_id, kind FROM records WHERE id = ?", error);
+  g_autoptr(TgSqliteStmt) stmt = _tg_server_store_statement (self, "SELECT owner_user_id, kind FROM records WHERE id = ?", error);
   int found = 0;
   int rc;
 
@@ -43,7 +43,6 @@ lookup_record (TgServerStore  *self,
     }
   else if (rc != SQLITE_DONE)
     found = _tg_server_store_sql_error (self, error, "looking up a record") - 1;
-  sqlite3_reset (stmt);
   return found;
 }
 
@@ -55,7 +54,7 @@ lookup_revision (TgServerStore  *self,
                  char          **record_id,
                  GError        **error)
 {
-  sqlite3_stmt *stmt = _tg_server_store_statement (self, "SELECT seq, record_id FROM revisions WHERE id = ?", error);
+  g_autoptr(TgSqliteStmt) stmt = _tg_server_store_statement (self, "SELECT seq, record_id FROM revisions WHERE id = ?", error);
   gint64 seq = 0;
   int rc;
 
@@ -70,7 +69,6 @@ lookup_revision (TgServerStore  *self,
     }
   else if (rc != SQLITE_DONE)
     seq = _tg_server_store_sql_error (self, error, "looking up a revision") - 1;
-  sqlite3_reset (stmt);
   return seq;
 }
 
@@ -127,7 +125,6 @@ insert_revision (TgServerStore  *self,
   const char *record_id = tg_revision_get_record_id (revision);
   g_autofree char *record_kind = NULL;
   g_autofree char *parents_text = NULL;
-  sqlite3_stmt *stmt;
   int record_exists;
 
   for (guint i = 0; parents[i]; i++)
@@ -151,87 +148,88 @@ insert_revision (TgServerStore  *self,
     return "unknown parent";
 
   parents_text = g_strjoinv (" ", (char **) parents);
-  if ((stmt = _tg_server_store_statement (self, "INSERT INTO revisions (id, record_id, kind, parents, device, device_seq, "
-                                                "created_at, deleted, content, pushed_by_device, received_at) "
-                                                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", error)) == NULL)
-    return NULL;
-  tg_sqlite_bind_text (stmt, 1, tg_revision_get_id (revision));
-  tg_sqlite_bind_text (stmt, 2, record_id);
-  tg_sqlite_bind_text (stmt, 3, tg_revision_get_kind (revision));
-  tg_sqlite_bind_text (stmt, 4, parents_text);
-  tg_sqlite_bind_text (stmt, 5, tg_revision_get_device_id (revision));
-  sqlite3_bind_int64 (stmt, 6, tg_revision_get_device_seq (revision));
-  sqlite3_bind_int64 (stmt, 7, tg_revision_get_created_at (revision));
-  sqlite3_bind_int (stmt, 8, tg_revision_get_deleted (revision));
-  sqlite3_bind_text (stmt, 9, tg_revision_get_content (revision), -1, SQLITE_STATIC);
-  tg_sqlite_bind_text (stmt, 10, auth->device_id);
-  sqlite3_bind_int64 (stmt, 11, _tg_server_store_now ());
+  {
+    g_autoptr(TgSqliteStmt) stmt = NULL;
 
-  /* The record row must exist first (foreign key); created_seq is fixed
-   * just below once the revision has its seq. */
-  if (!record_exists)
-    {
-      sqlite3_stmt *rec = _tg_server_store_statement (self, "INSERT INTO records (id, kind, owner_user_id, created_seq) "
-                                                            "VALUES (?, ?, ?, 0)", error);
-
-      if (rec == NULL)
-        {
-          sqlite3_reset (stmt);
-          return NULL;
-        }
-      tg_sqlite_bind_text (rec, 1, record_id);
-      tg_sqlite_bind_text (rec, 2, tg_revision_get_kind (revision));
-      sqlite3_bind_int64 (rec, 3, auth->user_id);
-      if (_tg_server_store_step (self, rec) != SQLITE_DONE)
-        {
-          _tg_server_store_sql_error (self, error, "storing a record");
-          sqlite3_reset (rec);
-          sqlite3_reset (stmt);
-          return NULL;
-        }
-      sqlite3_reset (rec);
-      /* get_statement reset our statement's bindings? No: distinct SQL. */
-    }
-
-  if (_tg_server_store_step (self, stmt) != SQLITE_DONE)
-    {
-      _tg_server_store_sql_error (self, error, "storing a revision");
-      sqlite3_reset (stmt);
+    if ((stmt = _tg_server_store_statement (self, "INSERT INTO revisions (id, record_id, kind, parents, device, device_seq, "
+                                                  "created_at, deleted, content, pushed_by_device, received_at) "
+                                                  "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", error)) == NULL)
       return NULL;
-    }
-  sqlite3_reset (stmt);
-  *seq = sqlite3_last_insert_rowid (tg_sqlite_get_db (self->db));
+    tg_sqlite_bind_text (stmt, 1, tg_revision_get_id (revision));
+    tg_sqlite_bind_text (stmt, 2, record_id);
+    tg_sqlite_bind_text (stmt, 3, tg_revision_get_kind (revision));
+    tg_sqlite_bind_text (stmt, 4, parents_text);
+    tg_sqlite_bind_text (stmt, 5, tg_revision_get_device_id (revision));
+    sqlite3_bind_int64 (stmt, 6, tg_revision_get_device_seq (revision));
+    sqlite3_bind_int64 (stmt, 7, tg_revision_get_created_at (revision));
+    sqlite3_bind_int (stmt, 8, tg_revision_get_deleted (revision));
+    sqlite3_bind_text (stmt, 9, tg_revision_get_content (revision), -1, SQLITE_STATIC);
+    tg_sqlite_bind_text (stmt, 10, auth->device_id);
+    sqlite3_bind_int64 (stmt, 11, _tg_server_store_now ());
+
+    /* The record row must exist first (foreign key); created_seq is fixed
+     * just below once the revision has its seq. */
+    if (!record_exists)
+      {
+        g_autoptr(TgSqliteStmt) rec = _tg_server_store_statement (self, "INSERT INTO records (id, kind, owner_user_id, created_seq) "
+                                                                        "VALUES (?, ?, ?, 0)", error);
+
+        if (rec == NULL)
+          return NULL;
+        tg_sqlite_bind_text (rec, 1, record_id);
+        tg_sqlite_bind_text (rec, 2, tg_revision_get_kind (revision));
+        sqlite3_bind_int64 (rec, 3, auth->user_id);
+        if (_tg_server_store_step (self, rec) != SQLITE_DONE)
+          {
+            _tg_server_store_sql_error (self, error, "storing a record");
+            return NULL;
+          }
+      }
+
+    if (_tg_server_store_step (self, stmt) != SQLITE_DONE)
+      {
+        _tg_server_store_sql_error (self, error, "storing a revision");
+        return NULL;
+      }
+    *seq = sqlite3_last_insert_rowid (tg_sqlite_get_db (self->db));
+  }
 
   if (!record_exists)
     {
+      g_autoptr(TgSqliteStmt) stmt = NULL;
+
       if ((stmt = _tg_server_store_statement (self, "UPDATE records SET created_seq = ? WHERE id = ?", error)) == NULL)
         return NULL;
       sqlite3_bind_int64 (stmt, 1, *seq);
       tg_sqlite_bind_text (stmt, 2, record_id);
       if (_tg_server_store_step (self, stmt) != SQLITE_DONE)
         goto failed;
-      sqlite3_reset (stmt);
     }
 
   for (guint i = 0; parents[i]; i++)
     {
-      if ((stmt = _tg_server_store_statement (self, "INSERT INTO parents (revision_id, parent_id) VALUES (?, ?)",
-                                              error)) == NULL)
-        return NULL;
-      tg_sqlite_bind_text (stmt, 1, tg_revision_get_id (revision));
-      tg_sqlite_bind_text (stmt, 2, parents[i]);
-      if (_tg_server_store_step (self, stmt) != SQLITE_DONE)
-        goto failed;
-      sqlite3_reset (stmt);
+      {
+        g_autoptr(TgSqliteStmt) stmt = NULL;
 
-      if ((stmt = _tg_server_store_statement (self, "DELETE FROM heads WHERE record_id = ? AND revision_id = ?",
-                                              error)) == NULL)
-        return NULL;
-      tg_sqlite_bind_text (stmt, 1, record_id);
-      tg_sqlite_bind_text (stmt, 2, parents[i]);
-      if (_tg_server_store_step (self, stmt) != SQLITE_DONE)
-        goto failed;
-      sqlite3_reset (stmt);
+        if ((stmt = _tg_server_store_statement (self, "INSERT INTO parents (revision_id, parent_id) VALUES (?, ?)",
+                                                error)) == NULL)
+          return NULL;
+        tg_sqlite_bind_text (stmt, 1, tg_revision_get_id (revision));
+        tg_sqlite_bind_text (stmt, 2, parents[i]);
+        if (_tg_server_store_step (self, stmt) != SQLITE_DONE)
+          goto failed;
+      }
+      {
+        g_autoptr(TgSqliteStmt) stmt = NULL;
+
+        if ((stmt = _tg_server_store_statement (self, "DELETE FROM heads WHERE record_id = ? AND revision_id = ?",
+                                                error)) == NULL)
+          return NULL;
+        tg_sqlite_bind_text (stmt, 1, record_id);
+        tg_sqlite_bind_text (stmt, 2, parents[i]);
+        if (_tg_server_store_step (self, stmt) != SQLITE_DONE)
+          goto failed;
+      }
     }
 
   if (strcmp (tg_revision_get_kind (revision), TG_REVISION_KIND_INCIDENT) == 0 &&
@@ -240,18 +238,22 @@ insert_revision (TgServerStore  *self,
 
   /* A revision already named as a parent cannot arrive after its child
    * (children need their parents first), so a new revision is a head. */
-  if ((stmt = _tg_server_store_statement (self, "INSERT INTO heads (record_id, revision_id) VALUES (?, ?)", error)) == NULL)
-    return NULL;
-  tg_sqlite_bind_text (stmt, 1, record_id);
-  tg_sqlite_bind_text (stmt, 2, tg_revision_get_id (revision));
-  if (_tg_server_store_step (self, stmt) != SQLITE_DONE)
-    goto failed;
-  sqlite3_reset (stmt);
+  {
+    g_autoptr(TgSqliteStmt) stmt = NULL;
+
+    if ((stmt = _tg_server_store_statement (self, "INSERT INTO heads (record_id, revision_id) VALUES (?, ?)", error)) == NULL)
+      return NULL;
+    tg_sqlite_bind_text (stmt, 1, record_id);
+    tg_sqlite_bind_text (stmt, 2, tg_revision_get_id (revision));
+    if (_tg_server_store_step (self, stmt) != SQLITE_DONE)
+      goto failed;
+  }
   return "";
 
 failed:
+  /* the statement was released when its block was left: SQLite keeps
+   * the error for the connection */
   _tg_server_store_sql_error (self, error, "storing a revision");
-  sqlite3_reset (stmt);
   return NULL;
 }
 
@@ -296,10 +298,11 @@ _tg_server_store_index_incident (TgServerStore       *self,
                                  GError             **error)
 {
   g_autoptr(GPtrArray) members = incident_members (content);
-  sqlite3_stmt *stmt;
 
   for (guint i = 0; i < members->len; i++)
     {
+      g_autoptr(TgSqliteStmt) stmt = NULL;
+
       if ((stmt = _tg_server_store_statement (self, "INSERT OR IGNORE INTO incident_members (revision_seq, report_id) "
                                                     "VALUES (?, ?)", error)) == NULL)
         return FALSE;
@@ -307,21 +310,25 @@ _tg_server_store_index_incident (TgServerStore       *self,
       tg_sqlite_bind_text (stmt, 2, members->pdata[i]);
       if (_tg_server_store_step (self, stmt) != SQLITE_DONE)
         goto failed;
-      sqlite3_reset (stmt);
     }
 
-  if ((stmt = _tg_server_store_statement (self, "INSERT OR IGNORE INTO revision_readers (user_id, seq) "
-                                                "SELECT DISTINCT c.owner_user_id, ?1 FROM incident_members m "
-                                                "JOIN records c ON c.id = m.report_id AND c.kind = 'report' "
-                                                "WHERE m.revision_seq = ?1", error)) == NULL)
-    return FALSE;
-  sqlite3_bind_int64 (stmt, 1, seq);
-  if (_tg_server_store_step (self, stmt) != SQLITE_DONE)
-    goto failed;
-  sqlite3_reset (stmt);
+  {
+    g_autoptr(TgSqliteStmt) stmt = NULL;
+
+    if ((stmt = _tg_server_store_statement (self, "INSERT OR IGNORE INTO revision_readers (user_id, seq) "
+                                                  "SELECT DISTINCT c.owner_user_id, ?1 FROM incident_members m "
+                                                  "JOIN records c ON c.id = m.report_id AND c.kind = 'report' "
+                                                  "WHERE m.revision_seq = ?1", error)) == NULL)
+      return FALSE;
+    sqlite3_bind_int64 (stmt, 1, seq);
+    if (_tg_server_store_step (self, stmt) != SQLITE_DONE)
+      goto failed;
+  }
 
   for (guint i = 0; parents[i]; i++)
     {
+      g_autoptr(TgSqliteStmt) stmt = NULL;
+
       if ((stmt = _tg_server_store_statement (self, "INSERT OR IGNORE INTO revision_readers (user_id, seq) "
                                                     "SELECT DISTINCT c.owner_user_id, ?1 FROM revisions p "
                                                     "JOIN incident_members m ON m.revision_seq = p.seq "
@@ -332,13 +339,12 @@ _tg_server_store_index_incident (TgServerStore       *self,
       tg_sqlite_bind_text (stmt, 2, parents[i]);
       if (_tg_server_store_step (self, stmt) != SQLITE_DONE)
         goto failed;
-      sqlite3_reset (stmt);
     }
   return TRUE;
 
 failed:
+  /* released when its block was left; SQLite keeps the error */
   _tg_server_store_sql_error (self, error, "indexing an incident's members");
-  sqlite3_reset (stmt);
   return FALSE;
 }
 
@@ -363,8 +369,8 @@ add_blob_refs (TgServerStore  *self,
 
   for (guint i = 0; blobs[i]; i++)
     {
-      sqlite3_stmt *stmt = _tg_server_store_statement (self, "INSERT OR IGNORE INTO blob_refs (sha256, record_id) VALUES (?, ?)",
-                                                       error);
+      g_autoptr(TgSqliteStmt) stmt = _tg_server_store_statement (self, "INSERT OR IGNORE INTO blob_refs (sha256, record_id) "
+                                                                      "VALUES (?, ?)", error);
       int complete, held;
 
       if (stmt == NULL)
@@ -374,10 +380,8 @@ add_blob_refs (TgServerStore  *self,
       if (_tg_server_store_step (self, stmt) != SQLITE_DONE)
         {
           _tg_server_store_sql_error (self, error, "recording a blob reference");
-          sqlite3_reset (stmt);
           return FALSE;
         }
-      sqlite3_reset (stmt);
 
       /* a coordinator who puts a file on a monitor's report shares it */
       if (owner != 0 && owner != auth->user_id &&
@@ -605,7 +609,7 @@ tg_server_store_push (TgServerStore  *self,
       tg_server_store_audit (self, auth, "blob-probe", detail);
     }
   {
-    sqlite3_stmt *stmt = _tg_server_store_statement (self, "UPDATE devices SET last_seen = ? WHERE id = ?", error);
+    g_autoptr(TgSqliteStmt) stmt = _tg_server_store_statement (self, "UPDATE devices SET last_seen = ? WHERE id = ?", error);
 
     if (stmt == NULL)
       {
@@ -615,7 +619,6 @@ tg_server_store_push (TgServerStore  *self,
     sqlite3_bind_int64 (stmt, 1, _tg_server_store_now ());
     tg_sqlite_bind_text (stmt, 2, auth->device_id);
     _tg_server_store_step (self, stmt);
-    sqlite3_reset (stmt);
   }
 
   if (!_tg_server_store_exec (self, "COMMIT", error))

@@ -157,30 +157,31 @@ migrate_v3 (gpointer   owner,
   g_autoptr(GArray) seqs = g_array_new (FALSE, FALSE, sizeof (gint64));
   g_autoptr(GPtrArray) parents = g_ptr_array_new_with_free_func ((GDestroyNotify) g_strfreev);
   g_autoptr(GPtrArray) contents = g_ptr_array_new_with_free_func (g_free);
-  sqlite3_stmt *stmt;
-  int rc;
-
   if (!tg_sqlite_exec (self->db, schema_v3, error))
     return FALSE;
-  if ((stmt = _tg_server_store_statement (self, "SELECT seq, parents, content FROM revisions "
-                                                "WHERE kind = 'incident' ORDER BY seq", error)) == NULL)
-    return FALSE;
-  while ((rc = _tg_server_store_step (self, stmt)) == SQLITE_ROW)
-    {
-      gint64 seq = sqlite3_column_int64 (stmt, 0);
-      g_auto(GStrv) split = g_strsplit ((const char *) sqlite3_column_text (stmt, 1), " ", -1);
-      g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+  {
+    g_autoptr(TgSqliteStmt) stmt = NULL;
+    int rc;
 
-      for (guint i = 0; split[i]; i++)
-        if (*split[i])
-          g_strv_builder_add (builder, split[i]);
-      g_array_append_val (seqs, seq);
-      g_ptr_array_add (parents, g_strv_builder_end (builder));
-      g_ptr_array_add (contents, g_strdup ((const char *) sqlite3_column_text (stmt, 2)));
-    }
-  sqlite3_reset (stmt);
-  if (rc != SQLITE_DONE)
-    return _tg_server_store_sql_error (self, error, "reading incidents");
+    if ((stmt = _tg_server_store_statement (self, "SELECT seq, parents, content FROM revisions "
+                                                  "WHERE kind = 'incident' ORDER BY seq", error)) == NULL)
+      return FALSE;
+    while ((rc = _tg_server_store_step (self, stmt)) == SQLITE_ROW)
+      {
+        gint64 seq = sqlite3_column_int64 (stmt, 0);
+        g_auto(GStrv) split = g_strsplit ((const char *) sqlite3_column_text (stmt, 1), " ", -1);
+        g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+
+        for (guint i = 0; split[i]; i++)
+          if (*split[i])
+            g_strv_builder_add (builder, split[i]);
+        g_array_append_val (seqs, seq);
+        g_ptr_array_add (parents, g_strv_builder_end (builder));
+        g_ptr_array_add (contents, g_strdup ((const char *) sqlite3_column_text (stmt, 2)));
+      }
+    if (rc != SQLITE_DONE)
+      return _tg_server_store_sql_error (self, error, "reading incidents");
+  }
   for (guint i = 0; i < seqs->len; i++)
     if (!_tg_server_store_index_incident (self, g_array_index (seqs, gint64, i),
                                           (const char * const *) parents->pdata[i],
@@ -234,7 +235,7 @@ _tg_server_store_sql_error (TgServerStore  *self,
 
 /* A statement that cannot be prepared (a damaged or altered database) is
  * an error: the request fails with a 500 and the server goes on serving. */
-sqlite3_stmt *
+TgSqliteStmt *
 _tg_server_store_statement (TgServerStore  *self,
                             const char     *sql,
                             GError        **error)
@@ -279,7 +280,7 @@ _tg_server_store_count (TgServerStore  *self,
                         const char     *sql,
                         GError        **error)
 {
-  sqlite3_stmt *stmt = _tg_server_store_statement (self, sql, error);
+  g_autoptr(TgSqliteStmt) stmt = _tg_server_store_statement (self, sql, error);
   gint64 n = -1;
 
   if (stmt == NULL)
@@ -288,7 +289,6 @@ _tg_server_store_count (TgServerStore  *self,
     n = sqlite3_column_int64 (stmt, 0);
   else
     _tg_server_store_sql_error (self, error, "counting");
-  sqlite3_reset (stmt);
   return n;
 }
 
