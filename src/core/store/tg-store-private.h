@@ -70,6 +70,48 @@ gboolean      tg_custody_log_has_subject_locked (TgCustodyLog *self,
                                                  gboolean     *has,
                                                  GError      **error);
 
+/* ---- Between the store's own files (tg-store*.c) -----------------------
+ * The connection's helpers, opening, and the revision machinery the save,
+ * query and schema files share. Called with the lock held. */
+
+TgSqliteStmt *tg_store_prepare     (TgStore       *self,
+                                    const char    *sql,
+                                    GError       **error);
+gboolean      tg_store_exec        (TgStore       *self,
+                                    const char    *sql,
+                                    GError       **error);
+gboolean      tg_store_step_done   (TgStore       *self,
+                                    sqlite3_stmt  *stmt,
+                                    GError       **error);
+/* ROLLBACK, and the device counter reloaded from the file. */
+void          tg_store_rollback    (TgStore       *self);
+/* Opens (creating, migrating to @version) the store in @directory; @key
+ * is an encrypted store's data key or NULL. */
+TgStore      *tg_store_open_file   (const char    *directory,
+                                    int            version,
+                                    const guint8  *key,
+                                    GError       **error);
+gboolean      tg_store_load_device_seq_locked (TgStore  *self,
+                                               GError  **error);
+/* Rewrites the record's current state from its heads; @known_rev and
+ * @known_report (may be NULL) are a revision just recorded here and its
+ * report, so they need not be read back. */
+gboolean      tg_store_materialize_known_locked (TgStore     *self,
+                                                 const char  *record_id,
+                                                 TgRevision  *known_rev,
+                                                 TgReport    *known_report,
+                                                 GError     **error);
+/* Records a revision made on this device, materialises the record and
+ * logs @action in the custody log. */
+TgRevision   *tg_store_record_local_revision_locked (TgStore            *self,
+                                                     const char         *record_id,
+                                                     const char * const *parents,
+                                                     gboolean            deleted,
+                                                     const char         *content,
+                                                     TgReport           *report,
+                                                     TgCustodyAction     action,
+                                                     GError            **error);
+
 /* ---- Between tg-store.c and tg-store-sync.c ----------------------------
  * The _locked functions are called with the store's lock held; those that
  * write, inside a transaction begun with tg_store_begin(). */

@@ -88,10 +88,10 @@ tg_store_unlock (TgStore *self)
 
 /* The store's connection through the SQLite layer (core/db). Callers hold
  * the lock and release statements with tg_sqlite_stmt_release(). */
-static TgSqliteStmt *
-prepare (TgStore     *self,
-         const char  *sql,
-         GError     **error)
+TgSqliteStmt *
+tg_store_prepare (TgStore     *self,
+                  const char  *sql,
+                  GError     **error)
 {
   return tg_sqlite_prepare (self->sql, sql, error);
 }
@@ -102,18 +102,18 @@ tg_store_get_sql (TgStore *self)
   return self->sql;
 }
 
-static gboolean
-exec (TgStore     *self,
-      const char  *sql,
-      GError     **error)
+gboolean
+tg_store_exec (TgStore     *self,
+               const char  *sql,
+               GError     **error)
 {
   return tg_sqlite_exec (self->sql, sql, error);
 }
 
-static gboolean
-step_done (TgStore       *self,
-           sqlite3_stmt  *stmt,
-           GError       **error)
+gboolean
+tg_store_step_done (TgStore       *self,
+                    sqlite3_stmt  *stmt,
+                    GError       **error)
 {
   return tg_sqlite_step_done (self->sql, stmt, error);
 }
@@ -380,21 +380,13 @@ static const char *schema_v2 =
   "  tokenize = 'unicode61 remove_diacritics 2'"
   ");";
 
-static gboolean load_device_seq_locked (TgStore  *self,
-                                        GError  **error);
-static gboolean materialize_locked (TgStore     *self,
-                                    const char  *record_id,
-                                    TgRevision  *known_rev,
-                                    TgReport    *known_report,
-                                    GError     **error);
-
 static gboolean
 migrate_to_v1 (gpointer   owner,
                GError   **error)
 {
   TgStore *self = owner;
 
-  return exec (self, schema_v1, error);
+  return tg_store_exec (self, schema_v1, error);
 }
 
 /* v2 adds full-text search and fills it from every report's current
@@ -408,10 +400,10 @@ migrate_to_v2 (gpointer   owner,
   g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func (g_free);
   int rc;
 
-  if (!exec (self, schema_v2, error))
+  if (!tg_store_exec (self, schema_v2, error))
     return FALSE;
 
-  if (!(stmt = prepare (self, "SELECT id FROM reports", error)))
+  if (!(stmt = tg_store_prepare (self, "SELECT id FROM reports", error)))
     return FALSE;
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
     g_ptr_array_add (ids, g_strdup ((const char *) sqlite3_column_text (stmt, 0)));
@@ -419,10 +411,10 @@ migrate_to_v2 (gpointer   owner,
     return tg_sqlite_fail (self->sql, error, "migrate");
 
   self->schema_version = 2;
-  if (!load_device_seq_locked (self, error))
+  if (!tg_store_load_device_seq_locked (self, error))
     return FALSE;
   for (guint i = 0; i < ids->len; i++)
-    if (!materialize_locked (self, ids->pdata[i], NULL, NULL, error))
+    if (!tg_store_materialize_known_locked (self, ids->pdata[i], NULL, NULL, error))
       return FALSE;
   return TRUE;
 }
@@ -445,7 +437,7 @@ migrate_to_v4 (gpointer   owner,
 {
   TgStore *self = owner;
 
-  return exec (self, "CREATE INDEX revisions_device ON revisions (device_id, device_seq)", error);
+  return tg_store_exec (self, "CREATE INDEX revisions_device ON revisions (device_id, device_seq)", error);
 }
 
 /* v5: a report's row id is the order it last changed in, which is the
@@ -456,9 +448,9 @@ migrate_to_v5 (gpointer   owner,
 {
   TgStore *self = owner;
 
-  return exec (self,
-               "DROP INDEX reports_updated;"
-               "CREATE INDEX reports_live ON reports (deleted);", error);
+  return tg_store_exec (self,
+                        "DROP INDEX reports_updated;"
+                        "CREATE INDEX reports_live ON reports (deleted);", error);
 }
 
 /* v6: the full-text index keeps which reports hold a word but not where
@@ -470,15 +462,15 @@ migrate_to_v6 (gpointer   owner,
 {
   TgStore *self = owner;
 
-  return exec (self,
-               "CREATE VIRTUAL TABLE reports_fts_v6 USING fts5 ("
-               "  title, narrative, place, persons, tags,"
-               "  tokenize = 'unicode61 remove_diacritics 2', detail = none"
-               ");"
-               "INSERT INTO reports_fts_v6 (rowid, title, narrative, place, persons, tags) "
-               "  SELECT rowid, title, narrative, place, persons, tags FROM reports_fts;"
-               "DROP TABLE reports_fts;"
-               "ALTER TABLE reports_fts_v6 RENAME TO reports_fts;", error);
+  return tg_store_exec (self,
+                        "CREATE VIRTUAL TABLE reports_fts_v6 USING fts5 ("
+                        "  title, narrative, place, persons, tags,"
+                        "  tokenize = 'unicode61 remove_diacritics 2', detail = none"
+                        ");"
+                        "INSERT INTO reports_fts_v6 (rowid, title, narrative, place, persons, tags) "
+                        "  SELECT rowid, title, narrative, place, persons, tags FROM reports_fts;"
+                        "DROP TABLE reports_fts;"
+                        "ALTER TABLE reports_fts_v6 RENAME TO reports_fts;", error);
 }
 
 /* v7: each report's first category beside its position, so the map can
@@ -489,10 +481,10 @@ migrate_to_v7 (gpointer   owner,
 {
   TgStore *self = owner;
 
-  return exec (self,
-               "ALTER TABLE reports ADD COLUMN category TEXT;"
-               "UPDATE reports SET category = (SELECT json_extract (v.content, '$.categories[0]') "
-               "  FROM revisions v WHERE v.rev_id = reports.rev_id);", error);
+  return tg_store_exec (self,
+                        "ALTER TABLE reports ADD COLUMN category TEXT;"
+                        "UPDATE reports SET category = (SELECT json_extract (v.content, '$.categories[0]') "
+                        "  FROM revisions v WHERE v.rev_id = reports.rev_id);", error);
 }
 
 /* v8: what sync keeps: the blobs to send, each report's sync state, the
@@ -551,7 +543,7 @@ load_device_id (TgStore  *self,
   g_autoptr(TgSqliteStmt) stmt = NULL;
   g_autofree char *device_id = NULL;
 
-  if (!(stmt = prepare (self, "SELECT value FROM meta WHERE key = 'device_id'", error)))
+  if (!(stmt = tg_store_prepare (self, "SELECT value FROM meta WHERE key = 'device_id'", error)))
     return FALSE;
   if (sqlite3_step (stmt) == SQLITE_ROW)
     {
@@ -561,20 +553,20 @@ load_device_id (TgStore  *self,
   g_clear_pointer (&stmt, tg_sqlite_stmt_release);
 
   device_id = g_uuid_string_random ();
-  if (!(stmt = prepare (self, "INSERT INTO meta (key, value) VALUES ('device_id', ?)", error)))
+  if (!(stmt = tg_store_prepare (self, "INSERT INTO meta (key, value) VALUES ('device_id', ?)", error)))
     return FALSE;
   tg_sqlite_bind_text (stmt, 1, device_id);
-  if (!step_done (self, stmt, error))
+  if (!tg_store_step_done (self, stmt, error))
     return FALSE;
   self->device_id = g_steal_pointer (&device_id);
   return TRUE;
 }
 
-static TgStore *
-open_store (const char    *directory,
-            int           version,
-            const guint8 *key,
-            GError      **error)
+TgStore *
+tg_store_open_file (const char    *directory,
+                    int           version,
+                    const guint8 *key,
+                    GError      **error)
 {
   g_autoptr(TgStore) self = NULL;
   g_autofree char *blob_dir = NULL;
@@ -627,13 +619,13 @@ open_store (const char    *directory,
    * than with 4 KiB; searches were as fast (docs/benchmarks.md). The page
    * size of an existing store stays what it is (a WAL database cannot
    * change it). */
-  if (!exec (self, "SELECT count(*) FROM sqlite_schema", error) ||
-      !exec (self, "PRAGMA page_size = 16384", error) ||
-      !exec (self, "PRAGMA journal_mode = WAL", error) ||
-      !exec (self, "PRAGMA synchronous = FULL", error) ||
-      !exec (self, "PRAGMA foreign_keys = ON", error) ||
-      !exec (self, "PRAGMA cache_size = -32768", error) ||
-      !exec (self, "PRAGMA journal_size_limit = 67108864", error) ||
+  if (!tg_store_exec (self, "SELECT count(*) FROM sqlite_schema", error) ||
+      !tg_store_exec (self, "PRAGMA page_size = 16384", error) ||
+      !tg_store_exec (self, "PRAGMA journal_mode = WAL", error) ||
+      !tg_store_exec (self, "PRAGMA synchronous = FULL", error) ||
+      !tg_store_exec (self, "PRAGMA foreign_keys = ON", error) ||
+      !tg_store_exec (self, "PRAGMA cache_size = -32768", error) ||
+      !tg_store_exec (self, "PRAGMA journal_size_limit = 67108864", error) ||
       !migrate (self, version, error))
     return NULL;
 
@@ -648,7 +640,7 @@ open_store (const char    *directory,
   if (self->checkpointer == NULL)
     return NULL;
 
-  if (version >= 1 && (!load_device_id (self, error) || !load_device_seq_locked (self, error)))
+  if (version >= 1 && (!load_device_id (self, error) || !tg_store_load_device_seq_locked (self, error)))
     return NULL;
   else if (version < 1)
     self->device_id = g_strdup ("");
@@ -731,7 +723,7 @@ TgStore *
 tg_store_open (const char  *directory,
                GError     **error)
 {
-  return open_store (directory, TG_STORE_SCHEMA_VERSION, NULL, error);
+  return tg_store_open_file (directory, TG_STORE_SCHEMA_VERSION, NULL, error);
 }
 
 TgStore *
@@ -740,7 +732,7 @@ tg_store_open_keyed (const char    *directory,
                      GError       **error)
 {
   g_return_val_if_fail (key != NULL, NULL);
-  return open_store (directory, TG_STORE_SCHEMA_VERSION, key, error);
+  return tg_store_open_file (directory, TG_STORE_SCHEMA_VERSION, key, error);
 }
 
 TgStore *
@@ -748,7 +740,7 @@ tg_store_open_at_version (const char  *directory,
                           int          version,
                           GError     **error)
 {
-  return open_store (directory, version, NULL, error);
+  return tg_store_open_file (directory, version, NULL, error);
 }
 
 typedef struct
@@ -775,7 +767,7 @@ open_thread (GTask        *task,
 {
   OpenData *data = task_data;
   GError *error = NULL;
-  TgStore *store = open_store (data->directory, TG_STORE_SCHEMA_VERSION, data->key, &error);
+  TgStore *store = tg_store_open_file (data->directory, TG_STORE_SCHEMA_VERSION, data->key, &error);
 
   if (store == NULL)
     g_task_return_error (task, error);
@@ -893,9 +885,9 @@ tg_store_get_custody_log (TgStore *self)
 
 /* Revisions ------------------------------------------------------------- */
 
-static gboolean
-check_open (TgStore  *self,
-            GError  **error)
+gboolean
+tg_store_check_open (TgStore  *self,
+                     GError  **error)
 {
   if (self->db == NULL)
     {
@@ -929,10 +921,10 @@ revision_from_row (sqlite3_stmt *stmt,
 #define REVISION_COLUMNS \
   "rev_id, record_id, kind, device_id, device_seq, created_at, deleted, content, server_seq"
 
-static TgRevision *
-get_revision_locked (TgStore     *self,
-                     const char  *rev_id,
-                     GError     **error)
+TgRevision *
+tg_store_get_revision_locked (TgStore     *self,
+                              const char  *rev_id,
+                              GError     **error)
 {
   g_autoptr(TgSqliteStmt) stmt = NULL;
   g_autoptr(TgSqliteStmt) parents_stmt = NULL;
@@ -940,7 +932,7 @@ get_revision_locked (TgStore     *self,
   g_autoptr(TgRevision) rev = NULL;
   int rc;
 
-  if (!(parents_stmt = prepare (self, "SELECT parent_id FROM revision_parents WHERE rev_id = ?", error)))
+  if (!(parents_stmt = tg_store_prepare (self, "SELECT parent_id FROM revision_parents WHERE rev_id = ?", error)))
     return NULL;
   tg_sqlite_bind_text (parents_stmt, 1, rev_id);
   while ((rc = sqlite3_step (parents_stmt)) == SQLITE_ROW)
@@ -951,7 +943,7 @@ get_revision_locked (TgStore     *self,
       return NULL;
     }
 
-  if (!(stmt = prepare (self, "SELECT " REVISION_COLUMNS " FROM revisions WHERE rev_id = ?", error)))
+  if (!(stmt = tg_store_prepare (self, "SELECT " REVISION_COLUMNS " FROM revisions WHERE rev_id = ?", error)))
     return NULL;
   tg_sqlite_bind_text (stmt, 1, rev_id);
   rc = sqlite3_step (stmt);
@@ -977,20 +969,20 @@ get_revision_locked (TgStore     *self,
   return g_steal_pointer (&rev);
 }
 
-static GPtrArray *
-list_head_ids_locked (TgStore     *self,
-                      const char  *record_id,
-                      GError     **error)
+GPtrArray *
+tg_store_list_head_ids_locked (TgStore     *self,
+                               const char  *record_id,
+                               GError     **error)
 {
   g_autoptr(TgSqliteStmt) stmt = NULL;
   g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func (g_free);
   int rc;
 
   /* Newest arrival first: never ordered by device clocks. */
-  if (!(stmt = prepare (self,
-                        "SELECT h.rev_id FROM heads h JOIN revisions r ON r.rev_id = h.rev_id "
-                        "WHERE h.record_id = ? ORDER BY r.deleted ASC, r.local_seq DESC",
-                        error)))
+  if (!(stmt = tg_store_prepare (self,
+                                 "SELECT h.rev_id FROM heads h JOIN revisions r ON r.rev_id = h.rev_id "
+                                 "WHERE h.record_id = ? ORDER BY r.deleted ASC, r.local_seq DESC",
+                                 error)))
     return NULL;
   tg_sqlite_bind_text (stmt, 1, record_id);
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
@@ -1019,10 +1011,10 @@ insert_revision_locked (TgStore     *self,
   const char *rev_id = tg_revision_get_id (rev);
   gboolean has_child;
 
-  if (!(stmt = prepare (self,
-                        "INSERT OR IGNORE INTO revisions (rev_id, record_id, kind, device_id, "
-                        "device_seq, created_at, deleted, content, server_seq) "
-                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", error)))
+  if (!(stmt = tg_store_prepare (self,
+                                 "INSERT OR IGNORE INTO revisions (rev_id, record_id, kind, device_id, "
+                                 "device_seq, created_at, deleted, content, server_seq) "
+                                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", error)))
     return FALSE;
   tg_sqlite_bind_text (stmt, 1, rev_id);
   tg_sqlite_bind_text (stmt, 2, record_id);
@@ -1033,7 +1025,7 @@ insert_revision_locked (TgStore     *self,
   sqlite3_bind_int (stmt, 7, tg_revision_get_deleted (rev));
   tg_sqlite_bind_text (stmt, 8, tg_revision_get_content (rev));
   sqlite3_bind_int64 (stmt, 9, tg_revision_get_server_seq (rev));
-  if (!step_done (self, stmt, error))
+  if (!tg_store_step_done (self, stmt, error))
     return FALSE;
 
   *inserted = sqlite3_changes (self->db) > 0;
@@ -1045,12 +1037,12 @@ insert_revision_locked (TgStore     *self,
       if (tg_revision_get_server_seq (rev) > 0)
         {
           g_clear_pointer (&stmt, tg_sqlite_stmt_release);
-          if (!(stmt = prepare (self, "UPDATE revisions SET server_seq = ? "
-                                "WHERE rev_id = ? AND server_seq = 0", error)))
+          if (!(stmt = tg_store_prepare (self, "UPDATE revisions SET server_seq = ? "
+                                         "WHERE rev_id = ? AND server_seq = 0", error)))
             return FALSE;
           sqlite3_bind_int64 (stmt, 1, tg_revision_get_server_seq (rev));
           tg_sqlite_bind_text (stmt, 2, rev_id);
-          if (!step_done (self, stmt, error))
+          if (!tg_store_step_done (self, stmt, error))
             return FALSE;
           if (sqlite3_changes (self->db) > 0)
             {
@@ -1068,19 +1060,19 @@ insert_revision_locked (TgStore     *self,
   for (guint i = 0; parents[i] != NULL; i++)
     {
       g_clear_pointer (&stmt, tg_sqlite_stmt_release);
-      if (!(stmt = prepare (self, "INSERT INTO revision_parents (rev_id, parent_id) VALUES (?, ?)", error)))
+      if (!(stmt = tg_store_prepare (self, "INSERT INTO revision_parents (rev_id, parent_id) VALUES (?, ?)", error)))
         return FALSE;
       tg_sqlite_bind_text (stmt, 1, rev_id);
       tg_sqlite_bind_text (stmt, 2, parents[i]);
-      if (!step_done (self, stmt, error))
+      if (!tg_store_step_done (self, stmt, error))
         return FALSE;
 
       g_clear_pointer (&stmt, tg_sqlite_stmt_release);
-      if (!(stmt = prepare (self, "DELETE FROM heads WHERE record_id = ? AND rev_id = ?", error)))
+      if (!(stmt = tg_store_prepare (self, "DELETE FROM heads WHERE record_id = ? AND rev_id = ?", error)))
         return FALSE;
       tg_sqlite_bind_text (stmt, 1, record_id);
       tg_sqlite_bind_text (stmt, 2, parents[i]);
-      if (!step_done (self, stmt, error))
+      if (!tg_store_step_done (self, stmt, error))
         return FALSE;
     }
 
@@ -1090,8 +1082,8 @@ insert_revision_locked (TgStore     *self,
   if (!is_local)
     {
       g_clear_pointer (&stmt, tg_sqlite_stmt_release);
-      if (!(stmt = prepare (self, "SELECT 1 FROM revision_parents WHERE parent_id = ? AND rev_id != ? LIMIT 1",
-                            error)))
+      if (!(stmt = tg_store_prepare (self, "SELECT 1 FROM revision_parents WHERE parent_id = ? AND rev_id != ? LIMIT 1",
+                                     error)))
         return FALSE;
       tg_sqlite_bind_text (stmt, 1, rev_id);
       tg_sqlite_bind_text (stmt, 2, rev_id);
@@ -1101,11 +1093,11 @@ insert_revision_locked (TgStore     *self,
   if (!has_child)
     {
       g_clear_pointer (&stmt, tg_sqlite_stmt_release);
-      if (!(stmt = prepare (self, "INSERT OR IGNORE INTO heads (record_id, rev_id) VALUES (?, ?)", error)))
+      if (!(stmt = tg_store_prepare (self, "INSERT OR IGNORE INTO heads (record_id, rev_id) VALUES (?, ?)", error)))
         return FALSE;
       tg_sqlite_bind_text (stmt, 1, record_id);
       tg_sqlite_bind_text (stmt, 2, rev_id);
-      if (!step_done (self, stmt, error))
+      if (!tg_store_step_done (self, stmt, error))
         return FALSE;
     }
 
@@ -1167,12 +1159,12 @@ to_unix (GDateTime *time)
 /* @known_rev and @known_report, when given, are a revision just recorded
  * and the report it holds, so that a save need not parse back what it
  * has just written. */
-static gboolean
-materialize_locked (TgStore     *self,
-                    const char  *record_id,
-                    TgRevision  *known_rev,
-                    TgReport    *known_report,
-                    GError     **error)
+gboolean
+tg_store_materialize_known_locked (TgStore     *self,
+                                   const char  *record_id,
+                                   TgRevision  *known_rev,
+                                   TgReport    *known_report,
+                                   GError     **error)
 {
   g_autoptr(GPtrArray) heads = NULL;
   g_autoptr(TgRevision) current = NULL;
@@ -1186,14 +1178,14 @@ materialize_locked (TgStore     *self,
   gboolean is_new;
   gint64 rowid;
 
-  if (!(heads = list_head_ids_locked (self, record_id, error)))
+  if (!(heads = tg_store_list_head_ids_locked (self, record_id, error)))
     return FALSE;
   if (heads->len == 0)
     return TRUE;
 
   if (known_rev != NULL && g_strcmp0 (tg_revision_get_id (known_rev), heads->pdata[0]) == 0)
     current = g_object_ref (known_rev);
-  else if (!(current = get_revision_locked (self, heads->pdata[0], error)))
+  else if (!(current = tg_store_get_revision_locked (self, heads->pdata[0], error)))
     return FALSE;
   if (g_strcmp0 (tg_revision_get_kind (current), TG_REVISION_KIND_INCIDENT) == 0)
     return self->schema_version < 9 ||
@@ -1224,9 +1216,9 @@ materialize_locked (TgStore     *self,
     {
       gint64 old_rowid;
 
-      if (!(stmt = prepare (self, self->schema_version >= 9 ?
-                            "SELECT rowid, origin_device FROM reports WHERE id = ?" :
-                            "SELECT rowid, NULL FROM reports WHERE id = ?", error)))
+      if (!(stmt = tg_store_prepare (self, self->schema_version >= 9 ?
+                                     "SELECT rowid, origin_device FROM reports WHERE id = ?" :
+                                     "SELECT rowid, NULL FROM reports WHERE id = ?", error)))
         return FALSE;
       tg_sqlite_bind_text (stmt, 1, record_id);
       old_rowid = 0;
@@ -1239,19 +1231,19 @@ materialize_locked (TgStore     *self,
 
       if (old_rowid != 0)
         {
-          if (!(stmt = prepare (self, "DELETE FROM reports WHERE rowid = ?", error)))
+          if (!(stmt = tg_store_prepare (self, "DELETE FROM reports WHERE rowid = ?", error)))
             return FALSE;
           sqlite3_bind_int64 (stmt, 1, old_rowid);
-          if (!step_done (self, stmt, error))
+          if (!tg_store_step_done (self, stmt, error))
             return FALSE;
           g_clear_pointer (&stmt, tg_sqlite_stmt_release);
 
           if (self->schema_version >= 2)
             {
-              if (!(stmt = prepare (self, "DELETE FROM reports_fts WHERE rowid = ?", error)))
+              if (!(stmt = tg_store_prepare (self, "DELETE FROM reports_fts WHERE rowid = ?", error)))
                 return FALSE;
               sqlite3_bind_int64 (stmt, 1, old_rowid);
-              if (!step_done (self, stmt, error))
+              if (!tg_store_step_done (self, stmt, error))
                 return FALSE;
               g_clear_pointer (&stmt, tg_sqlite_stmt_release);
             }
@@ -1265,27 +1257,27 @@ materialize_locked (TgStore     *self,
    * parent has no root yet: the root's arrival fills it). */
   if (is_new)
     origin = g_strdup (tg_revision_get_device_id (current));
-  if (!(stmt = prepare (self,
-                        self->schema_version >= 9 ?
-                        "INSERT INTO reports (rowid, id, rev_id, n_heads, deleted, title, place_name, "
-                        "region_code, province_code, start_time, end_time, latitude, longitude, "
-                        "status, killed, injured, detained, disappeared, updated_at, category, origin_device) "
-                        "VALUES (?19, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?20, "
-                        "coalesce (?21, (SELECT r.device_id FROM revisions r WHERE r.record_id = ?1 "
-                        "AND NOT EXISTS (SELECT 1 FROM revision_parents p WHERE p.rev_id = r.rev_id) "
-                        "ORDER BY r.local_seq LIMIT 1)))"
-                        :
-                        self->schema_version >= 7 ?
-                        "INSERT INTO reports (rowid, id, rev_id, n_heads, deleted, title, place_name, "
-                        "region_code, province_code, start_time, end_time, latitude, longitude, "
-                        "status, killed, injured, detained, disappeared, updated_at, category) "
-                        "VALUES (?19, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?20)"
-                        :
-                        "INSERT INTO reports (rowid, id, rev_id, n_heads, deleted, title, place_name, "
-                        "region_code, province_code, start_time, end_time, latitude, longitude, "
-                        "status, killed, injured, detained, disappeared, updated_at) "
-                        "VALUES (?19, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
-                        error)))
+  if (!(stmt = tg_store_prepare (self,
+                                 self->schema_version >= 9 ?
+                                 "INSERT INTO reports (rowid, id, rev_id, n_heads, deleted, title, place_name, "
+                                 "region_code, province_code, start_time, end_time, latitude, longitude, "
+                                 "status, killed, injured, detained, disappeared, updated_at, category, origin_device) "
+                                 "VALUES (?19, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?20, "
+                                 "coalesce (?21, (SELECT r.device_id FROM revisions r WHERE r.record_id = ?1 "
+                                 "AND NOT EXISTS (SELECT 1 FROM revision_parents p WHERE p.rev_id = r.rev_id) "
+                                 "ORDER BY r.local_seq LIMIT 1)))"
+                                 :
+                                 self->schema_version >= 7 ?
+                                 "INSERT INTO reports (rowid, id, rev_id, n_heads, deleted, title, place_name, "
+                                 "region_code, province_code, start_time, end_time, latitude, longitude, "
+                                 "status, killed, injured, detained, disappeared, updated_at, category) "
+                                 "VALUES (?19, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?20)"
+                                 :
+                                 "INSERT INTO reports (rowid, id, rev_id, n_heads, deleted, title, place_name, "
+                                 "region_code, province_code, start_time, end_time, latitude, longitude, "
+                                 "status, killed, injured, detained, disappeared, updated_at) "
+                                 "VALUES (?19, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
+                                 error)))
     return FALSE;
   tg_sqlite_bind_text (stmt, 1, record_id);
   tg_sqlite_bind_text (stmt, 2, tg_revision_get_id (current));
@@ -1314,7 +1306,7 @@ materialize_locked (TgStore     *self,
                                    ? tg_report_get_categories (report)[0] : NULL);
   if (self->schema_version >= 9)
     tg_sqlite_bind_text (stmt, 21, origin);
-  if (!step_done (self, stmt, error))
+  if (!tg_store_step_done (self, stmt, error))
     {
       self->last_report_rowid--;
       return FALSE;
@@ -1325,12 +1317,12 @@ materialize_locked (TgStore     *self,
   for (guint i = 0; categories != NULL && categories[i] != NULL; i++)
     {
       g_clear_pointer (&stmt, tg_sqlite_stmt_release);
-      if (!(stmt = prepare (self, "INSERT OR IGNORE INTO report_categories (category, report_rowid) "
-                            "VALUES (?, ?)", error)))
+      if (!(stmt = tg_store_prepare (self, "INSERT OR IGNORE INTO report_categories (category, report_rowid) "
+                                     "VALUES (?, ?)", error)))
         return FALSE;
       tg_sqlite_bind_text (stmt, 1, categories[i]);
       sqlite3_bind_int64 (stmt, 2, rowid);
-      if (!step_done (self, stmt, error))
+      if (!tg_store_step_done (self, stmt, error))
         return FALSE;
     }
 
@@ -1349,8 +1341,8 @@ materialize_locked (TgStore     *self,
   tags = join_strv (tg_report_get_tags (report), categories);
 
   g_clear_pointer (&stmt, tg_sqlite_stmt_release);
-  if (!(stmt = prepare (self, "INSERT INTO reports_fts (rowid, title, narrative, place, persons, tags) "
-                        "VALUES (?, ?, ?, ?, ?, ?)", error)))
+  if (!(stmt = tg_store_prepare (self, "INSERT INTO reports_fts (rowid, title, narrative, place, persons, tags) "
+                                 "VALUES (?, ?, ?, ?, ?, ?)", error)))
     return FALSE;
   sqlite3_bind_int64 (stmt, 1, rowid);
   tg_sqlite_bind_text (stmt, 2, tg_report_get_title (report));
@@ -1358,18 +1350,18 @@ materialize_locked (TgStore     *self,
   tg_sqlite_bind_text (stmt, 4, place);
   tg_sqlite_bind_text (stmt, 5, persons);
   tg_sqlite_bind_text (stmt, 6, tags);
-  return step_done (self, stmt, error);
+  return tg_store_step_done (self, stmt, error);
 }
 
 /* This device's revision counter lives in memory, loaded from the
  * revisions themselves; a rolled-back transaction reloads it. */
-static gboolean
-load_device_seq_locked (TgStore  *self,
-                        GError  **error)
+gboolean
+tg_store_load_device_seq_locked (TgStore  *self,
+                                 GError  **error)
 {
   g_autoptr(TgSqliteStmt) stmt = NULL;
 
-  if (!(stmt = prepare (self, "SELECT max(device_seq) FROM revisions WHERE device_id = ?", error)))
+  if (!(stmt = tg_store_prepare (self, "SELECT max(device_seq) FROM revisions WHERE device_id = ?", error)))
     return FALSE;
   tg_sqlite_bind_text (stmt, 1, self->device_id);
   if (sqlite3_step (stmt) != SQLITE_ROW)
@@ -1377,7 +1369,7 @@ load_device_seq_locked (TgStore  *self,
   self->device_seq = sqlite3_column_int64 (stmt, 0);
   g_clear_pointer (&stmt, tg_sqlite_stmt_release);
 
-  if (!(stmt = prepare (self, "SELECT max(rowid) FROM reports", error)))
+  if (!(stmt = tg_store_prepare (self, "SELECT max(rowid) FROM reports", error)))
     return FALSE;
   if (sqlite3_step (stmt) != SQLITE_ROW)
     return tg_sqlite_fail (self->sql, error, "report rows");
@@ -1387,15 +1379,15 @@ load_device_seq_locked (TgStore  *self,
 
 /* Records a revision made on this device. Called with the lock held and
  * inside a transaction. */
-static TgRevision *
-record_local_revision_locked (TgStore            *self,
-                              const char         *record_id,
-                              const char * const *parents,
-                              gboolean            deleted,
-                              const char         *content,
-                              TgReport           *report,
-                              TgCustodyAction     action,
-                              GError            **error)
+TgRevision *
+tg_store_record_local_revision_locked (TgStore            *self,
+                                       const char         *record_id,
+                                       const char * const *parents,
+                                       gboolean            deleted,
+                                       const char         *content,
+                                       TgReport           *report,
+                                       TgCustodyAction     action,
+                                       GError            **error)
 {
   g_autoptr(TgRevision) rev = NULL;
   gboolean inserted;
@@ -1406,7 +1398,7 @@ record_local_revision_locked (TgStore            *self,
   rev = tg_revision_new (record_id, TG_REVISION_KIND_REPORT, parents, self->device_id,
                          seq, g_get_real_time (), deleted, content);
   if (!insert_revision_locked (self, rev, TRUE, &inserted, NULL, error) ||
-      !materialize_locked (self, record_id, rev, report, error))
+      !tg_store_materialize_known_locked (self, record_id, rev, report, error))
     return NULL;
   /* The files it names wait to be sent. */
   if (!deleted && !tg_store_sync_queue_blobs_locked (self, record_id, content, error))
@@ -1455,7 +1447,7 @@ tg_store_record_incident_locked (TgStore            *self,
   rev = tg_revision_new (incident_id, TG_REVISION_KIND_INCIDENT, parents, self->device_id,
                          ++self->device_seq, g_get_real_time (), deleted, content);
   if (!insert_revision_locked (self, rev, TRUE, &inserted, NULL, error) ||
-      !materialize_locked (self, incident_id, rev, NULL, error))
+      !tg_store_materialize_known_locked (self, incident_id, rev, NULL, error))
     return NULL;
   if (self->custody_log != NULL &&
       !tg_custody_log_append_locked (self->custody_log, action, incident_id,
@@ -1464,47 +1456,20 @@ tg_store_record_incident_locked (TgStore            *self,
   return g_steal_pointer (&rev);
 }
 
-static gboolean
-begin (TgStore  *self,
-       GError  **error)
-{
-  if (!check_open (self, error))
-    return FALSE;
-  return tg_sqlite_begin (self->sql, error);
-}
-
-static void
-rollback (TgStore *self)
-{
-  sqlite3_exec (self->db, "ROLLBACK", NULL, NULL, NULL);
-  load_device_seq_locked (self, NULL);
-}
-
-static gboolean
-commit (TgStore  *self,
-        gboolean  ok,
-        GError  **error)
-{
-  if (ok && exec (self, "COMMIT", error))
-    return TRUE;
-  rollback (self);
-  return FALSE;
-}
-
-/* For tg-store-sync.c (tg-store-private.h). */
-
-gboolean
-tg_store_check_open (TgStore  *self,
-                     GError  **error)
-{
-  return check_open (self, error);
-}
-
 gboolean
 tg_store_begin (TgStore  *self,
                 GError  **error)
 {
-  return begin (self, error);
+  if (!tg_store_check_open (self, error))
+    return FALSE;
+  return tg_sqlite_begin (self->sql, error);
+}
+
+void
+tg_store_rollback (TgStore *self)
+{
+  sqlite3_exec (self->db, "ROLLBACK", NULL, NULL, NULL);
+  tg_store_load_device_seq_locked (self, NULL);
 }
 
 gboolean
@@ -1512,31 +1477,20 @@ tg_store_commit (TgStore  *self,
                  gboolean  ok,
                  GError  **error)
 {
-  return commit (self, ok, error);
+  if (ok && tg_store_exec (self, "COMMIT", error))
+    return TRUE;
+  tg_store_rollback (self);
+  return FALSE;
 }
+
+/* For tg-store-sync.c (tg-store-private.h). */
 
 gboolean
 tg_store_materialize_locked (TgStore     *self,
                              const char  *record_id,
                              GError     **error)
 {
-  return materialize_locked (self, record_id, NULL, NULL, error);
-}
-
-GPtrArray *
-tg_store_list_head_ids_locked (TgStore     *self,
-                               const char  *record_id,
-                               GError     **error)
-{
-  return list_head_ids_locked (self, record_id, error);
-}
-
-TgRevision *
-tg_store_get_revision_locked (TgStore     *self,
-                              const char  *rev_id,
-                              GError     **error)
-{
-  return get_revision_locked (self, rev_id, error);
+  return tg_store_materialize_known_locked (self, record_id, NULL, NULL, error);
 }
 
 TgRevision *
@@ -1546,8 +1500,8 @@ tg_store_record_revision_locked (TgStore            *self,
                                  const char * const *parents,
                                  GError            **error)
 {
-  return record_local_revision_locked (self, tg_report_get_id (report), parents, FALSE, content,
-                                       report, TG_CUSTODY_EDITED, error);
+  return tg_store_record_local_revision_locked (self, tg_report_get_id (report), parents, FALSE, content,
+                                                report, TG_CUSTODY_EDITED, error);
 }
 
 gboolean
@@ -1567,7 +1521,7 @@ tg_store_append_custody_events (TgStore             *self,
     return TRUE;
 
   tg_store_lock (self);
-  ok = begin (self, error);
+  ok = tg_store_begin (self, error);
   if (ok && self->custody_log == NULL)
     {
       g_set_error_literal (error, TG_ERROR, TG_ERROR_FAILED, "the store has no custody log");
@@ -1576,9 +1530,9 @@ tg_store_append_custody_events (TgStore             *self,
   for (guint i = 0; ok && i < n_events; i++)
     ok = tg_custody_log_append_locked (self->custody_log, action, subjects[i],
                                        details ? details[i] : NULL, error);
-  ok = ok && commit (self, TRUE, error);
+  ok = ok && tg_store_commit (self, TRUE, error);
   if (!ok && self->db != NULL && !sqlite3_get_autocommit (self->db))
-    rollback (self);
+    tg_store_rollback (self);
   tg_store_unlock (self);
   return ok;
 }
@@ -1630,25 +1584,25 @@ save_locked (TgStore   *self,
 
   if (save->parents != NULL && g_strv_length (save->parents) == 1)
     {
-      g_autoptr(TgRevision) base = get_revision_locked (self, save->parents[0], NULL);
+      g_autoptr(TgRevision) base = tg_store_get_revision_locked (self, save->parents[0], NULL);
 
       if (base != NULL && !tg_revision_get_deleted (base) &&
           g_strcmp0 (tg_revision_get_content (base), save->content) == 0)
         return g_steal_pointer (&base);
     }
 
-  return record_local_revision_locked (self, save->record_id,
-                                       (const char * const *) save->parents, FALSE,
-                                       save->content, save->report,
-                                       save->parents ? TG_CUSTODY_EDITED : TG_CUSTODY_CREATED,
-                                       error);
+  return tg_store_record_local_revision_locked (self, save->record_id,
+                                                (const char * const *) save->parents, FALSE,
+                                                save->content, save->report,
+                                                save->parents ? TG_CUSTODY_EDITED : TG_CUSTODY_CREATED,
+                                                error);
 }
 
 static guint
 count_heads_locked (TgStore    *self,
                     const char *record_id)
 {
-  g_autoptr(GPtrArray) heads = list_head_ids_locked (self, record_id, NULL);
+  g_autoptr(GPtrArray) heads = tg_store_list_head_ids_locked (self, record_id, NULL);
 
   return heads ? heads->len : 1;
 }
@@ -1662,12 +1616,12 @@ save_one (TgStore   *self,
   g_autoptr(TgRevision) rev = NULL;
 
   tg_store_lock (self);
-  if (begin (self, error))
+  if (tg_store_begin (self, error))
     {
       rev = save_locked (self, save, error);
       if (rev != NULL)
         *n_heads = count_heads_locked (self, save->record_id);
-      if (!commit (self, rev != NULL, error))
+      if (!tg_store_commit (self, rev != NULL, error))
         g_clear_object (&rev);
     }
   tg_store_unlock (self);
@@ -1896,7 +1850,7 @@ tg_store_save_reports (TgStore    *self,
     prepare_saves_thread (&pipe);
 
   tg_store_lock (self);
-  if (!begin (self, error))
+  if (!tg_store_begin (self, error))
     ok = FALSE;
   for (guint i = 0; ok && i < saves->len; i++)
     {
@@ -1913,9 +1867,9 @@ tg_store_save_reports (TgStore    *self,
         g_ptr_array_add (revs, rev);
     }
   if (ok)
-    ok = commit (self, TRUE, error);
+    ok = tg_store_commit (self, TRUE, error);
   else if (self->db != NULL)
-    rollback (self);
+    tg_store_rollback (self);
   tg_store_unlock (self);
 
   g_atomic_int_set (&pipe.cancelled, TRUE);
@@ -1947,15 +1901,15 @@ change_deleted (TgStore     *self,
   gboolean ok = FALSE;
 
   tg_store_lock (self);
-  if (begin (self, error))
+  if (tg_store_begin (self, error))
     {
-      g_autoptr(GPtrArray) heads = list_head_ids_locked (self, report_id, error);
+      g_autoptr(GPtrArray) heads = tg_store_list_head_ids_locked (self, report_id, error);
 
       if (heads != NULL && heads->len == 0)
         g_set_error (error, TG_ERROR, TG_ERROR_NOT_FOUND, _("There is no report %s."), report_id);
       else if (heads != NULL)
         {
-          g_autoptr(TgRevision) current = get_revision_locked (self, heads->pdata[0], error);
+          g_autoptr(TgRevision) current = tg_store_get_revision_locked (self, heads->pdata[0], error);
 
           if (current != NULL && tg_revision_get_deleted (current) == deleted)
             {
@@ -1967,14 +1921,14 @@ change_deleted (TgStore     *self,
             {
               const char *parents[] = { tg_revision_get_id (current), NULL };
 
-              rev = record_local_revision_locked (self, report_id, parents, deleted,
-                                                  tg_revision_get_content (current), NULL,
-                                                  deleted ? TG_CUSTODY_DELETED : TG_CUSTODY_RESTORED,
-                                                  error);
+              rev = tg_store_record_local_revision_locked (self, report_id, parents, deleted,
+                                                           tg_revision_get_content (current), NULL,
+                                                           deleted ? TG_CUSTODY_DELETED : TG_CUSTODY_RESTORED,
+                                                           error);
               ok = rev != NULL;
             }
         }
-      if (!commit (self, ok, error))
+      if (!tg_store_commit (self, ok, error))
         g_clear_object (&rev);
     }
   tg_store_unlock (self);
@@ -2019,13 +1973,13 @@ load_report_where (TgStore      *self,
   int rc;
 
   tg_store_lock (self);
-  if (!check_open (self, error))
+  if (!tg_store_check_open (self, error))
     goto out;
 
   sql = g_strdup_printf ("SELECT r.rev_id, r.n_heads, r.deleted, r.updated_at, v.content "
                          "FROM reports r JOIN revisions v ON v.rev_id = r.rev_id WHERE %s",
                          where);
-  if (!(stmt = prepare (self, sql, error)))
+  if (!(stmt = tg_store_prepare (self, sql, error)))
     goto out;
   if (id_text != NULL)
     tg_sqlite_bind_text (stmt, 1, id_text);
@@ -2092,9 +2046,9 @@ tg_store_list_live_rowids (TgStore  *self,
   g_return_val_if_fail (TG_IS_STORE (self), NULL);
 
   tg_store_lock (self);
-  if (check_open (self, error) &&
-      (stmt = prepare (self, "SELECT rowid FROM reports WHERE deleted = 0 ORDER BY id",
-                       error)))
+  if (tg_store_check_open (self, error) &&
+      (stmt = tg_store_prepare (self, "SELECT rowid FROM reports WHERE deleted = 0 ORDER BY id",
+                                error)))
     {
       while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
         {
@@ -2124,8 +2078,8 @@ tg_store_get_rev_id (TgStore  *self,
 
   *rev_id = NULL;
   tg_store_lock (self);
-  if (check_open (self, error) &&
-      (stmt = prepare (self, "SELECT rev_id FROM reports WHERE rowid = ?", error)))
+  if (tg_store_check_open (self, error) &&
+      (stmt = tg_store_prepare (self, "SELECT rev_id FROM reports WHERE rowid = ?", error)))
     {
       sqlite3_bind_int64 (stmt, 1, rowid);
       rc = sqlite3_step (stmt);
@@ -2153,8 +2107,8 @@ tg_store_get_report_label (TgStore  *self,
   g_return_val_if_fail (TG_IS_STORE (self), FALSE);
 
   tg_store_lock (self);
-  if (!check_open (self, error) ||
-      !(stmt = prepare (self, "SELECT id, title FROM reports WHERE rowid = ? AND deleted = 0", error)))
+  if (!tg_store_check_open (self, error) ||
+      !(stmt = tg_store_prepare (self, "SELECT id, title FROM reports WHERE rowid = ? AND deleted = 0", error)))
     goto out;
   sqlite3_bind_int64 (stmt, 1, rowid);
   rc = sqlite3_step (stmt);
@@ -2187,8 +2141,8 @@ tg_store_lookup_rowid (TgStore    *self,
   g_return_val_if_fail (id != NULL, 0);
 
   tg_store_lock (self);
-  if (check_open (self, NULL) &&
-      (stmt = prepare (self, "SELECT rowid FROM reports WHERE id = ?", NULL)) != NULL)
+  if (tg_store_check_open (self, NULL) &&
+      (stmt = tg_store_prepare (self, "SELECT rowid FROM reports WHERE id = ?", NULL)) != NULL)
     {
       tg_sqlite_bind_text (stmt, 1, id);
       if (sqlite3_step (stmt) == SQLITE_ROW)
@@ -2210,11 +2164,11 @@ tg_store_list_heads (TgStore     *self,
   g_return_val_if_fail (TG_IS_STORE (self), NULL);
 
   tg_store_lock (self);
-  if (!check_open (self, error) || !(ids = list_head_ids_locked (self, report_id, error)))
+  if (!tg_store_check_open (self, error) || !(ids = tg_store_list_head_ids_locked (self, report_id, error)))
     ok = FALSE;
   for (guint i = 0; ok && i < ids->len; i++)
     {
-      TgRevision *rev = get_revision_locked (self, ids->pdata[i], error);
+      TgRevision *rev = tg_store_get_revision_locked (self, ids->pdata[i], error);
 
       if (rev == NULL)
         ok = FALSE;
@@ -2236,8 +2190,8 @@ tg_store_get_revision (TgStore     *self,
   g_return_val_if_fail (TG_IS_STORE (self), NULL);
 
   tg_store_lock (self);
-  if (check_open (self, error))
-    rev = get_revision_locked (self, rev_id, error);
+  if (tg_store_check_open (self, error))
+    rev = tg_store_get_revision_locked (self, rev_id, error);
   tg_store_unlock (self);
   return rev;
 }
@@ -2256,7 +2210,7 @@ tg_store_list_revisions_where (TgStore     *self,
   int rc;
 
   tg_store_lock (self);
-  if (!check_open (self, error) || !(stmt = prepare (self, sql, error)))
+  if (!tg_store_check_open (self, error) || !(stmt = tg_store_prepare (self, sql, error)))
     goto out;
   if (text != NULL)
     tg_sqlite_bind_text (stmt, 1, text);
@@ -2271,7 +2225,7 @@ tg_store_list_revisions_where (TgStore     *self,
   ok = TRUE;
   for (guint i = 0; ok && i < ids->len; i++)
     {
-      TgRevision *rev = get_revision_locked (self, ids->pdata[i], error);
+      TgRevision *rev = tg_store_get_revision_locked (self, ids->pdata[i], error);
 
       if (rev == NULL)
         ok = FALSE;
@@ -2395,7 +2349,7 @@ tg_store_insert_revisions (TgStore    *self,
   g_return_val_if_fail (TG_IS_STORE (self), FALSE);
 
   tg_store_lock (self);
-  ok = begin (self, error) &&
+  ok = tg_store_begin (self, error) &&
        tg_store_insert_revisions_locked (self, revisions, touched, learned, &count, error);
   if (ok)
     {
@@ -2404,9 +2358,9 @@ tg_store_insert_revisions (TgStore    *self,
 
       g_hash_table_iter_init (&iter, touched);
       while (ok && g_hash_table_iter_next (&iter, &key, NULL))
-        ok = materialize_locked (self, key, NULL, NULL, error);
+        ok = tg_store_materialize_known_locked (self, key, NULL, NULL, error);
     }
-  ok = commit (self, ok, error);
+  ok = tg_store_commit (self, ok, error);
   tg_store_unlock (self);
 
   if (ok)
@@ -2440,7 +2394,7 @@ tg_store_count_reports (TgStore *self)
 
   tg_store_lock (self);
   if (self->db != NULL &&
-      (stmt = prepare (self, "SELECT count(*) FROM reports WHERE deleted = 0", NULL)) &&
+      (stmt = tg_store_prepare (self, "SELECT count(*) FROM reports WHERE deleted = 0", NULL)) &&
       sqlite3_step (stmt) == SQLITE_ROW)
     count = sqlite3_column_int (stmt, 0);
   tg_store_unlock (self);
@@ -2642,7 +2596,7 @@ tg_store_query_rowids (TgStore              *self,
   sql = build_query (query, fts, "r.rowid", TRUE);
 
   tg_store_lock (self);
-  if (!check_open (self, error) || !(stmt = prepare (self, sql, error)))
+  if (!tg_store_check_open (self, error) || !(stmt = tg_store_prepare (self, sql, error)))
     goto out;
   bind_query (stmt, query, fts);
 
@@ -2686,7 +2640,7 @@ tg_store_query_locations (TgStore              *self,
   sql = g_strconcat (where, "AND r.latitude IS NOT NULL AND r.longitude IS NOT NULL", NULL);
 
   g_mutex_lock (&self->reader_lock);
-  if (!check_open (self, error))
+  if (!tg_store_check_open (self, error))
     goto out;
   if (self->reader == NULL)
     {
