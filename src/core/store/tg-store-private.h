@@ -8,8 +8,37 @@
 #include "tg-custody-log.h"
 #include "tg-sqlite.h"
 #include "tg-store.h"
+#include "tg-wal-checkpointer.h"
 
 G_BEGIN_DECLS
+
+struct _TgStore
+{
+  GObject        parent_instance;
+
+  char          *directory;
+  char          *db_path;
+  TgSqlite      *sql;         /* the connection and its statements */
+  sqlite3       *db;          /* its handle, while open */
+  GRecMutex      lock;
+  GMainContext  *context;
+  GThread       *context_thread;  /* the thread that gave the context */
+  char          *device_id;
+  gint64         device_seq;
+  gint64         last_report_rowid;
+  int            schema_version;
+  TgBlobStore   *blob_store;
+  TgCustodyLog  *custody_log;
+  TgWalCheckpointer *checkpointer;
+  /* A read-only connection for long reads (every report's position), so
+   * they hold up neither saves nor the list; opened on first use. */
+  TgSqlite      *reader;
+  GMutex         reader_lock;
+  /* The data key of an encrypted store (TG_SQLITE_KEY_SIZE bytes), for
+   * the connections opened after the first (the reader, the checkpointer);
+   * NULL for a plain store. Wiped when the store closes. */
+  guint8        *key;
+};
 
 /* The store's connection, for tests that inspect or damage the file. No
  * core file takes it: each asks the store (or the custody log) instead. */
