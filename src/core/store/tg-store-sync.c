@@ -42,6 +42,7 @@ typedef enum
 #define META_SERVER_DEVICE_ID "sync_server_device_id"
 #define META_DEVICE_NAME      "sync_device_name"
 #define META_ROLE             "sync_role"
+#define META_CLOCK_OFFSET     "sync_clock_offset"
 
 static const char *schema_v8 =
   "CREATE TABLE sync_reports ("
@@ -1155,7 +1156,8 @@ tg_store_set_sync_account (TgStore              *self,
        meta_set_locked (self, META_FINGERPRINT, account ? account->fingerprint : NULL, error) &&
        meta_set_locked (self, META_SERVER_DEVICE_ID, account ? account->server_device_id : NULL, error) &&
        meta_set_locked (self, META_DEVICE_NAME, account ? account->device_name : NULL, error) &&
-       meta_set_locked (self, META_ROLE, account ? account->role : NULL, error);
+       meta_set_locked (self, META_ROLE, account ? account->role : NULL, error) &&
+       (account != NULL || meta_set_locked (self, META_CLOCK_OFFSET, NULL, error));
   if (tg_store_get_db (self) != NULL && !sqlite3_get_autocommit (tg_store_get_db (self)))
     ok = tg_store_commit (self, ok, error);
   tg_store_unlock (self);
@@ -1185,6 +1187,50 @@ tg_store_set_sync_role (TgStore     *self,
   ok = ok && meta_set_locked (self, META_ROLE, role, error);
   tg_store_unlock (self);
   return ok;
+}
+
+gboolean
+tg_store_set_sync_clock_offset (TgStore  *self,
+                                gint64    offset_us,
+                                GError  **error)
+{
+  char value[G_ASCII_DTOSTR_BUF_SIZE];
+  gboolean ok;
+
+  g_return_val_if_fail (TG_IS_STORE (self), FALSE);
+
+  g_snprintf (value, sizeof value, "%" G_GINT64_FORMAT, offset_us);
+  tg_store_lock (self);
+  ok = check_ready (self, error) && meta_set_locked (self, META_CLOCK_OFFSET, value, error);
+  tg_store_unlock (self);
+  return ok;
+}
+
+gint64
+tg_store_get_sync_clock_offset (TgStore  *self,
+                                gboolean *known)
+{
+  g_autofree char *value = NULL;
+  gint64 offset = 0;
+  gboolean have = FALSE;
+
+  g_return_val_if_fail (TG_IS_STORE (self), 0);
+
+  tg_store_lock (self);
+  if (tg_store_check_open (self, NULL) && has_sync_tables (self) &&
+      meta_get_locked (self, META_CLOCK_OFFSET, &value, NULL) && value != NULL)
+    {
+      char *end = NULL;
+
+      offset = g_ascii_strtoll (value, &end, 10);
+      have = end != value && *end == '\0';
+      if (!have)
+        offset = 0;
+    }
+  tg_store_unlock (self);
+  if (known)
+    *known = have;
+  return offset;
 }
 
 /* History ---------------------------------------------------------------------- */

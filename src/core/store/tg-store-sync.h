@@ -170,6 +170,17 @@ gboolean       tg_store_set_sync_role      (TgStore              *self,
                                             const char           *role,
                                             GError              **error);
 
+/* The offset between the server's clock and this laptop's (server minus
+ * laptop, in µs) that the last sync to reach the server measured, kept so
+ * that a restarted app warns of a wrong clock before its next sync. 0 and
+ * *@known FALSE when no sync measured one since the account was stored
+ * (disconnecting forgets it). */
+gboolean       tg_store_set_sync_clock_offset (TgStore            *self,
+                                               gint64              offset_us,
+                                               GError            **error);
+gint64         tg_store_get_sync_clock_offset (TgStore            *self,
+                                               gboolean           *known);
+
 /* ---- History ---------------------------------------------------------- */
 
 typedef enum

@@ -54,6 +54,7 @@ struct _TgSyncEngine
   gboolean         has_error_code;
   TgSyncError      last_error_code;
   gint64           clock_offset;
+  gboolean         have_clock_offset;  /* measured or read from the store */
   TgSyncRole       role;
   gboolean         unreachable;
   gboolean         held_back;
@@ -262,6 +263,8 @@ typedef struct
   TgSyncAccount *account;     /* NULL: forgotten */
   gboolean       has_pending;
   TgSyncPending  pending;
+  gboolean       has_clock_offset;
+  gint64         clock_offset;
 } AccountUpdate;
 
 static TgSyncRole
@@ -289,6 +292,17 @@ account_update_cb (gpointer data)
     {
       self->role = role;
       g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ROLE]);
+    }
+  /* the offset the last sync of an earlier run measured, until a sync
+   * of this run measures one (a sync may have finished before the read) */
+  if (update->has_clock_offset && !self->have_clock_offset)
+    {
+      self->have_clock_offset = TRUE;
+      if (update->clock_offset != self->clock_offset)
+        {
+          self->clock_offset = update->clock_offset;
+          g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CLOCK_OFFSET]);
+        }
     }
   if (update->has_pending)
     {
@@ -333,9 +347,13 @@ account_copy (const TgSyncAccount *account)
 static void
 post_account (TgSyncEngine        *self,
               const TgSyncAccount *account,
-              const TgSyncPending *pending)
+              const TgSyncPending *pending,
+              gboolean             read_clock)
 {
   AccountUpdate *update = g_new0 (AccountUpdate, 1);
+
+  if (read_clock)
+    update->clock_offset = tg_store_get_sync_clock_offset (self->store, &update->has_clock_offset);
 
   update->engine = g_object_ref (self);
   update->account = account_copy (account);
@@ -363,7 +381,7 @@ load_account_thread (GTask        *task,
   if (error)
     g_warning ("could not read the sync account: %s", error->message);
   has_pending = tg_store_get_sync_pending (self->store, &pending, NULL);
-  post_account (self, account, has_pending ? &pending : NULL);
+  post_account (self, account, has_pending ? &pending : NULL, TRUE);
   g_task_return_boolean (task, TRUE);
 }
 
@@ -912,7 +930,7 @@ run_sync (SyncJob *job)
         goto out;
       g_free (account->role);
       account->role = g_strdup (job->role);
-      post_account (job->engine, account, NULL);
+      post_account (job->engine, account, NULL, FALSE);
     }
 
 out:
@@ -949,6 +967,15 @@ out:
     job->entry.error = g_strdup (job->problems->str);
   job->entry.duration_us = g_get_real_time () - job->entry.started_at;
   job->error = error;
+
+  /* kept for the next start: a wrong clock is said before the next sync */
+  if (job->have_offset)
+    {
+      g_autoptr(GError) local = NULL;
+
+      if (!tg_store_set_sync_clock_offset (job->store, job->entry.clock_offset_us, &local))
+        g_warning ("could not keep the clock offset: %s", local->message);
+    }
 
   /* a sync that never reached the server is not history */
   if (!(error && error->domain == TG_SYNC_ERROR && error->code == TG_SYNC_ERROR_NOT_CONFIGURED))
@@ -1022,6 +1049,8 @@ sync_done_cb (GObject      *source,
 
   g_object_freeze_notify (G_OBJECT (self));
   set_phase (self, -1, NULL);
+  if (job->have_offset)
+    self->have_clock_offset = TRUE;
   if (job->have_offset && job->entry.clock_offset_us != self->clock_offset)
     {
       self->clock_offset = job->entry.clock_offset_us;
@@ -1309,7 +1338,7 @@ enrol_thread (GTask        *task,
       g_task_return_error (task, local_error_from (error));
       return;
     }
-  post_account (self, &account, NULL);
+  post_account (self, &account, NULL, FALSE);
   g_task_return_pointer (task, g_steal_pointer (&token), g_free);
 }
 
@@ -1607,6 +1636,12 @@ tg_sync_engine_disconnect (TgSyncEngine *self)
   self->has_error_code = FALSE;
   self->backing_off = FALSE;
   self->n_failures = 0;
+  self->have_clock_offset = FALSE;
+  if (self->clock_offset != 0)
+    {
+      self->clock_offset = 0;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CLOCK_OFFSET]);
+    }
   if (self->last_error)
     {
       g_clear_pointer (&self->last_error, g_free);

@@ -538,6 +538,69 @@ test_role (void)
   g_assert_cmpuint (notified, ==, 3);
 }
 
+typedef struct
+{
+  TgSyncEngine *engine;
+  gint64        offset;
+} ClockWait;
+
+static gboolean
+engine_clock_is (gpointer data)
+{
+  ClockWait *wait = data;
+
+  return tg_sync_engine_get_clock_offset (wait->engine) == wait->offset;
+}
+
+static gboolean
+store_has_no_account (gpointer data)
+{
+  g_autoptr(TgSyncAccount) account = tg_store_get_sync_account (data, NULL);
+
+  return account == NULL;
+}
+
+/* The clock offset a sync measures is kept in the store: the app's next
+ * start has it (and warns of a wrong clock) before its first sync;
+ * disconnecting forgets it. */
+static void
+test_clock_offset_kept (void)
+{
+  g_autoptr(TgStore) store = new_store ("clock-kept");
+  g_autoptr(TgSyncEngine) engine = tg_sync_engine_new (store, NULL);
+  g_autoptr(TgSyncEntry) entry = NULL;
+  gint64 twenty = 20 * 60 * G_USEC_PER_SEC;
+  gboolean known = TRUE;
+
+  g_assert_cmpint (tg_store_get_sync_clock_offset (store, &known), ==, 0);
+  g_assert_false (known);
+  enrol (engine, "clock-kept", "monitor");
+  tg_test_iterate_until (engine_configured, engine, WAIT_MS, "the engine to know its account");
+  entry = sync_ok (engine);
+  /* what the sync measured is what the store keeps */
+  g_assert_cmpint (tg_store_get_sync_clock_offset (store, &known), ==, entry->clock_offset_us);
+  g_assert_true (known);
+  g_assert_cmpint (tg_sync_engine_get_clock_offset (engine), ==, entry->clock_offset_us);
+
+  /* a laptop 20 minutes off, as an earlier run measured it: a new engine
+   * (the app started again) says so before any sync */
+  g_assert_true (tg_store_set_sync_clock_offset (store, -twenty, NULL));
+  {
+    g_autoptr(TgSyncEngine) later = tg_sync_engine_new (store, NULL);
+    ClockWait wait = { later, -twenty };
+
+    g_assert_cmpint (tg_sync_engine_get_clock_offset (later), ==, 0);
+    tg_test_iterate_until (engine_clock_is, &wait, WAIT_MS, "a new engine to read the clock offset");
+  }
+
+  /* disconnecting forgets it, in the engine and in the store */
+  tg_sync_engine_disconnect (engine);
+  g_assert_cmpint (tg_sync_engine_get_clock_offset (engine), ==, 0);
+  tg_test_iterate_until (store_has_no_account, store, WAIT_MS, "the store to forget the account");
+  tg_store_get_sync_clock_offset (store, &known);
+  g_assert_false (known);
+}
+
 /* "role" in the enrolment and pull replies: optional (an older server
  * says none), a string when present, an unknown role kept as unknown. */
 static void
@@ -1945,6 +2008,7 @@ main (int   argc,
   g_test_add_func ("/sync/enrol/wrong-pin", test_enrol_wrong_pin);
   g_test_add_func ("/sync/role", test_role);
   g_test_add_func ("/sync/role/wire", test_role_wire);
+  g_test_add_func ("/sync/clock-offset/kept", test_clock_offset_kept);
   g_test_add_func ("/sync/errors", test_error_mapping);
   g_test_add_func ("/sync/demo", test_demo_sync);
   g_test_add_func ("/sync/conflict", test_conflict);
