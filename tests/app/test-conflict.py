@@ -9,7 +9,7 @@
 # action, Resolve… opens the resolver, the title is taken from the other
 # device, the categories from this laptop, the count from the other
 # device and a narrative is typed; Save Merged Report. After a restart the
-# row has no conflict and the store (read with sqlite3) holds one head
+# row has no conflict and the store (read with tap_store) holds one head
 # whose parents are both versions and whose fields are the choices.
 #
 # Needs an X server, a D-Bus session and the accessibility bus
@@ -18,7 +18,6 @@
 import json
 import os
 import shutil
-import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -33,6 +32,7 @@ TYPED = "Relato unido por AT-SPI: disparos desde el puente y once heridos."
 from tap_atspi import (  # noqa: E402
     button, click, find, find_app, quit_app, require_atspi, tap, type_into,
     wait_for, walk)
+import tap_store  # noqa: E402  (the store, plain or encrypted)
 
 pyatspi = require_atspi()
 
@@ -86,7 +86,7 @@ def toggle(node):
 
 def stored(report_id):
     """(head revisions, the current revision's parents, its content)."""
-    db = sqlite3.connect("file:%s?mode=ro" % os.path.join(data_dir, "testigo.db"), uri=True)
+    db = tap_store.connect(os.path.join(data_dir, "testigo.db"))
     try:
         heads = [r[0] for r in db.execute("SELECT rev_id FROM heads WHERE record_id = ?", (report_id,))]
         rev = db.execute("SELECT rev_id FROM reports WHERE id = ?", (report_id,)).fetchone()[0]

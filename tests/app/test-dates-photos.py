@@ -24,7 +24,6 @@
 import json
 import os
 import shutil
-import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -42,6 +41,7 @@ from tap_atspi import (
     button, choose_file, click, find, find_app, label_texts, quit_app, require_atspi,
     results, showing, tap, text_of, type_into, wait_active, wait_for,
     wait_settled, walk, window_named)
+import tap_store  # noqa: E402  (the store, plain or encrypted)
 
 pyatspi = require_atspi()
 
@@ -106,7 +106,7 @@ def saved(app):
 
 def stored(title):
     """The stored report with this title, as the store's JSON, or None."""
-    db = sqlite3.connect("file:%s?mode=ro" % os.path.join(data_dir, "testigo.db"), uri=True)
+    db = tap_store.connect(os.path.join(data_dir, "testigo.db"))
     try:
         row = db.execute("SELECT v.content FROM reports r JOIN revisions v ON v.rev_id = r.rev_id "
                          "WHERE r.title = ? AND r.deleted = 0", (title,)).fetchone()

@@ -5,7 +5,7 @@
 # rows, driven over AT-SPI in the real window to a value other than its
 # default; then the app is quit and started again, and the stored report
 # is checked field by field twice: in the SQLite store (the revision the
-# `reports` row points to, read with Python's sqlite3) and in the reopened
+# `reports` row points to, read with tests/app/tap_store.py) and in the reopened
 # editor. The location is set four ways (typed, a place from the
 # gazetteer, picked on the map, a photo's GPS position), each of which
 # reloads the editor: ticked boxes must stay ticked through every reload.
@@ -27,7 +27,6 @@ import gettext
 import json
 import os
 import shutil
-import sqlite3
 import struct
 import subprocess
 import sys
@@ -35,6 +34,7 @@ import tempfile
 import time
 
 from tap_atspi import do, require_atspi, results, showing, tap as _tap, type_into, wait_for, walk
+import tap_store  # noqa: E402  (the store, plain or encrypted)
 
 STARTED = time.time()
 
@@ -374,7 +374,7 @@ def list_items(app):
 
 def stored_reports():
     """The live reports in the store, as their current revisions' JSON."""
-    db = sqlite3.connect("file:%s?mode=ro" % os.path.join(data_dir, "testigo.db"), uri=True)
+    db = tap_store.connect(os.path.join(data_dir, "testigo.db"))
     try:
         rows = db.execute("SELECT v.content FROM reports r JOIN revisions v ON v.rev_id = r.rev_id "
                           "WHERE r.deleted = 0").fetchall()
@@ -384,7 +384,7 @@ def stored_reports():
 
 
 def stored_records():
-    db = sqlite3.connect("file:%s?mode=ro" % os.path.join(data_dir, "testigo.db"), uri=True)
+    db = tap_store.connect(os.path.join(data_dir, "testigo.db"))
     try:
         return db.execute("SELECT COUNT(DISTINCT record_id) FROM revisions").fetchone()[0]
     finally:

@@ -17,7 +17,6 @@
 import json
 import os
 import shutil
-import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -31,6 +30,7 @@ UNKNOWN_PERPETRATOR = "drone_unit_2031"
 
 from tap_atspi import (  # noqa: E402
     click, find, find_app, quit_app, require_atspi, tap, wait_for, walk)
+import tap_store  # noqa: E402  (the store, plain or encrypted)
 
 pyatspi = require_atspi()
 
@@ -46,7 +46,7 @@ def start():
 
 def stored():
     """The report's current content in the store."""
-    db = sqlite3.connect("file:%s?mode=ro" % os.path.join(data_dir, "testigo.db"), uri=True)
+    db = tap_store.connect(os.path.join(data_dir, "testigo.db"))
     try:
         rows = db.execute("SELECT v.content FROM reports r JOIN revisions v ON v.rev_id = r.rev_id "
                           "WHERE r.deleted = 0").fetchall()

@@ -12,7 +12,7 @@
 # status is set to Verified with a reason, a figure of 18 killed with a
 # reason, notes typed; the "not yet in an incident" filter leaves the two
 # unmerged reports. After a restart the incident is found in the list with
-# its status, and the store (read with sqlite3) holds the incident's
+# its status, and the store (read with tap_store) holds the incident's
 # revision with every value set: title from the other report, status,
 # reason, figure, notes. Without TESTIGO_ROLE the workspace is not offered.
 #
@@ -22,7 +22,6 @@
 import json
 import os
 import shutil
-import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -39,6 +38,7 @@ NOTES = "Ask the Puno office for the autopsy reports."
 from tap_atspi import (  # noqa: E402
     button, click, find, find_app, quit_app, require_atspi, tap, text_of, type_into,
     wait_for, walk)
+import tap_store  # noqa: E402  (the store, plain or encrypted)
 
 pyatspi = require_atspi()
 
@@ -138,7 +138,7 @@ def labels_text(root):
 
 def stored_incidents():
     """The content of each incident's current head revision."""
-    db = sqlite3.connect("file:%s?mode=ro" % os.path.join(data_dir, "testigo.db"), uri=True)
+    db = tap_store.connect(os.path.join(data_dir, "testigo.db"))
     try:
         rows = db.execute("SELECT i.incident_id, r.content FROM incidents i "
                           "JOIN revisions r ON r.rev_id = i.rev_id WHERE i.deleted = 0").fetchall()

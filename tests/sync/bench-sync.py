@@ -48,9 +48,11 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "server"))
+sys.path.insert(0, os.path.join(HERE, "..", "app"))   # tap_store: the store, plain or encrypted
 sys.path.insert(0, HERE)
 import hostile  # noqa: E402
 from synclib import Proxy, diag, run_driver  # noqa: E402
+import tap_store  # noqa: E402
 
 SERVER_CONFIG = "rate-limit=100000\nrate-burst=100000\n"
 MB = 1000 * 1000
@@ -332,8 +334,7 @@ class Bench:
 
     @staticmethod
     def store_report_ids(store):
-        import sqlite3
-        db = sqlite3.connect(os.path.join(store, "testigo.db"))
+        db = tap_store.connect(os.path.join(store, "testigo.db"))
         try:
             return [row[0] for row in db.execute("SELECT id FROM reports WHERE deleted = 0")]
         finally:

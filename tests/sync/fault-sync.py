@@ -57,16 +57,17 @@ import json
 import os
 import random
 import shutil
-import sqlite3
 import sys
 import tempfile
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "server"))
+sys.path.insert(0, os.path.join(HERE, "..", "app"))   # tap_store: the store, plain or encrypted
 sys.path.insert(0, HERE)
 import hostile  # noqa: E402
 from synclib import Proxy, run_driver  # noqa: E402
+import tap_store  # noqa: E402
 
 SERVER_CONFIG = "rate-limit=100000\nrate-burst=100000\n"
 
@@ -156,11 +157,7 @@ class Harness:
             self.files[f["sha256"]] = f["size"]
             if f.get("thumbnail"):
                 # a thumbnail's size is known once it is in the store
-                path = self.blob_path(f["thumbnail"])
-                self.files[f["thumbnail"]] = os.path.getsize(path)
-
-    def blob_path(self, sha):
-        return os.path.join(self.store, "blobs", sha[:2], sha[2:])
+                self.files[f["thumbnail"]] = tap_store.blob_info(self.store, f["thumbnail"])["size"]
 
     # ---- set-up ---------------------------------------------------------------
 
@@ -356,7 +353,7 @@ class Harness:
 
         server_revisions = self.pull_all()
         ids = [r["id"] for r in server_revisions]
-        db = sqlite3.connect(os.path.join(self.store, "testigo.db"))
+        db = tap_store.connect(os.path.join(self.store, "testigo.db"))
         try:
             client_ids = set(row[0] for row in db.execute("SELECT rev_id FROM revisions"))
             live = db.execute("SELECT v.content FROM reports r JOIN revisions v "
@@ -382,9 +379,9 @@ class Harness:
             status, _, body = self.api("GET", "/api/v1/blobs/%s" % sha, self.coordinator_token)
             if status != 200 or hashlib.sha256(body).hexdigest() != sha:
                 bad.append("%s: %d" % (sha[:12], status))
-            with open(self.blob_path(sha), "rb") as f:
-                if hashlib.sha256(f.read()).hexdigest() != sha:
-                    local_bad.append(sha[:12])
+            # read through the blob store: decrypted if the file is encrypted
+            if tap_store.blob_digest(self.store, sha) != sha:
+                local_bad.append(sha[:12])
         check("every file named by a live report (%d) is on the server, byte-identical" % len(named),
               not bad, ", ".join(bad[:5]))
         check("and the store's own copies still hash to their names", not local_bad,

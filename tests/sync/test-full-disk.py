@@ -26,16 +26,17 @@ import json
 import os
 import re
 import shutil
-import sqlite3
 import subprocess
 import sys
 import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "server"))
+sys.path.insert(0, os.path.join(HERE, "..", "app"))   # tap_store: the store, plain or encrypted
 sys.path.insert(0, HERE)
 import hostile  # noqa: E402
 from synclib import run_driver  # noqa: E402
+import tap_store  # noqa: E402
 
 SERVER_CONFIG = "rate-limit=100000\nrate-burst=100000\n"
 MARK = "TESTIGO_FULL_DISK_NAMESPACE"
@@ -95,7 +96,7 @@ class Disk:
 
 
 def store_revisions(store):
-    db = sqlite3.connect("file:%s?mode=ro" % os.path.join(store, "testigo.db"), uri=True)
+    db = tap_store.connect(os.path.join(store, "testigo.db"))
     try:
         return [row[0] for row in db.execute("SELECT rev_id FROM revisions")]
     finally:
@@ -103,7 +104,7 @@ def store_revisions(store):
 
 
 def integrity(store):
-    db = sqlite3.connect(os.path.join(store, "testigo.db"))
+    db = tap_store.connect(os.path.join(store, "testigo.db"))
     try:
         return db.execute("PRAGMA integrity_check").fetchone()[0]
     finally:

@@ -14,7 +14,6 @@ import json
 import os
 import re
 import shutil
-import sqlite3
 import stat
 import subprocess
 import sys
@@ -22,6 +21,8 @@ import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from rfc3339 import is_rfc3339, timestamps  # noqa: E402
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "app"))
+import tap_store  # noqa: E402  (the store, plain or encrypted)
 
 TESTIGO, DEMO = sys.argv[1], sys.argv[2]
 results = []
@@ -61,7 +62,7 @@ def store_count(store, tmp):
 def exported_events(store, detail_prefix):
     """The store's "exported" custody events whose detail starts with
     @detail_prefix, by subject; and whether the chain links hold."""
-    db = sqlite3.connect("file:%s?mode=ro" % os.path.join(store, "testigo.db"), uri=True)
+    db = tap_store.connect(os.path.join(store, "testigo.db"))
     try:
         rows = db.execute("SELECT seq, action, subject, detail, prev_hash, hash"
                           " FROM custody ORDER BY seq").fetchall()
