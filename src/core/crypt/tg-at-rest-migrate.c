@@ -202,6 +202,16 @@ remove_database_files (const char *path)
     }
 }
 
+TgAtRestStoreKind
+tg_at_rest_store_kind (const char *directory)
+{
+  g_autofree char *store = g_build_filename (directory, STORE_NAME, NULL);
+
+  if (file_size (store) <= 0)
+    return TG_AT_REST_STORE_NONE;
+  return tg_sqlite_file_is_plain (store) ? TG_AT_REST_STORE_PLAIN : TG_AT_REST_STORE_OPAQUE;
+}
+
 gboolean
 tg_at_rest_needs_migration (const char *directory)
 {

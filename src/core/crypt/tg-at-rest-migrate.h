@@ -32,6 +32,19 @@ G_BEGIN_DECLS
 typedef void (*TgAtRestProgressFunc) (double    fraction,
                                       gpointer  user_data);
 
+/* What testigo.db in a data directory is, from its first bytes: none (no
+ * file, or an empty one), a plain SQLite store, or something else — an
+ * encrypted store, or a file that is not a database at all (the two
+ * cannot be told apart without the key). */
+typedef enum
+{
+  TG_AT_REST_STORE_NONE,
+  TG_AT_REST_STORE_PLAIN,
+  TG_AT_REST_STORE_OPAQUE,
+} TgAtRestStoreKind;
+
+TgAtRestStoreKind tg_at_rest_store_kind (const char *directory);
+
 /* TRUE when @directory holds a plain store, or a conversion that did not
  * finish (its marker file). Cheap: reads a header and a name. */
 gboolean tg_at_rest_needs_migration (const char            *directory);

@@ -395,6 +395,35 @@ test_locked_changes_nothing (void)
   tg_test_rm_rf (dir);
 }
 
+/* What testigo.db is, from its first bytes: none, plain, or opaque (an
+ * encrypted store or a file that is not a database); plain again after
+ * nothing but before the conversion, opaque after it. */
+static void
+test_store_kind (void)
+{
+  g_autofree char *dir = make_template ();
+  g_autofree char *empty = tg_test_make_tmp_dir ("testigo-at-rest-kind-XXXXXX");
+  g_autofree char *db_path = g_build_filename (empty, "testigo.db", NULL);
+  g_autoptr(TgVault) vault = tg_vault_new (dir);
+  g_autoptr(GError) error = NULL;
+
+  g_assert_cmpint (tg_at_rest_store_kind (empty), ==, TG_AT_REST_STORE_NONE);
+  g_assert_true (g_file_set_contents (db_path, "", 0, NULL));
+  g_assert_cmpint (tg_at_rest_store_kind (empty), ==, TG_AT_REST_STORE_NONE);
+  g_assert_true (g_file_set_contents (db_path, "SQLite format 2\0 and then some bytes", -1, NULL));
+  g_assert_cmpint (tg_at_rest_store_kind (empty), ==, TG_AT_REST_STORE_OPAQUE);
+
+  g_assert_cmpint (tg_at_rest_store_kind (dir), ==, TG_AT_REST_STORE_PLAIN);
+  tg_vault_set_kdf_limits (vault, 1, 8 * 1024 * 1024);
+  g_assert_true (tg_vault_unlock (vault, PASSPHRASE, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_true (tg_at_rest_migrate (dir, vault, NULL, NULL, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (tg_at_rest_store_kind (dir), ==, TG_AT_REST_STORE_OPAQUE);
+  tg_test_rm_rf (dir);
+  tg_test_rm_rf (empty);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -407,5 +436,6 @@ main (int   argc,
   g_test_add_func ("/at-rest-migrate/sigkill", test_sigkill);
   g_test_add_func ("/at-rest-migrate/async-progress", test_async_progress);
   g_test_add_func ("/at-rest-migrate/locked", test_locked_changes_nothing);
+  g_test_add_func ("/at-rest-migrate/store-kind", test_store_kind);
   return g_test_run ();
 }
