@@ -112,8 +112,11 @@ check_push_allowed (TgServerStore  *self,
   return TRUE;
 }
 
+static GPtrArray *incident_members (const char *content);
+
 /* Stores @revision: "" when stored, a reason when it is rejected, NULL
- * with @error set when the database fails. */
+ * with @error set when the database fails. An incident revision naming
+ * more than TG_SERVER_MAX_INCIDENT_MEMBERS reports is rejected. */
 static const char *
 insert_revision (TgServerStore  *self,
                  TgServerAuth   *auth,
@@ -146,6 +149,13 @@ insert_revision (TgServerStore  *self,
     return "its kind differs from its record's";
   if (!record_exists && parents[0] != NULL)
     return "unknown parent";
+  if (strcmp (tg_revision_get_kind (revision), TG_REVISION_KIND_INCIDENT) == 0)
+    {
+      g_autoptr(GPtrArray) members = incident_members (tg_revision_get_content (revision));
+
+      if (members->len > TG_SERVER_MAX_INCIDENT_MEMBERS)
+        return "too many members";
+    }
 
   parents_text = g_strjoinv (" ", (char **) parents);
   {

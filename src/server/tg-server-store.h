@@ -100,6 +100,9 @@ void           tg_server_store_set_read_only     (TgServerStore  *self);
 /* A pull page stops after the revision that takes its content past this
  * many bytes (it always holds one revision). */
 #define TG_SERVER_PULL_PAGE_BYTES (16 << 20)
+/* The most reports one incident revision may name as members; more is
+ * rejected ("too many members"). */
+#define TG_SERVER_MAX_INCIDENT_MEMBERS 10000
 
 /* sync: the results of POST /push and GET /pull, errors in TG_SERVER_ERROR;
  * tg-server-wire.h encodes them for the wire */

@@ -760,6 +760,36 @@ test_roles (Fixture       *fx,
   want = join_ids (own, coco_edit, incident_c, NULL);
   g_assert_cmpstr (ids, ==, want);
 
+  /* an incident revision naming more reports than the cap is rejected,
+   * nothing stored; one at the cap is stored */
+  {
+    for (guint n = TG_SERVER_MAX_INCIDENT_MEMBERS; n <= TG_SERVER_MAX_INCIDENT_MEMBERS + 1; n++)
+      {
+        g_autoptr(GString) content = g_string_new ("{\"members\":[");
+        g_autofree char *big_id = g_uuid_string_random ();
+        g_autoptr(TgRevision) big = NULL;
+        g_autoptr(JsonNode) big_reply = NULL;
+        gint64 last = tg_server_store_get_last_seq (fx->store);
+
+        for (guint i = 0; i < n; i++)
+          g_string_append_printf (content, "%s{\"report\":\"r-%u\"}", i ? "," : "", i);
+        g_string_append (content, "]}");
+        big = make_revision (big_id, NULL, NULL, "incident", coco, 3 + n - TG_SERVER_MAX_INCIDENT_MEMBERS,
+                             content->str);
+        big_reply = push (fx->store, coco, &error, big, NULL);
+        g_assert_no_error (error);
+        if (n > TG_SERVER_MAX_INCIDENT_MEMBERS)
+          {
+            g_assert_cmpstr (rejected_reason (big_reply, big), ==, "too many members");
+            g_assert_cmpint (tg_server_store_get_last_seq (fx->store), ==, last);
+          }
+        else
+          {
+            g_assert_cmpint (accepted_seq (big_reply, big), ==, last + 1);
+          }
+      }
+  }
+
   g_assert_cmpstr (tg_server_role_to_string (TG_SERVER_ROLE_COORDINATOR), ==, "coordinator");
   {
     TgServerRole role = TG_SERVER_ROLE_MONITOR;
