@@ -61,6 +61,7 @@ struct _TgWindow
   GtkWidget            *workspace;        /* workspace/: the coordinator's page */
   GtkWidget            *workspace_button;
   GObject              *incident_layer;   /* incidents on the map (TgIncidentMapLayer) */
+  GtkWidget            *incidents_toggle; /* in the map's header bar */
 };
 
 /* tg-window.c */

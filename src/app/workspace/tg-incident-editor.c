@@ -191,17 +191,57 @@ use_value_clicked_cb (GtkButton        *button,
   save (self);
 }
 
+/* The member a coordinator may write anew in a field, and the row's
+ * title; NULL for a field chosen from the reports only. */
+static const char *
+writable_member (TgIncidentField field,
+                 const char    **title)
+{
+  switch (field)
+    {
+    case TG_INCIDENT_FIELD_TITLE:
+      *title = _("Write a new title");
+      return "title";
+    case TG_INCIDENT_FIELD_NARRATIVE:
+      *title = _("Write a new narrative");
+      return "narrative";
+    case TG_INCIDENT_FIELD_PLACE:
+      *title = _("Write a new place name");
+      return "place_name";
+    case TG_INCIDENT_FIELD_WHEN:
+    case TG_INCIDENT_FIELD_LOCATION:
+    case TG_INCIDENT_FIELD_CATEGORIES:
+    case TG_INCIDENT_FIELD_PERPETRATORS:
+    case TG_INCIDENT_N_FIELDS:
+    default:
+      *title = NULL;
+      return NULL;
+    }
+}
+
 static void
-write_title_cb (AdwEntryRow      *row,
+write_field_cb (AdwEntryRow      *row,
                 TgIncidentEditor *self)
 {
+  TgIncidentField field = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (row), "tg-field"));
   g_autoptr(JsonObject) value = json_object_new ();
-  const char *text = gtk_editable_get_text (GTK_EDITABLE (row));
+  g_autofree char *text = g_strstrip (g_strdup (gtk_editable_get_text (GTK_EDITABLE (row))));
+  JsonObject *current;
+  const char *title, *member = writable_member (field, &title);
 
-  if (self->busy || self->bundle == NULL || text == NULL || *text == '\0')
+  if (self->busy || self->bundle == NULL || member == NULL || *text == '\0')
     return;
-  json_object_set_string_member (value, "title", text);
-  tg_incident_set_field_value (incident (self), TG_INCIDENT_FIELD_TITLE, value, NULL);
+  /* The field's other members (a place's region codes) are kept. */
+  current = tg_incident_get_field_value (incident (self), field);
+  if (current != NULL)
+    {
+      g_autoptr(GList) names = json_object_get_members (current);
+
+      for (GList *l = names; l != NULL; l = l->next)
+        json_object_set_member (value, l->data, json_node_copy (json_object_get_member (current, l->data)));
+    }
+  json_object_set_string_member (value, member, text);
+  tg_incident_set_field_value (incident (self), field, value, NULL);
   save (self);
 }
 
@@ -428,6 +468,7 @@ build_field (TgIncidentEditor *self,
   g_autofree char *subtitle = g_strdup_printf ("%s\n%s", text, from);
   GtkWidget *expander = adw_expander_row_new ();
   gboolean differs = FALSE;
+  const char *write_title;
 
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (expander), tg_incident_field_get_label (field));
   adw_expander_row_set_subtitle (ADW_EXPANDER_ROW (expander), subtitle);
@@ -470,15 +511,19 @@ build_field (TgIncidentEditor *self,
       adw_expander_row_add_row (ADW_EXPANDER_ROW (expander), row);
     }
 
-  if (field == TG_INCIDENT_FIELD_TITLE)
+  if (writable_member (field, &write_title) != NULL)
     {
       GtkWidget *write = adw_entry_row_new ();
+      const char *member = writable_member (field, &write_title);
 
-      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (write), _("Write a new title"));
+      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (write), write_title);
+      tg_ui_set_accessible_label (write, write_title);
       adw_entry_row_set_show_apply_button (ADW_ENTRY_ROW (write), TRUE);
-      if (provenance && provenance->kind == TG_PROVENANCE_COORDINATOR)
-        gtk_editable_set_text (GTK_EDITABLE (write), tg_incident_get_title (inc) ?: "");
-      g_signal_connect (write, "apply", G_CALLBACK (write_title_cb), self);
+      if (provenance && provenance->kind == TG_PROVENANCE_COORDINATOR && value != NULL &&
+          json_object_has_member (value, member))
+        gtk_editable_set_text (GTK_EDITABLE (write), json_object_get_string_member_with_default (value, member, ""));
+      g_object_set_data (G_OBJECT (write), "tg-field", GINT_TO_POINTER (field));
+      g_signal_connect (write, "apply", G_CALLBACK (write_field_cb), self);
       adw_expander_row_add_row (ADW_EXPANDER_ROW (expander), write);
     }
   if (differs)

@@ -54,12 +54,23 @@ show_workspace (TgWindow *self,
 }
 
 static void
+update_incident_layer (TgWindow *self)
+{
+  gboolean coordinator = gtk_widget_get_visible (self->workspace_button);
+
+  tg_incident_map_layer_set_visible (TG_INCIDENT_MAP_LAYER (self->incident_layer),
+                                     coordinator &&
+                                     gtk_toggle_button_get_active (GTK_TOGGLE_BUTTON (self->incidents_toggle)));
+}
+
+static void
 update_role (TgWindow *self)
 {
   gboolean coordinator = tg_workspace_role_is_coordinator (current_role (self));
 
   gtk_widget_set_visible (self->workspace_button, coordinator);
-  tg_incident_map_layer_set_visible (TG_INCIDENT_MAP_LAYER (self->incident_layer), coordinator);
+  gtk_widget_set_visible (self->incidents_toggle, coordinator);
+  update_incident_layer (self);
   if (coordinator)
     tg_workspace_view_refresh (TG_WORKSPACE_VIEW (self->workspace));
   else if (g_strcmp0 (gtk_stack_get_visible_child_name (self->window_stack), "workspace") == 0)
@@ -113,9 +124,13 @@ tg_window_attach_workspace (TgWindow *self)
   GtkWidget *button;
   GtkEventController *keys;
 
+  GSettings *settings = tg_application_get_settings (self->app);
+
   self->workspace = tg_workspace_view_new ();
   tg_workspace_view_set_store (TG_WORKSPACE_VIEW (self->workspace), self->store,
                                tg_application_get_vocabulary (self->app, TG_VOCABULARY_CATEGORIES));
+  if (settings != NULL)
+    tg_workspace_view_set_settings (TG_WORKSPACE_VIEW (self->workspace), settings);
   gtk_stack_add_named (self->window_stack, self->workspace, "workspace");
   g_signal_connect_object (self->workspace, "back", G_CALLBACK (back_cb), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->workspace, "show-message", G_CALLBACK (message_cb), self, G_CONNECT_SWAPPED);
@@ -147,6 +162,25 @@ tg_window_attach_workspace (TgWindow *self)
                                                                    tg_workspace_view_get_incidents (TG_WORKSPACE_VIEW (self->workspace))));
   g_signal_connect_object (self->incident_layer, "incident-activated",
                            G_CALLBACK (incident_activated_cb), self, G_CONNECT_SWAPPED);
+
+  /* Incidents on the map or not, kept in workspace-map-incidents. */
+  button = gtk_toggle_button_new ();
+  gtk_button_set_child (GTK_BUTTON (button),
+                        g_object_new (ADW_TYPE_BUTTON_CONTENT,
+                                      "icon-name", "view-grid-symbolic",
+                                      "label", _("_Incidents"),
+                                      "use-underline", TRUE,
+                                      NULL));
+  gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (button), TRUE);
+  gtk_widget_set_tooltip_text (button, _("Show the incidents on the map"));
+  gtk_accessible_update_property (GTK_ACCESSIBLE (button),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, _("Incidents on the map"),
+                                  -1);
+  if (settings != NULL)
+    g_settings_bind (settings, "workspace-map-incidents", button, "active", G_SETTINGS_BIND_DEFAULT);
+  g_signal_connect_object (button, "toggled", G_CALLBACK (update_incident_layer), self, G_CONNECT_SWAPPED);
+  adw_header_bar_pack_end (self->map_header, button);
+  self->incidents_toggle = button;
 
   if (self->sync != NULL)
     {

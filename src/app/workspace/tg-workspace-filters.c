@@ -21,6 +21,13 @@ struct _TgWorkspaceFilters
   GStrv           monitor_ids;
   gboolean        resetting;
 
+  /* The filters are kept in these settings (workspace-filter-*), when
+   * set. The monitor and category wanted stay chosen while their lists
+   * are still being read. */
+  GSettings      *settings;
+  char           *wanted_monitor;
+  char           *wanted_category;
+
   GtkDropDown    *monitor_filter;
   GtkEntry       *region_filter;
   GtkEntry       *from_filter;
@@ -63,7 +70,75 @@ parse_day (const char *text,
   return TRUE;
 }
 
+static guint
+category_position (TgWorkspaceFilters *self,
+                   const char         *code)
+{
+  guint n = self->categories ? g_list_model_get_n_items (self->categories) : 0;
+
+  for (guint i = 0; code != NULL && *code != '\0' && i < n; i++)
+    {
+      g_autoptr(TgVocabularyEntry) entry = g_list_model_get_item (self->categories, i);
+
+      if (g_strcmp0 (tg_vocabulary_entry_get_code (entry), code) == 0)
+        return i + 1;
+    }
+  return 0;
+}
+
+static guint
+monitor_position (TgWorkspaceFilters *self,
+                  const char         *id)
+{
+  for (guint i = 0; id != NULL && *id != '\0' && self->monitor_ids && self->monitor_ids[i]; i++)
+    if (g_strcmp0 (self->monitor_ids[i], id) == 0)
+      return i + 1;
+  return 0;
+}
+
+static void
+save_settings (TgWorkspaceFilters *self)
+{
+  int status;
+
+  if (self->settings == NULL)
+    return;
+  status = tg_workspace_filters_get_status (self);
+  g_settings_delay (self->settings);
+  g_settings_set_string (self->settings, "workspace-filter-monitor", self->wanted_monitor ?: "");
+  g_settings_set_string (self->settings, "workspace-filter-category", self->wanted_category ?: "");
+  g_settings_set_string (self->settings, "workspace-filter-region",
+                         gtk_editable_get_text (GTK_EDITABLE (self->region_filter)));
+  g_settings_set_string (self->settings, "workspace-filter-from",
+                         gtk_editable_get_text (GTK_EDITABLE (self->from_filter)));
+  g_settings_set_string (self->settings, "workspace-filter-until",
+                         gtk_editable_get_text (GTK_EDITABLE (self->until_filter)));
+  g_settings_set_string (self->settings, "workspace-filter-status",
+                         status >= 0 ? tg_report_status_to_string (status) : "");
+  g_settings_set_boolean (self->settings, "workspace-filter-unmerged",
+                          gtk_check_button_get_active (self->unmerged_filter));
+  g_settings_apply (self->settings);
+}
+
 /* Callbacks ------------------------------------------------------------- */
+
+static void
+monitor_chosen_cb (TgWorkspaceFilters *self)
+{
+  if (self->resetting)
+    return;
+  g_free (self->wanted_monitor);
+  self->wanted_monitor = g_strdup (tg_workspace_filters_get_monitor (self));
+}
+
+static void
+category_chosen_cb (TgWorkspaceFilters *self)
+{
+  if (self->resetting)
+    return;
+  g_free (self->wanted_category);
+  self->wanted_category = g_strdup (tg_workspace_filters_get_category (self));
+}
 
 static void
 control_changed_cb (TgWorkspaceFilters *self)
@@ -78,7 +153,10 @@ control_changed_cb (TgWorkspaceFilters *self)
   gtk_widget_set_visible (GTK_WIDGET (self->filter_error), !dates_ok);
 
   if (!self->resetting)
-    g_signal_emit (self, signals[CHANGED], 0);
+    {
+      save_settings (self);
+      g_signal_emit (self, signals[CHANGED], 0);
+    }
 }
 
 static void
@@ -99,7 +177,10 @@ tg_workspace_filters_dispose (GObject *object)
   while ((child = gtk_widget_get_first_child (GTK_WIDGET (self))) != NULL)
     gtk_widget_unparent (child);
   g_clear_object (&self->categories);
+  g_clear_object (&self->settings);
   g_clear_pointer (&self->monitor_ids, g_strfreev);
+  g_clear_pointer (&self->wanted_monitor, g_free);
+  g_clear_pointer (&self->wanted_category, g_free);
 
   G_OBJECT_CLASS (tg_workspace_filters_parent_class)->dispose (object);
 }
@@ -143,6 +224,9 @@ tg_workspace_filters_init (TgWorkspaceFilters *self)
     gtk_string_list_append (statuses, tg_ui_status_label (s));
   gtk_drop_down_set_model (self->status_filter, G_LIST_MODEL (statuses));
 
+  /* First the wanted choice, then the change saved and announced. */
+  g_signal_connect_swapped (self->monitor_filter, "notify::selected", G_CALLBACK (monitor_chosen_cb), self);
+  g_signal_connect_swapped (self->category_filter, "notify::selected", G_CALLBACK (category_chosen_cb), self);
   g_signal_connect_swapped (self->monitor_filter, "notify::selected", G_CALLBACK (control_changed_cb), self);
   g_signal_connect_swapped (self->category_filter, "notify::selected", G_CALLBACK (control_changed_cb), self);
   g_signal_connect_swapped (self->status_filter, "notify::selected", G_CALLBACK (control_changed_cb), self);
@@ -180,6 +264,7 @@ tg_workspace_filters_set_categories (TgWorkspaceFilters *self,
     }
   self->resetting = TRUE;
   gtk_drop_down_set_model (self->category_filter, G_LIST_MODEL (labels));
+  gtk_drop_down_set_selected (self->category_filter, category_position (self, self->wanted_category));
   self->resetting = FALSE;
 }
 
@@ -190,24 +275,22 @@ tg_workspace_filters_set_monitors (TgWorkspaceFilters *self,
 {
   g_autoptr(GtkStringList) labels = gtk_string_list_new (NULL);
   g_autofree char *chosen = g_strdup (tg_workspace_filters_get_monitor (self));
-  guint selected = 0;
+  guint selected;
 
   g_return_if_fail (TG_IS_WORKSPACE_FILTERS (self));
 
   gtk_string_list_append (labels, _("Any monitor"));
   for (guint i = 0; ids != NULL && ids[i] != NULL; i++)
-    {
-      gtk_string_list_append (labels, names && names[i] && *names[i] ? names[i] : ids[i]);
-      if (g_strcmp0 (ids[i], chosen) == 0)
-        selected = i + 1;
-    }
+    gtk_string_list_append (labels, names && names[i] && *names[i] ? names[i] : ids[i]);
   g_clear_pointer (&self->monitor_ids, g_strfreev);
   self->monitor_ids = g_strdupv ((char **) ids);
+  selected = monitor_position (self, self->wanted_monitor);
   self->resetting = TRUE;
   gtk_drop_down_set_model (self->monitor_filter, G_LIST_MODEL (labels));
   gtk_drop_down_set_selected (self->monitor_filter, selected);
   self->resetting = FALSE;
-  if (chosen != NULL && selected == 0)
+  /* Gone, or a kept choice now found: filter again. */
+  if (g_strcmp0 (chosen, tg_workspace_filters_get_monitor (self)) != 0)
     control_changed_cb (self);
 }
 
@@ -224,7 +307,50 @@ tg_workspace_filters_reset (TgWorkspaceFilters *self)
   gtk_editable_set_text (GTK_EDITABLE (self->from_filter), "");
   gtk_editable_set_text (GTK_EDITABLE (self->until_filter), "");
   gtk_check_button_set_active (self->unmerged_filter, FALSE);
+  g_clear_pointer (&self->wanted_monitor, g_free);
+  g_clear_pointer (&self->wanted_category, g_free);
   self->resetting = FALSE;
+  control_changed_cb (self);
+}
+
+void
+tg_workspace_filters_set_settings (TgWorkspaceFilters *self,
+                                   GSettings          *settings)
+{
+  g_autofree char *status = NULL;
+  g_autofree char *region = NULL;
+  g_autofree char *from = NULL;
+  g_autofree char *until = NULL;
+  TgReportStatus value;
+
+  g_return_if_fail (TG_IS_WORKSPACE_FILTERS (self));
+  g_return_if_fail (settings == NULL || G_IS_SETTINGS (settings));
+
+  g_clear_object (&self->settings);
+  if (settings == NULL)
+    return;
+
+  self->resetting = TRUE;
+  g_free (self->wanted_monitor);
+  self->wanted_monitor = g_settings_get_string (settings, "workspace-filter-monitor");
+  g_free (self->wanted_category);
+  self->wanted_category = g_settings_get_string (settings, "workspace-filter-category");
+  gtk_drop_down_set_selected (self->monitor_filter, monitor_position (self, self->wanted_monitor));
+  gtk_drop_down_set_selected (self->category_filter, category_position (self, self->wanted_category));
+  region = g_settings_get_string (settings, "workspace-filter-region");
+  from = g_settings_get_string (settings, "workspace-filter-from");
+  until = g_settings_get_string (settings, "workspace-filter-until");
+  gtk_editable_set_text (GTK_EDITABLE (self->region_filter), region);
+  gtk_editable_set_text (GTK_EDITABLE (self->from_filter), from);
+  gtk_editable_set_text (GTK_EDITABLE (self->until_filter), until);
+  status = g_settings_get_string (settings, "workspace-filter-status");
+  gtk_drop_down_set_selected (self->status_filter,
+                              *status && tg_report_status_from_string (status, &value) ? (guint) value + 1 : 0);
+  gtk_check_button_set_active (self->unmerged_filter,
+                               g_settings_get_boolean (settings, "workspace-filter-unmerged"));
+  self->resetting = FALSE;
+  /* Only now kept: the values just read are not written back. */
+  self->settings = g_object_ref (settings);
   control_changed_cb (self);
 }
 

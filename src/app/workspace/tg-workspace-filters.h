@@ -27,6 +27,10 @@ void        tg_workspace_filters_set_monitors   (TgWorkspaceFilters *self,
                                                  const char * const *ids,
                                                  const char * const *names);
 void        tg_workspace_filters_reset          (TgWorkspaceFilters *self);
+/* Shows the filters kept in @settings (the workspace-filter-* keys) and
+ * keeps every change there; NULL keeps nothing. Emits "changed". */
+void        tg_workspace_filters_set_settings   (TgWorkspaceFilters *self,
+                                                 GSettings          *settings);
 
 /* NULL for any. */
 const char *tg_workspace_filters_get_monitor    (TgWorkspaceFilters *self);

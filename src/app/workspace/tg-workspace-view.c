@@ -1000,6 +1000,15 @@ tg_workspace_view_set_store (TgWorkspaceView *self,
   queue_refresh (self);
 }
 
+void
+tg_workspace_view_set_settings (TgWorkspaceView *self,
+                                GSettings       *settings)
+{
+  g_return_if_fail (TG_IS_WORKSPACE_VIEW (self));
+
+  tg_workspace_filters_set_settings (self->filters, settings);
+}
+
 TgWorkspace *
 tg_workspace_view_get_workspace (TgWorkspaceView *self)
 {

@@ -32,6 +32,10 @@ GtkWidget   *tg_workspace_view_new            (void);
 void         tg_workspace_view_set_store      (TgWorkspaceView *self,
                                                TgStore         *store,
                                                GListModel      *categories);
+/* The filters are read from and kept in @settings (see
+ * tg_workspace_filters_set_settings()). */
+void         tg_workspace_view_set_settings   (TgWorkspaceView *self,
+                                               GSettings       *settings);
 TgWorkspace *tg_workspace_view_get_workspace  (TgWorkspaceView *self);
 /* The live incidents (TgIncidentItem), kept up to date: for the map. */
 GListModel  *tg_workspace_view_get_incidents  (TgWorkspaceView *self);
