@@ -37,9 +37,66 @@ conflict_free (TgServerConflict *conflict)
   g_free (conflict);
 }
 
+static void
+device_name_free (TgServerDeviceName *name)
+{
+  g_free (name->device);
+  g_free (name->name);
+  g_free (name->user);
+  g_free (name);
+}
+
+/* Names the devices that made the revisions of @page, and only those
+ * (docs/sync-protocol.md, "Device names"): a monitor learns the names of
+ * the devices whose revisions they may pull anyway — their own, and the
+ * coordinators' who decided on their reports — never the organisation's
+ * list. A revision's "device" is the creating laptop's own id; the name is
+ * that of the enrolled device that pushed it (the newest in the page when
+ * a laptop re-enrolled). Revisions pushed before the server recorded the
+ * pusher name nothing. */
+static gboolean
+pull_device_names (TgServerStore     *self,
+                   TgServerPullPage  *page,
+                   GError           **error)
+{
+  g_autoptr(GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
+
+  page->devices = g_ptr_array_new_with_free_func ((GDestroyNotify) device_name_free);
+  for (guint i = page->revisions->len; i-- > 0; )
+    {
+      const TgServerPulledRevision *revision = g_ptr_array_index (page->revisions, i);
+      g_autoptr(TgSqliteStmt) stmt = NULL;
+      int rc;
+
+      if (g_hash_table_contains (seen, revision->device))
+        continue;
+      stmt = _tg_server_store_statement (self, "SELECT d.name, u.name FROM revisions r "
+                                               "JOIN devices d ON d.id = r.pushed_by_device "
+                                               "JOIN users u ON u.id = d.user_id WHERE r.seq = ?", error);
+      if (stmt == NULL)
+        return FALSE;
+      sqlite3_bind_int64 (stmt, 1, revision->seq);
+      rc = _tg_server_store_step (self, stmt);
+      if (rc == SQLITE_ROW)
+        {
+          TgServerDeviceName *name = g_new0 (TgServerDeviceName, 1);
+
+          name->device = g_strdup (revision->device);
+          name->name = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
+          name->user = g_strdup ((const char *) sqlite3_column_text (stmt, 1));
+          g_ptr_array_add (page->devices, name);
+          g_hash_table_add (seen, revision->device);
+        }
+      if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return _tg_server_store_sql_error (self, error, "reading device names");
+    }
+  return TRUE;
+}
+
 void
 tg_server_pull_page_free (TgServerPullPage *page)
 {
+  g_clear_pointer (&page->devices, g_ptr_array_unref);
   g_clear_pointer (&page->revisions, g_ptr_array_unref);
   g_clear_pointer (&page->conflicts, g_ptr_array_unref);
   g_free (page);
@@ -197,6 +254,9 @@ tg_server_store_pull (TgServerStore  *self,
         }
       }
   }
+
+  if (!pull_device_names (self, page, error))
+    goto failed;
 
   page->more = more;
   if ((page->server_seq = _tg_server_store_last_seq (self, error)) < 0)

@@ -149,10 +149,20 @@ typedef struct
   GStrv  heads;           /* sorted */
 } TgServerConflict;
 
+/* The enrolled device that pushed revisions of a pull page, named for
+ * the revisions' "device" ids (see tg_server_store_pull_device_names). */
+typedef struct
+{
+  char *device;           /* the revisions' "device" */
+  char *name;             /* the enrolled device's name */
+  char *user;             /* its user's name */
+} TgServerDeviceName;
+
 typedef struct
 {
   GPtrArray *revisions;   /* TgServerPulledRevision, by seq */
   GPtrArray *conflicts;   /* TgServerConflict */
+  GPtrArray *devices;     /* TgServerDeviceName, one per "device" of the page */
   gint64     next;
   gboolean   more;
   gint64     server_seq;

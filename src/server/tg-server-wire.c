@@ -87,6 +87,29 @@ add_revision (JsonBuilder                  *builder,
   json_builder_end_object (builder);
 }
 
+/* "devices": the names of the devices that made the page's revisions */
+static void
+add_device_names (JsonBuilder            *builder,
+                  const TgServerPullPage *page)
+{
+  json_builder_set_member_name (builder, "devices");
+  json_builder_begin_array (builder);
+  for (guint i = 0; page->devices != NULL && i < page->devices->len; i++)
+    {
+      const TgServerDeviceName *name = g_ptr_array_index (page->devices, i);
+
+      json_builder_begin_object (builder);
+      json_builder_set_member_name (builder, "device");
+      json_builder_add_string_value (builder, name->device);
+      json_builder_set_member_name (builder, "name");
+      json_builder_add_string_value (builder, name->name);
+      json_builder_set_member_name (builder, "user");
+      json_builder_add_string_value (builder, name->user);
+      json_builder_end_object (builder);
+    }
+  json_builder_end_array (builder);
+}
+
 JsonNode *
 tg_server_pull_page_to_json (const TgServerPullPage *page)
 {
@@ -116,6 +139,7 @@ tg_server_pull_page_to_json (const TgServerPullPage *page)
       json_builder_end_object (builder);
     }
   json_builder_end_array (builder);
+  add_device_names (builder, page);
 
   json_builder_set_member_name (builder, "next");
   json_builder_add_int_value (builder, page->next);

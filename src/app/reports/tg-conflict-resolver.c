@@ -60,6 +60,7 @@ typedef struct
   JsonNode   *json;
   char       *who;
   char       *when;
+  TgSyncDeviceName *device;  /* as a server named the device that wrote it, or NULL */
 } Head;
 
 typedef struct
@@ -302,6 +303,7 @@ head_free (Head *head)
   g_clear_pointer (&head->json, json_node_unref);
   g_free (head->who);
   g_free (head->when);
+  g_clear_pointer (&head->device, tg_sync_device_name_free);
   g_free (head);
 }
 
@@ -408,9 +410,10 @@ union_of (TgConflictResolver *self,
 }
 
 static char *
-who_wrote (TgConflictResolver *self,
-           TgRevision         *rev,
-           const char         *device_name)
+who_wrote (TgConflictResolver     *self,
+           TgRevision             *rev,
+           const TgSyncDeviceName *named,
+           const char             *device_name)
 {
   const char *device = tg_revision_get_device_id (rev);
 
@@ -420,6 +423,9 @@ who_wrote (TgConflictResolver *self,
         return g_strdup_printf (_("this laptop (%s)"), device_name);
       return g_strdup (_("this laptop"));
     }
+  /* TRANSLATORS: another device as the server named it: "Laptop Huanta (rosa)" */
+  if (named != NULL)
+    return g_strdup_printf (_("%s (%s)"), named->name, named->user);
   return g_strdup_printf (_("device %.8s"), device ? device : "?");
 }
 
@@ -851,6 +857,7 @@ load_thread (GTask        *task,
       if (head->report == NULL)
         break;
       head->json = tg_report_to_json (head->report);
+      head->device = tg_store_get_device_name (store, tg_revision_get_device_id (head->rev));
     }
   if (error != NULL)
     {
@@ -902,7 +909,7 @@ load_done_cb (GObject      *object,
     {
       Head *head = self->heads->pdata[i];
 
-      head->who = who_wrote (self, head->rev, loaded->device_name);
+      head->who = who_wrote (self, head->rev, head->device, loaded->device_name);
       head->when = when_written (head->rev);
     }
   loaded_free (loaded);

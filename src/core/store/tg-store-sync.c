@@ -1233,6 +1233,114 @@ tg_store_get_sync_clock_offset (TgStore  *self,
   return offset;
 }
 
+/* Device names ------------------------------------------------------------------ */
+
+/* The table is made on first use, not by a schema version: it is a cache
+ * of what servers said (losing it costs only names, which the next pulls
+ * bring again), and stores of every schema since 8 get it alike. */
+static const char *device_names_table =
+  "CREATE TABLE IF NOT EXISTS sync_device_names ("
+  "  device_id TEXT PRIMARY KEY,"
+  "  name TEXT NOT NULL,"
+  "  user TEXT NOT NULL,"
+  "  seen_at INTEGER NOT NULL"
+  ") WITHOUT ROWID;";
+
+void
+tg_sync_device_name_free (TgSyncDeviceName *name)
+{
+  if (name == NULL)
+    return;
+  g_free (name->device_id);
+  g_free (name->name);
+  g_free (name->user);
+  g_free (name);
+}
+
+gboolean
+tg_sync_device_name_is_printable (const char *text)
+{
+  if (text == NULL || !g_utf8_validate (text, -1, NULL))
+    return FALSE;
+  for (const char *p = text; *p; p = g_utf8_next_char (p))
+    {
+      gunichar c = g_utf8_get_char (p);
+      GUnicodeType type = g_unichar_type (c);
+
+      if (type == G_UNICODE_CONTROL || type == G_UNICODE_LINE_SEPARATOR
+          || type == G_UNICODE_PARAGRAPH_SEPARATOR
+          || (type == G_UNICODE_FORMAT && c != 0x200C && c != 0x200D))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
+tg_store_set_device_names (TgStore    *self,
+                           GPtrArray  *names,
+                           GError    **error)
+{
+  g_autoptr(TgSqliteStmt) stmt = NULL;
+  gboolean ok;
+
+  g_return_val_if_fail (TG_IS_STORE (self), FALSE);
+
+  if (names == NULL || names->len == 0)
+    return TRUE;
+  tg_store_lock (self);
+  ok = check_ready (self, error) && tg_store_begin (self, error) &&
+       tg_sqlite_exec (tg_store_get_sql (self), device_names_table, error) &&
+       (stmt = prepare (self, "INSERT INTO sync_device_names (device_id, name, user, seen_at) "
+                        "VALUES (?, ?, ?, ?) ON CONFLICT (device_id) DO UPDATE SET "
+                        "name = excluded.name, user = excluded.user, seen_at = excluded.seen_at",
+                        error)) != NULL;
+  for (guint i = 0; ok && i < names->len; i++)
+    {
+      const TgSyncDeviceName *name = g_ptr_array_index (names, i);
+
+      sqlite3_reset (stmt);
+      tg_sqlite_bind_text (stmt, 1, name->device_id);
+      tg_sqlite_bind_text (stmt, 2, name->name);
+      tg_sqlite_bind_text (stmt, 3, name->user);
+      sqlite3_bind_int64 (stmt, 4, g_get_real_time ());
+      ok = step_done (self, stmt, error);
+    }
+  g_clear_pointer (&stmt, tg_sqlite_stmt_release);
+  if (tg_store_get_db (self) != NULL && !sqlite3_get_autocommit (tg_store_get_db (self)))
+    ok = tg_store_commit (self, ok, error);
+  tg_store_unlock (self);
+  return ok;
+}
+
+TgSyncDeviceName *
+tg_store_get_device_name (TgStore    *self,
+                          const char *device_id)
+{
+  g_autoptr(TgSqliteStmt) stmt = NULL;
+  TgSyncDeviceName *name = NULL;
+
+  g_return_val_if_fail (TG_IS_STORE (self), NULL);
+
+  if (device_id == NULL)
+    return NULL;
+  tg_store_lock (self);
+  if (tg_store_check_open (self, NULL) && has_sync_tables (self) &&
+      (stmt = prepare (self, "SELECT name, user FROM sync_device_names WHERE device_id = ?", NULL)) != NULL)
+    {
+      tg_sqlite_bind_text (stmt, 1, device_id);
+      if (sqlite3_step (stmt) == SQLITE_ROW)
+        {
+          name = g_new0 (TgSyncDeviceName, 1);
+          name->device_id = g_strdup (device_id);
+          name->name = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
+          name->user = g_strdup ((const char *) sqlite3_column_text (stmt, 1));
+        }
+    }
+  g_clear_pointer (&stmt, tg_sqlite_stmt_release);
+  tg_store_unlock (self);
+  return name;
+}
+
 /* History ---------------------------------------------------------------------- */
 
 TgSyncEntry *

@@ -181,6 +181,34 @@ gboolean       tg_store_set_sync_clock_offset (TgStore            *self,
 gint64         tg_store_get_sync_clock_offset (TgStore            *self,
                                                gboolean           *known);
 
+/* ---- Device names ----------------------------------------------------- */
+
+/* Another device as the server names it in a pull page
+ * (docs/sync-protocol.md, "Device names"): the laptop that made some
+ * revisions this one holds, its enrolled name and its user's name. */
+typedef struct
+{
+  char *device_id;           /* a revision's "device" */
+  char *name;
+  char *user;
+} TgSyncDeviceName;
+
+void              tg_sync_device_name_free (TgSyncDeviceName *name);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (TgSyncDeviceName, tg_sync_device_name_free)
+
+/* TRUE when @text is valid UTF-8 with no control, format (Cf) or line
+ * separator characters: a name that shows as what it is. */
+gboolean          tg_sync_device_name_is_printable (const char *text);
+
+/* Records (or updates) the names in @names (TgSyncDeviceName), in one
+ * transaction. Only names a server sent are kept; nothing is listed. */
+gboolean          tg_store_set_device_names (TgStore    *self,
+                                             GPtrArray  *names,
+                                             GError    **error);
+/* NULL when no server has named @device_id. */
+TgSyncDeviceName *tg_store_get_device_name  (TgStore    *self,
+                                             const char *device_id);
+
 /* ---- History ---------------------------------------------------------- */
 
 typedef enum

@@ -824,8 +824,9 @@ pull (SyncJob              *job,
       for (guint i = 0; i < wire.revisions->len; i++)
         if (g_strcmp0 (tg_revision_get_device_id (g_ptr_array_index (wire.revisions, i)), device) != 0)
           job->entry.n_revisions_received++;
-      if (!tg_store_apply_pull_page (job->store, wire.revisions, MAX (wire.next, cursor),
-                                     &n_new, &n_changed, &n_conflicts, error))
+      if (!tg_store_set_device_names (job->store, wire.device_names, error)
+          || !tg_store_apply_pull_page (job->store, wire.revisions, MAX (wire.next, cursor),
+                                        &n_new, &n_changed, &n_conflicts, error))
         {
           tg_sync_wire_pull_clear (&wire);
           return FALSE;

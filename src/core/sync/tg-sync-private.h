@@ -143,6 +143,7 @@ typedef struct
   gboolean   more;
   gint64     server_seq;
   char      *role;              /* the caller's role, NULL when the server did not say */
+  GPtrArray *device_names;      /* TgSyncDeviceName; empty when the server did not say */
 } TgSyncWirePull;
 
 void      tg_sync_wire_pull_clear   (TgSyncWirePull *pull);

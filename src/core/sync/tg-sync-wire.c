@@ -334,6 +334,62 @@ tg_sync_wire_pull_clear (TgSyncWirePull *pull)
 {
   g_clear_pointer (&pull->revisions, g_ptr_array_unref);
   g_clear_pointer (&pull->role, g_free);
+  g_clear_pointer (&pull->device_names, g_ptr_array_unref);
+}
+
+/* At most this many bytes of a device's or a user's name are kept: the
+ * server allows 128 for a device; a longer one is a hostile server's. */
+#define DEVICE_NAME_MAX_BYTES 256
+
+/* "devices": optional (a server before names were sent says none); when
+ * present an array of {"device", "name", "user"}, strings, at most one
+ * per revision of the page (a server names only the devices that made the
+ * page's revisions), names of printable UTF-8 no longer than
+ * DEVICE_NAME_MAX_BYTES. */
+static gboolean
+decode_device_names (JsonObject  *object,
+                     guint        n_revisions,
+                     GPtrArray  **names,
+                     GError     **error)
+{
+  JsonNode *node = json_object_get_member (object, "devices");
+  JsonArray *array;
+
+  *names = g_ptr_array_new_with_free_func ((GDestroyNotify) tg_sync_device_name_free);
+  if (node == NULL || JSON_NODE_HOLDS_NULL (node))
+    return TRUE;
+  if ((array = get_array (object, "devices", error)) == NULL)
+    return FALSE;
+  if (json_array_get_length (array) > n_revisions)
+    return protocol_error (error, "\"devices\" names more devices than the page has revisions");
+  for (guint i = 0; i < json_array_get_length (array); i++)
+    {
+      JsonNode *element = json_array_get_element (array, i);
+      JsonObject *entry;
+      const char *device, *name, *user;
+      TgSyncDeviceName *item;
+
+      if (!JSON_NODE_HOLDS_OBJECT (element))
+        return protocol_error (error, "\"devices\" holds something other than objects");
+      entry = json_node_get_object (element);
+      if ((device = get_string (entry, "device", error)) == NULL
+          || (name = get_string (entry, "name", error)) == NULL
+          || (user = get_string (entry, "user", error)) == NULL)
+        return FALSE;
+      if (*device == '\0' || *name == '\0' || strlen (device) > DEVICE_NAME_MAX_BYTES
+          || strlen (name) > DEVICE_NAME_MAX_BYTES || strlen (user) > DEVICE_NAME_MAX_BYTES
+          || !tg_sync_device_name_is_printable (name) || !tg_sync_device_name_is_printable (user))
+        {
+          g_autofree char *detail = g_strdup_printf ("devices[%u]: an empty, overlong or unprintable name", i);
+          return protocol_error (error, detail);
+        }
+      item = g_new0 (TgSyncDeviceName, 1);
+      item->device_id = g_strdup (device);
+      item->name = g_strdup (name);
+      item->user = g_strdup (user);
+      g_ptr_array_add (*names, item);
+    }
+  return TRUE;
 }
 
 gboolean
@@ -376,6 +432,11 @@ tg_sync_wire_decode_pull (JsonNode        *root,
           return protocol_error (error, "a pulled revision has no \"server_seq\"");
         }
       g_ptr_array_add (pull->revisions, revision);
+    }
+  if (!decode_device_names (object, pull->revisions->len, &pull->device_names, error))
+    {
+      tg_sync_wire_pull_clear (pull);
+      return FALSE;
     }
   return TRUE;
 }

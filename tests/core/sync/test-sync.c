@@ -918,6 +918,69 @@ test_conflict (void)
   }
 }
 
+/* A pull page names the devices that made its revisions, and only those:
+ * B, of the same account as A, learns A's name and user; C, another
+ * monitor, learns nothing of A or B. */
+static void
+test_device_names (void)
+{
+  g_autoptr(TgStore) a = new_store ("names-a");
+  g_autoptr(TgStore) b = new_store ("names-b");
+  g_autoptr(TgStore) c = new_store ("names-c");
+  g_autoptr(TgSyncEngine) ea = tg_sync_engine_new (a, NULL);
+  g_autoptr(TgSyncEngine) eb = tg_sync_engine_new (b, NULL);
+  g_autoptr(TgSyncEngine) ec = tg_sync_engine_new (c, NULL);
+  g_autoptr(TgReport) report = tg_report_new ();
+  g_autoptr(TgReport) other = tg_report_new ();
+  g_autoptr(TgRevision) rev = NULL, other_rev = NULL;
+  g_autoptr(TgSyncEntry) e1 = NULL, e2 = NULL, e3 = NULL, e4 = NULL;
+  g_autoptr(TgSyncDeviceName) named = NULL, none = NULL, self_name = NULL, c_of_a = NULL;
+  g_autoptr(GError) error = NULL;
+
+  enrol (ea, "names-rosa", "monitor");
+  {
+    g_autofree char *code = make_code (server, "names-rosa");
+    g_autofree char *token = enrol_with (eb, server, server->fingerprint, code, &error);
+
+    g_assert_no_error (error);
+    tg_sync_engine_set_token (eb, token);
+  }
+  enrol (ec, "names-other", "monitor");
+  tg_test_iterate_until (engine_configured, ea, WAIT_MS, "device A's account");
+  tg_test_iterate_until (engine_configured, eb, WAIT_MS, "device B's account");
+  tg_test_iterate_until (engine_configured, ec, WAIT_MS, "device C's account");
+
+  g_assert_null (tg_store_get_device_name (b, tg_store_get_device_id (a)));
+  tg_report_set_title (report, "Road closed at Tambo");
+  rev = tg_store_save_report (a, report, &error);
+  g_assert_no_error (error);
+  tg_report_set_title (other, "Another monitor's report");
+  other_rev = tg_store_save_report (c, other, &error);
+  g_assert_no_error (error);
+
+  e1 = sync_ok (ea);
+  e2 = sync_ok (ec);
+  e3 = sync_ok (eb);
+  e4 = sync_ok (ec);
+  g_assert_cmpuint (e3->n_revisions_received, ==, 1);
+
+  named = tg_store_get_device_name (b, tg_store_get_device_id (a));
+  g_assert_nonnull (named);
+  g_assert_cmpstr (named->device_id, ==, tg_store_get_device_id (a));
+  g_assert_cmpstr (named->name, ==, "test laptop");
+  g_assert_cmpstr (named->user, ==, "names-rosa");
+  /* B never got a revision of C's: nothing of C is named on B */
+  none = tg_store_get_device_name (b, tg_store_get_device_id (c));
+  g_assert_null (none);
+  /* C pulled nothing of A's: neither A nor B is named on C */
+  c_of_a = tg_store_get_device_name (c, tg_store_get_device_id (a));
+  g_assert_null (c_of_a);
+  g_assert_cmpuint (e4->n_revisions_received, ==, 0);
+  /* A's own revisions come back to nobody's name on A (own_through) */
+  self_name = tg_store_get_device_name (a, tg_store_get_device_id (b));
+  g_assert_null (self_name);
+}
+
 static void
 test_revoked (void)
 {
@@ -2012,6 +2075,7 @@ main (int   argc,
   g_test_add_func ("/sync/errors", test_error_mapping);
   g_test_add_func ("/sync/demo", test_demo_sync);
   g_test_add_func ("/sync/conflict", test_conflict);
+  g_test_add_func ("/sync/device-names", test_device_names);
   g_test_add_func ("/sync/revoked", test_revoked);
   g_test_add_func ("/sync/fingerprint-changed", test_fingerprint_changed);
   g_test_add_func ("/sync/metered", test_metered);
