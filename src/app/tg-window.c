@@ -62,6 +62,12 @@ ensure_editor (TgWindow *self)
   g_signal_connect_object (self->editor, "show-message",
                            G_CALLBACK (editor_message_cb), self, G_CONNECT_SWAPPED);
   tg_report_editor_set_store (self->editor, self->store);
+  tg_report_editor_set_settings (self->editor, tg_application_get_settings (self->app));
+  tg_report_editor_set_vocabularies (self->editor,
+                                     tg_application_get_vocabulary (self->app, TG_VOCABULARY_CATEGORIES),
+                                     tg_application_get_vocabulary (self->app, TG_VOCABULARY_PERPETRATORS),
+                                     tg_application_get_vocabulary (self->app, TG_VOCABULARY_HARMS),
+                                     tg_application_get_vocabulary (self->app, TG_VOCABULARY_WEAPONS));
   gtk_stack_add_named (self->editor_stack, GTK_WIDGET (self->editor), "editor");
   return self->editor;
 }

@@ -11,7 +11,6 @@
 
 #include <glib/gi18n.h>
 
-#include "tg-application.h"
 #include "tg-custody-log.h"
 #include "tg-custody-row.h"
 #include "tg-report-editor.h"
@@ -199,10 +198,9 @@ static void
 row_mapped_cb (TgCustodyRow *self)
 {
   /* (called on "map") */
-  GApplication *app = g_application_get_default ();
   GtkWidget *editor = gtk_widget_get_ancestor (GTK_WIDGET (self), TG_TYPE_REPORT_EDITOR);
   TgReport *report = editor ? tg_report_editor_get_report (TG_REPORT_EDITOR (editor)) : NULL;
-  TgStore *store = TG_IS_APPLICATION (app) ? tg_application_get_store (TG_APPLICATION (app)) : NULL;
+  TgStore *store = editor ? tg_report_editor_get_store (TG_REPORT_EDITOR (editor)) : NULL;
   TgCustodyLog *log = store ? tg_store_get_custody_log (store) : NULL;
   g_autoptr(GTask) task = NULL;
 

@@ -49,6 +49,7 @@ struct _TgReportEditor
   char           *blank;          /* a new draft as it was made, else NULL */
   gboolean        in_burst;
   gboolean        imperial;
+  GSettings      *settings;     /* the app's: units, default region */
 
   GListModel     *harms;        /* the person rows' vocabularies */
   GListModel     *weapons;
@@ -1130,7 +1131,8 @@ search_timeout_cb (gpointer user_data)
     return G_SOURCE_REMOVE;
 
   /* Places in the country of the default region come first. */
-  region = g_settings_get_string (tg_application_get_settings (tg_application_get_default ()), "default-region");
+  if (self->settings != NULL)
+    region = g_settings_get_string (self->settings, "default-region");
   if (region != NULL && strlen (region) >= 2)
     country = g_strndup (region, 2);
 
@@ -1492,7 +1494,7 @@ drop_cb (GtkDropTarget  *target,
 static void
 units_changed_cb (TgReportEditor *self)
 {
-  g_autofree char *units = g_settings_get_string (tg_application_get_settings (tg_application_get_default ()), "units");
+  g_autofree char *units = g_settings_get_string (self->settings, "units");
 
   self->imperial = g_strcmp0 (units, "imperial") == 0;
   update_uncertainty_label (self);
@@ -1533,6 +1535,7 @@ tg_report_editor_dispose (GObject *object)
 
   g_clear_object (&self->report);
   g_clear_object (&self->store);
+  g_clear_object (&self->settings);
   g_clear_object (&self->harms);
   g_clear_object (&self->weapons);
   g_clear_pointer (&self->person_rows, g_ptr_array_unref);
@@ -1653,7 +1656,6 @@ tg_report_editor_init (TgReportEditor *self)
 {
   g_autoptr(GListModel) statuses = tg_ui_status_model ();
   g_autoptr(GListModel) precisions = tg_ui_precision_model ();
-  TgApplication *app = tg_application_get_default ();
   GtkDropTarget *drop;
 
   self->loading = TRUE;
@@ -1684,21 +1686,6 @@ tg_report_editor_init (TgReportEditor *self)
   bind_count (self, self->detained_spin, tg_report_set_detained);
   bind_count (self, self->disappeared_spin, tg_report_set_disappeared);
 
-  if (app != NULL)
-    {
-      GSettings *settings = tg_application_get_settings (app);
-      g_autofree char *units = g_settings_get_string (settings, "units");
-
-      self->imperial = g_strcmp0 (units, "imperial") == 0;
-      g_signal_connect_object (settings, "changed::units", G_CALLBACK (units_changed_cb),
-                               self, G_CONNECT_SWAPPED);
-      tg_vocabulary_checklist_set_vocabulary (self->categories_row,
-                                              tg_application_get_vocabulary (app, TG_VOCABULARY_CATEGORIES));
-      tg_vocabulary_checklist_set_vocabulary (self->perpetrators_row,
-                                              tg_application_get_vocabulary (app, TG_VOCABULARY_PERPETRATORS));
-      self->harms = g_object_ref (tg_application_get_vocabulary (app, TG_VOCABULARY_HARMS));
-      self->weapons = g_object_ref (tg_application_get_vocabulary (app, TG_VOCABULARY_WEAPONS));
-    }
   update_uncertainty_label (self);
   g_signal_connect_swapped (self->start_button, "notify::date", G_CALLBACK (update_photo_offers), self);
   g_signal_connect_swapped (self->coords_row, "changed", G_CALLBACK (update_photo_offers), self);
@@ -1732,6 +1719,46 @@ tg_report_editor_set_store (TgReportEditor *self,
       g_signal_connect_object (store, "report-changed", G_CALLBACK (store_report_cb), self, 0);
     }
   update_sync_state (self);
+}
+
+TgStore *
+tg_report_editor_get_store (TgReportEditor *self)
+{
+  g_return_val_if_fail (TG_IS_REPORT_EDITOR (self), NULL);
+  return self->store;
+}
+
+void
+tg_report_editor_set_settings (TgReportEditor *self,
+                               GSettings      *settings)
+{
+  g_autofree char *units = NULL;
+
+  g_return_if_fail (TG_IS_REPORT_EDITOR (self));
+  g_return_if_fail (G_IS_SETTINGS (settings));
+  g_return_if_fail (self->settings == NULL);
+
+  self->settings = g_object_ref (settings);
+  units = g_settings_get_string (settings, "units");
+  self->imperial = g_strcmp0 (units, "imperial") == 0;
+  g_signal_connect_object (settings, "changed::units", G_CALLBACK (units_changed_cb),
+                           self, G_CONNECT_SWAPPED);
+  update_uncertainty_label (self);
+}
+
+void
+tg_report_editor_set_vocabularies (TgReportEditor *self,
+                                   GListModel     *categories,
+                                   GListModel     *perpetrators,
+                                   GListModel     *harms,
+                                   GListModel     *weapons)
+{
+  g_return_if_fail (TG_IS_REPORT_EDITOR (self));
+
+  tg_vocabulary_checklist_set_vocabulary (self->categories_row, categories);
+  tg_vocabulary_checklist_set_vocabulary (self->perpetrators_row, perpetrators);
+  g_set_object (&self->harms, harms);
+  g_set_object (&self->weapons, weapons);
 }
 
 void

@@ -22,6 +22,17 @@ G_DECLARE_FINAL_TYPE (TgReportEditor, tg_report_editor, TG, REPORT_EDITOR, GtkWi
 
 void        tg_report_editor_set_store      (TgReportEditor   *self,
                                              TgStore          *store);
+TgStore    *tg_report_editor_get_store      (TgReportEditor   *self);
+/* What the editor is handed once, before a report is set: the app's
+ * settings (units, default region) and the vocabularies of the category
+ * and perpetrator lists and of the person rows. */
+void        tg_report_editor_set_settings   (TgReportEditor   *self,
+                                             GSettings        *settings);
+void        tg_report_editor_set_vocabularies (TgReportEditor *self,
+                                             GListModel       *categories,
+                                             GListModel       *perpetrators,
+                                             GListModel       *harms,
+                                             GListModel       *weapons);
 /* Edits @report (a copy loaded from the store, or a new report not stored
  * yet; the editor keeps a ref). The report open before is saved, or
  * discarded if it is a new report still as it was made, or deleted if it
