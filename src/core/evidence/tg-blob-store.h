@@ -30,6 +30,7 @@
 
 #include <gio/gio.h>
 
+#include "tg-progress.h"
 #include "tg-vault.h"
 
 G_BEGIN_DECLS
@@ -57,8 +58,6 @@ const char  *tg_blob_store_get_directory  (TgBlobStore           *self);
  * goes, then reads its metadata and makes a thumbnail for images.
  * Importing the same content twice stores it once. @progress is called
  * from the worker thread with bytes done and total. */
-typedef void (*TgProgressFunc) (goffset done, goffset total, gpointer user_data);
-
 TgBlobInfo  *tg_blob_store_import_file    (TgBlobStore           *self,
                                            GFile                 *file,
                                            TgProgressFunc         progress,

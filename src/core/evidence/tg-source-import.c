@@ -16,37 +16,19 @@ typedef struct
 {
   TgBlobStore          *blobs;
   GFile                *file;
-  GMainContext         *context;
-  TgImportProgressFunc  progress;
-  gpointer              progress_data;
-  GMutex                mutex;
-  goffset               done;
-  goffset               total;
-  gint64                last_report;
-  gboolean              pending;
+  TgProgress           *progress;  /* to the caller's main context */
   char                 *notice;
-  gint                  ref_count;
 } ImportData;
 
-static ImportData *
-import_data_ref (ImportData *data)
-{
-  g_atomic_int_inc (&data->ref_count);
-  return data;
-}
-
 static void
-import_data_unref (gpointer user_data)
+import_data_free (gpointer user_data)
 {
   ImportData *data = user_data;
 
-  if (!g_atomic_int_dec_and_test (&data->ref_count))
-    return;
   g_clear_object (&data->blobs);
   g_clear_object (&data->file);
-  g_clear_pointer (&data->context, g_main_context_unref);
+  g_clear_pointer (&data->progress, tg_progress_unref);
   g_clear_pointer (&data->notice, g_free);
-  g_mutex_clear (&data->mutex);
   g_free (data);
 }
 
@@ -64,58 +46,16 @@ tg_source_import_display_name (GFile *file)
   return g_utf8_make_valid (base ? base : "?", -1);
 }
 
-static gboolean
-report_progress_cb (gpointer user_data)
-{
-  ImportData *data = user_data;
-  goffset done, total;
-
-  g_mutex_lock (&data->mutex);
-  done = data->done;
-  total = data->total;
-  data->pending = FALSE;
-  g_mutex_unlock (&data->mutex);
-
-  if (data->progress != NULL)
-    data->progress (done, total, data->progress_data);
-  return G_SOURCE_REMOVE;
-}
-
-static void
-queue_progress (ImportData *data,
-                gboolean    force)
-{
-  GSource *source;
-
-  source = g_idle_source_new ();
-  g_source_set_callback (source, report_progress_cb, import_data_ref (data), import_data_unref);
-  g_source_attach (source, data->context);
-  g_source_unref (source);
-  (void) force;
-}
-
+/* From the blob store's worker thread; the last report (done == total)
+ * is delivered at once, before the import's completion. */
 static void
 thread_progress_cb (goffset  done,
                     goffset  total,
                     gpointer user_data)
 {
   ImportData *data = user_data;
-  gint64 now = g_get_monotonic_time ();
-  gboolean send = FALSE;
 
-  g_mutex_lock (&data->mutex);
-  data->done = done;
-  data->total = total;
-  if (!data->pending && (now - data->last_report >= 50 * 1000 || done == total))
-    {
-      data->pending = TRUE;
-      data->last_report = now;
-      send = TRUE;
-    }
-  g_mutex_unlock (&data->mutex);
-
-  if (send)
-    queue_progress (data, FALSE);
+  tg_progress_report (data->progress, done, total, done == total);
 }
 
 static void
@@ -238,12 +178,13 @@ import_thread (GTask        *task,
 void
 tg_source_import_async (TgBlobStore          *blobs,
                         GFile                *file,
-                        TgImportProgressFunc  progress,
+                        TgProgressFunc        progress,
                         gpointer              progress_data,
                         GCancellable         *cancellable,
                         GAsyncReadyCallback   callback,
                         gpointer              user_data)
 {
+  g_autoptr(GMainContext) context = g_main_context_ref_thread_default ();
   g_autoptr(GTask) task = NULL;
   ImportData *data;
 
@@ -251,17 +192,15 @@ tg_source_import_async (TgBlobStore          *blobs,
   g_return_if_fail (G_IS_FILE (file));
 
   data = g_new0 (ImportData, 1);
-  data->ref_count = 1;
   data->blobs = g_object_ref (blobs);
   data->file = g_object_ref (file);
-  data->context = g_main_context_ref_thread_default ();
-  data->progress = progress;
-  data->progress_data = progress_data;
-  g_mutex_init (&data->mutex);
+  data->progress = tg_progress_new (progress, progress_data, NULL,
+                                    context,
+                                    TG_PROGRESS_INTERVAL_MS);
 
   task = g_task_new (NULL, cancellable, callback, user_data);
   g_task_set_source_tag (task, tg_source_import_async);
-  g_task_set_task_data (task, data, import_data_unref);
+  g_task_set_task_data (task, data, import_data_free);
   g_task_run_in_thread (task, import_thread);
 }
 

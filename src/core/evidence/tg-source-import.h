@@ -16,15 +16,12 @@
 
 G_BEGIN_DECLS
 
-/* Called in the caller's main context, at most every 50 ms, and once at
- * the end with done == total. */
-typedef void (*TgImportProgressFunc) (goffset  done,
-                                      goffset  total,
-                                      gpointer user_data);
-
+/* @progress is called in the caller's main context, at most every
+ * TG_PROGRESS_INTERVAL_MS (50 ms), and once at the end with done == total,
+ * before @callback. */
 void      tg_source_import_async  (TgBlobStore          *blobs,
                                    GFile                *file,
-                                   TgImportProgressFunc  progress,
+                                   TgProgressFunc        progress,
                                    gpointer              progress_data,
                                    GCancellable         *cancellable,
                                    GAsyncReadyCallback   callback,
