@@ -96,28 +96,45 @@ monitor_position (TgWorkspaceFilters *self,
   return 0;
 }
 
+/* Writes @value to @key only when it differs, so a change of one filter
+ * writes one key. */
+static void
+set_string_if_changed (GSettings  *settings,
+                       const char *key,
+                       const char *value)
+{
+  g_autofree char *now = g_settings_get_string (settings, key);
+
+  if (g_strcmp0 (now, value) != 0)
+    g_settings_set_string (settings, key, value);
+}
+
+/* The settings object is the application's, shared by every window part:
+ * never put it in delay-apply mode (g_settings_delay lasts for the
+ * object's life, and every other key written through it afterwards, the
+ * sync switches among them, would wait for an apply that never comes). */
 static void
 save_settings (TgWorkspaceFilters *self)
 {
   int status;
+  gboolean unmerged;
 
   if (self->settings == NULL)
     return;
   status = tg_workspace_filters_get_status (self);
-  g_settings_delay (self->settings);
-  g_settings_set_string (self->settings, "workspace-filter-monitor", self->wanted_monitor ?: "");
-  g_settings_set_string (self->settings, "workspace-filter-category", self->wanted_category ?: "");
-  g_settings_set_string (self->settings, "workspace-filter-region",
+  set_string_if_changed (self->settings, "workspace-filter-monitor", self->wanted_monitor ?: "");
+  set_string_if_changed (self->settings, "workspace-filter-category", self->wanted_category ?: "");
+  set_string_if_changed (self->settings, "workspace-filter-region",
                          gtk_editable_get_text (GTK_EDITABLE (self->region_filter)));
-  g_settings_set_string (self->settings, "workspace-filter-from",
+  set_string_if_changed (self->settings, "workspace-filter-from",
                          gtk_editable_get_text (GTK_EDITABLE (self->from_filter)));
-  g_settings_set_string (self->settings, "workspace-filter-until",
+  set_string_if_changed (self->settings, "workspace-filter-until",
                          gtk_editable_get_text (GTK_EDITABLE (self->until_filter)));
-  g_settings_set_string (self->settings, "workspace-filter-status",
+  set_string_if_changed (self->settings, "workspace-filter-status",
                          status >= 0 ? tg_report_status_to_string (status) : "");
-  g_settings_set_boolean (self->settings, "workspace-filter-unmerged",
-                          gtk_check_button_get_active (self->unmerged_filter));
-  g_settings_apply (self->settings);
+  unmerged = gtk_check_button_get_active (self->unmerged_filter);
+  if (g_settings_get_boolean (self->settings, "workspace-filter-unmerged") != unmerged)
+    g_settings_set_boolean (self->settings, "workspace-filter-unmerged", unmerged);
 }
 
 /* Callbacks ------------------------------------------------------------- */
