@@ -203,6 +203,9 @@ GPtrArray  *tg_store_list_revisions_where (TgStore     *self,
 /* Creates the sync tables and fills them from the store's data. */
 gboolean    tg_store_sync_migrate_locked       (TgStore     *self,
                                                 GError     **error);
+/* Schema 10: sync_device_names and sync_history.received_from. */
+gboolean    tg_store_sync_migrate_v10_locked   (TgStore     *self,
+                                                GError     **error);
 /* @rev was inserted (@learned FALSE) or, known already, learned its
  * server sequence (@learned TRUE): the report's sync counters follow. */
 gboolean    tg_store_sync_note_revision_locked (TgStore     *self,

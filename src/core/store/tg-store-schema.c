@@ -304,6 +304,18 @@ migrate_to_v9 (gpointer   owner,
   return tg_store_incident_migrate_locked (self, error);
 }
 
+/* v10: the names servers give other devices, and who made the changes
+ * each sync brought (tg-store-sync.c). */
+static gboolean
+migrate_to_v10 (gpointer   owner,
+                GError   **error)
+{
+  TgStore *self = owner;
+
+  self->schema_version = 10;
+  return tg_store_sync_migrate_v10_locked (self, error);
+}
+
 static const TgMigrationStep migrations[] = {
   NULL,
   migrate_to_v1,
@@ -315,6 +327,7 @@ static const TgMigrationStep migrations[] = {
   migrate_to_v7,
   migrate_to_v8,
   migrate_to_v9,
+  migrate_to_v10,
 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == TG_STORE_SCHEMA_VERSION + 1);

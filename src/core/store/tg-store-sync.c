@@ -10,7 +10,9 @@
  *   sync_blob_refs  which report names which queued file, for a report's
  *                   "files still to send" and for its signal.
  *   sync_history    one row per sync, the newest TG_SYNC_HISTORY_MAX kept.
- * The pull cursor and the account live in the meta table.
+ * The pull cursor and the account live in the meta table. Schema 10 adds
+ * sync_device_names (the names servers gave other devices) and
+ * sync_history.received_from (who made the changes a sync brought).
  *
  * Every function takes the store's (recursive) lock; those that write do
  * it in one transaction and emit their signals after the commit.
@@ -117,6 +119,12 @@ static gboolean
 has_sync_tables (TgStore *self)
 {
   return tg_store_get_schema_version (self) >= 8;
+}
+
+static gboolean
+has_device_names (TgStore *self)
+{
+  return tg_store_get_schema_version (self) >= 10;
 }
 
 static gboolean
@@ -393,6 +401,25 @@ tg_store_sync_queue_blobs_locked (TgStore     *self,
       g_clear_pointer (&stmt, tg_sqlite_stmt_release);
     }
   return TRUE;
+}
+
+/* v10. A store of schema 9 may hold sync_device_names already: before
+ * this step the table was made on first use (IF NOT EXISTS keeps it, and
+ * the names in it). */
+static const char *schema_v10 =
+  "CREATE TABLE IF NOT EXISTS sync_device_names ("
+  "  device_id TEXT PRIMARY KEY,"
+  "  name TEXT NOT NULL,"
+  "  user TEXT NOT NULL,"
+  "  seen_at INTEGER NOT NULL"
+  ") WITHOUT ROWID;"
+  "ALTER TABLE sync_history ADD COLUMN received_from TEXT;";
+
+gboolean
+tg_store_sync_migrate_v10_locked (TgStore  *self,
+                                  GError  **error)
+{
+  return tg_sqlite_exec (tg_store_get_sql (self), schema_v10, error);
 }
 
 gboolean
@@ -1235,17 +1262,6 @@ tg_store_get_sync_clock_offset (TgStore  *self,
 
 /* Device names ------------------------------------------------------------------ */
 
-/* The table is made on first use, not by a schema version: it is a cache
- * of what servers said (losing it costs only names, which the next pulls
- * bring again), and stores of every schema since 8 get it alike. */
-static const char *device_names_table =
-  "CREATE TABLE IF NOT EXISTS sync_device_names ("
-  "  device_id TEXT PRIMARY KEY,"
-  "  name TEXT NOT NULL,"
-  "  user TEXT NOT NULL,"
-  "  seen_at INTEGER NOT NULL"
-  ") WITHOUT ROWID;";
-
 void
 tg_sync_device_name_free (TgSyncDeviceName *name)
 {
@@ -1288,8 +1304,13 @@ tg_store_set_device_names (TgStore    *self,
   if (names == NULL || names->len == 0)
     return TRUE;
   tg_store_lock (self);
-  ok = check_ready (self, error) && tg_store_begin (self, error) &&
-       tg_sqlite_exec (tg_store_get_sql (self), device_names_table, error) &&
+  ok = check_ready (self, error);
+  if (ok && !has_device_names (self))
+    {
+      g_set_error_literal (error, TG_ERROR, TG_ERROR_FAILED, "the store has no device names (schema 10)");
+      ok = FALSE;
+    }
+  ok = ok && tg_store_begin (self, error) &&
        (stmt = prepare (self, "INSERT INTO sync_device_names (device_id, name, user, seen_at) "
                         "VALUES (?, ?, ?, ?) ON CONFLICT (device_id) DO UPDATE SET "
                         "name = excluded.name, user = excluded.user, seen_at = excluded.seen_at",
@@ -1324,7 +1345,7 @@ tg_store_get_device_name (TgStore    *self,
   if (device_id == NULL)
     return NULL;
   tg_store_lock (self);
-  if (tg_store_check_open (self, NULL) && has_sync_tables (self) &&
+  if (tg_store_check_open (self, NULL) && has_device_names (self) &&
       (stmt = prepare (self, "SELECT name, user FROM sync_device_names WHERE device_id = ?", NULL)) != NULL)
     {
       tg_sqlite_bind_text (stmt, 1, device_id);
@@ -1341,6 +1362,48 @@ tg_store_get_device_name (TgStore    *self,
   return name;
 }
 
+GPtrArray *
+tg_store_get_report_devices (TgStore    *self,
+                             const char *report_id)
+{
+  g_autoptr(TgSqliteStmt) stmt = NULL;
+  GPtrArray *devices = g_ptr_array_new_with_free_func ((GDestroyNotify) tg_sync_device_name_free);
+  const char *own;
+
+  g_return_val_if_fail (TG_IS_STORE (self), devices);
+
+  if (report_id == NULL)
+    return devices;
+  tg_store_lock (self);
+  own = tg_store_get_device_id (self);
+  if (tg_store_check_open (self, NULL) && has_device_names (self) &&
+      (stmt = prepare (self, "SELECT DISTINCT r.device_id, n.name, n.user FROM heads h "
+                       "JOIN revisions r ON r.rev_id = h.rev_id "
+                       "LEFT JOIN sync_device_names n ON n.device_id = r.device_id "
+                       "WHERE h.record_id = ? ORDER BY r.device_id != ?, r.local_seq", NULL)) != NULL)
+    {
+      tg_sqlite_bind_text (stmt, 1, report_id);
+      tg_sqlite_bind_text (stmt, 2, own);
+      while (sqlite3_step (stmt) == SQLITE_ROW)
+        {
+          TgSyncDeviceName *item = g_new0 (TgSyncDeviceName, 1);
+          gboolean mine;
+
+          item->device_id = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
+          mine = g_strcmp0 (item->device_id, own) == 0;
+          if (!mine && sqlite3_column_type (stmt, 1) != SQLITE_NULL)
+            {
+              item->name = g_strdup ((const char *) sqlite3_column_text (stmt, 1));
+              item->user = g_strdup ((const char *) sqlite3_column_text (stmt, 2));
+            }
+          g_ptr_array_add (devices, item);
+        }
+    }
+  g_clear_pointer (&stmt, tg_sqlite_stmt_release);
+  tg_store_unlock (self);
+  return devices;
+}
+
 /* History ---------------------------------------------------------------------- */
 
 TgSyncEntry *
@@ -1352,6 +1415,7 @@ tg_sync_entry_copy (const TgSyncEntry *entry)
 
   copy = g_memdup2 (entry, sizeof *entry);
   copy->error = g_strdup (entry->error);
+  copy->received_from = g_strdup (entry->received_from);
   return copy;
 }
 
@@ -1361,6 +1425,7 @@ tg_sync_entry_free (TgSyncEntry *entry)
   if (entry == NULL)
     return;
   g_free (entry->error);
+  g_free (entry->received_from);
   g_free (entry);
 }
 
@@ -1376,12 +1441,18 @@ tg_store_add_sync_entry (TgStore            *self,
   g_return_val_if_fail (entry != NULL, FALSE);
 
   tg_store_lock (self);
+  /* received_from is there from schema 10 (a store opened at an older
+   * version, in tests, keeps it empty) */
   ok = check_ready (self, error) && tg_store_begin (self, error) &&
-       (stmt = prepare (self,
-                        "INSERT INTO sync_history (started_at, duration_us, outcome, n_revisions_sent, "
-                        "n_reports_sent, n_files_sent, bytes_sent, n_revisions_received, n_reports_new, "
-                        "n_reports_changed, n_conflicts, n_files_held_back, clock_offset_us, error) "
-                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", error)) != NULL;
+       (stmt = prepare (self, has_device_names (self)
+                        ? "INSERT INTO sync_history (started_at, duration_us, outcome, n_revisions_sent, "
+                          "n_reports_sent, n_files_sent, bytes_sent, n_revisions_received, n_reports_new, "
+                          "n_reports_changed, n_conflicts, n_files_held_back, clock_offset_us, error, "
+                          "received_from) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                        : "INSERT INTO sync_history (started_at, duration_us, outcome, n_revisions_sent, "
+                          "n_reports_sent, n_files_sent, bytes_sent, n_revisions_received, n_reports_new, "
+                          "n_reports_changed, n_conflicts, n_files_held_back, clock_offset_us, error) "
+                          "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", error)) != NULL;
   if (ok)
     {
       sqlite3_bind_int64 (stmt, 1, entry->started_at);
@@ -1398,6 +1469,8 @@ tg_store_add_sync_entry (TgStore            *self,
       sqlite3_bind_int64 (stmt, 12, entry->n_files_held_back);
       sqlite3_bind_int64 (stmt, 13, entry->clock_offset_us);
       tg_sqlite_bind_text (stmt, 14, entry->error);
+      if (has_device_names (self))
+        tg_sqlite_bind_text (stmt, 15, entry->received_from);
       ok = step_done (self, stmt, error);
       g_clear_pointer (&stmt, tg_sqlite_stmt_release);
     }
@@ -1435,10 +1508,15 @@ tg_store_list_sync_entries (TgStore   *self,
   tg_store_lock (self);
   if (!check_ready (self, error) ||
       !(stmt = prepare (self,
-                        "SELECT started_at, duration_us, outcome, n_revisions_sent, n_reports_sent, "
-                        "n_files_sent, bytes_sent, n_revisions_received, n_reports_new, "
-                        "n_reports_changed, n_conflicts, n_files_held_back, clock_offset_us, error "
-                        "FROM sync_history ORDER BY id DESC LIMIT ?", error)))
+                        has_device_names (self)
+                        ? "SELECT started_at, duration_us, outcome, n_revisions_sent, n_reports_sent, "
+                          "n_files_sent, bytes_sent, n_revisions_received, n_reports_new, "
+                          "n_reports_changed, n_conflicts, n_files_held_back, clock_offset_us, error, "
+                          "received_from FROM sync_history ORDER BY id DESC LIMIT ?"
+                        : "SELECT started_at, duration_us, outcome, n_revisions_sent, n_reports_sent, "
+                          "n_files_sent, bytes_sent, n_revisions_received, n_reports_new, "
+                          "n_reports_changed, n_conflicts, n_files_held_back, clock_offset_us, error, "
+                          "NULL FROM sync_history ORDER BY id DESC LIMIT ?", error)))
     goto out;
   sqlite3_bind_int64 (stmt, 1, limit ? (gint64) limit : G_MAXINT64);
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
@@ -1459,6 +1537,7 @@ tg_store_list_sync_entries (TgStore   *self,
       entry->n_files_held_back = sqlite3_column_int64 (stmt, 11);
       entry->clock_offset_us = sqlite3_column_int64 (stmt, 12);
       entry->error = g_strdup ((const char *) sqlite3_column_text (stmt, 13));
+      entry->received_from = g_strdup ((const char *) sqlite3_column_text (stmt, 14));
       g_ptr_array_add (entries, entry);
     }
   ok = rc == SQLITE_DONE || fail (self, error, "list sync history");

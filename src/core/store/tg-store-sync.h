@@ -208,6 +208,13 @@ gboolean          tg_store_set_device_names (TgStore    *self,
 /* NULL when no server has named @device_id. */
 TgSyncDeviceName *tg_store_get_device_name  (TgStore    *self,
                                              const char *device_id);
+/* Who made the report's current version (each head's, in a conflict):
+ * a TgSyncDeviceName per device, this laptop's first when it made one,
+ * with @name and @user NULL for this laptop and for a device no server
+ * named. Indexed reads of the heads, their revisions and the names; an
+ * empty array for an unknown report or a store below schema 10. */
+GPtrArray        *tg_store_get_report_devices (TgStore    *self,
+                                               const char *report_id);
 
 /* ---- History ---------------------------------------------------------- */
 
@@ -235,7 +242,13 @@ typedef struct
   guint         n_files_held_back;   /* originals kept for an unmetered link */
   gint64        clock_offset_us;     /* server minus laptop; 0 if unknown */
   char         *error;               /* plain words, translated; NULL if none */
+  /* The other devices whose changes this sync brought, as the server
+   * named them: one "name\tuser" line each (names hold no control
+   * characters), at most TG_SYNC_ENTRY_MAX_NAMED; NULL if none was named. */
+  char         *received_from;
 } TgSyncEntry;
+
+#define TG_SYNC_ENTRY_MAX_NAMED 20
 
 TgSyncEntry *tg_sync_entry_copy (const TgSyncEntry *entry);
 void         tg_sync_entry_free (TgSyncEntry       *entry);

@@ -15,7 +15,7 @@ G_BEGIN_DECLS
 typedef struct _TgBlobStore  TgBlobStore;
 typedef struct _TgCustodyLog TgCustodyLog;
 
-#define TG_STORE_SCHEMA_VERSION 9
+#define TG_STORE_SCHEMA_VERSION 10
 
 #define TG_TYPE_STORE (tg_store_get_type ())
 G_DECLARE_FINAL_TYPE (TgStore, tg_store, TG, STORE, GObject)

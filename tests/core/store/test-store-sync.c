@@ -2,7 +2,8 @@
  *
  * Pending counts and push marks, the queue of files to send, pulled pages
  * (idempotent, all or nothing), conflicts and their resolution, the
- * account, the bounded history, the signal, and the upgrade from schema 7.
+ * account, the bounded history, the signal, the upgrade from schema 7, and
+ * the upgrade from schema 9 (device names, who a sync's changes came from).
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -1040,6 +1041,129 @@ test_migrate_from_v7 (void)
   tg_test_rm_rf (dir);
 }
 
+static TgSyncDeviceName *
+device_name (const char *id,
+             const char *name,
+             const char *user)
+{
+  TgSyncDeviceName *item = g_new0 (TgSyncDeviceName, 1);
+
+  item->device_id = g_strdup (id);
+  item->name = g_strdup (name);
+  item->user = g_strdup (user);
+  return item;
+}
+
+/* Schema 10 gives sync_device_names a version and the history its
+ * received_from. Two stores of schema 9 upgrade: one as schema 9 left it,
+ * one that already holds the table as the first-use code of schema 9 made
+ * it (with a name in it, which is kept), each with a history entry. */
+static void
+test_migrate_from_v9 (void)
+{
+  static const char *first_use =
+    "CREATE TABLE IF NOT EXISTS sync_device_names ("
+    "  device_id TEXT PRIMARY KEY,"
+    "  name TEXT NOT NULL,"
+    "  user TEXT NOT NULL,"
+    "  seen_at INTEGER NOT NULL"
+    ") WITHOUT ROWID;"
+    "INSERT INTO sync_device_names VALUES ('" OTHER_DEVICE "', 'Laptop Huanta', 'rosa', 1);";
+
+  for (guint with_table = 0; with_table < 2; with_table++)
+    {
+      g_autofree char *dir = tg_test_make_tmp_dir ("testigo-store-v9-XXXXXX");
+      g_autoptr(GError) error = NULL;
+      g_autoptr(TgReport) report = new_report ("Antes de la versión 10");
+
+      g_test_message ("schema 9 %s the first-use table", with_table ? "with" : "without");
+      {
+        g_autoptr(TgStore) old = tg_store_open_at_version (dir, 9, &error);
+        g_autoptr(TgRevision) rev = NULL;
+        g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func ((GDestroyNotify) tg_sync_device_name_free);
+        TgSyncEntry entry = { .started_at = 42, .outcome = TG_SYNC_OUTCOME_OK, .n_revisions_received = 3,
+                              .received_from = (char *) "ignored\tbefore v10" };
+
+        g_assert_no_error (error);
+        g_assert_cmpint (tg_store_get_schema_version (old), ==, 9);
+        rev = save (old, report);
+        g_assert_true (tg_store_add_sync_entry (old, &entry, &error));
+        g_assert_no_error (error);
+        /* below schema 10 the store has no names to keep, and says so */
+        g_ptr_array_add (names, device_name ("dev-x", "Oficina", "ana"));
+        g_assert_false (tg_store_set_device_names (old, names, &error));
+        g_assert_error (error, TG_ERROR, TG_ERROR_FAILED);
+        g_clear_error (&error);
+        g_assert_null (tg_store_get_device_name (old, "dev-x"));
+        if (with_table)
+          {
+            g_assert_true (tg_sqlite_exec (tg_store_get_sql (old), first_use, &error));
+            g_assert_no_error (error);
+          }
+      }
+      {
+        g_autoptr(TgStore) store = tg_store_open (dir, &error);
+        g_autoptr(TgReport) loaded = NULL;
+        g_autoptr(GPtrArray) entries = NULL;
+        g_autoptr(TgSyncDeviceName) kept = NULL;
+
+        g_assert_no_error (error);
+        g_assert_cmpint (tg_store_get_schema_version (store), ==, 10);
+        g_assert_cmpint (TG_STORE_SCHEMA_VERSION, ==, 10);
+        loaded = tg_store_load_report (store, tg_report_get_id (report), &error);
+        g_assert_no_error (error);
+        g_assert_cmpstr (tg_report_get_title (loaded), ==, "Antes de la versión 10");
+        entries = tg_store_list_sync_entries (store, 0, &error);
+        g_assert_no_error (error);
+        g_assert_cmpuint (entries->len, ==, 1);
+        g_assert_cmpint (((TgSyncEntry *) entries->pdata[0])->started_at, ==, 42);
+        g_assert_null (((TgSyncEntry *) entries->pdata[0])->received_from);
+        kept = tg_store_get_device_name (store, OTHER_DEVICE);
+        if (with_table)
+          {
+            g_assert_nonnull (kept);
+            g_assert_cmpstr (kept->name, ==, "Laptop Huanta");
+            g_assert_cmpstr (kept->user, ==, "rosa");
+          }
+        else
+          g_assert_null (kept);
+      }
+      /* the upgraded store keeps names and who a sync's changes came from */
+      {
+        g_autoptr(TgStore) store = tg_store_open (dir, &error);
+        g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func ((GDestroyNotify) tg_sync_device_name_free);
+        TgSyncEntry entry = { .started_at = 43, .outcome = TG_SYNC_OUTCOME_OK, .n_revisions_received = 1,
+                              .received_from = (char *) "Oficina\tana\nLaptop Huanta\trosa" };
+
+        g_assert_no_error (error);
+        g_ptr_array_add (names, device_name ("dev-x", "Oficina", "ana"));
+        g_assert_true (tg_store_set_device_names (store, names, &error));
+        g_assert_no_error (error);
+        g_assert_true (tg_store_add_sync_entry (store, &entry, &error));
+        g_assert_no_error (error);
+      }
+      {
+        g_autoptr(TgStore) store = tg_store_open (dir, &error);
+        g_autoptr(TgSyncDeviceName) named = NULL;
+        g_autoptr(GPtrArray) entries = NULL;
+        g_autoptr(TgSyncEntry) copy = NULL;
+
+        g_assert_no_error (error);
+        named = tg_store_get_device_name (store, "dev-x");
+        g_assert_nonnull (named);
+        g_assert_cmpstr (named->name, ==, "Oficina");
+        g_assert_cmpstr (named->user, ==, "ana");
+        entries = tg_store_list_sync_entries (store, 0, &error);
+        g_assert_no_error (error);
+        g_assert_cmpuint (entries->len, ==, 2);
+        g_assert_cmpint (((TgSyncEntry *) entries->pdata[0])->started_at, ==, 43);
+        copy = tg_sync_entry_copy (entries->pdata[0]);
+        g_assert_cmpstr (copy->received_from, ==, "Oficina\tana\nLaptop Huanta\trosa");
+      }
+      tg_test_rm_rf (dir);
+    }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1059,6 +1183,7 @@ main (int   argc,
   ADD ("/store/sync/signal", test_signal);
   ADD ("/store/sync/signal-from-worker", test_signal_from_worker);
   g_test_add_func ("/store/sync/migrate-from-v7", test_migrate_from_v7);
+  g_test_add_func ("/store/sync/migrate-from-v9", test_migrate_from_v9);
 
   return g_test_run ();
 }
