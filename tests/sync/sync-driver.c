@@ -323,6 +323,11 @@ print_entry (TgSyncEngine      *engine,
   json_builder_add_int_value (b, entry->n_files_held_back);
   json_builder_set_member_name (b, "clock_offset_us");
   json_builder_add_int_value (b, entry->clock_offset_us);
+  json_builder_set_member_name (b, "received_from");
+  if (entry->received_from != NULL)
+    json_builder_add_string_value (b, entry->received_from);
+  else
+    json_builder_add_null_value (b);
   json_builder_set_member_name (b, "error");
   if (entry->error != NULL)
     json_builder_add_string_value (b, entry->error);

@@ -126,6 +126,8 @@ typedef struct
   gboolean        pending_left;
   guint           n_conflicts;
   char           *role;             /* what the last pull page said, NULL if nothing */
+  GHashTable     *named;            /* device ids already in received_from */
+  GString        *received_from;    /* "name\tuser" lines, NULL while none */
 
   /* progress */
   guint           n_revisions_due;
@@ -142,6 +144,10 @@ sync_job_free (SyncJob *job)
   g_free (job->token);
   g_free (job->role);
   g_free (job->entry.error);
+  g_free (job->entry.received_from);
+  g_clear_pointer (&job->named, g_hash_table_unref);
+  if (job->received_from)
+    g_string_free (job->received_from, TRUE);
   if (job->problems)
     g_string_free (job->problems, TRUE);
   g_clear_error (&job->error);
@@ -787,6 +793,42 @@ send_blobs (SyncJob              *job,
   return TRUE;
 }
 
+/* The history names who made what a sync brought: each other device once,
+ * as the page (or, for a device an earlier page named, the store) names
+ * it; devices no server named are left out. At most
+ * TG_SYNC_ENTRY_MAX_NAMED, so a coordinator's first sync stays small. */
+static void
+note_received_from (SyncJob              *job,
+                    const TgSyncWirePull *wire,
+                    const char           *device)
+{
+  if (job->named == NULL)
+    job->named = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  for (guint i = 0; i < wire->revisions->len; i++)
+    {
+      const char *id = tg_revision_get_device_id (g_ptr_array_index (wire->revisions, i));
+      g_autoptr(TgSyncDeviceName) stored = NULL;
+      const TgSyncDeviceName *name = NULL;
+
+      if (id == NULL || g_strcmp0 (id, device) == 0 || g_hash_table_contains (job->named, id)
+          || g_hash_table_size (job->named) >= TG_SYNC_ENTRY_MAX_NAMED)
+        continue;
+      for (guint k = 0; k < wire->device_names->len && name == NULL; k++)
+        if (g_strcmp0 (((TgSyncDeviceName *) g_ptr_array_index (wire->device_names, k))->device_id, id) == 0)
+          name = g_ptr_array_index (wire->device_names, k);
+      if (name == NULL)
+        name = stored = tg_store_get_device_name (job->store, id);
+      if (name == NULL)
+        continue;
+      g_hash_table_add (job->named, g_strdup (id));
+      if (job->received_from == NULL)
+        job->received_from = g_string_new (NULL);
+      else
+        g_string_append_c (job->received_from, '\n');
+      g_string_append_printf (job->received_from, "%s\t%s", name->name, name->user);
+    }
+}
+
 static gboolean
 pull (SyncJob              *job,
       const TgSyncTarget   *target,
@@ -831,6 +873,7 @@ pull (SyncJob              *job,
           tg_sync_wire_pull_clear (&wire);
           return FALSE;
         }
+      note_received_from (job, &wire, device);
       job->entry.n_reports_new += n_new;
       job->entry.n_reports_changed += n_changed;
       cursor = MAX (wire.next, cursor);
@@ -966,6 +1009,8 @@ out:
     job->entry.error = g_strdup (_("The sync was stopped."));
   else if (job->problems)
     job->entry.error = g_strdup (job->problems->str);
+  if (job->received_from != NULL)
+    job->entry.received_from = g_strdup (job->received_from->str);
   job->entry.duration_us = g_get_real_time () - job->entry.started_at;
   job->error = error;
 

@@ -120,6 +120,18 @@ get_string (JsonObject *object,
   return json_node_get_string (node);
 }
 
+/* The member's string, or NULL when it is missing or not a string. */
+static const char *
+member_string (JsonObject *object,
+               const char *name)
+{
+  JsonNode *node = json_object_get_member (object, name);
+
+  if (node == NULL || json_node_get_value_type (node) != G_TYPE_STRING)
+    return NULL;
+  return json_node_get_string (node);
+}
+
 static JsonArray *
 get_array (JsonObject *object,
            const char *name,
@@ -372,12 +384,19 @@ decode_device_names (JsonObject  *object,
       if (!JSON_NODE_HOLDS_OBJECT (element))
         return protocol_error (error, "\"devices\" holds something other than objects");
       entry = json_node_get_object (element);
-      if ((device = get_string (entry, "device", error)) == NULL
-          || (name = get_string (entry, "name", error)) == NULL
-          || (user = get_string (entry, "user", error)) == NULL)
-        return FALSE;
+      device = member_string (entry, "device");
+      name = member_string (entry, "name");
+      user = member_string (entry, "user");
+      if (device == NULL || name == NULL || user == NULL)
+        {
+          g_autofree char *detail = g_strdup_printf ("devices[%u]: \"device\", \"name\" and \"user\" "
+                                                     "must be strings", i);
+          return protocol_error (error, detail);
+        }
+      /* the id is shown too ("device 1a2b3c4d") where no name is known */
       if (*device == '\0' || *name == '\0' || strlen (device) > DEVICE_NAME_MAX_BYTES
           || strlen (name) > DEVICE_NAME_MAX_BYTES || strlen (user) > DEVICE_NAME_MAX_BYTES
+          || !tg_sync_device_name_is_printable (device)
           || !tg_sync_device_name_is_printable (name) || !tg_sync_device_name_is_printable (user))
         {
           g_autofree char *detail = g_strdup_printf ("devices[%u]: an empty, overlong or unprintable name", i);

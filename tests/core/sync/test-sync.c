@@ -963,6 +963,16 @@ test_device_names (void)
   e3 = sync_ok (eb);
   e4 = sync_ok (ec);
   g_assert_cmpuint (e3->n_revisions_received, ==, 1);
+  /* B's history says whose changes came: A, by name and user */
+  g_assert_cmpstr (e3->received_from, ==, "test laptop\tnames-rosa");
+  g_assert_null (e1->received_from);
+  g_assert_null (e4->received_from);
+  {
+    g_autoptr(GPtrArray) history = tg_store_list_sync_entries (b, 1, &error);
+
+    g_assert_no_error (error);
+    g_assert_cmpstr (((TgSyncEntry *) history->pdata[0])->received_from, ==, "test laptop\tnames-rosa");
+  }
 
   named = tg_store_get_device_name (b, tg_store_get_device_id (a));
   g_assert_nonnull (named);
@@ -1359,6 +1369,194 @@ test_error_mapping (void)
       g_assert_cmpint (code, ==, cases[i].code);
       g_assert_cmpstr (tg_sync_engine_get_last_error (engine), ==, error->message);
       g_clear_error (&error);
+    }
+}
+
+/* A pull page whose "devices" a hostile or broken server made bad -------- */
+
+typedef struct
+{
+  char *pull;       /* the body of every pull */
+  guint n_pulls;
+} BadPage;
+
+static void
+bad_page_handler (SoupServer        *soup_server,
+                  SoupServerMessage *msg,
+                  const char        *path,
+                  GHashTable        *query,
+                  gpointer           data)
+{
+  BadPage *page = data;
+  g_autofree char *body = NULL;
+
+  if (g_str_equal (path, "/api/v1/info"))
+    body = g_strdup_printf ("{\"server\": \"testigo-server\", \"api\": 2, \"time_us\": %" G_GINT64_FORMAT ", "
+                            "\"fingerprint\": \"%s\", \"limits\": {\"max_pull\": 1000}}",
+                            g_get_real_time (), server->fingerprint);
+  else if (g_str_has_prefix (path, "/api/v1/pull"))
+    {
+      page->n_pulls++;
+      body = g_strdup (page->pull);
+    }
+  else
+    {
+      soup_server_message_set_status (msg, 404, NULL);
+      soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_STATIC,
+                                        "{\"error\": \"no\"}", strlen ("{\"error\": \"no\"}"));
+      return;
+    }
+  soup_server_message_set_status (msg, 200, NULL);
+  soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_COPY, body, strlen (body));
+}
+
+/* One pull page: @revision (with server_seq 1) and "devices": @devices
+ * (JSON text, NULL for none). */
+static char *
+page_with_devices (JsonNode   *revision,
+                   const char *devices)
+{
+  g_autofree char *rev = json_to_string (revision, FALSE);
+
+  return g_strdup_printf ("{\"revisions\": [%s], \"conflicts\": [], \"next\": 1, \"more\": false, "
+                          "\"server_seq\": 1, \"role\": \"monitor\"%s%s}",
+                          rev, devices ? ", \"devices\": " : "", devices ? devices : "");
+}
+
+/* The client refuses a pull page whose "devices" list is bad (overlong,
+ * invisible or direction-changing characters, more entries than
+ * revisions, wrong types): a protocol error in plain words that says
+ * what was wrong, and nothing of that page in the store — no report, no
+ * name, the cursor where it was. The same page with a good list is
+ * applied, so the checks can see a page go in. */
+static void
+test_bad_devices (void)
+{
+  g_autoptr(TgStore) source = new_store ("bad-devices-source");
+  g_autoptr(TgReport) report = tg_report_new ();
+  g_autoptr(TgRevision) rev = NULL;
+  g_autoptr(JsonNode) node = NULL;
+  g_autofree char *cert = g_build_filename (server->dir, "cert.pem", NULL);
+  g_autofree char *key = g_build_filename (server->dir, "key.pem", NULL);
+  g_autoptr(GTlsCertificate) certificate = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *long_name = g_strnfill (257, 'a');
+  g_autofree char *long_user = g_strnfill (257, 'u');
+  g_autofree char *long_id = g_strnfill (257, 'd');
+  const char *dev = NULL;
+  struct { char *devices; const char *says; } bad[12];
+  guint n_bad = 0;
+
+  tg_report_set_title (report, "Puente tomado en Mayocc");
+  rev = tg_store_save_report (source, report, &error);
+  g_assert_no_error (error);
+  node = tg_revision_to_json (rev);
+  json_object_set_int_member (json_node_get_object (node), "server_seq", 1);
+  dev = tg_revision_get_device_id (rev);
+
+#define BAD(json, words) (bad[n_bad].devices = (json), bad[n_bad].says = (words), n_bad++)
+  BAD (g_strdup_printf ("[{\"device\": \"%s\", \"name\": \"%s\", \"user\": \"rosa\"}]", dev, long_name),
+       "devices[0]: an empty, overlong or unprintable name");
+  BAD (g_strdup_printf ("[{\"device\": \"%s\", \"name\": \"Laptop\", \"user\": \"%s\"}]", dev, long_user),
+       "devices[0]: an empty, overlong or unprintable name");
+  BAD (g_strdup_printf ("[{\"device\": \"%s\", \"name\": \"Laptop\", \"user\": \"rosa\"}]", long_id),
+       "devices[0]: an empty, overlong or unprintable name");
+  /* a right-to-left override: "Laptop <U+202E>asor" shows as "Laptop rosa" */
+  BAD (g_strdup_printf ("[{\"device\": \"%s\", \"name\": \"Laptop \\u202easor\", \"user\": \"rosa\"}]", dev),
+       "devices[0]: an empty, overlong or unprintable name");
+  BAD (g_strdup_printf ("[{\"device\": \"%s\", \"name\": \"Laptop\", \"user\": \"ro\\u200bsa\"}]", dev),
+       "devices[0]: an empty, overlong or unprintable name");
+  BAD (g_strdup_printf ("[{\"device\": \"%s\", \"name\": \"Lap\\ntop\", \"user\": \"rosa\"}]", dev),
+       "devices[0]: an empty, overlong or unprintable name");
+  BAD (g_strdup_printf ("[{\"device\": \"%s\", \"name\": \"\", \"user\": \"rosa\"}]", dev),
+       "devices[0]: an empty, overlong or unprintable name");
+  BAD (g_strdup_printf ("[{\"device\": \"%s\", \"name\": \"A\", \"user\": \"rosa\"}, "
+                        "{\"device\": \"other\", \"name\": \"B\", \"user\": \"ana\"}]", dev),
+       "names more devices than the page has revisions");
+  BAD (g_strdup ("\"Laptop Huanta\""), "devices");
+  BAD (g_strdup ("[7]"), "holds something other than objects");
+  BAD (g_strdup_printf ("[{\"device\": \"%s\", \"name\": 5, \"user\": \"rosa\"}]", dev),
+       "devices[0]: \"device\", \"name\" and \"user\" must be strings");
+  BAD (g_strdup_printf ("[{\"device\": \"%s\", \"name\": \"Laptop\"}]", dev),
+       "devices[0]: \"device\", \"name\" and \"user\" must be strings");
+#undef BAD
+  g_assert_cmpuint (n_bad, ==, G_N_ELEMENTS (bad));
+
+  certificate = g_tls_certificate_new_from_files (cert, key, &error);
+  g_assert_no_error (error);
+
+  for (guint i = 0; i <= n_bad; i++)
+    {
+      gboolean good = i == n_bad;
+      g_autofree char *good_devices = g_strdup_printf ("[{\"device\": \"%s\", \"name\": \"Laptop Huanta\", "
+                                                       "\"user\": \"rosa\"}]", dev);
+      BadPage page = { page_with_devices (node, good ? good_devices : bad[i].devices), 0 };
+      g_autoptr(SoupServer) fake = soup_server_new ("tls-certificate", certificate, NULL);
+      g_autoptr(GSList) uris = NULL;
+      g_autofree char *name = g_strdup_printf ("bad-devices-%u", i);
+      g_autofree char *base = NULL;
+      g_autoptr(TgStore) store = NULL;
+      g_autoptr(TgSyncEngine) engine = NULL;
+      g_autoptr(TgSyncEntry) entry = NULL;
+      g_autoptr(TgReport) loaded = NULL;
+      g_autoptr(TgSyncDeviceName) named = NULL;
+      g_autoptr(GPtrArray) history = NULL;
+      g_autoptr(GError) load_error = NULL;
+      TgSyncAccount account = { 0 };
+
+      g_test_message ("devices: %s", good ? good_devices : bad[i].devices);
+      soup_server_add_handler (fake, NULL, bad_page_handler, &page, NULL);
+      soup_server_listen_local (fake, 0, SOUP_SERVER_LISTEN_IPV4_ONLY | SOUP_SERVER_LISTEN_HTTPS, &error);
+      g_assert_no_error (error);
+      uris = soup_server_get_uris (fake);
+      base = g_strdup_printf ("https://127.0.0.1:%d", g_uri_get_port (uris->data));
+      g_slist_free_full (g_steal_pointer (&uris), (GDestroyNotify) g_uri_unref);
+
+      store = new_store (name);
+      account.server_uri = base;
+      account.fingerprint = server->fingerprint;   /* the fake uses the same certificate */
+      account.server_device_id = (char *) "device";
+      account.device_name = (char *) "laptop";
+      g_assert_true (tg_store_set_sync_account (store, &account, &error));
+      engine = tg_sync_engine_new (store, NULL);
+      tg_sync_engine_set_token (engine, "token");
+      tg_test_iterate_until (engine_configured, engine, WAIT_MS, "the account");
+
+      entry = sync_now (engine, TG_SYNC_FLAGS_NONE, &error);
+      g_assert_cmpuint (page.n_pulls, ==, 1);
+      loaded = tg_store_load_report (store, tg_report_get_id (report), &load_error);
+      named = tg_store_get_device_name (store, dev);
+      history = tg_store_list_sync_entries (store, 0, NULL);
+      g_assert_cmpuint (history->len, ==, 1);
+      if (good)
+        {
+          g_assert_no_error (error);
+          g_assert_nonnull (entry);
+          g_assert_nonnull (loaded);
+          g_assert_cmpstr (tg_report_get_title (loaded), ==, "Puente tomado en Mayocc");
+          g_assert_cmpint (tg_store_get_pull_cursor (store), ==, 1);
+          g_assert_nonnull (named);
+          g_assert_cmpstr (named->name, ==, "Laptop Huanta");
+          g_assert_cmpstr (entry->received_from, ==, "Laptop Huanta\trosa");
+        }
+      else
+        {
+          g_assert_null (entry);
+          g_assert_error (error, TG_SYNC_ERROR, TG_SYNC_ERROR_PROTOCOL);
+          /* plain words for the monitor, and what was wrong for an administrator */
+          if (strstr (error->message, "not what Testigo expects") == NULL
+              || strstr (error->message, bad[i].says) == NULL)
+            g_error ("devices %s: “%s” does not say “%s”", bad[i].devices, error->message, bad[i].says);
+          g_assert_null (loaded);
+          g_assert_cmpint (tg_store_get_pull_cursor (store), ==, 0);
+          g_assert_null (named);
+          g_assert_cmpint (((TgSyncEntry *) history->pdata[0])->outcome, ==, TG_SYNC_OUTCOME_FAILED);
+          g_assert_cmpstr (((TgSyncEntry *) history->pdata[0])->error, ==, error->message);
+          g_assert_null (((TgSyncEntry *) history->pdata[0])->received_from);
+          g_clear_error (&error);
+          g_free (bad[i].devices);
+        }
+      g_free (page.pull);
     }
 }
 
@@ -2076,6 +2274,7 @@ main (int   argc,
   g_test_add_func ("/sync/demo", test_demo_sync);
   g_test_add_func ("/sync/conflict", test_conflict);
   g_test_add_func ("/sync/device-names", test_device_names);
+  g_test_add_func ("/sync/device-names/refused", test_bad_devices);
   g_test_add_func ("/sync/revoked", test_revoked);
   g_test_add_func ("/sync/fingerprint-changed", test_fingerprint_changed);
   g_test_add_func ("/sync/metered", test_metered);
