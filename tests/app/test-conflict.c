@@ -16,6 +16,7 @@
 #include "config.h"
 
 #include <locale.h>
+#include <string.h>
 
 #include "tg-application.h"
 #include "tg-conflict-resolver.h"
@@ -115,6 +116,30 @@ row_of (TgWindow   *window,
         const char *report_id)
 {
   return (TgReportRow *) find_widget (GTK_WIDGET (window->list_view), is_row_of, report_id);
+}
+
+typedef struct
+{
+  TgWindow   *window;
+  const char *text;
+} LabelWait;
+
+static gboolean
+is_label_with (GtkWidget     *widget,
+               gconstpointer  text)
+{
+  return GTK_IS_LABEL (widget) && gtk_widget_is_visible (widget) &&
+         strstr (gtk_label_get_text (GTK_LABEL (widget)), text) != NULL;
+}
+
+/* A label of the editor that a person sees says @text. */
+static gboolean
+editor_says (gpointer data)
+{
+  LabelWait *wait = data;
+
+  return wait->window->editor != NULL &&
+         find_widget (GTK_WIDGET (wait->window->editor), is_label_with, wait->text) != NULL;
 }
 
 /* States waited for -------------------------------------------------------- */
@@ -264,9 +289,12 @@ test_resolve (void)
   g_autoptr(TgRevision) remote_rev = NULL;
   g_autoptr(TgRevision) remote_rev2 = NULL;
   g_autoptr(TgRevision) other_rev = NULL;
+  g_autoptr(TgReport) theirs = tg_report_new ();
+  g_autoptr(TgRevision) theirs_rev = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *id = NULL;
   TgWindow *window;
+  LabelWait says;
   TgConflictResolver *resolver;
   GtkWidget *button, *view;
   RowWait wait;
@@ -300,6 +328,22 @@ test_resolve (void)
   other_rev = tg_store_save_report (store, other, &error);
   g_assert_no_error (error);
 
+  /* The other device as a pull page named it. */
+  {
+    g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func ((GDestroyNotify) tg_sync_device_name_free);
+    TgSyncDeviceName *name = g_new0 (TgSyncDeviceName, 1);
+
+    name->device_id = g_strdup (OTHER_DEVICE);
+    name->name = g_strdup ("Laptop Huanta");
+    name->user = g_strdup ("rosa");
+    g_ptr_array_add (names, name);
+    g_assert_true (tg_store_set_device_names (store, names, &error));
+    g_assert_no_error (error);
+  }
+  /* A report only the other device wrote. */
+  tg_report_set_title (theirs, "Huanta: toque de queda");
+  theirs_rev = insert_from_other_device (store, theirs, NULL, 3);
+
   window = tg_window_new (app);
   gtk_window_present (GTK_WINDOW (window));
   tg_window_set_store (window, store);
@@ -329,6 +373,10 @@ test_resolve (void)
   tg_window_open_report (window, id);
   tg_test_iterate_until (editor_shows_conflict, window, WAIT_MS, "the editor shows the conflict banner");
   g_assert_cmpint (tg_report_editor_get_sync_state (window->editor), ==, TG_REPORT_SYNC_CONFLICT);
+  /* The banner says which devices: this laptop and the other by name. */
+  says = (LabelWait) { window, "This report was changed on this laptop and Laptop Huanta (rosa). "
+                               "Choose what to keep from each version." };
+  tg_test_iterate_until (editor_says, &says, WAIT_MS, "the banner names both devices");
   button = find_widget (GTK_WIDGET (window->editor), is_button_labelled, "_Resolve…");
   g_assert_nonnull (button);
   g_signal_emit_by_name (button, "clicked");
@@ -381,6 +429,14 @@ test_resolve (void)
   g_assert_false (tg_report_editor_get_conflict_shown (window->editor));
   wait = (RowWait) { window, id, FALSE };
   tg_test_iterate_until (row_shows, &wait, WAIT_MS, "the row's badge goes");
+  /* The merge was made here: its state line names no other device. */
+  says = (LabelWait) { window, "last changed on" };
+  g_assert_false (editor_says (&says));
+
+  /* A report the other device wrote: its state line says who. */
+  tg_window_open_report (window, tg_report_get_id (theirs));
+  says = (LabelWait) { window, " — last changed on Laptop Huanta (rosa)" };
+  tg_test_iterate_until (editor_says, &says, WAIT_MS, "the editor says the other device changed it last");
 
   gtk_window_destroy (GTK_WINDOW (window));
   tg_test_iterate_pending ();

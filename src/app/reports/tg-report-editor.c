@@ -24,6 +24,7 @@
 #include "tg-source-row.h"
 #include "tg-store-sync.h"
 #include "tg-sync-badge.h"
+#include "tg-sync-util.h"
 #include "tg-ui-util.h"
 #include "tg-vocabulary-checklist.h"
 
@@ -70,6 +71,7 @@ struct _TgReportEditor
   GtkWidget      *sync_box;
   GtkImage       *sync_image;
   GtkLabel       *sync_label;
+  GtkLabel       *conflict_label;
   GtkLabel       *save_error;
   AdwEntryRow    *title_row;
   AdwComboRow    *status_row;
@@ -440,21 +442,76 @@ load_widgets (TgReportEditor *self)
 /* The open report's sync state as the store has it (a cheap indexed
  * lookup): the line under the banner, and the banner when it has more
  * than one head. */
+/* Who made the report's current version, as the protocol lets this
+ * laptop know it (docs/sync-protocol.md, "Device names"): "Laptop Huanta
+ * (rosa)", "device 1a2b3c4d" for one no server named, "this laptop". With
+ * a conflict, each head's device: "this laptop and Laptop Huanta (rosa)". */
+static char *
+describe_devices (TgReportEditor *self,
+                  GPtrArray      *devices)
+{
+  GString *out = g_string_new (NULL);
+
+  for (guint i = 0; i < devices->len; i++)
+    {
+      const TgSyncDeviceName *device = g_ptr_array_index (devices, i);
+      g_autofree char *one = NULL;
+
+      if (g_strcmp0 (device->device_id, tg_store_get_device_id (self->store)) == 0)
+        one = g_strdup (_("this laptop"));
+      else
+        one = tg_sync_describe_device (device);
+      if (i > 0)
+        /* TRANSLATORS: between the devices that changed a report: "this laptop and Laptop Huanta (rosa)" */
+        g_string_append (out, i + 1 == devices->len ? _(" and ") : _(", "));
+      g_string_append (out, one);
+    }
+  return g_string_free (out, FALSE);
+}
+
 static void
 update_sync_state (TgReportEditor *self)
 {
   TgReportSyncState state = TG_REPORT_SYNC_LOCAL_ONLY;
+  g_autoptr(GPtrArray) devices = NULL;
+  g_autofree char *line = NULL;
+  g_autofree char *banner = NULL;
+  g_autofree char *tooltip = NULL;
   gboolean conflict;
 
   if (self->report == NULL)
     return;
   if (self->store != NULL)
-    state = tg_store_get_report_sync_state (self->store, tg_report_get_id (self->report));
+    {
+      state = tg_store_get_report_sync_state (self->store, tg_report_get_id (self->report));
+      devices = tg_store_get_report_devices (self->store, tg_report_get_id (self->report));
+    }
   conflict = state == TG_REPORT_SYNC_CONFLICT;
   self->sync_state = state;
   tg_sync_badge_apply (self->sync_image, state);
-  gtk_label_set_text (self->sync_label, tg_sync_badge_label (state));
-  gtk_widget_set_tooltip_text (self->sync_box, tg_sync_badge_description (state));
+  if (conflict && devices != NULL && devices->len > 1)
+    {
+      g_autofree char *who = describe_devices (self, devices);
+
+      /* TRANSLATORS: "This report was changed on this laptop and on Laptop Huanta (rosa)…" */
+      banner = g_strdup_printf (_("This report was changed on %s. Choose what to keep from each version."), who);
+    }
+  else if (devices != NULL && devices->len == 1 &&
+           g_strcmp0 (((TgSyncDeviceName *) devices->pdata[0])->device_id,
+                      tg_store_get_device_id (self->store)) != 0)
+    {
+      g_autofree char *who = describe_devices (self, devices);
+
+      /* TRANSLATORS: a report's sync state and who made its current version:
+       * "On the server — last changed on Laptop Huanta (rosa)" */
+      line = g_strdup_printf (_("%s — last changed on %s"), tg_sync_badge_label (state), who);
+      tooltip = g_strdup_printf (_("%s — last changed on %s"), tg_sync_badge_description (state), who);
+    }
+  gtk_label_set_text (self->conflict_label,
+                      banner ? banner : _("This report was changed on two devices. "
+                                          "Choose what to keep from each version."));
+  gtk_label_set_text (self->sync_label, line ? line : tg_sync_badge_label (state));
+  gtk_widget_set_tooltip_text (self->sync_box, tooltip ? tooltip : tg_sync_badge_description (state));
   gtk_widget_set_visible (self->sync_box, !conflict);
   /* Hidden too, not only folded: a screen reader would still find the
    * button of a folded revealer. */
@@ -1596,6 +1653,7 @@ tg_report_editor_class_init (TgReportEditorClass *klass)
   gtk_widget_class_bind_template_child (widget_class, TgReportEditor, sync_box);
   gtk_widget_class_bind_template_child (widget_class, TgReportEditor, sync_image);
   gtk_widget_class_bind_template_child (widget_class, TgReportEditor, sync_label);
+  gtk_widget_class_bind_template_child (widget_class, TgReportEditor, conflict_label);
   gtk_widget_class_bind_template_child (widget_class, TgReportEditor, save_error);
   gtk_widget_class_bind_template_child (widget_class, TgReportEditor, title_row);
   gtk_widget_class_bind_template_child (widget_class, TgReportEditor, status_row);

@@ -73,6 +73,7 @@ make_row (const TgSyncEntry *entry)
   g_autofree char *sent_size = g_format_size (entry->bytes_sent);
   g_autofree char *title = NULL;
   g_autofree char *clock = tg_sync_describe_clock (entry->clock_offset_us);
+  g_autofree char *from = tg_sync_describe_received_from (entry->received_from);
   GString *details = g_string_new (NULL);
   GtkWidget *row = adw_action_row_new ();
   GtkWidget *icon = gtk_image_new_from_icon_name (outcome_icon (entry->outcome));
@@ -99,6 +100,12 @@ make_row (const TgSyncEntry *entry)
     g_string_append_printf (details, _("Received: %s — new reports: %u, changed: %u"),
                             received, entry->n_reports_new, entry->n_reports_changed);
   }
+  if (from != NULL)
+    {
+      g_string_append_c (details, '\n');
+      /* TRANSLATORS: the devices whose changes a sync brought: "Changes from: Laptop Huanta (rosa)". */
+      g_string_append_printf (details, _("Changes from: %s"), from);
+    }
   if (entry->n_files_held_back > 0)
     {
       g_string_append_c (details, '\n');

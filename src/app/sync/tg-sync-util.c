@@ -175,3 +175,64 @@ tg_sync_outcome_label (TgSyncOutcome outcome)
       return _("Failed");
     }
 }
+
+char *
+tg_sync_describe_device (const TgSyncDeviceName *device)
+{
+  g_return_val_if_fail (device != NULL, NULL);
+
+  /* TRANSLATORS: another device as the server named it: "Laptop Huanta (rosa)" */
+  if (device->name != NULL && device->user != NULL)
+    return g_strdup_printf (_("%s (%s)"), device->name, device->user);
+  return g_strdup_printf (_("device %.8s"), device->device_id ? device->device_id : "?");
+}
+
+char *
+tg_sync_describe_received_from (const char *received_from)
+{
+  g_auto(GStrv) lines = NULL;
+  GString *out;
+
+  if (received_from == NULL || *received_from == '\0')
+    return NULL;
+  lines = g_strsplit (received_from, "\n", TG_SYNC_ENTRY_MAX_NAMED + 1);
+  out = g_string_new (NULL);
+  for (guint i = 0; lines[i] != NULL && i < TG_SYNC_ENTRY_MAX_NAMED; i++)
+    {
+      g_auto(GStrv) parts = g_strsplit (lines[i], "\t", 2);
+      TgSyncDeviceName device = { NULL, parts[0], parts[0] ? parts[1] : NULL };
+      g_autofree char *one = NULL;
+
+      if (device.name == NULL || device.user == NULL)
+        continue;
+      one = tg_sync_describe_device (&device);
+      if (out->len > 0)
+        /* TRANSLATORS: between two devices in a list */
+        g_string_append (out, _(", "));
+      g_string_append (out, one);
+    }
+  if (out->len == 0)
+    {
+      g_string_free (out, TRUE);
+      return NULL;
+    }
+  return g_string_free (out, FALSE);
+}
+
+AdwToast *
+tg_sync_toast_new (const char *message)
+{
+  AdwToast *toast = adw_toast_new (message);
+  GtkWidget *title = g_object_new (GTK_TYPE_LABEL,
+                                   "accessible-role", GTK_ACCESSIBLE_ROLE_ALERT,
+                                   "label", message,
+                                   "wrap", TRUE,
+                                   "wrap-mode", PANGO_WRAP_WORD_CHAR,
+                                   "xalign", 0.0f,
+                                   NULL);
+
+  gtk_widget_add_css_class (title, "heading");
+  adw_toast_set_custom_title (toast, title);
+  adw_toast_set_timeout (toast, 5);
+  return toast;
+}

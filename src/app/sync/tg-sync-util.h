@@ -4,8 +4,11 @@
  */
 #pragma once
 
+#include <adwaita.h>
+
 #include "tg-sync-engine.h"
 #include "tg-sync-manager.h"
+#include "tg-store-sync.h"
 
 G_BEGIN_DECLS
 
@@ -27,6 +30,17 @@ char       *tg_sync_describe_status (TgSyncManager *manager,
  * ("Not connected to a server: nothing was sent…"), or NULL when the
  * laptop is connected and has its token. */
 char       *tg_sync_describe_not_ready (TgSyncManager *manager);
+/* Another device as a person knows it: "Laptop Huanta (rosa)" when a
+ * server named it, else "device 1a2b3c4d". */
+char       *tg_sync_describe_device (const TgSyncDeviceName *device);
+/* "Laptop Huanta (rosa), Oficina (ana)" from a history entry's
+ * received_from ("name\tuser" lines), or NULL when it names nobody. */
+char       *tg_sync_describe_received_from (const char *received_from);
+/* A toast for the end of a sync (or why none starts) that screen readers
+ * announce: its title is a label of role alert, which AT-SPI shows as an
+ * alert with the toast's words when the toast appears (libadwaita 1.2
+ * announces no toast by itself). Timeout 5 s. */
+AdwToast   *tg_sync_toast_new       (const char    *message);
 /* "Done", "Partly done", "Failed", "Cancelled". */
 const char *tg_sync_outcome_label   (TgSyncOutcome  outcome);
 
