@@ -22,6 +22,7 @@
 #include "tg-conflict-resolver.h"
 #include "tg-report-editor.h"
 #include "tg-report-row.h"
+#include "tg-sync-history-dialog.h"
 #include "tg-store-sync.h"
 #include "tg-test-common.h"
 #include "tg-window-private.h"
@@ -450,6 +451,58 @@ test_resolve (void)
   tg_test_rm_rf (dir);
 }
 
+static guint
+count_widgets (GtkWidget     *root,
+               WidgetMatch    match,
+               gconstpointer  data)
+{
+  guint n = match (root, data) ? 1 : 0;
+
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    n += count_widgets (child, match, data);
+  return n;
+}
+
+static gboolean
+window_has_label (gpointer data)
+{
+  LabelWait *wait = data;
+
+  return find_widget (GTK_WIDGET (wait->window), is_label_with, wait->text) != NULL;
+}
+
+/* The history names the devices whose changes a sync brought, as the
+ * server named them, and nothing for an entry that names none. */
+static void
+test_history_names (void)
+{
+  g_autofree char *dir = tg_test_make_tmp_dir ("testigo-history-XXXXXX");
+  g_autoptr(TgStore) store = tg_test_open_store (dir);
+  g_autoptr(GError) error = NULL;
+  TgSyncEntry quiet = { .started_at = g_get_real_time () - 60 * G_USEC_PER_SEC,
+                        .outcome = TG_SYNC_OUTCOME_OK };
+  TgSyncEntry named = { .started_at = g_get_real_time (), .outcome = TG_SYNC_OUTCOME_OK,
+                        .n_revisions_received = 3, .n_reports_changed = 2,
+                        .received_from = (char *) "Laptop Huanta\trosa\nOficina Lima\tana" };
+  GtkWidget *dialog;
+  LabelWait says;
+
+  g_assert_true (tg_store_add_sync_entry (store, &quiet, &error));
+  g_assert_true (tg_store_add_sync_entry (store, &named, &error));
+  g_assert_no_error (error);
+  dialog = tg_sync_history_dialog_new (store);
+  gtk_window_present (GTK_WINDOW (dialog));
+  says = (LabelWait) { (TgWindow *) dialog, "Changes from: Laptop Huanta (rosa), Oficina Lima (ana)" };
+  tg_test_iterate_until (window_has_label, &says, WAIT_MS, "the history names both devices");
+  /* once: the entry that names nobody says nothing of devices */
+  g_assert_cmpuint (count_widgets (dialog, is_label_with, "Changes from:"), ==, 1);
+  gtk_window_destroy (GTK_WINDOW (dialog));
+  tg_test_iterate_pending ();
+  tg_store_close (store);
+  tg_test_rm_rf (dir);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -472,5 +525,6 @@ main (int   argc,
     g_error ("%s", error->message);
 
   g_test_add_func ("/conflict/resolve", test_resolve);
+  g_test_add_func ("/conflict/history-names", test_history_names);
   return g_test_run ();
 }
