@@ -369,7 +369,8 @@ sync_done_cb (GObject      *object,
     message = g_strdup (_("Sync cancelled"));
   else
     message = describe_entry (entry);
-  tg_window_toast (self, message);
+  /* its words in a label of role alert (tg_sync_toast_new) */
+  adw_toast_overlay_add_toast (self->toast_overlay, tg_sync_toast_new (message));
 }
 
 static void
@@ -387,7 +388,7 @@ sync_now (TgWindow *self,
   not_ready = tg_sync_describe_not_ready (sync);
   if (not_ready != NULL)
     {
-      AdwToast *toast = adw_toast_new (not_ready);
+      AdwToast *toast = tg_sync_toast_new (not_ready);
 
       adw_toast_set_timeout (toast, 10);
       adw_toast_set_button_label (toast, _("Open Sync Settings"));

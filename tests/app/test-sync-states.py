@@ -561,11 +561,12 @@ def main():
         shutil.rmtree(server.dir, ignore_errors=True)
 
 
-try:
-    main()
-except Exception as e:
-    import traceback
-    traceback.print_exc()
-    tap(False, "the test ran to its end", repr(e))
-print("1..%d" % len(results))
-sys.exit(0 if results and all(results) else 1)
+if __name__ == "__main__":  # test-sync-restart.py imports the helpers above
+    try:
+        main()
+    except Exception as e:
+        import traceback
+        traceback.print_exc()
+        tap(False, "the test ran to its end", repr(e))
+    print("1..%d" % len(results))
+    sys.exit(0 if results and all(results) else 1)

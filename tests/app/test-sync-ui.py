@@ -273,7 +273,9 @@ def toast_texts(frame):
         try:
             if node.name in panes:
                 return
-            if node.getRoleName() == "label" and showing(node):
+            # a sync's toast has its words in a label of role alert,
+            # the others in a label
+            if node.getRoleName() in ("label", "alert", "notification") and showing(node):
                 out.append(node.name or "")
             for child in node:
                 if child is not None:

@@ -36,10 +36,10 @@ char       *tg_sync_describe_device (const TgSyncDeviceName *device);
 /* "Laptop Huanta (rosa), Oficina (ana)" from a history entry's
  * received_from ("name\tuser" lines), or NULL when it names nobody. */
 char       *tg_sync_describe_received_from (const char *received_from);
-/* A toast for the end of a sync (or why none starts) that screen readers
- * announce: its title is a label of role alert, which AT-SPI shows as an
- * alert with the toast's words when the toast appears (libadwaita 1.2
- * announces no toast by itself). Timeout 5 s. */
+/* A toast for the end of a sync (or why none starts) whose words are a
+ * label of role alert, so that AT-SPI shows it as an alert, not a plain
+ * label (libadwaita 1.2 gives toasts no role). GTK 4.8 sends no AT-SPI
+ * event when it appears (docs/sync.md). Timeout 5 s. */
 AdwToast   *tg_sync_toast_new       (const char    *message);
 /* "Done", "Partly done", "Failed", "Cancelled". */
 const char *tg_sync_outcome_label   (TgSyncOutcome  outcome);
