@@ -42,6 +42,7 @@
 #include <glib/gstdio.h>
 #include <sodium.h>
 
+#include "tg-secure-key.h"
 #include "tg-vault.h"
 #include "tg-vault-private.h"
 
@@ -67,6 +68,7 @@
 G_STATIC_ASSERT (SLOT_LEN == 88);
 G_STATIC_ASSERT (KEY_FILE_LEN == 224);
 G_STATIC_ASSERT (crypto_kdf_CONTEXTBYTES == 8);
+G_STATIC_ASSERT (TG_VAULT_KEY_BYTES == TG_SECURE_KEY_BYTES);
 
 struct _TgVault
 {
@@ -366,7 +368,7 @@ erased_cb (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
-/* With key_lock held. Takes @key (sodium_malloc'd) or wipes the one
+/* With key_lock held. Takes @key (tg_secure_key_new()) or wipes the one
  * held. TRUE if the state changed: the caller notifies once it let go of
  * key_lock (a handler may well ask for the state). */
 static gboolean
@@ -375,11 +377,7 @@ set_state_locked (TgVault      *self,
                   guint8       *key)
 {
   if (self->key != NULL && self->key != key)
-    {
-      sodium_mprotect_readwrite (self->key);
-      sodium_memzero (self->key, TG_VAULT_KEY_BYTES);
-      sodium_free (self->key);
-    }
+    tg_secure_key_free (self->key);
   self->key = key;
   if (self->key != NULL)
     sodium_mprotect_noaccess (self->key);
@@ -681,25 +679,7 @@ check_passphrase_text (const char  *passphrase,
 
 /* Secure buffers ------------------------------------------------------------ */
 
-typedef guint8 SecureKey;
-
-static SecureKey *
-secure_key_new (void)
-{
-  return sodium_malloc (TG_VAULT_KEY_BYTES);
-}
-
-static void
-secure_key_free (SecureKey *key)
-{
-  if (key == NULL)
-    return;
-  sodium_mprotect_readwrite (key);
-  sodium_memzero (key, TG_VAULT_KEY_BYTES);
-  sodium_free (key);
-}
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (SecureKey, secure_key_free)
+/* Keys: tg_secure_key_new() (tg-secure-key.h): locked, wiped when freed. */
 
 static void
 secure_slot_free (guint8 *plain)
@@ -783,7 +763,7 @@ do_create (TgVault     *self,
            const char  *passphrase,
            GError     **error)
 {
-  g_autoptr(SecureKey) wrap = NULL;
+  g_autoptr(TgSecureKey) wrap = NULL;
   guint8 *key;
   KeyFile kf;
 
@@ -797,17 +777,17 @@ do_create (TgVault     *self,
     }
 
   new_header (self, &kf);
-  wrap = secure_key_new ();
+  wrap = tg_secure_key_new ();
   if (!derive_wrap_key (&kf, passphrase, wrap, error))
     return FALSE;
 
-  key = secure_key_new ();
+  key = tg_secure_key_new ();
   randombytes_buf (key, TG_VAULT_KEY_BYTES);
   seal_slot (&kf, SLOT_A_OFFSET, wrap, SLOT_KIND_KEY, key);
 
   if (!write_atomically (self, self->key_path, kf.bytes, KEY_FILE_LEN, error))
     {
-      secure_key_free (key);
+      tg_secure_key_free (key);
       return FALSE;
     }
   write_attempts (self, 0, 0, NULL);
@@ -827,7 +807,7 @@ try_passphrase (TgVault     *self,
                 guint8     **key_out,
                 GError     **error)
 {
-  g_autoptr(SecureKey) wrap = secure_key_new ();
+  g_autoptr(TgSecureKey) wrap = tg_secure_key_new ();
   guint8 *plain = sodium_malloc (SLOT_PLAIN_LEN);
 
   *opened = OPENED_NONE;
@@ -841,7 +821,7 @@ try_passphrase (TgVault     *self,
       *opened = OPENED_KEY;
       if (key_out != NULL)
         {
-          *key_out = secure_key_new ();
+          *key_out = tg_secure_key_new ();
           memcpy (*key_out, plain + 16, TG_VAULT_KEY_BYTES);
         }
     }
@@ -945,8 +925,8 @@ do_change_passphrase (TgVault     *self,
                       const char  *new_passphrase,
                       GError     **error)
 {
-  g_autoptr(SecureKey) key = NULL;
-  g_autoptr(SecureKey) wrap = NULL;
+  g_autoptr(TgSecureKey) key = NULL;
+  g_autoptr(TgSecureKey) wrap = NULL;
   KeyFile kf;
 
   if (!require_unlocked (self, error) || !check_passphrase_text (new_passphrase, error))
@@ -957,7 +937,7 @@ do_change_passphrase (TgVault     *self,
   /* The same salt: slot B keeps opening with the erase passphrase. The
    * cost may have changed since (tg_vault_set_kdf_limits) but slot B was
    * sealed with the file's: it stays. */
-  wrap = secure_key_new ();
+  wrap = tg_secure_key_new ();
   if (!derive_wrap_key (&kf, new_passphrase, wrap, error))
     return FALSE;
   seal_slot (&kf, SLOT_A_OFFSET, wrap, SLOT_KIND_KEY, key);
@@ -969,7 +949,7 @@ do_set_erase_passphrase (TgVault     *self,
                          const char  *erase_passphrase,
                          GError     **error)
 {
-  g_autoptr(SecureKey) wrap = NULL;
+  g_autoptr(TgSecureKey) wrap = NULL;
   guint8 *plain = NULL;
   gboolean same;
   KeyFile kf;
@@ -985,7 +965,7 @@ do_set_erase_passphrase (TgVault     *self,
   if (!check_passphrase_text (erase_passphrase, error))
     return FALSE;
 
-  wrap = secure_key_new ();
+  wrap = tg_secure_key_new ();
   if (!derive_wrap_key (&kf, erase_passphrase, wrap, error))
     return FALSE;
   plain = sodium_malloc (SLOT_PLAIN_LEN);
@@ -1009,7 +989,7 @@ tg_vault_finalize (GObject *object)
   TgVault *self = TG_VAULT (object);
 
   if (self->key != NULL)
-    secure_key_free (self->key);
+    tg_secure_key_free (self->key);
   g_mutex_clear (&self->op_lock);
   g_mutex_clear (&self->key_lock);
   g_clear_pointer (&self->context, g_main_context_unref);
@@ -1303,6 +1283,26 @@ tg_vault_derive_subkey (TgVault         *self,
     g_set_error_literal (error, TG_VAULT_ERROR, TG_VAULT_ERROR_LOCKED,
                          _("Testigo is locked: unlock it first."));
   return ok;
+}
+
+TgSecureKey *
+tg_vault_dup_subkey (TgVault         *self,
+                     TgVaultPurpose   purpose,
+                     GError         **error)
+{
+  g_autoptr(TgSecureKey) key = NULL;
+
+  g_return_val_if_fail (TG_IS_VAULT (self), NULL);
+
+  if ((key = tg_secure_key_new ()) == NULL)
+    {
+      g_set_error_literal (error, TG_VAULT_ERROR, TG_VAULT_ERROR_FAILED,
+                           _("The encryption library could not start."));
+      return NULL;
+    }
+  if (!tg_vault_derive_subkey (self, purpose, key, error))
+    return NULL;
+  return g_steal_pointer (&key);
 }
 
 guint

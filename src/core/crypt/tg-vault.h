@@ -42,6 +42,8 @@
 
 #include <gio/gio.h>
 
+#include "tg-secure-key.h"
+
 G_BEGIN_DECLS
 
 #define TG_VAULT_ERROR (tg_vault_error_quark ())
@@ -193,6 +195,14 @@ gboolean      tg_vault_erase_finish        (TgVault             *self,
 gboolean      tg_vault_derive_subkey       (TgVault             *self,
                                             TgVaultPurpose       purpose,
                                             guint8              *out,
+                                            GError             **error);
+
+/* The subkey for @purpose in locked memory, wiped when freed
+ * (tg-secure-key.h: g_autoptr(TgSecureKey) or tg_secure_key_free()). NULL
+ * with TG_VAULT_ERROR_LOCKED unless unlocked. What the app hands the store
+ * (tg_store_open_keyed(), which keeps its own locked copy). */
+TgSecureKey  *tg_vault_dup_subkey          (TgVault             *self,
+                                            TgVaultPurpose       purpose,
                                             GError             **error);
 
 /* Bumped on every lock and unlock: a stream that holds a subkey checks

@@ -16,6 +16,8 @@
 #include <glib/gstdio.h>
 #include <string.h>
 
+#include <sodium.h>
+
 #include "tg-sqlite.h"
 
 /* The SQLCipher 4 scheme, with the page size of a new store (tg-store.c):
@@ -110,13 +112,29 @@ tg_sqlite_open (const char  *path,
 }
 
 /* The key as SQLite3MC takes a raw key (no key derivation): "raw:" and
- * the 32 bytes. */
-static void
-raw_key_text (const guint8 *key,
-              char          out[4 + TG_SQLITE_KEY_SIZE])
+ * the 32 bytes, in locked memory (sodium_malloc) that
+ * raw_key_text_free() wipes. NULL if libsodium cannot give any. */
+#define RAW_KEY_TEXT_LEN (4 + TG_SQLITE_KEY_SIZE)
+
+static char *
+raw_key_text (const guint8 *key)
 {
-  memcpy (out, "raw:", 4);
-  memcpy (out + 4, key, TG_SQLITE_KEY_SIZE);
+  char *text;
+
+  if (sodium_init () < 0 || (text = sodium_malloc (RAW_KEY_TEXT_LEN)) == NULL)
+    return NULL;
+  memcpy (text, "raw:", 4);
+  memcpy (text + 4, key, TG_SQLITE_KEY_SIZE);
+  return text;
+}
+
+static void
+raw_key_text_free (char *text)
+{
+  if (text == NULL)
+    return;
+  sodium_memzero (text, RAW_KEY_TEXT_LEN);
+  sodium_free (text);
 }
 
 static gboolean
@@ -128,6 +146,22 @@ configure_cipher (sqlite3 *db)
          sqlite3mc_config (db, "cipher", index) == index &&
          sqlite3mc_config_cipher (db, CIPHER_NAME, "legacy", CIPHER_LEGACY) == CIPHER_LEGACY &&
          sqlite3mc_config_cipher (db, CIPHER_NAME, "legacy_page_size", CIPHER_PAGE_SIZE) == CIPHER_PAGE_SIZE;
+}
+
+/* Turns on SQLite3MC's memory security (built with
+ * SQLITE3MC_SECURE_MEMORY): from then on every block SQLite frees, in any
+ * connection of the process, is overwritten with zeros first, so SQLite's
+ * copies of a key (the text of a URI that carries one, a cipher's
+ * context) do not linger in freed memory. The setting is the process's;
+ * any connection to a file can set it. */
+static gboolean
+secure_memory (sqlite3 *db)
+{
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+
+  return sqlite3_prepare_v2 (db, "PRAGMA memory_security = fill", -1, &stmt, NULL) == SQLITE_OK &&
+         sqlite3_step (stmt) == SQLITE_ROW &&
+         sqlite3_column_int (stmt, 0) == 1;
 }
 
 gboolean
@@ -152,21 +186,26 @@ tg_sqlite_key_db (sqlite3       *db,
                   const guint8  *key,
                   GError       **error)
 {
-  char raw[4 + TG_SQLITE_KEY_SIZE];
+  char *raw;
   int rc;
 
   g_return_val_if_fail (db != NULL, FALSE);
   g_return_val_if_fail (key != NULL, FALSE);
 
-  if (!configure_cipher (db))
+  if (!secure_memory (db) || !configure_cipher (db))
     {
       g_set_error (error, TG_ERROR, TG_ERROR_FAILED,
                    _("Could not set up the encryption of %s"), path);
       return FALSE;
     }
-  raw_key_text (key, raw);
-  rc = sqlite3_key_v2 (db, "main", raw, sizeof raw);
-  explicit_bzero (raw, sizeof raw);
+  if ((raw = raw_key_text (key)) == NULL)
+    {
+      g_set_error (error, TG_ERROR, TG_ERROR_FAILED,
+                   _("Could not set up the encryption of %s"), path);
+      return FALSE;
+    }
+  rc = sqlite3_key_v2 (db, "main", raw, RAW_KEY_TEXT_LEN);
+  raw_key_text_free (raw);
   if (rc != SQLITE_OK)
     {
       g_set_error (error, TG_ERROR, TG_ERROR_FAILED,
@@ -338,7 +377,9 @@ tg_sqlite_export_encrypted (const char    *plain_path,
   g_autoptr(TgSqlite) copy = NULL;
   g_autoptr(sqlite3_stmt) stmt = NULL;
   g_autofree char *escaped = NULL;
-  GString *uri;
+  g_autofree char *prefix = NULL;
+  gsize prefix_len, uri_len;
+  char *uri;
   int rc;
 
   g_return_val_if_fail (plain_path != NULL && encrypted_path != NULL && key != NULL, FALSE);
@@ -359,22 +400,33 @@ tg_sqlite_export_encrypted (const char    *plain_path,
 
   /* VACUUM INTO a URI that carries the cipher and the raw key (hex):
    * SQLite3MC keys the new file from it, and every page is written
-   * encrypted; nothing of the copy is ever plain on disk. */
+   * encrypted; nothing of the copy is ever plain on disk. The URI is
+   * built in locked memory, wiped after, and bound without a copy;
+   * SQLite's own copies of it are zeroed when SQLite frees them
+   * (secure_memory()). */
   escaped = g_uri_escape_string (encrypted_path, "/", FALSE);
-  uri = g_string_new ("file:");
-  g_string_append (uri, escaped);
-  g_string_append_printf (uri, "?cipher=%s&legacy=%d&legacy_page_size=%d&key=raw:",
-                          CIPHER_NAME, CIPHER_LEGACY, CIPHER_PAGE_SIZE);
-  for (guint i = 0; i < TG_SQLITE_KEY_SIZE; i++)
-    g_string_append_printf (uri, "%02x", key[i]);
+  prefix = g_strdup_printf ("file:%s?cipher=%s&legacy=%d&legacy_page_size=%d&key=raw:", escaped,
+                            CIPHER_NAME, CIPHER_LEGACY, CIPHER_PAGE_SIZE);
+  prefix_len = strlen (prefix);
+  uri_len = prefix_len + 2 * TG_SQLITE_KEY_SIZE;
+  if (!secure_memory (plain->db) || (uri = sodium_malloc (uri_len + 1)) == NULL)
+    {
+      g_set_error (error, TG_ERROR, TG_ERROR_FAILED,
+                   _("Could not set up the encryption of %s"), encrypted_path);
+      return FALSE;
+    }
+  memcpy (uri, prefix, prefix_len);
+  sodium_bin2hex (uri + prefix_len, 2 * TG_SQLITE_KEY_SIZE + 1, key, TG_SQLITE_KEY_SIZE);
 
   rc = sqlite3_prepare_v2 (plain->db, "VACUUM INTO ?", -1, &stmt, NULL);
   if (rc == SQLITE_OK)
-    rc = sqlite3_bind_text (stmt, 1, uri->str, (int) uri->len, SQLITE_TRANSIENT);
+    rc = sqlite3_bind_text (stmt, 1, uri, (int) uri_len, SQLITE_STATIC);
   if (rc == SQLITE_OK)
     rc = sqlite3_step (stmt);
-  explicit_bzero (uri->str, uri->len);
-  g_string_free (uri, TRUE);
+  if (stmt != NULL)
+    sqlite3_clear_bindings (stmt);
+  sodium_memzero (uri, uri_len);
+  sodium_free (uri);
   if (rc != SQLITE_DONE)
     {
       tg_sqlite_fail (plain, error, "encrypt");

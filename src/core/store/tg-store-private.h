@@ -6,6 +6,7 @@
 
 #include "tg-blob-store.h"
 #include "tg-custody-log.h"
+#include "tg-secure-key.h"
 #include "tg-sqlite.h"
 #include "tg-store.h"
 #include "tg-wal-checkpointer.h"
@@ -36,8 +37,9 @@ struct _TgStore
   GMutex         reader_lock;
   /* The data key of an encrypted store (TG_SQLITE_KEY_SIZE bytes), for
    * the connections opened after the first (the reader, the checkpointer);
-   * NULL for a plain store. Wiped when the store closes. */
-  guint8        *key;
+   * NULL for a plain store. In locked memory (tg_secure_key_dup()),
+   * wiped when the store closes. */
+  TgSecureKey   *key;
 };
 
 /* The store's connection, for tests that inspect or damage the file. No

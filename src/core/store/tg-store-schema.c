@@ -395,8 +395,13 @@ tg_store_open_file (const char    *directory,
    * instead (tg_sqlite_open_keyed()), before anything is written. */
   if (key == NULL && !check_database_file (self->db_path, error))
     return NULL;
-  if (key != NULL)
-    self->key = g_memdup2 (key, TG_SQLITE_KEY_SIZE);
+  /* Locked memory, wiped at close (tg-secure-key.h). */
+  if (key != NULL && (self->key = tg_secure_key_dup (key)) == NULL)
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_FAILED,
+                           _("The encryption library could not start."));
+      return NULL;
+    }
 
   /* Before the migrations: schema 8 queues the blobs the folder holds. */
   blob_dir = g_build_filename (directory, "blobs", NULL);

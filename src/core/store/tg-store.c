@@ -286,9 +286,7 @@ typedef struct
 static void
 open_data_free (OpenData *data)
 {
-  if (data->key != NULL)
-    explicit_bzero (data->key, TG_SQLITE_KEY_SIZE);
-  g_free (data->key);
+  tg_secure_key_free (data->key);
   g_free (data->directory);
   g_free (data);
 }
@@ -329,7 +327,7 @@ tg_store_open_keyed_async (const char          *directory,
   OpenData *data = g_new0 (OpenData, 1);
 
   data->directory = g_strdup (directory);
-  data->key = key ? g_memdup2 (key, TG_SQLITE_KEY_SIZE) : NULL;
+  data->key = tg_secure_key_dup (key);  /* NULL: plain */
   g_task_set_source_tag (task, tg_store_open_async);
   g_task_set_task_data (task, data, (GDestroyNotify) open_data_free);
   g_task_run_in_thread (task, open_thread);
@@ -368,9 +366,7 @@ tg_store_close (TgStore *self)
   g_clear_object (&self->custody_log);
   g_clear_pointer (&self->sql, tg_sqlite_close);
   self->db = NULL;
-  if (self->key != NULL)
-    explicit_bzero (self->key, TG_SQLITE_KEY_SIZE);
-  g_clear_pointer (&self->key, g_free);
+  g_clear_pointer (&self->key, tg_secure_key_free);
   g_rec_mutex_unlock (&self->lock);
 }
 
