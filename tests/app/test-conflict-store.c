@@ -4,7 +4,8 @@
  * tests/app/screenshots-conflict.py): `test-conflict-store DIR` makes a
  * store in DIR with a few ordinary reports and one report edited here and,
  * from the same revision, on another device (a sibling revision inserted
- * as a sync pull would), then prints that report's id on stdout.
+ * as a sync pull would, the other device named "Laptop Huanta (rosa)" as a
+ * pull page names it), then prints that report's id on stdout.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -122,6 +123,18 @@ main (int   argc,
   g_ptr_array_add (batch, remote_rev);
   if (!tg_store_insert_revisions (store, batch, &n, &error))
     g_error ("%s", error->message);
+  /* the other device as a pull page names it (docs/sync-protocol.md) */
+  {
+    g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func ((GDestroyNotify) tg_sync_device_name_free);
+    TgSyncDeviceName *name = g_new0 (TgSyncDeviceName, 1);
+
+    name->device_id = g_strdup (OTHER_DEVICE);
+    name->name = g_strdup ("Laptop Huanta");
+    name->user = g_strdup ("rosa");
+    g_ptr_array_add (names, name);
+    if (!tg_store_set_device_names (store, names, &error))
+      g_error ("%s", error->message);
+  }
 
   if (tg_store_get_report_sync_state (store, tg_report_get_id (report)) != TG_REPORT_SYNC_CONFLICT)
     g_error ("the report has no conflict");
