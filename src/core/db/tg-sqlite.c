@@ -20,13 +20,22 @@
 
 #include "tg-sqlite.h"
 
-/* The SQLCipher 4 scheme, with the page size of a new store (tg-store.c):
- * in SQLCipher's own layout ("legacy" in SQLite3MC's words) nothing of the
- * file is plain, not even the page size, so every encrypted database of
- * Testigo uses this one. */
-#define CIPHER_NAME      "sqlcipher"
-#define CIPHER_LEGACY    4
+/* The two schemes of docs/sqlite-cipher.md. New databases: AEGIS-256
+ * (SQLite3MC's "aegis" cipher, algorithm 4), 32 bytes of nonce and 32 of
+ * tag reserved at the end of every page; page 1's bytes 16-23 (page size,
+ * format, reserved bytes) stay readable, as SQLite needs them before it
+ * can decrypt. Databases written before December 2026: the SQLCipher 4
+ * scheme with 16 KiB pages, in which nothing is readable, so its page
+ * size is fixed here. */
+#define AEGIS_NAME       "aegis"
+#define AEGIS_ALGORITHM  4
+#define AEGIS_RESERVED   64
+#define SQLCIPHER_NAME   "sqlcipher"
+#define SQLCIPHER_LEGACY 4
 #define CIPHER_PAGE_SIZE 16384
+
+/* The scheme of new databases; tests set the old one. */
+static TgSqliteCipher new_cipher = TG_SQLITE_CIPHER_AEGIS256;
 
 struct _TgSqlite
 {
@@ -138,30 +147,135 @@ raw_key_text_free (char *text)
 }
 
 static gboolean
-configure_cipher (sqlite3 *db)
+configure_cipher (sqlite3        *db,
+                  TgSqliteCipher  cipher)
 {
-  int index = sqlite3mc_cipher_index (CIPHER_NAME);
+  int index;
 
+  if (cipher == TG_SQLITE_CIPHER_SQLCIPHER4)
+    {
+      index = sqlite3mc_cipher_index (SQLCIPHER_NAME);
+      return index > 0 &&
+             sqlite3mc_config (db, "cipher", index) == index &&
+             sqlite3mc_config_cipher (db, SQLCIPHER_NAME, "legacy", SQLCIPHER_LEGACY) == SQLCIPHER_LEGACY &&
+             sqlite3mc_config_cipher (db, SQLCIPHER_NAME, "legacy_page_size", CIPHER_PAGE_SIZE) == CIPHER_PAGE_SIZE;
+    }
+  index = sqlite3mc_cipher_index (AEGIS_NAME);
   return index > 0 &&
          sqlite3mc_config (db, "cipher", index) == index &&
-         sqlite3mc_config_cipher (db, CIPHER_NAME, "legacy", CIPHER_LEGACY) == CIPHER_LEGACY &&
-         sqlite3mc_config_cipher (db, CIPHER_NAME, "legacy_page_size", CIPHER_PAGE_SIZE) == CIPHER_PAGE_SIZE;
+         sqlite3mc_config_cipher (db, AEGIS_NAME, "algorithm", AEGIS_ALGORITHM) == AEGIS_ALGORITHM &&
+         sqlite3mc_config_cipher (db, AEGIS_NAME, "plaintext_header_size", 0) == 0;
 }
 
-/* Turns on SQLite3MC's memory security (built with
- * SQLITE3MC_SECURE_MEMORY): from then on every block SQLite frees, in any
- * connection of the process, is overwritten with zeros first, so SQLite's
- * copies of a key (the text of a URI that carries one, a cipher's
- * context) do not linger in freed memory. The setting is the process's;
- * any connection to a file can set it. */
+/* Whether @header (bytes 16-23 of page 1) is what an AEGIS-256 database
+ * of SQLite3MC leaves readable: a page size, file format 1 or 2, our
+ * reserved bytes and SQLite's fixed payload fractions. In the SQLCipher 4
+ * scheme those bytes are ciphertext: they match by chance once in 2^56. */
 static gboolean
-secure_memory (sqlite3 *db)
+is_aegis_header (const guint8 header[8])
+{
+  guint page_size = (header[0] << 8) | header[1];
+
+  if (page_size == 1)
+    page_size = 65536;
+  return page_size >= 512 && page_size <= 65536 && (page_size & (page_size - 1)) == 0 &&
+         (header[2] == 1 || header[2] == 2) && (header[3] == 1 || header[3] == 2) &&
+         header[4] == AEGIS_RESERVED && header[5] == 64 && header[6] == 32 && header[7] == 32;
+}
+
+static gboolean
+read_at (const char *path,
+         goffset     offset,
+         guint8     *buf,
+         gsize       len)
+{
+  gboolean ok = FALSE;
+  FILE *file;
+
+  if ((file = g_fopen (path, "rb")) == NULL)
+    return FALSE;
+  ok = fseeko (file, offset, SEEK_SET) == 0 && fread (buf, 1, len, file) == len;
+  fclose (file);
+  return ok;
+}
+
+/* SQLite3MC's memory security (built with SQLITE3MC_SECURE_MEMORY): while
+ * it is on, every block SQLite frees, in any connection of the process,
+ * is overwritten with zeros first. It is on only while SQLite parses a
+ * key out of a URI (tg_sqlite_export_encrypted()), so that SQLite's
+ * copies of that text do not linger in freed memory; always on, it made
+ * a large full-text query cost 1.7 times the processor time (SQLite then
+ * also grows a buffer by copying it, never in place). The setting is the
+ * process's, so the calls are counted; any connection to a file can
+ * change it. */
+G_LOCK_DEFINE_STATIC (secure_memory);
+static guint secure_memory_users;
+
+static gboolean
+set_memory_security (sqlite3 *db,
+                     gboolean on)
 {
   g_autoptr(sqlite3_stmt) stmt = NULL;
 
-  return sqlite3_prepare_v2 (db, "PRAGMA memory_security = fill", -1, &stmt, NULL) == SQLITE_OK &&
+  return sqlite3_prepare_v2 (db, on ? "PRAGMA memory_security = fill" : "PRAGMA memory_security = none",
+                             -1, &stmt, NULL) == SQLITE_OK &&
          sqlite3_step (stmt) == SQLITE_ROW &&
-         sqlite3_column_int (stmt, 0) == 1;
+         sqlite3_column_int (stmt, 0) == (on ? 1 : 0);
+}
+
+static gboolean
+secure_memory_begin (sqlite3 *db)
+{
+  gboolean ok = TRUE;
+
+  G_LOCK (secure_memory);
+  if (secure_memory_users == 0)
+    ok = set_memory_security (db, TRUE);
+  if (ok)
+    secure_memory_users++;
+  G_UNLOCK (secure_memory);
+  return ok;
+}
+
+static void
+secure_memory_end (sqlite3 *db)
+{
+  G_LOCK (secure_memory);
+  if (--secure_memory_users == 0)
+    set_memory_security (db, FALSE);
+  G_UNLOCK (secure_memory);
+}
+
+TgSqliteCipher
+tg_sqlite_file_cipher (const char *path)
+{
+  static const char plain[16] = "SQLite format 3";  /* with its NUL */
+  guint8 head[24];
+
+  if (read_at (path, 0, head, sizeof head))
+    {
+      if (memcmp (head, plain, sizeof plain) == 0)
+        return TG_SQLITE_CIPHER_NONE;
+      return is_aegis_header (head + 16) ? TG_SQLITE_CIPHER_AEGIS256 : TG_SQLITE_CIPHER_SQLCIPHER4;
+    }
+  else
+    {
+      /* An empty file (a new database whose pages are all still in its
+       * write-ahead log): page 1 is the log's first frame (a 32-byte
+       * header, a 24-byte frame header, then the page). */
+      g_autofree char *wal = g_strconcat (path, "-wal", NULL);
+
+      if (read_at (wal, 32 + 24, head, sizeof head) && memcmp (head, plain, sizeof plain) != 0)
+        return is_aegis_header (head + 16) ? TG_SQLITE_CIPHER_AEGIS256 : TG_SQLITE_CIPHER_SQLCIPHER4;
+      return new_cipher;
+    }
+}
+
+void
+tg_sqlite_set_new_cipher_for_testing (TgSqliteCipher cipher)
+{
+  g_return_if_fail (cipher == TG_SQLITE_CIPHER_AEGIS256 || cipher == TG_SQLITE_CIPHER_SQLCIPHER4);
+  new_cipher = cipher;
 }
 
 gboolean
@@ -186,13 +300,16 @@ tg_sqlite_key_db (sqlite3       *db,
                   const guint8  *key,
                   GError       **error)
 {
+  TgSqliteCipher cipher;
   char *raw;
   int rc;
 
   g_return_val_if_fail (db != NULL, FALSE);
   g_return_val_if_fail (key != NULL, FALSE);
 
-  if (!secure_memory (db) || !configure_cipher (db))
+  /* A plain file gets the new scheme here and is refused below. */
+  cipher = tg_sqlite_file_cipher (path);
+  if (!configure_cipher (db, cipher == TG_SQLITE_CIPHER_NONE ? new_cipher : cipher))
     {
       g_set_error (error, TG_ERROR, TG_ERROR_FAILED,
                    _("Could not set up the encryption of %s"), path);
@@ -206,6 +323,10 @@ tg_sqlite_key_db (sqlite3       *db,
     }
   rc = sqlite3_key_v2 (db, "main", raw, RAW_KEY_TEXT_LEN);
   raw_key_text_free (raw);
+  /* A new database gets 16 KiB pages, as the SQLCipher 4 scheme had
+   * them (an existing one keeps its own). */
+  if (rc == SQLITE_OK)
+    rc = sqlite3_exec (db, "PRAGMA page_size = " G_STRINGIFY (CIPHER_PAGE_SIZE), NULL, NULL, NULL);
   if (rc != SQLITE_OK)
     {
       g_set_error (error, TG_ERROR, TG_ERROR_FAILED,
@@ -403,14 +524,25 @@ tg_sqlite_export_encrypted (const char    *plain_path,
    * encrypted; nothing of the copy is ever plain on disk. The URI is
    * built in locked memory, wiped after, and bound without a copy;
    * SQLite's own copies of it are zeroed when SQLite frees them
-   * (secure_memory()). */
+   * (secure_memory_begin()). */
   escaped = g_uri_escape_string (encrypted_path, "/", FALSE);
-  prefix = g_strdup_printf ("file:%s?cipher=%s&legacy=%d&legacy_page_size=%d&key=raw:", escaped,
-                            CIPHER_NAME, CIPHER_LEGACY, CIPHER_PAGE_SIZE);
+  if (new_cipher == TG_SQLITE_CIPHER_SQLCIPHER4)
+    prefix = g_strdup_printf ("file:%s?cipher=%s&legacy=%d&legacy_page_size=%d&key=raw:", escaped,
+                              SQLCIPHER_NAME, SQLCIPHER_LEGACY, CIPHER_PAGE_SIZE);
+  else
+    prefix = g_strdup_printf ("file:%s?cipher=%s&algorithm=%d&plaintext_header_size=0&key=raw:",
+                              escaped, AEGIS_NAME, AEGIS_ALGORITHM);
   prefix_len = strlen (prefix);
   uri_len = prefix_len + 2 * TG_SQLITE_KEY_SIZE;
-  if (!secure_memory (plain->db) || (uri = sodium_malloc (uri_len + 1)) == NULL)
+  if ((uri = sodium_malloc (uri_len + 1)) == NULL)
     {
+      g_set_error (error, TG_ERROR, TG_ERROR_FAILED,
+                   _("Could not set up the encryption of %s"), encrypted_path);
+      return FALSE;
+    }
+  if (!secure_memory_begin (plain->db))
+    {
+      sodium_free (uri);
       g_set_error (error, TG_ERROR, TG_ERROR_FAILED,
                    _("Could not set up the encryption of %s"), encrypted_path);
       return FALSE;
@@ -431,10 +563,12 @@ tg_sqlite_export_encrypted (const char    *plain_path,
     {
       tg_sqlite_fail (plain, error, "encrypt");
       g_clear_pointer (&stmt, sqlite3_finalize);
+      secure_memory_end (plain->db);
       remove_database_files (encrypted_path);
       return FALSE;
     }
   g_clear_pointer (&stmt, sqlite3_finalize);
+  secure_memory_end (plain->db);
 
   if (!(copy = tg_sqlite_open_keyed (encrypted_path, SQLITE_OPEN_READONLY, key, error)) ||
       !verify_copy (plain, copy, error))

@@ -43,12 +43,31 @@ typedef struct _TgSqlite TgSqlite;
 TgSqlite     *tg_sqlite_open          (const char   *path,
                                        int           flags,
                                        GError      **error);
-/* Encryption at rest (docs/sqlite-cipher.md): a
- * database opened with a key is encrypted in the SQLCipher 4 scheme
- * (AES-256-CBC, HMAC-SHA512 per page, 16 KiB pages) by SQLite3 Multiple
- * Ciphers, its WAL and journal too. The key is the raw 256-bit data key:
- * no key derivation per open (the passphrase's Argon2id is the vault's). */
+/* Encryption at rest (docs/sqlite-cipher.md): a database opened with a
+ * key is encrypted by SQLite3 Multiple Ciphers, its WAL and journal too,
+ * every page encrypted and authenticated. A new database is written with
+ * AEGIS-256; one written before December 2026 is in the SQLCipher 4
+ * scheme (AES-256-CBC, HMAC-SHA512 per page, 16 KiB pages) and keeps it:
+ * each open finds the scheme from the file. The key is the raw 256-bit
+ * key: no key derivation per open (the passphrase's Argon2id is the
+ * vault's). */
 #define TG_SQLITE_KEY_SIZE 32
+
+typedef enum
+{
+  TG_SQLITE_CIPHER_NONE,        /* a plain SQLite file */
+  TG_SQLITE_CIPHER_AEGIS256,    /* new databases */
+  TG_SQLITE_CIPHER_SQLCIPHER4,  /* written before AEGIS-256 (or not a database) */
+} TgSqliteCipher;
+
+/* The scheme of the database at @path, from its first page (or, while a
+ * new database's pages are all in its write-ahead log, the log's first
+ * frame); a missing or empty database gets the scheme of new ones. Any
+ * file that is neither plain nor AEGIS-256 is taken as SQLCipher 4. */
+TgSqliteCipher tg_sqlite_file_cipher  (const char    *path);
+/* Tests only: the scheme new databases are written with (default
+ * AEGIS-256), to make a database as Testigo did before. */
+void          tg_sqlite_set_new_cipher_for_testing (TgSqliteCipher cipher);
 
 /* As tg_sqlite_open(), the file encrypted with @key (TG_SQLITE_KEY_SIZE
  * bytes; the connection keeps no copy the caller can see). A new file is

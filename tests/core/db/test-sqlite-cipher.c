@@ -1,6 +1,7 @@
 /* test-sqlite-cipher.c — databases encrypted at rest: the keyed open, a
  * wrong key, the encrypted copy of a plain database, the keyed WAL
- * checkpointer, and no planted text in the files (database and WAL)
+ * checkpointer, no planted text in the files (database and WAL), and the
+ * databases of the SQLCipher 4 scheme written before AEGIS-256
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -158,8 +159,11 @@ test_keyed_round_trip (Fixture       *fixture,
   exec_ok (db, "PRAGMA wal_autocheckpoint = 0");
   fill (db, 200);
 
-  /* Everything still in the WAL: it must be as unreadable as the file. */
+  /* Everything still in the WAL: it must be as unreadable as the file.
+   * The scheme is read from the log's first frame while the database
+   * file is empty. */
   g_assert_true (g_file_test (wal, G_FILE_TEST_EXISTS));
+  g_assert_cmpint (tg_sqlite_file_cipher (fixture->path), ==, TG_SQLITE_CIPHER_AEGIS256);
   g_assert_cmpint (query_int (db, "SELECT count(*) FROM report_fts WHERE report_fts MATCH 'machete'"), ==, 200);
   g_assert_cmpuint (count_planted (fixture->path), ==, 0);
 
@@ -180,11 +184,16 @@ test_keyed_round_trip (Fixture       *fixture,
   g_clear_pointer (&db, tg_sqlite_close);
   g_assert_cmpuint (count_planted (fixture->path), ==, 0);
 
-  /* The SQLCipher 4 layout: no plain header, 16 KiB pages. */
+  /* AEGIS-256: no plain header, 16 KiB pages; page 1's bytes 16-23
+   * (page size, format, 64 reserved bytes) readable, the rest not. */
   g_assert_false (tg_sqlite_file_is_plain (fixture->path));
+  g_assert_cmpint (tg_sqlite_file_cipher (fixture->path), ==, TG_SQLITE_CIPHER_AEGIS256);
   g_assert_true (g_file_get_contents (fixture->path, &contents, &length, NULL));
   g_assert_cmpuint (length % 16384, ==, 0);
   g_assert_cmpuint (length, >, 0);
+  g_assert_cmpint ((guint8) contents[16], ==, 0x40);
+  g_assert_cmpint ((guint8) contents[17], ==, 0x00);
+  g_assert_cmpint ((guint8) contents[20], ==, 64);
 
   db = open_keyed (fixture->path, fixture->key);
   g_assert_cmpint (query_int (db, "SELECT count(*) FROM report"), ==, 200);
@@ -275,6 +284,8 @@ test_export (Fixture       *fixture,
   g_assert_no_error (error);
   g_assert_true (ok);
   g_assert_false (tg_sqlite_file_is_plain (fixture->path));
+  g_assert_cmpint (tg_sqlite_file_cipher (fixture->path), ==, TG_SQLITE_CIPHER_AEGIS256);
+  g_assert_cmpint (tg_sqlite_file_cipher (plain_path), ==, TG_SQLITE_CIPHER_NONE);
   g_assert_true (tg_sqlite_file_is_plain (plain_path));
   g_assert_cmpuint (count_planted (fixture->path), ==, 0);
 
@@ -349,6 +360,150 @@ test_checkpointer_keyed (Fixture       *fixture,
   g_assert_cmpint (query_int (db, "SELECT count(*) FROM report"), ==, 201);
 }
 
+/* A database written before AEGIS-256, by the code of main at bd6ee48 in
+ * the SQLCipher 4 scheme (raw key 0x40, 0x41 … 0x5f; a table "report"
+ * with the rows "Xochitl Quetzalli, machete, Ixcanul" and "ñandú en
+ * Ñuñoa", user_version 42, checkpointed): it still opens, takes writes in
+ * its own scheme, and a wrong key still changes nothing. */
+static void
+test_sqlcipher4_fixture (Fixture       *fixture,
+                         gconstpointer  data)
+{
+  const char *source = g_test_get_filename (G_TEST_DIST, "core", "db", "sqlcipher4-fixture.db", NULL);
+  g_autofree char *contents = NULL;
+  g_autofree char *after = NULL;
+  g_autoptr(TgSqlite) db = NULL;
+  g_autoptr(GError) error = NULL;
+  guint8 key[TG_SQLITE_KEY_SIZE];
+  gsize length, after_length;
+
+  for (guint i = 0; i < TG_SQLITE_KEY_SIZE; i++)
+    key[i] = (guint8) (0x40 + i);
+  g_assert_true (g_file_get_contents (source, &contents, &length, NULL));
+  g_assert_true (g_file_set_contents (fixture->path, contents, length, NULL));
+  g_assert_cmpint (tg_sqlite_file_cipher (fixture->path), ==, TG_SQLITE_CIPHER_SQLCIPHER4);
+  g_assert_cmpuint (count_planted (fixture->path), ==, 0);
+
+  /* A wrong key: refused, not a byte changed. */
+  db = tg_sqlite_open_keyed (fixture->path, SQLITE_OPEN_READWRITE, fixture->key, &error);
+  g_assert_error (error, TG_ERROR, TG_ERROR_WRONG_KEY);
+  g_assert_null (db);
+  g_clear_error (&error);
+  g_assert_true (g_file_get_contents (fixture->path, &after, &after_length, NULL));
+  g_assert_cmpmem (contents, length, after, after_length);
+
+  db = open_keyed (fixture->path, key);
+  g_assert_cmpint (query_int (db, "PRAGMA user_version"), ==, 42);
+  g_assert_cmpint (query_int (db, "SELECT count(*) FROM report WHERE body LIKE '%Ixcanul%'"), ==, 1);
+  g_assert_cmpint (query_int (db, "SELECT count(*) FROM report WHERE body = 'ñandú en Ñuñoa'"), ==, 1);
+  g_assert_cmpint (query_int (db, "PRAGMA page_size"), ==, 16384);
+  exec_ok (db, "PRAGMA journal_mode = WAL");
+  exec_ok (db, "INSERT INTO report (body) VALUES ('Xochitl Quetzalli otra vez')");
+  g_assert_cmpuint (count_planted (fixture->path), ==, 0);
+  exec_ok (db, "PRAGMA wal_checkpoint(TRUNCATE)");
+  g_clear_pointer (&db, tg_sqlite_close);
+
+  /* Still the old scheme, and still everything in it. */
+  g_assert_cmpint (tg_sqlite_file_cipher (fixture->path), ==, TG_SQLITE_CIPHER_SQLCIPHER4);
+  g_assert_cmpuint (count_planted (fixture->path), ==, 0);
+  db = open_keyed (fixture->path, key);
+  g_assert_cmpint (query_int (db, "SELECT count(*) FROM report"), ==, 3);
+}
+
+/* Databases made in the SQLCipher 4 scheme by this build (as before
+ * AEGIS-256): the WAL, the keyed checkpointer and the reopen all find
+ * the scheme from the file, whatever new databases get. */
+static void
+test_sqlcipher4_made (Fixture       *fixture,
+                      gconstpointer  data)
+{
+  g_autoptr(TgSqlite) db = NULL;
+  g_autoptr(TgWalCheckpointer) checkpointer = NULL;
+  g_autoptr(GError) error = NULL;
+  gint64 deadline;
+
+  tg_sqlite_set_new_cipher_for_testing (TG_SQLITE_CIPHER_SQLCIPHER4);
+  db = open_keyed (fixture->path, fixture->key);
+  exec_ok (db, "PRAGMA journal_mode = WAL");
+  exec_ok (db, "PRAGMA wal_autocheckpoint = 0");
+  fill (db, 50);
+  g_assert_cmpint (tg_sqlite_file_cipher (fixture->path), ==, TG_SQLITE_CIPHER_SQLCIPHER4);
+  tg_sqlite_set_new_cipher_for_testing (TG_SQLITE_CIPHER_AEGIS256);
+
+  /* The checkpointer's connection, opened after the switch: the file's
+   * scheme, from the log. */
+  checkpointer = tg_wal_checkpointer_new_keyed (tg_sqlite_get_db (db), fixture->path, fixture->key,
+                                                4, 1000, &error);
+  g_assert_no_error (error);
+  fill (db, 100);
+  deadline = g_get_monotonic_time () + 60 * G_USEC_PER_SEC;
+  while (tg_wal_checkpointer_get_n_checkpoints (checkpointer) == 0 &&
+         g_get_monotonic_time () < deadline)
+    g_thread_yield ();
+  g_assert_cmpuint (tg_wal_checkpointer_get_n_checkpoints (checkpointer), >, 0);
+  g_clear_pointer (&checkpointer, tg_wal_checkpointer_free);
+  g_clear_pointer (&db, tg_sqlite_close);
+
+  g_assert_cmpint (tg_sqlite_file_cipher (fixture->path), ==, TG_SQLITE_CIPHER_SQLCIPHER4);
+  g_assert_cmpuint (count_planted (fixture->path), ==, 0);
+  db = open_keyed (fixture->path, fixture->key);
+  g_assert_cmpint (query_int (db, "SELECT count(*) FROM report"), ==, 150);
+  g_assert_cmpint (query_int (db, "SELECT count(*) FROM report_fts WHERE report_fts MATCH 'Ixcanul'"), ==, 150);
+}
+
+/* Reads every row of the table; FALSE with TG_ERROR_CORRUPT when a page
+ * fails its tag. */
+static gboolean
+read_all (TgSqlite  *db,
+          GError   **error)
+{
+  return tg_sqlite_exec (db, "SELECT count(*), sum(length(body)) FROM report", error);
+}
+
+/* AEGIS-256 authenticates every page, bound to its number: a changed
+ * byte, or a page copied over another, is damage, not data. */
+static void
+test_tampered (Fixture       *fixture,
+               gconstpointer  data)
+{
+  g_autoptr(TgSqlite) db = open_keyed (fixture->path, fixture->key);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *good = NULL;
+  gsize length;
+
+  exec_ok (db, "CREATE TABLE report (id INTEGER PRIMARY KEY, body TEXT)");
+  exec_ok (db, "WITH RECURSIVE n (i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 3000) "
+               "INSERT INTO report (body) SELECT printf('%s %d', 'Xochitl Quetzalli', i) FROM n");
+  g_clear_pointer (&db, tg_sqlite_close);
+  g_assert_true (g_file_get_contents (fixture->path, &good, &length, NULL));
+  g_assert_cmpuint (length, >=, 4 * 16384);
+  db = open_keyed (fixture->path, fixture->key);
+  g_assert_true (read_all (db, &error));
+  g_assert_no_error (error);
+  g_clear_pointer (&db, tg_sqlite_close);
+
+  for (guint round = 0; round < 2; round++)
+    {
+      g_autofree char *bad = g_memdup2 (good, length);
+
+      if (round == 0)
+        bad[16384 + 5000] ^= 0x01;                 /* one bit of page 2 */
+      else
+        memcpy (bad + 16384, good + 2 * 16384, 16384);  /* page 3 over page 2 */
+      g_assert_true (g_file_set_contents (fixture->path, bad, length, NULL));
+      db = open_keyed (fixture->path, fixture->key);
+      g_assert_false (read_all (db, &error));
+      g_assert_error (error, TG_ERROR, TG_ERROR_CORRUPT);
+      g_clear_error (&error);
+      g_clear_pointer (&db, tg_sqlite_close);
+    }
+
+  /* The good file still reads: the test can tell the two apart. */
+  g_assert_true (g_file_set_contents (fixture->path, good, length, NULL));
+  db = open_keyed (fixture->path, fixture->key);
+  g_assert_cmpint (query_int (db, "SELECT count(*) FROM report"), ==, 3000);
+}
+
 static void
 test_version (void)
 {
@@ -372,6 +527,9 @@ main (int   argc,
   ADD ("/sqlite-cipher/export", test_export);
   ADD ("/sqlite-cipher/export-damaged", test_export_damaged);
   ADD ("/sqlite-cipher/checkpointer", test_checkpointer_keyed);
+  ADD ("/sqlite-cipher/sqlcipher4-fixture", test_sqlcipher4_fixture);
+  ADD ("/sqlite-cipher/sqlcipher4-made", test_sqlcipher4_made);
+  ADD ("/sqlite-cipher/tampered", test_tampered);
 #undef ADD
   g_test_add_func ("/sqlite-cipher/version", test_version);
 

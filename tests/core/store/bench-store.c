@@ -184,7 +184,7 @@ run (guint          n,
   store = open_store (dir, key, &error);
   g_assert_no_error (error);
 
-  printf ("\n%s store: %s\n", key ? "ENCRYPTED (SQLCipher 4 scheme)" : "PLAIN", dir);
+  printf ("\n%s store: %s\n", key ? "ENCRYPTED (AEGIS-256)" : "PLAIN", dir);
   for (guint done = 0; done < n;)
     {
       g_autoptr(GPtrArray) batch = g_ptr_array_new_with_free_func (g_object_unref);
