@@ -15,11 +15,14 @@
 #include "tg-erase.h"
 #include "tg-lock-monitor.h"
 #include "tg-lock-window.h"
+#include "tg-open-copy.h"
 #include "tg-preferences-window.h"
 #include "tg-renderer.h"
 #include "tg-ui-util.h"
 #include "tg-window.h"
 
+#include "tg-at-rest-migrate.h"
+#include "tg-blob-store.h"
 #include "tg-demo.h"
 #include "tg-exchange.h"
 #include "tg-vault.h"
@@ -44,6 +47,7 @@ struct _TgApplication
   TgLockMonitor  *lock_monitor;
   TgLockWindow   *lock_window; /* while locked or before the first unlock */
   gboolean        lock_remember;
+  GCancellable   *migrating;  /* while an old plain store is encrypted */
 };
 
 G_DEFINE_FINAL_TYPE (TgApplication, tg_application, ADW_TYPE_APPLICATION)
@@ -78,6 +82,7 @@ typedef struct
   TgWindow      *window;       /* showing "Opening…" */
   char          *dir;
   gboolean       remember;     /* keep @dir in the settings once open */
+  gboolean       keyed;        /* opened with the vault's store key */
 } OpenData;
 
 static void
@@ -143,11 +148,18 @@ store_opened_cb (GObject      *object,
   g_autoptr(GError) error = NULL;
 
   self->store = tg_store_open_finish (result, &error);
+  /* Files and thumbnails are written encrypted, and read through the
+   * vault, from now on. */
+  if (self->store != NULL && data->keyed)
+    tg_blob_store_set_vault (tg_store_get_blob_store (self->store), self->vault);
   if (self->store == NULL)
     {
       /* The dialog first, so the app always has a window. */
       show_store_error (self, data->dir, error);
       gtk_window_destroy (GTK_WINDOW (data->window));
+      /* Not left on its "Opening…" page behind the dialog. */
+      if (self->lock_window != NULL)
+        gtk_window_destroy (GTK_WINDOW (self->lock_window));
       open_data_free (data);
       return;
     }
@@ -164,14 +176,6 @@ store_opened_cb (GObject      *object,
 }
 
 static void show_lock_window (TgApplication *self);
-
-static gboolean
-has_plain_store (const char *dir)
-{
-  g_autofree char *db = g_build_filename (dir, "testigo.db", NULL);
-
-  return g_file_test (db, G_FILE_TEST_EXISTS);
-}
 
 static void open_store_at (TgApplication *self,
                            const char    *dir,
@@ -208,11 +212,18 @@ env_unlocked_cb (GObject      *object,
   g_free (data);
 }
 
+static void start_migration (TgApplication *self,
+                             const char    *dir,
+                             gboolean       remember);
+
 /* Opens (or creates) the store in @dir and makes it the app's, showing
  * the main window at once (its "Opening…" page until the store is open).
  * The store opens only once the vault of @dir is unlocked: until then
  * the lock window asks for the passphrase (or, on a first run, for a new
- * one). $TESTIGO_PASSPHRASE, for tests only (docs/app.md), types it. */
+ * one). $TESTIGO_PASSPHRASE, for tests only (docs/app.md), types it.
+ * Unlocked, a store still plain (written by an older Testigo, or a
+ * conversion cut short) is first encrypted behind the lock window's
+ * progress page; then the store opens with the vault's store key. */
 static void
 open_store_at (TgApplication *self,
                const char    *dir,
@@ -220,6 +231,9 @@ open_store_at (TgApplication *self,
 {
   OpenData *data;
   const char *passphrase = g_getenv ("TESTIGO_PASSPHRASE");
+  TgAtRestStoreKind kind;
+  guint8 key[TG_VAULT_KEY_BYTES];
+  gboolean keyed;
 
   g_clear_object (&self->sync);
   g_clear_object (&self->store);
@@ -233,19 +247,23 @@ open_store_at (TgApplication *self,
       g_mkdir_with_parents (dir, 0700);
       self->vault = tg_vault_new (dir);
     }
-  /* A store written before protection at rest (a database, no key
-   * file) is opened as it is until it can be converted (the migration,
-   * not there yet): no key file is written beside it, so a damaged or
-   * foreign database stays alone in its folder. */
-  if (tg_vault_get_state (self->vault) == TG_VAULT_STATE_NONE && has_plain_store (dir))
-    passphrase = NULL;
-  else if (!tg_vault_is_unlocked (self->vault) && (passphrase == NULL || *passphrase == '\0'))
+  /* No key file and a database that is not a plain store: a damaged or
+   * foreign file (or an encrypted store whose key is gone). Opened as it
+   * is, it fails with the store's own message, and no key file is
+   * written beside it. */
+  kind = tg_at_rest_store_kind (dir);
+  keyed = !(tg_vault_get_state (self->vault) == TG_VAULT_STATE_NONE && kind == TG_AT_REST_STORE_OPAQUE);
+  if (keyed && !tg_vault_is_unlocked (self->vault) && (passphrase == NULL || *passphrase == '\0'))
     {
       self->lock_remember = remember;
       show_lock_window (self);
+      /* Reports already here, written by an older Testigo: the page says
+       * they will be encrypted. */
+      if (tg_vault_get_state (self->vault) == TG_VAULT_STATE_NONE)
+        tg_lock_window_show_create (self->lock_window, kind == TG_AT_REST_STORE_PLAIN);
       return;
     }
-  else if (!tg_vault_is_unlocked (self->vault))
+  else if (keyed && !tg_vault_is_unlocked (self->vault))
     {
       EnvUnlockData *env = g_new0 (EnvUnlockData, 1);
 
@@ -260,11 +278,18 @@ open_store_at (TgApplication *self,
         tg_vault_unlock_async (self->vault, passphrase, NULL, env_unlocked_cb, env);
       return;
     }
+  /* A plain store must not stay plain once there is a key. */
+  if (keyed && tg_at_rest_needs_migration (dir))
+    {
+      start_migration (self, dir, remember);
+      return;
+    }
 
   data = g_new0 (OpenData, 1);
   data->app = g_object_ref (self);
   data->dir = g_strdup (dir);
   data->remember = remember;
+  data->keyed = keyed;
   g_application_hold (G_APPLICATION (self));
 
   tg_start_up_mark ("opening");
@@ -287,7 +312,106 @@ open_store_at (TgApplication *self,
       open_data_free (data);
       return;
     }
-  tg_store_open_async (self->data_dir, NULL, store_opened_cb, data);
+  if (!keyed)
+    {
+      tg_store_open_async (self->data_dir, NULL, store_opened_cb, data);
+      return;
+    }
+  {
+    g_autoptr(GError) error = NULL;
+
+    /* The store copies the key; this copy is wiped at once. */
+    if (!tg_vault_derive_subkey (self->vault, TG_VAULT_PURPOSE_STORE, key, &error))
+      {
+        show_store_error (self, data->dir, error);
+        gtk_window_destroy (GTK_WINDOW (data->window));
+        open_data_free (data);
+        return;
+      }
+    tg_store_open_keyed_async (self->data_dir, key, NULL, store_opened_cb, data);
+    explicit_bzero (key, sizeof key);
+  }
+}
+
+/* Encrypting an old store ----------------------------------------------- */
+
+typedef struct
+{
+  TgApplication *app;
+  char          *dir;
+  gboolean       remember;
+  gint64         started;
+} MigrateData;
+
+static void
+migrate_progress_cb (double   fraction,
+                     gpointer user_data)
+{
+  TgApplication *self = user_data;
+
+  if (self->lock_window != NULL && self->migrating != NULL)
+    tg_lock_window_set_progress (self->lock_window, fraction);
+}
+
+static void
+migrate_done_cb (GObject      *object,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  MigrateData *data = user_data;
+  TgApplication *self = data->app;
+  g_autoptr(GError) error = NULL;
+  gboolean ok = tg_at_rest_migrate_finish (result, &error);
+
+  g_clear_object (&self->migrating);
+  g_debug ("Encrypting the store took %.2f s", (g_get_monotonic_time () - data->started) / 1e6);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    ;  /* the window was closed: the next start finishes the job */
+  else if (!ok)
+    {
+      /* The dialog first, so the app always has a window. What was
+       * converted stays converted; the rest is still readable. */
+      show_store_error (self, data->dir, error);
+      if (self->lock_window != NULL)
+        gtk_window_destroy (GTK_WINDOW (self->lock_window));
+    }
+  else if (self->lock_window != NULL)
+    {
+      tg_lock_window_show_working (self->lock_window, _("Opening the Reports…"), NULL, -1);
+      open_store_at (self, data->dir, data->remember);
+    }
+  g_application_release (G_APPLICATION (self));
+  g_object_unref (data->app);
+  g_free (data->dir);
+  g_free (data);
+}
+
+/* The vault is unlocked and @dir holds a plain store (or a conversion
+ * that was cut short): it is encrypted in place on a worker thread, the
+ * lock window showing how far it is. A crash or a kill leaves it
+ * readable; the next start goes on from there (tg-at-rest-migrate.h). */
+static void
+start_migration (TgApplication *self,
+                 const char    *dir,
+                 gboolean       remember)
+{
+  MigrateData *data = g_new0 (MigrateData, 1);
+
+  data->app = g_object_ref (self);
+  data->dir = g_strdup (dir);
+  data->remember = remember;
+  data->started = g_get_monotonic_time ();
+  show_lock_window (self);
+  tg_lock_window_show_working (self->lock_window, _("Encrypting the Reports…"),
+                               _("The reports and files already on this laptop are being encrypted, "
+                                 "and their unencrypted copies overwritten. If this is interrupted, "
+                                 "Testigo goes on from where it stopped at the next start; nothing is lost."),
+                               0);
+  g_application_hold (G_APPLICATION (self));
+  g_clear_object (&self->migrating);
+  self->migrating = g_cancellable_new ();
+  tg_at_rest_migrate_async (dir, self->vault, migrate_progress_cb, self, self->migrating,
+                            migrate_done_cb, data);
 }
 
 /* A folder beside @dir that does not exist yet, for a new store:
@@ -508,6 +632,10 @@ static void
 lock_window_destroyed_cb (TgApplication *self)
 {
   self->lock_window = NULL;
+  /* Closed while an old store is encrypted: it stops between two files
+   * and goes on at the next start. */
+  if (self->migrating != NULL)
+    g_cancellable_cancel (self->migrating);
 }
 
 /* The lock window, on its unlock page (or first-run page), for the data
@@ -572,6 +700,8 @@ lock_now (TgApplication *self)
   g_clear_object (&self->sync);
   g_clear_object (&self->store);
   tg_vault_lock (self->vault);
+  /* The decrypted copies handed to other programs go too. */
+  tg_open_copy_remove_all ();
 }
 
 static void
@@ -783,12 +913,17 @@ tg_application_startup (GApplication *app)
   self->renderer = tg_renderer_choose (gdk_display_get_default ());
   tg_start_up_mark ("renderer-chosen");
   tg_ui_install_accessibility_fixes ();
+  /* GTK's file chooser would list every file added as a source in the
+   * desktop's recently-used list, in plain text (issue 16). */
+  g_object_set (gtk_settings_get_default (), "gtk-recent-files-enabled", FALSE, NULL);
 
   self->settings = g_settings_new (SCHEMA_ID);
   g_signal_connect_swapped (self->settings, "changed::style-variant",
                             G_CALLBACK (apply_style_variant), self);
   apply_style_variant (self);
 
+  /* Decrypted copies left by a Testigo that did not quit (tg-open-copy.h). */
+  tg_open_copy_remove_stale ();
   self->lock_monitor = tg_lock_monitor_new (self->settings);
   g_signal_connect_object (self->lock_monitor, "lock", G_CALLBACK (lock_monitor_cb), self, G_CONNECT_SWAPPED);
 
@@ -841,6 +976,7 @@ tg_application_shutdown (GApplication *app)
     tg_store_close (self->store);
   if (self->vault != NULL)
     tg_vault_lock (self->vault);
+  tg_open_copy_remove_all ();
 }
 
 static void
@@ -849,6 +985,7 @@ tg_application_dispose (GObject *object)
   TgApplication *self = TG_APPLICATION (object);
 
   g_clear_object (&self->sync);
+  g_clear_object (&self->migrating);
   g_clear_object (&self->lock_monitor);
   g_clear_object (&self->settings);
   g_clear_object (&self->store);

@@ -8,6 +8,7 @@
 
 #include <glib/gi18n.h>
 
+#include "tg-cli-unlock.h"
 #include "tg-export.h"
 #include "tg-export-dialog.h"
 #include "tg-exchange.h"
@@ -409,7 +410,8 @@ tg_exchange_export_command_line (const char *data_dir,
       g_printerr (_("There is no store in %s.\n"), data_dir);
       return 1;
     }
-  if (!(store = tg_store_open (data_dir, &error)))
+  /* The passphrase from $TESTIGO_PASSPHRASE or the terminal. */
+  if (!(store = tg_cli_open_store (data_dir, &error)))
     {
       g_printerr (_("Cannot open the store in %s: %s\n"), data_dir, error->message);
       return 1;

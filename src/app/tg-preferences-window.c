@@ -8,6 +8,7 @@
 
 #include <glib/gi18n.h>
 
+#include "tg-change-passphrase.h"
 #include "tg-map-preferences-page.h"
 #include "tg-preferences-window.h"
 #include "tg-sync-preferences-page.h"
@@ -182,6 +183,16 @@ erase_entries_changed_cb (AdwMessageDialog *dialog)
                                            *a != '\0' && g_strcmp0 (a, gtk_editable_get_text (data->confirm)) == 0);
 }
 
+/* "Change Passphrase": src/app/lock/tg-change-passphrase.c. */
+static void
+change_passphrase_cb (TgPreferencesWindow *self)
+{
+  TgVault *vault = tg_application_get_vault (self->app);
+
+  if (vault != NULL && tg_vault_is_unlocked (vault))
+    tg_change_passphrase_show (ADW_PREFERENCES_WINDOW (self), vault);
+}
+
 static void
 erase_passphrase_cb (TgPreferencesWindow *self)
 {
@@ -200,7 +211,7 @@ erase_passphrase_cb (TgPreferencesWindow *self)
 
   dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (GTK_WINDOW (self), _("Erase Passphrase"),
                                                        _("Typed at the unlock page instead of the passphrase, it "
-                                                         "deletes the data on this laptop at once and "
+                                                         "makes the data on this laptop unreadable at once and "
                                                          "Testigo starts as on a new laptop. It must differ from "
                                                          "the passphrase. It cannot hide that Testigo was "
                                                          "installed.")));
@@ -291,6 +302,7 @@ tg_preferences_window_class_init (TgPreferencesWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, TgPreferencesWindow, erase_row);
   gtk_widget_class_bind_template_callback (widget_class, open_folder_cb);
   gtk_widget_class_bind_template_callback (widget_class, erase_passphrase_cb);
+  gtk_widget_class_bind_template_callback (widget_class, change_passphrase_cb);
 }
 
 static void

@@ -66,7 +66,7 @@ for lang in sys.argv[2:] or ("en", "es"):
             field(app, T("Confirm Passphrase")).queryEditableText().setTextContents(passphrase)
             wait_for(lambda: find(app, role="label", name=T("Strong."), timeout=0) is not None, 10)
             shot("lock-first-run-%s-%s" % (lang, scheme))
-            button(app, T("_Set Passphrase and Start").replace("_", "")).queryAction().doAction(0)
+            button(app, T("_Encrypt and Start").replace("_", "")).queryAction().doAction(0)
             find(app, role="push button", name=T("New report"), timeout=60)
             lock = find(app, role="push button", name=T("Lock"), timeout=60)
             lock.queryAction().doAction(0)

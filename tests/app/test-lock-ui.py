@@ -69,10 +69,10 @@ TITLE = "Raid on the Maravillas clinic"
 PASSPHRASE = "river lantern copper seventeen"
 WRONG = "river lantern copper eighteen"
 ERASE_PASSPHRASE = "blue kettle under the stairs"
-HONEST = ("This deletes the data on this laptop: the reports, their photos and files, and the sync history. "
-          "This version does not yet encrypt them on disk, so a forensic tool may still recover the deleted "
-          "files. It cannot hide that Testigo was installed. There are no hidden vaults. Testigo will then "
-          "start as on a new laptop.")
+HONEST = ("This destroys the key that encrypts the data on this laptop — the reports, their photos and "
+          "files, and the sync history — so that what is left is unreadable noise, and removes it. It "
+          "cannot hide that Testigo was installed. There are no hidden vaults. Testigo will then start "
+          "as on a new laptop.")
 CTRL, SHIFT, L_KEY = 37, 50, 46          # X keycodes: Control_L, Shift_L, l
 UP, DOWN, RETURN = 0xff52, 0xff54, 0xff0d
 
@@ -226,7 +226,7 @@ def first_run(app, passphrase):
         return False
     set_text(entry, passphrase)
     set_text(confirm, passphrase)
-    create = button(app, M("_Set Passphrase and Start"), timeout=10)
+    create = button(app, M("_Encrypt and Start"), timeout=10)
     if create is None or not wait_for(lambda: sensitive(create), 10):
         return False
     act(create)
@@ -333,7 +333,7 @@ try:
         "first run: nothing is stored before the passphrase")
     entry = field(a, T("Passphrase"))
     confirm = field(a, T("Confirm Passphrase"))
-    create = button(a, M("_Set Passphrase and Start"))
+    create = button(a, M("_Encrypt and Start"))
     set_text(entry, "abc")
     set_text(confirm, "abc")
     tap(wait_for(lambda: labels_with(a, T("Too easy to guess: %s.").split("%s")[0].strip()), 10)
@@ -483,7 +483,7 @@ try:
     # two looks, so only the lock page after it is waited for.
     set_text(field(a, T("Passphrase")), PASSPHRASE)
     set_text(field(a, T("Confirm Passphrase")), PASSPHRASE)
-    create = button(a, M("_Set Passphrase and Start"), timeout=10)
+    create = button(a, M("_Encrypt and Start"), timeout=10)
     wait_for(lambda: sensitive(create), 10)
     act(create)
     tap(wait_for(lambda: os.path.exists(app.key_file()), 60), "first run again")

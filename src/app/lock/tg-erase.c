@@ -50,10 +50,10 @@ confirm (EraseData *data)
 {
   AdwMessageDialog *dialog;
   g_autofree char *body = NULL;
-  const char *honest = _("This deletes the data on this laptop: the reports, their photos and files, and the sync history. "
-                         "This version does not yet encrypt them on disk, so a forensic tool may still recover the deleted "
-                         "files. It cannot hide that Testigo was installed. There are no hidden vaults. Testigo will then "
-                         "start as on a new laptop.");
+  const char *honest = _("This destroys the key that encrypts the data on this laptop — the reports, their photos and "
+                         "files, and the sync history — so that what is left is unreadable noise, and removes it. It "
+                         "cannot hide that Testigo was installed. There are no hidden vaults. Testigo will then start "
+                         "as on a new laptop.");
 
   body = data->sync_outcome != NULL ? g_strdup_printf ("%s\n\n%s", data->sync_outcome, honest) : g_strdup (honest);
   dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (data->parent, _("Erase Everything on This Laptop?"), body));

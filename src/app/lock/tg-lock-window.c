@@ -427,12 +427,12 @@ tg_lock_window_show_create (TgLockWindow *self,
 
   gtk_label_set_text (self->create_description,
                       has_reports
-                      ? _("Choose a passphrase. Testigo will ask for it when it starts and whenever it locks. It cannot be "
-                          "recovered if it is forgotten. This version does not yet encrypt the reports already on this "
-                          "laptop or their files: until it does, someone who copies the disk can read them.")
-                      : _("Choose a passphrase. Testigo will ask for it when it starts and whenever it locks. It cannot be "
-                          "recovered if it is forgotten. This version does not yet encrypt the reports or their files on "
-                          "disk: until it does, someone who copies the disk can read them."));
+                      ? _("Choose a passphrase. The reports already on this laptop will be encrypted with it, "
+                          "and everything Testigo keeps from now on: without it nobody can read them, not even "
+                          "you. It cannot be recovered if it is forgotten.")
+                      : _("Choose a passphrase. Everything Testigo keeps on this laptop is encrypted with it: "
+                          "without it nobody can read the reports, not even you. It cannot be recovered if it "
+                          "is forgotten."));
   create_changed_cb (self);
   show_page (self, self->create_page);
   gtk_widget_grab_focus (GTK_WIDGET (self->create_entry));

@@ -10,6 +10,7 @@
 #include <math.h>
 
 #include "tg-custody-row.h"
+#include "tg-open-copy.h"
 #include "tg-source-import.h"
 #include "tg-source-row.h"
 #include "tg-ui-util.h"
@@ -253,20 +254,10 @@ check_content (TgSourceRow *self)
 }
 
 static void
-open_clicked_cb (TgSourceRow *self)
+launch_uri (TgSourceRow *self,
+            const char  *uri)
 {
   g_autoptr(GError) error = NULL;
-  g_autofree char *uri = NULL;
-
-  if (tg_source_get_kind (self->source) == TG_SOURCE_KIND_LINK)
-    uri = g_strdup (tg_source_get_url (self->source));
-  else if (tg_source_get_kind (self->source) == TG_SOURCE_KIND_FILE && self->blobs != NULL)
-    {
-      g_autoptr(GFile) file = tg_blob_store_get_file (self->blobs, tg_source_get_sha256 (self->source));
-
-      if (file != NULL && g_file_query_exists (file, NULL))
-        uri = g_file_get_uri (file);
-    }
 
   if (uri == NULL || *uri == '\0')
     {
@@ -279,6 +270,53 @@ open_clicked_cb (TgSourceRow *self)
 
       g_signal_emit (self, signals[SHOW_MESSAGE], 0, message);
     }
+}
+
+static void
+open_copy_done_cb (GObject      *object,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  g_autoptr(TgSourceRow) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GFile) copy = tg_open_copy_finish (result, &error);
+  g_autofree char *uri = copy ? g_file_get_uri (copy) : NULL;
+
+  if (copy == NULL)
+    {
+      g_autofree char *message = g_strdup_printf (_("Could not open the source: %s"), error->message);
+
+      g_signal_emit (self, signals[SHOW_MESSAGE], 0, message);
+      return;
+    }
+  launch_uri (self, uri);
+}
+
+/* A link opens in the browser; a file in the desktop's viewer: as it is
+ * when stored plain, else through a decrypted copy kept in memory only
+ * (tg-open-copy.h), decrypted off the main loop. */
+static void
+open_clicked_cb (TgSourceRow *self)
+{
+  g_autofree char *uri = NULL;
+
+  if (tg_source_get_kind (self->source) == TG_SOURCE_KIND_LINK)
+    uri = g_strdup (tg_source_get_url (self->source));
+  else if (tg_source_get_kind (self->source) == TG_SOURCE_KIND_FILE && self->blobs != NULL)
+    {
+      const char *sha = tg_source_get_sha256 (self->source);
+      g_autoptr(GFile) file = tg_blob_store_get_file (self->blobs, sha);
+
+      if (file != NULL && g_file_query_exists (file, NULL) && tg_blob_store_is_encrypted (self->blobs, sha))
+        {
+          tg_open_copy_async (self->blobs, sha, tg_source_get_file_name (self->source), NULL,
+                              open_copy_done_cb, g_object_ref (self));
+          return;
+        }
+      if (file != NULL && g_file_query_exists (file, NULL))
+        uri = g_file_get_uri (file);
+    }
+  launch_uri (self, uri);
 }
 
 static void
