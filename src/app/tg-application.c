@@ -323,6 +323,7 @@ open_store_at (TgApplication *self,
     /* The store copies the key; this copy is wiped at once. */
     if (!tg_vault_derive_subkey (self->vault, TG_VAULT_PURPOSE_STORE, key, &error))
       {
+        explicit_bzero (key, sizeof key);
         show_store_error (self, data->dir, error);
         gtk_window_destroy (GTK_WINDOW (data->window));
         open_data_free (data);
