@@ -21,16 +21,9 @@
 # control file, so it can fail.
 #
 # The store's files (testigo.db and its -wal, -shm, -journal) and the
-# files under blobs/ are reported in their own checks. The app does not
-# encrypt them yet (docs/at-rest.md, "What is not yet encrypted"): while
-# ALLOW_PLAIN_STORE is True, a hit in them is "not ok … # TODO" only when
-# the file is plain in its own format (the store's header is "SQLite
-# format 3", the blob store says the blob is not encrypted); a hit in an
-# encrypted file, or in any other file, fails. When the app's wiring lands,
-# ALLOW_PLAIN_STORE becomes False and any hit fails. GTK's recently-used
-# list (recently-used.xbel under XDG_DATA_HOME) must not name the photo's
-# file either: today the file chooser adds it, a TODO (RECENT_TODO) until
-# the app stops that.
+# files under blobs/ are reported in their own checks; a hit in them, or
+# in any other file, fails. GTK's recently-used list (recently-used.xbel
+# under XDG_DATA_HOME) must not name the photo's file either.
 #
 # Usage: test-plaintext-scan-ui.py TESTIGO MAKE-PHOTO
 
@@ -50,14 +43,6 @@ import tap_store  # noqa: E402  (the store, plain or encrypted)
 
 TESTIGO = sys.argv[1]
 MAKE_PHOTO = sys.argv[2]
-
-# Until the app opens the store keyed and hands the vault to the blob
-# store (issue 16): plain store and blob files are a TODO, not a failure.
-ALLOW_PLAIN_STORE = True
-PLAIN_TODO = "issue 16: the app does not encrypt the store and the blobs yet"
-# Issue 16 asks for no entry in GTK's recently-used list; the file
-# chooser still adds the photo it opened. None once that is fixed.
-RECENT_TODO = "issue 16: the file chooser adds the photo to GTK's recently-used list"
 
 TITLE = "Masacre en Huancapampa"
 NARRATIVE = "Los soldados quemaron la escuela de Quillacocha al amanecer"
@@ -167,15 +152,12 @@ def recent_entries(root):
 
 def check_scan(when, root, data_dir, needles):
     recent = recent_entries(root)
-    tap(not recent, "%s: GTK's recently-used list does not name the photo" % when, " ".join(recent),
-        todo=RECENT_TODO)
+    tap(not recent, "%s: GTK's recently-used list does not name the photo" % when, " ".join(recent))
     store, blobs, other = classify(scan(root, needles), data_dir)
     tap(not other, "%s: no planted word or photo byte in any file but the store's and the blobs" % when,
         describe(other))
     for what, hits in (("the store's files (testigo.db, its WAL)", store), ("the files under blobs/", blobs)):
-        all_plain = all(plain for _found, plain in hits.values())
-        todo = PLAIN_TODO if ALLOW_PLAIN_STORE and hits and all_plain else None
-        tap(not hits, "%s: no planted word or photo byte in %s" % (when, what), describe(hits), todo=todo)
+        tap(not hits, "%s: no planted word or photo byte in %s" % (when, what), describe(hits))
 
 
 # The app ------------------------------------------------------------------------
