@@ -286,6 +286,9 @@ open_copy_done_cb (GObject      *object,
     {
       g_autofree char *message = g_strdup_printf (_("Could not open the source: %s"), error->message);
 
+      /* For the log (and the at-rest test, which cannot wait for a toast
+       * of 5 s): the reason only, never the file's name. */
+      g_debug ("Open refused: %s %d", g_quark_to_string (error->domain), error->code);
       g_signal_emit (self, signals[SHOW_MESSAGE], 0, message);
       return;
     }
