@@ -9,6 +9,10 @@
  * spellings of one victim's name, and prints their ids, one a line (this
  * laptop's first).
  *
+ * `test-workspace-store DIR --second-pair` adds a fifth report, the other
+ * monitor's account of the road block, so the queue holds two pairs
+ * (tests/app/test-workspace-controls.py), and prints its id third.
+ *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include "config.h"
@@ -114,9 +118,9 @@ main (int   argc,
   const char *police[] = { "police", NULL };
 
   setlocale (LC_ALL, "");
-  if (argc != 2)
+  if (argc != 2 && (argc != 3 || g_strcmp0 (argv[2], "--second-pair") != 0))
     {
-      g_printerr ("Usage: %s DIR\n", argv[0]);
+      g_printerr ("Usage: %s DIR [--second-pair]\n", argv[0]);
       return 2;
     }
   store = tg_store_open (argv[1], &error);
@@ -153,6 +157,15 @@ main (int   argc,
   receive (store, far);
 
   g_print ("%s\n%s\n", tg_report_get_id (here), tg_report_get_id (other));
+  if (argc == 3)
+    {
+      g_autoptr(GDateTime) road_later = lima_time (2023, 1, 12, 9, 40);
+      g_autoptr(TgReport) road_other = report_new ("Bloqueo de la vía Juliaca–Puno", "Caracoto", "other",
+                                                   road_later, -15.5712, -70.1009);
+
+      receive (store, road_other);
+      g_print ("%s\n%s\n", tg_report_get_id (road_other), tg_report_get_id (unrelated));
+    }
   tg_store_close (store);
   return 0;
 }
