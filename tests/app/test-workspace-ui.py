@@ -29,6 +29,24 @@ import time
 
 TESTIGO = sys.argv[1]
 MAKE_STORE = sys.argv[2]
+# Optional: the build directory and a language (en or es): the names
+# looked for are the app's own translations.
+BUILD = sys.argv[3] if len(sys.argv) > 3 else None
+LANG = sys.argv[4] if len(sys.argv) > 4 else "en"
+if BUILD is not None:
+    import gettext
+    _translation = gettext.translation("testigo", os.path.join(BUILD, "po"), languages=[LANG], fallback=True)
+    T, N = _translation.gettext, _translation.ngettext
+    GTK = gettext.translation("gtk40", languages=[LANG], fallback=True).gettext
+else:
+    def T(text):
+        return text
+
+    def N(one, many, n):
+        return one if n == 1 else many
+
+    def GTK(text):
+        return text
 TITLE_HERE = "Disparos en el aeropuerto de Juliaca"
 TITLE_OTHER = "Juliaca: 18 muertos junto al aeropuerto"
 REASON = "Three independent sources and the hospital's list agree."
@@ -41,10 +59,28 @@ from tap_atspi import (  # noqa: E402
 import tap_store  # noqa: E402  (the store, plain or encrypted)
 
 pyatspi = require_atspi()
+SCORE = T("“%s” and “%s”, score %s: %s").split("%s")[2].strip()
+TWO_REPORTS = N("%u report", "%u reports", 2).replace("%u", "2")
+
+
+def quit_app(process, app):
+    """Closes the window with its Close button (its name in this
+    language); the exit status, or None when it had to be killed."""
+    frame = find(app, role="frame", name="Testigo")
+    close = find(frame, role="push button", name=GTK("Close")) if frame else None
+    if close is not None:
+        click(close)
+    try:
+        return process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        return None
 
 data_dir = tempfile.mkdtemp(prefix="testigo-workspace-ui-")
 base_env = dict(os.environ, TESTIGO_DATA_DIR=data_dir, GTK_A11Y="atspi", NO_AT_BRIDGE="0",
-                LANGUAGE="en")
+                LANGUAGE=LANG)
+if BUILD is not None:
+    base_env["TESTIGO_LOCALEDIR"] = os.path.join(BUILD, "po")
 UP, DOWN, RETURN = 0xff52, 0xff54, 0xff0d
 
 
@@ -168,11 +204,11 @@ def expand(root, title):
 
 
 def open_workspace(app):
-    ws = button(app, "Workspace", timeout=20)
+    ws = button(app, T("Workspace"), timeout=20)
     if ws is None:
         return False
     click(ws)
-    return push(app, "Back to my reports", timeout=10) is not None
+    return push(app, T("Back to my reports"), timeout=10) is not None
 
 
 def main():
@@ -187,7 +223,7 @@ def main():
         tap(False, "the window appears on the accessibility bus")
         return
     listed = named(app, "list item", "Juliaca", timeout=20) is not None
-    tap(listed and button(app, "Workspace", timeout=2) is None,
+    tap(listed and button(app, T("Workspace"), timeout=2) is None,
         "without the coordinator role there is no Workspace button")
     quit_app(process, app)
 
@@ -203,26 +239,27 @@ def main():
 
     # The review queue: the pair, with its score and why.
     pair = node_where(app, lambda n: TITLE_HERE in (n.name or "") and TITLE_OTHER in (n.name or "")
-                      and "score" in (n.name or ""), timeout=30)
+                      and SCORE in (n.name or ""), timeout=30)
     tap(pair is not None, "the review queue lists the two Juliaca reports with a score and why",
         "row: %r" % (pair.name if pair else None))
     if pair is None:
         quit_app(process, app)
         return
 
-    confirm = push(app, "Confirm and merge", timeout=5)
+    confirm = push(app, T("Confirm and merge"), timeout=5)
     if confirm is not None:
         click(confirm)
-    title_other = named(app, "radio button", "Title from report 2:", timeout=20)
+    from_2 = T("%s from report %u: %s").replace("%s", T("Title"), 1).replace("%u", "2").replace("%s", "")
+    title_other = named(app, "radio button", from_2, timeout=20)
     if title_other is None:
-        title_other = named(app, "check box", "Title from report 2:", timeout=2)
+        title_other = named(app, "check box", from_2, timeout=2)
     tap(title_other is not None and TITLE_OTHER in title_other.name,
         "Confirm and merge opens the merge view with each report's title",
         "choice: %r" % (title_other.name if title_other else None))
     if title_other is None:
         quit_app(process, app)
         return
-    differs = "Differs" in labels_text(app)
+    differs = T("Differs") in labels_text(app)
     for _attempt in range(3):
         if checked(title_other):
             break
@@ -231,34 +268,35 @@ def main():
     tap(checked(title_other) and differs, "the title is taken from the other report; differing rows are marked",
         "checked=%s differs=%s" % (checked(title_other), differs))
 
-    click(push(app, "Merge into Incident", timeout=10))
+    click(push(app, T("Merge into Incident"), timeout=10))
     heading = node_where(app, lambda n: n.getRoleName() == "label" and n.name == TITLE_OTHER
-                         and "Incident editor" in "".join((p.name or "") for p in ancestors(n)), timeout=30)
+                         and T("Incident editor") in "".join((p.name or "") for p in ancestors(n)), timeout=30)
     tap(heading is not None, "the incident is made and opened in the editor with the chosen title")
     if heading is None:
         quit_app(process, app)
         return
 
     # Verification: status and reason.
-    status = named(app, "combo box", "Status", timeout=10)
-    chose = status is not None and choose(status, 2, "Verified")
-    reason = node_where(app, lambda n: n.getRoleName() == "text" and n.name == "Reason for the status", 5)
+    status = named(app, "combo box", T("Status"), timeout=10)
+    chose = status is not None and choose(status, 2, T("Verified"))
+    reason = node_where(app, lambda n: n.getRoleName() == "text" and n.name == T("Reason for the status"), 5)
     if reason is not None:
         type_into(reason, REASON)
-    set_status = push(app, "Set Status", timeout=5)
+    set_status = push(app, T("Set Status"), timeout=5)
     if set_status is not None:
         click(set_status)
-    decided = wait_for(lambda: "Verified by" in labels_text(app), 20)
+    decided = wait_for(lambda: T("%s by %s on %s: %s").split("%s")[1].join([T("Verified"), ""])
+                       in labels_text(app), 20)
     tap(chose and reason is not None and decided, "the status is set to Verified with a reason",
         "chose=%s reason=%s decided=%s" % (chose, reason is not None, decided))
 
     # The killed count: the reports say 17 and 18; the coordinator's figure
     # (in the count's expander row, opened first as a person would).
-    expand(app, "Killed")
-    spin = node_where(app, lambda n: n.name == "Your figure for Killed", 10)
+    expand(app, T("Killed"))
+    spin = node_where(app, lambda n: n.name == T("Your figure for %s") % T("Killed"), 10)
     figure_reason = node_where(app, lambda n: n.getRoleName() == "text"
-                               and (n.name or "").startswith("Reason for the figure for Killed"), 5)
-    ranged = "The reports disagree: 17–18" in labels_text(app)
+                               and (n.name or "").startswith(T("Reason for the figure for %s") % T("Killed")), 5)
+    ranged = T("The reports disagree: %s").split("%s")[0] + "17–18" in labels_text(app)
     before = None
     if spin is not None:
         before = spin.queryValue().currentValue
@@ -270,49 +308,55 @@ def main():
             type_into(spin, "18")
     if figure_reason is not None:
         type_into(figure_reason, FIGURE_REASON)
-    set_figure = push(app, "Set Figure", timeout=5)
+    set_figure = push(app, T("Set _Figure").replace("_", ""), timeout=5)
     if set_figure is not None:
         click(set_figure)
-    figured = wait_for(lambda: "18, the coordinator’s figure" in labels_text(app), 20)
+    figured = wait_for(lambda: T("%d, the coordinator’s figure: %s\nThe reports say %s").split(":")[0]
+                       .replace("%d", "18") in labels_text(app), 20)
     tap(ranged and before == 17.0 and figured,
         "the killed count shows 17–18 with its sources; the figure is changed from 17 to 18",
         "range shown=%s figure before=%s set=%s" % (ranged, before, figured))
 
     # Persons: the two spellings of one victim were matched; split one off.
     matched = expand(app, "Juan Pérez Quispe")
-    split = push(app, "Split “juan perez q.” in report 2", timeout=5)
+    split = push(app, T("Split “%s” in report %u into a person of their own")
+                 .replace("%s", "juan perez q.").replace("%u", "2"), timeout=5)
     if split is not None:
         click(split)
     separate = wait_for(lambda: node_where(app, lambda n: n.getRoleName() == "list item"
                                            and n.name == "juan perez q."
-                                           and push(n, "Split", timeout=0) is None, 0) is not None
+                                           and push(n, T("_Split").replace("_", ""), timeout=0) is None, 0)
+                        is not None
                         and any(len(c[1].get("persons", [])) == 3 for c in stored_incidents()), 20)
     tap(matched is not None and split is not None and separate,
         "“Juan Pérez Quispe” and “juan perez q.” were matched; Split makes them two persons",
         "matched=%s split=%s separate=%s" % (matched is not None, split is not None, separate))
 
-    notes = named(app, "text", "Notes on the incident", timeout=5)
+    notes = named(app, "text", T("Notes on the incident"), timeout=5)
     if notes is not None:
         type_into(notes, NOTES)
-    save_notes = push(app, "Save Notes", timeout=5)
+    save_notes = push(app, T("Save Notes"), timeout=5)
     if save_notes is not None:
         click(save_notes)
     saved = wait_for(lambda: any(c[1].get("notes") == NOTES for c in stored_incidents()), 20)
     tap(notes is not None and saved, "the notes are saved")
 
     # The filter "not yet in an incident": the two merged reports leave.
-    page = named(app, "toggle button", "All Reports", timeout=5) or named(app, "radio button", "All Reports", 2)
+    page = named(app, "toggle button", T("All Reports"), timeout=5) or \
+        named(app, "radio button", T("All Reports"), 2)
     if page is not None:
         click(page)
-    every = wait_for(lambda: "4 reports from every monitor" in labels_text(app), 15)
-    filt = named(app, "toggle button", "Filter the workspace", timeout=5) or \
-        named(app, "push button", "Filter the workspace", timeout=2)
+    every = wait_for(lambda: N("%u report from every monitor", "%u reports from every monitor", 4)
+                     .replace("%u", "4") in labels_text(app), 15)
+    filt = named(app, "toggle button", T("Filter the workspace"), timeout=5) or \
+        named(app, "push button", T("Filter the workspace"), timeout=2)
     if filt is not None:
         do_action(filt, "a11y.open") or click(filt)
-    unmerged = named(app, "check box", "not yet in an incident", timeout=5)
+    unmerged = named(app, "check box", T("Only reports _not yet in an incident").replace("_", ""), timeout=5)
     if unmerged is not None:
         do_action(unmerged, "a11y.toggle") or click(unmerged)
-    two = wait_for(lambda: "2 reports match the filters" in labels_text(app), 15)
+    two = wait_for(lambda: N("%u report matches the filters", "%u reports match the filters", 2)
+                   .replace("%u", "2") in labels_text(app), 15)
     tap(every and unmerged is not None and two,
         "All Reports shows 4 reports; only those not yet in an incident: 2",
         "every=%s filter=%s two=%s" % (every, unmerged is not None, two))
@@ -325,17 +369,19 @@ def main():
     process, app = start()
     ok = app is not None and open_workspace(app)
     if ok:
-        page = named(app, "toggle button", "Incidents", timeout=5) or named(app, "radio button", "Incidents", 2)
+        page = named(app, "toggle button", T("Incidents"), timeout=5) or \
+            named(app, "radio button", T("Incidents"), 2)
         if page is not None:
             click(page)
     item = node_where(app, lambda n: n.getRoleName() == "list item" and TITLE_OTHER in (n.name or "")
-                      and "Verified" in (n.name or ""), 20) if ok else None
-    tap(item is not None and "Verified" in item.name and "2 reports" in item.name,
+                      and T("Verified") in (n.name or ""), 20) if ok else None
+    tap(item is not None and T("Verified") in item.name and TWO_REPORTS in item.name,
         "after a restart the incident is listed with its title, status and reports",
         "item: %r" % (item.name if item else None))
     opened = item is not None and do_action(item, "row.open")
-    shown = opened and wait_for(lambda: REASON in labels_text(app) and "From report" in labels_text(app), 20)
-    notes = named(app, "text", "Notes on the incident", timeout=5) if shown else None
+    shown = opened and wait_for(lambda: REASON in labels_text(app)
+                                and T("From report %u, “%s”").split("%u")[0] in labels_text(app), 20)
+    notes = named(app, "text", T("Notes on the incident"), timeout=5) if shown else None
     tap(shown and notes is not None and text_of(notes) == NOTES,
         "opened again: the status's reason, the provenance and the notes are shown")
     if app is not None:
