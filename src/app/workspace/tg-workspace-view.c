@@ -442,39 +442,46 @@ incidents_listed_cb (GObject      *object,
     select_incident (self, tg_incident_editor_get_incident_id (self->incident_editor));
 }
 
+/* The monitor filter offers every monitor whose reports the store holds
+ * (not only those the other filters let through, so that filters kept
+ * from the last run find their monitor), plus the one chosen. */
 static void
-update_monitors (TgWorkspaceView *self,
-                 GPtrArray       *rows)
+monitors_listed_cb (GObject      *object,
+                    GAsyncResult *result,
+                    gpointer      user_data)
 {
-  g_autoptr(GPtrArray) ids = g_ptr_array_new ();
-  g_autoptr(GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
+  TgWorkspaceView *self;
+  g_autoptr(GError) error = NULL;
+  g_auto(GStrv) listed = tg_workspace_list_monitors_finish (TG_WORKSPACE (object), result, &error);
+  g_autoptr(GStrvBuilder) ids = g_strv_builder_new ();
   g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
+  g_auto(GStrv) copy = NULL;
+  const char *chosen;
 
-  /* The monitors of the reports shown, plus the one chosen. */
-  for (guint i = 0; i < rows->len; i++)
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  self = TG_WORKSPACE_VIEW (user_data);
+  if (listed == NULL)
     {
-      const TgWorkspaceReport *row = g_ptr_array_index (rows, i);
+      g_autofree char *text = g_strdup_printf (_("The reports could not be read: %s"), error->message);
 
-      if (row->device_id != NULL && g_hash_table_add (seen, row->device_id))
-        g_ptr_array_add (ids, row->device_id);
+      toast (self, text);
+      return;
     }
-  if (tg_workspace_filters_get_monitor (self->filters) != NULL &&
-      !g_hash_table_contains (seen, tg_workspace_filters_get_monitor (self->filters)))
-    g_ptr_array_add (ids, (gpointer) tg_workspace_filters_get_monitor (self->filters));
-  for (guint i = 0; i < ids->len; i++)
+  g_strv_builder_addv (ids, (const char **) listed);
+  chosen = tg_workspace_filters_get_monitor (self->filters);
+  if (chosen != NULL && !g_strv_contains ((const char * const *) listed, chosen))
+    g_strv_builder_add (ids, chosen);
+  /* set_monitors may free the chosen id: the list is a copy. */
+  copy = g_strv_builder_end (ids);
+  for (guint i = 0; copy[i] != NULL; i++)
     {
       /* TRANSLATORS: a monitor's device, by the first digits of its id */
-      g_ptr_array_add (names, g_strdup_printf (_("Device %.8s"), (const char *) g_ptr_array_index (ids, i)));
+      g_ptr_array_add (names, g_strdup_printf (_("Device %.8s"), copy[i]));
     }
-  g_ptr_array_add (ids, NULL);
   g_ptr_array_add (names, NULL);
-  {
-    /* set_monitors may free the chosen id it is given: copy first. */
-    g_auto(GStrv) copy = g_strdupv ((char **) ids->pdata);
-
-    tg_workspace_filters_set_monitors (self->filters, (const char * const *) copy,
-                                       (const char * const *) names->pdata);
-  }
+  tg_workspace_filters_set_monitors (self->filters, (const char * const *) copy,
+                                     (const char * const *) names->pdata);
 }
 
 static void
@@ -509,8 +516,6 @@ reports_listed_cb (GObject      *object,
     }
   g_list_store_splice (self->reports, 0, g_list_model_get_n_items (G_LIST_MODEL (self->reports)),
                        items->pdata, items->len);
-  if (!tg_workspace_filters_get_active (self->filters))
-    update_monitors (self, rows);
   summary = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u report from every monitor",
                                           "%u reports from every monitor", rows->len), rows->len);
   if (tg_workspace_filters_get_active (self->filters))
@@ -538,6 +543,7 @@ refresh_cb (gpointer user_data)
 
   filter = filter_from_controls (self);
   tg_workspace_list_reports_async (self->workspace, filter, self->cancellable, reports_listed_cb, self);
+  tg_workspace_list_monitors_async (self->workspace, self->cancellable, monitors_listed_cb, self);
   tg_workspace_list_incidents_async (self->workspace, -1, self->cancellable, incidents_listed_cb, self);
   return G_SOURCE_REMOVE;
 }

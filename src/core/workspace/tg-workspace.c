@@ -839,6 +839,36 @@ out:
   return ok ? g_steal_pointer (&rows) : NULL;
 }
 
+GStrv
+tg_workspace_list_monitors (TgWorkspace  *self,
+                            GError      **error)
+{
+  g_autoptr(TgSqliteStmt) stmt = NULL;
+  g_autoptr(GStrvBuilder) ids = g_strv_builder_new ();
+  gboolean ok = FALSE;
+  int rc;
+
+  g_return_val_if_fail (TG_IS_WORKSPACE (self), NULL);
+
+  tg_store_lock (self->store);
+  if (!tg_store_check_open (self->store, error))
+    goto out;
+  /* reports_origin (deleted, origin_device) answers it alone. */
+  stmt = prepare (self, "SELECT DISTINCT origin_device FROM reports "
+                        "WHERE deleted = 0 AND origin_device IS NOT NULL AND origin_device <> '' "
+                        "ORDER BY origin_device", error);
+  if (stmt == NULL)
+    goto out;
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    g_strv_builder_add (ids, (const char *) sqlite3_column_text (stmt, 0));
+  ok = rc == SQLITE_DONE || fail_sql (self, error, "list monitors");
+
+out:
+  g_clear_pointer (&stmt, tg_sqlite_stmt_release);
+  tg_store_unlock (self->store);
+  return ok ? g_strv_builder_end (ids) : NULL;
+}
+
 gboolean
 tg_workspace_get_report_incident (TgWorkspace       *self,
                                   const char        *report_id,
@@ -1745,6 +1775,7 @@ typedef enum
   OP_DISSOLVE,
   OP_SAVE,
   OP_LIST_REPORTS,
+  OP_LIST_MONITORS,
   OP_LIST_INCIDENTS,
   OP_LOAD_BUNDLE,
 } OpKind;
@@ -1806,6 +1837,10 @@ op_thread (GTask        *task,
       result = tg_workspace_list_reports (self, op->filter, &error);
       free_func = (GDestroyNotify) g_ptr_array_unref;
       break;
+    case OP_LIST_MONITORS:
+      result = tg_workspace_list_monitors (self, &error);
+      free_func = (GDestroyNotify) g_strfreev;
+      break;
     case OP_LIST_INCIDENTS:
       result = tg_workspace_list_incidents (self, op->status, &error);
       free_func = (GDestroyNotify) g_ptr_array_unref;
@@ -1866,6 +1901,25 @@ GPtrArray *
 tg_workspace_list_reports_finish (TgWorkspace   *self,
                                   GAsyncResult  *result,
                                   GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+void
+tg_workspace_list_monitors_async (TgWorkspace         *self,
+                                  GCancellable        *cancellable,
+                                  GAsyncReadyCallback  callback,
+                                  gpointer             user_data)
+{
+  g_return_if_fail (TG_IS_WORKSPACE (self));
+  run_op (self, op_new (OP_LIST_MONITORS), tg_workspace_list_monitors_async, cancellable, callback, user_data);
+}
+
+GStrv
+tg_workspace_list_monitors_finish (TgWorkspace   *self,
+                                   GAsyncResult  *result,
+                                   GError       **error)
 {
   g_return_val_if_fail (g_task_is_valid (result, self), NULL);
   return g_task_propagate_pointer (G_TASK (result), error);

@@ -118,6 +118,19 @@ GPtrArray   *tg_workspace_list_reports_finish (TgWorkspace             *self,
                                                GAsyncResult            *result,
                                                GError                 **error);
 
+/* The monitors whose live reports the store holds: their devices' ids,
+ * sorted, NULL-terminated (empty when none). What the monitor filter
+ * offers, whatever the other filters hold back. One scan of an index. */
+GStrv        tg_workspace_list_monitors        (TgWorkspace             *self,
+                                               GError                 **error);
+void         tg_workspace_list_monitors_async  (TgWorkspace             *self,
+                                               GCancellable            *cancellable,
+                                               GAsyncReadyCallback      callback,
+                                               gpointer                 user_data);
+GStrv        tg_workspace_list_monitors_finish (TgWorkspace             *self,
+                                               GAsyncResult            *result,
+                                               GError                 **error);
+
 /* The live incident holding @report_id (what a monitor sees on their
  * report): TRUE with *@incident_id NULL when none does. One indexed read.
  * @status and @reason may be NULL. */

@@ -1548,6 +1548,17 @@ test_filters (void)
   lima_id = save (store, lima);
 
   g_assert_cmpuint (count_rows (workspace, filter), ==, 4);
+  /* The monitor filter offers both devices, whatever else is filtered. */
+  {
+    g_auto(GStrv) monitors = tg_workspace_list_monitors (workspace, &error);
+    const char *a = tg_store_get_device_id (monitor), *b = tg_store_get_device_id (store);
+
+    g_assert_no_error (error);
+    g_assert_nonnull (monitors);
+    g_assert_cmpuint (g_strv_length (monitors), ==, 2);
+    g_assert_cmpstr (monitors[0], ==, g_strcmp0 (a, b) < 0 ? a : b);
+    g_assert_cmpstr (monitors[1], ==, g_strcmp0 (a, b) < 0 ? b : a);
+  }
   filter->device_id = g_strdup (tg_store_get_device_id (monitor));
   g_assert_cmpuint (count_rows (workspace, filter), ==, 3);
   g_clear_pointer (&filter->device_id, g_free);
@@ -1794,6 +1805,18 @@ list_done_cb (GObject      *source,
 }
 
 static void
+monitors_done_cb (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  GStrv *out = user_data;
+  g_autoptr(GError) error = NULL;
+
+  *out = tg_workspace_list_monitors_finish (TG_WORKSPACE (source), result, &error);
+  g_assert_no_error (error);
+}
+
+static void
 bundle_done_cb (GObject      *source,
                 GAsyncResult *result,
                 gpointer      user_data)
@@ -1813,6 +1836,7 @@ test_async (Fixture       *fixture,
   g_autoptr(GError) error = NULL;
   TgIncident *incident = NULL;
   GPtrArray *rows = NULL;
+  GStrv monitors = NULL;
   TgIncidentBundle *bundle = NULL;
 
   juliaca_save (fixture->store, &j);
@@ -1821,12 +1845,17 @@ test_async (Fixture       *fixture,
   tg_workspace_list_reports_async (fixture->workspace, NULL, NULL, list_done_cb, &rows);
   tg_test_iterate_until (pointer_is_set, &rows, 30000, "list");
   g_assert_cmpuint (rows->len, ==, 3);
+  tg_workspace_list_monitors_async (fixture->workspace, NULL, monitors_done_cb, &monitors);
+  tg_test_iterate_until (pointer_is_set, &monitors, 30000, "monitors");
+  g_assert_cmpuint (g_strv_length (monitors), ==, 1);
+  g_assert_cmpstr (monitors[0], ==, tg_store_get_device_id (fixture->store));
   tg_workspace_load_bundle_async (fixture->workspace, tg_incident_get_id (incident), NULL, bundle_done_cb, &bundle);
   tg_test_iterate_until (pointer_is_set, &bundle, 30000, "bundle");
   g_assert_cmpuint (bundle->reports->len, ==, 3);
   g_assert_cmpuint (bundle->heads->len, ==, 1);
 
   g_ptr_array_unref (rows);
+  g_strfreev (monitors);
   tg_incident_bundle_free (bundle);
   g_object_unref (incident);
   juliaca_clear (&j);
