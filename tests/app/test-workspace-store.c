@@ -10,8 +10,9 @@
  * laptop's first).
  *
  * `test-workspace-store DIR --second-pair` adds a fifth report, the other
- * monitor's account of the road block, so the queue holds two pairs
- * (tests/app/test-workspace-controls.py), and prints its id third.
+ * monitor's account of the road block (submitted, the others drafts), so
+ * the queue holds two pairs (tests/app/test-workspace-controls.py), and
+ * prints its id third and the first road block's fourth.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -163,6 +164,8 @@ main (int   argc,
       g_autoptr(TgReport) road_other = report_new ("Bloqueo de la vía Juliaca–Puno", "Caracoto", "other",
                                                    road_later, -15.5712, -70.1009);
 
+      /* Sent by its monitor: what the status filter looks for. */
+      tg_report_set_status (road_other, TG_REPORT_STATUS_SUBMITTED);
       receive (store, road_other);
       g_print ("%s\n%s\n", tg_report_get_id (road_other), tg_report_get_id (unrelated));
     }
