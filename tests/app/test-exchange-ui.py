@@ -36,6 +36,7 @@ from tap_atspi import (  # noqa: E402
     quit_app, require_atspi, results, showing, tap, wait_active, wait_for,
     wait_settled, walk)
 from rfc3339 import is_rfc3339, timestamps  # noqa: E402
+import tap_scan  # noqa: E402
 
 TESTIGO = sys.argv[1] if len(sys.argv) > 1 else "testigo"
 LANG = sys.argv[2] if len(sys.argv) > 2 else "en"
@@ -413,7 +414,7 @@ def check_custody(app, tmp):
 
 
 def main(tmp):
-    print("1..12")
+    print("1..13")
     build = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(TESTIGO))))
     env = dict(os.environ, GTK_A11Y="atspi", NO_AT_BRIDGE="0",
                TESTIGO_LOCALEDIR=os.path.join(build, "po"), **locale_env(tmp))
@@ -534,6 +535,17 @@ def main(tmp):
 
     status = quit_app(process, app)
     tap(status == 0, "the app quits cleanly", "status %s" % status)
+
+    # Protection at rest: after the import, no title or narrative of the 60
+    # reports is readable in any file of the store's folder.
+    texts = []
+    for _geometry, props in features_by_id(geo).values():
+        texts.append(props.get("title"))
+        texts.append((props.get("narrative") or "")[:40])
+    hits = tap_scan.plain_hits(b_dir, texts)
+    tap(tap_scan.control(b_dir) and texts and not hits,
+        "after the import no title or narrative is readable in the store's folder (encrypted at rest)",
+        repr(hits[:4]))
 
     # Round trip: the new store exports the same reports, field by field.
     again_path = os.path.join(tmp, "out", "again.geojson")

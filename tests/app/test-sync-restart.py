@@ -40,6 +40,7 @@ _spec = importlib.util.spec_from_file_location("sync_states", os.path.join(HERE,
 states = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(states)
 from tap_atspi import find, label_texts, results, skip_all, tap, wait_for  # noqa: E402
+import tap_scan  # noqa: E402
 
 ui = states.ui
 T, NT = ui.T, states.NT
@@ -127,6 +128,9 @@ def run_one(work, server, app, photo, sha256):
         ui.shot("sync-missing-file")
     status = app.quit()
     tap(status == 0, "the app quits cleanly", "status %r" % status)
+    hits = tap_scan.plain_hits(app.store, [TITLE])
+    tap(tap_scan.control(app.store) and not hits,
+        "after the sync the report's title is readable in no file of the store's folder", repr(hits))
 
 
 def run_two(app):
