@@ -232,7 +232,6 @@ open_store_at (TgApplication *self,
   OpenData *data;
   const char *passphrase = g_getenv ("TESTIGO_PASSPHRASE");
   TgAtRestStoreKind kind;
-  guint8 key[TG_VAULT_KEY_BYTES];
   gboolean keyed;
 
   g_clear_object (&self->sync);
@@ -320,17 +319,18 @@ open_store_at (TgApplication *self,
   {
     g_autoptr(GError) error = NULL;
 
-    /* The store copies the key; this copy is wiped at once. */
-    if (!tg_vault_derive_subkey (self->vault, TG_VAULT_PURPOSE_STORE, key, &error))
+    /* In locked memory; the store keeps its own locked copy, and this one
+     * is wiped when it goes. */
+    g_autoptr(TgSecureKey) key = tg_vault_dup_subkey (self->vault, TG_VAULT_PURPOSE_STORE, &error);
+
+    if (key == NULL)
       {
-        explicit_bzero (key, sizeof key);
         show_store_error (self, data->dir, error);
         gtk_window_destroy (GTK_WINDOW (data->window));
         open_data_free (data);
         return;
       }
     tg_store_open_keyed_async (self->data_dir, key, NULL, store_opened_cb, data);
-    explicit_bzero (key, sizeof key);
   }
 }
 
