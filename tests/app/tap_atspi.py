@@ -185,29 +185,60 @@ def label_texts(root):
     return out
 
 
+def close_buttons(window):
+    """The Close buttons under @window, the ones with a size first.
+
+    A window has a Close button in every header bar, also in the stack
+    pages not shown (the main window's "Opening…" page and workspace, the
+    preferences' subpages), and GTK 4.8 reports those as showing too. A
+    page never shown has no size, so the buttons that have one come
+    first."""
+    closes = []
+    for node in walk(window):
+        try:
+            if node.getRoleName() == "push button" and node.name in ("Close", "Cerrar") \
+                    and showing(node):
+                ext = node.queryComponent().getExtents(1)  # window coordinates
+                closes.append((ext.width <= 0 or ext.height <= 0, len(closes), node))
+        except Exception:
+            pass
+    return [node for _, _, node in sorted(closes, key=lambda c: c[:2])]
+
+
+def window_gone(window):
+    """True once @window is destroyed or hidden."""
+    import pyatspi
+    try:
+        state = window.getState()
+        return state.contains(pyatspi.STATE_DEFUNCT) or not state.contains(pyatspi.STATE_SHOWING)
+    except Exception:
+        return True
+
+
+def close_window(window, timeout=5.0):
+    """Closes @window (not the main one: see quit_app) with its Close
+    button, each candidate until the window is gone or @timeout passes.
+    True once it is gone: a window left open (a modal one takes every
+    key the main window should get) is the caller's to report."""
+    for close in close_buttons(window):
+        try:
+            click(close)
+        except Exception:
+            continue
+        if wait_for(lambda: window_gone(window), timeout):
+            return True
+    return window_gone(window)
+
+
 def quit_app(process, app):
     """Closes the main window with its Close button and waits (15 s at
     most) for the process to end; kills it after that. Its exit status,
-    or None when it had to be killed.
-
-    The window has a Close button in every header bar, also in the stack
-    pages not shown (the "Opening…" page, the workspace), and GTK 4.8
-    reports those as showing too. A page never shown has no size: the
-    buttons that have one are tried first, each until the process ends
-    or 5 s pass."""
+    or None when it had to be killed. The Close buttons are tried as
+    close_buttons() orders them, each until the process ends or 5 s
+    pass."""
     import subprocess
     frame = find(app, role="frame", name="Testigo")
-    closes = []
-    if frame is not None:
-        for node in walk(frame):
-            try:
-                if node.getRoleName() == "push button" and node.name in ("Close", "Cerrar") \
-                        and showing(node):
-                    ext = node.queryComponent().getExtents(1)  # window coordinates
-                    closes.append((ext.width <= 0 or ext.height <= 0, len(closes), node))
-            except Exception:
-                pass
-    for _, _, close in sorted(closes, key=lambda c: c[:2]):
+    for close in close_buttons(frame) if frame is not None else []:
         try:
             click(close)
             return process.wait(timeout=5)
