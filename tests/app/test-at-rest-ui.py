@@ -48,6 +48,7 @@ import time
 from tap_atspi import (  # noqa: E402
     button, click, choose_file, find, find_app, label_texts, require_atspi, results, tap,
     text_of, type_into, wait_for, walk)
+from tap_lock import field, labels_with, sensitive, set_text  # noqa: E402
 
 TESTIGO, MAKE_PHOTO, AT_REST_STORE, PART = sys.argv[1:5]
 assert PART in ("first", "convert"), PART
@@ -87,29 +88,6 @@ def expand_source(app, name):
     if headers:
         act(headers[0], "a11y.activate")
     return button(row, "Open", timeout=10)
-
-
-def field(root, title, timeout=10):
-    for role in ("password text", "text"):
-        node = find(root, role=role, name=title, timeout=timeout if role == "text" else 1)
-        if node is not None:
-            return node
-    return None
-
-
-def set_text(node, text):
-    node.queryEditableText().setTextContents(text)
-
-
-def sensitive(node):
-    try:
-        return node.getState().contains(pyatspi.STATE_SENSITIVE)
-    except Exception:
-        return False
-
-
-def labels_with(app, text):
-    return [t for t in label_texts(app) if t and text in t]
 
 
 def main_shown(app, timeout=60):

@@ -37,6 +37,7 @@ import tempfile
 from tap_atspi import (  # noqa: E402
     button, find, find_app, label_texts, require_atspi, results, showing, skip_all, tap,
     wait_for, walk, window_named, windows)
+from tap_lock import field, labels_with, sensitive, set_text  # noqa: E402
 
 TESTIGO = sys.argv[1]
 BUILD = sys.argv[2] if len(sys.argv) > 2 else None
@@ -168,30 +169,6 @@ def act(node, name=None):
                 action.doAction(i)
                 return
     action.doAction(0)
-
-
-def field(root, title, timeout=10):
-    """A passphrase field (an AdwPasswordEntryRow's text) by its title."""
-    for role in ("password text", "text"):
-        node = find(root, role=role, name=title, timeout=timeout if role == "text" else 1)
-        if node is not None:
-            return node
-    return None
-
-
-def set_text(node, text):
-    node.queryEditableText().setTextContents(text)
-
-
-def sensitive(node):
-    try:
-        return node.getState().contains(pyatspi.STATE_SENSITIVE)
-    except Exception:
-        return False
-
-
-def labels_with(app, text):
-    return [t for t in label_texts(app) if t and text in t]
 
 
 def first_run_shown(app, timeout=30):
