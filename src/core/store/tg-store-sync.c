@@ -91,22 +91,6 @@ static const char *schema_v8 =
 
 /* Helpers --------------------------------------------------------------- */
 
-static TgSqliteStmt *
-prepare (TgStore     *self,
-         const char  *sql,
-         GError     **error)
-{
-  return tg_sqlite_prepare (tg_store_get_sql (self), sql, error);
-}
-
-static gboolean
-step_done (TgStore       *self,
-           sqlite3_stmt  *stmt,
-           GError       **error)
-{
-  return tg_sqlite_step_done (tg_store_get_sql (self), stmt, error);
-}
-
 static gboolean
 fail (TgStore     *self,
       GError     **error,
@@ -152,7 +136,7 @@ meta_get_locked (TgStore     *self,
   int rc;
 
   *value = NULL;
-  if (!(stmt = prepare (self, "SELECT value FROM meta WHERE key = ?", error)))
+  if (!(stmt = tg_store_prepare (self, "SELECT value FROM meta WHERE key = ?", error)))
     return FALSE;
   tg_sqlite_bind_text (stmt, 1, key);
   rc = sqlite3_step (stmt);
@@ -173,16 +157,16 @@ meta_set_locked (TgStore     *self,
   g_autoptr(TgSqliteStmt) stmt = NULL;
 
   if (value == NULL)
-    stmt = prepare (self, "DELETE FROM meta WHERE key = ?", error);
+    stmt = tg_store_prepare (self, "DELETE FROM meta WHERE key = ?", error);
   else
-    stmt = prepare (self, "INSERT INTO meta (key, value) VALUES (?, ?) "
-                    "ON CONFLICT (key) DO UPDATE SET value = excluded.value", error);
+    stmt = tg_store_prepare (self, "INSERT INTO meta (key, value) VALUES (?, ?) "
+                             "ON CONFLICT (key) DO UPDATE SET value = excluded.value", error);
   if (stmt == NULL)
     return FALSE;
   tg_sqlite_bind_text (stmt, 1, key);
   if (value != NULL)
     tg_sqlite_bind_text (stmt, 2, value);
-  return step_done (self, stmt, error);
+  return tg_store_step_done (self, stmt, error);
 }
 
 static gint64
@@ -207,17 +191,17 @@ note_locked (TgStore     *self,
 {
   g_autoptr(TgSqliteStmt) stmt = NULL;
 
-  if (!(stmt = prepare (self,
-                        "INSERT INTO sync_reports (report_id, n_unsent, on_server) "
-                        "VALUES (?1, max (?2, 0), ?3) "
-                        "ON CONFLICT (report_id) DO UPDATE SET "
-                        "  n_unsent = max (n_unsent + ?2, 0), on_server = max (on_server, ?3)",
-                        error)))
+  if (!(stmt = tg_store_prepare (self,
+                                 "INSERT INTO sync_reports (report_id, n_unsent, on_server) "
+                                 "VALUES (?1, max (?2, 0), ?3) "
+                                 "ON CONFLICT (report_id) DO UPDATE SET "
+                                 "  n_unsent = max (n_unsent + ?2, 0), on_server = max (on_server, ?3)",
+                                 error)))
     return FALSE;
   tg_sqlite_bind_text (stmt, 1, record_id);
   sqlite3_bind_int (stmt, 2, delta_unsent);
   sqlite3_bind_int (stmt, 3, on_server ? 1 : 0);
-  return step_done (self, stmt, error);
+  return tg_store_step_done (self, stmt, error);
 }
 
 static TgReportSyncState
@@ -227,14 +211,14 @@ state_locked (TgStore    *self,
   g_autoptr(TgSqliteStmt) stmt = NULL;
   TgReportSyncState state = TG_REPORT_SYNC_LOCAL_ONLY;
 
-  if (!(stmt = prepare (self,
-                        "SELECT r.n_heads, coalesce (s.n_unsent, 0), coalesce (s.on_server, 0), "
-                        "  EXISTS (SELECT 1 FROM sync_blob_refs f JOIN sync_blobs b ON b.sha256 = f.sha256 "
-                        "          WHERE f.report_id = ?1 AND b.state = 0), "
-                        "  EXISTS (SELECT 1 FROM sync_blob_refs f JOIN sync_blobs b ON b.sha256 = f.sha256 "
-                        "          WHERE f.report_id = ?1 AND b.state = 2) "
-                        "FROM reports r LEFT JOIN sync_reports s ON s.report_id = r.id "
-                        "WHERE r.id = ?1", NULL)))
+  if (!(stmt = tg_store_prepare (self,
+                                 "SELECT r.n_heads, coalesce (s.n_unsent, 0), coalesce (s.on_server, 0), "
+                                 "  EXISTS (SELECT 1 FROM sync_blob_refs f JOIN sync_blobs b ON b.sha256 = f.sha256 "
+                                 "          WHERE f.report_id = ?1 AND b.state = 0), "
+                                 "  EXISTS (SELECT 1 FROM sync_blob_refs f JOIN sync_blobs b ON b.sha256 = f.sha256 "
+                                 "          WHERE f.report_id = ?1 AND b.state = 2) "
+                                 "FROM reports r LEFT JOIN sync_reports s ON s.report_id = r.id "
+                                 "WHERE r.id = ?1", NULL)))
     return state;
   tg_sqlite_bind_text (stmt, 1, report_id);
   if (sqlite3_step (stmt) != SQLITE_ROW)
@@ -329,10 +313,10 @@ tg_store_sync_queue_blobs_locked (TgStore     *self,
     return TRUE;
 
   /* What it names now replaces what it named before. */
-  if (!(stmt = prepare (self, "DELETE FROM sync_blob_refs WHERE report_id = ?", error)))
+  if (!(stmt = tg_store_prepare (self, "DELETE FROM sync_blob_refs WHERE report_id = ?", error)))
     return FALSE;
   tg_sqlite_bind_text (stmt, 1, report_id);
-  if (!step_done (self, stmt, error))
+  if (!tg_store_step_done (self, stmt, error))
     return FALSE;
   g_clear_pointer (&stmt, tg_sqlite_stmt_release);
 
@@ -342,10 +326,10 @@ tg_store_sync_queue_blobs_locked (TgStore     *self,
 
   shas = g_ptr_array_new_with_free_func (g_free);
   thumbnail = g_array_new (FALSE, FALSE, sizeof (gboolean));
-  if (!(stmt = prepare (self,
-                        "SELECT json_extract (value, '$.thumbnail_sha256'), json_extract (value, '$.sha256') "
-                        "FROM json_each (?, '$.sources') WHERE json_extract (value, '$.kind') = 'file'",
-                        error)))
+  if (!(stmt = tg_store_prepare (self,
+                                 "SELECT json_extract (value, '$.thumbnail_sha256'), json_extract (value, '$.sha256') "
+                                 "FROM json_each (?, '$.sources') WHERE json_extract (value, '$.kind') = 'file'",
+                                 error)))
     return FALSE;
   tg_sqlite_bind_text (stmt, 1, content);
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
@@ -375,28 +359,28 @@ tg_store_sync_queue_blobs_locked (TgStore     *self,
 
       /* New: to send. Known: unchanged, unless it was missing and is
        * back in the folder. */
-      if (!(stmt = prepare (self,
-                            "INSERT INTO sync_blobs (sha256, is_thumbnail, size, report_id, state, changed_at) "
-                            "VALUES (?1, ?2, ?3, ?4, 0, ?5) "
-                            "ON CONFLICT (sha256) DO UPDATE SET state = 0, size = excluded.size, "
-                            "  changed_at = excluded.changed_at WHERE state = 2",
-                            error)))
+      if (!(stmt = tg_store_prepare (self,
+                                     "INSERT INTO sync_blobs (sha256, is_thumbnail, size, report_id, state, changed_at) "
+                                     "VALUES (?1, ?2, ?3, ?4, 0, ?5) "
+                                     "ON CONFLICT (sha256) DO UPDATE SET state = 0, size = excluded.size, "
+                                     "  changed_at = excluded.changed_at WHERE state = 2",
+                                     error)))
         return FALSE;
       tg_sqlite_bind_text (stmt, 1, sha256);
       sqlite3_bind_int (stmt, 2, g_array_index (thumbnail, gboolean, i));
       sqlite3_bind_int64 (stmt, 3, size);
       tg_sqlite_bind_text (stmt, 4, report_id);
       sqlite3_bind_int64 (stmt, 5, now);
-      if (!step_done (self, stmt, error))
+      if (!tg_store_step_done (self, stmt, error))
         return FALSE;
       g_clear_pointer (&stmt, tg_sqlite_stmt_release);
 
-      if (!(stmt = prepare (self, "INSERT OR IGNORE INTO sync_blob_refs (report_id, sha256) VALUES (?, ?)",
-                            error)))
+      if (!(stmt = tg_store_prepare (self, "INSERT OR IGNORE INTO sync_blob_refs (report_id, sha256) VALUES (?, ?)",
+                                     error)))
         return FALSE;
       tg_sqlite_bind_text (stmt, 1, report_id);
       tg_sqlite_bind_text (stmt, 2, sha256);
-      if (!step_done (self, stmt, error))
+      if (!tg_store_step_done (self, stmt, error))
         return FALSE;
       g_clear_pointer (&stmt, tg_sqlite_stmt_release);
     }
@@ -446,11 +430,11 @@ tg_store_sync_migrate_locked (TgStore  *self,
 
   /* The files named by live reports made or edited here, in the order the
    * reports last changed. */
-  if (!(stmt = prepare (self,
-                        "SELECT r.id, v.content FROM reports r JOIN revisions v ON v.rev_id = r.rev_id "
-                        "WHERE r.deleted = 0 AND EXISTS (SELECT 1 FROM revisions w WHERE w.record_id = r.id "
-                        "  AND w.device_id = (SELECT value FROM meta WHERE key = 'device_id')) "
-                        "ORDER BY r.rowid", error)))
+  if (!(stmt = tg_store_prepare (self,
+                                 "SELECT r.id, v.content FROM reports r JOIN revisions v ON v.rev_id = r.rev_id "
+                                 "WHERE r.deleted = 0 AND EXISTS (SELECT 1 FROM revisions w WHERE w.record_id = r.id "
+                                 "  AND w.device_id = (SELECT value FROM meta WHERE key = 'device_id')) "
+                                 "ORDER BY r.rowid", error)))
     return FALSE;
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
     {
@@ -502,8 +486,8 @@ tg_store_get_sync_pending (TgStore        *self,
   if (!check_ready (self, error))
     goto out;
 
-  if (!(stmt = prepare (self, "SELECT count(*) FROM revisions WHERE device_id = ? AND server_seq = 0",
-                        error)))
+  if (!(stmt = tg_store_prepare (self, "SELECT count(*) FROM revisions WHERE device_id = ? AND server_seq = 0",
+                                 error)))
     goto out;
   tg_sqlite_bind_text (stmt, 1, tg_store_get_device_id (self));
   if (sqlite3_step (stmt) != SQLITE_ROW)
@@ -514,7 +498,7 @@ tg_store_get_sync_pending (TgStore        *self,
   result.n_revisions = sqlite3_column_int64 (stmt, 0);
   g_clear_pointer (&stmt, tg_sqlite_stmt_release);
 
-  if (!(stmt = prepare (self, "SELECT count(*) FROM sync_reports WHERE n_unsent > 0", error)))
+  if (!(stmt = tg_store_prepare (self, "SELECT count(*) FROM sync_reports WHERE n_unsent > 0", error)))
     goto out;
   if (sqlite3_step (stmt) != SQLITE_ROW)
     {
@@ -524,8 +508,8 @@ tg_store_get_sync_pending (TgStore        *self,
   result.n_reports = sqlite3_column_int64 (stmt, 0);
   g_clear_pointer (&stmt, tg_sqlite_stmt_release);
 
-  if (!(stmt = prepare (self, "SELECT is_thumbnail, count(*), coalesce (sum (size), 0) "
-                        "FROM sync_blobs WHERE state = 0 GROUP BY is_thumbnail", error)))
+  if (!(stmt = tg_store_prepare (self, "SELECT is_thumbnail, count(*), coalesce (sum (size), 0) "
+                                 "FROM sync_blobs WHERE state = 0 GROUP BY is_thumbnail", error)))
     goto out;
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
     {
@@ -548,7 +532,7 @@ tg_store_get_sync_pending (TgStore        *self,
     }
   g_clear_pointer (&stmt, tg_sqlite_stmt_release);
 
-  if (!(stmt = prepare (self, "SELECT count(*) FROM reports WHERE n_heads > 1 AND deleted = 0", error)))
+  if (!(stmt = tg_store_prepare (self, "SELECT count(*) FROM reports WHERE n_heads > 1 AND deleted = 0", error)))
     goto out;
   if (sqlite3_step (stmt) != SQLITE_ROW)
     {
@@ -598,8 +582,8 @@ tg_store_mark_synced_batch (TgStore            *self,
           ok = FALSE;
           break;
         }
-      if (!(stmt = prepare (self, "SELECT record_id, device_id FROM revisions "
-                            "WHERE rev_id = ? AND server_seq = 0", error)))
+      if (!(stmt = tg_store_prepare (self, "SELECT record_id, device_id FROM revisions "
+                                     "WHERE rev_id = ? AND server_seq = 0", error)))
         {
           ok = FALSE;
           break;
@@ -622,14 +606,14 @@ tg_store_mark_synced_batch (TgStore            *self,
         g_hash_table_insert (before, g_strdup (record_id),
                              GINT_TO_POINTER (state_locked (self, record_id)));
 
-      if (!(stmt = prepare (self, "UPDATE revisions SET server_seq = ? WHERE rev_id = ?", error)))
+      if (!(stmt = tg_store_prepare (self, "UPDATE revisions SET server_seq = ? WHERE rev_id = ?", error)))
         {
           ok = FALSE;
           break;
         }
       sqlite3_bind_int64 (stmt, 1, server_seqs[i]);
       tg_sqlite_bind_text (stmt, 2, rev_ids[i]);
-      ok = step_done (self, stmt, error) &&
+      ok = tg_store_step_done (self, stmt, error) &&
            note_locked (self, record_id, mine ? -1 : 0, TRUE, error);
     }
   if (ok)
@@ -704,13 +688,13 @@ tg_store_list_blobs_to_send (TgStore   *self,
 
   tg_store_lock (self);
   if (!check_ready (self, error) ||
-      !(stmt = prepare (self,
-                        include_originals ?
-                        "SELECT sha256, size, is_thumbnail, report_id FROM sync_blobs "
-                        "WHERE state = 0 ORDER BY is_thumbnail DESC, seq LIMIT ?" :
-                        "SELECT sha256, size, is_thumbnail, report_id FROM sync_blobs "
-                        "WHERE state = 0 AND is_thumbnail = 1 ORDER BY seq LIMIT ?",
-                        error)))
+      !(stmt = tg_store_prepare (self,
+                                 include_originals ?
+                                 "SELECT sha256, size, is_thumbnail, report_id FROM sync_blobs "
+                                 "WHERE state = 0 ORDER BY is_thumbnail DESC, seq LIMIT ?" :
+                                 "SELECT sha256, size, is_thumbnail, report_id FROM sync_blobs "
+                                 "WHERE state = 0 AND is_thumbnail = 1 ORDER BY seq LIMIT ?",
+                                 error)))
     goto out;
   sqlite3_bind_int64 (stmt, 1, limit ? (gint64) limit : G_MAXINT64);
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
@@ -750,8 +734,8 @@ set_blob_state (TgStore     *self,
     {
       g_autoptr(TgSqliteStmt) stmt = NULL;
 
-      if (!(stmt = prepare (self, "UPDATE sync_blobs SET state = ?, changed_at = ? "
-                            "WHERE sha256 = ? AND state != ?", error)))
+      if (!(stmt = tg_store_prepare (self, "UPDATE sync_blobs SET state = ?, changed_at = ? "
+                                     "WHERE sha256 = ? AND state != ?", error)))
         ok = FALSE;
       else
         {
@@ -759,7 +743,7 @@ set_blob_state (TgStore     *self,
           sqlite3_bind_int64 (stmt, 2, g_get_real_time ());
           tg_sqlite_bind_text (stmt, 3, sha256);
           sqlite3_bind_int (stmt, 4, state);
-          ok = step_done (self, stmt, error);
+          ok = tg_store_step_done (self, stmt, error);
           changed = ok && sqlite3_changes (tg_store_get_db (self)) > 0;
         }
     }
@@ -768,7 +752,7 @@ set_blob_state (TgStore     *self,
       g_autoptr(TgSqliteStmt) stmt = NULL;
       int rc;
 
-      if (!(stmt = prepare (self, "SELECT report_id FROM sync_blob_refs WHERE sha256 = ?", error)))
+      if (!(stmt = tg_store_prepare (self, "SELECT report_id FROM sync_blob_refs WHERE sha256 = ?", error)))
         ok = FALSE;
       else
         {
@@ -829,7 +813,7 @@ tg_store_get_pushed_through (TgStore *self)
 
   tg_store_lock (self);
   if (check_ready (self, NULL) &&
-      (stmt = prepare (self, "SELECT max (server_seq) FROM revisions WHERE device_id = ?", NULL)))
+      (stmt = tg_store_prepare (self, "SELECT max (server_seq) FROM revisions WHERE device_id = ?", NULL)))
     {
       tg_sqlite_bind_text (stmt, 1, tg_store_get_device_id (self));
       if (sqlite3_step (stmt) == SQLITE_ROW)
@@ -862,7 +846,7 @@ read_row_locked (TgStore    *self,
   g_autoptr(TgSqliteStmt) stmt = NULL;
   RowState *row = g_new0 (RowState, 1);
 
-  if ((stmt = prepare (self, "SELECT rev_id, deleted, n_heads FROM reports WHERE id = ?", NULL)))
+  if ((stmt = tg_store_prepare (self, "SELECT rev_id, deleted, n_heads FROM reports WHERE id = ?", NULL)))
     {
       tg_sqlite_bind_text (stmt, 1, report_id);
       if (sqlite3_step (stmt) == SQLITE_ROW)
@@ -1126,7 +1110,7 @@ forget_server_locked (TgStore     *self,
   g_autoptr(TgSqliteStmt) stmt = NULL;
   int rc;
 
-  if (!(stmt = prepare (self, "SELECT report_id FROM sync_reports WHERE on_server <> 0", error)))
+  if (!(stmt = tg_store_prepare (self, "SELECT report_id FROM sync_reports WHERE on_server <> 0", error)))
     return FALSE;
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
     g_hash_table_add (changed, g_strdup ((const char *) sqlite3_column_text (stmt, 0)));
@@ -1143,12 +1127,12 @@ forget_server_locked (TgStore     *self,
                        "FROM revisions GROUP BY record_id", error))
     return FALSE;
 
-  if (!(stmt = prepare (self, "UPDATE sync_blobs SET state = ?, changed_at = ? WHERE state = ?", error)))
+  if (!(stmt = tg_store_prepare (self, "UPDATE sync_blobs SET state = ?, changed_at = ? WHERE state = ?", error)))
     return FALSE;
   sqlite3_bind_int (stmt, 1, BLOB_TO_SEND);
   sqlite3_bind_int64 (stmt, 2, g_get_real_time ());
   sqlite3_bind_int (stmt, 3, BLOB_SENT);
-  return step_done (self, stmt, error);
+  return tg_store_step_done (self, stmt, error);
 }
 
 gboolean
@@ -1311,10 +1295,10 @@ tg_store_set_device_names (TgStore    *self,
       ok = FALSE;
     }
   ok = ok && tg_store_begin (self, error) &&
-       (stmt = prepare (self, "INSERT INTO sync_device_names (device_id, name, user, seen_at) "
-                        "VALUES (?, ?, ?, ?) ON CONFLICT (device_id) DO UPDATE SET "
-                        "name = excluded.name, user = excluded.user, seen_at = excluded.seen_at",
-                        error)) != NULL;
+       (stmt = tg_store_prepare (self, "INSERT INTO sync_device_names (device_id, name, user, seen_at) "
+                                 "VALUES (?, ?, ?, ?) ON CONFLICT (device_id) DO UPDATE SET "
+                                 "name = excluded.name, user = excluded.user, seen_at = excluded.seen_at",
+                                 error)) != NULL;
   for (guint i = 0; ok && i < names->len; i++)
     {
       const TgSyncDeviceName *name = g_ptr_array_index (names, i);
@@ -1324,7 +1308,7 @@ tg_store_set_device_names (TgStore    *self,
       tg_sqlite_bind_text (stmt, 2, name->name);
       tg_sqlite_bind_text (stmt, 3, name->user);
       sqlite3_bind_int64 (stmt, 4, g_get_real_time ());
-      ok = step_done (self, stmt, error);
+      ok = tg_store_step_done (self, stmt, error);
     }
   g_clear_pointer (&stmt, tg_sqlite_stmt_release);
   if (tg_store_get_db (self) != NULL && !sqlite3_get_autocommit (tg_store_get_db (self)))
@@ -1346,7 +1330,7 @@ tg_store_get_device_name (TgStore    *self,
     return NULL;
   tg_store_lock (self);
   if (tg_store_check_open (self, NULL) && has_device_names (self) &&
-      (stmt = prepare (self, "SELECT name, user FROM sync_device_names WHERE device_id = ?", NULL)) != NULL)
+      (stmt = tg_store_prepare (self, "SELECT name, user FROM sync_device_names WHERE device_id = ?", NULL)) != NULL)
     {
       tg_sqlite_bind_text (stmt, 1, device_id);
       if (sqlite3_step (stmt) == SQLITE_ROW)
@@ -1377,10 +1361,10 @@ tg_store_get_report_devices (TgStore    *self,
   tg_store_lock (self);
   own = tg_store_get_device_id (self);
   if (tg_store_check_open (self, NULL) && has_device_names (self) &&
-      (stmt = prepare (self, "SELECT DISTINCT r.device_id, n.name, n.user FROM heads h "
-                       "JOIN revisions r ON r.rev_id = h.rev_id "
-                       "LEFT JOIN sync_device_names n ON n.device_id = r.device_id "
-                       "WHERE h.record_id = ? ORDER BY r.device_id != ?, r.local_seq", NULL)) != NULL)
+      (stmt = tg_store_prepare (self, "SELECT DISTINCT r.device_id, n.name, n.user FROM heads h "
+                                "JOIN revisions r ON r.rev_id = h.rev_id "
+                                "LEFT JOIN sync_device_names n ON n.device_id = r.device_id "
+                                "WHERE h.record_id = ? ORDER BY r.device_id != ?, r.local_seq", NULL)) != NULL)
     {
       tg_sqlite_bind_text (stmt, 1, report_id);
       tg_sqlite_bind_text (stmt, 2, own);
@@ -1444,15 +1428,15 @@ tg_store_add_sync_entry (TgStore            *self,
   /* received_from is there from schema 10 (a store opened at an older
    * version, in tests, keeps it empty) */
   ok = check_ready (self, error) && tg_store_begin (self, error) &&
-       (stmt = prepare (self, has_device_names (self)
-                        ? "INSERT INTO sync_history (started_at, duration_us, outcome, n_revisions_sent, "
-                          "n_reports_sent, n_files_sent, bytes_sent, n_revisions_received, n_reports_new, "
-                          "n_reports_changed, n_conflicts, n_files_held_back, clock_offset_us, error, "
-                          "received_from) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-                        : "INSERT INTO sync_history (started_at, duration_us, outcome, n_revisions_sent, "
-                          "n_reports_sent, n_files_sent, bytes_sent, n_revisions_received, n_reports_new, "
-                          "n_reports_changed, n_conflicts, n_files_held_back, clock_offset_us, error) "
-                          "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", error)) != NULL;
+       (stmt = tg_store_prepare (self, has_device_names (self)
+                                 ? "INSERT INTO sync_history (started_at, duration_us, outcome, n_revisions_sent, "
+                                   "n_reports_sent, n_files_sent, bytes_sent, n_revisions_received, n_reports_new, "
+                                   "n_reports_changed, n_conflicts, n_files_held_back, clock_offset_us, error, "
+                                   "received_from) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                                 : "INSERT INTO sync_history (started_at, duration_us, outcome, n_revisions_sent, "
+                                   "n_reports_sent, n_files_sent, bytes_sent, n_revisions_received, n_reports_new, "
+                                   "n_reports_changed, n_conflicts, n_files_held_back, clock_offset_us, error) "
+                                   "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", error)) != NULL;
   if (ok)
     {
       sqlite3_bind_int64 (stmt, 1, entry->started_at);
@@ -1471,19 +1455,19 @@ tg_store_add_sync_entry (TgStore            *self,
       tg_sqlite_bind_text (stmt, 14, entry->error);
       if (has_device_names (self))
         tg_sqlite_bind_text (stmt, 15, entry->received_from);
-      ok = step_done (self, stmt, error);
+      ok = tg_store_step_done (self, stmt, error);
       g_clear_pointer (&stmt, tg_sqlite_stmt_release);
     }
   /* Only the newest entries stay. */
   if (ok)
     {
-      ok = (stmt = prepare (self,
-                            "DELETE FROM sync_history WHERE id < (SELECT id FROM sync_history "
-                            "ORDER BY id DESC LIMIT 1 OFFSET ?)", error)) != NULL;
+      ok = (stmt = tg_store_prepare (self,
+                                     "DELETE FROM sync_history WHERE id < (SELECT id FROM sync_history "
+                                     "ORDER BY id DESC LIMIT 1 OFFSET ?)", error)) != NULL;
       if (ok)
         {
           sqlite3_bind_int (stmt, 1, TG_SYNC_HISTORY_MAX - 1);
-          ok = step_done (self, stmt, error);
+          ok = tg_store_step_done (self, stmt, error);
         }
     }
   g_clear_pointer (&stmt, tg_sqlite_stmt_release);
@@ -1507,16 +1491,16 @@ tg_store_list_sync_entries (TgStore   *self,
 
   tg_store_lock (self);
   if (!check_ready (self, error) ||
-      !(stmt = prepare (self,
-                        has_device_names (self)
-                        ? "SELECT started_at, duration_us, outcome, n_revisions_sent, n_reports_sent, "
-                          "n_files_sent, bytes_sent, n_revisions_received, n_reports_new, "
-                          "n_reports_changed, n_conflicts, n_files_held_back, clock_offset_us, error, "
-                          "received_from FROM sync_history ORDER BY id DESC LIMIT ?"
-                        : "SELECT started_at, duration_us, outcome, n_revisions_sent, n_reports_sent, "
-                          "n_files_sent, bytes_sent, n_revisions_received, n_reports_new, "
-                          "n_reports_changed, n_conflicts, n_files_held_back, clock_offset_us, error, "
-                          "NULL FROM sync_history ORDER BY id DESC LIMIT ?", error)))
+      !(stmt = tg_store_prepare (self,
+                                 has_device_names (self)
+                                 ? "SELECT started_at, duration_us, outcome, n_revisions_sent, n_reports_sent, "
+                                   "n_files_sent, bytes_sent, n_revisions_received, n_reports_new, "
+                                   "n_reports_changed, n_conflicts, n_files_held_back, clock_offset_us, error, "
+                                   "received_from FROM sync_history ORDER BY id DESC LIMIT ?"
+                                 : "SELECT started_at, duration_us, outcome, n_revisions_sent, n_reports_sent, "
+                                   "n_files_sent, bytes_sent, n_revisions_received, n_reports_new, "
+                                   "n_reports_changed, n_conflicts, n_files_held_back, clock_offset_us, error, "
+                                   "NULL FROM sync_history ORDER BY id DESC LIMIT ?", error)))
     goto out;
   sqlite3_bind_int64 (stmt, 1, limit ? (gint64) limit : G_MAXINT64);
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
