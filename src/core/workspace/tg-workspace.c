@@ -13,6 +13,7 @@
 
 #include "tg-names.h"
 #include "tg-store-private.h"
+#include "tg-store-sync.h"
 #include "tg-workspace.h"
 
 struct _TgWorkspace
@@ -1586,6 +1587,787 @@ tg_workspace_save_incident (TgWorkspace  *self,
   return g_steal_pointer (&saved);
 }
 
+/* Incident conflicts ---------------------------------------------------- */
+
+static void
+incident_head_free (TgIncidentHead *head)
+{
+  g_clear_object (&head->incident);
+  g_free (head->rev_id);
+  g_free (head->device_id);
+  g_free (head->device_name);
+  g_free (head->user);
+  g_free (head);
+}
+
+static void
+incident_difference_free (TgIncidentDifference *difference)
+{
+  g_free (difference->key);
+  g_free (difference->label);
+  g_strfreev (difference->values);
+  g_strfreev (difference->sources);
+  g_free (difference);
+}
+
+void
+tg_incident_conflict_free (TgIncidentConflict *conflict)
+{
+  if (conflict == NULL)
+    return;
+  g_free (conflict->incident_id);
+  g_clear_pointer (&conflict->heads, g_ptr_array_unref);
+  g_clear_pointer (&conflict->differences, g_ptr_array_unref);
+  g_free (conflict);
+}
+
+/* A head's canonical JSON, parsed: what the parts are compared on. */
+static JsonObject *
+head_json (TgIncidentHead *head)
+{
+  g_autofree char *text = tg_incident_to_json_string (head->incident);
+  g_autoptr(JsonNode) node = json_from_string (text, NULL);
+
+  g_assert (node != NULL && JSON_NODE_HOLDS_OBJECT (node));
+  return json_object_ref (json_node_get_object (node));
+}
+
+static JsonNode *
+object_path (JsonObject *root,
+             const char *first,
+             const char *second)
+{
+  JsonNode *node = json_object_get_member (root, first);
+
+  if (second == NULL || node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
+    return node;
+  return json_object_get_member (json_node_get_object (node), second);
+}
+
+static gboolean
+nodes_equal (JsonNode *a,
+             JsonNode *b)
+{
+  if (a == NULL || b == NULL)
+    return a == b;
+  return json_node_equal (a, b);
+}
+
+static gboolean
+heads_differ (GPtrArray  *jsons,
+              const char *first,
+              const char *second)
+{
+  for (guint h = 1; h < jsons->len; h++)
+    if (!nodes_equal (object_path (jsons->pdata[0], first, second),
+                      object_path (jsons->pdata[h], first, second)))
+      return TRUE;
+  return FALSE;
+}
+
+static int
+compare_member_objects (gconstpointer a,
+                        gconstpointer b,
+                        gpointer      user_data)
+{
+  return g_strcmp0 (json_object_get_string_member (*(JsonObject * const *) a, "report"),
+                    json_object_get_string_member (*(JsonObject * const *) b, "report"));
+}
+
+static void
+append_scalar (GString  *out,
+               JsonNode *node)
+{
+  if (node == NULL || JSON_NODE_HOLDS_NULL (node))
+    return;
+  if (out->len > 0)
+    g_string_append (out, " · ");
+  if (JSON_NODE_HOLDS_ARRAY (node))
+    {
+      JsonArray *array = json_node_get_array (node);
+
+      for (guint i = 0; i < json_array_get_length (array); i++)
+        {
+          JsonNode *item = json_array_get_element (array, i);
+
+          if (i > 0)
+            g_string_append (out, ", ");
+          if (JSON_NODE_HOLDS_VALUE (item) && json_node_get_value_type (item) == G_TYPE_STRING)
+            g_string_append (out, json_node_get_string (item));
+        }
+    }
+  else if (json_node_get_value_type (node) == G_TYPE_STRING)
+    g_string_append (out, json_node_get_string (node));
+  else if (json_node_get_value_type (node) == G_TYPE_DOUBLE)
+    g_string_append_printf (out, "%.5f", json_node_get_double (node));
+  else if (json_node_get_value_type (node) == G_TYPE_INT64)
+    g_string_append_printf (out, "%" G_GINT64_FORMAT, json_node_get_int (node));
+  else if (json_node_get_value_type (node) == G_TYPE_BOOLEAN)
+    g_string_append (out, json_node_get_boolean (node) ? "true" : "false");
+}
+
+/* A field's value as a person reads it: its members' values in order. */
+static char *
+field_text (TgIncidentField  field,
+            JsonNode        *entry)
+{
+  JsonNode *value = entry && JSON_NODE_HOLDS_OBJECT (entry)
+                    ? json_object_get_member (json_node_get_object (entry), "value") : NULL;
+  const char * const *members = tg_incident_field_get_members (field);
+  g_autoptr(GString) out = g_string_new (NULL);
+
+  if (value == NULL || !JSON_NODE_HOLDS_OBJECT (value))
+    return g_strdup (_("No value"));
+  for (guint i = 0; members[i] != NULL; i++)
+    {
+      JsonNode *member = json_object_get_member (json_node_get_object (value), members[i]);
+
+      if (field == TG_INCIDENT_FIELD_LOCATION && g_str_equal (members[i], "uncertainty_m") &&
+          member != NULL && !JSON_NODE_HOLDS_NULL (member))
+        {
+          /* TRANSLATORS: a location's uncertainty, "± 250 m" */
+          g_string_append_printf (out, _(" ± %.0f m"), json_node_get_double (member));
+          continue;
+        }
+      append_scalar (out, member);
+    }
+  if (out->len == 0)
+    return g_strdup (_("No value"));
+  return g_string_free (g_steal_pointer (&out), FALSE);
+}
+
+static char *
+provenance_text (JsonNode   *entry,
+                 GHashTable *titles)
+{
+  JsonObject *provenance = NULL;
+  const char *kind, *report, *reason;
+
+  if (entry != NULL && JSON_NODE_HOLDS_OBJECT (entry) &&
+      json_object_has_member (json_node_get_object (entry), "provenance"))
+    provenance = json_object_get_object_member (json_node_get_object (entry), "provenance");
+  if (provenance == NULL)
+    return g_strdup ("");
+  kind = json_object_get_string_member_with_default (provenance, "kind", "none");
+  report = json_object_get_string_member_with_default (provenance, "report", NULL);
+  reason = json_object_get_string_member_with_default (provenance, "reason", NULL);
+  if (g_strcmp0 (kind, "report") == 0 && report != NULL)
+    {
+      const char *title = g_hash_table_lookup (titles, report);
+
+      return g_strdup_printf (_("From the report “%s”"), title && *title ? title : report);
+    }
+  if (g_strcmp0 (kind, "coordinator") == 0)
+    {
+      if (reason != NULL && *reason != '\0')
+        return g_strdup_printf (_("Written by the coordinator: %s"), reason);
+      return g_strdup (_("Written by the coordinator"));
+    }
+  return g_strdup (_("No report gives it"));
+}
+
+static char *
+figure_text (JsonNode *count)
+{
+  JsonObject *object = count && JSON_NODE_HOLDS_OBJECT (count) ? json_node_get_object (count) : NULL;
+  JsonNode *figure = object ? json_object_get_member (object, "figure") : NULL;
+  const char *reason;
+
+  if (figure == NULL || JSON_NODE_HOLDS_NULL (figure))
+    return g_strdup (_("No figure set"));
+  reason = json_object_get_string_member_with_default (object, "reason", NULL);
+  /* TRANSLATORS: a coordinator's figure and its reason: "18: the hospital's list" */
+  return g_strdup_printf (_("%d: %s"), (int) json_node_get_int (figure),
+                          reason ? reason : _("no reason given"));
+}
+
+/* The member report ids, sorted (the canonical JSON keeps them so). */
+static GPtrArray *
+member_ids (JsonObject *root)
+{
+  JsonArray *members = json_object_get_array_member (root, "members");
+  GPtrArray *ids = g_ptr_array_new ();
+
+  for (guint i = 0; members != NULL && i < json_array_get_length (members); i++)
+    g_ptr_array_add (ids, (gpointer) json_object_get_string_member (json_array_get_object_element (members, i),
+                                                                    "report"));
+  return ids;
+}
+
+static gboolean
+same_members (JsonObject *a,
+              JsonObject *b)
+{
+  g_autoptr(GPtrArray) x = member_ids (a);
+  g_autoptr(GPtrArray) y = member_ids (b);
+
+  if (x->len != y->len)
+    return FALSE;
+  for (guint i = 0; i < x->len; i++)
+    if (g_strcmp0 (x->pdata[i], y->pdata[i]) != 0)
+      return FALSE;
+  return TRUE;
+}
+
+static char *
+members_text (JsonObject *root,
+              GHashTable *titles)
+{
+  g_autoptr(GPtrArray) ids = member_ids (root);
+  g_autoptr(GString) out = g_string_new (NULL);
+
+  g_string_append_printf (out, g_dngettext (GETTEXT_PACKAGE, "%u report", "%u reports", ids->len), ids->len);
+  for (guint i = 0; i < ids->len; i++)
+    {
+      const char *title = g_hash_table_lookup (titles, ids->pdata[i]);
+
+      g_string_append (out, i == 0 ? ": " : "; ");
+      g_string_append (out, title && *title ? title : (const char *) ids->pdata[i]);
+    }
+  return g_string_free (g_steal_pointer (&out), FALSE);
+}
+
+static char *
+persons_text (JsonObject *root)
+{
+  JsonArray *persons = json_object_get_array_member (root, "persons");
+  g_autoptr(GString) out = g_string_new (NULL);
+
+  for (guint i = 0; persons != NULL && i < json_array_get_length (persons); i++)
+    {
+      JsonObject *person = json_array_get_object_element (persons, i);
+      JsonArray *links = json_object_get_array_member (person, "links");
+      guint n = links ? json_array_get_length (links) : 0;
+      const char *name = json_object_get_string_member_with_default (person, "name", NULL);
+
+      if (out->len > 0)
+        g_string_append (out, "; ");
+      /* TRANSLATORS: an incident person and how many reports mention them */
+      g_string_append_printf (out, g_dngettext (GETTEXT_PACKAGE, "%s (in %u report)", "%s (in %u reports)", n),
+                              name ? name : _("unnamed"), n);
+    }
+  if (out->len == 0)
+    return g_strdup (_("No persons"));
+  return g_string_free (g_steal_pointer (&out), FALSE);
+}
+
+static char *
+status_text (TgIncident *incident)
+{
+  TgIncidentStatus status = tg_incident_get_status (incident);
+  const char *by = tg_incident_get_status_by (incident);
+  const char *reason = tg_incident_get_status_reason (incident);
+  GDateTime *at = tg_incident_get_status_at (incident);
+  g_autofree char *when = at ? g_date_time_format (at, "%Y-%m-%d %H:%M UTC") : NULL;
+
+  if (by == NULL && at == NULL)
+    return g_strdup (tg_incident_status_get_label (status));
+  /* TRANSLATORS: "Verified, by ana at 2026-12-07 11:20 UTC: three sources agree" */
+  return g_strdup_printf (_("%s, by %s at %s: %s"), tg_incident_status_get_label (status),
+                          by ? by : _("someone"), when ? when : _("an unknown time"),
+                          reason && *reason ? reason : _("no reason given"));
+}
+
+static TgIncidentDifference *
+difference_new (TgIncidentPart  part,
+                int             index,
+                const char     *key,
+                const char     *label,
+                guint           n_heads)
+{
+  TgIncidentDifference *difference = g_new0 (TgIncidentDifference, 1);
+
+  difference->part = part;
+  difference->index = index;
+  difference->key = g_strdup (key);
+  difference->label = g_strdup (label);
+  difference->values = g_new0 (char *, n_heads + 1);
+  difference->sources = g_new0 (char *, n_heads + 1);
+  return difference;
+}
+
+static gint
+compare_incident_heads (gconstpointer a,
+                        gconstpointer b)
+{
+  TgIncidentHead *x = *(TgIncidentHead **) a, *y = *(TgIncidentHead **) b;
+
+  /* This device's first, then the others by their clocks: only an order
+   * to show them in, nothing is decided by it. */
+  if (x->this_device != y->this_device)
+    return x->this_device ? -1 : 1;
+  if (x->created_at != y->created_at)
+    return x->created_at < y->created_at ? -1 : 1;
+  return g_strcmp0 (x->rev_id, y->rev_id);
+}
+
+/* The title of every report any head names, for people. */
+static GHashTable *
+member_titles (TgWorkspace  *self,
+               GPtrArray    *jsons)
+{
+  GHashTable *titles = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+
+  for (guint h = 0; h < jsons->len; h++)
+    {
+      g_autoptr(GPtrArray) ids = member_ids (jsons->pdata[h]);
+
+      for (guint i = 0; i < ids->len; i++)
+        {
+          g_autoptr(TgReport) report = NULL;
+
+          if (g_hash_table_contains (titles, ids->pdata[i]))
+            continue;
+          report = load_member_report (self, ids->pdata[i], NULL, NULL, NULL);
+          g_hash_table_insert (titles, g_strdup (ids->pdata[i]),
+                               g_strdup (report ? tg_report_get_title (report) : NULL));
+        }
+    }
+  return titles;
+}
+
+TgIncidentConflict *
+tg_workspace_load_conflict (TgWorkspace  *self,
+                            const char   *incident_id,
+                            GError      **error)
+{
+  g_autoptr(TgIncidentConflict) conflict = g_new0 (TgIncidentConflict, 1);
+  g_autoptr(GPtrArray) revs = NULL;
+  g_autoptr(GPtrArray) jsons = g_ptr_array_new_with_free_func ((GDestroyNotify) json_object_unref);
+  g_autoptr(GHashTable) titles = NULL;
+  const char *here;
+  guint n;
+
+  g_return_val_if_fail (TG_IS_WORKSPACE (self), NULL);
+  g_return_val_if_fail (incident_id != NULL, NULL);
+
+  if (!(revs = incident_heads (self, incident_id, TRUE, error)))
+    return NULL;
+  here = tg_store_get_device_id (self->store);
+  conflict->incident_id = g_strdup (incident_id);
+  conflict->heads = g_ptr_array_new_with_free_func ((GDestroyNotify) incident_head_free);
+  conflict->differences = g_ptr_array_new_with_free_func ((GDestroyNotify) incident_difference_free);
+  for (guint i = 0; i < revs->len; i++)
+    {
+      TgRevision *rev = revs->pdata[i];
+      TgIncidentHead *head = g_new0 (TgIncidentHead, 1);
+      g_autoptr(TgSyncDeviceName) named = NULL;
+
+      g_ptr_array_add (conflict->heads, head);
+      if (!(head->incident = incident_from_revision (rev, revs->len, error)))
+        return NULL;
+      head->rev_id = g_strdup (tg_revision_get_id (rev));
+      head->device_id = g_strdup (tg_revision_get_device_id (rev));
+      head->this_device = g_strcmp0 (head->device_id, here) == 0;
+      head->created_at = tg_revision_get_created_at (rev);
+      head->dissolved = tg_revision_get_deleted (rev);
+      if (!head->this_device && (named = tg_store_get_device_name (self->store, head->device_id)))
+        {
+          head->device_name = g_strdup (named->name);
+          head->user = g_strdup (named->user);
+        }
+    }
+  g_ptr_array_sort (conflict->heads, compare_incident_heads);
+  n = conflict->heads->len;
+  for (guint h = 0; h < n; h++)
+    g_ptr_array_add (jsons, head_json (conflict->heads->pdata[h]));
+  titles = member_titles (self, jsons);
+
+  if (n < 2)
+    return g_steal_pointer (&conflict);
+
+
+  for (guint f = 0; f < TG_INCIDENT_N_FIELDS; f++)
+    {
+      const char *name = tg_incident_field_to_string (f);
+      g_autofree char *key = g_strconcat ("field:", name, NULL);
+      TgIncidentDifference *difference;
+
+      if (!heads_differ (jsons, "fields", name))
+        continue;
+      difference = difference_new (TG_INCIDENT_PART_FIELD, f, key, tg_incident_field_get_label (f), n);
+      for (guint h = 0; h < n; h++)
+        {
+          JsonNode *entry = object_path (jsons->pdata[h], "fields", name);
+
+          difference->values[h] = field_text (f, entry);
+          difference->sources[h] = provenance_text (entry, titles);
+        }
+      g_ptr_array_add (conflict->differences, difference);
+    }
+
+  for (guint c = 0; c < TG_INCIDENT_N_COUNTS; c++)
+    {
+      const char *name = tg_incident_count_to_string (c);
+      g_autofree char *key = g_strconcat ("figure:", name, NULL);
+      /* TRANSLATORS: "Killed (the coordinator's figure)" */
+      g_autofree char *label = g_strdup_printf (_("%s (the coordinator’s figure)"), tg_incident_count_get_label (c));
+      gboolean differs = FALSE;
+      TgIncidentDifference *difference;
+
+      for (guint h = 1; h < n && !differs; h++)
+        {
+          JsonNode *a = object_path (jsons->pdata[0], "counts", name);
+          JsonNode *b = object_path (jsons->pdata[h], "counts", name);
+          JsonObject *x = a && JSON_NODE_HOLDS_OBJECT (a) ? json_node_get_object (a) : NULL;
+          JsonObject *y = b && JSON_NODE_HOLDS_OBJECT (b) ? json_node_get_object (b) : NULL;
+
+          differs = !nodes_equal (x ? json_object_get_member (x, "figure") : NULL,
+                                  y ? json_object_get_member (y, "figure") : NULL) ||
+                    !nodes_equal (x ? json_object_get_member (x, "reason") : NULL,
+                                  y ? json_object_get_member (y, "reason") : NULL);
+        }
+      if (!differs)
+        continue;
+      difference = difference_new (TG_INCIDENT_PART_FIGURE, c, key, label, n);
+      for (guint h = 0; h < n; h++)
+        {
+          difference->values[h] = figure_text (object_path (jsons->pdata[h], "counts", name));
+          difference->sources[h] = g_strdup ("");
+        }
+      g_ptr_array_add (conflict->differences, difference);
+    }
+
+  {
+    gboolean differs = FALSE;
+
+    for (guint h = 1; h < n && !differs; h++)
+      differs = !same_members (jsons->pdata[0], jsons->pdata[h]);
+    if (differs)
+      {
+        TgIncidentDifference *difference = difference_new (TG_INCIDENT_PART_MEMBERS, -1, "members",
+                                                           _("Reports"), n);
+
+        for (guint h = 0; h < n; h++)
+          {
+            difference->values[h] = members_text (jsons->pdata[h], titles);
+            difference->sources[h] = g_strdup ("");
+          }
+        g_ptr_array_add (conflict->differences, difference);
+      }
+  }
+
+  if (heads_differ (jsons, "persons", NULL))
+    {
+      TgIncidentDifference *difference = difference_new (TG_INCIDENT_PART_PERSONS, -1, "persons",
+                                                         _("Persons"), n);
+
+      for (guint h = 0; h < n; h++)
+        {
+          difference->values[h] = persons_text (jsons->pdata[h]);
+          difference->sources[h] = g_strdup ("");
+        }
+      g_ptr_array_add (conflict->differences, difference);
+    }
+
+  if (heads_differ (jsons, "status", NULL))
+    {
+      TgIncidentDifference *difference = difference_new (TG_INCIDENT_PART_STATUS, -1, "status",
+                                                         _("Verification"), n);
+
+      for (guint h = 0; h < n; h++)
+        {
+          difference->values[h] = status_text (((TgIncidentHead *) conflict->heads->pdata[h])->incident);
+          difference->sources[h] = g_strdup ("");
+        }
+      g_ptr_array_add (conflict->differences, difference);
+    }
+
+  if (heads_differ (jsons, "notes", NULL))
+    {
+      TgIncidentDifference *difference = difference_new (TG_INCIDENT_PART_NOTES, -1, "notes", _("Notes"), n);
+
+      for (guint h = 0; h < n; h++)
+        {
+          const char *notes = tg_incident_get_notes (((TgIncidentHead *) conflict->heads->pdata[h])->incident);
+
+          difference->values[h] = g_strdup (notes && *notes ? notes : _("No notes"));
+          difference->sources[h] = g_strdup ("");
+        }
+      g_ptr_array_add (conflict->differences, difference);
+    }
+
+  {
+    gboolean differs = FALSE;
+
+    for (guint h = 1; h < n; h++)
+      differs |= ((TgIncidentHead *) conflict->heads->pdata[h])->dissolved !=
+                 ((TgIncidentHead *) conflict->heads->pdata[0])->dissolved;
+    if (differs)
+      {
+        TgIncidentDifference *difference = difference_new (TG_INCIDENT_PART_DISSOLVED, -1, "dissolved",
+                                                           _("Dissolved or kept"), n);
+
+        for (guint h = 0; h < n; h++)
+          {
+            difference->values[h] = g_strdup (((TgIncidentHead *) conflict->heads->pdata[h])->dissolved
+                                              ? _("Dissolved: its reports are free again")
+                                              : _("Kept"));
+            difference->sources[h] = g_strdup ("");
+          }
+        g_ptr_array_add (conflict->differences, difference);
+      }
+  }
+  return g_steal_pointer (&conflict);
+}
+
+static void
+copy_member (JsonObject *to,
+             JsonObject *from,
+             const char *member)
+{
+  JsonNode *node = from ? json_object_get_member (from, member) : NULL;
+
+  if (node != NULL)
+    json_object_set_member (to, member, json_node_copy (node));
+  else
+    json_object_remove_member (to, member);
+}
+
+TgIncident *
+tg_incident_conflict_build (TgIncidentConflict  *conflict,
+                            const int           *picks,
+                            gboolean            *dissolved,
+                            GError             **error)
+{
+  g_autoptr(GPtrArray) jsons = g_ptr_array_new_with_free_func ((GDestroyNotify) json_object_unref);
+  g_autoptr(GHashTable) chosen = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr(GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr(GPtrArray) all = g_ptr_array_new ();
+  g_autoptr(JsonNode) node = NULL;
+  g_autoptr(JsonArray) members = json_array_new ();
+  g_autoptr(TgIncident) incident = NULL;
+  g_autofree char *text = NULL;
+  g_autoptr(GPtrArray) parents = g_ptr_array_new ();
+  JsonObject *root;
+  int member_pick = 0;
+
+  g_return_val_if_fail (conflict != NULL && conflict->heads->len > 0, NULL);
+  g_return_val_if_fail (picks != NULL || conflict->differences->len == 0, NULL);
+
+  for (guint h = 0; h < conflict->heads->len; h++)
+    g_ptr_array_add (jsons, head_json (conflict->heads->pdata[h]));
+  /* The first head's object, parsed here for this build alone. */
+  root = jsons->pdata[0];
+  node = json_node_init_object (json_node_alloc (), root);
+  if (dissolved != NULL)
+    *dissolved = ((TgIncidentHead *) conflict->heads->pdata[0])->dissolved;
+
+  for (guint i = 0; i < conflict->differences->len; i++)
+    {
+      TgIncidentDifference *difference = conflict->differences->pdata[i];
+      int pick = picks[i];
+      JsonObject *from;
+
+      if ((pick < 0 || (guint) pick >= conflict->heads->len) &&
+          !(pick == TG_INCIDENT_PICK_UNION && difference->part == TG_INCIDENT_PART_MEMBERS))
+        {
+          g_set_error (error, TG_ERROR, TG_ERROR_INVALID, _("Choose a version for “%s”."), difference->label);
+          return NULL;
+        }
+      from = pick >= 0 ? jsons->pdata[pick] : NULL;
+      switch (difference->part)
+        {
+        case TG_INCIDENT_PART_FIELD:
+          copy_member (json_object_get_object_member (root, "fields"),
+                       json_object_get_object_member (from, "fields"),
+                       tg_incident_field_to_string (difference->index));
+          break;
+        case TG_INCIDENT_PART_FIGURE:
+          {
+            const char *name = tg_incident_count_to_string (difference->index);
+            JsonObject *to = json_object_get_object_member (json_object_get_object_member (root, "counts"), name);
+            JsonObject *src = json_object_get_object_member (json_object_get_object_member (from, "counts"), name);
+
+            copy_member (to, src, "figure");
+            copy_member (to, src, "reason");
+          }
+          break;
+        case TG_INCIDENT_PART_MEMBERS:
+          member_pick = pick;
+          break;
+        case TG_INCIDENT_PART_PERSONS:
+          copy_member (root, from, "persons");
+          break;
+        case TG_INCIDENT_PART_STATUS:
+          copy_member (root, from, "status");
+          break;
+        case TG_INCIDENT_PART_NOTES:
+          copy_member (root, from, "notes");
+          break;
+        case TG_INCIDENT_PART_DISSOLVED:
+          if (dissolved != NULL)
+            *dissolved = ((TgIncidentHead *) conflict->heads->pdata[pick])->dissolved;
+          break;
+        default:
+          g_assert_not_reached ();
+        }
+    }
+
+  /* Members: every head's while parsing (so every link and provenance
+   * still names a member), then the ones not chosen leave, taking their
+   * links, count sources and provenances with them. */
+  for (guint h = 0; h < jsons->len; h++)
+    {
+      JsonArray *array = json_object_get_array_member (jsons->pdata[h], "members");
+
+      for (guint i = 0; i < json_array_get_length (array); i++)
+        {
+          JsonObject *member = json_array_get_object_element (array, i);
+          const char *id = json_object_get_string_member (member, "report");
+
+          if (member_pick == TG_INCIDENT_PICK_UNION || (guint) member_pick == h)
+            g_hash_table_add (chosen, (gpointer) id);
+          if (g_hash_table_contains (seen, id))
+            continue;
+          g_hash_table_add (seen, (gpointer) id);
+          g_ptr_array_add (all, member);
+        }
+    }
+  g_ptr_array_sort_with_data (all, (GCompareDataFunc) compare_member_objects, NULL);
+  for (guint i = 0; i < all->len; i++)
+    json_array_add_object_element (members, json_object_ref (all->pdata[i]));
+  json_object_set_array_member (root, "members", json_array_ref (members));
+
+  text = json_to_string (node, FALSE);
+  if (!(incident = tg_incident_new_from_json_string (text, -1, error)))
+    return NULL;
+  for (guint i = 0; i < all->len; i++)
+    {
+      const char *id = json_object_get_string_member (all->pdata[i], "report");
+
+      if (!g_hash_table_contains (chosen, id))
+        tg_incident_remove_member (incident, id);
+    }
+  for (guint h = 0; h < conflict->heads->len; h++)
+    g_ptr_array_add (parents, ((TgIncidentHead *) conflict->heads->pdata[h])->rev_id);
+  g_ptr_array_add (parents, NULL);
+  tg_incident_set_base_revisions (incident, (const char * const *) parents->pdata);
+  tg_incident_set_n_heads (incident, conflict->heads->len);
+  return g_steal_pointer (&incident);
+}
+
+TgIncident *
+tg_workspace_resolve_conflict (TgWorkspace         *self,
+                               TgIncidentConflict  *conflict,
+                               TgIncident          *resolved,
+                               gboolean             dissolved,
+                               GError             **error)
+{
+  g_autoptr(TgIncident) saved = NULL;
+  g_autoptr(GPtrArray) parents = g_ptr_array_new ();
+  gboolean changed = FALSE;
+  gboolean ok = FALSE;
+
+  g_return_val_if_fail (TG_IS_WORKSPACE (self), NULL);
+  g_return_val_if_fail (conflict != NULL, NULL);
+  g_return_val_if_fail (TG_IS_INCIDENT (resolved), NULL);
+  g_return_val_if_fail (g_strcmp0 (tg_incident_get_id (resolved), conflict->incident_id) == 0, NULL);
+
+  saved = tg_incident_copy (resolved);
+  for (guint h = 0; h < conflict->heads->len; h++)
+    g_ptr_array_add (parents, ((TgIncidentHead *) conflict->heads->pdata[h])->rev_id);
+  g_ptr_array_add (parents, NULL);
+  tg_incident_set_base_revisions (saved, (const char * const *) parents->pdata);
+
+  tg_store_lock (self->store);
+  if (tg_store_begin (self->store, error))
+    {
+      g_autoptr(GPtrArray) heads = tg_store_list_head_ids_locked (self->store, conflict->incident_id, error);
+      g_autoptr(GHashTable) reports = NULL;
+      gboolean same = heads != NULL && heads->len == conflict->heads->len;
+
+      for (guint i = 0; same && i < heads->len; i++)
+        same = g_strv_contains ((const char * const *) parents->pdata, heads->pdata[i]);
+      if (heads != NULL && !same)
+        g_set_error (error, TG_ERROR, TG_ERROR_CONFLICT,
+                     _("Another change to this incident arrived meanwhile (on this device or in a "
+                       "sync), so nothing was saved. Look at the versions again."));
+      ok = same;
+
+      /* A report no head holds is joining: it must be free. */
+      for (guint i = 0; ok && i < tg_incident_get_n_members (saved); i++)
+        {
+          const char *report_id = tg_incident_get_member (saved, i)->report_id;
+          g_autoptr(GPtrArray) holders = NULL;
+          gboolean held = FALSE;
+
+          for (guint h = 0; h < conflict->heads->len && !held; h++)
+            held = tg_incident_find_member (((TgIncidentHead *) conflict->heads->pdata[h])->incident,
+                                            report_id) != NULL;
+          if (held)
+            continue;
+          if (!(holders = incidents_holding (self, report_id, conflict->incident_id, error)))
+            ok = FALSE;
+          else if (holders->len > 0)
+            {
+              g_set_error (error, TG_ERROR, TG_ERROR_CONFLICT,
+                           _("A report of this incident is already in another incident."));
+              ok = FALSE;
+            }
+        }
+      if (ok && tg_incident_get_n_members (saved) == 0)
+        {
+          g_set_error_literal (error, TG_ERROR, TG_ERROR_INVALID,
+                               _("An incident needs at least one report: dissolve it instead."));
+          ok = FALSE;
+        }
+      if (ok && (reports = load_members (self, saved, error)) != NULL)
+        {
+          fill_fields (saved, reports, NULL);
+          compute_counts (saved, reports);
+          match_persons (saved, reports);
+          ok = record_locked (self, saved, dissolved, dissolved ? TG_CUSTODY_DELETED : TG_CUSTODY_EDITED,
+                              &changed, error);
+        }
+      else
+        ok = FALSE;
+      ok = tg_store_commit (self->store, ok, error);
+    }
+  tg_store_unlock (self->store);
+
+  if (!ok)
+    return NULL;
+  if (changed)
+    tg_store_emit_incident_changed (self->store, conflict->incident_id);
+  return g_steal_pointer (&saved);
+}
+
+gboolean
+tg_workspace_count_conflicts (TgWorkspace  *self,
+                              guint        *n_heads,
+                              guint        *n_shared,
+                              GError      **error)
+{
+  g_autoptr(TgSqliteStmt) heads = NULL;
+  g_autoptr(TgSqliteStmt) shared = NULL;
+  gboolean ok = FALSE;
+
+  g_return_val_if_fail (TG_IS_WORKSPACE (self), FALSE);
+
+  tg_store_lock (self->store);
+  if (tg_store_check_open (self->store, error) &&
+      (heads = prepare (self, "SELECT count(*) FROM incidents WHERE deleted = 0 AND n_heads > 1", error)) &&
+      (shared = prepare (self, "SELECT count(*) FROM (SELECT report_id FROM incident_members "
+                         "GROUP BY report_id HAVING count(*) > 1)", error)))
+    {
+      ok = sqlite3_step (heads) == SQLITE_ROW && sqlite3_step (shared) == SQLITE_ROW;
+      if (!ok)
+        fail_sql (self, error, "count conflicts");
+      else
+        {
+          if (n_heads != NULL)
+            *n_heads = sqlite3_column_int (heads, 0);
+          if (n_shared != NULL)
+            *n_shared = sqlite3_column_int (shared, 0);
+        }
+    }
+  g_clear_pointer (&heads, tg_sqlite_stmt_release);
+  g_clear_pointer (&shared, tg_sqlite_stmt_release);
+  tg_store_unlock (self->store);
+  return ok;
+}
+
 /* Dismissed pairs ------------------------------------------------------- */
 
 char *
@@ -1778,6 +2560,8 @@ typedef enum
   OP_LIST_MONITORS,
   OP_LIST_INCIDENTS,
   OP_LOAD_BUNDLE,
+  OP_LOAD_CONFLICT,
+  OP_RESOLVE,
 } OpKind;
 
 typedef struct
@@ -1789,6 +2573,8 @@ typedef struct
   TgIncident         *incident;
   TgWorkspaceFilter  *filter;
   int                 status;
+  TgIncidentConflict *conflict;
+  gboolean            dissolved;
 } Op;
 
 static void
@@ -1801,6 +2587,7 @@ op_free (gpointer data)
   g_strfreev (op->report_ids);
   g_clear_object (&op->incident);
   tg_workspace_filter_free (op->filter);
+  tg_incident_conflict_free (op->conflict);
   g_free (op);
 }
 
@@ -1848,6 +2635,13 @@ op_thread (GTask        *task,
     case OP_LOAD_BUNDLE:
       result = tg_workspace_load_bundle (self, op->incident_id, &error);
       free_func = (GDestroyNotify) tg_incident_bundle_free;
+      break;
+    case OP_LOAD_CONFLICT:
+      result = tg_workspace_load_conflict (self, op->incident_id, &error);
+      free_func = (GDestroyNotify) tg_incident_conflict_free;
+      break;
+    case OP_RESOLVE:
+      result = tg_workspace_resolve_conflict (self, op->conflict, op->incident, op->dissolved, &error);
       break;
     default:
       g_assert_not_reached ();
@@ -2044,6 +2838,54 @@ tg_workspace_save_incident_async (TgWorkspace         *self,
   g_return_if_fail (TG_IS_INCIDENT (incident));
   /* The worker gets its own copy: it never touches the caller's object. */
   op->incident = tg_incident_copy (incident);
+  run_op (self, op, tg_workspace_change_finish, cancellable, callback, user_data);
+}
+
+void
+tg_workspace_load_conflict_async (TgWorkspace         *self,
+                                  const char          *incident_id,
+                                  GCancellable        *cancellable,
+                                  GAsyncReadyCallback  callback,
+                                  gpointer             user_data)
+{
+  Op *op = op_new (OP_LOAD_CONFLICT);
+
+  g_return_if_fail (TG_IS_WORKSPACE (self));
+  op->incident_id = g_strdup (incident_id);
+  run_op (self, op, tg_workspace_load_conflict_async, cancellable, callback, user_data);
+}
+
+TgIncidentConflict *
+tg_workspace_load_conflict_finish (TgWorkspace   *self,
+                                   GAsyncResult  *result,
+                                   GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == tg_workspace_load_conflict_async, NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+void
+tg_workspace_resolve_conflict_async (TgWorkspace         *self,
+                                     TgIncidentConflict  *conflict,
+                                     TgIncident          *resolved,
+                                     gboolean             dissolved,
+                                     GCancellable        *cancellable,
+                                     GAsyncReadyCallback  callback,
+                                     gpointer             user_data)
+{
+  Op *op = op_new (OP_RESOLVE);
+
+  g_return_if_fail (TG_IS_WORKSPACE (self));
+  g_return_if_fail (conflict != NULL);
+  g_return_if_fail (TG_IS_INCIDENT (resolved));
+  /* The worker reads the heads only; it gets its own incident. */
+  op->conflict = g_new0 (TgIncidentConflict, 1);
+  op->conflict->incident_id = g_strdup (conflict->incident_id);
+  op->conflict->heads = g_ptr_array_ref (conflict->heads);
+  op->conflict->differences = g_ptr_array_ref (conflict->differences);
+  op->incident = tg_incident_copy (resolved);
+  op->dissolved = dissolved;
   run_op (self, op, tg_workspace_change_finish, cancellable, callback, user_data);
 }
 

@@ -349,6 +349,115 @@ void         tg_workspace_save_incident_async   (TgWorkspace          *self,
                                                  GAsyncReadyCallback   callback,
                                                  gpointer              user_data);
 
+/* ---- Incident conflicts ------------------------------------------------ */
+
+/* One head of an incident changed in two places at once: the incident as
+ * that revision holds it, and who wrote it, when. */
+typedef struct
+{
+  TgIncident *incident;      /* its base set to this head alone */
+  char       *rev_id;
+  char       *device_id;     /* the device that wrote the revision */
+  char       *device_name;   /* as a server named that device; NULL for this
+                              * device and for one no server named */
+  char       *user;          /* that device's account (the coordinator), likewise */
+  gboolean    this_device;
+  gint64      created_at;    /* µs, by that device's clock: informative only */
+  gboolean    dissolved;     /* the head is a tombstone (dissolved there) */
+} TgIncidentHead;
+
+typedef enum
+{
+  TG_INCIDENT_PART_FIELD,      /* index: a TgIncidentField (value and provenance) */
+  TG_INCIDENT_PART_FIGURE,     /* index: a TgIncidentCount (the coordinator's figure and reason) */
+  TG_INCIDENT_PART_MEMBERS,    /* which reports it holds */
+  TG_INCIDENT_PART_PERSONS,    /* the persons matched, split and named */
+  TG_INCIDENT_PART_STATUS,     /* status, by, at, reason */
+  TG_INCIDENT_PART_NOTES,
+  TG_INCIDENT_PART_DISSOLVED,  /* dissolved on one device, kept on another */
+} TgIncidentPart;
+
+/* One part the heads disagree on. */
+typedef struct
+{
+  TgIncidentPart  part;
+  int             index;     /* the field or count; -1 for the other parts */
+  char           *key;       /* stable: "field:title", "figure:killed", "members",
+                              * "persons", "status", "notes", "dissolved" */
+  char           *label;     /* translated: "Title", "Killed (figure)", "Reports", … */
+  char          **values;    /* one per head, in head order: as a person reads it */
+  char          **sources;   /* one per head: where that value came from ("From the
+                              * report “…”", "Written by the coordinator: …"), or "" */
+} TgIncidentDifference;
+
+typedef struct
+{
+  char      *incident_id;
+  GPtrArray *heads;          /* TgIncidentHead: this device's first, then by their clocks */
+  GPtrArray *differences;    /* TgIncidentDifference, fields first; empty when the
+                              * heads differ only in bookkeeping */
+} TgIncidentConflict;
+
+void                tg_incident_conflict_free          (TgIncidentConflict *conflict);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (TgIncidentConflict, tg_incident_conflict_free)
+
+/* Every head of the incident (dissolved ones too) and what they disagree
+ * on, field by field. One head: no conflict (nothing to resolve). */
+TgIncidentConflict *tg_workspace_load_conflict         (TgWorkspace          *self,
+                                                        const char           *incident_id,
+                                                        GError              **error);
+void                tg_workspace_load_conflict_async   (TgWorkspace          *self,
+                                                        const char           *incident_id,
+                                                        GCancellable         *cancellable,
+                                                        GAsyncReadyCallback   callback,
+                                                        gpointer              user_data);
+TgIncidentConflict *tg_workspace_load_conflict_finish  (TgWorkspace          *self,
+                                                        GAsyncResult         *result,
+                                                        GError              **error);
+
+/* For tg_incident_conflict_build(): the members of every head together. */
+#define TG_INCIDENT_PICK_UNION (-1)
+
+/* The agreed incident: the first head with each difference taken from
+ * the head @picks[i] chooses (an index into @conflict->heads; for the
+ * members also TG_INCIDENT_PICK_UNION). @dissolved (may be NULL) says
+ * whether the chosen state is dissolved. Person links, count sources and
+ * field provenances that name a report left out are dropped. A field may
+ * then be written anew on the result (tg_incident_set_field_value). */
+TgIncident         *tg_incident_conflict_build         (TgIncidentConflict   *conflict,
+                                                        const int            *picks,
+                                                        gboolean             *dissolved,
+                                                        GError              **error);
+
+/* Resolves the conflict: records @resolved as one revision whose parents
+ * are every head of @conflict, if they are still exactly the incident's
+ * heads (else TG_ERROR_CONFLICT: another change arrived; load it again).
+ * Counts are taken again from the members, their unmatched persons
+ * matched, fields left unset filled; a report not in any head must be in
+ * no other live incident (TG_ERROR_CONFLICT). @dissolved records a
+ * tombstone. Returns the incident as saved. */
+TgIncident         *tg_workspace_resolve_conflict      (TgWorkspace          *self,
+                                                        TgIncidentConflict   *conflict,
+                                                        TgIncident           *resolved,
+                                                        gboolean              dissolved,
+                                                        GError              **error);
+/* Finishes with tg_workspace_change_finish(). */
+void                tg_workspace_resolve_conflict_async (TgWorkspace         *self,
+                                                        TgIncidentConflict   *conflict,
+                                                        TgIncident           *resolved,
+                                                        gboolean              dissolved,
+                                                        GCancellable         *cancellable,
+                                                        GAsyncReadyCallback   callback,
+                                                        gpointer              user_data);
+
+/* How many live incidents need a coordinator: @n_heads those changed on
+ * two devices at once, @n_shared the reports two live incidents hold.
+ * Two indexed counts; either pointer may be NULL. */
+gboolean            tg_workspace_count_conflicts       (TgWorkspace          *self,
+                                                        guint                *n_heads,
+                                                        guint                *n_shared,
+                                                        GError              **error);
+
 /* The result of every _async change above: the incident as saved (for
  * dissolve, as it was). */
 TgIncident  *tg_workspace_change_finish         (TgWorkspace          *self,

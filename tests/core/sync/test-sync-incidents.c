@@ -364,6 +364,135 @@ test_concurrent_merges (void)
   g_assert_cmpuint (n_membership_conflicts (c2), ==, 0);
 }
 
+/* Two coordinators change one incident at once through the server — one
+ * adds a third report and retitles it, the other sets a figure and notes:
+ * both see the conflict and count it; the second resolves it field by
+ * field, seeing who made the other version as the server named them; the
+ * one revision naming both heads converges both. */
+static void
+test_resolve_field_by_field (void)
+{
+  g_autoptr(Device) m1 = device_new ("res-ana", "monitor");
+  g_autoptr(Device) m2 = device_new ("res-beto", "monitor");
+  g_autoptr(Device) c1 = device_new ("res-coco", "coordinator");
+  g_autoptr(Device) c2 = device_new ("res-cora", "coordinator");
+  g_autofree char *r1 = NULL, *r2 = NULL, *r3 = NULL, *incident_id = NULL;
+  g_autoptr(TgIncident) merged = NULL;
+  g_autoptr(TgIncidentConflict) conflict = NULL;
+  g_autoptr(TgIncident) resolved = NULL, saved = NULL;
+  g_autoptr(GError) error = NULL;
+  guint n_heads_c1 = 0, n_heads_c2 = 0;
+  int picks[16];
+  int from_c1 = -1;
+
+  r1 = add_report (m1, "Bridge shooting, 4 killed");
+  r2 = add_report (m2, "Bridge shooting, 5 killed");
+  r3 = add_report (m2, "Bridge shooting, a witness");
+  sync_ok (m1);
+  sync_ok (m2);
+  sync_ok (c1);
+  sync_ok (c2);
+  {
+    const char *ids[] = { r1, r2, NULL };
+
+    merged = tg_workspace_merge (c1->workspace, ids, &error);
+    g_assert_no_error (error);
+    incident_id = g_strdup (tg_incident_get_id (merged));
+  }
+  sync_ok (c1);
+  sync_ok (c2);
+  g_assert_cmpuint (n_heads (c2, incident_id), ==, 1);
+
+  /* At once, on both laptops. */
+  {
+    const char *third[] = { r3, NULL };
+    g_autoptr(JsonObject) title = json_object_new ();
+    g_autoptr(TgIncident) joined = NULL, titled = NULL, figured = NULL, noted = NULL;
+
+    joined = tg_workspace_join (c1->workspace, incident_id, third, &error);
+    g_assert_no_error (error);
+    json_object_set_string_member (title, "title", "Bridge massacre");
+    titled = tg_workspace_set_field (c1->workspace, incident_id, TG_INCIDENT_FIELD_TITLE, title,
+                                     "the name the families use", &error);
+    g_assert_no_error (error);
+    figured = tg_workspace_set_figure (c2->workspace, incident_id, TG_INCIDENT_COUNT_KILLED, 5,
+                                       "the morgue's list", &error);
+    g_assert_no_error (error);
+    noted = tg_workspace_set_notes (c2->workspace, incident_id, "Ask the parish for names.", &error);
+    g_assert_no_error (error);
+  }
+  sync_ok (c1);
+  sync_ok (c2);
+  sync_ok (c1);
+  g_assert_cmpuint (n_heads (c1, incident_id), ==, 2);
+  g_assert_cmpuint (n_heads (c2, incident_id), ==, 2);
+  g_assert_true (tg_workspace_count_conflicts (c1->workspace, &n_heads_c1, NULL, &error));
+  g_assert_true (tg_workspace_count_conflicts (c2->workspace, &n_heads_c2, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (n_heads_c1, >=, 1);
+  g_assert_cmpuint (n_heads_c2, >=, 1);
+
+  /* C2 resolves: its own version first, the other named by the server. */
+  conflict = tg_workspace_load_conflict (c2->workspace, incident_id, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (conflict->heads->len, ==, 2);
+  for (guint h = 0; h < conflict->heads->len; h++)
+    {
+      TgIncidentHead *head = conflict->heads->pdata[h];
+
+      if (!head->this_device)
+        {
+          from_c1 = h;
+          g_assert_cmpstr (head->user, ==, "res-coco");
+          g_assert_cmpstr (head->device_name, ==, "res-coco-laptop");
+        }
+    }
+  g_assert_cmpint (from_c1, ==, 1);
+  g_assert_cmpuint (conflict->differences->len, <=, G_N_ELEMENTS (picks));
+  for (guint i = 0; i < conflict->differences->len; i++)
+    {
+      TgIncidentDifference *difference = conflict->differences->pdata[i];
+
+      if (difference->part == TG_INCIDENT_PART_MEMBERS)
+        picks[i] = TG_INCIDENT_PICK_UNION;
+      else if (difference->part == TG_INCIDENT_PART_FIELD || difference->part == TG_INCIDENT_PART_PERSONS)
+        picks[i] = from_c1;
+      else
+        picks[i] = 0;
+    }
+  resolved = tg_incident_conflict_build (conflict, picks, NULL, &error);
+  g_assert_no_error (error);
+  saved = tg_workspace_resolve_conflict (c2->workspace, conflict, resolved, FALSE, &error);
+  g_assert_no_error (error);
+  sync_ok (c2);
+  sync_ok (c1);
+
+  /* Converged, on both: one head, the same bytes. */
+  g_assert_cmpuint (n_heads (c1, incident_id), ==, 1);
+  g_assert_cmpuint (n_heads (c2, incident_id), ==, 1);
+  {
+    g_autoptr(TgIncident) on_c1 = tg_workspace_load_incident (c1->workspace, incident_id, &error);
+    g_autoptr(TgIncident) on_c2 = tg_workspace_load_incident (c2->workspace, incident_id, &error);
+    g_autofree char *j1 = NULL, *j2 = NULL;
+
+    g_assert_no_error (error);
+    j1 = tg_incident_to_json_string (on_c1);
+    j2 = tg_incident_to_json_string (on_c2);
+    g_assert_cmpstr (j1, ==, j2);
+    g_assert_cmpstr (tg_incident_get_title (on_c1), ==, "Bridge massacre");
+    g_assert_cmpuint (tg_incident_get_n_members (on_c1), ==, 3);
+    g_assert_cmpint (tg_incident_get_count (on_c1, TG_INCIDENT_COUNT_KILLED)->figure, ==, 5);
+    g_assert_cmpstr (tg_incident_get_notes (on_c1), ==, "Ask the parish for names.");
+  }
+  {
+    g_autoptr(TgIncidentConflict) after = tg_workspace_load_conflict (c1->workspace, incident_id, &error);
+
+    g_assert_no_error (error);
+    g_assert_cmpuint (after->heads->len, ==, 1);
+    g_assert_cmpuint (after->differences->len, ==, 0);
+  }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -377,6 +506,7 @@ main (int   argc,
 
   g_test_add_func ("/sync/incidents/round-trip", test_incident_round_trip);
   g_test_add_func ("/sync/incidents/concurrent-merges", test_concurrent_merges);
+  g_test_add_func ("/sync/incidents/resolve-field-by-field", test_resolve_field_by_field);
 
   ret = g_test_run ();
   test_server_free (server);

@@ -1335,6 +1335,391 @@ test_membership_conflict (void)
   tg_test_rm_rf (dir);
 }
 
+static const TgIncidentDifference *
+find_difference (TgIncidentConflict *conflict,
+                 const char         *key)
+{
+  for (guint i = 0; i < conflict->differences->len; i++)
+    {
+      TgIncidentDifference *difference = conflict->differences->pdata[i];
+
+      if (g_strcmp0 (difference->key, key) == 0)
+        return difference;
+    }
+  return NULL;
+}
+
+static int
+difference_index (TgIncidentConflict *conflict,
+                  const char         *key)
+{
+  for (guint i = 0; i < conflict->differences->len; i++)
+    if (g_strcmp0 (((TgIncidentDifference *) conflict->differences->pdata[i])->key, key) == 0)
+      return i;
+  g_assert_not_reached ();
+}
+
+static guint
+n_incident_conflicts (TgWorkspace *workspace,
+                      guint       *n_shared)
+{
+  g_autoptr(GError) error = NULL;
+  guint n_heads = G_MAXUINT;
+
+  g_assert_true (tg_workspace_count_conflicts (workspace, &n_heads, n_shared, &error));
+  g_assert_no_error (error);
+  return n_heads;
+}
+
+static void
+conflict_loaded_cb (GObject      *source,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  TgIncidentConflict **out = user_data;
+  g_autoptr(GError) error = NULL;
+
+  *out = tg_workspace_load_conflict_finish (TG_WORKSPACE (source), result, &error);
+  g_assert_no_error (error);
+}
+
+/* Two coordinators change one incident at once: a new title and status
+ * on a, a third report joined, a figure and notes on b. The conflict
+ * lists each differing part with both values, where each came from, who
+ * and when; a resolution loaded before another change arrived is
+ * refused; the resolution picks part by part, writes a narrative anew,
+ * and is one revision whose parents are both heads; both converge. */
+static void
+test_resolve_conflict (void)
+{
+  g_autofree char *dir = tg_test_make_tmp_dir ("testigo-workspace-4-XXXXXX");
+  g_autoptr(TgStore) a = tg_test_open_store_in (dir, "a");
+  g_autoptr(TgStore) b = tg_test_open_store_in (dir, "b");
+  g_autoptr(TgWorkspace) wa = tg_workspace_new (a);
+  g_autoptr(TgWorkspace) wb = tg_workspace_new (b);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TgIncident) incident = NULL;
+  g_autoptr(TgIncidentConflict) stale = NULL;
+  g_autoptr(TgIncidentConflict) conflict = NULL;
+  g_autoptr(TgIncident) resolved = NULL;
+  g_autoptr(TgIncident) saved = NULL;
+  g_autofree char *id = NULL;
+  const TgIncidentDifference *difference;
+  guint n_shared = G_MAXUINT, n_revisions;
+  Juliaca j = { 0 };
+
+  juliaca_save (a, &j);
+  {
+    const char *two[] = { j.ids[0], j.ids[1], NULL };
+
+    incident = tg_workspace_merge (wa, two, &error);
+    g_assert_no_error (error);
+  }
+  id = g_strdup (tg_incident_get_id (incident));
+  exchange (a, b);
+  g_assert_cmpuint (n_incident_conflicts (wa, &n_shared), ==, 0);
+  g_assert_cmpuint (n_shared, ==, 0);
+
+  /* Nothing to resolve yet: one head, no difference. */
+  conflict = tg_workspace_load_conflict (wa, id, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (conflict->heads->len, ==, 1);
+  g_assert_cmpuint (conflict->differences->len, ==, 0);
+  g_clear_pointer (&conflict, tg_incident_conflict_free);
+
+  {
+    g_autoptr(JsonObject) title = json_object_new ();
+    g_autoptr(TgIncident) t = NULL, s = NULL, joined = NULL, f = NULL, n = NULL;
+    const char *third[] = { j.ids[2], NULL };
+
+    json_object_set_string_member (title, "title", "Masacre de Juliaca");
+    t = tg_workspace_set_field (wa, id, TG_INCIDENT_FIELD_TITLE, title, "Nombre de la CIDH", &error);
+    g_assert_no_error (error);
+    s = tg_workspace_set_status (wa, id, TG_INCIDENT_STATUS_VERIFIED, "Actas de defunción", &error);
+    g_assert_no_error (error);
+    joined = tg_workspace_join (wb, id, third, &error);
+    g_assert_no_error (error);
+    f = tg_workspace_set_figure (wb, id, TG_INCIDENT_COUNT_KILLED, 18, "Lista del hospital", &error);
+    g_assert_no_error (error);
+    n = tg_workspace_set_notes (wb, id, "Notas de b", &error);
+    g_assert_no_error (error);
+  }
+  exchange (a, b);
+  exchange (b, a);
+
+  /* Both see it, and count it as needing attention. */
+  g_assert_cmpuint (n_incident_conflicts (wa, NULL), ==, 1);
+  g_assert_cmpuint (n_incident_conflicts (wb, NULL), ==, 1);
+
+  tg_workspace_load_conflict_async (wa, id, NULL, conflict_loaded_cb, &conflict);
+  tg_test_iterate_until (pointer_is_set, &conflict, 30000, "the conflict");
+  g_assert_cmpuint (conflict->heads->len, ==, 2);
+  {
+    TgIncidentHead *mine = conflict->heads->pdata[0];
+    TgIncidentHead *theirs = conflict->heads->pdata[1];
+
+    /* This device's version first; who and when for each. */
+    g_assert_true (mine->this_device);
+    g_assert_false (theirs->this_device);
+    g_assert_cmpstr (mine->device_id, ==, tg_store_get_device_id (a));
+    g_assert_cmpstr (theirs->device_id, ==, tg_store_get_device_id (b));
+    g_assert_cmpint (mine->created_at, >, 0);
+    g_assert_cmpint (theirs->created_at, >, 0);
+    g_assert_false (mine->dissolved);
+    g_assert_cmpstr (tg_incident_get_title (mine->incident), ==, "Masacre de Juliaca");
+    g_assert_cmpuint (tg_incident_get_n_members (theirs->incident), ==, 3);
+  }
+  /* Part by part, both values and where they came from. */
+  difference = find_difference (conflict, "field:title");
+  g_assert_nonnull (difference);
+  g_assert_cmpint (difference->part, ==, TG_INCIDENT_PART_FIELD);
+  g_assert_cmpint (difference->index, ==, TG_INCIDENT_FIELD_TITLE);
+  g_assert_cmpstr (difference->values[0], ==, "Masacre de Juliaca");
+  g_assert_cmpstr (difference->values[1], ==, "Disparos en el aeropuerto de Juliaca");
+  g_assert_nonnull (strstr (difference->sources[0], "Nombre de la CIDH"));
+  g_assert_nonnull (strstr (difference->sources[1], "Disparos en el aeropuerto de Juliaca"));
+  difference = find_difference (conflict, "figure:killed");
+  g_assert_nonnull (difference);
+  g_assert_null (strstr (difference->values[0], "18"));
+  g_assert_nonnull (strstr (difference->values[1], "18"));
+  g_assert_nonnull (strstr (difference->values[1], "Lista del hospital"));
+  difference = find_difference (conflict, "members");
+  g_assert_nonnull (difference);
+  g_assert_nonnull (strstr (difference->values[1], "Juliaca, 9 de enero"));
+  g_assert_null (strstr (difference->values[0], "Juliaca, 9 de enero"));
+  difference = find_difference (conflict, "status");
+  g_assert_nonnull (difference);
+  g_assert_nonnull (strstr (difference->values[0], "Actas de defunción"));
+  g_assert_nonnull (find_difference (conflict, "notes"));
+  g_assert_nonnull (find_difference (conflict, "persons"));
+  /* What they agree on is not listed. */
+  g_assert_null (find_difference (conflict, "field:narrative"));
+  g_assert_null (find_difference (conflict, "field:location"));
+  g_assert_null (find_difference (conflict, "dissolved"));
+
+  /* Another change arrives meanwhile: the loaded conflict is stale. */
+  stale = g_steal_pointer (&conflict);
+  {
+    g_autoptr(TgIncident) again = tg_workspace_set_notes (wb, id, "Notas de b, corregidas", &error);
+
+    g_assert_no_error (error);
+  }
+  exchange (b, a);
+  n_revisions = count_revisions (a, id);
+  {
+    int picks[16];
+    g_autoptr(TgIncident) built = NULL;
+    g_autoptr(TgIncident) refused = NULL;
+
+    for (guint i = 0; i < stale->differences->len; i++)
+      picks[i] = 0;
+    built = tg_incident_conflict_build (stale, picks, NULL, &error);
+    g_assert_no_error (error);
+    refused = tg_workspace_resolve_conflict (wa, stale, built, FALSE, &error);
+    g_assert_null (refused);
+    g_assert_error (error, TG_ERROR, TG_ERROR_CONFLICT);
+    g_clear_error (&error);
+  }
+  g_assert_cmpuint (count_revisions (a, id), ==, n_revisions);
+
+  /* Loaded again: the title and status of a, the rest of b, a new
+   * narrative written by the coordinator. */
+  conflict = tg_workspace_load_conflict (wa, id, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (conflict->heads->len, ==, 2);
+  {
+    int picks[16];
+    gboolean dissolved = TRUE;
+    g_autoptr(JsonObject) narrative = json_object_new ();
+    /* b changed the version it showed, a's: a's title and status with
+     * b's corrected notes, against b's first version. */
+    int with_title = g_strcmp0 (tg_incident_get_title (((TgIncidentHead *) conflict->heads->pdata[0])->incident),
+                                "Masacre de Juliaca") == 0 ? 0 : 1;
+
+    g_assert_cmpstr (tg_incident_get_title (((TgIncidentHead *) conflict->heads->pdata[with_title])->incident),
+                     ==, "Masacre de Juliaca");
+    g_assert_nonnull (strstr (find_difference (conflict, "notes")->values[with_title], "corregidas"));
+    g_assert_cmpuint (conflict->differences->len, <=, G_N_ELEMENTS (picks));
+    for (guint i = 0; i < conflict->differences->len; i++)
+      picks[i] = !with_title;
+    picks[difference_index (conflict, "field:title")] = with_title;
+    picks[difference_index (conflict, "status")] = with_title;
+    picks[difference_index (conflict, "notes")] = with_title;
+    picks[difference_index (conflict, "members")] = TG_INCIDENT_PICK_UNION;
+    resolved = tg_incident_conflict_build (conflict, picks, &dissolved, &error);
+    g_assert_no_error (error);
+    g_assert_false (dissolved);
+    json_object_set_string_member (narrative, "narrative", "Relato consolidado.");
+    tg_incident_set_field_value (resolved, TG_INCIDENT_FIELD_NARRATIVE, narrative, "Resumen de las tres");
+
+    /* A version must be chosen for every part. */
+    picks[difference_index (conflict, "status")] = 7;
+    {
+      g_autoptr(TgIncident) invalid = tg_incident_conflict_build (conflict, picks, NULL, &error);
+
+      g_assert_null (invalid);
+      g_assert_error (error, TG_ERROR, TG_ERROR_INVALID);
+      g_clear_error (&error);
+    }
+  }
+  saved = tg_workspace_resolve_conflict (wa, conflict, resolved, FALSE, &error);
+  g_assert_no_error (error);
+  g_assert_false (tg_incident_has_conflict (saved));
+  g_assert_cmpuint (count_revisions (a, id), ==, n_revisions + 1);
+  {
+    g_autoptr(GPtrArray) heads = tg_store_list_heads (a, id, &error);
+    const char * const *parents;
+
+    g_assert_no_error (error);
+    g_assert_cmpuint (heads->len, ==, 1);
+    parents = tg_revision_get_parents (heads->pdata[0]);
+    g_assert_cmpuint (g_strv_length ((char **) parents), ==, 2);
+    for (guint h = 0; h < conflict->heads->len; h++)
+      g_assert_true (g_strv_contains (parents, ((TgIncidentHead *) conflict->heads->pdata[h])->rev_id));
+  }
+  g_assert_cmpuint (n_incident_conflicts (wa, NULL), ==, 0);
+
+  /* Converged: b gets the one revision and shows the same. */
+  exchange (a, b);
+  {
+    g_autoptr(TgIncident) on_a = tg_workspace_load_incident (wa, id, &error);
+    g_autoptr(TgIncident) on_b = tg_workspace_load_incident (wb, id, &error);
+    g_autofree char *ja = tg_incident_to_json_string (on_a);
+    g_autofree char *jb = tg_incident_to_json_string (on_b);
+
+    g_assert_no_error (error);
+    g_assert_cmpstr (ja, ==, jb);
+    g_assert_false (tg_incident_has_conflict (on_b));
+    g_assert_cmpuint (n_incident_conflicts (wb, NULL), ==, 0);
+    g_assert_cmpstr (tg_incident_get_title (on_b), ==, "Masacre de Juliaca");
+    g_assert_cmpint (tg_incident_get_status (on_b), ==, TG_INCIDENT_STATUS_VERIFIED);
+    g_assert_cmpstr (tg_incident_get_notes (on_b), ==, "Notas de b, corregidas");
+    g_assert_cmpuint (tg_incident_get_n_members (on_b), ==, 3);
+    g_assert_cmpint (tg_incident_get_count (on_b, TG_INCIDENT_COUNT_KILLED)->figure, ==, 18);
+    g_assert_cmpint (tg_incident_get_count (on_b, TG_INCIDENT_COUNT_KILLED)->max, ==, 18);
+    g_assert_cmpstr (tg_incident_get_narrative (on_b), ==, "Relato consolidado.");
+    g_assert_cmpint (tg_incident_get_field_provenance (on_b, TG_INCIDENT_FIELD_NARRATIVE)->kind,
+                     ==, TG_PROVENANCE_COORDINATOR);
+    g_assert_cmpuint (person_named (on_b, "Juan Pérez Quispe")->n_links, ==, 3);
+  }
+
+  g_clear_object (&wa);
+  g_clear_object (&wb);
+  g_clear_object (&a);
+  g_clear_object (&b);
+  juliaca_clear (&j);
+  tg_test_rm_rf (dir);
+}
+
+/* Dissolved on one device, changed on the other: the resolver lists it;
+ * keeping it gives the reports back to it; picking the members of the
+ * version with fewer drops the others' links and counts; a report held
+ * by another incident cannot come in through a resolution. */
+static void
+test_resolve_dissolved (void)
+{
+  g_autofree char *dir = tg_test_make_tmp_dir ("testigo-workspace-5-XXXXXX");
+  g_autoptr(TgStore) a = tg_test_open_store_in (dir, "a");
+  g_autoptr(TgStore) b = tg_test_open_store_in (dir, "b");
+  g_autoptr(TgWorkspace) wa = tg_workspace_new (a);
+  g_autoptr(TgWorkspace) wb = tg_workspace_new (b);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TgIncident) incident = NULL;
+  g_autoptr(TgIncidentConflict) conflict = NULL;
+  g_autofree char *id = NULL;
+  g_autofree char *extra_id = NULL;
+  int picks[16];
+  Juliaca j = { 0 };
+
+  juliaca_save (a, &j);
+  incident = tg_workspace_merge (wa, (const char * const *) j.ids, &error);
+  g_assert_no_error (error);
+  id = g_strdup (tg_incident_get_id (incident));
+  exchange (a, b);
+  {
+    g_autoptr(TgIncident) gone = tg_workspace_dissolve (wa, id, &error);
+    g_autoptr(TgIncident) less = NULL;
+
+    g_assert_no_error (error);
+    less = tg_workspace_remove_report (wb, id, j.ids[1], &error);
+    g_assert_no_error (error);
+  }
+  exchange (a, b);
+  exchange (b, a);
+  g_assert_cmpuint (n_incident_conflicts (wa, NULL), ==, 1);
+
+  conflict = tg_workspace_load_conflict (wa, id, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (conflict->heads->len, ==, 2);
+  g_assert_true (((TgIncidentHead *) conflict->heads->pdata[0])->dissolved);
+  g_assert_false (((TgIncidentHead *) conflict->heads->pdata[1])->dissolved);
+  g_assert_nonnull (find_difference (conflict, "dissolved"));
+  g_assert_nonnull (find_difference (conflict, "members"));
+  for (guint i = 0; i < conflict->differences->len; i++)
+    picks[i] = 1;
+
+  /* A report another incident holds cannot come in here. */
+  {
+    const char *pair[] = { NULL, NULL, NULL };
+    g_autoptr(TgReport) extra = juliaca_report (2, "Otra persona", 0);
+    g_autoptr(TgReport) extra2 = juliaca_report (2, "Otra más", 0);
+    g_autofree char *extra2_id = NULL;
+    g_autoptr(TgIncident) other = NULL;
+    g_autoptr(TgIncident) built = NULL;
+    g_autoptr(TgIncident) refused = NULL;
+
+    extra_id = save (a, extra);
+    extra2_id = save (a, extra2);
+    pair[0] = extra_id;
+    pair[1] = extra2_id;
+    other = tg_workspace_merge (wa, pair, &error);
+    g_assert_no_error (error);
+    built = tg_incident_conflict_build (conflict, picks, NULL, &error);
+    g_assert_no_error (error);
+    tg_incident_add_member (built, extra_id, "rev");
+    refused = tg_workspace_resolve_conflict (wa, conflict, built, FALSE, &error);
+    g_assert_null (refused);
+    g_assert_error (error, TG_ERROR, TG_ERROR_CONFLICT);
+    g_clear_error (&error);
+  }
+
+  /* Kept, with b's two reports: report 1's count and links are gone. */
+  {
+    gboolean dissolved = TRUE;
+    g_autoptr(TgIncident) built = tg_incident_conflict_build (conflict, picks, &dissolved, &error);
+    g_autoptr(TgIncident) saved = NULL;
+    g_autoptr(TgIncident) shown = NULL;
+    char *holder = NULL;
+
+    g_assert_no_error (error);
+    g_assert_false (dissolved);
+    saved = tg_workspace_resolve_conflict (wa, conflict, built, dissolved, &error);
+    g_assert_no_error (error);
+    shown = tg_workspace_load_incident (wa, id, &error);
+    g_assert_no_error (error);
+    g_assert_false (tg_incident_has_conflict (shown));
+    g_assert_cmpuint (tg_incident_get_n_members (shown), ==, 2);
+    g_assert_null (tg_incident_find_member (shown, j.ids[1]));
+    g_assert_cmpint (tg_incident_get_count (shown, TG_INCIDENT_COUNT_KILLED)->max, ==, 17);
+    g_assert_cmpuint (person_named (shown, "Juan Pérez Quispe")->n_links, ==, 2);
+    g_assert_true (tg_incident_validate (shown, &error));
+    /* The reports are in it again; report 1 is free. */
+    g_assert_true (tg_workspace_get_report_incident (wa, j.ids[0], &holder, NULL, NULL, &error));
+    g_assert_cmpstr (holder, ==, id);
+    g_clear_pointer (&holder, g_free);
+    g_assert_true (tg_workspace_get_report_incident (wa, j.ids[1], &holder, NULL, NULL, &error));
+    g_assert_null (holder);
+  }
+  g_assert_cmpuint (n_incident_conflicts (wa, NULL), ==, 0);
+
+  g_clear_object (&wa);
+  g_clear_object (&wb);
+  g_clear_object (&a);
+  g_clear_object (&b);
+  juliaca_clear (&j);
+  tg_test_rm_rf (dir);
+}
+
 /* Dismissed pairs ------------------------------------------------------- */
 
 static void
@@ -1887,6 +2272,8 @@ main (int   argc,
   ADD ("store/bad-incident", test_insert_bad_incident);
   g_test_add_func ("/workspace/conflict/two-devices", test_concurrent_edits);
   g_test_add_func ("/workspace/conflict/membership", test_membership_conflict);
+  g_test_add_func ("/workspace/conflict/resolve", test_resolve_conflict);
+  g_test_add_func ("/workspace/conflict/resolve-dissolved", test_resolve_dissolved);
   g_test_add_func ("/workspace/filters", test_filters);
   g_test_add_func ("/workspace/store/migrate-v8", test_migrate_v8);
   g_test_add_func ("/workspace/store/origin-out-of-order", test_origin_out_of_order);
