@@ -11,6 +11,7 @@
 #include <glib/gi18n.h>
 
 #include "tg-incident-editor.h"
+#include "tg-incident-resolver.h"
 #include "tg-ui-util.h"
 #include "tg-workspace-util.h"
 
@@ -33,6 +34,7 @@ struct _TgIncidentEditor
   GtkLabel             *title_label;
   GtkLabel             *summary_label;
   GtkLabel             *conflict_label;
+  GtkWidget            *resolve_button;
   AdwComboRow          *status_row;
   AdwEntryRow          *status_reason_row;
   AdwActionRow         *status_decided_row;
@@ -139,6 +141,14 @@ suffix_button (const char *label,
   else
     tg_ui_set_accessible_label (button, accessible);
   return button;
+}
+
+/* The incident resolver (tg-incident-resolver.c) opens over the window. */
+static void
+resolve_clicked_cb (TgIncidentEditor *self)
+{
+  tg_incident_resolver_present (self->workspace, self->incident_id, GTK_WIDGET (self),
+                                G_CALLBACK (reload), self);
 }
 
 /* Saving ---------------------------------------------------------------- */
@@ -717,6 +727,7 @@ build (TgIncidentEditor *self)
     }
   else
     gtk_widget_set_visible (GTK_WIDGET (self->conflict_label), FALSE);
+  gtk_widget_set_visible (self->resolve_button, tg_incident_has_conflict (inc));
 
   adw_combo_row_set_selected (self->status_row, status);
   gtk_editable_set_text (GTK_EDITABLE (self->status_reason_row), reason ? reason : "");
@@ -836,6 +847,7 @@ tg_incident_editor_class_init (TgIncidentEditorClass *klass)
   gtk_widget_class_bind_template_child (widget_class, TgIncidentEditor, title_label);
   gtk_widget_class_bind_template_child (widget_class, TgIncidentEditor, summary_label);
   gtk_widget_class_bind_template_child (widget_class, TgIncidentEditor, conflict_label);
+  gtk_widget_class_bind_template_child (widget_class, TgIncidentEditor, resolve_button);
   gtk_widget_class_bind_template_child (widget_class, TgIncidentEditor, status_row);
   gtk_widget_class_bind_template_child (widget_class, TgIncidentEditor, status_reason_row);
   gtk_widget_class_bind_template_child (widget_class, TgIncidentEditor, status_decided_row);
@@ -850,6 +862,7 @@ tg_incident_editor_class_init (TgIncidentEditorClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, set_status_clicked_cb);
   gtk_widget_class_bind_template_callback (widget_class, save_notes_clicked_cb);
   gtk_widget_class_bind_template_callback (widget_class, dissolve_clicked_cb);
+  gtk_widget_class_bind_template_callback (widget_class, resolve_clicked_cb);
 }
 
 static void

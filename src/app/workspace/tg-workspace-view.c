@@ -11,6 +11,7 @@
 
 #include "tg-dedupe.h"
 #include "tg-incident-editor.h"
+#include "tg-incident-resolver.h"
 #include "tg-merge-view.h"
 #include "tg-review-queue.h"
 #include "tg-ui-util.h"
@@ -430,6 +431,8 @@ incidents_listed_cb (GObject      *object,
   g_list_store_splice (self->incidents, 0, g_list_model_get_n_items (G_LIST_MODEL (self->incidents)),
                        items->pdata, items->len);
   gtk_stack_set_visible_child_name (self->incident_list_stack, items->len > 0 ? "list" : "empty");
+  /* Incidents in conflict: a badge on the Incidents page (tg-incident-resolver.c). */
+  tg_incident_resolver_flag_attention (self->pages, "incidents", rows);
 
   /* Keep the incident open selected (the list was replaced). */
   if (self->show_when_listed != NULL)
