@@ -830,10 +830,33 @@ report_selection_changed_cb (TgWorkspaceView *self)
 }
 
 static void
+joined_cb (GObject      *object,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  g_autoptr(TgWorkspaceView) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TgIncident) incident = tg_workspace_change_finish (TG_WORKSPACE (object), result, &error);
+  g_autofree char *text = NULL;
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  if (incident == NULL)
+    text = g_strdup_printf (_("Not added to the incident: %s"), error->message);
+  toast (self, text ? text : _("Added to the incident"));
+  if (incident != NULL)
+    tg_workspace_view_show_incident (self, tg_incident_get_id (incident));
+}
+
+static void
 merge_selected_cb (TgWorkspaceView *self)
 {
   g_autoptr(GtkBitset) selected = gtk_selection_model_get_selection (GTK_SELECTION_MODEL (self->report_selection));
   g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GPtrArray) rows = g_ptr_array_new_with_free_func ((GDestroyNotify) tg_workspace_report_free);
+  g_autoptr(GPtrArray) free_ids = g_ptr_array_new ();
+  g_autoptr(GError) error = NULL;
+  const char *target;
   GtkBitsetIter iter;
   guint position;
 
@@ -844,9 +867,28 @@ merge_selected_cb (TgWorkspaceView *self)
 
       if (item != NULL)
         g_ptr_array_add (ids, g_strdup (item->row->report_id));
+      if (item != NULL)
+        g_ptr_array_add (rows, tg_workspace_report_copy (item->row));
     }
   if (ids->len < 2)
     return;
+  /* Reports of one incident with free ones: the free ones join it. */
+  target = tg_workspace_join_target (rows, NULL, &error);
+  for (guint i = 0; target != NULL && i < rows->len; i++)
+    if (((TgWorkspaceReport *) rows->pdata[i])->incident_id == NULL)
+      g_ptr_array_add (free_ids, ((TgWorkspaceReport *) rows->pdata[i])->report_id);
+  if (error != NULL || (target != NULL && free_ids->len == 0))
+    {
+      toast (self, error ? error->message : _("These reports are in that incident already"));
+      return;
+    }
+  if (target != NULL)
+    {
+      g_ptr_array_add (free_ids, NULL);
+      tg_workspace_join_async (self->workspace, target, (const char * const *) free_ids->pdata,
+                               self->cancellable, joined_cb, g_object_ref (self));
+      return;
+    }
   g_ptr_array_add (ids, NULL);
   g_object_set_data (G_OBJECT (self->merge_view), "tg-queue-item", NULL);
   tg_merge_view_load (self->merge_view, (const char * const *) ids->pdata);

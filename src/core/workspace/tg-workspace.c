@@ -1204,6 +1204,41 @@ tg_workspace_join (TgWorkspace         *self,
   return edit_incident (self, incident_id, join_func, (gpointer) report_ids, TG_CUSTODY_EDITED, error);
 }
 
+const char *
+tg_workspace_join_target (GPtrArray  *rows,
+                          guint      *n_free,
+                          GError    **error)
+{
+  const char *target = NULL;
+  guint free_rows = 0;
+
+  g_return_val_if_fail (rows != NULL, NULL);
+
+  for (guint i = 0; i < rows->len; i++)
+    {
+      const TgWorkspaceReport *row = rows->pdata[i];
+
+      if (row->incident_id == NULL)
+        {
+          free_rows++;
+          continue;
+        }
+      if (row->n_incidents > 1 || (target != NULL && g_strcmp0 (target, row->incident_id) != 0))
+        {
+          g_set_error_literal (error, TG_ERROR, TG_ERROR_CONFLICT,
+                               row->n_incidents > 1
+                               ? _("A report chosen is in two incidents at once: resolve that first.")
+                               : _("The reports chosen are in different incidents. Remove them from one "
+                                   "of them first, or choose reports of one incident only."));
+          return NULL;
+        }
+      target = row->incident_id;
+    }
+  if (n_free != NULL)
+    *n_free = free_rows;
+  return target;
+}
+
 static gboolean
 remove_func (TgWorkspace  *self,
              TgIncident   *incident,

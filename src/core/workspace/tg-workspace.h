@@ -260,6 +260,15 @@ void         tg_workspace_join_async            (TgWorkspace          *self,
                                                  GCancellable         *cancellable,
                                                  GAsyncReadyCallback   callback,
                                                  gpointer              user_data);
+/* Which incident reports chosen together can join (the app's "Merge
+ * Selected" over the report list): the one live incident holding some
+ * of @rows (TgWorkspaceReport), or NULL with no error when none does (a
+ * new merge). TG_ERROR_CONFLICT when two or more incidents hold them, or
+ * one report is in two at once. @n_free (may be NULL): how many rows no
+ * incident holds. Reads the rows only, no disk. */
+const char  *tg_workspace_join_target           (GPtrArray            *rows,
+                                                 guint                *n_free,
+                                                 GError              **error);
 /* Unmerge: the report leaves; fields it provided are taken from another
  * member (or unset), its count figures and person links go. The last
  * member cannot be removed: dissolve instead. */

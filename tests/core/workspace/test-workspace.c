@@ -673,6 +673,145 @@ test_join (Fixture       *fixture,
   juliaca_clear (&j);
 }
 
+/* Joining is refused, with nothing recorded, for a report another live
+ * incident holds (TG_ERROR_CONFLICT), a report its monitor deleted, a
+ * dissolved incident and an id that is no incident (TG_ERROR_NOT_FOUND). */
+static void
+test_join_refused (Fixture       *fixture,
+                   gconstpointer  data)
+{
+  Juliaca j = { 0 };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TgIncident) first = NULL;
+  g_autoptr(TgIncident) second = NULL;
+  g_autoptr(TgReport) loose = juliaca_report (2, "Rosa Quispe", 1);
+  g_autoptr(TgReport) gone = juliaca_report (2, "Ana Huamán", 1);
+  g_autofree char *loose_id = NULL, *gone_id = NULL;
+  guint n_revisions;
+
+  juliaca_save (fixture->store, &j);
+  loose_id = save (fixture->store, loose);
+  gone_id = save (fixture->store, gone);
+  {
+    const char *a[] = { j.ids[0], j.ids[1], NULL };
+    const char *b[] = { j.ids[2], loose_id, NULL };
+
+    first = tg_workspace_merge (fixture->workspace, a, &error);
+    g_assert_no_error (error);
+    second = tg_workspace_merge (fixture->workspace, b, &error);
+    g_assert_no_error (error);
+  }
+  {
+    g_autoptr(TgRevision) tombstone = tg_store_delete_report (fixture->store, gone_id, &error);
+
+    g_assert_no_error (error);
+    g_assert_nonnull (tombstone);
+  }
+  n_revisions = count_revisions (fixture->store, tg_incident_get_id (first));
+
+  {
+    const char *held[] = { loose_id, NULL };
+    g_autoptr(TgIncident) refused = tg_workspace_join (fixture->workspace, tg_incident_get_id (first), held, &error);
+
+    g_assert_null (refused);
+    g_assert_error (error, TG_ERROR, TG_ERROR_CONFLICT);
+    g_clear_error (&error);
+  }
+  {
+    const char *deleted[] = { gone_id, NULL };
+    g_autoptr(TgIncident) refused = tg_workspace_join (fixture->workspace, tg_incident_get_id (first), deleted,
+                                                       &error);
+
+    g_assert_null (refused);
+    g_assert_error (error, TG_ERROR, TG_ERROR_NOT_FOUND);
+    g_clear_error (&error);
+  }
+  g_assert_cmpuint (count_revisions (fixture->store, tg_incident_get_id (first)), ==, n_revisions);
+  {
+    const char *ids[] = { j.ids[2], NULL };
+    g_autoptr(TgIncident) refused = tg_workspace_join (fixture->workspace, "0190e6d2-0000-7000-8000-000000000000",
+                                                       ids, &error);
+
+    g_assert_null (refused);
+    g_assert_error (error, TG_ERROR, TG_ERROR_NOT_FOUND);
+    g_clear_error (&error);
+  }
+  /* Chosen together in the report list: which incident they join. */
+  {
+    g_autoptr(GPtrArray) rows = tg_workspace_list_reports (fixture->workspace, NULL, &error);
+    g_autoptr(GPtrArray) chosen = g_ptr_array_new ();
+    const char *target;
+    guint n_free = 0;
+
+    g_assert_no_error (error);
+    for (guint i = 0; i < rows->len; i++)
+      {
+        TgWorkspaceReport *row = rows->pdata[i];
+
+        if (g_strcmp0 (row->report_id, j.ids[0]) == 0 || g_strcmp0 (row->report_id, j.ids[1]) == 0)
+          g_ptr_array_add (chosen, row);
+      }
+    g_assert_cmpuint (chosen->len, ==, 2);
+    g_assert_cmpstr (tg_workspace_join_target (chosen, &n_free, &error), ==, tg_incident_get_id (first));
+    g_assert_no_error (error);
+    g_assert_cmpuint (n_free, ==, 0);
+    for (guint i = 0; i < rows->len; i++)
+      if (g_strcmp0 (((TgWorkspaceReport *) rows->pdata[i])->report_id, j.ids[2]) == 0)
+        g_ptr_array_add (chosen, rows->pdata[i]);
+    target = tg_workspace_join_target (chosen, &n_free, &error);
+    g_assert_null (target);
+    g_assert_error (error, TG_ERROR, TG_ERROR_CONFLICT);
+    g_clear_error (&error);
+  }
+  /* Dissolved, the second incident takes no report, and its reports are
+   * free to join the first. */
+  {
+    g_autoptr(TgIncident) dissolved = tg_workspace_dissolve (fixture->workspace, tg_incident_get_id (second), &error);
+    const char *free_ids[] = { j.ids[2], loose_id, NULL };
+    g_autoptr(TgIncident) refused = NULL;
+    g_autoptr(TgIncident) joined = NULL;
+
+    g_assert_no_error (error);
+    refused = tg_workspace_join (fixture->workspace, tg_incident_get_id (second), free_ids, &error);
+    g_assert_null (refused);
+    g_assert_error (error, TG_ERROR, TG_ERROR_NOT_FOUND);
+    g_clear_error (&error);
+    joined = tg_workspace_join (fixture->workspace, tg_incident_get_id (first), free_ids, &error);
+    g_assert_no_error (error);
+    g_assert_cmpuint (tg_incident_get_n_members (joined), ==, 4);
+  }
+  /* A free report with a member: it joins; free reports alone: a merge. */
+  {
+    g_autoptr(TgReport) late = juliaca_report (2, "Luis Mamani", 1);
+    g_autofree char *late_id = save (fixture->store, late);
+    g_autoptr(GPtrArray) rows = tg_workspace_list_reports (fixture->workspace, NULL, &error);
+    g_autoptr(GPtrArray) chosen = g_ptr_array_new ();
+    g_autoptr(GPtrArray) alone = g_ptr_array_new ();
+    guint n_free = 0;
+
+    g_assert_no_error (error);
+    for (guint i = 0; i < rows->len; i++)
+      {
+        TgWorkspaceReport *row = rows->pdata[i];
+
+        if (g_strcmp0 (row->report_id, late_id) == 0)
+          {
+            g_ptr_array_add (chosen, row);
+            g_ptr_array_add (alone, row);
+          }
+        else if (g_strcmp0 (row->report_id, j.ids[0]) == 0)
+          g_ptr_array_add (chosen, row);
+      }
+    g_assert_cmpstr (tg_workspace_join_target (chosen, &n_free, &error), ==, tg_incident_get_id (first));
+    g_assert_no_error (error);
+    g_assert_cmpuint (n_free, ==, 1);
+    g_assert_null (tg_workspace_join_target (alone, &n_free, &error));
+    g_assert_no_error (error);
+    g_assert_cmpuint (n_free, ==, 1);
+  }
+  juliaca_clear (&j);
+}
+
 static void
 test_counts_range (Fixture       *fixture,
                    gconstpointer  data)
@@ -2261,6 +2400,7 @@ main (int   argc,
   ADD ("merge/provenance", test_merge_provenance);
   ADD ("merge/counts-range", test_counts_range);
   ADD ("merge/join", test_join);
+  ADD ("merge/join-refused", test_join_refused);
   ADD ("merge/200-reports", test_merge_200);
   ADD ("merge/empty-reports", test_empty_reports);
   ADD ("merge/async", test_async);
