@@ -248,6 +248,25 @@ progress_update_free (gpointer data)
   g_free (update);
 }
 
+/* Runs @func in @context, always from a source of its own, never at once:
+ * g_main_context_invoke_full() runs it in the calling worker thread
+ * whenever that thread can acquire a context nobody iterates at the
+ * moment (a test between two iterations), racing the main thread. */
+static void
+post_to_context (GMainContext   *context,
+                 GSourceFunc     func,
+                 gpointer        data,
+                 GDestroyNotify  notify)
+{
+  GSource *source = g_idle_source_new ();
+
+  g_source_set_priority (source, G_PRIORITY_DEFAULT);
+  g_source_set_callback (source, func, data, notify);
+  g_source_set_static_name (source, "[tg-sync-engine] post");
+  g_source_attach (source, context);
+  g_source_unref (source);
+}
+
 /* From the worker: shown in the engine's main context. */
 static void
 post_progress (SyncJob    *job,
@@ -259,8 +278,7 @@ post_progress (SyncJob    *job,
   update->engine = g_object_ref (job->engine);
   update->progress = CLAMP (progress, 0.0, 1.0);
   update->phase = g_strdup (phase);
-  g_main_context_invoke_full (job->engine->context, G_PRIORITY_DEFAULT,
-                              progress_update_cb, update, progress_update_free);
+  post_to_context (job->engine->context, progress_update_cb, update, progress_update_free);
 }
 
 typedef struct
@@ -368,8 +386,7 @@ post_account (TgSyncEngine        *self,
       update->has_pending = TRUE;
       update->pending = *pending;
     }
-  g_main_context_invoke_full (self->context, G_PRIORITY_DEFAULT,
-                              account_update_cb, update, account_update_free);
+  post_to_context (self->context, account_update_cb, update, account_update_free);
 }
 
 static void
