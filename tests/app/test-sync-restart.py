@@ -11,7 +11,9 @@
 #   is an alert (the role screen readers announce) with the sync's words;
 #   the report's
 #   row then reads "A file is missing" (its name and description), and the
-#   thumbnail reached the server while the photo did not.
+#   thumbnail reached the server while the photo did not. The header
+#   bar's indicator says "Needs attention: a file is missing" (never "Up
+#   to date") and its popover says which reports and what to do.
 #
 #   The server is stopped and the app started again (automatic sync off,
 #   so nothing can measure the clock again): the Sync page warns that this
@@ -49,6 +51,14 @@ pyatspi = ui.pyatspi
 TITLE = "Checkpoint at the Mayocc bridge"
 MISSING = "On the server, but a file it names is missing from this laptop and could not be sent"
 SYNC_DONE = "Sync done — sent: %s, %s (%s); received: %s"
+ATTENTION = "Needs attention: a file is missing"
+
+
+def missing_why():
+    return NT("%u report names a file that is missing from this laptop and "
+              "cannot be sent. Attach the file to it again, or take it off the report.",
+              "%u reports name files that are missing from this laptop and "
+              "cannot be sent. Attach the files to them again, or take them off the reports.", 1).replace("%u", "1")
 
 
 def alert_nodes(app):
@@ -119,6 +129,10 @@ def run_one(work, server, app, photo, sha256):
     name = row.name if row is not None else ""
     tap(name.endswith(", " + T("A file is missing")), "the row's name ends with: A file is missing", name)
     tap(ui.has_label(app.frame, T("A file is missing"), 20), "the editor's sync line says: A file is missing")
+    ok, seen = ui.wait_description(app, T(ATTENTION), 60)
+    tap(ok, "the indicator says it needs attention, never up to date", seen)
+    texts = states.popover_texts(app)
+    tap(any(missing_why() in t for t in texts), "its popover says why in plain words", repr(texts))
     tap(not states.server_has_blob(server, sha256), "the server does not have the photo")
     tap(wait_for(lambda: TITLE in ui.server_titles(server, work), 30), "the report itself is on the server")
     if ui.SHOTS:
@@ -147,6 +161,8 @@ def run_two(app):
         ui.close_window(prefs)
     ok, seen = states.wait_row(app, TITLE, T(MISSING), 30)
     tap(ok, "the row still reads: a file is missing", seen)
+    ok, seen = ui.wait_description(app, T(ATTENTION), 60)
+    tap(ok, "after the restart, with no sync, the indicator still needs attention", seen)
     status = app.quit()
     tap(status == 0, "the app quits cleanly", "status %r" % status)
 

@@ -255,7 +255,7 @@ def popover_texts(app):
 
     def counted():
         texts[:] = [t for t in label_texts(app.app) if t]
-        return any(T("Nothing waits to be sent.") == t or
+        return any(t.startswith(T("Nothing waits to be sent.")) or
                    T("Waiting to be sent: %s, %s (%s)").split(":")[0] in t for t in texts)
     wait_for(counted, 20)
     set_popover(app, False)

@@ -98,6 +98,18 @@ describe_pending (const TgSyncPending *pending)
                                   pending->n_originals, originals);
         }
     }
+  if (pending->n_missing_reports > 0)
+    {
+      g_string_append_c (text, '\n');
+      g_string_append_printf (text,
+                              g_dngettext (GETTEXT_PACKAGE,
+                                           "%u report names a file that is missing from this laptop and "
+                                           "cannot be sent. Attach the file to it again, or take it off the report.",
+                                           "%u reports name files that are missing from this laptop and "
+                                           "cannot be sent. Attach the files to them again, or take them off the reports.",
+                                           pending->n_missing_reports),
+                              pending->n_missing_reports);
+    }
   if (pending->n_conflicts > 0)
     {
       g_string_append_c (text, '\n');

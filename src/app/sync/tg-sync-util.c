@@ -124,8 +124,20 @@ tg_sync_describe_status (TgSyncManager  *manager,
           text = g_strdup (_("Waiting to send"));
           break;
         case TG_SYNC_STATUS_NEEDS_ATTENTION:
-          icon = "dialog-warning-symbolic";
-          text = g_strdup (_("Needs attention"));
+          {
+            TgSyncError code;
+            gboolean attention_error = tg_sync_engine_get_last_error_code (engine, &code)
+                                       && (code == TG_SYNC_ERROR_REVOKED
+                                           || code == TG_SYNC_ERROR_FINGERPRINT_MISMATCH
+                                           || code == TG_SYNC_ERROR_VERSION);
+
+            icon = "dialog-warning-symbolic";
+            /* the popover says which report and what to do */
+            if (!attention_error && tg_sync_engine_get_n_missing_files (engine) > 0)
+              text = g_strdup (_("Needs attention: a file is missing"));
+            else
+              text = g_strdup (_("Needs attention"));
+          }
           break;
         default:
           text = g_strdup (_("Not connected to a server"));

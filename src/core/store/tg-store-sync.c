@@ -540,6 +540,22 @@ tg_store_get_sync_pending (TgStore        *self,
       goto out;
     }
   result.n_conflicts = sqlite3_column_int64 (stmt, 0);
+  g_clear_pointer (&stmt, tg_sqlite_stmt_release);
+
+  /* A file gone from the blob folder counts while a live report names it:
+   * attaching it again, or taking it off the report, ends it. */
+  if (!(stmt = tg_store_prepare (self, "SELECT count (DISTINCT f.sha256), count (DISTINCT f.report_id) "
+                                 "FROM sync_blob_refs f JOIN sync_blobs b ON b.sha256 = f.sha256 "
+                                 "JOIN reports r ON r.id = f.report_id "
+                                 "WHERE b.state = 2 AND r.deleted = 0", error)))
+    goto out;
+  if (sqlite3_step (stmt) != SQLITE_ROW)
+    {
+      fail (self, error, "count missing files");
+      goto out;
+    }
+  result.n_missing_files = sqlite3_column_int64 (stmt, 0);
+  result.n_missing_reports = sqlite3_column_int64 (stmt, 1);
   *pending = result;
   ok = TRUE;
 

@@ -41,6 +41,9 @@ typedef struct
   guint64 bytes;              /* bytes of those files */
   guint64 original_bytes;     /* of which originals */
   guint   n_conflicts;        /* live reports with more than one head */
+  guint   n_missing_files;    /* files a live report names that are gone from
+                               * this laptop and cannot be sent */
+  guint   n_missing_reports;  /* live reports naming such a file */
 } TgSyncPending;
 
 gboolean tg_store_get_sync_pending (TgStore        *self,

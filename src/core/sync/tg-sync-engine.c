@@ -60,6 +60,7 @@ struct _TgSyncEngine
   gboolean         held_back;
   gboolean         pending_left;
   guint            n_conflicts;
+  guint            n_missing_files;
 
   gboolean         automatic;
   guint            interval_s;
@@ -125,6 +126,7 @@ typedef struct
   gboolean        held_back;
   gboolean        pending_left;
   guint           n_conflicts;
+  guint           n_missing_files;
   char           *role;             /* what the last pull page said, NULL if nothing */
   GHashTable     *named;            /* device ids already in received_from */
   GString        *received_from;    /* "name\tuser" lines, NULL while none */
@@ -175,26 +177,43 @@ is_attention_code (TgSyncError code)
       || code == TG_SYNC_ERROR_VERSION;
 }
 
+TgSyncStatus
+tg_sync_status_decide (const TgSyncStatusFacts *facts)
+{
+  g_return_val_if_fail (facts != NULL, TG_SYNC_STATUS_NOT_CONFIGURED);
+
+  if (!facts->configured)
+    return TG_SYNC_STATUS_NOT_CONFIGURED;
+  if (facts->syncing)
+    return TG_SYNC_STATUS_SYNCING;
+  if (facts->attention_error)
+    return TG_SYNC_STATUS_NEEDS_ATTENTION;
+  if (!facts->online)
+    return TG_SYNC_STATUS_OFFLINE;
+  /* a file gone from this laptop is never sent by waiting: never "up to date" */
+  if (facts->n_conflicts > 0 || facts->n_missing_files > 0)
+    return TG_SYNC_STATUS_NEEDS_ATTENTION;
+  if (facts->waiting)
+    return TG_SYNC_STATUS_PENDING;
+  return TG_SYNC_STATUS_UP_TO_DATE;
+}
+
 static void
 update_status (TgSyncEngine *self)
 {
   TgSyncStatus status;
+  TgSyncStatusFacts facts = {
+    .configured = self->account != NULL && self->token != NULL,
+    .syncing = self->syncing,
+    .attention_error = self->has_error_code && is_attention_code (self->last_error_code),
+    .online = g_network_monitor_get_network_available (self->monitor) && !self->unreachable,
+    .n_conflicts = self->n_conflicts,
+    .n_missing_files = self->n_missing_files,
+    .waiting = self->held_back || self->backing_off || self->pending_left
+               || (self->has_error_code && !self->unreachable),
+  };
 
-  if (self->account == NULL || self->token == NULL)
-    status = TG_SYNC_STATUS_NOT_CONFIGURED;
-  else if (self->syncing)
-    status = TG_SYNC_STATUS_SYNCING;
-  else if (self->has_error_code && is_attention_code (self->last_error_code))
-    status = TG_SYNC_STATUS_NEEDS_ATTENTION;
-  else if (!g_network_monitor_get_network_available (self->monitor) || self->unreachable)
-    status = TG_SYNC_STATUS_OFFLINE;
-  else if (self->n_conflicts > 0)
-    status = TG_SYNC_STATUS_NEEDS_ATTENTION;
-  else if (self->held_back || self->backing_off || self->pending_left
-           || (self->has_error_code && !self->unreachable))
-    status = TG_SYNC_STATUS_PENDING;
-  else
-    status = TG_SYNC_STATUS_UP_TO_DATE;
+  status = tg_sync_status_decide (&facts);
 
   if (status != self->status)
     {
@@ -333,6 +352,7 @@ account_update_cb (gpointer data)
       self->pending_left = update->pending.n_revisions > 0 || update->pending.n_thumbnails > 0
                            || update->pending.n_originals > 0;
       self->n_conflicts = update->pending.n_conflicts;
+      self->n_missing_files = update->pending.n_missing_files;
     }
   update_status (self);
   /* automatic syncs asked for before the account was read start now */
@@ -455,6 +475,7 @@ pending_done_cb (GObject      *source,
       self->pending_left = pending->n_revisions > 0 || pending->n_thumbnails > 0
                            || (!self->held_back && pending->n_originals > 0);
       self->n_conflicts = pending->n_conflicts;
+      self->n_missing_files = pending->n_missing_files;
       update_status (self);
     }
   if (self->refresh_again)
@@ -1006,6 +1027,7 @@ out:
       job->pending_left = after.n_revisions > 0 || after.n_thumbnails > 0
                           || (job->send_originals && after.n_originals > 0);
       job->n_conflicts = after.n_conflicts;
+      job->n_missing_files = after.n_missing_files;
       job->entry.n_conflicts = after.n_conflicts;
       job->entry.n_reports_sent = before.n_reports > after.n_reports
                                   ? before.n_reports - after.n_reports : 0;
@@ -1137,6 +1159,7 @@ sync_done_cb (GObject      *source,
       self->held_back = job->held_back;
       self->pending_left = job->pending_left;
       self->n_conflicts = job->n_conflicts;
+      self->n_missing_files = job->n_missing_files;
     }
 
   /* what comes next */
@@ -1933,4 +1956,11 @@ tg_sync_engine_get_n_connections (TgSyncEngine *self)
 {
   g_return_val_if_fail (TG_IS_SYNC_ENGINE (self), 0);
   return tg_sync_client_get_n_connections (self->client);
+}
+
+guint
+tg_sync_engine_get_n_missing_files (TgSyncEngine *self)
+{
+  g_return_val_if_fail (TG_IS_SYNC_ENGINE (self), 0);
+  return self->n_missing_files;
 }

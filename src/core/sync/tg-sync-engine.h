@@ -47,8 +47,26 @@ typedef enum
   TG_SYNC_STATUS_SYNCING,
   TG_SYNC_STATUS_UP_TO_DATE,          /* nothing waits to leave or arrive */
   TG_SYNC_STATUS_PENDING,             /* idle, something waits (originals on a metered link, backoff) */
-  TG_SYNC_STATUS_NEEDS_ATTENTION,     /* a person must act: revoked, identity changed, conflicts, version */
+  TG_SYNC_STATUS_NEEDS_ATTENTION,     /* a person must act: revoked, identity changed, conflicts, version,
+                                       * a file missing from this laptop */
 } TgSyncStatus;
+
+/* What the engine's status is decided from (tg_sync_status_decide()). */
+typedef struct
+{
+  gboolean configured;        /* an account and its token */
+  gboolean syncing;
+  gboolean attention_error;   /* the last sync: revoked, identity changed, version */
+  gboolean online;            /* a network, and the server was reachable */
+  guint    n_conflicts;       /* live reports with more than one head */
+  guint    n_missing_files;   /* files a live report names, gone from this laptop */
+  gboolean waiting;           /* something to send, held back, backing off, an error to retry */
+} TgSyncStatusFacts;
+
+/* The status those facts make, in this order: not configured, syncing,
+ * an attention error, offline, conflicts or missing files (needs
+ * attention), waiting (pending), else up to date. Pure. */
+TgSyncStatus tg_sync_status_decide (const TgSyncStatusFacts *facts);
 
 /* What the server says the enrolled account is: a monitor, or a
  * coordinator (who gets the workspace). UNKNOWN before enrolment and
@@ -178,6 +196,9 @@ gint64       tg_sync_engine_get_clock_offset  (TgSyncEngine *self);
  * server says it on each pull, so a changed role arrives with the next
  * sync). Notified as "role"; UNKNOWN after disconnect. */
 TgSyncRole   tg_sync_engine_get_role          (TgSyncEngine *self);
+/* Files a live report names that are gone from this laptop, as last
+ * counted (after each sync and each local change); 0 before the count. */
+guint        tg_sync_engine_get_n_missing_files (TgSyncEngine *self);
 /* TCP connections opened so far (a test checks they are reused). */
 guint        tg_sync_engine_get_n_connections (TgSyncEngine *self);
 

@@ -2147,11 +2147,56 @@ test_missing_file (void)
   /* and it does not fail every sync after */
   g_assert_true (tg_store_get_sync_pending (store, &pending, &error));
   g_assert_cmpuint (pending.n_originals, ==, 0);
+  /* a file that cannot leave is never "up to date" */
+  g_assert_cmpuint (pending.n_missing_files, ==, 1);
+  g_assert_cmpuint (pending.n_missing_reports, ==, 1);
+  g_assert_cmpuint (tg_sync_engine_get_n_missing_files (engine), ==, 1);
+  g_assert_cmpint (tg_sync_engine_get_status (engine), ==, TG_SYNC_STATUS_NEEDS_ATTENTION);
   again = sync_ok (engine);
   g_assert_cmpint (again->outcome, ==, TG_SYNC_OUTCOME_OK);
   g_assert_cmpuint (again->n_files_sent, ==, 0);
+  g_assert_cmpint (tg_sync_engine_get_status (engine), ==, TG_SYNC_STATUS_NEEDS_ATTENTION);
+  /* the report deleted (its tombstone sent), nothing is missing any more */
+  {
+    g_autoptr(TgRevision) tombstone = tg_store_delete_report (store, lost_id, &error);
+    g_autoptr(TgSyncEntry) third = NULL;
+
+    g_assert_no_error (error);
+    third = sync_ok (engine);
+    g_assert_cmpint (third->outcome, ==, TG_SYNC_OUTCOME_OK);
+  }
+  g_assert_true (tg_store_get_sync_pending (store, &pending, &error));
+  g_assert_cmpuint (pending.n_missing_files, ==, 0);
+  g_assert_cmpuint (pending.n_missing_reports, ==, 0);
+  g_assert_cmpint (tg_sync_engine_get_status (engine), ==, TG_SYNC_STATUS_UP_TO_DATE);
   added_file_clear (&lost);
   added_file_clear (&other);
+}
+
+/* The status from its facts, one fact at a time above the rest. */
+static void
+test_status_decide (void)
+{
+  TgSyncStatusFacts idle = { .configured = TRUE, .online = TRUE };
+  TgSyncStatusFacts f;
+
+  g_assert_cmpint (tg_sync_status_decide (&idle), ==, TG_SYNC_STATUS_UP_TO_DATE);
+  f = idle, f.configured = FALSE, f.syncing = TRUE;
+  g_assert_cmpint (tg_sync_status_decide (&f), ==, TG_SYNC_STATUS_NOT_CONFIGURED);
+  f = idle, f.syncing = TRUE, f.attention_error = TRUE, f.n_missing_files = 1;
+  g_assert_cmpint (tg_sync_status_decide (&f), ==, TG_SYNC_STATUS_SYNCING);
+  f = idle, f.attention_error = TRUE, f.online = FALSE;
+  g_assert_cmpint (tg_sync_status_decide (&f), ==, TG_SYNC_STATUS_NEEDS_ATTENTION);
+  f = idle, f.online = FALSE, f.n_missing_files = 1, f.waiting = TRUE;
+  g_assert_cmpint (tg_sync_status_decide (&f), ==, TG_SYNC_STATUS_OFFLINE);
+  f = idle, f.n_missing_files = 1;
+  g_assert_cmpint (tg_sync_status_decide (&f), ==, TG_SYNC_STATUS_NEEDS_ATTENTION);
+  f = idle, f.n_missing_files = 1, f.waiting = TRUE;
+  g_assert_cmpint (tg_sync_status_decide (&f), ==, TG_SYNC_STATUS_NEEDS_ATTENTION);
+  f = idle, f.n_conflicts = 2;
+  g_assert_cmpint (tg_sync_status_decide (&f), ==, TG_SYNC_STATUS_NEEDS_ATTENTION);
+  f = idle, f.waiting = TRUE;
+  g_assert_cmpint (tg_sync_status_decide (&f), ==, TG_SYNC_STATUS_PENDING);
 }
 
 static void
@@ -2282,6 +2327,7 @@ main (int   argc,
   g_test_add_func ("/sync/upload-resumes", test_upload_resumes);
   g_test_add_func ("/sync/upload-resends", test_upload_resends);
   g_test_add_func ("/sync/upload-busy", test_upload_busy);
+  g_test_add_func ("/sync/status/decide", test_status_decide);
   g_test_add_func ("/sync/missing-file", test_missing_file);
   g_test_add_func ("/sync/unknown-parent", test_unknown_parent);
   g_test_add_func ("/sync/cancelled-by-caller", test_cancelled_by_caller);
