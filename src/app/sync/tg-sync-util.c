@@ -245,6 +245,8 @@ tg_sync_toast_new (const char *message)
 
   gtk_widget_add_css_class (title, "heading");
   adw_toast_set_custom_title (toast, title);
-  adw_toast_set_timeout (toast, 5);
+  /* a sentence of twenty words or more, and not announced by GTK 4.8
+   * (docs/sync.md): time to find it and read it */
+  adw_toast_set_timeout (toast, 10);
   return toast;
 }
