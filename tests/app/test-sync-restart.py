@@ -21,7 +21,8 @@
 #
 # With TESTIGO_SHOTS=DIR (and ADW_DEBUG_COLOR_SCHEME for dark) the window
 # with the "A file is missing" report open is saved as
-# DIR/sync-missing-file-LANG-SCHEME.png.
+# DIR/sync-missing-file-LANG-SCHEME.png, and the indicator's popover
+# then as DIR/sync-missing-popover-LANG-SCHEME.png.
 #
 # Waits are for states (polled with a bound), never for a fixed time.
 #
@@ -140,6 +141,11 @@ def run_one(work, server, app, photo, sha256):
         subprocess.run(["xdotool", "mousemove", "1000", "700"], check=False)
         wait_for(lambda: not alert_nodes(app), 30)  # the toast gone
         ui.shot("sync-missing-file")
+        # and its popover, saying why (sync-popover-* renamed)
+        ui.shoot_popover(app)
+        popover = os.path.join(ui.SHOTS, "sync-popover-%s-%s.png" % (ui.LANG, ui.SCHEME))
+        if os.path.exists(popover):
+            os.replace(popover, popover.replace("sync-popover-", "sync-missing-popover-"))
     status = app.quit()
     tap(status == 0, "the app quits cleanly", "status %r" % status)
     hits = tap_scan.plain_hits(app.store, [TITLE])

@@ -429,7 +429,7 @@ def shoot_popover(app):
     subprocess.run(["xdotool", "mousemove", "1000", "700"], check=False)  # no hover on the button
     # The pending count arrives from a worker thread and the popover grows
     # to hold it: the window's geometry is read once it stays the same.
-    wait_for(lambda: any(T("Nothing waits to be sent.") == t for t in label_texts(app.app)), 20)
+    wait_for(lambda: any(t.startswith(T("Nothing waits to be sent.")) for t in label_texts(app.app) if t), 20)
     seen = []
 
     def steady():
