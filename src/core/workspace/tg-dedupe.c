@@ -66,6 +66,17 @@
 #define W_FILE_FIRST         15.0   /* the same SHA-256: near proof */
 #define W_FILE_MORE           1.0
 
+#define MAX_THREADS       4
+#define MIN_PER_THREAD    2000
+
+static guint
+n_threads_for (guint64 work)
+{
+  guint n = CLAMP (g_get_num_processors (), 1, MAX_THREADS);
+
+  return (guint) CLAMP (work / MIN_PER_THREAD, 1, n);
+}
+
 /* ---- Blocking ---------------------------------------------------------- */
 
 #define DEFAULT_RADIUS_M      250.0
@@ -935,26 +946,125 @@ emit_keys (GArray        *entries,
     }
 }
 
-static int
-compare_entries (gconstpointer a,
-                 gconstpointer b)
+typedef struct
 {
-  const Entry *x = a, *y = b;
+  TgDedupeSet *set;
+  GArray      *entries;
+  guint        from;
+  guint        to;
+} EmitJob;
 
-  if (x->key != y->key)
-    return x->key < y->key ? -1 : 1;
-  if (x->index != y->index)
-    return x->index < y->index ? -1 : 1;
-  return (int) y->probe - (int) x->probe;
+static gpointer
+emit_thread (gpointer data)
+{
+  EmitJob *job = data;
+
+  for (guint i = job->from; i < job->to; i++)
+    emit_keys (job->entries, &job->set->features[i], i);
+  return NULL;
 }
 
-static int
-compare_u64 (gconstpointer a,
-             gconstpointer b)
-{
-  guint64 x = *(const guint64 *) a, y = *(const guint64 *) b;
+/* Radix sorts, 16 bits a pass, least significant first (each pass
+ * stable); a pass whose digit is the same for every item is skipped.
+ * Entries go by key, then index, a probe before a member of the same
+ * index; pairs as numbers. No comparison call per step: blocking 50,000
+ * reports sorts 1.5 M entries and 2 M pairs. */
+#define RADIX_BITS 16
+#define RADIX_SIZE (1u << RADIX_BITS)
 
-  return x < y ? -1 : x > y ? 1 : 0;
+static inline guint64
+entry_sort_key (const Entry *e,
+                gboolean     major)
+{
+  /* minor: the index, then a probe before a member of the same index */
+  return major ? e->key : (((guint64) e->index << 1) | (e->probe ? 0 : 1));
+}
+
+static void
+radix_sort_entries (GArray *entries)
+{
+  guint n = entries->len;
+  Entry *src = (Entry *) (gpointer) entries->data;
+  g_autofree Entry *tmp = NULL;
+  g_autofree guint *count = NULL;
+  Entry *dst;
+
+  if (n < 2)
+    return;
+  tmp = g_new (Entry, n);
+  count = g_new (guint, RADIX_SIZE);
+  dst = tmp;
+  for (int major = 0; major < 2; major++)
+    for (guint shift = 0; shift < 64; shift += RADIX_BITS)
+      {
+        guint sum = 0;
+
+        memset (count, 0, RADIX_SIZE * sizeof (guint));
+        for (guint i = 0; i < n; i++)
+          count[(entry_sort_key (&src[i], major) >> shift) & (RADIX_SIZE - 1)]++;
+        if (count[(entry_sort_key (&src[0], major) >> shift) & (RADIX_SIZE - 1)] == n)
+          continue;
+        for (guint d = 0; d < RADIX_SIZE; d++)
+          {
+            guint c = count[d];
+
+            count[d] = sum;
+            sum += c;
+          }
+        for (guint i = 0; i < n; i++)
+          dst[count[(entry_sort_key (&src[i], major) >> shift) & (RADIX_SIZE - 1)]++] = src[i];
+        {
+          Entry *swap = src;
+
+          src = dst;
+          dst = swap;
+        }
+      }
+  if (src != (Entry *) (gpointer) entries->data)
+    memcpy (entries->data, src, (gsize) n * sizeof (Entry));
+}
+
+static void
+radix_sort_u64 (GArray *values)
+{
+  guint n = values->len;
+  guint64 *src = (guint64 *) (gpointer) values->data;
+  g_autofree guint64 *tmp = NULL;
+  g_autofree guint *count = NULL;
+  guint64 *dst;
+
+  if (n < 2)
+    return;
+  tmp = g_new (guint64, n);
+  count = g_new (guint, RADIX_SIZE);
+  dst = tmp;
+  for (guint shift = 0; shift < 64; shift += RADIX_BITS)
+    {
+      guint sum = 0;
+
+      memset (count, 0, RADIX_SIZE * sizeof (guint));
+      for (guint i = 0; i < n; i++)
+        count[(src[i] >> shift) & (RADIX_SIZE - 1)]++;
+      if (count[(src[0] >> shift) & (RADIX_SIZE - 1)] == n)
+        continue;
+      for (guint d = 0; d < RADIX_SIZE; d++)
+        {
+          guint c = count[d];
+
+          count[d] = sum;
+          sum += c;
+        }
+      for (guint i = 0; i < n; i++)
+        dst[count[(src[i] >> shift) & (RADIX_SIZE - 1)]++] = src[i];
+      {
+        guint64 *swap = src;
+
+        src = dst;
+        dst = swap;
+      }
+    }
+  if (src != (guint64 *) (gpointer) values->data)
+    memcpy (values->data, src, (gsize) n * sizeof (guint64));
 }
 
 static void
@@ -980,9 +1090,33 @@ block (TgDedupeSet *set)
 
   gint64 t0 = g_get_monotonic_time ();
 
-  for (guint i = 0; i < set->n; i++)
-    emit_keys (entries, &set->features[i], i);
-  g_array_sort (entries, compare_entries);
+  /* Keys in parallel, each thread its own reports and array; the sort
+   * orders them whatever order they were emitted in. */
+  {
+    guint n_threads = n_threads_for (set->n);
+    EmitJob jobs[MAX_THREADS];
+    GThread *threads[MAX_THREADS] = { NULL, };
+
+    for (guint t = 0; t < n_threads; t++)
+      {
+        jobs[t].set = set;
+        jobs[t].from = (guint) ((guint64) set->n * t / n_threads);
+        jobs[t].to = (guint) ((guint64) set->n * (t + 1) / n_threads);
+        jobs[t].entries = t == 0 ? g_array_ref (entries)
+                                 : g_array_sized_new (FALSE, FALSE, sizeof (Entry), (jobs[t].to - jobs[t].from) * 16);
+        if (t > 0)
+          threads[t] = g_thread_new ("tg-dedupe", emit_thread, &jobs[t]);
+      }
+    emit_thread (&jobs[0]);
+    g_array_unref (jobs[0].entries);
+    for (guint t = 1; t < n_threads; t++)
+      {
+        g_thread_join (threads[t]);
+        g_array_append_vals (entries, jobs[t].entries->data, jobs[t].entries->len);
+        g_array_unref (jobs[t].entries);
+      }
+  }
+  radix_sort_entries (entries);
   g_debug ("%u keys emitted and sorted in %.3f s", entries->len, (g_get_monotonic_time () - t0) / 1e6);
 
   while (start < entries->len)
@@ -1027,7 +1161,7 @@ block (TgDedupeSet *set)
     }
 
   g_debug ("%u pairs before removing repeats, %.3f s", pairs->len, (g_get_monotonic_time () - t0) / 1e6);
-  g_array_sort (pairs, compare_u64);
+  radix_sort_u64 (pairs);
   {
     guint w = 0;
 
@@ -1093,16 +1227,6 @@ tg_dedupe_candidate_get_summary (const TgDedupeCandidate *candidate)
   return g_string_free (out, FALSE);
 }
 
-#define MAX_THREADS       4
-#define MIN_PER_THREAD    2000
-
-static guint
-n_threads_for (guint64 work)
-{
-  guint n = CLAMP (g_get_num_processors (), 1, MAX_THREADS);
-
-  return (guint) CLAMP (work / MIN_PER_THREAD, 1, n);
-}
 
 typedef struct
 {
