@@ -42,6 +42,7 @@
 #include <glib/gstdio.h>
 #include <sodium.h>
 
+#include "tg-progress.h"
 #include "tg-secure-key.h"
 #include "tg-vault.h"
 #include "tg-vault-private.h"
@@ -78,6 +79,7 @@ struct _TgVault
   char         *key_path;
   char         *attempts_path;
   GMainContext *context;
+  GThread      *context_thread;  /* the thread that made the vault */
 
   /* op_lock serialises whole operations (create, unlock, change, erase);
    * key_lock guards the fields below it, held only briefly. */
@@ -357,8 +359,7 @@ notify_in_context (TgVault *self,
 
   data->vault = g_object_ref (self);
   data->pspec = pspec;
-  g_main_context_invoke_full (self->context, G_PRIORITY_DEFAULT,
-                              notify_cb, data, notify_data_free);
+  tg_main_context_call (self->context, self->context_thread, notify_cb, data, notify_data_free);
 }
 
 static gboolean
@@ -753,8 +754,8 @@ do_erase (TgVault  *self,
         }
   }
   fsync_directory (self->directory, NULL);
-  g_main_context_invoke_full (self->context, G_PRIORITY_DEFAULT, erased_cb,
-                              g_object_ref (self), g_object_unref);
+  tg_main_context_call (self->context, self->context_thread, erased_cb,
+                        g_object_ref (self), g_object_unref);
   return TRUE;
 }
 
@@ -1080,6 +1081,7 @@ tg_vault_new (const char *directory)
   self->key_path = g_build_filename (directory, TG_VAULT_KEY_FILE, NULL);
   self->attempts_path = g_build_filename (directory, TG_VAULT_ATTEMPTS_FILE, NULL);
   self->context = g_main_context_ref_thread_default ();
+  self->context_thread = g_thread_self ();
   self->state = g_file_test (self->key_path, G_FILE_TEST_EXISTS) ? TG_VAULT_STATE_LOCKED
                                                                  : TG_VAULT_STATE_NONE;
   return self;

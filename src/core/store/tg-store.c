@@ -20,6 +20,7 @@
 
 #include "config.h"
 
+#include "tg-progress.h"
 #include "tg-sqlite.h"
 #include "tg-store-private.h"
 #include "tg-wal-checkpointer.h"
@@ -126,22 +127,7 @@ emit_in_context (TgStore    *self,
   data->signal = signal;
   data->report_id = g_strdup (report_id);
 
-  /* From another thread, always through the context: invoking would call
-   * the handlers right here, on the worker, whenever no loop runs the
-   * context at that moment. */
-  if (g_thread_self () != self->context_thread && !g_main_context_is_owner (self->context))
-    {
-      GSource *source = g_idle_source_new ();
-
-      g_source_set_priority (source, G_PRIORITY_DEFAULT);
-      g_source_set_callback (source, emit_changed_cb, data, changed_data_free);
-      g_source_set_static_name (source, "[tg-store] changed");
-      g_source_attach (source, self->context);
-      g_source_unref (source);
-      return;
-    }
-  g_main_context_invoke_full (self->context, G_PRIORITY_DEFAULT,
-                              emit_changed_cb, data, changed_data_free);
+  tg_main_context_call (self->context, self->context_thread, emit_changed_cb, data, changed_data_free);
 }
 
 /* A record id is a report's or an incident's: pulls and imports say

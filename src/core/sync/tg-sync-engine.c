@@ -23,6 +23,7 @@
 #include "tg-sync-engine.h"
 #include "tg-sync-private.h"
 #include "tg-blob-store.h"
+#include "tg-progress.h"
 
 #define SYNC_API            2
 #define PUSH_LIST_LIMIT     500   /* revisions read from the store at once */
@@ -36,6 +37,7 @@ struct _TgSyncEngine
   TgStore         *store;
   GNetworkMonitor *monitor;
   GMainContext    *context;
+  GThread         *context_thread;  /* the thread that made the engine */
   TgSyncClient    *client;
 
   /* main context only */
@@ -267,25 +269,6 @@ progress_update_free (gpointer data)
   g_free (update);
 }
 
-/* Runs @func in @context, always from a source of its own, never at once:
- * g_main_context_invoke_full() runs it in the calling worker thread
- * whenever that thread can acquire a context nobody iterates at the
- * moment (a test between two iterations), racing the main thread. */
-static void
-post_to_context (GMainContext   *context,
-                 GSourceFunc     func,
-                 gpointer        data,
-                 GDestroyNotify  notify)
-{
-  GSource *source = g_idle_source_new ();
-
-  g_source_set_priority (source, G_PRIORITY_DEFAULT);
-  g_source_set_callback (source, func, data, notify);
-  g_source_set_static_name (source, "[tg-sync-engine] post");
-  g_source_attach (source, context);
-  g_source_unref (source);
-}
-
 /* From the worker: shown in the engine's main context. */
 static void
 post_progress (SyncJob    *job,
@@ -297,7 +280,7 @@ post_progress (SyncJob    *job,
   update->engine = g_object_ref (job->engine);
   update->progress = CLAMP (progress, 0.0, 1.0);
   update->phase = g_strdup (phase);
-  post_to_context (job->engine->context, progress_update_cb, update, progress_update_free);
+  tg_main_context_post (job->engine->context, progress_update_cb, update, progress_update_free);
 }
 
 typedef struct
@@ -406,7 +389,8 @@ post_account (TgSyncEngine        *self,
       update->has_pending = TRUE;
       update->pending = *pending;
     }
-  post_to_context (self->context, account_update_cb, update, account_update_free);
+  /* Always from a worker (loading, enrolling, syncing). */
+  tg_main_context_post (self->context, account_update_cb, update, account_update_free);
 }
 
 static void
@@ -1554,6 +1538,7 @@ static void
 tg_sync_engine_init (TgSyncEngine *self)
 {
   self->context = g_main_context_ref_thread_default ();
+  self->context_thread = g_thread_self ();
   self->client = tg_sync_client_new ();
   self->waiting = g_ptr_array_new_with_free_func (g_object_unref);
   self->progress = -1;
@@ -1773,8 +1758,8 @@ caller_cancelled_cb (GCancellable *cancellable,
   CallerCancel *caller = data;
 
   /* g_cancellable_cancel() may come from any thread */
-  g_main_context_invoke_full (caller->engine->context, G_PRIORITY_DEFAULT,
-                              cancel_in_context_cb, g_object_ref (caller->engine), g_object_unref);
+  tg_main_context_call (caller->engine->context, caller->engine->context_thread,
+                        cancel_in_context_cb, g_object_ref (caller->engine), g_object_unref);
 }
 
 void

@@ -134,9 +134,7 @@ tg_progress_report (TgProgress *self,
   wait = self->last + self->interval - now;
   g_mutex_unlock (&self->mutex);
 
-  /* Always through a source: g_main_context_invoke() would call the
-   * function in this worker thread whenever it can acquire the context,
-   * e.g. the global default one between two iterations. */
+  /* Always through a source (see tg_main_context_post()). */
   /* Forced (the end of the work): at once, so that it comes before the
    * work's own completion, queued after it. */
   if (wait > 0 && !force)
@@ -148,4 +146,32 @@ tg_progress_report (TgProgress *self,
   g_source_set_static_name (source, "[testigo] progress");
   g_source_attach (source, self->context);
   g_source_unref (source);
+}
+
+void
+tg_main_context_post (GMainContext   *context,
+                      GSourceFunc     func,
+                      gpointer        data,
+                      GDestroyNotify  notify)
+{
+  GSource *source = g_idle_source_new ();
+
+  g_source_set_priority (source, G_PRIORITY_DEFAULT);
+  g_source_set_callback (source, func, data, notify);
+  g_source_set_static_name (source, "[testigo] posted");
+  g_source_attach (source, context);
+  g_source_unref (source);
+}
+
+void
+tg_main_context_call (GMainContext   *context,
+                      GThread        *owner,
+                      GSourceFunc     func,
+                      gpointer        data,
+                      GDestroyNotify  notify)
+{
+  if (g_thread_self () == owner || g_main_context_is_owner (context))
+    g_main_context_invoke_full (context, G_PRIORITY_DEFAULT, func, data, notify);
+  else
+    tg_main_context_post (context, func, data, notify);
 }

@@ -48,4 +48,26 @@ void        tg_progress_report (TgProgress     *self,
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (TgProgress, tg_progress_unref)
 
+/* Calls @func (@data) in @context's thread, always through a source
+ * attached to @context, at G_PRIORITY_DEFAULT, again while it returns
+ * G_SOURCE_CONTINUE (as g_main_context_invoke_full() would); @notify
+ * frees @data after.
+ * The marshaller under every "done" and "changed" a worker thread hands
+ * to the main loop: g_main_context_invoke() would call @func in the
+ * calling worker whenever it can acquire @context (the global default
+ * one between two iterations, say), racing the main thread. */
+void        tg_main_context_post (GMainContext   *context,
+                                  GSourceFunc     func,
+                                  gpointer        data,
+                                  GDestroyNotify  notify);
+/* The same from a thread that may be @owner, the one that runs
+ * @context's loop (recorded when the object was made): there, or while
+ * this thread owns @context, @func is called at once; from any other
+ * thread it is posted. */
+void        tg_main_context_call (GMainContext   *context,
+                                  GThread        *owner,
+                                  GSourceFunc     func,
+                                  gpointer        data,
+                                  GDestroyNotify  notify);
+
 G_END_DECLS

@@ -1,4 +1,4 @@
-/* test-progress.c — the one progress type: throttled, and the last update always delivered
+/* test-progress.c — throttled progress, its last update always delivered, and posting to a loop
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -150,6 +150,55 @@ test_direct (void)
   g_array_unref (r.dones);
 }
 
+typedef struct
+{
+  GThread *ran_in;
+  gint     n_runs;
+  gboolean freed;
+} Posted;
+
+static gboolean
+posted_cb (gpointer user_data)
+{
+  Posted *p = user_data;
+
+  p->ran_in = g_thread_self ();
+  p->n_runs++;
+  return G_SOURCE_REMOVE;
+}
+
+static void
+posted_free_cb (gpointer user_data)
+{
+  ((Posted *) user_data)->freed = TRUE;
+}
+
+static gpointer
+post_thread (gpointer user_data)
+{
+  tg_main_context_post (g_main_context_default (), posted_cb, user_data, posted_free_cb);
+  return NULL;
+}
+
+/* A worker posts to the global default context while no loop runs it:
+ * the function runs later, once, in the thread that iterates it — never
+ * in the worker (where g_main_context_invoke() would have called it, as
+ * it can acquire the idle context). */
+static void
+test_post (void)
+{
+  Posted p = { NULL, 0, FALSE };
+  GThread *worker = g_thread_new ("post", post_thread, &p);
+
+  g_thread_join (worker);
+  g_assert_cmpint (p.n_runs, ==, 0);
+  g_assert_false (p.freed);
+  while (!p.freed)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_cmpint (p.n_runs, ==, 1);
+  g_assert_true (p.ran_in == g_thread_self ());
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -158,6 +207,7 @@ main (int   argc,
 
   g_test_add_func ("/progress/throttle", test_throttle);
   g_test_add_func ("/progress/direct", test_direct);
+  g_test_add_func ("/progress/post", test_post);
 
   return g_test_run ();
 }
