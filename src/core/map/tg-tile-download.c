@@ -22,6 +22,7 @@
 
 #include "tg-basemap.h"
 #include "tg-mbtiles.h"
+#include "tg-progress.h"
 #include "tg-tile-download.h"
 #include "tg-types.h"
 
@@ -55,13 +56,6 @@ enum {
 };
 
 static guint signals[N_SIGNALS];
-
-typedef struct
-{
-  TgTileDownload *self;
-  guint64         done;
-  guint64         total;
-} Progress;
 
 /* Helpers ----------------------------------------------------------------- */
 
@@ -118,34 +112,13 @@ sniff_format (GBytes *bytes)
   return NULL;
 }
 
-static gboolean
-emit_progress_cb (gpointer data)
-{
-  Progress *p = data;
-
-  g_signal_emit (p->self, signals[PROGRESS], 0, p->done, p->total);
-  return G_SOURCE_REMOVE;
-}
-
+/* Delivered by the run's TgProgress in the caller's context. */
 static void
-progress_free (gpointer data)
+emit_progress (goffset  done,
+               goffset  total,
+               gpointer data)
 {
-  Progress *p = data;
-
-  g_object_unref (p->self);
-  g_free (p);
-}
-
-static void
-report_progress (TgTileDownload *self,
-                 GMainContext   *context)
-{
-  Progress *p = g_new0 (Progress, 1);
-
-  p->self = g_object_ref (self);
-  p->done = (guint64) g_atomic_int_get (&self->done);
-  p->total = self->total;
-  g_main_context_invoke_full (context, G_PRIORITY_DEFAULT, emit_progress_cb, p, progress_free);
+  g_signal_emit (data, signals[PROGRESS], 0, (guint64) done, (guint64) total);
 }
 
 /* Sleeps until @until (monotonic µs), waking early if cancelled. */
@@ -275,7 +248,8 @@ run_thread (GTask        *task,
   GError *error = NULL;
   gboolean format_known;
   gint64 next_request = 0;
-  gint64 last_report = 0;
+  g_autoptr(TgProgress) progress = tg_progress_new (emit_progress, g_object_ref (self), g_object_unref,
+                                                    context, TG_PROGRESS_INTERVAL_MS);
 
   mbtiles = tg_mbtiles_create (self->path, self->name, "png", &error);
   if (mbtiles == NULL ||
@@ -303,8 +277,6 @@ run_thread (GTask        *task,
       for (gint64 x = x0; x <= x1; x++)
         for (gint64 y = y0; y <= y1; y++)
           {
-            gint64 now;
-
             if (g_cancellable_set_error_if_cancelled (cancellable, &error))
               goto out;
 
@@ -315,17 +287,12 @@ run_thread (GTask        *task,
               goto out;
 
             g_atomic_int_inc (&self->done);
-            now = g_get_monotonic_time ();
-            if (now - last_report > G_USEC_PER_SEC / 20)
-              {
-                last_report = now;
-                report_progress (self, context);
-              }
+            tg_progress_report (progress, g_atomic_int_get (&self->done), self->total, FALSE);
           }
     }
 
 out:
-  report_progress (self, context);
+  tg_progress_report (progress, g_atomic_int_get (&self->done), self->total, TRUE);
   g_atomic_int_set (&self->running, FALSE);
   if (error != NULL)
     g_task_return_error (task, error);
