@@ -180,7 +180,7 @@ make_encrypted (const char  *plain_dir,
   if (!tg_vault_create (vault, PASSPHRASE, NULL, error))
     return FALSE;
   t0 = g_get_monotonic_time ();
-  if (!tg_at_rest_migrate (dir, vault, NULL, NULL, NULL, error))
+  if (!tg_at_rest_migrate (dir, vault, NULL, NULL, error))
     return FALSE;
   g_print ("encrypted a copy of the store in %.1f s: %s\n",
            (g_get_monotonic_time () - t0) / 1e6, dir);

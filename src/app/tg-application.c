@@ -345,13 +345,14 @@ typedef struct
 } MigrateData;
 
 static void
-migrate_progress_cb (double   fraction,
+migrate_progress_cb (goffset  done,
+                     goffset  total,
                      gpointer user_data)
 {
   TgApplication *self = user_data;
 
   if (self->lock_window != NULL && self->migrating != NULL)
-    tg_lock_window_set_progress (self->lock_window, fraction);
+    tg_lock_window_set_progress (self->lock_window, total > 0 ? (double) done / (double) total : 1.0);
 }
 
 static void

@@ -159,7 +159,7 @@ convert (const char *dir)
     }
   printf ("create-key %.2f s\n", seconds_since (start));
   start = g_get_monotonic_time ();
-  if (!tg_at_rest_migrate (dir, vault, NULL, NULL, NULL, &error))
+  if (!tg_at_rest_migrate (dir, vault, NULL, NULL, &error))
     {
       fprintf (stderr, "%s\n", error->message);
       return 1;

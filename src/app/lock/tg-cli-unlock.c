@@ -51,11 +51,12 @@ ask_passphrase (void)
 }
 
 static void
-print_progress (double   fraction,
+print_progress (goffset  done,
+                goffset  total,
                 gpointer user_data)
 {
   int *last = user_data;
-  int percent = (int) (fraction * 100);
+  int percent = total > 0 ? (int) (done * 100 / total) : 100;
 
   if (percent / 10 != *last / 10)
     {
@@ -99,9 +100,11 @@ tg_cli_open_store (const char  *directory,
   if (tg_at_rest_needs_migration (directory))
     {
       int last = -1;
+      g_autoptr(TgProgress) progress = tg_progress_new (print_progress, &last, NULL, NULL,
+                                                        TG_PROGRESS_INTERVAL_MS);
 
       fprintf (stderr, "%s", _("Encrypting the reports and files written by an older version…"));
-      ok = tg_at_rest_migrate (directory, vault, print_progress, &last, NULL, error);
+      ok = tg_at_rest_migrate (directory, vault, progress, NULL, error);
       fprintf (stderr, "\n");
       if (!ok)
         {

@@ -49,22 +49,22 @@
 #define PLAIN_SUFFIX      ".plain"
 #define WIPE_CHUNK     (1024 * 1024)
 
+/* Bytes done of the whole conversion, reported through @reporter. */
 typedef struct
 {
-  TgAtRestProgressFunc func;
-  gpointer             data;
-  guint64              done;
-  guint64              total;
+  TgProgress *reporter;  /* nullable */
+  guint64     done;
+  guint64     total;
 } Progress;
 
 static void
 progress_add (Progress *progress,
               guint64   n)
 {
-  progress->done += n;
-  if (progress->func != NULL)
-    progress->func (progress->total ? MIN (1.0, (double) progress->done / progress->total) : 1.0,
-                    progress->data);
+  progress->done = MIN (progress->done + n, progress->total);
+  if (progress->reporter != NULL)
+    tg_progress_report (progress->reporter, (goffset) progress->done, (goffset) progress->total,
+                        progress->done == progress->total);
 }
 
 static gboolean
@@ -408,12 +408,11 @@ write_marker (const char  *directory,
 }
 
 gboolean
-tg_at_rest_migrate (const char            *directory,
-                    TgVault               *vault,
-                    TgAtRestProgressFunc   progress_func,
-                    gpointer               user_data,
-                    GCancellable          *cancellable,
-                    GError               **error)
+tg_at_rest_migrate (const char    *directory,
+                    TgVault       *vault,
+                    TgProgress    *reporter,
+                    GCancellable  *cancellable,
+                    GError       **error)
 {
   g_autofree char *store = g_build_filename (directory, STORE_NAME, NULL);
   g_autofree char *marker = g_build_filename (directory, MARKER_NAME, NULL);
@@ -421,7 +420,7 @@ tg_at_rest_migrate (const char            *directory,
   g_autofree char *wipe_dir = g_build_filename (directory, WIPE_DIR_NAME, NULL);
   g_autoptr(TgBlobStore) blobs = NULL;
   g_autoptr(GPtrArray) plain_blobs = NULL;
-  Progress progress = { progress_func, user_data, 0, 0 };
+  Progress progress = { reporter, 0, 0 };
   guint8 *key = NULL;
   gboolean ok = FALSE;
   gboolean plain_store;
@@ -488,58 +487,18 @@ out:
 
 typedef struct
 {
-  char                 *directory;
-  TgVault              *vault;
-  TgAtRestProgressFunc  progress;
-  gpointer              user_data;
-  GMainContext         *context;
+  char       *directory;
+  TgVault    *vault;
+  TgProgress *reporter;  /* delivers in the caller's context; nullable */
 } MigrateData;
-
-typedef struct
-{
-  MigrateData *data;
-  GTask       *task;  /* keeps @data alive until the report ran */
-  double       fraction;
-} ProgressReport;
 
 static void
 migrate_data_free (MigrateData *data)
 {
   g_free (data->directory);
   g_clear_object (&data->vault);
-  g_main_context_unref (data->context);
+  g_clear_pointer (&data->reporter, tg_progress_unref);
   g_free (data);
-}
-
-static gboolean
-report_progress (gpointer user_data)
-{
-  ProgressReport *report = user_data;
-
-  report->data->progress (report->fraction, report->data->user_data);
-  return G_SOURCE_REMOVE;
-}
-
-static void
-progress_report_free (ProgressReport *report)
-{
-  g_object_unref (report->task);
-  g_free (report);
-}
-
-static void
-thread_progress (double   fraction,
-                 gpointer user_data)
-{
-  GTask *task = user_data;
-  MigrateData *data = g_task_get_task_data (task);
-  ProgressReport *report = g_new0 (ProgressReport, 1);
-
-  report->data = data;
-  report->task = g_object_ref (task);
-  report->fraction = fraction;
-  g_main_context_invoke_full (data->context, G_PRIORITY_DEFAULT, report_progress, report,
-                              (GDestroyNotify) progress_report_free);
 }
 
 static void
@@ -551,9 +510,7 @@ migrate_thread (GTask        *task,
   MigrateData *data = task_data;
   GError *error = NULL;
 
-  if (tg_at_rest_migrate (data->directory, data->vault,
-                          data->progress ? thread_progress : NULL, task,
-                          cancellable, &error))
+  if (tg_at_rest_migrate (data->directory, data->vault, data->reporter, cancellable, &error))
     g_task_return_boolean (task, TRUE);
   else
     g_task_return_error (task, error);
@@ -562,20 +519,20 @@ migrate_thread (GTask        *task,
 void
 tg_at_rest_migrate_async (const char            *directory,
                           TgVault               *vault,
-                          TgAtRestProgressFunc   progress,
+                          TgProgressFunc         progress,
                           gpointer               user_data,
                           GCancellable          *cancellable,
                           GAsyncReadyCallback    callback,
                           gpointer               callback_data)
 {
   g_autoptr(GTask) task = g_task_new (NULL, cancellable, callback, callback_data);
+  g_autoptr(GMainContext) context = g_main_context_ref_thread_default ();
   MigrateData *data = g_new0 (MigrateData, 1);
 
   data->directory = g_strdup (directory);
   data->vault = g_object_ref (vault);
-  data->progress = progress;
-  data->user_data = user_data;
-  data->context = g_main_context_ref_thread_default ();
+  if (progress != NULL)
+    data->reporter = tg_progress_new (progress, user_data, NULL, context, TG_PROGRESS_INTERVAL_MS);
   g_task_set_source_tag (task, tg_at_rest_migrate_async);
   g_task_set_task_data (task, data, (GDestroyNotify) migrate_data_free);
   g_task_run_in_thread (task, migrate_thread);

@@ -24,13 +24,10 @@
 
 #include <gio/gio.h>
 
+#include "tg-progress.h"
 #include "tg-vault.h"
 
 G_BEGIN_DECLS
-
-/* @fraction from 0 to 1 of the work (bytes to copy and overwrite). */
-typedef void (*TgAtRestProgressFunc) (double    fraction,
-                                      gpointer  user_data);
 
 /* What testigo.db in a data directory is, from its first bytes: none (no
  * file, or an empty one), a plain SQLite store, or something else — an
@@ -50,23 +47,25 @@ TgAtRestStoreKind tg_at_rest_store_kind (const char *directory);
 gboolean tg_at_rest_needs_migration (const char            *directory);
 
 /* Converts @directory (see above) with @vault's store and blob keys.
- * @progress (may be NULL) is called on this thread. Nothing to do is
+ * @progress (nullable) is given the bytes to copy and overwrite, done of
+ * total; the last report (done == total) is forced. Nothing to do is
  * success. Errors: TG_VAULT_ERROR_LOCKED, a store that fails to copy or
  * verify (nothing is changed then), I/O errors; G_IO_ERROR_CANCELLED
  * between steps. After any error the directory is still readable, and a
  * later call resumes. */
 gboolean tg_at_rest_migrate         (const char            *directory,
                                      TgVault               *vault,
-                                     TgAtRestProgressFunc   progress,
-                                     gpointer               user_data,
+                                     TgProgress            *progress,
                                      GCancellable          *cancellable,
                                      GError               **error);
 
-/* The same on a worker thread; @progress is called in the thread-default
- * main context of the caller (the main loop never waits on the disk). */
+/* The same on a worker thread; @progress (nullable) is called with the
+ * bytes done of total in the thread-default main context of the caller,
+ * at most every TG_PROGRESS_INTERVAL_MS, the last one always (the main
+ * loop never waits on the disk). */
 void     tg_at_rest_migrate_async   (const char            *directory,
                                      TgVault               *vault,
-                                     TgAtRestProgressFunc   progress,
+                                     TgProgressFunc         progress,
                                      gpointer               user_data,
                                      GCancellable          *cancellable,
                                      GAsyncReadyCallback    callback,
