@@ -68,6 +68,7 @@ ensure_editor (TgWindow *self)
                                      tg_application_get_vocabulary (self->app, TG_VOCABULARY_PERPETRATORS),
                                      tg_application_get_vocabulary (self->app, TG_VOCABULARY_HARMS),
                                      tg_application_get_vocabulary (self->app, TG_VOCABULARY_WEAPONS));
+  tg_report_editor_set_gazetteer (self->editor, tg_application_get_gazetteer (self->app));
   gtk_stack_add_named (self->editor_stack, GTK_WIDGET (self->editor), "editor");
   return self->editor;
 }
@@ -582,7 +583,8 @@ attach_store (TgWindow *self,
                             G_CALLBACK (selection_changed_cb), self);
   g_signal_connect_swapped (self->reports, "items-changed", G_CALLBACK (items_changed_cb), self);
 
-  factory = tg_report_row_factory_new (self->store);
+  factory = tg_report_row_factory_new (self->store,
+                                       tg_application_get_vocabulary (self->app, TG_VOCABULARY_CATEGORIES));
   gtk_list_view_set_factory (self->list_view, factory);
   g_object_unref (factory);
   gtk_list_view_set_model (self->list_view, GTK_SELECTION_MODEL (self->selection));

@@ -11,7 +11,6 @@
 
 #include <adwaita.h>
 
-#include "tg-application.h"
 #include "tg-ui-util.h"
 
 const char *
@@ -130,16 +129,10 @@ tg_ui_short_sha (const char *sha256)
 }
 
 const char *
-tg_ui_vocabulary_label (TgVocabularyKind  kind,
-                        const char       *code)
+tg_ui_vocabulary_label (GListModel *vocabulary,
+                        const char *code)
 {
-  TgApplication *app = tg_application_get_default ();
-  GListModel *vocabulary;
-
-  if (app == NULL || code == NULL)
-    return code;
-  vocabulary = tg_application_get_vocabulary (app, kind);
-  if (!TG_IS_VOCABULARY (vocabulary))
+  if (code == NULL || !TG_IS_VOCABULARY (vocabulary))
     return code;
   return tg_vocabulary_get_label (TG_VOCABULARY (vocabulary), code, NULL);
 }
@@ -450,4 +443,33 @@ tg_ui_install_accessibility_fixes (void)
       g_type_class_unref (klass);
       g_once_init_leave (&done, 1);
     }
+}
+
+GApplication *
+tg_ui_hold_application (GtkWidget *widget)
+{
+  GtkRoot *root = gtk_widget_get_root (widget);
+  GtkApplication *application = NULL;
+
+  if (GTK_IS_WINDOW (root))
+    {
+      GtkWindow *parent = gtk_window_get_transient_for (GTK_WINDOW (root));
+
+      application = gtk_window_get_application (GTK_WINDOW (root));
+      if (application == NULL && parent != NULL)
+        application = gtk_window_get_application (parent);
+    }
+  if (application == NULL)
+    return NULL;
+  g_application_hold (G_APPLICATION (application));
+  return g_object_ref (G_APPLICATION (application));
+}
+
+void
+tg_ui_release_application (GApplication *application)
+{
+  if (application == NULL)
+    return;
+  g_application_release (application);
+  g_object_unref (application);
 }

@@ -23,8 +23,8 @@ char       *tg_ui_format_date      (GDateTime       *date,
                                     TgDatePrecision  precision);
 /* The first 12 hex digits and an ellipsis. */
 char       *tg_ui_short_sha        (const char      *sha256);
-/* The label of @code in the app's vocabulary of @kind. */
-const char *tg_ui_vocabulary_label (TgVocabularyKind kind,
+/* The label of @code in @vocabulary (a TgVocabulary, else @code itself). */
+const char *tg_ui_vocabulary_label (GListModel      *vocabulary,
                                     const char      *code);
 
 /* A GtkStringList of the labels above, in enum order. */
@@ -33,6 +33,14 @@ GListModel *tg_ui_role_model       (void);
 GListModel *tg_ui_consent_model    (void);
 GListModel *tg_ui_sex_model        (void);
 GListModel *tg_ui_precision_model  (void);
+
+/* Holds the application of @widget's window (or of the window it is
+ * transient for), so that quitting waits for work started there; returns
+ * it, a reference, for tg_ui_release_application(), or NULL when the
+ * widget is in no application's window. */
+GApplication *tg_ui_hold_application    (GtkWidget    *widget);
+/* Releases and unrefs what tg_ui_hold_application() returned (nullable). */
+void          tg_ui_release_application (GApplication *application);
 
 /* Sets the accessible label of @widget. */
 void        tg_ui_set_accessible_label (GtkWidget   *widget,

@@ -41,7 +41,10 @@ typedef enum
   KIND_LIST,     /* … or every head's items together */
 } FieldKind;
 
-typedef char *(*FormatFunc) (TgReport *report);
+/* The struct is declared by G_DECLARE_FINAL_TYPE; formatters read the
+ * resolver's vocabularies. */
+typedef char *(*FormatFunc) (TgConflictResolver *self,
+                             TgReport           *report);
 
 typedef struct
 {
@@ -79,6 +82,8 @@ struct _TgConflictResolver
 
   TgStore        *store;
   char           *report_id;
+  GListModel     *categories;   /* vocabularies, to name the codes */
+  GListModel     *perpetrators;
   GPtrArray      *heads;        /* Head */
   GPtrArray      *fields;       /* Field */
   GHashTable     *previous;     /* field key → JsonNode (an object) or char * typed, "\x01" prefixed */
@@ -136,13 +141,13 @@ text_or_empty (const char *text)
 }
 
 static char *
-vocabulary_list (TgVocabularyKind    kind,
+vocabulary_list (GListModel         *vocabulary,
                  const char * const *codes)
 {
   g_autoptr(GString) out = g_string_new (NULL);
 
   for (guint i = 0; codes != NULL && codes[i] != NULL; i++)
-    g_string_append_printf (out, "%s%s", out->len ? ", " : "", tg_ui_vocabulary_label (kind, codes[i]));
+    g_string_append_printf (out, "%s%s", out->len ? ", " : "", tg_ui_vocabulary_label (vocabulary, codes[i]));
   if (out->len == 0)
     return g_strdup (C_("no items", "None"));
   return g_string_free (g_steal_pointer (&out), FALSE);
@@ -154,30 +159,33 @@ count_text (int count)
   return count < 0 ? g_strdup (_("Unknown")) : g_strdup_printf ("%d", count);
 }
 
-static char *format_title (TgReport *r) { return text_or_empty (tg_report_get_title (r)); }
-static char *format_narrative (TgReport *r) { return text_or_empty (tg_report_get_narrative (r)); }
-static char *format_place (TgReport *r) { return text_or_empty (tg_report_get_place_name (r)); }
-static char *format_unit (TgReport *r) { return text_or_empty (tg_report_get_perpetrator_unit (r)); }
-static char *format_status (TgReport *r) { return g_strdup (tg_ui_status_label (tg_report_get_status (r))); }
-static char *format_killed (TgReport *r) { return count_text (tg_report_get_killed (r)); }
-static char *format_injured (TgReport *r) { return count_text (tg_report_get_injured (r)); }
-static char *format_detained (TgReport *r) { return count_text (tg_report_get_detained (r)); }
-static char *format_disappeared (TgReport *r) { return count_text (tg_report_get_disappeared (r)); }
+static char *format_title (TgConflictResolver *self, TgReport *r) { return text_or_empty (tg_report_get_title (r)); }
+static char *format_narrative (TgConflictResolver *self, TgReport *r) { return text_or_empty (tg_report_get_narrative (r)); }
+static char *format_place (TgConflictResolver *self, TgReport *r) { return text_or_empty (tg_report_get_place_name (r)); }
+static char *format_unit (TgConflictResolver *self, TgReport *r) { return text_or_empty (tg_report_get_perpetrator_unit (r)); }
+static char *format_status (TgConflictResolver *self, TgReport *r) { return g_strdup (tg_ui_status_label (tg_report_get_status (r))); }
+static char *format_killed (TgConflictResolver *self, TgReport *r) { return count_text (tg_report_get_killed (r)); }
+static char *format_injured (TgConflictResolver *self, TgReport *r) { return count_text (tg_report_get_injured (r)); }
+static char *format_detained (TgConflictResolver *self, TgReport *r) { return count_text (tg_report_get_detained (r)); }
+static char *format_disappeared (TgConflictResolver *self, TgReport *r) { return count_text (tg_report_get_disappeared (r)); }
 
 static char *
-format_categories (TgReport *r)
+format_categories (TgConflictResolver *self,
+                   TgReport           *r)
 {
-  return vocabulary_list (TG_VOCABULARY_CATEGORIES, tg_report_get_categories (r));
+  return vocabulary_list (self->categories, tg_report_get_categories (r));
 }
 
 static char *
-format_perpetrators (TgReport *r)
+format_perpetrators (TgConflictResolver *self,
+                     TgReport           *r)
 {
-  return vocabulary_list (TG_VOCABULARY_PERPETRATORS, tg_report_get_perpetrators (r));
+  return vocabulary_list (self->perpetrators, tg_report_get_perpetrators (r));
 }
 
 static char *
-format_tags (TgReport *r)
+format_tags (TgConflictResolver *self,
+             TgReport           *r)
 {
   const char * const *tags = tg_report_get_tags (r);
 
@@ -187,7 +195,8 @@ format_tags (TgReport *r)
 }
 
 static char *
-format_when (TgReport *r)
+format_when (TgConflictResolver *self,
+             TgReport           *r)
 {
   TgDatePrecision precision = tg_report_get_date_precision (r);
   g_autofree char *start = tg_ui_format_date (tg_report_get_start (r), precision);
@@ -201,7 +210,8 @@ format_when (TgReport *r)
 }
 
 static char *
-format_location (TgReport *r)
+format_location (TgConflictResolver *self,
+                 TgReport           *r)
 {
   char lat[G_ASCII_DTOSTR_BUF_SIZE], lon[G_ASCII_DTOSTR_BUF_SIZE];
 
@@ -215,7 +225,8 @@ format_location (TgReport *r)
 }
 
 static char *
-format_region (TgReport *r)
+format_region (TgConflictResolver *self,
+               TgReport           *r)
 {
   const char *region = tg_report_get_region_code (r);
   const char *province = tg_report_get_province_code (r);
@@ -226,7 +237,8 @@ format_region (TgReport *r)
 }
 
 static char *
-format_persons (TgReport *r)
+format_persons (TgConflictResolver *self,
+                TgReport           *r)
 {
   GListModel *persons = tg_report_get_persons (r);
   guint n = g_list_model_get_n_items (persons);
@@ -248,7 +260,8 @@ format_persons (TgReport *r)
 }
 
 static char *
-format_sources (TgReport *r)
+format_sources (TgConflictResolver *self,
+                TgReport           *r)
 {
   GListModel *sources = tg_report_get_sources (r);
   guint n = g_list_model_get_n_items (sources);
@@ -592,7 +605,7 @@ build_field (TgConflictResolver *self,
   for (guint h = 0; h < self->heads->len; h++)
     {
       Head *head = self->heads->pdata[h];
-      g_autofree char *value = field->desc ? field->desc->format (head->report) : g_strdup (_("As in this version"));
+      g_autofree char *value = field->desc ? field->desc->format (self, head->report) : g_strdup (_("As in this version"));
       g_autofree char *shown = short_value (value);
       g_autofree char *subtitle = g_strdup_printf (_("Version %u, from %s, %s"), h + 1, head->who, head->when);
       g_autofree char *accessible = g_strdup_printf (_("%s from version %u (%s): %s"), field->label, h + 1,
@@ -628,7 +641,7 @@ build_field (TgConflictResolver *self,
 
           json_object_set_member (json_node_get_object (holder), field->members[0], json_node_copy (both));
           merged = tg_report_new_from_json (holder, NULL);
-          value = merged ? field->desc->format (merged) : g_strdup ("");
+          value = merged ? field->desc->format (self, merged) : g_strdup ("");
           accessible = g_strdup_printf (_("%s from every version together: %s"), field->label, value);
           check = add_check (self, field, leader, PICK_UNION, accessible);
           adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
@@ -1010,9 +1023,10 @@ build_merged (TgConflictResolver  *self,
 
 typedef struct
 {
-  TgStore   *store;
-  TgReport  *merged;
-  GStrv      expected;
+  TgStore      *store;
+  TgReport     *merged;
+  GStrv         expected;
+  GApplication *application;  /* held until the save is over, or NULL */
 } SaveData;
 
 static void
@@ -1021,6 +1035,7 @@ save_data_free (SaveData *data)
   g_clear_object (&data->store);
   g_clear_object (&data->merged);
   g_strfreev (data->expected);
+  tg_ui_release_application (data->application);
   g_free (data);
 }
 
@@ -1092,10 +1107,7 @@ save_done_cb (GObject      *object,
   g_autoptr(TgConflictResolver) self = user_data;
   g_autoptr(GError) error = NULL;
   g_autoptr(TgReport) current = g_task_propagate_pointer (G_TASK (result), &error);
-  GApplication *app = g_application_get_default ();
 
-  if (app != NULL)
-    g_application_release (app);
   gtk_widget_set_sensitive (GTK_WIDGET (self->fields_box), TRUE);
 
   if (current == NULL)
@@ -1133,7 +1145,6 @@ save_action (GtkWidget  *widget,
   g_autoptr(GError) error = NULL;
   g_autoptr(GTask) task = NULL;
   g_autoptr(TgReport) merged = NULL;
-  GApplication *app = g_application_get_default ();
   SaveData *data;
 
   if (g_strcmp0 (self->state, "choosing") != 0 || count_chosen (self) < self->fields->len)
@@ -1161,8 +1172,7 @@ save_action (GtkWidget  *widget,
   gtk_widget_set_sensitive (GTK_WIDGET (self->fields_box), FALSE);
   gtk_label_set_text (self->progress_label, _("Saving the merged report…"));
   /* Quitting waits for the save. */
-  if (app != NULL)
-    g_application_hold (app);
+  data->application = tg_ui_hold_application (widget);
   task = g_task_new (NULL, NULL, save_done_cb, g_object_ref (self));
   g_task_set_source_tag (task, save_action);
   g_task_set_task_data (task, data, (GDestroyNotify) save_data_free);
@@ -1189,6 +1199,8 @@ tg_conflict_resolver_finalize (GObject *object)
   TgConflictResolver *self = TG_CONFLICT_RESOLVER (object);
 
   g_clear_object (&self->store);
+  g_clear_object (&self->categories);
+  g_clear_object (&self->perpetrators);
   g_clear_object (&self->cancellable);
   g_clear_pointer (&self->heads, g_ptr_array_unref);
   g_clear_pointer (&self->previous, g_hash_table_unref);
@@ -1266,7 +1278,9 @@ tg_conflict_resolver_init (TgConflictResolver *self)
 
 TgConflictResolver *
 tg_conflict_resolver_new (TgStore    *store,
-                          const char *report_id)
+                          const char *report_id,
+                          GListModel *categories,
+                          GListModel *perpetrators)
 {
   TgConflictResolver *self;
 
@@ -1276,6 +1290,8 @@ tg_conflict_resolver_new (TgStore    *store,
   self = g_object_new (TG_TYPE_CONFLICT_RESOLVER, NULL);
   self->store = g_object_ref (store);
   self->report_id = g_strdup (report_id);
+  g_set_object (&self->categories, categories);
+  g_set_object (&self->perpetrators, perpetrators);
   load (self);
   return self;
 }

@@ -22,9 +22,12 @@ G_DECLARE_FINAL_TYPE (TgConflictResolver, tg_conflict_resolver, TG, CONFLICT_RES
  * "saving", "nothing" (one head only), "error". */
 
 /* Loads every head of @report_id on a worker thread and shows the fields
- * that differ. */
+ * that differ. @categories and @perpetrators (nullable): the vocabularies
+ * that name the codes; without them the codes are shown as they are. */
 TgConflictResolver *tg_conflict_resolver_new        (TgStore            *store,
-                                                     const char         *report_id);
+                                                     const char         *report_id,
+                                                     GListModel         *categories,
+                                                     GListModel         *perpetrators);
 const char         *tg_conflict_resolver_get_state  (TgConflictResolver *self);
 /* The message shown above the fields ("Another change arrived…"), or
  * NULL. */

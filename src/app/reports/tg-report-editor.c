@@ -15,7 +15,6 @@
 #include <glib/gi18n.h>
 #include <math.h>
 
-#include "tg-application.h"
 #include "tg-conflict-resolver.h"
 #include "tg-date-button.h"
 #include "tg-person-row.h"
@@ -51,6 +50,7 @@ struct _TgReportEditor
   gboolean        in_burst;
   gboolean        imperial;
   GSettings      *settings;     /* the app's: units, default region */
+  TgGazetteer    *gazetteer;    /* names a picked place; NULL: none */
 
   GListModel     *harms;        /* the person rows' vocabularies */
   GListModel     *weapons;
@@ -575,7 +575,9 @@ flush_for_resolve_cb (GObject      *object,
   if (self->report == NULL || self->store == NULL || self->resolver != NULL)
     return;
 
-  self->resolver = tg_conflict_resolver_new (self->store, tg_report_get_id (self->report));
+  self->resolver = tg_conflict_resolver_new (self->store, tg_report_get_id (self->report),
+                                            tg_vocabulary_checklist_get_vocabulary (self->categories_row),
+                                            tg_vocabulary_checklist_get_vocabulary (self->perpetrators_row));
   g_object_add_weak_pointer (G_OBJECT (self->resolver), (gpointer *) &self->resolver);
   g_signal_connect_object (self->resolver, "resolved", G_CALLBACK (resolved_cb), self, G_CONNECT_SWAPPED);
   root = gtk_widget_get_root (GTK_WIDGET (self));
@@ -655,6 +657,7 @@ typedef struct _SaveJob
   GPtrArray      *waiters;      /* GTask from tg_report_editor_flush_async() */
   GTask          *delete_task;  /* from tg_report_editor_delete_async() */
   GError         *error;        /* the last failure, for the waiters */
+  GApplication   *application;  /* held until the job is over, or NULL */
 } SaveJob;
 
 static void save_done_cb   (GObject *object, GAsyncResult *result, gpointer user_data);
@@ -664,13 +667,11 @@ static SaveJob *
 job_new (TgReportEditor *self)
 {
   SaveJob *job = g_new0 (SaveJob, 1);
-  GApplication *app = g_application_get_default ();
 
   job->editor = self;
   job->store = g_object_ref (self->store);
   job->waiters = g_ptr_array_new_with_free_func (g_object_unref);
-  if (app != NULL)
-    g_application_hold (app);
+  job->application = tg_ui_hold_application (GTK_WIDGET (self));
   return job;
 }
 
@@ -678,8 +679,6 @@ job_new (TgReportEditor *self)
 static void
 job_free (SaveJob *job)
 {
-  GApplication *app = g_application_get_default ();
-
   for (guint i = 0; i < job->waiters->len; i++)
     {
       GTask *task = job->waiters->pdata[i];
@@ -706,9 +705,8 @@ job_free (SaveJob *job)
   g_clear_object (&job->latest);
   g_free (job->blank);
   g_clear_error (&job->error);
+  tg_ui_release_application (job->application);
   g_free (job);
-  if (app != NULL)
-    g_application_release (app);
 }
 
 static void
@@ -1178,7 +1176,7 @@ static gboolean
 search_timeout_cb (gpointer user_data)
 {
   TgReportEditor *self = user_data;
-  TgGazetteer *gazetteer = tg_application_get_gazetteer (tg_application_get_default ());
+  TgGazetteer *gazetteer = self->gazetteer;
   const char *text = gtk_editable_get_text (GTK_EDITABLE (self->place_search_row));
   g_autofree char *region = NULL;
   g_autofree char *country = NULL;
@@ -1594,6 +1592,7 @@ tg_report_editor_dispose (GObject *object)
   g_clear_object (&self->store);
   g_clear_object (&self->settings);
   g_clear_object (&self->harms);
+  g_clear_object (&self->gazetteer);
   g_clear_object (&self->weapons);
   g_clear_pointer (&self->person_rows, g_ptr_array_unref);
   g_clear_pointer (&self->source_rows, g_ptr_array_unref);
@@ -1817,6 +1816,16 @@ tg_report_editor_set_vocabularies (TgReportEditor *self,
   tg_vocabulary_checklist_set_vocabulary (self->perpetrators_row, perpetrators);
   g_set_object (&self->harms, harms);
   g_set_object (&self->weapons, weapons);
+}
+
+void
+tg_report_editor_set_gazetteer (TgReportEditor *self,
+                                TgGazetteer    *gazetteer)
+{
+  g_return_if_fail (TG_IS_REPORT_EDITOR (self));
+  g_return_if_fail (gazetteer == NULL || TG_IS_GAZETTEER (gazetteer));
+
+  g_set_object (&self->gazetteer, gazetteer);
 }
 
 void
@@ -2060,7 +2069,7 @@ tg_report_editor_set_location (TgReportEditor   *self,
     return;
 
   tg_report_set_location (self->report, latitude, longitude, method);
-  gazetteer = tg_application_get_gazetteer (tg_application_get_default ());
+  gazetteer = self->gazetteer;
   if (gazetteer != NULL)
     {
       g_autofree char *admin1 = NULL;

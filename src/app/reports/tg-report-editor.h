@@ -6,6 +6,7 @@
 
 #include <gtk/gtk.h>
 
+#include "tg-gazetteer.h"
 #include "tg-store.h"
 #include "tg-store-sync.h"
 
@@ -33,6 +34,9 @@ void        tg_report_editor_set_vocabularies (TgReportEditor *self,
                                              GListModel       *perpetrators,
                                              GListModel       *harms,
                                              GListModel       *weapons);
+/* The gazetteer that names a place found or picked (nullable: none). */
+void        tg_report_editor_set_gazetteer  (TgReportEditor   *self,
+                                             TgGazetteer      *gazetteer);
 /* Edits @report (a copy loaded from the store, or a new report not stored
  * yet; the editor keeps a ref). The report open before is saved, or
  * discarded if it is a new report still as it was made, or deleted if it

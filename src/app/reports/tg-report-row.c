@@ -17,10 +17,12 @@
 /* The rows a factory has bound, by report id, so that one handler of the
  * store's "report-sync-changed" reaches the one row showing that report
  * (the list may hold 100,000 reports; only the bound rows, a few hundred,
- * are in here). Shared by the factory and its rows. */
+ * are in here), and the vocabulary that names their categories. Shared by
+ * the factory and its rows. */
 typedef struct
 {
   TgStore    *store;
+  GListModel *categories;
   gulong      handler;
   GHashTable *rows;     /* report id (the row's own string) → TgReportRow */
 } RowTracker;
@@ -50,6 +52,7 @@ row_tracker_free (RowTracker *tracker)
 {
   g_clear_signal_handler (&tracker->handler, tracker->store);
   g_clear_object (&tracker->store);
+  g_clear_object (&tracker->categories);
   g_hash_table_unref (tracker->rows);
 }
 
@@ -293,7 +296,8 @@ tg_report_row_set_report (TgReportRow *self,
           chip = gtk_label_new (more);
         }
       else
-        chip = gtk_label_new (tg_ui_vocabulary_label (TG_VOCABULARY_CATEGORIES, categories[i]));
+        chip = gtk_label_new (tg_ui_vocabulary_label (self->tracker ? self->tracker->categories : NULL,
+                                                     categories[i]));
       gtk_label_set_ellipsize (GTK_LABEL (chip), PANGO_ELLIPSIZE_END);
       gtk_widget_add_css_class (chip, "tg-chip");
       gtk_box_append (self->chips_box, chip);
@@ -311,7 +315,8 @@ tg_report_row_set_report (TgReportRow *self,
 }
 
 GtkListItemFactory *
-tg_report_row_factory_new (TgStore *store)
+tg_report_row_factory_new (TgStore    *store,
+                           GListModel *categories)
 {
   GtkListItemFactory *factory = gtk_signal_list_item_factory_new ();
   RowTracker *tracker = g_rc_box_new0 (RowTracker);
@@ -319,6 +324,7 @@ tg_report_row_factory_new (TgStore *store)
   g_return_val_if_fail (store == NULL || TG_IS_STORE (store), NULL);
 
   tracker->rows = g_hash_table_new (g_str_hash, g_str_equal);
+  g_set_object (&tracker->categories, categories);
   if (store != NULL)
     {
       tracker->store = g_object_ref (store);

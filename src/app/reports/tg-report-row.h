@@ -19,8 +19,10 @@ void                tg_report_row_set_report   (TgReportRow *self,
                                                 TgReport    *report);
 /* A factory making TgReportRow for a GtkListView of TgReport; the rows
  * show each report's sync state in @store and follow its
- * "report-sync-changed" (one handler for all rows). */
-GtkListItemFactory *tg_report_row_factory_new  (TgStore     *store);
+ * "report-sync-changed" (one handler for all rows), and name the
+ * categories' codes from @categories (nullable: the codes as they are). */
+GtkListItemFactory *tg_report_row_factory_new  (TgStore     *store,
+                                                GListModel  *categories);
 /* The id of the report the row shows, or NULL. */
 const char         *tg_report_row_get_report_id (TgReportRow *self);
 

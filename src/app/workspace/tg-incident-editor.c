@@ -20,6 +20,8 @@ struct _TgIncidentEditor
   GtkWidget             parent_instance;
 
   TgWorkspace          *workspace;
+  GListModel           *categories;    /* vocabularies that name the codes */
+  GListModel           *perpetrators;
   char                 *incident_id;
   TgIncidentBundle     *bundle;
   GCancellable         *cancellable;
@@ -473,7 +475,7 @@ build_field (TgIncidentEditor *self,
   TgIncident *inc = incident (self);
   JsonObject *value = tg_incident_get_field_value (inc, field);  /* the incident's */
   const TgProvenance *provenance = tg_incident_get_field_provenance (inc, field);
-  g_autofree char *text = tg_workspace_describe_field (field, value);
+  g_autofree char *text = tg_workspace_describe_field (field, value, self->categories, self->perpetrators);
   g_autofree char *from = tg_workspace_describe_provenance (provenance, self->bundle->reports);
   g_autofree char *subtitle = g_strdup_printf ("%s\n%s", text, from);
   GtkWidget *expander = adw_expander_row_new ();
@@ -488,7 +490,8 @@ build_field (TgIncidentEditor *self,
     {
       TgReport *report = g_ptr_array_index (self->bundle->reports, i);
       g_autoptr(JsonObject) theirs = tg_incident_field_value_from_report (field, report);
-      g_autofree char *their_text = tg_workspace_describe_field (field, theirs);
+      g_autofree char *their_text = tg_workspace_describe_field (field, theirs,
+                                                                   self->categories, self->perpetrators);
       g_autofree char *title = g_strdup_printf (_("Report %u: %s"), i + 1, their_text);
       gboolean chosen = provenance && provenance->kind == TG_PROVENANCE_REPORT &&
                         g_strcmp0 (provenance->report_id, tg_report_get_id (report)) == 0;
@@ -819,6 +822,8 @@ tg_incident_editor_dispose (GObject *object)
   g_clear_pointer (&self->incident_id, g_free);
   g_clear_object (&self->cancellable);
   g_clear_object (&self->workspace);
+  g_clear_object (&self->categories);
+  g_clear_object (&self->perpetrators);
 
   G_OBJECT_CLASS (tg_incident_editor_parent_class)->dispose (object);
 }
@@ -893,6 +898,16 @@ tg_incident_editor_set_workspace (TgIncidentEditor *self,
 {
   g_return_if_fail (TG_IS_INCIDENT_EDITOR (self));
   g_set_object (&self->workspace, workspace);
+}
+
+void
+tg_incident_editor_set_vocabularies (TgIncidentEditor *self,
+                                     GListModel       *categories,
+                                     GListModel       *perpetrators)
+{
+  g_return_if_fail (TG_IS_INCIDENT_EDITOR (self));
+  g_set_object (&self->categories, categories);
+  g_set_object (&self->perpetrators, perpetrators);
 }
 
 void

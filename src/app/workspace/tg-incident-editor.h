@@ -33,6 +33,10 @@ G_DECLARE_FINAL_TYPE (TgIncidentEditor, tg_incident_editor, TG, INCIDENT_EDITOR,
 GtkWidget  *tg_incident_editor_new           (void);
 void        tg_incident_editor_set_workspace (TgIncidentEditor *self,
                                               TgWorkspace      *workspace);
+/* The vocabularies that name categories and perpetrators (nullable). */
+void        tg_incident_editor_set_vocabularies (TgIncidentEditor *self,
+                                                 GListModel       *categories,
+                                                 GListModel       *perpetrators);
 /* Reads and shows the incident (NULL: none). */
 void        tg_incident_editor_load          (TgIncidentEditor *self,
                                               const char       *incident_id);

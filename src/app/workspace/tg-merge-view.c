@@ -20,6 +20,8 @@ struct _TgMergeView
   GtkWidget        parent_instance;
 
   TgWorkspace     *workspace;
+  GListModel      *categories;     /* vocabularies that name the codes */
+  GListModel      *perpetrators;
   GPtrArray       *reports;        /* TgReport, in the order given */
   GCancellable    *cancellable;
   gboolean         busy;
@@ -184,7 +186,8 @@ add_field_row (TgMergeView     *self,
   self->choices[field] = g_ptr_array_new ();
   for (guint i = 0; i < n; i++)
     {
-      g_autofree char *text = tg_workspace_describe_field (field, g_ptr_array_index (values, i));
+      g_autofree char *text = tg_workspace_describe_field (field, g_ptr_array_index (values, i),
+                                                                self->categories, self->perpetrators);
       g_autofree char *name = NULL;
       GtkWidget *check = gtk_check_button_new ();
       GtkWidget *label = wrapped_label (text, NULL);
@@ -558,6 +561,8 @@ tg_merge_view_dispose (GObject *object)
     gtk_widget_unparent (child);
   g_clear_object (&self->cancellable);
   g_clear_object (&self->workspace);
+  g_clear_object (&self->categories);
+  g_clear_object (&self->perpetrators);
   g_clear_pointer (&self->reports, g_ptr_array_unref);
 
   G_OBJECT_CLASS (tg_merge_view_parent_class)->dispose (object);
@@ -611,6 +616,16 @@ tg_merge_view_set_workspace (TgMergeView *self,
 {
   g_return_if_fail (TG_IS_MERGE_VIEW (self));
   g_set_object (&self->workspace, workspace);
+}
+
+void
+tg_merge_view_set_vocabularies (TgMergeView *self,
+                                GListModel  *categories,
+                                GListModel  *perpetrators)
+{
+  g_return_if_fail (TG_IS_MERGE_VIEW (self));
+  g_set_object (&self->categories, categories);
+  g_set_object (&self->perpetrators, perpetrators);
 }
 
 void

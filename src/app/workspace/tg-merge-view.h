@@ -27,6 +27,10 @@ G_DECLARE_FINAL_TYPE (TgMergeView, tg_merge_view, TG, MERGE_VIEW, GtkWidget)
 GtkWidget  *tg_merge_view_new           (void);
 void        tg_merge_view_set_workspace (TgMergeView        *self,
                                          TgWorkspace        *workspace);
+/* The vocabularies that name categories and perpetrators (nullable). */
+void        tg_merge_view_set_vocabularies (TgMergeView     *self,
+                                            GListModel      *categories,
+                                            GListModel      *perpetrators);
 /* Reads the reports (on a worker thread) and shows them. */
 void        tg_merge_view_load          (TgMergeView        *self,
                                          const char * const *report_ids);

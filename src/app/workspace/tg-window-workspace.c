@@ -128,7 +128,8 @@ tg_window_attach_workspace (TgWindow *self)
 
   self->workspace = tg_workspace_view_new ();
   tg_workspace_view_set_store (TG_WORKSPACE_VIEW (self->workspace), self->store,
-                               tg_application_get_vocabulary (self->app, TG_VOCABULARY_CATEGORIES));
+                               tg_application_get_vocabulary (self->app, TG_VOCABULARY_CATEGORIES),
+                               tg_application_get_vocabulary (self->app, TG_VOCABULARY_PERPETRATORS));
   if (settings != NULL)
     tg_workspace_view_set_settings (TG_WORKSPACE_VIEW (self->workspace), settings);
   gtk_stack_add_named (self->window_stack, self->workspace, "workspace");

@@ -37,10 +37,10 @@ member_double (JsonObject *value,
 }
 
 static void
-append_codes (GString          *out,
-              JsonObject       *value,
-              const char       *name,
-              TgVocabularyKind  kind)
+append_codes (GString    *out,
+              JsonObject *value,
+              const char *name,
+              GListModel *vocabulary)
 {
   JsonNode *node = value && json_object_has_member (value, name) ? json_object_get_member (value, name) : NULL;
   JsonArray *array;
@@ -51,7 +51,7 @@ append_codes (GString          *out,
   for (guint i = 0; i < json_array_get_length (array); i++)
     {
       const char *code = json_array_get_string_element (array, i);
-      const char *label = code ? tg_ui_vocabulary_label (kind, code) : NULL;
+      const char *label = code ? tg_ui_vocabulary_label (vocabulary, code) : NULL;
 
       if (code == NULL)
         continue;
@@ -89,7 +89,9 @@ describe_when (JsonObject *value)
 
 char *
 tg_workspace_describe_field (TgIncidentField  field,
-                             JsonObject      *value)
+                             JsonObject      *value,
+                             GListModel      *categories,
+                             GListModel      *perpetrators)
 {
   g_autoptr(GString) out = g_string_new (NULL);
   double lat, lon, radius;
@@ -132,13 +134,13 @@ tg_workspace_describe_field (TgIncidentField  field,
       }
       break;
     case TG_INCIDENT_FIELD_CATEGORIES:
-      append_codes (out, value, "categories", TG_VOCABULARY_CATEGORIES);
+      append_codes (out, value, "categories", categories);
       break;
     case TG_INCIDENT_FIELD_PERPETRATORS:
       {
         const char *unit = member_string (value, "perpetrator_unit");
 
-        append_codes (out, value, "perpetrators", TG_VOCABULARY_PERPETRATORS);
+        append_codes (out, value, "perpetrators", perpetrators);
         if (unit && *unit)
           g_string_append_printf (out, out->len ? " — %s" : "%s", unit);
       }

@@ -12,9 +12,12 @@ G_BEGIN_DECLS
 
 /* A field's value (the members tg_incident_field_get_members names) in
  * plain words: "9 Jan 2023", "Juliaca (PE-PUN)", "Killing, Injury"…;
- * "Not given" when unset or empty. */
+ * "Not given" when unset or empty. @categories and @perpetrators
+ * (nullable) name the codes; without them the codes are shown. */
 char    *tg_workspace_describe_field      (TgIncidentField     field,
-                                           JsonObject         *value);
+                                           JsonObject         *value,
+                                           GListModel         *categories,
+                                           GListModel         *perpetrators);
 /* TRUE when the two values are the same (NULL and empty alike). */
 gboolean tg_workspace_field_values_equal  (JsonObject         *a,
                                            JsonObject         *b);

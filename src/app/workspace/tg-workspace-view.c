@@ -1029,7 +1029,8 @@ tg_workspace_view_new (void)
 void
 tg_workspace_view_set_store (TgWorkspaceView *self,
                              TgStore         *store,
-                             GListModel      *categories)
+                             GListModel      *categories,
+                             GListModel      *perpetrators)
 {
   g_return_if_fail (TG_IS_WORKSPACE_VIEW (self));
   g_return_if_fail (TG_IS_STORE (store));
@@ -1041,6 +1042,8 @@ tg_workspace_view_set_store (TgWorkspaceView *self,
   self->workspace = tg_workspace_new (store);
   tg_merge_view_set_workspace (self->merge_view, self->workspace);
   tg_incident_editor_set_workspace (self->incident_editor, self->workspace);
+  tg_merge_view_set_vocabularies (self->merge_view, categories, perpetrators);
+  tg_incident_editor_set_vocabularies (self->incident_editor, categories, perpetrators);
   tg_workspace_filters_set_categories (self->filters, categories);
 
   /* Pulled or merged elsewhere: read again (once for a burst). */

@@ -28,10 +28,12 @@ G_DECLARE_FINAL_TYPE (TgWorkspaceView, tg_workspace_view, TG, WORKSPACE_VIEW, Gt
  * Signals: "back" (the person wants their own list again),
  * "show-message" (const char *), a sentence for a toast. */
 GtkWidget   *tg_workspace_view_new            (void);
-/* @categories: GListModel of TgVocabularyEntry for the category filter. */
+/* @categories, @perpetrators: the vocabularies (GListModel of
+ * TgVocabularyEntry) of the category filter and of the fields' words. */
 void         tg_workspace_view_set_store      (TgWorkspaceView *self,
                                                TgStore         *store,
-                                               GListModel      *categories);
+                                               GListModel      *categories,
+                                               GListModel      *perpetrators);
 /* The filters are read from and kept in @settings (see
  * tg_workspace_filters_set_settings()). */
 void         tg_workspace_view_set_settings   (TgWorkspaceView *self,
