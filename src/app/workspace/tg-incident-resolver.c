@@ -50,6 +50,7 @@ struct _TgIncidentResolver
   char                *state;
   char                *notice;
   GCancellable        *cancellable;
+  GApplication        *held;       /* while a save runs, or NULL */
   gboolean             building;
 
   /* template children */
@@ -499,10 +500,8 @@ save_done_cb (GObject      *object,
   g_autoptr(TgIncidentResolver) self = user_data;
   g_autoptr(GError) error = NULL;
   g_autoptr(TgIncident) saved = tg_workspace_change_finish (TG_WORKSPACE (object), result, &error);
-  GApplication *app = g_application_get_default ();
 
-  if (app != NULL)
-    g_application_release (app);
+  tg_ui_release_application (g_steal_pointer (&self->held));
   gtk_widget_set_sensitive (GTK_WIDGET (self->parts_box), TRUE);
   if (saved == NULL)
     {
@@ -539,7 +538,6 @@ save_action (GtkWidget  *widget,
   g_autoptr(TgIncident) resolved = NULL;
   g_autofree int *picks = NULL;
   gboolean dissolved = FALSE;
-  GApplication *app = g_application_get_default ();
 
   if (g_strcmp0 (self->state, "choosing") != 0 || count_chosen (self) < self->parts->len)
     return;
@@ -588,8 +586,7 @@ save_action (GtkWidget  *widget,
   gtk_widget_set_sensitive (GTK_WIDGET (self->parts_box), FALSE);
   gtk_label_set_text (self->progress_label, _("Saving the resolved incident…"));
   /* Quitting waits for the save. */
-  if (app != NULL)
-    g_application_hold (app);
+  self->held = tg_ui_hold_application (widget);
   tg_workspace_resolve_conflict_async (self->workspace, self->conflict, resolved, dissolved, NULL,
                                        save_done_cb, g_object_ref (self));
 }
