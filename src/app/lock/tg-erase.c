@@ -13,6 +13,7 @@
 #include <glib/gi18n.h>
 
 #include "tg-erase.h"
+#include "tg-sync-credentials.h"
 
 typedef struct
 {
@@ -36,12 +37,39 @@ erase_data_free (EraseData *data)
 }
 
 static void
+token_cleared_cb (GObject      *object,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!tg_sync_credentials_clear_finish (result, &error))
+    g_warning ("The erase could not remove the device token from the keyring: %s", error->message);
+}
+
+/* The device token in the keyring would outlive the erase (and with it
+ * the server's address, its attribute): a fresh install has none. */
+static void
+forget_token (TgSyncManager *sync)
+{
+  const TgSyncAccount *account = sync != NULL ? tg_sync_manager_get_account (sync) : NULL;
+
+  if (account != NULL && account->server_uri != NULL && account->server_device_id != NULL &&
+      tg_sync_manager_get_token_state (sync) == TG_SYNC_TOKEN_KEYRING)
+    tg_sync_credentials_clear_async (account->server_uri, account->server_device_id, NULL,
+                                     token_cleared_cb, NULL);
+}
+
+static void
 confirm_response_cb (AdwMessageDialog *dialog,
                      const char       *response,
                      EraseData        *data)
 {
   if (g_strcmp0 (response, "erase") == 0)
-    ((void (*) (gpointer)) data->erase) (data->user_data);
+    {
+      forget_token (data->sync);
+      ((void (*) (gpointer)) data->erase) (data->user_data);
+    }
   erase_data_free (data);
 }
 
@@ -120,6 +148,7 @@ offer_response_cb (AdwMessageDialog *dialog,
       gtk_accessible_update_property (GTK_ACCESSIBLE (spinner), GTK_ACCESSIBLE_PROPERTY_LABEL, _("Syncing"), -1);
       data->syncing = ADW_MESSAGE_DIALOG (adw_message_dialog_new (data->parent, _("Syncing…"),
                                                                   _("Sending the reports to the server before erasing.")));
+      gtk_window_set_title (GTK_WINDOW (data->syncing), _("Syncing…"));
       adw_message_dialog_set_extra_child (data->syncing, spinner);
       adw_message_dialog_add_response (data->syncing, "stop", _("_Stop"));
       adw_message_dialog_set_close_response (data->syncing, "stop");
@@ -177,6 +206,8 @@ tg_erase_ask (GtkWindow     *parent,
                                                        _("Testigo is connected to your organisation’s server. "
                                                          "A sync first sends what the server does not have yet; "
                                                          "after the erase, what it lacks is lost.")));
+  /* Named as its heading (window lists, screenshots, tests). */
+  gtk_window_set_title (GTK_WINDOW (dialog), _("Sync Before Erasing?"));
   adw_message_dialog_add_responses (dialog,
                                     "cancel", _("_Cancel"),
                                     "skip", _("Erase _Without Syncing"),
