@@ -30,8 +30,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "tg-demo.h"
-#include "tg-store.h"
+#include "bench-startup-common.h"
 
 /* The bare window ------------------------------------------------------- */
 
@@ -96,127 +95,19 @@ run_bare (void)
 
 /* Measuring ------------------------------------------------------------- */
 
-typedef struct
-{
-  double ms;
-  long   rss_kb;
-  double loaded_ms;
-  long   loaded_rss_kb;
-  char   renderer[64];
-} Sample;
-
 static gboolean
 measure (const char * const *argv,
          const char         *data_dir,
          const char         *renderer,
          gboolean            loads,
-         Sample             *sample)
+         BenchStart         *sample)
 {
-  g_autoptr(GError) error = NULL;
-  g_autofree char *out = NULL;
-  g_auto(GStrv) env = g_get_environ ();
-  const char *line;
-  gint64 start, frame = 0;
-  int status;
+  g_auto(GStrv) env = bench_start_environ (data_dir);
 
-  env = g_environ_setenv (env, "TESTIGO_DATA_DIR", data_dir, TRUE);
-  env = g_environ_setenv (env, "TESTIGO_EXIT_AFTER_LOAD", "1", TRUE);
-  env = g_environ_setenv (env, "GSETTINGS_BACKEND", "memory", TRUE);
   if (g_strcmp0 (renderer, "default") != 0)
     env = g_environ_setenv (env, "GSK_RENDERER", renderer, TRUE);
-
-  memset (sample, 0, sizeof *sample);
-  start = g_get_monotonic_time ();
-  if (!g_spawn_sync (NULL, (char **) argv, env, G_SPAWN_STDERR_TO_DEV_NULL, NULL, NULL,
-                     &out, NULL, &status, &error))
-    {
-      g_printerr ("Could not start %s: %s\n", argv[0], error->message);
-      return FALSE;
-    }
-  line = out ? strstr (out, "first-frame ") : NULL;
-  if (line == NULL ||
-      sscanf (line, "first-frame %" G_GINT64_FORMAT " rss-kb %ld", &frame, &sample->rss_kb) != 2)
-    {
-      g_printerr ("%s printed no first frame: %s\n", argv[0], out ? out : "");
-      return FALSE;
-    }
-  sample->ms = (frame - start) / 1000.0;
-  if ((line = strstr (line, "renderer ")) != NULL)
-    sscanf (line, "renderer %63s", sample->renderer);
-
-  if (loads)
-    {
-      gint64 loaded = 0;
-
-      line = strstr (out, "loaded ");
-      if (line == NULL ||
-          sscanf (line, "loaded %" G_GINT64_FORMAT " rss-kb %ld", &loaded, &sample->loaded_rss_kb) != 2)
-        {
-          g_printerr ("%s printed no load time: %s\n", argv[0], out);
-          return FALSE;
-        }
-      sample->loaded_ms = (loaded - start) / 1000.0;
-    }
-  return TRUE;
-}
-
-static int
-compare_double (gconstpointer a,
-                gconstpointer b)
-{
-  double x = *(const double *) a, y = *(const double *) b;
-
-  return x < y ? -1 : x > y;
-}
-
-/* "median (min–max)" of the samples' field at @offset. */
-static char *
-describe_ms (GArray *samples,
-             gsize   offset)
-{
-  g_autoptr(GArray) values = g_array_new (FALSE, FALSE, sizeof (double));
-  GString *text;
-
-  for (guint i = 0; i < samples->len; i++)
-    g_array_append_val (values, G_STRUCT_MEMBER (double, &g_array_index (samples, Sample, i), offset));
-  g_array_sort (values, compare_double);
-  text = g_string_new (NULL);
-  g_string_append_printf (text, "%.0f ms", g_array_index (values, double, values->len / 2));
-  if (values->len > 1)
-    g_string_append_printf (text, " (%.0f-%.0f)", g_array_index (values, double, 0),
-                            g_array_index (values, double, values->len - 1));
-  return g_string_free (text, FALSE);
-}
-
-static double
-median_ms (GArray *samples)
-{
-  g_autoptr(GArray) values = g_array_new (FALSE, FALSE, sizeof (double));
-
-  for (guint i = 0; i < samples->len; i++)
-    g_array_append_val (values, g_array_index (samples, Sample, i).ms);
-  g_array_sort (values, compare_double);
-  return g_array_index (values, double, values->len / 2);
-}
-
-static double
-max_mb (GArray *samples,
-        gsize   offset)
-{
-  long kb = 0;
-
-  for (guint i = 0; i < samples->len; i++)
-    kb = MAX (kb, G_STRUCT_MEMBER (long, &g_array_index (samples, Sample, i), offset));
-  return kb / 1024.0;
-}
-
-static void
-print_load (const char *when)
-{
-  g_autofree char *load = NULL;
-
-  if (g_file_get_contents ("/proc/loadavg", &load, NULL, NULL))
-    g_print ("load average %s: %s", when, load);
+  /* Bounded: a testigo waiting for a passphrase never draws the list. */
+  return bench_start (argv, env, 120, loads ? BENCH_START_LOADS : 0, argv[0], sample);
 }
 
 int
@@ -244,7 +135,7 @@ main (int   argc,
   g_autoptr(GOptionContext) context = NULL;
   const char *app_argv[] = { NULL, NULL };
   const char *bare_argv[] = { argv[0], "--bare", NULL };
-  Sample sample;
+  BenchStart sample;
 
   if (argc > 1 && g_str_equal (argv[1], "--bare"))
     {
@@ -265,42 +156,22 @@ main (int   argc,
   dir = keep ? g_strdup (keep) : g_dir_make_tmp ("testigo-bench-XXXXXX", NULL);
   g_mkdir_with_parents (dir, 0700);
 
-  {
-    g_autoptr(TgStore) store = tg_store_open (dir, &error);
-    guint have;
-
-    if (store == NULL)
-      {
-        g_printerr ("%s\n", error->message);
-        return 1;
-      }
-    have = tg_store_count_reports (store);
-    if (have < (guint) n_reports)
-      {
-        gint64 t0 = g_get_monotonic_time ();
-
-        if (!tg_demo_populate (store, n_reports - have, TG_DEMO_DEFAULT_SEED, &error))
-          {
-            g_printerr ("%s\n", error->message);
-            return 1;
-          }
-        g_print ("filled the store with %d reports in %.1f s\n", n_reports - have,
-                 (g_get_monotonic_time () - t0) / 1e6);
-      }
-    g_print ("store: %u reports in %s\n", tg_store_count_reports (store), dir);
-    tg_store_close (store);
-  }
+  if (!bench_fill_store (dir, n_reports, &error))
+    {
+      g_printerr ("%s\n", error->message);
+      return 1;
+    }
 
   /* Unmeasured: whichever starts first would launch the session bus. */
   if (!measure (app_argv, dir, renderers[0], TRUE, &sample) ||
       !measure (bare_argv, dir, renderers[0], FALSE, &sample))
     return 1;
 
-  print_load ("before");
+  bench_print_load ("before");
   for (guint r = 0; renderers[r] != NULL; r++)
     {
-      g_ptr_array_add (app_samples, g_array_new (FALSE, FALSE, sizeof (Sample)));
-      g_ptr_array_add (bare_samples, g_array_new (FALSE, FALSE, sizeof (Sample)));
+      g_ptr_array_add (app_samples, g_array_new (FALSE, FALSE, sizeof (BenchStart)));
+      g_ptr_array_add (bare_samples, g_array_new (FALSE, FALSE, sizeof (BenchStart)));
     }
   for (int i = 0; i < runs; i++)
     for (guint r = 0; renderers[r] != NULL; r++)
@@ -312,26 +183,27 @@ main (int   argc,
           return 1;
         g_array_append_val (g_ptr_array_index (bare_samples, r), sample);
       }
-  print_load ("after");
+  bench_print_load ("after");
 
   for (guint r = 0; renderers[r] != NULL; r++)
     {
       GArray *app = g_ptr_array_index (app_samples, r);
       GArray *bare = g_ptr_array_index (bare_samples, r);
-      g_autofree char *app_frame = describe_ms (app, G_STRUCT_OFFSET (Sample, ms));
-      g_autofree char *app_loaded = describe_ms (app, G_STRUCT_OFFSET (Sample, loaded_ms));
-      g_autofree char *bare_frame = describe_ms (bare, G_STRUCT_OFFSET (Sample, ms));
+      g_autofree char *app_frame = bench_start_describe (app, G_STRUCT_OFFSET (BenchStart, ms));
+      g_autofree char *app_loaded = bench_start_describe (app, G_STRUCT_OFFSET (BenchStart, loaded_ms));
+      g_autofree char *bare_frame = bench_start_describe (bare, G_STRUCT_OFFSET (BenchStart, ms));
 
       g_print ("\nrenderer %s (testigo drew with %s, the bare window with %s), median of %d:\n",
-               renderers[r], g_array_index (app, Sample, 0).renderer,
-               g_array_index (bare, Sample, 0).renderer, runs);
+               renderers[r], g_array_index (app, BenchStart, 0).renderer,
+               g_array_index (bare, BenchStart, 0).renderer, runs);
       g_print ("  testigo:     first frame %s, resident %.1f MB (target < 400 ms)\n",
-               app_frame, max_mb (app, G_STRUCT_OFFSET (Sample, rss_kb)));
+               app_frame, bench_start_max_mb (app, G_STRUCT_OFFSET (BenchStart, rss_kb)));
       g_print ("  testigo:     loaded %s, resident %.1f MB (target < 150 MB)\n",
-               app_loaded, max_mb (app, G_STRUCT_OFFSET (Sample, loaded_rss_kb)));
+               app_loaded, bench_start_max_mb (app, G_STRUCT_OFFSET (BenchStart, loaded_rss_kb)));
       g_print ("  bare window: first frame %s, resident %.1f MB\n",
-               bare_frame, max_mb (bare, G_STRUCT_OFFSET (Sample, rss_kb)));
-      g_print ("  ratio testigo / bare (first frame): %.2f\n", median_ms (app) / median_ms (bare));
+               bare_frame, bench_start_max_mb (bare, G_STRUCT_OFFSET (BenchStart, rss_kb)));
+      g_print ("  ratio testigo / bare (first frame): %.2f\n", bench_start_median (app, G_STRUCT_OFFSET (BenchStart, ms), NULL, NULL) /
+           bench_start_median (bare, G_STRUCT_OFFSET (BenchStart, ms), NULL, NULL));
     }
   return 0;
 }
