@@ -363,6 +363,64 @@ report_bind_cb (GtkSignalListItemFactory *factory,
     }
 }
 
+/* The first column: a check box per report, ticked while the report is
+ * selected, so that reports can be chosen for Merge Selected without Ctrl
+ * or Shift, by keyboard, pointer or screen reader alike. */
+static void
+report_check_toggled_cb (GtkCheckButton  *check,
+                         TgWorkspaceView *self)
+{
+  GtkListItem *item = g_object_get_data (G_OBJECT (check), "tg-list-item");
+  guint position = item ? gtk_list_item_get_position (item) : GTK_INVALID_LIST_POSITION;
+  gboolean active = gtk_check_button_get_active (check);
+
+  if (position == GTK_INVALID_LIST_POSITION || active == gtk_list_item_get_selected (item))
+    return;
+  if (active)
+    gtk_selection_model_select_item (GTK_SELECTION_MODEL (self->report_selection), position, FALSE);
+  else
+    gtk_selection_model_unselect_item (GTK_SELECTION_MODEL (self->report_selection), position);
+}
+
+static void
+report_check_setup_cb (GtkSignalListItemFactory *factory,
+                       GtkListItem              *item,
+                       TgWorkspaceView          *self)
+{
+  GtkWidget *check = gtk_check_button_new ();
+
+  g_object_set_data (G_OBJECT (check), "tg-list-item", item);
+  g_object_bind_property (item, "selected", check, "active", G_BINDING_SYNC_CREATE);
+  g_signal_connect (check, "toggled", G_CALLBACK (report_check_toggled_cb), self);
+  gtk_list_item_set_child (item, check);
+}
+
+static void
+report_check_bind_cb (GtkSignalListItemFactory *factory,
+                      GtkListItem              *item,
+                      TgWorkspaceView          *self)
+{
+  TgReportItem *report = gtk_list_item_get_item (item);
+  const char *title = report->row->title && *report->row->title ? report->row->title : _("Untitled report");
+  /* TRANSLATORS: the check box of a report in the workspace's table */
+  g_autofree char *name = g_strdup_printf (_("Select “%s” to merge"), title);
+
+  tg_ui_set_accessible_label (gtk_list_item_get_child (item), name);
+}
+
+static void
+add_report_check_column (TgWorkspaceView *self)
+{
+  GtkListItemFactory *factory = gtk_signal_list_item_factory_new ();
+  GtkColumnViewColumn *col;
+
+  g_signal_connect (factory, "setup", G_CALLBACK (report_check_setup_cb), self);
+  g_signal_connect (factory, "bind", G_CALLBACK (report_check_bind_cb), self);
+  col = gtk_column_view_column_new (NULL, factory);
+  gtk_column_view_append_column (self->report_table, col);
+  g_object_unref (col);
+}
+
 static void
 add_report_column (TgWorkspaceView *self,
                    const char      *title,
@@ -1007,6 +1065,7 @@ tg_workspace_view_init (TgWorkspaceView *self)
   g_signal_connect_swapped (self->report_selection, "selection-changed",
                             G_CALLBACK (report_selection_changed_cb), self);
   gtk_column_view_set_model (self->report_table, GTK_SELECTION_MODEL (self->report_selection));
+  add_report_check_column (self);
   add_report_column (self, _("Report"), REPORT_TITLE, TRUE);
   add_report_column (self, _("Place and date"), REPORT_WHERE, TRUE);
   add_report_column (self, _("Monitor"), REPORT_MONITOR, FALSE);
