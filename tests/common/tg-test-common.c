@@ -51,6 +51,39 @@ tg_test_rm_rf (const char *path)
   g_rmdir (path);
 }
 
+/* @size bytes of noise, the same for the same @seed. */
+GBytes *
+tg_test_random_bytes (gsize   size,
+                      guint32 seed)
+{
+  g_autoptr(GRand) rand = g_rand_new_with_seed (seed);
+  guint8 *data = g_malloc (size);
+
+  for (gsize i = 0; i < size; i++)
+    data[i] = (guint8) g_rand_int (rand);
+  return g_bytes_new_take (data, size);
+}
+
+/* The SHA-256 of @bytes in lowercase hex, as the stores name blobs. */
+char *
+tg_test_sha256_of (GBytes *bytes)
+{
+  return g_compute_checksum_for_bytes (G_CHECKSUM_SHA256, bytes);
+}
+
+/* The contents of @path (the test fails if it cannot read them). */
+char *
+tg_test_read_file (const char *path,
+                   gsize      *length)
+{
+  g_autoptr(GError) error = NULL;
+  char *contents = NULL;
+
+  g_assert_true (g_file_get_contents (path, &contents, length, &error));
+  g_assert_no_error (error);
+  return contents;
+}
+
 TgStore *
 tg_test_open_store (const char *dir)
 {
@@ -73,10 +106,65 @@ tg_test_open_store_in (const char *parent,
   return tg_test_open_store (dir);
 }
 
+/* The store is opened in the folder itself, which is named for the test
+ * program. */
+void
+tg_test_store_fixture_set_up (TgTestStoreFixture *fixture,
+                              gconstpointer       data)
+{
+  g_autofree char *name = g_path_get_basename (g_get_prgname () ? g_get_prgname () : "testigo-test");
+  g_autofree char *tmpl = g_strdup_printf ("%s-XXXXXX", name);
+
+  fixture->dir = tg_test_make_tmp_dir (tmpl);
+  fixture->store = tg_test_open_store (fixture->dir);
+}
+
+void
+tg_test_store_fixture_tear_down (TgTestStoreFixture *fixture,
+                                 gconstpointer       data)
+{
+  g_clear_object (&fixture->store);
+  tg_test_rm_rf (fixture->dir);
+  g_free (fixture->dir);
+}
+
+/* Saves @report; the test fails if the store refuses it. Returns the new
+ * revision. */
+TgRevision *
+tg_test_save_report (TgStore  *store,
+                     TgReport *report)
+{
+  g_autoptr(GError) error = NULL;
+  TgRevision *rev = tg_store_save_report (store, report, &error);
+
+  g_assert_no_error (error);
+  g_assert_nonnull (rev);
+  return rev;
+}
+
 gboolean
 tg_test_flag_is_set (gpointer flag)
 {
   return *(gboolean *) flag;
+}
+
+/* Whether the pointer that @pointer points to is set: a result a callback
+ * stores. */
+gboolean
+tg_test_pointer_is_set (gpointer pointer)
+{
+  return *(gpointer *) pointer != NULL;
+}
+
+void
+tg_test_keep_result_cb (GObject      *source,
+                        GAsyncResult *result,
+                        gpointer      slot)
+{
+  GAsyncResult **out = slot;
+
+  g_assert_null (*out);
+  *out = g_object_ref (result);
 }
 
 static gboolean

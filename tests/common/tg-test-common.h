@@ -19,17 +19,40 @@ G_BEGIN_DECLS
 char    *tg_test_make_tmp_dir  (const char *tmpl);
 void     tg_test_rm_rf         (const char *path);
 
+/* Bytes ------------------------------------------------------------------- */
+
+GBytes  *tg_test_random_bytes  (gsize       size,
+                                guint32     seed);
+char    *tg_test_sha256_of     (GBytes     *bytes);
+char    *tg_test_read_file     (const char *path,
+                                gsize      *length);
+
 /* Stores ------------------------------------------------------------------- */
 
 TgStore *tg_test_open_store    (const char *dir);
 TgStore *tg_test_open_store_in (const char *parent,
                                 const char *name);
+TgRevision *tg_test_save_report (TgStore  *store,
+                                 TgReport *report);
+
+/* A fixture for g_test_add(): a store of its own in a temporary folder. */
+typedef struct
+{
+  char    *dir;
+  TgStore *store;
+} TgTestStoreFixture;
+
+void     tg_test_store_fixture_set_up    (TgTestStoreFixture *fixture,
+                                          gconstpointer       data);
+void     tg_test_store_fixture_tear_down (TgTestStoreFixture *fixture,
+                                          gconstpointer       data);
 
 /* Waiting for a state ------------------------------------------------------ */
 
 typedef gboolean (*TgTestCheck) (gpointer data);
 
 gboolean tg_test_flag_is_set   (gpointer flag);
+gboolean tg_test_pointer_is_set (gpointer pointer);
 
 gboolean _tg_test_iterate_until (TgTestCheck  check,
                                  gpointer     data,
@@ -55,6 +78,20 @@ gboolean _tg_test_iterate_until (TgTestCheck  check,
   _tg_test_iterate_until ((check), (data), (timeout_ms), FALSE, NULL, __FILE__, __LINE__, G_STRFUNC)
 
 void     tg_test_iterate_pending (void);
+
+/* Async calls -------------------------------------------------------------- */
+
+/* A GAsyncReadyCallback that keeps a reference to the result in the
+ * GAsyncResult * that @slot points to: the test waits for it with
+ * tg_test_await_result() and then calls the _finish function itself. */
+void     tg_test_keep_result_cb (GObject      *source,
+                                 GAsyncResult *result,
+                                 gpointer      slot);
+
+/* Iterates until the GAsyncResult * at @slot is set, failing the test
+ * after @timeout_ms with a message naming @what. */
+#define tg_test_await_result(slot, timeout_ms, what) \
+  _tg_test_iterate_until (tg_test_pointer_is_set, (slot), (timeout_ms), TRUE, (what), __FILE__, __LINE__, G_STRFUNC)
 
 /* Progress recorder -------------------------------------------------------- */
 

@@ -435,3 +435,97 @@ test_json_array (JsonNode   *node,
   g_assert_true (JSON_NODE_HOLDS_OBJECT (node));
   return json_object_get_array_member (json_node_get_object (node), member);
 }
+
+gboolean
+test_json_array_has_string (JsonArray  *array,
+                            const char *str)
+{
+  for (guint i = 0; array && i < json_array_get_length (array); i++)
+    if (g_strcmp0 (json_array_get_string_element (array, i), str) == 0)
+      return TRUE;
+  return FALSE;
+}
+
+/* Requests ---------------------------------------------------------------- */
+
+TgRevision *
+test_revision_new (const char *record,
+                   const char *parent,
+                   const char *kind,
+                   const char *device,
+                   gint64      device_seq,
+                   gboolean    deleted,
+                   const char *content)
+{
+  const char *parents[] = { parent, NULL };
+
+  return tg_revision_new (record, kind, parent ? parents : NULL, device, device_seq,
+                          g_get_real_time (), deleted, content);
+}
+
+char *
+test_push_body (TgRevision **revisions,
+                guint        n)
+{
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autoptr(JsonNode) root = NULL;
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "revisions");
+  json_builder_begin_array (builder);
+  for (guint i = 0; i < n; i++)
+    json_builder_add_value (builder, tg_revision_to_json (revisions[i]));
+  json_builder_end_array (builder);
+  json_builder_end_object (builder);
+  root = json_builder_get_root (builder);
+  return json_to_string (root, FALSE);
+}
+
+JsonNode *
+test_client_push (TestClient  *client,
+                  TgRevision **revisions,
+                  guint        n,
+                  guint       *status)
+{
+  g_autofree char *body = test_push_body (revisions, n);
+
+  return test_client_json (client, "POST", "/api/v1/push", body, status);
+}
+
+guint
+test_client_upload_slice (TestClient  *client,
+                          const char  *sha256,
+                          GBytes      *data,
+                          gsize        offset,
+                          gsize        length,
+                          gint64      *new_offset,
+                          JsonNode   **reply)
+{
+  g_autofree char *path = g_strdup_printf ("/api/v1/blobs/%s?offset=%" G_GSIZE_FORMAT, sha256, offset);
+  g_autofree char *total = g_strdup_printf ("%" G_GSIZE_FORMAT, g_bytes_get_size (data));
+  g_autoptr(GBytes) slice = g_bytes_new_from_bytes (data, offset, length);
+  g_autofree char *checksum = test_upload_checksum (g_bytes_get_data (slice, NULL), length);
+  const char *headers[] = { "Upload-Length", total, "Upload-Checksum", checksum, NULL };
+  g_autoptr(GBytes) body = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SoupMessageHeaders) response_headers = NULL;
+  const char *answered;
+  guint status;
+
+  if (reply)
+    *reply = NULL;
+  body = test_client_request (client, "PUT", path, slice, headers, &status, &response_headers, &error);
+  if (error != NULL)
+    return 0;
+  answered = soup_message_headers_get_one (response_headers, "Upload-Offset");
+  if (new_offset && answered)
+    *new_offset = g_ascii_strtoll (answered, NULL, 10);
+  if (reply && g_bytes_get_size (body) > 0)
+    {
+      g_autoptr(JsonParser) parser = json_parser_new ();
+
+      if (json_parser_load_from_data (parser, g_bytes_get_data (body, NULL), g_bytes_get_size (body), NULL))
+        *reply = json_node_ref (json_parser_get_root (parser));
+    }
+  return status;
+}

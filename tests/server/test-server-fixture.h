@@ -7,6 +7,8 @@
 #include <libsoup/soup.h>
 #include <json-glib/json-glib.h>
 
+#include "tg-revision.h"
+
 G_BEGIN_DECLS
 
 typedef struct
@@ -82,6 +84,36 @@ gint64      test_json_int         (JsonNode    *node,
                                    const char  *member);
 JsonArray  *test_json_array       (JsonNode    *node,
                                    const char  *member);
+gboolean    test_json_array_has_string (JsonArray  *array,
+                                        const char *str);
+
+/* A revision of @record by @device, made now, with one parent or none. */
+TgRevision *test_revision_new     (const char  *record,
+                                   const char  *parent,
+                                   const char  *kind,
+                                   const char  *device,
+                                   gint64       device_seq,
+                                   gboolean     deleted,
+                                   const char  *content);
+/* The body of a push: {"revisions": [...]}. */
+char       *test_push_body        (TgRevision **revisions,
+                                   guint        n);
+/* POSTs @n revisions to /api/v1/push; returns the reply's JSON. */
+JsonNode   *test_client_push      (TestClient  *client,
+                                   TgRevision **revisions,
+                                   guint        n,
+                                   guint       *status);
+/* PUTs @length bytes of @data from @offset to the blob @sha256. Returns
+ * the status, or 0 when no answer came; @new_offset (or NULL) gets the
+ * Upload-Offset the server answered, @reply (or NULL) the body as JSON,
+ * NULL when it is none. */
+guint       test_client_upload_slice (TestClient  *client,
+                                      const char  *sha256,
+                                      GBytes      *data,
+                                      gsize        offset,
+                                      gsize        length,
+                                      gint64      *new_offset,
+                                      JsonNode   **reply);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (TestClient, test_client_free)
 
