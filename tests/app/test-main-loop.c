@@ -19,7 +19,7 @@
 #include "tg-test-common.h"
 #include "tg-window-private.h"
 
-#define SETTLE_US (20 * G_USEC_PER_SEC)
+#define SETTLE_MS 20000
 
 typedef struct
 {
@@ -42,19 +42,19 @@ fixture_set_up (Fixture       *fixture,
   tg_report_editor_set_store (fixture->editor, fixture->store);
 }
 
+static gboolean
+editor_is_idle (gpointer editor)
+{
+  return !tg_report_editor_is_busy (editor);
+}
+
 static void
 fixture_tear_down (Fixture       *fixture,
                    gconstpointer  data)
 {
-  gint64 end = g_get_monotonic_time () + SETTLE_US;
-
   /* Whatever is still in flight ends before the store closes. */
   tg_report_editor_set_report (fixture->editor, NULL);
-  while (tg_report_editor_is_busy (fixture->editor))
-    {
-      g_assert_cmpint (g_get_monotonic_time (), <, end);
-      g_main_context_iteration (NULL, TRUE);
-    }
+  tg_test_iterate_until (editor_is_idle, fixture->editor, SETTLE_MS, "the editor to be idle");
   g_clear_object (&fixture->editor);
   tg_store_close (fixture->store);
   g_clear_object (&fixture->store);
@@ -90,32 +90,35 @@ type_title (Fixture    *fixture,
   gtk_editable_set_text (title, text);
 }
 
-/* Iterates until the editor has started the save of what was typed (the
- * save runs on a worker thread; its end is dispatched by a later
- * iteration, so it is still in flight when this returns). */
-static void
-wait_for_save_started (Fixture *fixture)
+typedef struct
 {
-  gint64 end = g_get_monotonic_time () + SETTLE_US;
+  TgReportEditor *editor;
+  const char     *state;
+} SaveState;
 
-  while (g_strcmp0 (tg_report_editor_get_save_state (fixture->editor), "Saving…") != 0)
-    {
-      g_assert_cmpint (g_get_monotonic_time (), <, end);
-      g_main_context_iteration (NULL, TRUE);
-    }
+static gboolean
+save_state_reached (gpointer data)
+{
+  SaveState *wait = data;
+
+  return g_strcmp0 (tg_report_editor_get_save_state (wait->editor), wait->state) == 0;
 }
 
+/* Iterates until the editor's save state reads @state. "Saving…": it has
+ * started the save of what was typed (the save runs on a worker thread;
+ * its end is dispatched by a later iteration, so it is still in flight
+ * when this returns). */
 static void
-wait_for_saved (Fixture *fixture)
+wait_for_save_state (Fixture    *fixture,
+                     const char *state)
 {
-  gint64 end = g_get_monotonic_time () + SETTLE_US;
+  SaveState wait = { fixture->editor, state };
 
-  while (g_strcmp0 (tg_report_editor_get_save_state (fixture->editor), "Saved") != 0)
-    {
-      g_assert_cmpint (g_get_monotonic_time (), <, end);
-      g_main_context_iteration (NULL, TRUE);
-    }
+  tg_test_iterate_until (save_state_reached, &wait, SETTLE_MS, state);
 }
+
+#define wait_for_save_started(fixture) wait_for_save_state ((fixture), "Saving…")
+#define wait_for_saved(fixture)        wait_for_save_state ((fixture), "Saved")
 
 /* Set when the main loop dispatches anything: leaving must not. */
 static gboolean
@@ -143,25 +146,35 @@ stored_title (Fixture    *fixture,
 }
 
 /* Bounded: iterates until @id is stored with @title (NULL: deleted). */
+typedef struct
+{
+  Fixture    *fixture;
+  const char *id;
+  const char *title;
+} Stored;
+
+static gboolean
+stored_as (gpointer data)
+{
+  Stored *wait = data;
+  g_autofree char *now = stored_title (wait->fixture, wait->id);
+
+  return g_strcmp0 (now, wait->title) == 0;
+}
+
 static void
 wait_for_stored (Fixture    *fixture,
                  const char *id,
                  const char *title)
 {
-  gint64 end = g_get_monotonic_time () + SETTLE_US;
+  Stored wait = { fixture, id, title };
+  g_autofree char *now = NULL;
 
-  for (;;)
-    {
-      g_autofree char *now = stored_title (fixture, id);
-
-      if (g_strcmp0 (now, title) == 0)
-        break;
-      if (g_get_monotonic_time () > end)
-        g_error ("report %s stored as “%s”, expected “%s”", id, now ? now : "(deleted)",
-                 title ? title : "(deleted)");
-      g_main_context_iteration (NULL, FALSE);
-      g_usleep (1000);  /* a bounded poll for the worker thread's write */
-    }
+  /* the worker thread's write announces nothing here: the wait's own
+   * wake-up polls for it */
+  tg_test_iterate_until_or_timeout (stored_as, &wait, SETTLE_MS);
+  now = stored_title (fixture, id);
+  g_assert_cmpstr (now, ==, title);
 }
 
 /* No branch: the saves followed each other. */
@@ -287,11 +300,6 @@ test_undo_while_saving (Fixture       *fixture,
   assert_one_head (fixture, id);
 }
 
-static void
-keep_result_cb (GObject      *object,
-                GAsyncResult *result,
-                gpointer      user_data);
-
 /* Deletes the open report and waits for the editor to answer. */
 static void
 delete_open_report (Fixture *fixture)
@@ -299,14 +307,9 @@ delete_open_report (Fixture *fixture)
   g_autoptr(GAsyncResult) result = NULL;
   g_autoptr(TgRevision) tombstone = NULL;
   g_autoptr(GError) error = NULL;
-  gint64 end = g_get_monotonic_time () + SETTLE_US;
 
-  tg_report_editor_delete_async (fixture->editor, keep_result_cb, &result);
-  while (result == NULL)
-    {
-      g_assert_cmpint (g_get_monotonic_time (), <, end);
-      g_main_context_iteration (NULL, TRUE);
-    }
+  tg_report_editor_delete_async (fixture->editor, tg_test_keep_result_cb, &result);
+  tg_test_await_result (&result, SETTLE_MS, "the deletion");
   tombstone = tg_report_editor_delete_finish (fixture->editor, result, &error);
   g_assert_no_error (error);
   g_assert_nonnull (tombstone);
@@ -381,14 +384,6 @@ test_delete_edited (Fixture       *fixture,
   assert_deleted_with (fixture, id, "Paro agrario");
 }
 
-static void
-keep_result_cb (GObject      *object,
-                GAsyncResult *result,
-                gpointer      user_data)
-{
-  *(GAsyncResult **) user_data = g_object_ref (result);
-}
-
 /* The window before the store is open: the opening page, no actions;
  * once tg_window_set_store() hands it the store, the list. */
 static void
@@ -400,7 +395,7 @@ test_window_opening (void)
   g_autoptr(TgStore) store = NULL;
   g_autoptr(GAsyncResult) result = NULL;
   TgWindow *window;
-  gint64 end = g_get_monotonic_time () + SETTLE_US;
+  gint64 end = g_get_monotonic_time () + SETTLE_MS * 1000;
 
   g_assert_no_error (error);
   g_assert_null (tg_application_get_store (app));
@@ -412,7 +407,7 @@ test_window_opening (void)
   gtk_widget_activate_action (GTK_WIDGET (window), "win.new-report", NULL);
   g_assert_null (window->editor);
 
-  tg_store_open_async (dir, NULL, keep_result_cb, &result);
+  tg_store_open_async (dir, NULL, tg_test_keep_result_cb, &result);
   while (result == NULL)
     {
       g_assert_cmpint (g_get_monotonic_time (), <, end);

@@ -554,78 +554,50 @@ test_atomic_key_file (Fixture       *f,
   g_assert_cmpuint (old_seen + new_seen, ==, rounds);
 }
 
-typedef struct
-{
-  gboolean done;
-  gboolean ok;
-  GError  *error;
-  guint    notified;
-} AsyncResult;
-
 static void
-unlocked_cb (GObject      *source,
-             GAsyncResult *result,
-             gpointer      user_data)
+state_notify_cb (TgVault    *vault,
+                 GParamSpec *pspec,
+                 guint      *notified)
 {
-  AsyncResult *r = user_data;
-
-  r->ok = tg_vault_unlock_finish (TG_VAULT (source), result, &r->error);
-  r->done = TRUE;
-}
-
-static void
-created_cb (GObject      *source,
-            GAsyncResult *result,
-            gpointer      user_data)
-{
-  AsyncResult *r = user_data;
-
-  r->ok = tg_vault_create_finish (TG_VAULT (source), result, &r->error);
-  r->done = TRUE;
-}
-
-static void
-state_notify_cb (TgVault     *vault,
-                 GParamSpec  *pspec,
-                 AsyncResult *r)
-{
-  r->notified++;
+  (*notified)++;
 }
 
 static void
 test_async (Fixture       *f,
             gconstpointer  data)
 {
-  AsyncResult r = { 0 };
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  guint notified = 0;
 
-  g_signal_connect (f->vault, "notify::state", G_CALLBACK (state_notify_cb), &r);
-  tg_vault_create_async (f->vault, PASS, NULL, created_cb, &r);
-  tg_test_iterate_until_set (&r.done, 30000, "the vault to be created");
-  g_assert_no_error (r.error);
-  g_assert_true (r.ok);
+  g_signal_connect (f->vault, "notify::state", G_CALLBACK (state_notify_cb), &notified);
+  tg_vault_create_async (f->vault, PASS, NULL, tg_test_keep_result_cb, &result);
+  tg_test_await_result (&result, 30000, "the vault to be created");
+  g_assert_true (tg_vault_create_finish (f->vault, result, &error));
+  g_assert_no_error (error);
+  g_clear_object (&result);
   tg_test_iterate_pending ();
-  g_assert_cmpuint (r.notified, ==, 1);
+  g_assert_cmpuint (notified, ==, 1);
 
   tg_vault_lock (f->vault);
   tg_test_iterate_pending ();
-  g_assert_cmpuint (r.notified, ==, 2);
+  g_assert_cmpuint (notified, ==, 2);
 
-  memset (&r.done, 0, sizeof r.done);
-  tg_vault_unlock_async (f->vault, OTHER, NULL, unlocked_cb, &r);
-  tg_test_iterate_until_set (&r.done, 30000, "the wrong passphrase to be refused");
-  g_assert_false (r.ok);
-  g_assert_error (r.error, TG_VAULT_ERROR, TG_VAULT_ERROR_WRONG_PASSPHRASE);
-  g_clear_error (&r.error);
+  tg_vault_unlock_async (f->vault, OTHER, NULL, tg_test_keep_result_cb, &result);
+  tg_test_await_result (&result, 30000, "the wrong passphrase to be refused");
+  g_assert_false (tg_vault_unlock_finish (f->vault, result, &error));
+  g_assert_error (error, TG_VAULT_ERROR, TG_VAULT_ERROR_WRONG_PASSPHRASE);
+  g_clear_error (&error);
+  g_clear_object (&result);
   g_assert_cmpint (tg_vault_get_state (f->vault), ==, TG_VAULT_STATE_LOCKED);
 
-  r.done = FALSE;
-  tg_vault_unlock_async (f->vault, PASS, NULL, unlocked_cb, &r);
-  tg_test_iterate_until_set (&r.done, 30000, "the vault to unlock");
-  g_assert_no_error (r.error);
-  g_assert_true (r.ok);
+  tg_vault_unlock_async (f->vault, PASS, NULL, tg_test_keep_result_cb, &result);
+  tg_test_await_result (&result, 30000, "the vault to unlock");
+  g_assert_true (tg_vault_unlock_finish (f->vault, result, &error));
+  g_assert_no_error (error);
   tg_test_iterate_pending ();
   g_assert_cmpint (tg_vault_get_state (f->vault), ==, TG_VAULT_STATE_UNLOCKED);
-  g_assert_cmpuint (r.notified, ==, 3);
+  g_assert_cmpuint (notified, ==, 3);
 }
 
 int

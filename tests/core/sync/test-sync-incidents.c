@@ -17,40 +17,12 @@
 #include "tg-report.h"
 #include "test-server-fixture.h"
 #include "tg-test-common.h"
+#include "tg-test-sync.h"
 
-#define WAIT_MS 60000
+#define WAIT_MS TG_TEST_SYNC_WAIT_MS
 
 static TestServer *server;
 static char *tmp_dir;
-
-typedef struct
-{
-  gboolean  done;
-  gpointer  result;
-  GError   *error;
-} Wait;
-
-static void
-enrol_done_cb (GObject      *source,
-               GAsyncResult *result,
-               gpointer      data)
-{
-  Wait *wait = data;
-
-  wait->result = tg_sync_engine_enrol_finish (TG_SYNC_ENGINE (source), result, &wait->error);
-  wait->done = TRUE;
-}
-
-static void
-sync_done_cb (GObject      *source,
-              GAsyncResult *result,
-              gpointer      data)
-{
-  Wait *wait = data;
-
-  wait->result = tg_sync_engine_sync_finish (TG_SYNC_ENGINE (source), result, &wait->error);
-  wait->done = TRUE;
-}
 
 /* One laptop: a store, its engine, its workspace. */
 typedef struct
@@ -72,7 +44,8 @@ device_new (const char *user,
 {
   Device *device = g_new0 (Device, 1);
   g_autofree char *err = NULL, *code = NULL, *name = g_strdup_printf ("%s-laptop", user);
-  Wait wait = { 0 };
+  g_autofree char *token = NULL;
+  g_autoptr(GError) error = NULL;
 
   g_free (test_server_admin (server, &err, "user", "add", user, "--role", role, NULL));
   code = test_server_admin (server, &err, "enrol-code", user, NULL);
@@ -83,12 +56,9 @@ device_new (const char *user,
   device->engine = tg_sync_engine_new (device->store, NULL);
   device->workspace = tg_workspace_new (device->store);
   tg_workspace_set_actor (device->workspace, user);
-  tg_sync_engine_enrol_async (device->engine, server->base_uri, server->fingerprint, code, name,
-                              NULL, enrol_done_cb, &wait);
-  tg_test_iterate_until_set (&wait.done, WAIT_MS, "enrolment");
-  g_assert_no_error (wait.error);
-  tg_sync_engine_set_token (device->engine, wait.result);
-  g_free (wait.result);
+  token = tg_test_sync_enrol (device->engine, server->base_uri, server->fingerprint, code, name, &error);
+  g_assert_no_error (error);
+  tg_sync_engine_set_token (device->engine, token);
   tg_test_iterate_until (engine_has_role, device->engine, WAIT_MS, "the role");
   return device;
 }
@@ -108,12 +78,10 @@ static void
 sync_ok (Device *device)
 {
   g_autoptr(TgSyncEntry) entry = NULL;
-  Wait wait = { 0 };
+  g_autoptr(GError) error = NULL;
 
-  tg_sync_engine_sync_async (device->engine, TG_SYNC_FLAGS_SEND_ORIGINALS, NULL, sync_done_cb, &wait);
-  tg_test_iterate_until_set (&wait.done, WAIT_MS, "a sync");
-  g_assert_no_error (wait.error);
-  entry = wait.result;
+  entry = tg_test_sync_run (device->engine, TG_SYNC_FLAGS_SEND_ORIGINALS, NULL, &error);
+  g_assert_no_error (error);
   g_assert_nonnull (entry);
   g_assert_cmpint (entry->outcome, ==, TG_SYNC_OUTCOME_OK);
 }

@@ -20,8 +20,9 @@
 #include "tg-sha256.h"
 #include "test-server-fixture.h"
 #include "tg-test-common.h"
+#include "tg-test-sync.h"
 
-#define WAIT_MS 60000
+#define WAIT_MS TG_TEST_SYNC_WAIT_MS
 
 static TestServer *server;
 static char *tmp_dir;
@@ -130,46 +131,6 @@ test_monitor_set (TestMonitor *self,
 
 /* Helpers ----------------------------------------------------------------- */
 
-typedef struct
-{
-  gboolean  done;
-  gpointer  result;
-  GError   *error;
-} Wait;
-
-static void
-probe_done_cb (GObject      *source,
-               GAsyncResult *result,
-               gpointer      data)
-{
-  Wait *wait = data;
-
-  wait->result = tg_sync_engine_probe_finish (TG_SYNC_ENGINE (source), result, &wait->error);
-  wait->done = TRUE;
-}
-
-static void
-enrol_done_cb (GObject      *source,
-               GAsyncResult *result,
-               gpointer      data)
-{
-  Wait *wait = data;
-
-  wait->result = tg_sync_engine_enrol_finish (TG_SYNC_ENGINE (source), result, &wait->error);
-  wait->done = TRUE;
-}
-
-static void
-sync_done_cb (GObject      *source,
-              GAsyncResult *result,
-              gpointer      data)
-{
-  Wait *wait = data;
-
-  wait->result = tg_sync_engine_sync_finish (TG_SYNC_ENGINE (source), result, &wait->error);
-  wait->done = TRUE;
-}
-
 static char *
 make_code (TestServer *srv,
            const char *user)
@@ -189,14 +150,7 @@ enrol_with (TgSyncEngine *engine,
             const char   *code,
             GError      **error)
 {
-  Wait wait = { 0 };
-
-  tg_sync_engine_enrol_async (engine, srv->base_uri, fingerprint, code, "test laptop",
-                              NULL, enrol_done_cb, &wait);
-  tg_test_iterate_until_set (&wait.done, WAIT_MS, "enrolment");
-  if (wait.error)
-    g_propagate_error (error, wait.error);
-  return wait.result;
+  return tg_test_sync_enrol (engine, srv->base_uri, fingerprint, code, "test laptop", error);
 }
 
 /* Makes a user (once) and enrols @engine as one of its devices. */
@@ -221,13 +175,7 @@ sync_now (TgSyncEngine *engine,
           TgSyncFlags   flags,
           GError      **error)
 {
-  Wait wait = { 0 };
-
-  tg_sync_engine_sync_async (engine, flags, NULL, sync_done_cb, &wait);
-  tg_test_iterate_until_set (&wait.done, WAIT_MS, "a sync");
-  if (wait.error)
-    g_propagate_error (error, wait.error);
-  return wait.result;
+  return tg_test_sync_run (engine, flags, NULL, error);
 }
 
 static TgSyncEntry *
@@ -241,22 +189,23 @@ sync_ok (TgSyncEngine *engine)
   return entry;
 }
 
+/* Probes @base_uri, which must fail: returns the error. */
+static GError *
+probe_error (TgSyncEngine *engine,
+             const char   *base_uri)
+{
+  GError *error = NULL;
+  g_autoptr(TgSyncServerInfo) info = tg_test_sync_probe (engine, base_uri, &error);
+
+  g_assert_null (info);
+  g_assert_nonnull (error);
+  return error;
+}
+
 static TgStore *
 new_store (const char *name)
 {
   return tg_test_open_store_in (tmp_dir, name);
-}
-
-static GBytes *
-random_bytes (gsize   size,
-              guint32 seed)
-{
-  g_autoptr(GRand) rand = g_rand_new_with_seed (seed);
-  guint8 *data = g_malloc (size);
-
-  for (gsize i = 0; i < size; i++)
-    data[i] = (guint8) g_rand_int (rand);
-  return g_bytes_new_take (data, size);
 }
 
 typedef struct
@@ -277,8 +226,8 @@ add_file_report (TgStore   *store,
 {
   TgBlobStore *blobs = tg_store_get_blob_store (store);
   g_autofree char *path = g_build_filename (tmp_dir, "upload.bin", NULL);
-  g_autoptr(GBytes) bytes = random_bytes (size, seed);
-  g_autoptr(GBytes) thumb = random_bytes (2048, seed + 1);
+  g_autoptr(GBytes) bytes = tg_test_random_bytes (size, seed);
+  g_autoptr(GBytes) thumb = tg_test_random_bytes (2048, seed + 1);
   g_autoptr(GFile) file = g_file_new_for_path (path);
   g_autoptr(GError) error = NULL;
   g_autoptr(TgBlobInfo) info = NULL, thumb_info = NULL;
@@ -404,12 +353,11 @@ test_probe (void)
   g_autoptr(TgStore) store = new_store ("probe");
   g_autoptr(TgSyncEngine) engine = tg_sync_engine_new (store, NULL);
   g_autoptr(TgSyncServerInfo) info = NULL;
-  Wait wait = { 0 };
+  g_autoptr(GError) error = NULL;
 
-  tg_sync_engine_probe_async (engine, server->base_uri, NULL, probe_done_cb, &wait);
-  tg_test_iterate_until_set (&wait.done, WAIT_MS, "the probe");
-  g_assert_no_error (wait.error);
-  info = wait.result;
+  info = tg_test_sync_probe (engine, server->base_uri, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (info);
   g_assert_cmpstr (info->fingerprint, ==, server->fingerprint);
   g_assert_cmpint (info->api, ==, 2);
   g_assert_nonnull (info->version);
@@ -426,7 +374,6 @@ test_probe_unreachable (void)
   g_autoptr(GSocketListener) listener = g_socket_listener_new ();
   g_autoptr(GError) error = NULL;
   g_autofree char *uri = NULL;
-  Wait wait = { 0 };
   guint16 port;
 
   /* a port that was free a moment ago: nobody listens there now */
@@ -434,11 +381,9 @@ test_probe_unreachable (void)
   g_assert_no_error (error);
   g_socket_listener_close (listener);
   uri = g_strdup_printf ("https://127.0.0.1:%u", port);
-  tg_sync_engine_probe_async (engine, uri, NULL, probe_done_cb, &wait);
-  tg_test_iterate_until_set (&wait.done, WAIT_MS, "the probe");
-  g_assert_error (wait.error, TG_SYNC_ERROR, TG_SYNC_ERROR_NETWORK);
-  g_assert_null (wait.result);
-  g_clear_error (&wait.error);
+  error = probe_error (engine, uri);
+  g_assert_error (error, TG_SYNC_ERROR, TG_SYNC_ERROR_NETWORK);
+  g_clear_error (&error);
 }
 
 static void
@@ -1586,7 +1531,6 @@ test_tls_failure (void)
   g_autoptr(GSocketAddress) bound = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *base = NULL;
-  Wait wait = { 0 };
 
   g_socket_listener_add_address (G_SOCKET_LISTENER (plain), address, G_SOCKET_TYPE_STREAM,
                                  G_SOCKET_PROTOCOL_TCP, NULL, &bound, &error);
@@ -1596,10 +1540,9 @@ test_tls_failure (void)
   base = g_strdup_printf ("https://127.0.0.1:%u",
                           g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound)));
 
-  tg_sync_engine_probe_async (engine, base, NULL, probe_done_cb, &wait);
-  tg_test_iterate_until_set (&wait.done, WAIT_MS, "the probe");
-  g_assert_error (wait.error, TG_SYNC_ERROR, TG_SYNC_ERROR_TLS);
-  g_clear_error (&wait.error);
+  error = probe_error (engine, base);
+  g_assert_error (error, TG_SYNC_ERROR, TG_SYNC_ERROR_TLS);
+  g_clear_error (&error);
   g_socket_service_stop (plain);
 }
 
@@ -1608,14 +1551,13 @@ test_probe_dns (void)
 {
   g_autoptr(TgStore) store = new_store ("dns");
   g_autoptr(TgSyncEngine) engine = tg_sync_engine_new (store, NULL);
-  Wait wait = { 0 };
+  g_autoptr(GError) error = NULL;
 
   /* .invalid never resolves (RFC 6761) */
-  tg_sync_engine_probe_async (engine, "testigo-sync-test.invalid:8443", NULL, probe_done_cb, &wait);
-  tg_test_iterate_until_set (&wait.done, WAIT_MS, "the probe");
-  g_assert_error (wait.error, TG_SYNC_ERROR, TG_SYNC_ERROR_NETWORK);
-  g_assert_true (strstr (wait.error->message, "name could not be found") != NULL);
-  g_clear_error (&wait.error);
+  error = probe_error (engine, "testigo-sync-test.invalid:8443");
+  g_assert_error (error, TG_SYNC_ERROR, TG_SYNC_ERROR_NETWORK);
+  g_assert_true (strstr (error->message, "name could not be found") != NULL);
+  g_clear_error (&error);
 }
 
 /* A TLS server (the fixture's certificate) that announces a reply longer
@@ -1677,7 +1619,6 @@ test_reply_cut (void)
   g_autoptr(TgSyncEngine) engine = tg_sync_engine_new (store, NULL);
   g_autoptr(GError) error = NULL;
   g_autofree char *base = NULL;
-  Wait wait = { 0 };
 
   certificate = g_tls_certificate_new_from_files (cert, key, &error);
   g_assert_no_error (error);
@@ -1689,20 +1630,17 @@ test_reply_cut (void)
   base = g_strdup_printf ("https://127.0.0.1:%u",
                           g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound)));
 
-  tg_sync_engine_probe_async (engine, base, NULL, probe_done_cb, &wait);
-  tg_test_iterate_until_set (&wait.done, WAIT_MS, "the probe");
-  g_assert_error (wait.error, TG_SYNC_ERROR, TG_SYNC_ERROR_NETWORK);
-  g_assert_true (strstr (wait.error->message, "cut") != NULL);
-  g_clear_error (&wait.error);
+  error = probe_error (engine, base);
+  g_assert_error (error, TG_SYNC_ERROR, TG_SYNC_ERROR_NETWORK);
+  g_assert_true (strstr (error->message, "cut") != NULL);
+  g_clear_error (&error);
 
   /* a reply damaged after the handshake is the link, not the server's TLS */
   g_object_set_data (G_OBJECT (cut), "garble", GINT_TO_POINTER (TRUE));
-  wait.done = FALSE;
-  tg_sync_engine_probe_async (engine, base, NULL, probe_done_cb, &wait);
-  tg_test_iterate_until_set (&wait.done, WAIT_MS, "the probe");
-  g_assert_error (wait.error, TG_SYNC_ERROR, TG_SYNC_ERROR_NETWORK);
-  g_assert_true (strstr (wait.error->message, "damaged or cut") != NULL);
-  g_clear_error (&wait.error);
+  error = probe_error (engine, base);
+  g_assert_error (error, TG_SYNC_ERROR, TG_SYNC_ERROR_NETWORK);
+  g_assert_true (strstr (error->message, "damaged or cut") != NULL);
+  g_clear_error (&error);
   g_socket_service_stop (cut);
 }
 
@@ -1988,7 +1926,7 @@ test_upload_resends (void)
   UploadRun run = { { 0 } };
   gsize size = 5 * 4096 + 17;
 
-  fake.file = random_bytes (size, 99);
+  fake.file = tg_test_random_bytes (size, 99);
   sha = tg_sha256_hex (g_bytes_get_data (fake.file, NULL), size);
   g_file_set_contents (path, g_bytes_get_data (fake.file, NULL), size, &error);
   g_assert_no_error (error);
@@ -2056,7 +1994,7 @@ test_upload_busy (void)
   TgSyncTarget target = { 0 };
   gsize size = 3 * 4096 + 5;
 
-  fake.file = random_bytes (size, 77);
+  fake.file = tg_test_random_bytes (size, 77);
   fake.offset = 4096;
   sha = tg_sha256_hex (g_bytes_get_data (fake.file, NULL), size);
   g_file_set_contents (path, g_bytes_get_data (fake.file, NULL), size, &error);
@@ -2266,7 +2204,6 @@ test_cancelled_by_caller (void)
   g_autoptr(TgRevision) rev = NULL;
   g_autoptr(TgSyncEntry) entry = NULL;
   g_autoptr(GError) error = NULL;
-  Wait wait = { 0 };
 
   enrol (engine, "caller-cancel", "monitor");
   tg_test_iterate_until (engine_configured, engine, WAIT_MS, "the account");
@@ -2276,11 +2213,10 @@ test_cancelled_by_caller (void)
 
   /* a caller's cancellable stops the sync, even one cancelled already */
   g_cancellable_cancel (cancellable);
-  tg_sync_engine_sync_async (engine, TG_SYNC_FLAGS_NONE, cancellable, sync_done_cb, &wait);
-  tg_test_iterate_until_set (&wait.done, WAIT_MS, "a cancelled sync");
-  g_assert_error (wait.error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
-  g_assert_null (wait.result);
-  g_clear_error (&wait.error);
+  entry = tg_test_sync_run (engine, TG_SYNC_FLAGS_NONE, cancellable, &error);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_assert_null (entry);
+  g_clear_error (&error);
   {
     g_autoptr(GPtrArray) unsynced = tg_store_list_unsynced (store, 0, &error);
     g_assert_cmpuint (unsynced->len, ==, 1);
