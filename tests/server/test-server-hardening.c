@@ -24,6 +24,7 @@
 
 #include "tg-revision.h"
 #include "test-server-fixture.h"
+#include "tg-test-common.h"
 
 static TestServer *server;
 
@@ -59,50 +60,7 @@ make_revision (const char *record,
                gint64      device_seq,
                const char *content)
 {
-  const char *parents[] = { parent, NULL };
-
-  return tg_revision_new (record, "report", parent ? parents : NULL, device, device_seq,
-                          g_get_real_time (), FALSE, content);
-}
-
-static char *
-push_body (TgRevision **revisions,
-           guint        n)
-{
-  GString *out = g_string_new ("{\"revisions\":[");
-
-  for (guint i = 0; i < n; i++)
-    {
-      g_autoptr(JsonNode) node = tg_revision_to_json (revisions[i]);
-      g_autofree char *text = json_to_string (node, FALSE);
-
-      if (i > 0)
-        g_string_append_c (out, ',');
-      g_string_append (out, text);
-    }
-  g_string_append (out, "]}");
-  return g_string_free (out, FALSE);
-}
-
-static JsonNode *
-push (TestClient  *client,
-      TgRevision **revisions,
-      guint        n,
-      guint       *status)
-{
-  g_autofree char *body = push_body (revisions, n);
-
-  return test_client_json (client, "POST", "/api/v1/push", body, status);
-}
-
-static gboolean
-array_has_string (JsonArray  *array,
-                  const char *str)
-{
-  for (guint i = 0; array && i < json_array_get_length (array); i++)
-    if (g_strcmp0 (json_array_get_string_element (array, i), str) == 0)
-      return TRUE;
-  return FALSE;
+  return test_revision_new (record, parent, "report", device, device_seq, FALSE, content);
 }
 
 static char *
@@ -111,57 +69,6 @@ content_with_blob (const char *title,
 {
   return g_strdup_printf ("{\"title\":\"%s\",\"sources\":[{\"kind\":\"file\",\"sha256\":\"%s\"}]}",
                           title, sha256);
-}
-
-static GBytes *
-random_bytes (gsize n)
-{
-  guint8 *data = g_malloc (n + 4);
-
-  for (gsize i = 0; i < n; i += 4)
-    {
-      guint32 r = (guint32) g_test_rand_int ();
-      memcpy (data + i, &r, 4);
-    }
-  return g_bytes_new_take (data, n);
-}
-
-static char *
-sha256_of (GBytes *bytes)
-{
-  return g_compute_checksum_for_bytes (G_CHECKSUM_SHA256, bytes);
-}
-
-/* PUT a slice of @data at @offset; returns the status, *reply the body. */
-static guint
-upload_slice (TestClient  *client,
-              const char  *sha256,
-              GBytes      *data,
-              gsize        offset,
-              gsize        length,
-              JsonNode   **reply)
-{
-  g_autofree char *path = g_strdup_printf ("/api/v1/blobs/%s?offset=%" G_GSIZE_FORMAT, sha256, offset);
-  g_autofree char *total = g_strdup_printf ("%" G_GSIZE_FORMAT, g_bytes_get_size (data));
-  g_autoptr(GBytes) slice = g_bytes_new_from_bytes (data, offset, length);
-  g_autofree char *checksum = test_upload_checksum (g_bytes_get_data (slice, NULL), length);
-  const char *headers[] = { "Upload-Length", total, "Upload-Checksum", checksum, NULL };
-  g_autoptr(GBytes) body = NULL;
-  g_autoptr(GError) error = NULL;
-  guint status;
-
-  body = test_client_request (client, "PUT", path, slice, headers, &status, NULL, &error);
-  g_assert_no_error (error);
-  if (reply)
-    {
-      g_autoptr(JsonParser) parser = json_parser_new ();
-
-      *reply = NULL;
-      if (g_bytes_get_size (body) > 0 &&
-          json_parser_load_from_data (parser, g_bytes_get_data (body, NULL), g_bytes_get_size (body), NULL))
-        *reply = json_node_ref (json_parser_get_root (parser));
-    }
-  return status;
 }
 
 /* The rows of the audit table with @action, as "detail" strings. */
@@ -339,7 +246,7 @@ push_referring (TestClient  *client,
   g_autoptr(TgRevision) rev = make_revision (record, NULL, client->device_id, 1, content);
   guint status;
 
-  *reply = push (client, &rev, 1, &status);
+  *reply = test_client_push (client, &rev, 1, &status);
   g_assert_cmpuint (status, ==, 200);
 }
 
@@ -352,21 +259,21 @@ test_blob_oracle (void)
   g_autoptr(TestClient) beto = test_client_enrol (server, "beto");
   g_autoptr(TestClient) coco = test_client_enrol (server, "coco");
   g_autoptr(TestClient) root = test_client_enrol (server, "root");
-  g_autoptr(GBytes) blob = random_bytes (40000);
-  g_autoptr(GBytes) never = random_bytes (40000);
-  g_autoptr(GBytes) partial = random_bytes (30000);
-  g_autofree char *sha = sha256_of (blob);
-  g_autofree char *never_sha = sha256_of (never);
-  g_autofree char *partial_sha = sha256_of (partial);
+  g_autoptr(GBytes) blob = tg_test_random_bytes (40000, g_test_rand_int ());
+  g_autoptr(GBytes) never = tg_test_random_bytes (40000, g_test_rand_int ());
+  g_autoptr(GBytes) partial = tg_test_random_bytes (30000, g_test_rand_int ());
+  g_autofree char *sha = tg_test_sha256_of (blob);
+  g_autofree char *never_sha = tg_test_sha256_of (never);
+  g_autofree char *partial_sha = tg_test_sha256_of (partial);
   g_autofree char *blob_path = g_strdup_printf ("/api/v1/blobs/%s", sha);
   g_autoptr(JsonNode) reply = NULL;
   guint status;
 
   /* ana uploads a file in full; she alone holds it */
   push_referring (ana, sha, &reply);
-  g_assert_true (array_has_string (test_json_array (reply, "missing_blobs"), sha));
+  g_assert_true (test_json_array_has_string (test_json_array (reply, "missing_blobs"), sha));
   g_clear_pointer (&reply, json_node_unref);
-  g_assert_cmpuint (upload_slice (ana, sha, blob, 0, 40000, NULL), ==, 201);
+  g_assert_cmpuint (test_client_upload_slice (ana, sha, blob, 0, 40000, NULL, NULL), ==, 201);
 
   /* beto, who never uploaded it, asks about it without naming it in a
    * record: 404, the very reply a file the server never saw gets */
@@ -380,7 +287,7 @@ test_blob_oracle (void)
     g_assert_cmpuint (status2, ==, 404);
     g_assert_cmpstr (t1, ==, t2);
   }
-  g_assert_cmpuint (upload_slice (beto, sha, blob, 0, 100, NULL), ==, 404);
+  g_assert_cmpuint (test_client_upload_slice (beto, sha, blob, 0, 100, NULL, NULL), ==, 404);
   {
     g_autoptr(GBytes) got = test_client_request (beto, "GET", blob_path, NULL, NULL, &status, NULL, NULL);
     g_assert_cmpuint (status, ==, 404);
@@ -389,10 +296,10 @@ test_blob_oracle (void)
   /* he names it in a record of his own: it is listed as missing, as a
    * file nobody has would be, and the offset is his own (0) */
   push_referring (beto, sha, &reply);
-  g_assert_true (array_has_string (test_json_array (reply, "missing_blobs"), sha));
+  g_assert_true (test_json_array_has_string (test_json_array (reply, "missing_blobs"), sha));
   g_clear_pointer (&reply, json_node_unref);
   push_referring (beto, never_sha, &reply);
-  g_assert_true (array_has_string (test_json_array (reply, "missing_blobs"), never_sha));
+  g_assert_true (test_json_array_has_string (test_json_array (reply, "missing_blobs"), never_sha));
   g_clear_pointer (&reply, json_node_unref);
 
   reply = query_offset (beto, sha, &status);
@@ -408,7 +315,7 @@ test_blob_oracle (void)
   }
 
   /* a PUT is not answered "complete": he uploads, byte by byte, from 0 */
-  g_assert_cmpuint (upload_slice (beto, sha, blob, 0, 15000, &reply), ==, 200);
+  g_assert_cmpuint (test_client_upload_slice (beto, sha, blob, 0, 15000, NULL, &reply), ==, 200);
   g_assert_cmpint (test_json_int (reply, "offset"), ==, 15000);
   g_assert_false (json_bool (reply, "complete"));
   g_clear_pointer (&reply, json_node_unref);
@@ -427,7 +334,7 @@ test_blob_oracle (void)
 
   /* once his bytes are in and verified, the file is his too; the server
    * keeps one copy (his partial file is gone, the blob file is there) */
-  g_assert_cmpuint (upload_slice (beto, sha, blob, 15000, 25000, &reply), ==, 201);
+  g_assert_cmpuint (test_client_upload_slice (beto, sha, blob, 15000, 25000, NULL, &reply), ==, 201);
   g_clear_pointer (&reply, json_node_unref);
   {
     g_autofree char *partial_dir = g_build_filename (server->data_dir, "partial", NULL);
@@ -452,7 +359,7 @@ test_blob_oracle (void)
   g_clear_pointer (&reply, json_node_unref);
   push_referring (beto, partial_sha, &reply);
   g_clear_pointer (&reply, json_node_unref);
-  g_assert_cmpuint (upload_slice (ana, partial_sha, partial, 0, 20000, NULL), ==, 200);
+  g_assert_cmpuint (test_client_upload_slice (ana, partial_sha, partial, 0, 20000, NULL, NULL), ==, 200);
   reply = query_offset (beto, partial_sha, &status);
   g_assert_cmpuint (status, ==, 200);
   g_assert_cmpint (test_json_int (reply, "offset"), ==, 0);
@@ -465,7 +372,7 @@ test_blob_oracle (void)
   reply = query_offset (root, sha, &status);
   g_assert_cmpuint (status, ==, 404);
   g_clear_pointer (&reply, json_node_unref);
-  g_assert_cmpuint (upload_slice (root, sha, blob, 0, 100, NULL), ==, 404);
+  g_assert_cmpuint (test_client_upload_slice (root, sha, blob, 0, 100, NULL, NULL), ==, 404);
 
   /* a coordinator may read every record, and so every file */
   reply = query_offset (coco, sha, &status);
@@ -504,8 +411,8 @@ test_blob_holders (void)
 {
   TestServer *own = test_server_new ("rate-limit=10000\nrate-burst=10000\n");
   g_autoptr(TestClient) ana = NULL, beto = NULL, coco = NULL;
-  g_autoptr(GBytes) blob = random_bytes (20000);
-  g_autofree char *sha = sha256_of (blob);
+  g_autoptr(GBytes) blob = tg_test_random_bytes (20000, g_test_rand_int ());
+  g_autofree char *sha = tg_test_sha256_of (blob);
   g_autofree char *blob_path = g_strdup_printf ("/api/v1/blobs/%s", sha);
   g_autofree char *beto_record = g_uuid_string_random ();
   g_autoptr(TgRevision) beto_rev = NULL, coco_rev = NULL;
@@ -522,11 +429,11 @@ test_blob_holders (void)
 
   push_referring (ana, sha, &reply);
   g_clear_pointer (&reply, json_node_unref);
-  g_assert_cmpuint (upload_slice (ana, sha, blob, 0, 20000, NULL), ==, 201);
+  g_assert_cmpuint (test_client_upload_slice (ana, sha, blob, 0, 20000, NULL, NULL), ==, 201);
 
   /* beto's report, to which the coordinator adds ana's photo */
   beto_rev = make_revision (beto_record, NULL, beto->device_id, 1, "{\"title\":\"t\",\"sources\":[]}");
-  reply = push (beto, &beto_rev, 1, &status);
+  reply = test_client_push (beto, &beto_rev, 1, &status);
   g_assert_cmpuint (status, ==, 200);
   g_clear_pointer (&reply, json_node_unref);
   {
@@ -538,9 +445,9 @@ test_blob_holders (void)
     g_autoptr(JsonNode) r = NULL;
 
     coco_rev = make_revision (beto_record, tg_revision_get_id (beto_rev), coco->device_id, 1, content);
-    r = push (coco, &coco_rev, 1, &status);
+    r = test_client_push (coco, &coco_rev, 1, &status);
     g_assert_cmpuint (status, ==, 200);
-    g_assert_false (array_has_string (test_json_array (r, "missing_blobs"), sha));
+    g_assert_false (test_json_array_has_string (test_json_array (r, "missing_blobs"), sha));
   }
   {
     g_autoptr(GBytes) got = test_client_request (beto, "GET", blob_path, NULL, NULL, &status, NULL, NULL);
@@ -625,7 +532,7 @@ body_with_refs (TestClient *client,
 
       g_ptr_array_add (revisions, make_revision (record, NULL, client->device_id, i + 1, content));
     }
-  return push_body ((TgRevision **) revisions->pdata, revisions->len);
+  return test_push_body ((TgRevision **) revisions->pdata, revisions->len);
 }
 
 typedef struct
@@ -647,7 +554,7 @@ timed_small_push (TestClient *client,
   gint64 t0 = g_get_monotonic_time ();
   guint status;
 
-  reply = push (client, &rev, 1, &status);
+  reply = test_client_push (client, &rev, 1, &status);
   g_assert_cmpuint (status, ==, 200);
   return g_get_monotonic_time () - t0;
 }
@@ -720,7 +627,7 @@ test_push_caps (void)
     g_ptr_array_add (list, NULL);
     rev = tg_revision_new ("0190a7c2-6f5e-7d3a-9c1b-2a3b4c5d6e7f", "report", (const char * const *) list->pdata,
                            ana->device_id, 9, g_get_real_time (), FALSE, "{}");
-    body = push_body (&rev, 1);
+    body = test_push_body (&rev, 1);
     reply = test_client_json (ana, "POST", "/api/v1/push", body, &status);
     g_assert_cmpuint (status, ==, 413);
     g_assert_nonnull (strstr (test_json_string (reply, "error"), "40 parents; at most 32"));
@@ -745,7 +652,7 @@ test_push_caps (void)
   for (guint i = 0; i < 10; i++)
     baseline_max = MAX (baseline_max, timed_small_push (beto, 100 + i));
 
-  /* 150,000 blob hashes in one push (20 revisions × 7500), sent three
+  /* 150,000 blob hashes in one test_client_push (20 revisions × 7500), sent three
    * times while the other device keeps pushing */
   huge = body_with_refs (ana, 20, 7500, 4);
   thread = g_thread_new ("bystander", bystander_thread, &bystander);
@@ -767,7 +674,7 @@ test_push_caps (void)
   g_atomic_int_set (&bystander.stop, 1);
   g_thread_join (thread);
 
-  g_test_message ("150,000-reference push (%zu bytes): refused 413 in at most %.0f ms; "
+  g_test_message ("150,000-reference test_client_push (%zu bytes): refused 413 in at most %.0f ms; "
                   "the other device: %u pushes meanwhile, mean %.0f ms, max %.0f ms "
                   "(alone: max %.0f ms)",
                   strlen (huge), attack_max / 1000.0, bystander.n,
@@ -851,7 +758,7 @@ test_pull_page_bytes (void)
       for (guint i = 0; i < 10; i++)
         g_ptr_array_add (revisions, make_revision (g_uuid_string_random (), NULL, coco->device_id,
                                                    100 + batch * 10 + i, content));
-      reply = push (coco, (TgRevision **) revisions->pdata, revisions->len, &status);
+      reply = test_client_push (coco, (TgRevision **) revisions->pdata, revisions->len, &status);
       g_assert_cmpuint (status, ==, 200);
     }
 
@@ -923,7 +830,7 @@ test_raw_control_bytes (void)
   /* escaped in the body, raw inside the revision's content: refused there */
   {
     g_autoptr(TgRevision) bad = make_revision (record, NULL, ana->device_id, 2, "{\"title\":\"a\x02" "b\"}");
-    g_autofree char *bad_body = push_body (&bad, 1);
+    g_autofree char *bad_body = test_push_body (&bad, 1);
 
     expect_error (ana, "/api/v1/push", bad_body, 400, "raw control character U+0002");
   }
@@ -935,7 +842,7 @@ test_raw_control_bytes (void)
   {
     g_autoptr(TgRevision) ok = make_revision (g_uuid_string_random (), NULL, ana->device_id, 3,
                                               "{\"title\":\"a\\u0002b\\nc\\td\"}");
-    g_autoptr(JsonNode) reply = push (ana, &ok, 1, &status);
+    g_autoptr(JsonNode) reply = test_client_push (ana, &ok, 1, &status);
     g_assert_cmpuint (status, ==, 200);
   }
 }

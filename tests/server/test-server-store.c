@@ -13,6 +13,7 @@
 #include "tg-server-decode.h"
 #include "tg-server-store.h"
 #include "tg-server-wire.h"
+#include "tg-test-common.h"
 
 typedef struct
 {
@@ -21,33 +22,13 @@ typedef struct
 } Fixture;
 
 static void
-rm_rf (const char *path)
-{
-  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  if (dir != NULL)
-    while ((name = g_dir_read_name (dir)) != NULL)
-      {
-        g_autofree char *child = g_build_filename (path, name, NULL);
-
-        if (g_file_test (child, G_FILE_TEST_IS_DIR))
-          rm_rf (child);
-        else
-          g_unlink (child);
-      }
-  g_rmdir (path);
-}
-
-static void
 fixture_setup (Fixture       *fx,
                gconstpointer  data)
 {
   g_autoptr(GError) error = NULL;
   g_autofree char *path = NULL;
 
-  fx->dir = g_dir_make_tmp ("test-server-store-XXXXXX", &error);
-  g_assert_no_error (error);
+  fx->dir = tg_test_make_tmp_dir ("test-server-store-XXXXXX");
   path = g_build_filename (fx->dir, "server.db", NULL);
   fx->store = tg_server_store_open (path, &error);
   g_assert_no_error (error);
@@ -59,7 +40,7 @@ fixture_teardown (Fixture       *fx,
                   gconstpointer  data)
 {
   g_clear_object (&fx->store);
-  rm_rf (fx->dir);
+  tg_test_rm_rf (fx->dir);
   g_free (fx->dir);
 }
 
@@ -973,7 +954,13 @@ test_broken_table (Fixture       *fx,
 
 /* The schema today's testigo-server (user_version 2) writes, as it was
  * when the store moved onto the shared SQLite layer (src/core/db): a
- * fixture, so that a change of the store's DDL cannot pass unnoticed. */
+ * fixture, so that a change of the store's DDL cannot pass unnoticed.
+ *
+ * It repeats schema_v1 and schema_v2 of tg-server-store.c on purpose and
+ * must not be taken from there: it stands for the databases already on
+ * servers, which a later edit of the source's DDL does not change. Were
+ * it the source's own text, such an edit would change the "old" database
+ * too, and test_open_existing could no longer catch it. */
 static const char legacy_schema[] =
   "CREATE TABLE users ("
   "  id INTEGER PRIMARY KEY,"

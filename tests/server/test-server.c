@@ -30,50 +30,6 @@ static TestServer *server;
 
 /* helpers ---------------------------------------------------------------- */
 
-static TgRevision *
-make_revision (const char *record,
-               const char *parent,
-               const char *kind,
-               const char *device,
-               gint64      device_seq,
-               gboolean    deleted,
-               const char *content)
-{
-  const char *parents[] = { parent, NULL };
-
-  return tg_revision_new (record, kind, parent ? parents : NULL, device, device_seq,
-                          g_get_real_time (), deleted, content);
-}
-
-static char *
-push_body (TgRevision **revisions,
-           guint        n)
-{
-  g_autoptr(JsonBuilder) builder = json_builder_new ();
-  g_autoptr(JsonNode) root = NULL;
-
-  json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "revisions");
-  json_builder_begin_array (builder);
-  for (guint i = 0; i < n; i++)
-    json_builder_add_value (builder, tg_revision_to_json (revisions[i]));
-  json_builder_end_array (builder);
-  json_builder_end_object (builder);
-  root = json_builder_get_root (builder);
-  return json_to_string (root, FALSE);
-}
-
-static JsonNode *
-push (TestClient  *client,
-      TgRevision **revisions,
-      guint        n,
-      guint       *status)
-{
-  g_autofree char *body = push_body (revisions, n);
-
-  return test_client_json (client, "POST", "/api/v1/push", body, status);
-}
-
 static JsonNode *
 pull (TestClient *client,
       gint64      since,
@@ -119,16 +75,6 @@ pulled_contains (GPtrArray  *pulled,
   return FALSE;
 }
 
-static gboolean
-array_has_string (JsonArray  *array,
-                  const char *str)
-{
-  for (guint i = 0; array && i < json_array_get_length (array); i++)
-    if (g_strcmp0 (json_array_get_string_element (array, i), str) == 0)
-      return TRUE;
-  return FALSE;
-}
-
 static char *
 content_with_blob (const char *title,
                    const char *sha256)
@@ -137,52 +83,6 @@ content_with_blob (const char *title,
     return g_strdup_printf ("{\"title\":\"%s\",\"sources\":[]}", title);
   return g_strdup_printf ("{\"title\":\"%s\",\"latitude\":-13.16,\"longitude\":-74.22,\"killed\":2,"
                           "\"sources\":[{\"kind\":\"file\",\"sha256\":\"%s\"}]}", title, sha256);
-}
-
-static GBytes *
-random_bytes (gsize n)
-{
-  guint8 *data = g_malloc (n + 4);
-
-  for (gsize i = 0; i < n; i += 4)
-    {
-      guint32 r = (guint32) g_test_rand_int ();
-      memcpy (data + i, &r, 4);
-    }
-  return g_bytes_new_take (data, n);
-}
-
-static char *
-sha256_of (GBytes *bytes)
-{
-  return g_compute_checksum_for_bytes (G_CHECKSUM_SHA256, bytes);
-}
-
-/* PUT a slice of @data at @offset; returns the status. */
-static guint
-upload_slice (TestClient *client,
-              const char *sha256,
-              GBytes     *data,
-              gsize       offset,
-              gsize       length,
-              gint64     *new_offset)
-{
-  g_autofree char *path = g_strdup_printf ("/api/v1/blobs/%s?offset=%" G_GSIZE_FORMAT, sha256, offset);
-  g_autofree char *total = g_strdup_printf ("%" G_GSIZE_FORMAT, g_bytes_get_size (data));
-  g_autoptr(GBytes) slice = g_bytes_new_from_bytes (data, offset, length);
-  g_autofree char *checksum = test_upload_checksum (g_bytes_get_data (slice, NULL), length);
-  const char *headers[] = { "Upload-Length", total, "Upload-Checksum", checksum, NULL };
-  g_autoptr(GBytes) reply = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(SoupMessageHeaders) response_headers = NULL;
-  guint status;
-
-  reply = test_client_request (client, "PUT", path, slice, headers, &status, &response_headers, &error);
-  if (error != NULL)
-    return 0;
-  if (new_offset && soup_message_headers_get_one (response_headers, "Upload-Offset"))
-    *new_offset = g_ascii_strtoll (soup_message_headers_get_one (response_headers, "Upload-Offset"), NULL, 10);
-  return status;
 }
 
 static gint64
@@ -319,7 +219,7 @@ resend_chunk_cb (gpointer user_data)
 {
   ResendWait *wait = user_data;
   gint64 offset = -1;
-  guint status = upload_slice (wait->client, wait->sha256, wait->data, wait->offset, wait->length, &offset);
+  guint status = test_client_upload_slice (wait->client, wait->sha256, wait->data, wait->offset, wait->length, &offset, NULL);
 
   if (status == 409)
     {
@@ -409,13 +309,13 @@ push_blob_record (TestClient *client,
 {
   g_autofree char *content = content_with_blob ("Huancavelica", sha256);
   g_autofree char *record = g_uuid_string_random ();
-  g_autoptr(TgRevision) rev = make_revision (record, NULL, "report", client->device_id, device_seq, FALSE, content);
+  g_autoptr(TgRevision) rev = test_revision_new (record, NULL, "report", client->device_id, device_seq, FALSE, content);
   g_autoptr(JsonNode) reply = NULL;
   guint status;
 
-  reply = push (client, &rev, 1, &status);
+  reply = test_client_push (client, &rev, 1, &status);
   g_assert_cmpuint (status, ==, 200);
-  g_assert_true (array_has_string (test_json_array (reply, "missing_blobs"), sha256));
+  g_assert_true (test_json_array_has_string (test_json_array (reply, "missing_blobs"), sha256));
 }
 
 static void
@@ -439,8 +339,8 @@ static void
 test_v2_checksum_mismatch (void)
 {
   g_autoptr(TestClient) ana = test_client_enrol (server, "ana");
-  g_autoptr(GBytes) blob = random_bytes (300000);
-  g_autofree char *sha = sha256_of (blob);
+  g_autoptr(GBytes) blob = tg_test_random_bytes (300000, g_test_rand_int ());
+  g_autofree char *sha = tg_test_sha256_of (blob);
   gsize size = g_bytes_get_size (blob);
   g_autoptr(GBytes) first = g_bytes_new_from_bytes (blob, 0, 100000);
   g_autoptr(GBytes) second = g_bytes_new_from_bytes (blob, 100000, 100000);
@@ -507,8 +407,8 @@ static void
 test_v2_mismatch_wire (void)
 {
   g_autoptr(TestClient) ana = test_client_enrol (server, "ana");
-  g_autoptr(GBytes) blob = random_bytes (2000);
-  g_autofree char *sha = sha256_of (blob);
+  g_autoptr(GBytes) blob = tg_test_random_bytes (2000, g_test_rand_int ());
+  g_autofree char *sha = tg_test_sha256_of (blob);
   g_autoptr(GSocketConnection) connection = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *head = NULL;
@@ -545,15 +445,15 @@ static void
 test_v2_cut_mid_chunk (void)
 {
   g_autoptr(TestClient) ana = test_client_enrol (server, "ana");
-  g_autoptr(GBytes) blob = random_bytes (2 * MAX_CHUNK + 12345);
-  g_autofree char *sha = sha256_of (blob);
+  g_autoptr(GBytes) blob = tg_test_random_bytes (2 * MAX_CHUNK + 12345, g_test_rand_int ());
+  g_autofree char *sha = tg_test_sha256_of (blob);
   gsize size = g_bytes_get_size (blob);
   ResendWait wait = { ana, sha, blob, MAX_CHUNK, MAX_CHUNK, 0 };
   gint64 offset = -1;
   guint status;
 
   push_blob_record (ana, sha, 1);
-  g_assert_cmpuint (upload_slice (ana, sha, blob, 0, MAX_CHUNK, &offset), ==, 200);
+  g_assert_cmpuint (test_client_upload_slice (ana, sha, blob, 0, MAX_CHUNK, &offset, NULL), ==, 200);
   g_assert_cmpint (offset, ==, MAX_CHUNK);
 
   /* half of the second chunk, then the connection drops */
@@ -562,7 +462,7 @@ test_v2_cut_mid_chunk (void)
   tg_test_iterate_until (resend_chunk_cb, &wait, 20000, "the server to drop the cut chunk");
   g_assert_cmpint (wait.new_offset, ==, 2 * MAX_CHUNK);
 
-  g_assert_cmpuint (upload_slice (ana, sha, blob, 2 * MAX_CHUNK, size - 2 * MAX_CHUNK, &offset), ==, 201);
+  g_assert_cmpuint (test_client_upload_slice (ana, sha, blob, 2 * MAX_CHUNK, size - 2 * MAX_CHUNK, &offset, NULL), ==, 201);
   g_assert_cmpint (offset, ==, (gint64) size);
   assert_downloads (ana, sha, blob);
 }
@@ -573,8 +473,8 @@ static void
 test_v2_old_client (void)
 {
   g_autoptr(TestClient) ana = test_client_enrol (server, "ana");
-  g_autoptr(GBytes) blob = random_bytes (40000);
-  g_autofree char *sha = sha256_of (blob);
+  g_autoptr(GBytes) blob = tg_test_random_bytes (40000, g_test_rand_int ());
+  g_autofree char *sha = tg_test_sha256_of (blob);
   gsize size = g_bytes_get_size (blob);
   guint status;
 
@@ -658,14 +558,14 @@ static void
 test_v2_oversized_chunk (void)
 {
   g_autoptr(TestClient) ana = test_client_enrol (server, "ana");
-  g_autoptr(GBytes) blob = random_bytes (3 * MAX_CHUNK);
-  g_autofree char *sha = sha256_of (blob);
+  g_autoptr(GBytes) blob = tg_test_random_bytes (3 * MAX_CHUNK, g_test_rand_int ());
+  g_autofree char *sha = tg_test_sha256_of (blob);
   gsize size = g_bytes_get_size (blob);
   gint64 offset = -1;
   guint status;
 
   push_blob_record (ana, sha, 1);
-  g_assert_cmpuint (upload_slice (ana, sha, blob, 0, 1000, &offset), ==, 200);
+  g_assert_cmpuint (test_client_upload_slice (ana, sha, blob, 0, 1000, &offset, NULL), ==, 200);
 
   /* Content-Length one byte over the limit, no body */
   {
@@ -748,8 +648,8 @@ static void
 test_v2_multi_chunk (void)
 {
   g_autoptr(TestClient) ana = test_client_enrol (server, "ana");
-  g_autoptr(GBytes) blob = random_bytes (3 * MAX_CHUNK + 777);
-  g_autofree char *sha = sha256_of (blob);
+  g_autoptr(GBytes) blob = tg_test_random_bytes (3 * MAX_CHUNK + 777, g_test_rand_int ());
+  g_autofree char *sha = tg_test_sha256_of (blob);
   gsize size = g_bytes_get_size (blob);
   gsize offset = 0;
   guint chunks = 0;
@@ -953,15 +853,15 @@ test_push_pull (void)
   const char *ghost_parent = "0000000000000000000000000000000000000000000000000000000000000000";
 
   /* exact bytes, including spacing and non-ASCII, must come back */
-  r1 = make_revision (record, NULL, "report", client->device_id, 1, FALSE,
+  r1 = test_revision_new (record, NULL, "report", client->device_id, 1, FALSE,
                       "{ \"title\" : \"Ayacucho, 15 dic\",  \"narrative\": \"Quechua: Ñawpaq\\u00f1a\" }");
-  r2 = make_revision (record, tg_revision_get_id (r1), "report", client->device_id, 2, FALSE,
+  r2 = test_revision_new (record, tg_revision_get_id (r1), "report", client->device_id, 2, FALSE,
                       "{\"title\":\"Ayacucho, 15 dic (2)\"}");
-  r3 = make_revision (record2, NULL, "report", client->device_id, 3, FALSE, "{\"title\":\"Juliaca\"}");
+  r3 = test_revision_new (record2, NULL, "report", client->device_id, 3, FALSE, "{\"title\":\"Juliaca\"}");
   {
     /* child listed before its parent in the batch */
     TgRevision *batch[] = { r2, r1, r3 };
-    reply = push (client, batch, 3, &status);
+    reply = test_client_push (client, batch, 3, &status);
   }
   g_assert_cmpuint (status, ==, 200);
   accepted = test_json_array (reply, "accepted");
@@ -978,7 +878,7 @@ test_push_pull (void)
   /* idempotent: the same push changes nothing and returns the same seqs */
   {
     TgRevision *batch[] = { r2, r1, r3 };
-    again = push (client, batch, 3, &status);
+    again = test_client_push (client, batch, 3, &status);
   }
   g_assert_cmpuint (status, ==, 200);
   accepted_again = test_json_array (again, "accepted");
@@ -987,11 +887,11 @@ test_push_pull (void)
   g_assert_cmpint (test_json_int (again, "server_seq"), ==, server_seq);
 
   /* an unknown parent: that revision is rejected with a reason, others go in */
-  orphan = make_revision (record, ghost_parent, "report", client->device_id, 4, FALSE, "{\"title\":\"?\"}");
-  tomb = make_revision (record2, tg_revision_get_id (r3), "report", client->device_id, 5, TRUE, "{}");
+  orphan = test_revision_new (record, ghost_parent, "report", client->device_id, 4, FALSE, "{\"title\":\"?\"}");
+  tomb = test_revision_new (record2, tg_revision_get_id (r3), "report", client->device_id, 5, TRUE, "{}");
   {
     TgRevision *batch[] = { orphan, tomb };
-    partial = push (client, batch, 2, &status);
+    partial = test_client_push (client, batch, 2, &status);
   }
   g_assert_cmpuint (status, ==, 200);
   g_assert_cmpuint (json_array_get_length (test_json_array (partial, "accepted")), ==, 1);
@@ -1053,18 +953,18 @@ test_conflict (void)
   JsonArray *conflicts;
   gboolean found = FALSE;
 
-  root = make_revision (record, NULL, "report", laptop->device_id, 1, FALSE, "{\"title\":\"Juliaca\",\"killed\":17}");
-  r0 = push (laptop, &root, 1, &status);
+  root = test_revision_new (record, NULL, "report", laptop->device_id, 1, FALSE, "{\"title\":\"Juliaca\",\"killed\":17}");
+  r0 = test_client_push (laptop, &root, 1, &status);
   g_assert_cmpuint (status, ==, 200);
 
   /* two devices edit the same version without seeing each other */
-  a = make_revision (record, tg_revision_get_id (root), "report", laptop->device_id, 2, FALSE,
+  a = test_revision_new (record, tg_revision_get_id (root), "report", laptop->device_id, 2, FALSE,
                      "{\"title\":\"Juliaca\",\"killed\":18}");
-  b = make_revision (record, tg_revision_get_id (root), "report", desktop->device_id, 1, FALSE,
+  b = test_revision_new (record, tg_revision_get_id (root), "report", desktop->device_id, 1, FALSE,
                      "{\"title\":\"Juliaca, 9 enero\",\"killed\":17}");
-  ra = push (laptop, &a, 1, &status);
+  ra = test_client_push (laptop, &a, 1, &status);
   g_assert_cmpuint (status, ==, 200);
-  rb = push (desktop, &b, 1, &status);
+  rb = test_client_push (desktop, &b, 1, &status);
   g_assert_cmpuint (status, ==, 200);
   g_assert_cmpuint (json_array_get_length (test_json_array (rb, "accepted")), ==, 1);
 
@@ -1081,8 +981,8 @@ test_conflict (void)
         continue;
       found = TRUE;
       g_assert_cmpuint (json_array_get_length (json_object_get_array_member (c, "heads")), ==, 2);
-      g_assert_true (array_has_string (json_object_get_array_member (c, "heads"), tg_revision_get_id (a)));
-      g_assert_true (array_has_string (json_object_get_array_member (c, "heads"), tg_revision_get_id (b)));
+      g_assert_true (test_json_array_has_string (json_object_get_array_member (c, "heads"), tg_revision_get_id (a)));
+      g_assert_true (test_json_array_has_string (json_object_get_array_member (c, "heads"), tg_revision_get_id (b)));
     }
   g_assert_true (found);
 
@@ -1092,7 +992,7 @@ test_conflict (void)
     g_autoptr(TgRevision) merge = tg_revision_new (record, "report", parents, office->device_id, 1,
                                                    g_get_real_time (), FALSE,
                                                    "{\"title\":\"Juliaca, 9 enero\",\"killed\":18}");
-    g_autoptr(JsonNode) rm = push (office, &merge, 1, &status);
+    g_autoptr(JsonNode) rm = test_client_push (office, &merge, 1, &status);
 
     g_assert_cmpuint (status, ==, 200);
     office_view = pull (office, test_json_int (rm, "server_seq") - 1, 10, &status);
@@ -1111,8 +1011,8 @@ test_roles (void)
   g_autoptr(TestClient) beto = test_client_enrol (server, "beto");
   g_autoptr(TestClient) coco = test_client_enrol (server, "coco");
   g_autoptr(TestClient) root = test_client_enrol (server, "root");
-  g_autoptr(GBytes) blob = random_bytes (5000);
-  g_autofree char *sha = sha256_of (blob);
+  g_autoptr(GBytes) blob = tg_test_random_bytes (5000, g_test_rand_int ());
+  g_autofree char *sha = tg_test_sha256_of (blob);
   g_autofree char *content = content_with_blob ("Lima, 28 enero", sha);
   g_autofree char *record = g_uuid_string_random ();
   g_autofree char *incident_record = g_uuid_string_random ();
@@ -1122,36 +1022,36 @@ test_roles (void)
   g_autoptr(GPtrArray) ana_sees = NULL, beto_sees = NULL, coco_sees = NULL;
   guint status;
 
-  own = make_revision (record, NULL, "report", ana->device_id, 1, FALSE, content);
-  reply = push (ana, &own, 1, &status);
+  own = test_revision_new (record, NULL, "report", ana->device_id, 1, FALSE, content);
+  reply = test_client_push (ana, &own, 1, &status);
   g_assert_cmpuint (status, ==, 200);                             /* monitor pushes own report */
-  g_assert_true (array_has_string (test_json_array (reply, "missing_blobs"), sha));
+  g_assert_true (test_json_array_has_string (test_json_array (reply, "missing_blobs"), sha));
   g_clear_pointer (&reply, json_node_unref);
 
-  beto_edit = make_revision (record, tg_revision_get_id (own), "report", beto->device_id, 1, FALSE, "{\"title\":\"x\"}");
-  reply = push (beto, &beto_edit, 1, &status);
+  beto_edit = test_revision_new (record, tg_revision_get_id (own), "report", beto->device_id, 1, FALSE, "{\"title\":\"x\"}");
+  reply = test_client_push (beto, &beto_edit, 1, &status);
   g_assert_cmpuint (status, ==, 403);                             /* not another monitor's report */
   g_assert_nonnull (strstr (test_json_string (reply, "error"), "another user"));
   g_clear_pointer (&reply, json_node_unref);
 
-  coco_edit = make_revision (record, tg_revision_get_id (own), "report", coco->device_id, 1, FALSE,
+  coco_edit = test_revision_new (record, tg_revision_get_id (own), "report", coco->device_id, 1, FALSE,
                              "{\"title\":\"Lima, 28 enero\",\"status\":\"verified\"}");
-  reply = push (coco, &coco_edit, 1, &status);
+  reply = test_client_push (coco, &coco_edit, 1, &status);
   g_assert_cmpuint (status, ==, 200);                             /* coordinator decides on it */
   g_clear_pointer (&reply, json_node_unref);
 
-  incident_m = make_revision (incident_record, NULL, "incident", ana->device_id, 2, FALSE, "{\"title\":\"i\"}");
-  reply = push (ana, &incident_m, 1, &status);
+  incident_m = test_revision_new (incident_record, NULL, "incident", ana->device_id, 2, FALSE, "{\"title\":\"i\"}");
+  reply = test_client_push (ana, &incident_m, 1, &status);
   g_assert_cmpuint (status, ==, 403);                             /* monitors push no incidents */
   g_clear_pointer (&reply, json_node_unref);
 
-  incident_c = make_revision (incident_record, NULL, "incident", coco->device_id, 2, FALSE, "{\"title\":\"i\"}");
-  reply = push (coco, &incident_c, 1, &status);
+  incident_c = test_revision_new (incident_record, NULL, "incident", coco->device_id, 2, FALSE, "{\"title\":\"i\"}");
+  reply = test_client_push (coco, &incident_c, 1, &status);
   g_assert_cmpuint (status, ==, 200);                             /* coordinators do */
   g_clear_pointer (&reply, json_node_unref);
 
-  root_rev = make_revision (g_uuid_string_random (), NULL, "report", root->device_id, 1, FALSE, "{}");
-  reply = push (root, &root_rev, 1, &status);
+  root_rev = test_revision_new (g_uuid_string_random (), NULL, "report", root->device_id, 1, FALSE, "{}");
+  reply = test_client_push (root, &root_rev, 1, &status);
   g_assert_cmpuint (status, ==, 403);                             /* admins hold no records */
   g_clear_pointer (&reply, json_node_unref);
   reply = pull (root, 0, 10, &status);
@@ -1189,8 +1089,8 @@ test_roles (void)
     query_offset (root, sha, &s);
     g_assert_cmpuint (s, ==, 404);
     g_assert_cmpint (query_offset (coco, sha, &s), ==, 0);
-    g_assert_cmpuint (upload_slice (beto, sha, blob, 0, g_bytes_get_size (blob), NULL), ==, 404);
-    g_assert_cmpuint (upload_slice (ana, sha, blob, 0, g_bytes_get_size (blob), NULL), ==, 201);
+    g_assert_cmpuint (test_client_upload_slice (beto, sha, blob, 0, g_bytes_get_size (blob), NULL, NULL), ==, 404);
+    g_assert_cmpuint (test_client_upload_slice (ana, sha, blob, 0, g_bytes_get_size (blob), NULL, NULL), ==, 201);
   }
   {
     TestClient *readers[] = { ana, beto, coco, root };
@@ -1228,8 +1128,8 @@ static void
 test_resumable_upload (void)
 {
   g_autoptr(TestClient) ana = test_client_enrol (server, "ana");
-  g_autoptr(GBytes) blob = random_bytes (600 * 1024);
-  g_autofree char *sha = sha256_of (blob);
+  g_autoptr(GBytes) blob = tg_test_random_bytes (600 * 1024, g_test_rand_int ());
+  g_autofree char *sha = tg_test_sha256_of (blob);
   g_autofree char *content = content_with_blob ("Andahuaylas", sha);
   g_autofree char *record = g_uuid_string_random ();
   g_autofree char *path = g_strdup_printf ("/api/v1/blobs/%s", sha);
@@ -1241,9 +1141,9 @@ test_resumable_upload (void)
   gint64 offset = -1;
   guint status;
 
-  rev = make_revision (record, NULL, "report", ana->device_id, 1, FALSE, content);
-  reply = push (ana, &rev, 1, &status);
-  g_assert_true (array_has_string (test_json_array (reply, "missing_blobs"), sha));
+  rev = test_revision_new (record, NULL, "report", ana->device_id, 1, FALSE, content);
+  reply = test_client_push (ana, &rev, 1, &status);
+  g_assert_true (test_json_array_has_string (test_json_array (reply, "missing_blobs"), sha));
   g_assert_cmpint (query_offset (ana, sha, &status), ==, 0);
 
   /* connections cut in the middle of a chunk keep nothing of it (sync
@@ -1262,21 +1162,21 @@ test_resumable_upload (void)
     }
 
   /* a wrong offset is refused with the right one */
-  g_assert_cmpuint (upload_slice (ana, sha, blob, 5, 10, &offset), ==, 409);
+  g_assert_cmpuint (test_client_upload_slice (ana, sha, blob, 5, 10, &offset, NULL), ==, 409);
   g_assert_cmpint (offset, ==, (gint64) expected);
 
   /* a plain partial PUT moves the offset */
-  g_assert_cmpuint (upload_slice (ana, sha, blob, expected, 100000, &offset), ==, 200);
+  g_assert_cmpuint (test_client_upload_slice (ana, sha, blob, expected, 100000, &offset, NULL), ==, 200);
   expected += 100000;
   g_assert_cmpint (offset, ==, (gint64) expected);
 
   /* the rest completes it, hash verified */
-  g_assert_cmpuint (upload_slice (ana, sha, blob, expected, size - expected, &offset), ==, 201);
+  g_assert_cmpuint (test_client_upload_slice (ana, sha, blob, expected, size - expected, &offset, NULL), ==, 201);
   g_assert_cmpint (offset, ==, (gint64) size);
 
   /* no longer missing */
-  rev2 = make_revision (record, tg_revision_get_id (rev), "report", ana->device_id, 2, FALSE, content);
-  after = push (ana, &rev2, 1, &status);
+  rev2 = test_revision_new (record, tg_revision_get_id (rev), "report", ana->device_id, 2, FALSE, content);
+  after = test_client_push (ana, &rev2, 1, &status);
   g_assert_cmpuint (json_array_get_length (test_json_array (after, "missing_blobs")), ==, 0);
 
   /* download, whole and in ranges */
@@ -1308,11 +1208,11 @@ static void
 test_upload_refusals (void)
 {
   g_autoptr(TestClient) ana = test_client_enrol (server, "ana");
-  g_autoptr(GBytes) blob = random_bytes (50000);
-  g_autoptr(GBytes) other = random_bytes (50000);
-  g_autoptr(GBytes) huge = random_bytes (1024);
-  g_autofree char *sha = sha256_of (blob);
-  g_autofree char *huge_sha = sha256_of (huge);
+  g_autoptr(GBytes) blob = tg_test_random_bytes (50000, g_test_rand_int ());
+  g_autoptr(GBytes) other = tg_test_random_bytes (50000, g_test_rand_int ());
+  g_autoptr(GBytes) huge = tg_test_random_bytes (1024, g_test_rand_int ());
+  g_autofree char *sha = tg_test_sha256_of (blob);
+  g_autofree char *huge_sha = tg_test_sha256_of (huge);
   g_autofree char *content = content_with_blob ("Cusco", sha);
   g_autofree char *content2 = content_with_blob ("Puno", huge_sha);
   g_autoptr(TgRevision) rev = NULL, rev2 = NULL;
@@ -1320,13 +1220,13 @@ test_upload_refusals (void)
   gint64 offset;
   guint status;
 
-  rev = make_revision (g_uuid_string_random (), NULL, "report", ana->device_id, 1, FALSE, content);
-  reply = push (ana, &rev, 1, &status);
+  rev = test_revision_new (g_uuid_string_random (), NULL, "report", ana->device_id, 1, FALSE, content);
+  reply = test_client_push (ana, &rev, 1, &status);
   g_assert_cmpuint (status, ==, 200);
 
   /* bytes that do not hash to the name: rejected and thrown away */
-  g_assert_cmpuint (upload_slice (ana, sha, other, 0, 20000, &offset), ==, 200);
-  g_assert_cmpuint (upload_slice (ana, sha, other, 20000, 30000, &offset), ==, 422);
+  g_assert_cmpuint (test_client_upload_slice (ana, sha, other, 0, 20000, &offset, NULL), ==, 200);
+  g_assert_cmpuint (test_client_upload_slice (ana, sha, other, 20000, 30000, &offset, NULL), ==, 422);
   g_assert_cmpint (query_offset (ana, sha, &status), ==, 0);
   {
     g_autofree char *path = g_strdup_printf ("/api/v1/blobs/%s", sha);
@@ -1334,11 +1234,11 @@ test_upload_refusals (void)
     g_assert_cmpuint (status, ==, 404);
   }
   /* the right bytes still go in afterwards */
-  g_assert_cmpuint (upload_slice (ana, sha, blob, 0, 50000, &offset), ==, 201);
+  g_assert_cmpuint (test_client_upload_slice (ana, sha, blob, 0, 50000, &offset, NULL), ==, 201);
 
   /* larger than max-blob-bytes */
-  rev2 = make_revision (g_uuid_string_random (), NULL, "report", ana->device_id, 2, FALSE, content2);
-  reply2 = push (ana, &rev2, 1, &status);
+  rev2 = test_revision_new (g_uuid_string_random (), NULL, "report", ana->device_id, 2, FALSE, content2);
+  reply2 = test_client_push (ana, &rev2, 1, &status);
   {
     g_autofree char *path = g_strdup_printf ("/api/v1/blobs/%s?offset=0", huge_sha);
     g_autofree char *length = g_strdup_printf ("%d", MAX_BLOB + 1);
@@ -1416,7 +1316,7 @@ static void
 test_hostile_json (void)
 {
   g_autoptr(TestClient) ana = test_client_enrol (server, "ana");
-  g_autoptr(TgRevision) rev = make_revision (g_uuid_string_random (), NULL, "report", "dev", 1, FALSE, "{\"title\":\"a\"}");
+  g_autoptr(TgRevision) rev = test_revision_new (g_uuid_string_random (), NULL, "report", "dev", 1, FALSE, "{\"title\":\"a\"}");
   g_autoptr(JsonNode) wire = tg_revision_to_json (rev);
   GString *deep = g_string_new ("{\"revisions\":");
   g_autofree char *huge = NULL, *wrong_seq = NULL, *tampered = NULL;
@@ -1475,9 +1375,9 @@ test_limits (void)
   guint status;
 
   for (guint i = 0; i < MAX_BATCH + 1; i++)
-    g_ptr_array_add (batch, make_revision (g_uuid_string_random (), NULL, "report", ana->device_id,
+    g_ptr_array_add (batch, test_revision_new (g_uuid_string_random (), NULL, "report", ana->device_id,
                                            i + 1, FALSE, "{\"title\":\"t\"}"));
-  reply = push (ana, (TgRevision **) batch->pdata, batch->len, &status);
+  reply = test_client_push (ana, (TgRevision **) batch->pdata, batch->len, &status);
   g_assert_cmpuint (status, ==, 413);
   g_assert_nonnull (strstr (test_json_string (reply, "error"), "at most 20"));
 
@@ -1562,7 +1462,7 @@ test_admin (void)
 {
   g_autoptr(TestClient) ana = test_client_enrol (server, "ana");
   g_autofree char *record = g_uuid_string_random ();
-  g_autoptr(TgRevision) rev = make_revision (record, NULL, "report", ana->device_id, 1, FALSE,
+  g_autoptr(TgRevision) rev = test_revision_new (record, NULL, "report", ana->device_id, 1, FALSE,
                                              "{\"title\":\"Puente Añashuayco\",\"latitude\":-16.4,\"longitude\":-71.5,"
                                              "\"killed\":1,\"narrative\":\"SECRET-NARRATIVE\","
                                              "\"persons\":[{\"name\":\"SECRET-NAME\"}]}");
@@ -1572,7 +1472,7 @@ test_admin (void)
   g_autofree char *backup = g_build_filename (server->dir, "backup.db", NULL);
   guint status;
 
-  reply = push (ana, &rev, 1, &status);
+  reply = test_client_push (ana, &rev, 1, &status);
   g_assert_cmpuint (status, ==, 200);
 
   out = test_server_admin (server, &err, "stats", NULL);
@@ -1755,9 +1655,9 @@ pusher_thread (gpointer data)
           g_autofree char *content = g_strdup_printf ("{\"title\":\"Puno %u-%u\",\"narrative\":\"%s\",\"sources\":[]}",
                                                       p, i, filler);
 
-          revisions[i] = make_revision (record, NULL, "report", pusher->device_id, ++device_seq, FALSE, content);
+          revisions[i] = test_revision_new (record, NULL, "report", pusher->device_id, ++device_seq, FALSE, content);
         }
-      reply = push (client, revisions, PUSH_BATCH, &status);
+      reply = test_client_push (client, revisions, PUSH_BATCH, &status);
       g_assert_cmpuint (status, ==, 200);
       accepted = test_json_array (reply, "accepted");
       g_assert_cmpuint (json_array_get_length (accepted), ==, PUSH_BATCH);
@@ -1896,8 +1796,8 @@ static void
 test_v2_busy_retry_after (void)
 {
   g_autoptr(TestClient) ana = test_client_enrol (server, "ana");
-  g_autoptr(GBytes) blob = random_bytes (64 * 1024);
-  g_autofree char *sha = sha256_of (blob);
+  g_autoptr(GBytes) blob = tg_test_random_bytes (64 * 1024, g_test_rand_int ());
+  g_autofree char *sha = tg_test_sha256_of (blob);
   g_autofree char *checksum = test_upload_checksum (g_bytes_get_data (blob, NULL), g_bytes_get_size (blob));
   g_autofree char *path = g_strdup_printf ("/api/v1/blobs/%s?offset=0", sha);
   g_autofree char *total = g_strdup_printf ("%" G_GSIZE_FORMAT, g_bytes_get_size (blob));
@@ -1962,8 +1862,8 @@ test_crash_unverified_chunk (void)
 {
   TestServer *crashy = test_server_new ("max-chunk-bytes=1048576\n");
   g_autoptr(TestClient) ana = NULL;
-  g_autoptr(GBytes) blob = random_bytes (3 * MAX_CHUNK);
-  g_autofree char *sha = sha256_of (blob);
+  g_autoptr(GBytes) blob = tg_test_random_bytes (3 * MAX_CHUNK, g_test_rand_int ());
+  g_autofree char *sha = tg_test_sha256_of (blob);
   g_autofree char *partial_dir = NULL;
   g_autofree char *partial = NULL;
   g_autoptr(GSocketConnection) connection = NULL;
@@ -1981,7 +1881,7 @@ test_crash_unverified_chunk (void)
   test_server_add_user (crashy, "ana", "monitor");
   ana = test_client_enrol (crashy, "ana");
   push_blob_record (ana, sha, 1);
-  g_assert_cmpuint (upload_slice (ana, sha, blob, 0, MAX_CHUNK, &offset), ==, 200);
+  g_assert_cmpuint (test_client_upload_slice (ana, sha, blob, 0, MAX_CHUNK, &offset, NULL), ==, 200);
 
   /* three quarters of the second chunk, the connection left open */
   connection = raw_connect (ana);
@@ -2017,9 +1917,9 @@ test_crash_unverified_chunk (void)
   g_assert_cmpint (g_stat (partial, &st), ==, 0);
   g_assert_cmpint (st.st_size, >, MAX_CHUNK);
   /* the next chunk goes on from there, and the blob is whole */
-  g_assert_cmpuint (upload_slice (ana, sha, blob, MAX_CHUNK, MAX_CHUNK, &offset), ==, 200);
+  g_assert_cmpuint (test_client_upload_slice (ana, sha, blob, MAX_CHUNK, MAX_CHUNK, &offset, NULL), ==, 200);
   g_assert_cmpint (offset, ==, 2 * MAX_CHUNK);
-  g_assert_cmpuint (upload_slice (ana, sha, blob, 2 * MAX_CHUNK, MAX_CHUNK, &offset), ==, 201);
+  g_assert_cmpuint (test_client_upload_slice (ana, sha, blob, 2 * MAX_CHUNK, MAX_CHUNK, &offset, NULL), ==, 201);
   assert_downloads (ana, sha, blob);
   g_clear_pointer (&ana, test_client_free);
   test_server_free (crashy);
@@ -2033,8 +1933,8 @@ test_crash (void)
   g_autoptr(GHashTable) acked = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   g_autoptr(GPtrArray) created = g_ptr_array_new_with_free_func (g_object_unref);
   g_autoptr(GPtrArray) pending = g_ptr_array_new_with_free_func (g_object_unref);
-  g_autoptr(GBytes) blob = random_bytes (24 * 1024 * 1024);
-  g_autofree char *sha = sha256_of (blob);
+  g_autoptr(GBytes) blob = tg_test_random_bytes (24 * 1024 * 1024, g_test_rand_int ());
+  g_autofree char *sha = tg_test_sha256_of (blob);
   g_autofree char *record = g_uuid_string_random ();
   g_autofree char *last = NULL;
   gint64 device_seq = 0;
@@ -2049,7 +1949,7 @@ test_crash (void)
   /* the record that refers to the blob */
   {
     g_autofree char *content = content_with_blob ("Ayacucho", sha);
-    TgRevision *first = make_revision (record, NULL, "report", client->device_id, ++device_seq, FALSE, content);
+    TgRevision *first = test_revision_new (record, NULL, "report", client->device_id, ++device_seq, FALSE, content);
     g_ptr_array_add (created, g_object_ref (first));
     g_ptr_array_add (pending, first);
     last = g_strdup (tg_revision_get_id (first));
@@ -2076,7 +1976,7 @@ test_crash (void)
             for (guint i = 0; i < 5; i++)
               {
                 g_autofree char *content = g_strdup_printf ("{\"title\":\"edit %" G_GINT64_FORMAT "\"}", device_seq);
-                TgRevision *rev = make_revision (record, last, "report", client->device_id,
+                TgRevision *rev = test_revision_new (record, last, "report", client->device_id,
                                                  ++device_seq, FALSE, content);
 
                 g_free (last);
@@ -2088,7 +1988,7 @@ test_crash (void)
           if (pending->len > 0)
             {
               in_upload = FALSE;
-              body = push_body ((TgRevision **) pending->pdata, pending->len);
+              body = test_push_body ((TgRevision **) pending->pdata, pending->len);
               request = g_bytes_new (body, strlen (body));
               response = test_client_request (client, "POST", "/api/v1/push", request, NULL, &status, NULL, &error);
               if (error != NULL || status != 200)
@@ -2127,7 +2027,7 @@ test_crash (void)
               if (status != 200)
                 break;
               chunk = MIN ((gsize) 128 * 1024, g_bytes_get_size (blob) - offset);
-              status = upload_slice (client, sha, blob, offset, chunk, &new_offset);
+              status = test_client_upload_slice (client, sha, blob, offset, chunk, &new_offset, NULL);
               if (status == 201)
                 blob_done = TRUE;
               else if (status != 200)
@@ -2221,8 +2121,8 @@ test_broken_table (void)
   test_server_add_user (broken, "ana", "monitor");
   ana = test_client_enrol (broken, "ana");
 
-  plain = make_revision (record, NULL, "report", ana->device_id, 1, FALSE, "{\"title\":\"Puno\"}");
-  ok = push (ana, &plain, 1, &status);
+  plain = test_revision_new (record, NULL, "report", ana->device_id, 1, FALSE, "{\"title\":\"Puno\"}");
+  ok = test_client_push (ana, &plain, 1, &status);
   g_assert_cmpuint (status, ==, 200);
 
   /* the blob references' table goes; the server has not used it yet */
@@ -2235,8 +2135,8 @@ test_broken_table (void)
     sqlite3_close (db);
   }
 
-  with_blob = make_revision (record, tg_revision_get_id (plain), "report", ana->device_id, 2, FALSE, content);
-  failed = push (ana, &with_blob, 1, &status);
+  with_blob = test_revision_new (record, tg_revision_get_id (plain), "report", ana->device_id, 2, FALSE, content);
+  failed = test_client_push (ana, &with_blob, 1, &status);
   g_assert_cmpuint (status, ==, 500);
 
   /* still serving, and the failed push stored nothing */
@@ -2280,7 +2180,7 @@ push_one (TestClient *client,
           guint       expected)
 {
   guint status = 0;
-  g_autoptr(JsonNode) reply = push (client, &revision, 1, &status);
+  g_autoptr(JsonNode) reply = test_client_push (client, &revision, 1, &status);
 
   g_assert_cmpuint (status, ==, expected);
   if (expected == 200)
@@ -2330,22 +2230,22 @@ test_incident_visibility (void)
   coco = test_client_enrol (server, "coco");
   cora = test_client_enrol (server, "cora");
 
-  rev_a = push_one (ana, make_revision (ra, NULL, "report", ana->device_id, 1, FALSE, "{\"title\":\"Juliaca, ana\"}"), 200);
-  rev_b = push_one (beto, make_revision (rb, NULL, "report", beto->device_id, 1, FALSE, "{\"title\":\"Juliaca, beto\"}"), 200);
+  rev_a = push_one (ana, test_revision_new (ra, NULL, "report", ana->device_id, 1, FALSE, "{\"title\":\"Juliaca, ana\"}"), 200);
+  rev_b = push_one (beto, test_revision_new (rb, NULL, "report", beto->device_id, 1, FALSE, "{\"title\":\"Juliaca, beto\"}"), 200);
 
   /* a monitor may not push an incident, even one holding their report */
   c1 = incident_content (incident, "merged", ra, rb);
-  forged = push_one (ana, make_revision (incident, NULL, "incident", ana->device_id, 2, FALSE, c1), 403);
+  forged = push_one (ana, test_revision_new (incident, NULL, "incident", ana->device_id, 2, FALSE, c1), 403);
 
   /* i1 holds both reports; i2 takes ana's out; i3 is a later edit */
-  i1 = push_one (coco, make_revision (incident, NULL, "incident", coco->device_id, 1, FALSE, c1), 200);
+  i1 = push_one (coco, test_revision_new (incident, NULL, "incident", coco->device_id, 1, FALSE, c1), 200);
   c2 = incident_content (incident, "ana's report removed", NULL, rb);
-  i2 = push_one (coco, make_revision (incident, tg_revision_get_id (i1), "incident", coco->device_id, 2, FALSE, c2), 200);
+  i2 = push_one (coco, test_revision_new (incident, tg_revision_get_id (i1), "incident", coco->device_id, 2, FALSE, c2), 200);
   c3 = incident_content (incident, "verified", NULL, rb);
-  i3 = push_one (coco, make_revision (incident, tg_revision_get_id (i2), "incident", coco->device_id, 3, FALSE, c3), 200);
+  i3 = push_one (coco, test_revision_new (incident, tg_revision_get_id (i2), "incident", coco->device_id, 3, FALSE, c3), 200);
   /* another incident, of beto's report only */
   cj = incident_content (other, "other", rb, NULL);
-  j1 = push_one (cora, make_revision (other, NULL, "incident", cora->device_id, 1, FALSE, cj), 200);
+  j1 = push_one (cora, test_revision_new (other, NULL, "incident", cora->device_id, 1, FALSE, cj), 200);
 
   ana_sees = pull_all (ana);
   beto_sees = pull_all (beto);
@@ -2364,8 +2264,8 @@ test_incident_visibility (void)
   /* two coordinators edit i3 at once: both kept, two heads for both */
   c4a = incident_content (incident, "coco: verified", NULL, rb);
   c4b = incident_content (incident, "cora: disputed", NULL, rb);
-  i4a = push_one (coco, make_revision (incident, tg_revision_get_id (i3), "incident", coco->device_id, 4, FALSE, c4a), 200);
-  i4b = push_one (cora, make_revision (incident, tg_revision_get_id (i3), "incident", cora->device_id, 2, FALSE, c4b), 200);
+  i4a = push_one (coco, test_revision_new (incident, tg_revision_get_id (i3), "incident", coco->device_id, 4, FALSE, c4a), 200);
+  i4b = push_one (cora, test_revision_new (incident, tg_revision_get_id (i3), "incident", cora->device_id, 2, FALSE, c4b), 200);
   coco_sees = pull_all (coco);
   cora_sees = pull_all (cora);
   g_assert_true (pulled_contains (coco_sees, tg_revision_get_id (i4b)));
