@@ -10,6 +10,7 @@
 
 #include "tg-migrations.h"
 #include "tg-sqlite.h"
+#include "tg-test-common.h"
 #include "tg-wal-checkpointer.h"
 
 typedef struct
@@ -25,8 +26,7 @@ fixture_set_up (Fixture       *fixture,
 {
   g_autoptr(GError) error = NULL;
 
-  fixture->dir = g_dir_make_tmp ("testigo-sqlite-XXXXXX", &error);
-  g_assert_no_error (error);
+  fixture->dir = tg_test_make_tmp_dir ("testigo-sqlite-XXXXXX");
   fixture->path = g_build_filename (fixture->dir, "test.db", NULL);
   fixture->db = tg_sqlite_open (fixture->path,
                                 SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
@@ -36,24 +36,11 @@ fixture_set_up (Fixture       *fixture,
 }
 
 static void
-remove_db_files (const char *path)
-{
-  static const char * const suffixes[] = { "", "-wal", "-shm", "-journal" };
-
-  for (guint i = 0; i < G_N_ELEMENTS (suffixes); i++)
-    {
-      g_autofree char *file = g_strconcat (path, suffixes[i], NULL);
-      g_remove (file);
-    }
-}
-
-static void
 fixture_tear_down (Fixture       *fixture,
                    gconstpointer  data)
 {
   g_clear_pointer (&fixture->db, tg_sqlite_close);
-  remove_db_files (fixture->path);
-  g_rmdir (fixture->dir);
+  tg_test_rm_rf (fixture->dir);
   g_free (fixture->path);
   g_free (fixture->dir);
 }
@@ -416,15 +403,31 @@ file_size (const char *path)
   return g_stat (path, &buf) == 0 ? (goffset) buf.st_size : 0;
 }
 
-static void
-wal_setup (Fixture *fixture)
+/* A WAL database of 4 KiB pages with one table, and a checkpointer on it
+ * with the thread's and the writer's thresholds (in pages). */
+static TgWalCheckpointer *
+wal_setup (Fixture *fixture,
+           guint    thread_pages,
+           guint    writer_pages)
 {
   g_autoptr(GError) error = NULL;
+  TgWalCheckpointer *checkpointer;
 
   g_assert_true (tg_sqlite_exec (fixture->db, "PRAGMA page_size = 4096;"
                                  "PRAGMA journal_mode = WAL;"
                                  "CREATE TABLE t (x BLOB)", &error));
   g_assert_no_error (error);
+  checkpointer = tg_wal_checkpointer_new (tg_sqlite_get_db (fixture->db), fixture->path,
+                                          thread_pages, writer_pages, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (checkpointer);
+  return checkpointer;
+}
+
+static gboolean
+has_checkpointed (gpointer checkpointer)
+{
+  return tg_wal_checkpointer_get_n_checkpoints (checkpointer) > 0;
 }
 
 /* The thread wakes at its threshold, and not before. */
@@ -432,14 +435,7 @@ static void
 test_checkpointer_thread_threshold (Fixture       *fixture,
                                     gconstpointer  data)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(TgWalCheckpointer) checkpointer = NULL;
-  gint64 deadline;
-
-  wal_setup (fixture);
-  checkpointer = tg_wal_checkpointer_new (tg_sqlite_get_db (fixture->db), fixture->path,
-                                          60, 100000, &error);
-  g_assert_no_error (error);
+  g_autoptr(TgWalCheckpointer) checkpointer = wal_setup (fixture, 60, 100000);
 
   /* Some 30 pages: below the threshold, no checkpoint. */
   write_pages (fixture->db, 10);
@@ -447,10 +443,7 @@ test_checkpointer_thread_threshold (Fixture       *fixture,
 
   /* Past 60 pages the thread checkpoints (a bounded wait for it). */
   write_pages (fixture->db, 20);
-  deadline = g_get_monotonic_time () + 20 * G_USEC_PER_SEC;
-  while (tg_wal_checkpointer_get_n_checkpoints (checkpointer) == 0 &&
-         g_get_monotonic_time () < deadline)
-    g_usleep (1000);
+  tg_test_iterate_until (has_checkpointed, checkpointer, 20000, "the thread's checkpoint");
   g_assert_cmpuint (tg_wal_checkpointer_get_n_checkpoints (checkpointer), >, 0);
 }
 
@@ -460,15 +453,9 @@ static void
 test_checkpointer_writer_threshold (Fixture       *fixture,
                                     gconstpointer  data)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(TgWalCheckpointer) checkpointer = NULL;
+  g_autoptr(TgWalCheckpointer) checkpointer = wal_setup (fixture, 100000, 20);
   g_autofree char *wal = g_strconcat (fixture->path, "-wal", NULL);
   const goffset frame = 4096 + 24;
-
-  wal_setup (fixture);
-  checkpointer = tg_wal_checkpointer_new (tg_sqlite_get_db (fixture->db), fixture->path,
-                                          100000, 20, &error);
-  g_assert_no_error (error);
 
   /* Some 600 pages written; the log never grows past 20 and a commit. */
   write_pages (fixture->db, 200);
@@ -484,15 +471,9 @@ static void
 test_checkpointer_below_thresholds (Fixture       *fixture,
                                     gconstpointer  data)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(TgWalCheckpointer) checkpointer = NULL;
+  g_autoptr(TgWalCheckpointer) checkpointer = wal_setup (fixture, 100000, 100000);
   g_autofree char *wal = g_strconcat (fixture->path, "-wal", NULL);
   const goffset frame = 4096 + 24;
-
-  wal_setup (fixture);
-  checkpointer = tg_wal_checkpointer_new (tg_sqlite_get_db (fixture->db), fixture->path,
-                                          100000, 100000, &error);
-  g_assert_no_error (error);
 
   write_pages (fixture->db, 400);
   g_assert_cmpuint (tg_wal_checkpointer_get_n_checkpoints (checkpointer), ==, 0);

@@ -96,27 +96,26 @@ tricky_report (void)
   return report;
 }
 
-static char *
-read_file (const char *path,
-           gsize      *length)
-{
-  g_autoptr(GError) error = NULL;
-  char *contents = NULL;
-
-  g_file_get_contents (path, &contents, length, &error);
-  g_assert_no_error (error);
-  return contents;
-}
-
 static void
 save (TgStore  *store,
       TgReport *report)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(TgRevision) rev = tg_store_save_report (store, report, &error);
+  g_object_unref (tg_test_save_report (store, report));
+}
 
+/* Imports @file into @store, guessing its format; the import must
+ * succeed. */
+static void
+import_file (TgStore *store,
+             GFile   *file,
+             guint   *n_imported,
+             guint   *n_skipped)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (tg_import_file (store, file, TG_IMPORT_FORMAT_AUTO, NULL, NULL,
+                                 n_imported, n_skipped, NULL, &error));
   g_assert_no_error (error);
-  g_assert_nonnull (rev);
 }
 
 /* Vocabularies ----------------------------------------------------------- */
@@ -332,8 +331,8 @@ test_geojson_round_trip (Fixture       *fixture,
 
   /* Export again from the fresh store: the very same bytes. */
   path2 = export_geojson_to_file (other, fixture->dir, "two.geojson", TG_EXPORT_NONE, NULL);
-  bytes1 = read_file (path1, &len1);
-  bytes2 = read_file (path2, &len2);
+  bytes1 = tg_test_read_file (path1, &len1);
+  bytes2 = tg_test_read_file (path2, &len2);
   g_assert_cmpuint (len1, ==, len2);
   g_assert_cmpmem (bytes1, len1, bytes2, len2);
 
@@ -661,7 +660,7 @@ test_geojson_bad_input (Fixture       *fixture,
   /* Our own export, cut short and tampered with. */
   save (fixture->store, report);
   path = export_geojson_to_file (fixture->store, fixture->dir, "t.geojson", TG_EXPORT_NONE, NULL);
-  exported = read_file (path, &length);
+  exported = tg_test_read_file (path, &length);
   {
     g_autoptr(TgStore) fresh = tg_test_open_store_in (fixture->dir, "fresh");
 
@@ -909,7 +908,7 @@ test_csv_withheld (Fixture       *fixture,
 
   /* A public GeoJSON carries no name without consent, nor the revision. */
   path = export_geojson_to_file (fixture->store, fixture->dir, "public.geojson", TG_EXPORT_PUBLIC, NULL);
-  geojson = read_file (path, &length);
+  geojson = tg_test_read_file (path, &length);
   g_assert_null (strstr (geojson, "Nombre Reservado Uno"));
   g_assert_null (strstr (geojson, "Nombre Organizacion Dos"));
   g_assert_null (strstr (geojson, "Testigo Sin Consentimiento"));
@@ -968,7 +967,7 @@ test_csv_bad_input (Fixture       *fixture,
 static gint64
 peak_rss (void)
 {
-  g_autofree char *status = read_file ("/proc/self/status", NULL);
+  g_autofree char *status = tg_test_read_file ("/proc/self/status", NULL);
   const char *line = strstr (status, "VmHWM:");
 
   g_assert_nonnull (line);
@@ -1345,7 +1344,7 @@ test_export_async (Fixture       *fixture,
   g_assert_cmpuint (async.last_done, ==, 120);
   g_assert_cmpuint (async.last_total, ==, 120);
 
-  contents = read_file (path, &length);
+  contents = tg_test_read_file (path, &length);
   rows = tg_csv_parse (contents, length, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (rows->len, ==, 121);
@@ -1380,7 +1379,7 @@ test_export_atomic (Fixture       *fixture,
                                      cancel_progress_cb, cancellable, NULL,
                                      cancellable, &error));
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
-  contents = read_file (path, &length);
+  contents = tg_test_read_file (path, &length);
   g_assert_cmpstr (contents, ==, "previous export");
 
   /* And no half-written temporary file is left beside it. */
@@ -1706,7 +1705,7 @@ test_export_rfc3339 (Fixture       *fixture,
       /* 12 starts at least, and the two ends. */
       g_test_message ("%u timestamps in the GeoJSON", n_times);
       g_assert_cmpuint (n_times, >=, 13);
-      text = read_file (path, &length);
+      text = tg_test_read_file (path, &length);
       g_assert_nonnull (strstr (text, "\"2023-01-09T14:05:00-05:00\""));
       g_assert_nonnull (strstr (text, "\"2022-12-15T18:30:00.500000+05:30\""));
 
@@ -1876,9 +1875,7 @@ test_geojson_without_revision (Fixture       *fixture,
 
   other = tg_test_open_store_in (fixture->dir, "b");
   file = g_file_new_for_path (edited);
-  g_assert_true (tg_import_file (other, file, TG_IMPORT_FORMAT_AUTO, NULL, NULL,
-                                 &n_imported, &n_skipped, NULL, &error));
-  g_assert_no_error (error);
+  import_file (other, file, &n_imported, &n_skipped);
   g_assert_cmpuint (n_imported, ==, 1);
   g_assert_cmpuint (n_skipped, ==, 0);
 
@@ -1914,9 +1911,7 @@ test_geojson_without_revision (Fixture       *fixture,
   }
 
   /* Again: already here. */
-  g_assert_true (tg_import_file (other, file, TG_IMPORT_FORMAT_AUTO, NULL, NULL,
-                                 &n_imported, &n_skipped, NULL, &error));
-  g_assert_no_error (error);
+  import_file (other, file, &n_imported, &n_skipped);
   g_assert_cmpuint (n_imported, ==, 0);
   g_assert_cmpuint (n_skipped, ==, 1);
   tg_store_close (other);
@@ -1940,9 +1935,7 @@ test_geojson_public_back (Fixture       *fixture,
   save (fixture->store, report);
   path = export_geojson_to_file (fixture->store, fixture->dir, "pub.geojson", TG_EXPORT_PUBLIC, NULL);
   file = g_file_new_for_path (path);
-  g_assert_true (tg_import_file (fixture->store, file, TG_IMPORT_FORMAT_AUTO, NULL, NULL,
-                                 &n_imported, &n_skipped, NULL, &error));
-  g_assert_no_error (error);
+  import_file (fixture->store, file, &n_imported, &n_skipped);
   g_assert_cmpuint (n_imported, ==, 0);
   g_assert_cmpuint (n_skipped, ==, 1);
   after = tg_store_load_report (fixture->store, tg_report_get_id (report), &error);
@@ -1981,19 +1974,13 @@ test_import_file_counts (Fixture       *fixture,
     g_assert_true (tg_store_save_reports (other, demo, &error));
     g_assert_no_error (error);
   }
-  g_assert_true (tg_import_file (other, gfile, TG_IMPORT_FORMAT_AUTO, NULL, NULL,
-                                 &n_imported, &n_skipped, NULL, &error));
-  g_assert_no_error (error);
+  import_file (other, gfile, &n_imported, &n_skipped);
   g_assert_cmpuint (n_imported + n_skipped, >=, 60);
   g_assert_cmpuint (tg_store_count_reports (other), ==, 60);
-  g_assert_true (tg_import_file (other, cfile, TG_IMPORT_FORMAT_AUTO, NULL, NULL,
-                                 &n_imported, &n_skipped, NULL, &error));
-  g_assert_no_error (error);
+  import_file (other, cfile, &n_imported, &n_skipped);
   g_assert_cmpuint (n_imported, ==, 0);
   g_assert_cmpuint (n_skipped, ==, 60);
-  g_assert_true (tg_import_file (other, gfile, TG_IMPORT_FORMAT_AUTO, NULL, NULL,
-                                 &n_imported, &n_skipped, NULL, &error));
-  g_assert_no_error (error);
+  import_file (other, gfile, &n_imported, &n_skipped);
   g_assert_cmpuint (n_imported, ==, 0);
   g_assert_cmpuint (n_skipped, ==, 60);
   tg_store_close (other);
@@ -2009,17 +1996,13 @@ test_import_file_counts (Fixture       *fixture,
     g_autoptr(GFile) cf = g_file_new_for_path (c_txt);
     gsize len;
 
-    g_data = read_file (geojson, &len);
+    g_data = tg_test_read_file (geojson, &len);
     g_assert_true (g_file_set_contents (g_txt, g_data, len, NULL));
-    c_data = read_file (csv, &len);
+    c_data = tg_test_read_file (csv, &len);
     g_assert_true (g_file_set_contents (c_txt, c_data, len, NULL));
-    g_assert_true (tg_import_file (third, cf, TG_IMPORT_FORMAT_AUTO, NULL, NULL,
-                                   &n_imported, &n_skipped, NULL, &error));
-    g_assert_no_error (error);
+    import_file (third, cf, &n_imported, &n_skipped);
     g_assert_cmpuint (n_imported, ==, 60);
-    g_assert_true (tg_import_file (third, gf, TG_IMPORT_FORMAT_AUTO, NULL, NULL,
-                                   &n_imported, &n_skipped, NULL, &error));
-    g_assert_no_error (error);
+    import_file (third, gf, &n_imported, &n_skipped);
     /* CSV rows keep their ids but not their revisions: the GeoJSON's
      * revisions are new here, and each is an edit or the same content. */
     g_assert_cmpuint (tg_store_count_reports (third), ==, 60);
@@ -2059,7 +2042,7 @@ test_geojson_org_withholds (Fixture       *fixture,
   save (fixture->store, report);
   save (fixture->store, plain);
   path = export_geojson_to_file (fixture->store, fixture->dir, "org.geojson", TG_EXPORT_CUSTODY, NULL);
-  text = read_file (path, &length);
+  text = tg_test_read_file (path, &length);
   g_assert_null (strstr (text, "Nombre Sin Permiso"));
   g_assert_null (strstr (text, "Bellavista"));
   g_assert_nonnull (strstr (text, "Nombre Con Permiso"));
@@ -2080,9 +2063,7 @@ test_geojson_org_withholds (Fixture       *fixture,
 
   /* Back into the store it came from: nothing changes. */
   file = g_file_new_for_path (path);
-  g_assert_true (tg_import_file (fixture->store, file, TG_IMPORT_FORMAT_AUTO, NULL, NULL,
-                                 &n_imported, &n_skipped, NULL, &error));
-  g_assert_no_error (error);
+  import_file (fixture->store, file, &n_imported, &n_skipped);
   g_assert_cmpuint (n_imported, ==, 0);
   g_assert_cmpuint (n_skipped, ==, 2);
   after = tg_store_load_report (fixture->store, tg_report_get_id (report), &error);
@@ -2093,9 +2074,7 @@ test_geojson_org_withholds (Fixture       *fixture,
 
   /* Into another store: the report, with the name withheld. */
   other = tg_test_open_store_in (fixture->dir, "b");
-  g_assert_true (tg_import_file (other, file, TG_IMPORT_FORMAT_AUTO, NULL, NULL,
-                                 &n_imported, &n_skipped, NULL, &error));
-  g_assert_no_error (error);
+  import_file (other, file, &n_imported, &n_skipped);
   g_assert_cmpuint (n_imported, ==, 2);
   copy = tg_store_load_report (other, tg_report_get_id (report), &error);
   g_assert_no_error (error);
@@ -2174,8 +2153,8 @@ test_export_custody (Fixture       *fixture,
                                                    TG_EXPORT_PUBLIC | TG_EXPORT_CUSTODY, NULL);
     g_autofree char *plain = export_geojson_to_file (fixture->store, fixture->dir, "n.geojson",
                                                      TG_EXPORT_NONE, NULL);
-    g_autofree char *a = read_file (pub, NULL);
-    g_autofree char *b = read_file (plain, NULL);
+    g_autofree char *a = tg_test_read_file (pub, NULL);
+    g_autofree char *b = tg_test_read_file (plain, NULL);
 
     g_assert_null (strstr (a, "testigo:custody"));
     g_assert_null (strstr (b, "testigo:custody"));

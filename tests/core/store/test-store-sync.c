@@ -18,28 +18,7 @@
 
 #define OTHER_DEVICE "5b0e3c2a-9d41-4f7e-8a55-0c6f1e2d3b4a"
 
-typedef struct
-{
-  char    *dir;
-  TgStore *store;
-} Fixture;
-
-static void
-fixture_set_up (Fixture       *fixture,
-                gconstpointer  data)
-{
-  fixture->dir = tg_test_make_tmp_dir ("testigo-store-sync-XXXXXX");
-  fixture->store = tg_test_open_store (fixture->dir);
-}
-
-static void
-fixture_tear_down (Fixture       *fixture,
-                   gconstpointer  data)
-{
-  g_clear_object (&fixture->store);
-  tg_test_rm_rf (fixture->dir);
-  g_free (fixture->dir);
-}
+typedef TgTestStoreFixture Fixture;
 
 /* Closes the store and opens it again: what a check reads came from the
  * file, not from memory. */
@@ -60,18 +39,6 @@ new_report (const char *title)
   tg_report_set_narrative (report, "Relato de prueba");
   tg_report_set_start (report, start);
   return report;
-}
-
-static TgRevision *
-save (TgStore  *store,
-      TgReport *report)
-{
-  g_autoptr(GError) error = NULL;
-  TgRevision *rev = tg_store_save_report (store, report, &error);
-
-  g_assert_no_error (error);
-  g_assert_nonnull (rev);
-  return rev;
 }
 
 static char *
@@ -214,11 +181,11 @@ test_pending (Fixture       *fixture,
   g_assert_cmpuint (p.bytes, ==, 0);
   g_assert_cmpuint (p.n_conflicts, ==, 0);
 
-  rev_a = save (fixture->store, a);
-  rev_b = save (fixture->store, b);
-  rev_c1 = save (fixture->store, c);
+  rev_a = tg_test_save_report (fixture->store, a);
+  rev_b = tg_test_save_report (fixture->store, b);
+  rev_c1 = tg_test_save_report (fixture->store, c);
   tg_report_set_title (c, "Ilave, segunda versión");
-  rev_c2 = save (fixture->store, c);
+  rev_c2 = tg_test_save_report (fixture->store, c);
 
   reopen (fixture);
   p = pending (fixture->store);
@@ -303,7 +270,7 @@ test_pending (Fixture       *fixture,
 
     g_assert_no_error (error);
     tg_report_set_title (loaded, "Puno, corregido");
-    rev = save (fixture->store, loaded);
+    rev = tg_test_save_report (fixture->store, loaded);
   }
   reopen (fixture);
   g_assert_cmpint (tg_store_get_report_sync_state (fixture->store, tg_report_get_id (a)), ==,
@@ -338,8 +305,8 @@ test_blob_queue (Fixture       *fixture,
   add_file_source (first, photo1, size1, thumb1);
   add_file_source (second, photo2, size2, thumb2);
   add_file_source (second, absent, 10, NULL);
-  rev1 = save (fixture->store, first);
-  rev2 = save (fixture->store, second);
+  rev1 = tg_test_save_report (fixture->store, first);
+  rev2 = tg_test_save_report (fixture->store, second);
 
   reopen (fixture);
   blobs = blobs_to_send (fixture->store, TRUE, 0);
@@ -366,7 +333,7 @@ test_blob_queue (Fixture       *fixture,
   /* Saving the same report again queues nothing twice. */
   tg_report_set_title (first, "Primero, otra vez");
   g_clear_object (&rev1);
-  rev1 = save (fixture->store, first);
+  rev1 = tg_test_save_report (fixture->store, first);
 
   g_assert_true (tg_store_mark_blob_sent (fixture->store, thumb1, &error));
   g_assert_no_error (error);
@@ -389,10 +356,10 @@ test_blob_queue (Fixture       *fixture,
    * goes back in the queue, at its old place; a sent one stays sent. */
   tg_report_set_title (second, "Segundo, con la foto recuperada");
   g_clear_object (&rev2);
-  rev2 = save (fixture->store, second);
+  rev2 = tg_test_save_report (fixture->store, second);
   tg_report_set_title (first, "Primero, tercera vez");
   g_clear_object (&rev1);
-  rev1 = save (fixture->store, first);
+  rev1 = tg_test_save_report (fixture->store, first);
   reopen (fixture);
   blobs = blobs_to_send (fixture->store, TRUE, 0);
   g_assert_cmpuint (blobs->len, ==, 3);
@@ -494,7 +461,7 @@ test_pull (Fixture       *fixture,
    * acknowledgement lost): nothing new, but it is on the server now. */
   {
     g_autoptr(TgReport) own = new_report ("Sicuani");
-    g_autoptr(TgRevision) own1 = save (fixture->store, own);
+    g_autoptr(TgRevision) own1 = tg_test_save_report (fixture->store, own);
     g_autoptr(TgRevision) echo = NULL;
     g_autoptr(JsonNode) node = tg_revision_to_json (own1);
 
@@ -547,14 +514,14 @@ test_conflict (Fixture       *fixture,
   const char *id = tg_report_get_id (report);
   const char *heads[3];
 
-  root = save (fixture->store, report);
+  root = tg_test_save_report (fixture->store, report);
   g_assert_true (tg_store_mark_synced (fixture->store, tg_revision_get_id (root), 1, &error));
   g_assert_no_error (error);
 
   /* Both laptops edit the same revision. */
   theirs = tg_report_copy (report);
   tg_report_set_killed (report, 17);
-  mine = save (fixture->store, report);
+  mine = tg_test_save_report (fixture->store, report);
   tg_report_set_killed (theirs, 18);
   {
     const char *parents[] = { tg_revision_get_id (root), NULL };
@@ -736,7 +703,7 @@ test_another_server (Fixture       *fixture,
   photo = import_blob (fixture->store, "la foto de Ayaviri", &photo_size);
   thumb = import_blob (fixture->store, "su miniatura", &thumb_size);
   add_file_source (mine, photo, photo_size, thumb);
-  rev = save (fixture->store, mine);
+  rev = tg_test_save_report (fixture->store, mine);
   g_assert_true (tg_store_mark_synced (fixture->store, tg_revision_get_id (rev), 41, &error));
   g_assert_no_error (error);
   g_assert_true (tg_store_mark_blob_sent (fixture->store, thumb, &error));
@@ -879,7 +846,7 @@ test_signal (Fixture       *fixture,
 
   photo = import_blob (fixture->store, "foto para la señal", &size);
   add_file_source (report, photo, size, NULL);
-  rev = save (fixture->store, report);
+  rev = tg_test_save_report (fixture->store, report);
   g_signal_connect (fixture->store, "report-sync-changed", G_CALLBACK (sync_changed_cb), &signal_data);
   tg_test_iterate_pending ();
   signal_data.n_seen = 0;
@@ -1007,9 +974,9 @@ test_migrate_from_v7 (void)
     other_photo = import_blob (old, "foto que llegó de otro portátil", &other_size);
     deleted_photo = import_blob (old, "foto de un informe borrado", &deleted_size);
     add_file_source (local, photo, size, thumb);
-    rev1 = save (old, local);
+    rev1 = tg_test_save_report (old, local);
     add_file_source (deleted, deleted_photo, deleted_size, NULL);
-    rev2 = save (old, deleted);
+    rev2 = tg_test_save_report (old, deleted);
     gone = tg_store_delete_report (old, tg_report_get_id (deleted), &error);
     g_assert_no_error (error);
     add_file_source (foreign, other_photo, other_size, NULL);
@@ -1086,7 +1053,7 @@ test_migrate_from_v9 (void)
 
         g_assert_no_error (error);
         g_assert_cmpint (tg_store_get_schema_version (old), ==, 9);
-        rev = save (old, report);
+        rev = tg_test_save_report (old, report);
         g_assert_true (tg_store_add_sync_entry (old, &entry, &error));
         g_assert_no_error (error);
         /* below schema 10 the store has no names to keep, and says so */
@@ -1171,7 +1138,7 @@ main (int   argc,
   g_test_init (&argc, &argv, NULL);
 
 #define ADD(path, func) \
-  g_test_add (path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
+  g_test_add (path, Fixture, NULL, tg_test_store_fixture_set_up, func, tg_test_store_fixture_tear_down)
 
   ADD ("/store/sync/pending", test_pending);
   ADD ("/store/sync/blob-queue", test_blob_queue);

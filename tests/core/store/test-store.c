@@ -16,28 +16,7 @@
 #include "tg-store-sync.h"
 #include "tg-test-common.h"
 
-typedef struct
-{
-  char    *dir;
-  TgStore *store;
-} Fixture;
-
-static void
-fixture_set_up (Fixture       *fixture,
-                gconstpointer  data)
-{
-  fixture->dir = tg_test_make_tmp_dir ("testigo-store-XXXXXX");
-  fixture->store = tg_test_open_store (fixture->dir);
-}
-
-static void
-fixture_tear_down (Fixture       *fixture,
-                   gconstpointer  data)
-{
-  g_clear_object (&fixture->store);
-  tg_test_rm_rf (fixture->dir);
-  g_free (fixture->dir);
-}
+typedef TgTestStoreFixture Fixture;
 
 static TgReport *
 new_report (const char *title,
@@ -683,16 +662,6 @@ write_file (const char *path,
   g_assert_no_error (error);
 }
 
-static char *
-read_file (const char *path,
-           gsize      *length)
-{
-  char *contents = NULL;
-
-  g_assert_true (g_file_get_contents (path, &contents, length, NULL));
-  return contents;
-}
-
 static void
 test_damaged_files (void)
 {
@@ -712,7 +681,7 @@ test_damaged_files (void)
     g_assert_nonnull (strstr (error->message, "testigo.db"));
     g_clear_error (&error);
   }
-  after = read_file (db, NULL);
+  after = tg_test_read_file (db, NULL);
   g_assert_cmpstr (after, ==, "%PDF-1.4 this is not a database\n");
   g_clear_pointer (&after, g_free);
 
@@ -729,7 +698,7 @@ test_damaged_files (void)
     /* Fold the WAL into the database file. */
     sqlite3_exec (tg_store_get_db (store), "PRAGMA wal_checkpoint(TRUNCATE)", NULL, NULL, NULL);
   }
-  original = read_file (db, &length);
+  original = tg_test_read_file (db, &length);
   g_assert_cmpuint (length, >, 8192);
   write_file (db, original, length / 2);
   {
@@ -738,7 +707,7 @@ test_damaged_files (void)
     g_assert_error (error, TG_ERROR, TG_ERROR_CORRUPT);
     g_clear_error (&error);
   }
-  after = read_file (db, &after_length);
+  after = tg_test_read_file (db, &after_length);
   g_assert_cmpuint (after_length, ==, length / 2);
   g_assert_true (memcmp (after, original, after_length) == 0);
   g_clear_pointer (&after, g_free);
@@ -757,7 +726,7 @@ test_damaged_files (void)
                      g_error_matches (error, TG_ERROR, TG_ERROR_NOT_A_DATABASE));
       g_clear_error (&error);
     }
-    after = read_file (db, &after_length);
+    after = tg_test_read_file (db, &after_length);
     g_assert_cmpuint (after_length, ==, length);
     g_assert_true (memcmp (after, damaged, length) == 0);
     g_clear_pointer (&after, g_free);
@@ -930,7 +899,7 @@ main (int   argc,
   g_test_init (&argc, &argv, NULL);
 
 #define ADD(path, func) \
-  g_test_add (path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
+  g_test_add (path, Fixture, NULL, tg_test_store_fixture_set_up, func, tg_test_store_fixture_tear_down)
 
   ADD ("/store/crud", test_crud);
   ADD ("/store/reopen", test_reopen);

@@ -117,11 +117,8 @@ static char *
 save (TgStore  *store,
       TgReport *report)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(TgRevision) rev = tg_store_save_report (store, report, &error);
+  g_autoptr(TgRevision) rev = tg_test_save_report (store, report);
 
-  g_assert_no_error (error);
-  g_assert_nonnull (rev);
   return g_strdup (tg_report_get_id (report));
 }
 
@@ -164,12 +161,6 @@ person_named (TgIncident *incident,
         return person;
     }
   return NULL;
-}
-
-static gboolean
-pointer_is_set (gpointer data)
-{
-  return *(gpointer *) data != NULL;
 }
 
 static const char *
@@ -605,10 +596,11 @@ test_merge_provenance (Fixture       *fixture,
   juliaca_clear (&j);
 }
 
+/* A workspace change made on a worker thread has answered. */
 static void
-join_done_cb (GObject      *source,
-              GAsyncResult *result,
-              gpointer      user_data)
+change_done_cb (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
 {
   TgIncident **out = user_data;
   g_autoptr(GError) error = NULL;
@@ -644,8 +636,8 @@ test_join (Fixture       *fixture,
   g_assert_cmpint (tg_incident_get_count (incident, TG_INCIDENT_COUNT_KILLED)->max, ==, 17);
 
   tg_workspace_join_async (fixture->workspace, tg_incident_get_id (incident), third, NULL,
-                           join_done_cb, &joined);
-  tg_test_iterate_until (pointer_is_set, &joined, 30000, "join");
+                           change_done_cb, &joined);
+  tg_test_iterate_until (tg_test_pointer_is_set, &joined, 30000, "join");
   g_assert_cmpuint (tg_incident_get_n_members (joined), ==, 3);
   g_assert_cmpstr (tg_incident_get_field_provenance (joined, TG_INCIDENT_FIELD_PERPETRATORS)->report_id,
                    ==, j.ids[1]);
@@ -1149,18 +1141,6 @@ test_tombstoned_member (Fixture       *fixture,
 }
 
 static void
-merge_done_cb (GObject      *source,
-               GAsyncResult *result,
-               gpointer      user_data)
-{
-  TgIncident **out = user_data;
-  g_autoptr(GError) error = NULL;
-
-  *out = tg_workspace_change_finish (TG_WORKSPACE (source), result, &error);
-  g_assert_no_error (error);
-}
-
-static void
 test_merge_200 (Fixture       *fixture,
                 gconstpointer  data)
 {
@@ -1183,8 +1163,8 @@ test_merge_200 (Fixture       *fixture,
 
   /* On a worker thread, as the app does it. */
   tg_workspace_merge_async (fixture->workspace, (const char * const *) ids->pdata, NULL,
-                            merge_done_cb, &incident);
-  tg_test_iterate_until (pointer_is_set, &incident, 120000, "the merge of 200 reports");
+                            change_done_cb, &incident);
+  tg_test_iterate_until (tg_test_pointer_is_set, &incident, 120000, "the merge of 200 reports");
   g_assert_nonnull (incident);
   g_assert_cmpuint (tg_incident_get_n_members (incident), ==, 200);
   g_assert_cmpint (tg_incident_get_count (incident, TG_INCIDENT_COUNT_KILLED)->min, ==, 10);
@@ -1248,32 +1228,63 @@ count_signal_cb (TgStore    *store,
   counter[0]++;
 }
 
-static void
-test_concurrent_edits (void)
+/* Two devices, a and b, each a store with its workspace; the three
+ * Juliaca reports are saved on a. */
+typedef struct
 {
-  g_autofree char *dir = tg_test_make_tmp_dir ("testigo-workspace-2-XXXXXX");
-  g_autoptr(TgStore) a = tg_test_open_store_in (dir, "a");
-  g_autoptr(TgStore) b = tg_test_open_store_in (dir, "b");
-  g_autoptr(TgWorkspace) wa = tg_workspace_new (a);
-  g_autoptr(TgWorkspace) wb = tg_workspace_new (b);
+  char        *dir;
+  TgStore     *a;
+  TgStore     *b;
+  TgWorkspace *wa;
+  TgWorkspace *wb;
+  Juliaca      j;
+} Devices;
+
+static void
+devices_set_up (Devices       *d,
+                gconstpointer  data)
+{
+  d->dir = tg_test_make_tmp_dir ("testigo-workspace-devices-XXXXXX");
+  d->a = tg_test_open_store_in (d->dir, "a");
+  d->b = tg_test_open_store_in (d->dir, "b");
+  d->wa = tg_workspace_new (d->a);
+  d->wb = tg_workspace_new (d->b);
+  juliaca_save (d->a, &d->j);
+}
+
+static void
+devices_tear_down (Devices       *d,
+                   gconstpointer  data)
+{
+  g_clear_object (&d->wa);
+  g_clear_object (&d->wb);
+  g_clear_object (&d->a);
+  g_clear_object (&d->b);
+  juliaca_clear (&d->j);
+  tg_test_rm_rf (d->dir);
+  g_free (d->dir);
+}
+
+static void
+test_concurrent_edits (Devices       *d,
+                       gconstpointer  data)
+{
   g_autoptr(GError) error = NULL;
   g_autoptr(TgIncident) incident = NULL;
   g_autoptr(GPtrArray) heads = NULL;
   g_autofree char *id = NULL;
   guint changed[2] = { 0, 1 };
-  Juliaca j = { 0 };
 
-  juliaca_save (a, &j);
-  incident = tg_workspace_merge (wa, (const char * const *) j.ids, &error);
+  incident = tg_workspace_merge (d->wa, (const char * const *) d->j.ids, &error);
   g_assert_no_error (error);
   id = g_strdup (tg_incident_get_id (incident));
 
   /* Device b receives the reports and the incident: "incident-changed". */
-  g_signal_connect (b, "incident-changed", G_CALLBACK (count_signal_cb), changed);
-  exchange (a, b);
+  g_signal_connect (d->b, "incident-changed", G_CALLBACK (count_signal_cb), changed);
+  exchange (d->a, d->b);
   tg_test_iterate_until (counter_reached, changed, 10000, "incident-changed on b");
   {
-    g_autoptr(TgIncident) on_b = tg_workspace_load_incident (wb, id, &error);
+    g_autoptr(TgIncident) on_b = tg_workspace_load_incident (d->wb, id, &error);
 
     g_assert_no_error (error);
     g_assert_cmpuint (tg_incident_get_n_members (on_b), ==, 3);
@@ -1281,21 +1292,21 @@ test_concurrent_edits (void)
 
   /* Both change it at once. */
   {
-    g_autoptr(TgIncident) sa = tg_workspace_set_status (wa, id, TG_INCIDENT_STATUS_VERIFIED,
+    g_autoptr(TgIncident) sa = tg_workspace_set_status (d->wa, id, TG_INCIDENT_STATUS_VERIFIED,
                                                         "Actas", &error);
     g_autoptr(TgIncident) sb = NULL;
 
     g_assert_no_error (error);
-    sb = tg_workspace_set_notes (wb, id, "Notas de b", &error);
+    sb = tg_workspace_set_notes (d->wb, id, "Notas de b", &error);
     g_assert_no_error (error);
   }
-  exchange (a, b);
-  exchange (b, a);
+  exchange (d->a, d->b);
+  exchange (d->b, d->a);
 
   /* Both devices show a conflict: two heads, nothing discarded. */
-  for (guint d = 0; d < 2; d++)
+  for (guint device = 0; device < 2; device++)
     {
-      TgWorkspace *w = d ? wb : wa;
+      TgWorkspace *w = device ? d->wb : d->wa;
       g_autoptr(TgIncident) shown = tg_workspace_load_incident (w, id, &error);
       g_autoptr(GPtrArray) rows = tg_workspace_list_incidents (w, -1, &error);
 
@@ -1307,7 +1318,7 @@ test_concurrent_edits (void)
   /* An operation while the conflict is open changes the shown head only:
    * the conflict stays open. */
   {
-    g_autoptr(TgIncident) noted = tg_workspace_set_figure (wa, id, TG_INCIDENT_COUNT_KILLED, 18,
+    g_autoptr(TgIncident) noted = tg_workspace_set_figure (d->wa, id, TG_INCIDENT_COUNT_KILLED, 18,
                                                            "Acta", &error);
 
     g_assert_no_error (error);
@@ -1316,7 +1327,7 @@ test_concurrent_edits (void)
 
   /* A save based on one head only, by someone who did not see the other:
    * still a conflict, not an overwrite. */
-  heads = tg_workspace_list_incident_heads (wa, id, &error);
+  heads = tg_workspace_list_incident_heads (d->wa, id, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (heads->len, ==, 2);
   {
@@ -1324,7 +1335,7 @@ test_concurrent_edits (void)
     g_autoptr(TgIncident) refused = NULL;
 
     tg_incident_set_notes (stale, "Vista vieja");
-    refused = tg_workspace_save_incident (wa, stale, &error);
+    refused = tg_workspace_save_incident (d->wa, stale, &error);
     g_assert_null (refused);
     g_assert_error (error, TG_ERROR, TG_ERROR_CONFLICT);
     g_clear_error (&error);
@@ -1354,15 +1365,15 @@ test_concurrent_edits (void)
     resolved = tg_incident_copy (with_status);
     tg_incident_set_notes (resolved, tg_incident_get_notes (with_notes));
     tg_incident_set_base_revisions (resolved, base);
-    saved = tg_workspace_save_incident (wa, resolved, &error);
+    saved = tg_workspace_save_incident (d->wa, resolved, &error);
     g_assert_no_error (error);
     g_assert_false (tg_incident_has_conflict (saved));
   }
 
-  exchange (a, b);
+  exchange (d->a, d->b);
   {
-    g_autoptr(TgIncident) on_a = tg_workspace_load_incident (wa, id, &error);
-    g_autoptr(TgIncident) on_b = tg_workspace_load_incident (wb, id, &error);
+    g_autoptr(TgIncident) on_a = tg_workspace_load_incident (d->wa, id, &error);
+    g_autoptr(TgIncident) on_b = tg_workspace_load_incident (d->wb, id, &error);
     g_autofree char *ja = tg_incident_to_json_string (on_a);
     g_autofree char *jb = tg_incident_to_json_string (on_b);
 
@@ -1372,56 +1383,43 @@ test_concurrent_edits (void)
     g_assert_cmpint (tg_incident_get_status (on_b), ==, TG_INCIDENT_STATUS_VERIFIED);
     g_assert_cmpstr (tg_incident_get_notes (on_b), ==, "Notas de b");
   }
-
-  g_clear_object (&wa);
-  g_clear_object (&wb);
-  g_clear_object (&a);
-  g_clear_object (&b);
-  juliaca_clear (&j);
-  tg_test_rm_rf (dir);
 }
 
 /* Two coordinators merge the same report into two incidents at once. */
 static void
-test_membership_conflict (void)
+test_membership_conflict (Devices       *d,
+                          gconstpointer  data)
 {
-  g_autofree char *dir = tg_test_make_tmp_dir ("testigo-workspace-3-XXXXXX");
-  g_autoptr(TgStore) a = tg_test_open_store_in (dir, "a");
-  g_autoptr(TgStore) b = tg_test_open_store_in (dir, "b");
-  g_autoptr(TgWorkspace) wa = tg_workspace_new (a);
-  g_autoptr(TgWorkspace) wb = tg_workspace_new (b);
   g_autoptr(GError) error = NULL;
   g_autoptr(TgIncident) ia = NULL;
   g_autoptr(TgIncident) ib = NULL;
   g_autoptr(GPtrArray) conflicts = NULL;
   TgMembershipConflict *conflict;
-  Juliaca j = { 0 };
 
-  juliaca_save (a, &j);
-  exchange (a, b);
+  exchange (d->a, d->b);
   {
-    const char *first[] = { j.ids[0], j.ids[1], NULL };
-    const char *second[] = { j.ids[1], j.ids[2], NULL };
+    const char *first[] = { d->j.ids[0], d->j.ids[1], NULL };
+    const char *second[] = { d->j.ids[1], d->j.ids[2], NULL };
 
-    ia = tg_workspace_merge (wa, first, &error);
+    ia = tg_workspace_merge (d->wa, first, &error);
     g_assert_no_error (error);
-    ib = tg_workspace_merge (wb, second, &error);
+    ib = tg_workspace_merge (d->wb, second, &error);
     g_assert_no_error (error);
   }
-  exchange (b, a);
+  exchange (d->b, d->a);
 
   /* Both incidents keep the report; the store says so. */
-  conflicts = tg_workspace_list_membership_conflicts (wa, &error);
+  conflicts = tg_workspace_list_membership_conflicts (d->wa, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (conflicts->len, ==, 1);
   conflict = conflicts->pdata[0];
-  g_assert_cmpstr (conflict->report_id, ==, j.ids[1]);
+  g_assert_cmpstr (conflict->report_id, ==, d->j.ids[1]);
   g_assert_cmpuint (g_strv_length (conflict->incident_ids), ==, 2);
   g_assert_true (g_strv_contains ((const char * const *) conflict->incident_ids, tg_incident_get_id (ia)));
   g_assert_true (g_strv_contains ((const char * const *) conflict->incident_ids, tg_incident_get_id (ib)));
   {
-    g_autoptr(GPtrArray) rows = tg_workspace_list_incidents (wa, -1, &error);
-    g_autoptr(TgIncidentBundle) bundle = tg_workspace_load_bundle (wa, tg_incident_get_id (ib), &error);
+    g_autoptr(GPtrArray) rows = tg_workspace_list_incidents (d->wa, -1, &error);
+    g_autoptr(TgIncidentBundle) bundle = tg_workspace_load_bundle (d->wa, tg_incident_get_id (ib), &error);
 
     g_assert_no_error (error);
     g_assert_cmpuint (rows->len, ==, 2);
@@ -1430,24 +1428,24 @@ test_membership_conflict (void)
     g_assert_cmpuint (bundle->conflicts->len, ==, 1);
   }
   {
-    g_autoptr(GPtrArray) rows = tg_workspace_list_reports (wa, NULL, &error);
+    g_autoptr(GPtrArray) rows = tg_workspace_list_reports (d->wa, NULL, &error);
 
     g_assert_no_error (error);
     for (guint i = 0; i < rows->len; i++)
       {
         TgWorkspaceReport *row = rows->pdata[i];
 
-        g_assert_cmpuint (row->n_incidents, ==, g_strcmp0 (row->report_id, j.ids[1]) == 0 ? 2 : 1);
+        g_assert_cmpuint (row->n_incidents, ==, g_strcmp0 (row->report_id, d->j.ids[1]) == 0 ? 2 : 1);
       }
   }
 
   /* Joining the shared report elsewhere is refused on this device. */
   {
-    const char *again[] = { j.ids[1], NULL };
+    const char *again[] = { d->j.ids[1], NULL };
     g_autoptr(TgReport) extra = juliaca_report (2, "Otra", 0);
-    g_autofree char *extra_id = save (a, extra);
-    const char *pair[] = { extra_id, j.ids[0], NULL };
-    g_autoptr(TgIncident) refused = tg_workspace_merge (wa, pair, &error);
+    g_autofree char *extra_id = save (d->a, extra);
+    const char *pair[] = { extra_id, d->j.ids[0], NULL };
+    g_autoptr(TgIncident) refused = tg_workspace_merge (d->wa, pair, &error);
 
     g_assert_null (refused);
     g_assert_error (error, TG_ERROR, TG_ERROR_CONFLICT);
@@ -1457,21 +1455,14 @@ test_membership_conflict (void)
 
   /* The coordinator resolves it by removing the report from one. */
   {
-    g_autoptr(TgIncident) fixed = tg_workspace_remove_report (wa, tg_incident_get_id (ib), j.ids[1], &error);
+    g_autoptr(TgIncident) fixed = tg_workspace_remove_report (d->wa, tg_incident_get_id (ib), d->j.ids[1], &error);
     g_autoptr(GPtrArray) after = NULL;
 
     g_assert_no_error (error);
-    after = tg_workspace_list_membership_conflicts (wa, &error);
+    after = tg_workspace_list_membership_conflicts (d->wa, &error);
     g_assert_no_error (error);
     g_assert_cmpuint (after->len, ==, 0);
   }
-
-  g_clear_object (&wa);
-  g_clear_object (&wb);
-  g_clear_object (&a);
-  g_clear_object (&b);
-  juliaca_clear (&j);
-  tg_test_rm_rf (dir);
 }
 
 static const TgIncidentDifference *
@@ -1529,13 +1520,9 @@ conflict_loaded_cb (GObject      *source,
  * refused; the resolution picks part by part, writes a narrative anew,
  * and is one revision whose parents are both heads; both converge. */
 static void
-test_resolve_conflict (void)
+test_resolve_conflict (Devices       *d,
+                       gconstpointer  data)
 {
-  g_autofree char *dir = tg_test_make_tmp_dir ("testigo-workspace-4-XXXXXX");
-  g_autoptr(TgStore) a = tg_test_open_store_in (dir, "a");
-  g_autoptr(TgStore) b = tg_test_open_store_in (dir, "b");
-  g_autoptr(TgWorkspace) wa = tg_workspace_new (a);
-  g_autoptr(TgWorkspace) wb = tg_workspace_new (b);
   g_autoptr(GError) error = NULL;
   g_autoptr(TgIncident) incident = NULL;
   g_autoptr(TgIncidentConflict) stale = NULL;
@@ -1545,22 +1532,20 @@ test_resolve_conflict (void)
   g_autofree char *id = NULL;
   const TgIncidentDifference *difference;
   guint n_shared = G_MAXUINT, n_revisions;
-  Juliaca j = { 0 };
 
-  juliaca_save (a, &j);
   {
-    const char *two[] = { j.ids[0], j.ids[1], NULL };
+    const char *two[] = { d->j.ids[0], d->j.ids[1], NULL };
 
-    incident = tg_workspace_merge (wa, two, &error);
+    incident = tg_workspace_merge (d->wa, two, &error);
     g_assert_no_error (error);
   }
   id = g_strdup (tg_incident_get_id (incident));
-  exchange (a, b);
-  g_assert_cmpuint (n_incident_conflicts (wa, &n_shared), ==, 0);
+  exchange (d->a, d->b);
+  g_assert_cmpuint (n_incident_conflicts (d->wa, &n_shared), ==, 0);
   g_assert_cmpuint (n_shared, ==, 0);
 
   /* Nothing to resolve yet: one head, no difference. */
-  conflict = tg_workspace_load_conflict (wa, id, &error);
+  conflict = tg_workspace_load_conflict (d->wa, id, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (conflict->heads->len, ==, 1);
   g_assert_cmpuint (conflict->differences->len, ==, 0);
@@ -1569,29 +1554,29 @@ test_resolve_conflict (void)
   {
     g_autoptr(JsonObject) title = json_object_new ();
     g_autoptr(TgIncident) t = NULL, s = NULL, joined = NULL, f = NULL, n = NULL;
-    const char *third[] = { j.ids[2], NULL };
+    const char *third[] = { d->j.ids[2], NULL };
 
     json_object_set_string_member (title, "title", "Masacre de Juliaca");
-    t = tg_workspace_set_field (wa, id, TG_INCIDENT_FIELD_TITLE, title, "Nombre de la CIDH", &error);
+    t = tg_workspace_set_field (d->wa, id, TG_INCIDENT_FIELD_TITLE, title, "Nombre de la CIDH", &error);
     g_assert_no_error (error);
-    s = tg_workspace_set_status (wa, id, TG_INCIDENT_STATUS_VERIFIED, "Actas de defunción", &error);
+    s = tg_workspace_set_status (d->wa, id, TG_INCIDENT_STATUS_VERIFIED, "Actas de defunción", &error);
     g_assert_no_error (error);
-    joined = tg_workspace_join (wb, id, third, &error);
+    joined = tg_workspace_join (d->wb, id, third, &error);
     g_assert_no_error (error);
-    f = tg_workspace_set_figure (wb, id, TG_INCIDENT_COUNT_KILLED, 18, "Lista del hospital", &error);
+    f = tg_workspace_set_figure (d->wb, id, TG_INCIDENT_COUNT_KILLED, 18, "Lista del hospital", &error);
     g_assert_no_error (error);
-    n = tg_workspace_set_notes (wb, id, "Notas de b", &error);
+    n = tg_workspace_set_notes (d->wb, id, "Notas de b", &error);
     g_assert_no_error (error);
   }
-  exchange (a, b);
-  exchange (b, a);
+  exchange (d->a, d->b);
+  exchange (d->b, d->a);
 
   /* Both see it, and count it as needing attention. */
-  g_assert_cmpuint (n_incident_conflicts (wa, NULL), ==, 1);
-  g_assert_cmpuint (n_incident_conflicts (wb, NULL), ==, 1);
+  g_assert_cmpuint (n_incident_conflicts (d->wa, NULL), ==, 1);
+  g_assert_cmpuint (n_incident_conflicts (d->wb, NULL), ==, 1);
 
-  tg_workspace_load_conflict_async (wa, id, NULL, conflict_loaded_cb, &conflict);
-  tg_test_iterate_until (pointer_is_set, &conflict, 30000, "the conflict");
+  tg_workspace_load_conflict_async (d->wa, id, NULL, conflict_loaded_cb, &conflict);
+  tg_test_iterate_until (tg_test_pointer_is_set, &conflict, 30000, "the conflict");
   g_assert_cmpuint (conflict->heads->len, ==, 2);
   {
     TgIncidentHead *mine = conflict->heads->pdata[0];
@@ -1600,8 +1585,8 @@ test_resolve_conflict (void)
     /* This device's version first; who and when for each. */
     g_assert_true (mine->this_device);
     g_assert_false (theirs->this_device);
-    g_assert_cmpstr (mine->device_id, ==, tg_store_get_device_id (a));
-    g_assert_cmpstr (theirs->device_id, ==, tg_store_get_device_id (b));
+    g_assert_cmpstr (mine->device_id, ==, tg_store_get_device_id (d->a));
+    g_assert_cmpstr (theirs->device_id, ==, tg_store_get_device_id (d->b));
     g_assert_cmpint (mine->created_at, >, 0);
     g_assert_cmpint (theirs->created_at, >, 0);
     g_assert_false (mine->dissolved);
@@ -1639,12 +1624,12 @@ test_resolve_conflict (void)
   /* Another change arrives meanwhile: the loaded conflict is stale. */
   stale = g_steal_pointer (&conflict);
   {
-    g_autoptr(TgIncident) again = tg_workspace_set_notes (wb, id, "Notas de b, corregidas", &error);
+    g_autoptr(TgIncident) again = tg_workspace_set_notes (d->wb, id, "Notas de b, corregidas", &error);
 
     g_assert_no_error (error);
   }
-  exchange (b, a);
-  n_revisions = count_revisions (a, id);
+  exchange (d->b, d->a);
+  n_revisions = count_revisions (d->a, id);
   {
     int picks[16];
     g_autoptr(TgIncident) built = NULL;
@@ -1654,16 +1639,16 @@ test_resolve_conflict (void)
       picks[i] = 0;
     built = tg_incident_conflict_build (stale, picks, NULL, &error);
     g_assert_no_error (error);
-    refused = tg_workspace_resolve_conflict (wa, stale, built, FALSE, &error);
+    refused = tg_workspace_resolve_conflict (d->wa, stale, built, FALSE, &error);
     g_assert_null (refused);
     g_assert_error (error, TG_ERROR, TG_ERROR_CONFLICT);
     g_clear_error (&error);
   }
-  g_assert_cmpuint (count_revisions (a, id), ==, n_revisions);
+  g_assert_cmpuint (count_revisions (d->a, id), ==, n_revisions);
 
   /* Loaded again: the title and status of a, the rest of b, a new
    * narrative written by the coordinator. */
-  conflict = tg_workspace_load_conflict (wa, id, &error);
+  conflict = tg_workspace_load_conflict (d->wa, id, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (conflict->heads->len, ==, 2);
   {
@@ -1701,12 +1686,12 @@ test_resolve_conflict (void)
       g_clear_error (&error);
     }
   }
-  saved = tg_workspace_resolve_conflict (wa, conflict, resolved, FALSE, &error);
+  saved = tg_workspace_resolve_conflict (d->wa, conflict, resolved, FALSE, &error);
   g_assert_no_error (error);
   g_assert_false (tg_incident_has_conflict (saved));
-  g_assert_cmpuint (count_revisions (a, id), ==, n_revisions + 1);
+  g_assert_cmpuint (count_revisions (d->a, id), ==, n_revisions + 1);
   {
-    g_autoptr(GPtrArray) heads = tg_store_list_heads (a, id, &error);
+    g_autoptr(GPtrArray) heads = tg_store_list_heads (d->a, id, &error);
     const char * const *parents;
 
     g_assert_no_error (error);
@@ -1716,20 +1701,20 @@ test_resolve_conflict (void)
     for (guint h = 0; h < conflict->heads->len; h++)
       g_assert_true (g_strv_contains (parents, ((TgIncidentHead *) conflict->heads->pdata[h])->rev_id));
   }
-  g_assert_cmpuint (n_incident_conflicts (wa, NULL), ==, 0);
+  g_assert_cmpuint (n_incident_conflicts (d->wa, NULL), ==, 0);
 
   /* Converged: b gets the one revision and shows the same. */
-  exchange (a, b);
+  exchange (d->a, d->b);
   {
-    g_autoptr(TgIncident) on_a = tg_workspace_load_incident (wa, id, &error);
-    g_autoptr(TgIncident) on_b = tg_workspace_load_incident (wb, id, &error);
+    g_autoptr(TgIncident) on_a = tg_workspace_load_incident (d->wa, id, &error);
+    g_autoptr(TgIncident) on_b = tg_workspace_load_incident (d->wb, id, &error);
     g_autofree char *ja = tg_incident_to_json_string (on_a);
     g_autofree char *jb = tg_incident_to_json_string (on_b);
 
     g_assert_no_error (error);
     g_assert_cmpstr (ja, ==, jb);
     g_assert_false (tg_incident_has_conflict (on_b));
-    g_assert_cmpuint (n_incident_conflicts (wb, NULL), ==, 0);
+    g_assert_cmpuint (n_incident_conflicts (d->wb, NULL), ==, 0);
     g_assert_cmpstr (tg_incident_get_title (on_b), ==, "Masacre de Juliaca");
     g_assert_cmpint (tg_incident_get_status (on_b), ==, TG_INCIDENT_STATUS_VERIFIED);
     g_assert_cmpstr (tg_incident_get_notes (on_b), ==, "Notas de b, corregidas");
@@ -1741,13 +1726,6 @@ test_resolve_conflict (void)
                      ==, TG_PROVENANCE_COORDINATOR);
     g_assert_cmpuint (person_named (on_b, "Juan Pérez Quispe")->n_links, ==, 3);
   }
-
-  g_clear_object (&wa);
-  g_clear_object (&wb);
-  g_clear_object (&a);
-  g_clear_object (&b);
-  juliaca_clear (&j);
-  tg_test_rm_rf (dir);
 }
 
 /* Dissolved on one device, changed on the other: the resolver lists it;
@@ -1755,39 +1733,33 @@ test_resolve_conflict (void)
  * version with fewer drops the others' links and counts; a report held
  * by another incident cannot come in through a resolution. */
 static void
-test_resolve_dissolved (void)
+test_resolve_dissolved (Devices       *d,
+                        gconstpointer  data)
 {
-  g_autofree char *dir = tg_test_make_tmp_dir ("testigo-workspace-5-XXXXXX");
-  g_autoptr(TgStore) a = tg_test_open_store_in (dir, "a");
-  g_autoptr(TgStore) b = tg_test_open_store_in (dir, "b");
-  g_autoptr(TgWorkspace) wa = tg_workspace_new (a);
-  g_autoptr(TgWorkspace) wb = tg_workspace_new (b);
   g_autoptr(GError) error = NULL;
   g_autoptr(TgIncident) incident = NULL;
   g_autoptr(TgIncidentConflict) conflict = NULL;
   g_autofree char *id = NULL;
   g_autofree char *extra_id = NULL;
   int picks[16];
-  Juliaca j = { 0 };
 
-  juliaca_save (a, &j);
-  incident = tg_workspace_merge (wa, (const char * const *) j.ids, &error);
+  incident = tg_workspace_merge (d->wa, (const char * const *) d->j.ids, &error);
   g_assert_no_error (error);
   id = g_strdup (tg_incident_get_id (incident));
-  exchange (a, b);
+  exchange (d->a, d->b);
   {
-    g_autoptr(TgIncident) gone = tg_workspace_dissolve (wa, id, &error);
+    g_autoptr(TgIncident) gone = tg_workspace_dissolve (d->wa, id, &error);
     g_autoptr(TgIncident) less = NULL;
 
     g_assert_no_error (error);
-    less = tg_workspace_remove_report (wb, id, j.ids[1], &error);
+    less = tg_workspace_remove_report (d->wb, id, d->j.ids[1], &error);
     g_assert_no_error (error);
   }
-  exchange (a, b);
-  exchange (b, a);
-  g_assert_cmpuint (n_incident_conflicts (wa, NULL), ==, 1);
+  exchange (d->a, d->b);
+  exchange (d->b, d->a);
+  g_assert_cmpuint (n_incident_conflicts (d->wa, NULL), ==, 1);
 
-  conflict = tg_workspace_load_conflict (wa, id, &error);
+  conflict = tg_workspace_load_conflict (d->wa, id, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (conflict->heads->len, ==, 2);
   g_assert_true (((TgIncidentHead *) conflict->heads->pdata[0])->dissolved);
@@ -1807,16 +1779,16 @@ test_resolve_dissolved (void)
     g_autoptr(TgIncident) built = NULL;
     g_autoptr(TgIncident) refused = NULL;
 
-    extra_id = save (a, extra);
-    extra2_id = save (a, extra2);
+    extra_id = save (d->a, extra);
+    extra2_id = save (d->a, extra2);
     pair[0] = extra_id;
     pair[1] = extra2_id;
-    other = tg_workspace_merge (wa, pair, &error);
+    other = tg_workspace_merge (d->wa, pair, &error);
     g_assert_no_error (error);
     built = tg_incident_conflict_build (conflict, picks, NULL, &error);
     g_assert_no_error (error);
     tg_incident_add_member (built, extra_id, "rev");
-    refused = tg_workspace_resolve_conflict (wa, conflict, built, FALSE, &error);
+    refused = tg_workspace_resolve_conflict (d->wa, conflict, built, FALSE, &error);
     g_assert_null (refused);
     g_assert_error (error, TG_ERROR, TG_ERROR_CONFLICT);
     g_clear_error (&error);
@@ -1832,31 +1804,24 @@ test_resolve_dissolved (void)
 
     g_assert_no_error (error);
     g_assert_false (dissolved);
-    saved = tg_workspace_resolve_conflict (wa, conflict, built, dissolved, &error);
+    saved = tg_workspace_resolve_conflict (d->wa, conflict, built, dissolved, &error);
     g_assert_no_error (error);
-    shown = tg_workspace_load_incident (wa, id, &error);
+    shown = tg_workspace_load_incident (d->wa, id, &error);
     g_assert_no_error (error);
     g_assert_false (tg_incident_has_conflict (shown));
     g_assert_cmpuint (tg_incident_get_n_members (shown), ==, 2);
-    g_assert_null (tg_incident_find_member (shown, j.ids[1]));
+    g_assert_null (tg_incident_find_member (shown, d->j.ids[1]));
     g_assert_cmpint (tg_incident_get_count (shown, TG_INCIDENT_COUNT_KILLED)->max, ==, 17);
     g_assert_cmpuint (person_named (shown, "Juan Pérez Quispe")->n_links, ==, 2);
     g_assert_true (tg_incident_validate (shown, &error));
     /* The reports are in it again; report 1 is free. */
-    g_assert_true (tg_workspace_get_report_incident (wa, j.ids[0], &holder, NULL, NULL, &error));
+    g_assert_true (tg_workspace_get_report_incident (d->wa, d->j.ids[0], &holder, NULL, NULL, &error));
     g_assert_cmpstr (holder, ==, id);
     g_clear_pointer (&holder, g_free);
-    g_assert_true (tg_workspace_get_report_incident (wa, j.ids[1], &holder, NULL, NULL, &error));
+    g_assert_true (tg_workspace_get_report_incident (d->wa, d->j.ids[1], &holder, NULL, NULL, &error));
     g_assert_null (holder);
   }
-  g_assert_cmpuint (n_incident_conflicts (wa, NULL), ==, 0);
-
-  g_clear_object (&wa);
-  g_clear_object (&wb);
-  g_clear_object (&a);
-  g_clear_object (&b);
-  juliaca_clear (&j);
-  tg_test_rm_rf (dir);
+  g_assert_cmpuint (n_incident_conflicts (d->wa, NULL), ==, 0);
 }
 
 /* Dismissed pairs ------------------------------------------------------- */
@@ -2364,17 +2329,17 @@ test_async (Fixture       *fixture,
   TgIncidentBundle *bundle = NULL;
 
   juliaca_save (fixture->store, &j);
-  tg_workspace_merge_async (fixture->workspace, (const char * const *) j.ids, NULL, merge_done_cb, &incident);
-  tg_test_iterate_until (pointer_is_set, &incident, 30000, "merge");
+  tg_workspace_merge_async (fixture->workspace, (const char * const *) j.ids, NULL, change_done_cb, &incident);
+  tg_test_iterate_until (tg_test_pointer_is_set, &incident, 30000, "merge");
   tg_workspace_list_reports_async (fixture->workspace, NULL, NULL, list_done_cb, &rows);
-  tg_test_iterate_until (pointer_is_set, &rows, 30000, "list");
+  tg_test_iterate_until (tg_test_pointer_is_set, &rows, 30000, "list");
   g_assert_cmpuint (rows->len, ==, 3);
   tg_workspace_list_monitors_async (fixture->workspace, NULL, monitors_done_cb, &monitors);
-  tg_test_iterate_until (pointer_is_set, &monitors, 30000, "monitors");
+  tg_test_iterate_until (tg_test_pointer_is_set, &monitors, 30000, "monitors");
   g_assert_cmpuint (g_strv_length (monitors), ==, 1);
   g_assert_cmpstr (monitors[0], ==, tg_store_get_device_id (fixture->store));
   tg_workspace_load_bundle_async (fixture->workspace, tg_incident_get_id (incident), NULL, bundle_done_cb, &bundle);
-  tg_test_iterate_until (pointer_is_set, &bundle, 30000, "bundle");
+  tg_test_iterate_until (tg_test_pointer_is_set, &bundle, 30000, "bundle");
   g_assert_cmpuint (bundle->reports->len, ==, 3);
   g_assert_cmpuint (bundle->heads->len, ==, 1);
 
@@ -2410,10 +2375,10 @@ main (int   argc,
   ADD ("tombstoned-member", test_tombstoned_member);
   ADD ("dismissed-pair", test_dismissed_pair);
   ADD ("store/bad-incident", test_insert_bad_incident);
-  g_test_add_func ("/workspace/conflict/two-devices", test_concurrent_edits);
-  g_test_add_func ("/workspace/conflict/membership", test_membership_conflict);
-  g_test_add_func ("/workspace/conflict/resolve", test_resolve_conflict);
-  g_test_add_func ("/workspace/conflict/resolve-dissolved", test_resolve_dissolved);
+  g_test_add ("/workspace/conflict/two-devices", Devices, NULL, devices_set_up, test_concurrent_edits, devices_tear_down);
+  g_test_add ("/workspace/conflict/membership", Devices, NULL, devices_set_up, test_membership_conflict, devices_tear_down);
+  g_test_add ("/workspace/conflict/resolve", Devices, NULL, devices_set_up, test_resolve_conflict, devices_tear_down);
+  g_test_add ("/workspace/conflict/resolve-dissolved", Devices, NULL, devices_set_up, test_resolve_dissolved, devices_tear_down);
   g_test_add_func ("/workspace/filters", test_filters);
   g_test_add_func ("/workspace/store/migrate-v8", test_migrate_v8);
   g_test_add_func ("/workspace/store/origin-out-of-order", test_origin_out_of_order);
