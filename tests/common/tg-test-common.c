@@ -204,6 +204,18 @@ _tg_test_iterate_until (TgTestCheck  check,
   return held;
 }
 
+GAsyncResult *
+_tg_test_await_result (GAsyncResult **slot,
+                       guint          timeout_ms,
+                       const char    *what,
+                       const char    *file,
+                       int            line,
+                       const char    *func)
+{
+  _tg_test_iterate_until (tg_test_pointer_is_set, slot, timeout_ms, TRUE, what, file, line, func);
+  return *slot;
+}
+
 /* Runs what is ready now: callbacks already queued behind a result. */
 void
 tg_test_iterate_pending (void)

@@ -88,10 +88,18 @@ void     tg_test_keep_result_cb (GObject      *source,
                                  GAsyncResult *result,
                                  gpointer      slot);
 
+GAsyncResult *_tg_test_await_result (GAsyncResult **slot,
+                                     guint          timeout_ms,
+                                     const char    *what,
+                                     const char    *file,
+                                     int            line,
+                                     const char    *func);
+
 /* Iterates until the GAsyncResult * at @slot is set, failing the test
- * after @timeout_ms with a message naming @what. */
+ * after @timeout_ms with a message naming @what; returns it (the slot
+ * keeps its reference), ready for the _finish function. */
 #define tg_test_await_result(slot, timeout_ms, what) \
-  _tg_test_iterate_until (tg_test_pointer_is_set, (slot), (timeout_ms), TRUE, (what), __FILE__, __LINE__, G_STRFUNC)
+  _tg_test_await_result ((slot), (timeout_ms), (what), __FILE__, __LINE__, G_STRFUNC)
 
 /* Progress recorder -------------------------------------------------------- */
 

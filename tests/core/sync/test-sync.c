@@ -325,6 +325,47 @@ engine_configured (gpointer data)
   return tg_sync_engine_get_status (data) != TG_SYNC_STATUS_NOT_CONFIGURED;
 }
 
+/* Starts @fake on a free loopback port over HTTPS; returns its base URI. */
+static char *
+fake_listen (SoupServer *fake)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSList) uris = NULL;
+  char *base;
+
+  soup_server_listen_local (fake, 0, SOUP_SERVER_LISTEN_IPV4_ONLY | SOUP_SERVER_LISTEN_HTTPS, &error);
+  g_assert_no_error (error);
+  uris = soup_server_get_uris (fake);
+  base = g_strdup_printf ("https://127.0.0.1:%d", g_uri_get_port (uris->data));
+  g_slist_free_full (g_steal_pointer (&uris), (GDestroyNotify) g_uri_unref);
+  return base;
+}
+
+/* A store named @name (in *@store) with an account on the fake server at
+ * @base, which uses the fixture's certificate, and a token: an engine
+ * ready to sync with it. */
+static TgSyncEngine *
+fake_engine (const char  *name,
+             const char  *base,
+             TgStore    **store)
+{
+  g_autoptr(GError) error = NULL;
+  TgSyncAccount account = { 0 };
+  TgSyncEngine *engine;
+
+  *store = new_store (name);
+  account.server_uri = (char *) base;
+  account.fingerprint = server->fingerprint;
+  account.server_device_id = (char *) "device";
+  account.device_name = (char *) "laptop";
+  g_assert_true (tg_store_set_sync_account (*store, &account, &error));
+  g_assert_no_error (error);
+  engine = tg_sync_engine_new (*store, NULL);
+  tg_sync_engine_set_token (engine, "token");
+  tg_test_iterate_until (engine_configured, engine, WAIT_MS, "the account");
+  return engine;
+}
+
 /* Tests ------------------------------------------------------------------- */
 
 static void
@@ -1280,29 +1321,15 @@ test_error_mapping (void)
       g_autoptr(SoupServer) fake = soup_server_new ("tls-certificate", certificate, NULL);
       g_autoptr(TgStore) store = NULL;
       g_autoptr(TgSyncEngine) engine = NULL;
-      g_autoptr(GSList) uris = NULL;
       g_autofree char *name = g_strdup_printf ("canned-%u", i);
       g_autofree char *base = NULL;
       g_autoptr(TgSyncEntry) entry = NULL;
-      TgSyncAccount account = { 0 };
       TgSyncError code;
 
       soup_server_add_handler (fake, NULL, canned_handler, (gpointer) &cases[i].canned, NULL);
-      soup_server_listen_local (fake, 0, SOUP_SERVER_LISTEN_IPV4_ONLY | SOUP_SERVER_LISTEN_HTTPS, &error);
-      g_assert_no_error (error);
-      uris = soup_server_get_uris (fake);
-      base = g_strdup_printf ("https://127.0.0.1:%d", g_uri_get_port (uris->data));
-      g_slist_free_full (g_steal_pointer (&uris), (GDestroyNotify) g_uri_unref);
+      base = fake_listen (fake);
 
-      store = new_store (name);
-      account.server_uri = base;
-      account.fingerprint = server->fingerprint;   /* the fake uses the same certificate */
-      account.server_device_id = (char *) "device";
-      account.device_name = (char *) "laptop";
-      g_assert_true (tg_store_set_sync_account (store, &account, &error));
-      engine = tg_sync_engine_new (store, NULL);
-      tg_sync_engine_set_token (engine, "token");
-      tg_test_iterate_until (engine_configured, engine, WAIT_MS, "the account");
+      engine = fake_engine (name, base, &store);
 
       entry = sync_now (engine, TG_SYNC_FLAGS_NONE, &error);
       g_assert_null (entry);
@@ -1437,7 +1464,6 @@ test_bad_devices (void)
                                                        "\"user\": \"rosa\"}]", dev);
       BadPage page = { page_with_devices (node, good ? good_devices : bad[i].devices), 0 };
       g_autoptr(SoupServer) fake = soup_server_new ("tls-certificate", certificate, NULL);
-      g_autoptr(GSList) uris = NULL;
       g_autofree char *name = g_strdup_printf ("bad-devices-%u", i);
       g_autofree char *base = NULL;
       g_autoptr(TgStore) store = NULL;
@@ -1447,25 +1473,12 @@ test_bad_devices (void)
       g_autoptr(TgSyncDeviceName) named = NULL;
       g_autoptr(GPtrArray) history = NULL;
       g_autoptr(GError) load_error = NULL;
-      TgSyncAccount account = { 0 };
 
       g_test_message ("devices: %s", good ? good_devices : bad[i].devices);
       soup_server_add_handler (fake, NULL, bad_page_handler, &page, NULL);
-      soup_server_listen_local (fake, 0, SOUP_SERVER_LISTEN_IPV4_ONLY | SOUP_SERVER_LISTEN_HTTPS, &error);
-      g_assert_no_error (error);
-      uris = soup_server_get_uris (fake);
-      base = g_strdup_printf ("https://127.0.0.1:%d", g_uri_get_port (uris->data));
-      g_slist_free_full (g_steal_pointer (&uris), (GDestroyNotify) g_uri_unref);
+      base = fake_listen (fake);
 
-      store = new_store (name);
-      account.server_uri = base;
-      account.fingerprint = server->fingerprint;   /* the fake uses the same certificate */
-      account.server_device_id = (char *) "device";
-      account.device_name = (char *) "laptop";
-      g_assert_true (tg_store_set_sync_account (store, &account, &error));
-      engine = tg_sync_engine_new (store, NULL);
-      tg_sync_engine_set_token (engine, "token");
-      tg_test_iterate_until (engine_configured, engine, WAIT_MS, "the account");
+      engine = fake_engine (name, base, &store);
 
       entry = sync_now (engine, TG_SYNC_FLAGS_NONE, &error);
       g_assert_cmpuint (page.n_pulls, ==, 1);
@@ -1741,29 +1754,15 @@ test_backoff (void)
       g_autoptr(SoupServer) fake = soup_server_new ("tls-certificate", certificate, NULL);
       g_autoptr(TgStore) store = NULL;
       g_autoptr(TgSyncEngine) engine = NULL;
-      g_autoptr(GSList) uris = NULL;
       g_autofree char *name = g_strdup_printf ("backoff-%u", i);
       g_autofree char *base = NULL;
-      TgSyncAccount account = { 0 };
       Finished finished = { 0 };
       gint64 gap;
 
       soup_server_add_handler (fake, NULL, canned_handler, (gpointer) canned[i], NULL);
-      soup_server_listen_local (fake, 0, SOUP_SERVER_LISTEN_IPV4_ONLY | SOUP_SERVER_LISTEN_HTTPS, &error);
-      g_assert_no_error (error);
-      uris = soup_server_get_uris (fake);
-      base = g_strdup_printf ("https://127.0.0.1:%d", g_uri_get_port (uris->data));
-      g_slist_free_full (g_steal_pointer (&uris), (GDestroyNotify) g_uri_unref);
+      base = fake_listen (fake);
 
-      store = new_store (name);
-      account.server_uri = base;
-      account.fingerprint = server->fingerprint;
-      account.server_device_id = (char *) "device";
-      account.device_name = (char *) "laptop";
-      g_assert_true (tg_store_set_sync_account (store, &account, &error));
-      engine = tg_sync_engine_new (store, NULL);
-      tg_sync_engine_set_token (engine, "token");
-      tg_test_iterate_until (engine_configured, engine, WAIT_MS, "the account");
+      engine = fake_engine (name, base, &store);
       g_signal_connect (engine, "finished", G_CALLBACK (finished_cb), &finished);
 
       tg_sync_engine_set_timing (engine, 3600, 20, 100);
@@ -1915,7 +1914,6 @@ test_upload_resends (void)
   g_autofree char *path = g_build_filename (tmp_dir, "resend.bin", NULL);
   g_autoptr(GTlsCertificate) certificate = NULL;
   g_autoptr(SoupServer) fake_server = NULL;
-  g_autoptr(GSList) uris = NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(GFile) file = g_file_new_for_path (path);
   g_autoptr(GTask) task = NULL;
@@ -1935,11 +1933,7 @@ test_upload_resends (void)
   g_assert_no_error (error);
   fake_server = soup_server_new ("tls-certificate", certificate, NULL);
   soup_server_add_handler (fake_server, "/api/v1/blobs", fake_blob_handler, &fake, NULL);
-  soup_server_listen_local (fake_server, 0, SOUP_SERVER_LISTEN_IPV4_ONLY | SOUP_SERVER_LISTEN_HTTPS, &error);
-  g_assert_no_error (error);
-  uris = soup_server_get_uris (fake_server);
-  base = g_strdup_printf ("https://127.0.0.1:%d", g_uri_get_port (uris->data));
-  g_slist_free_full (g_steal_pointer (&uris), (GDestroyNotify) g_uri_unref);
+  base = fake_listen (fake_server);
 
   target.base_uri = base;
   target.pin = server->fingerprint;
@@ -1986,7 +1980,6 @@ test_upload_busy (void)
   g_autofree char *path = g_build_filename (tmp_dir, "busy.bin", NULL);
   g_autoptr(GTlsCertificate) certificate = NULL;
   g_autoptr(SoupServer) fake_server = NULL;
-  g_autoptr(GSList) uris = NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(GFile) file = g_file_new_for_path (path);
   g_autofree char *base = NULL, *sha = NULL;
@@ -2004,11 +1997,7 @@ test_upload_busy (void)
   g_assert_no_error (error);
   fake_server = soup_server_new ("tls-certificate", certificate, NULL);
   soup_server_add_handler (fake_server, "/api/v1/blobs", fake_blob_handler, &fake, NULL);
-  soup_server_listen_local (fake_server, 0, SOUP_SERVER_LISTEN_IPV4_ONLY | SOUP_SERVER_LISTEN_HTTPS, &error);
-  g_assert_no_error (error);
-  uris = soup_server_get_uris (fake_server);
-  base = g_strdup_printf ("https://127.0.0.1:%d", g_uri_get_port (uris->data));
-  g_slist_free_full (g_steal_pointer (&uris), (GDestroyNotify) g_uri_unref);
+  base = fake_listen (fake_server);
   target.base_uri = base;
   target.pin = server->fingerprint;
   target.token = "token";

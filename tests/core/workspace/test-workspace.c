@@ -596,19 +596,6 @@ test_merge_provenance (Fixture       *fixture,
   juliaca_clear (&j);
 }
 
-/* A workspace change made on a worker thread has answered. */
-static void
-change_done_cb (GObject      *source,
-                GAsyncResult *result,
-                gpointer      user_data)
-{
-  TgIncident **out = user_data;
-  g_autoptr(GError) error = NULL;
-
-  *out = tg_workspace_change_finish (TG_WORKSPACE (source), result, &error);
-  g_assert_no_error (error);
-}
-
 /* A report joins an existing incident; an unchanged save records
  * nothing. */
 static void
@@ -619,6 +606,7 @@ test_join (Fixture       *fixture,
   g_autoptr(GError) error = NULL;
   g_autoptr(TgIncident) incident = NULL;
   g_autoptr(TgIncident) same = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
   TgIncident *joined = NULL;
   const char *first[] = { NULL, NULL, NULL };
   const char *third[] = { NULL, NULL };
@@ -636,8 +624,9 @@ test_join (Fixture       *fixture,
   g_assert_cmpint (tg_incident_get_count (incident, TG_INCIDENT_COUNT_KILLED)->max, ==, 17);
 
   tg_workspace_join_async (fixture->workspace, tg_incident_get_id (incident), third, NULL,
-                           change_done_cb, &joined);
-  tg_test_iterate_until (tg_test_pointer_is_set, &joined, 30000, "join");
+                           tg_test_keep_result_cb, &result);
+  joined = tg_workspace_change_finish (fixture->workspace, tg_test_await_result (&result, 30000, "join"), &error);
+  g_assert_no_error (error);
   g_assert_cmpuint (tg_incident_get_n_members (joined), ==, 3);
   g_assert_cmpstr (tg_incident_get_field_provenance (joined, TG_INCIDENT_FIELD_PERPETRATORS)->report_id,
                    ==, j.ids[1]);
@@ -1147,6 +1136,7 @@ test_merge_200 (Fixture       *fixture,
   g_autoptr(GPtrArray) reports = g_ptr_array_new_with_free_func (g_object_unref);
   g_autoptr(GPtrArray) ids = g_ptr_array_new ();
   g_autoptr(GError) error = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
   TgIncident *incident = NULL;
   const char *victims[] = { "Rosa Apaza Ccama", "rosa apaza", "Apaza Ccama, Rosa", "R. Apaza Ccama" };
 
@@ -1163,8 +1153,11 @@ test_merge_200 (Fixture       *fixture,
 
   /* On a worker thread, as the app does it. */
   tg_workspace_merge_async (fixture->workspace, (const char * const *) ids->pdata, NULL,
-                            change_done_cb, &incident);
-  tg_test_iterate_until (tg_test_pointer_is_set, &incident, 120000, "the merge of 200 reports");
+                            tg_test_keep_result_cb, &result);
+  incident = tg_workspace_change_finish (fixture->workspace,
+                                         tg_test_await_result (&result, 120000, "the merge of 200 reports"),
+                                         &error);
+  g_assert_no_error (error);
   g_assert_nonnull (incident);
   g_assert_cmpuint (tg_incident_get_n_members (incident), ==, 200);
   g_assert_cmpint (tg_incident_get_count (incident, TG_INCIDENT_COUNT_KILLED)->min, ==, 10);
@@ -1501,18 +1494,6 @@ n_incident_conflicts (TgWorkspace *workspace,
   return n_heads;
 }
 
-static void
-conflict_loaded_cb (GObject      *source,
-                    GAsyncResult *result,
-                    gpointer      user_data)
-{
-  TgIncidentConflict **out = user_data;
-  g_autoptr(GError) error = NULL;
-
-  *out = tg_workspace_load_conflict_finish (TG_WORKSPACE (source), result, &error);
-  g_assert_no_error (error);
-}
-
 /* Two coordinators change one incident at once: a new title and status
  * on a, a third report joined, a figure and notes on b. The conflict
  * lists each differing part with both values, where each came from, who
@@ -1526,6 +1507,7 @@ test_resolve_conflict (Devices       *d,
   g_autoptr(GError) error = NULL;
   g_autoptr(TgIncident) incident = NULL;
   g_autoptr(TgIncidentConflict) stale = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
   g_autoptr(TgIncidentConflict) conflict = NULL;
   g_autoptr(TgIncident) resolved = NULL;
   g_autoptr(TgIncident) saved = NULL;
@@ -1575,8 +1557,9 @@ test_resolve_conflict (Devices       *d,
   g_assert_cmpuint (n_incident_conflicts (d->wa, NULL), ==, 1);
   g_assert_cmpuint (n_incident_conflicts (d->wb, NULL), ==, 1);
 
-  tg_workspace_load_conflict_async (d->wa, id, NULL, conflict_loaded_cb, &conflict);
-  tg_test_iterate_until (tg_test_pointer_is_set, &conflict, 30000, "the conflict");
+  tg_workspace_load_conflict_async (d->wa, id, NULL, tg_test_keep_result_cb, &result);
+  conflict = tg_workspace_load_conflict_finish (d->wa, tg_test_await_result (&result, 30000, "the conflict"), &error);
+  g_assert_no_error (error);
   g_assert_cmpuint (conflict->heads->len, ==, 2);
   {
     TgIncidentHead *mine = conflict->heads->pdata[0];
@@ -2282,42 +2265,6 @@ test_insert_bad_incident (Fixture       *fixture,
 }
 
 static void
-list_done_cb (GObject      *source,
-              GAsyncResult *result,
-              gpointer      user_data)
-{
-  GPtrArray **out = user_data;
-  g_autoptr(GError) error = NULL;
-
-  *out = tg_workspace_list_reports_finish (TG_WORKSPACE (source), result, &error);
-  g_assert_no_error (error);
-}
-
-static void
-monitors_done_cb (GObject      *source,
-                  GAsyncResult *result,
-                  gpointer      user_data)
-{
-  GStrv *out = user_data;
-  g_autoptr(GError) error = NULL;
-
-  *out = tg_workspace_list_monitors_finish (TG_WORKSPACE (source), result, &error);
-  g_assert_no_error (error);
-}
-
-static void
-bundle_done_cb (GObject      *source,
-                GAsyncResult *result,
-                gpointer      user_data)
-{
-  TgIncidentBundle **out = user_data;
-  g_autoptr(GError) error = NULL;
-
-  *out = tg_workspace_load_bundle_finish (TG_WORKSPACE (source), result, &error);
-  g_assert_no_error (error);
-}
-
-static void
 test_async (Fixture       *fixture,
             gconstpointer  data)
 {
@@ -2327,19 +2274,29 @@ test_async (Fixture       *fixture,
   GPtrArray *rows = NULL;
   GStrv monitors = NULL;
   TgIncidentBundle *bundle = NULL;
+  TgWorkspace *workspace = fixture->workspace;
+  g_autoptr(GAsyncResult) merged = NULL;
+  g_autoptr(GAsyncResult) listed = NULL;
+  g_autoptr(GAsyncResult) counted = NULL;
+  g_autoptr(GAsyncResult) loaded = NULL;
 
   juliaca_save (fixture->store, &j);
-  tg_workspace_merge_async (fixture->workspace, (const char * const *) j.ids, NULL, change_done_cb, &incident);
-  tg_test_iterate_until (tg_test_pointer_is_set, &incident, 30000, "merge");
-  tg_workspace_list_reports_async (fixture->workspace, NULL, NULL, list_done_cb, &rows);
-  tg_test_iterate_until (tg_test_pointer_is_set, &rows, 30000, "list");
+  tg_workspace_merge_async (workspace, (const char * const *) j.ids, NULL, tg_test_keep_result_cb, &merged);
+  incident = tg_workspace_change_finish (workspace, tg_test_await_result (&merged, 30000, "merge"), &error);
+  g_assert_no_error (error);
+  tg_workspace_list_reports_async (workspace, NULL, NULL, tg_test_keep_result_cb, &listed);
+  rows = tg_workspace_list_reports_finish (workspace, tg_test_await_result (&listed, 30000, "list"), &error);
+  g_assert_no_error (error);
   g_assert_cmpuint (rows->len, ==, 3);
-  tg_workspace_list_monitors_async (fixture->workspace, NULL, monitors_done_cb, &monitors);
-  tg_test_iterate_until (tg_test_pointer_is_set, &monitors, 30000, "monitors");
+  tg_workspace_list_monitors_async (workspace, NULL, tg_test_keep_result_cb, &counted);
+  monitors = tg_workspace_list_monitors_finish (workspace, tg_test_await_result (&counted, 30000, "monitors"),
+                                                &error);
+  g_assert_no_error (error);
   g_assert_cmpuint (g_strv_length (monitors), ==, 1);
   g_assert_cmpstr (monitors[0], ==, tg_store_get_device_id (fixture->store));
-  tg_workspace_load_bundle_async (fixture->workspace, tg_incident_get_id (incident), NULL, bundle_done_cb, &bundle);
-  tg_test_iterate_until (tg_test_pointer_is_set, &bundle, 30000, "bundle");
+  tg_workspace_load_bundle_async (workspace, tg_incident_get_id (incident), NULL, tg_test_keep_result_cb, &loaded);
+  bundle = tg_workspace_load_bundle_finish (workspace, tg_test_await_result (&loaded, 30000, "bundle"), &error);
+  g_assert_no_error (error);
   g_assert_cmpuint (bundle->reports->len, ==, 3);
   g_assert_cmpuint (bundle->heads->len, ==, 1);
 
