@@ -60,6 +60,39 @@ def walk(node):
             yield from walk(child)
 
 
+def outside(root, skip_names, roles):
+    """The showing nodes of @roles below @root, without entering any node
+    named in @skip_names: the panes, whose walk over AT-SPI takes longer
+    on a loaded machine than a toast stays (toasts sit beside them)."""
+    out = []
+
+    def visit(node):
+        try:
+            if node.name in skip_names:
+                return
+            if node.getRoleName() in roles and showing(node):
+                out.append(node)
+            for child in node:
+                if child is not None:
+                    visit(child)
+        except Exception:
+            pass
+    visit(root)
+    return out
+
+
+def toast_offer(root, skip_names, words, label):
+    """The button named @label (mnemonic underscores ignored) of a toast
+    whose words hold @words, found in one walk outside the panes (a toast
+    leaves by itself: finding its words and then its button in two walks
+    races its timeout); None while there is no such toast."""
+    nodes = outside(root, skip_names, ("label", "alert", "notification", "push button"))
+    if not any(words in (n.name or "") for n in nodes if n.getRoleName() != "push button"):
+        return None
+    return next((n for n in nodes if n.getRoleName() == "push button" and
+                 (n.name or "").replace("_", "").startswith(label)), None)
+
+
 def wait_for(pred, timeout=10.0):
     end = time.time() + timeout
     while time.time() < end:
@@ -159,6 +192,21 @@ def do(node, action=0):
 def click(node):
     """The node's first action (no pointer involved)."""
     do(node)
+
+
+def hover(node):
+    """Moves the pointer onto the middle of @node with xdotool (Xvfb has
+    no window manager: a window's origin is the screen's), as a person
+    resting the mouse on it; a toast does not leave while it is hovered.
+    FALSE when it could not be done."""
+    import pyatspi
+    import subprocess
+    try:
+        box = node.queryComponent().getExtents(pyatspi.WINDOW_COORDS)
+        return subprocess.run(["xdotool", "mousemove", str(box.x + box.width // 2),
+                               str(box.y + box.height // 2)], check=False, timeout=10).returncode == 0
+    except Exception:
+        return False
 
 
 def type_into(node, text):

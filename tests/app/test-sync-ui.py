@@ -42,7 +42,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 
 import tap_atspi  # noqa: E402
 from tap_atspi import (  # noqa: E402
-    button, find, find_app, label_texts, require_atspi, results, showing, skip_all, tap,
+    button, find, find_app, label_texts, outside, require_atspi, results, showing, skip_all, tap,
     wait_for, walk, window_named)
 
 TESTIGO = sys.argv[1]
@@ -264,27 +264,17 @@ def switch(root, name):
     return None
 
 
+TOAST_ROLES = ("label", "alert", "notification")  # a sync's toast has its words in an alert
+
+
+def panes():
+    return {T("Report editor"), T("Map"), T("Reports"), T("Report list")}
+
+
 def toast_texts(frame):
     """The labels outside the three panes (the toasts): walking the editor
     over AT-SPI takes longer than a toast stays on a loaded machine."""
-    panes = {T("Report editor"), T("Map"), T("Reports"), T("Report list")}
-    out = []
-
-    def visit(node):
-        try:
-            if node.name in panes:
-                return
-            # a sync's toast has its words in a label of role alert,
-            # the others in a label
-            if node.getRoleName() in ("label", "alert", "notification") and showing(node):
-                out.append(node.name or "")
-            for child in node:
-                if child is not None:
-                    visit(child)
-        except Exception:
-            pass
-    visit(frame)
-    return out
+    return [n.name or "" for n in outside(frame, panes(), TOAST_ROLES)]
 
 
 def set_text(node, text):
