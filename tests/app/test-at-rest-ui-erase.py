@@ -146,7 +146,7 @@ def set_up(work, server, photo):
     tap(len(bus.secret(uri, device)) >= 16, "the device token is in the keyring")
 
     tap(states.report_with_photo(app, TITLE, photo), "a report with a photo is typed and stored")
-    ok, seen = states.wait_row(app, TITLE, T(states.LOCAL_ONLY), 30)
+    ok, seen = states.wait_row(app, TITLE, T(states.LOCAL_ONLY), 120)
     tap(ok, "its row reads: only on this laptop", seen)
     tap(TITLE not in ui.server_titles(server, work), "the server does not have it yet")
     return bus, app, device, uri

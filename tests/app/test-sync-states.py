@@ -99,7 +99,7 @@ _spec.loader.exec_module(ui)
 sys.path.insert(0, os.path.join(HERE, "..", "sync"))
 import synclib  # noqa: E402
 from tap_atspi import (  # noqa: E402
-    button, find, label_texts, results, showing, skip_all, tap, type_into, wait_for, walk)
+    button, find, label_texts, results, showing, skip_all, tap, toast_offer, type_into, wait_for, walk)
 
 T, M, GTK = ui.T, ui.M, ui.GTK
 if ui.BUILD is not None:
@@ -239,11 +239,13 @@ def wait_row(app, title, wanted, timeout=60):
     def there():
         seen[:] = [row_description(app, title)]
         return seen[0] == wanted
-    return wait_for(there, timeout), seen[0] if seen else None
-
-
-def toast_with(app, words, timeout=60):
-    return wait_for(lambda: any(words in t for t in ui.toast_texts(app.frame)), timeout)
+    ok = wait_for(there, timeout)
+    if not ok:
+        # Every row of the list as a screen reader reads it, for the log.
+        for node in walk(app.frame):
+            if node.getRoleName() == "list item" and showing(node):
+                print("# list item %r: %r" % (node.name, ui.description(node)))
+    return ok, seen[0] if seen else None
 
 
 def popover_texts(app):
@@ -286,7 +288,7 @@ def new_report(app, title):
     if not wait_for(fresh, 30):
         return False
     ui.set_text(find(app.frame, role="text", name=T("Title"), timeout=5), title)
-    return wait_for(lambda: find(app.frame, contains=title, role="list item", timeout=0) is not None, 30)
+    return wait_for(lambda: find(app.frame, contains=title, role="list item", timeout=0) is not None, 90)
 
 
 def make_photo(path, seed):
@@ -343,7 +345,7 @@ def report_with_photo(app, title, photo):
         return False
     # The source row shows the file's first digits once it is stored.
     return wait_for(lambda: any(os.path.basename(photo) in t or "SHA-256" in t
-                                for t in label_texts(app.frame)), 30)
+                                for t in label_texts(app.frame)), 90)
 
 
 def sync_page(app):
@@ -373,9 +375,12 @@ def run_one(work, server, link, bus, app, photo, metered_photo):
     ctrl_r(app)
     not_yet = T("Nothing was sent: this laptop is not connected to a server yet. "
                 "Connect it on the Sync page.")
-    tap(toast_with(app, not_yet[:40], 30), "Ctrl+R before connecting says nothing was sent and why")
-    tap(button(app.frame, T("Open Sync Settings"), timeout=5) is not None,
-        "the toast offers the Sync page")
+    # The words and the button in one walk: the toast leaves after 10 s.
+    offer = []
+    tap(wait_for(lambda: offer.append(toast_offer(app.frame, ui.panes(), not_yet[:40], T("Open Sync Settings")))
+                 or offer[-1] is not None, 60),
+        "Ctrl+R before connecting says nothing was sent and why, and the toast offers the Sync page",
+        repr(ui.toast_texts(app.frame)))
     tap(ui.description(ui.indicator(app)) == T("Not connected to a server"),
         "the indicator still says it is not connected", ui.description(ui.indicator(app)))
 
@@ -393,7 +398,7 @@ def run_one(work, server, link, bus, app, photo, metered_photo):
     ui.close_window(prefs)
 
     tap(new_report(app, TITLE), "a report is typed and stored")
-    ok, seen = wait_row(app, TITLE, T(LOCAL_ONLY), 30)
+    ok, seen = wait_row(app, TITLE, T(LOCAL_ONLY), 120)
     tap(ok, "its row reads: only on this laptop", seen)
     # Automatic sync is off: only the key can start the sync that changes
     # the row. (The toast at its end lives 5 s, less than a walk of the
@@ -434,7 +439,7 @@ def run_one(work, server, link, bus, app, photo, metered_photo):
     # For run 2, on a metered link: typed now, synced only then (automatic
     # sync is off; the file chooser is not the portal's there).
     tap(report_with_photo(app, METERED_TITLE, metered_photo), "a report with another photo is typed and stored")
-    ok, seen = wait_row(app, METERED_TITLE, T(LOCAL_ONLY), 30)
+    ok, seen = wait_row(app, METERED_TITLE, T(LOCAL_ONLY), 120)
     tap(ok, "its row reads: only on this laptop", seen)
     status = app.quit()
     tap(status == 0, "the app quits cleanly", "status %r" % status)
@@ -510,7 +515,7 @@ def run_two(work, server, link, bus, app, sha256):
         tap(button(prefs, M("Re-enrol…"), timeout=5) is not None, "it offers to re-enrol") if prefs else \
             tap(False, "it offers to re-enrol")
         ui.close_window(prefs)
-        ok, seen = wait_row(app, METERED_TITLE, T(SYNCED), 10)
+        ok, seen = wait_row(app, METERED_TITLE, T(SYNCED), 60)
         tap(ok, "the reports are kept and still read on the server", seen)
         status = app.quit()
         tap(status == 0, "the app quits cleanly", "status %r" % status)
