@@ -7,6 +7,8 @@
 #include <glib/gstdio.h>
 #include <string.h>
 
+#include "tg-sqlite.h"
+#include "tg-store-private.h"
 #include "tg-test-common.h"
 
 /* Makes a folder under the temporary directory from @tmpl (ending in
@@ -126,6 +128,26 @@ tg_test_store_fixture_tear_down (TgTestStoreFixture *fixture,
   g_clear_object (&fixture->store);
   tg_test_rm_rf (fixture->dir);
   g_free (fixture->dir);
+}
+
+/* The per-report sync counters agree with a count of the revisions. */
+void
+tg_test_assert_sync_counters (TgStore *store)
+{
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+
+  tg_store_lock (store);
+  g_assert_cmpint (sqlite3_prepare_v2 (tg_store_get_db (store),
+                                       "SELECT count(*) FROM (SELECT record_id, "
+                                       "  sum (device_id = ?1 AND server_seq = 0) AS n, "
+                                       "  max (server_seq > 0) AS up FROM revisions GROUP BY record_id) r "
+                                       "LEFT JOIN sync_reports s ON s.report_id = r.record_id "
+                                       "WHERE coalesce (s.n_unsent, 0) != r.n OR coalesce (s.on_server, 0) != r.up",
+                                       -1, &stmt, NULL), ==, SQLITE_OK);
+  sqlite3_bind_text (stmt, 1, tg_store_get_device_id (store), -1, SQLITE_TRANSIENT);
+  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
+  g_assert_cmpint (sqlite3_column_int (stmt, 0), ==, 0);
+  tg_store_unlock (store);
 }
 
 /* Saves @report; the test fails if the store refuses it. Returns the new

@@ -34,6 +34,7 @@ TgStore *tg_test_open_store_in (const char *parent,
                                 const char *name);
 TgRevision *tg_test_save_report (TgStore  *store,
                                  TgReport *report);
+void     tg_test_assert_sync_counters (TgStore *store);
 
 /* A fixture for g_test_add(): a store of its own in a temporary folder. */
 typedef struct

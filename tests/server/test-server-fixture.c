@@ -235,6 +235,15 @@ test_server_add_user (TestServer *server,
     g_error ("user add failed: %s", err);
 }
 
+void
+test_server_add_users (TestServer *server)
+{
+  test_server_add_user (server, "ana", "monitor");
+  test_server_add_user (server, "beto", "monitor");
+  test_server_add_user (server, "coco", "coordinator");
+  test_server_add_user (server, "root", "admin");
+}
+
 /* certificate pinning ---------------------------------------------------- */
 
 static char *

@@ -45,6 +45,9 @@ char       *test_server_admin     (TestServer  *server,
 void        test_server_add_user  (TestServer  *server,
                                    const char  *name,
                                    const char  *role);
+/* The accounts the server tests share: ana and beto (monitors), coco
+ * (coordinator), root (admin). */
+void        test_server_add_users (TestServer  *server);
 
 /* A client session that pins the server's certificate fingerprint. */
 TestClient *test_client_new       (TestServer  *server);

@@ -1120,10 +1120,7 @@ main (int   argc,
   server = test_server_new ("rate-limit=10000\n"
                             "rate-burst=10000\n");
   test_server_start (server);
-  test_server_add_user (server, "ana", "monitor");
-  test_server_add_user (server, "beto", "monitor");
-  test_server_add_user (server, "coco", "coordinator");
-  test_server_add_user (server, "root", "admin");
+  test_server_add_users (server);
 
   g_test_add_func ("/server-hardening/tls/versions-and-suites", test_tls_versions);
   g_test_add_func ("/server-hardening/blobs/no-oracle", test_blob_oracle);

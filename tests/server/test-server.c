@@ -2308,10 +2308,7 @@ main (int   argc,
                             "rate-limit=10000\n"
                             "rate-burst=10000\n");
   test_server_start (server);
-  test_server_add_user (server, "ana", "monitor");
-  test_server_add_user (server, "beto", "monitor");
-  test_server_add_user (server, "coco", "coordinator");
-  test_server_add_user (server, "root", "admin");
+  test_server_add_users (server);
 
   g_test_add_func ("/server/info", test_info);
   g_test_add_func ("/server/tls/pinning", test_pinning);

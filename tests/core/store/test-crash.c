@@ -27,26 +27,6 @@
 
 static const char *self_path;
 
-/* The per-report counters agree with a count of the revisions. */
-static void
-assert_counters_match (TgStore *store)
-{
-  g_autoptr(sqlite3_stmt) stmt = NULL;
-
-  tg_store_lock (store);
-  g_assert_cmpint (sqlite3_prepare_v2 (tg_store_get_db (store),
-                                       "SELECT count(*) FROM (SELECT record_id, "
-                                       "  sum (device_id = ?1 AND server_seq = 0) AS n, "
-                                       "  max (server_seq > 0) AS up FROM revisions GROUP BY record_id) r "
-                                       "LEFT JOIN sync_reports s ON s.report_id = r.record_id "
-                                       "WHERE coalesce (s.n_unsent, 0) != r.n OR coalesce (s.on_server, 0) != r.up",
-                                       -1, &stmt, NULL), ==, SQLITE_OK);
-  sqlite3_bind_text (stmt, 1, tg_store_get_device_id (store), -1, SQLITE_TRANSIENT);
-  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
-  g_assert_cmpint (sqlite3_column_int (stmt, 0), ==, 0);
-  tg_store_unlock (store);
-}
-
 static int
 run_writer (const char *dir)
 {
@@ -177,7 +157,7 @@ test_kill_writer (void)
         g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
         g_assert_cmpstr ((const char *) sqlite3_column_text (stmt, 0), ==, "ok");
         /* The sync counters were written with the revisions, or not at all. */
-        assert_counters_match (store);
+        tg_test_assert_sync_counters (store);
 
         g_hash_table_iter_init (&iter, saved);
         while (g_hash_table_iter_next (&iter, &key, NULL))

@@ -97,26 +97,6 @@ blobs_to_send (TgStore  *store,
   return blobs;
 }
 
-/* The per-report counters agree with a count of the revisions. */
-static void
-assert_counters_match (TgStore *store)
-{
-  g_autoptr(sqlite3_stmt) stmt = NULL;
-
-  tg_store_lock (store);
-  g_assert_cmpint (sqlite3_prepare_v2 (tg_store_get_db (store),
-                                       "SELECT count(*) FROM (SELECT record_id, "
-                                       "  sum (device_id = ?1 AND server_seq = 0) AS n, "
-                                       "  max (server_seq > 0) AS up FROM revisions GROUP BY record_id) r "
-                                       "LEFT JOIN sync_reports s ON s.report_id = r.record_id "
-                                       "WHERE coalesce (s.n_unsent, 0) != r.n OR coalesce (s.on_server, 0) != r.up",
-                                       -1, &stmt, NULL), ==, SQLITE_OK);
-  sqlite3_bind_text (stmt, 1, tg_store_get_device_id (store), -1, SQLITE_TRANSIENT);
-  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
-  g_assert_cmpint (sqlite3_column_int (stmt, 0), ==, 0);
-  tg_store_unlock (store);
-}
-
 /* A revision of @report made on another device, numbered @server_seq by
  * the server. */
 static TgRevision *
@@ -278,7 +258,7 @@ test_pending (Fixture       *fixture,
   p = pending (fixture->store);
   g_assert_cmpuint (p.n_reports, ==, 1);
   g_assert_cmpuint (p.n_revisions, ==, 1);
-  assert_counters_match (fixture->store);
+  tg_test_assert_sync_counters (fixture->store);
 }
 
 /* Thumbnails before originals, each in the order they were queued;
@@ -495,7 +475,7 @@ test_pull (Fixture       *fixture,
     g_assert_cmpuint (tg_store_count_reports (fixture->store), ==, 2);
     g_assert_cmpint (tg_store_get_pull_cursor (fixture->store), ==, 111);
   }
-  assert_counters_match (fixture->store);
+  tg_test_assert_sync_counters (fixture->store);
 }
 
 /* Two heads make a conflict; resolving names both and leaves one. */
@@ -603,7 +583,7 @@ test_conflict (Fixture       *fixture,
     g_assert_error (error, TG_ERROR, TG_ERROR_CONFLICT);
     g_assert_null (refused);
   }
-  assert_counters_match (fixture->store);
+  tg_test_assert_sync_counters (fixture->store);
 }
 
 /* The account survives a reopen; forgetting it keeps the cursor; another
@@ -749,7 +729,7 @@ test_another_server (Fixture       *fixture,
   g_assert_cmpuint (blobs->len, ==, 2);
   g_assert_cmpstr (((TgSyncBlob *) blobs->pdata[0])->sha256, ==, thumb);
   g_assert_cmpstr (((TgSyncBlob *) blobs->pdata[1])->sha256, ==, photo);
-  assert_counters_match (fixture->store);
+  tg_test_assert_sync_counters (fixture->store);
 }
 
 /* The history keeps the newest TG_SYNC_HISTORY_MAX entries, newest first. */
@@ -1003,7 +983,7 @@ test_migrate_from_v7 (void)
     g_assert_cmpint (tg_store_get_report_sync_state (store, tg_report_get_id (local)), ==,
                      TG_REPORT_SYNC_LOCAL_ONLY);
     g_assert_cmpint (tg_store_get_pull_cursor (store), ==, 0);
-    assert_counters_match (store);
+    tg_test_assert_sync_counters (store);
   }
   tg_test_rm_rf (dir);
 }
