@@ -42,7 +42,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 _spec = importlib.util.spec_from_file_location("sync_states", os.path.join(HERE, "test-sync-states.py"))
 states = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(states)
-from tap_atspi import find, label_texts, results, skip_all, tap, wait_for  # noqa: E402
+from tap_atspi import find, label_texts, outside, results, skip_all, tap, wait_for  # noqa: E402
 import tap_scan  # noqa: E402
 
 ui = states.ui
@@ -65,22 +65,7 @@ def missing_why():
 def alert_nodes(app):
     """The words of the alerts shown outside the three panes (the toasts):
     walking the editor over AT-SPI takes longer than a toast stays."""
-    panes = {T("Report editor"), T("Map"), T("Reports"), T("Report list")}
-    out = []
-
-    def visit(node):
-        try:
-            if node.name in panes:
-                return
-            if node.getRoleName() in ("alert", "notification") and ui.showing(node):
-                out.append(node.name or "")
-            for child in node:
-                if child is not None:
-                    visit(child)
-        except Exception:
-            pass
-    visit(app.frame)
-    return out
+    return [n.name or "" for n in outside(app.frame, ui.panes(), ("alert", "notification"))]
 
 
 def blob_files(store, sha256):
