@@ -86,6 +86,30 @@ tg_test_read_file (const char *path,
   return contents;
 }
 
+/* The process's peak resident memory (VmHWM) in KiB, or -1 where
+ * /proc does not tell. */
+gint64
+tg_test_peak_rss_kib (void)
+{
+  g_autofree char *status = NULL;
+  const char *line;
+
+  if (!g_file_get_contents ("/proc/self/status", &status, NULL, NULL) ||
+      !(line = strstr (status, "VmHWM:")))
+    return -1;
+  return g_ascii_strtoll (line + strlen ("VmHWM:"), NULL, 10);
+}
+
+/* A GCompareFunc for g_array_sort() of doubles. */
+int
+tg_test_compare_double (gconstpointer a,
+                        gconstpointer b)
+{
+  double x = *(const double *) a, y = *(const double *) b;
+
+  return x < y ? -1 : x > y;
+}
+
 TgStore *
 tg_test_open_store (const char *dir)
 {

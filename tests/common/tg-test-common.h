@@ -27,6 +27,12 @@ char    *tg_test_sha256_of     (GBytes     *bytes);
 char    *tg_test_read_file     (const char *path,
                                 gsize      *length);
 
+/* Benchmarks ------------------------------------------------------------- */
+
+gint64   tg_test_peak_rss_kib   (void);
+int      tg_test_compare_double (gconstpointer a,
+                                 gconstpointer b);
+
 /* Stores ------------------------------------------------------------------- */
 
 TgStore *tg_test_open_store    (const char *dir);

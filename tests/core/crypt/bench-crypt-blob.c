@@ -21,18 +21,6 @@
 #include "tg-test-common.h"
 #include "tg-vault.h"
 
-static gint64
-peak_rss_kib (void)
-{
-  g_autofree char *status = NULL;
-  const char *line;
-
-  if (!g_file_get_contents ("/proc/self/status", &status, NULL, NULL) ||
-      !(line = strstr (status, "VmHWM:")))
-    return -1;
-  return g_ascii_strtoll (line + strlen ("VmHWM:"), NULL, 10);
-}
-
 static double
 cpu_s (void)
 {
@@ -158,7 +146,7 @@ main (int   argc,
     if (g_file_get_contents ("/proc/loadavg", &load, NULL, NULL))
       g_print ("load average: %s", load);
   }
-  rss_before = peak_rss_kib ();
+  rss_before = tg_test_peak_rss_kib ();
   for (guint i = 0; i < rounds; i++)
     {
       Run p = import_once (plain, file, dir);
@@ -180,7 +168,7 @@ main (int   argc,
   read_crypt = read_once (crypt, file);
   g_print ("read back and hash %" G_GINT64_FORMAT " MB: plain %.0f MB/s, encrypted %.0f MB/s\n",
            megabytes, megabytes / read_plain.wall, megabytes / read_crypt.wall);
-  g_print ("peak RSS growth over all runs: %" G_GINT64_FORMAT " KiB\n", peak_rss_kib () - rss_before);
+  g_print ("peak RSS growth over all runs: %" G_GINT64_FORMAT " KiB\n", tg_test_peak_rss_kib () - rss_before);
 
   tg_test_rm_rf (dir);
   return 0;

@@ -21,27 +21,6 @@
 #include "tg-vault.h"
 #include "tg-vault-private.h"
 
-static gint64
-peak_rss_kib (void)
-{
-  g_autofree char *status = NULL;
-  const char *line;
-
-  if (!g_file_get_contents ("/proc/self/status", &status, NULL, NULL) ||
-      !(line = strstr (status, "VmHWM:")))
-    return -1;
-  return g_ascii_strtoll (line + strlen ("VmHWM:"), NULL, 10);
-}
-
-static int
-compare_double (gconstpointer a,
-                gconstpointer b)
-{
-  double x = *(const double *) a, y = *(const double *) b;
-
-  return x < y ? -1 : x > y;
-}
-
 /* Processor time of this thread, in seconds: on a machine shared with
  * other work the wall clock says more about the others than about us. */
 static double
@@ -115,10 +94,10 @@ main (int   argc,
       g_assert_no_error (error);
       times[i] = (g_get_monotonic_time () - start) / 1e6;
     }
-  qsort (times, rounds, sizeof (double), compare_double);
+  qsort (times, rounds, sizeof (double), tg_test_compare_double);
   g_print ("unlock, median of %u: %.2f s (fastest %.2f s, slowest %.2f s)\n",
            rounds, times[rounds / 2], times[0], times[rounds - 1]);
-  g_print ("peak RSS: %" G_GINT64_FORMAT " MiB\n", peak_rss_kib () / 1024);
+  g_print ("peak RSS: %" G_GINT64_FORMAT " MiB\n", tg_test_peak_rss_kib () / 1024);
 
   tg_test_rm_rf (dir);
   return 0;

@@ -198,18 +198,6 @@ test_round_trip (Fixture       *f,
     }
 }
 
-static gint64
-peak_rss_kib (void)
-{
-  g_autofree char *status = NULL;
-  const char *line;
-
-  if (!g_file_get_contents ("/proc/self/status", &status, NULL, NULL) ||
-      !(line = strstr (status, "VmHWM:")))
-    return -1;
-  return g_ascii_strtoll (line + strlen ("VmHWM:"), NULL, 10);
-}
-
 /* A file much larger than any buffer goes in and comes back streamed:
  * the peak memory grows by a few chunks, not by the file. */
 static void
@@ -247,7 +235,7 @@ test_large_streamed (Fixture       *f,
   g_assert_cmpint (fclose (out), ==, 0);
   tg_sha256_finish_hex (&sha, expected);
 
-  before = peak_rss_kib ();
+  before = tg_test_peak_rss_kib ();
   info = tg_blob_store_import_file (f->blobs, file, NULL, NULL, NULL, &error);
   g_assert_no_error (error);
   g_assert_cmpstr (tg_blob_info_get_sha256 (info), ==, expected);
@@ -267,7 +255,7 @@ test_large_streamed (Fixture       *f,
     }
   tg_sha256_finish_hex (&sha, actual);
   g_assert_cmpstr (actual, ==, expected);
-  growth = peak_rss_kib () - before;
+  growth = tg_test_peak_rss_kib () - before;
   g_test_message ("%zu MiB in and out encrypted: peak memory (VmHWM) %" G_GINT64_FORMAT
                   " KiB before, %" G_GINT64_FORMAT " KiB after (+%" G_GINT64_FORMAT " KiB)",
                   mib, before, before + growth, growth);

@@ -19,39 +19,7 @@
 #include "tg-blob-store.h"
 #include "tg-custody-log.h"
 #include "tg-store-private.h"
-
-static gint64
-peak_rss_kib (void)
-{
-  g_autofree char *status = NULL;
-  const char *line;
-
-  if (!g_file_get_contents ("/proc/self/status", &status, NULL, NULL) ||
-      !(line = strstr (status, "VmHWM:")))
-    return -1;
-  return g_ascii_strtoll (line + strlen ("VmHWM:"), NULL, 10);
-}
-
-static void
-remove_tree (const char *path)
-{
-  GDir *dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  if (dir == NULL)
-    {
-      g_unlink (path);
-      return;
-    }
-  while ((name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *child = g_build_filename (path, name, NULL);
-
-      remove_tree (child);
-    }
-  g_dir_close (dir);
-  g_rmdir (path);
-}
+#include "tg-test-common.h"
 
 int
 main (int   argc,
@@ -82,13 +50,13 @@ main (int   argc,
   g_assert_true (fd >= 0 && ftruncate (fd, megabytes * 1024 * 1024) == 0);
   close (fd);
   file = g_file_new_for_path (big);
-  rss_before = peak_rss_kib ();
+  rss_before = tg_test_peak_rss_kib ();
   start = g_get_monotonic_time ();
   info = tg_blob_store_import_file (store, file, NULL, NULL, NULL, &error);
   g_assert_no_error (error);
   secs = (g_get_monotonic_time () - start) / 1e6;
   g_print ("import %" G_GINT64_FORMAT " MB file: %.2f s, %.0f MB/s, peak RSS +%" G_GINT64_FORMAT " KiB\n",
-           megabytes, secs, megabytes / secs, peak_rss_kib () - rss_before);
+           megabytes, secs, megabytes / secs, tg_test_peak_rss_kib () - rss_before);
   start = g_get_monotonic_time ();
   g_assert_true (tg_blob_store_verify (store, tg_blob_info_get_sha256 (info), NULL, &error));
   secs = (g_get_monotonic_time () - start) / 1e6;
@@ -166,11 +134,11 @@ main (int   argc,
     g_print ("history of one record (%u events): %.2f ms\n", list->len,
              (g_get_monotonic_time () - start) / 1e3);
   }
-  g_print ("peak RSS: %" G_GINT64_FORMAT " KiB\n", peak_rss_kib ());
+  g_print ("peak RSS: %" G_GINT64_FORMAT " KiB\n", tg_test_peak_rss_kib ());
 
   g_clear_object (&log);
   tg_sqlite_close (sql);
   g_rec_mutex_clear (&lock);
-  remove_tree (dir);
+  tg_test_rm_rf (dir);
   return 0;
 }

@@ -158,20 +158,6 @@ write_photo (Fixture    *fixture,
   return write_photo_full (fixture, name, orientation, NULL);
 }
 
-static gint64
-peak_rss_kib (void)
-{
-  g_autofree char *status = NULL;
-  const char *line;
-
-  if (!g_file_get_contents ("/proc/self/status", &status, NULL, NULL))
-    return -1;
-  line = strstr (status, "VmHWM:");
-  if (line == NULL)
-    return -1;
-  return g_ascii_strtoll (line + strlen ("VmHWM:"), NULL, 10);
-}
-
 static void
 fixture_set_up (Fixture       *fixture,
                 gconstpointer  data)
@@ -845,10 +831,10 @@ test_import_large (Fixture       *fixture,
   warm = tg_blob_store_import_bytes (fixture->store, small, "warm.txt", &error);
   g_assert_no_error (error);
 
-  rss_before = peak_rss_kib ();
+  rss_before = tg_test_peak_rss_kib ();
   tg_test_progress_init (&progress, TRUE);
   info = tg_blob_store_import_file (fixture->store, file, tg_test_progress_cb, &progress, NULL, &error);
-  rss_after = peak_rss_kib ();
+  rss_after = tg_test_peak_rss_kib ();
   g_assert_no_error (error);
 
   g_assert_cmpstr (tg_blob_info_get_sha256 (info), ==, g_checksum_get_string (checksum));

@@ -17,15 +17,7 @@
 #include "tg-basemap.h"
 #include "tg-cluster.h"
 #include "tg-gazetteer.h"
-
-static int
-compare_double (gconstpointer a,
-                gconstpointer b)
-{
-  double x = *(const double *) a, y = *(const double *) b;
-
-  return x < y ? -1 : x > y ? 1 : 0;
-}
+#include "tg-test-common.h"
 
 static void
 report (const char *what,
@@ -34,7 +26,7 @@ report (const char *what,
 {
   double median, p95;
 
-  g_array_sort (ms, compare_double);
+  g_array_sort (ms, tg_test_compare_double);
   median = g_array_index (ms, double, ms->len / 2);
   p95 = g_array_index (ms, double, MIN (ms->len - 1, (guint) ceil (ms->len * 0.95) - 1));
   printf ("%-44s n=%-5u median %7.3f ms  p95 %7.3f ms  (target < %g ms: %s)\n",

@@ -28,6 +28,7 @@
 #include "tg-sqlite.h"
 #include "tg-store.h"
 #include "tg-store-sync.h"
+#include "tg-test-common.h"
 
 static const char *places[] = { "Juliaca", "Ayacucho", "Huamanga", "Cusco", "Andahuaylas",
                                 "Lima", "Puno", "Ilave", "Chalhuanca", "Abancay" };
@@ -118,14 +119,6 @@ peak_rss_kb (void)
   return line ? strtol (line + 6, NULL, 10) : -1;
 }
 
-static int
-compare_doubles (gconstpointer a,
-                 gconstpointer b)
-{
-  double x = *(const double *) a, y = *(const double *) b;
-  return x < y ? -1 : x > y;
-}
-
 typedef struct
 {
   double insert_s;
@@ -141,24 +134,6 @@ open_store (const char    *dir,
             GError       **error)
 {
   return key ? tg_store_open_keyed (dir, key, error) : tg_store_open (dir, error);
-}
-
-static void
-remove_tree (const char *path)
-{
-  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *child = g_build_filename (path, name, NULL);
-
-      if (g_file_test (child, G_FILE_TEST_IS_DIR))
-        remove_tree (child);
-      else
-        remove (child);
-    }
-  remove (path);
 }
 
 static void
@@ -246,9 +221,9 @@ run (guint          n,
           if (rep == 0)
             printf ("  fts \"%s\": %u matches\n", queries[q], rows->len);
         }
-    qsort (query_ms, n_runs, sizeof (double), compare_doubles);
-    qsort (page_ms, n_runs, sizeof (double), compare_doubles);
-    qsort (dated_ms, n_runs, sizeof (double), compare_doubles);
+    qsort (query_ms, n_runs, sizeof (double), tg_test_compare_double);
+    qsort (page_ms, n_runs, sizeof (double), tg_test_compare_double);
+    qsort (dated_ms, n_runs, sizeof (double), tg_test_compare_double);
     printf ("fts query over %u reports, ids of all matches newest first: median %.2f ms, p95 %.2f ms (target median < 5 ms)\n",
             n, query_ms[n_runs / 2], query_ms[(n_runs * 95) / 100]);
     figures->query_median_ms = query_ms[n_runs / 2];
@@ -290,7 +265,7 @@ run (guint          n,
             g_error ("%s", error->message);
           pending_ms[rep] = (g_get_monotonic_time () - t0) / 1e3;
         }
-      qsort (pending_ms, G_N_ELEMENTS (pending_ms), sizeof (double), compare_doubles);
+      qsort (pending_ms, G_N_ELEMENTS (pending_ms), sizeof (double), tg_test_compare_double);
       printf ("sync pending counts (%u reports, %u revisions to push): median %.2f ms of 5\n",
               pending.n_reports, pending.n_revisions, pending_ms[2]);
 
@@ -303,14 +278,14 @@ run (guint          n,
             g_error ("a report never pushed is not local only");
           state_us[i] = g_get_monotonic_time () - t0;
         }
-      qsort (state_us, 50, sizeof (double), compare_doubles);
+      qsort (state_us, 50, sizeof (double), tg_test_compare_double);
       printf ("  a list row's sync state: median %.0f µs, p95 %.0f µs of 50 rows\n",
               state_us[25], state_us[47]);
     }
   }
 
   g_clear_object (&store);
-  remove_tree (dir);
+  tg_test_rm_rf (dir);
 }
 
 static void

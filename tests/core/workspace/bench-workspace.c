@@ -23,20 +23,10 @@ now_ms (void)
   return g_get_monotonic_time () / 1000.0;
 }
 
-static int
-compare_doubles (gconstpointer a,
-                 gconstpointer b)
-{
-  double x = *(const double *) a;
-  double y = *(const double *) b;
-
-  return x < y ? -1 : x > y;
-}
-
 static double
 median (GArray *times)
 {
-  g_array_sort (times, compare_doubles);
+  g_array_sort (times, tg_test_compare_double);
   return g_array_index (times, double, times->len / 2);
 }
 
