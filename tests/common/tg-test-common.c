@@ -110,6 +110,43 @@ tg_test_compare_double (gconstpointer a,
   return x < y ? -1 : x > y;
 }
 
+/* How many of the @n_words @words stand, as bytes, in the file at @path
+ * (none where it cannot be read); each one found is named in the log. */
+guint
+tg_test_count_words_in_file (const char         *path,
+                             const char * const *words,
+                             guint               n_words)
+{
+  g_autofree char *contents = NULL;
+  gsize length = 0;
+  guint found = 0;
+
+  if (!g_file_get_contents (path, &contents, &length, NULL))
+    return 0;
+  for (guint i = 0; i < n_words; i++)
+    {
+      gsize n = strlen (words[i]);
+
+      for (gsize at = 0; at + n <= length; at++)
+        if (memcmp (contents + at, words[i], n) == 0)
+          {
+            g_test_message ("\"%s\" found in %s", words[i], path);
+            found++;
+            break;
+          }
+    }
+  return found;
+}
+
+/* Fills @key with random bytes: a database key of the test's own. */
+void
+tg_test_random_key (guint8 *key,
+                    gsize   size)
+{
+  for (gsize i = 0; i < size; i++)
+    key[i] = (guint8) g_random_int ();
+}
+
 TgStore *
 tg_test_open_store (const char *dir)
 {
@@ -172,6 +209,21 @@ tg_test_assert_sync_counters (TgStore *store)
   g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
   g_assert_cmpint (sqlite3_column_int (stmt, 0), ==, 0);
   tg_store_unlock (store);
+}
+
+/* How many reports the store's full-text search finds for @text. */
+guint
+tg_test_count_matches (TgStore    *store,
+                       const char *text)
+{
+  g_autoptr(TgReportQuery) query = tg_report_query_new ();
+  g_autoptr(GArray) rowids = NULL;
+  g_autoptr(GError) error = NULL;
+
+  query->text = g_strdup (text);
+  rowids = tg_store_query_rowids (store, query, &error);
+  g_assert_no_error (error);
+  return rowids->len;
 }
 
 /* Saves @report; the test fails if the store refuses it. Returns the new

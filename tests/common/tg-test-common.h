@@ -26,6 +26,11 @@ GBytes  *tg_test_random_bytes  (gsize       size,
 char    *tg_test_sha256_of     (GBytes     *bytes);
 char    *tg_test_read_file     (const char *path,
                                 gsize      *length);
+guint    tg_test_count_words_in_file (const char         *path,
+                                      const char * const *words,
+                                      guint               n_words);
+void     tg_test_random_key    (guint8     *key,
+                                gsize       size);
 
 /* Benchmarks ------------------------------------------------------------- */
 
@@ -41,6 +46,8 @@ TgStore *tg_test_open_store_in (const char *parent,
 TgRevision *tg_test_save_report (TgStore  *store,
                                  TgReport *report);
 void     tg_test_assert_sync_counters (TgStore *store);
+guint    tg_test_count_matches (TgStore    *store,
+                                const char *text);
 
 /* A fixture for g_test_add(): a store of its own in a temporary folder. */
 typedef struct

@@ -13,6 +13,7 @@
 #include "tg-sqlite.h"
 #include "tg-types.h"
 #include "tg-wal-checkpointer.h"
+#include "tg-test-common.h"
 
 /* Words that must never appear in an encrypted file: a victim's name, a
  * word of a narrative, a place. */
@@ -29,47 +30,18 @@ static void
 fixture_set_up (Fixture       *fixture,
                 gconstpointer  data)
 {
-  g_autoptr(GError) error = NULL;
-
-  fixture->dir = g_dir_make_tmp ("testigo-cipher-XXXXXX", &error);
-  g_assert_no_error (error);
+  fixture->dir = tg_test_make_tmp_dir ("testigo-cipher-XXXXXX");
   fixture->path = g_build_filename (fixture->dir, "store.db", NULL);
-  for (guint i = 0; i < TG_SQLITE_KEY_SIZE; i++)
-    fixture->key[i] = (guint8) g_random_int ();
+  tg_test_random_key (fixture->key, sizeof fixture->key);
 }
 
 static void
 fixture_tear_down (Fixture       *fixture,
                    gconstpointer  data)
 {
-  g_autoptr(GDir) dir = g_dir_open (fixture->dir, 0, NULL);
-  const char *name;
-
-  while (dir && (name = g_dir_read_name (dir)))
-    {
-      g_autofree char *file = g_build_filename (fixture->dir, name, NULL);
-      g_remove (file);
-    }
-  g_rmdir (fixture->dir);
+  tg_test_rm_rf (fixture->dir);
   g_free (fixture->path);
   g_free (fixture->dir);
-}
-
-static gboolean
-file_contains (const char *path,
-               const char *needle)
-{
-  g_autofree char *contents = NULL;
-  gsize length = 0;
-
-  gsize n = strlen (needle);
-
-  if (!g_file_get_contents (path, &contents, &length, NULL))
-    return FALSE;
-  for (gsize i = 0; i + n <= length; i++)
-    if (memcmp (contents + i, needle, n) == 0)
-      return TRUE;
-  return FALSE;
 }
 
 /* Each planted word in any of @path's files (database, -wal, -journal). */
@@ -83,8 +55,7 @@ count_planted (const char *path)
     {
       g_autofree char *file = g_strconcat (path, suffixes[s], NULL);
 
-      for (guint i = 0; i < G_N_ELEMENTS (planted); i++)
-        found += file_contains (file, planted[i]);
+      found += tg_test_count_words_in_file (file, planted, G_N_ELEMENTS (planted));
     }
   return found;
 }

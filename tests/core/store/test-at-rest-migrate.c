@@ -196,28 +196,11 @@ count_planted_in_dir (const char *dir)
   while (d != NULL && (name = g_dir_read_name (d)) != NULL)
     {
       g_autofree char *path = g_build_filename (dir, name, NULL);
-      g_autofree char *contents = NULL;
-      gsize length = 0;
 
       if (g_file_test (path, G_FILE_TEST_IS_DIR))
-        {
-          found += count_planted_in_dir (path);
-          continue;
-        }
-      if (!g_file_get_contents (path, &contents, &length, NULL))
-        continue;
-      for (guint i = 0; i < G_N_ELEMENTS (planted); i++)
-        {
-          gsize n = strlen (planted[i]);
-
-          for (gsize at = 0; at + n <= length; at++)
-            if (memcmp (contents + at, planted[i], n) == 0)
-              {
-                g_test_message ("planted \"%s\" found in %s", planted[i], path);
-                found++;
-                break;
-              }
-        }
+        found += count_planted_in_dir (path);
+      else
+        found += tg_test_count_words_in_file (path, planted, G_N_ELEMENTS (planted));
     }
   return found;
 }

@@ -29,8 +29,7 @@ fixture_set_up (Fixture       *fixture,
 {
   fixture->dir = g_dir_make_tmp ("testigo-store-keyed-XXXXXX", NULL);
   g_assert_nonnull (fixture->dir);
-  for (guint i = 0; i < TG_SQLITE_KEY_SIZE; i++)
-    fixture->key[i] = (guint8) g_random_int ();
+  tg_test_random_key (fixture->key, sizeof fixture->key);
 }
 
 static void
@@ -52,22 +51,8 @@ count_planted (const char *dir)
   for (guint f = 0; f < G_N_ELEMENTS (files); f++)
     {
       g_autofree char *path = g_build_filename (dir, files[f], NULL);
-      g_autofree char *contents = NULL;
-      gsize length = 0;
 
-      if (!g_file_get_contents (path, &contents, &length, NULL))
-        continue;
-      for (guint i = 0; i < G_N_ELEMENTS (planted); i++)
-        {
-          gsize n = strlen (planted[i]);
-
-          for (gsize at = 0; at + n <= length; at++)
-            if (memcmp (contents + at, planted[i], n) == 0)
-              {
-                found++;
-                break;
-              }
-        }
+      found += tg_test_count_words_in_file (path, planted, G_N_ELEMENTS (planted));
     }
   return found;
 }
@@ -90,20 +75,6 @@ save_planted_report (TgStore *store)
   g_assert_no_error (error);
   g_assert_nonnull (revision);
   return g_strdup (tg_report_get_id (report));
-}
-
-static guint
-count_matches (TgStore    *store,
-               const char *text)
-{
-  g_autoptr(TgReportQuery) query = tg_report_query_new ();
-  g_autoptr(GArray) rowids = NULL;
-  g_autoptr(GError) error = NULL;
-
-  query->text = g_strdup (text);
-  rowids = tg_store_query_rowids (store, query, &error);
-  g_assert_no_error (error);
-  return rowids->len;
 }
 
 static guint
@@ -141,7 +112,7 @@ test_round_trip (Fixture       *fixture,
   g_autofree char *id = save_planted_report (store);
   g_autofree char *db_path = g_build_filename (fixture->dir, "testigo.db", NULL);
 
-  g_assert_cmpuint (count_matches (store, planted[1]), ==, 1);
+  g_assert_cmpuint (tg_test_count_matches (store, planted[1]), ==, 1);
   g_assert_cmpuint (count_located (store), ==, 1);
   /* Open, with the revision in the WAL: nothing readable. */
   g_assert_cmpuint (count_planted (fixture->dir), ==, 0);
@@ -153,7 +124,7 @@ test_round_trip (Fixture       *fixture,
   loaded = tg_store_load_report (store, id, &error);
   g_assert_no_error (error);
   g_assert_cmpstr (tg_report_get_title (loaded), ==, planted[2]);
-  g_assert_cmpuint (count_matches (store, planted[2]), ==, 1);
+  g_assert_cmpuint (tg_test_count_matches (store, planted[2]), ==, 1);
   g_assert_cmpint (tg_store_get_schema_version (store), ==, TG_STORE_SCHEMA_VERSION);
   g_assert_nonnull (tg_store_get_custody_log (store));
 }

@@ -32,20 +32,6 @@ new_report (const char *title,
   return report;
 }
 
-static guint
-count_matches (TgStore    *store,
-               const char *text)
-{
-  g_autoptr(TgReportQuery) query = tg_report_query_new ();
-  g_autoptr(GArray) rowids = NULL;
-  g_autoptr(GError) error = NULL;
-
-  query->text = g_strdup (text);
-  rowids = tg_store_query_rowids (store, query, &error);
-  g_assert_no_error (error);
-  return rowids->len;
-}
-
 static void
 test_crud (Fixture       *fixture,
            gconstpointer  data)
@@ -103,7 +89,7 @@ test_crud (Fixture       *fixture,
     g_assert_no_error (error);
     g_assert_true (tg_revision_get_deleted (tomb));
     g_assert_cmpuint (tg_store_count_reports (fixture->store), ==, 0);
-    g_assert_cmpuint (count_matches (fixture->store, "masivas"), ==, 0);
+    g_assert_cmpuint (tg_test_count_matches (fixture->store, "masivas"), ==, 0);
     gone = tg_store_load_report (fixture->store, id, &error);
     g_assert_error (error, TG_ERROR, TG_ERROR_NOT_FOUND);
     g_assert_null (gone);
@@ -115,7 +101,7 @@ test_crud (Fixture       *fixture,
     restored = tg_store_load_report (fixture->store, id, &error);
     g_assert_no_error (error);
     g_assert_cmpstr (tg_report_get_title (restored), ==, "Detenciones masivas en Lima");
-    g_assert_cmpuint (count_matches (fixture->store, "masivas"), ==, 1);
+    g_assert_cmpuint (tg_test_count_matches (fixture->store, "masivas"), ==, 1);
   }
   g_clear_pointer (&history, g_ptr_array_unref);
   history = tg_store_list_revisions (fixture->store, id, &error);
@@ -309,32 +295,32 @@ test_fts (Fixture       *fixture,
   g_assert_no_error (error);
 
   /* Case and accents do not matter, either way. */
-  g_assert_cmpuint (count_matches (fixture->store, "Ayacucho"), ==, 1);
-  g_assert_cmpuint (count_matches (fixture->store, "ayacucho"), ==, 1);
-  g_assert_cmpuint (count_matches (fixture->store, "JULIACA"), ==, 1);
-  g_assert_cmpuint (count_matches (fixture->store, "Juliaca"), ==, 1);
-  g_assert_cmpuint (count_matches (fixture->store, "victima"), ==, 1);
-  g_assert_cmpuint (count_matches (fixture->store, "víctima"), ==, 1);
-  g_assert_cmpuint (count_matches (fixture->store, "medica"), ==, 1);
+  g_assert_cmpuint (tg_test_count_matches (fixture->store, "Ayacucho"), ==, 1);
+  g_assert_cmpuint (tg_test_count_matches (fixture->store, "ayacucho"), ==, 1);
+  g_assert_cmpuint (tg_test_count_matches (fixture->store, "JULIACA"), ==, 1);
+  g_assert_cmpuint (tg_test_count_matches (fixture->store, "Juliaca"), ==, 1);
+  g_assert_cmpuint (tg_test_count_matches (fixture->store, "victima"), ==, 1);
+  g_assert_cmpuint (tg_test_count_matches (fixture->store, "víctima"), ==, 1);
+  g_assert_cmpuint (tg_test_count_matches (fixture->store, "medica"), ==, 1);
   /* Place names, person names and tags are searched too. */
-  g_assert_cmpuint (count_matches (fixture->store, "cusco"), ==, 1);
-  g_assert_cmpuint (count_matches (fixture->store, "mamani"), ==, 1);
-  g_assert_cmpuint (count_matches (fixture->store, "huelga"), ==, 1);
+  g_assert_cmpuint (tg_test_count_matches (fixture->store, "cusco"), ==, 1);
+  g_assert_cmpuint (tg_test_count_matches (fixture->store, "mamani"), ==, 1);
+  g_assert_cmpuint (tg_test_count_matches (fixture->store, "huelga"), ==, 1);
   /* The last word is a prefix, as one types. */
-  g_assert_cmpuint (count_matches (fixture->store, "perdig"), ==, 1);
+  g_assert_cmpuint (tg_test_count_matches (fixture->store, "perdig"), ==, 1);
   /* Words narrow. */
-  g_assert_cmpuint (count_matches (fixture->store, "juliaca perdigones"), ==, 1);
-  g_assert_cmpuint (count_matches (fixture->store, "juliaca cusco"), ==, 0);
+  g_assert_cmpuint (tg_test_count_matches (fixture->store, "juliaca perdigones"), ==, 1);
+  g_assert_cmpuint (tg_test_count_matches (fixture->store, "juliaca cusco"), ==, 0);
   /* FTS syntax typed by a person is only text, never an error. */
-  g_assert_cmpuint (count_matches (fixture->store, "\"AND OR NOT ( * :"), ==, 0);
-  g_assert_cmpuint (count_matches (fixture->store, "NEAR(a b)"), ==, 0);
+  g_assert_cmpuint (tg_test_count_matches (fixture->store, "\"AND OR NOT ( * :"), ==, 0);
+  g_assert_cmpuint (tg_test_count_matches (fixture->store, "NEAR(a b)"), ==, 0);
 
   /* An edit reaches the index. */
   report = reports->pdata[0];
   tg_report_set_title (report, "Enfrentamiento en Huamanga");
   g_assert_nonnull (tg_store_save_report (fixture->store, report, &error));
-  g_assert_cmpuint (count_matches (fixture->store, "huamanga"), ==, 1);
-  g_assert_cmpuint (count_matches (fixture->store, "ayacucho"), ==, 0);
+  g_assert_cmpuint (tg_test_count_matches (fixture->store, "huamanga"), ==, 1);
+  g_assert_cmpuint (tg_test_count_matches (fixture->store, "ayacucho"), ==, 0);
 }
 
 static void
@@ -639,7 +625,7 @@ test_bad_input (Fixture       *fixture,
   g_assert_no_error (error);
   g_assert_cmpuint (strlen (tg_report_get_narrative (loaded)), ==, big->len);
   g_assert_true (strcmp (tg_report_get_narrative (loaded), big->str) == 0);
-  g_assert_cmpuint (count_matches (fixture->store, "palabrafinal"), ==, 1);
+  g_assert_cmpuint (tg_test_count_matches (fixture->store, "palabrafinal"), ==, 1);
 
   /* Beyond the limit: a clear error. */
   g_clear_object (&rev);
@@ -798,8 +784,8 @@ test_migrations (void)
             g_assert_no_error (error);
             g_assert_cmpstr (tg_report_get_narrative (loaded), ==, "Relato previo a la migración");
             /* The full-text index was filled from the old data. */
-            g_assert_cmpuint (count_matches (store, "periodistas"), ==, 1);
-            g_assert_cmpuint (count_matches (store, "migracion"), ==, 1);
+            g_assert_cmpuint (tg_test_count_matches (store, "periodistas"), ==, 1);
+            g_assert_cmpuint (tg_test_count_matches (store, "migracion"), ==, 1);
             /* Schema 8 counted it as waiting to be pushed. */
             {
               TgSyncPending pending;
