@@ -204,55 +204,48 @@ test_triggers_refuse (Fixture       *fixture,
   g_assert_no_error (error);
 }
 
-static void
-test_tamper_detail (Fixture       *fixture,
-                    gconstpointer  data)
+/* A change to the table made behind the log's back, its triggers
+ * dropped first: the chain breaks at the event named. */
+typedef struct
 {
-  append_some (fixture, 6);
+  guint       n_events;
+  const char *trigger;
+  const char *sql;
+  gint64      broken_at;
+} Tamper;
 
-  g_assert_cmpint (exec (fixture, "DROP TRIGGER custody_no_update"), ==, SQLITE_OK);
-  g_assert_cmpint (exec (fixture, "UPDATE custody SET detail = 'nothing happened' WHERE seq = 4"),
-                   ==, SQLITE_OK);
-  assert_broken_at (fixture, 4);
-}
-
-static void
-test_tamper_delete (Fixture       *fixture,
-                    gconstpointer  data)
-{
-  append_some (fixture, 6);
-
-  g_assert_cmpint (exec (fixture, "DROP TRIGGER custody_no_delete"), ==, SQLITE_OK);
-  g_assert_cmpint (exec (fixture, "DELETE FROM custody WHERE seq = 3"), ==, SQLITE_OK);
-  assert_broken_at (fixture, 4);
-}
-
-static void
-test_tamper_delete_first (Fixture       *fixture,
-                          gconstpointer  data)
-{
-  append_some (fixture, 3);
-
-  g_assert_cmpint (exec (fixture, "DROP TRIGGER custody_no_delete"), ==, SQLITE_OK);
-  g_assert_cmpint (exec (fixture, "DELETE FROM custody WHERE seq = 1"), ==, SQLITE_OK);
-  assert_broken_at (fixture, 2);
-}
-
+static const Tamper tamper_detail = {
+  6, "custody_no_update", "UPDATE custody SET detail = 'nothing happened' WHERE seq = 4", 4,
+};
+static const Tamper tamper_delete = {
+  6, "custody_no_delete", "DELETE FROM custody WHERE seq = 3", 4,
+};
+static const Tamper tamper_delete_first = {
+  3, "custody_no_delete", "DELETE FROM custody WHERE seq = 1", 2,
+};
 /* Swapping what two events say (keeping their hashes) breaks the first. */
-static void
-test_tamper_reorder (Fixture       *fixture,
-                     gconstpointer  data)
-{
-  append_some (fixture, 6);
+static const Tamper tamper_reorder = {
+  6, "custody_no_update",
+  "UPDATE custody SET"
+  " action = (SELECT action FROM custody WHERE seq = 5),"
+  " subject = (SELECT subject FROM custody WHERE seq = 5),"
+  " detail = (SELECT detail FROM custody WHERE seq = 5)"
+  " WHERE seq = 2",
+  2,
+};
 
-  g_assert_cmpint (exec (fixture, "DROP TRIGGER custody_no_update"), ==, SQLITE_OK);
-  g_assert_cmpint (exec (fixture,
-                         "UPDATE custody SET"
-                         " action = (SELECT action FROM custody WHERE seq = 5),"
-                         " subject = (SELECT subject FROM custody WHERE seq = 5),"
-                         " detail = (SELECT detail FROM custody WHERE seq = 5)"
-                         " WHERE seq = 2"), ==, SQLITE_OK);
-  assert_broken_at (fixture, 2);
+static void
+test_tamper (Fixture       *fixture,
+             gconstpointer  data)
+{
+  const Tamper *tamper = data;
+  g_autofree char *drop = g_strdup_printf ("DROP TRIGGER %s", tamper->trigger);
+
+  append_some (fixture, tamper->n_events);
+
+  g_assert_cmpint (exec (fixture, drop), ==, SQLITE_OK);
+  g_assert_cmpint (exec (fixture, tamper->sql), ==, SQLITE_OK);
+  assert_broken_at (fixture, tamper->broken_at);
 }
 
 /* A forger who recomputes the changed event's hash still breaks the link
@@ -389,10 +382,11 @@ main (int   argc,
   ADD ("/custody/append/in-transaction", test_append_in_transaction);
   ADD ("/custody/append/threads", test_append_threads);
   ADD ("/custody/tamper/refused-by-triggers", test_triggers_refuse);
-  ADD ("/custody/tamper/detail", test_tamper_detail);
-  ADD ("/custody/tamper/delete", test_tamper_delete);
-  ADD ("/custody/tamper/delete-first", test_tamper_delete_first);
-  ADD ("/custody/tamper/reorder", test_tamper_reorder);
+  g_test_add ("/custody/tamper/detail", Fixture, &tamper_detail, fixture_set_up, test_tamper, fixture_tear_down);
+  g_test_add ("/custody/tamper/delete", Fixture, &tamper_delete, fixture_set_up, test_tamper, fixture_tear_down);
+  g_test_add ("/custody/tamper/delete-first", Fixture, &tamper_delete_first, fixture_set_up, test_tamper,
+              fixture_tear_down);
+  g_test_add ("/custody/tamper/reorder", Fixture, &tamper_reorder, fixture_set_up, test_tamper, fixture_tear_down);
   ADD ("/custody/tamper/forged-hash", test_tamper_forged_hash);
 
 #undef ADD
