@@ -626,8 +626,8 @@ erase_confirmed (TgApplication *self)
 static void
 lock_window_erase_cb (TgApplication *self)
 {
-  /* Locked, the store is closed: there is nothing a sync could send. */
-  tg_erase_ask (GTK_WINDOW (self->lock_window), NULL, G_CALLBACK (erase_confirmed), self);
+  /* Locked, the store is closed: no sync, and the confirmation says so. */
+  tg_erase_ask_locked (GTK_WINDOW (self->lock_window), G_CALLBACK (erase_confirmed), self);
 }
 
 static void

@@ -22,9 +22,26 @@
 #   goes straight to the confirmation, and erases: the first-run page, no
 #   key file, no store. The server never got the report.
 #
+#   Part "locked": the erase from the lock page, the app connected and
+#   the report with its photo not synced. Locked, no accessible text of
+#   the app (names, descriptions, text, window titles) holds the report's
+#   words and the store's files hold none of them; the folder is copied
+#   as it is. Emergency Erase on the lock page: one confirmation, no offer
+#   to sync, saying that reports not yet sent will be lost and that
+#   unlocking first lets them be sent; Erase Everything: the first-run
+#   page, no Testigo device token left in the keyring (neither this
+#   server's nor a second one planted for another server; another
+#   program's item stays), no file under the data folder with the
+#   report's words, the photo's name or bytes, or the old key file's
+#   bytes. Restarted: a new, empty store, not connected. The copy taken
+#   before the erase: its store and files beside the new key file (the
+#   same passphrase) or with no key file do not open; with its own old
+#   key file they do (so the check can fail).
+#
 # Waits are for states (polled with a bound), never for a fixed time.
 #
 # Usage: test-at-rest-ui-erase.py TESTIGO TESTIGO-SERVER BUILD LANG PART.
+# Reads the store through tests/app/tap_store.py (tg-store-query).
 # Needs tools/run-tests.sh's display and buses, gnome-keyring, xdotool;
 # skips without them.
 
@@ -44,7 +61,9 @@ _spec = importlib.util.spec_from_file_location("sync_states", os.path.join(HERE,
 states = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(states)
 from tap_atspi import (  # noqa: E402
-    button, find, label_texts, results, skip_all, tap, wait_for, window_named, windows)
+    button, find, label_texts, results, skip_all, tap, text_of, wait_for, walk, window_named, windows)
+import tap_scan  # noqa: E402
+import tap_store  # noqa: E402
 
 ui = states.ui
 T = ui.T
@@ -58,6 +77,13 @@ OFFER = "Sync Before Erasing?"
 CONFIRM = "Erase Everything on This Laptop?"
 SYNCED = "The sync is done: the reports are on the server."
 STOPPED = "The sync was stopped: what it had not sent is not on the server."
+LOCKED = ("Testigo is locked, so it cannot sync first: reports not yet sent to your "
+          "organisation’s server will be lost. To send them first, cancel, unlock "
+          "Testigo and choose Emergency Erase in the main menu.")
+# The lock part's report: a person's name and a place in its title.
+LOCKED_TITLE = "Zacarías Quispe taken at Huancapampa"
+LOCKED_WORDS = ["Zacarías", "Zacarias", "Quispe", "Huancapampa"]
+SCHEMA = "io.github.testigo.Testigo.DeviceToken"
 
 
 def U(msgid):
@@ -124,7 +150,7 @@ def fresh_install(app):
         "erased: no key file, no store, no blob in the data folder", repr(left))
 
 
-def set_up(work, server, photo):
+def set_up(work, server, photo, title=TITLE):
     """Started, connected, first sync up to date; a report with a photo
     typed and not synced. Returns (bus, app, device id, server URI)."""
     bus = ui.PrivateBus(os.path.join(work, "bus"), keyring=True)
@@ -145,10 +171,10 @@ def set_up(work, server, photo):
     uri = "https://127.0.0.1:%d" % server.port
     tap(len(bus.secret(uri, device)) >= 16, "the device token is in the keyring")
 
-    tap(states.report_with_photo(app, TITLE, photo), "a report with a photo is typed and stored")
-    ok, seen = states.wait_row(app, TITLE, T(states.LOCAL_ONLY), 120)
+    tap(states.report_with_photo(app, title, photo), "a report with a photo is typed and stored")
+    ok, seen = states.wait_row(app, title, T(states.LOCAL_ONLY), 120)
     tap(ok, "its row reads: only on this laptop", seen)
-    tap(TITLE not in ui.server_titles(server, work), "the server does not have it yet")
+    tap(title not in ui.server_titles(server, work), "the server does not have it yet")
     return bus, app, device, uri
 
 
@@ -253,8 +279,177 @@ def run_unreachable(work, server, photo):
         bus.stop()
 
 
+def keyring_items(bus, *attributes):
+    """The items of the test's keyring matching @attributes (name, value,
+    …), as secret-tool prints them: one "[/…]" line each."""
+    out = subprocess.run(["secret-tool", "search", "--all"] + list(attributes), env=bus.env,
+                         capture_output=True, text=True, timeout=20)
+    return [line for line in (out.stdout + out.stderr).splitlines() if line.startswith("[/")]
+
+
+def plant_secret(bus, label, secret, *attributes):
+    subprocess.run(["secret-tool", "store", "--label", label] + list(attributes), env=bus.env,
+                   input=secret, text=True, timeout=20, check=True)
+
+
+def accessible_texts(app):
+    """Every text the app gives the accessibility bus: each node's name,
+    description and text, the windows' titles (what a taskbar shows)."""
+    out = []
+    for window in windows(app):
+        for node in walk(window):
+            for value in (getattr(node, "name", None), getattr(node, "description", None), text_of(node)):
+                if value:
+                    out.append(value)
+    return out
+
+
+def bytes_hits(root, needles):
+    """[(path, label)] for every file under @root holding one of
+    @needles ((bytes, label) pairs)."""
+    hits = []
+    for dirpath, _, names in os.walk(root):
+        for name in names:
+            path = os.path.join(dirpath, name)
+            try:
+                with open(path, "rb") as f:
+                    data = f.read()
+            except OSError:
+                continue
+            hits.extend((path, label) for needle, label in needles if needle in data)
+    return hits
+
+
+def pieces(data, what, n=6, size=48):
+    """@n pieces of @size bytes spread over @data after its first 64 (a
+    format's header is the same in any file of its type)."""
+    step = max(1, (len(data) - 64 - size) // n)
+    return [(data[64 + i * step:64 + i * step + size], "%s bytes at %d" % (what, 64 + i * step))
+            for i in range(n)]
+
+
+def opens(data_dir):
+    """(True, titles) when the store at @data_dir opens with the suite's
+    passphrase; (False, the error's code) when it does not."""
+    try:
+        db = tap_store.connect(data_dir)
+        try:
+            return True, [r[0] for r in db.execute("SELECT title FROM reports").fetchall()]
+        finally:
+            db.close()
+    except tap_store.Error as e:
+        return False, e.code or str(e)
+
+
+def blob_reads(data_dir, sha256):
+    """(True, digest) when the blob decrypts; (False, the error's code)."""
+    try:
+        return True, tap_store.blob_digest(data_dir, sha256)
+    except tap_store.Error as e:
+        return False, e.code or str(e)
+
+
+def run_locked(work, server, photo, sha256):
+    bus, app, device, uri = set_up(work, server, photo, LOCKED_TITLE)
+    # A second Testigo token, as another server's enrolment would leave,
+    # and another program's secret, which the erase must leave alone.
+    plant_secret(bus, "Testigo device token", "a-second-device-token-0123456789", "xdg:schema", SCHEMA,
+                 "server", "https://127.0.0.1:1", "device", "another-device")
+    plant_secret(bus, "Another program", "not-testigos-secret", "application", "another-program")
+    tap(len(keyring_items(bus, "xdg:schema", SCHEMA)) == 2 and keyring_items(bus, "application", "another-program"),
+        "the keyring holds two Testigo tokens and another program's secret",
+        repr(keyring_items(bus, "xdg:schema", SCHEMA)))
+    with open(photo, "rb") as f:
+        photo_bytes = f.read()
+    copy = os.path.join(work, "copy")
+    try:
+        seen = accessible_texts(app.app)
+        tap([t for t in seen if LOCKED_TITLE in t], "control: unlocked, the report's title is an accessible text")
+        ui.act(find(app.frame, role="push button", name=T("Lock"), timeout=10))
+        tap(find(app.app, role="label", name=T("Testigo Is Locked"), timeout=90) is not None,
+            "the header bar's Lock shows the lock page")
+        tap(wait_for(lambda: find(app.app, role="push button", name=T("New report"), timeout=0) is None, 30),
+            "locked: the main window is gone")
+        seen = accessible_texts(app.app)
+        tap(seen and not [t for t in seen if any(w.lower() in t.lower() for w in LOCKED_WORDS)],
+            "locked: no accessible text of the app (%d) holds the report's words" % len(seen),
+            repr([t for t in seen if any(w.lower() in t.lower() for w in LOCKED_WORDS)]))
+        tap(not [w.name for w in windows(app.app) if LOCKED_TITLE in (w.name or "")],
+            "locked: no window's title names the report", repr([w.name for w in windows(app.app)]))
+        tap(tap_scan.control(app.store), "the scanner finds a word written plain in the data folder")
+        hits = tap_scan.plain_hits(app.store, LOCKED_WORDS + ["market.jpg"])
+        tap(not hits, "locked: no file under the data folder holds the report's words", repr(hits))
+        shutil.copytree(app.store, copy)
+        with open(os.path.join(copy, "vault.key"), "rb") as f:
+            old_key = f.read()
+
+        lock_erase = button(app.app, U("Emergency _Erase…"), 10)
+        tap(lock_erase is not None, "the lock page has Emergency Erase")
+        if lock_erase is not None:
+            ui.act(lock_erase)
+        confirm = window_named(app.app, T(CONFIRM), timeout=60)
+        body = texts(confirm)
+        tap(confirm is not None and window_named(app.app, T(OFFER), 0) is None,
+            "locked: no offer to sync, the confirmation at once", repr([w.name for w in windows(app.app)]))
+        tap(any(T(LOCKED) in t for t in body) and any(T(HONEST) in t for t in body),
+            "the confirmation says unsent reports will be lost and unlocking first sends them", repr(body))
+        erase = button(confirm, U("_Erase Everything"), 10) if confirm else None
+        if erase is not None:
+            ui.act(erase)
+        fresh_install(app)
+        tap(wait_for(lambda: not keyring_items(bus, "xdg:schema", SCHEMA), 60),
+            "erased from the lock page: no Testigo token left in the keyring, for any server",
+            repr(keyring_items(bus, "xdg:schema", SCHEMA)))
+        tap(not bus.secret(uri, device), "this server's token is gone")
+        tap(len(keyring_items(bus, "application", "another-program")) == 1,
+            "another program's secret is still there")
+        tap(bytes_hits(copy, [(old_key[-88:], "control")]) != [],
+            "the byte scan finds the old key file's slot in the copy")
+        plain = [(n, t) for t, n in tap_scan.needles(LOCKED_WORDS + ["market.jpg"])] + pieces(photo_bytes, "photo")
+        key_bytes = [(old_key[i:i + 32], "old key file bytes %d" % i) for i in range(0, len(old_key) - 31, 32)]
+        hits = bytes_hits(app.store, plain + key_bytes)
+        tap(not hits, "erased: no file under the data folder holds the words, the photo's name or bytes, "
+            "or the old key file's bytes", repr(hits))
+        status = quit_app(app)
+        tap(status == 0, "the app quits cleanly from the first-run page", "status %r" % status)
+
+        tap(app.start(), "restarted: the app starts")
+        tap(find(app.frame, role="push button", name=T("New report"), timeout=90) is not None
+            and os.path.exists(os.path.join(app.store, "vault.key")),
+            "restarted: a new store, with a new key file")
+        tap(find(app.frame, contains=LOCKED_TITLE, role="list item", timeout=3) is None,
+            "restarted: the report is not listed")
+        ok, seen = ui.wait_description(app, T("Not connected to a server"), 90)
+        tap(ok, "restarted: not connected to a server", seen)
+        tap(app.quit() == 0, "the app quits")
+        new_key = os.path.join(app.store, "vault.key")
+
+        # The copy taken before the erase.
+        ok, seen = opens(copy)
+        tap(ok and LOCKED_TITLE in seen, "control: the copy with its own old key file opens", repr(seen))
+        tap(blob_reads(copy, sha256) == (True, sha256), "control: the copy's photo decrypts with it")
+        beside = os.path.join(work, "copy-beside-new-key")
+        shutil.copytree(copy, beside)
+        shutil.copyfile(new_key, os.path.join(beside, "vault.key"))
+        ok, seen = opens(beside)
+        tap(not ok, "the copied store beside the new key file (same passphrase) does not open", repr(seen))
+        ok, seen = blob_reads(beside, sha256)
+        tap(not ok and seen != "not-found", "nor does the copied photo decrypt", repr(seen))
+        alone = os.path.join(work, "copy-no-key")
+        shutil.copytree(copy, alone)
+        os.unlink(os.path.join(alone, "vault.key"))
+        ok, seen = opens(alone)
+        tap(not ok, "the copied store with no key file does not open", repr(seen))
+        tap(not bytes_hits(alone, plain),
+            "the copied store and files hold none of the words or photo bytes in plain")
+    finally:
+        tap_store._stop_all()
+        app.kill()
+        bus.stop()
+
+
 def main():
-    if PART not in ("online", "unreachable"):
+    if PART not in ("online", "unreachable", "locked"):
         skip_all("unknown part %r" % PART)
     ui.A11Y = ui.a11y_address()
     if not ui.A11Y:
@@ -268,6 +463,8 @@ def main():
         sha256 = states.make_photo(photo, 5)
         if PART == "online":
             run_online(work, server, photo, sha256)
+        elif PART == "locked":
+            run_locked(work, server, photo, sha256)
         else:
             run_unreachable(work, server, photo)
     finally:

@@ -2,7 +2,9 @@
  *
  * Two dialogs at most: "Sync before erasing?" when a sync could send
  * what the server lacks, then the confirmation. The confirmation says
- * what the erase does and does not do; nothing here erases.
+ * what the erase does and does not do; nothing here erases but the
+ * device token in the keyring. From the lock page, one dialog: locked,
+ * nothing can be sent, and the confirmation says so.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -24,6 +26,7 @@ typedef struct
   char          *sync_outcome;   /* a sentence for the confirmation, or NULL */
   GCancellable  *cancellable;
   AdwMessageDialog *syncing;
+  gboolean       locked;         /* from the lock page: no account known */
 } EraseData;
 
 static void
@@ -43,7 +46,9 @@ token_cleared_cb (GObject      *object,
 {
   g_autoptr(GError) error = NULL;
 
-  if (!tg_sync_credentials_clear_finish (result, &error))
+  /* No keyring at all: no token either. */
+  if (!tg_sync_credentials_clear_finish (result, &error) &&
+      !g_error_matches (error, TG_SYNC_CREDENTIALS_ERROR, TG_SYNC_CREDENTIALS_ERROR_NO_KEYRING))
     g_warning ("The erase could not remove the device token from the keyring: %s", error->message);
 }
 
@@ -60,6 +65,12 @@ forget_token (TgSyncManager *sync)
                                      token_cleared_cb, NULL);
 }
 
+void
+tg_erase_forget_all_tokens (void)
+{
+  tg_sync_credentials_clear_all_async (NULL, token_cleared_cb, NULL);
+}
+
 static void
 confirm_response_cb (AdwMessageDialog *dialog,
                      const char       *response,
@@ -67,7 +78,12 @@ confirm_response_cb (AdwMessageDialog *dialog,
 {
   if (g_strcmp0 (response, "erase") == 0)
     {
-      forget_token (data->sync);
+      /* Locked, the account (server and device) is inside the store:
+       * every Testigo token goes, whatever its server. */
+      if (data->locked)
+        tg_erase_forget_all_tokens ();
+      else
+        forget_token (data->sync);
       ((void (*) (gpointer)) data->erase) (data->user_data);
     }
   erase_data_free (data);
@@ -218,4 +234,25 @@ tg_erase_ask (GtkWindow     *parent,
   adw_message_dialog_set_close_response (dialog, "cancel");
   g_signal_connect (dialog, "response", G_CALLBACK (offer_response_cb), data);
   gtk_window_present (GTK_WINDOW (dialog));
+}
+
+void
+tg_erase_ask_locked (GtkWindow *parent,
+                     GCallback  erase,
+                     gpointer   user_data)
+{
+  EraseData *data = g_new0 (EraseData, 1);
+
+  g_return_if_fail (parent == NULL || GTK_IS_WINDOW (parent));
+  g_return_if_fail (erase != NULL);
+
+  data->parent = parent != NULL ? g_object_ref (parent) : NULL;
+  data->erase = erase;
+  data->user_data = user_data;
+  data->locked = TRUE;
+  /* One dialog: under pressure, the choice and its cost in one place. */
+  data->sync_outcome = g_strdup (_("Testigo is locked, so it cannot sync first: reports not yet sent to your "
+                                   "organisation’s server will be lost. To send them first, cancel, unlock "
+                                   "Testigo and choose Emergency Erase in the main menu."));
+  confirm (data);
 }

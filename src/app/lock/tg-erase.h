@@ -17,5 +17,14 @@ void tg_erase_ask (GtkWindow     *parent,
                    TgSyncManager *sync,
                    GCallback      erase,
                    gpointer       user_data);
+/* The lock page's erase: the store is locked, so no sync; the
+ * confirmation says that what was not sent is lost. Confirmed, every
+ * Testigo device token leaves the keyring, then @erase is called. */
+void tg_erase_ask_locked (GtkWindow *parent,
+                          GCallback  erase,
+                          gpointer   user_data);
+/* Removes every Testigo device token (and with it the server's address,
+ * its attribute) from the keyring; a failure is logged. */
+void tg_erase_forget_all_tokens (void);
 
 G_END_DECLS

@@ -221,6 +221,19 @@ tg_sync_credentials_clear_async (const char          *server_uri,
   secret_password_clearv (token_schema (), attributes, cancellable, clear_cb, task);
 }
 
+void
+tg_sync_credentials_clear_all_async (GCancellable        *cancellable,
+                                     GAsyncReadyCallback  callback,
+                                     gpointer             user_data)
+{
+  GTask *task = g_task_new (NULL, cancellable, callback, user_data);
+  /* No attribute but the schema's name: every item of the schema. */
+  g_autoptr(GHashTable) attributes = g_hash_table_new (g_str_hash, g_str_equal);
+
+  g_task_set_source_tag (task, tg_sync_credentials_clear_async);
+  secret_password_clearv (token_schema (), attributes, cancellable, clear_cb, task);
+}
+
 gboolean
 tg_sync_credentials_clear_finish (GAsyncResult  *result,
                                   GError       **error)

@@ -47,5 +47,11 @@ void      tg_sync_credentials_clear_async   (const char          *server_uri,
                                              gpointer             user_data);
 gboolean  tg_sync_credentials_clear_finish  (GAsyncResult        *result,
                                              GError             **error);
+/* Every device token Testigo stored, whatever its server and device (the
+ * erase from the lock page, which cannot read the account). Finish with
+ * tg_sync_credentials_clear_finish(). */
+void      tg_sync_credentials_clear_all_async (GCancellable        *cancellable,
+                                               GAsyncReadyCallback  callback,
+                                               gpointer             user_data);
 
 G_END_DECLS
