@@ -88,7 +88,7 @@ is_choice (GtkWidget     *widget,
   const Choice *choice = data;
 
   return GTK_IS_CHECK_BUTTON (widget) &&
-         g_strcmp0 (g_object_get_data (G_OBJECT (widget), "tg-field"), choice->field) == 0 &&
+         g_strcmp0 (g_object_get_data (G_OBJECT (widget), "tg-choice-key"), choice->field) == 0 &&
          GPOINTER_TO_INT (g_object_get_data (G_OBJECT (widget), "tg-pick")) == choice->pick;
 }
 
@@ -97,7 +97,7 @@ is_text_view_of (GtkWidget     *widget,
                  gconstpointer  field)
 {
   return GTK_IS_TEXT_VIEW (widget) &&
-         g_strcmp0 (g_object_get_data (G_OBJECT (widget), "tg-field"), field) == 0;
+         g_strcmp0 (g_object_get_data (G_OBJECT (widget), "tg-choice-key"), field) == 0;
 }
 
 static void

@@ -104,7 +104,7 @@ is_choice (GtkWidget     *widget,
   const Choice *choice = data;
 
   return GTK_IS_CHECK_BUTTON (widget) &&
-         g_strcmp0 (g_object_get_data (G_OBJECT (widget), "tg-part-key"), choice->key) == 0 &&
+         g_strcmp0 (g_object_get_data (G_OBJECT (widget), "tg-choice-key"), choice->key) == 0 &&
          GPOINTER_TO_INT (g_object_get_data (G_OBJECT (widget), "tg-pick")) == choice->pick;
 }
 
@@ -112,7 +112,7 @@ static gboolean
 is_entry_of (GtkWidget     *widget,
              gconstpointer  key)
 {
-  return ADW_IS_ENTRY_ROW (widget) && g_strcmp0 (g_object_get_data (G_OBJECT (widget), "tg-part-key"), key) == 0;
+  return ADW_IS_ENTRY_ROW (widget) && g_strcmp0 (g_object_get_data (G_OBJECT (widget), "tg-choice-key"), key) == 0;
 }
 
 static gboolean

@@ -21,17 +21,17 @@
 
 #include <glib/gi18n.h>
 
+#include "tg-choice-group.h"
 #include "tg-conflict-resolver.h"
 #include "tg-store-sync.h"
 #include "tg-sync-badge.h"
 #include "tg-types.h"
 #include "tg-ui-util.h"
 
-#define PICK_NONE   (-1)
-#define PICK_TYPED  (-2)
+#define PICK_NONE   TG_CHOICE_PICK_NONE
+#define PICK_TYPED  TG_CHOICE_PICK_TYPED
 #define PICK_UNION  (-3)
 #define SHOWN_CHARS 600   /* of a long text in a choice */
-#define NAMED_CHARS 80    /* of a value in a choice's accessible name */
 
 typedef enum
 {
@@ -71,9 +71,7 @@ typedef struct
   const FieldDesc *desc;
   char           **members;
   char            *label;
-  int              pick;
-  GtkEditable     *entry;
-  GtkTextBuffer   *buffer;
+  TgChoiceGroup   *group;   /* its choices, once built */
 } Field;
 
 struct _TgConflictResolver
@@ -90,7 +88,6 @@ struct _TgConflictResolver
   char           *state;
   char           *notice;
   GCancellable   *cancellable;
-  gboolean        building;
 
   /* template children */
   AdwWindowTitle *window_title;
@@ -325,7 +322,14 @@ field_free (Field *field)
 {
   g_strfreev (field->members);
   g_free (field->label);
+  g_clear_object (&field->group);
   g_free (field);
+}
+
+static int
+field_pick (Field *field)
+{
+  return field->group != NULL ? tg_choice_group_get_pick (field->group) : PICK_NONE;
 }
 
 /* Tests find a field's widgets by this key ("title", …, "other"). */
@@ -442,29 +446,12 @@ who_wrote (TgConflictResolver     *self,
   return g_strdup_printf (_("device %.8s"), device ? device : "?");
 }
 
-static char *
-when_written (TgRevision *rev)
-{
-  g_autoptr(GDateTime) dt = g_date_time_new_from_unix_local (tg_revision_get_created_at (rev) / G_USEC_PER_SEC);
-  g_autofree char *text = dt ? tg_ui_format_date (dt, TG_DATE_PRECISION_EXACT) : NULL;
-
-  if (text == NULL)
-    return g_strdup (_("at an unknown time"));
-  /* TRANSLATORS: a time as the device that wrote a version had it. */
-  return g_strdup_printf (_("%s by its clock"), text);
-}
-
 /* Choosing ---------------------------------------------------------------- */
 
 static guint
 count_chosen (TgConflictResolver *self)
 {
-  guint n = 0;
-
-  for (guint i = 0; self->fields != NULL && i < self->fields->len; i++)
-    if (((Field *) self->fields->pdata[i])->pick != PICK_NONE)
-      n++;
-  return n;
+  return tg_choice_group_count_chosen (GTK_WIDGET (self->fields_box));
 }
 
 static void
@@ -506,65 +493,6 @@ update_progress (TgConflictResolver *self)
                                  g_strcmp0 (self->state, "choosing") == 0 && chosen == n);
 }
 
-static void
-check_toggled_cb (GtkCheckButton     *check,
-                  TgConflictResolver *self)
-{
-  Field *field = g_object_get_data (G_OBJECT (check), "tg-field-data");
-
-  if (!gtk_check_button_get_active (check) || field == NULL)
-    return;
-  field->pick = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (check), "tg-pick"));
-  update_progress (self);
-}
-
-/* Typing a value of one's own chooses it. */
-static void
-typed_cb (gpointer            editable_or_buffer,
-          GtkCheckButton     *check)
-{
-  TgConflictResolver *self = g_object_get_data (G_OBJECT (check), "tg-resolver");
-
-  if (self != NULL && !self->building)
-    gtk_check_button_set_active (check, TRUE);
-}
-
-static GtkCheckButton *
-add_check (TgConflictResolver *self,
-           Field              *field,
-           GtkCheckButton     *group,
-           int                 pick,
-           const char         *accessible)
-{
-  GtkCheckButton *check = GTK_CHECK_BUTTON (gtk_check_button_new ());
-
-  gtk_widget_set_valign (GTK_WIDGET (check), GTK_ALIGN_CENTER);
-  if (group != NULL)
-    gtk_check_button_set_group (check, group);
-  g_object_set_data (G_OBJECT (check), "tg-field", (gpointer) field_key (field));
-  g_object_set_data (G_OBJECT (check), "tg-field-data", field);
-  g_object_set_data (G_OBJECT (check), "tg-pick", GINT_TO_POINTER (pick));
-  g_object_set_data (G_OBJECT (check), "tg-resolver", self);
-  tg_ui_set_accessible_label (GTK_WIDGET (check), accessible);
-  g_signal_connect (check, "toggled", G_CALLBACK (check_toggled_cb), self);
-  return check;
-}
-
-static char *
-short_value (const char *value)
-{
-  g_autofree char *flat = g_strdup (value);
-
-  g_strdelimit (flat, "\n\r\t", ' ');
-  if (g_utf8_strlen (flat, -1) > NAMED_CHARS)
-    {
-      g_autofree char *cut = g_utf8_substring (flat, 0, NAMED_CHARS);
-
-      return g_strconcat (cut, "…", NULL);
-    }
-  return g_steal_pointer (&flat);
-}
-
 /* The value picked for @field before a reload, in head @h? */
 static gboolean
 was_picked (TgConflictResolver *self,
@@ -594,34 +522,18 @@ static void
 build_field (TgConflictResolver *self,
              Field              *field)
 {
-  GtkWidget *group = adw_preferences_group_new ();
-  GtkCheckButton *leader = NULL;
+  TgChoiceGroup *group = TG_CHOICE_GROUP (tg_choice_group_new (field->label, field_key (field)));
   GtkCheckButton *to_pick = NULL;
   const char *typed = typed_before (self, field);
 
-  adw_preferences_group_set_title (ADW_PREFERENCES_GROUP (group), field->label);
-  g_object_set_data (G_OBJECT (group), "tg-field", (gpointer) field_key (field));
-
+  field->group = g_object_ref (group);
   for (guint h = 0; h < self->heads->len; h++)
     {
       Head *head = self->heads->pdata[h];
       g_autofree char *value = field->desc ? field->desc->format (self, head->report) : g_strdup (_("As in this version"));
-      g_autofree char *shown = short_value (value);
-      g_autofree char *subtitle = g_strdup_printf (_("Version %u, from %s, %s"), h + 1, head->who, head->when);
-      g_autofree char *accessible = g_strdup_printf (_("%s from version %u (%s): %s"), field->label, h + 1,
-                                                     head->who, shown);
-      GtkWidget *row = adw_action_row_new ();
-      GtkCheckButton *check = add_check (self, field, leader, h, accessible);
+      GtkCheckButton *check = tg_choice_group_add_version (group, h, value, head->who, head->when, NULL,
+                                                           field->desc && field->desc->kind == KIND_TEXT ? 8 : 3);
 
-      if (leader == NULL)
-        leader = check;
-      adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
-      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), value);
-      adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
-      adw_action_row_set_title_lines (ADW_ACTION_ROW (row), field->desc && field->desc->kind == KIND_TEXT ? 8 : 3);
-      adw_action_row_add_prefix (ADW_ACTION_ROW (row), GTK_WIDGET (check));
-      adw_action_row_set_activatable_widget (ADW_ACTION_ROW (row), GTK_WIDGET (check));
-      adw_preferences_group_add (ADW_PREFERENCES_GROUP (group), row);
       if (typed == NULL && was_picked (self, field, h) && to_pick == NULL)
         to_pick = check;
     }
@@ -636,21 +548,12 @@ build_field (TgConflictResolver *self,
           g_autoptr(TgReport) merged = NULL;
           g_autofree char *value = NULL;
           g_autofree char *accessible = NULL;
-          GtkWidget *row = adw_action_row_new ();
-          GtkCheckButton *check;
 
           json_object_set_member (json_node_get_object (holder), field->members[0], json_node_copy (both));
           merged = tg_report_new_from_json (holder, NULL);
           value = merged ? field->desc->format (self, merged) : g_strdup ("");
           accessible = g_strdup_printf (_("%s from every version together: %s"), field->label, value);
-          check = add_check (self, field, leader, PICK_UNION, accessible);
-          adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
-          adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), value);
-          adw_action_row_set_subtitle (ADW_ACTION_ROW (row), _("Every version's items, together"));
-          adw_action_row_set_title_lines (ADW_ACTION_ROW (row), 3);
-          adw_action_row_add_prefix (ADW_ACTION_ROW (row), GTK_WIDGET (check));
-          adw_action_row_set_activatable_widget (ADW_ACTION_ROW (row), GTK_WIDGET (check));
-          adw_preferences_group_add (ADW_PREFERENCES_GROUP (group), row);
+          tg_choice_group_add_choice (group, PICK_UNION, value, _("Every version's items, together"), 3, accessible);
         }
     }
 
@@ -658,54 +561,17 @@ build_field (TgConflictResolver *self,
     {
       JsonObject *first = head_object (self->heads->pdata[0]);
       const char *start = typed ? typed : json_object_get_string_member_with_default (first, field->members[0], "");
-      GtkCheckButton *check = add_check (self, field, leader, PICK_TYPED, _(field->desc->new_label));
+      GtkCheckButton *check = tg_choice_group_add_typed (group, _(field->desc->new_label), start,
+                                                         field->desc->kind == KIND_TEXT);
 
-      if (field->desc->kind == KIND_LINE)
-        {
-          GtkWidget *row = adw_entry_row_new ();
-
-          adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), _(field->desc->new_label));
-          gtk_editable_set_text (GTK_EDITABLE (row), start ? start : "");
-          adw_entry_row_add_prefix (ADW_ENTRY_ROW (row), GTK_WIDGET (check));
-          g_object_set_data (G_OBJECT (row), "tg-field", (gpointer) field->desc->key);
-          g_signal_connect (row, "changed", G_CALLBACK (typed_cb), check);
-          field->entry = GTK_EDITABLE (row);
-          adw_preferences_group_add (ADW_PREFERENCES_GROUP (group), row);
-        }
-      else
-        {
-          GtkWidget *row = adw_action_row_new ();
-          GtkWidget *view = gtk_text_view_new ();
-
-          adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), _(field->desc->new_label));
-          adw_action_row_set_subtitle (ADW_ACTION_ROW (row), _("Start from the first version's text, below"));
-          adw_action_row_add_prefix (ADW_ACTION_ROW (row), GTK_WIDGET (check));
-          adw_action_row_set_activatable_widget (ADW_ACTION_ROW (row), GTK_WIDGET (check));
-          adw_preferences_group_add (ADW_PREFERENCES_GROUP (group), row);
-
-          gtk_text_view_set_wrap_mode (GTK_TEXT_VIEW (view), GTK_WRAP_WORD_CHAR);
-          gtk_text_view_set_accepts_tab (GTK_TEXT_VIEW (view), FALSE);
-          gtk_text_view_set_top_margin (GTK_TEXT_VIEW (view), 10);
-          gtk_text_view_set_bottom_margin (GTK_TEXT_VIEW (view), 10);
-          gtk_text_view_set_left_margin (GTK_TEXT_VIEW (view), 10);
-          gtk_text_view_set_right_margin (GTK_TEXT_VIEW (view), 10);
-          gtk_widget_set_size_request (view, -1, 120);
-          gtk_widget_set_margin_top (view, 6);
-          gtk_widget_add_css_class (view, "card");
-          tg_ui_set_accessible_label (view, _(field->desc->new_label));
-          g_object_set_data (G_OBJECT (view), "tg-field", (gpointer) field->desc->key);
-          field->buffer = gtk_text_view_get_buffer (GTK_TEXT_VIEW (view));
-          gtk_text_buffer_set_text (field->buffer, start ? start : "", -1);
-          g_signal_connect (field->buffer, "changed", G_CALLBACK (typed_cb), check);
-          adw_preferences_group_add (ADW_PREFERENCES_GROUP (group), view);
-        }
       if (typed != NULL)
         to_pick = check;
     }
 
   if (to_pick != NULL)
     gtk_check_button_set_active (to_pick, TRUE);
-  gtk_box_append (self->fields_box, group);
+  g_signal_connect_object (group, "changed", G_CALLBACK (update_progress), self, G_CONNECT_SWAPPED);
+  gtk_box_append (self->fields_box, GTK_WIDGET (group));
 }
 
 static void
@@ -715,13 +581,7 @@ clear_fields (TgConflictResolver *self)
 
   while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->fields_box))))
     gtk_box_remove (self->fields_box, child);
-  while ((child = g_object_get_data (G_OBJECT (self->versions_group), "tg-first-row")))
-    {
-      GtkWidget *next = g_object_get_data (G_OBJECT (child), "tg-next-row");
-
-      adw_preferences_group_remove (self->versions_group, child);
-      g_object_set_data (G_OBJECT (self->versions_group), "tg-first-row", next);
-    }
+  tg_choice_clear_version_rows (self->versions_group);
   g_clear_pointer (&self->fields, g_ptr_array_unref);
 }
 
@@ -730,11 +590,9 @@ build (TgConflictResolver *self)
 {
   g_autoptr(GHashTable) known = g_hash_table_new (g_str_hash, g_str_equal);
   g_autoptr(GPtrArray) others = g_ptr_array_new_with_free_func (g_free);
-  GtkWidget *last_row = NULL;
   Head *first = self->heads->pdata[0];
   const char *title = tg_report_get_title (first->report);
 
-  self->building = TRUE;
   clear_fields (self);
   self->fields = g_ptr_array_new_with_free_func ((GDestroyNotify) field_free);
   adw_window_title_set_subtitle (self->window_title, title && *title ? title : _("Untitled report"));
@@ -742,20 +600,8 @@ build (TgConflictResolver *self)
   for (guint h = 0; h < self->heads->len; h++)
     {
       Head *head = self->heads->pdata[h];
-      GtkWidget *row = adw_action_row_new ();
-      g_autofree char *row_title = g_strdup_printf (_("Version %u, from %s"), h + 1, head->who);
-      g_autofree char *subtitle = g_strdup_printf (_("Saved %s · revision %.12s"), head->when,
-                                                   tg_revision_get_id (head->rev));
 
-      adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
-      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), row_title);
-      adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
-      adw_preferences_group_add (self->versions_group, row);
-      if (last_row == NULL)
-        g_object_set_data (G_OBJECT (self->versions_group), "tg-first-row", row);
-      else
-        g_object_set_data (G_OBJECT (last_row), "tg-next-row", row);
-      last_row = row;
+      tg_choice_add_version_row (self->versions_group, h, head->who, head->when, tg_revision_get_id (head->rev));
     }
 
   for (guint i = 0; i < G_N_ELEMENTS (field_descs); i++)
@@ -771,7 +617,6 @@ build (TgConflictResolver *self)
       field->desc = desc;
       field->members = g_strdupv ((char **) desc->members);
       field->label = g_strdup (_(desc->label));
-      field->pick = PICK_NONE;
       g_ptr_array_add (self->fields, field);
     }
 
@@ -795,14 +640,12 @@ build (TgConflictResolver *self)
 
       field->members = g_strdupv ((char **) others->pdata);
       field->label = g_strdup (_("Other details"));
-      field->pick = PICK_NONE;
       g_ptr_array_add (self->fields, field);
     }
 
   for (guint i = 0; i < self->fields->len; i++)
     build_field (self, self->fields->pdata[i]);
   g_hash_table_remove_all (self->previous);
-  self->building = FALSE;
 
   set_state (self, "choosing");
   gtk_stack_set_visible_child_name (self->stack, "fields");
@@ -923,7 +766,7 @@ load_done_cb (GObject      *object,
       Head *head = self->heads->pdata[i];
 
       head->who = who_wrote (self, head->rev, head->device, loaded->device_name);
-      head->when = when_written (head->rev);
+      head->when = tg_choice_when_written (tg_revision_get_created_at (head->rev));
     }
   loaded_free (loaded);
 
@@ -958,21 +801,6 @@ load (TgConflictResolver *self)
 
 /* Saving ------------------------------------------------------------------ */
 
-static char *
-typed_text (Field *field)
-{
-  if (field->entry != NULL)
-    return g_strdup (gtk_editable_get_text (field->entry));
-  if (field->buffer != NULL)
-    {
-      GtkTextIter start, end;
-
-      gtk_text_buffer_get_bounds (field->buffer, &start, &end);
-      return gtk_text_buffer_get_text (field->buffer, &start, &end, FALSE);
-    }
-  return g_strdup ("");
-}
-
 /* The first head with every answered field taken from its answer. */
 static TgReport *
 build_merged (TgConflictResolver  *self,
@@ -986,10 +814,11 @@ build_merged (TgConflictResolver  *self,
   for (guint i = 0; i < self->fields->len; i++)
     {
       Field *field = self->fields->pdata[i];
+      int pick = field_pick (field);
 
-      if (field->pick >= 0)
+      if (pick >= 0)
         {
-          JsonObject *from = head_object (self->heads->pdata[field->pick]);
+          JsonObject *from = head_object (self->heads->pdata[pick]);
 
           for (guint m = 0; field->members[m] != NULL; m++)
             {
@@ -1001,13 +830,13 @@ build_merged (TgConflictResolver  *self,
                 json_object_remove_member (out, field->members[m]);
             }
         }
-      else if (field->pick == PICK_TYPED)
+      else if (pick == PICK_TYPED)
         {
-          g_autofree char *text = typed_text (field);
+          g_autofree char *text = tg_choice_group_dup_typed (field->group);
 
           json_object_set_string_member (out, field->members[0], text);
         }
-      else if (field->pick == PICK_UNION)
+      else if (pick == PICK_UNION)
         json_object_set_member (out, field->members[0], union_of (self, field->members[0]));
     }
 
@@ -1074,10 +903,11 @@ remember_picks (TgConflictResolver *self)
   for (guint i = 0; self->fields != NULL && i < self->fields->len; i++)
     {
       Field *field = self->fields->pdata[i];
+      int pick = field_pick (field);
 
-      if (field->pick >= 0)
+      if (pick >= 0)
         {
-          JsonObject *from = head_object (self->heads->pdata[field->pick]);
+          JsonObject *from = head_object (self->heads->pdata[pick]);
           JsonObject *kept = json_object_new ();
           JsonNode *node = json_node_new (JSON_NODE_OBJECT);
 
@@ -1088,9 +918,9 @@ remember_picks (TgConflictResolver *self)
           json_node_take_object (node, kept);
           g_hash_table_insert (self->previous, g_strdup (field->label), node);
         }
-      else if (field->pick == PICK_TYPED)
+      else if (pick == PICK_TYPED)
         {
-          g_autofree char *text = typed_text (field);
+          g_autofree char *text = tg_choice_group_dup_typed (field->group);
           JsonNode *node = json_node_new (JSON_NODE_VALUE);
 
           json_node_set_string (node, text);

@@ -23,20 +23,17 @@
 
 #include <glib/gi18n.h>
 
+#include "tg-choice-group.h"
 #include "tg-incident-resolver.h"
 #include "tg-ui-util.h"
 
-#define PICK_NONE   (-3)
-#define PICK_TYPED  (-2)
+#define PICK_TYPED  TG_CHOICE_PICK_TYPED
 #define PICK_UNION  TG_INCIDENT_PICK_UNION
-#define NAMED_CHARS 80    /* of a value in a choice's accessible name */
 
 typedef struct
 {
   guint           index;    /* into the conflict's differences */
-  int             pick;
-  GtkEditable    *entry;
-  GtkTextBuffer  *buffer;
+  TgChoiceGroup  *group;    /* its choices */
 } Part;
 
 struct _TgIncidentResolver
@@ -51,7 +48,6 @@ struct _TgIncidentResolver
   char                *notice;
   GCancellable        *cancellable;
   GApplication        *held;       /* while a save runs, or NULL */
-  gboolean             building;
 
   /* template children */
   AdwWindowTitle      *window_title;
@@ -115,42 +111,10 @@ who_wrote (TgIncidentHead *head)
   return g_strdup_printf (_("device %.8s"), head->device_id ? head->device_id : "?");
 }
 
-static char *
-when_written (TgIncidentHead *head)
-{
-  g_autoptr(GDateTime) dt = g_date_time_new_from_unix_local (head->created_at / G_USEC_PER_SEC);
-  g_autofree char *text = dt ? tg_ui_format_date (dt, TG_DATE_PRECISION_EXACT) : NULL;
-
-  if (text == NULL)
-    return g_strdup (_("at an unknown time"));
-  /* TRANSLATORS: a time as the device that wrote a version had it. */
-  return g_strdup_printf (_("%s by its clock"), text);
-}
-
-static char *
-short_value (const char *value)
-{
-  g_autofree char *flat = g_strdup (value);
-
-  g_strdelimit (flat, "\n\r\t", ' ');
-  if (g_utf8_strlen (flat, -1) > NAMED_CHARS)
-    {
-      g_autofree char *cut = g_utf8_substring (flat, 0, NAMED_CHARS);
-
-      return g_strconcat (cut, "…", NULL);
-    }
-  return g_steal_pointer (&flat);
-}
-
 static guint
 count_chosen (TgIncidentResolver *self)
 {
-  guint n = 0;
-
-  for (guint i = 0; self->parts != NULL && i < self->parts->len; i++)
-    if (((Part *) self->parts->pdata[i])->pick != PICK_NONE)
-      n++;
-  return n;
+  return tg_choice_group_count_chosen (GTK_WIDGET (self->parts_box));
 }
 
 static void
@@ -193,65 +157,10 @@ update_progress (TgIncidentResolver *self)
 }
 
 static void
-check_toggled_cb (GtkCheckButton     *check,
-                  TgIncidentResolver *self)
+part_free (Part *part)
 {
-  Part *part = g_object_get_data (G_OBJECT (check), "tg-part");
-
-  if (!gtk_check_button_get_active (check) || part == NULL)
-    return;
-  part->pick = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (check), "tg-pick"));
-  update_progress (self);
-}
-
-/* Typing a value of one's own chooses it. */
-static void
-typed_cb (gpointer        editable_or_buffer,
-          GtkCheckButton *check)
-{
-  TgIncidentResolver *self = g_object_get_data (G_OBJECT (check), "tg-resolver");
-
-  if (self != NULL && !self->building)
-    gtk_check_button_set_active (check, TRUE);
-}
-
-static GtkCheckButton *
-add_check (TgIncidentResolver *self,
-           Part               *part,
-           GtkCheckButton     *group,
-           int                 pick,
-           const char         *accessible)
-{
-  GtkCheckButton *check = GTK_CHECK_BUTTON (gtk_check_button_new ());
-
-  gtk_widget_set_valign (GTK_WIDGET (check), GTK_ALIGN_CENTER);
-  if (group != NULL)
-    gtk_check_button_set_group (check, group);
-  g_object_set_data (G_OBJECT (check), "tg-part", part);
-  /* For tests: which part, which choice. */
-  g_object_set_data (G_OBJECT (check), "tg-part-key", part_difference (self, part)->key);
-  g_object_set_data (G_OBJECT (check), "tg-pick", GINT_TO_POINTER (pick));
-  g_object_set_data (G_OBJECT (check), "tg-resolver", self);
-  tg_ui_set_accessible_label (GTK_WIDGET (check), accessible);
-  g_signal_connect (check, "toggled", G_CALLBACK (check_toggled_cb), self);
-  return check;
-}
-
-static GtkWidget *
-choice_row (const char     *title,
-            const char     *subtitle,
-            GtkCheckButton *check,
-            int             lines)
-{
-  GtkWidget *row = adw_action_row_new ();
-
-  adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
-  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
-  adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
-  adw_action_row_set_title_lines (ADW_ACTION_ROW (row), lines);
-  adw_action_row_add_prefix (ADW_ACTION_ROW (row), GTK_WIDGET (check));
-  adw_action_row_set_activatable_widget (ADW_ACTION_ROW (row), GTK_WIDGET (check));
-  return row;
+  g_clear_object (&part->group);
+  g_free (part);
 }
 
 static void
@@ -259,96 +168,38 @@ build_part (TgIncidentResolver *self,
             Part               *part)
 {
   TgIncidentDifference *difference = part_difference (self, part);
-  GtkWidget *group = adw_preferences_group_new ();
-  GtkCheckButton *leader = NULL;
+  TgChoiceGroup *group = TG_CHOICE_GROUP (tg_choice_group_new (difference->label, difference->key));
   int kind = typed_kind (difference);
 
-  adw_preferences_group_set_title (ADW_PREFERENCES_GROUP (group), difference->label);
-  g_object_set_data_full (G_OBJECT (group), "tg-part-key", g_strdup (difference->key), g_free);
-
+  part->group = g_object_ref (group);
   for (guint h = 0; h < self->conflict->heads->len; h++)
     {
       TgIncidentHead *head = self->conflict->heads->pdata[h];
       g_autofree char *who = who_wrote (head);
-      g_autofree char *when = when_written (head);
-      g_autofree char *shown = short_value (difference->values[h]);
-      g_autofree char *subtitle = NULL;
-      g_autofree char *accessible = g_strdup_printf (_("%s from version %u (%s): %s"), difference->label, h + 1,
-                                                     who, shown);
-      GtkCheckButton *check = add_check (self, part, leader, h, accessible);
+      g_autofree char *when = tg_choice_when_written (head->created_at);
 
-      if (difference->sources[h] != NULL && *difference->sources[h] != '\0')
-        /* TRANSLATORS: "Version 1, from this laptop, 7 Dec 2026 11:20 by its clock · From the report “…”" */
-        subtitle = g_strdup_printf (_("Version %u, from %s, %s · %s"), h + 1, who, when, difference->sources[h]);
-      else
-        subtitle = g_strdup_printf (_("Version %u, from %s, %s"), h + 1, who, when);
-      if (leader == NULL)
-        leader = check;
-      adw_preferences_group_add (ADW_PREFERENCES_GROUP (group),
-                                 choice_row (difference->values[h], subtitle, check, kind == 2 ? 8 : 3));
+      tg_choice_group_add_version (group, h, difference->values[h], who, when, difference->sources[h],
+                                   kind == 2 ? 8 : 3);
     }
 
   if (difference->part == TG_INCIDENT_PART_MEMBERS)
-    {
-      GtkCheckButton *check = add_check (self, part, leader, PICK_UNION,
-                                         _("Reports of every version together"));
-
-      adw_preferences_group_add (ADW_PREFERENCES_GROUP (group),
-                                 choice_row (_("Every version’s reports together"),
-                                             _("No report is left out; persons are matched again"),
-                                             check, 2));
-    }
+    tg_choice_group_add_choice (group, PICK_UNION, _("Every version’s reports together"),
+                                _("No report is left out; persons are matched again"), 2,
+                                _("Reports of every version together"));
 
   if (kind != 0)
     {
       const char *label = difference->part == TG_INCIDENT_PART_NOTES ? _("Write new notes")
                           : kind == 1 ? _("Write a new title") : _("Write a new narrative");
-      GtkCheckButton *check = add_check (self, part, leader, PICK_TYPED, label);
       TgIncidentHead *first = self->conflict->heads->pdata[0];
       const char *start = difference->part == TG_INCIDENT_PART_NOTES ? tg_incident_get_notes (first->incident)
                           : kind == 1 ? tg_incident_get_title (first->incident)
                           : tg_incident_get_narrative (first->incident);
 
-      if (kind == 1)
-        {
-          GtkWidget *row = adw_entry_row_new ();
-
-          adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), label);
-          gtk_editable_set_text (GTK_EDITABLE (row), start ? start : "");
-          adw_entry_row_add_prefix (ADW_ENTRY_ROW (row), GTK_WIDGET (check));
-          g_signal_connect (row, "changed", G_CALLBACK (typed_cb), check);
-          g_object_set_data (G_OBJECT (row), "tg-part-key", difference->key);
-          part->entry = GTK_EDITABLE (row);
-          adw_preferences_group_add (ADW_PREFERENCES_GROUP (group), row);
-        }
-      else
-        {
-          GtkWidget *row = adw_action_row_new ();
-          GtkWidget *view = gtk_text_view_new ();
-
-          adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), label);
-          adw_action_row_set_subtitle (ADW_ACTION_ROW (row), _("Start from the first version's text, below"));
-          adw_action_row_add_prefix (ADW_ACTION_ROW (row), GTK_WIDGET (check));
-          adw_action_row_set_activatable_widget (ADW_ACTION_ROW (row), GTK_WIDGET (check));
-          adw_preferences_group_add (ADW_PREFERENCES_GROUP (group), row);
-
-          gtk_text_view_set_wrap_mode (GTK_TEXT_VIEW (view), GTK_WRAP_WORD_CHAR);
-          gtk_text_view_set_accepts_tab (GTK_TEXT_VIEW (view), FALSE);
-          gtk_text_view_set_top_margin (GTK_TEXT_VIEW (view), 10);
-          gtk_text_view_set_bottom_margin (GTK_TEXT_VIEW (view), 10);
-          gtk_text_view_set_left_margin (GTK_TEXT_VIEW (view), 10);
-          gtk_text_view_set_right_margin (GTK_TEXT_VIEW (view), 10);
-          gtk_widget_set_size_request (view, -1, 120);
-          gtk_widget_set_margin_top (view, 6);
-          gtk_widget_add_css_class (view, "card");
-          tg_ui_set_accessible_label (view, label);
-          part->buffer = gtk_text_view_get_buffer (GTK_TEXT_VIEW (view));
-          gtk_text_buffer_set_text (part->buffer, start ? start : "", -1);
-          g_signal_connect (part->buffer, "changed", G_CALLBACK (typed_cb), check);
-          adw_preferences_group_add (ADW_PREFERENCES_GROUP (group), view);
-        }
+      tg_choice_group_add_typed (group, label, start, kind == 2);
     }
-  gtk_box_append (self->parts_box, group);
+  g_signal_connect_object (group, "changed", G_CALLBACK (update_progress), self, G_CONNECT_SWAPPED);
+  gtk_box_append (self->parts_box, GTK_WIDGET (group));
 }
 
 static void
@@ -358,13 +209,7 @@ clear_parts (TgIncidentResolver *self)
 
   while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->parts_box))))
     gtk_box_remove (self->parts_box, child);
-  while ((child = g_object_get_data (G_OBJECT (self->versions_group), "tg-first-row")))
-    {
-      GtkWidget *next = g_object_get_data (G_OBJECT (child), "tg-next-row");
-
-      adw_preferences_group_remove (self->versions_group, child);
-      g_object_set_data (G_OBJECT (self->versions_group), "tg-first-row", next);
-    }
+  tg_choice_clear_version_rows (self->versions_group);
   g_clear_pointer (&self->parts, g_ptr_array_unref);
 }
 
@@ -373,31 +218,18 @@ build (TgIncidentResolver *self)
 {
   TgIncidentHead *first = self->conflict->heads->pdata[0];
   const char *title = tg_incident_get_title (first->incident);
-  GtkWidget *last_row = NULL;
 
-  self->building = TRUE;
   clear_parts (self);
-  self->parts = g_ptr_array_new_with_free_func (g_free);
+  self->parts = g_ptr_array_new_with_free_func ((GDestroyNotify) part_free);
   adw_window_title_set_subtitle (self->window_title, title && *title ? title : _("Untitled incident"));
 
   for (guint h = 0; h < self->conflict->heads->len; h++)
     {
       TgIncidentHead *head = self->conflict->heads->pdata[h];
       g_autofree char *who = who_wrote (head);
-      g_autofree char *when = when_written (head);
-      GtkWidget *row = adw_action_row_new ();
-      g_autofree char *row_title = g_strdup_printf (_("Version %u, from %s"), h + 1, who);
-      g_autofree char *subtitle = g_strdup_printf (_("Saved %s · revision %.12s"), when, head->rev_id);
+      g_autofree char *when = tg_choice_when_written (head->created_at);
 
-      adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
-      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), row_title);
-      adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
-      adw_preferences_group_add (self->versions_group, row);
-      if (last_row == NULL)
-        g_object_set_data (G_OBJECT (self->versions_group), "tg-first-row", row);
-      else
-        g_object_set_data (G_OBJECT (last_row), "tg-next-row", row);
-      last_row = row;
+      tg_choice_add_version_row (self->versions_group, h, who, when, head->rev_id);
     }
 
   for (guint i = 0; i < self->conflict->differences->len; i++)
@@ -405,11 +237,9 @@ build (TgIncidentResolver *self)
       Part *part = g_new0 (Part, 1);
 
       part->index = i;
-      part->pick = PICK_NONE;
       g_ptr_array_add (self->parts, part);
       build_part (self, part);
     }
-  self->building = FALSE;
 
   set_state (self, "choosing");
   gtk_stack_set_visible_child_name (self->stack, "parts");
@@ -477,21 +307,6 @@ load (TgIncidentResolver *self)
 
 /* Saving ------------------------------------------------------------------ */
 
-static char *
-typed_text (Part *part)
-{
-  if (part->entry != NULL)
-    return g_strdup (gtk_editable_get_text (part->entry));
-  if (part->buffer != NULL)
-    {
-      GtkTextIter start, end;
-
-      gtk_text_buffer_get_bounds (part->buffer, &start, &end);
-      return gtk_text_buffer_get_text (part->buffer, &start, &end, FALSE);
-    }
-  return g_strdup ("");
-}
-
 static void
 save_done_cb (GObject      *object,
               GAsyncResult *result,
@@ -548,7 +363,9 @@ save_action (GtkWidget  *widget,
       Part *part = self->parts->pdata[i];
 
       /* A value written anew goes over the first version's. */
-      picks[part->index] = part->pick == PICK_TYPED ? 0 : part->pick;
+      int pick = tg_choice_group_get_pick (part->group);
+
+      picks[part->index] = pick == PICK_TYPED ? 0 : pick;
     }
   resolved = tg_incident_conflict_build (self->conflict, picks, &dissolved, &error);
   for (guint i = 0; resolved != NULL && i < self->parts->len; i++)
@@ -557,9 +374,9 @@ save_action (GtkWidget  *widget,
       TgIncidentDifference *difference = part_difference (self, part);
       g_autofree char *text = NULL;
 
-      if (part->pick != PICK_TYPED)
+      if (tg_choice_group_get_pick (part->group) != PICK_TYPED)
         continue;
-      text = typed_text (part);
+      text = tg_choice_group_dup_typed (part->group);
       if (difference->part == TG_INCIDENT_PART_NOTES)
         tg_incident_set_notes (resolved, *text ? text : NULL);
       else
