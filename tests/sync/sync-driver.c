@@ -29,6 +29,10 @@
  * The network monitor is a fake that is always up (unmetered unless
  * --metered), so that loopback runs never wait for a real network.
  *
+ * A store the app has encrypted (a vault.key in DIR, docs/at-rest.md) is
+ * opened with $TESTIGO_PASSPHRASE, as `testigo --export` opens it:
+ * tests/app/test-sync-kill.py adds data to the app's own store this way.
+ *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #define G_LOG_DOMAIN "sync-driver"
@@ -48,6 +52,7 @@
 #include "tg-store.h"
 #include "tg-store-sync.h"
 #include "tg-sync-engine.h"
+#include "tg-vault.h"
 
 enum
 {
@@ -771,6 +776,36 @@ sync_once (TgSyncEngine *engine)
   return wait.timed_out ? EXIT_CANCELLED : outcome_exit (entry->outcome);
 }
 
+/* The store in @dir: plain, or encrypted by the app (its vault unlocked
+ * with $TESTIGO_PASSPHRASE, the store opened with the STORE subkey and
+ * the blob store given the vault, so files are written encrypted). */
+static TgStore *
+open_store (const char  *dir,
+            GError     **error)
+{
+  g_autoptr(TgVault) vault = tg_vault_new (dir);
+  const char *passphrase = g_getenv ("TESTIGO_PASSPHRASE");
+  guint8 key[TG_VAULT_KEY_BYTES];
+  TgStore *store;
+
+  if (tg_vault_get_state (vault) == TG_VAULT_STATE_NONE)
+    return tg_store_open (dir, error);
+  if (passphrase == NULL || *passphrase == '\0')
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED,
+                   "the store is encrypted: set TESTIGO_PASSPHRASE");
+      return NULL;
+    }
+  if (!tg_vault_unlock (vault, passphrase, NULL, error) ||
+      !tg_vault_derive_subkey (vault, TG_VAULT_PURPOSE_STORE, key, error))
+    return NULL;
+  store = tg_store_open_keyed (dir, key, error);
+  explicit_bzero (key, sizeof key);
+  if (store != NULL)
+    tg_blob_store_set_vault (tg_store_get_blob_store (store), vault);
+  return store;
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -810,7 +845,7 @@ main (int   argc,
     opt_seed = g_random_int ();
   rand = g_rand_new_with_seed ((guint32) opt_seed);
 
-  store = tg_store_open (opt_store, &error);
+  store = open_store (opt_store, &error);
   if (store == NULL)
     {
       g_printerr ("sync-driver: %s: %s\n", opt_store, error->message);
