@@ -576,10 +576,11 @@ lock_window_unlocked_cb (TgApplication *self)
 }
 
 /* The erase passphrase was typed: everything is gone, as on a fresh
- * install. */
+ * install, the device tokens too. */
 static void
 lock_window_erased_cb (TgApplication *self)
 {
+  tg_erase_forget_all_tokens ();
   g_settings_reset (self->settings, "sync-offer-dismissed");
 }
 

@@ -38,6 +38,10 @@
 #   same passphrase) or with no key file do not open; with its own old
 #   key file they do (so the check can fail).
 #
+#   Part "passphrase": the erase passphrase (set in Preferences) typed at
+#   the unlock page erases at once and leaves no Testigo token in the
+#   keyring either; restarted, a new, empty store, not connected.
+#
 # Waits are for states (polled with a bound), never for a fixed time.
 #
 # Usage: test-at-rest-ui-erase.py TESTIGO TESTIGO-SERVER BUILD LANG PART.
@@ -62,6 +66,7 @@ states = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(states)
 from tap_atspi import (  # noqa: E402
     button, find, label_texts, results, skip_all, tap, text_of, wait_for, walk, window_named, windows)
+from tap_lock import field, sensitive, set_text  # noqa: E402
 import tap_scan  # noqa: E402
 import tap_store  # noqa: E402
 
@@ -448,8 +453,65 @@ def run_locked(work, server, photo, sha256):
         bus.stop()
 
 
+ERASE_PASSPHRASE = "blue kettle under the stairs"
+
+
+def run_passphrase(work, server, photo):
+    bus, app, device, uri = set_up(work, server, photo)
+    key_before = digest(os.path.join(app.store, "vault.key"))
+    try:
+        ui.act(find(app.frame, role="push button", name=T("Main menu"), timeout=10), "a11y.open")
+        item = find(app.app, role="menu item", name=U("_Preferences"), timeout=10)
+        if item is not None:
+            ui.act(item)
+        prefs = window_named(app.app, T("Preferences"), timeout=30)
+        set_button = button(prefs, U("_Set…"), timeout=20) if prefs else None
+        if set_button is not None:
+            ui.act(set_button)
+        dialog = window_named(app.app, T("Erase Passphrase"), timeout=30)
+        if dialog is not None:
+            set_text(field(dialog, T("Erase passphrase")), ERASE_PASSPHRASE)
+            set_text(field(dialog, T("Confirm erase passphrase")), ERASE_PASSPHRASE)
+            ok = button(dialog, U("_Set"), timeout=10)
+            wait_for(lambda: sensitive(ok), 30)
+            ui.act(ok)
+        # Set: the key file's second slot is rewritten (a state that stays,
+        # not the toast).
+        tap(dialog is not None and
+            wait_for(lambda: digest(os.path.join(app.store, "vault.key")) != key_before, 90),
+            "Preferences: the erase passphrase is set (the key file rewritten)")
+        if prefs is not None:
+            ui.close_window(prefs)
+        ui.act(find(app.frame, role="push button", name=T("Lock"), timeout=10))
+        tap(find(app.app, role="label", name=T("Testigo Is Locked"), timeout=90) is not None, "locked")
+        entry = field(app.app, T("Passphrase"))
+        unlock = button(app.app, U("_Unlock"), timeout=10)
+        if entry is not None and unlock is not None:
+            set_text(entry, ERASE_PASSPHRASE)
+            wait_for(lambda: sensitive(unlock), 30)
+            ui.act(unlock)
+        fresh_install(app)
+        tap(wait_for(lambda: not keyring_items(bus, "xdg:schema", SCHEMA), 60),
+            "the erase passphrase: no Testigo token left in the keyring",
+            repr(keyring_items(bus, "xdg:schema", SCHEMA)))
+        tap(not bus.secret(uri, device), "this server's token is gone")
+        status = quit_app(app)
+        tap(status == 0, "the app quits cleanly from the first-run page", "status %r" % status)
+        tap(app.start(), "restarted: the app starts")
+        tap(find(app.frame, role="push button", name=T("New report"), timeout=90) is not None,
+            "restarted: a new store")
+        tap(find(app.frame, contains=TITLE, role="list item", timeout=3) is None,
+            "restarted: the report is not listed")
+        ok, seen = ui.wait_description(app, T("Not connected to a server"), 90)
+        tap(ok, "restarted: not connected to a server", seen)
+        tap(app.quit() == 0, "the app quits")
+    finally:
+        app.kill()
+        bus.stop()
+
+
 def main():
-    if PART not in ("online", "unreachable", "locked"):
+    if PART not in ("online", "unreachable", "locked", "passphrase"):
         skip_all("unknown part %r" % PART)
     ui.A11Y = ui.a11y_address()
     if not ui.A11Y:
@@ -465,6 +527,8 @@ def main():
             run_online(work, server, photo, sha256)
         elif PART == "locked":
             run_locked(work, server, photo, sha256)
+        elif PART == "passphrase":
+            run_passphrase(work, server, photo)
         else:
             run_unreachable(work, server, photo)
     finally:
