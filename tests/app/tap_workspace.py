@@ -1,0 +1,261 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+#
+# What the coordinator's workspace UI tests share (test-workspace-ui.py,
+# test-workspace-controls.py, test-workspace-incident.py): finding nodes
+# by predicate, role and name, doing a node's named action, keys and the
+# keyboard focus, the workspace's pages and expander rows,
+# and the incidents as the store holds them. Built on tap_atspi; pyatspi
+# is imported where it is used (tap_atspi.require_atspi() checks that it
+# is there). Strings a person reads are passed in already translated.
+
+import json
+import re
+import time
+
+import tap_store
+from tap_atspi import click, wait_for, walk
+
+UP, DOWN, RETURN, ESCAPE, SPACE, TAB = 0xff52, 0xff54, 0xff0d, 0xff1b, 0x20, 0xff09
+
+
+def fill(template, *args):
+    """A translated printf template filled in, positions (%2$s) included."""
+    at = [0]
+
+    def one(match):
+        if match.group(1):
+            index = int(match.group(1)) - 1
+        else:
+            index = at[0]
+            at[0] += 1
+        return str(args[index])
+    return re.sub(r"%(?:(\d)\$)?(?:\.\d+)?[sud]", one, template)
+
+
+# Nodes ----------------------------------------------------------------------
+
+def visible(node):
+    """GTK 4.8 marks only windows "showing"; "visible" follows the widget."""
+    import pyatspi
+    try:
+        return node.getState().contains(pyatspi.STATE_VISIBLE)
+    except Exception:
+        return False
+
+
+def has_state(node, state):
+    try:
+        return node is not None and node.getState().contains(state)
+    except Exception:
+        return False
+
+
+def checked(node):
+    import pyatspi
+    return has_state(node, pyatspi.STATE_CHECKED)
+
+
+def pressed(node):
+    """A toggle button pressed in (GTK 4.8 says checked or pressed)."""
+    import pyatspi
+    return has_state(node, pyatspi.STATE_PRESSED) or has_state(node, pyatspi.STATE_CHECKED)
+
+
+def selected(node):
+    import pyatspi
+    return has_state(node, pyatspi.STATE_SELECTED)
+
+
+def node_where(top, pred, timeout=10.0):
+    """The first node below @top (included) for which @pred is true,
+    polled for until @timeout; None after that. A node that goes away
+    while @pred reads it does not count."""
+    end = time.time() + timeout
+    while True:
+        for node in walk(top):
+            try:
+                if pred(node):
+                    return node
+            except Exception:
+                pass
+        if time.time() > end:
+            return None
+        time.sleep(0.2)
+
+
+def named(top, role, contains, timeout=10.0, only_visible=True):
+    """A node of @role whose name contains @contains."""
+    return node_where(top, lambda n: n.getRoleName() == role and contains in (n.name or "")
+                      and (not only_visible or visible(n)), timeout)
+
+
+def push(top, start, timeout=10.0):
+    """The visible push button whose name, underscores left out, starts
+    with @start (GTK 4.8 names a button "<accessible label> <its label>")."""
+    return node_where(top, lambda n: n.getRoleName() == "push button"
+                      and (n.name or "").replace("_", "").startswith(start) and visible(n), timeout)
+
+
+def ancestors(node):
+    out = []
+    try:
+        p = node.parent
+        while p is not None and len(out) < 40:
+            out.append(p)
+            p = p.parent
+    except Exception:
+        pass
+    return out
+
+
+def actions(node):
+    try:
+        a = node.queryAction()
+        return [a.getName(i) for i in range(a.nActions)]
+    except Exception:
+        return []
+
+
+def do_action(node, name):
+    """Does @node's action @name; False when it has none of that name."""
+    names = actions(node)
+    if name not in names:
+        return False
+    node.queryAction().doAction(names.index(name))
+    return True
+
+
+# Keys and focus ---------------------------------------------------------------
+
+def press(keysym, times=1):
+    import pyatspi
+    for _i in range(times):
+        pyatspi.Registry.generateKeyboardEvent(keysym, None, pyatspi.KEY_SYM)
+        time.sleep(0.05)
+
+
+_focus = {"events": 0, "listening": False}
+
+
+def _focus_cb(event):
+    if event.detail1:
+        _focus["events"] += 1
+
+
+def _focus_events():
+    """How many nodes have gained the keyboard focus since the listener
+    was set up (the AT-SPI events waiting are read first)."""
+    from gi.repository import GLib
+    context = GLib.MainContext.default()
+    while context.pending():
+        context.iteration(False)
+    return _focus["events"]
+
+
+def tab_to(app, node, limit=20):
+    """Moves the keyboard focus with Tab until @node has it (GTK 4.8 does
+    not implement AT-SPI's grabFocus); each Tab waits for the focus to
+    move (an AT-SPI focus event) before the next."""
+    import pyatspi
+    if not _focus["listening"]:
+        pyatspi.Registry.registerEventListener(_focus_cb, "object:state-changed:focused")
+        _focus["listening"] = True
+    for _i in range(limit):
+        if has_state(node, pyatspi.STATE_FOCUSED):
+            return True
+        before = _focus_events()
+        press(TAB)
+        wait_for(lambda: _focus_events() != before or has_state(node, pyatspi.STATE_FOCUSED), 5)
+    return has_state(node, pyatspi.STATE_FOCUSED)
+
+
+# The workspace ------------------------------------------------------------------
+
+def open_workspace(app, workspace, back):
+    """Presses the Workspace button (named @workspace in this language);
+    True once the workspace shows its Back button (@back)."""
+    ws = node_where(app, lambda n: n.getRoleName() == "push button"
+                    and (n.name or "").startswith(workspace) and visible(n), 30)
+    if ws is None:
+        return False
+    click(ws)
+    return push(app, back, timeout=10) is not None
+
+
+def page(app, title):
+    """Shows the workspace's page @title with its view switcher (a "page
+    tab" over AT-SPI); True once that tab is the selected one."""
+    tab = node_where(app, lambda n: n.getRoleName() == "page tab" and n.name == title and visible(n), 10)
+    if tab is None:
+        return False
+    if not selected(tab):
+        click(tab)
+    return wait_for(lambda: selected(tab), 10)
+
+
+def expand(top, title):
+    """Opens the expander row called @title (its header has the action
+    a11y.activate); returns the header, or None."""
+    import pyatspi
+    header = node_where(top, lambda n: n.getRoleName() == "list item" and n.name == title
+                        and "a11y.activate" in actions(n) and visible(n), 10)
+    if header is not None and not has_state(header, pyatspi.STATE_EXPANDED):
+        do_action(header, "a11y.activate")
+        wait_for(lambda: has_state(header, pyatspi.STATE_EXPANDED), 5)
+    return header
+
+
+def editor_heading(app, titles, editor_name, timeout):
+    """The incident editor's heading once it shows an incident called one
+    of @titles: the editor (named @editor_name) has read it from the store
+    (its buttons do nothing before)."""
+    return node_where(app, lambda n: n.getRoleName() == "label" and n.name in titles
+                      and editor_name in "".join((p.name or "") for p in ancestors(n)), timeout)
+
+
+def open_incident(app, title, incidents_page, incident_list, editor_name, headings=None):
+    """The incident called @title opened from the Incidents page's list
+    (the list named @incident_list), once the editor shows it (called
+    @title, or one of @headings)."""
+    page(app, incidents_page)
+    # The monitor's own report list has rows of that title too, also with
+    # a row.open: the one wanted is in the workspace's incident list.
+    item = node_where(app, lambda n: n.getRoleName() == "list item" and title in (n.name or "")
+                      and any(p.name == incident_list for p in ancestors(n)), 20)
+    return item is not None and do_action(item, "row.open") and \
+        editor_heading(app, headings or (title,), editor_name, 30) is not None
+
+
+# The store ------------------------------------------------------------------------
+
+def db_rows(data_dir, sql, args=()):
+    db = tap_store.connect(data_dir)
+    try:
+        return db.execute(sql, args).fetchall()
+    finally:
+        db.close()
+
+
+def incidents(data_dir):
+    """{incident_id: content of its head revision} of the live incidents."""
+    rows = db_rows(data_dir, "SELECT i.incident_id, r.content FROM incidents i "
+                   "JOIN revisions r ON r.rev_id = i.rev_id WHERE i.deleted = 0")
+    return {row[0]: json.loads(row[1]) for row in rows}
+
+
+def field_of(data_dir, inc_id, key):
+    """A field of the stored incident: {"value": …, "provenance": …}."""
+    return incidents(data_dir).get(inc_id, {}).get("fields", {}).get(key) or {}
+
+
+def members_of(data_dir, inc_id):
+    """The ids of the stored incident's reports, sorted."""
+    return sorted(m.get("report") for m in incidents(data_dir).get(inc_id, {}).get("members", []))
+
+
+def report_revisions(data_dir, *ids):
+    """Every revision the store holds of the reports @ids, content
+    included: a merge, a join or a resolution must not add or change one."""
+    marks = ",".join("?" * len(ids))
+    return db_rows(data_dir, "SELECT record_id, rev_id, deleted, content FROM revisions "
+                   "WHERE record_id IN (%s) ORDER BY local_seq" % marks, ids)
