@@ -7,10 +7,9 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
-#include <stdio.h>
 
+#include "tg-list-filters.h"
 #include "tg-report-filters.h"
-#include "tg-ui-util.h"
 #include "tg-vocabulary.h"
 
 struct _TgReportFilters
@@ -40,45 +39,13 @@ enum {
 
 static guint signals[N_SIGNALS];
 
-/* Helpers --------------------------------------------------------------- */
-
-static gboolean
-parse_day (const char *text,
-           gint64     *unix_seconds,
-           gboolean    end_of_day)
-{
-  int y, m, d;
-  char extra;
-  g_autoptr(GDateTime) date = NULL;
-
-  if (text == NULL || *text == '\0')
-    {
-      *unix_seconds = 0;
-      return TRUE;
-    }
-  if (sscanf (text, "%d-%d-%d%c", &y, &m, &d, &extra) != 3)
-    return FALSE;
-  date = g_date_time_new_utc (y, m, d, 0, 0, 0);
-  if (date == NULL)
-    return FALSE;
-  *unix_seconds = g_date_time_to_unix (date) + (end_of_day ? 86399 : 0);
-  return TRUE;
-}
-
 /* Callbacks ------------------------------------------------------------- */
 
 static void
 control_changed_cb (TgReportFilters *self)
 {
-  gboolean dates_ok;
-  gint64 from, until;
-
-  dates_ok = parse_day (gtk_editable_get_text (GTK_EDITABLE (self->from_filter)), &from, FALSE) &&
-             parse_day (gtk_editable_get_text (GTK_EDITABLE (self->until_filter)), &until, TRUE);
-  if (!dates_ok)
-    gtk_label_set_text (self->filter_error, _("Write dates as year-month-day, such as 2023-01-09."));
-  gtk_widget_set_visible (GTK_WIDGET (self->filter_error), !dates_ok);
-
+  tg_list_filters_check_days (GTK_EDITABLE (self->from_filter), GTK_EDITABLE (self->until_filter),
+                              self->filter_error);
   if (!self->resetting)
     g_signal_emit (self, signals[CHANGED], 0);
 }
@@ -134,17 +101,14 @@ tg_report_filters_class_init (TgReportFiltersClass *klass)
 static void
 tg_report_filters_init (TgReportFilters *self)
 {
-  g_autoptr(GtkStringList) statuses = gtk_string_list_new (NULL);
+  g_autoptr(GListModel) statuses = tg_list_filters_status_model ();
   g_autoptr(GtkStringList) sorts = gtk_string_list_new (NULL);
 
   gtk_widget_init_template (GTK_WIDGET (self));
 
   tg_report_filters_set_categories (self, NULL);
 
-  gtk_string_list_append (statuses, _("Any status"));
-  for (int s = TG_REPORT_STATUS_DRAFT; s <= TG_REPORT_STATUS_REJECTED; s++)
-    gtk_string_list_append (statuses, tg_ui_status_label (s));
-  gtk_drop_down_set_model (self->status_filter, G_LIST_MODEL (statuses));
+  gtk_drop_down_set_model (self->status_filter, statuses);
 
   /* In TgReportSort order. */
   gtk_string_list_append (sorts, _("Recently edited"));
@@ -174,22 +138,14 @@ void
 tg_report_filters_set_categories (TgReportFilters *self,
                                   GListModel      *categories)
 {
-  g_autoptr(GtkStringList) labels = gtk_string_list_new (NULL);
-  guint n;
+  g_autoptr(GListModel) labels = NULL;
 
   g_return_if_fail (TG_IS_REPORT_FILTERS (self));
   g_return_if_fail (categories == NULL || G_IS_LIST_MODEL (categories));
 
   g_set_object (&self->categories, categories);
-  n = categories ? g_list_model_get_n_items (categories) : 0;
-  gtk_string_list_append (labels, _("Any category"));
-  for (guint i = 0; i < n; i++)
-    {
-      g_autoptr(TgVocabularyEntry) entry = g_list_model_get_item (categories, i);
-
-      gtk_string_list_append (labels, tg_vocabulary_entry_get_label (entry));
-    }
-  gtk_drop_down_set_model (self->category_filter, G_LIST_MODEL (labels));
+  labels = tg_list_filters_category_model (categories);
+  gtk_drop_down_set_model (self->category_filter, labels);
 }
 
 void
@@ -249,8 +205,10 @@ tg_report_filters_get_query (TgReportFilters *self)
   if ((guint) query->sort > TG_REPORT_SORT_TITLE)
     query->sort = TG_REPORT_SORT_UPDATED_DESC;
 
-  if (!parse_day (gtk_editable_get_text (GTK_EDITABLE (self->from_filter)), &query->start_from, FALSE) ||
-      !parse_day (gtk_editable_get_text (GTK_EDITABLE (self->until_filter)), &query->start_until, TRUE))
+  if (!tg_list_filters_parse_day (gtk_editable_get_text (GTK_EDITABLE (self->from_filter)),
+                                  &query->start_from, FALSE) ||
+      !tg_list_filters_parse_day (gtk_editable_get_text (GTK_EDITABLE (self->until_filter)),
+                                  &query->start_until, TRUE))
     query->start_from = query->start_until = 0;
   return query;
 }

@@ -7,9 +7,9 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
-#include <stdio.h>
 
-#include "tg-ui-util.h"
+#include "tg-list-filters.h"
+#include "tg-types.h"
 #include "tg-vocabulary.h"
 #include "tg-workspace-filters.h"
 
@@ -48,27 +48,6 @@ enum {
 static guint signals[N_SIGNALS];
 
 /* Helpers --------------------------------------------------------------- */
-
-static gboolean
-parse_day (const char *text,
-           gint64     *unix_seconds,
-           gboolean    end_of_day)
-{
-  int y, m, d;
-  char extra;
-  g_autoptr(GDateTime) date = NULL;
-
-  *unix_seconds = 0;
-  if (text == NULL || *text == '\0')
-    return TRUE;
-  if (sscanf (text, "%d-%d-%d%c", &y, &m, &d, &extra) != 3)
-    return FALSE;
-  date = g_date_time_new_utc (y, m, d, 0, 0, 0);
-  if (date == NULL)
-    return FALSE;
-  *unix_seconds = g_date_time_to_unix (date) + (end_of_day ? 86399 : 0);
-  return TRUE;
-}
 
 static guint
 category_position (TgWorkspaceFilters *self,
@@ -160,15 +139,8 @@ category_chosen_cb (TgWorkspaceFilters *self)
 static void
 control_changed_cb (TgWorkspaceFilters *self)
 {
-  gint64 from, until;
-  gboolean dates_ok;
-
-  dates_ok = parse_day (gtk_editable_get_text (GTK_EDITABLE (self->from_filter)), &from, FALSE) &&
-             parse_day (gtk_editable_get_text (GTK_EDITABLE (self->until_filter)), &until, TRUE);
-  if (!dates_ok)
-    gtk_label_set_text (self->filter_error, _("Write dates as year-month-day, such as 2023-01-09."));
-  gtk_widget_set_visible (GTK_WIDGET (self->filter_error), !dates_ok);
-
+  tg_list_filters_check_days (GTK_EDITABLE (self->from_filter), GTK_EDITABLE (self->until_filter),
+                              self->filter_error);
   if (!self->resetting)
     {
       save_settings (self);
@@ -229,17 +201,14 @@ tg_workspace_filters_class_init (TgWorkspaceFiltersClass *klass)
 static void
 tg_workspace_filters_init (TgWorkspaceFilters *self)
 {
-  g_autoptr(GtkStringList) statuses = gtk_string_list_new (NULL);
+  g_autoptr(GListModel) statuses = tg_list_filters_status_model ();
 
   gtk_widget_init_template (GTK_WIDGET (self));
 
   tg_workspace_filters_set_categories (self, NULL);
   tg_workspace_filters_set_monitors (self, NULL, NULL);
 
-  gtk_string_list_append (statuses, _("Any status"));
-  for (int s = TG_REPORT_STATUS_DRAFT; s <= TG_REPORT_STATUS_REJECTED; s++)
-    gtk_string_list_append (statuses, tg_ui_status_label (s));
-  gtk_drop_down_set_model (self->status_filter, G_LIST_MODEL (statuses));
+  gtk_drop_down_set_model (self->status_filter, statuses);
 
   /* First the wanted choice, then the change saved and announced. */
   g_signal_connect_swapped (self->monitor_filter, "notify::selected", G_CALLBACK (monitor_chosen_cb), self);
@@ -265,22 +234,14 @@ void
 tg_workspace_filters_set_categories (TgWorkspaceFilters *self,
                                      GListModel         *categories)
 {
-  g_autoptr(GtkStringList) labels = gtk_string_list_new (NULL);
-  guint n;
+  g_autoptr(GListModel) labels = NULL;
 
   g_return_if_fail (TG_IS_WORKSPACE_FILTERS (self));
 
   g_set_object (&self->categories, categories);
-  n = categories ? g_list_model_get_n_items (categories) : 0;
-  gtk_string_list_append (labels, _("Any category"));
-  for (guint i = 0; i < n; i++)
-    {
-      g_autoptr(TgVocabularyEntry) entry = g_list_model_get_item (categories, i);
-
-      gtk_string_list_append (labels, tg_vocabulary_entry_get_label (entry));
-    }
+  labels = tg_list_filters_category_model (categories);
   self->resetting = TRUE;
-  gtk_drop_down_set_model (self->category_filter, G_LIST_MODEL (labels));
+  gtk_drop_down_set_model (self->category_filter, labels);
   gtk_drop_down_set_selected (self->category_filter, category_position (self, self->wanted_category));
   self->resetting = FALSE;
 }
@@ -398,27 +359,18 @@ tg_workspace_filters_dup_region (TgWorkspaceFilters *self)
   return *text ? g_strstrip (g_strdup (text)) : NULL;
 }
 
-static gint64
-day_of (GtkEntry *entry,
-        gboolean  end_of_day)
-{
-  gint64 seconds;
-
-  return parse_day (gtk_editable_get_text (GTK_EDITABLE (entry)), &seconds, end_of_day) ? seconds : 0;
-}
-
 gint64
 tg_workspace_filters_get_from (TgWorkspaceFilters *self)
 {
   g_return_val_if_fail (TG_IS_WORKSPACE_FILTERS (self), 0);
-  return day_of (self->from_filter, FALSE);
+  return tg_list_filters_day_of (GTK_EDITABLE (self->from_filter), FALSE);
 }
 
 gint64
 tg_workspace_filters_get_until (TgWorkspaceFilters *self)
 {
   g_return_val_if_fail (TG_IS_WORKSPACE_FILTERS (self), 0);
-  return day_of (self->until_filter, TRUE);
+  return tg_list_filters_day_of (GTK_EDITABLE (self->until_filter), TRUE);
 }
 
 const char *
