@@ -266,14 +266,7 @@ tg_sync_indicator_dispose (GObject *object)
 {
   TgSyncIndicator *self = TG_SYNC_INDICATOR (object);
 
-  g_cancellable_cancel (self->cancellable);
-  g_clear_object (&self->cancellable);
-  if (self->engine != NULL)
-    g_signal_handlers_disconnect_by_data (self->engine, self);
-  if (self->manager != NULL)
-    g_signal_handlers_disconnect_by_data (self->manager, self);
-  g_clear_object (&self->engine);
-  g_clear_object (&self->manager);
+  tg_sync_unwatch (self, &self->cancellable, &self->engine, &self->manager);
   gtk_widget_dispose_template (GTK_WIDGET (self), TG_TYPE_SYNC_INDICATOR);
 
   G_OBJECT_CLASS (tg_sync_indicator_parent_class)->dispose (object);

@@ -477,14 +477,7 @@ tg_sync_preferences_page_dispose (GObject *object)
 {
   TgSyncPreferencesPage *self = TG_SYNC_PREFERENCES_PAGE (object);
 
-  g_cancellable_cancel (self->cancellable);
-  g_clear_object (&self->cancellable);
-  if (self->engine != NULL)
-    g_signal_handlers_disconnect_by_data (self->engine, self);
-  if (self->manager != NULL)
-    g_signal_handlers_disconnect_by_data (self->manager, self);
-  g_clear_object (&self->engine);
-  g_clear_object (&self->manager);
+  tg_sync_unwatch (self, &self->cancellable, &self->engine, &self->manager);
   gtk_widget_dispose_template (GTK_WIDGET (self), TG_TYPE_SYNC_PREFERENCES_PAGE);
 
   G_OBJECT_CLASS (tg_sync_preferences_page_parent_class)->dispose (object);

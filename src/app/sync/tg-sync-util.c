@@ -250,3 +250,19 @@ tg_sync_toast_new (const char *message)
   adw_toast_set_timeout (toast, 10);
   return toast;
 }
+
+void
+tg_sync_unwatch (gpointer        watcher,
+                 GCancellable  **cancellable,
+                 TgSyncEngine  **engine,
+                 TgSyncManager **manager)
+{
+  g_cancellable_cancel (*cancellable);
+  g_clear_object (cancellable);
+  if (*engine != NULL)
+    g_signal_handlers_disconnect_by_data (*engine, watcher);
+  if (*manager != NULL)
+    g_signal_handlers_disconnect_by_data (*manager, watcher);
+  g_clear_object (engine);
+  g_clear_object (manager);
+}

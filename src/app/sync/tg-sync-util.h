@@ -41,6 +41,13 @@ char       *tg_sync_describe_received_from (const char *received_from);
  * label (libadwaita 1.2 gives toasts no role). GTK 4.8 sends no AT-SPI
  * event when it appears (docs/sync.md). Timeout 5 s. */
 AdwToast   *tg_sync_toast_new       (const char    *message);
+/* For the dispose of a widget that watches the sync: cancels and drops
+ * *@cancellable, disconnects @watcher's handlers from *@engine and
+ * *@manager and drops them (each may be NULL). */
+void        tg_sync_unwatch         (gpointer        watcher,
+                                     GCancellable  **cancellable,
+                                     TgSyncEngine  **engine,
+                                     TgSyncManager **manager);
 /* "Done", "Partly done", "Failed", "Cancelled". */
 const char *tg_sync_outcome_label   (TgSyncOutcome  outcome);
 
