@@ -19,13 +19,11 @@
 # Needs an X server, a D-Bus session and the accessibility bus
 # (tools/run-tests.sh); without them the test is skipped.
 
-import json
 import os
 import shutil
 import subprocess
 import sys
 import tempfile
-import time
 
 TESTIGO = sys.argv[1]
 MAKE_STORE = sys.argv[2]
@@ -54,9 +52,11 @@ FIGURE_REASON = "The regional hospital's list names eighteen."
 NOTES = "Ask the Puno office for the autopsy reports."
 
 from tap_atspi import (  # noqa: E402
-    button, click, find, find_app, quit_app, require_atspi, tap, text_of, type_into,
+    button, click, find, find_app, require_atspi, tap, text_of, type_into,
     wait_for, walk)
-import tap_store  # noqa: E402  (the store, plain or encrypted)
+import tap_workspace  # noqa: E402
+from tap_workspace import (  # noqa: E402
+    ancestors, checked, do_action, expand, node_where, page, press, push)
 
 pyatspi = require_atspi()
 SCORE = T("“%s” and “%s”, score %s: %s").split("%s")[2].strip()
@@ -81,7 +81,7 @@ base_env = dict(os.environ, TESTIGO_DATA_DIR=data_dir, GTK_A11Y="atspi", NO_AT_B
                 LANGUAGE=LANG)
 if BUILD is not None:
     base_env["TESTIGO_LOCALEDIR"] = os.path.join(BUILD, "po")
-UP, DOWN, RETURN = 0xff52, 0xff54, 0xff0d
+from tap_workspace import DOWN, RETURN, UP  # noqa: E402
 
 
 def start(coordinator=True):
@@ -94,44 +94,8 @@ def start(coordinator=True):
     return process, find_app(process)
 
 
-def node_where(root, pred, timeout=10.0, visible=False):
-    end = time.time() + timeout
-    while True:
-        for node in walk(root):
-            try:
-                if pred(node):
-                    return node
-            except Exception:
-                pass
-        if time.time() > end:
-            return None
-        time.sleep(0.2)
-
-
 def named(root, role, contains, timeout=10.0):
-    return node_where(root, lambda n: n.getRoleName() == role and contains in (n.name or ""), timeout)
-
-
-def actions(node):
-    try:
-        a = node.queryAction()
-        return [a.getName(i) for i in range(a.nActions)]
-    except Exception:
-        return []
-
-
-def do_action(node, name):
-    names = actions(node)
-    if name not in names:
-        return False
-    node.queryAction().doAction(names.index(name))
-    return True
-
-
-def press(keysym, times=1):
-    for _i in range(times):
-        pyatspi.Registry.generateKeyboardEvent(keysym, None, pyatspi.KEY_SYM)
-        time.sleep(0.05)
+    return tap_workspace.named(root, role, contains, timeout, only_visible=False)
 
 
 def combo_label(combo):
@@ -157,10 +121,6 @@ def choose(combo, index, label):
     return False
 
 
-def checked(node):
-    return node is not None and node.getState().contains(pyatspi.STATE_CHECKED)
-
-
 def labels_text(root):
     out = []
     for node in walk(root):
@@ -173,42 +133,12 @@ def labels_text(root):
 
 
 def stored_incidents():
-    """The content of each incident's current head revision."""
-    db = tap_store.connect(os.path.join(data_dir, "testigo.db"))
-    try:
-        rows = db.execute("SELECT i.incident_id, r.content FROM incidents i "
-                          "JOIN revisions r ON r.rev_id = i.rev_id WHERE i.deleted = 0").fetchall()
-        return [(row[0], json.loads(row[1])) for row in rows]
-    finally:
-        db.close()
-
-
-def push(root, start, timeout=10.0):
-    """The visible push button whose name starts with @start (GTK 4.8
-    names a button "<accessible label> <its label>")."""
-    import pyatspi as _p
-    return node_where(root, lambda n: n.getRoleName() == "push button"
-                      and (n.name or "").replace("_", "").startswith(start)
-                      and n.getState().contains(_p.STATE_VISIBLE), timeout)
-
-
-def expand(root, title):
-    """Opens the expander row called @title (its header has the action
-    a11y.activate); returns the header, or None."""
-    header = node_where(root, lambda n: n.getRoleName() == "list item" and n.name == title
-                        and "a11y.activate" in actions(n), 10)
-    if header is not None and not header.getState().contains(pyatspi.STATE_EXPANDED):
-        do_action(header, "a11y.activate")
-        wait_for(lambda: header.getState().contains(pyatspi.STATE_EXPANDED), 5)
-    return header
+    """(id, content of its current head revision) of each live incident."""
+    return list(tap_workspace.incidents(data_dir).items())
 
 
 def open_workspace(app):
-    ws = button(app, T("Workspace"), timeout=20)
-    if ws is None:
-        return False
-    click(ws)
-    return push(app, T("Back to my reports"), timeout=10) is not None
+    return tap_workspace.open_workspace(app, T("Workspace"), T("Back to my reports"))
 
 
 def main():
@@ -342,11 +272,8 @@ def main():
     tap(notes is not None and saved, "the notes are saved")
 
     # The filter "not yet in an incident": the two merged reports leave.
-    page = named(app, "toggle button", T("All Reports"), timeout=5) or \
-        named(app, "radio button", T("All Reports"), 2)
-    if page is not None:
-        click(page)
-    every = wait_for(lambda: N("%u report from every monitor", "%u reports from every monitor", 4)
+    shown = page(app, T("All Reports"))
+    every = shown and wait_for(lambda: N("%u report from every monitor", "%u reports from every monitor", 4)
                      .replace("%u", "4") in labels_text(app), 15)
     filt = named(app, "toggle button", T("Filter the workspace"), timeout=5) or \
         named(app, "push button", T("Filter the workspace"), timeout=2)
@@ -359,9 +286,9 @@ def main():
         do_action(unmerged, "a11y.toggle") or click(unmerged)
     two = wait_for(lambda: N("%u report matches the filters", "%u reports match the filters", 2)
                    .replace("%u", "2") in labels_text(app), 15)
-    tap(every and unmerged is not None and two,
+    tap(shown and every and unmerged is not None and two,
         "All Reports shows 4 reports; only those not yet in an incident: 2",
-        "every=%s filter=%s two=%s" % (every, unmerged is not None, two))
+        "page=%s every=%s filter=%s two=%s" % (shown, every, unmerged is not None, two))
     press(0xff1b)  # Escape closes the popover
 
     status_code = quit_app(process, app)
@@ -369,12 +296,7 @@ def main():
 
     # After a restart: the incident is in the list with its status.
     process, app = start()
-    ok = app is not None and open_workspace(app)
-    if ok:
-        page = named(app, "toggle button", T("Incidents"), timeout=5) or \
-            named(app, "radio button", T("Incidents"), 2)
-        if page is not None:
-            click(page)
+    ok = app is not None and open_workspace(app) and page(app, T("Incidents"))
     item = node_where(app, lambda n: n.getRoleName() == "list item" and TITLE_OTHER in (n.name or "")
                       and T("Verified") in (n.name or ""), 20) if ok else None
     tap(item is not None and T("Verified") in item.name and TWO_REPORTS in item.name,
@@ -411,18 +333,6 @@ def main():
     tap(len(persons) == 3 and all(len(p.get("links", [])) == 1 for p in persons),
         "the split is stored: three persons, one mention each",
         "persons=%r" % [(p.get("name"), len(p.get("links", []))) for p in persons])
-
-
-def ancestors(node):
-    out = []
-    try:
-        p = node.parent
-        while p is not None and len(out) < 40:
-            out.append(p)
-            p = p.parent
-    except Exception:
-        pass
-    return out
 
 
 try:
