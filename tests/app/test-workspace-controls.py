@@ -31,12 +31,13 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import time
 
 import tap_atspi  # noqa: E402
 import tap_store  # noqa: E402
+from tap_workspace import (  # noqa: E402
+    actions, ancestors, checked, do_action, named, node_where, press, pressed, push, selected, visible)
 from tap_atspi import (  # noqa: E402
-    click, find, find_app, label_texts, require_atspi, results, tap, text_of, type_into,
+    click, find_app, label_texts, require_atspi, results, tap, text_of, type_into,
     wait_for, walk)
 
 TESTIGO = sys.argv[1]
@@ -95,67 +96,6 @@ def start():
     process = subprocess.Popen([TESTIGO], env=env, stdout=subprocess.DEVNULL)
     started.append(process)
     return process, find_app(process, timeout=60)
-
-
-def node_where(top, pred, timeout=10.0):
-    end = time.time() + timeout
-    while True:
-        for node in walk(top):
-            try:
-                if pred(node):
-                    return node
-            except Exception:
-                pass
-        if time.time() > end:
-            return None
-        time.sleep(0.2)
-
-
-def visible(node):
-    # GTK 4.8 marks only windows "showing"; "visible" follows the widget.
-    return node.getState().contains(pyatspi.STATE_VISIBLE)
-
-
-def named(top, role, contains, timeout=10.0):
-    return node_where(top, lambda n: n.getRoleName() == role and contains in (n.name or "") and visible(n),
-                      timeout)
-
-
-def push(top, start, timeout=10.0):
-    """The showing push button whose name starts with @start."""
-    return node_where(top, lambda n: n.getRoleName() == "push button"
-                      and (n.name or "").replace("_", "").startswith(start) and visible(n), timeout)
-
-
-def actions(node):
-    try:
-        a = node.queryAction()
-        return [a.getName(i) for i in range(a.nActions)]
-    except Exception:
-        return []
-
-
-def do_action(node, name):
-    names = actions(node)
-    if name not in names:
-        return False
-    node.queryAction().doAction(names.index(name))
-    return True
-
-
-def press(keysym, times=1):
-    for _i in range(times):
-        pyatspi.Registry.generateKeyboardEvent(keysym, None, pyatspi.KEY_SYM)
-        time.sleep(0.05)
-
-
-def checked(node):
-    return node is not None and node.getState().contains(pyatspi.STATE_CHECKED)
-
-
-def pressed(node):
-    return node is not None and (node.getState().contains(pyatspi.STATE_PRESSED)
-                                 or node.getState().contains(pyatspi.STATE_CHECKED))
 
 
 def labels(top):
@@ -283,25 +223,6 @@ def safely(pred, app):
         except Exception:
             return False
     return check
-
-
-def selected(node):
-    try:
-        return node.getState().contains(pyatspi.STATE_SELECTED)
-    except Exception:
-        return False
-
-
-def ancestors(node):
-    out = []
-    try:
-        p = node.parent
-        while p is not None and len(out) < 40:
-            out.append(p)
-            p = p.parent
-    except Exception:
-        pass
-    return out
 
 
 def field_of(inc_id, key):
