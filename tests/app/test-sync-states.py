@@ -401,7 +401,7 @@ def run_one(work, server, link, bus, app, photo, metered_photo):
     ok, seen = wait_row(app, TITLE, T(LOCAL_ONLY), 120)
     tap(ok, "its row reads: only on this laptop", seen)
     # Automatic sync is off: only the key can start the sync that changes
-    # the row. (The toast at its end lives 5 s, less than a walk of the
+    # the row. (The toast at its end lives 10 s, less than a walk of the
     # window can take here: test-sync-ui.py reads it after Sync Now.)
     ctrl_r(app)
     ok, seen = wait_row(app, TITLE, T(SYNCED), 120)

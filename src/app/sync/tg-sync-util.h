@@ -39,7 +39,7 @@ char       *tg_sync_describe_received_from (const char *received_from);
 /* A toast for the end of a sync (or why none starts) whose words are a
  * label of role alert, so that AT-SPI shows it as an alert, not a plain
  * label (libadwaita 1.2 gives toasts no role). GTK 4.8 sends no AT-SPI
- * event when it appears (docs/sync.md). Timeout 5 s. */
+ * event when it appears (docs/sync.md). Timeout 10 s. */
 AdwToast   *tg_sync_toast_new       (const char    *message);
 /* For the dispose of a widget that watches the sync: cancels and drops
  * *@cancellable, disconnects @watcher's handlers from *@engine and
