@@ -35,7 +35,7 @@ import tempfile
 import tap_atspi  # noqa: E402
 import tap_store  # noqa: E402
 from tap_workspace import (  # noqa: E402
-    actions, ancestors, checked, do_action, named, node_where, press, pressed, push, selected, visible)
+    actions, ancestors, checked, do_action, fill, named, node_where, press, pressed, push, selected, visible)
 from tap_atspi import (  # noqa: E402
     click, find_app, label_texts, require_atspi, results, tap, text_of, type_into,
     wait_for, walk)
@@ -56,19 +56,7 @@ NEW_PLACE = "Aeropuerto Inca Manco Cápac, Juliaca"
 OTHER_DEVICE = "7d2f4c1a-monitor-puno"
 
 
-def F(template, *args):
-    """A translated printf template filled in, positions (%2$s) included."""
-    import re
-    at = [0]
-
-    def one(match):
-        if match.group(1):
-            index = int(match.group(1)) - 1
-        else:
-            index = at[0]
-            at[0] += 1
-        return str(args[index])
-    return re.sub(r"%(?:(\d)\$)?(?:\.\d+)?[sud]", one, template)
+F = fill  # a translated printf template filled in
 
 
 def M(text):
