@@ -15,7 +15,6 @@
  */
 #include "config.h"
 
-#include <locale.h>
 #include <string.h>
 
 #include "tg-application.h"
@@ -25,6 +24,7 @@
 #include "tg-sync-history-dialog.h"
 #include "tg-store-sync.h"
 #include "tg-test-common.h"
+#include "tg-test-gtk.h"
 #include "tg-window-private.h"
 
 #define WAIT_MS 20000
@@ -38,26 +38,6 @@ static const char *remote_categories[] = { "arbitrary_detention", NULL };
 #define TYPED         "Relato unido: los dos monitores vieron disparos desde el puente."
 
 /* Widgets ------------------------------------------------------------------ */
-
-typedef gboolean (*WidgetMatch) (GtkWidget *widget, gconstpointer data);
-
-static GtkWidget *
-find_widget (GtkWidget     *root,
-             WidgetMatch    match,
-             gconstpointer  data)
-{
-  if (match (root, data))
-    return root;
-  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found = find_widget (child, match, data);
-
-      if (found != NULL)
-        return found;
-    }
-  return NULL;
-}
 
 static gboolean
 is_row_of (GtkWidget     *widget,
@@ -75,23 +55,6 @@ is_button_labelled (GtkWidget     *widget,
          g_strcmp0 (gtk_button_get_label (GTK_BUTTON (widget)), label) == 0;
 }
 
-typedef struct
-{
-  const char *field;
-  int         pick;
-} Choice;
-
-static gboolean
-is_choice (GtkWidget     *widget,
-           gconstpointer  data)
-{
-  const Choice *choice = data;
-
-  return GTK_IS_CHECK_BUTTON (widget) &&
-         g_strcmp0 (g_object_get_data (G_OBJECT (widget), "tg-choice-key"), choice->field) == 0 &&
-         GPOINTER_TO_INT (g_object_get_data (G_OBJECT (widget), "tg-pick")) == choice->pick;
-}
-
 static gboolean
 is_text_view_of (GtkWidget     *widget,
                  gconstpointer  field)
@@ -100,23 +63,11 @@ is_text_view_of (GtkWidget     *widget,
          g_strcmp0 (g_object_get_data (G_OBJECT (widget), "tg-choice-key"), field) == 0;
 }
 
-static void
-choose (GtkWindow  *resolver,
-        const char *field,
-        int         pick)
-{
-  Choice choice = { field, pick };
-  GtkWidget *check = find_widget (GTK_WIDGET (resolver), is_choice, &choice);
-
-  g_assert_nonnull (check);
-  gtk_check_button_set_active (GTK_CHECK_BUTTON (check), TRUE);
-}
-
 static TgReportRow *
 row_of (TgWindow   *window,
         const char *report_id)
 {
-  return (TgReportRow *) find_widget (GTK_WIDGET (window->list_view), is_row_of, report_id);
+  return (TgReportRow *) tg_test_find_widget (GTK_WIDGET (window->list_view), is_row_of, report_id);
 }
 
 typedef struct
@@ -140,7 +91,7 @@ editor_says (gpointer data)
   LabelWait *wait = data;
 
   return wait->window->editor != NULL &&
-         find_widget (GTK_WIDGET (wait->window->editor), is_label_with, wait->text) != NULL;
+         tg_test_find_widget (GTK_WIDGET (wait->window->editor), is_label_with, wait->text) != NULL;
 }
 
 /* States waited for -------------------------------------------------------- */
@@ -378,7 +329,7 @@ test_resolve (void)
   says = (LabelWait) { window, "This report was changed on this laptop and Laptop Huanta (rosa). "
                                "Choose what to keep from each version." };
   tg_test_iterate_until (editor_says, &says, WAIT_MS, "the banner names both devices");
-  button = find_widget (GTK_WIDGET (window->editor), is_button_labelled, "_Resolve…");
+  button = tg_test_find_widget (GTK_WIDGET (window->editor), is_button_labelled, "_Resolve…");
   g_assert_nonnull (button);
   g_signal_emit_by_name (button, "clicked");
   tg_test_iterate_until (resolver_choosing, window, WAIT_MS, "the resolver shows the fields");
@@ -393,10 +344,10 @@ test_resolve (void)
   g_assert_cmpstr (tg_conflict_resolver_get_state (resolver), ==, "choosing");
 
   /* Versions: this laptop's first (0), the other device's second (1). */
-  choose (GTK_WINDOW (resolver), "title", 1);
-  choose (GTK_WINDOW (resolver), "categories", 0);
-  choose (GTK_WINDOW (resolver), "killed", 1);
-  view = find_widget (GTK_WIDGET (resolver), is_text_view_of, "narrative");
+  tg_test_choose (GTK_WIDGET (resolver), "title", 1);
+  tg_test_choose (GTK_WIDGET (resolver), "categories", 0);
+  tg_test_choose (GTK_WIDGET (resolver), "killed", 1);
+  view = tg_test_find_widget (GTK_WIDGET (resolver), is_text_view_of, "narrative");
   g_assert_nonnull (view);
   gtk_text_buffer_set_text (gtk_text_view_get_buffer (GTK_TEXT_VIEW (view)), TYPED, -1);
   g_assert_cmpuint (tg_conflict_resolver_get_n_chosen (resolver), ==, 4);
@@ -417,7 +368,7 @@ test_resolve (void)
    * the other device changed again asks anew. */
   g_assert_cmpuint (tg_conflict_resolver_get_n_fields (resolver), ==, 4);
   g_assert_cmpuint (tg_conflict_resolver_get_n_chosen (resolver), ==, 3);
-  choose (GTK_WINDOW (resolver), "killed", 1);
+  tg_test_choose (GTK_WIDGET (resolver), "killed", 1);
   gtk_widget_activate_action (GTK_WIDGET (resolver), "resolver.save", NULL);
   tg_test_iterate_until (resolver_closed, window, WAIT_MS, "the resolver closes once saved");
   g_assert_cmpstr (tg_conflict_resolver_get_state (resolver), ==, "saved");
@@ -451,25 +402,12 @@ test_resolve (void)
   tg_test_rm_rf (dir);
 }
 
-static guint
-count_widgets (GtkWidget     *root,
-               WidgetMatch    match,
-               gconstpointer  data)
-{
-  guint n = match (root, data) ? 1 : 0;
-
-  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    n += count_widgets (child, match, data);
-  return n;
-}
-
 static gboolean
 window_has_label (gpointer data)
 {
   LabelWait *wait = data;
 
-  return find_widget (GTK_WIDGET (wait->window), is_label_with, wait->text) != NULL;
+  return tg_test_find_widget (GTK_WIDGET (wait->window), is_label_with, wait->text) != NULL;
 }
 
 /* The history names the devices whose changes a sync brought, as the
@@ -496,7 +434,7 @@ test_history_names (void)
   says = (LabelWait) { (TgWindow *) dialog, "Changes from: Laptop Huanta (rosa), Oficina Lima (ana)" };
   tg_test_iterate_until (window_has_label, &says, WAIT_MS, "the history names both devices");
   /* once: the entry that names nobody says nothing of devices */
-  g_assert_cmpuint (count_widgets (dialog, is_label_with, "Changes from:"), ==, 1);
+  g_assert_cmpuint (tg_test_count_widgets (dialog, is_label_with, "Changes from:"), ==, 1);
   gtk_window_destroy (GTK_WINDOW (dialog));
   tg_test_iterate_pending ();
   tg_store_close (store);
@@ -508,21 +446,10 @@ main (int   argc,
       char *argv[])
 {
   g_autoptr(TgApplication) app = NULL;
-  g_autoptr(GError) error = NULL;
 
-  setlocale (LC_ALL, "");
-  g_test_init (&argc, &argv, NULL);
-  if (!gtk_init_check ())
-    {
-      g_test_skip ("no display");
-      return g_test_run ();
-    }
-
-  /* The editor reads the vocabularies and settings from the app. */
-  app = tg_application_new ();
-  g_application_set_flags (G_APPLICATION (app), G_APPLICATION_NON_UNIQUE);
-  if (!g_application_register (G_APPLICATION (app), NULL, &error))
-    g_error ("%s", error->message);
+  if (!tg_test_gtk_init (&argc, &argv))
+    return g_test_run ();
+  app = tg_test_app_new ();
 
   g_test_add_func ("/conflict/resolve", test_resolve);
   g_test_add_func ("/conflict/history-names", test_history_names);

@@ -15,7 +15,6 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
-#include <locale.h>
 #include <sqlite3.h>
 #include <string.h>
 
@@ -26,6 +25,7 @@
 #include "tg-store-private.h"
 #include "tg-store-sync.h"
 #include "tg-test-common.h"
+#include "tg-test-gtk.h"
 #include "tg-workspace.h"
 
 #define WAIT_MS 30000
@@ -71,43 +71,6 @@ add_report (TgStore    *store,
   return g_strdup (tg_report_get_id (report));
 }
 
-typedef gboolean (*WidgetMatch) (GtkWidget *widget, gconstpointer data);
-
-static GtkWidget *
-find_widget (GtkWidget     *root,
-             WidgetMatch    match,
-             gconstpointer  data)
-{
-  if (match (root, data))
-    return root;
-  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found = find_widget (child, match, data);
-
-      if (found != NULL)
-        return found;
-    }
-  return NULL;
-}
-
-typedef struct
-{
-  const char *key;
-  int         pick;
-} Choice;
-
-static gboolean
-is_choice (GtkWidget     *widget,
-           gconstpointer  data)
-{
-  const Choice *choice = data;
-
-  return GTK_IS_CHECK_BUTTON (widget) &&
-         g_strcmp0 (g_object_get_data (G_OBJECT (widget), "tg-choice-key"), choice->key) == 0 &&
-         GPOINTER_TO_INT (g_object_get_data (G_OBJECT (widget), "tg-pick")) == choice->pick;
-}
-
 static gboolean
 is_entry_of (GtkWidget     *widget,
              gconstpointer  key)
@@ -121,18 +84,6 @@ is_row_subtitled (GtkWidget     *widget,
 {
   return ADW_IS_ACTION_ROW (widget) &&
          strstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (widget)) ?: "", text) != NULL;
-}
-
-static void
-choose (TgIncidentResolver *resolver,
-        const char         *key,
-        int                 pick)
-{
-  Choice choice = { key, pick };
-  GtkWidget *check = find_widget (GTK_WIDGET (resolver), is_choice, &choice);
-
-  g_assert_nonnull (check);
-  gtk_check_button_set_active (GTK_CHECK_BUTTON (check), TRUE);
 }
 
 static gboolean
@@ -182,15 +133,15 @@ answer (TgIncidentResolver *resolver,
 
       if (g_str_equal (difference->key, "field:title"))
         {
-          GtkWidget *entry = find_widget (GTK_WIDGET (resolver), is_entry_of, difference->key);
+          GtkWidget *entry = tg_test_find_widget (GTK_WIDGET (resolver), is_entry_of, difference->key);
 
           g_assert_nonnull (entry);
           gtk_editable_set_text (GTK_EDITABLE (entry), NEW_TITLE);
         }
       else if (g_str_equal (difference->key, "members"))
-        choose (resolver, difference->key, TG_INCIDENT_PICK_UNION);
+        tg_test_choose (GTK_WIDGET (resolver), difference->key, TG_INCIDENT_PICK_UNION);
       else
-        choose (resolver, difference->key, 1);
+        tg_test_choose (GTK_WIDGET (resolver), difference->key, 1);
     }
 }
 
@@ -205,7 +156,7 @@ is_resolve_button (GtkWidget     *widget,
 static gboolean
 resolve_button_shown (gpointer data)
 {
-  GtkWidget *button = find_widget (data, is_resolve_button, NULL);
+  GtkWidget *button = tg_test_find_widget (data, is_resolve_button, NULL);
 
   return button != NULL && gtk_widget_get_mapped (button);
 }
@@ -213,7 +164,7 @@ resolve_button_shown (gpointer data)
 static gboolean
 resolve_button_hidden (gpointer data)
 {
-  GtkWidget *button = find_widget (data, is_resolve_button, NULL);
+  GtkWidget *button = tg_test_find_widget (data, is_resolve_button, NULL);
 
   return button != NULL && !gtk_widget_get_visible (button);
 }
@@ -362,7 +313,7 @@ test_resolve (void)
   gtk_window_present (GTK_WINDOW (window));
   tg_incident_editor_load (TG_INCIDENT_EDITOR (editor), id);
   tg_test_iterate_until (resolve_button_shown, editor, WAIT_MS, "the editor offers Resolve Conflict");
-  gtk_widget_activate (find_widget (editor, is_resolve_button, NULL));
+  gtk_widget_activate (tg_test_find_widget (editor, is_resolve_button, NULL));
   tg_test_iterate_until (resolver_open, &resolver, WAIT_MS, "the resolver opens");
   g_assert_true (gtk_window_get_transient_for (GTK_WINDOW (resolver)) == GTK_WINDOW (window));
   g_signal_connect (resolver, "resolved", G_CALLBACK (resolved_cb), &resolved_id);
@@ -387,8 +338,8 @@ test_resolve (void)
   g_assert_cmpuint (tg_incident_resolver_get_n_chosen (resolver), ==, 0);
   maybe_screenshot (GTK_WIDGET (resolver));
   /* Who wrote the other version, as the server named them. */
-  g_assert_nonnull (find_widget (GTK_WIDGET (resolver), is_row_subtitled, "Laptop Huanta (rosa)"));
-  g_assert_nonnull (find_widget (GTK_WIDGET (resolver), is_row_subtitled, _("this laptop")));
+  g_assert_nonnull (tg_test_find_widget (GTK_WIDGET (resolver), is_row_subtitled, "Laptop Huanta (rosa)"));
+  g_assert_nonnull (tg_test_find_widget (GTK_WIDGET (resolver), is_row_subtitled, _("this laptop")));
 
   /* A further change from the other laptop arrives before saving. */
   {
@@ -467,13 +418,8 @@ main (int   argc,
           i--;
         }
     }
-  setlocale (LC_ALL, "");
-  g_test_init (&argc, &argv, NULL);
-  if (!gtk_init_check ())
-    {
-      g_test_skip ("no display");
-      return g_test_run ();
-    }
+  if (!tg_test_gtk_init (&argc, &argv))
+    return g_test_run ();
   adw_init ();
   if (g_getenv ("TESTIGO_LOCALEDIR") != NULL)
     {

@@ -12,11 +12,11 @@
 #include "config.h"
 
 #include <glib/gstdio.h>
-#include <locale.h>
 
 #include "tg-application.h"
 #include "tg-report-editor.h"
 #include "tg-test-common.h"
+#include "tg-test-gtk.h"
 #include "tg-window-private.h"
 
 #define SETTLE_MS 20000
@@ -63,31 +63,22 @@ fixture_tear_down (Fixture       *fixture,
 }
 
 /* The editor's title field (an AdwEntryRow titled "Title"). */
-static GtkEditable *
-find_title (GtkWidget *widget)
+static gboolean
+is_title (GtkWidget     *widget,
+          gconstpointer  data)
 {
-  if (ADW_IS_ENTRY_ROW (widget) &&
-      g_strcmp0 (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (widget)), "Title") == 0)
-    return GTK_EDITABLE (widget);
-  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkEditable *found = find_title (child);
-
-      if (found != NULL)
-        return found;
-    }
-  return NULL;
+  return ADW_IS_ENTRY_ROW (widget) &&
+         g_strcmp0 (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (widget)), "Title") == 0;
 }
 
 static void
 type_title (Fixture    *fixture,
             const char *text)
 {
-  GtkEditable *title = find_title (GTK_WIDGET (fixture->editor));
+  GtkWidget *title = tg_test_find_widget (GTK_WIDGET (fixture->editor), is_title, NULL);
 
   g_assert_nonnull (title);
-  gtk_editable_set_text (title, text);
+  gtk_editable_set_text (GTK_EDITABLE (title), text);
 }
 
 typedef struct
@@ -437,21 +428,10 @@ main (int   argc,
       char *argv[])
 {
   g_autoptr(TgApplication) app = NULL;
-  g_autoptr(GError) error = NULL;
 
-  setlocale (LC_ALL, "");
-  g_test_init (&argc, &argv, NULL);
-  if (!gtk_init_check ())
-    {
-      g_test_skip ("no display");
-      return g_test_run ();
-    }
-
-  /* The editor reads the vocabularies and settings from the app. */
-  app = tg_application_new ();
-  g_application_set_flags (G_APPLICATION (app), G_APPLICATION_NON_UNIQUE);
-  if (!g_application_register (G_APPLICATION (app), NULL, &error))
-    g_error ("%s", error->message);
+  if (!tg_test_gtk_init (&argc, &argv))
+    return g_test_run ();
+  app = tg_test_app_new ();
 
   g_test_add ("/editor/leave/erased-while-saving", Fixture, NULL,
               fixture_set_up, test_leave_erased, fixture_tear_down);
