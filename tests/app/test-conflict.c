@@ -63,6 +63,36 @@ is_text_view_of (GtkWidget     *widget,
          g_strcmp0 (g_object_get_data (G_OBJECT (widget), "tg-choice-key"), field) == 0;
 }
 
+typedef struct
+{
+  const char *field;
+  int         pick;
+} Choice;
+
+static gboolean
+is_choice_of (GtkWidget     *widget,
+              gconstpointer  data)
+{
+  const Choice *choice = data;
+
+  return GTK_IS_CHECK_BUTTON (widget) &&
+         g_strcmp0 (g_object_get_data (G_OBJECT (widget), "tg-choice-key"), choice->field) == 0 &&
+         GPOINTER_TO_INT (g_object_get_data (G_OBJECT (widget), "tg-pick")) == choice->pick;
+}
+
+/* Whether the choice @pick of @field is the chosen one. */
+static gboolean
+chosen (GtkWindow  *resolver,
+        const char *field,
+        int         pick)
+{
+  Choice choice = { field, pick };
+  GtkWidget *check = tg_test_find_widget (GTK_WIDGET (resolver), is_choice_of, &choice);
+
+  g_assert_nonnull (check);
+  return gtk_check_button_get_active (GTK_CHECK_BUTTON (check));
+}
+
 static TgReportRow *
 row_of (TgWindow   *window,
         const char *report_id)
@@ -143,7 +173,7 @@ resolver_choosing (gpointer data)
   GtkWindow *resolver = tg_report_editor_get_resolver (window->editor);
 
   return resolver != NULL &&
-         g_strcmp0 (tg_conflict_resolver_get_state (TG_CONFLICT_RESOLVER (resolver)), "choosing") == 0;
+         g_strcmp0 (tg_resolver_window_get_state (TG_RESOLVER_WINDOW (TG_CONFLICT_RESOLVER (resolver))), "choosing") == 0;
 }
 
 static gboolean
@@ -151,8 +181,8 @@ resolver_reloaded (gpointer data)
 {
   TgConflictResolver *resolver = data;
 
-  return tg_conflict_resolver_get_notice (resolver) != NULL &&
-         g_strcmp0 (tg_conflict_resolver_get_state (resolver), "choosing") == 0;
+  return tg_resolver_window_get_notice (TG_RESOLVER_WINDOW (resolver)) != NULL &&
+         g_strcmp0 (tg_resolver_window_get_state (TG_RESOLVER_WINDOW (resolver)), "choosing") == 0;
 }
 
 static gboolean
@@ -337,11 +367,11 @@ test_resolve (void)
   g_object_ref (resolver);
 
   /* Title, narrative, categories and killed differ; nothing else. */
-  g_assert_cmpuint (tg_conflict_resolver_get_n_fields (resolver), ==, 4);
-  g_assert_cmpuint (tg_conflict_resolver_get_n_chosen (resolver), ==, 0);
+  g_assert_cmpuint (tg_resolver_window_get_n_choices (TG_RESOLVER_WINDOW (resolver)), ==, 4);
+  g_assert_cmpuint (tg_resolver_window_get_n_chosen (TG_RESOLVER_WINDOW (resolver)), ==, 0);
   /* Nothing is saved before every field has an answer. */
   gtk_widget_activate_action (GTK_WIDGET (resolver), "resolver.save", NULL);
-  g_assert_cmpstr (tg_conflict_resolver_get_state (resolver), ==, "choosing");
+  g_assert_cmpstr (tg_resolver_window_get_state (TG_RESOLVER_WINDOW (resolver)), ==, "choosing");
 
   /* Versions: this laptop's first (0), the other device's second (1). */
   tg_test_choose (GTK_WIDGET (resolver), "title", 1);
@@ -350,7 +380,7 @@ test_resolve (void)
   view = tg_test_find_widget (GTK_WIDGET (resolver), is_text_view_of, "narrative");
   g_assert_nonnull (view);
   gtk_text_buffer_set_text (gtk_text_view_get_buffer (GTK_TEXT_VIEW (view)), TYPED, -1);
-  g_assert_cmpuint (tg_conflict_resolver_get_n_chosen (resolver), ==, 4);
+  g_assert_cmpuint (tg_resolver_window_get_n_chosen (TG_RESOLVER_WINDOW (resolver)), ==, 4);
 
   /* Meanwhile the other device changes the count again. */
   tg_report_set_killed (remote, 18);
@@ -358,7 +388,7 @@ test_resolve (void)
 
   gtk_widget_activate_action (GTK_WIDGET (resolver), "resolver.save", NULL);
   tg_test_iterate_until (resolver_reloaded, resolver, WAIT_MS, "the resolver says another change came");
-  g_assert_nonnull (strstr (tg_conflict_resolver_get_notice (resolver), "Another change"));
+  g_assert_nonnull (strstr (tg_resolver_window_get_notice (TG_RESOLVER_WINDOW (resolver)), "Another change"));
   {
     g_autoptr(GPtrArray) heads = tg_store_list_heads (store, id, &error);
 
@@ -366,12 +396,34 @@ test_resolve (void)
   }
   /* The title, categories and typed narrative still apply; the count
    * the other device changed again asks anew. */
-  g_assert_cmpuint (tg_conflict_resolver_get_n_fields (resolver), ==, 4);
-  g_assert_cmpuint (tg_conflict_resolver_get_n_chosen (resolver), ==, 3);
+  g_assert_cmpuint (tg_resolver_window_get_n_choices (TG_RESOLVER_WINDOW (resolver)), ==, 4);
+  g_assert_cmpuint (tg_resolver_window_get_n_chosen (TG_RESOLVER_WINDOW (resolver)), ==, 3);
+  /* Categories: this laptop's version is still there. Title: the other
+   * device's version was replaced by one with the same title, now
+   * chosen. The narrative as typed. The count: asked anew, and said. */
+  g_assert_true (chosen (GTK_WINDOW (resolver), "categories", 0));
+  g_assert_true (chosen (GTK_WINDOW (resolver), "title", 1));
+  g_assert_true (chosen (GTK_WINDOW (resolver), "narrative", TG_CHOICE_PICK_TYPED));
+  g_assert_false (chosen (GTK_WINDOW (resolver), "killed", 0));
+  g_assert_false (chosen (GTK_WINDOW (resolver), "killed", 1));
+  view = tg_test_find_widget (GTK_WIDGET (resolver), is_text_view_of, "narrative");
+  {
+    GtkTextBuffer *buffer = gtk_text_view_get_buffer (GTK_TEXT_VIEW (view));
+    GtkTextIter start, end;
+    g_autofree char *text = NULL;
+
+    gtk_text_buffer_get_bounds (buffer, &start, &end);
+    text = gtk_text_buffer_get_text (buffer, &start, &end, FALSE);
+    g_assert_cmpstr (text, ==, TYPED);
+  }
+  g_assert_nonnull (strstr (tg_resolver_window_get_notice (TG_RESOLVER_WINDOW (resolver)),
+                            "The version you chose for Title is gone: the version with the same value is chosen now."));
+  g_assert_nonnull (strstr (tg_resolver_window_get_notice (TG_RESOLVER_WINDOW (resolver)),
+                            "The version you chose for Killed is gone: choose again."));
   tg_test_choose (GTK_WIDGET (resolver), "killed", 1);
   gtk_widget_activate_action (GTK_WIDGET (resolver), "resolver.save", NULL);
   tg_test_iterate_until (resolver_closed, window, WAIT_MS, "the resolver closes once saved");
-  g_assert_cmpstr (tg_conflict_resolver_get_state (resolver), ==, "saved");
+  g_assert_cmpstr (tg_resolver_window_get_state (TG_RESOLVER_WINDOW (resolver)), ==, "saved");
   g_object_unref (resolver);
 
   check_merged (store, id, tg_revision_get_id (local_rev), tg_revision_get_id (remote_rev2));

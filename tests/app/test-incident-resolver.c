@@ -6,8 +6,11 @@
  * resolver lists each differing part with both versions, the other
  * laptop named as the server named it; a new title is written, the rest
  * picked. Another change arrives before saving: the store refuses, the
- * resolver says so and loads the versions again; answered again and
- * saved, the incident has one head whose parents are both heads, and
+ * resolver says so and loads the versions again, keeping the choices:
+ * the new title and every version's reports as they were, the parts
+ * taken from the other laptop's replaced version on its newer version
+ * where the value is the same, the notes (changed again) asked anew and
+ * said so; answered again and saved, the incident has one head whose parents are both heads, and
  * the badge goes.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
@@ -92,7 +95,7 @@ state_is (gpointer data)
   TgIncidentResolver *resolver = data;
   const char *wanted = g_object_get_data (G_OBJECT (resolver), "tg-wanted-state");
 
-  return g_strcmp0 (tg_incident_resolver_get_state (resolver), wanted) == 0;
+  return g_strcmp0 (tg_resolver_window_get_state (TG_RESOLVER_WINDOW (resolver)), wanted) == 0;
 }
 
 static void
@@ -108,9 +111,27 @@ reloaded_with_notice (gpointer data)
 {
   TgIncidentResolver *resolver = data;
 
-  return tg_incident_resolver_get_notice (resolver) != NULL &&
-         g_strcmp0 (tg_incident_resolver_get_state (resolver), "choosing") == 0 &&
-         tg_incident_resolver_get_n_chosen (resolver) == 0;
+  return tg_resolver_window_get_notice (TG_RESOLVER_WINDOW (resolver)) != NULL &&
+         g_strcmp0 (tg_resolver_window_get_state (TG_RESOLVER_WINDOW (resolver)), "choosing") == 0 &&
+         tg_resolver_window_get_n_chosen (TG_RESOLVER_WINDOW (resolver)) > 0;
+}
+
+static gboolean
+is_group_of (GtkWidget     *widget,
+             gconstpointer  key)
+{
+  return TG_IS_CHOICE_GROUP (widget) && g_strcmp0 (tg_choice_group_get_key (TG_CHOICE_GROUP (widget)), key) == 0;
+}
+
+/* The group of @key, as shown. */
+static TgChoiceGroup *
+group_of (TgIncidentResolver *resolver,
+          const char         *key)
+{
+  GtkWidget *group = tg_test_find_widget (GTK_WIDGET (resolver), is_group_of, key);
+
+  g_assert_nonnull (group);
+  return TG_CHOICE_GROUP (group);
 }
 
 static void
@@ -333,9 +354,10 @@ test_resolve (void)
         g_assert_true (found);
       }
   }
-  g_assert_cmpuint (tg_incident_resolver_get_n_parts (resolver), ==, conflict->differences->len);
-  g_assert_cmpuint (tg_incident_resolver_get_n_parts (resolver), >=, 5);
-  g_assert_cmpuint (tg_incident_resolver_get_n_chosen (resolver), ==, 0);
+  g_assert_cmpuint (tg_resolver_window_get_n_choices (TG_RESOLVER_WINDOW (resolver)), ==,
+                    conflict->differences->len);
+  g_assert_cmpuint (tg_resolver_window_get_n_choices (TG_RESOLVER_WINDOW (resolver)), >=, 5);
+  g_assert_cmpuint (tg_resolver_window_get_n_chosen (TG_RESOLVER_WINDOW (resolver)), ==, 0);
   maybe_screenshot (GTK_WIDGET (resolver));
   /* Who wrote the other version, as the server named them. */
   g_assert_nonnull (tg_test_find_widget (GTK_WIDGET (resolver), is_row_subtitled, "Laptop Huanta (rosa)"));
@@ -349,10 +371,37 @@ test_resolve (void)
   }
   exchange (b, a);
   answer (resolver, conflict);
-  g_assert_cmpuint (tg_incident_resolver_get_n_chosen (resolver), ==, tg_incident_resolver_get_n_parts (resolver));
+  g_assert_cmpuint (tg_resolver_window_get_n_chosen (TG_RESOLVER_WINDOW (resolver)), ==,
+                    tg_resolver_window_get_n_choices (TG_RESOLVER_WINDOW (resolver)));
   gtk_widget_activate_action (GTK_WIDGET (resolver), "resolver.save", NULL);
   tg_test_iterate_until (reloaded_with_notice, resolver, WAIT_MS, "the resolver says another change came");
   g_assert_null (resolved_id);
+
+  /* The choices survived the reload: the title written anew (its text
+   * too) and every version's reports; status and figure were taken from
+   * the other laptop's version, now replaced by one with the same values
+   * there, so that one is chosen; its notes changed again, so they ask
+   * anew, and the window says which. */
+  g_assert_cmpint (tg_choice_group_get_pick (group_of (resolver, "field:title")), ==, TG_CHOICE_PICK_TYPED);
+  {
+    g_autofree char *typed = tg_choice_group_dup_typed (group_of (resolver, "field:title"));
+
+    g_assert_cmpstr (typed, ==, NEW_TITLE);
+  }
+  g_assert_cmpint (tg_choice_group_get_pick (group_of (resolver, "members")), ==, TG_INCIDENT_PICK_UNION);
+  g_assert_cmpint (tg_choice_group_get_pick (group_of (resolver, "status")), ==, 1);
+  g_assert_cmpint (tg_choice_group_get_pick (group_of (resolver, "figure:killed")), ==, 1);
+  g_assert_cmpint (tg_choice_group_get_pick (group_of (resolver, "notes")), ==, TG_CHOICE_PICK_NONE);
+  g_assert_cmpuint (tg_resolver_window_get_n_chosen (TG_RESOLVER_WINDOW (resolver)), ==,
+                    tg_resolver_window_get_n_choices (TG_RESOLVER_WINDOW (resolver)) - 1);
+  {
+    g_autofree char *lost = g_strdup_printf (_("The version you chose for %s is gone: choose again."),
+                                             adw_preferences_group_get_title (ADW_PREFERENCES_GROUP (group_of (resolver, "notes"))));
+
+    g_assert_nonnull (strstr (tg_resolver_window_get_notice (TG_RESOLVER_WINDOW (resolver)), lost));
+    g_assert_cmpstr (adw_preferences_group_get_description (ADW_PREFERENCES_GROUP (group_of (resolver, "notes"))),
+                     ==, _("The version you chose is gone: choose again."));
+  }
 
   /* Answered again and saved. */
   g_clear_pointer (&conflict, tg_incident_conflict_free);

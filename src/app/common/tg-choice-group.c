@@ -7,7 +7,9 @@
  * and when; maybe a choice that takes every version's items together;
  * maybe a value of one's own, a line or a text, which typing chooses.
  * The group keeps which one is chosen; the resolvers decide what the
- * picks mean.
+ * picks mean. It also knows each version by its revision and its value
+ * in a form that compares, so that what was chosen can be chosen again
+ * when the versions are loaded anew (TgChoiceMemory).
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -31,6 +33,12 @@ struct _TgChoiceGroup
   GtkCheckButton *leader;   /* the first check box: the radio group */
   GtkEditable    *entry;    /* the value of one's own, a line … */
   GtkTextBuffer  *buffer;   /* … or a text, or neither */
+  GtkCheckButton *typed;    /* its check box */
+  char           *start;    /* what it started with */
+  GPtrArray      *version_ids;  /* char *, by version index */
+  GPtrArray      *same_as;      /* char *, by version index */
+  GArray         *others;       /* int: the picks that are no version */
+  GPtrArray      *checks;       /* GtkCheckButton, each in a row of ours */
 };
 
 G_DEFINE_FINAL_TYPE (TgChoiceGroup, tg_choice_group, ADW_TYPE_PREFERENCES_GROUP)
@@ -104,14 +112,39 @@ add_check (TgChoiceGroup *self,
   g_object_set_data (G_OBJECT (check), "tg-pick", GINT_TO_POINTER (pick));
   tg_ui_set_accessible_label (GTK_WIDGET (check), accessible);
   g_signal_connect (check, "toggled", G_CALLBACK (check_toggled_cb), self);
+  g_ptr_array_add (self->checks, check);
   return check;
+}
+
+static GtkCheckButton *
+check_of (TgChoiceGroup *self,
+          int            pick)
+{
+  for (guint i = 0; i < self->checks->len; i++)
+    if (GPOINTER_TO_INT (g_object_get_data (self->checks->pdata[i], "tg-pick")) == pick)
+      return self->checks->pdata[i];
+  return NULL;
 }
 
 /* Class ----------------------------------------------------------------- */
 
 static void
+tg_choice_group_finalize (GObject *object)
+{
+  TgChoiceGroup *self = TG_CHOICE_GROUP (object);
+
+  g_free (self->start);
+  g_clear_pointer (&self->version_ids, g_ptr_array_unref);
+  g_clear_pointer (&self->same_as, g_ptr_array_unref);
+  g_clear_pointer (&self->others, g_array_unref);
+  g_clear_pointer (&self->checks, g_ptr_array_unref);
+  G_OBJECT_CLASS (tg_choice_group_parent_class)->finalize (object);
+}
+
+static void
 tg_choice_group_class_init (TgChoiceGroupClass *klass)
 {
+  G_OBJECT_CLASS (klass)->finalize = tg_choice_group_finalize;
   signals[CHANGED] = g_signal_new ("changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                                    0, NULL, NULL, NULL, G_TYPE_NONE, 0);
 }
@@ -120,6 +153,10 @@ static void
 tg_choice_group_init (TgChoiceGroup *self)
 {
   self->pick = TG_CHOICE_PICK_NONE;
+  self->version_ids = g_ptr_array_new_with_free_func (g_free);
+  self->same_as = g_ptr_array_new_with_free_func (g_free);
+  self->others = g_array_new (FALSE, FALSE, sizeof (int));
+  self->checks = g_ptr_array_new ();
 }
 
 /* Public API ------------------------------------------------------------ */
@@ -141,18 +178,16 @@ tg_choice_group_get_pick (TgChoiceGroup *self)
   return self->pick;
 }
 
-GtkCheckButton *
-tg_choice_group_add_choice (TgChoiceGroup *self,
-                            int            pick,
-                            const char    *title,
-                            const char    *subtitle,
-                            int            title_lines,
-                            const char    *accessible)
+static GtkCheckButton *
+add_row (TgChoiceGroup *self,
+         int            pick,
+         const char    *title,
+         const char    *subtitle,
+         int            title_lines,
+         const char    *accessible)
 {
   GtkCheckButton *check;
   GtkWidget *row;
-
-  g_return_val_if_fail (TG_IS_CHOICE_GROUP (self), NULL);
 
   check = add_check (self, pick, accessible);
   row = adw_action_row_new ();
@@ -167,13 +202,30 @@ tg_choice_group_add_choice (TgChoiceGroup *self,
 }
 
 GtkCheckButton *
+tg_choice_group_add_choice (TgChoiceGroup *self,
+                            int            pick,
+                            const char    *title,
+                            const char    *subtitle,
+                            int            title_lines,
+                            const char    *accessible)
+{
+  g_return_val_if_fail (TG_IS_CHOICE_GROUP (self), NULL);
+  g_return_val_if_fail (pick < 0 && pick != TG_CHOICE_PICK_TYPED && pick != TG_CHOICE_PICK_NONE, NULL);
+
+  g_array_append_val (self->others, pick);
+  return add_row (self, pick, title, subtitle, title_lines, accessible);
+}
+
+GtkCheckButton *
 tg_choice_group_add_version (TgChoiceGroup *self,
                              guint          index,
                              const char    *value,
                              const char    *who,
                              const char    *when,
                              const char    *source,
-                             int            title_lines)
+                             int            title_lines,
+                             const char    *version_id,
+                             const char    *same_as)
 {
   const char *title = adw_preferences_group_get_title (ADW_PREFERENCES_GROUP (self));
   g_autofree char *shown = short_value (value);
@@ -185,7 +237,16 @@ tg_choice_group_add_version (TgChoiceGroup *self,
     subtitle = g_strdup_printf (_("Version %u, from %s, %s · %s"), index + 1, who, when, source);
   else
     subtitle = g_strdup_printf (_("Version %u, from %s, %s"), index + 1, who, when);
-  return tg_choice_group_add_choice (self, (int) index, value, subtitle, title_lines, accessible);
+  if (self->version_ids->len <= index)
+    {
+      g_ptr_array_set_size (self->version_ids, index + 1);
+      g_ptr_array_set_size (self->same_as, index + 1);
+    }
+  g_free (self->version_ids->pdata[index]);
+  self->version_ids->pdata[index] = g_strdup (version_id);
+  g_free (self->same_as->pdata[index]);
+  self->same_as->pdata[index] = g_strdup (same_as);
+  return add_row (self, (int) index, value, subtitle, title_lines, accessible);
 }
 
 GtkCheckButton *
@@ -202,6 +263,8 @@ tg_choice_group_add_typed (TgChoiceGroup *self,
   g_return_val_if_fail (self->entry == NULL && self->buffer == NULL, NULL);
 
   check = add_check (self, TG_CHOICE_PICK_TYPED, label);
+  self->typed = check;
+  self->start = g_strdup (start ? start : "");
   if (!multiline)
     {
       row = adw_entry_row_new ();
@@ -315,4 +378,91 @@ tg_choice_clear_version_rows (AdwPreferencesGroup *versions)
     adw_preferences_group_remove (versions, rows->pdata[i]);
   if (rows != NULL)
     g_ptr_array_set_size (rows, 0);
+}
+
+const char *
+tg_choice_group_get_key (TgChoiceGroup *self)
+{
+  g_return_val_if_fail (TG_IS_CHOICE_GROUP (self), NULL);
+  return g_object_get_data (G_OBJECT (self), "tg-choice-key");
+}
+
+/* Writes @text as the value of one's own without choosing it. */
+static void
+set_typed (TgChoiceGroup *self,
+           const char    *text)
+{
+  if (self->entry != NULL)
+    {
+      g_signal_handlers_block_by_func (self->entry, typed_cb, self->typed);
+      gtk_editable_set_text (self->entry, text);
+      g_signal_handlers_unblock_by_func (self->entry, typed_cb, self->typed);
+    }
+  else if (self->buffer != NULL)
+    {
+      g_signal_handlers_block_by_func (self->buffer, typed_cb, self->typed);
+      gtk_text_buffer_set_text (self->buffer, text, -1);
+      g_signal_handlers_unblock_by_func (self->buffer, typed_cb, self->typed);
+    }
+}
+
+void
+tg_choice_group_remember (TgChoiceGroup  *self,
+                          TgChoiceMemory *memory)
+{
+  g_autofree char *typed = NULL;
+  const char *version_id = NULL;
+  const char *same_as = NULL;
+
+  g_return_if_fail (TG_IS_CHOICE_GROUP (self));
+  g_return_if_fail (memory != NULL);
+
+  /* What was written is kept even when a version is chosen, unless it is
+   * what the editor started with. */
+  if (self->entry != NULL || self->buffer != NULL)
+    {
+      typed = tg_choice_group_dup_typed (self);
+      if (self->pick != TG_CHOICE_PICK_TYPED && g_strcmp0 (typed, self->start) == 0)
+        g_clear_pointer (&typed, g_free);
+    }
+  if (self->pick >= 0 && (guint) self->pick < self->version_ids->len)
+    {
+      version_id = self->version_ids->pdata[self->pick];
+      same_as = self->same_as->pdata[self->pick];
+    }
+  tg_choice_memory_remember (memory, tg_choice_group_get_key (self), self->pick, version_id, same_as, typed);
+}
+
+TgChoiceRecall
+tg_choice_group_recall (TgChoiceGroup  *self,
+                        TgChoiceMemory *memory)
+{
+  const char *key = tg_choice_group_get_key (self);
+  const char *typed;
+  TgChoiceRecall how;
+  GtkCheckButton *check;
+  int pick = TG_CHOICE_PICK_NONE;
+
+  g_return_val_if_fail (TG_IS_CHOICE_GROUP (self), TG_CHOICE_RECALL_NONE);
+  g_return_val_if_fail (memory != NULL, TG_CHOICE_RECALL_NONE);
+
+  typed = tg_choice_memory_get_typed (memory, key);
+  if (typed != NULL && self->typed != NULL)
+    set_typed (self, typed);
+  how = tg_choice_memory_recall (memory, key, self->version_ids->len,
+                                 (const char * const *) self->version_ids->pdata,
+                                 (const char * const *) self->same_as->pdata,
+                                 (const int *) (gpointer) self->others->data, self->others->len, &pick);
+  check = pick != TG_CHOICE_PICK_NONE ? check_of (self, pick) : NULL;
+  if (pick != TG_CHOICE_PICK_NONE && check == NULL)
+    how = TG_CHOICE_RECALL_LOST;
+  if (check != NULL)
+    gtk_check_button_set_active (check, TRUE);
+  if (how == TG_CHOICE_RECALL_MOVED)
+    adw_preferences_group_set_description (ADW_PREFERENCES_GROUP (self),
+                                           _("The version you chose is gone: the version with the same value is chosen now."));
+  else if (how == TG_CHOICE_RECALL_LOST)
+    adw_preferences_group_set_description (ADW_PREFERENCES_GROUP (self),
+                                           _("The version you chose is gone: choose again."));
+  return how;
 }

@@ -7,13 +7,9 @@
 
 #include <adwaita.h>
 
-G_BEGIN_DECLS
+#include "tg-choice-memory.h"   /* TG_CHOICE_PICK_NONE, TG_CHOICE_PICK_TYPED */
 
-/* The pick before anything is chosen, and the pick of a value written anew.
- * Picks of one's own (a version's index, "every version together") are
- * the caller's: any other number. */
-#define TG_CHOICE_PICK_NONE  G_MININT
-#define TG_CHOICE_PICK_TYPED (-2)
+G_BEGIN_DECLS
 
 #define TG_TYPE_CHOICE_GROUP (tg_choice_group_get_type ())
 G_DECLARE_FINAL_TYPE (TgChoiceGroup, tg_choice_group, TG, CHOICE_GROUP, AdwPreferencesGroup)
@@ -34,14 +30,18 @@ int             tg_choice_group_get_pick    (TgChoiceGroup *self);
  * most @title_lines lines), "Version N, from @who, @when" (and " · @source"
  * when @source is not empty) below it; the check box's accessible name
  * gives the group's title, the version, @who and @value shortened. Its
- * pick is @index. */
+ * pick is @index. @version_id names the version (its revision) and
+ * @same_as its value in a form that compares, so that a choice can be
+ * made again once the versions are loaded anew (TgChoiceMemory). */
 GtkCheckButton *tg_choice_group_add_version (TgChoiceGroup *self,
                                              guint          index,
                                              const char    *value,
                                              const char    *who,
                                              const char    *when,
                                              const char    *source,
-                                             int            title_lines);
+                                             int            title_lines,
+                                             const char    *version_id,
+                                             const char    *same_as);
 /* Any other choice, e.g. every version's items together. */
 GtkCheckButton *tg_choice_group_add_choice  (TgChoiceGroup *self,
                                              int            pick,
@@ -58,6 +58,18 @@ GtkCheckButton *tg_choice_group_add_typed   (TgChoiceGroup *self,
                                              gboolean       multiline);
 /* What is written in the value of one's own ("" without one). */
 char           *tg_choice_group_dup_typed   (TgChoiceGroup *self);
+
+/* The key given to tg_choice_group_new(). */
+const char     *tg_choice_group_get_key     (TgChoiceGroup *self);
+/* Remembers in @memory what is chosen and written here. */
+void            tg_choice_group_remember    (TgChoiceGroup  *self,
+                                             TgChoiceMemory *memory);
+/* Chooses again (and writes again) what @memory holds for this group's
+ * key, among the versions and choices it has now; a choice that fell
+ * back (its version gone) says so in the group's description. Returns
+ * how (TG_CHOICE_RECALL_NONE when nothing was kept). */
+TgChoiceRecall  tg_choice_group_recall      (TgChoiceGroup  *self,
+                                             TgChoiceMemory *memory);
 
 /* How many of the TgChoiceGroup children of @box have a pick. */
 guint           tg_choice_group_count_chosen (GtkWidget    *box);

@@ -11,7 +11,8 @@
  * thread as one revision whose parents are every head
  * (tg_store_resolve_conflict). If the heads changed meanwhile (a sync
  * brought another branch) the store refuses; the versions are loaded
- * again, the choices that still apply are kept, and the window says so.
+ * again, the choices that still apply are kept, and the window says so
+ * (TgResolverWindow, which holds the window around the fields).
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -21,14 +22,12 @@
 
 #include <glib/gi18n.h>
 
-#include "tg-choice-group.h"
 #include "tg-conflict-resolver.h"
 #include "tg-store-sync.h"
 #include "tg-sync-badge.h"
 #include "tg-types.h"
 #include "tg-ui-util.h"
 
-#define PICK_NONE   TG_CHOICE_PICK_NONE
 #define PICK_TYPED  TG_CHOICE_PICK_TYPED
 #define PICK_UNION  (-3)
 #define SHOWN_CHARS 600   /* of a long text in a choice */
@@ -76,7 +75,7 @@ typedef struct
 
 struct _TgConflictResolver
 {
-  AdwWindow       parent_instance;
+  TgResolverWindow parent_instance;
 
   TgStore        *store;
   char           *report_id;
@@ -84,42 +83,16 @@ struct _TgConflictResolver
   GListModel     *perpetrators;
   GPtrArray      *heads;        /* Head */
   GPtrArray      *fields;       /* Field */
-  GHashTable     *previous;     /* field key → JsonNode (an object) or char * typed, "\x01" prefixed */
-  char           *state;
-  char           *notice;
-  GCancellable   *cancellable;
-
-  /* template children */
-  AdwWindowTitle *window_title;
-  GtkWidget      *save_button;
-  GtkRevealer    *notice_revealer;
-  GtkLabel       *notice_label;
-  GtkStack       *stack;
-  GtkSpinner     *spinner;
-  AdwStatusPage  *status_page;
-  GtkScrolledWindow *scroller;
-  AdwPreferencesGroup *versions_group;
-  GtkBox         *fields_box;
-  GtkLabel       *progress_label;
 };
 
-G_DEFINE_FINAL_TYPE (TgConflictResolver, tg_conflict_resolver, ADW_TYPE_WINDOW)
-
-enum {
-  PROP_0,
-  PROP_STATE,
-  N_PROPS
-};
+G_DEFINE_FINAL_TYPE (TgConflictResolver, tg_conflict_resolver, TG_TYPE_RESOLVER_WINDOW)
 
 enum {
   RESOLVED,
   N_SIGNALS
 };
 
-static GParamSpec *properties[N_PROPS];
 static guint signals[N_SIGNALS];
-
-static void load (TgConflictResolver *self);
 
 /* Showing values ------------------------------------------------------- */
 
@@ -329,7 +302,7 @@ field_free (Field *field)
 static int
 field_pick (Field *field)
 {
-  return field->group != NULL ? tg_choice_group_get_pick (field->group) : PICK_NONE;
+  return field->group != NULL ? tg_choice_group_get_pick (field->group) : TG_CHOICE_PICK_NONE;
 }
 
 /* Tests find a field's widgets by this key ("title", …, "other"). */
@@ -448,74 +421,21 @@ who_wrote (TgConflictResolver     *self,
 
 /* Choosing ---------------------------------------------------------------- */
 
-static guint
-count_chosen (TgConflictResolver *self)
+/* @head's value of @field, in a form that compares (its members as JSON). */
+static char *
+same_as (Head  *head,
+         Field *field)
 {
-  return tg_choice_group_count_chosen (GTK_WIDGET (self->fields_box));
-}
+  g_autoptr(JsonNode) node = json_node_new (JSON_NODE_OBJECT);
+  JsonObject *from = head_object (head);
+  JsonObject *kept = json_object_new ();
 
-static void
-set_state (TgConflictResolver *self,
-           const char         *state)
-{
-  if (g_strcmp0 (self->state, state) == 0)
-    return;
-  g_free (self->state);
-  self->state = g_strdup (state);
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATE]);
-}
-
-static void
-set_notice (TgConflictResolver *self,
-            const char         *notice)
-{
-  g_free (self->notice);
-  self->notice = g_strdup (notice);
-  gtk_label_set_text (self->notice_label, notice ? notice : "");
-  gtk_revealer_set_reveal_child (self->notice_revealer, notice != NULL);
-}
-
-static void
-update_progress (TgConflictResolver *self)
-{
-  guint n = self->fields ? self->fields->len : 0;
-  guint chosen = count_chosen (self);
-  g_autofree char *text = NULL;
-
-  if (n == 0)
-    text = g_strdup (_("Every version holds the same details: saving joins them into one."));
-  else if (chosen < n)
-    text = g_strdup_printf (ngettext ("%u of %u detail chosen", "%u of %u details chosen", n), chosen, n);
-  else
-    text = g_strdup (_("Every detail chosen: save the merged report."));
-  gtk_label_set_text (self->progress_label, text);
-  gtk_widget_action_set_enabled (GTK_WIDGET (self), "resolver.save",
-                                 g_strcmp0 (self->state, "choosing") == 0 && chosen == n);
-}
-
-/* The value picked for @field before a reload, in head @h? */
-static gboolean
-was_picked (TgConflictResolver *self,
-            Field              *field,
-            guint               h)
-{
-  JsonNode *previous = g_hash_table_lookup (self->previous, field->label);
-
-  if (previous == NULL || !JSON_NODE_HOLDS_OBJECT (previous))
-    return FALSE;
-  return same_members (json_node_get_object (previous), head_object (self->heads->pdata[h]),
-                       (const char * const *) field->members);
-}
-
-static const char *
-typed_before (TgConflictResolver *self,
-              Field              *field)
-{
-  JsonNode *previous = g_hash_table_lookup (self->previous, field->label);
-
-  if (previous == NULL || !JSON_NODE_HOLDS_VALUE (previous))
-    return NULL;
-  return json_node_get_string (previous);
+  for (guint m = 0; field->members[m] != NULL; m++)
+    if (json_object_has_member (from, field->members[m]))
+      json_object_set_member (kept, field->members[m],
+                              json_node_copy (json_object_get_member (from, field->members[m])));
+  json_node_take_object (node, kept);
+  return json_to_string (node, FALSE);
 }
 
 static void
@@ -523,19 +443,17 @@ build_field (TgConflictResolver *self,
              Field              *field)
 {
   TgChoiceGroup *group = TG_CHOICE_GROUP (tg_choice_group_new (field->label, field_key (field)));
-  GtkCheckButton *to_pick = NULL;
-  const char *typed = typed_before (self, field);
 
   field->group = g_object_ref (group);
   for (guint h = 0; h < self->heads->len; h++)
     {
       Head *head = self->heads->pdata[h];
       g_autofree char *value = field->desc ? field->desc->format (self, head->report) : g_strdup (_("As in this version"));
-      GtkCheckButton *check = tg_choice_group_add_version (group, h, value, head->who, head->when, NULL,
-                                                           field->desc && field->desc->kind == KIND_TEXT ? 8 : 3);
+      g_autofree char *same = same_as (head, field);
 
-      if (typed == NULL && was_picked (self, field, h) && to_pick == NULL)
-        to_pick = check;
+      tg_choice_group_add_version (group, h, value, head->who, head->when, NULL,
+                                   field->desc && field->desc->kind == KIND_TEXT ? 8 : 3,
+                                   tg_revision_get_id (head->rev), same);
     }
 
   if (field->desc != NULL && field->desc->kind == KIND_LIST)
@@ -560,29 +478,11 @@ build_field (TgConflictResolver *self,
   if (field->desc != NULL && (field->desc->kind == KIND_LINE || field->desc->kind == KIND_TEXT))
     {
       JsonObject *first = head_object (self->heads->pdata[0]);
-      const char *start = typed ? typed : json_object_get_string_member_with_default (first, field->members[0], "");
-      GtkCheckButton *check = tg_choice_group_add_typed (group, _(field->desc->new_label), start,
-                                                         field->desc->kind == KIND_TEXT);
+      const char *start = json_object_get_string_member_with_default (first, field->members[0], "");
 
-      if (typed != NULL)
-        to_pick = check;
+      tg_choice_group_add_typed (group, _(field->desc->new_label), start, field->desc->kind == KIND_TEXT);
     }
-
-  if (to_pick != NULL)
-    gtk_check_button_set_active (to_pick, TRUE);
-  g_signal_connect_object (group, "changed", G_CALLBACK (update_progress), self, G_CONNECT_SWAPPED);
-  gtk_box_append (self->fields_box, GTK_WIDGET (group));
-}
-
-static void
-clear_fields (TgConflictResolver *self)
-{
-  GtkWidget *child;
-
-  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->fields_box))))
-    gtk_box_remove (self->fields_box, child);
-  tg_choice_clear_version_rows (self->versions_group);
-  g_clear_pointer (&self->fields, g_ptr_array_unref);
+  tg_resolver_window_add_choice (TG_RESOLVER_WINDOW (self), group);
 }
 
 static void
@@ -593,15 +493,16 @@ build (TgConflictResolver *self)
   Head *first = self->heads->pdata[0];
   const char *title = tg_report_get_title (first->report);
 
-  clear_fields (self);
+  tg_resolver_window_begin_choices (TG_RESOLVER_WINDOW (self), title && *title ? title : _("Untitled report"));
+  g_clear_pointer (&self->fields, g_ptr_array_unref);
   self->fields = g_ptr_array_new_with_free_func ((GDestroyNotify) field_free);
-  adw_window_title_set_subtitle (self->window_title, title && *title ? title : _("Untitled report"));
 
   for (guint h = 0; h < self->heads->len; h++)
     {
       Head *head = self->heads->pdata[h];
 
-      tg_choice_add_version_row (self->versions_group, h, head->who, head->when, tg_revision_get_id (head->rev));
+      tg_resolver_window_add_version (TG_RESOLVER_WINDOW (self), h, head->who, head->when,
+                                      tg_revision_get_id (head->rev));
     }
 
   for (guint i = 0; i < G_N_ELEMENTS (field_descs); i++)
@@ -611,7 +512,10 @@ build (TgConflictResolver *self)
 
       for (guint m = 0; desc->members[m] != NULL; m++)
         g_hash_table_add (known, (gpointer) desc->members[m]);
-      if (!field_differs (self, desc->members))
+      /* A value written anew before a reload stays, even where the
+       * versions now agree. */
+      if (!field_differs (self, desc->members) &&
+          tg_resolver_window_get_kept_typed (TG_RESOLVER_WINDOW (self), desc->key) == NULL)
         continue;
       field = g_new0 (Field, 1);
       field->desc = desc;
@@ -645,11 +549,7 @@ build (TgConflictResolver *self)
 
   for (guint i = 0; i < self->fields->len; i++)
     build_field (self, self->fields->pdata[i]);
-  g_hash_table_remove_all (self->previous);
-
-  set_state (self, "choosing");
-  gtk_stack_set_visible_child_name (self->stack, "fields");
-  update_progress (self);
+  tg_resolver_window_show_choices (TG_RESOLVER_WINDOW (self));
 }
 
 /* Loading ----------------------------------------------------------------- */
@@ -729,18 +629,6 @@ load_thread (GTask        *task,
 }
 
 static void
-show_message (TgConflictResolver *self,
-              const char         *icon,
-              const char         *title,
-              const char         *description)
-{
-  adw_status_page_set_icon_name (self->status_page, icon);
-  adw_status_page_set_title (self->status_page, title);
-  adw_status_page_set_description (self->status_page, description);
-  gtk_stack_set_visible_child_name (self->stack, "message");
-}
-
-static void
 load_done_cb (GObject      *object,
               GAsyncResult *result,
               gpointer      user_data)
@@ -749,13 +637,9 @@ load_done_cb (GObject      *object,
   g_autoptr(GError) error = NULL;
   Loaded *loaded = g_task_propagate_pointer (G_TASK (result), &error);
 
-  gtk_spinner_stop (self->spinner);
   if (loaded == NULL)
     {
-      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        return;
-      set_state (self, "error");
-      show_message (self, "dialog-error-symbolic", _("Could Not Load the Versions"), error->message);
+      tg_resolver_window_load_failed (TG_RESOLVER_WINDOW (self), error);
       return;
     }
 
@@ -772,28 +656,23 @@ load_done_cb (GObject      *object,
 
   if (self->heads->len < 2)
     {
-      set_state (self, "nothing");
-      show_message (self, "emblem-ok-symbolic", _("Nothing to Resolve"),
-                    _("This report has a single version now: it was merged already, here or on another device."));
-      update_progress (self);
+      g_clear_pointer (&self->fields, g_ptr_array_unref);
+      tg_resolver_window_show_nothing (TG_RESOLVER_WINDOW (self),
+                                       _("This report has a single version now: it was merged already, here or on another device."));
       return;
     }
   build (self);
-  if (self->fields->len > 0)
-    gtk_widget_child_focus (GTK_WIDGET (self->fields_box), GTK_DIR_TAB_FORWARD);
 }
 
 static void
-load (TgConflictResolver *self)
+tg_conflict_resolver_load (TgResolverWindow *window,
+                           GCancellable     *cancellable)
 {
+  TgConflictResolver *self = TG_CONFLICT_RESOLVER (window);
   g_autoptr(GTask) task = NULL;
 
-  set_state (self, "loading");
-  gtk_stack_set_visible_child_name (self->stack, "loading");
-  gtk_spinner_start (self->spinner);
-  gtk_widget_action_set_enabled (GTK_WIDGET (self), "resolver.save", FALSE);
-  task = g_task_new (NULL, self->cancellable, load_done_cb, g_object_ref (self));
-  g_task_set_source_tag (task, load);
+  task = g_task_new (NULL, cancellable, load_done_cb, g_object_ref (self));
+  g_task_set_source_tag (task, tg_conflict_resolver_load);
   g_task_set_task_data (task, g_object_ref (self->store), g_object_unref);
   g_object_set_data_full (G_OBJECT (task), "tg-report-id", g_strdup (self->report_id), g_free);
   g_task_run_in_thread (task, load_thread);
@@ -855,7 +734,6 @@ typedef struct
   TgStore      *store;
   TgReport     *merged;
   GStrv         expected;
-  GApplication *application;  /* held until the save is over, or NULL */
 } SaveData;
 
 static void
@@ -864,7 +742,6 @@ save_data_free (SaveData *data)
   g_clear_object (&data->store);
   g_clear_object (&data->merged);
   g_strfreev (data->expected);
-  tg_ui_release_application (data->application);
   g_free (data);
 }
 
@@ -893,42 +770,6 @@ save_thread (GTask        *task,
     g_task_return_pointer (task, current, g_object_unref);
 }
 
-/* Keeps what was chosen, to choose it again once the versions are
- * loaded anew: a head's value where a new head has the same, and text
- * of one's own as typed. */
-static void
-remember_picks (TgConflictResolver *self)
-{
-  g_hash_table_remove_all (self->previous);
-  for (guint i = 0; self->fields != NULL && i < self->fields->len; i++)
-    {
-      Field *field = self->fields->pdata[i];
-      int pick = field_pick (field);
-
-      if (pick >= 0)
-        {
-          JsonObject *from = head_object (self->heads->pdata[pick]);
-          JsonObject *kept = json_object_new ();
-          JsonNode *node = json_node_new (JSON_NODE_OBJECT);
-
-          for (guint m = 0; field->members[m] != NULL; m++)
-            if (json_object_has_member (from, field->members[m]))
-              json_object_set_member (kept, field->members[m],
-                                      json_node_copy (json_object_get_member (from, field->members[m])));
-          json_node_take_object (node, kept);
-          g_hash_table_insert (self->previous, g_strdup (field->label), node);
-        }
-      else if (pick == PICK_TYPED)
-        {
-          g_autofree char *text = tg_choice_group_dup_typed (field->group);
-          JsonNode *node = json_node_new (JSON_NODE_VALUE);
-
-          json_node_set_string (node, text);
-          g_hash_table_insert (self->previous, g_strdup (field->label), node);
-        }
-    }
-}
-
 static void
 save_done_cb (GObject      *object,
               GAsyncResult *result,
@@ -938,54 +779,38 @@ save_done_cb (GObject      *object,
   g_autoptr(GError) error = NULL;
   g_autoptr(TgReport) current = g_task_propagate_pointer (G_TASK (result), &error);
 
-  gtk_widget_set_sensitive (GTK_WIDGET (self->fields_box), TRUE);
-
   if (current == NULL)
     {
-      if (g_error_matches (error, TG_ERROR, TG_ERROR_CONFLICT))
-        {
-          remember_picks (self);
-          set_notice (self, _("Another change to this report arrived while you were choosing, "
-                              "so nothing was saved. The versions below include it now; "
-                              "your choices are kept where they still apply. Check them and save again."));
-          load (self);
-          return;
-        }
-      {
-        g_autofree char *text = g_strdup_printf (_("The merged report could not be saved: %s"), error->message);
+      g_autofree char *text = g_strdup_printf (_("The merged report could not be saved: %s"), error->message);
 
-        set_state (self, "choosing");
-        set_notice (self, text);
-        update_progress (self);
-      }
+      tg_resolver_window_save_failed (TG_RESOLVER_WINDOW (self), error,
+                                      _("Another change to this report arrived while you were choosing, "
+                                        "so nothing was saved. The versions below include it now; "
+                                        "your choices are kept where they still apply. Check them and save again."),
+                                      text);
       return;
     }
 
-  set_state (self, "saved");
+  tg_resolver_window_saved (TG_RESOLVER_WINDOW (self));
   g_signal_emit (self, signals[RESOLVED], 0, current);
   gtk_window_close (GTK_WINDOW (self));
 }
 
 static void
-save_action (GtkWidget  *widget,
-             const char *action_name,
-             GVariant   *param)
+tg_conflict_resolver_save (TgResolverWindow *window)
 {
-  TgConflictResolver *self = TG_CONFLICT_RESOLVER (widget);
+  TgConflictResolver *self = TG_CONFLICT_RESOLVER (window);
   g_autoptr(GError) error = NULL;
   g_autoptr(GTask) task = NULL;
   g_autoptr(TgReport) merged = NULL;
   SaveData *data;
-
-  if (g_strcmp0 (self->state, "choosing") != 0 || count_chosen (self) < self->fields->len)
-    return;
 
   merged = build_merged (self, &error);
   if (merged == NULL || !tg_report_validate (merged, &error))
     {
       g_autofree char *text = g_strdup_printf (_("The merged report could not be saved: %s"), error->message);
 
-      set_notice (self, text);
+      tg_resolver_window_set_notice (window, text);
       return;
     }
 
@@ -996,30 +821,31 @@ save_action (GtkWidget  *widget,
   for (guint h = 0; h < self->heads->len; h++)
     data->expected[h] = g_strdup (tg_revision_get_id (((Head *) self->heads->pdata[h])->rev));
 
-  set_notice (self, NULL);
-  set_state (self, "saving");
-  gtk_widget_action_set_enabled (widget, "resolver.save", FALSE);
-  gtk_widget_set_sensitive (GTK_WIDGET (self->fields_box), FALSE);
-  gtk_label_set_text (self->progress_label, _("Saving the merged report…"));
-  /* Quitting waits for the save. */
-  data->application = tg_ui_hold_application (widget);
+  tg_resolver_window_begin_saving (window, _("Saving the merged report…"));
   task = g_task_new (NULL, NULL, save_done_cb, g_object_ref (self));
-  g_task_set_source_tag (task, save_action);
+  g_task_set_source_tag (task, tg_conflict_resolver_save);
   g_task_set_task_data (task, data, (GDestroyNotify) save_data_free);
   g_task_run_in_thread (task, save_thread);
 }
 
 /* Vfuncs ---------------------------------------------------------------- */
 
+static char *
+tg_conflict_resolver_describe_progress (TgResolverWindow *window,
+                                        guint             chosen,
+                                        guint             n)
+{
+  if (chosen < n)
+    return g_strdup_printf (ngettext ("%u of %u detail chosen", "%u of %u details chosen", n), chosen, n);
+  return g_strdup (_("Every detail chosen: save the merged report."));
+}
+
 static void
 tg_conflict_resolver_dispose (GObject *object)
 {
   TgConflictResolver *self = TG_CONFLICT_RESOLVER (object);
 
-  if (self->cancellable != NULL)
-    g_cancellable_cancel (self->cancellable);
   g_clear_pointer (&self->fields, g_ptr_array_unref);
-  gtk_widget_dispose_template (GTK_WIDGET (self), TG_TYPE_CONFLICT_RESOLVER);
   G_OBJECT_CLASS (tg_conflict_resolver_parent_class)->dispose (object);
 }
 
@@ -1031,67 +857,28 @@ tg_conflict_resolver_finalize (GObject *object)
   g_clear_object (&self->store);
   g_clear_object (&self->categories);
   g_clear_object (&self->perpetrators);
-  g_clear_object (&self->cancellable);
   g_clear_pointer (&self->heads, g_ptr_array_unref);
-  g_clear_pointer (&self->previous, g_hash_table_unref);
   g_free (self->report_id);
-  g_free (self->state);
-  g_free (self->notice);
   G_OBJECT_CLASS (tg_conflict_resolver_parent_class)->finalize (object);
-}
-
-static void
-tg_conflict_resolver_get_property (GObject    *object,
-                                   guint       prop_id,
-                                   GValue     *value,
-                                   GParamSpec *pspec)
-{
-  TgConflictResolver *self = TG_CONFLICT_RESOLVER (object);
-
-  switch (prop_id)
-    {
-    case PROP_STATE:
-      g_value_set_string (value, self->state);
-      break;
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
-    }
 }
 
 static void
 tg_conflict_resolver_class_init (TgConflictResolverClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
-  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+  TgResolverWindowClass *window_class = TG_RESOLVER_WINDOW_CLASS (klass);
 
   object_class->dispose = tg_conflict_resolver_dispose;
   object_class->finalize = tg_conflict_resolver_finalize;
-  object_class->get_property = tg_conflict_resolver_get_property;
-
-  properties[PROP_STATE] =
-    g_param_spec_string ("state", NULL, NULL, NULL,
-                         G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
-  g_object_class_install_properties (object_class, N_PROPS, properties);
+  window_class->load = tg_conflict_resolver_load;
+  window_class->save = tg_conflict_resolver_save;
+  window_class->describe_progress = tg_conflict_resolver_describe_progress;
 
   signals[RESOLVED] = g_signal_new ("resolved", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                                     0, NULL, NULL, NULL, G_TYPE_NONE, 1, TG_TYPE_REPORT);
 
-  gtk_widget_class_install_action (widget_class, "resolver.save", NULL, save_action);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_s, GDK_CONTROL_MASK, "resolver.save", NULL);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Escape, 0, "window.close", NULL);
-
-  gtk_widget_class_set_template_from_resource (widget_class, "/io/github/testigo/Testigo/tg-conflict-resolver.ui");
-  gtk_widget_class_bind_template_child (widget_class, TgConflictResolver, window_title);
-  gtk_widget_class_bind_template_child (widget_class, TgConflictResolver, save_button);
-  gtk_widget_class_bind_template_child (widget_class, TgConflictResolver, notice_revealer);
-  gtk_widget_class_bind_template_child (widget_class, TgConflictResolver, notice_label);
-  gtk_widget_class_bind_template_child (widget_class, TgConflictResolver, stack);
-  gtk_widget_class_bind_template_child (widget_class, TgConflictResolver, spinner);
-  gtk_widget_class_bind_template_child (widget_class, TgConflictResolver, status_page);
-  gtk_widget_class_bind_template_child (widget_class, TgConflictResolver, scroller);
-  gtk_widget_class_bind_template_child (widget_class, TgConflictResolver, versions_group);
-  gtk_widget_class_bind_template_child (widget_class, TgConflictResolver, fields_box);
-  gtk_widget_class_bind_template_child (widget_class, TgConflictResolver, progress_label);
+  gtk_widget_class_set_template_from_resource (GTK_WIDGET_CLASS (klass),
+                                               "/io/github/testigo/Testigo/tg-conflict-resolver.ui");
 }
 
 static void
@@ -1099,9 +886,7 @@ tg_conflict_resolver_init (TgConflictResolver *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
   tg_reports_ensure_style ();
-  self->cancellable = g_cancellable_new ();
-  self->previous = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) json_node_unref);
-  gtk_widget_action_set_enabled (GTK_WIDGET (self), "resolver.save", FALSE);
+  tg_resolver_window_style_notice (TG_RESOLVER_WINDOW (self), "tg-conflict-banner");
 }
 
 /* Public API ------------------------------------------------------------ */
@@ -1122,34 +907,6 @@ tg_conflict_resolver_new (TgStore    *store,
   self->report_id = g_strdup (report_id);
   g_set_object (&self->categories, categories);
   g_set_object (&self->perpetrators, perpetrators);
-  load (self);
+  tg_resolver_window_load (TG_RESOLVER_WINDOW (self));
   return self;
-}
-
-const char *
-tg_conflict_resolver_get_state (TgConflictResolver *self)
-{
-  g_return_val_if_fail (TG_IS_CONFLICT_RESOLVER (self), NULL);
-  return self->state;
-}
-
-const char *
-tg_conflict_resolver_get_notice (TgConflictResolver *self)
-{
-  g_return_val_if_fail (TG_IS_CONFLICT_RESOLVER (self), NULL);
-  return self->notice;
-}
-
-guint
-tg_conflict_resolver_get_n_fields (TgConflictResolver *self)
-{
-  g_return_val_if_fail (TG_IS_CONFLICT_RESOLVER (self), 0);
-  return self->fields ? self->fields->len : 0;
-}
-
-guint
-tg_conflict_resolver_get_n_chosen (TgConflictResolver *self)
-{
-  g_return_val_if_fail (TG_IS_CONFLICT_RESOLVER (self), 0);
-  return count_chosen (self);
 }

@@ -7,19 +7,20 @@
 
 #include <adwaita.h>
 
+#include "tg-resolver-window.h"
 #include "tg-store.h"
 
 G_BEGIN_DECLS
 
 #define TG_TYPE_CONFLICT_RESOLVER (tg_conflict_resolver_get_type ())
-G_DECLARE_FINAL_TYPE (TgConflictResolver, tg_conflict_resolver, TG, CONFLICT_RESOLVER, AdwWindow)
+G_DECLARE_FINAL_TYPE (TgConflictResolver, tg_conflict_resolver, TG, CONFLICT_RESOLVER, TgResolverWindow)
 
 /* Signals:
  *   "resolved" (TgReport *merged) — the merged revision is stored; @merged
  *              is the report as the store now has it. The window closes
  *              itself after it.
- * Properties: "state" (string, read-only) — "loading", "choosing",
- * "saving", "nothing" (one head only), "error". */
+ * Properties: "state" (TgResolverWindow's) — "loading", "choosing",
+ * "saving", "saved", "nothing" (one head only), "error". */
 
 /* Loads every head of @report_id on a worker thread and shows the fields
  * that differ. @categories and @perpetrators (nullable): the vocabularies
@@ -28,12 +29,7 @@ TgConflictResolver *tg_conflict_resolver_new        (TgStore            *store,
                                                      const char         *report_id,
                                                      GListModel         *categories,
                                                      GListModel         *perpetrators);
-const char         *tg_conflict_resolver_get_state  (TgConflictResolver *self);
-/* The message shown above the fields ("Another change arrived…"), or
- * NULL. */
-const char         *tg_conflict_resolver_get_notice (TgConflictResolver *self);
-/* How many fields differ, and how many of them have an answer. */
-guint               tg_conflict_resolver_get_n_fields (TgConflictResolver *self);
-guint               tg_conflict_resolver_get_n_chosen (TgConflictResolver *self);
+/* Its state, notice and how many fields differ and have an answer:
+ * tg_resolver_window_get_state() and the like. */
 
 G_END_DECLS

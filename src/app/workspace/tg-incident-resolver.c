@@ -12,8 +12,9 @@
  * agreed incident is built by core (tg_incident_conflict_build) and
  * saved on a worker thread as one revision whose parents are every head
  * (tg_workspace_resolve_conflict_async). If the heads changed meanwhile
- * the store refuses; the versions are loaded again and the window says
- * so.
+ * the store refuses; the versions are loaded again, the choices that
+ * still apply are kept, and the window says so (TgResolverWindow, which
+ * holds the window around the parts).
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -23,7 +24,6 @@
 
 #include <glib/gi18n.h>
 
-#include "tg-choice-group.h"
 #include "tg-incident-resolver.h"
 #include "tg-ui-util.h"
 
@@ -38,46 +38,22 @@ typedef struct
 
 struct _TgIncidentResolver
 {
-  AdwWindow            parent_instance;
+  TgResolverWindow     parent_instance;
 
   TgWorkspace         *workspace;
   char                *incident_id;
   TgIncidentConflict  *conflict;
   GPtrArray           *parts;      /* Part */
-  char                *state;
-  char                *notice;
-  GCancellable        *cancellable;
-  GApplication        *held;       /* while a save runs, or NULL */
-
-  /* template children */
-  AdwWindowTitle      *window_title;
-  GtkRevealer         *notice_revealer;
-  GtkLabel            *notice_label;
-  GtkStack            *stack;
-  GtkSpinner          *spinner;
-  AdwStatusPage       *status_page;
-  AdwPreferencesGroup *versions_group;
-  GtkBox              *parts_box;
-  GtkLabel            *progress_label;
 };
 
-G_DEFINE_FINAL_TYPE (TgIncidentResolver, tg_incident_resolver, ADW_TYPE_WINDOW)
-
-enum {
-  PROP_0,
-  PROP_STATE,
-  N_PROPS
-};
+G_DEFINE_FINAL_TYPE (TgIncidentResolver, tg_incident_resolver, TG_TYPE_RESOLVER_WINDOW)
 
 enum {
   RESOLVED,
   N_SIGNALS
 };
 
-static GParamSpec *properties[N_PROPS];
 static guint signals[N_SIGNALS];
-
-static void load (TgIncidentResolver *self);
 
 /* Showing ----------------------------------------------------------------- */
 
@@ -111,51 +87,6 @@ who_wrote (TgIncidentHead *head)
   return g_strdup_printf (_("device %.8s"), head->device_id ? head->device_id : "?");
 }
 
-static guint
-count_chosen (TgIncidentResolver *self)
-{
-  return tg_choice_group_count_chosen (GTK_WIDGET (self->parts_box));
-}
-
-static void
-set_state (TgIncidentResolver *self,
-           const char         *state)
-{
-  if (g_strcmp0 (self->state, state) == 0)
-    return;
-  g_free (self->state);
-  self->state = g_strdup (state);
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATE]);
-}
-
-static void
-set_notice (TgIncidentResolver *self,
-            const char         *notice)
-{
-  g_free (self->notice);
-  self->notice = g_strdup (notice);
-  gtk_label_set_text (self->notice_label, notice ? notice : "");
-  gtk_revealer_set_reveal_child (self->notice_revealer, notice != NULL);
-}
-
-static void
-update_progress (TgIncidentResolver *self)
-{
-  guint n = self->parts ? self->parts->len : 0;
-  guint chosen = count_chosen (self);
-  g_autofree char *text = NULL;
-
-  if (n == 0)
-    text = g_strdup (_("Every version holds the same details: saving joins them into one."));
-  else if (chosen < n)
-    text = g_strdup_printf (ngettext ("%u of %u part chosen", "%u of %u parts chosen", n), chosen, n);
-  else
-    text = g_strdup (_("Every part chosen: save the resolved incident."));
-  gtk_label_set_text (self->progress_label, text);
-  gtk_widget_action_set_enabled (GTK_WIDGET (self), "resolver.save",
-                                 g_strcmp0 (self->state, "choosing") == 0 && chosen == n);
-}
-
 static void
 part_free (Part *part)
 {
@@ -177,9 +108,12 @@ build_part (TgIncidentResolver *self,
       TgIncidentHead *head = self->conflict->heads->pdata[h];
       g_autofree char *who = who_wrote (head);
       g_autofree char *when = tg_choice_when_written (head->created_at);
+      /* The value as read and where it came from: the same in another
+       * version, the same choice. */
+      g_autofree char *same = g_strconcat (difference->values[h], "\n", difference->sources[h], NULL);
 
       tg_choice_group_add_version (group, h, difference->values[h], who, when, difference->sources[h],
-                                   kind == 2 ? 8 : 3);
+                                   kind == 2 ? 8 : 3, head->rev_id, same);
     }
 
   if (difference->part == TG_INCIDENT_PART_MEMBERS)
@@ -198,19 +132,7 @@ build_part (TgIncidentResolver *self,
 
       tg_choice_group_add_typed (group, label, start, kind == 2);
     }
-  g_signal_connect_object (group, "changed", G_CALLBACK (update_progress), self, G_CONNECT_SWAPPED);
-  gtk_box_append (self->parts_box, GTK_WIDGET (group));
-}
-
-static void
-clear_parts (TgIncidentResolver *self)
-{
-  GtkWidget *child;
-
-  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->parts_box))))
-    gtk_box_remove (self->parts_box, child);
-  tg_choice_clear_version_rows (self->versions_group);
-  g_clear_pointer (&self->parts, g_ptr_array_unref);
+  tg_resolver_window_add_choice (TG_RESOLVER_WINDOW (self), group);
 }
 
 static void
@@ -219,9 +141,8 @@ build (TgIncidentResolver *self)
   TgIncidentHead *first = self->conflict->heads->pdata[0];
   const char *title = tg_incident_get_title (first->incident);
 
-  clear_parts (self);
+  tg_resolver_window_begin_choices (TG_RESOLVER_WINDOW (self), title && *title ? title : _("Untitled incident"));
   self->parts = g_ptr_array_new_with_free_func ((GDestroyNotify) part_free);
-  adw_window_title_set_subtitle (self->window_title, title && *title ? title : _("Untitled incident"));
 
   for (guint h = 0; h < self->conflict->heads->len; h++)
     {
@@ -229,7 +150,7 @@ build (TgIncidentResolver *self)
       g_autofree char *who = who_wrote (head);
       g_autofree char *when = tg_choice_when_written (head->created_at);
 
-      tg_choice_add_version_row (self->versions_group, h, who, when, head->rev_id);
+      tg_resolver_window_add_version (TG_RESOLVER_WINDOW (self), h, who, when, head->rev_id);
     }
 
   for (guint i = 0; i < self->conflict->differences->len; i++)
@@ -240,25 +161,10 @@ build (TgIncidentResolver *self)
       g_ptr_array_add (self->parts, part);
       build_part (self, part);
     }
-
-  set_state (self, "choosing");
-  gtk_stack_set_visible_child_name (self->stack, "parts");
-  update_progress (self);
+  tg_resolver_window_show_choices (TG_RESOLVER_WINDOW (self));
 }
 
 /* Loading ----------------------------------------------------------------- */
-
-static void
-show_message (TgIncidentResolver *self,
-              const char         *icon,
-              const char         *title,
-              const char         *description)
-{
-  adw_status_page_set_icon_name (self->status_page, icon);
-  adw_status_page_set_title (self->status_page, title);
-  adw_status_page_set_description (self->status_page, description);
-  gtk_stack_set_visible_child_name (self->stack, "message");
-}
 
 static void
 load_done_cb (GObject      *object,
@@ -269,39 +175,30 @@ load_done_cb (GObject      *object,
   g_autoptr(GError) error = NULL;
   TgIncidentConflict *conflict = tg_workspace_load_conflict_finish (TG_WORKSPACE (object), result, &error);
 
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    return;
-  gtk_spinner_stop (self->spinner);
   if (conflict == NULL)
     {
-      set_state (self, "error");
-      show_message (self, "dialog-error-symbolic", _("Could Not Load the Versions"), error->message);
+      tg_resolver_window_load_failed (TG_RESOLVER_WINDOW (self), error);
       return;
     }
-  clear_parts (self);
+  g_clear_pointer (&self->parts, g_ptr_array_unref);
   g_clear_pointer (&self->conflict, tg_incident_conflict_free);
   self->conflict = conflict;
   if (conflict->heads->len < 2)
     {
-      set_state (self, "nothing");
-      show_message (self, "emblem-ok-symbolic", _("Nothing to Resolve"),
-                    _("This incident has a single version now: it was resolved already, here or by another coordinator."));
-      update_progress (self);
+      tg_resolver_window_show_nothing (TG_RESOLVER_WINDOW (self),
+                                       _("This incident has a single version now: it was resolved already, here or by another coordinator."));
       return;
     }
   build (self);
-  if (self->parts->len > 0)
-    gtk_widget_child_focus (GTK_WIDGET (self->parts_box), GTK_DIR_TAB_FORWARD);
 }
 
 static void
-load (TgIncidentResolver *self)
+tg_incident_resolver_load (TgResolverWindow *window,
+                           GCancellable     *cancellable)
 {
-  set_state (self, "loading");
-  gtk_stack_set_visible_child_name (self->stack, "loading");
-  gtk_spinner_start (self->spinner);
-  gtk_widget_action_set_enabled (GTK_WIDGET (self), "resolver.save", FALSE);
-  tg_workspace_load_conflict_async (self->workspace, self->incident_id, self->cancellable,
+  TgIncidentResolver *self = TG_INCIDENT_RESOLVER (window);
+
+  tg_workspace_load_conflict_async (self->workspace, self->incident_id, cancellable,
                                     load_done_cb, g_object_ref (self));
 }
 
@@ -316,46 +213,29 @@ save_done_cb (GObject      *object,
   g_autoptr(GError) error = NULL;
   g_autoptr(TgIncident) saved = tg_workspace_change_finish (TG_WORKSPACE (object), result, &error);
 
-  tg_ui_release_application (g_steal_pointer (&self->held));
-  gtk_widget_set_sensitive (GTK_WIDGET (self->parts_box), TRUE);
   if (saved == NULL)
     {
-      /* Another change arrived meanwhile: show the versions as they are
-       * now, saying why. */
-      if (g_error_matches (error, TG_ERROR, TG_ERROR_CONFLICT))
-        {
-          set_notice (self, error->message);
-          load (self);
-          return;
-        }
-      {
-        g_autofree char *text = g_strdup_printf (_("The resolved incident could not be saved: %s"),
-                                                 error->message);
+      g_autofree char *text = g_strdup_printf (_("The resolved incident could not be saved: %s"),
+                                               error->message);
 
-        set_state (self, "choosing");
-        set_notice (self, text);
-        update_progress (self);
-      }
+      /* Another change arrived meanwhile: the versions as they are now,
+       * saying why (the error's message). */
+      tg_resolver_window_save_failed (TG_RESOLVER_WINDOW (self), error, NULL, text);
       return;
     }
-  set_state (self, "saved");
+  tg_resolver_window_saved (TG_RESOLVER_WINDOW (self));
   g_signal_emit (self, signals[RESOLVED], 0, self->incident_id);
   gtk_window_close (GTK_WINDOW (self));
 }
 
 static void
-save_action (GtkWidget  *widget,
-             const char *action_name,
-             GVariant   *param)
+tg_incident_resolver_save (TgResolverWindow *window)
 {
-  TgIncidentResolver *self = TG_INCIDENT_RESOLVER (widget);
+  TgIncidentResolver *self = TG_INCIDENT_RESOLVER (window);
   g_autoptr(GError) error = NULL;
   g_autoptr(TgIncident) resolved = NULL;
   g_autofree int *picks = NULL;
   gboolean dissolved = FALSE;
-
-  if (g_strcmp0 (self->state, "choosing") != 0 || count_chosen (self) < self->parts->len)
-    return;
 
   picks = g_new0 (int, self->parts->len + 1);
   for (guint i = 0; i < self->parts->len; i++)
@@ -393,32 +273,33 @@ save_action (GtkWidget  *widget,
       g_autofree char *text = g_strdup_printf (_("The resolved incident could not be saved: %s"),
                                                error->message);
 
-      set_notice (self, text);
+      tg_resolver_window_set_notice (window, text);
       return;
     }
 
-  set_notice (self, NULL);
-  set_state (self, "saving");
-  gtk_widget_action_set_enabled (widget, "resolver.save", FALSE);
-  gtk_widget_set_sensitive (GTK_WIDGET (self->parts_box), FALSE);
-  gtk_label_set_text (self->progress_label, _("Saving the resolved incident…"));
-  /* Quitting waits for the save. */
-  self->held = tg_ui_hold_application (widget);
+  tg_resolver_window_begin_saving (window, _("Saving the resolved incident…"));
   tg_workspace_resolve_conflict_async (self->workspace, self->conflict, resolved, dissolved, NULL,
                                        save_done_cb, g_object_ref (self));
 }
 
 /* Vfuncs ---------------------------------------------------------------- */
 
+static char *
+tg_incident_resolver_describe_progress (TgResolverWindow *window,
+                                        guint             chosen,
+                                        guint             n)
+{
+  if (chosen < n)
+    return g_strdup_printf (ngettext ("%u of %u part chosen", "%u of %u parts chosen", n), chosen, n);
+  return g_strdup (_("Every part chosen: save the resolved incident."));
+}
+
 static void
 tg_incident_resolver_dispose (GObject *object)
 {
   TgIncidentResolver *self = TG_INCIDENT_RESOLVER (object);
 
-  if (self->cancellable != NULL)
-    g_cancellable_cancel (self->cancellable);
   g_clear_pointer (&self->parts, g_ptr_array_unref);
-  gtk_widget_dispose_template (GTK_WIDGET (self), TG_TYPE_INCIDENT_RESOLVER);
   G_OBJECT_CLASS (tg_incident_resolver_parent_class)->dispose (object);
 }
 
@@ -428,72 +309,34 @@ tg_incident_resolver_finalize (GObject *object)
   TgIncidentResolver *self = TG_INCIDENT_RESOLVER (object);
 
   g_clear_object (&self->workspace);
-  g_clear_object (&self->cancellable);
   g_clear_pointer (&self->conflict, tg_incident_conflict_free);
   g_free (self->incident_id);
-  g_free (self->state);
-  g_free (self->notice);
   G_OBJECT_CLASS (tg_incident_resolver_parent_class)->finalize (object);
-}
-
-static void
-tg_incident_resolver_get_property (GObject    *object,
-                                   guint       prop_id,
-                                   GValue     *value,
-                                   GParamSpec *pspec)
-{
-  TgIncidentResolver *self = TG_INCIDENT_RESOLVER (object);
-
-  switch (prop_id)
-    {
-    case PROP_STATE:
-      g_value_set_string (value, self->state);
-      break;
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
-    }
 }
 
 static void
 tg_incident_resolver_class_init (TgIncidentResolverClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
-  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+  TgResolverWindowClass *window_class = TG_RESOLVER_WINDOW_CLASS (klass);
 
   object_class->dispose = tg_incident_resolver_dispose;
   object_class->finalize = tg_incident_resolver_finalize;
-  object_class->get_property = tg_incident_resolver_get_property;
-
-  properties[PROP_STATE] =
-    g_param_spec_string ("state", NULL, NULL, NULL,
-                         G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
-  g_object_class_install_properties (object_class, N_PROPS, properties);
+  window_class->load = tg_incident_resolver_load;
+  window_class->save = tg_incident_resolver_save;
+  window_class->describe_progress = tg_incident_resolver_describe_progress;
 
   signals[RESOLVED] = g_signal_new ("resolved", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                                     0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
 
-  gtk_widget_class_install_action (widget_class, "resolver.save", NULL, save_action);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_s, GDK_CONTROL_MASK, "resolver.save", NULL);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Escape, 0, "window.close", NULL);
-
-  gtk_widget_class_set_template_from_resource (widget_class, "/io/github/testigo/Testigo/tg-incident-resolver.ui");
-  gtk_widget_class_bind_template_child (widget_class, TgIncidentResolver, window_title);
-  gtk_widget_class_bind_template_child (widget_class, TgIncidentResolver, notice_revealer);
-  gtk_widget_class_bind_template_child (widget_class, TgIncidentResolver, notice_label);
-  gtk_widget_class_bind_template_child (widget_class, TgIncidentResolver, stack);
-  gtk_widget_class_bind_template_child (widget_class, TgIncidentResolver, spinner);
-  gtk_widget_class_bind_template_child (widget_class, TgIncidentResolver, status_page);
-  gtk_widget_class_bind_template_child (widget_class, TgIncidentResolver, versions_group);
-  gtk_widget_class_bind_template_child (widget_class, TgIncidentResolver, parts_box);
-  gtk_widget_class_bind_template_child (widget_class, TgIncidentResolver, progress_label);
+  gtk_widget_class_set_template_from_resource (GTK_WIDGET_CLASS (klass),
+                                               "/io/github/testigo/Testigo/tg-incident-resolver.ui");
 }
 
 static void
 tg_incident_resolver_init (TgIncidentResolver *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
-  self->cancellable = g_cancellable_new ();
-  gtk_widget_action_set_enabled (GTK_WIDGET (self), "resolver.save", FALSE);
 }
 
 /* Public API ------------------------------------------------------------ */
@@ -510,36 +353,8 @@ tg_incident_resolver_new (TgWorkspace *workspace,
   self = g_object_new (TG_TYPE_INCIDENT_RESOLVER, NULL);
   self->workspace = g_object_ref (workspace);
   self->incident_id = g_strdup (incident_id);
-  load (self);
+  tg_resolver_window_load (TG_RESOLVER_WINDOW (self));
   return self;
-}
-
-const char *
-tg_incident_resolver_get_state (TgIncidentResolver *self)
-{
-  g_return_val_if_fail (TG_IS_INCIDENT_RESOLVER (self), NULL);
-  return self->state;
-}
-
-const char *
-tg_incident_resolver_get_notice (TgIncidentResolver *self)
-{
-  g_return_val_if_fail (TG_IS_INCIDENT_RESOLVER (self), NULL);
-  return self->notice;
-}
-
-guint
-tg_incident_resolver_get_n_parts (TgIncidentResolver *self)
-{
-  g_return_val_if_fail (TG_IS_INCIDENT_RESOLVER (self), 0);
-  return self->parts ? self->parts->len : 0;
-}
-
-guint
-tg_incident_resolver_get_n_chosen (TgIncidentResolver *self)
-{
-  g_return_val_if_fail (TG_IS_INCIDENT_RESOLVER (self), 0);
-  return count_chosen (self);
 }
 
 TgIncidentResolver *

@@ -7,12 +7,13 @@
 
 #include <adwaita.h>
 
+#include "tg-resolver-window.h"
 #include "tg-workspace.h"
 
 G_BEGIN_DECLS
 
 #define TG_TYPE_INCIDENT_RESOLVER (tg_incident_resolver_get_type ())
-G_DECLARE_FINAL_TYPE (TgIncidentResolver, tg_incident_resolver, TG, INCIDENT_RESOLVER, AdwWindow)
+G_DECLARE_FINAL_TYPE (TgIncidentResolver, tg_incident_resolver, TG, INCIDENT_RESOLVER, TgResolverWindow)
 
 /* Loads the incident's heads and what they disagree on
  * (tg_workspace_load_conflict_async) and shows each differing part with
@@ -21,20 +22,17 @@ G_DECLARE_FINAL_TYPE (TgIncidentResolver, tg_incident_resolver, TG, INCIDENT_RES
  * writes a new title, narrative or notes, or takes every version's
  * reports together. Saving is one revision whose parents are all the
  * heads (tg_workspace_resolve_conflict_async); if another change arrived
- * meanwhile the versions are loaded again and the window says so.
+ * meanwhile the versions are loaded again, the choices that still apply
+ * are kept, and the window says so.
  *
  * Signals: "resolved" (const char *incident_id) — stored; the window
  * closes itself after it.
- * Properties: "state" (string, read-only) — "loading", "choosing",
+ * Properties: "state" (TgResolverWindow's, read-only) — "loading", "choosing",
  * "saving", "saved", "nothing" (a single version), "error". */
 TgIncidentResolver *tg_incident_resolver_new          (TgWorkspace        *workspace,
                                                        const char         *incident_id);
-const char         *tg_incident_resolver_get_state    (TgIncidentResolver *self);
-/* The message above the parts ("Another change arrived…"), or NULL. */
-const char         *tg_incident_resolver_get_notice   (TgIncidentResolver *self);
-/* How many parts differ, and how many have an answer. */
-guint               tg_incident_resolver_get_n_parts  (TgIncidentResolver *self);
-guint               tg_incident_resolver_get_n_chosen (TgIncidentResolver *self);
+/* Its state, notice and how many parts differ and have an answer:
+ * tg_resolver_window_get_state() and the like. */
 
 /* Opens the resolver for @incident_id over @from's window; @on_resolved
  * (may be NULL) is called swapped, with @data (a GObject, held weakly),
