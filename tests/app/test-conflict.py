@@ -8,9 +8,16 @@
 # and its accessible description; the report is opened with the row's
 # action, Resolve… opens the resolver, the title is taken from the other
 # device, the categories from this laptop, the count from the other
-# device and a narrative is typed; Save Merged Report. After a restart the
-# row has no conflict and the store (read with tap_store) holds one head
-# whose parents are both versions and whose fields are the choices.
+# device and a narrative is typed. Meanwhile another version arrives from
+# the other device (tests/app/conflict-arrives, as a sync brings it: the
+# other device's version replaced by one with a new narrative), so Save
+# Merged Report is refused and the versions are loaded again: the choices
+# are still chosen (this laptop's categories; the title and count on the
+# other device's newer version, which holds the same values, as the
+# notice says) and the typed narrative is still there; saved again. After
+# a restart the row has no conflict and the store (read with tap_store)
+# holds one head whose parents are both versions as they were at the
+# save and whose fields are the choices.
 #
 # Needs an X server, a D-Bus session and the accessibility bus
 # (tools/run-tests.sh); without them the test is skipped.
@@ -25,13 +32,16 @@ import time
 
 TESTIGO = sys.argv[1]
 MAKE_STORE = sys.argv[2]
+ARRIVES = sys.argv[3]
 TITLE_HERE = "Disparos en el puente de Juliaca"
 TITLE_OTHER = "Juliaca, 9 de enero: disparos desde el puente"
 TYPED = "Relato unido por AT-SPI: disparos desde el puente y once heridos."
+NARRATIVE_AGAIN = "Relato corregido en el otro dispositivo mientras se elegía."
+MOVED = "is gone: the version with the same value is chosen now."
 
 from tap_atspi import (  # noqa: E402
-    button, click, find, find_app, quit_app, require_atspi, tap, type_into,
-    wait_for, walk)
+    button, click, find, find_app, label_texts, quit_app, require_atspi, tap, text_of,
+    type_into, wait_for, walk)
 import tap_store  # noqa: E402  (the store, plain or encrypted)
 
 pyatspi = require_atspi()
@@ -84,6 +94,28 @@ def toggle(node):
     return node is not None and (do_action(node, "a11y.toggle") or do_action(node, "click"))
 
 
+def checked(node):
+    return node is not None and node.getState().contains(pyatspi.STATE_CHECKED)
+
+
+def kept(resolver):
+    """The choices after the reload, as a person finds them again: each
+    chosen, the narrative as typed, Save enabled."""
+    narrative = find(resolver, role="text", name="Write a new narrative", timeout=0)
+    save = button(resolver, "Save Merged Report", timeout=0)
+    return {
+        "title": checked(check_box(resolver, "Title from version 2")),
+        "categories": checked(check_box(resolver, "Categories from version 1")),
+        "killed": checked(check_box(resolver, "Killed from version 2")),
+        "narrative": text_of(narrative) if narrative is not None else None,
+        "save": save is not None and save.getState().contains(pyatspi.STATE_SENSITIVE),
+    }
+
+
+def notice(resolver):
+    return next((t for t in label_texts(resolver) if MOVED in (t or "")), None)
+
+
 def stored(report_id):
     """(head revisions, the current revision's parents, its content)."""
     db = tap_store.connect(os.path.join(data_dir, "testigo.db"))
@@ -100,7 +132,7 @@ def stored(report_id):
 
 
 def main():
-    print("1..8")
+    print("1..10")
     report_id = subprocess.run([MAKE_STORE, data_dir], check=True, capture_output=True,
                                text=True).stdout.strip()
     heads_before, _, _ = stored(report_id)
@@ -125,14 +157,16 @@ def main():
         quit_app(process, app)
         return
     click(resolve)
-    resolver = find(app, role="frame", name="Resolve Conflict", timeout=15)
+    # Bounds, not delays: a walk of the app over AT-SPI takes seconds on
+    # a loaded 2-core machine; each wait ends once the state is there.
+    resolver = find(app, role="frame", name="Resolve Conflict", timeout=60)
     title_other = None
     if resolver is not None:
-        wait_for(lambda: check_box(resolver, "Title from version 2") is not None, timeout=15)
+        wait_for(lambda: check_box(resolver, "Title from version 2") is not None, timeout=60)
         title_other = check_box(resolver, "Title from version 2")
     tap(title_other is not None and TITLE_OTHER in title_other.name,
         "the resolver lists each version's title with who wrote it",
-        "check box: %r" % (title_other.name if title_other else None))
+        "frame=%s check box: %r" % (resolver is not None, title_other.name if title_other else None))
     if title_other is None:
         quit_app(process, app)
         return
@@ -149,11 +183,31 @@ def main():
     tap(all(picked) and narrative is not None and ready,
         "every field answered (three picked, the narrative typed): Save is enabled",
         "picked=%s narrative=%s save ready=%s" % (picked, narrative is not None, ready))
-    if ready:
+
+    # Another version from the other device arrives meanwhile: Save is
+    # refused and the versions load again, the choices kept.
+    arrived = subprocess.run([ARRIVES, data_dir, report_id, NARRATIVE_AGAIN], capture_output=True,
+                             text=True)
+    heads_before, _, _ = stored(report_id)  # this laptop's and the newer version
+    if ready and arrived.returncode == 0:
+        click(save)
+    said = wait_for(lambda: notice(resolver) is not None, timeout=60)
+    want = {"title": True, "categories": True, "killed": True, "narrative": TYPED, "save": True}
+    after = {}
+    ok = said and wait_for(lambda: after.update(kept(resolver)) or after == want, timeout=30)
+    tap(arrived.returncode == 0 and ok,
+        "after another version arrives, every choice is still chosen and the narrative typed",
+        "arrived=%s %r notice=%s kept=%r" % (arrived.returncode, arrived.stderr, said, after))
+    text = notice(resolver) or ""
+    tap("Title, Killed" in text and text.startswith("Another change to this report arrived"),
+        "the notice says another change came and which choices moved to the newer version",
+        "notice=%r" % text)
+    save = button(resolver, "Save Merged Report", timeout=30)
+    if ok and save is not None:
         click(save)
     closed = wait_for(lambda: find(app, role="frame", name="Resolve Conflict", timeout=0) is None,
-                      timeout=15)
-    banner_gone = wait_for(lambda: button(app, "Resolve…", timeout=0) is None, timeout=10)
+                      timeout=60)
+    banner_gone = wait_for(lambda: button(app, "Resolve…", timeout=0) is None, timeout=30)
     tap(closed and banner_gone, "saved: the resolver closes and the banner goes",
         "closed=%s banner gone=%s" % (closed, banner_gone))
 
