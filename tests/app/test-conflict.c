@@ -493,6 +493,84 @@ test_history_names (void)
   tg_test_rm_rf (dir);
 }
 
+static gboolean
+state_is_choosing (gpointer data)
+{
+  return g_strcmp0 (tg_resolver_window_get_state (data), "choosing") == 0;
+}
+
+/* A narrative typed as one's own stays, shown and chosen, after a reload
+ * that makes every version's narrative the same. */
+static void
+test_typed_kept (void)
+{
+  g_autofree char *dir = tg_test_make_tmp_dir ("testigo-typed-XXXXXX");
+  g_autoptr(TgStore) store = tg_test_open_store (dir);
+  g_autoptr(TgReport) report = tg_report_new ();
+  g_autoptr(TgReport) local = NULL;
+  g_autoptr(TgReport) remote = NULL;
+  g_autoptr(TgRevision) root = NULL;
+  g_autoptr(TgRevision) local_rev = NULL;
+  g_autoptr(TgRevision) remote_rev = NULL;
+  g_autoptr(TgRevision) remote_rev2 = NULL;
+  g_autoptr(GError) error = NULL;
+  TgResolverWindow *resolver;
+  GtkWidget *view;
+
+  tg_report_set_title (report, "Juliaca");
+  tg_report_set_narrative (report, "Versión inicial");
+  root = tg_store_save_report (store, report, &error);
+  g_assert_no_error (error);
+  local = tg_report_copy (report);
+  remote = tg_report_copy (report);
+  tg_report_set_title (local, TITLE_LOCAL);
+  tg_report_set_narrative (local, "Relato de este portátil");
+  local_rev = tg_store_save_report (store, local, &error);
+  g_assert_no_error (error);
+  tg_report_set_title (remote, TITLE_REMOTE);
+  tg_report_set_narrative (remote, "Relato del otro dispositivo");
+  remote_rev = insert_from_other_device (store, remote, tg_revision_get_id (root), 1);
+
+  resolver = TG_RESOLVER_WINDOW (tg_conflict_resolver_new (store, tg_report_get_id (report), NULL, NULL));
+  g_object_ref_sink (resolver);
+  gtk_window_present (GTK_WINDOW (resolver));
+  tg_test_iterate_until (state_is_choosing, resolver, WAIT_MS, "the resolver shows the fields");
+  g_assert_cmpuint (tg_resolver_window_get_n_choices (resolver), ==, 2);
+  tg_test_choose (GTK_WIDGET (resolver), "title", 0);
+  view = tg_test_find_widget (GTK_WIDGET (resolver), is_text_view_of, "narrative");
+  g_assert_nonnull (view);
+  gtk_text_buffer_set_text (gtk_text_view_get_buffer (GTK_TEXT_VIEW (view)), TYPED, -1);
+  g_assert_cmpuint (tg_resolver_window_get_n_chosen (resolver), ==, 2);
+
+  /* The other device takes this laptop's narrative meanwhile: no
+   * version differs there any more, but what was typed stays. */
+  tg_report_set_narrative (remote, "Relato de este portátil");
+  remote_rev2 = insert_from_other_device (store, remote, tg_revision_get_id (remote_rev), 2);
+  gtk_widget_activate_action (GTK_WIDGET (resolver), "resolver.save", NULL);
+  tg_test_iterate_until (resolver_reloaded, resolver, WAIT_MS, "the resolver says another change came");
+  g_assert_cmpuint (tg_resolver_window_get_n_choices (resolver), ==, 2);
+  g_assert_cmpuint (tg_resolver_window_get_n_chosen (resolver), ==, 2);
+  g_assert_true (chosen (GTK_WINDOW (resolver), "title", 0));
+  g_assert_true (chosen (GTK_WINDOW (resolver), "narrative", TG_CHOICE_PICK_TYPED));
+  view = tg_test_find_widget (GTK_WIDGET (resolver), is_text_view_of, "narrative");
+  g_assert_nonnull (view);
+  {
+    GtkTextBuffer *buffer = gtk_text_view_get_buffer (GTK_TEXT_VIEW (view));
+    GtkTextIter start, end;
+    g_autofree char *text = NULL;
+
+    gtk_text_buffer_get_bounds (buffer, &start, &end);
+    text = gtk_text_buffer_get_text (buffer, &start, &end, FALSE);
+    g_assert_cmpstr (text, ==, TYPED);
+  }
+
+  gtk_window_destroy (GTK_WINDOW (resolver));
+  g_object_unref (resolver);
+  tg_test_iterate_pending ();
+  tg_store_close (store);
+  tg_test_rm_rf (dir);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -505,5 +583,6 @@ main (int   argc,
 
   g_test_add_func ("/conflict/resolve", test_resolve);
   g_test_add_func ("/conflict/history-names", test_history_names);
+  g_test_add_func ("/conflict/typed-kept", test_typed_kept);
   return g_test_run ();
 }
