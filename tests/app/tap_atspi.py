@@ -28,6 +28,36 @@ def skip_all(reason):
     sys.exit(0)
 
 
+def run(main, *args, cleanup=None, plan=True):
+    """Runs a UI test's @main(*args) and ends the process: an exception
+    from it is a failed check ("the test ran to its end", its traceback
+    on stderr); then @cleanup(), whatever happened; then the plan, unless
+    @plan is False (the test printed its own first); the exit status is 0
+    only when there were results and every one passed."""
+    try:
+        main(*args)
+    except Exception as e:
+        import traceback
+        traceback.print_exc()
+        tap(False, "the test ran to its end", repr(e))
+    finally:
+        if cleanup is not None:
+            cleanup()
+    if plan:
+        print("1..%d" % len(results))
+    sys.exit(0 if results and all(results) else 1)
+
+
+def end(process, *dirs):
+    """A test's clean-up: kills @process when it still runs (None when no
+    app was started) and removes the folders @dirs."""
+    import shutil
+    if process is not None and process.poll() is None:
+        process.kill()
+    for path in dirs:
+        shutil.rmtree(path, ignore_errors=True)
+
+
 def require_atspi():
     """pyatspi, once a display and the accessibility bus are known to be
     there; otherwise the whole test is skipped."""
@@ -123,6 +153,38 @@ def windows(app):
         return [w for w in app if w is not None]
     except Exception:
         return []
+
+
+def poll(look, timeout=10.0):
+    """What @look() gives once it is not None, asked every 0.2 s until
+    @timeout passes (and once more then); None after that."""
+    end = time.time() + timeout
+    while True:
+        found = look()
+        if found is not None:
+            return found
+        if time.time() > end:
+            return None
+        time.sleep(0.2)
+
+
+def first(top, pred):
+    """The first node below @top (included; None: no node) for which
+    @pred is true, or None. A node that goes away while @pred reads it
+    does not count."""
+    for node in walk(top) if top is not None else ():
+        try:
+            if pred(node):
+                return node
+        except Exception:
+            pass
+    return None
+
+
+def node_where(top, pred, timeout=10.0):
+    """The first node below @top (included) for which @pred is true,
+    polled for until @timeout; None after that."""
+    return poll(lambda: first(top, pred), timeout)
 
 
 def find(root, role=None, name=None, contains=None, visible=True, timeout=10.0):

@@ -22,7 +22,7 @@ import sys
 import tempfile
 import time
 
-from tap_atspi import require_atspi, results, skip_all, tap, wait_for, walk, windows
+from tap_atspi import node_where, require_atspi, run, showing, skip_all, tap, wait_for, walk, windows
 
 TESTIGO = sys.argv[1]
 SOURCE_ROOT = sys.argv[2]
@@ -55,19 +55,10 @@ def find_app(process, timeout=20.0):
 
 
 def find(root, role, name, timeout=10.0):
-    end = time.time() + timeout
-    while True:
-        for node in walk(root):
-            try:
-                plain = (node.name or "").replace("_", "")
-                if node.getRoleName() == role and (plain == name or plain.startswith(name + " ")) \
-                        and node.getState().contains(pyatspi.STATE_VISIBLE):
-                    return node
-            except Exception:
-                continue
-        if time.time() > end:
-            return None
-        time.sleep(0.2)
+    def wanted(node):
+        plain = (node.name or "").replace("_", "")
+        return node.getRoleName() == role and (plain == name or plain.startswith(name + " ")) and showing(node)
+    return node_where(root, wanted, timeout)
 
 
 def ctrl_w():
@@ -152,11 +143,4 @@ def main():
         shutil.rmtree(work, ignore_errors=True)
 
 
-try:
-    main()
-except Exception as e:
-    import traceback
-    traceback.print_exc()
-    tap(False, "the test ran to its end", repr(e))
-print("1..%d" % len(results))
-sys.exit(0 if results and all(results) else 1)
+run(main)

@@ -29,7 +29,7 @@ import tempfile
 import time
 
 from tap_atspi import (
-    require_atspi, results, tap, wait_active, wait_for, walk, window_named,
+    node_where, require_atspi, run, showing, tap, wait_active, wait_for, walk, window_named,
     windows)
 
 TESTIGO = sys.argv[1] if len(sys.argv) > 1 else "testigo"
@@ -50,25 +50,13 @@ def find_app(process, timeout=20.0):
 
 
 def find(root, role, name=None, contains=None, timeout=10.0):
-    end = time.time() + timeout
-    while True:
-        for node in walk(root):
-            try:
-                if node.getRoleName() != role:
-                    continue
-                plain = (node.name or "").replace("_", "")
-                if name is not None and plain != name and not plain.startswith(name + " "):
-                    continue
-                if contains is not None and contains not in plain:
-                    continue
-                if not node.getState().contains(pyatspi.STATE_VISIBLE):
-                    continue
-                return node
-            except Exception:
-                continue
-        if time.time() > end:
-            return None
-        time.sleep(0.2)
+    def wanted(node):
+        if node.getRoleName() != role:
+            return False
+        plain = (node.name or "").replace("_", "")
+        return (name is None or plain == name or plain.startswith(name + " ")) \
+            and (contains is None or contains in plain) and showing(node)
+    return node_where(root, wanted, timeout)
 
 
 def act(node):
@@ -245,11 +233,4 @@ def main():
         shutil.rmtree(root, ignore_errors=True)
 
 
-try:
-    main()
-except Exception as e:
-    import traceback
-    traceback.print_exc()
-    tap(False, "the test ran to its end", repr(e))
-print("1..%d" % len(results))
-sys.exit(0 if results and all(results) else 1)
+run(main)

@@ -16,11 +16,9 @@
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 import tempfile
-import time
 
 TESTIGO = sys.argv[1]
 MAKE_STORE = sys.argv[2]
@@ -29,7 +27,7 @@ UNKNOWN_CATEGORY = "protest_2031"
 UNKNOWN_PERPETRATOR = "drone_unit_2031"
 
 from tap_atspi import (  # noqa: E402
-    click, find, find_app, quit_app, require_atspi, tap, wait_for, walk)
+    click, end, find, find_app, node_where, quit_app, require_atspi, run, tap, wait_for, walk)
 import tap_store  # noqa: E402  (the store, plain or encrypted)
 
 pyatspi = require_atspi()
@@ -65,18 +63,9 @@ def checked(node):
 
 def check_box(root, label, timeout=10.0):
     """The check box named @label (GTK 4.8 may say it twice)."""
-    end = time.time() + timeout
-    while True:
-        for node in walk(root):
-            try:
-                # codes keep their underscores: no mnemonic is stripped here
-                if node.getRoleName() == "check box" and (node.name or "") in (label, label + " " + label):
-                    return node
-            except Exception:
-                pass
-        if time.time() > end:
-            return None
-        time.sleep(0.2)
+    # codes keep their underscores: no mnemonic is stripped here
+    return node_where(root, lambda node: node.getRoleName() == "check box"
+                      and (node.name or "") in (label, label + " " + label), timeout)
 
 
 def open_report(app):
@@ -105,19 +94,11 @@ def open_report(app):
 def expander(root, label, timeout=10.0):
     """The header of the expander row @label (GTK 4.8 names it "<label>"
     or "<label> <its children's labels>"), not a report list row."""
-    end = time.time() + timeout
-    while True:
-        for node in walk(root):
-            try:
-                name = (node.name or "").replace("_", "")
-                if node.getRoleName() == "list item" and (name == label or name.startswith(label + " ")) \
-                        and node.queryAction().nActions > 0:
-                    return node
-            except Exception:
-                pass
-        if time.time() > end:
-            return None
-        time.sleep(0.2)
+    def header(node):
+        name = (node.name or "").replace("_", "")
+        return node.getRoleName() == "list item" and (name == label or name.startswith(label + " ")) \
+            and node.queryAction().nActions > 0
+    return node_where(root, header, timeout)
 
 
 def tick(box, want=True):
@@ -129,8 +110,8 @@ def tick(box, want=True):
     return checked(box) == want
 
 
-process = None
-try:
+def main():
+    global process
     made = subprocess.run([MAKE_STORE, data_dir], capture_output=True, text=True, env=env)
     tap(made.returncode == 0, "the store with unknown codes is made", made.stderr.strip())
 
@@ -177,14 +158,7 @@ try:
         "the store still holds the unknown perpetrator", "perpetrators %s" % stored().get("perpetrators"))
     status = quit_app(process, app)
     tap(status == 0, "the app quits cleanly a third time", "exit status %s" % status)
-except Exception as e:
-    import traceback
-    traceback.print_exc()
-    tap(False, "the test ran to its end", repr(e))
-finally:
-    if process is not None and process.poll() is None:
-        process.kill()
-    shutil.rmtree(data_dir, ignore_errors=True)
-from tap_atspi import results  # noqa: E402
-print("1..%d" % len(results))
-sys.exit(0 if results and all(results) else 1)
+
+
+process = None
+run(main, cleanup=lambda: end(process, data_dir))
