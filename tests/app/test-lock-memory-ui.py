@@ -358,7 +358,10 @@ def run_save(root):
         set_text(narrative, NEW_NARRATIVE)
         press_lock_shortcut()
         locked_line = "Locked: the key is wiped"
-        locked = wait_for(lambda: locked_line in app.log_text()[log_before:], 4)
+        # Bounded well past SQLite's 5 s busy wait: on a loaded machine an
+        # autosave begun before the lock may give up meanwhile ("Not
+        # saved" in the editor), and the lock then saves the report again.
+        locked = wait_for(lambda: locked_line in app.log_text()[log_before:], 30)
         released = scan.ask("release")
         tap(locked, "the app locked while the store's write lock was held (its log says so)")
         tap(released.get("released"), "the write lock is given back")
