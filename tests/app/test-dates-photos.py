@@ -23,7 +23,6 @@
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -38,8 +37,8 @@ TITLE_TIME = "Plaza de Armas %d" % PID
 PHOTO_LAT, PHOTO_LON = -15.4997, -70.1333
 
 from tap_atspi import (
-    button, choose_file, click, find, find_app, label_texts, quit_app, require_atspi,
-    results, showing, tap, text_of, type_into, wait_active, wait_for,
+    button, choose_file, click, end, find, find_app, first, label_texts, quit_app, require_atspi,
+    poll, run, showing, tap, text_of, type_into, wait_active, wait_for,
     wait_settled, walk, window_named)
 import tap_store  # noqa: E402  (the store, plain or encrypted)
 
@@ -56,19 +55,8 @@ def press_enter(node):
 
 
 def list_row(app, text, timeout=10.0):
-    end = time.time() + timeout
-    while True:
-        lst = find(app, role="list", name="Report list", timeout=0)
-        if lst is not None:
-            for node in walk(lst):
-                try:
-                    if node.getRoleName() != "list" and text in (node.name or ""):
-                        return node
-                except Exception:
-                    pass
-        if time.time() > end:
-            return None
-        time.sleep(0.2)
+    return poll(lambda: first(find(app, role="list", name="Report list", timeout=0),
+                              lambda node: node.getRoleName() != "list" and text in (node.name or "")), timeout)
 
 
 def open_report(app, title):
@@ -415,16 +403,4 @@ def main():
 
 
 process = None
-try:
-    main()
-except Exception as e:
-    import traceback
-    traceback.print_exc()
-    tap(False, "the test ran to its end", repr(e))
-finally:
-    if process is not None and process.poll() is None:
-        process.kill()
-    shutil.rmtree(data_dir, ignore_errors=True)
-    shutil.rmtree(photo_dir, ignore_errors=True)
-    shutil.rmtree(locpath, ignore_errors=True)
-sys.exit(0 if results and all(results) else 1)
+run(main, cleanup=lambda: end(process, data_dir, photo_dir, locpath), plan=False)  # main() prints the plan

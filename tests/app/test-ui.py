@@ -13,11 +13,9 @@
 
 import hashlib
 import os
-import shutil
 import subprocess
 import sys
 import tempfile
-import time
 
 TESTIGO = sys.argv[1] if len(sys.argv) > 1 else "testigo"
 TITLE = "Puente Juliaca shooting %d" % os.getpid()
@@ -26,8 +24,8 @@ URL = "https://video.example.org/juliaca-9-enero"
 TESTIMONY = "Vi a los policías disparar desde el puente."
 
 from tap_atspi import (
-    button, choose_file, click, find, find_app, hover, label_texts, quit_app, require_atspi,
-    results, showing, tap, toast_offer, type_into, wait_active, wait_for, walk,
+    button, choose_file, click, end, find, find_app, first, hover, label_texts, quit_app, require_atspi,
+    poll, run, showing, tap, toast_offer, type_into, wait_active, wait_for, walk,
     window_named)
 
 # The panes a toast sits beside (their walk is the long one).
@@ -39,19 +37,8 @@ pyatspi = require_atspi()
 def list_row(app, text, timeout=10.0):
     """The item of the report list whose accessible name (title, place,
     date and status) holds @text."""
-    end = time.time() + timeout
-    while True:
-        lst = find(app, role="list", name="Report list", timeout=0)
-        if lst is not None:
-            for node in walk(lst):
-                try:
-                    if node.getRoleName() == "list item" and text in (node.name or ""):
-                        return node
-                except Exception:
-                    pass
-        if time.time() > end:
-            return None
-        time.sleep(0.2)
+    return poll(lambda: first(find(app, role="list", name="Report list", timeout=0),
+                              lambda node: node.getRoleName() == "list item" and text in (node.name or "")), timeout)
 
 
 data_dir = tempfile.mkdtemp(prefix="testigo-ui-")
@@ -206,15 +193,4 @@ def main():
 
 
 process = None
-try:
-    main()
-except Exception as e:
-    import traceback
-    traceback.print_exc()
-    tap(False, "the test ran to its end", repr(e))
-finally:
-    if process is not None and process.poll() is None:
-        process.kill()
-    shutil.rmtree(data_dir, ignore_errors=True)
-    shutil.rmtree(photo_dir, ignore_errors=True)
-sys.exit(0 if results and all(results) else 1)
+run(main, cleanup=lambda: end(process, data_dir, photo_dir), plan=False)  # main() prints the plan
