@@ -10,6 +10,7 @@
 
 import json
 import re
+import subprocess
 import time
 
 import tap_store
@@ -96,6 +97,13 @@ def push(top, start, timeout=10.0):
                       and (n.name or "").replace("_", "").startswith(start) and visible(n), timeout)
 
 
+def entry_named(top, title, timeout=10.0, only_visible=True):
+    """An entry row (role "text") whose name starts with @title (GTK 4.8
+    names an AdwEntryRow "<title> <title>")."""
+    return node_where(top, lambda n: n.getRoleName() == "text" and (n.name or "").startswith(title)
+                      and (not only_visible or visible(n)), timeout)
+
+
 def ancestors(node):
     out = []
     try:
@@ -132,6 +140,27 @@ def press(keysym, times=1):
     for _i in range(times):
         pyatspi.Registry.generateKeyboardEvent(keysym, None, pyatspi.KEY_SYM)
         time.sleep(0.05)
+
+
+def chord(keys):
+    """Presses a chord such as "alt+a" through the X server (xdotool): a
+    mnemonic, or Ctrl+A. (Not --clearmodifiers: it presses again, after
+    the chord, a modifier it saw down, and one still being released then
+    would stay down for the keys typed next.)"""
+    subprocess.run(["xdotool", "key", keys], check=False, timeout=20)
+
+
+def type_text(text):
+    """Types @text key by key (each character through the X server)."""
+    import pyatspi
+    pyatspi.Registry.generateKeyboardEvent(0, text, pyatspi.KEY_STRING)
+
+
+def mnemonic(label):
+    """The chord of the mnemonic in @label ("Write a new n_arrative":
+    "alt+a")."""
+    at = label.index("_")
+    return "alt+" + label[at + 1].lower()
 
 
 _focus = {"events": 0, "listening": False}

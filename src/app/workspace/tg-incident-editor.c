@@ -203,22 +203,28 @@ use_value_clicked_cb (GtkButton        *button,
   save (self);
 }
 
-/* The member a coordinator may write anew in a field, and the row's
- * title; NULL for a field chosen from the reports only. */
+/* The member a coordinator may write anew in a field, the row's title
+ * as read out and as shown, with its mnemonic (Alt+T, Alt+A, Alt+P; in
+ * Spanish Alt+T, Alt+A, Alt+L: no other button of the Incidents page
+ * uses these letters); NULL for a field chosen from the reports only. */
 static const char *
 writable_member (TgIncidentField field,
-                 const char    **title)
+                 const char    **title,
+                 const char    **mnemonic)
 {
   switch (field)
     {
     case TG_INCIDENT_FIELD_TITLE:
       *title = _("Write a new title");
+      *mnemonic = _("Write a new _title");
       return "title";
     case TG_INCIDENT_FIELD_NARRATIVE:
       *title = _("Write a new narrative");
+      *mnemonic = _("Write a new n_arrative");
       return "narrative";
     case TG_INCIDENT_FIELD_PLACE:
       *title = _("Write a new place name");
+      *mnemonic = _("Write a new _place name");
       return "place_name";
     case TG_INCIDENT_FIELD_WHEN:
     case TG_INCIDENT_FIELD_LOCATION:
@@ -226,9 +232,22 @@ writable_member (TgIncidentField field,
     case TG_INCIDENT_FIELD_PERPETRATORS:
     case TG_INCIDENT_N_FIELDS:
     default:
-      *title = NULL;
+      *title = *mnemonic = NULL;
       return NULL;
     }
+}
+
+/* A write row's mnemonic puts the keyboard in its text. AdwEntryRow 1.2
+ * would activate the row instead when no other widget shares the
+ * letter, and activating it does nothing. Over AT-SPI (GTK 4.8) the
+ * row's text gets no focus event or state, whether reached so or with
+ * Tab. */
+static gboolean
+write_mnemonic_cb (GtkWidget *row,
+                   gboolean   group_cycling,
+                   gpointer   user_data)
+{
+  return gtk_widget_grab_focus (row);
 }
 
 static void
@@ -239,12 +258,15 @@ write_field_cb (AdwEntryRow      *row,
   g_autoptr(JsonObject) value = json_object_new ();
   g_autofree char *text = g_strstrip (g_strdup (gtk_editable_get_text (GTK_EDITABLE (row))));
   JsonObject *current;
-  const char *title, *member = writable_member (field, &title);
+  const char *title, *mnemonic, *member = writable_member (field, &title, &mnemonic);
 
   if (self->busy || self->bundle == NULL || member == NULL || *text == '\0')
     return;
-  /* The field's other members (a place's region codes) are kept. */
   current = tg_incident_get_field_value (incident (self), field);
+  /* Enter on a text the incident already holds writes nothing. */
+  if (current != NULL && g_strcmp0 (json_object_get_string_member_with_default (current, member, NULL), text) == 0)
+    return;
+  /* The field's other members (a place's region codes) are kept. */
   if (current != NULL)
     {
       g_autoptr(GList) names = json_object_get_members (current);
@@ -480,7 +502,7 @@ build_field (TgIncidentEditor *self,
   g_autofree char *subtitle = g_strdup_printf ("%s\n%s", text, from);
   GtkWidget *expander = adw_expander_row_new ();
   gboolean differs = FALSE;
-  const char *write_title;
+  const char *write_title, *write_mnemonic;
 
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (expander), tg_incident_field_get_label (field));
   adw_expander_row_set_subtitle (ADW_EXPANDER_ROW (expander), subtitle);
@@ -524,12 +546,14 @@ build_field (TgIncidentEditor *self,
       adw_expander_row_add_row (ADW_EXPANDER_ROW (expander), row);
     }
 
-  if (writable_member (field, &write_title) != NULL)
+  if (writable_member (field, &write_title, &write_mnemonic) != NULL)
     {
       GtkWidget *write = adw_entry_row_new ();
-      const char *member = writable_member (field, &write_title);
+      const char *member = writable_member (field, &write_title, &write_mnemonic);
 
-      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (write), write_title);
+      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (write), write_mnemonic);
+      adw_preferences_row_set_use_underline (ADW_PREFERENCES_ROW (write), TRUE);
+      g_signal_connect (write, "mnemonic-activate", G_CALLBACK (write_mnemonic_cb), NULL);
       tg_ui_set_accessible_label (write, write_title);
       adw_entry_row_set_show_apply_button (ADW_ENTRY_ROW (write), TRUE);
       if (provenance && provenance->kind == TG_PROVENANCE_COORDINATOR && value != NULL &&
@@ -537,6 +561,10 @@ build_field (TgIncidentEditor *self,
         gtk_editable_set_text (GTK_EDITABLE (write), json_object_get_string_member_with_default (value, member, ""));
       g_object_set_data (G_OBJECT (write), "tg-field", GINT_TO_POINTER (field));
       g_signal_connect (write, "apply", G_CALLBACK (write_field_cb), self);
+      /* AdwEntryRow 1.2 arms its apply button (and Enter) only for text
+       * typed while it has the focus: a text set by a screen reader or
+       * pasted in over AT-SPI, then Enter, would apply nothing. */
+      g_signal_connect (write, "entry-activated", G_CALLBACK (write_field_cb), self);
       adw_expander_row_add_row (ADW_EXPANDER_ROW (expander), write);
     }
   if (differs)
