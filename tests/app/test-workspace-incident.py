@@ -57,7 +57,9 @@ MAKE_STORE = sys.argv[2]
 BUILD = sys.argv[3]
 LANG = sys.argv[4]
 PART = sys.argv[5]
-T = gettext.translation("testigo", os.path.join(BUILD, "po"), languages=[LANG], fallback=True).gettext
+TRANSLATION = gettext.translation("testigo", os.path.join(BUILD, "po"), languages=[LANG], fallback=True)
+T = TRANSLATION.gettext
+N = TRANSLATION.ngettext  # a message with plural forms: T() would not find it
 
 TITLE_HERE = "Disparos en el aeropuerto de Juliaca"
 TITLE_OTHER = "Juliaca: 18 muertos junto al aeropuerto"
@@ -339,14 +341,32 @@ def choose(node):
     return wait_for(lambda: checked(node), 10)
 
 
+def attention_said(app):
+    """What the Incidents page's tabs (the header bar's and the bottom
+    bar's) say to a screen reader besides their name (their description:
+    the badge is drawn only), when both say the same; None otherwise."""
+    said = set()
+    for n in walk(app):
+        try:
+            if n.getRoleName() == "page tab" and n.name == T("Incidents"):
+                said.add(n.description)
+        except Exception:
+            return None
+    return said.pop() if len(said) == 1 else None
+
+
 def resolve_part():
-    print("1..4")
+    print("1..5")
     here_id, other_id, inc_id = make_store("--incident-conflict")[:3]
     versions = heads(inc_id)
     reports_before = report_revisions(data_dir, here_id, other_id)
     titles = (CONFLICT_TITLE_HERE, CONFLICT_TITLE_THERE)
+    needs = fill(N("%u incident needs attention", "%u incidents need attention", 1), 1)
     process, app = start()
     opened = workspace(app) and incident_opened(app, titles)
+    said = opened and wait_for(lambda: attention_said(app) == needs, 30)
+    tap(said, "while the incident is in conflict, the Incidents tab says “%s” to a screen reader" % needs,
+        "opened=%s description=%r" % (opened, attention_said(app) if opened else None))
     resolve = push(app, M("_Resolve Conflict…"), 20) if opened else None
     if resolve is not None:
         tap_atspi.click(resolve)
@@ -374,11 +394,12 @@ def resolve_part():
     one = ready and wait_for(lambda: len(heads(inc_id)) == 1, 30)
     closed = one and wait_for(lambda: tap_atspi.window_gone(window), 20)
     gone = closed and wait_for(lambda: push(app, M("_Resolve Conflict…"), 0) is None, 20)
-    tap(len(theirs) >= 3 and len(title_there) == 1 and one and closed and gone,
-        "the other laptop's title and figure and this laptop's notes chosen and saved; the resolver closes "
-        "and the editor no longer offers Resolve Conflict…",
-        "theirs=%r picked=%s ready=%s one head=%s closed=%s gone=%s" % (
-            names, picked, ready, one, closed, gone))
+    quiet = gone and wait_for(lambda: attention_said(app) == "", 20)
+    tap(len(theirs) >= 3 and len(title_there) == 1 and one and closed and gone and quiet,
+        "the other laptop's title and figure and this laptop's notes chosen and saved; the resolver closes, "
+        "the editor no longer offers Resolve Conflict… and the Incidents tab no longer needs attention",
+        "theirs=%r picked=%s ready=%s one head=%s closed=%s gone=%s tab says %r" % (
+            names, picked, ready, one, closed, gone, attention_said(app)))
 
     code = quit_app(process, app)
     process, app = start()
@@ -392,11 +413,14 @@ def resolve_part():
         "after a restart: one head whose parents are both versions, with the chosen title, figure and notes",
         "exit=%s heads=%r parents=%r title=%r killed=%r notes=%r" % (
             code, now, parents(now[0]) if len(now) == 1 else None, title, killed, content.get("notes")))
+    # The incident listed (opened from the list) is the list read, and
+    # the tab's description set from it in the same step.
     opened = workspace(app) and incident_opened(app, (CONFLICT_TITLE_THERE,))
     tap(opened and heading(app, (CONFLICT_TITLE_THERE,), 10) is not None
-        and push(app, M("_Resolve Conflict…"), 2) is None,
-        "after a restart the editor shows the chosen title and offers no Resolve Conflict…",
-        "opened=%s" % opened)
+        and push(app, M("_Resolve Conflict…"), 2) is None and attention_said(app) == "",
+        "after a restart the editor shows the chosen title and offers no Resolve Conflict…, "
+        "and the Incidents tab does not say it needs attention",
+        "opened=%s tab says %r" % (opened, attention_said(app) if opened else None))
     quit_app(process, app)
 
 

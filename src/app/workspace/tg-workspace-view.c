@@ -459,6 +459,56 @@ select_incident (TgWorkspaceView *self,
     }
 }
 
+/* The tabs below @top that show the page called @title (the view
+ * switchers of the header bar and of the bottom bar) say @description,
+ * as their tooltip and to a screen reader, or nothing when it is NULL. */
+static void
+describe_tabs (GtkWidget  *top,
+               const char *title,
+               const char *description)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (top); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      if (GTK_IS_TOGGLE_BUTTON (child) &&
+          gtk_accessible_get_accessible_role (GTK_ACCESSIBLE (child)) == GTK_ACCESSIBLE_ROLE_TAB)
+        {
+          g_autofree char *label = NULL;
+
+          g_object_get (child, "label", &label, NULL);
+          if (g_strcmp0 (label, title) != 0)
+            continue;
+          gtk_widget_set_tooltip_text (child, description);
+          if (description != NULL)
+            gtk_accessible_update_property (GTK_ACCESSIBLE (child), GTK_ACCESSIBLE_PROPERTY_DESCRIPTION,
+                                            description, -1);
+          else
+            gtk_accessible_reset_property (GTK_ACCESSIBLE (child), GTK_ACCESSIBLE_PROPERTY_DESCRIPTION);
+        }
+      else
+        describe_tabs (child, title, description);
+    }
+}
+
+/* The Incidents page's badge (its number, and its dot) is drawn only:
+ * libadwaita 1.2 gives a screen reader nothing of it. Its tabs say it. */
+static void
+describe_attention (TgWorkspaceView *self,
+                    guint            n)
+{
+  GtkWidget *child = adw_view_stack_get_child_by_name (self->pages, "incidents");
+  AdwViewStackPage *page = child ? adw_view_stack_get_page (self->pages, child) : NULL;
+  g_autofree char *description = NULL;
+
+  if (page == NULL)
+    return;
+  if (n > 0)
+    description = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u incident needs attention",
+                                                "%u incidents need attention", n), n);
+  describe_tabs (GTK_WIDGET (self->switcher_title), adw_view_stack_page_get_title (page), description);
+  describe_tabs (GTK_WIDGET (self->switcher_bar), adw_view_stack_page_get_title (page), description);
+}
+
 static void
 incidents_listed_cb (GObject      *object,
                      GAsyncResult *result,
@@ -490,7 +540,7 @@ incidents_listed_cb (GObject      *object,
                        items->pdata, items->len);
   gtk_stack_set_visible_child_name (self->incident_list_stack, items->len > 0 ? "list" : "empty");
   /* Incidents in conflict: a badge on the Incidents page (tg-incident-resolver.c). */
-  tg_incident_resolver_flag_attention (self->pages, "incidents", rows);
+  describe_attention (self, tg_incident_resolver_flag_attention (self->pages, "incidents", rows));
 
   /* Keep the incident open selected (the list was replaced). */
   if (self->show_when_listed != NULL)
