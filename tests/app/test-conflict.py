@@ -24,11 +24,9 @@
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 import tempfile
-import time
 
 TESTIGO = sys.argv[1]
 MAKE_STORE = sys.argv[2]
@@ -40,8 +38,8 @@ NARRATIVE_AGAIN = "Relato corregido en el otro dispositivo mientras se elegía."
 MOVED = "is gone: the version with the same value is chosen now."
 
 from tap_atspi import (  # noqa: E402
-    button, click, find, find_app, label_texts, quit_app, require_atspi, tap, text_of,
-    type_into, wait_for, walk)
+    button, click, end, find, find_app, label_texts, node_where, quit_app, require_atspi, run, tap,
+    text_of, type_into, wait_for, walk)
 import tap_store  # noqa: E402  (the store, plain or encrypted)
 
 pyatspi = require_atspi()
@@ -58,17 +56,8 @@ def start():
 
 def report_item(app, timeout=10.0):
     """The list item of the report (both versions' titles hold "puente")."""
-    end = time.time() + timeout
-    while True:
-        for node in walk(app):
-            try:
-                if node.getRoleName() == "list item" and "puente" in (node.name or ""):
-                    return node
-            except Exception:
-                pass
-        if time.time() > end:
-            return None
-        time.sleep(0.2)
+    return node_where(app, lambda node: node.getRoleName() == "list item" and "puente" in (node.name or ""),
+                      timeout)
 
 
 def do_action(node, name):
@@ -236,8 +225,4 @@ def main():
             content.get("categories"), content.get("killed"), content.get("narrative")))
 
 
-try:
-    main()
-finally:
-    shutil.rmtree(data_dir, ignore_errors=True)
-sys.exit(0 if all(__import__("tap_atspi").results) else 1)
+run(main, cleanup=lambda: end(None, data_dir), plan=False)  # main() prints the plan
