@@ -20,7 +20,6 @@
 # (tools/run-tests.sh); without them the test is skipped.
 
 import os
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -52,7 +51,7 @@ FIGURE_REASON = "The regional hospital's list names eighteen."
 NOTES = "Ask the Puno office for the autopsy reports."
 
 from tap_atspi import (  # noqa: E402
-    button, click, find, find_app, require_atspi, tap, text_of, type_into,
+    button, click, end, find, find_app, require_atspi, run, tap, text_of, type_into,
     wait_for, walk)
 import tap_workspace  # noqa: E402
 from tap_workspace import (  # noqa: E402
@@ -335,8 +334,4 @@ def main():
         "persons=%r" % [(p.get("name"), len(p.get("links", []))) for p in persons])
 
 
-try:
-    main()
-finally:
-    shutil.rmtree(data_dir, ignore_errors=True)
-sys.exit(0 if all(__import__("tap_atspi").results) else 1)
+run(main, cleanup=lambda: end(None, data_dir), plan=False)  # main() prints the plan
