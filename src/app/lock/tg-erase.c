@@ -78,6 +78,10 @@ confirm_response_cb (AdwMessageDialog *dialog,
 {
   if (g_strcmp0 (response, "erase") == 0)
     {
+      /* The erase destroys the main window, this dialog's parent; GTK
+       * 4.8 does not forget a destroyed parent, and the dialog's own
+       * dispose would then disconnect from a freed window. */
+      gtk_window_set_transient_for (GTK_WINDOW (dialog), NULL);
       /* Locked, the account (server and device) is inside the store:
        * every Testigo token goes, whatever its server. */
       if (data->locked)
