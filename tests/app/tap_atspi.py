@@ -251,6 +251,17 @@ def do(node, action=0):
     node.queryAction().doAction(action)
 
 
+def act(node, name=None):
+    """The node's action called name (its first if none is so called)."""
+    action = node.queryAction()
+    if name is not None:
+        for i in range(action.nActions):
+            if action.getName(i) == name:
+                action.doAction(i)
+                return
+    action.doAction(0)
+
+
 def click(node):
     """The node's first action (no pointer involved)."""
     do(node)

@@ -45,7 +45,7 @@ import tempfile
 import time
 
 from tap_atspi import (  # noqa: E402
-    button, find, find_app, label_texts, require_atspi, results, skip_all, tap, text_of,
+    act, button, find, find_app, label_texts, require_atspi, results, skip_all, tap, text_of,
     wait_for, walk, windows)
 from tap_lock import field, sensitive, set_text  # noqa: E402
 import tap_store  # noqa: E402
@@ -161,16 +161,6 @@ class KeyScan:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
-
-
-def act(node, name=None):
-    action = node.queryAction()
-    if name is not None:
-        for i in range(action.nActions):
-            if action.getName(i) == name:
-                action.doAction(i)
-                return
-    action.doAction(0)
 
 
 def locked_shown(app, timeout=60):

@@ -35,7 +35,7 @@ import sys
 import tempfile
 
 from tap_atspi import (  # noqa: E402
-    button, find, find_app, label_texts, require_atspi, results, showing, skip_all, tap,
+    act, button, find, find_app, label_texts, require_atspi, results, showing, skip_all, tap,
     wait_for, walk, window_named, windows)
 from tap_lock import field, labels_with, sensitive, set_text  # noqa: E402
 
@@ -159,16 +159,6 @@ if BUILD is not None and LANG != "en":
 else:
     def GTK(text):
         return text
-
-
-def act(node, name=None):
-    action = node.queryAction()
-    if name is not None:
-        for i in range(action.nActions):
-            if action.getName(i) == name:
-                action.doAction(i)
-                return
-    action.doAction(0)
 
 
 def first_run_shown(app, timeout=30):
