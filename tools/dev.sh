@@ -22,6 +22,7 @@ build_packages=(
   libglib2.0-dev libglib2.0-bin libgtk-4-dev libepoxy-dev libadwaita-1-dev libshumate-dev
   libsoup-3.0-dev libsqlite3-dev libjson-glib-dev libgexiv2-dev
   libgdk-pixbuf-2.0-dev libcairo2-dev libgnutls28-dev nettle-dev libsecret-1-dev libsodium-dev libpwquality-dev
+  cracklib-runtime
   desktop-file-utils appstream adwaita-icon-theme hicolor-icon-theme fonts-cantarell
 )
 test_packages=(

@@ -18,6 +18,10 @@
 
 #include "tg-passphrase-strength.h"
 
+/* A passphrase no dictionary holds: were it refused by the dictionary
+ * check, the dictionary itself could not be read. */
+#define DICTIONARY_PROBE "quartz lantern 7 heron orchard violin 42 kettle"
+
 static pwquality_settings_t *
 settings (void)
 {
@@ -26,10 +30,27 @@ settings (void)
   if (g_once_init_enter (&pwq))
     {
       pwquality_settings_t *s = pwquality_default_settings ();
+      char buffer[PWQ_MAX_ERROR_MESSAGE_LEN];
       void *auxerror = NULL;
+      int probe;
 
       /* Absent or unreadable, the defaults apply. */
       pwquality_read_config (s, NULL, &auxerror);
+
+      /* Without cracklib's dictionary (cracklib-runtime is only
+       * recommended by libcrack2) every passphrase fails its check with
+       * "error loading dictionary", and no store could ever be made:
+       * the other checks still rate it. */
+      auxerror = NULL;
+      probe = pwquality_check (s, DICTIONARY_PROBE, NULL, NULL, &auxerror);
+      if (probe < 0)
+        pwquality_strerror (buffer, sizeof buffer, probe, auxerror); /* frees auxerror */
+      if (probe == PWQ_ERROR_CRACKLIB_CHECK)
+        {
+          g_warning ("The cracklib dictionary could not be read (%s): passphrases are rated without it",
+                     buffer);
+          pwquality_set_int_value (s, PWQ_SETTING_DICT_CHECK, 0);
+        }
       g_once_init_leave (&pwq, s);
     }
   return pwq;
