@@ -19,33 +19,12 @@ import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from tap_atspi import button, find, find_app, require_atspi, wait_for, window_named  # noqa: E402
+from tap_lock import field  # noqa: E402
+from tap_shots import Shots, find_window  # noqa: E402
 
 pyatspi = require_atspi()
 build = sys.argv[1] if len(sys.argv) > 1 else "build"
-out = "data/screenshots"
-os.makedirs(out, exist_ok=True)
-locales = {"en": "en_US.UTF-8", "es": "es_ES.UTF-8"}
-
-
-def shot(name, title=None):
-    """The screen's top left 1100x720, or the top-level window of that
-    title (Xvfb has no window manager: a dialog is taken on its own)."""
-    source, crop = "-root", "-crop 1100x720+0+0 +repage"
-    if title is not None:
-        tree = subprocess.run(["xwininfo", "-root", "-children"], capture_output=True, text=True).stdout
-        for line in tree.splitlines():
-            parts = line.split('"')
-            if len(parts) > 2 and parts[1] == title:
-                source, crop = "-id %s" % line.split()[0], ""
-    subprocess.run("xwd %s -silent | convert xwd:- %s %s/%s.png" % (source, crop, out, name),
-                   shell=True, check=True)
-
-
-def field(root, title):
-    for role in ("password text", "text"):
-        node = find(root, role=role, name=title, timeout=10 if role == "text" else 1)
-        if node is not None:
-            return node
+shots = Shots()
 
 
 for lang in sys.argv[2:] or ("en", "es"):
@@ -65,7 +44,7 @@ for lang in sys.argv[2:] or ("en", "es"):
             field(app, T("Passphrase")).queryEditableText().setTextContents(passphrase)
             field(app, T("Confirm Passphrase")).queryEditableText().setTextContents(passphrase)
             wait_for(lambda: find(app, role="label", name=T("Strong."), timeout=0) is not None, 10)
-            shot("lock-first-run-%s-%s" % (lang, scheme))
+            shots.take("lock-first-run-%s-%s" % (lang, scheme))
             button(app, T("_Encrypt and Start").replace("_", "")).queryAction().doAction(0)
             find(app, role="push button", name=T("New report"), timeout=60)
             lock = find(app, role="push button", name=T("Lock"), timeout=60)
@@ -75,13 +54,15 @@ for lang in sys.argv[2:] or ("en", "es"):
             button(app, T("_Unlock").replace("_", "")).queryAction().doAction(0)
             wait_for(lambda: any("(1 " in (n.name or "") for n in [find(app, role="label", contains="(1 ",
                                                                           timeout=0)] if n), 60)
-            shot("lock-locked-%s-%s" % (lang, scheme))
+            shots.take("lock-locked-%s-%s" % (lang, scheme))
             button(app, T("Emergency _Erase…").replace("_", "")).queryAction().doAction(0)
             window_named(app, T("Erase Everything on This Laptop?"), timeout=20)
             import time
             time.sleep(1)  # the dialog's fade-in, for the picture only
-            shot("lock-erase-%s-%s" % (lang, scheme), T("Erase Everything on This Laptop?"))
+            shots.take("lock-erase-%s-%s" % (lang, scheme), find_window((T("Erase Everything on This Laptop?"),)))
         finally:
             p.kill()
             p.wait()
             shutil.rmtree(data, ignore_errors=True)
+
+shots.done()

@@ -21,46 +21,18 @@ import time
 
 import pyatspi
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from tap_atspi import find_app, walk  # noqa: E402
+from tap_shots import LOCALES, Shots  # noqa: E402
+
 build = sys.argv[1] if len(sys.argv) > 1 else "build"
-out = "data/screenshots"
-os.makedirs(out, exist_ok=True)
-locales = {"en": "en_US.UTF-8", "es": "es_PE.UTF-8"}
-locpath = tempfile.mkdtemp(prefix="testigo-locales-")
+shots = Shots()
 photos = tempfile.mkdtemp(prefix="testigo-shots-photos-")
 PHOTO = os.path.join(photos, "puente-maravillas.jpg")
 EMPTY = os.path.join(photos, "video-vacio.mp4")
 subprocess.run([os.path.join(build, "tests/app/make-photo"), PHOTO, "2023:01:09 15:42:07",
                 "-15.4997", "-70.1333"], check=True)
 open(EMPTY, "wb").close()
-
-
-def locale_env(lang):
-    name = locales[lang]
-    have = subprocess.run(["locale", "-a"], capture_output=True, text=True).stdout.split()
-    if name.replace("UTF-8", "utf8") in have:
-        return {"LC_ALL": name}
-    if not os.path.isdir(os.path.join(locpath, name)):
-        subprocess.run(["localedef", "-i", name.split(".")[0], "-f", "UTF-8",
-                        os.path.join(locpath, name)], check=False)
-    return {"LC_ALL": name, "LOCPATH": locpath}
-
-
-def walk(node):
-    yield node
-    for c in node:
-        if c is not None:
-            yield from walk(c)
-
-
-def find_app(pid):
-    for _ in range(100):
-        for a in pyatspi.Registry.getDesktop(0):
-            try:
-                if a is not None and a.get_process_id() == pid:
-                    return a
-            except Exception:
-                pass
-        time.sleep(0.2)
 
 
 def find(root, role, name, timeout=10):
@@ -106,9 +78,9 @@ for lang in (sys.argv[2:3] or ["en", "es"]):
                    GSETTINGS_SCHEMA_DIR=os.path.join(build, "data"),
                    TESTIGO_LOCALEDIR=os.path.join(build, "po"), TZ="America/Lima",
                    ADW_DEBUG_COLOR_SCHEME="prefer-dark" if scheme == "dark" else "prefer-light",
-                   LANGUAGE=lang, LANG=locales[lang], **locale_env(lang))
+                   LANGUAGE=lang, LANG=LOCALES[lang], **shots.locale_env(lang))
         p = subprocess.Popen([os.path.join(build, "src/app/testigo")], env=env, stdout=subprocess.DEVNULL)
-        app = find_app(p.pid)
+        app = find_app(p)
         time.sleep(2)
         find(app, "push button", T("New report")).queryAction().doAction(0)
         find(app, "text", T("Title")).queryEditableText().setTextContents(
@@ -121,8 +93,7 @@ for lang in (sys.argv[2:3] or ["en", "es"]):
         enter(end)
         time.sleep(1)
         name = "sources-%s-%s" % (lang, scheme)
-        subprocess.run("xwd -root -silent | convert xwd:- -crop 1100x720+0+0 +repage %s/%s-when.png"
-                       % (out, name), shell=True, check=True)
+        shots.take(name + "-when")
         add_file(app, T, EMPTY)
         add_file(app, T, PHOTO)
         # Clear the start so the photo offers its time and place at once.
@@ -131,11 +102,10 @@ for lang in (sys.argv[2:3] or ["en", "es"]):
         # Scroll the editor down to the sources.
         subprocess.run(["xdotool", "mousemove", "500", "500", "click", "--repeat", "40", "5"], check=True)
         time.sleep(1)
-        subprocess.run("xwd -root -silent | convert xwd:- -crop 1100x720+0+0 +repage %s/%s.png" % (out, name),
-                       shell=True, check=True)
+        shots.take(name)
         p.terminate()
         p.wait()
         shutil.rmtree(data, ignore_errors=True)
 
-shutil.rmtree(locpath, ignore_errors=True)
+shots.done()
 shutil.rmtree(photos, ignore_errors=True)

@@ -23,68 +23,13 @@ import time
 
 import pyatspi
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from tap_atspi import find_app, walk  # noqa: E402
+from tap_shots import LOCALES, Shots, find_window  # noqa: E402
+
 build = sys.argv[1] if len(sys.argv) > 1 else "build"
-wanted = set(sys.argv[2:])
-out = "data/screenshots"
-os.makedirs(out, exist_ok=True)
+shots = Shots(sys.argv[2:])
 data = tempfile.mkdtemp(prefix="testigo-shots-")
-locales = {"en": "en_US.UTF-8", "es": "es_PE.UTF-8"}
-locpath = tempfile.mkdtemp(prefix="testigo-locales-")
-
-
-def locale_env(lang):
-    """LC_ALL (and LOCPATH if it had to be compiled) for a language."""
-    name = locales[lang]
-    have = subprocess.run(["locale", "-a"], capture_output=True, text=True).stdout.split()
-    if name.replace("UTF-8", "utf8") in have or name in have:
-        return {"LC_ALL": name}
-    subprocess.run(["localedef", "-i", name.split(".")[0], "-f", "UTF-8",
-                    os.path.join(locpath, name)], check=True)
-    return {"LC_ALL": name, "LOCPATH": locpath}
-
-
-def want(name):
-    return not wanted or name in wanted
-
-
-def walk(node):
-    yield node
-    for c in node:
-        if c is not None:
-            yield from walk(c)
-
-
-def find_app(pid):
-    for _ in range(100):
-        for a in pyatspi.Registry.getDesktop(0):
-            try:
-                if a is not None and a.get_process_id() == pid:
-                    return a
-            except Exception:
-                pass
-        time.sleep(0.2)
-
-
-def shot(name, window=None):
-    if not want(name):
-        return
-    source = "-id %d" % window if window else "-root"
-    crop = "" if window else "-crop 1100x720+0+0 +repage"
-    subprocess.run("xwd %s -silent | convert xwd:- %s %s/%s.png" % (source, crop, out, name),
-                   shell=True, check=True)
-
-
-def find_window(titles):
-    """Id, width and height of the top-level X window with one of these titles."""
-    tree = subprocess.run(["xwininfo", "-root", "-children"], capture_output=True, text=True).stdout
-    for line in tree.splitlines():
-        parts = line.split('"')
-        if len(parts) > 2 and parts[1] in titles:
-            wid = int(line.split()[0], 16)
-            info = subprocess.run(["xwininfo", "-id", hex(wid)], capture_output=True, text=True).stdout
-            size = {k.strip(): v.strip() for k, v in (l.split(":", 1) for l in info.splitlines() if ":" in l)}
-            return wid, int(size["Width"]), int(size["Height"])
-    return None
 
 
 def open_preferences(titles):
@@ -114,28 +59,29 @@ with open(os.path.join(build, "config.h")) as f:
 for lang in ("en", "es"):
     for scheme in ("light", "dark"):
         names = ["%s-%s-%s" % (view, lang, scheme) for view in ("main", "editor", "preferences")]
-        if not any(want(n) for n in names):
+        if not any(shots.want(n) for n in names):
             continue
         env = dict(os.environ, TESTIGO_DATA_DIR=data, GSETTINGS_BACKEND="memory", TESTIGO_PASSPHRASE="screenshots",
                    GSETTINGS_SCHEMA_DIR=os.path.join(build, "data"),
                    TESTIGO_LOCALEDIR=os.path.join(build, "po"),
                    ADW_DEBUG_COLOR_SCHEME="prefer-dark" if scheme == "dark" else "prefer-light",
-                   LANGUAGE=lang, LANG=locales[lang], **locale_env(lang))
+                   LANGUAGE=lang, LANG=LOCALES[lang], **shots.locale_env(lang))
         p = subprocess.Popen([os.path.join(build, "src/app/testigo"), "--demo"], env=env,
                              stdout=subprocess.DEVNULL)
-        app = find_app(p.pid)
+        app = find_app(p, timeout=20)
         time.sleep(3)
-        shot("main-%s-%s" % (lang, scheme))
+        shots.take("main-%s-%s" % (lang, scheme))
         lst = next(n for n in walk(app) if n.getRoleName() == "list" and n.name in ("Report list", "Lista de informes"))
         row = next(n for n in walk(lst) if n.getRoleName() == "list item")
         e = row.queryComponent().getExtents(pyatspi.WINDOW_COORDS)
         pyatspi.Registry.generateMouseEvent(e.x + e.width // 2, e.y + e.height // 2, "b1c")
         time.sleep(2)
-        shot("editor-%s-%s" % (lang, scheme))
-        if want("preferences-%s-%s" % (lang, scheme)):
-            wid, width, height = open_preferences(("Preferences", "Preferencias"))
-            shot("preferences-%s-%s" % (lang, scheme), wid)
+        shots.take("editor-%s-%s" % (lang, scheme))
+        if shots.want("preferences-%s-%s" % (lang, scheme)):
+            wid = open_preferences(("Preferences", "Preferencias"))
+            shots.take("preferences-%s-%s" % (lang, scheme), wid)
         p.terminate()
         p.wait()
 
-shutil.rmtree(locpath, ignore_errors=True)
+shots.done()
+shutil.rmtree(data, ignore_errors=True)
