@@ -282,6 +282,42 @@ def hover(node):
         return False
 
 
+def press(keysym, times=1):
+    """The key @keysym pressed and released @times times, 50 ms apart."""
+    import pyatspi
+    for _i in range(times):
+        pyatspi.Registry.generateKeyboardEvent(keysym, None, pyatspi.KEY_SYM)
+        time.sleep(0.05)
+
+
+def combo_label(combo):
+    """The label a drop-down shows: the first label of its list."""
+    lists = [n for n in walk(combo) if n.getRoleName() == "list"]
+    labels = [n.name for n in walk(lists[0]) if n.getRoleName() == "label"] if lists else []
+    return labels[0] if labels else None
+
+
+def choose(combo, index, label, label_of=combo_label, opener=None):
+    """Item @index of a drop-down as a keyboard user picks it: opened (a
+    click, or @opener(combo)), Up to the first item, Down @index times,
+    Return; tried three times. True once @label_of(combo) reads @label."""
+    import pyatspi
+    up, down, enter = 0xff52, 0xff54, 0xff0d
+    for _attempt in range(3):
+        (opener or click)(combo)
+
+        def popup_focused():
+            return any(n.getRoleName() == "list item" and n.getState().contains(pyatspi.STATE_FOCUSED)
+                       for n in walk(combo))
+        if wait_for(popup_focused, 5):
+            press(up, 12)
+            press(down, index)
+            press(enter)
+        if wait_for(lambda: label_of(combo) == label, 3):
+            return True
+    return False
+
+
 def type_into(node, text):
     node.queryEditableText().setTextContents(text)
 
@@ -372,6 +408,63 @@ def quit_app(process, app):
     except subprocess.TimeoutExpired:
         process.kill()
         return None
+
+
+class AppRun:
+    """The app under test, started and stopped as often as a test needs:
+    @argv run with @env; its output (GLib's debug lines go to stdout)
+    appended to the file @log, or dropped; @close, the main window's
+    Close button's name in the language of the run."""
+
+    def __init__(self, argv, env, log=None, close="Close"):
+        self.argv = argv
+        self.env = env
+        self.log = log
+        self.close = close
+        self.process = None
+        self.app = None
+
+    def start(self, timeout=60):
+        """True once the app shows a window to AT-SPI (self.app)."""
+        import subprocess
+        if self.log is None:
+            self.process = subprocess.Popen(self.argv, env=self.env, stdout=subprocess.DEVNULL)
+        else:
+            with open(self.log, "ab") as log:
+                self.process = subprocess.Popen(self.argv, env=self.env, stdout=log, stderr=log)
+        self.app = find_app(self.process, timeout=timeout)
+        return self.app is not None
+
+    def frames(self):
+        return [w for w in windows(self.app) if w.name == "Testigo"]
+
+    def log_text(self):
+        try:
+            with open(self.log, encoding="utf-8", errors="replace") as f:
+                return f.read()
+        except (OSError, TypeError):
+            return ""
+
+    def quit(self, among=None):
+        """Presses the first Close button of the windows @among (the main
+        windows when None); the exit status, or None when the app was
+        still there 30 s later and was killed."""
+        import subprocess
+        for frame in self.frames() if among is None else among:
+            close = find(frame, role="push button", name=self.close, timeout=5)
+            if close is not None:
+                act(close)
+                break
+        try:
+            return self.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.kill()
+            return None
+
+    def kill(self):
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
 
 
 # Waiting for a state instead of for time -----------------------------------

@@ -20,14 +20,13 @@
 
 import os
 import re
-import shutil
 import subprocess
 import sys
 import tempfile
 import time
 
 from tap_atspi import (
-    require_atspi, results, tap, wait_active, wait_for, walk, window_named,
+    end, find_app, require_atspi, run, tap, wait_active, wait_for, walk, window_named,
     windows)
 
 TESTIGO = sys.argv[1] if len(sys.argv) > 1 else "testigo"
@@ -148,7 +147,7 @@ def report(label, root):
 
 
 def find(root, role=None, name=None, actionable=False, timeout=10.0):
-    end = time.time() + timeout
+    deadline = time.time() + timeout
     while True:
         for node in walk(root):
             try:
@@ -165,7 +164,7 @@ def find(root, role=None, name=None, actionable=False, timeout=10.0):
                 return node
             except Exception:
                 continue
-        if time.time() > end:
+        if time.time() > deadline:
             return None
         time.sleep(0.2)
 
@@ -177,20 +176,6 @@ def act(node, name=None):
         if name is None or a.getName(i) == name:
             return a.doAction(i)
     raise RuntimeError("no action %r on %s %r" % (name, node.getRoleName(), node.name))
-
-
-def find_app(process, timeout=20.0):
-    end = time.time() + timeout
-    while time.time() < end:
-        for app in pyatspi.Registry.getDesktop(0):
-            try:
-                if app is not None and app.get_process_id() == process.pid and \
-                        any(w.getRoleName() == "frame" for w in windows(app)):
-                    return app
-            except Exception:
-                pass
-        time.sleep(0.2)
-    return None
 
 
 def keys(*names):
@@ -339,19 +324,7 @@ def main():
                 report("preferences page %r" % tab.name, prefs)
             tap(seen >= 2, "the preferences' pages were all walked", "pages=%d" % seen)
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-        shutil.rmtree(work, ignore_errors=True)
+        end(process, work)
 
 
-try:
-    main()
-except Exception as e:
-    import traceback
-    traceback.print_exc()
-    tap(False, "the test ran to its end", repr(e))
-print("1..%d" % len(results))
-sys.exit(0 if results and all(results) else 1)
+run(main)

@@ -65,13 +65,15 @@ _spec = importlib.util.spec_from_file_location("sync_states", os.path.join(HERE,
 states = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(states)
 from tap_atspi import (  # noqa: E402
-    button, find, label_texts, results, skip_all, tap, text_of, wait_for, walk, window_named, windows)
+    button, find, label_texts, run, skip_all, tap, text_of, wait_for, walk, window_named, windows)
+import tap_lock  # noqa: E402
 from tap_lock import field, sensitive, set_text  # noqa: E402
 import tap_scan  # noqa: E402
 import tap_store  # noqa: E402
 
 ui = states.ui
 T = ui.T
+pages = tap_lock.Pages(T)
 
 TITLE = "Detentions at the Quinua market"
 HONEST = ("This destroys the key that encrypts the data on this laptop — the reports, their photos and "
@@ -113,23 +115,10 @@ def texts(window):
     return [t for t in label_texts(window) if t] if window is not None else []
 
 
-def first_run_shown(app, timeout=60):
-    return find(app.app, role="label", name=T("Protect Your Reports"), timeout=timeout) is not None
-
-
 def quit_app(app):
     """Closes the window left (after an erase, the lock window's
     first-run page) with its Close button; the app's exit status."""
-    for window in windows(app.app):
-        close = find(window, role="push button", name=ui.GTK("Close"), timeout=5)
-        if close is not None:
-            ui.act(close)
-            break
-    try:
-        return app.process.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        app.kill()
-        return None
+    return app.quit(among=windows(app.app))
 
 
 def leftovers(store):
@@ -147,7 +136,7 @@ def leftovers(store):
 def fresh_install(app):
     """The first-run page, the main window gone, nothing of the store
     left: as on a new laptop."""
-    tap(first_run_shown(app), "erased: the first-run page, as on a fresh install")
+    tap(pages.first_run_shown(app.app), "erased: the first-run page, as on a fresh install")
     tap(find(app.app, role="push button", name=T("New report"), timeout=2) is None,
         "erased: no window shows the reports")
     left = []
@@ -483,13 +472,8 @@ def run_passphrase(work, server, photo):
         if prefs is not None:
             ui.close_window(prefs)
         ui.act(find(app.frame, role="push button", name=T("Lock"), timeout=10))
-        tap(find(app.app, role="label", name=T("Testigo Is Locked"), timeout=90) is not None, "locked")
-        entry = field(app.app, T("Passphrase"))
-        unlock = button(app.app, U("_Unlock"), timeout=10)
-        if entry is not None and unlock is not None:
-            set_text(entry, ERASE_PASSPHRASE)
-            wait_for(lambda: sensitive(unlock), 30)
-            ui.act(unlock)
+        tap(pages.locked_shown(app.app, 90), "locked")
+        pages.unlock(app.app, ERASE_PASSPHRASE)
         fresh_install(app)
         tap(wait_for(lambda: not keyring_items(bus, "xdg:schema", SCHEMA), 60),
             "the erase passphrase: no Testigo token left in the keyring",
@@ -533,21 +517,9 @@ def main():
             run_unreachable(work, server, photo)
     finally:
         if server.process is not None and server.process.poll() is None:
-            server.process.send_signal(signal.SIGCONT)
-            server.process.terminate()
-            try:
-                server.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                server.process.kill()
+            server.process.send_signal(signal.SIGCONT)   # a stopped server cannot end
+        server.stop()   # and its folder
         shutil.rmtree(work, ignore_errors=True)
-        shutil.rmtree(server.dir, ignore_errors=True)
 
 
-try:
-    main()
-except Exception as e:
-    import traceback
-    traceback.print_exc()
-    tap(False, "the test ran to its end", repr(e))
-print("1..%d" % len(results))
-sys.exit(0 if results and all(results) else 1)
+run(main)

@@ -38,7 +38,6 @@
 
 import os
 import shutil
-import signal
 import stat
 import subprocess
 import sys
@@ -46,13 +45,15 @@ import tempfile
 import time
 
 from tap_atspi import (  # noqa: E402
-    button, click, choose_file, find, find_app, label_texts, require_atspi, results, tap,
+    AppRun, act, button, click, choose_file, find, label_texts, require_atspi, results, tap,
     text_of, type_into, wait_for, walk)
+import tap_lock  # noqa: E402
 from tap_lock import field, labels_with, sensitive, set_text  # noqa: E402
 
 TESTIGO, MAKE_PHOTO, AT_REST_STORE, PART = sys.argv[1:5]
 assert PART in ("first", "convert"), PART
 pyatspi = require_atspi()
+pages = tap_lock.Pages()
 
 PASSPHRASE = "orchard violin granite ninety"
 NEW_PASSPHRASE = "kestrel saucepan harbour eleven"
@@ -64,16 +65,6 @@ PHOTO_DATE = "2023:01:09 15:42:07"
 N_REPORTS, N_FILES, FILE_KIB = 300, 40, 3072
 Gio_NOT_SUPPORTED = 15   # G_IO_ERROR_NOT_SUPPORTED
 ENCRYPTED_PREFIX = b"TGENC"
-
-
-def act(node, name=None):
-    action = node.queryAction()
-    if name is not None:
-        for i in range(action.nActions):
-            if action.getName(i) == name:
-                action.doAction(i)
-                return
-    action.doAction(0)
 
 
 def expand_source(app, name):
@@ -88,43 +79,6 @@ def expand_source(app, name):
     if headers:
         act(headers[0], "a11y.activate")
     return button(row, "Open", timeout=10)
-
-
-def main_shown(app, timeout=60):
-    return find(app, role="push button", name="New report", timeout=timeout) is not None
-
-
-def locked_shown(app, timeout=30):
-    return find(app, role="label", name="Testigo Is Locked", timeout=timeout) is not None
-
-
-def first_run(app, passphrase):
-    entry, confirm = field(app, "Passphrase"), field(app, "Confirm Passphrase")
-    if entry is None or confirm is None:
-        return False
-    set_text(entry, passphrase)
-    set_text(confirm, passphrase)
-    create = button(app, "Encrypt and Start", timeout=10)
-    if create is None or not wait_for(lambda: sensitive(create), 10):
-        return False
-    act(create)
-    return True
-
-
-def unlock(app, passphrase):
-    entry = field(app, "Passphrase")
-    if entry is None:
-        return False
-    set_text(entry, passphrase)
-    unlock_button = button(app, "Unlock", timeout=10)
-    if unlock_button is None or not wait_for(lambda: sensitive(unlock_button), 30):
-        return False
-    act(unlock_button)
-    return True
-
-
-def report_listed(app, title, timeout=20):
-    return find(app, contains=title, role="list item", timeout=timeout) is not None
 
 
 def open_report(app, title):
@@ -145,8 +99,10 @@ def progress_value(app):
         return None
 
 
-class App:
+class App(AppRun):
     def __init__(self, root, runtime_dir):
+        # The app's debug lines (GLib: on stdout) go to output.log.
+        AppRun.__init__(self, [TESTIGO], None, log=os.path.join(root, "output.log"))
         self.data = os.path.join(root, "data")
         self.cache = os.path.join(root, "cache")
         self.share = os.path.join(root, "share")
@@ -162,33 +118,7 @@ class App:
         self.env = dict(env, TESTIGO_DATA_DIR=self.data, XDG_CACHE_HOME=self.cache,
                         XDG_DATA_HOME=self.share, XDG_CONFIG_HOME=config, GSETTINGS_BACKEND="keyfile",
                         XDG_RUNTIME_DIR=runtime_dir, LANGUAGE="en")
-        self.log = os.path.join(root, "output.log")   # the app's debug lines (GLib: on stdout)
         self.env["G_MESSAGES_DEBUG"] = "all"
-        self.process = None
-        self.app = None
-
-    def start(self):
-        with open(self.log, "ab") as log:
-            self.process = subprocess.Popen([TESTIGO], env=self.env, stdout=log, stderr=log)
-        self.app = find_app(self.process, timeout=60)
-        return self.app is not None
-
-    def quit(self):
-        for frame in [w for w in self.app if w is not None and w.name == "Testigo"]:
-            close = find(frame, role="push button", name="Close", timeout=5)
-            if close is not None:
-                act(close)
-                break
-        try:
-            return self.process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            self.kill()
-            return None
-
-    def kill(self):
-        if self.process is not None and self.process.poll() is None:
-            self.process.send_signal(signal.SIGKILL)
-            self.process.wait()
 
 
 def files_under(*dirs):
@@ -264,7 +194,7 @@ try:
         app = App(os.path.join(root, "one"), runtime)
         tap(app.start(), "the app starts with no TESTIGO_PASSPHRASE")
         a = app.app
-        tap(first_run(a, PASSPHRASE) and main_shown(a), "first run: a passphrase, then the reports")
+        tap(pages.first_run(a, PASSPHRASE) and pages.main_shown(a), "first run: a passphrase, then the reports")
         act(find(a, role="push button", name="New report", timeout=10))
         title = find(a, role="text", name="Title", timeout=20)
         set_text(title, TITLE)
@@ -273,7 +203,7 @@ try:
         chosen = choose_file(a, photo)
         row = find(a, contains=PHOTO_NAME, timeout=30)
         offer = button(a, "Use This Photo’s Time and Place", timeout=30)
-        tap(report_listed(a, TITLE, 30) and chosen and row is not None and offer is not None,
+        tap(pages.report_listed(a, TITLE, 30) and chosen and row is not None and offer is not None,
             "a report with a narrative and a photo; the photo's time and place read from the encrypted file",
             "chosen=%s row=%s offer=%s" % (chosen, row is not None, offer is not None))
         wait_for(lambda: "Saved" in label_texts(a), 20)
@@ -292,12 +222,12 @@ try:
             head = f.read(16)
         tap(head != b"SQLite format 3\x00", "the store has no plain SQLite header", repr(head))
 
-        tap(app.start() and locked_shown(app.app), "restarted: the unlock page")
+        tap(app.start() and pages.locked_shown(app.app), "restarted: the unlock page")
         a = app.app
         started = time.monotonic()
-        unlocked = unlock(a, PASSPHRASE) and main_shown(a, 90)
+        unlocked = pages.unlock(a, PASSPHRASE) and pages.main_shown(a, 90)
         print("# figure: unlock (Argon2id, keyed open, first list) %.2f s" % (time.monotonic() - started))
-        tap(unlocked and report_listed(a, TITLE), "the right passphrase: the report is back")
+        tap(unlocked and pages.report_listed(a, TITLE), "the right passphrase: the report is back")
         opened = open_report(a, TITLE)
         narrative = find(a, role="text", name="Narrative", timeout=10)
         tap(opened and narrative is not None and wait_for(lambda: text_of(narrative) == NARRATIVE, 10)
@@ -325,9 +255,9 @@ try:
                 "Open: the photo decrypted into the memory-backed runtime folder, 0600 in a 0700 folder, "
                 "not under its own name", repr((open_button is not None, copies, modes)))
             act(find(a, role="push button", name="Lock", timeout=10))
-            tap(locked_shown(a) and wait_for(lambda: not any(os.path.exists(p) for p in copies), 10),
+            tap(pages.locked_shown(a) and wait_for(lambda: not any(os.path.exists(p) for p in copies), 10),
                 "locked: the decrypted copy is gone")
-            tap(unlock(a, PASSPHRASE) and main_shown(a, 90), "unlocked again")
+            tap(pages.unlock(a, PASSPHRASE) and pages.main_shown(a, 90), "unlocked again")
         else:
             tap(True, "Open: no /dev/shm here # SKIP")
             tap(True, "locked: the decrypted copy is gone # SKIP")
@@ -343,7 +273,7 @@ try:
         disk_runtime = os.path.join(root, "disk-run")
         os.makedirs(disk_runtime, mode=0o700)
         app.env["XDG_RUNTIME_DIR"] = disk_runtime
-        tap(app.start() and unlock(app.app, PASSPHRASE) and main_shown(app.app, 90), "restarted")
+        tap(app.start() and pages.unlock(app.app, PASSPHRASE) and pages.main_shown(app.app, 90), "restarted")
         a = app.app
         open_report(a, TITLE)
         open_button = expand_source(a, PHOTO_NAME)
@@ -389,11 +319,11 @@ try:
                     and not os.path.exists(attempts_file),
                     "Change Passphrase with the right one: the key file rewrapped")
         tap(app.quit() == 0, "the app quits")
-        tap(app.start() and locked_shown(app.app), "restarted after the change")
+        tap(app.start() and pages.locked_shown(app.app), "restarted after the change")
         a = app.app
-        unlock(a, PASSPHRASE)
+        pages.unlock(a, PASSPHRASE)
         tap(wait_for(lambda: labels_with(a, "Wrong passphrase"), 60), "the old passphrase is refused")
-        tap(unlock(a, NEW_PASSPHRASE) and main_shown(a, 90) and report_listed(a, TITLE),
+        tap(pages.unlock(a, NEW_PASSPHRASE) and pages.main_shown(a, 90) and pages.report_listed(a, TITLE),
             "the new passphrase opens the reports")
         tap(app.quit() == 0, "the app quits")
 
@@ -409,7 +339,7 @@ try:
         a = app.app
         tap(wait_for(lambda: labels_with(a, "The reports already on this laptop will be encrypted"), 30),
             "the first-run page says the reports already here will be encrypted", repr(label_texts(a)))
-        first_run(a, PASSPHRASE)
+        pages.first_run(a, PASSPHRASE)
         seen = []
         marker = os.path.join(app.data, "at-rest-migration")
 
@@ -425,13 +355,13 @@ try:
             "the progress page shows, and the app is killed half-way (the conversion's marker is there)",
             "page=%s progress seen=%s marker=%s" % (went, seen[-3:], os.path.exists(marker)))
 
-        tap(app.start() and locked_shown(app.app), "restarted: the unlock page (the key file is there)")
+        tap(app.start() and pages.locked_shown(app.app), "restarted: the unlock page (the key file is there)")
         a = app.app
         started = time.monotonic()
-        unlock(a, PASSPHRASE)
+        pages.unlock(a, PASSPHRASE)
         went_on = wait_for(lambda: find(a, role="label", name="Encrypting the Reports…", timeout=0) is not None
-                           or main_shown(a, 0), 60)
-        tap(went_on and main_shown(a, 300) and report_listed(a, "%s %d" % (PLANTED[0], N_REPORTS - 1)),
+                           or pages.main_shown(a, 0), 60)
+        tap(went_on and pages.main_shown(a, 300) and pages.report_listed(a, "%s %d" % (PLANTED[0], N_REPORTS - 1)),
             "the conversion goes on from where it stopped, then the reports open")
         print("# figure: unlock and the rest of the conversion (%d reports, %d files of %d KiB) %.2f s"
               % (N_REPORTS, N_FILES, FILE_KIB, time.monotonic() - started))

@@ -33,7 +33,8 @@ import sys
 import tempfile
 import time
 
-from tap_atspi import do, require_atspi, results, showing, tap as _tap, type_into, wait_for, walk
+import tap_atspi  # noqa: E402
+from tap_atspi import combo_label, do, require_atspi, results, showing, tap as _tap, type_into, wait_for, walk
 import tap_store  # noqa: E402  (the store, plain or encrypted)
 
 STARTED = time.time()
@@ -239,15 +240,6 @@ def click(node):
     pyatspi.Registry.generateMouseEvent(x + w // 2, y + h // 2, "b1c")
 
 
-def press(keysym, times=1):
-    for _i in range(times):
-        pyatspi.Registry.generateKeyboardEvent(keysym, None, pyatspi.KEY_SYM)
-        time.sleep(0.05)
-
-
-UP, DOWN, RETURN = 0xff52, 0xff54, 0xff0d
-
-
 def text_of(node):
     t = node.queryText()
     return t.getText(0, t.characterCount)  # GTK 4.8 gives nothing for (0, -1)
@@ -270,27 +262,10 @@ def date_button(root, label):
     raise LookupError("no button in the date field %r" % label)
 
 
-def combo_label(combo):
-    lists = [n for n in walk(combo) if n.getRoleName() == "list"]
-    labels = [n.name for n in walk(lists[0]) if n.getRoleName() == "label"] if lists else []
-    return labels[0] if labels else None
-
-
 def choose(combo, index, label):
-    """Picks item @index (shown as @label) of a drop-down: opens it with a
-    click, then keys, as a keyboard user would."""
-    for _attempt in range(3):
-        click(combo)
-        def popup_focused():
-            return any(n.getRoleName() == "list item" and n.getState().contains(pyatspi.STATE_FOCUSED)
-                       for n in walk(combo))
-        if wait_for(popup_focused, 5):
-            press(UP, 8)
-            press(DOWN, index)
-            press(RETURN)
-        if wait_for(lambda: combo_label(combo) == label, 3):
-            return True
-    return False
+    """Item @index (shown as @label) of a drop-down, opened with a
+    pointer click, then picked with the keys as a keyboard user would."""
+    return tap_atspi.choose(combo, index, label, opener=click)
 
 
 def tick(check_box):

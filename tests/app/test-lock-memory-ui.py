@@ -45,9 +45,10 @@ import tempfile
 import time
 
 from tap_atspi import (  # noqa: E402
-    act, button, find, find_app, label_texts, require_atspi, results, skip_all, tap, text_of,
-    wait_for, walk, windows)
-from tap_lock import field, sensitive, set_text  # noqa: E402
+    AppRun, act, find, label_texts, require_atspi, results, skip_all, tap, text_of, wait_for, walk,
+    windows)
+import tap_lock  # noqa: E402
+from tap_lock import set_text  # noqa: E402
 import tap_store  # noqa: E402
 
 TESTIGO, KEY_SCAN, BUILD, LANG, PART = sys.argv[1:6]
@@ -65,18 +66,26 @@ def M(text):
 
 
 pyatspi = require_atspi()
+pages = tap_lock.Pages(T)
 
 PASSPHRASE = "quarry heron lantern forty"
 TITLE = "Detención de Illari Mamani en Ocongate"
 NEW_TITLE = "Illari Mamani trasladada a Urcos"
 NEW_NARRATIVE = "La subieron a una camioneta blanca sin placas frente a la posta de Ocongate."
 WORDS = ["Illari", "Mamani", "Ocongate"]
-CTRL, SHIFT, L_KEY = 37, 50, 46          # X keycodes: Control_L, Shift_L, l
 KEYS = ["data", "wrap", "store", "blobs", "thumbnails", "sync", "custody"]
 
 
-class App:
+if LANG != "en":
+    GTK = gettext.translation("gtk40", languages=[LANG], fallback=True).gettext
+else:
+    def GTK(text):
+        return text
+
+
+class App(AppRun):
     def __init__(self, root):
+        AppRun.__init__(self, [TESTIGO], None, log=os.path.join(root, "app.log"), close=GTK("Close"))
         self.data = os.path.join(root, "data")
         config = os.path.join(root, "config")
         os.makedirs(os.path.join(config, "glib-2.0", "settings"))
@@ -87,46 +96,9 @@ class App:
                         XDG_CACHE_HOME=os.path.join(root, "cache"), GSETTINGS_BACKEND="keyfile",
                         LANGUAGE=LANG, TESTIGO_LOCALEDIR=os.path.join(BUILD, "po"),
                         TESTIGO_PASSPHRASE=PASSPHRASE, G_MESSAGES_DEBUG="tg-application")
-        self.log = os.path.join(root, "app.log")
-        self.process = None
-        self.app = None
 
     def start(self):
-        with open(self.log, "ab") as log:
-            self.process = subprocess.Popen([TESTIGO], env=self.env, stdout=log, stderr=log)
-        self.app = find_app(self.process, timeout=90)
-        return self.app is not None
-
-    def log_text(self):
-        try:
-            with open(self.log, encoding="utf-8", errors="replace") as f:
-                return f.read()
-        except OSError:
-            return ""
-
-    def quit(self):
-        for frame in [w for w in windows(self.app) if w.name == "Testigo"]:
-            close = find(frame, role="push button", name=GTK("Close"), timeout=5)
-            if close is not None:
-                act(close)
-                break
-        try:
-            return self.process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            self.kill()
-            return None
-
-    def kill(self):
-        if self.process is not None and self.process.poll() is None:
-            self.process.kill()
-            self.process.wait()
-
-
-if LANG != "en":
-    GTK = gettext.translation("gtk40", languages=[LANG], fallback=True).gettext
-else:
-    def GTK(text):
-        return text
+        return AppRun.start(self, timeout=90)
 
 
 class KeyScan:
@@ -161,38 +133,6 @@ class KeyScan:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
-
-
-def locked_shown(app, timeout=60):
-    return find(app, role="label", name=T("Testigo Is Locked"), timeout=timeout) is not None
-
-
-def main_shown(app, timeout=90):
-    return find(app, role="push button", name=T("New report"), timeout=timeout) is not None
-
-
-def report_listed(app, title, timeout=30):
-    return find(app, contains=title, role="list item", timeout=timeout) is not None
-
-
-def unlock(app, passphrase):
-    entry = field(app, T("Passphrase"))
-    if entry is None:
-        return False
-    set_text(entry, passphrase)
-    unlock_button = button(app, M("_Unlock"), timeout=10)
-    if unlock_button is None or not wait_for(lambda: sensitive(unlock_button), 30):
-        return False
-    act(unlock_button)
-    return True
-
-
-def press_lock_shortcut():
-    pyatspi.Registry.generateKeyboardEvent(CTRL, None, pyatspi.KEY_PRESS)
-    pyatspi.Registry.generateKeyboardEvent(SHIFT, None, pyatspi.KEY_PRESS)
-    pyatspi.Registry.generateKeyboardEvent(L_KEY, None, pyatspi.KEY_PRESSRELEASE)
-    pyatspi.Registry.generateKeyboardEvent(SHIFT, None, pyatspi.KEY_RELEASE)
-    pyatspi.Registry.generateKeyboardEvent(CTRL, None, pyatspi.KEY_RELEASE)
 
 
 def accessible_texts(app):
@@ -237,18 +177,13 @@ def wait_keys_gone(scan, pid, names, timeout):
 
 
 def new_report(app, title):
-    act(find(app, role="push button", name=T("New report"), timeout=20))
-    title_field = find(app, role="text", name=T("Title"), timeout=20)
-    if title_field is None:
-        return False
-    set_text(title_field, title)
-    return report_listed(app, title) and wait_for(lambda: T("Saved") in label_texts(app), 30)
+    return pages.new_report(app, title) and wait_for(lambda: T("Saved") in label_texts(app), 30)
 
 
 def start(root):
     app = App(root)
     tap(app.start(), "the app starts and unlocks with TESTIGO_PASSPHRASE")
-    tap(main_shown(app.app), "the reports are shown")
+    tap(pages.main_shown(app.app), "the reports are shown")
     return app
 
 
@@ -280,8 +215,8 @@ def run_wipe(root):
         seen = accessible_texts(app.app)
         tap([t for t in seen if TITLE in t], "control: unlocked, the report's title is an accessible text")
 
-        press_lock_shortcut()
-        tap(locked_shown(app.app), "Ctrl+Shift+L: the lock page")
+        tap_lock.press_lock_shortcut()
+        tap(pages.locked_shown(app.app), "Ctrl+Shift+L: the lock page")
         tap(wait_for(lambda: [w.name for w in windows(app.app)] == ["Testigo"], 30),
             "locked: one window", repr([w.name for w in windows(app.app)]))
         after = scan.scan(app.process.pid)
@@ -301,8 +236,8 @@ def run_wipe(root):
             "locked: no accessible text of the app (%d) holds the report's words" % len(seen),
             repr([t for t in seen if any(w in t for w in WORDS)]))
 
-        tap(unlock(app.app, PASSPHRASE) and main_shown(app.app), "the passphrase unlocks")
-        tap(report_listed(app.app, TITLE), "unlocked: the report is there")
+        tap(pages.unlock(app.app, PASSPHRASE) and pages.main_shown(app.app), "the passphrase unlocks")
+        tap(pages.report_listed(app.app, TITLE), "unlocked: the report is there")
         again = scan.scan(app.process.pid)
         figure("unlocked again", again)
         tap("store" in found_keys(again), "unlocked again: the scan finds the STORE subkey again")
@@ -314,7 +249,7 @@ def run_wipe(root):
         tap(lock_button is not None, "the header bar's Lock button")
         if lock_button is not None:
             act(lock_button)
-        tap(locked_shown(app.app) and wait_for(lambda: [w.name for w in windows(app.app)] == ["Testigo"], 30),
+        tap(pages.locked_shown(app.app) and wait_for(lambda: [w.name for w in windows(app.app)] == ["Testigo"], 30),
             "locked again: the lock page, one window")
         after = scan.scan(app.process.pid)
         figure("locked again", after)
@@ -346,7 +281,7 @@ def run_save(root):
         log_before = len(app.log_text())
         set_text(title_field, NEW_TITLE)
         set_text(narrative, NEW_NARRATIVE)
-        press_lock_shortcut()
+        tap_lock.press_lock_shortcut()
         locked_line = "Locked: the key is wiped"
         # Bounded well past SQLite's 5 s busy wait: on a loaded machine an
         # autosave begun before the lock may give up meanwhile ("Not
@@ -356,7 +291,7 @@ def run_save(root):
         tap(locked, "the app locked while the store's write lock was held (its log says so)")
         tap(released.get("released"), "the write lock is given back")
 
-        tap(locked_shown(app.app), "the lock page")
+        tap(pages.locked_shown(app.app), "the lock page")
         gone, last, n = wait_keys_gone(scan, app.process.pid, KEYS, 60)
         figure("locked, after the save (%d scans)" % n, last)
         tap(gone, "locked: once the save in flight ends, no key is left in the app's memory",
@@ -364,9 +299,9 @@ def run_save(root):
         log = app.log_text()[log_before:]
         tap(T("Not saved") not in log and "Not saved" not in log, "no save failed", log[-2000:])
 
-        tap(unlock(app.app, PASSPHRASE) and main_shown(app.app), "the passphrase unlocks")
-        tap(report_listed(app.app, NEW_TITLE), "unlocked: the report shows the title typed before the lock")
-        tap(not report_listed(app.app, TITLE, 2), "the old title is listed no more")
+        tap(pages.unlock(app.app, PASSPHRASE) and pages.main_shown(app.app), "the passphrase unlocks")
+        tap(pages.report_listed(app.app, NEW_TITLE), "unlocked: the report shows the title typed before the lock")
+        tap(not pages.report_listed(app.app, TITLE, 2), "the old title is listed no more")
         try:
             db = tap_store.connect(app.data, PASSPHRASE)
             try:

@@ -34,9 +34,11 @@ import subprocess
 import sys
 import tempfile
 
+import tap_atspi  # noqa: E402
 from tap_atspi import (  # noqa: E402
-    act, button, find, find_app, label_texts, require_atspi, results, showing, skip_all, tap,
+    AppRun, act, button, combo_label, find, label_texts, require_atspi, results, skip_all, tap,
     wait_for, walk, window_named, windows)
+import tap_lock  # noqa: E402
 from tap_lock import field, labels_with, sensitive, set_text  # noqa: E402
 
 TESTIGO = sys.argv[1]
@@ -66,6 +68,7 @@ for tool in ("dbus-daemon", "dbus-send"):
     if shutil.which(tool) is None:
         skip_all("%s is not installed" % tool)
 pyatspi = require_atspi()
+pages = tap_lock.Pages(T)
 
 TITLE = "Raid on the Maravillas clinic"
 PASSPHRASE = "river lantern copper seventeen"
@@ -75,14 +78,21 @@ HONEST = ("This destroys the key that encrypts the data on this laptop — the r
           "files, and the sync history — so that what is left is unreadable noise, and removes it. It "
           "cannot hide that Testigo was installed. There are no hidden vaults. Testigo will then start "
           "as on a new laptop.")
-CTRL, SHIFT, L_KEY = 37, 50, 46          # X keycodes: Control_L, Shift_L, l
-UP, DOWN, RETURN = 0xff52, 0xff54, 0xff0d
 
 
 # The app ----------------------------------------------------------------------
 
-class App:
+if BUILD is not None and LANG != "en":
+    import gettext as _gettext
+    GTK = _gettext.translation("gtk40", languages=[LANG], fallback=True).gettext
+else:
+    def GTK(text):
+        return text
+
+
+class App(AppRun):
     def __init__(self, root):
+        AppRun.__init__(self, [TESTIGO], None, close=GTK("Close"))
         self.root = root
         self.store = os.path.join(root, "store")
         self.config_home = os.path.join(root, "config")
@@ -107,34 +117,6 @@ class App:
                                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
         self.system_address = self.system_bus.stdout.readline().strip()
         self.env["DBUS_SYSTEM_BUS_ADDRESS"] = self.system_address
-        self.process = None
-        self.app = None
-
-    def start(self):
-        self.process = subprocess.Popen([TESTIGO], env=self.env, stdout=subprocess.DEVNULL)
-        self.app = find_app(self.process, timeout=60)
-        return self.app is not None
-
-    def frames(self):
-        return [w for w in windows(self.app) if w.name == "Testigo"]
-
-    def quit(self):
-        for frame in self.frames():
-            close = find(frame, role="push button", name=GTK("Close"), timeout=5)
-            if close is not None:
-                act(close)
-                break
-        try:
-            return self.process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
-            return None
-
-    def kill(self):
-        if self.process is not None and self.process.poll() is None:
-            self.process.kill()
-            self.process.wait()
 
     def stop(self):
         self.kill()
@@ -153,30 +135,6 @@ class App:
             return ""
 
 
-if BUILD is not None and LANG != "en":
-    import gettext as _gettext
-    GTK = _gettext.translation("gtk40", languages=[LANG], fallback=True).gettext
-else:
-    def GTK(text):
-        return text
-
-
-def first_run_shown(app, timeout=30):
-    return find(app, role="label", name=T("Protect Your Reports"), timeout=timeout) is not None
-
-
-def locked_shown(app, timeout=30):
-    return find(app, role="label", name=T("Testigo Is Locked"), timeout=timeout) is not None
-
-
-def main_shown(app, timeout=60):
-    return find(app, role="push button", name=T("New report"), timeout=timeout) is not None
-
-
-def report_listed(app, title, timeout=20):
-    return find(app, contains=title, role="list item", timeout=timeout) is not None
-
-
 def title_anywhere(app, title):
     for node in walk(app):
         try:
@@ -187,67 +145,10 @@ def title_anywhere(app, title):
     return False
 
 
-def first_run(app, passphrase):
-    entry = field(app, T("Passphrase"))
-    confirm = field(app, T("Confirm Passphrase"))
-    if entry is None or confirm is None:
-        return False
-    set_text(entry, passphrase)
-    set_text(confirm, passphrase)
-    create = button(app, M("_Encrypt and Start"), timeout=10)
-    if create is None or not wait_for(lambda: sensitive(create), 10):
-        return False
-    act(create)
-    return main_shown(app)
-
-
-def unlock(app, passphrase):
-    entry = field(app, T("Passphrase"))
-    if entry is None:
-        return False
-    set_text(entry, passphrase)
-    unlock_button = button(app, M("_Unlock"), timeout=10)
-    if unlock_button is None or not wait_for(lambda: sensitive(unlock_button), 30):
-        return False
-    act(unlock_button)
-    return True
-
-
-def press_lock_shortcut():
-    pyatspi.Registry.generateKeyboardEvent(CTRL, None, pyatspi.KEY_PRESS)
-    pyatspi.Registry.generateKeyboardEvent(SHIFT, None, pyatspi.KEY_PRESS)
-    pyatspi.Registry.generateKeyboardEvent(L_KEY, None, pyatspi.KEY_PRESSRELEASE)
-    pyatspi.Registry.generateKeyboardEvent(SHIFT, None, pyatspi.KEY_RELEASE)
-    pyatspi.Registry.generateKeyboardEvent(CTRL, None, pyatspi.KEY_RELEASE)
-
-
-def press(keysym, times=1):
-    for _i in range(times):
-        pyatspi.Registry.generateKeyboardEvent(keysym, None, pyatspi.KEY_SYM)
-
-
-def combo_label(combo):
-    lists = [n for n in walk(combo) if n.getRoleName() == "list"]
-    found = [n.name for n in walk(lists[0]) if n.getRoleName() == "label"] if lists else []
-    return found[0] if found else None
-
-
 def choose(combo, index, label):
-    """Item @index (shown as @label) of a drop-down, as a keyboard user
-    picks it: opened with a click, then the arrow keys."""
-    for _attempt in range(3):
-        act(combo)
-
-        def popup_focused():
-            return any(n.getRoleName() == "list item" and n.getState().contains(pyatspi.STATE_FOCUSED)
-                       for n in walk(combo))
-        if wait_for(popup_focused, 5):
-            press(UP, 10)
-            press(DOWN, index)
-            press(RETURN)
-        if wait_for(lambda: combo_label(combo) == label, 3):
-            return True
-    return False
+    """Item @index (shown as @label) of a drop-down, opened by its action,
+    then picked with the keys as a keyboard user would."""
+    return tap_atspi.choose(combo, index, label, opener=act)
 
 
 def open_preferences(app):
@@ -296,7 +197,7 @@ try:
     a = app.app
 
     # First run.
-    tap(first_run_shown(a), "first run: the passphrase page is shown")
+    tap(pages.first_run_shown(a), "first run: the passphrase page is shown")
     tap(not os.path.exists(os.path.join(app.store, "testigo.db")) and not os.path.exists(app.key_file()),
         "first run: nothing is stored before the passphrase")
     entry = field(a, T("Passphrase"))
@@ -318,17 +219,17 @@ try:
         "first run: a good passphrase is rated and accepted", repr(label_texts(a)))
     shot("lock-first-run")
     act(create)
-    tap(main_shown(a), "first run: the reports open once the key is made")
+    tap(pages.main_shown(a), "first run: the reports open once the key is made")
     tap(os.path.exists(app.key_file()), "first run: the key file is written")
 
     # A report, then lock with the shortcut.
     act(find(a, role="push button", name=T("New report"), timeout=10))
     title = find(a, role="text", name=T("Title"), timeout=20)
     set_text(title, TITLE)
-    tap(report_listed(a, TITLE, 30), "a report is typed and listed")
+    tap(pages.report_listed(a, TITLE, 30), "a report is typed and listed")
     before = digest(app.key_file())
-    press_lock_shortcut()
-    tap(locked_shown(a), "Ctrl+Shift+L locks: the unlock page is shown")
+    tap_lock.press_lock_shortcut()
+    tap(pages.locked_shown(a), "Ctrl+Shift+L locks: the unlock page is shown")
     tap(wait_for(lambda: [w.name for w in windows(app.app)] == ["Testigo"], 10),
         "locked: one window, titled only Testigo",
         repr([(w.getRoleName(), w.name) for w in windows(app.app)]))
@@ -337,31 +238,31 @@ try:
     shot("lock-locked")
 
     # Wrong, then right.
-    tap(unlock(a, WRONG), "a wrong passphrase is typed")
+    tap(pages.unlock(a, WRONG), "a wrong passphrase is typed")
     expected = N("Wrong passphrase. Nothing was changed (%u wrong attempt so far).",
                  "Wrong passphrase. Nothing was changed (%u wrong attempts so far).", 1) % 1
     tap(wait_for(lambda: labels_with(a, expected), 60), "wrong passphrase: the message with the count",
         repr(label_texts(a)))
-    tap(locked_shown(a, 1) and digest(app.key_file()) == before, "wrong passphrase: still locked, key file unchanged")
-    tap(unlock(a, PASSPHRASE) and main_shown(a), "the right passphrase unlocks")
-    tap(report_listed(a, TITLE, 30), "unlocked: the report is still there")
+    tap(pages.locked_shown(a, 1) and digest(app.key_file()) == before, "wrong passphrase: still locked, key file unchanged")
+    tap(pages.unlock(a, PASSPHRASE) and pages.main_shown(a), "the right passphrase unlocks")
+    tap(pages.report_listed(a, TITLE, 30), "unlocked: the report is still there")
 
     # The header bar's button.
     lock_button = find(a, role="push button", name=T("Lock"), timeout=10)
     tap(lock_button is not None, "the header bar has a Lock button")
     if lock_button is not None:
         act(lock_button)
-    tap(locked_shown(a), "the Lock button locks")
-    tap(unlock(a, PASSPHRASE) and main_shown(a) and report_listed(a, TITLE), "unlocked again")
+    tap(pages.locked_shown(a), "the Lock button locks")
+    tap(pages.unlock(a, PASSPHRASE) and pages.main_shown(a) and pages.report_listed(a, TITLE), "unlocked again")
 
     # The session's screen lock, then suspend.
     signal(["--session"], "/org/gnome/ScreenSaver", "org.gnome.ScreenSaver", "ActiveChanged", "true")
-    tap(locked_shown(a), "the screen lock (ScreenSaver ActiveChanged) locks")
-    tap(unlock(a, PASSPHRASE) and main_shown(a), "unlocked after the screen lock")
+    tap(pages.locked_shown(a), "the screen lock (ScreenSaver ActiveChanged) locks")
+    tap(pages.unlock(a, PASSPHRASE) and pages.main_shown(a), "unlocked after the screen lock")
     signal(["--bus=" + app.system_address], "/org/freedesktop/login1", "org.freedesktop.login1.Manager",
            "PrepareForSleep", "true")
-    tap(locked_shown(a), "suspend (logind PrepareForSleep) locks")
-    tap(unlock(a, PASSPHRASE) and main_shown(a), "unlocked after suspend")
+    tap(pages.locked_shown(a), "suspend (logind PrepareForSleep) locks")
+    tap(pages.unlock(a, PASSPHRASE) and pages.main_shown(a), "unlocked after suspend")
 
     # "Lock after" in the preferences, then a restart.
     prefs = open_preferences(a)
@@ -373,12 +274,12 @@ try:
     tap(app.quit() == 0, "the app quits")
     tap(app.start(), "the app starts again")
     a = app.app
-    tap(locked_shown(a) and not main_shown(a, 1), "restarted: the unlock page comes first")
+    tap(pages.locked_shown(a) and not pages.main_shown(a, 1), "restarted: the unlock page comes first")
     tap("lock-idle-seconds=60" in app.settings(), "restarted: the stored value is kept")
 
     # Three wrong passphrases: the wait.
     for i in range(3):
-        unlock(a, WRONG)
+        pages.unlock(a, WRONG)
         n = i + 1
         expected = N("Wrong passphrase. Nothing was changed (%u wrong attempt so far).",
                      "Wrong passphrase. Nothing was changed (%u wrong attempts so far).", n) % n
@@ -388,7 +289,7 @@ try:
         "three wrong passphrases: the count and the wait are said", repr(label_texts(a)))
     unlock_button = button(a, M("_Unlock"), timeout=5)
     tap(unlock_button is not None and not sensitive(unlock_button), "while waiting, Unlock is off")
-    tap(unlock(a, PASSPHRASE) and main_shown(a, 90), "after the wait, the right passphrase unlocks")
+    tap(pages.unlock(a, PASSPHRASE) and pages.main_shown(a, 90), "after the wait, the right passphrase unlocks")
     prefs = open_preferences(a)
     combo = find(prefs, role="combo box", name=T("Lock after"), timeout=10) if prefs else None
     tap(combo is not None and combo_label(combo) == one_minute, "restarted: Preferences shows 1 minute",
@@ -414,10 +315,10 @@ try:
     erase = button(dialog, M("_Erase Everything"), timeout=10) if dialog else None
     if erase is not None:
         act(erase)
-    tap(first_run_shown(a, 60), "erased: the first-run page, as on a fresh install")
+    tap(pages.first_run_shown(a, 60), "erased: the first-run page, as on a fresh install")
     tap(wait_for(lambda: not os.path.exists(app.key_file()), 10), "erased: no key file")
-    tap(first_run(a, PASSPHRASE), "a new passphrase opens a new store")
-    tap(not report_listed(a, TITLE, 3), "the new store is empty")
+    tap(pages.first_run(a, PASSPHRASE) and pages.main_shown(a), "a new passphrase opens a new store")
+    tap(not pages.report_listed(a, TITLE, 3), "the new store is empty")
 
     # The erase passphrase.
     prefs = open_preferences(a)
@@ -439,9 +340,9 @@ try:
         if close is not None:
             act(close)
     act(find(a, role="push button", name=T("Lock"), timeout=10))
-    tap(locked_shown(a), "locked")
-    unlock(a, ERASE_PASSPHRASE)
-    tap(first_run_shown(a, 60), "the erase passphrase at the unlock page: the first-run page at once")
+    tap(pages.locked_shown(a), "locked")
+    pages.unlock(a, ERASE_PASSPHRASE)
+    tap(pages.first_run_shown(a, 60), "the erase passphrase at the unlock page: the first-run page at once")
     tap(wait_for(lambda: not os.path.exists(app.key_file()), 10), "the erase passphrase removed the key file")
 
     # Idle: 3 seconds, set before a start.
@@ -461,7 +362,7 @@ try:
     wait_for(lambda: sensitive(create), 10)
     act(create)
     tap(wait_for(lambda: os.path.exists(app.key_file()), 60), "first run again")
-    tap(locked_shown(a, 60), "left alone, the app locks by itself")
+    tap(pages.locked_shown(a, 60), "left alone, the app locks by itself")
     tap(app.quit() == 0, "the app quits from the lock page")
 finally:
     app.stop()

@@ -22,7 +22,7 @@ import sys
 import tempfile
 import time
 
-from tap_atspi import node_where, require_atspi, run, showing, skip_all, tap, wait_for, walk, windows
+from tap_atspi import end, node_where, require_atspi, run, showing, skip_all, tap, wait_for, walk, windows
 
 TESTIGO = sys.argv[1]
 SOURCE_ROOT = sys.argv[2]
@@ -42,8 +42,8 @@ def window_names(app):
 
 
 def find_app(process, timeout=20.0):
-    end = time.time() + timeout
-    while time.time() < end:
+    deadline = time.time() + timeout
+    while time.time() < deadline:
         for app in pyatspi.Registry.getDesktop(0):
             try:
                 if app is not None and app.get_process_id() == process.pid and "Testigo" in window_names(app):
@@ -134,13 +134,7 @@ def main():
                                           for n in walk(frame)), timeout=10)
         tap(listed, "the report typed before Ctrl+W was saved")
     finally:
-        if process.poll() is None:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-        shutil.rmtree(work, ignore_errors=True)
+        end(process, work)
 
 
 run(main)

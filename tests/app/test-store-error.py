@@ -29,7 +29,7 @@ import tempfile
 import time
 
 from tap_atspi import (
-    node_where, require_atspi, run, showing, tap, wait_active, wait_for, walk, window_named,
+    act, node_where, require_atspi, run, showing, tap, wait_active, wait_for, walk, window_named,
     windows)
 
 TESTIGO = sys.argv[1] if len(sys.argv) > 1 else "testigo"
@@ -57,10 +57,6 @@ def find(root, role, name=None, contains=None, timeout=10.0):
         return (name is None or plain == name or plain.startswith(name + " ")) \
             and (contains is None or contains in plain) and showing(node)
     return node_where(root, wanted, timeout)
-
-
-def act(node):
-    node.queryAction().doAction(0)
 
 
 def texts(app):

@@ -70,7 +70,7 @@ def load(name, path):
 # of the fault runs.
 states = load("sync_states", os.path.join(HERE, "test-sync-states.py"))
 faults = load("fault_sync", os.path.join(HERE, "..", "sync", "fault-sync.py"))
-from tap_atspi import results, skip_all, tap, wait_for  # noqa: E402
+from tap_atspi import run, skip_all, tap, wait_for  # noqa: E402
 import tap_store  # noqa: E402
 
 ui = states.ui
@@ -365,11 +365,4 @@ def main():
     diag("%.0f s" % (time.monotonic() - started))
 
 
-try:
-    main()
-except Exception as e:
-    import traceback
-    traceback.print_exc()
-    tap(False, "the test ran to its end", repr(e))
-print("1..%d" % len(results))
-sys.exit(0 if results and all(results) else 1)
+run(main)

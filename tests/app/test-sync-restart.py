@@ -34,7 +34,6 @@ import importlib.util
 import os
 import shutil
 import subprocess
-import sys
 import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -42,7 +41,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 _spec = importlib.util.spec_from_file_location("sync_states", os.path.join(HERE, "test-sync-states.py"))
 states = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(states)
-from tap_atspi import find, label_texts, outside, results, skip_all, tap, wait_for  # noqa: E402
+from tap_atspi import find, label_texts, outside, run, skip_all, tap, wait_for  # noqa: E402
 import tap_scan  # noqa: E402
 
 ui = states.ui
@@ -193,21 +192,8 @@ def main():
             app.kill()
         if bus is not None:
             bus.stop()
-        if server.process is not None and server.process.poll() is None:
-            server.process.terminate()
-            try:
-                server.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                server.process.kill()
+        server.stop()   # and its folder
         shutil.rmtree(work, ignore_errors=True)
-        shutil.rmtree(server.dir, ignore_errors=True)
 
 
-try:
-    main()
-except Exception as e:
-    import traceback
-    traceback.print_exc()
-    tap(False, "the test ran to its end", repr(e))
-print("1..%d" % len(results))
-sys.exit(0 if results and all(results) else 1)
+run(main)

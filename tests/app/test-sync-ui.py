@@ -42,7 +42,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 
 import tap_atspi  # noqa: E402
 from tap_atspi import (  # noqa: E402
-    button, find, find_app, label_texts, outside, require_atspi, results, showing, skip_all, tap,
+    AppRun, act, button, find, label_texts, outside, require_atspi, run, skip_all, tap,
     wait_for, walk, window_named)
 
 TESTIGO = sys.argv[1]
@@ -149,41 +149,23 @@ class PrivateBus:
 
 # The app --------------------------------------------------------------------
 
-class App:
+class App(AppRun):
     def __init__(self, root, bus):
         self.store = os.path.join(root, "store")
         self.config_home = os.path.join(root, "config")
         os.makedirs(self.config_home, exist_ok=True)
-        self.env = dict(bus.env, TESTIGO_DATA_DIR=self.store, XDG_CONFIG_HOME=self.config_home,
-                        GSETTINGS_BACKEND="keyfile", AT_SPI_BUS_ADDRESS=A11Y, LANGUAGE=LANG)
+        env = dict(bus.env, TESTIGO_DATA_DIR=self.store, XDG_CONFIG_HOME=self.config_home,
+                   GSETTINGS_BACKEND="keyfile", AT_SPI_BUS_ADDRESS=A11Y, LANGUAGE=LANG)
         if BUILD is not None:
-            self.env["TESTIGO_LOCALEDIR"] = os.path.join(BUILD, "po")
-        self.process = None
-        self.app = None
+            env["TESTIGO_LOCALEDIR"] = os.path.join(BUILD, "po")
+        AppRun.__init__(self, [TESTIGO], env, close=GTK("Close"))
         self.frame = None
 
     def start(self):
-        self.process = subprocess.Popen([TESTIGO], env=self.env, stdout=subprocess.DEVNULL)
-        self.app = find_app(self.process, timeout=60)
-        self.frame = find(self.app, role="frame", name="Testigo", timeout=30) if self.app else None
+        """True once the main window is there (self.frame)."""
+        started = AppRun.start(self)
+        self.frame = find(self.app, role="frame", name="Testigo", timeout=30) if started else None
         return self.frame is not None
-
-    def quit(self):
-        frame = self.frame
-        close = find(frame, role="push button", name=GTK("Close"), timeout=5) if frame else None
-        if close is not None:
-            act(close)
-        try:
-            return self.process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
-            return None
-
-    def kill(self):
-        if self.process is not None and self.process.poll() is None:
-            self.process.kill()
-            self.process.wait()
 
     def settings(self):
         path = os.path.join(self.config_home, "glib-2.0", "settings", "keyfile")
@@ -206,16 +188,6 @@ class App:
                     except OSError:
                         pass
         return False
-
-
-def act(node, name=None):
-    action = node.queryAction()
-    if name is not None:
-        for i in range(action.nActions):
-            if action.getName(i) == name:
-                action.doAction(i)
-                return
-    action.doAction(0)
 
 
 def description(node):
@@ -531,7 +503,8 @@ def run_with_keyring(work, server):
             was_metered = metered.getState().contains(pyatspi.STATE_CHECKED)
             act(automatic)
             act(metered)
-            wait_for(lambda: automatic.getState().contains(pyatspi.STATE_CHECKED) != was_auto, 10)
+            wait_for(lambda: automatic.getState().contains(pyatspi.STATE_CHECKED) != was_auto
+                     and metered.getState().contains(pyatspi.STATE_CHECKED) != was_metered, 10)
         status = app.quit()
         tap(status == 0, "the app quits cleanly", "status %r" % status)
         settings = app.settings()
@@ -647,22 +620,10 @@ def main():
         if not SHOTS:
             run_without_keyring(work, server)
     finally:
-        server.process.terminate()
-        try:
-            server.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.process.kill()
+        server.stop()   # and its folder
         shutil.rmtree(work, ignore_errors=True)
-        shutil.rmtree(server.dir, ignore_errors=True)
 
 
 A11Y = ""
 if __name__ == "__main__":  # test-sync-states.py imports the helpers above
-    try:
-        main()
-    except Exception as e:
-        import traceback
-        traceback.print_exc()
-        tap(False, "the test ran to its end", repr(e))
-    print("1..%d" % len(results))
-    sys.exit(0 if results and all(results) else 1)
+    run(main)
