@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 #
 # What the coordinator's workspace UI tests share (test-workspace-ui.py,
-# test-workspace-controls.py, test-workspace-incident.py): finding nodes
+# test-workspace-controls.py, test-workspace-incident.py): the laptop the
+# app runs on, finding nodes
 # by predicate, role and name, doing a node's named action, keys and the
 # keyboard focus, the workspace's pages and expander rows,
 # and the incidents as the store holds them. Built on tap_atspi; pyatspi
@@ -9,12 +10,14 @@
 # is there). Strings a person reads are passed in already translated.
 
 import json
+import os
 import re
+import shutil
 import subprocess
-import time
+import tempfile
 
 import tap_store
-from tap_atspi import click, wait_for, walk
+from tap_atspi import click, find_app, node_where, press, showing, wait_for
 
 UP, DOWN, RETURN, ESCAPE, SPACE, TAB = 0xff52, 0xff54, 0xff0d, 0xff1b, 0x20, 0xff09
 
@@ -33,16 +36,39 @@ def fill(template, *args):
     return re.sub(r"%(?:(\d)\$)?(?:\.\d+)?[sud]", one, template)
 
 
+class Laptop:
+    """A coordinator's laptop for one test: a folder of its own (the store
+    in store/, the settings in config/, kept in a key file), the app
+    @testigo started there as a coordinator in @lang with the translations
+    of @build, as often as the test needs; end() kills what still runs and
+    removes the folder."""
+
+    def __init__(self, testigo, build, lang, prefix):
+        self.testigo = testigo
+        self.root = tempfile.mkdtemp(prefix=prefix)
+        self.data_dir = os.path.join(self.root, "store")
+        self.config_home = os.path.join(self.root, "config")
+        os.makedirs(self.config_home)
+        self.env = dict(os.environ, TESTIGO_DATA_DIR=self.data_dir, GTK_A11Y="atspi", NO_AT_BRIDGE="0",
+                        LANGUAGE=lang, XDG_CONFIG_HOME=self.config_home, GSETTINGS_BACKEND="keyfile",
+                        TESTIGO_ROLE="coordinator", TESTIGO_LOCALEDIR=os.path.join(build, "po"))
+        self.started = []
+
+    def start(self):
+        """The app started: (its process, its AT-SPI node or None)."""
+        process = subprocess.Popen([self.testigo], env=self.env, stdout=subprocess.DEVNULL)
+        self.started.append(process)
+        return process, find_app(process, timeout=60)
+
+    def end(self):
+        for process in self.started:
+            if process.poll() is None:
+                process.kill()
+                process.wait()
+        shutil.rmtree(self.root, ignore_errors=True)
+
+
 # Nodes ----------------------------------------------------------------------
-
-def visible(node):
-    """GTK 4.8 marks only windows "showing"; "visible" follows the widget."""
-    import pyatspi
-    try:
-        return node.getState().contains(pyatspi.STATE_VISIBLE)
-    except Exception:
-        return False
-
 
 def has_state(node, state):
     try:
@@ -67,41 +93,24 @@ def selected(node):
     return has_state(node, pyatspi.STATE_SELECTED)
 
 
-def node_where(top, pred, timeout=10.0):
-    """The first node below @top (included) for which @pred is true,
-    polled for until @timeout; None after that. A node that goes away
-    while @pred reads it does not count."""
-    end = time.time() + timeout
-    while True:
-        for node in walk(top):
-            try:
-                if pred(node):
-                    return node
-            except Exception:
-                pass
-        if time.time() > end:
-            return None
-        time.sleep(0.2)
-
-
 def named(top, role, contains, timeout=10.0, only_visible=True):
     """A node of @role whose name contains @contains."""
     return node_where(top, lambda n: n.getRoleName() == role and contains in (n.name or "")
-                      and (not only_visible or visible(n)), timeout)
+                      and (not only_visible or showing(n)), timeout)
 
 
 def push(top, start, timeout=10.0):
     """The visible push button whose name, underscores left out, starts
     with @start (GTK 4.8 names a button "<accessible label> <its label>")."""
     return node_where(top, lambda n: n.getRoleName() == "push button"
-                      and (n.name or "").replace("_", "").startswith(start) and visible(n), timeout)
+                      and (n.name or "").replace("_", "").startswith(start) and showing(n), timeout)
 
 
 def entry_named(top, title, timeout=10.0, only_visible=True):
     """An entry row (role "text") whose name starts with @title (GTK 4.8
     names an AdwEntryRow "<title> <title>")."""
     return node_where(top, lambda n: n.getRoleName() == "text" and (n.name or "").startswith(title)
-                      and (not only_visible or visible(n)), timeout)
+                      and (not only_visible or showing(n)), timeout)
 
 
 def ancestors(node):
@@ -134,13 +143,6 @@ def do_action(node, name):
 
 
 # Keys and focus ---------------------------------------------------------------
-
-def press(keysym, times=1):
-    import pyatspi
-    for _i in range(times):
-        pyatspi.Registry.generateKeyboardEvent(keysym, None, pyatspi.KEY_SYM)
-        time.sleep(0.05)
-
 
 def chord(keys):
     """Presses a chord such as "alt+a" through the X server (xdotool): a
@@ -204,7 +206,7 @@ def open_workspace(app, workspace, back):
     """Presses the Workspace button (named @workspace in this language);
     True once the workspace shows its Back button (@back)."""
     ws = node_where(app, lambda n: n.getRoleName() == "push button"
-                    and (n.name or "").startswith(workspace) and visible(n), 30)
+                    and (n.name or "").startswith(workspace) and showing(n), 30)
     if ws is None:
         return False
     click(ws)
@@ -214,7 +216,7 @@ def open_workspace(app, workspace, back):
 def page(app, title):
     """Shows the workspace's page @title with its view switcher (a "page
     tab" over AT-SPI); True once that tab is the selected one."""
-    tab = node_where(app, lambda n: n.getRoleName() == "page tab" and n.name == title and visible(n), 10)
+    tab = node_where(app, lambda n: n.getRoleName() == "page tab" and n.name == title and showing(n), 10)
     if tab is None:
         return False
     if not selected(tab):
@@ -227,7 +229,7 @@ def expand(top, title):
     a11y.activate); returns the header, or None."""
     import pyatspi
     header = node_where(top, lambda n: n.getRoleName() == "list item" and n.name == title
-                        and "a11y.activate" in actions(n) and visible(n), 10)
+                        and "a11y.activate" in actions(n) and showing(n), 10)
     if header is not None and not has_state(header, pyatspi.STATE_EXPANDED):
         do_action(header, "a11y.activate")
         wait_for(lambda: has_state(header, pyatspi.STATE_EXPANDED), 5)

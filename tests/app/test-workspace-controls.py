@@ -27,17 +27,15 @@ import configparser
 import gettext
 import json
 import os
-import shutil
 import subprocess
 import sys
-import tempfile
 
 import tap_atspi  # noqa: E402
 import tap_store  # noqa: E402
 from tap_workspace import (  # noqa: E402
-    actions, ancestors, checked, do_action, fill, named, node_where, press, pressed, push, selected, visible)
+    Laptop, actions, ancestors, checked, do_action, fill, named, press, pressed, push, selected)
 from tap_atspi import (  # noqa: E402
-    click, find_app, label_texts, require_atspi, results, tap, text_of, type_into,
+    click, label_texts, node_where, require_atspi, run, showing, tap, text_of, type_into,
     wait_for, walk)
 
 TESTIGO = sys.argv[1]
@@ -65,26 +63,13 @@ def M(text):
 
 
 pyatspi = require_atspi()
-root = tempfile.mkdtemp(prefix="testigo-workspace-controls-")
-data_dir = os.path.join(root, "store")
-config_home = os.path.join(root, "config")
-os.makedirs(config_home)
-env = dict(os.environ, TESTIGO_DATA_DIR=data_dir, GTK_A11Y="atspi", NO_AT_BRIDGE="0",
-           LANGUAGE=LANG, XDG_CONFIG_HOME=config_home, GSETTINGS_BACKEND="keyfile",
-           TESTIGO_ROLE="coordinator", TESTIGO_LOCALEDIR=os.path.join(BUILD, "po"))
-UP, DOWN, RETURN, ESCAPE, SPACE, TAB = 0xff52, 0xff54, 0xff0d, 0xff1b, 0x20, 0xff09
+laptop = Laptop(TESTIGO, BUILD, LANG, "testigo-workspace-controls-")
+data_dir, config_home = laptop.data_dir, laptop.config_home
+start = laptop.start
+RETURN, ESCAPE, SPACE, TAB = 0xff0d, 0xff1b, 0x20, 0xff09
 
 
 # Helpers --------------------------------------------------------------------
-
-started = []
-
-
-def start():
-    process = subprocess.Popen([TESTIGO], env=env, stdout=subprocess.DEVNULL)
-    started.append(process)
-    return process, find_app(process, timeout=60)
-
 
 def labels(top):
     return "\n".join(n or "" for n in label_texts(top))
@@ -109,24 +94,12 @@ def combo_label(combo):
 
 def choose(combo, index, label):
     """Item @index of a drop-down, chosen with the keyboard after a click."""
-    for _attempt in range(3):
-        click(combo)
-
-        def popup_focused():
-            return any(n.getRoleName() == "list item" and n.getState().contains(pyatspi.STATE_FOCUSED)
-                       for n in walk(combo))
-        if wait_for(popup_focused, 5):
-            press(UP, 12)
-            press(DOWN, index)
-            press(RETURN)
-        if wait_for(lambda: combo_label(combo) == label, 3):
-            return True
-    return False
+    return tap_atspi.choose(combo, index, label, label_of=combo_label)
 
 
 def expand(top, title):
     header = node_where(top, lambda n: n.getRoleName() == "list item" and n.name == title
-                        and "a11y.activate" in actions(n) and visible(n), 10)
+                        and "a11y.activate" in actions(n) and showing(n), 10)
     if header is not None and not header.getState().contains(pyatspi.STATE_EXPANDED):
         do_action(header, "a11y.activate")
         wait_for(lambda: header.getState().contains(pyatspi.STATE_EXPANDED), 5)
@@ -162,13 +135,13 @@ def settings():
 def incidents_toggle(app, timeout):
     """The map's Incidents toggle (GTK 4.8 calls a toggle button a push
     button, named "<label> <its child's label>")."""
-    return node_where(app, lambda n: n.getRoleName() in ("toggle button", "push button") and visible(n)
+    return node_where(app, lambda n: n.getRoleName() in ("toggle button", "push button") and showing(n)
                       and (n.name or "").startswith(T("Incidents on the map")), timeout)
 
 
 def open_workspace(app):
     ws = node_where(app, lambda n: n.getRoleName() == "push button"
-                    and (n.name or "").startswith(T("Workspace")) and visible(n), 30)
+                    and (n.name or "").startswith(T("Workspace")) and showing(n), 30)
     if ws is None:
         return False
     click(ws)
@@ -178,7 +151,7 @@ def open_workspace(app):
 def page(app, title):
     """Shows the workspace's page @title with its view switcher (a "page
     tab" over AT-SPI); True once that tab is the selected one."""
-    tab = node_where(app, lambda n: n.getRoleName() == "page tab" and n.name == title and visible(n), 10)
+    tab = node_where(app, lambda n: n.getRoleName() == "page tab" and n.name == title and showing(n), 10)
     if tab is None:
         return False
     if not selected(tab):
@@ -221,7 +194,7 @@ def field_of(inc_id, key):
 def entry_named(app, title, timeout, only_visible=True):
     """An entry row's text, named by GTK 4.8 "<title> <title>"."""
     return node_where(app, lambda n: n.getRoleName() == "text" and (n.name or "").startswith(title)
-                      and (visible(n) or not only_visible), timeout)
+                      and (showing(n) or not only_visible), timeout)
 
 
 def apply_entry(entry):
@@ -244,7 +217,7 @@ def write_field(app, inc_id, label, title, key, member, value):
     expand(app, label)
     entry = entry_named(app, title, 10)
     if entry is None:
-        print("# no row %r; nodes: %r" % (title, [(n.getRoleName(), n.name, visible(n)) for n in walk(app)
+        print("# no row %r; nodes: %r" % (title, [(n.getRoleName(), n.name, showing(n)) for n in walk(app)
                                                   if title in (n.name or "")]))
         return False
     type_into(entry, value)
@@ -266,7 +239,7 @@ def filter_combo(app, name, timeout=5):
     region = named(app, "text", T("Region or province code"), timeout)
     for parent in ancestors(region)[:8] if region is not None else []:
         for node in walk(parent):
-            if node.getRoleName() == "combo box" and (node.name or "").startswith(name) and visible(node):
+            if node.getRoleName() == "combo box" and (node.name or "").startswith(name) and showing(node):
                 return node
     return None
 
@@ -276,7 +249,7 @@ def unmerged_box(app, timeout):
     mnemonic's underscore in a check button's name)."""
     want = M("Only reports _not yet in an incident")
     return node_where(app, lambda n: n.getRoleName() == "check box" and (n.name or "").replace("_", "") == want
-                      and visible(n), timeout)
+                      and showing(n), timeout)
 
 
 def switch_incidents_off(app):
@@ -561,7 +534,7 @@ def actions_part():
     # Merge Selected: the two Juliaca reports ticked in All Reports.
     page(app, T("All Reports"))
     boxes = [node_where(app, lambda n, t=t: n.getRoleName() == "check box"
-                        and (n.name or "") == F(T("Select “%s” to merge"), t) and visible(n), 30)
+                        and (n.name or "") == F(T("Select “%s” to merge"), t) and showing(n), 30)
              for t in (TITLE_HERE, TITLE_OTHER)]
     # The first by its action (a screen reader), the second from the
     # keyboard: focused, then Space.
@@ -669,13 +642,4 @@ def category_choose(combo):
     return choose(combo, index + 1, vocabulary[index].get(LANG, vocabulary[index]["en"]))
 
 
-try:
-    actions_part() if PART == "actions" else controls()
-finally:
-    # Whatever happened, no app is left holding the test's output open.
-    for p in started:
-        if p.poll() is None:
-            p.kill()
-            p.wait()
-    shutil.rmtree(root, ignore_errors=True)
-sys.exit(0 if all(results) else 1)
+run((actions_part if PART == "actions" else controls), cleanup=laptop.end, plan=False)

@@ -40,17 +40,16 @@
 
 import gettext
 import os
-import shutil
 import subprocess
 import sys
-import tempfile
 
 import tap_atspi
-from tap_atspi import extents, find_app, require_atspi, results, tap, text_of, type_into, wait_for, walk
+from tap_atspi import (
+    extents, node_where, require_atspi, run, showing, tap, text_of, type_into, wait_for, walk)
 from tap_workspace import (
-    RETURN, SPACE, ancestors, checked, chord, db_rows, do_action, editor_heading, entry_named, expand,
-    field_of, fill, incidents, members_of, mnemonic, node_where, open_incident, open_workspace, page,
-    press, push, report_revisions, tab_to, type_text, visible)
+    Laptop, RETURN, SPACE, ancestors, checked, chord, db_rows, do_action, editor_heading, entry_named,
+    expand, field_of, fill, incidents, members_of, mnemonic, open_incident, open_workspace, page, press,
+    push, report_revisions, tab_to, type_text)
 
 TESTIGO = sys.argv[1]
 MAKE_STORE = sys.argv[2]
@@ -82,22 +81,9 @@ def M(text):
 
 
 pyatspi = require_atspi()
-root = tempfile.mkdtemp(prefix="testigo-workspace-incident-")
-data_dir = os.path.join(root, "store")
-config_home = os.path.join(root, "config")
-os.makedirs(config_home)
-env = dict(os.environ, TESTIGO_DATA_DIR=data_dir, GTK_A11Y="atspi", NO_AT_BRIDGE="0",
-           LANGUAGE=LANG, XDG_CONFIG_HOME=config_home, GSETTINGS_BACKEND="keyfile",
-           TESTIGO_ROLE="coordinator", TESTIGO_LOCALEDIR=os.path.join(BUILD, "po"))
-started = []
-
-
-def start():
-    process = subprocess.Popen([TESTIGO], env=env, stdout=subprocess.DEVNULL)
-    started.append(process)
-    return process, find_app(process, timeout=60)
-
-
+laptop = Laptop(TESTIGO, BUILD, LANG, "testigo-workspace-incident-")
+data_dir, config_home = laptop.data_dir, laptop.config_home
+start = laptop.start
 def quit_app(process, app):
     """The exit status (None when the app had to be killed)."""
     if app is None:
@@ -261,7 +247,7 @@ def write_part():
 
 def select_box(app, title):
     return node_where(app, lambda n: n.getRoleName() == "check box"
-                      and (n.name or "") == fill(T("Select “%s” to merge"), title) and visible(n), 30)
+                      and (n.name or "") == fill(T("Select “%s” to merge"), title) and showing(n), 30)
 
 
 def member_row(app, title, timeout):
@@ -332,7 +318,7 @@ def parents(rev_id):
 def choices(window):
     """The resolver's choices: a radio button per version of each part
     (and per written value), named "<part> from version <n> (<who>): <value>"."""
-    return [n for n in walk(window) if n.getRoleName() in ("radio button", "check box") and visible(n)]
+    return [n for n in walk(window) if n.getRoleName() in ("radio button", "check box") and showing(n)]
 
 
 def choose(node):
@@ -424,13 +410,4 @@ def resolve_part():
     quit_app(process, app)
 
 
-try:
-    {"write": write_part, "join": join_part, "resolve": resolve_part}[PART]()
-finally:
-    # Whatever happened, no app is left holding the test's output open.
-    for p in started:
-        if p.poll() is None:
-            p.kill()
-            p.wait()
-    shutil.rmtree(root, ignore_errors=True)
-sys.exit(0 if all(results) else 1)
+run({"write": write_part, "join": join_part, "resolve": resolve_part}[PART], cleanup=laptop.end, plan=False)

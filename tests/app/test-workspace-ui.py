@@ -51,11 +51,11 @@ FIGURE_REASON = "The regional hospital's list names eighteen."
 NOTES = "Ask the Puno office for the autopsy reports."
 
 from tap_atspi import (  # noqa: E402
-    button, click, end, find, find_app, require_atspi, run, tap, text_of, type_into,
+    button, choose, click, end, find, find_app, node_where, require_atspi, run, tap, text_of, type_into,
     wait_for, walk)
 import tap_workspace  # noqa: E402
 from tap_workspace import (  # noqa: E402
-    ancestors, checked, do_action, expand, node_where, page, press, push)
+    ancestors, checked, do_action, expand, page, press, push)
 
 pyatspi = require_atspi()
 SCORE = T("“%s” and “%s”, score %s: %s").split("%s")[2].strip()
@@ -80,7 +80,6 @@ base_env = dict(os.environ, TESTIGO_DATA_DIR=data_dir, GTK_A11Y="atspi", NO_AT_B
                 LANGUAGE=LANG)
 if BUILD is not None:
     base_env["TESTIGO_LOCALEDIR"] = os.path.join(BUILD, "po")
-from tap_workspace import DOWN, RETURN, UP  # noqa: E402
 
 
 def start(coordinator=True):
@@ -95,29 +94,6 @@ def start(coordinator=True):
 
 def named(root, role, contains, timeout=10.0):
     return tap_workspace.named(root, role, contains, timeout, only_visible=False)
-
-
-def combo_label(combo):
-    lists = [n for n in walk(combo) if n.getRoleName() == "list"]
-    labels = [n.name for n in walk(lists[0]) if n.getRoleName() == "label"] if lists else []
-    return labels[0] if labels else None
-
-
-def choose(combo, index, label):
-    """Item @index of a drop-down, chosen with the keyboard after a click."""
-    for _attempt in range(3):
-        click(combo)
-
-        def popup_focused():
-            return any(n.getRoleName() == "list item" and n.getState().contains(pyatspi.STATE_FOCUSED)
-                       for n in walk(combo))
-        if wait_for(popup_focused, 5):
-            press(UP, 8)
-            press(DOWN, index)
-            press(RETURN)
-        if wait_for(lambda: combo_label(combo) == label, 3):
-            return True
-    return False
 
 
 def labels_text(root):
