@@ -44,8 +44,7 @@ for lang in ("en", "es"):
                    TESTIGO_LOCALEDIR=os.path.join(build, "po"),
                    ADW_DEBUG_COLOR_SCHEME="prefer-dark" if scheme == "dark" else "prefer-light",
                    LANGUAGE=lang, LANG=LOCALES[lang], GTK_A11Y="atspi", **shots.locale_env(lang))
-        p = subprocess.Popen([os.path.join(build, "src/app/testigo")], env=env,
-                             stdout=subprocess.DEVNULL)
+        p = shots.start([os.path.join(build, "src/app/testigo")], env)
         app = find_app(p)
         item = node_where(app, lambda n: n.getRoleName() == "list item" and TITLE in (n.name or ""))
         act(item, "row.open")

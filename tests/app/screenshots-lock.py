@@ -13,7 +13,6 @@
 import gettext
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 
@@ -37,7 +36,7 @@ for lang in sys.argv[2:] or ("en", "es"):
                    ADW_DEBUG_COLOR_SCHEME="prefer-dark" if scheme == "dark" else "prefer-light",
                    LANGUAGE=lang)
         env.pop("TESTIGO_PASSPHRASE", None)
-        p = subprocess.Popen([os.path.join(build, "src/app/testigo")], env=env, stdout=subprocess.DEVNULL)
+        p = shots.start([os.path.join(build, "src/app/testigo")], env)
         try:
             app = find_app(p, timeout=60)
             passphrase = "river lantern copper seventeen"

@@ -79,7 +79,7 @@ for lang in (sys.argv[2:3] or ["en", "es"]):
                    TESTIGO_LOCALEDIR=os.path.join(build, "po"), TZ="America/Lima",
                    ADW_DEBUG_COLOR_SCHEME="prefer-dark" if scheme == "dark" else "prefer-light",
                    LANGUAGE=lang, LANG=LOCALES[lang], **shots.locale_env(lang))
-        p = subprocess.Popen([os.path.join(build, "src/app/testigo")], env=env, stdout=subprocess.DEVNULL)
+        p = shots.start([os.path.join(build, "src/app/testigo")], env)
         app = find_app(p)
         time.sleep(2)
         find(app, "push button", T("New report")).queryAction().doAction(0)

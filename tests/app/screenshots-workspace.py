@@ -49,12 +49,12 @@ for lang in ("en", "es"):
         data = tempfile.mkdtemp(prefix="testigo-workspace-shots-")
         subprocess.run([os.path.join(build, "tests/app/test-workspace-store"), data],
                        check=True, stdout=subprocess.DEVNULL)
-        env = dict(os.environ, TESTIGO_DATA_DIR=data, GSETTINGS_BACKEND="memory",
+        env = dict(os.environ, TESTIGO_DATA_DIR=data, GSETTINGS_BACKEND="memory", TESTIGO_PASSPHRASE="screenshots",
                    GSETTINGS_SCHEMA_DIR=os.path.join(build, "data"),
                    TESTIGO_LOCALEDIR=os.path.join(build, "po"), TESTIGO_ROLE="coordinator",
                    ADW_DEBUG_COLOR_SCHEME="prefer-dark" if scheme == "dark" else "prefer-light",
                    LANGUAGE=lang, LANG=LOCALES[lang], GTK_A11Y="atspi", **shots.locale_env(lang))
-        p = subprocess.Popen([os.path.join(build, "src/app/testigo")], env=env, stdout=subprocess.DEVNULL)
+        p = shots.start([os.path.join(build, "src/app/testigo")], env)
         app = find_app(p)
         subprocess.run("xdotool search --pid %d --onlyvisible --name . windowsize 1280 800 windowmove 0 0"
                        % p.pid, shell=True)

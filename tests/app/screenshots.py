@@ -66,8 +66,7 @@ for lang in ("en", "es"):
                    TESTIGO_LOCALEDIR=os.path.join(build, "po"),
                    ADW_DEBUG_COLOR_SCHEME="prefer-dark" if scheme == "dark" else "prefer-light",
                    LANGUAGE=lang, LANG=LOCALES[lang], **shots.locale_env(lang))
-        p = subprocess.Popen([os.path.join(build, "src/app/testigo"), "--demo"], env=env,
-                             stdout=subprocess.DEVNULL)
+        p = shots.start([os.path.join(build, "src/app/testigo"), "--demo"], env)
         app = find_app(p, timeout=20)
         time.sleep(3)
         shots.take("main-%s-%s" % (lang, scheme))

@@ -5,6 +5,7 @@ share: the shots asked for on the command line, each language's locale
 of the screen or of one top-level window. Xvfb has no window manager, so
 a dialog is taken on its own (xwd -id), not from the root."""
 
+import atexit
 import os
 import shutil
 import subprocess
@@ -23,6 +24,8 @@ class Shots:
         self.size = size
         os.makedirs(out, exist_ok=True)
         self.locpath = tempfile.mkdtemp(prefix="testigo-locales-")
+        self.started = []
+        atexit.register(self.done)
 
     def want(self, name):
         return not self.wanted or name in self.wanted
@@ -48,7 +51,22 @@ class Shots:
         subprocess.run("xwd %s -silent | convert xwd:- %s %s/%s.png" % (source, crop, self.out, name),
                        shell=True, check=True)
 
+    def start(self, argv, env):
+        """The app started with @env, its output dropped. done(), or the
+        program's exit however it comes, kills it if it still runs: an
+        app left behind by a failed shot would keep the application's
+        name on the bus, and the next one started would only hand it its
+        window and exit."""
+        process = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL)
+        self.started.append(process)
+        return process
+
     def done(self):
+        for process in self.started:
+            if process.poll() is None:
+                process.kill()
+                process.wait()
+        self.started = []
         shutil.rmtree(self.locpath, ignore_errors=True)
 
 
