@@ -342,6 +342,18 @@ def label_texts(root):
     return out
 
 
+def accessible_texts(app):
+    """Every text the app gives the accessibility bus: each node's name,
+    description and text, the windows' titles (what a taskbar shows)."""
+    out = []
+    for window in windows(app):
+        for node in walk(window):
+            for value in (getattr(node, "name", None), getattr(node, "description", None), text_of(node)):
+                if value:
+                    out.append(value)
+    return out
+
+
 def close_buttons(window):
     """The Close buttons under @window, the ones with a size first.
 

@@ -65,7 +65,7 @@ _spec = importlib.util.spec_from_file_location("sync_states", os.path.join(HERE,
 states = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(states)
 from tap_atspi import (  # noqa: E402
-    button, find, label_texts, run, skip_all, tap, text_of, wait_for, walk, window_named, windows)
+    accessible_texts, button, find, label_texts, run, skip_all, tap, wait_for, window_named, windows)
 import tap_lock  # noqa: E402
 from tap_lock import field, sensitive, set_text  # noqa: E402
 import tap_scan  # noqa: E402
@@ -284,18 +284,6 @@ def keyring_items(bus, *attributes):
 def plant_secret(bus, label, secret, *attributes):
     subprocess.run(["secret-tool", "store", "--label", label] + list(attributes), env=bus.env,
                    input=secret, text=True, timeout=20, check=True)
-
-
-def accessible_texts(app):
-    """Every text the app gives the accessibility bus: each node's name,
-    description and text, the windows' titles (what a taskbar shows)."""
-    out = []
-    for window in windows(app):
-        for node in walk(window):
-            for value in (getattr(node, "name", None), getattr(node, "description", None), text_of(node)):
-                if value:
-                    out.append(value)
-    return out
 
 
 def bytes_hits(root, needles):

@@ -45,7 +45,7 @@ import tempfile
 import time
 
 from tap_atspi import (  # noqa: E402
-    AppRun, act, find, label_texts, require_atspi, results, skip_all, tap, text_of, wait_for, walk,
+    AppRun, accessible_texts, act, find, label_texts, require_atspi, results, skip_all, tap, wait_for,
     windows)
 import tap_lock  # noqa: E402
 from tap_lock import set_text  # noqa: E402
@@ -133,18 +133,6 @@ class KeyScan:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
-
-
-def accessible_texts(app):
-    """Every text the app gives the accessibility bus: names,
-    descriptions, texts, window titles."""
-    out = []
-    for window in windows(app):
-        for node in walk(window):
-            for value in (getattr(node, "name", None), getattr(node, "description", None), text_of(node)):
-                if value:
-                    out.append(value)
-    return out
 
 
 def found_keys(reply, names=KEYS):

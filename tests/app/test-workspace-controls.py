@@ -33,7 +33,7 @@ import sys
 import tap_atspi  # noqa: E402
 import tap_store  # noqa: E402
 from tap_workspace import (  # noqa: E402
-    Laptop, actions, ancestors, checked, do_action, fill, named, press, pressed, push, selected)
+    Laptop, actions, ancestors, checked, do_action, fill, named, page, press, pressed, push, selected)
 from tap_atspi import (  # noqa: E402
     click, label_texts, node_where, require_atspi, run, showing, tap, text_of, type_into,
     wait_for, walk)
@@ -146,17 +146,6 @@ def open_workspace(app):
         return False
     click(ws)
     return push(app, T("Back to my reports"), timeout=10) is not None
-
-
-def page(app, title):
-    """Shows the workspace's page @title with its view switcher (a "page
-    tab" over AT-SPI); True once that tab is the selected one."""
-    tab = node_where(app, lambda n: n.getRoleName() == "page tab" and n.name == title and showing(n), 10)
-    if tab is None:
-        return False
-    if not selected(tab):
-        click(tab)
-    return wait_for(lambda: selected(tab), 10)
 
 
 def queue_rows(app):
