@@ -116,20 +116,39 @@ def toast_offer(root, skip_names, words, label):
     whose words hold @words, found in one walk outside the panes (a toast
     leaves by itself: finding its words and then its button in two walks
     races its timeout); None while there is no such toast."""
-    nodes = outside(root, skip_names, ("label", "alert", "notification", "push button"))
-    if not any(words in (n.name or "") for n in nodes if n.getRoleName() != "push button"):
+    seen = []
+    for node in outside(root, skip_names, ("label", "alert", "notification", "push button")):
+        try:  # a node that went away since the walk (the toast left) is not read
+            seen.append((node, node.getRoleName(), node.name or ""))
+        except Exception:
+            pass
+    if not any(words in name for _node, role, name in seen if role != "push button"):
         return None
-    return next((n for n in nodes if n.getRoleName() == "push button" and
-                 (n.name or "").replace("_", "").startswith(label)), None)
+    return next((node for node, role, name in seen if role == "push button" and
+                 name.replace("_", "").startswith(label)), None)
+
+
+def _asked(question, gone=False):
+    """@question()'s answer; @gone when AT-SPI said a node it read is gone
+    (a GLib.GError: a toast or a row that left during the look). Any
+    other exception is the test's own and is raised."""
+    try:
+        return question()
+    except Exception as e:
+        if type(e).__name__ != "GError":
+            raise
+        return gone
 
 
 def wait_for(pred, timeout=10.0):
+    """True once @pred() is, asked every 0.2 s until @timeout passes (and
+    once more then); a look that met a node going away counts as false."""
     end = time.time() + timeout
     while time.time() < end:
-        if pred():
+        if _asked(pred):
             return True
         time.sleep(0.2)
-    return pred()
+    return _asked(pred)
 
 
 # Finding and driving nodes ------------------------------------------------
@@ -160,7 +179,7 @@ def poll(look, timeout=10.0):
     @timeout passes (and once more then); None after that."""
     end = time.time() + timeout
     while True:
-        found = look()
+        found = _asked(look, None)
         if found is not None:
             return found
         if time.time() > end:
