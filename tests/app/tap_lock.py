@@ -56,6 +56,15 @@ class Pages:
     def M(self, text):
         return self.T(text).replace("_", "")
 
+    def _press(self, app, label, timeout):
+        """Presses the button @label (a mnemonic msgid) once it can be
+        pressed, within @timeout; False if it never could."""
+        found = button(app, self.M(label), timeout=10)
+        if found is None or not wait_for(lambda: sensitive(found), timeout):
+            return False
+        act(found)
+        return True
+
     def first_run_shown(self, app, timeout=60):
         return find(app, role="label", name=self.T("Protect Your Reports"), timeout=timeout) is not None
 
@@ -78,11 +87,7 @@ class Pages:
             return False
         set_text(entry, passphrase)
         set_text(confirm, passphrase)
-        create = button(app, self.M("_Encrypt and Start"), timeout=10)
-        if create is None or not wait_for(lambda: sensitive(create), 10):
-            return False
-        act(create)
-        return True
+        return self._press(app, "_Encrypt and Start", 10)
 
     def unlock(self, app, passphrase):
         """Types @passphrase on the unlock page and presses Unlock once
@@ -92,11 +97,7 @@ class Pages:
         if entry is None:
             return False
         set_text(entry, passphrase)
-        unlock_button = button(app, self.M("_Unlock"), timeout=10)
-        if unlock_button is None or not wait_for(lambda: sensitive(unlock_button), 30):
-            return False
-        act(unlock_button)
-        return True
+        return self._press(app, "_Unlock", 30)
 
     def new_report(self, app, title):
         """A new report titled @title; True once the list shows it."""
